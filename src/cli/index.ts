@@ -1,0 +1,3 @@
+export * from './exit-code.js';
+export * from './main.js';
+export * from './program.js';

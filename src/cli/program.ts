@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+
+/** Adds one group of subcommands to the program. */
+export type CommandRegistrar = (program: Command) => void;
+
+/** Every command group featgate offers; each concept contributes its own registrar. */
+const registrars: CommandRegistrar[] = [];
+
+/** Builds the `featgate` command line. */
+export function createProgram(): Command {
+  const program = new Command('featgate')
+    .description('Approval flow, staged exposure and audit for AI configuration in FeatBit flags')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of registrars) register(program);
+  return program;
+}

@@ -1,0 +1,3 @@
+export * from './flag.js';
+export * from './segment.js';
+export * from './sdk-payload.js';

@@ -1,0 +1,22 @@
+import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
+
+/** The last entry of a chain, as seen by a store. */
+export interface LedgerHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/**
+ * Append-only, hash-chained event log. Implementations (embedded JSONL file, Redis) keep the chain valid
+ * even when several writers append at once, and never rewrite an entry.
+ */
+export interface LedgerStore {
+  /** Appends one entry atomically and returns it as stored. */
+  append(entry: LedgerAppend): Promise<LedgerEntry>;
+  /** Entries with `seq > afterSeq`, in order, at most `limit` of them (all when omitted). */
+  readAfter(afterSeq: number, limit?: number): Promise<LedgerEntry[]>;
+  /** The newest entry's seq and hash, or undefined for an empty ledger. */
+  head(): Promise<LedgerHead | undefined>;
+  /** Releases files or connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,69 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A redis-server started for the tests alone, so they never touch anyone else's data. */
+export interface PrivateRedis {
+  readonly url: string;
+  readonly port: number;
+  /** Stops the server (SIGKILL when `hard`, to play a crash) and removes its directory. */
+  stop(hard?: boolean): Promise<void>;
+}
+
+/** Says what to install when neither a redis-server binary nor REDIS_URL is available. */
+export const REDIS_MISSING_MESSAGE =
+  'Redis is needed for these tests: install redis-server (apt-get install -y redis-server) or set REDIS_URL.';
+
+/** Whether a redis-server binary is on the PATH. */
+export function hasRedisServerBinary(): boolean {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Finds a free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a redis-server on a free loopback port that keeps nothing on disk, and waits until it answers. */
+export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
+  const chosenPort = port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'featgate-redis-'));
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(chosenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
+  const url = `redis://127.0.0.1:${chosenPort}`;
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const ping = spawnSync('redis-cli', ['-p', String(chosenPort), 'ping'], { encoding: 'utf8' });
+    if (ping.stdout?.trim() === 'PONG') {
+      return {
+        url,
+        port: chosenPort,
+        async stop(hard = false) {
+          if (child.exitCode === null) {
+            const exited = new Promise((resolve) => child.once('exit', resolve));
+            child.kill(hard ? 'SIGKILL' : 'SIGTERM');
+            await exited;
+          }
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    await sleep(50);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`redis-server did not start on port ${chosenPort}`);
+}
