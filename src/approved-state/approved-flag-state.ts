@@ -1,0 +1,27 @@
+import type { ConfigSurface } from '../change/config-surface.js';
+import type { FeatBitFlag, FeatBitSegment } from '../featbit/model/index.js';
+
+/**
+ * The last approved configuration of one governed flag in one environment: the source of truth that FeatBit is
+ * converged toward and that providers gate against (DESIGN invariant 1).
+ */
+export interface ApprovedFlagState {
+  readonly envId: string;
+  readonly flagKey: string;
+  /** The approved FeatBit flag configuration. */
+  readonly flag: FeatBitFlag;
+  /** Segments the approved configuration references, as they were approved. */
+  readonly segments: readonly FeatBitSegment[];
+  /** Variation served to everyone outside an approved exposure. */
+  readonly baselineVariationId: string;
+  readonly surface: ConfigSurface;
+  readonly owner: string;
+  /** Change record that produced this state; absent for an adopted baseline. */
+  readonly changeKey?: string;
+  /** Index of the applied release stage of that change, when it is being ramped. */
+  readonly stageIndex?: number;
+  readonly approvedAt: string;
+  readonly approvedBy: string;
+  /** Ledger seq of the entry that set this state: increases with every approval, so it orders versions. */
+  readonly version: number;
+}
