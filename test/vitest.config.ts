@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { SummaryReporter } from './support/summary-reporter.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -12,6 +13,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', new SummaryReporter()],
   },
 });
