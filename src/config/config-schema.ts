@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/** A FeatBit webhook secret list: one string, a comma-separated string (rotation) or a list. */
+const secretListSchema = z
+  .union([z.string(), z.array(z.string().min(1))])
+  .transform((value) => (typeof value === 'string' ? splitSecrets(value) : value));
+
+/** Splits a comma-separated secret list, dropping blanks. */
+export function splitSecrets(value: string): string[] {
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}
+
+/** One API token the service accepts; only the SHA-256 of the token is kept, never the token itself. */
+export const apiTokenConfigSchema = z.strictObject({
+  name: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected the lower-case hex SHA-256 of the token'),
+  roles: z.array(z.string().min(1)).min(1),
+  kind: z.enum(['user', 'service']).default('user'),
+});
+export type ApiTokenConfig = z.infer<typeof apiTokenConfigSchema>;
+
+/** OIDC bearer JWTs: verified against the issuer's JWKS with issuer and audience checks. */
+export const oidcConfigSchema = z.strictObject({
+  issuer: z.url(),
+  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /** Defaults to `<issuer>/.well-known/jwks.json`. */
+  jwksUri: z.url().optional(),
+  /** Claim holding the caller's roles (a list or a space-separated string); dotted for nested claims. */
+  rolesClaim: z.string().min(1).default('roles'),
+  /** Claim that names the caller in the ledger. */
+  subjectClaim: z.string().min(1).default('sub'),
+  /** Accepted clock skew in seconds. */
+  clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+});
+export type OidcConfig = z.infer<typeof oidcConfigSchema>;
+
+/**
+ * The governance service's configuration file (YAML). Every key is optional; environment variables override
+ * file values (see `ENV_VARIABLES`). Unknown keys are refused so a typo never silently falls back to a default.
+ */
+export const serviceConfigSchema = z.strictObject({
+  /** TCP port (`PORT`, `--port`); 0 picks a free one. */
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** Interface to listen on. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Redis for the ledger, locks and several processes (`REDIS_URL`); absent = embedded single-process store. */
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  /** Prefix of every Redis key the service writes. */
+  redisPrefix: z.string().min(1).default('featgate:'),
+  /** Folder of the embedded ledger and the generated signing key (`FEATGATE_DATA_DIR`). */
+  dataDir: z.string().min(1).default('.featgate'),
+  /** Policy pack file (`FEATGATE_POLICY`); the built-in default pack when absent. */
+  policy: z.string().min(1).optional(),
+  /** Largest accepted request body in bytes; larger ones get 413. */
+  bodyLimitBytes: z.number().int().positive().max(50 * 1024 * 1024).default(1024 * 1024),
+  /** Private signing key of the approval manifest, JWK JSON or PKCS8 PEM (`FEATGATE_SIGNING_KEY`). */
+  signingKey: z.string().min(1).optional(),
+  featbit: z
+    .strictObject({
+      /** FeatBit API server, e.g. `http://localhost:5000` (`FEATBIT_API_URL`). */
+      apiUrl: z.url().optional(),
+      /** featgate's own FeatBit access token, `api-…` (`FEATBIT_ACCESS_TOKEN`). */
+      accessToken: z.string().min(1).optional(),
+      /** Webhook signing secrets; several during rotation (`FEATBIT_WEBHOOK_SECRET`, comma-separated). */
+      webhookSecret: secretListSchema.default([]),
+      /** Start the in-process FeatBit sandbox; defaults to true when no `apiUrl` is configured. */
+      sandbox: z.boolean().optional(),
+    })
+    .default({ webhookSecret: [] }),
+  identity: z
+    .strictObject({
+      tokens: z.array(apiTokenConfigSchema).default([]),
+      oidc: oidcConfigSchema.optional(),
+      /** Role → permissions, merged over the defaults (a role listed here replaces its default). */
+      roles: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
+    })
+    .default({ tokens: [], roles: {} }),
+});
+export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
+/** What a config file may contain, before defaults apply. */
+export type ServiceConfigInput = z.input<typeof serviceConfigSchema>;

@@ -1,0 +1,18 @@
+import { ActorKind, type Actor } from '../ledger/ledger-entry.js';
+import type { Permission } from './permission.js';
+
+/** An authenticated caller: who it is, the roles it holds and what they allow. */
+export interface Principal {
+  /** Stable id written to the ledger: the token name or the OIDC subject claim. */
+  readonly id: string;
+  readonly kind: ActorKind.User | ActorKind.Service;
+  readonly roles: readonly string[];
+  readonly permissions: ReadonlySet<Permission>;
+  /** How the caller authenticated. */
+  readonly via: 'api-token' | 'oidc';
+}
+
+/** The ledger actor for a principal. */
+export function actorOf(principal: Principal): Actor {
+  return { id: principal.id, kind: principal.kind, roles: [...principal.roles] };
+}
