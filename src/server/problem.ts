@@ -1,0 +1,101 @@
+import type { Response } from 'express';
+import { z } from 'zod';
+import { ErrorCode, FeatgateError, ValidationError } from '../errors/index.js';
+
+/** RFC 9457 problem details, as every error answer of the API carries them. */
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  code: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  missing: z.unknown().optional(),
+});
+export type Problem = z.infer<typeof problemSchema>;
+
+const STATUS_OF: Record<ErrorCode, number> = {
+  [ErrorCode.Validation]: 400,
+  [ErrorCode.Unauthorized]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.PolicyViolation]: 403,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.Upstream]: 502,
+  [ErrorCode.Config]: 500,
+  [ErrorCode.Integrity]: 500,
+  [ErrorCode.Internal]: 500,
+};
+
+const TITLE_OF: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+/** An error raised by the HTTP layer itself (body too large, wrong media type) with its status. */
+export class HttpProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpProblemError';
+  }
+}
+
+/** An error that carries extra machine-readable detail for the problem body (e.g. what approvals are missing). */
+export interface ProblemExtras {
+  readonly missing?: unknown;
+}
+
+/**
+ * Maps any thrown error to a problem document. Featgate errors keep their message (they are written for
+ * people and never contain secrets); anything unexpected becomes a bare 500 so internals never leak.
+ */
+export function problemFromError(error: unknown): Problem {
+  if (error instanceof HttpProblemError) return problem(error.status, error.code, error.message);
+  if (isBodyParserError(error)) {
+    if (error.status === 413) return problem(413, 'PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${error.limit} bytes`);
+    return problem(400, ErrorCode.Validation, error.message);
+  }
+  if (error instanceof FeatgateError) {
+    const status = STATUS_OF[error.code] ?? 500;
+    if (status === 500) return problem(500, error.code, 'internal error');
+    const body = problem(status, error.code, error.message);
+    if (error instanceof ValidationError) {
+      return { ...body, errors: error.issues.map((issue) => ({ path: issue.path, message: issue.message })) };
+    }
+    const extras = error as Partial<ProblemExtras>;
+    return extras.missing !== undefined ? { ...body, missing: extras.missing } : body;
+  }
+  return problem(500, ErrorCode.Internal, 'internal error');
+}
+
+/** Writes a problem document as `application/problem+json`. */
+export function sendProblem(res: Response, body: Problem): void {
+  if (body.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+function problem(status: number, code: string, detail: string): Problem {
+  return { type: `https://featgate.dev/problems/${code.toLowerCase()}`, title: TITLE_OF[status] ?? 'Error', status, detail, code };
+}
+
+function isBodyParserError(error: unknown): error is { status: number; message: string; limit?: number; type: string } {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { type?: unknown }).type === 'string' &&
+    typeof (error as { status?: unknown }).status === 'number' &&
+    (error as { type: string }).type.startsWith('entity.')
+  );
+}
