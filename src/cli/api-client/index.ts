@@ -1,0 +1,4 @@
+export * from './api-client.js';
+export * from './api-problem-error.js';
+export * from './client-from-options.js';
+export * from './run-api-command.js';
