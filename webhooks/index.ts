@@ -1,0 +1,2 @@
+export * from './receiver/index.js';
+export * from './queue/index.js';

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue, Worker, type Job } from 'bullmq';
+import { NotFoundError } from '../../src/errors/index.js';
+import type { Logger } from '../../src/logging/index.js';
+import { silentLogger } from '../../src/logging/index.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  retryDelayMs,
+  type EnqueueOutcome,
+  type FailedJob,
+  type JobHandler,
+  type JobQueue,
+  type QueueCounts,
+  type RetryPolicy,
+} from './job-queue.js';
+import { jobKeyOf, reconcileJobSchema, type ReconcileJob } from './reconcile-job.js';
+
+/** Options of the BullMQ queue; every Redis key lives under `prefix`. */
+export interface BullmqJobQueueOptions {
+  readonly redisUrl: string;
+  /** Key prefix, e.g. `featgate:`; BullMQ's keys become `<prefix>bull:<queueName>:…`. */
+  readonly prefix: string;
+  readonly queueName?: string;
+  readonly retry?: RetryPolicy;
+  /** Jobs of different keys a worker runs in parallel. */
+  readonly concurrency?: number;
+  /** How long a worker's lock on a running job lasts without renewal; a killed worker's job is taken over after it. */
+  readonly lockDurationMs?: number;
+  /** How often workers look for jobs whose worker died. */
+  readonly stalledIntervalMs?: number;
+  /** How often one job may be recovered from a dead worker before it is moved to the failed set. */
+  readonly maxStalledCount?: number;
+  readonly logger?: Logger;
+}
+
+const JOB_NAME = 'reconcile';
+const BACKOFF_TYPE = 'featgate-capped-exponential';
+
+/**
+ * The Redis mode's queue, on BullMQ 6 primitives:
+ * - per-key serialization and coalescing use BullMQ's deduplication with `keepLastIfActive`, keyed by
+ *   `jobKeyOf(job)`: while a key's job waits (or waits for a retry) a new trigger is folded into it; while it runs,
+ *   the latest trigger is stored and BullMQ queues it atomically when the running job finishes, so one key never
+ *   has two jobs running and no trigger is lost;
+ * - retries use a capped exponential backoff; failed jobs are kept (`removeOnFail: false`);
+ * - a worker killed mid-job loses its lock and another worker takes the job over (stalled-job recovery).
+ */
+export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
+  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  const logger = options.logger ?? silentLogger;
+  const queueName = options.queueName ?? 'reconcile';
+  const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
+  const prefix = `${options.prefix}bull`;
+  const queue = new Queue(queueName, { connection, prefix });
+  let worker: Worker | undefined;
+
+  const enqueue = async (job: ReconcileJob): Promise<EnqueueOutcome> => {
+    const key = jobKeyOf(job);
+    const id = randomUUID();
+    const added = await queue.add(JOB_NAME, job, {
+      jobId: id,
+      deduplication: { id: key, keepLastIfActive: true },
+      attempts: retry.attempts,
+      backoff: { type: BACKOFF_TYPE },
+      removeOnComplete: true,
+      removeOnFail: false,
+    });
+    const jobId = added.id ?? id;
+    return { jobId, coalesced: jobId !== id };
+  };
+
+  const toFailedJob = (job: Job): FailedJob => {
+    const data = reconcileJobSchema.parse(job.data);
+    return {
+      id: job.id ?? '',
+      key: jobKeyOf(data),
+      job: data,
+      attemptsMade: job.attemptsMade,
+      failedReason: job.failedReason ?? '',
+      failedAt: new Date(job.finishedOn ?? job.timestamp).toISOString(),
+    };
+  };
+
+  const counts = async (): Promise<QueueCounts> => {
+    const raw = await queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed');
+    return {
+      waiting: (raw.wait ?? 0) + (raw.prioritized ?? 0),
+      active: raw.active ?? 0,
+      delayed: raw.delayed ?? 0,
+      failed: raw.failed ?? 0,
+    };
+  };
+
+  return {
+    enqueue,
+    async start(handler: JobHandler) {
+      if (worker) throw new Error('the queue already has a worker');
+      worker = new Worker(
+        queueName,
+        async (job: Job) => handler(reconcileJobSchema.parse(job.data), job.attemptsMade + 1),
+        {
+          connection,
+          prefix,
+          concurrency: options.concurrency ?? 4,
+          lockDuration: options.lockDurationMs ?? 30_000,
+          stalledInterval: options.stalledIntervalMs ?? 30_000,
+          maxStalledCount: options.maxStalledCount ?? 5,
+          settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(retry, attemptsMade) },
+        },
+      );
+      worker.on('failed', (job, error) => {
+        logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'reconcile job attempt failed');
+      });
+      worker.on('error', (error) => logger.error({ err: error.message }, 'reconcile worker error'));
+      await worker.waitUntilReady();
+    },
+    async listFailed(limit = 100) {
+      const jobs = await queue.getFailed(0, Math.max(0, limit - 1));
+      return jobs.filter((job): job is Job => Boolean(job)).map(toFailedJob);
+    },
+    async retryFailed(id) {
+      const job = await queue.getJob(id);
+      if (!job || !(await job.isFailed())) throw new NotFoundError(`no failed job ${id}`);
+      const data = reconcileJobSchema.parse(job.data);
+      const outcome = await enqueue({ ...data, queuedAt: new Date().toISOString() });
+      await job.remove();
+      return outcome;
+    },
+    counts,
+    async whenIdle(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const current = await counts();
+        if (current.waiting + current.active + current.delayed === 0) return;
+        if (Date.now() > deadline) throw new Error('queue did not become idle in time');
+        await sleep(20);
+      }
+    },
+    async close() {
+      await worker?.close();
+      await queue.close();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './reconcile-job.js';
+export * from './job-queue.js';
+export * from './memory-job-queue.js';
+export * from './bullmq-job-queue.js';
+export * from './queue-metrics.js';

@@ -1,0 +1,73 @@
+import type { ReconcileJob } from './reconcile-job.js';
+
+/** Runs one job; throwing makes the queue retry it with backoff. `attempt` starts at 1. */
+export type JobHandler = (job: ReconcileJob, attempt: number) => Promise<void>;
+
+/** How failing jobs are retried: capped exponential backoff, then kept in the failed set. */
+export interface RetryPolicy {
+  /** Total attempts, the first included. */
+  readonly attempts: number;
+  /** Delay before the second attempt; doubles with every further one. */
+  readonly baseDelayMs: number;
+  /** Upper bound of one delay. */
+  readonly maxDelayMs: number;
+}
+
+/** Production default: 12 attempts over about half an hour, then the job waits in the failed set for a person. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 12, baseDelayMs: 1000, maxDelayMs: 5 * 60 * 1000 };
+
+/** Delay before the attempt that follows `attemptsMade` failed attempts. */
+export function retryDelayMs(policy: RetryPolicy, attemptsMade: number): number {
+  const exponent = Math.max(0, attemptsMade - 1);
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(exponent, 30));
+}
+
+/** What enqueueing did: queued a new job, or folded the trigger into one already waiting or running. */
+export interface EnqueueOutcome {
+  readonly jobId: string;
+  readonly coalesced: boolean;
+}
+
+/** A job that exhausted its attempts: kept and visible until retried, never dropped. */
+export interface FailedJob {
+  readonly id: string;
+  readonly key: string;
+  readonly job: ReconcileJob;
+  readonly attemptsMade: number;
+  readonly failedReason: string;
+  readonly failedAt: string;
+}
+
+/** Sizes of the queue's sets, for health checks and metrics. */
+export interface QueueCounts {
+  readonly waiting: number;
+  readonly active: number;
+  readonly delayed: number;
+  readonly failed: number;
+}
+
+/**
+ * The reconcile job queue. Two implementations keep one contract (tested by one suite): BullMQ on Redis and an
+ * in-process queue for the embedded mode.
+ * - At most one job per key (`jobKeyOf`) runs at a time, across every worker process.
+ * - A trigger for a key whose job waits is coalesced into it; a trigger while the key's job runs causes exactly
+ *   one more run after it (never lost, never concurrent).
+ * - Failing jobs are retried with backoff; after the last attempt they stay in the failed set (listed, counted,
+ *   retried on request).
+ */
+export interface JobQueue {
+  /** Queues a job, or folds it into the key's waiting or running job. */
+  enqueue(job: ReconcileJob): Promise<EnqueueOutcome>;
+  /** Starts consuming jobs with `handler` (once per queue object; producers never call it). */
+  start(handler: JobHandler): Promise<void>;
+  /** Jobs that exhausted their attempts, newest first. */
+  listFailed(limit?: number): Promise<FailedJob[]>;
+  /** Queues a failed job's work again (through the normal, coalescing path) and removes it from the failed set. */
+  retryFailed(id: string): Promise<EnqueueOutcome>;
+  /** Current set sizes. */
+  counts(): Promise<QueueCounts>;
+  /** Resolves when nothing waits, runs or is delayed for retry (tests and graceful shutdown). */
+  whenIdle(timeoutMs?: number): Promise<void>;
+  /** Stops consuming (waiting for running jobs) and releases connections. */
+  close(): Promise<void>;
+}
