@@ -1,10 +1,11 @@
 import { Command } from 'commander';
+import { registerKeysCommands } from './commands/keys.js';
 
 /** Adds one group of subcommands to the program. */
 export type CommandRegistrar = (program: Command) => void;
 
 /** Every command group featgate offers; each concept contributes its own registrar. */
-const registrars: CommandRegistrar[] = [];
+const registrars: CommandRegistrar[] = [registerKeysCommands];
 
 /** Builds the `featgate` command line. */
 export function createProgram(): Command {

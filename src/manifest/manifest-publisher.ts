@@ -1,0 +1,123 @@
+import type { ApprovedFlagState } from '../approved-state/approved-flag-state.js';
+import { compileManifest } from './compile-manifest.js';
+import { signManifest } from './sign-manifest.js';
+import { manifestEtag, type SignedManifest, type SignedManifestSource } from './signed-manifest.js';
+import type { ManifestSigningKey } from './signing-key.js';
+
+/** How long manifests live and when they are re-signed. */
+export interface ManifestPublisherOptions {
+  readonly key: ManifestSigningKey;
+  /** Manifest lifetime; providers fail closed to the baseline when it passes without a renewal. Default 1 h. */
+  readonly ttlMs?: number;
+  /** Clock, replaceable in tests. */
+  readonly now?: () => Date;
+}
+
+type Listener = (manifest: SignedManifest) => void;
+
+interface EnvEntry {
+  states: readonly ApprovedFlagState[];
+  signed?: SignedManifest;
+  queue: Promise<unknown>;
+  listeners: Set<Listener>;
+}
+
+/** Default manifest lifetime. */
+export const DEFAULT_MANIFEST_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * Keeps the signed manifest of every environment: compiles and signs it when the approved states change, re-signs
+ * it before it expires, and tells subscribers (the SSE stream) about every new one. Signing is serialised per
+ * environment so subscribers always see manifests in publishing order.
+ */
+export class ManifestPublisher implements SignedManifestSource {
+  private readonly envs = new Map<string, EnvEntry>();
+  private readonly ttlMs: number;
+  private readonly now: () => Date;
+  private renewalTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ManifestPublisherOptions) {
+    this.ttlMs = options.ttlMs ?? DEFAULT_MANIFEST_TTL_MS;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Compiles, signs and announces the manifest of `envId` from its complete set of approved states. */
+  publish(envId: string, states: readonly ApprovedFlagState[]): Promise<SignedManifest> {
+    const entry = this.entry(envId);
+    entry.states = states;
+    return this.enqueue(envId, entry);
+  }
+
+  /** The newest signed manifest of an environment. */
+  current(envId: string): SignedManifest | undefined {
+    return this.envs.get(envId)?.signed;
+  }
+
+  /** Subscribes to new manifests of an environment. */
+  subscribe(envId: string, listener: Listener): () => void {
+    const entry = this.entry(envId);
+    entry.listeners.add(listener);
+    return () => entry.listeners.delete(listener);
+  }
+
+  /** Re-signs every manifest that has used up half its lifetime, so providers never see one expire. */
+  async renewDue(): Promise<void> {
+    const now = this.now().getTime();
+    const due = [...this.envs].filter(([, entry]) => {
+      if (!entry.signed) return false;
+      const issued = Date.parse(entry.signed.issuedAt);
+      return now - issued >= (Date.parse(entry.signed.expiresAt) - issued) / 2;
+    });
+    await Promise.all(due.map(([envId, entry]) => this.enqueue(envId, entry)));
+  }
+
+  /** Starts re-signing due manifests in the background. */
+  startRenewal(intervalMs = Math.min(60_000, Math.max(1_000, this.ttlMs / 10))): void {
+    this.renewalTimer ??= setInterval(() => void this.renewDue().catch(() => undefined), intervalMs);
+    this.renewalTimer.unref();
+  }
+
+  /** Stops background renewal and forgets subscribers. */
+  close(): void {
+    if (this.renewalTimer) clearInterval(this.renewalTimer);
+    this.renewalTimer = undefined;
+    for (const entry of this.envs.values()) entry.listeners.clear();
+  }
+
+  private entry(envId: string): EnvEntry {
+    let entry = this.envs.get(envId);
+    if (!entry) {
+      entry = { states: [], queue: Promise.resolve(), listeners: new Set() };
+      this.envs.set(envId, entry);
+    }
+    return entry;
+  }
+
+  private enqueue(envId: string, entry: EnvEntry): Promise<SignedManifest> {
+    const run = entry.queue.then(() => this.sign(envId, entry));
+    entry.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sign(envId: string, entry: EnvEntry): Promise<SignedManifest> {
+    const manifest = compileManifest(envId, entry.states, { issuedAt: this.now(), ttlMs: this.ttlMs });
+    const jws = await signManifest(manifest, this.options.key);
+    const signed: SignedManifest = {
+      envId,
+      jws,
+      etag: manifestEtag(jws),
+      version: manifest.version,
+      issuedAt: manifest.issuedAt,
+      expiresAt: manifest.expiresAt,
+    };
+    entry.signed = signed;
+    for (const listener of [...entry.listeners]) {
+      try {
+        listener(signed);
+      } catch {
+        // one failing subscriber must not stop the others
+      }
+    }
+    return signed;
+  }
+}

@@ -1,0 +1,104 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { fieldIssuesFromZod } from '../errors/zod-issues.js';
+import type { SignedManifest, SignedManifestSource } from './signed-manifest.js';
+
+/** What the manifest routes serve from. */
+export interface ManifestRouterOptions {
+  readonly source: SignedManifestSource;
+  /** Interval of SSE comment heartbeats that keep idle connections and proxies alive. Default 15 s. */
+  readonly heartbeatMs?: number;
+}
+
+/** Media type of a compact JWS (RFC 7515 §9.2.1). */
+export const JOSE_MEDIA_TYPE = 'application/jose';
+
+/** SSE event name that carries a manifest JWS. */
+export const MANIFEST_EVENT = 'manifest';
+
+const paramsSchema = z.object({
+  env: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'expected an environment id (letters, digits, dot, underscore, dash)'),
+});
+
+/**
+ * Express routes that serve signed approval manifests:
+ * - `GET /v1/envs/:env/manifest`: the compact JWS (`application/jose`) with a strong ETag; `If-None-Match` → 304.
+ * - `GET /v1/envs/:env/manifest/stream`: Server-Sent Events; the current JWS on connect, then every new one
+ *   (`event: manifest`, `id: <etag>`), with comment heartbeats.
+ * The manifest is public to providers by design: it is signed, and holds no secrets.
+ */
+export function createManifestRouter(options: ManifestRouterOptions): Router {
+  const router = Router();
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+
+  router.get('/v1/envs/:env/manifest', async (req, res, next) => {
+    try {
+      const env = parseEnv(req, res);
+      if (env === undefined) return;
+      const signed = await options.source.current(env);
+      if (!signed) {
+        res.status(404).json({ error: { code: 'NOT_FOUND', message: `no approval manifest for environment ${env}` } });
+        return;
+      }
+      res.setHeader('ETag', signed.etag);
+      res.setHeader('Cache-Control', 'no-cache');
+      if (etagMatches(req.header('if-none-match'), signed.etag)) {
+        res.status(304).end();
+        return;
+      }
+      res.type(JOSE_MEDIA_TYPE).send(signed.jws);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.get('/v1/envs/:env/manifest/stream', async (req, res, next) => {
+    try {
+      const env = parseEnv(req, res);
+      if (env === undefined) return;
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
+      res.flushHeaders();
+      let lastEtag: string | undefined;
+      const send = (signed: SignedManifest): void => {
+        if (signed.etag === lastEtag || res.writableEnded) return;
+        lastEtag = signed.etag;
+        res.write(`event: ${MANIFEST_EVENT}\nid: ${signed.etag}\ndata: ${signed.jws}\n\n`);
+      };
+      const unsubscribe = options.source.subscribe(env, send);
+      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
+      heartbeat.unref();
+      res.on('close', () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+      });
+      res.write('retry: 1000\n\n');
+      const current = await options.source.current(env);
+      if (current) send(current);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  return router;
+}
+
+function parseEnv(req: Request, res: Response): string | undefined {
+  const parsed = paramsSchema.safeParse(req.params);
+  if (parsed.success) return parsed.data.env;
+  const issues = fieldIssuesFromZod(parsed.error);
+  res.status(400).json({ error: { code: 'VALIDATION', message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues } });
+  return undefined;
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((candidate) => {
+    const tag = candidate.trim();
+    return tag === '*' || tag === etag || tag === `W/${etag}`;
+  });
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { VariationType } from '../featbit/model/flag.js';
+
+/** Version of the manifest document layout; a verifier refuses layouts it does not know. */
+export const MANIFEST_FORMAT = 1;
+
+/** A FeatBit condition as approved: property, operator and the string value FeatBit stores. */
+export const grantConditionSchema = z.object({
+  property: z.string(),
+  op: z.string().nullable(),
+  value: z.string(),
+});
+export type GrantCondition = z.infer<typeof grantConditionSchema>;
+
+/** A share of an approved rollout: contexts whose FeatBit bucket lies in `rollout` (inclusive) get `id`. */
+export const grantRolloutSchema = z.object({
+  id: z.string().min(1),
+  rollout: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]),
+});
+export type GrantRollout = z.infer<typeof grantRolloutSchema>;
+
+/** An approved targeting rule: all conditions match, then the rollout (bucketed on `dispatchKey`) decides. */
+export const grantRuleSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  dispatchKey: z.string().nullable(),
+  conditions: z.array(grantConditionSchema),
+  variations: z.array(grantRolloutSchema),
+});
+export type GrantRule = z.infer<typeof grantRuleSchema>;
+
+/** A segment an approved rule references, as it was approved. */
+export const grantSegmentSchema = z.object({
+  id: z.string().min(1),
+  included: z.array(z.string()),
+  excluded: z.array(z.string()),
+  rules: z.array(z.object({ conditions: z.array(grantConditionSchema) })),
+});
+export type GrantSegment = z.infer<typeof grantSegmentSchema>;
+
+/**
+ * Which contexts each variation is approved for, compiled from the approved FeatBit targeting. It keeps FeatBit's
+ * own decision order (off, individual targets, rules, default rule), so a context is inside the grant of variation
+ * V exactly when the approved configuration evaluates to V for it, with FeatBit's operators and bucketing.
+ */
+export const manifestGrantsSchema = z.object({
+  isEnabled: z.boolean(),
+  disabledVariationId: z.string().min(1),
+  targetUsers: z.array(z.object({ keyIds: z.array(z.string()), variationId: z.string().min(1) })),
+  rules: z.array(grantRuleSchema),
+  fallthrough: z.object({ dispatchKey: z.string().nullable(), variations: z.array(grantRolloutSchema) }),
+  segments: z.array(grantSegmentSchema),
+});
+export type ManifestGrants = z.infer<typeof manifestGrantsSchema>;
+
+/** An approved variation: FeatBit's stored string value and the SHA-256 of its canonical typed value. */
+export const manifestVariationSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  /** The value exactly as FeatBit stores it (always a string); gates convert it like FeatBit's SDK does. */
+  value: z.string(),
+  /** `contentHash` of the value converted to the flag's variation type. */
+  valueHash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type ManifestVariation = z.infer<typeof manifestVariationSchema>;
+
+/** Everything a gate needs to know about one governed flag. */
+export const manifestFlagSchema = z.object({
+  variationType: z.enum(VariationType),
+  /** Version of the approved state this entry was compiled from. */
+  version: z.number().int().min(0),
+  baseline: z.object({ variationId: z.string().min(1), valueHash: z.string().regex(/^[0-9a-f]{64}$/) }),
+  variations: z.array(manifestVariationSchema).min(1),
+  grants: manifestGrantsSchema,
+});
+export type ManifestFlag = z.infer<typeof manifestFlagSchema>;
+
+/** The approval manifest of one environment: what providers may serve, signed by featgate. */
+export const approvalManifestSchema = z.object({
+  format: z.literal(MANIFEST_FORMAT),
+  envId: z.string().min(1),
+  /** Highest approved-state version among the flags; grows with every approval. */
+  version: z.number().int().min(0),
+  issuedAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  flags: z.record(z.string().min(1), manifestFlagSchema),
+});
+export type ApprovalManifest = z.infer<typeof approvalManifestSchema>;

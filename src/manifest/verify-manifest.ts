@@ -1,0 +1,89 @@
+import canonicalize from 'canonicalize';
+import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { IntegrityError } from '../errors/simple-errors.js';
+import { fieldIssuesFromZod } from '../errors/zod-issues.js';
+import { formatFieldIssue } from '../errors/validation-error.js';
+import { convertFeatBitValue, requestedTypeOf } from './featbit-value.js';
+import { MANIFEST_JWS_TYPE, MANIFEST_SIGNING_ALG } from './manifest-jws.js';
+import { approvalManifestSchema, type ApprovalManifest } from './manifest-schema.js';
+
+/** What a manifest must be to be trusted. */
+export interface VerifyManifestOptions {
+  /** Public keys (JWK) allowed to sign; picked by `kid` when they carry one. */
+  readonly keys: readonly JWK[];
+  /** The environment the caller asked for; a manifest of another environment is refused. */
+  readonly envId?: string;
+}
+
+/**
+ * Verifies a manifest JWS and returns its content: EdDSA signature by one of the given keys, the manifest `typ`,
+ * a valid layout, the expected environment, and every `valueHash` matching its value. Does not check expiry (a
+ * verified but expired manifest still tells a gate the baseline). Throws IntegrityError saying what failed.
+ * Browser-safe: uses only WebCrypto.
+ */
+export async function verifyManifest(jws: string, options: VerifyManifestOptions): Promise<ApprovalManifest> {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(jws);
+  } catch {
+    throw new IntegrityError('manifest is not a compact JWS');
+  }
+  if (header.alg !== MANIFEST_SIGNING_ALG) throw new IntegrityError(`manifest signed with ${String(header.alg)}, expected EdDSA`);
+  if (header.typ !== MANIFEST_JWS_TYPE) throw new IntegrityError('JWS is not a featgate manifest');
+  const candidates = options.keys.filter((key) => key.kid === undefined || key.kid === header.kid);
+  if (candidates.length === 0) throw new IntegrityError(`manifest signed by unknown key ${String(header.kid)}`);
+  let payload: Uint8Array | undefined;
+  for (const jwk of candidates) {
+    try {
+      const key = await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, MANIFEST_SIGNING_ALG);
+      payload = (await compactVerify(jws, key, { algorithms: [MANIFEST_SIGNING_ALG] })).payload;
+      break;
+    } catch {
+      // try the next key; none verifying is reported below
+    }
+  }
+  if (!payload) throw new IntegrityError('manifest signature does not verify');
+  let content: unknown;
+  try {
+    content = JSON.parse(new TextDecoder().decode(payload));
+  } catch {
+    throw new IntegrityError('manifest payload is not JSON');
+  }
+  const parsed = approvalManifestSchema.safeParse(content);
+  if (!parsed.success) {
+    throw new IntegrityError(`manifest layout invalid: ${fieldIssuesFromZod(parsed.error).map(formatFieldIssue).join('; ')}`);
+  }
+  const manifest = parsed.data;
+  if (options.envId !== undefined && manifest.envId !== options.envId) {
+    throw new IntegrityError(`manifest is for environment ${manifest.envId}, not ${options.envId}`);
+  }
+  await checkValueHashes(manifest);
+  return manifest;
+}
+
+/** Whether a manifest's lifetime has passed at `now` (epoch ms). */
+export function isManifestExpired(manifest: ApprovalManifest, now = Date.now()): boolean {
+  return Date.parse(manifest.expiresAt) <= now;
+}
+
+async function checkValueHashes(manifest: ApprovalManifest): Promise<void> {
+  for (const [flagKey, flag] of Object.entries(manifest.flags)) {
+    const type = requestedTypeOf(flag.variationType);
+    for (const variation of flag.variations) {
+      const converted = convertFeatBitValue(variation.value, type);
+      const hash = converted.convertible ? await sha256Hex(canonicalize(converted.value) ?? '') : '';
+      if (hash !== variation.valueHash) {
+        throw new IntegrityError(`manifest flag ${flagKey} variation ${variation.id}: value does not match its hash`);
+      }
+    }
+    const baseline = flag.variations.find((variation) => variation.id === flag.baseline.variationId);
+    if (!baseline || baseline.valueHash !== flag.baseline.valueHash) {
+      throw new IntegrityError(`manifest flag ${flagKey}: baseline is not one of its variations`);
+    }
+  }
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
