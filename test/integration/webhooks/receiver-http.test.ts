@@ -63,7 +63,7 @@ describe('POST /webhooks/featbit over HTTP', () => {
     failing = false;
   });
 
-  const post = (body: string | Buffer, headers: Record<string, string>): Promise<Response> =>
+  const post = (body: string, headers: Record<string, string>): Promise<Response> =>
     fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
 
   it('answers 202 and queues one job naming the environment, the flag and the operator', async () => {
