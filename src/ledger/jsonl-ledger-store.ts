@@ -1,0 +1,196 @@
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ConflictError, IntegrityError, parseOrThrow } from '../errors/index.js';
+import { silentLogger, type Logger } from '../logging/index.js';
+import { AppendQueue } from './append-queue.js';
+import { buildEntries, serializeEntry } from './build-entry.js';
+import { FileLock } from './file-lock.js';
+import { jsonlLedgerFiles, readHeadFile, writeHeadFile, type JsonlLedgerFiles } from './jsonl-ledger-files.js';
+import { indexLines, readRange, type JsonlLineIndex } from './jsonl-line-index.js';
+import { jsonlRecordSource } from './jsonl-record-source.js';
+import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
+import { ledgerAppendSchema } from './ledger-schema.js';
+import type { LedgerHead } from './ledger-store.js';
+import type { LedgerVerification } from './ledger-verification.js';
+import { parseStoredEntry } from './parse-stored-entry.js';
+import { checkReadAfterArguments } from './read-after-arguments.js';
+import type { VerifiableLedgerStore } from './verifiable-ledger-store.js';
+import { verifyLedger } from './verify-ledger.js';
+
+/** Options of the embedded store. */
+export interface JsonlLedgerOptions {
+  /** Folder holding `ledger.jsonl`, its head anchor and its lock; created when missing. */
+  readonly dataDir: string;
+  readonly logger?: Logger;
+}
+
+/**
+ * The embedded ledger: one JSON entry per line in `<dataDir>/ledger.jsonl`, each batch written and fsynced
+ * before `append` resolves, then the head anchor rewritten. Single-process: a lock file keeps other processes out.
+ * On open a torn last line from a crash is dropped and logged; any other inconsistency refuses to open, so new
+ * entries never paper over a deletion.
+ */
+export class JsonlLedgerStore implements VerifiableLedgerStore {
+  private readonly queue = new AppendQueue((batch) => this.commit(batch));
+  private closed = false;
+  private failure: Error | undefined;
+
+  private constructor(
+    private readonly dataDir: string,
+    private readonly files: JsonlLedgerFiles,
+    private readonly handle: FileHandle,
+    private readonly lock: FileLock,
+    private readonly starts: number[],
+    private size: number,
+    private currentHead: LedgerHead | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Opens (creating when needed) the ledger under `dataDir`, taking the single-process lock. */
+  static async open(options: JsonlLedgerOptions): Promise<JsonlLedgerStore> {
+    const logger = options.logger ?? silentLogger;
+    const files = jsonlLedgerFiles(options.dataDir);
+    await mkdir(dirname(files.ledger), { recursive: true });
+    const lock = await FileLock.acquire(files.lock, `ledger ${files.ledger}`);
+    try {
+      const handle = await open(files.ledger, 'a+');
+      try {
+        const index = await dropTornTail(handle, files, await indexLines(handle), logger);
+        const head = await checkHeadAndAnchor(handle, files, index, logger);
+        return new JsonlLedgerStore(options.dataDir, files, handle, lock, [...index.starts], index.completeEnd, head, logger);
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  /** Appends one entry; resolves once it is on disk. */
+  append(entry: LedgerAppend): Promise<LedgerEntry> {
+    if (this.closed) return Promise.reject(new ConflictError('the ledger store is closed'));
+    let valid: LedgerAppend;
+    try {
+      valid = parseOrThrow(ledgerAppendSchema, entry) as LedgerAppend;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.queue.enqueue(valid);
+  }
+
+  /** Entries after `afterSeq`, read straight from the file by offset and checked against their hashes. */
+  async readAfter(afterSeq: number, limit?: number): Promise<LedgerEntry[]> {
+    checkReadAfterArguments(afterSeq, limit);
+    const count = this.starts.length;
+    if (afterSeq >= count) return [];
+    const last = limit === undefined ? count : Math.min(count, afterSeq + limit);
+    const to = last < count ? this.starts[last]! : this.size;
+    const bytes = await readRange(this.handle, this.starts[afterSeq]!, to);
+    const lines = bytes.toString('utf8').split('\n');
+    return lines.slice(0, last - afterSeq).map((line, index) => parseStoredEntry(line, afterSeq + index + 1, this.files.ledger));
+  }
+
+  /** The last committed entry's seq and hash. */
+  async head(): Promise<LedgerHead | undefined> {
+    return this.currentHead;
+  }
+
+  /** Verifies the file as `featgate audit verify` does. */
+  verify(): Promise<LedgerVerification> {
+    return verifyLedger(jsonlRecordSource(this.dataDir));
+  }
+
+  /** Waits for queued appends, closes the file and releases the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.idle();
+    await this.handle.close();
+    await this.lock.release();
+  }
+
+  private async commit(batch: readonly LedgerAppend[]): Promise<LedgerEntry[]> {
+    if (this.failure) throw this.failure;
+    const entries = buildEntries(batch, this.currentHead);
+    const lines = entries.map((entry) => Buffer.from(`${serializeEntry(entry)}\n`, 'utf8'));
+    const bytes = Buffer.concat(lines);
+    try {
+      await writeAll(this.handle, bytes);
+      await this.handle.datasync();
+    } catch (error) {
+      await this.restoreAfterFailedWrite(error);
+      throw error;
+    }
+    for (const line of lines) {
+      this.starts.push(this.size);
+      this.size += line.length;
+    }
+    const last = entries[entries.length - 1]!;
+    this.currentHead = { seq: last.seq, hash: last.hash };
+    await writeHeadFile(this.files.head, this.currentHead).catch((error: unknown) => {
+      this.logger.error({ err: error, file: this.files.head }, 'could not update the ledger head anchor');
+    });
+    return entries;
+  }
+
+  private async restoreAfterFailedWrite(cause: unknown): Promise<void> {
+    try {
+      await this.handle.truncate(this.size);
+    } catch {
+      this.failure = new IntegrityError(`${this.files.ledger}: a failed write could not be undone; reopen the store`, { cause });
+    }
+  }
+}
+
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    const result = await handle.write(bytes, written, bytes.length - written);
+    written += result.bytesWritten;
+  }
+}
+
+async function dropTornTail(handle: FileHandle, files: JsonlLedgerFiles, index: JsonlLineIndex, logger: Logger): Promise<JsonlLineIndex> {
+  if (index.size === index.completeEnd) return index;
+  const seq = index.starts.length + 1;
+  const anchor = await readHeadFile(files.head);
+  if (anchor && anchor.seq >= seq) {
+    throw new IntegrityError(`${files.ledger}: seq ${seq} lost its line end although it was committed; run \`featgate audit verify\``);
+  }
+  await handle.truncate(index.completeEnd);
+  await handle.sync();
+  logger.warn({ file: files.ledger, seq, droppedBytes: index.size - index.completeEnd }, 'dropped a torn last ledger line left by a crash');
+  return { ...index, size: index.completeEnd };
+}
+
+async function checkHeadAndAnchor(
+  handle: FileHandle,
+  files: JsonlLedgerFiles,
+  index: JsonlLineIndex,
+  logger: Logger,
+): Promise<LedgerHead | undefined> {
+  const count = index.starts.length;
+  const refuse = (problem: string) => new IntegrityError(`${files.ledger}: ${problem}; run \`featgate audit verify\``);
+  const readEntry = async (seq: number) => {
+    const to = seq < count ? index.starts[seq]! : index.completeEnd;
+    const bytes = await readRange(handle, index.starts[seq - 1]!, to - 1);
+    return parseStoredEntry(bytes.toString('utf8'), seq, files.ledger);
+  };
+  const head = count === 0 ? undefined : await readEntry(count).then((entry) => ({ seq: entry.seq, hash: entry.hash }));
+  const anchor = await readHeadFile(files.head);
+  if (!anchor) {
+    if (count > 1) throw refuse(`the head anchor ${files.head} is missing`);
+  } else {
+    if (anchor.seq > count) throw refuse(`the file ends at seq ${count} but the head anchor names seq ${anchor.seq}`);
+    if (anchor.seq > 0 && (await readEntry(anchor.seq)).hash !== anchor.hash) {
+      throw refuse(`seq ${anchor.seq} differs from the head anchor`);
+    }
+  }
+  if (head && (!anchor || anchor.seq < head.seq)) {
+    await writeHeadFile(files.head, head);
+    logger.info({ file: files.head, seq: head.seq }, 'brought the ledger head anchor up to date');
+  }
+  return head;
+}

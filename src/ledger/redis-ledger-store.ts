@@ -1,0 +1,127 @@
+import { Redis } from 'ioredis';
+import { ConflictError, parseOrThrow } from '../errors/index.js';
+import { silentLogger, type Logger } from '../logging/index.js';
+import { AppendQueue } from './append-queue.js';
+import { buildEntries, serializeEntry } from './build-entry.js';
+import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
+import { ledgerAppendSchema } from './ledger-schema.js';
+import type { LedgerHead } from './ledger-store.js';
+import type { LedgerVerification } from './ledger-verification.js';
+import { parseStoredEntry } from './parse-stored-entry.js';
+import { checkReadAfterArguments } from './read-after-arguments.js';
+import { runAppendScript } from './redis-append-script.js';
+import { decodeRedisHead, encodeRedisHead } from './redis-head-codec.js';
+import { DEFAULT_REDIS_PREFIX, redisLedgerKeys, type RedisLedgerKeys } from './redis-ledger-keys.js';
+import { redisRecordSource } from './redis-record-source.js';
+import type { VerifiableLedgerStore } from './verifiable-ledger-store.js';
+import { verifyLedger } from './verify-ledger.js';
+
+/** Options of the Redis store. */
+export interface RedisLedgerOptions {
+  /** A Redis URL (the store opens and closes its own connection) or a client the caller keeps owning. */
+  readonly redis: string | Redis;
+  /** Prefix of every key; default `featgate:`. */
+  readonly prefix?: string;
+  readonly logger?: Logger;
+  /** How many times in a row one batch may lose the compare-and-set to other writers before giving up. */
+  readonly maxConflicts?: number;
+}
+
+/**
+ * The shared ledger in Redis: a list of entry JSON strings and a head key, appended by a compare-and-set script
+ * so any number of processes can write at once and the chain stays valid. The head is cached, so an
+ * uncontended append is one round trip; on a lost race the script returns the current head and the batch
+ * is rebuilt on it.
+ */
+export class RedisLedgerStore implements VerifiableLedgerStore {
+  private readonly queue = new AppendQueue((batch) => this.commit(batch));
+  private readonly keys: RedisLedgerKeys;
+  private readonly redis: Redis;
+  private readonly ownsClient: boolean;
+  private readonly logger: Logger;
+  private readonly maxConflicts: number;
+  private cachedHead: { readonly value: LedgerHead | undefined } | undefined;
+  private closed = false;
+
+  constructor(private readonly options: RedisLedgerOptions) {
+    this.ownsClient = typeof options.redis === 'string';
+    this.redis = typeof options.redis === 'string' ? new Redis(options.redis) : options.redis;
+    this.keys = redisLedgerKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
+    this.logger = options.logger ?? silentLogger;
+    this.maxConflicts = options.maxConflicts ?? 10_000;
+  }
+
+  /** Appends one entry; resolves once Redis has it. */
+  append(entry: LedgerAppend): Promise<LedgerEntry> {
+    if (this.closed) return Promise.reject(new ConflictError('the ledger store is closed'));
+    let valid: LedgerAppend;
+    try {
+      valid = parseOrThrow(ledgerAppendSchema, entry) as LedgerAppend;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.queue.enqueue(valid);
+  }
+
+  /** Entries after `afterSeq` by list index, each checked against its hash. */
+  async readAfter(afterSeq: number, limit?: number): Promise<LedgerEntry[]> {
+    checkReadAfterArguments(afterSeq, limit);
+    const stop = limit === undefined ? -1 : afterSeq + limit - 1;
+    const texts = await this.redis.lrange(this.keys.entries, afterSeq, stop);
+    return texts.map((text, index) => parseStoredEntry(text, afterSeq + index + 1, `redis key ${this.keys.entries}`));
+  }
+
+  /** The newest entry as stored in Redis now (other processes may have appended). */
+  async head(): Promise<LedgerHead | undefined> {
+    const head = decodeRedisHead(await this.redis.get(this.keys.head));
+    this.cachedHead = { value: head };
+    return head;
+  }
+
+  /** Verifies the list and head key as `featgate audit verify` does. */
+  verify(): Promise<LedgerVerification> {
+    return verifyLedger(redisRecordSource(this.redis, this.options.prefix ?? DEFAULT_REDIS_PREFIX));
+  }
+
+  /** Waits for queued appends and closes the connection if the store opened it. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.idle();
+    if (this.ownsClient) await this.redis.quit();
+  }
+
+  private async commit(batch: readonly LedgerAppend[]): Promise<LedgerEntry[]> {
+    for (let conflicts = 0; ; conflicts += 1) {
+      const base = this.cachedHead ? this.cachedHead.value : await this.head();
+      const entries = buildEntries(batch, base);
+      const last = entries[entries.length - 1]!;
+      const newHead = { seq: last.seq, hash: last.hash };
+      let result;
+      try {
+        result = await runAppendScript(
+          this.redis,
+          [this.keys.entries, this.keys.head],
+          encodeRedisHead(base),
+          encodeRedisHead(newHead),
+          entries.map(serializeEntry),
+        );
+      } catch (error) {
+        this.cachedHead = undefined;
+        throw error;
+      }
+      if (result.appended) {
+        this.cachedHead = { value: newHead };
+        return entries;
+      }
+      this.cachedHead = { value: decodeRedisHead(result.head) };
+      if (result.head !== '' && !this.cachedHead.value) {
+        throw new ConflictError(`redis key ${this.keys.head} holds a malformed head; run \`featgate audit verify\``);
+      }
+      if (conflicts >= this.maxConflicts) {
+        this.logger.warn({ conflicts }, 'ledger append kept losing the race to other writers');
+        throw new ConflictError(`ledger append lost the race to other writers ${conflicts} times in a row`);
+      }
+    }
+  }
+}
