@@ -33,6 +33,12 @@ export class ApiClient {
     return this.send<T>('POST', path, prepared);
   }
 
+  /** PUT a JSON value or a prepared body and return the parsed JSON. */
+  async put<T = unknown>(path: string, body: unknown): Promise<T> {
+    const prepared = isApiBody(body) ? body : { text: JSON.stringify(body ?? {}), contentType: 'application/json' };
+    return this.send<T>('PUT', path, prepared);
+  }
+
   private async send<T>(method: string, path: string, body?: ApiBody): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { clientFrom, runApiCommand, withApiOptions, type ApiCommandOptions } from '../api-client/index.js';
+import { renderChange, type ChangeSummary } from './render-change.js';
+
+interface ReviewOptions extends ApiCommandOptions {
+  readonly comment?: string;
+}
+
+/** Adds `featgate review approve|reject`; the server decides whether the review counts. */
+export function registerReviewCommands(program: Command): void {
+  const group = program.command('review').description('Approve or reject change records');
+  for (const decision of ['approve', 'reject'] as const) {
+    const command = withApiOptions(group.command(decision).argument('<key>', 'change key'))
+      .description(decision === 'approve' ? 'Approve a change' : 'Reject a change (a comment is required)');
+    if (decision === 'reject') command.requiredOption('--comment <text>', 'why');
+    else command.option('--comment <text>', 'comment', '');
+    command.action(async (key: string, options: ReviewOptions) => {
+      const client = clientFrom(options);
+      await runApiCommand(
+        options,
+        () => client.post<ChangeSummary>(`/v1/changes/${encodeURIComponent(key)}/reviews`, { decision, comment: options.comment ?? '' }),
+        renderChange,
+      );
+    });
+  }
+}
