@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, sha256Hex } from '../../../src/canonical/index.js';
+import { ActorKind, buildEntry, GENESIS_HASH, hashEntry, redactSecrets } from '../../../src/ledger/index.js';
+
+const actor = { id: 'featgate', kind: ActorKind.System };
+
+describe('buildEntry', () => {
+  it('starts the chain at seq 1 on the genesis hash', () => {
+    const entry = buildEntry({ type: 'flag.adopted', actor, subject: 'flag:env/f', data: {} }, undefined, new Date(0));
+    expect(entry).toMatchObject({ seq: 1, prevHash: GENESIS_HASH, at: '1970-01-01T00:00:00.000Z' });
+  });
+
+  it('hashes the RFC 8785 canonical JSON of the entry without its hash', () => {
+    const entry = buildEntry({ type: 'flag.adopted', actor, subject: 'flag:env/f', data: { b: 1, a: [2, 'x'] } }, { seq: 4, hash: 'a'.repeat(64) });
+    const { hash, ...rest } = entry;
+    expect(hash).toBe(sha256Hex(canonicalJson(rest)));
+    expect(entry).toMatchObject({ seq: 5, prevHash: 'a'.repeat(64) });
+  });
+
+  it('gives the same hash whatever order the data keys came in', () => {
+    const at = '2025-01-01T00:00:00.000Z';
+    const one = buildEntry({ type: 't', actor, subject: 's', data: { x: 1, y: { p: 1, q: 2 } }, at }, undefined);
+    const two = buildEntry({ type: 't', actor, subject: 's', data: { y: { q: 2, p: 1 }, x: 1 }, at }, undefined);
+    expect(one.hash).toBe(two.hash);
+    expect(hashEntry(JSON.parse(JSON.stringify(one)) as object)).toBe(one.hash);
+  });
+});
+
+describe('redactSecrets', () => {
+  it('replaces secret-named fields at any depth, in any case, and keeps everything else', () => {
+    expect(
+      redactSecrets({ accessToken: 'a', list: [{ Password: 'p', keep: 1 }], nested: { privatekey: 'k', tokenName: 'ci' } }),
+    ).toEqual({ accessToken: '[redacted]', list: [{ Password: '[redacted]', keep: 1 }], nested: { privatekey: '[redacted]', tokenName: 'ci' } });
+  });
+});
