@@ -1,0 +1,13 @@
+export * from './risk-tier.js';
+export * from './json-path.js';
+export * from './comparison.js';
+export * from './policy-schema.js';
+export * from './compiled-policy.js';
+export * from './load-policy.js';
+export * from './policy-json-schema.js';
+export * from './resolve-governed-flag.js';
+export type * from './evaluation.js';
+export * from './evaluate.js';
+export * from './role-matching.js';
+export * from './decide.js';
+export * from './break-glass.js';

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { JsonValue } from '../canonical/index.js';
+import { ConfigSurface } from './config-surface.js';
+import { durationSchema } from './duration.js';
+import { evidenceItemSchema } from './evidence.js';
+
+const text = z.string().trim().min(1);
+
+/** Any JSON value: a flag variation's value as the application reads it. */
+export const jsonValueSchema = z.json() as z.ZodType<JsonValue>;
+
+/** Change record keys: lower-case letters, digits and dashes, so they fit ledger subjects and URLs. */
+export const changeKeySchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'use 1 to 80 lower-case letters, digits and dashes, starting with a letter or digit');
+
+/** One FeatBit flag the change touches, with the config surface it holds and its values before and after. */
+export const changedFlagSchema = z.strictObject({
+  key: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'flag keys use letters, digits, dot, underscore and dash'),
+  surface: z.enum(ConfigSurface),
+  /** Value served today (the approved baseline variation). */
+  baseline: jsonValueSchema,
+  /** Value the change proposes. */
+  candidate: jsonValueSchema,
+  /** Value restored on rollback; the baseline when absent. */
+  rollbackValue: jsonValueSchema.optional(),
+  /** FeatBit variation that carries the candidate, when it already exists. */
+  candidateVariationId: z.string().min(1).optional(),
+});
+export type ChangedFlag = z.infer<typeof changedFlagSchema>;
+
+/** Known impact of the change on each area a reviewer weighs; `none` is a valid answer, silence is not. */
+export const impactSchema = z.strictObject({
+  data: text,
+  cost: text,
+  latency: text,
+  safety: text,
+  support: text,
+  compliance: text,
+});
+export type Impact = z.infer<typeof impactSchema>;
+
+/** One step of staged exposure. */
+export const releaseStageSchema = z.strictObject({
+  name: text,
+  /** Who is exposed, in words (e.g. `internal staff`, `beta cohort`, `EU customers`). */
+  audience: text,
+  /** Share of that audience exposed, 0 to 100. */
+  percentage: z.number().min(0).max(100),
+  /** Least time the stage runs before the next may be applied. */
+  minDuration: durationSchema,
+});
+export type ReleaseStage = z.infer<typeof releaseStageSchema>;
+
+/** Comparison of a guardrail metric against a threshold. */
+export enum HoldOperator {
+  Above = 'above',
+  Below = 'below',
+}
+
+/** A guardrail condition that holds the release when it becomes true. */
+export const holdConditionSchema = z.strictObject({
+  metric: text,
+  operator: z.enum(HoldOperator),
+  threshold: z.number(),
+  /** Window the metric is measured over. */
+  window: durationSchema.optional(),
+  description: z.string().optional(),
+});
+export type HoldCondition = z.infer<typeof holdConditionSchema>;
+
+/** How the change is undone. */
+export const rollbackPlanSchema = z.strictObject({
+  /** Steps and triggers, in words. */
+  plan: text,
+  /** What users experience while rolled back or when the AI path fails. */
+  fallbackBehaviour: text,
+});
+export type RollbackPlan = z.infer<typeof rollbackPlanSchema>;
+
+/** Ordered stages, hold conditions, who decides, and how to roll back. */
+export const releasePlanSchema = z.strictObject({
+  decisionOwner: text,
+  stages: z.array(releaseStageSchema).min(1, 'a release plan needs at least one stage'),
+  holdIf: z.array(holdConditionSchema).default([]),
+  rollback: rollbackPlanSchema.optional(),
+});
+export type ReleasePlan = z.infer<typeof releasePlanSchema>;
+
+/** Whether the change is meant to stay. */
+export enum CleanupKind {
+  Temporary = 'temporary',
+  Durable = 'durable',
+}
+
+/** When the change is looked at again. */
+export const cleanupSchema = z.strictObject({
+  kind: z.enum(CleanupKind),
+  /** Review date (YYYY-MM-DD); the policy's default offset for the tier applies when absent. */
+  reviewDate: z.iso.date().optional(),
+});
+export type Cleanup = z.infer<typeof cleanupSchema>;
+
+/**
+ * A change record: everything a reviewer needs to judge one change of AI configuration without opening any
+ * other file. Unknown keys are rejected so a typo never silently drops information.
+ */
+export const changeRecordSchema = z
+  .strictObject({
+    key: changeKeySchema,
+    title: text,
+    owner: text,
+    service: text,
+    /** FeatBit environment id or the readable name the policy gives it. */
+    environment: text,
+    affectedWorkflow: text,
+    requester: text,
+    flags: z.array(changedFlagSchema).min(1, 'a change touches at least one flag'),
+    /** The intended behaviour change, in plain language. */
+    behaviourChange: text,
+    impact: impactSchema,
+    release: releasePlanSchema,
+    evidence: z.array(evidenceItemSchema).default([]),
+    cleanup: cleanupSchema,
+  })
+  .superRefine((record, ctx) => {
+    const seen = new Set<string>();
+    record.flags.forEach((flag, index) => {
+      if (seen.has(flag.key)) {
+        ctx.addIssue({ code: 'custom', path: ['flags', index, 'key'], message: `flag ${flag.key} is listed twice` });
+      }
+      seen.add(flag.key);
+    });
+    const stages = record.release.stages;
+    stages.forEach((stage, index) => {
+      const previous = stages[index - 1];
+      if (previous && previous.audience === stage.audience && stage.percentage < previous.percentage) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['release', 'stages', index, 'percentage'],
+          message: `stages must not shrink exposure of one audience: ${stage.percentage}% follows ${previous.percentage}%`,
+        });
+      }
+    });
+  });
+export type ChangeRecord = z.infer<typeof changeRecordSchema>;
+/** A change record as written, before defaults are filled in. */
+export type ChangeRecordInput = z.input<typeof changeRecordSchema>;

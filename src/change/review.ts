@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+/** What a reviewer decided. */
+export enum ReviewDecision {
+  Approve = 'approve',
+  Reject = 'reject',
+}
+
+/** One review of a change record; `roles` are the reviewer's roles when they reviewed (from their identity). */
+export const reviewSchema = z.strictObject({
+  reviewer: z.string().min(1),
+  roles: z.array(z.string().min(1)).default([]),
+  decision: z.enum(ReviewDecision),
+  comment: z.string().default(''),
+  at: z.iso.datetime({ offset: true }),
+});
+export type Review = z.infer<typeof reviewSchema>;
