@@ -35,7 +35,7 @@ export function parseYamlSource<S extends z.ZodType>(text: string, file: string,
     }
     return [{ file, path: path.join('.'), line: lineOf(document, lineCounter, path), message: issue.message }];
   });
-  throw new ValidationError(issues);
+  throw new ValidationError(issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
 }
 
 /** Reads a YAML or JSON file and validates it like `parseYamlSource`; an unreadable file is a ConfigError. */

@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerPolicyCommands } from './commands/policy.js';
 
 /** Adds one group of subcommands to the program. */
 export type CommandRegistrar = (program: Command) => void;
 
 /** Every command group featgate offers; each concept contributes its own registrar. */
-const registrars: CommandRegistrar[] = [registerAuditCommands, registerKeysCommands];
+const registrars: CommandRegistrar[] = [registerAuditCommands, registerKeysCommands, registerPolicyCommands];
 
 /** Builds the `featgate` command line. */
 export function createProgram(): Command {

@@ -1,0 +1,118 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { readChangeRecordFile, redactChangeRecord, secretKeyMatcher } from '../../change/index.js';
+import { formatFieldIssue, ValidationError } from '../../errors/index.js';
+import {
+  decide,
+  evaluate,
+  loadPolicyFile,
+  policyJsonSchema,
+  resolvePolicyPath,
+  type Decision,
+  type Evaluation,
+  type Policy,
+} from '../../../policies/index.js';
+import { ExitCode } from '../exit-code.js';
+
+interface PolicyOptions {
+  readonly policy?: string;
+}
+
+interface ExplainOptions extends PolicyOptions {
+  readonly json?: boolean;
+}
+
+/** Adds `featgate policy check|explain|schema`. */
+export function registerPolicyCommands(program: Command): void {
+  const group = program.command('policy').description('Check the policy pack and see how it classifies a change');
+  group
+    .command('check')
+    .description('Validate a policy file; exit 1 printing file:line: field: message for every problem')
+    .option('--policy <file>', 'policy file (env FEATGATE_POLICY, default policies/default.yaml)')
+    .action(async (options: PolicyOptions) => {
+      const path = resolvePolicyPath(options.policy);
+      const policy = await loadOrReport(path);
+      if (!policy) return;
+      process.stdout.write(
+        `${path}: ok (${policy.rules.length} rules, ${policy.environments.length} environments, ${policy.governedFlags.length} governed flag entries)\n`,
+      );
+    });
+  group
+    .command('explain')
+    .description('Show the tier of a change record, the rules that fired and what it needs to be approved')
+    .argument('<change>', 'change record file, YAML or JSON')
+    .option('--policy <file>', 'policy file (env FEATGATE_POLICY, default policies/default.yaml)')
+    .option('--json', 'print the evaluation and decision as JSON')
+    .action(async (file: string, options: ExplainOptions) => {
+      const policy = await loadOrReport(resolvePolicyPath(options.policy));
+      if (!policy) return;
+      const change = await reportIssues(() => readChangeRecordFile(file));
+      if (!change) return;
+      const shown = redactChangeRecord(change, secretKeyMatcher(policy.secrets.keyPatterns));
+      const evaluation = evaluate(shown, policy, { now: new Date() });
+      const decision = decide(shown, [], [], policy, evaluation);
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify({ file, change: shown, evaluation, decision }, null, 2)}\n`
+          : renderExplanation(file, evaluation, decision),
+      );
+    });
+  group
+    .command('schema')
+    .description('Print the JSON Schema of the policy format, for editors')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
+    });
+}
+
+async function loadOrReport(path: string): Promise<Policy | undefined> {
+  return reportIssues(() => loadPolicyFile(path));
+}
+
+/** Runs a load; on a ValidationError prints one `file:line: field: message` line per issue and sets exit 1. */
+async function reportIssues<T>(load: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    process.stdout.write(`${error.issues.map((issue) => formatFieldIssue({ ...issue, file: issue.file && relativeOrAbsolute(issue.file) })).join('\n')}\n`);
+    process.exitCode = ExitCode.CheckFailed;
+    return undefined;
+  }
+}
+
+function relativeOrAbsolute(file: string): string {
+  const cwd = process.cwd();
+  const absolute = resolve(file);
+  return absolute.startsWith(`${cwd}/`) ? absolute.slice(cwd.length + 1) : file;
+}
+
+function renderExplanation(file: string, evaluation: Evaluation, decision: Decision): string {
+  const lines = [`${file}: ${evaluation.changeKey} is ${evaluation.tier.toUpperCase()}`];
+  if (evaluation.environment) lines.push(`environment: ${evaluation.environment.name} (${evaluation.environment.strictness})`);
+  lines.push('why:', ...evaluation.reasons.map((reason) => `  - ${reason}`));
+  const approvals = evaluation.requiredApprovals;
+  lines.push(
+    `approvals: ${approvals.count} distinct ${approvals.count === 1 ? 'person' : 'people'}, never the requester` +
+      (approvals.onePersonMayFillSeveralRoles ? '' : '; one person fills at most one required role'),
+  );
+  for (const requirement of approvals.mustInclude) {
+    lines.push(`  - must include ${requirement.anyOf.join(' or ')} (${requirement.reasons.join('; ')})`);
+  }
+  lines.push(`routed to: ${approvals.roles.join(', ')}`);
+  lines.push(
+    'evidence:',
+    ...evaluation.requiredEvidence.map((requirement) => `  - ${requirement.anyOf.join(' or ')} (before ${requirement.phase})`),
+  );
+  const exposure = evaluation.exposure;
+  lines.push(
+    `exposure: first stage at most ${exposure.maxFirstStagePercentage}%, at least ${exposure.minStages} stage(s)` +
+      `${exposure.rollbackPlanRequired ? ', rollback plan required' : ''}` +
+      `${exposure.rampRoles.length > 0 ? `, ramped by ${exposure.rampRoles.join(' or ')}` : ''}`,
+  );
+  if (evaluation.audited) lines.push('audited: yes');
+  lines.push(`review date: ${evaluation.reviewDate ?? `after ${evaluation.reviewAfter}`}`);
+  for (const warning of evaluation.warnings) lines.push(`warning: ${warning}`);
+  lines.push(`status without reviews: ${decision.status}`, ...decision.reasons.map((reason) => `  - ${reason}`));
+  return `${lines.join('\n')}\n`;
+}
