@@ -18,7 +18,7 @@ export function redactSecrets(data: JsonObject): JsonObject {
 function redactObject(object: JsonObject): JsonObject {
   const copy: JsonObject = {};
   for (const [key, value] of Object.entries(object)) {
-    copy[key] = SECRET_FIELDS.has(key.toLowerCase()) ? REDACTED : redactValue(value);
+    copy[key] = SECRET_FIELDS.has(key.toLowerCase()) && !isHashedRedaction(value) ? REDACTED : redactValue(value);
   }
   return copy;
 }
@@ -27,4 +27,16 @@ function redactValue(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map(redactValue);
   if (value !== null && typeof value === 'object') return redactObject(value);
   return value;
+}
+
+/** A change record's `{"$redacted": true, "sha256": ...}` marker holds no secret; keeping it lets a changed secret show. */
+function isHashedRedaction(value: JsonValue): boolean {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    value.$redacted === true &&
+    typeof value.sha256 === 'string' &&
+    Object.keys(value).length === 2
+  );
 }
