@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseOrThrow, ValidationError } from '../../src/errors/index.js';
 import { decodeHtmlEntities } from './html-entities.js';
+import { parseLenientJson } from './lenient-json.js';
 
 /** The kinds of FeatBit object a webhook can be about (`data.kind`). */
 export enum WebhookObjectKind {
@@ -36,14 +37,14 @@ const flagObjectSchema = z.looseObject({ key: flagKey });
 const segmentObjectSchema = z.looseObject({ id: decodedText });
 
 /**
- * Parses a delivery body leniently: any JSON carrying `environment.id`, `data.kind` and the flag's
+ * Parses a delivery body leniently (raw control characters FeatBit leaves in strings are tolerated): any JSON carrying `environment.id`, `data.kind` and the flag's
  * `data.object.key` or the segment's `data.object.id`, with FeatBit's HTML entities decoded. Everything else in the
  * body is ignored. Throws a ValidationError naming the field (`data.object.key`) when something is missing.
  */
 export function identifyWebhookTarget(body: string): WebhookTarget {
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    json = parseLenientJson(body);
   } catch (error) {
     throw new ValidationError([{ path: '', message: `body is not JSON: ${(error as Error).message}` }]);
   }

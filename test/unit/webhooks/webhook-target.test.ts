@@ -104,3 +104,14 @@ describe('decoding HTML entities', () => {
     expect(decodeHtmlEntities('a & b &bogus; &#xZZ;')).toBe('a & b &bogus; &#xZZ;');
   });
 });
+
+describe('lenient JSON parsing of deliveries', () => {
+  it('tolerates raw newlines and tabs FeatBit leaves inside plain string fields', () => {
+    const body = `{"environment":{"id":"${envId}"},"data":{"kind":"segment","object":{"id":"s1","description":"line 1\nline\t2"}}}`;
+    expect(identifyWebhookTarget(body)).toMatchObject({ segmentId: 's1' });
+  });
+
+  it('still rejects bodies that are broken in other ways', () => {
+    expect(() => identifyWebhookTarget(`{"environment":{"id":"${envId}"},\n"data": {`)).toThrow(/not JSON/);
+  });
+});
