@@ -1,0 +1,2 @@
+export * from './featgate-server-provider.js';
+export * from './file-manifest-source.js';

@@ -1,0 +1,221 @@
+import canonicalize from 'canonicalize';
+import { ErrorCode, StandardResolutionReasons, type EvaluationContext, type Logger, type ResolutionDetails } from '@openfeature/core';
+import type { RequestedType } from '../../src/manifest/featbit-value.js';
+import { isManifestExpired, verifyManifest } from '../../src/manifest/verify-manifest.js';
+import type { BucketFunction } from './featbit-bucket.js';
+import { featBitUserFromContext } from './featbit-user-from-context.js';
+import { UngovernedFlagPolicy, type GateOptions } from './gate-options.js';
+import { GateMetadataKey, GateReason, UNAPPROVED_REASON } from './gate-reason.js';
+import { ManifestSnapshot } from './manifest-snapshot.js';
+import { NO_KEY, valueKey } from './value-key.js';
+
+/** Counts of gated evaluations by reason, plus manifest bookkeeping. */
+export interface GateStats {
+  readonly gated: Readonly<Record<GateReason, number>>;
+  readonly manifestsAccepted: number;
+  readonly manifestsRefused: number;
+  readonly manifestVersion?: number;
+}
+
+const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() {} };
+
+/**
+ * The gating logic both providers share: keeps the last verified manifest (refusing bad signatures, other
+ * environments and older manifests), and decides for each inner result whether it may be served. Synchronous on
+ * the evaluation path, so the web gate can use it too.
+ */
+export class GateCore {
+  private snapshot: ManifestSnapshot | undefined;
+  private readonly counts: Record<GateReason, number> = {
+    [GateReason.VariationNotApproved]: 0,
+    [GateReason.OutsideGrant]: 0,
+    [GateReason.ManifestExpired]: 0,
+  };
+  private accepted = 0;
+  private refused = 0;
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly firstManifest: { promise: Promise<void>; resolve: () => void };
+  private readonly logger: Logger;
+  private readonly now: () => number;
+
+  /**
+   * @param onChange called with the flags whose gating may have changed (new manifest, or the manifest expired);
+   * `first` marks the first verified manifest.
+   */
+  constructor(
+    private readonly options: GateOptions,
+    private readonly bucket: BucketFunction,
+    private readonly onChange: (flagsChanged: string[], first: boolean) => void,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.now = options.now ?? Date.now;
+    let resolve!: () => void;
+    const promise = new Promise<void>((done) => (resolve = done));
+    this.firstManifest = { promise, resolve };
+  }
+
+  /** Whether a verified manifest is held. */
+  get hasManifest(): boolean {
+    return this.snapshot !== undefined;
+  }
+
+  /** The manifest currently gated against. */
+  get manifest(): ManifestSnapshot | undefined {
+    return this.snapshot;
+  }
+
+  /** Gating counters. */
+  stats(): GateStats {
+    return {
+      gated: { ...this.counts },
+      manifestsAccepted: this.accepted,
+      manifestsRefused: this.refused,
+      manifestVersion: this.snapshot?.manifest.version,
+    };
+  }
+
+  /**
+   * Starts the source and waits (up to `initTimeoutMs`) for a verified manifest. Throws when none verified in time;
+   * the source keeps running, and a later manifest still arrives through `onChange`.
+   */
+  async start(): Promise<void> {
+    await this.options.source.start({
+      manifest: (jws) => this.accept(jws),
+      error: (error) => this.logger.warn(`featgate: manifest source problem: ${describe(error)}`),
+    });
+    if (this.snapshot) return;
+    const timeoutMs = this.options.initTimeoutMs ?? 5_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)));
+    const arrived = await Promise.race([this.firstManifest.promise.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (arrived) throw new Error(`no verified approval manifest within ${timeoutMs} ms`);
+  }
+
+  /** Stops the source and timers. */
+  stop(): void {
+    this.options.source.stop();
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+  }
+
+  /**
+   * Verifies a manifest JWS and, if it is valid and not older than the current one, gates against it from now on.
+   * A refused manifest is logged and changes nothing (fail closed: the last verified manifest stays).
+   */
+  async accept(jws: string): Promise<void> {
+    if (this.snapshot?.jws === jws) return;
+    let next: ManifestSnapshot;
+    try {
+      const manifest = await verifyManifest(jws, { keys: this.options.publicKeys, envId: this.options.envId });
+      next = new ManifestSnapshot(manifest, jws, this.bucket);
+    } catch (error) {
+      this.refused += 1;
+      this.logger.error(`featgate: refused approval manifest: ${describe(error)}`);
+      return;
+    }
+    const previous = this.snapshot;
+    if (previous && (next.manifest.version < previous.manifest.version || next.issuedAtMs < previous.issuedAtMs)) {
+      this.refused += 1;
+      this.logger.warn('featgate: ignored an approval manifest older than the one in use');
+      return;
+    }
+    this.snapshot = next;
+    this.accepted += 1;
+    this.scheduleExpiry(next);
+    this.firstManifest.resolve();
+    const wasExpired = previous !== undefined && isManifestExpired(previous.manifest, this.now());
+    const changed = changedFlags(previous, next, wasExpired);
+    if (changed.length > 0 || !previous) this.onChange(changed, !previous);
+  }
+
+  /**
+   * Decides what to serve for an inner result: the inner result itself when it is approved for this context,
+   * otherwise the value the approved configuration gives the context, as a normal resolution with reason
+   * `UNAPPROVED`. Inner errors pass through unchanged; without a verified manifest nothing is passed through.
+   */
+  gate<T>(flagKey: string, defaultValue: T, type: RequestedType, context: EvaluationContext, inner: ResolutionDetails<T>): ResolutionDetails<T> {
+    if (inner.errorCode !== undefined) return inner;
+    const snapshot = this.snapshot;
+    if (!snapshot) {
+      return {
+        value: defaultValue,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.PROVIDER_NOT_READY,
+        errorMessage: 'featgate: no verified approval manifest',
+      };
+    }
+    const flag = snapshot.flags.get(flagKey);
+    if (!flag) {
+      if (this.options.ungoverned !== UngovernedFlagPolicy.Deny) return inner;
+      return {
+        value: defaultValue,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.GENERAL,
+        errorMessage: `featgate: flag ${flagKey} is not governed and ungoverned flags are denied`,
+      };
+    }
+    const view = flag.view(type);
+    const key = valueKey(type, inner.value);
+    if (key !== NO_KEY && key === view.baselineKey) return inner;
+    let servedId: string;
+    let reason: GateReason;
+    if (snapshot.isExpired(this.now())) {
+      servedId = flag.baselineVariationId;
+      reason = GateReason.ManifestExpired;
+    } else {
+      const approvedId = flag.approvedVariationFor(featBitUserFromContext(context));
+      if (approvedId !== undefined && key !== NO_KEY && view.keys.get(approvedId) === key) return inner;
+      servedId = approvedId ?? flag.baselineVariationId;
+      reason = key !== NO_KEY && view.approvedKeys.has(key) ? GateReason.OutsideGrant : GateReason.VariationNotApproved;
+    }
+    const served = view.values.get(servedId);
+    if (!served?.convertible) {
+      return {
+        value: defaultValue,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.TYPE_MISMATCH,
+        errorMessage: `featgate: approved variation ${servedId} of ${flagKey} cannot be read as ${type}`,
+      };
+    }
+    this.counts[reason] += 1;
+    this.report(flagKey, reason, servedId, inner.variant, snapshot.manifest.version);
+    const flagMetadata: Record<string, string | number | boolean> = {
+      [GateMetadataKey.Gated]: true,
+      [GateMetadataKey.Reason]: reason,
+      [GateMetadataKey.ManifestVersion]: snapshot.manifest.version,
+      [GateMetadataKey.FlagVersion]: flag.version,
+    };
+    if (inner.variant !== undefined) flagMetadata[GateMetadataKey.InnerVariant] = inner.variant;
+    return { value: served.value as T, variant: servedId, reason: UNAPPROVED_REASON, flagMetadata };
+  }
+
+  private report(flagKey: string, reason: GateReason, servedVariationId: string, innerVariant: string | undefined, manifestVersion: number): void {
+    if (!this.options.onGated) return;
+    try {
+      this.options.onGated({ flagKey, reason, servedVariationId, innerVariant, manifestVersion });
+    } catch {
+      // an observer must never break evaluation
+    }
+  }
+
+  private scheduleExpiry(snapshot: ManifestSnapshot): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    const delay = snapshot.expiresAtMs - this.now();
+    if (delay <= 0 || delay > 2 ** 31 - 1) return;
+    this.expiryTimer = setTimeout(() => {
+      if (this.snapshot === snapshot) this.onChange([...snapshot.flags.keys()], false);
+    }, delay);
+    (this.expiryTimer as { unref?: () => void }).unref?.();
+  }
+}
+
+function changedFlags(previous: ManifestSnapshot | undefined, next: ManifestSnapshot, wasExpired: boolean): string[] {
+  if (!previous || wasExpired) return [...new Set([...(previous?.flags.keys() ?? []), ...next.flags.keys()])];
+  const keys = new Set([...Object.keys(previous.manifest.flags), ...Object.keys(next.manifest.flags)]);
+  return [...keys].filter((key) => canonicalize(previous.manifest.flags[key]) !== canonicalize(next.manifest.flags[key]));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

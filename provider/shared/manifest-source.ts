@@ -1,0 +1,18 @@
+/** Receives what a manifest source delivers. */
+export interface ManifestListener {
+  /** A manifest JWS, not yet verified; the gate verifies it before using it. */
+  manifest(jws: string): Promise<void>;
+  /** A problem fetching manifests (network, file); the gate logs it and keeps its last verified manifest. */
+  error(error: unknown): void;
+}
+
+/**
+ * Where a gate gets signed manifests from: the featgate service (HTTP + SSE), a file, or the application itself.
+ * Sources only transport JWS text; verification is always the gate's job.
+ */
+export interface ManifestSource {
+  /** Starts delivering; resolves once the first delivery attempt finished (delivered or failed). */
+  start(listener: ManifestListener): Promise<void>;
+  /** Stops delivering and releases connections, timers and watchers. */
+  stop(): void;
+}

@@ -1,0 +1,7 @@
+export * from './featgate-web-provider.js';
+export * from '../shared/gate-options.js';
+export * from '../shared/gate-reason.js';
+export * from '../shared/manifest-source.js';
+export * from '../shared/static-manifest-source.js';
+export * from '../shared/http-manifest-source.js';
+export type { GateStats } from '../shared/gate-core.js';
