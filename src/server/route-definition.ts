@@ -42,7 +42,8 @@ export interface RouteDefinition<
   readonly response: R;
   /** Status of a successful answer (200 unless stated). */
   readonly successStatus?: number;
-  readonly handler: (context: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<z.input<R>>;
+  /** Returns the answer; it is checked against `response` before it is sent. */
+  readonly handler: (context: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<unknown>;
 }
 
 /** Declares a route with full type inference of its handler's input and output. */

@@ -1,0 +1,13 @@
+import type { GovernanceWorkflow } from '../../workflow/index.js';
+import type { RouteDefinition } from '../route-definition.js';
+import { auditRoutes } from './audit-routes.js';
+import { changeRoutes } from './change-routes.js';
+import { releaseRoutes } from './release-routes.js';
+
+export * from './approved-state-response.js';
+export * from './audit-routes.js';
+
+/** The route registry of the governance API: every endpoint with its schemas and permission. */
+export function governanceRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
+  return [...changeRoutes(workflow), ...releaseRoutes(workflow), ...auditRoutes(workflow)];
+}

@@ -1,0 +1,79 @@
+import { ApprovedFlagStateResponse } from './approved-state-response.js';
+import { Permission } from '../../identity/index.js';
+import {
+  adoptRequestSchema,
+  applyStageRequestSchema,
+  changeKeyParamsSchema,
+  changeViewSchema,
+  reasonRequestSchema,
+  resumeRequestSchema,
+  type GovernanceWorkflow,
+} from '../../workflow/index.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
+
+/** Release stages, hold, resume, rollback, and adoption of FeatBit state as a baseline. */
+export function releaseRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
+  const releasePath = (action: string) => `/v1/changes/:key/release/${action}`;
+  return [
+    defineRoute({
+      method: 'post',
+      path: releasePath('apply-stage'),
+      operationId: 'applyStage',
+      summary: 'Apply the next (or the named) stage of an approved change: featgate writes FeatBit and advances the approved state',
+      tag: 'release',
+      permission: Permission.ReleaseApply,
+      params: changeKeyParamsSchema,
+      body: applyStageRequestSchema,
+      response: changeViewSchema,
+      handler: ({ principal, params, body }) => workflow.applyStage(principal, params.key, body),
+    }),
+    defineRoute({
+      method: 'post',
+      path: releasePath('hold'),
+      operationId: 'holdRelease',
+      summary: 'Pause ramping; the applied stage stays',
+      tag: 'release',
+      permission: Permission.ReleaseHold,
+      params: changeKeyParamsSchema,
+      body: reasonRequestSchema,
+      response: changeViewSchema,
+      handler: ({ principal, params, body }) => workflow.hold(principal, params.key, body),
+    }),
+    defineRoute({
+      method: 'post',
+      path: releasePath('resume'),
+      operationId: 'resumeRelease',
+      summary: 'Resume a held release',
+      tag: 'release',
+      permission: Permission.ReleaseResume,
+      params: changeKeyParamsSchema,
+      body: resumeRequestSchema,
+      response: changeViewSchema,
+      handler: ({ principal, params, body }) => workflow.resume(principal, params.key, body),
+    }),
+    defineRoute({
+      method: 'post',
+      path: releasePath('rollback'),
+      operationId: 'rollbackRelease',
+      summary: 'Write the baseline back to FeatBit and make it the approved state again',
+      tag: 'release',
+      permission: Permission.ReleaseRollback,
+      params: changeKeyParamsSchema,
+      body: reasonRequestSchema,
+      response: changeViewSchema,
+      handler: ({ principal, params, body }) => workflow.rollback(principal, params.key, body),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/adoptions',
+      operationId: 'adoptFlag',
+      summary: "Record a flag's current FeatBit state as its approved baseline (audited admin act)",
+      tag: 'adopt',
+      permission: Permission.FlagAdopt,
+      body: adoptRequestSchema,
+      response: ApprovedFlagStateResponse,
+      successStatus: 201,
+      handler: ({ principal, body }) => workflow.adopt(principal, body),
+    }),
+  ];
+}

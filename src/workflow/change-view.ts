@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { ChangeStatus, changeRecordSchema, evidenceItemSchema, reviewSchema } from '../change/index.js';
+
+/** One applied release stage of a change. */
+export const appliedStageSchema = z.object({
+  index: z.number().int().min(0),
+  name: z.string(),
+  percentage: z.number(),
+  at: z.string(),
+  by: z.string(),
+});
+
+/** A change record as the API shows it: the redacted record, reviews, evidence, decision and release progress. */
+export const changeViewSchema = z.object({
+  key: z.string(),
+  title: z.string(),
+  status: z.enum(ChangeStatus),
+  tier: z.string(),
+  requester: z.string(),
+  owner: z.string(),
+  record: changeRecordSchema,
+  reviews: z.array(reviewSchema),
+  evidence: z.array(evidenceItemSchema),
+  decision: z.object({
+    status: z.string(),
+    approvedBy: z.array(z.string()),
+    rejectedBy: z.array(z.string()),
+    missing: z.unknown(),
+    reasons: z.array(z.string()),
+  }),
+  requirements: z.object({
+    approvals: z.unknown(),
+    evidence: z.unknown(),
+    exposure: z.unknown(),
+    firedRules: z.unknown(),
+  }),
+  release: z.object({
+    stageIndex: z.number().int().nullable(),
+    stageCount: z.number().int(),
+    held: z.boolean(),
+    appliedStages: z.array(appliedStageSchema),
+  }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Ledger seq of the newest entry about this change. */
+  version: z.number().int(),
+});
+export type ChangeView = z.infer<typeof changeViewSchema>;

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { ChangeStatus, ConfigSurface, evidenceItemSchema, ReviewDecision } from '../change/index.js';
+import { RiskTier } from '../../policies/index.js';
+
+/** Body of a review: approve, or reject with a reason. */
+export const reviewRequestSchema = z
+  .strictObject({
+    decision: z.enum(ReviewDecision),
+    comment: z.string().max(10_000).default(''),
+  })
+  .refine((review) => review.decision !== ReviewDecision.Reject || review.comment.trim() !== '', {
+    path: ['comment'],
+    message: 'a rejection needs a comment saying why',
+  });
+export type ReviewRequest = z.infer<typeof reviewRequestSchema>;
+
+/** Body of an evidence attachment; who attached it and when are set by the service. */
+export const evidenceRequestSchema = evidenceItemSchema.omit({ attachedBy: true, at: true });
+export type EvidenceRequest = z.infer<typeof evidenceRequestSchema>;
+
+/** Body of `apply-stage`: the stage number (1-based; the next one when absent). */
+export const applyStageRequestSchema = z.strictObject({
+  stage: z.number().int().min(1).optional(),
+  comment: z.string().max(10_000).optional(),
+});
+export type ApplyStageRequest = z.infer<typeof applyStageRequestSchema>;
+
+/** Body of `hold` and `rollback`: why. */
+export const reasonRequestSchema = z.strictObject({ reason: z.string().trim().min(1).max(10_000) });
+export type ReasonRequest = z.infer<typeof reasonRequestSchema>;
+
+/** Body of `resume`. */
+export const resumeRequestSchema = z.strictObject({ comment: z.string().max(10_000).optional() });
+export type ResumeRequest = z.infer<typeof resumeRequestSchema>;
+
+/** Body of an adoption: which flag, and why its current FeatBit state is accepted as the approved baseline. */
+export const adoptRequestSchema = z.strictObject({
+  envId: z.string().min(1),
+  flagKey: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'flag keys use letters, digits, dot, underscore and dash'),
+  reason: z.string().trim().min(1).max(10_000),
+  surface: z.enum(ConfigSurface).optional(),
+  owner: z.string().min(1).optional(),
+  baselineVariationId: z.string().min(1).optional(),
+});
+export type AdoptRequest = z.infer<typeof adoptRequestSchema>;
+
+/** Filters of the change list. */
+export const changeListQuerySchema = z.strictObject({
+  status: z.enum(ChangeStatus).optional(),
+  tier: z.enum(RiskTier).optional(),
+  flag: z.string().min(1).optional(),
+  owner: z.string().min(1).optional(),
+  waitingOnMe: z.enum(['true', 'false']).optional(),
+});
+export type ChangeListQuery = z.infer<typeof changeListQuerySchema>;
+
+/** Filters of an audit query. */
+export const auditQuerySchema = z.strictObject({
+  change: z.string().min(1).optional(),
+  /** `<envId>/<flagKey>`, or a bare flag key for any environment. */
+  flag: z.string().min(1).optional(),
+  actor: z.string().min(1).optional(),
+  type: z.string().min(1).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  afterSeq: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export type AuditQuery = z.infer<typeof auditQuerySchema>;
+
+/** Path parameter naming a change. */
+export const changeKeyParamsSchema = z.strictObject({ key: z.string().regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'not a change key') });
