@@ -1,0 +1,56 @@
+import { diffFlag, FlagChangeKind, type FlagDiff } from '../../src/featbit/diff/index.js';
+import type { FeatBitFlag, FeatBitSegment } from '../../src/featbit/model/index.js';
+
+/** What the bridge decides about FeatBit's live configuration compared with the approved one. */
+export enum EditVerdictKind {
+  /** Nothing to do: FeatBit equals the approved state (this is how featgate's own writes never loop). */
+  Equal = 'equal',
+  /** Exposure of every non-baseline variation is unchanged or smaller and no content changed: accept. */
+  SafeDirection = 'safe-direction',
+  /** Only descriptive fields changed (name, description, tags): the policy rates it low, accept. */
+  LowRisk = 'low-risk',
+  /** Exposure widened or a variation's content changed: revert and propose. */
+  Unauthorized = 'unauthorized',
+}
+
+/** The verdict plus the facts behind it, recorded in the ledger. */
+export interface EditVerdict {
+  readonly kind: EditVerdictKind;
+  /** Readable change kinds, in diff order. */
+  readonly changes: readonly string[];
+  /** Exposure verdict per non-baseline variation id. */
+  readonly exposure: Readonly<Record<string, string>>;
+  readonly contentChanged: boolean;
+  /** Variations whose exposure widened. */
+  readonly widened: readonly string[];
+}
+
+/** Change kinds the playbook rates low when they are the only changes: descriptive fields. */
+const DESCRIPTIVE_CHANGES: ReadonlySet<string> = new Set([FlagChangeKind.NameChanged, FlagChangeKind.DescriptionChanged, FlagChangeKind.TagsChanged]);
+
+/**
+ * Judges a live configuration against the approved one with the semantic diff (sound: it never calls a widening
+ * a narrowing). Safe-direction edits (DESIGN invariant 2) and descriptive-only edits are accepted; anything
+ * that widens exposure or changes what a variation contains is unauthorized.
+ */
+export function judgeEdit(input: {
+  readonly approved: FeatBitFlag;
+  readonly live: FeatBitFlag;
+  readonly baselineVariationId: string;
+  readonly segmentsBefore: readonly FeatBitSegment[];
+  readonly segmentsAfter: readonly FeatBitSegment[];
+}): EditVerdict {
+  const diff: FlagDiff = diffFlag(input.approved, input.live, {
+    baselineVariationId: input.baselineVariationId,
+    segmentsBefore: input.segmentsBefore,
+    segmentsAfter: input.segmentsAfter,
+  });
+  const changes = diff.changes.map((change) => String(change.kind));
+  const exposure = { ...diff.exposure } as Record<string, string>;
+  const widened = [...diff.widenedVariationIds];
+  const base = { changes, exposure, contentChanged: diff.contentChanged, widened };
+  if (changes.length === 0) return { kind: EditVerdictKind.Equal, ...base };
+  if (widened.length > 0 || diff.contentChanged) return { kind: EditVerdictKind.Unauthorized, ...base };
+  if (changes.every((kind) => DESCRIPTIVE_CHANGES.has(kind))) return { kind: EditVerdictKind.LowRisk, ...base };
+  return { kind: EditVerdictKind.SafeDirection, ...base };
+}
