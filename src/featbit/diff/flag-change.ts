@@ -1,0 +1,97 @@
+import type { Condition, RolloutVariation, TargetRule, Variation } from '../model/index.js';
+import type { ExposureVerdict } from './exposure-verdict.js';
+
+/** FeatBit's flag webhook events (`WebhookEvents.cs`). */
+export enum FeatBitFlagEvent {
+  Toggled = 'feature_flag.toggled',
+  Archived = 'feature_flag.archived',
+  Restored = 'feature_flag.restored',
+  VariationChanged = 'feature_flag.variation_changed',
+  OffVariationChanged = 'feature_flag.off_variation_changed',
+  DefaultRuleChanged = 'feature_flag.default_rule_changed',
+  TargetUsersChanged = 'feature_flag.target_users_changed',
+  TargetingRulesChanged = 'feature_flag.targeting_rules_changed',
+  BasicInfoUpdated = 'feature_flag.basic_info_updated',
+}
+
+/** What changed between two states of a flag, at least as fine as FeatBit's own change detection. */
+export enum FlagChangeKind {
+  Toggled = 'Toggled',
+  Archived = 'Archived',
+  Restored = 'Restored',
+  NameChanged = 'NameChanged',
+  DescriptionChanged = 'DescriptionChanged',
+  TagsChanged = 'TagsChanged',
+  VariationTypeChanged = 'VariationTypeChanged',
+  VariationAdded = 'VariationAdded',
+  VariationRemoved = 'VariationRemoved',
+  VariationValueChanged = 'VariationValueChanged',
+  VariationNameChanged = 'VariationNameChanged',
+  VariationsReordered = 'VariationsReordered',
+  OffVariationChanged = 'OffVariationChanged',
+  DefaultRuleRolloutChanged = 'DefaultRuleRolloutChanged',
+  DefaultRuleDispatchKeyChanged = 'DefaultRuleDispatchKeyChanged',
+  DefaultRuleExperimentChanged = 'DefaultRuleExperimentChanged',
+  TargetUsersAdded = 'TargetUsersAdded',
+  TargetUsersRemoved = 'TargetUsersRemoved',
+  TargetListsReordered = 'TargetListsReordered',
+  RuleAdded = 'RuleAdded',
+  RuleRemoved = 'RuleRemoved',
+  RulesReordered = 'RulesReordered',
+  RuleNameChanged = 'RuleNameChanged',
+  RuleDispatchKeyChanged = 'RuleDispatchKeyChanged',
+  RuleConditionAdded = 'RuleConditionAdded',
+  RuleConditionRemoved = 'RuleConditionRemoved',
+  RuleConditionChanged = 'RuleConditionChanged',
+  RuleRolloutChanged = 'RuleRolloutChanged',
+  RuleExperimentChanged = 'RuleExperimentChanged',
+  ExperimentIncludeAllTargetsChanged = 'ExperimentIncludeAllTargetsChanged',
+  /** A segment the flag references changed; FeatBit sends no flag webhook for it. */
+  ReferencedSegmentChanged = 'ReferencedSegmentChanged',
+}
+
+interface ChangeBase {
+  /** The webhook event FeatBit emits for this change, or null when FeatBit's comparer does not see it. */
+  readonly featbitEvent: FeatBitFlagEvent | null;
+}
+
+/** One change between two flag states; `kind` discriminates. */
+export type FlagChange = ChangeBase &
+  (
+    | { readonly kind: FlagChangeKind.Toggled; readonly before: boolean; readonly after: boolean }
+    | { readonly kind: FlagChangeKind.Archived | FlagChangeKind.Restored }
+    | { readonly kind: FlagChangeKind.NameChanged | FlagChangeKind.DescriptionChanged; readonly before: string; readonly after: string }
+    | { readonly kind: FlagChangeKind.TagsChanged; readonly added: readonly string[]; readonly removed: readonly string[] }
+    | { readonly kind: FlagChangeKind.VariationTypeChanged; readonly before: string; readonly after: string }
+    | { readonly kind: FlagChangeKind.VariationAdded | FlagChangeKind.VariationRemoved; readonly variation: Variation }
+    | {
+        readonly kind: FlagChangeKind.VariationValueChanged | FlagChangeKind.VariationNameChanged;
+        readonly variationId: string;
+        readonly before: string;
+        readonly after: string;
+      }
+    | { readonly kind: FlagChangeKind.VariationsReordered; readonly before: readonly string[]; readonly after: readonly string[] }
+    | { readonly kind: FlagChangeKind.OffVariationChanged; readonly before: string; readonly after: string }
+    | {
+        readonly kind: FlagChangeKind.DefaultRuleRolloutChanged | FlagChangeKind.DefaultRuleExperimentChanged;
+        readonly before: readonly RolloutVariation[];
+        readonly after: readonly RolloutVariation[];
+      }
+    | { readonly kind: FlagChangeKind.DefaultRuleDispatchKeyChanged; readonly before: string | null; readonly after: string | null }
+    | { readonly kind: FlagChangeKind.TargetUsersAdded | FlagChangeKind.TargetUsersRemoved; readonly variationId: string; readonly keyIds: readonly string[] }
+    | { readonly kind: FlagChangeKind.TargetListsReordered; readonly before: readonly string[]; readonly after: readonly string[] }
+    | { readonly kind: FlagChangeKind.RuleAdded | FlagChangeKind.RuleRemoved; readonly rule: TargetRule; readonly index: number }
+    | { readonly kind: FlagChangeKind.RulesReordered; readonly before: readonly string[]; readonly after: readonly string[] }
+    | { readonly kind: FlagChangeKind.RuleNameChanged; readonly ruleId: string; readonly before: string; readonly after: string }
+    | { readonly kind: FlagChangeKind.RuleDispatchKeyChanged; readonly ruleId: string; readonly before: string | null; readonly after: string | null }
+    | { readonly kind: FlagChangeKind.RuleConditionAdded | FlagChangeKind.RuleConditionRemoved; readonly ruleId: string; readonly condition: Condition }
+    | { readonly kind: FlagChangeKind.RuleConditionChanged; readonly ruleId: string; readonly before: Condition; readonly after: Condition }
+    | {
+        readonly kind: FlagChangeKind.RuleRolloutChanged | FlagChangeKind.RuleExperimentChanged;
+        readonly ruleId: string;
+        readonly before: readonly RolloutVariation[];
+        readonly after: readonly RolloutVariation[];
+      }
+    | { readonly kind: FlagChangeKind.ExperimentIncludeAllTargetsChanged; readonly before: boolean; readonly after: boolean }
+    | { readonly kind: FlagChangeKind.ReferencedSegmentChanged; readonly segmentId: string; readonly membership: ExposureVerdict }
+  );
