@@ -1,0 +1,141 @@
+import { FbClientBuilder, ReasonKinds, type IEvalDetail, type IFbClient, type IOptions } from '@featbit/node-server-sdk';
+import {
+  ErrorCode,
+  OpenFeatureEventEmitter,
+  ProviderEvents,
+  StandardResolutionReasons,
+  type EvaluationContext,
+  type JsonValue,
+  type Logger,
+  type Provider,
+  type ResolutionDetails,
+  type TrackingEventDetails,
+} from '@openfeature/server-sdk';
+import { RequestedType } from '../../src/manifest/featbit-value.js';
+import { sdkUserFromContext } from './featbit-user.js';
+import { IndexedFlagStore } from './indexed-flag-store.js';
+
+/** How the provider gets its FeatBit client. */
+export type FeatBitProviderOptions =
+  /** Build the client from these SDK options; variant ids and SPLIT are then known (the provider owns the store). */
+  | { readonly options: IOptions }
+  /** Use an existing client; `variant` is then left out, since the SDK does not expose variation ids. */
+  | { readonly client: IFbClient };
+
+/**
+ * An OpenFeature server provider (server-sdk 1.2x) on `@featbit/node-server-sdk` 1.3 (FeatBit's own provider is
+ * unpublished and pinned to server-sdk 1.9). It maps FeatBit's kinds to standard reasons (Off → DISABLED, target
+ * and rule matches → TARGETING_MATCH, default rule → DEFAULT, or SPLIT for a percentage default rule), sets
+ * `variant` to FeatBit's variation id when it is unambiguous, converts every context attribute to a string so the
+ * SDK's operators cannot throw on types, emits ConfigurationChanged with the changed flag keys, and forwards `track`.
+ * Note: the SDK records the exposure inside the evaluation, before any wrapping gate sees the value.
+ */
+export class FeatBitServerProvider implements Provider {
+  readonly runsOn = 'server';
+  readonly metadata = { name: 'featbit-server' } as const;
+  readonly events = new OpenFeatureEventEmitter();
+  /** The FeatBit client in use. */
+  readonly client: IFbClient;
+  private readonly store: IndexedFlagStore | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(config: FeatBitProviderOptions) {
+    if ('client' in config) {
+      this.client = config.client;
+    } else {
+      this.store = new IndexedFlagStore();
+      this.client = new FbClientBuilder({ ...config.options, store: this.store } as IOptions).build();
+    }
+    this.client.on('update', (keys: string[]) => {
+      this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: [...keys] });
+    });
+  }
+
+  /** Waits for the client's first data; its failure is rethrown unchanged. */
+  async initialize(): Promise<void> {
+    await this.client.waitForInitialization();
+  }
+
+  /** Flushes and closes the client, once. */
+  onClose(): Promise<void> {
+    this.closing ??= this.client.close();
+    return this.closing;
+  }
+
+  /** Sends a custom event to FeatBit (`client.track`); `value` is the metric value (FeatBit's default 1). */
+  track(trackingEventName: string, context: EvaluationContext, details: TrackingEventDetails): void {
+    this.client.track(sdkUserFromContext(context), trackingEventName, details?.value);
+  }
+
+  async resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
+    return this.resolve(flagKey, defaultValue, RequestedType.Boolean, context, (user) => this.client.boolVariationDetail(flagKey, user, defaultValue));
+  }
+
+  async resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext): Promise<ResolutionDetails<string>> {
+    return this.resolve(flagKey, defaultValue, RequestedType.String, context, (user) => this.client.stringVariationDetail(flagKey, user, defaultValue));
+  }
+
+  async resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext): Promise<ResolutionDetails<number>> {
+    return this.resolve(flagKey, defaultValue, RequestedType.Number, context, (user) => this.client.numberVariationDetail(flagKey, user, defaultValue));
+  }
+
+  async resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext, _logger: Logger): Promise<ResolutionDetails<T>> {
+    return this.resolve(flagKey, defaultValue, RequestedType.Object, context, (user) => this.client.jsonVariationDetail(flagKey, user, defaultValue));
+  }
+
+  private async resolve<T>(
+    flagKey: string,
+    defaultValue: T,
+    type: RequestedType,
+    context: EvaluationContext,
+    evaluate: (user: ReturnType<typeof sdkUserFromContext>) => Promise<IEvalDetail<T>>,
+  ): Promise<ResolutionDetails<T>> {
+    const user = sdkUserFromContext(context);
+    if (user.key.trim() === '') {
+      return error(defaultValue, ErrorCode.TARGETING_KEY_MISSING, 'FeatBit needs a targetingKey (or key) in the context');
+    }
+    let detail: IEvalDetail<T>;
+    try {
+      detail = await evaluate(user);
+    } catch (thrown) {
+      // The SDK throws from some operators when a rule reads an attribute the context lacks.
+      return error(defaultValue, ErrorCode.GENERAL, `FeatBit evaluation failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
+    }
+    const message = detail.reason ?? detail.kind;
+    switch (detail.kind) {
+      case ReasonKinds.ClientNotReady:
+        return error(defaultValue, ErrorCode.PROVIDER_NOT_READY, message);
+      case ReasonKinds.FlagNotFound:
+        return error(defaultValue, ErrorCode.FLAG_NOT_FOUND, message);
+      case ReasonKinds.WrongType:
+        return error(defaultValue, ErrorCode.TYPE_MISMATCH, message);
+      case ReasonKinds.Error:
+        return error(defaultValue, ErrorCode.GENERAL, message);
+      default: {
+        const value = detail.value as T;
+        const details: ResolutionDetails<T> = { value, reason: this.reasonOf(flagKey, detail.kind) };
+        const variant = this.store?.variationIdOf(flagKey, type, value);
+        if (variant !== undefined) details.variant = variant;
+        return details;
+      }
+    }
+  }
+
+  private reasonOf(flagKey: string, kind: ReasonKinds): string {
+    switch (kind) {
+      case ReasonKinds.Off:
+        return StandardResolutionReasons.DISABLED;
+      case ReasonKinds.TargetMatch:
+      case ReasonKinds.RuleMatch:
+        return StandardResolutionReasons.TARGETING_MATCH;
+      case ReasonKinds.FallThrough:
+        return this.store?.isSplitFallthrough(flagKey) ? StandardResolutionReasons.SPLIT : StandardResolutionReasons.DEFAULT;
+      default:
+        return StandardResolutionReasons.UNKNOWN;
+    }
+  }
+}
+
+function error<T>(value: T, errorCode: ErrorCode, errorMessage: string): ResolutionDetails<T> {
+  return { value, reason: StandardResolutionReasons.ERROR, errorCode, errorMessage };
+}

@@ -1,0 +1,11 @@
+export * from './server/index.js';
+export * from './featbit/index.js';
+export { FeatgateWebProvider } from './web/featgate-web-provider.js';
+export * from './shared/gate-options.js';
+export * from './shared/gate-reason.js';
+export * from './shared/manifest-source.js';
+export * from './shared/static-manifest-source.js';
+export * from './shared/http-manifest-source.js';
+export * from './shared/featbit-user-from-context.js';
+export * from './shared/featbit-bucket.js';
+export type { GateStats } from './shared/gate-core.js';
