@@ -1,11 +1,14 @@
 import type { ApprovedFlagState } from '../../src/approved-state/index.js';
 import type { JsonObject } from '../../src/canonical/index.js';
+import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
+import { ledgerPayload } from '../../src/projections/payloads/index.js';
 
 /**
- * The ledger `data` of an approved-state or adoption event: the approved state (its `version` is the entry's seq,
- * assigned by the projection) and why it was set.
+ * The ledger `data` of an `approved-state.set` or `flag.adopted` entry, validated with the projections' own schema
+ * so the approved-state projection reads exactly what the bridge wrote. `version` is left out: the projection
+ * takes it from the entry's seq.
  */
-export function approvedStatePayload(state: ApprovedFlagState, reason: string): JsonObject {
+export function approvedStatePayload(type: LedgerEventType.ApprovedStateSet | LedgerEventType.FlagAdopted, state: ApprovedFlagState): JsonObject {
   const { version: _version, ...rest } = state;
-  return { state: JSON.parse(JSON.stringify(rest)) as JsonObject, reason };
+  return ledgerPayload(type, { state: { ...rest, segments: [...rest.segments] } });
 }

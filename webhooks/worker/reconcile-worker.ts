@@ -125,7 +125,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       approvedAt: now().toISOString(),
       approvedBy: operator,
     };
-    await append(LedgerEventType.ApprovedStateSet, serviceActor, subject, approvedStatePayload(state, `accepted ${verdict.kind} edit by ${operator}`));
+    await append(LedgerEventType.ApprovedStateSet, serviceActor, subject, approvedStatePayload(LedgerEventType.ApprovedStateSet, state));
   };
 
   const revertEdit = async (
@@ -246,7 +246,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       version: 0,
     };
     const subject = `flag:${job.envId}/${live.key}`;
-    await append(LedgerEventType.FlagAdopted, serviceActor, subject, approvedStatePayload(state, adoptedFlag === flag ? 'adopted: exposes only its baseline' : 'adopted as baseline-only: its exposure needs approval'));
+    await append(LedgerEventType.FlagAdopted, serviceActor, subject, approvedStatePayload(LedgerEventType.FlagAdopted, state));
     if (adoptedFlag === flag) return ReconcileOutcome.Adopted;
     const approved = (await deps.approvedStates.get(job.envId, live.key)) ?? state;
     const operator = await findOperator(job.envId, live, job);
