@@ -1,0 +1,2 @@
+export * from './approved-states.js';
+export * from './apply-approved-state-entry.js';

@@ -1,0 +1,38 @@
+import type { RiskTier } from '../../../policies/engine/risk-tier.js';
+import type { ChangeRecord, ChangeStatus, EvidenceItem, Review } from '../../change/index.js';
+import type { SkippedEntry } from '../skipped-entry.js';
+
+/** The current state of one change record, folded from its ledger entries. */
+export interface ChangeRecordState {
+  readonly key: string;
+  /** The latest version of the record (secrets redacted). */
+  readonly record: ChangeRecord;
+  readonly status: ChangeStatus;
+  /** 1 for the created record, +1 per edit. */
+  readonly revision: number;
+  /** Reviews that count: those submitted since the last approvals reset. */
+  readonly reviews: readonly Review[];
+  /** Reviews an approvals reset made void, kept for the record. */
+  readonly supersededReviews: readonly Review[];
+  /** Evidence attached after creation (the record's own evidence is in `record.evidence`). */
+  readonly evidence: readonly EvidenceItem[];
+  readonly classification?: { readonly tier: RiskTier; readonly firedRuleIds: readonly string[]; readonly reasons: readonly string[] };
+  /** Index of the release stage applied last, when ramping has started. */
+  readonly stageIndex?: number;
+  readonly statusReason?: string;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly updatedAt: string;
+  /** Seq of the last entry that changed this record. */
+  readonly lastSeq: number;
+}
+
+/** The state of every change record, and how far into the ledger it reaches. */
+export interface ChangeRecordsState {
+  readonly changes: ReadonlyMap<string, ChangeRecordState>;
+  readonly lastSeq: number;
+  readonly skipped: readonly SkippedEntry[];
+}
+
+/** The state before any entry. */
+export const EMPTY_CHANGE_RECORDS: ChangeRecordsState = { changes: new Map(), lastSeq: 0, skipped: [] };

@@ -1,0 +1,2 @@
+export * from './change-record-state.js';
+export * from './apply-change-entry.js';

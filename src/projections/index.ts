@@ -1,0 +1,7 @@
+export * from './payloads/index.js';
+export * from './skipped-entry.js';
+export * from './change-records/index.js';
+export * from './approved-state/index.js';
+export * from './ledger-projection.js';
+export * from './change-records-projection.js';
+export * from './approved-state-projection.js';
