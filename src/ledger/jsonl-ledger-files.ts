@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LedgerHead } from './ledger-store.js';
 import { ledgerHeadSchema } from './ledger-schema.js';
@@ -39,9 +39,53 @@ export async function readHeadFile(path: string): Promise<LedgerHead | undefined
   }
 }
 
+/** Size of the head anchor record: JSON padded with spaces, so rewriting it in place never leaves old bytes. */
+const HEAD_RECORD_BYTES = 128;
+
+function headRecord(head: LedgerHead): Buffer {
+  return Buffer.from(`${JSON.stringify({ seq: head.seq, hash: head.hash }).padEnd(HEAD_RECORD_BYTES - 1)}\n`, 'utf8');
+}
+
 /** Replaces the head anchor atomically (write a temp file, then rename over the old one). */
 export async function writeHeadFile(path: string, head: LedgerHead): Promise<void> {
   const temp = `${path}.tmp`;
-  await writeFile(temp, `${JSON.stringify({ seq: head.seq, hash: head.hash })}\n`);
+  await writeFile(temp, headRecord(head));
   await rename(temp, path);
+}
+
+/**
+ * The head anchor kept open while the store runs and overwritten in place after each append: one small
+ * positional write, no rename (which would force a flush on ext4). It may lag the ledger after a crash,
+ * which verification and the next open accept.
+ */
+export class HeadAnchorFile {
+  private constructor(private readonly handle: FileHandle) {}
+
+  /**
+   * Opens the anchor at `path` for in-place updates. `head` is the verified current head: an anchor file not in
+   * the fixed-size form is first rewritten atomically with it, so in-place writes never leave stray bytes.
+   */
+  static async open(path: string, head: LedgerHead | undefined): Promise<HeadAnchorFile> {
+    const handle = await open(path, 'r+').catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      return open(path, 'w+');
+    });
+    if (head && (await handle.stat()).size !== HEAD_RECORD_BYTES) {
+      await handle.close();
+      await writeHeadFile(path, head);
+      return new HeadAnchorFile(await open(path, 'r+'));
+    }
+    return new HeadAnchorFile(handle);
+  }
+
+  /** Overwrites the anchor with `head`. */
+  async write(head: LedgerHead): Promise<void> {
+    const record = headRecord(head);
+    await this.handle.write(record, 0, record.length, 0);
+  }
+
+  /** Closes the file. */
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
 }

@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from '../logging/index.js';
 import { AppendQueue } from './append-queue.js';
 import { buildEntries, serializeEntry } from './build-entry.js';
 import { FileLock } from './file-lock.js';
-import { jsonlLedgerFiles, readHeadFile, writeHeadFile, type JsonlLedgerFiles } from './jsonl-ledger-files.js';
+import { HeadAnchorFile, jsonlLedgerFiles, readHeadFile, writeHeadFile, type JsonlLedgerFiles } from './jsonl-ledger-files.js';
 import { indexLines, readRange, type JsonlLineIndex } from './jsonl-line-index.js';
 import { jsonlRecordSource } from './jsonl-record-source.js';
 import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
@@ -39,6 +39,7 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
     private readonly dataDir: string,
     private readonly files: JsonlLedgerFiles,
     private readonly handle: FileHandle,
+    private readonly anchor: HeadAnchorFile,
     private readonly lock: FileLock,
     private readonly starts: number[],
     private size: number,
@@ -57,7 +58,8 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
       try {
         const index = await dropTornTail(handle, files, await indexLines(handle), logger);
         const head = await checkHeadAndAnchor(handle, files, index, logger);
-        return new JsonlLedgerStore(options.dataDir, files, handle, lock, [...index.starts], index.completeEnd, head, logger);
+        const anchor = await HeadAnchorFile.open(files.head, head);
+        return new JsonlLedgerStore(options.dataDir, files, handle, anchor, lock, [...index.starts], index.completeEnd, head, logger);
       } catch (error) {
         await handle.close();
         throw error;
@@ -107,6 +109,7 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
     if (this.closed) return;
     this.closed = true;
     await this.queue.idle();
+    await this.anchor.close();
     await this.handle.close();
     await this.lock.release();
   }
@@ -129,7 +132,7 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
     }
     const last = entries[entries.length - 1]!;
     this.currentHead = { seq: last.seq, hash: last.hash };
-    await writeHeadFile(this.files.head, this.currentHead).catch((error: unknown) => {
+    await this.anchor.write(this.currentHead).catch((error: unknown) => {
       this.logger.error({ err: error, file: this.files.head }, 'could not update the ledger head anchor');
     });
     return entries;
