@@ -49,6 +49,9 @@ export class RedisLedgerStore implements VerifiableLedgerStore {
     this.keys = redisLedgerKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
     this.logger = options.logger ?? silentLogger;
     this.maxConflicts = options.maxConflicts ?? 10_000;
+    if (this.ownsClient) {
+      this.redis.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'ledger Redis connection error'));
+    }
   }
 
   /** Appends one entry; resolves once Redis has it. */
@@ -88,7 +91,7 @@ export class RedisLedgerStore implements VerifiableLedgerStore {
     if (this.closed) return;
     this.closed = true;
     await this.queue.idle();
-    if (this.ownsClient) await this.redis.quit();
+    if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
   private async commit(batch: readonly LedgerAppend[]): Promise<LedgerEntry[]> {
