@@ -1,4 +1,5 @@
 export * from './instruction-kind.js';
+export { SEGMENT_CONDITION_PROPERTIES } from './comparer-support.js';
 export * from './flag-comparer.js';
 export * from './segment-comparer.js';
 export * from './instruction-descriptor.js';

@@ -1,0 +1,29 @@
+import { Router } from 'express';
+import { sendOk } from '../api-envelope.js';
+import type { SandboxStore } from '../sandbox-store.js';
+import { page } from './request-context.js';
+
+/** `GET /api/v1/envs/:envId/audit-logs`: filtered by query, creator, ref and time range; newest first. */
+export function auditLogRoutes(store: SandboxStore): Router {
+  const router = Router({ mergeParams: true });
+  router.get('/', (req, res) => {
+    const q = req.query;
+    const text = typeof q['query'] === 'string' ? q['query'].toLowerCase() : '';
+    const from = q['from'] === undefined ? Number.NEGATIVE_INFINITY : Number(q['from']);
+    const to = q['to'] === undefined ? Number.POSITIVE_INFINITY : Number(q['to']);
+    const logs = store
+      .auditLogs(String((req.params as Record<string, string>)['envId']))
+      .filter(
+        (log) =>
+          (q['refId'] === undefined || log.refId.toLowerCase() === String(q['refId']).toLowerCase()) &&
+          (q['refType'] === undefined || log.refType === q['refType']) &&
+          (q['creatorId'] === undefined || log.creatorId === q['creatorId']) &&
+          (!text || log.keyword.toLowerCase().includes(text) || log.comment.toLowerCase().includes(text)) &&
+          Date.parse(log.createdAt) >= from &&
+          Date.parse(log.createdAt) <= to,
+      )
+      .map(({ envId: _envId, keyword: _keyword, ...item }) => item);
+    sendOk(res, page(logs, q));
+  });
+  return router;
+}

@@ -1,0 +1,164 @@
+import { Router, type Request } from 'express';
+import fastJsonPatch from 'fast-json-patch';
+import { z } from 'zod';
+import { ValidationError } from '../../errors/index.js';
+import { fallthroughSchema, targetRuleSchema, targetUserSchema, type RestFlag } from '../../featbit/model/index.js';
+import { SandboxHttpError, sendOk } from '../api-envelope.js';
+import type { SandboxStore } from '../sandbox-store.js';
+import { page, parseBody, queryBoolean, queryList, requestToken, validationCodes } from './request-context.js';
+
+const comment = z.string().nullable().optional().transform((value) => value ?? '');
+const revision = z.string().optional();
+const commentBody = z.looseObject({ comment }).nullable().optional().transform((value) => value ?? { comment: '' });
+
+const targetingBody = z.object({
+  revision,
+  targeting: z.object({
+    targetUsers: z.array(targetUserSchema).default([]),
+    rules: z.array(targetRuleSchema).default([]),
+    fallthrough: fallthroughSchema,
+    exptIncludeAllTargets: z.boolean().default(true),
+  }),
+  comment,
+});
+const variationsBody = z.object({
+  revision,
+  variations: z
+    .array(z.object({ id: z.string().trim().min(1), name: z.string().trim().min(1), value: z.string() }).loose())
+    .min(1),
+  comment,
+});
+const offVariationBody = z.object({ revision, offVariationId: z.string().min(1), comment });
+
+/** Which variation values a flag can serve (`FeatureFlag.Serves`), shown in the flag list. */
+function serves(flag: RestFlag) {
+  const ids = new Set([
+    ...flag.targetUsers.filter((target) => target.keyIds.length > 0).map((target) => target.variationId),
+    ...flag.rules.flatMap((rule) => rule.variations).filter((v) => v.rollout[1] - v.rollout[0] !== 0).map((v) => v.id),
+    ...flag.fallthrough.variations.filter((v) => v.rollout[1] - v.rollout[0] !== 0).map((v) => v.id),
+  ]);
+  return {
+    enabledVariations: flag.variations.filter((variation) => ids.has(variation.id)).map((variation) => variation.value),
+    disabledVariation: flag.variations.find((variation) => variation.id === flag.disabledVariationId)?.value ?? null,
+  };
+}
+
+function listItem(flag: RestFlag) {
+  const { id, name, description, key, isEnabled, variationType, variations, createdAt, updatedAt, tags } = flag;
+  return { id, name, description, key, isEnabled, variationType, variations, createdAt, updatedAt, serves: serves(flag), tags };
+}
+
+function filterFlags(flags: RestFlag[], query: Request['query']): RestFlag[] {
+  const name = typeof query['name'] === 'string' ? query['name'].toLowerCase() : '';
+  const tags = queryList(query['tags']);
+  const isEnabled = queryBoolean(query['isEnabled']);
+  const isArchived = queryBoolean(query['isArchived']) ?? false;
+  const filtered = flags.filter(
+    (flag) =>
+      flag.isArchived === isArchived &&
+      (isEnabled === undefined || flag.isEnabled === isEnabled) &&
+      (!name || flag.name.toLowerCase().includes(name) || flag.key.toLowerCase().includes(name)) &&
+      tags.every((tag) => flag.tags.includes(tag)),
+  );
+  const sortBy = String(query['sortBy'] ?? 'created_at');
+  return sortBy === 'key' ? filtered.sort((a, b) => a.key.localeCompare(b.key)) : filtered.sort((a, b) => Date.parse(b.createdAt ?? '') - Date.parse(a.createdAt ?? ''));
+}
+
+/** `FeatureFlagController`'s access-token endpoints under `/api/v1/envs/:envId/feature-flags`. */
+export function featureFlagRoutes(store: SandboxStore): Router {
+  const router = Router({ mergeParams: true });
+  const env = (req: Request) => String(req.params['envId']);
+  const key = (req: Request) => String(req.params['key']);
+
+  router.get('/', (req, res) => sendOk(res, page(filterFlags(store.listFlags(env(req)), req.query).map(listItem), req.query)));
+
+  router.get('/:key', (req, res) => sendOk(res, store.getFlag(env(req), key(req))));
+
+  router.put('/:key/toggle/:status', (req, res) => {
+    const status = String(req.params['status']).toLowerCase();
+    if (status !== 'true' && status !== 'false') throw new SandboxHttpError(400, ['status_is_invalid']);
+    const { comment: text } = commentBody.parse(req.body);
+    const enabled = status === 'true';
+    const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => (draft.isEnabled === enabled ? undefined : { ...draft, isEnabled: enabled }), { comment: text });
+    sendOk(res, flag.revision);
+  });
+
+  router.put('/:key/targeting', (req, res) => {
+    const body = parseBody(targetingBody, req.body);
+    const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, ...body.targeting }), {
+      expectedRevision: body.revision ?? '',
+      comment: body.comment,
+    });
+    sendOk(res, flag.revision);
+  });
+
+  router.put('/:key/variations', (req, res) => {
+    const result = variationsBody.safeParse(req.body ?? {});
+    if (!result.success) throw new SandboxHttpError(400, ['variations_is_invalid']);
+    const body = result.data;
+    const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, variations: body.variations }), {
+      expectedRevision: body.revision ?? '',
+      comment: body.comment,
+    });
+    sendOk(res, flag.revision);
+  });
+
+  router.put('/:key/off-variation', (req, res) => {
+    const result = offVariationBody.safeParse(req.body ?? {});
+    if (!result.success) throw new SandboxHttpError(400, ['offVariationId_is_required']);
+    const body = result.data;
+    const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, disabledVariationId: body.offVariationId }), {
+      expectedRevision: body.revision ?? '',
+      comment: body.comment,
+    });
+    sendOk(res, flag.revision);
+  });
+
+  router.put('/:key/name', (req, res) => {
+    const body = parseBody(z.object({ name: z.string().min(1), comment }), req.body);
+    sendOk(res, store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, name: body.name }), { comment: body.comment }).revision);
+  });
+
+  router.put('/:key/description', (req, res) => {
+    const body = parseBody(z.object({ description: z.string().nullable().transform((v) => v ?? ''), comment }), req.body);
+    sendOk(res, store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, description: body.description }), { comment: body.comment }).revision);
+  });
+
+  router.put('/:key/tags', (req, res) => {
+    const body = parseBody(z.object({ tags: z.array(z.string()).nullable().transform((v) => v ?? []), comment }), req.body);
+    store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, tags: body.tags }), { comment: body.comment });
+    sendOk(res, true);
+  });
+
+  for (const [action, archived] of [['archive', true], ['restore', false]] as const) {
+    router.put(`/:key/${action}`, (req, res) => {
+      const { comment: text } = commentBody.parse(req.body);
+      store.writeFlag(env(req), key(req), requestToken(res), (draft) => (draft.isArchived === archived ? undefined : { ...draft, isArchived: archived }), {
+        operation: archived ? 'Archive' : 'Restore',
+        comment: text,
+      });
+      sendOk(res, true);
+    });
+  }
+
+  router.patch('/:key', (req, res) => {
+    if (!Array.isArray(req.body)) throw new SandboxHttpError(400, ['body_is_invalid']);
+    const operations = req.body as fastJsonPatch.Operation[];
+    try {
+      store.writeFlag(env(req), key(req), requestToken(res), (draft) => fastJsonPatch.applyPatch(draft, operations, true, true).newDocument);
+      sendOk(res, true);
+    } catch (error) {
+      if (error instanceof SandboxHttpError) throw error;
+      const message = error instanceof ValidationError ? validationCodes(error).join(', ') : (error as Error).message.split('\n')[0]!;
+      res.status(200).json({ success: false, errors: [message], data: false });
+    }
+  });
+
+  router.delete('/:key', (req, res) => {
+    const { comment: text } = commentBody.parse(req.body);
+    store.deleteFlag(env(req), key(req), requestToken(res), text);
+    sendOk(res, true);
+  });
+
+  return router;
+}

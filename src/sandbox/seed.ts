@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ValidationError, fieldIssuesFromZod } from '../errors/index.js';
+import { flagSchema, segmentSchema } from '../featbit/model/index.js';
+
+/** A flag as seeds may carry it: any FeatBit shape; envId, revision and timestamps are filled in when missing. */
+export const seedFlagSchema = flagSchema.extend({
+  envId: z.string().min(1).optional(),
+  revision: z.string().min(1).optional(),
+  createdAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+});
+export type SeedFlag = z.output<typeof seedFlagSchema>;
+
+/** A segment as seeds may carry it. */
+export const seedSegmentSchema = segmentSchema.extend({
+  workspaceId: z.string().optional(),
+  type: z.string().optional(),
+  scopes: z.array(z.string()).nullable().optional(),
+});
+export type SeedSegment = z.output<typeof seedSegmentSchema>;
+
+/** Flags and segments read from seed documents. */
+export interface SeedData {
+  readonly flags: SeedFlag[];
+  readonly segments: SeedSegment[];
+}
+
+const looksLikeFlag = (item: unknown) => typeof item === 'object' && item !== null && 'variations' in item && 'fallthrough' in item;
+
+/**
+ * Reads one seed document: a data-sync message (`{messageType, data: {featureFlags, segments}}`), its `data`
+ * part, a bare array of flags or a bare array of segments (FeatBit's own fake data files). Every bad field is
+ * reported with its path, prefixed by `source` when given.
+ */
+export function parseSeedDocument(document: unknown, source?: string): SeedData {
+  const container = (document as { data?: unknown } | null)?.data ?? document;
+  let flagItems: unknown[] = [];
+  let segmentItems: unknown[] = [];
+  let flagsPath = 'data.featureFlags';
+  let segmentsPath = 'data.segments';
+  if (Array.isArray(document)) {
+    flagsPath = segmentsPath = '';
+    for (const item of document) (looksLikeFlag(item) ? flagItems : segmentItems).push(item);
+  } else if (typeof container === 'object' && container !== null && ('featureFlags' in container || 'segments' in container)) {
+    if (container === document) [flagsPath, segmentsPath] = ['featureFlags', 'segments'];
+    const { featureFlags, segments } = container as { featureFlags?: unknown; segments?: unknown };
+    flagItems = Array.isArray(featureFlags) ? featureFlags : [];
+    segmentItems = Array.isArray(segments) ? segments : [];
+  } else {
+    throw new ValidationError([{ path: '', message: 'a seed is a data-sync document, an array of flags or an array of segments', file: source }]);
+  }
+  const flags = flagItems.map((item, index) => parseItem(seedFlagSchema, item, join(flagsPath, index), source));
+  const segments = segmentItems.map((item, index) => parseItem(seedSegmentSchema, item, join(segmentsPath, index), source));
+  return { flags, segments };
+}
+
+/** Reads and parses a seed file (JSON). */
+export async function readSeedFile(path: string): Promise<SeedData> {
+  let document: unknown;
+  try {
+    document = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new ValidationError([{ path: '', message: `cannot read seed: ${(error as Error).message}`, file: path }]);
+  }
+  return parseSeedDocument(document, path);
+}
+
+function join(prefix: string, index: number): string {
+  return prefix ? `${prefix}.${index}` : String(index);
+}
+
+function parseItem<S extends z.ZodType>(schema: S, item: unknown, path: string, source: string | undefined): z.output<S> {
+  const result = schema.safeParse(item);
+  if (result.success) return result.data;
+  throw new ValidationError(
+    fieldIssuesFromZod(result.error).map((issue) => ({ ...issue, path: issue.path ? `${path}.${issue.path}` : path, file: source })),
+  );
+}
