@@ -2,12 +2,13 @@ import { Command } from 'commander';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerPolicyCommands } from './commands/policy.js';
+import { registerSandboxCommands } from './commands/sandbox.js';
 
 /** Adds one group of subcommands to the program. */
 export type CommandRegistrar = (program: Command) => void;
 
 /** Every command group featgate offers; each concept contributes its own registrar. */
-const registrars: CommandRegistrar[] = [registerAuditCommands, registerKeysCommands, registerPolicyCommands];
+const registrars: CommandRegistrar[] = [registerAuditCommands, registerKeysCommands, registerPolicyCommands, registerSandboxCommands];
 
 /** Builds the `featgate` command line. */
 export function createProgram(): Command {
