@@ -130,7 +130,10 @@ describe('manifest signing key', () => {
     const rsaPem = rsa.export({ format: 'pem', type: 'pkcs8' }).toString();
     await expect(signingKeyFromText(rsaPem, 'FEATGATE_SIGNING_KEY')).rejects.toThrow(ConfigError);
     const secretish = '{"kty":"OKP","crv":"X25519","d":"c2VjcmV0LXZhbHVl","x":"eA"}';
-    const failure = await signingKeyFromText(secretish, 'FEATGATE_SIGNING_KEY').catch((error: Error) => error);
+    const failure = (await signingKeyFromText(secretish, 'FEATGATE_SIGNING_KEY').then(
+      () => new Error('accepted'),
+      (error: Error) => error,
+    ));
     expect(failure.message).toContain('FEATGATE_SIGNING_KEY');
     expect(failure.message).not.toContain('c2VjcmV0LXZhbHVl');
   });

@@ -1,0 +1,87 @@
+import { OpenFeature, ProviderEvents, InMemoryProvider, type EventDetails } from '@openfeature/server-sdk';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FeatgateServerProvider, HttpManifestSource } from '../../../provider/index.js';
+import { approvedState, featBitFlag, testSigningKey } from '../../unit/provider/gate-fixtures.js';
+import { startManifestService, type ManifestService } from './manifest-service.js';
+
+const ENV = 'env-stream';
+const key = await testSigningKey();
+const services: ManifestService[] = [];
+
+function toneFlag(candidateShare: number) {
+  return featBitFlag({
+    key: 'tone',
+    variationType: 'string',
+    variations: [
+      { id: 'calm', name: 'calm', value: 'calm' },
+      { id: 'bold', name: 'bold', value: 'bold' },
+    ],
+    disabledVariationId: 'calm',
+    fallthrough: { variations: [{ id: 'bold', rollout: [0, candidateShare] }, { id: 'calm', rollout: [candidateShare, 1] }] },
+  });
+}
+
+afterEach(async () => {
+  await OpenFeature.clearProviders();
+  await Promise.all(services.splice(0).map((service) => service.close()));
+});
+
+describe('manifest router', () => {
+  it('serves the JWS with a strong ETag, answers 304 to If-None-Match, 404 before any approval, 400 on a bad env id', async () => {
+    const service = await startManifestService(key);
+    services.push(service);
+    expect((await fetch(`${service.url}/v1/envs/${ENV}/manifest`)).status).toBe(404);
+    const bad = await fetch(`${service.url}/v1/envs/${encodeURIComponent('bad env!')}/manifest`);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.issues[0].path).toBe('env');
+    const signed = await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
+    const first = await fetch(`${service.url}/v1/envs/${ENV}/manifest`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toContain('application/jose');
+    expect(first.headers.get('etag')).toBe(signed.etag);
+    expect(await first.text()).toBe(signed.jws);
+    const again = await fetch(`${service.url}/v1/envs/${ENV}/manifest`, { headers: { 'if-none-match': signed.etag } });
+    expect(again.status).toBe(304);
+    await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0.5), 'calm', 2)]);
+    expect((await fetch(`${service.url}/v1/envs/${ENV}/manifest`, { headers: { 'if-none-match': signed.etag } })).status).toBe(200);
+  });
+});
+
+describe('HTTP manifest source', () => {
+  async function gateOver(service: ManifestService, stream: boolean) {
+    const inner = new InMemoryProvider({ tone: { variants: { bold: 'bold', calm: 'calm' }, defaultVariant: 'bold', disabled: false } });
+    const source = new HttpManifestSource({ baseUrl: service.url, envId: ENV, stream, pollIntervalMs: 150, reconnectDelayMs: 50 });
+    const gate = new FeatgateServerProvider(inner, { source, publicKeys: [key.publicJwk], envId: ENV });
+    const domain = `http-source-${stream}`;
+    await OpenFeature.setProviderAndWait(domain, gate);
+    const changes: EventDetails[] = [];
+    OpenFeature.getClient(domain).addHandler(ProviderEvents.ConfigurationChanged, (details) => void changes.push(details!));
+    return { client: OpenFeature.getClient(domain), changes, gate };
+  }
+
+  it.each([
+    ['over SSE', true],
+    ['by polling with ETags', false],
+  ])('follows approvals %s and emits ConfigurationChanged', async (_how, stream) => {
+    const service = await startManifestService(key);
+    services.push(service);
+    await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
+    const { client, changes } = await gateOver(service, stream);
+    expect(await client.getStringDetails('tone', 'x', { targetingKey: 'u-1' })).toMatchObject({ value: 'calm', reason: 'UNAPPROVED' });
+    await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(1), 'calm', 2)]);
+    await expect.poll(() => changes.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    expect(changes[0]!.flagsChanged).toEqual(['tone']);
+    expect(await client.getStringDetails('tone', 'x', { targetingKey: 'u-1' })).toMatchObject({ value: 'bold', reason: 'STATIC' });
+  });
+
+  it('recovers from a dropped stream by polling and reconnecting', async () => {
+    const service = await startManifestService(key);
+    services.push(service);
+    await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
+    const { client, gate } = await gateOver(service, true);
+    service.dropConnections();
+    await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(1), 'calm', 2)]);
+    await expect.poll(async () => (await client.getStringValue('tone', 'x', { targetingKey: 'u-1' })), { timeout: 5_000 }).toBe('bold');
+    expect(gate.stats().manifestsAccepted).toBe(2);
+  });
+});
