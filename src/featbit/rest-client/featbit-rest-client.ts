@@ -128,6 +128,11 @@ export class FeatBitRestClient {
     await this.call({ method: 'PUT', path: `${flagPath(envId, key)}/restore`, body: comment === undefined ? {} : { comment }, schema: booleanSchema });
   }
 
+  /** Deletes an archived flag; FeatBit answers 422 `CannotDeleteUnarchivedFeatureFlag` for a live one. */
+  async deleteFlag(envId: string, key: string, comment?: string): Promise<void> {
+    await this.call({ method: 'DELETE', path: flagPath(envId, key), body: comment === undefined ? {} : { comment }, schema: booleanSchema });
+  }
+
   /** One page of an environment's segments. */
   listSegments(envId: string, query: SegmentListQuery = {}): Promise<Paged<RestSegment>> {
     return this.call({ method: 'GET', path: segmentsPath(envId), query: { ...query }, schema: pagedSchema(restSegmentSchema) });
