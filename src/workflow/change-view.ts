@@ -1,15 +1,6 @@
 import { z } from 'zod';
 import { ChangeStatus, changeRecordSchema, evidenceItemSchema, reviewSchema } from '../change/index.js';
 
-/** One applied release stage of a change. */
-export const appliedStageSchema = z.object({
-  index: z.number().int().min(0),
-  name: z.string(),
-  percentage: z.number(),
-  at: z.string(),
-  by: z.string(),
-});
-
 /** A change record as the API shows it: the redacted record, reviews, evidence, decision and release progress. */
 export const changeViewSchema = z.object({
   key: z.string(),
@@ -38,7 +29,8 @@ export const changeViewSchema = z.object({
     stageIndex: z.number().int().nullable(),
     stageCount: z.number().int(),
     held: z.boolean(),
-    appliedStages: z.array(appliedStageSchema),
+    /** Why the change has its status (hold reason, rollback reason, ...). */
+    statusReason: z.string().nullable(),
   }),
   createdAt: z.string(),
   updatedAt: z.string(),

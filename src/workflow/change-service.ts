@@ -1,0 +1,206 @@
+import { DecisionStatus, secretKeyMatcherOf } from './policy-helpers.js';
+import { changeRecordSchema, ChangeStatus, redactChangeRecord, ReviewDecision, type ChangeRecord, type ChangeRecordInput } from '../change/index.js';
+import { ConflictError, NotFoundError, PolicyViolationError, ValidationError } from '../errors/index.js';
+import { actorOf, Permission, Role, type Principal } from '../identity/index.js';
+import { LedgerEventType } from '../ledger/index.js';
+import { changeSubject, type ChangeRecordState } from '../projections/index.js';
+import type { ChangeView } from './change-view.js';
+import { assess, changeView } from './change-views.js';
+import type { ChangeListQuery, EvidenceRequest, ReviewRequest } from './request-schemas.js';
+import type { WorkflowContext } from './workflow-context.js';
+
+/** Statuses in which the record may still be edited or reviewed: nothing of it is live yet. */
+const OPEN: ReadonlySet<ChangeStatus> = new Set([ChangeStatus.Proposed, ChangeStatus.Approved, ChangeStatus.Rejected]);
+
+/** The change-record side of the workflow: create, edit, read, list, review, attach evidence. */
+export class ChangeService {
+  constructor(private readonly context: WorkflowContext) {}
+
+  /** Opens a change; the requester is always the caller, whatever the body says. */
+  async createChange(principal: Principal, input: ChangeRecordInput): Promise<ChangeView> {
+    const record = this.prepare(input, principal.id);
+    return this.locked(record.key, [], async (existing) => {
+      if (existing) {
+        throw new ConflictError(`change ${record.key} already exists; edit it instead`);
+      }
+      const actor = actorOf(principal);
+      await this.context.append(LedgerEventType.ChangeCreated, actor, changeSubject(record.key), { record });
+      await this.classify(record, actor);
+      return this.view(record.key);
+    });
+  }
+
+  /**
+   * Replaces a change record. Only the requester (or an admin) may edit, and only before release. An edit after
+   * any review resets every approval and returns the change to `proposed`, so an approved change cannot be
+   * edited and still shipped.
+   */
+  async editChange(principal: Principal, key: string, input: ChangeRecordInput): Promise<ChangeView> {
+    return this.withChange(key, async (state) => {
+      if (input.key !== key) throw new ValidationError([{ path: 'key', message: `must stay ${key}; the key of a change cannot change` }]);
+      if (principal.id !== state.record.requester && !principal.roles.includes(Role.Admin)) {
+        throw new PolicyViolationError(`only the requester ${state.record.requester} or an admin may edit change ${key}`);
+      }
+      if (!OPEN.has(state.status)) throw new ConflictError(`change ${key} is ${state.status}; it can no longer be edited`);
+      const record = this.prepare(input, state.record.requester);
+      const actor = actorOf(principal);
+      const subject = changeSubject(key);
+      await this.context.append(LedgerEventType.ChangeEdited, actor, subject, { record });
+      if (state.reviews.length > 0) {
+        await this.context.append(LedgerEventType.ApprovalsReset, actor, subject, {
+          changeKey: key,
+          reason: `edited by ${principal.id} after ${state.reviews.length} review(s); every approval must be given again`,
+        });
+      }
+      if (state.status !== ChangeStatus.Proposed) {
+        await this.context.append(LedgerEventType.ChangeStatusChanged, actor, subject, {
+          changeKey: key,
+          status: ChangeStatus.Proposed,
+          reason: 'edited',
+        });
+      }
+      await this.classify(record, actor);
+      return this.view(key);
+    });
+  }
+
+  /** One change as the API shows it. */
+  async getChange(key: string): Promise<ChangeView> {
+    await this.context.deps.projections.catchUp();
+    return this.view(key);
+  }
+
+  /** Changes filtered by status, tier, flag, owner, or waiting on the caller's review. */
+  async listChanges(principal: Principal, query: ChangeListQuery): Promise<ChangeView[]> {
+    await this.context.deps.projections.catchUp();
+    const policy = this.context.deps.policy();
+    const views: ChangeView[] = [];
+    for (const state of this.context.deps.projections.changes.changes.values()) {
+      if (query.status && state.status !== query.status) continue;
+      if (query.owner && state.record.owner !== query.owner) continue;
+      if (query.flag && !state.record.flags.some((flag) => flag.key === query.flag)) continue;
+      const view = changeView(state, policy);
+      if (query.tier && view.tier !== query.tier) continue;
+      if (query.waitingOnMe === 'true' && !this.waitsOn(state, view, principal)) continue;
+      views.push(view);
+    }
+    return views.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.key.localeCompare(b.key));
+  }
+
+  /**
+   * Records a review. The requester can never review their own change (refused, nothing recorded). After the
+   * review the policy decides again and the status follows: approved, rejected, or back to proposed.
+   */
+  async submitReview(principal: Principal, key: string, request: ReviewRequest): Promise<ChangeView> {
+    return this.withChange(key, async (state) => {
+      if (principal.id === state.record.requester) {
+        throw new PolicyViolationError(
+          `${principal.id} requested change ${key} and cannot review it: separation of duties requires another person`,
+        );
+      }
+      if (!OPEN.has(state.status)) throw new ConflictError(`change ${key} is ${state.status}; reviews are closed`);
+      const actor = actorOf(principal);
+      await this.context.append(LedgerEventType.ReviewSubmitted, actor, changeSubject(key), {
+        changeKey: key,
+        review: { reviewer: principal.id, roles: [...principal.roles], decision: request.decision, comment: request.comment, at: this.context.nowIso() },
+      });
+      await this.followDecision(key, actor);
+      return this.view(key);
+    });
+  }
+
+  /** Attaches evidence; when it completes what the tier requires, the change becomes approved. */
+  async attachEvidence(principal: Principal, key: string, request: EvidenceRequest): Promise<ChangeView> {
+    return this.withChange(key, async (state) => {
+      if (state.status === ChangeStatus.Completed || state.status === ChangeStatus.RolledBack || state.status === ChangeStatus.Withdrawn) {
+        throw new ConflictError(`change ${key} is ${state.status}; it takes no more evidence`);
+      }
+      const actor = actorOf(principal);
+      await this.context.append(LedgerEventType.EvidenceAttached, actor, changeSubject(key), {
+        changeKey: key,
+        evidence: { ...request, attachedBy: principal.id, at: this.context.nowIso() },
+      });
+      if (OPEN.has(state.status)) await this.followDecision(key, actor);
+      return this.view(key);
+    });
+  }
+
+  /**
+   * Runs `fn` with the change's lock (and `extraLocks`) held and the projections caught up to the ledger head;
+   * 404 when the change is unknown. This is how several processes stay consistent: every state change of a
+   * change record validates against the latest history and appends while no one else can append for it.
+   */
+  withChange<T>(key: string, fn: (state: ChangeRecordState) => Promise<T>, extraLocks: readonly string[] = []): Promise<T> {
+    return this.locked(key, extraLocks, (state) => {
+      if (!state) throw new NotFoundError(`no change ${key}`);
+      return fn(state);
+    });
+  }
+
+  private locked<T>(key: string, extraLocks: readonly string[], fn: (state: ChangeRecordState | undefined) => Promise<T>): Promise<T> {
+    const { lock, projections } = this.context.deps;
+    return lock.withLocks([changeSubject(key), ...extraLocks], async () => {
+      await projections.catchUp();
+      const result = await fn(projections.changes.changes.get(key));
+      await projections.catchUp();
+      return result;
+    });
+  }
+
+  /** The view of a change after the projections caught up. */
+  view(key: string): ChangeView {
+    const state = this.context.deps.projections.changes.changes.get(key);
+    if (!state) throw new NotFoundError(`no change ${key}`);
+    return changeView(state, this.context.deps.policy());
+  }
+
+  private prepare(input: ChangeRecordInput, requester: string): ChangeRecord {
+    const parsed = changeRecordSchema.safeParse({ ...input, requester });
+    if (!parsed.success) throw new ValidationError(parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
+    const record = redactChangeRecord(parsed.data, secretKeyMatcherOf(this.context.deps.policy()));
+    return record;
+  }
+
+  private async classify(record: ChangeRecord, actor: ReturnType<typeof actorOf>): Promise<void> {
+    await this.context.deps.projections.catchUp();
+    const state = this.context.deps.projections.changes.changes.get(record.key);
+    if (!state) return;
+    const { evaluation } = assess(state, this.context.deps.policy());
+    await this.context.append(LedgerEventType.ChangeClassified, actor, changeSubject(record.key), {
+      changeKey: record.key,
+      tier: evaluation.tier,
+      firedRuleIds: evaluation.firedRules.map((rule) => rule.ruleId),
+      reasons: [...evaluation.reasons],
+    });
+  }
+
+  /** Re-decides after a review or evidence and records the status the decision implies, if it differs. */
+  private async followDecision(key: string, actor: ReturnType<typeof actorOf>): Promise<void> {
+    await this.context.deps.projections.catchUp();
+    const state = this.context.deps.projections.changes.changes.get(key);
+    if (!state || !OPEN.has(state.status)) return;
+    const { decision } = assess(state, this.context.deps.policy());
+    const status =
+      decision.status === DecisionStatus.Approved
+        ? ChangeStatus.Approved
+        : decision.status === DecisionStatus.Rejected
+          ? ChangeStatus.Rejected
+          : ChangeStatus.Proposed;
+    if (status === state.status) return;
+    await this.context.append(LedgerEventType.ChangeStatusChanged, actor, changeSubject(key), {
+      changeKey: key,
+      status,
+      reason: decision.reasons.at(-1) ?? status,
+    });
+  }
+
+  /** Whether a change waits for this principal: open, not theirs, not yet reviewed by them, and a role of theirs is needed. */
+  private waitsOn(state: ChangeRecordState, view: ChangeView, principal: Principal): boolean {
+    if (state.status !== ChangeStatus.Proposed || state.record.requester === principal.id) return false;
+    if (!principal.permissions.has(Permission.ReviewSubmit)) return false;
+    if (state.reviews.some((review) => review.reviewer === principal.id && review.decision === ReviewDecision.Approve)) return false;
+    const missing = view.decision.missing as { approvals: number; roles: readonly { anyOf: readonly string[] }[] };
+    if (missing.roles.some((requirement) => requirement.anyOf.some((role) => principal.roles.includes(role)))) return true;
+    return missing.approvals > 0 && missing.roles.length === 0;
+  }
+}

@@ -1,0 +1,91 @@
+import type { ApprovedFlagState } from '../approved-state/index.js';
+import type { LedgerStore } from '../ledger/index.js';
+import {
+  applyApprovedStateEntries,
+  applyChangeEntries,
+  approvedStateKey,
+  EMPTY_APPROVED_STATES,
+  EMPTY_CHANGE_RECORDS,
+  type ApprovedStates,
+  type ChangeRecordsState,
+} from '../projections/index.js';
+
+const PAGE = 5000;
+
+/**
+ * Keeps the change-record and approved-state projections of this process caught up with the shared ledger.
+ * Every read that decides something calls `catchUp()` first (under the change's lock for writes), so several
+ * processes on one Redis answer from the same history. Concurrent catch-ups in one process share one read.
+ */
+export class LedgerProjections {
+  private changesState: ChangeRecordsState = EMPTY_CHANGE_RECORDS;
+  private approvedState: ApprovedStates = EMPTY_APPROVED_STATES;
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  private readonly listeners = new Set<(envIds: ReadonlySet<string>) => void>();
+
+  constructor(private readonly ledger: LedgerStore) {}
+
+  /**
+   * Folds in every entry appended before this call. Callers arriving while a read is in flight share one
+   * follow-up read (the in-flight one may have started before their append).
+   */
+  catchUp(): Promise<void> {
+    if (!this.running) {
+      this.running = this.read().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    this.queued ??= this.running.then(() => {
+      this.queued = undefined;
+      return this.catchUp();
+    });
+    return this.queued;
+  }
+
+  /** The change-record projection as of the last catch-up. */
+  get changes(): ChangeRecordsState {
+    return this.changesState;
+  }
+
+  /** Seq of the newest entry folded in. */
+  get lastSeq(): number {
+    return this.changesState.lastSeq;
+  }
+
+  /** The approved state of one flag as of the last catch-up. */
+  approved(envId: string, flagKey: string): ApprovedFlagState | undefined {
+    return this.approvedState.states.get(approvedStateKey(envId, flagKey));
+  }
+
+  /** Every approved state of an environment. */
+  approvedInEnv(envId: string): ApprovedFlagState[] {
+    return [...this.approvedState.states.values()].filter((state) => state.envId === envId);
+  }
+
+  /** Environments that have approved states. */
+  envIds(): string[] {
+    return [...new Set([...this.approvedState.states.values()].map((state) => state.envId))];
+  }
+
+  /** Calls `listener` with the environments whose approved states changed in a catch-up. */
+  onApprovedChange(listener: (envIds: ReadonlySet<string>) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async read(): Promise<void> {
+    for (;;) {
+      const entries = await this.ledger.readAfter(this.changesState.lastSeq, PAGE);
+      if (entries.length === 0) return;
+      this.changesState = applyChangeEntries(this.changesState, entries);
+      const before = this.approvedState;
+      this.approvedState = applyApprovedStateEntries(before, entries);
+      const changed = new Set<string>();
+      for (const [key, state] of this.approvedState.states) if (before.states.get(key) !== state) changed.add(state.envId);
+      if (changed.size > 0) for (const listener of this.listeners) listener(changed);
+      if (entries.length < PAGE) return;
+    }
+  }
+}

@@ -1,0 +1,293 @@
+import { resolveGovernedFlag, type GovernedFlagResolution } from '../../policies/index.js';
+import type { ApprovedFlagState } from '../approved-state/index.js';
+import { ChangeStatus, isRedactedValue, redactSecrets, type ChangedFlag, type ChangeRecord } from '../change/index.js';
+import type { JsonValue } from '../canonical/index.js';
+import { contentHash } from '../canonical/index.js';
+import { ConflictError, PolicyViolationError } from '../errors/index.js';
+import type { FeatBitFlag, Variation } from '../featbit/model/index.js';
+import { FlagWriteKind, updateFlagWithRevision, type PlannedFlagWrite } from '../featbit/rest-client/index.js';
+import { actorOf, Role, type Principal } from '../identity/index.js';
+import { LedgerEventType, type Actor } from '../ledger/index.js';
+import { convertFeatBitValue, requestedTypeOf } from '../manifest/featbit-value.js';
+import { changeSubject, flagSubject, readLedgerPayload, type ChangeRecordState } from '../projections/index.js';
+import type { ChangeService } from './change-service.js';
+import type { ChangeView } from './change-view.js';
+import { assess } from './change-views.js';
+import { DecisionStatus, secretKeyMatcherOf } from './policy-helpers.js';
+import type { ApplyStageRequest, ReasonRequest, ResumeRequest } from './request-schemas.js';
+import { stageTargeting, targetingOf } from './stage-targeting.js';
+import { newVariation } from './variation-values.js';
+import type { WorkflowContext } from './workflow-context.js';
+
+/** A governed flag of a change, resolved against the policy and the approved state. */
+interface ReleaseTarget {
+  readonly flag: ChangedFlag;
+  readonly governance: GovernedFlagResolution;
+  readonly approved: ApprovedFlagState;
+}
+
+/**
+ * The release side of the workflow. featgate writes FeatBit as its own service identity (its access token),
+ * through revision-guarded PUTs that re-read and re-plan on 409, then appends the approved-state event of each
+ * flag so the approved state and the manifest advance, then the stage event. Every step runs under the
+ * change's lock and the lock of each flag it touches. Guardrails, auto-advance and break-glass are later
+ * additions: they append the same hold/stage events through these methods.
+ */
+export class ReleaseService {
+  constructor(
+    private readonly context: WorkflowContext,
+    private readonly changes: ChangeService,
+  ) {}
+
+  /** Applies the next stage (or the named one, 1-based) of an approved change. */
+  async applyStage(principal: Principal, key: string, request: ApplyStageRequest): Promise<ChangeView> {
+    return this.withRelease(key, async (state) => {
+      if (state.status === ChangeStatus.Held) throw new ConflictError(`the release of ${key} is held; resume it first`);
+      if (state.status !== ChangeStatus.Approved && state.status !== ChangeStatus.Releasing) {
+        throw new ConflictError(`change ${key} is ${state.status}; only approved changes are released`);
+      }
+      const policy = this.context.deps.policy();
+      const { evaluation, decision } = assess(state, policy);
+      if (decision.status !== DecisionStatus.Approved) {
+        throw Object.assign(new PolicyViolationError(`change ${key} is not approved: ${decision.reasons.join('; ')}`), {
+          missing: decision.missing,
+        });
+      }
+      const rampRoles = evaluation.exposure.rampRoles;
+      if (rampRoles.length > 0 && !principal.roles.some((role) => rampRoles.includes(role) || role === Role.Admin)) {
+        throw new PolicyViolationError(`the ${evaluation.tier} tier is ramped by ${rampRoles.join(' or ')}; ${principal.id} holds ${principal.roles.join(', ') || 'no roles'}`);
+      }
+      const stages = state.record.release.stages;
+      const next = (state.stageIndex ?? -1) + 1;
+      const index = request.stage !== undefined ? request.stage - 1 : next;
+      if (index >= stages.length) throw new ConflictError(`change ${key} has ${stages.length} stage(s); stage ${index + 1} does not exist`);
+      if (index > next) throw new ConflictError(`stage ${index + 1} cannot be applied before stage ${next + 1}`);
+      if (index < (state.stageIndex ?? -1)) throw new ConflictError(`stage ${index + 1} is behind the applied stage ${(state.stageIndex ?? 0) + 1}; roll back instead`);
+      const stage = stages[index]!;
+      const actor = actorOf(principal);
+      const comment = `featgate: ${key} stage ${index + 1} (${stage.name}, ${stage.percentage}%)${request.comment ? `: ${request.comment}` : ''}`;
+      for (const target of this.targets(state.record)) {
+        const approvedFlag = await this.writeStage(target, key, stage.percentage, stage.audience, comment);
+        await this.setApproved(actor, target.approved, approvedFlag, { changeKey: key, stageIndex: index }, principal.id);
+      }
+      const subject = changeSubject(key);
+      await this.context.append(LedgerEventType.StageApplied, actor, subject, { changeKey: key, stageIndex: index, percentage: stage.percentage });
+      if (index === stages.length - 1) await this.context.append(LedgerEventType.ReleaseCompleted, actor, subject, { changeKey: key });
+      return undefined;
+    });
+  }
+
+  /** Pauses ramping; the applied stage stays live. */
+  async hold(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView> {
+    return this.withRelease(key, async (state) => {
+      if (state.status !== ChangeStatus.Releasing) throw new ConflictError(`change ${key} is ${state.status}; only a releasing change can be held`);
+      await this.context.append(LedgerEventType.ReleaseHeld, actorOf(principal), changeSubject(key), { changeKey: key, reason: request.reason });
+      return undefined;
+    });
+  }
+
+  /** Resumes a held release. */
+  async resume(principal: Principal, key: string, request: ResumeRequest): Promise<ChangeView> {
+    return this.withRelease(key, async (state) => {
+      if (state.status !== ChangeStatus.Held) throw new ConflictError(`change ${key} is ${state.status}; only a held release can be resumed`);
+      await this.context.append(LedgerEventType.ReleaseResumed, actorOf(principal), changeSubject(key), {
+        changeKey: key,
+        ...(request.comment ? { reason: request.comment } : {}),
+      });
+      return undefined;
+    });
+  }
+
+  /**
+   * Rolls back to the baseline: for every flag a stage of this change touched, FeatBit gets the approved state
+   * from before the change's first stage again (targeting, then variations), and that state becomes the
+   * approved state once more.
+   */
+  async rollback(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView> {
+    return this.withRelease(key, async (state) => {
+      const allowed = [ChangeStatus.Approved, ChangeStatus.Releasing, ChangeStatus.Held, ChangeStatus.Completed];
+      if (!allowed.includes(state.status)) throw new ConflictError(`change ${key} is ${state.status}; there is nothing to roll back`);
+      const actor = actorOf(principal);
+      for (const target of this.targets(state.record, false)) {
+        if (!target.approved || target.approved.changeKey !== key) continue;
+        const baseline = await this.stateBefore(target.approved, key);
+        if (!baseline) throw new ConflictError(`no approved state of ${target.flag.key} before ${key} is recorded; cannot roll back`);
+        await this.writeConfiguration(target.approved.envId, target.flag.key, baseline.flag, `featgate: roll back ${key}: ${request.reason}`);
+        await this.setApproved(actor, baseline, baseline.flag, { changeKey: baseline.changeKey, stageIndex: baseline.stageIndex }, principal.id);
+      }
+      await this.context.append(LedgerEventType.ReleaseRolledBack, actor, changeSubject(key), { changeKey: key, reason: request.reason });
+      return undefined;
+    });
+  }
+
+  private async withRelease(key: string, fn: (state: ChangeRecordState) => Promise<undefined>): Promise<ChangeView> {
+    await this.context.deps.projections.catchUp();
+    const before = this.context.deps.projections.changes.changes.get(key);
+    const flagLocks = before ? this.flagLockNames(before.record) : [];
+    await this.changes.withChange(
+      key,
+      async (state) => {
+        const current = this.flagLockNames(state.record);
+        if (current.join('\n') !== flagLocks.join('\n')) throw new ConflictError(`change ${key} changed its flags meanwhile; try again`);
+        return fn(state);
+      },
+      flagLocks,
+    );
+    return this.changes.view(key);
+  }
+
+  private flagLockNames(record: ChangeRecord): string[] {
+    const policy = this.context.deps.policy();
+    return record.flags
+      .map((flag) => {
+        const resolution = resolveGovernedFlag(policy, record.environment, { key: flag.key });
+        return flagSubject(resolution.environment?.id ?? record.environment, flag.key);
+      })
+      .sort();
+  }
+
+  /** Resolves every flag of a change; with `strict`, a flag that is not governed or has no baseline is refused. */
+  private targets(record: ChangeRecord, strict = true): ReleaseTarget[] {
+    const policy = this.context.deps.policy();
+    const targets: ReleaseTarget[] = [];
+    for (const flag of record.flags) {
+      const governance = resolveGovernedFlag(policy, record.environment, { key: flag.key });
+      if (!governance.governed) {
+        if (strict) throw new ConflictError(`flag ${flag.key} is not governed in ${record.environment} (${governance.reason}); the policy must name it`);
+        continue;
+      }
+      const approved = this.context.deps.projections.approved(governance.environment.id, flag.key);
+      if (!approved) {
+        if (strict) throw new ConflictError(`flag ${flag.key} has no approved baseline in ${governance.environment.name}; adopt it first`);
+        continue;
+      }
+      targets.push({ flag, governance, approved });
+    }
+    return targets;
+  }
+
+  /** Writes one stage of one flag to FeatBit and returns the flag configuration that is now approved. */
+  private async writeStage(target: ReleaseTarget, key: string, percentage: number, audience: string, comment: string): Promise<FeatBitFlag> {
+    const approvedFlag = target.approved.flag;
+    const existing = this.candidateVariation(approvedFlag, target.flag);
+    const candidate = existing ?? this.createCandidate(approvedFlag, target.flag, key);
+    const variations = existing ? approvedFlag.variations : [...approvedFlag.variations, candidate];
+    const { targeting } = stageTargeting({
+      baseline: approvedFlag,
+      baselineVariationId: target.approved.baselineVariationId,
+      candidateVariationId: candidate.id,
+      percentage,
+      audience,
+    });
+    const next: FeatBitFlag = { ...approvedFlag, variations, ...targeting };
+    await this.writeConfiguration(target.approved.envId, target.flag.key, next, comment);
+    return next;
+  }
+
+  /**
+   * Makes FeatBit's variations and targeting equal `wanted`: variations first when a new one is needed (so the
+   * targeting can reference it), otherwise targeting first (so a removed variation is no longer served). Each
+   * write carries the revision just read; a 409 re-reads and re-plans.
+   */
+  private async writeConfiguration(envId: string, flagKey: string, wanted: FeatBitFlag, comment: string): Promise<void> {
+    const featbit = this.context.deps.featbit;
+    if (!featbit) throw new ConflictError('FeatBit is not configured (FEATBIT_API_URL, FEATBIT_ACCESS_TOKEN); releases cannot be applied');
+    await updateFlagWithRevision(featbit, envId, flagKey, (live) => {
+      const writes: PlannedFlagWrite[] = [];
+      const targeting = targetingOf(wanted);
+      const variationsDiffer = contentHash(live.variations.map(plainVariation)) !== contentHash(wanted.variations.map(plainVariation));
+      const targetingDiffers = contentHash(targetingOf(live)) !== contentHash(targeting);
+      const adds = wanted.variations.some((variation) => !live.variations.some((other) => other.id === variation.id));
+      const variationWrite: PlannedFlagWrite = { kind: FlagWriteKind.Variations, variations: wanted.variations.map(plainVariation), comment };
+      const targetingWrite: PlannedFlagWrite = { kind: FlagWriteKind.Targeting, targeting, comment };
+      if (variationsDiffer && adds) writes.push(variationWrite);
+      if (targetingDiffers) writes.push(targetingWrite);
+      if (variationsDiffer && !adds) writes.push(variationWrite);
+      return writes;
+    });
+  }
+
+  private async setApproved(
+    actor: Actor,
+    previous: ApprovedFlagState,
+    flag: FeatBitFlag,
+    origin: { changeKey?: string; stageIndex?: number },
+    approvedBy: string,
+  ): Promise<void> {
+    await this.context.append(LedgerEventType.ApprovedStateSet, actor, flagSubject(previous.envId, previous.flagKey), {
+      state: {
+        envId: previous.envId,
+        flagKey: previous.flagKey,
+        flag,
+        segments: [...previous.segments],
+        baselineVariationId: previous.baselineVariationId,
+        surface: previous.surface,
+        owner: previous.owner,
+        ...(origin.changeKey !== undefined ? { changeKey: origin.changeKey } : {}),
+        ...(origin.stageIndex !== undefined ? { stageIndex: origin.stageIndex } : {}),
+        approvedAt: this.context.nowIso(),
+        approvedBy,
+      },
+    });
+  }
+
+  /** The variation that carries the change's candidate: named by id, or equal in value (compared after redaction). */
+  private candidateVariation(flag: FeatBitFlag, changed: ChangedFlag): Variation | undefined {
+    if (changed.candidateVariationId) {
+      const named = flag.variations.find((variation) => variation.id === changed.candidateVariationId);
+      if (!named) throw new ConflictError(`flag ${flag.key} has no variation ${changed.candidateVariationId}`);
+      if (!this.sameValue(flag, named, changed.candidate)) {
+        throw new ConflictError(`variation ${named.id} of ${flag.key} does not hold the approved candidate value`);
+      }
+      return named;
+    }
+    return flag.variations.find((variation) => this.sameValue(flag, variation, changed.candidate));
+  }
+
+  private createCandidate(flag: FeatBitFlag, changed: ChangedFlag, key: string): Variation {
+    if (containsRedacted(changed.candidate)) {
+      throw new ConflictError(
+        `the candidate of ${flag.key} holds secret values featgate does not keep; create its variation in FeatBit and name it with candidateVariationId`,
+      );
+    }
+    return newVariation(flag, changed.candidate, key);
+  }
+
+  private sameValue(flag: FeatBitFlag, variation: Variation, approved: JsonValue): boolean {
+    const converted = convertFeatBitValue(variation.value, requestedTypeOf(flag.variationType));
+    if (!converted.convertible) return false;
+    const matcher = secretKeyMatcherOf(this.context.deps.policy());
+    return contentHash(redactSecrets(converted.value, matcher)) === contentHash(redactSecrets(approved, matcher));
+  }
+
+  /** The approved state of the flag recorded last before the change's first stage touched it. */
+  private async stateBefore(current: ApprovedFlagState, key: string): Promise<ApprovedFlagState | undefined> {
+    const subject = flagSubject(current.envId, current.flagKey);
+    let before: ApprovedFlagState | undefined;
+    let afterSeq = 0;
+    for (;;) {
+      const entries = await this.context.deps.ledger.readAfter(afterSeq, 5000);
+      if (entries.length === 0) return before;
+      for (const entry of entries) {
+        afterSeq = entry.seq;
+        if (entry.subject !== subject) continue;
+        if (entry.type !== LedgerEventType.ApprovedStateSet && entry.type !== LedgerEventType.FlagAdopted) continue;
+        const read = readLedgerPayload(entry.type, entry.data);
+        if (!read.ok) continue;
+        if (read.payload.state.changeKey === key) return before;
+        before = { ...read.payload.state, version: entry.seq };
+      }
+    }
+  }
+}
+
+function plainVariation(variation: Variation): Variation {
+  return { id: variation.id, name: variation.name, value: variation.value };
+}
+
+function containsRedacted(value: JsonValue): boolean {
+  if (isRedactedValue(value)) return true;
+  if (Array.isArray(value)) return value.some(containsRedacted);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(containsRedacted);
+  return false;
+}

@@ -1,0 +1,37 @@
+import type { Policy } from '../../policies/index.js';
+import type { JsonObject } from '../canonical/index.js';
+import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
+import type { Actor, LedgerEntry, VerifiableLedgerStore } from '../ledger/index.js';
+import type { Logger } from '../logging/index.js';
+import { ledgerPayload, type LedgerPayloadInput, type ProjectedEventType } from '../projections/index.js';
+import type { KeyedLock } from './keyed-lock.js';
+import type { LedgerProjections } from './ledger-projections.js';
+
+/** What every workflow service works with. */
+export interface WorkflowDeps {
+  readonly ledger: VerifiableLedgerStore;
+  readonly projections: LedgerProjections;
+  readonly lock: KeyedLock;
+  /** The current policy (a getter, so a reloaded policy applies to the next request). */
+  readonly policy: () => Policy;
+  /** featgate's own FeatBit client (its service identity); releases and adoption need it. */
+  readonly featbit?: FeatBitRestClient;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+/** Shared helpers of the workflow services. */
+export class WorkflowContext {
+  constructor(readonly deps: WorkflowDeps) {}
+
+  /** Current time as an ISO string. */
+  nowIso(): string {
+    return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+
+  /** Appends one event whose payload is validated against the projections' schema for its type. */
+  append<T extends ProjectedEventType>(type: T, actor: Actor, subject: string, payload: LedgerPayloadInput<T>): Promise<LedgerEntry> {
+    const data: JsonObject = ledgerPayload(type, payload);
+    return this.deps.ledger.append({ type, actor, subject, data });
+  }
+}
