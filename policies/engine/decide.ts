@@ -61,7 +61,7 @@ export function decide(
   for (const review of reviews) {
     if (review.reviewer === change.requester) continue;
     const previous = latest.get(review.reviewer);
-    if (!previous || review.at >= previous.at) latest.set(review.reviewer, review);
+    if (!previous || Date.parse(review.at) >= Date.parse(previous.at)) latest.set(review.reviewer, review);
   }
   if (reviews.some((review) => review.reviewer === change.requester)) {
     reasons.push(`reviews by the requester ${change.requester} do not count: nobody approves their own change`);
