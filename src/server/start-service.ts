@@ -1,0 +1,182 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Redis } from 'ioredis';
+import { DEFAULT_POLICY_PATH, loadPolicyFile, type Policy } from '../../policies/index.js';
+import type { ServiceConfig } from '../config/index.js';
+import { FeatBitRestClient } from '../featbit/rest-client/index.js';
+import { Authenticator, generateApiToken, hashApiToken, RolePermissions, Role, type Principal } from '../identity/index.js';
+import type { ApiTokenConfig } from '../config/index.js';
+import { ActorKind, createLedgerStore } from '../ledger/index.js';
+import { createLogger, type Logger } from '../logging/index.js';
+import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher } from '../manifest/index.js';
+import { GovernanceService, InProcessLock, LedgerProjections, RedisLock, type KeyedLock } from '../workflow/index.js';
+import { createApp } from './app.js';
+import { demoEnvironment, demoSeedFlags } from './demo-seed.js';
+import { createHttpMetrics } from './http-metrics.js';
+import type { ReadinessCheck } from './readiness.js';
+import { governanceRoutes } from './routes/index.js';
+
+/** A running governance service. */
+export interface RunningService {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly port: number;
+  /** Demo API tokens by role, only when no identity is configured (printed at start for a first run). */
+  readonly demoTokens: Readonly<Record<string, string>>;
+  /** The in-process FeatBit sandbox, when the service started one. */
+  readonly sandboxUrl?: string;
+  readonly workflow: GovernanceService;
+  /** Stops listening and releases the ledger, Redis and the sandbox. */
+  close(): Promise<void>;
+}
+
+/** Extras for tests and the CLI. */
+export interface StartServiceOptions {
+  readonly logger?: Logger;
+  readonly version?: string;
+  /** How often the projections poll the shared ledger so manifests follow other processes' approvals. */
+  readonly refreshIntervalMs?: number;
+}
+
+const DEMO_ROLES = [Role.Admin, Role.Requester, 'featureOwner', 'aiPlatformOwner', Role.Security, 'releaseOwner', Role.Auditor];
+
+/**
+ * Starts `featgate serve`: loads the policy, opens the ledger (Redis when `redisUrl` is set, else the embedded
+ * file), connects to FeatBit (or starts the in-process sandbox with demo AI-config flags when no FeatBit is
+ * configured), loads the manifest signing key, and listens. With no identity configured it issues demo tokens
+ * for each role so a newcomer can walk a change through review and release.
+ */
+export async function startService(config: ServiceConfig, options: StartServiceOptions = {}): Promise<RunningService> {
+  const logger = options.logger ?? createLogger('featgate');
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch((error: unknown) => logger.warn({ err: error }, 'close failed'));
+  };
+  try {
+    const policy = await loadPolicyFile(config.policy ?? DEFAULT_POLICY_PATH);
+    const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false }) : undefined;
+    if (redis) closers.push(async () => void (await redis.quit()));
+    const ledger = await createLedgerStore({ redis, dataDir: config.dataDir, prefix: config.redisPrefix, logger });
+    closers.push(() => ledger.close());
+    const lock: KeyedLock = redis ? new RedisLock(redis, { prefix: config.redisPrefix }) : new InProcessLock();
+
+    const featbitSetup = await connectFeatBit(config, policy, logger);
+    if (featbitSetup.close) closers.push(featbitSetup.close);
+
+    const projections = new LedgerProjections(ledger);
+    const key = await loadOrCreateSigningKey({ dataDir: config.dataDir, ...(config.signingKey ? { configuredKey: config.signingKey } : {}) });
+    const publisher = new ManifestPublisher({ key });
+    closers.push(async () => publisher.close());
+    projections.onApprovedChange((envIds) => {
+      for (const envId of envIds) void publisher.publish(envId, projections.approvedInEnv(envId)).catch((error: unknown) => logger.error({ err: error }, 'manifest signing failed'));
+    });
+    await projections.catchUp();
+    for (const envId of policy.environments.map((env) => env.id)) await publisher.publish(envId, projections.approvedInEnv(envId));
+    publisher.startRenewal();
+    const refresh = setInterval(() => void projections.catchUp().catch(() => undefined), options.refreshIntervalMs ?? 1000);
+    refresh.unref();
+    closers.push(async () => clearInterval(refresh));
+
+    const workflow = new GovernanceService({ ledger, projections, lock, policy: () => policy, featbit: featbitSetup.client, logger });
+    const demoTokens: Record<string, string> = {};
+    const tokens: ApiTokenConfig[] = [...config.identity.tokens];
+    if (tokens.length === 0 && !config.identity.oidc) {
+      for (const role of DEMO_ROLES) {
+        const token = generateApiToken();
+        demoTokens[role] = token;
+        tokens.push({ name: `demo-${role}`, sha256: hashApiToken(token), roles: [role], kind: 'user' });
+      }
+    }
+    const roles = new RolePermissions(config.identity.roles, Object.keys(policy.roles));
+    const authenticator = new Authenticator({ tokens, ...(config.identity.oidc ? { oidc: config.identity.oidc } : {}), roles });
+    if (featbitSetup.demoEnvId && featbitSetup.client) {
+      await adoptDemoFlags(workflow, featbitSetup.demoEnvId, roles);
+    }
+
+    const readiness: ReadinessCheck[] = [];
+    if (redis) readiness.push({ name: 'redis', check: async () => void (await redis.ping()) });
+    const client = featbitSetup.client;
+    const probeEnv = policy.environments[0]?.id;
+    if (client && probeEnv) readiness.push({ name: 'featbit', check: async () => void (await client.listFlags(probeEnv, { pageSize: 1 })) });
+
+    const app = createApp({
+      routes: governanceRoutes(workflow),
+      authenticator,
+      bodyLimitBytes: config.bodyLimitBytes,
+      metrics: createHttpMetrics(),
+      readiness,
+      logger,
+      version: options.version ?? '0.1.0',
+      routers: [createManifestRouter({ source: publisher })],
+    });
+    const server = await listen(app, config.port, config.host);
+    closers.push(() => closeServer(server));
+    const port = (server.address() as AddressInfo).port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    return {
+      url: `http://${host}:${port}`,
+      port,
+      demoTokens,
+      ...(featbitSetup.sandboxUrl ? { sandboxUrl: featbitSetup.sandboxUrl } : {}),
+      workflow,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+interface FeatBitSetup {
+  readonly client?: FeatBitRestClient;
+  readonly sandboxUrl?: string;
+  readonly demoEnvId?: string;
+  readonly close?: () => Promise<void>;
+}
+
+/** The configured FeatBit, or the in-process sandbox seeded with demo AI-config flags. */
+async function connectFeatBit(config: ServiceConfig, policy: Policy, logger: Logger): Promise<FeatBitSetup> {
+  const { apiUrl, accessToken } = config.featbit;
+  const useSandbox = config.featbit.sandbox ?? !apiUrl;
+  if (!useSandbox) {
+    if (!apiUrl || !accessToken) {
+      logger.warn('FEATBIT_API_URL or FEATBIT_ACCESS_TOKEN is missing: releases and adoption are unavailable');
+      return {};
+    }
+    return { client: new FeatBitRestClient({ baseUrl: apiUrl, accessToken, logger }) };
+  }
+  const { createSandbox, SANDBOX_DEMO_ACCESS_TOKEN } = await import('../sandbox/index.js');
+  const env = demoEnvironment(policy);
+  const sandbox = await createSandbox({ seeds: [demoSeedFlags(env.id)], environments: [{ id: env.id, name: env.name }], logger });
+  return {
+    client: new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: SANDBOX_DEMO_ACCESS_TOKEN, logger }),
+    sandboxUrl: sandbox.url,
+    demoEnvId: env.id,
+    close: () => sandbox.close(),
+  };
+}
+
+/** Adopts the demo flags as approved baselines on a first start, so the demo has something to govern. */
+async function adoptDemoFlags(workflow: GovernanceService, envId: string, roles: RolePermissions): Promise<void> {
+  const admin: Principal = { id: 'featgate-demo-setup', kind: ActorKind.Service, roles: [Role.Admin], permissions: roles.permissionsOf([Role.Admin]), via: 'api-token' };
+  const adopted = await workflow.queryAudit({ type: 'flag.adopted', afterSeq: 0, limit: 1000 });
+  const done = new Set(adopted.map((entry) => entry.subject));
+  for (const flag of demoSeedFlags(envId) as { key: string }[]) {
+    if (done.has(`flag:${envId}/${flag.key}`)) continue;
+    await workflow.adopt(admin, { envId, flagKey: flag.key, reason: 'demo baseline' });
+  }
+}
+
+function listen(app: import('express').Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.on('error', reject);
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
