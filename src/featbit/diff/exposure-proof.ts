@@ -65,7 +65,17 @@ export class ExposureProof {
 
   /** Whether E_source(v) ⊆ E_target(v) is proven. */
   contained(variationId: string): boolean {
-    return piecesOf(this.source, variationId).every((piece) => this.targetServes(piece, variationId));
+    return piecesOf(this.source, variationId).every((piece) => this.isEmpty(piece) || this.targetServes(piece, variationId));
+  }
+
+  /** A piece is empty when its conditions contradict each other or imply an earlier source rule it must fail (a catch-all rule). */
+  private isEmpty(piece: ExposurePiece): boolean {
+    if (conditionsExclude(piece.holds, piece.holds)) return true;
+    for (let failed = 0; failed < piece.failedRules; failed += 1) {
+      const conditions = this.source.rules[failed]!.conditions;
+      if (conditionsImply(piece.holds, this.source.side, conditions, this.source.side, this.segments)) return true;
+    }
+    return false;
   }
 
   private targetServes(piece: ExposurePiece, variationId: string): boolean {
@@ -79,9 +89,10 @@ export class ExposureProof {
     }
     for (let index = 0; index < this.target.rules.length; index += 1) {
       const rule = this.target.rules[index]!;
+      if (this.cannotMatch(piece, index)) continue;
       const serves = this.stepServes(rule, piece, variationId);
       if (this.mustMatch(piece, rule.conditions)) return serves;
-      if (serves || this.cannotMatch(piece, index)) continue;
+      if (serves) continue;
       return false;
     }
     return this.stepServes(this.target.fallthrough, piece, variationId);
