@@ -138,9 +138,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   app.use('/sandbox', controlRoutes(control, envs, tokens));
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const target = req.path.startsWith('/api/public') ? FaultTarget.Sdk : FaultTarget.Rest;
+    const status = faults.takeFailure(target);
     const latency = faults.takeLatency(target);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-    const status = faults.takeFailure(target);
     if (status === undefined) return next();
     if (target === FaultTarget.Sdk) res.status(status).end();
     else sendError(res, status, ['InternalServerError']);

@@ -1,4 +1,4 @@
-import { FbClientBuilder, UserBuilder, type IFbClient } from '@featbit/node-server-sdk';
+import { DataSyncModeEnum, FbClientBuilder, UserBuilder, type IFbClient } from '@featbit/node-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateFlag, type FeatBitUser } from '../../../src/featbit/evaluator/index.js';
 import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
@@ -66,7 +66,7 @@ beforeAll(async () => {
   envId = sandbox.envs[0]!.id;
   client = new FbClientBuilder({
     sdkKey: sandbox.envs[0]!.sdkSecret,
-    dataSyncMode: 'polling',
+    dataSyncMode: DataSyncModeEnum.POLLING,
     pollingUri: sandbox.url,
     eventsUri: sandbox.url,
     pollingInterval: 100,
