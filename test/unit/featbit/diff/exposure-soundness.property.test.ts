@@ -235,6 +235,18 @@ describe('exposure verdicts are sound against evaluation of thousands of context
         off.flag.disabledVariationId = BASE;
         const killed = diffFlag(before.flag, off.flag, { baselineVariationId: BASE, segmentsBefore: before.segments, segmentsAfter: off.segments });
         expect(Object.values(killed.exposure).every((verdict) => verdict !== ExposureVerdict.Widened)).toBe(true);
+        const lowered = structuredClone(before);
+        for (const list of [...lowered.flag.rules.map((rule) => rule.variations), lowered.flag.fallthrough.variations]) {
+          for (let i = list.length - 1; i >= 0; i -= 1) {
+            const [min, max] = list[i]!.rollout;
+            if (list[i]!.id === BASE || max - min < 0.02) continue;
+            const mid = min + (max - min) / 2;
+            list[i]!.rollout = [min, mid];
+            list.splice(i + 1, 0, { id: BASE, rollout: [mid, max], exptRollout: 1 });
+          }
+        }
+        const shares = diffFlag(before.flag, lowered.flag, { baselineVariationId: BASE, segmentsBefore: before.segments, segmentsAfter: lowered.segments });
+        expect(Object.values(shares.exposure).every((verdict) => verdict !== ExposureVerdict.Widened)).toBe(true);
         if (before.flag.isArchived) return;
         const untargeted = structuredClone(before);
         for (const target of untargeted.flag.targetUsers) if (target.variationId !== BASE) target.keyIds = target.keyIds.slice(1);
