@@ -7,16 +7,50 @@ import type { GrantRollout, ManifestFlag } from '../../src/manifest/manifest-sch
 import type { BucketFunction } from './featbit-bucket.js';
 import { NO_KEY, valueKey, type ValueKey } from './value-key.js';
 
-/** The approved variations of a flag as one OpenFeature type reads them. */
-export interface TypedVariations {
-  readonly type: RequestedType;
-  /** Key of each variation's value in this type, or NO_KEY when FeatBit could not convert it. */
-  readonly keys: ReadonlyMap<string, ValueKey>;
+/**
+ * The approved variations of a flag as one OpenFeature type reads them, with a by-value lookup that is a hash
+ * lookup, answered by identity for a value object (or string instance) seen before.
+ */
+export class TypedVariations {
   /** Each variation's value converted as FeatBit's SDK would for this type. */
-  readonly values: ReadonlyMap<string, ConvertedValue>;
-  /** Keys of all approved values, to tell "not approved at all" from "not approved for this context". */
-  readonly approvedKeys: ReadonlySet<ValueKey>;
-  readonly baselineKey: ValueKey;
+  readonly values = new Map<string, ConvertedValue>();
+  /** Per variation id, the first variation id with the same value (variations may share a value). */
+  readonly representative = new Map<string, string>();
+  private readonly byKey = new Map<ValueKey, string>();
+  private readonly seenObjects = new WeakMap<object, string | null>();
+  private lastPrimitive: unknown = NO_KEY;
+  private lastPrimitiveId: string | undefined;
+
+  constructor(
+    readonly type: RequestedType,
+    variations: ReadonlyArray<{ id: string; value: string }>,
+  ) {
+    for (const variation of variations) {
+      const converted = convertFeatBitValue(variation.value, type);
+      this.values.set(variation.id, converted);
+      const key = converted.convertible ? valueKey(type, converted.value) : NO_KEY;
+      if (key !== NO_KEY && !this.byKey.has(key)) this.byKey.set(key, variation.id);
+      this.representative.set(variation.id, key === NO_KEY ? variation.id : this.byKey.get(key)!);
+    }
+  }
+
+  /** The (representative) id of the approved variation whose value equals `value`, if any. */
+  idOf(value: unknown): string | undefined {
+    if (typeof value === 'object' && value !== null) {
+      const seen = this.seenObjects.get(value);
+      if (seen !== undefined) return seen ?? undefined;
+      const key = valueKey(this.type, value);
+      const id = key === NO_KEY ? undefined : this.byKey.get(key);
+      this.seenObjects.set(value, id ?? null);
+      return id;
+    }
+    if (value === this.lastPrimitive) return this.lastPrimitiveId;
+    const key = valueKey(this.type, value);
+    const id = key === NO_KEY ? undefined : this.byKey.get(key);
+    this.lastPrimitive = value;
+    this.lastPrimitiveId = id;
+    return id;
+  }
 }
 
 /**
@@ -50,15 +84,7 @@ export class ApprovedFlag {
   view(type: RequestedType): TypedVariations {
     let view = this.views.get(type);
     if (!view) {
-      const keys = new Map<string, ValueKey>();
-      const values = new Map<string, ConvertedValue>();
-      for (const variation of this.entry.variations) {
-        const converted = convertFeatBitValue(variation.value, type);
-        values.set(variation.id, converted);
-        keys.set(variation.id, converted.convertible ? valueKey(type, converted.value) : NO_KEY);
-      }
-      const approvedKeys = new Set([...keys.values()].filter((key) => key !== NO_KEY));
-      view = { type, keys, values, approvedKeys, baselineKey: keys.get(this.baselineVariationId) ?? NO_KEY };
+      view = new TypedVariations(type, this.entry.variations);
       this.views.set(type, view);
     }
     return view;

@@ -1,13 +1,13 @@
 import canonicalize from 'canonicalize';
 import { ErrorCode, StandardResolutionReasons, type EvaluationContext, type Logger, type ResolutionDetails } from '@openfeature/core';
 import type { RequestedType } from '../../src/manifest/featbit-value.js';
-import { isManifestExpired, verifyManifest } from '../../src/manifest/verify-manifest.js';
+import { isManifestExpired } from '../../src/manifest/verify-manifest.js';
 import type { BucketFunction } from './featbit-bucket.js';
 import { featBitUserFromContext } from './featbit-user-from-context.js';
 import { UngovernedFlagPolicy, type GateOptions } from './gate-options.js';
 import { GateMetadataKey, GateReason, UNAPPROVED_REASON } from './gate-reason.js';
 import { ManifestSnapshot } from './manifest-snapshot.js';
-import { NO_KEY, valueKey } from './value-key.js';
+import { verifyManifestOnce } from './verify-once.js';
 
 /** Counts of gated evaluations by reason, plus manifest bookkeeping. */
 export interface GateStats {
@@ -107,7 +107,7 @@ export class GateCore {
     if (this.snapshot?.jws === jws) return;
     let next: ManifestSnapshot;
     try {
-      const manifest = await verifyManifest(jws, { keys: this.options.publicKeys, envId: this.options.envId });
+      const manifest = await verifyManifestOnce(jws, { keys: this.options.publicKeys, envId: this.options.envId });
       next = new ManifestSnapshot(manifest, jws, this.bucket);
     } catch (error) {
       this.refused += 1;
@@ -156,8 +156,8 @@ export class GateCore {
       };
     }
     const view = flag.view(type);
-    const key = valueKey(type, inner.value);
-    if (key !== NO_KEY && key === view.baselineKey) return inner;
+    const innerId = view.idOf(inner.value);
+    if (innerId !== undefined && innerId === view.representative.get(flag.baselineVariationId)) return inner;
     let servedId: string;
     let reason: GateReason;
     if (snapshot.isExpired(this.now())) {
@@ -165,9 +165,9 @@ export class GateCore {
       reason = GateReason.ManifestExpired;
     } else {
       const approvedId = flag.approvedVariationFor(featBitUserFromContext(context));
-      if (approvedId !== undefined && key !== NO_KEY && view.keys.get(approvedId) === key) return inner;
+      if (innerId !== undefined && innerId === view.representative.get(approvedId ?? '')) return inner;
       servedId = approvedId ?? flag.baselineVariationId;
-      reason = key !== NO_KEY && view.approvedKeys.has(key) ? GateReason.OutsideGrant : GateReason.VariationNotApproved;
+      reason = innerId !== undefined ? GateReason.OutsideGrant : GateReason.VariationNotApproved;
     }
     const served = view.values.get(servedId);
     if (!served?.convertible) {

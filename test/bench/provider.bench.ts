@@ -1,0 +1,135 @@
+import { performance } from 'node:perf_hooks';
+import { InMemoryProvider, OpenFeature, ProviderEvents, type EvaluationContext, type JsonValue, type Provider } from '@openfeature/server-sdk';
+import { dispatchBucket } from '../../src/featbit/evaluator/index.js';
+import type { FeatBitFlag } from '../../src/featbit/model/index.js';
+import { FeatgateServerProvider, HttpManifestSource, StaticManifestSource } from '../../provider/index.js';
+import { approvedState, featBitFlag, largePrompt, signedManifest, testSigningKey } from '../unit/provider/gate-fixtures.js';
+import { startManifestService } from '../integration/provider/manifest-service.js';
+import { opsPerSecond, percentile, type BenchContext } from './bench-context.js';
+
+const ENV = 'env-bench';
+const base = largePrompt('base');
+const candidate = largePrompt('candidate');
+const rogue = largePrompt('rogue');
+
+function promptFlag(key: string, candidateShare: number): FeatBitFlag {
+  return featBitFlag({
+    key,
+    variationType: 'json',
+    variations: [
+      { id: 'base', name: 'base', value: JSON.stringify(base) },
+      { id: 'candidate', name: 'candidate', value: JSON.stringify(candidate) },
+    ],
+    disabledVariationId: 'base',
+    fallthrough: { variations: [{ id: 'candidate', rollout: [0, candidateShare] }, { id: 'base', rollout: [candidateShare, 1] }] },
+  });
+}
+
+/** The flags the inner provider serves: the approved baseline, an approved candidate, and an edited (rogue) prompt. */
+function innerFlags() {
+  const serve = (value: JsonValue) => ({ variants: { served: value }, defaultVariant: 'served', disabled: false });
+  return {
+    'prompt-baseline': serve(base),
+    'prompt-candidate': serve(candidate),
+    'prompt-gated': serve(rogue),
+    'tone-baseline': { variants: { calm: 'calm' }, defaultVariant: 'calm', disabled: false },
+  };
+}
+
+/** A targeting key the approved 50 % candidate rollout puts inside its grant, by FeatBit's own bucketing. */
+function keyInsideGrant(flagKey: string): string {
+  for (let index = 0; ; index += 1) if (dispatchBucket(flagKey, `user-${index}`) <= 0.5) return `user-${index}`;
+}
+
+async function measureEvaluations(ctx: BenchContext): Promise<void> {
+  const key = await testSigningKey();
+  const tone = featBitFlag({
+    key: 'tone-baseline',
+    variationType: 'string',
+    variations: [{ id: 'calm', name: 'calm', value: 'calm' }],
+    disabledVariationId: 'calm',
+    fallthrough: { variations: [{ id: 'calm', rollout: [0, 1] }] },
+  });
+  const states = [
+    approvedState(ENV, promptFlag('prompt-baseline', 0.5), 'base'),
+    approvedState(ENV, promptFlag('prompt-candidate', 0.5), 'base'),
+    approvedState(ENV, promptFlag('prompt-gated', 0.5), 'base'),
+    approvedState(ENV, tone, 'calm'),
+  ];
+  const { jws } = await signedManifest(key, ENV, states);
+  const gate = new FeatgateServerProvider(new InMemoryProvider(innerFlags()), { source: new StaticManifestSource(jws), publicKeys: [key.publicJwk], envId: ENV });
+  await OpenFeature.setProviderAndWait('bench-bare', new InMemoryProvider(innerFlags()) as Provider);
+  await OpenFeature.setProviderAndWait('bench-gated', gate);
+  const bare = OpenFeature.getClient('bench-bare');
+  const gated = OpenFeature.getClient('bench-gated');
+  const context: EvaluationContext = { targetingKey: keyInsideGrant('prompt-candidate'), plan: 'pro', region: 'eu' };
+
+  const paths: Array<[string, (client: typeof bare) => Promise<unknown>, number]> = [
+    ['baseline path, 10 KB JSON prompt', (client) => client.getObjectValue('prompt-baseline', {}, context), 0.9],
+    ['baseline path, string', (client) => client.getStringValue('tone-baseline', 'x', context), 0.9],
+    ['in-grant candidate path, 10 KB JSON prompt', (client) => client.getObjectValue('prompt-candidate', {}, context), 0.8],
+    ['gated path (edited 10 KB JSON prompt replaced)', (client) => client.getObjectValue('prompt-gated', {}, context), 0],
+  ];
+  for (const [, evaluate] of paths) {
+    await opsPerSecond(() => evaluate(bare), 150);
+    await opsPerSecond(() => evaluate(gated), 150);
+  }
+  for (const [name, evaluate, aim] of paths) {
+    // Interleaved rounds, median of each: the machine is shared, so neighbours' load hits both sides alike.
+    const bareRounds: number[] = [];
+    const gatedRounds: number[] = [];
+    for (let round = 0; round < 5; round += 1) {
+      bareRounds.push(await opsPerSecond(() => evaluate(bare), 250));
+      gatedRounds.push(await opsPerSecond(() => evaluate(gated), 250));
+    }
+    const bareOps = percentile(bareRounds, 50);
+    const gatedOps = percentile(gatedRounds, 50);
+    ctx.report(`provider ${name}: bare`, bareOps, 'evals/s');
+    ctx.report(`provider ${name}: gated`, gatedOps, 'evals/s');
+    ctx.report(`provider ${name}: gated/bare`, gatedOps / bareOps, 'ratio', aim > 0 ? `aim >= ${aim}` : 'no aim: every evaluation is replaced');
+  }
+  const served = await gated.getObjectDetails('prompt-gated', {}, context);
+  if (served.reason !== 'UNAPPROVED') throw new Error('the gated path did not gate');
+  await OpenFeature.clearProviders();
+}
+
+async function measurePropagation(ctx: BenchContext): Promise<void> {
+  const key = await testSigningKey();
+  const service = await startManifestService(key);
+  const providers = 50;
+  const approvals = 20;
+  try {
+    await service.publisher.publish(ENV, [approvedState(ENV, promptFlag('prompt-candidate', 0), 'base', 1)]);
+    const arrivals: Array<(at: number) => void> = [];
+    const gates: FeatgateServerProvider[] = [];
+    for (let index = 0; index < providers; index += 1) {
+      const gate = new FeatgateServerProvider(new InMemoryProvider(innerFlags()), {
+        source: new HttpManifestSource({ baseUrl: service.url, envId: ENV }),
+        publicKeys: [key.publicJwk],
+        envId: ENV,
+      });
+      gate.events.addHandler(ProviderEvents.ConfigurationChanged, () => arrivals[index]?.(performance.now()));
+      await OpenFeature.setProviderAndWait(`bench-propagation-${index}`, gate);
+      gates.push(gate);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const samples: number[] = [];
+    for (let round = 0; round < approvals; round += 1) {
+      const received = gates.map((_, index) => new Promise<number>((resolve) => (arrivals[index] = resolve)));
+      const start = performance.now();
+      await service.publisher.publish(ENV, [approvedState(ENV, promptFlag('prompt-candidate', (round + 1) / (approvals + 1)), 'base', round + 2)]);
+      for (const at of await Promise.all(received)) samples.push(at - start);
+    }
+    ctx.report('provider approval→ConfigurationChanged p50 (50 providers, SSE)', percentile(samples, 50), 'ms');
+    ctx.report('provider approval→ConfigurationChanged p99 (50 providers, SSE)', percentile(samples, 99), 'ms', 'aim < 100 ms');
+  } finally {
+    await OpenFeature.clearProviders();
+    await service.close();
+  }
+}
+
+/** Gated vs bare evaluations per second through the OpenFeature client, and approval propagation latency. */
+export async function run(ctx: BenchContext): Promise<void> {
+  await measureEvaluations(ctx);
+  await measurePropagation(ctx);
+}
