@@ -1,11 +1,14 @@
 import { Permission } from './permission.js';
 
-/** Role names the default mapping knows; the policy pack refers to the same names for required reviewers. */
+/**
+ * Role names the default mapping knows. They are spelt as the policy pack spells its roles (`security`,
+ * `releaseOwner`), because review roles are matched against the policy's required roles by name.
+ */
 export enum Role {
   Requester = 'requester',
   Reviewer = 'reviewer',
   Security = 'security',
-  ReleaseOwner = 'release-owner',
+  ReleaseOwner = 'releaseOwner',
   Admin = 'admin',
   Auditor = 'auditor',
   Service = 'service',

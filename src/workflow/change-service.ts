@@ -19,15 +19,15 @@ export class ChangeService {
   /** Opens a change; the requester is always the caller, whatever the body says. */
   async createChange(principal: Principal, input: ChangeRecordInput): Promise<ChangeView> {
     const record = this.prepare(input, principal.id);
-    return this.locked(record.key, [], async (existing) => {
+    await this.locked(record.key, [], async (existing) => {
       if (existing) {
         throw new ConflictError(`change ${record.key} already exists; edit it instead`);
       }
       const actor = actorOf(principal);
       await this.context.append(LedgerEventType.ChangeCreated, actor, changeSubject(record.key), { record });
       await this.classify(record, actor);
-      return this.view(record.key);
     });
+    return this.view(record.key);
   }
 
   /**
@@ -36,7 +36,7 @@ export class ChangeService {
    * edited and still shipped.
    */
   async editChange(principal: Principal, key: string, input: ChangeRecordInput): Promise<ChangeView> {
-    return this.withChange(key, async (state) => {
+    await this.withChange(key, async (state) => {
       if (input.key !== key) throw new ValidationError([{ path: 'key', message: `must stay ${key}; the key of a change cannot change` }]);
       if (principal.id !== state.record.requester && !principal.roles.includes(Role.Admin)) {
         throw new PolicyViolationError(`only the requester ${state.record.requester} or an admin may edit change ${key}`);
@@ -60,8 +60,8 @@ export class ChangeService {
         });
       }
       await this.classify(record, actor);
-      return this.view(key);
     });
+    return this.view(key);
   }
 
   /** One change as the API shows it. */
@@ -92,7 +92,7 @@ export class ChangeService {
    * review the policy decides again and the status follows: approved, rejected, or back to proposed.
    */
   async submitReview(principal: Principal, key: string, request: ReviewRequest): Promise<ChangeView> {
-    return this.withChange(key, async (state) => {
+    await this.withChange(key, async (state) => {
       if (principal.id === state.record.requester) {
         throw new PolicyViolationError(
           `${principal.id} requested change ${key} and cannot review it: separation of duties requires another person`,
@@ -105,13 +105,13 @@ export class ChangeService {
         review: { reviewer: principal.id, roles: [...principal.roles], decision: request.decision, comment: request.comment, at: this.context.nowIso() },
       });
       await this.followDecision(key, actor);
-      return this.view(key);
     });
+    return this.view(key);
   }
 
   /** Attaches evidence; when it completes what the tier requires, the change becomes approved. */
   async attachEvidence(principal: Principal, key: string, request: EvidenceRequest): Promise<ChangeView> {
-    return this.withChange(key, async (state) => {
+    await this.withChange(key, async (state) => {
       if (state.status === ChangeStatus.Completed || state.status === ChangeStatus.RolledBack || state.status === ChangeStatus.Withdrawn) {
         throw new ConflictError(`change ${key} is ${state.status}; it takes no more evidence`);
       }
@@ -121,8 +121,8 @@ export class ChangeService {
         evidence: { ...request, attachedBy: principal.id, at: this.context.nowIso() },
       });
       if (OPEN.has(state.status)) await this.followDecision(key, actor);
-      return this.view(key);
     });
+    return this.view(key);
   }
 
   /**

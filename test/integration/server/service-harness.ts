@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { loadPolicyFile, DEFAULT_POLICY_PATH } from '../../../policies/index.js';
+import { serviceConfigSchema, type ServiceConfigInput } from '../../../src/config/index.js';
+import { hashApiToken, generateApiToken } from '../../../src/identity/index.js';
+import { silentLogger } from '../../../src/logging/index.js';
+import { createSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { startService, type RunningService } from '../../../src/server/index.js';
+
+/** The roles tests act with: every policy role plus the service's own. */
+export const TEST_ROLES = [
+  'requester',
+  'reviewer',
+  'admin',
+  'auditor',
+  'service',
+  'security',
+  'releaseOwner',
+  'featureOwner',
+  'aiPlatformOwner',
+  'platformOwner',
+  'dataOwner',
+] as const;
+export type TestRole = (typeof TEST_ROLES)[number];
+
+/** A running service, a sandbox behind it, and one token per role (token name = `<role>-user`). */
+export interface Harness {
+  readonly service: RunningService;
+  readonly sandbox: Sandbox;
+  readonly envId: string;
+  readonly tokens: Readonly<Record<TestRole, string>>;
+  readonly extraTokens: Record<string, string>;
+  call(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; contentType?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/** Reads a policy example change record. */
+export function example(name: string): any {
+  return parseYaml(readFileSync(new URL(`../../../policies/examples/${name}.yaml`, import.meta.url), 'utf8'));
+}
+
+/** A JSON FeatBit flag whose variations carry the given values (the first is `current`, served by the default rule). */
+export function jsonFlag(envId: string, key: string, variations: { id: string; name: string; value: unknown }[]): unknown {
+  return {
+    id: `flag-${key}`,
+    envId,
+    key,
+    name: key,
+    variationType: 'json',
+    variations: variations.map((variation) => ({ ...variation, value: JSON.stringify(variation.value) })),
+    targetUsers: [],
+    rules: [],
+    isEnabled: true,
+    disabledVariationId: variations[0]!.id,
+    fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: variations[0]!.id, rollout: [0, 1], exptRollout: 1 }] },
+    exptIncludeAllTargets: true,
+    tags: [],
+    isArchived: false,
+  };
+}
+
+/** Starts a sandbox seeded with `flags` (built for the policy's production environment) and the service in front of it. */
+export async function startHarness(
+  flags: (envId: string) => unknown[],
+  config: Partial<ServiceConfigInput> = {},
+  extraTokens: readonly { name: string; roles: string[] }[] = [],
+): Promise<Harness> {
+  const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
+  const env = policy.environments[0]!;
+  const sandbox = await createSandbox({ seeds: [flags(env.id)], environments: [{ id: env.id, name: env.name }], logger: silentLogger });
+  const featgateToken = sandbox.tokens.issue('featgate');
+  const tokens = {} as Record<TestRole, string>;
+  const tokenConfigs = TEST_ROLES.map((role) => {
+    tokens[role] = generateApiToken();
+    return { name: `${role}-user`, sha256: hashApiToken(tokens[role]), roles: [role] };
+  });
+  const extra: Record<string, string> = {};
+  for (const token of extraTokens) {
+    extra[token.name] = generateApiToken();
+    tokenConfigs.push({ name: token.name, sha256: hashApiToken(extra[token.name]!), roles: token.roles as [TestRole] });
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'featgate-server-'));
+  const service = await startService(
+    serviceConfigSchema.parse({
+      port: 0,
+      dataDir,
+      featbit: { apiUrl: sandbox.url, accessToken: featgateToken.token, sandbox: false },
+      identity: { tokens: tokenConfigs },
+      ...config,
+    }),
+    { logger: silentLogger },
+  );
+  return {
+    service,
+    sandbox,
+    envId: env.id,
+    tokens,
+    extraTokens: extra,
+    async call(method, path, options = {}) {
+      const headers: Record<string, string> = {};
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      let body: string | undefined;
+      if (options.raw !== undefined) body = options.raw;
+      else if (options.body !== undefined) body = JSON.stringify(options.body);
+      if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+      const response = await fetch(`${service.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // plain text answers (metrics) stay text
+      }
+      return { status: response.status, body: parsed, headers: response.headers };
+    },
+    async close() {
+      await service.close();
+      await sandbox.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
