@@ -87,8 +87,8 @@ export async function startHarness(
       port: 0,
       dataDir,
       featbit: { apiUrl: sandbox.url, accessToken: featgateToken.token, sandbox: false },
-      identity: { tokens: tokenConfigs },
       ...config,
+      identity: { ...(config.identity ?? {}), tokens: tokenConfigs },
     }),
     { logger: silentLogger },
   );
