@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { dispatchBucket, evaluateFlag, type FeatBitUser } from '../../../src/featbit/evaluator/index.js';
+import { flagSchema, segmentSchema } from '../../../src/featbit/model/index.js';
+import { compileManifest } from '../../../src/manifest/index.js';
+import { featBitUserFromContext } from '../../../provider/index.js';
+import { ApprovedFlag } from '../../../provider/shared/approved-flag.js';
+import { portableBucket } from '../../../provider/shared/featbit-bucket.js';
+import { SseParser } from '../../../provider/shared/sse-parser.js';
+import { readReference } from '../../support/reference.js';
+import { approvedState } from './gate-fixtures.js';
+
+const flags = (readReference('server-sdk-flags.eval-server-fakes.json') as unknown[]).map((flag) => flagSchema.parse(flag));
+const segments = (readReference('server-sdk-segments.eval-server-fakes.json') as unknown[]).map((segment) => segmentSchema.parse(segment));
+
+describe('portable bucketing (the web gate has no node:crypto)', () => {
+  it('equals FeatBit bucketing on the published test vectors', () => {
+    expect(portableBucket('', 'test-value')).toBe(0.14653629204258323);
+    expect(portableBucket('', 'qKPKh1S3FolC')).toBe(0.9105919692665339);
+    expect(portableBucket('return-10p-true', 'user-1')).toBe(0.3708088989369571);
+    expect(portableBucket('', '中文')).toBe(0.2793801608495414);
+  });
+
+  it('equals the evaluator for any flag key and dispatch value', () => {
+    fc.assert(fc.property(fc.string(), fc.string({ unit: 'grapheme' }), (flagKey, value) => portableBucket(flagKey, value) === dispatchBucket(flagKey, value)), { numRuns: 2_000 });
+  });
+});
+
+describe('grants decide like FeatBit evaluates the approved configuration', () => {
+  it('picks the same variation as the evaluator for every reference flag and many users', () => {
+    const manifest = compileManifest(
+      'env',
+      flags.map((flag) => approvedState('env', flag, flag.variations[0]!.id, 1, segments)),
+      { issuedAt: new Date(), ttlMs: 60_000 },
+    );
+    const lookup = (id: string) => segments.find((segment) => segment.id === id);
+    const user = fc.record({
+      keyId: fc.oneof(fc.constantFrom('true-1', 'false-1', 'user-12', 'user-18'), fc.string({ minLength: 1 })),
+      name: fc.constantFrom('alice', 'bob_qa', 'qa'),
+      customizedProperties: fc.record({ age: fc.integer({ min: 0, max: 90 }).map(String), country: fc.constantFrom('cn', 'us', 'fr', '') }),
+    });
+    for (const flag of flags) {
+      const approved = new ApprovedFlag(flag.key, manifest.flags[flag.key]!, portableBucket);
+      fc.assert(
+        fc.property(user, (candidate: FeatBitUser) => approved.approvedVariationFor(candidate) === evaluateFlag(flag, candidate, lookup).variationId),
+        { numRuns: 300 },
+      );
+    }
+  });
+
+  it('reads an OpenFeature context the way FeatBit operators need: every attribute a string', () => {
+    const context = { targetingKey: 'u-1', name: 'Ann', age: 42, beta: true, tags: ['a'], signup: '2026-01-01' };
+    expect(featBitUserFromContext(context)).toEqual({
+      keyId: 'u-1',
+      name: 'Ann',
+      customizedProperties: { age: '42', beta: 'true', tags: '["a"]', signup: '2026-01-01' },
+    });
+    expect(featBitUserFromContext({ key: 'legacy' }).keyId).toBe('legacy');
+  });
+});
+
+describe('SSE parsing', () => {
+  it('joins chunks, skips heartbeats and keeps the last id', () => {
+    const parser = new SseParser();
+    expect(parser.push('retry: 1000\n\n: heartbeat\n\nevent: manifest\nid: "e1"\nda')).toEqual([]);
+    expect(parser.push('ta: abc\r\ndata: def\n\nevent: manifest\ndata: x\n')).toEqual([{ event: 'manifest', data: 'abc\ndef', id: '"e1"' }]);
+    expect(parser.push('\n')).toEqual([{ event: 'manifest', data: 'x', id: '"e1"' }]);
+  });
+});
