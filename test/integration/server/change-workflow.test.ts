@@ -15,7 +15,7 @@ beforeAll(async () => {
       { id: 'route-mistral', name: 'mistral', value: highFlag.candidate },
     ]),
     jsonFlag(envId, restrictedFlag.key, [{ id: 'tools-current', name: 'current', value: restrictedFlag.baseline }]),
-  ]);
+  ], {}, [{ name: 'lee', roles: ['requester', 'aiPlatformOwner'] }]);
   for (const flagKey of [highFlag.key, restrictedFlag.key]) {
     const adopted = await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey, reason: 'baseline for the test' } });
     expect(adopted.status).toBe(201);
@@ -47,13 +47,14 @@ async function review(key: string, role: TestRole, decision = 'approve', comment
 describe('governance workflow over HTTP', () => {
   it('walks a high-tier change from request through two approvals to stage 1 live in FeatBit', async () => {
     const record = { ...high, flags: [{ ...highFlag, candidateVariationId: 'route-mistral' }] };
-    const created = await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: record });
+    const created = await h.call('POST', '/v1/changes', { token: h.extraTokens.lee!, body: record });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ key: high.key, tier: 'high', status: 'proposed', requester: 'requester-user' });
+    expect(created.body).toMatchObject({ key: high.key, tier: 'high', status: 'proposed', requester: 'lee' });
     expect(JSON.stringify(created.body.record)).not.toContain('mk-live-222');
 
-    const ownReview = await review(high.key, 'requester');
+    const ownReview = await h.call('POST', `/v1/changes/${high.key}/reviews`, { token: h.extraTokens.lee!, body: { decision: 'approve' } });
     expect(ownReview.status).toBe(403);
+    expect(ownReview.body).toMatchObject({ code: 'POLICY_VIOLATION', detail: expect.stringContaining('cannot review it: separation of duties') });
 
     await attachMissingEvidence(high.key, created.body);
     const first = await review(high.key, 'aiPlatformOwner');
