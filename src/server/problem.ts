@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 import { ErrorCode, FeatgateError, ValidationError } from '../errors/index.js';
+import { FeatBitApiError, FeatBitConflictError } from '../featbit/rest-client/index.js';
 
 /** RFC 9457 problem details, as every error answer of the API carries them. */
 export const problemSchema = z.object({
@@ -66,6 +67,10 @@ export function problemFromError(error: unknown): Problem {
   if (isBodyParserError(error)) {
     if (error.status === 413) return problem(413, 'PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${error.limit} bytes`);
     return problem(400, ErrorCode.Validation, error.message);
+  }
+  if (error instanceof FeatBitApiError) {
+    if (error instanceof FeatBitConflictError) return problem(409, ErrorCode.Conflict, 'FeatBit changed the flag meanwhile; try again');
+    return problem(502, ErrorCode.Upstream, `FeatBit refused or failed: ${error.featBitMessage || `HTTP ${error.status}`}`);
   }
   if (error instanceof FeatgateError) {
     const status = STATUS_OF[error.code] ?? 500;
