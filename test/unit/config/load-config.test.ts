@@ -91,3 +91,10 @@ describe('loadServiceConfig', () => {
     expect(issues).toEqual([expect.objectContaining({ path: 'identity.tokens.0.sha256', line: 4 })]);
   });
 });
+
+describe('the example config file', () => {
+  it('is a valid configuration', () => {
+    const file = new URL('../../../src/config/featgate.example.yaml', import.meta.url).pathname;
+    expect(loadServiceConfig({ file, env: {} }).identity.tokens[0]?.name).toBe('ci-bot');
+  });
+});
