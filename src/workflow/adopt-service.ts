@@ -49,6 +49,7 @@ export class AdoptService {
           approvedAt: this.context.nowIso(),
           approvedBy: principal.id,
         },
+        reason: request.reason,
       });
       await projections.catchUp();
       const adopted = projections.approved(request.envId, flag.key);

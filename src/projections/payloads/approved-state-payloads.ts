@@ -20,9 +20,13 @@ export const approvedFlagStatePayloadSchema = z.strictObject({
   approvedBy: z.string().min(1),
 });
 
-/** `approved-state.set` (an approval, a stage, a rollback) and `flag.adopted` (an existing flag taken as baseline). */
+/**
+ * `approved-state.set` (an approval, a stage, a rollback) and `flag.adopted` (an existing flag taken as baseline).
+ * `reason` is why the actor accepted this state (required by the adopt API), kept so the audit trail shows it.
+ */
 export const approvedStatePayloadSchema = z.strictObject({
   state: approvedFlagStatePayloadSchema,
+  reason: z.string().trim().min(1).max(10_000).optional(),
 });
 export type ApprovedStatePayload = z.infer<typeof approvedStatePayloadSchema>;
 /** What an appender passes (before defaults). */
