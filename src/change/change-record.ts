@@ -49,6 +49,11 @@ export const releaseStageSchema = z.strictObject({
   percentage: z.number().min(0).max(100),
   /** Least time the stage runs before the next may be applied. */
   minDuration: durationSchema,
+  /**
+   * How the stage after this one is reached: `manual` (absent) waits for a release owner; `auto` lets featgate
+   * apply it once this stage's minimum duration has passed and every guardrail is healthy.
+   */
+  advance: z.enum(['manual', 'auto']).optional(),
 });
 export type ReleaseStage = z.infer<typeof releaseStageSchema>;
 
@@ -58,14 +63,27 @@ export enum HoldOperator {
   Below = 'below',
 }
 
-/** A guardrail condition that holds the release when it becomes true. */
+/** What featgate does when a guardrail condition becomes true. */
+export enum GuardrailAction {
+  /** Pause ramping; the applied stage stays live. */
+  Hold = 'hold',
+  /** Roll the flag back to the plan's rollback value at once. */
+  Rollback = 'rollback',
+}
+
+/** A guardrail condition that holds the release (or rolls it back) when it becomes true. */
 export const holdConditionSchema = z.strictObject({
+  /** Metric name, as signals report it (e.g. `escalationRate`, `groundingScore`, `latencyP95Ms`). */
   metric: text,
   operator: z.enum(HoldOperator),
   threshold: z.number(),
-  /** Window the metric is measured over. */
+  /** Window the metric is measured over; a Prometheus query may use it as `{{window}}`. */
   window: durationSchema.optional(),
   description: z.string().optional(),
+  /** What a breach does; `hold` when absent. */
+  action: z.enum(GuardrailAction).optional(),
+  /** PromQL instant query featgate pulls the metric with (`{{window}}` and `{{changeKey}}` are filled in). */
+  query: z.string().trim().min(1).max(4000).optional(),
 });
 export type HoldCondition = z.infer<typeof holdConditionSchema>;
 
