@@ -37,6 +37,17 @@ export const oidcConfigSchema = z.strictObject({
 });
 export type OidcConfig = z.infer<typeof oidcConfigSchema>;
 
+/** The webhook bridge: FeatBit deliveries, the periodic reconciler and outgoing notifications. */
+export const webhookBridgeConfigSchema = z.strictObject({
+  /** Seconds between reconciler rounds, which also run at start (`FEATGATE_RECONCILE_INTERVAL_SECONDS`). */
+  reconcileIntervalSeconds: z.number().positive().max(86_400).default(60),
+  /** Slack-compatible incoming-webhook URL for reverts, proposals and approvals (`FEATGATE_NOTIFY_URL`); it holds a secret. */
+  notifyUrl: z.url().optional(),
+  /** Largest accepted FeatBit delivery in bytes; larger ones get 413. */
+  bodyLimitBytes: z.number().int().positive().max(50 * 1024 * 1024).default(1024 * 1024),
+});
+export type WebhookBridgeConfig = z.infer<typeof webhookBridgeConfigSchema>;
+
 /**
  * The governance service's configuration file (YAML). Every key is optional; environment variables override
  * file values (see `ENV_VARIABLES`). Unknown keys are refused so a typo never silently falls back to a default.
@@ -70,6 +81,7 @@ export const serviceConfigSchema = z.strictObject({
       sandbox: z.boolean().optional(),
     })
     .default({ webhookSecret: [] }),
+  webhooks: webhookBridgeConfigSchema.default({ reconcileIntervalSeconds: 60, bodyLimitBytes: 1024 * 1024 }),
   identity: z
     .strictObject({
       tokens: z.array(apiTokenConfigSchema).default([]),

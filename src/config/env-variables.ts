@@ -23,6 +23,8 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'FEATBIT_API_URL', path: ['featbit', 'apiUrl'], parse: asText },
   { name: 'FEATBIT_ACCESS_TOKEN', path: ['featbit', 'accessToken'], parse: asText },
   { name: 'FEATBIT_WEBHOOK_SECRET', path: ['featbit', 'webhookSecret'], parse: splitSecrets },
+  { name: 'FEATGATE_RECONCILE_INTERVAL_SECONDS', path: ['webhooks', 'reconcileIntervalSeconds'], parse: asNumber },
+  { name: 'FEATGATE_NOTIFY_URL', path: ['webhooks', 'notifyUrl'], parse: asText },
 ];
 
 /** Variable naming the config file itself. */
