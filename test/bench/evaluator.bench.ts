@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { FbClientBuilder, type IUser } from '@featbit/node-server-sdk';
 import { performance } from 'node:perf_hooks';
-import { evaluateFlag, type FeatBitUser, type SegmentLookup } from '../../src/featbit/evaluator/index.js';
+import { evaluateFlag, md5FirstInt32LE, type FeatBitUser, type SegmentLookup } from '../../src/featbit/evaluator/index.js';
 import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment } from '../../src/featbit/model/index.js';
 import { readReference } from '../support/reference.js';
-import type { BenchContext } from './bench-context.js';
+import { percentile, type BenchContext } from './bench-context.js';
 
 const CONTEXTS = 2_000;
 const ROUNDS = 5;
@@ -32,6 +33,36 @@ async function evaluationsPerSecond(pass: () => Promise<number> | number): Promi
   const start = performance.now();
   for (let round = 0; round < ROUNDS; round += 1) evaluations += await pass();
   return (evaluations * 1000) / (performance.now() - start);
+}
+
+/** Bucket hashes per second of `hash` over the dispatch values FeatBit hashes (flag key + user key). */
+function hashesPerSecond(values: readonly string[], hash: (text: string) => number): number {
+  let sink = 0;
+  const start = performance.now();
+  for (let pass = 0; pass < 5; pass += 1) for (const value of values) sink ^= hash(value);
+  const elapsed = performance.now() - start;
+  if (sink === 0.5) throw new Error('unreachable');
+  return (values.length * 5 * 1000) / elapsed;
+}
+
+/** The portable MD5 beside node:crypto on bucketing inputs, in interleaved rounds (medians). */
+function measureMd5(ctx: BenchContext): void {
+  const values = Array.from({ length: 20_000 }, (_, i) => `assistant-prompt-rollout${i % 7 === 0 ? `用户-${i}` : `user-${i}`}`);
+  const portable = (text: string) => md5FirstInt32LE(text);
+  const native = (text: string) => createHash('md5').update(text, 'utf8').digest().readInt32LE(0);
+  hashesPerSecond(values, portable);
+  hashesPerSecond(values, native);
+  const portableRounds: number[] = [];
+  const nativeRounds: number[] = [];
+  for (let round = 0; round < 5; round += 1) {
+    portableRounds.push(hashesPerSecond(values, portable));
+    nativeRounds.push(hashesPerSecond(values, native));
+  }
+  const ours = percentile(portableRounds, 50);
+  const node = percentile(nativeRounds, 50);
+  ctx.report('evaluator: portable MD5 bucket hashes/s', Math.round(ours), 'hashes/s', 'browser-safe, no node:crypto');
+  ctx.report('evaluator: node:crypto MD5 bucket hashes/s', Math.round(node), 'hashes/s', 'createHash per value, as the Node SDK does');
+  ctx.report('evaluator: portable / node:crypto MD5', ours / node, 'x');
 }
 
 /** Evaluations per second of our evaluator beside the Node SDK (offline, *VariationDetail) on the reference flags. */
@@ -73,4 +104,5 @@ export async function run(ctx: BenchContext): Promise<void> {
   ctx.report('evaluator: featgate evaluations/s', Math.round(ours), 'evals/s', `${flags.length} reference flags x ${CONTEXTS} contexts`);
   ctx.report('evaluator: node-server-sdk evaluations/s', Math.round(sdk), 'evals/s', 'offline, stringVariationDetail, same flags and contexts');
   ctx.report('evaluator: featgate / node-server-sdk', ours / sdk, 'x', 'aim >= 1');
+  measureMd5(ctx);
 }

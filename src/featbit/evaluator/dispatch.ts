@@ -1,16 +1,15 @@
-import { createHash } from 'node:crypto';
 import { isNullOrWhiteSpace, userValue, type FeatBitUser } from './featbit-user.js';
+import { md5FirstInt32LE } from './md5.js';
 
 const INT32_SPAN = 0x80000000;
 
 /**
  * FeatBit's percentage bucket of a context for a flag: MD5 of UTF-8(flagKey + dispatchValue), the first four
  * bytes read as a signed little-endian int32 n, then `abs(n / 2^31)`, a number in [0, 1]
- * (`DispatchAlgorithm.RolloutOfKey`).
+ * (`DispatchAlgorithm.RolloutOfKey`). Uses the portable MD5, so it runs in browsers as well.
  */
 export function dispatchBucket(flagKey: string, dispatchValue: string): number {
-  const digest = createHash('md5').update(flagKey + dispatchValue, 'utf8').digest();
-  return Math.abs(digest.readInt32LE(0) / INT32_SPAN);
+  return Math.abs(md5FirstInt32LE(flagKey + dispatchValue) / INT32_SPAN);
 }
 
 /**

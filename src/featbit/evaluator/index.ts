@@ -1,5 +1,6 @@
 export * from './featbit-user.js';
 export * from './dispatch.js';
+export * from './md5.js';
 export * from './dotnet-double.js';
 export * from './operator-type.js';
 export * from './operator.js';
