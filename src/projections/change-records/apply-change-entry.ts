@@ -10,6 +10,7 @@ import type {
   ReleaseResumedPayload,
   ReleaseRolledBackPayload,
   ReviewSubmittedPayload,
+  SignalRecordedPayload,
   StageAppliedPayload,
 } from '../payloads/index.js';
 import { skippedForPayload, type SkippedEntry } from '../skipped-entry.js';
@@ -28,6 +29,7 @@ const CONSUMED: ReadonlySet<string> = new Set<LedgerEventType>([
   LedgerEventType.ReleaseResumed,
   LedgerEventType.ReleaseRolledBack,
   LedgerEventType.ReleaseCompleted,
+  LedgerEventType.SignalRecorded,
 ]);
 
 /** Applies one ledger entry to the change-records state; pure (returns a new state, the old one is untouched). */
@@ -113,7 +115,7 @@ function applyOne(changes: Map<string, ChangeRecordState>, entry: LedgerEntry, t
       return set({ status, statusReason: reason });
     }
     case LedgerEventType.StageApplied:
-      return set({ status: ChangeStatus.Releasing, stageIndex: (read.payload as StageAppliedPayload).stageIndex });
+      return set({ status: ChangeStatus.Releasing, stageIndex: (read.payload as StageAppliedPayload).stageIndex, stageAppliedAt: entry.at });
     case LedgerEventType.ReleaseHeld:
       return set({ status: ChangeStatus.Held, statusReason: (read.payload as ReleaseHeldPayload).reason });
     case LedgerEventType.ReleaseResumed:
@@ -122,6 +124,11 @@ function applyOne(changes: Map<string, ChangeRecordState>, entry: LedgerEntry, t
       return set({ status: ChangeStatus.RolledBack, statusReason: (read.payload as ReleaseRolledBackPayload).reason });
     case LedgerEventType.ReleaseCompleted:
       return set({ status: ChangeStatus.Completed, statusReason: undefined });
+    case LedgerEventType.SignalRecorded: {
+      const signal = read.payload as SignalRecordedPayload;
+      const latest = { value: signal.value, observedAt: signal.observedAt, source: signal.source, seq: entry.seq };
+      return set({ signals: { ...existing.signals, [signal.metric]: latest } });
+    }
     default:
       return undefined;
   }

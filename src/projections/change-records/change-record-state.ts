@@ -19,12 +19,25 @@ export interface ChangeRecordState {
   readonly classification?: { readonly tier: RiskTier; readonly firedRuleIds: readonly string[]; readonly reasons: readonly string[] };
   /** Index of the release stage applied last, when ramping has started. */
   readonly stageIndex?: number;
+  /** When the stage at `stageIndex` was applied (the ledger time of its entry); minimum durations count from it. */
+  readonly stageAppliedAt?: string;
+  /** Latest guardrail signal per metric, recorded while the change was exposed. */
+  readonly signals?: Readonly<Record<string, LatestSignal>>;
   readonly statusReason?: string;
   readonly createdAt: string;
   readonly createdBy: string;
   readonly updatedAt: string;
   /** Seq of the last entry that changed this record. */
   readonly lastSeq: number;
+}
+
+/** The newest value of one guardrail metric of a change. */
+export interface LatestSignal {
+  readonly value: number;
+  readonly observedAt: string;
+  readonly source: string;
+  /** Seq of the entry that recorded it. */
+  readonly seq: number;
 }
 
 /** The state of every change record, and how far into the ledger it reaches. */

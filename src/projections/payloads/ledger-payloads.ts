@@ -18,6 +18,14 @@ import {
   releaseRolledBackPayloadSchema,
   stageAppliedPayloadSchema,
 } from './release-payloads.js';
+import {
+  breakGlassExpiredPayloadSchema,
+  breakGlassReviewedPayloadSchema,
+  breakGlassUsedPayloadSchema,
+  guardrailBreachedPayloadSchema,
+  reviewDateNotifiedPayloadSchema,
+  signalRecordedPayloadSchema,
+} from './exposure-payloads.js';
 
 /** The `data` schema of every ledger event type the projections consume. */
 export const ledgerPayloadSchemas = {
@@ -35,6 +43,12 @@ export const ledgerPayloadSchemas = {
   [LedgerEventType.ReleaseCompleted]: releaseCompletedPayloadSchema,
   [LedgerEventType.ApprovedStateSet]: approvedStatePayloadSchema,
   [LedgerEventType.FlagAdopted]: approvedStatePayloadSchema,
+  [LedgerEventType.SignalRecorded]: signalRecordedPayloadSchema,
+  [LedgerEventType.GuardrailBreached]: guardrailBreachedPayloadSchema,
+  [LedgerEventType.BreakGlassUsed]: breakGlassUsedPayloadSchema,
+  [LedgerEventType.BreakGlassExpired]: breakGlassExpiredPayloadSchema,
+  [LedgerEventType.BreakGlassReviewed]: breakGlassReviewedPayloadSchema,
+  [LedgerEventType.ReviewDateNotified]: reviewDateNotifiedPayloadSchema,
 } as const;
 
 /** Ledger event types whose payload the projections define. */

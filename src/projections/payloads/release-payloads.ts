@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { changeKeySchema } from '../../change/index.js';
+import { guardrailBreachSchema } from './exposure-payloads.js';
 
 /** `release.stage-applied`: stage `stageIndex` (0-based, into the record's release stages) is live. */
 export const stageAppliedPayloadSchema = z.strictObject({
@@ -14,6 +15,8 @@ export const releaseHeldPayloadSchema = z.strictObject({
   changeKey: changeKeySchema,
   reason: z.string().min(1),
   metric: z.string().optional(),
+  /** The metric value and condition, when a guardrail held the release. */
+  breach: guardrailBreachSchema.optional(),
 });
 export type ReleaseHeldPayload = z.infer<typeof releaseHeldPayloadSchema>;
 
@@ -31,6 +34,10 @@ export type ReleaseResumedPayload = z.infer<typeof releaseResumedPayloadSchema>;
 export const releaseRolledBackPayloadSchema = z.strictObject({
   changeKey: changeKeySchema,
   reason: z.string().min(1),
+  /** The metric value and condition, when a guardrail rolled the release back. */
+  breach: guardrailBreachSchema.optional(),
+  /** Per flag, the variation that now serves everyone the change's stages had reached. */
+  served: z.array(z.strictObject({ flagKey: z.string().min(1), variationId: z.string().min(1) })).optional(),
 });
 export type ReleaseRolledBackPayload = z.infer<typeof releaseRolledBackPayloadSchema>;
 

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { changeKeySchema, GuardrailAction, HoldOperator, ReviewDecision } from '../../change/index.js';
+
+const metricName = z.string().trim().min(1).max(200);
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+/** Where a guardrail metric value came from. */
+export enum SignalSource {
+  /** `POST /v1/changes/{key}/signals`. */
+  Api = 'api',
+  /** Pulled by featgate from a Prometheus query. */
+  Prometheus = 'prometheus',
+}
+
+/** `guardrail.signal-recorded`: one metric value observed for a change while it is exposed. */
+export const signalRecordedPayloadSchema = z.strictObject({
+  changeKey: changeKeySchema,
+  metric: metricName,
+  value: finite,
+  source: z.enum(SignalSource),
+  observedAt: z.iso.datetime({ offset: true }),
+  /** The stage live when the value was observed. */
+  stageIndex: z.number().int().min(0).optional(),
+});
+export type SignalRecordedPayload = z.infer<typeof signalRecordedPayloadSchema>;
+
+/** The metric value and the condition it broke: what a hold or rollback caused by a guardrail records. */
+export const guardrailBreachSchema = z.strictObject({
+  metric: metricName,
+  value: finite,
+  operator: z.enum(HoldOperator),
+  threshold: z.number(),
+  action: z.enum(GuardrailAction),
+});
+export type GuardrailBreach = z.infer<typeof guardrailBreachSchema>;
+
+/** `guardrail.breached`: a signal broke a `holdIf` condition of the change's release plan. */
+export const guardrailBreachedPayloadSchema = z.strictObject({
+  changeKey: changeKeySchema,
+  breach: guardrailBreachSchema,
+  observedAt: z.iso.datetime({ offset: true }),
+  stageIndex: z.number().int().min(0).optional(),
+});
+export type GuardrailBreachedPayload = z.infer<typeof guardrailBreachedPayloadSchema>;
+
+/** Break-glass ids: `bg-` and lower-case letters and digits. */
+export const breakGlassIdSchema = z.string().regex(/^bg-[a-z0-9-]{4,60}$/, 'not a break-glass id');
+
+/**
+ * `break-glass.used`: an emergency change was applied without approval. Its configuration became the approved
+ * state at once (the `approved-state.set` entry at `appliedVersion`); `priorVersion` is the approved state it
+ * replaced, which featgate restores when the change expires without post-approval.
+ */
+export const breakGlassUsedPayloadSchema = z.strictObject({
+  id: breakGlassIdSchema,
+  envId: z.string().min(1),
+  flagKey: z.string().min(1),
+  incidentReference: z.string().min(1).optional(),
+  reason: z.string().min(1),
+  duration: z.string().min(1),
+  /** Variation served to everyone while the emergency change is in place. */
+  servedVariationId: z.string().min(1),
+  expiresAt: z.iso.datetime({ offset: true }),
+  postReviewDueBy: z.iso.datetime({ offset: true }),
+  postReviewRoles: z.array(z.string().min(1)).min(1),
+  priorVersion: z.number().int().min(1),
+  appliedVersion: z.number().int().min(1),
+});
+export type BreakGlassUsedPayload = z.infer<typeof breakGlassUsedPayloadSchema>;
+
+/** `break-glass.expired`: the emergency change ended without post-approval (expired, or rejected in post-review). */
+export const breakGlassExpiredPayloadSchema = z.strictObject({
+  id: breakGlassIdSchema,
+  reason: z.string().min(1),
+  /** Whether featgate wrote the prior approved state back; false when the approved state had moved on meanwhile. */
+  restored: z.boolean(),
+  /** Seq of the `approved-state.set` entry that restored the prior state. */
+  restoredVersion: z.number().int().min(1).optional(),
+});
+export type BreakGlassExpiredPayload = z.infer<typeof breakGlassExpiredPayloadSchema>;
+
+/** Outcome of a break-glass post-review after one more review. */
+export enum PostReviewOutcome {
+  Pending = 'pending',
+  Approved = 'approved',
+  Rejected = 'rejected',
+}
+
+/** `break-glass.reviewed`: one post-review of an emergency change, and where the post-review stands after it. */
+export const breakGlassReviewedPayloadSchema = z.strictObject({
+  id: breakGlassIdSchema,
+  review: z.strictObject({
+    reviewer: z.string().min(1),
+    roles: z.array(z.string()),
+    decision: z.enum(ReviewDecision),
+    comment: z.string(),
+    at: z.iso.datetime({ offset: true }),
+  }),
+  outcome: z.enum(PostReviewOutcome),
+});
+export type BreakGlassReviewedPayload = z.infer<typeof breakGlassReviewedPayloadSchema>;
+
+/** What a review-date notice is about. */
+export enum ReviewItemKind {
+  /** A change record past (or near) its review date. */
+  Change = 'change',
+  /** A flag a temporary change introduced, due to be cleaned up. */
+  TemporaryFlag = 'temporary-flag',
+  /** A break-glass change whose post-review is due or overdue. */
+  BreakGlassPostReview = 'break-glass-post-review',
+}
+
+/** `review-date.notified`: people were told that an item's review is near, due or overdue (once per notice). */
+export const reviewDateNotifiedPayloadSchema = z.strictObject({
+  itemKind: z.enum(ReviewItemKind),
+  itemKey: z.string().min(1),
+  dueAt: z.iso.datetime({ offset: true }),
+  /** `before:<duration>`, `due` or `overdue`: the notice, so each is sent once. */
+  notice: z.string().regex(/^(before:[1-9][0-9]*[smhdw]|due|overdue)$/),
+  owner: z.string().min(1),
+  roles: z.array(z.string()),
+});
+export type ReviewDateNotifiedPayload = z.infer<typeof reviewDateNotifiedPayloadSchema>;
