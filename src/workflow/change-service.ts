@@ -16,9 +16,12 @@ const OPEN: ReadonlySet<ChangeStatus> = new Set([ChangeStatus.Proposed, ChangeSt
 export class ChangeService {
   constructor(private readonly context: WorkflowContext) {}
 
-  /** Opens a change; the requester is always the caller, whatever the body says. */
-  async createChange(principal: Principal, input: ChangeRecordInput): Promise<ChangeView> {
-    const record = this.prepare(input, principal.id);
+  /**
+   * Opens a change; the requester is always the caller, whatever the body says, except for featgate's own
+   * proposals from intercepted FeatBit edits, whose requester is the FeatBit operator (`onBehalfOf`).
+   */
+  async createChange(principal: Principal, input: ChangeRecordInput, onBehalfOf?: string): Promise<ChangeView> {
+    const record = this.prepare(input, onBehalfOf ?? principal.id);
     await this.locked(record.key, [], async (existing) => {
       if (existing) {
         throw new ConflictError(`change ${record.key} already exists; edit it instead`);

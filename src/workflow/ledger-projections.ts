@@ -1,5 +1,5 @@
 import type { ApprovedFlagState } from '../approved-state/index.js';
-import type { LedgerStore } from '../ledger/index.js';
+import { LedgerEventType, type LedgerEntry, type LedgerStore } from '../ledger/index.js';
 import {
   applyApprovedStateEntries,
   applyChangeEntries,
@@ -9,6 +9,7 @@ import {
   type ApprovedStates,
   type ChangeRecordsState,
 } from '../projections/index.js';
+import { proposalOpenedPayloadSchema, type ProposalState } from './proposal-payload.js';
 
 const PAGE = 5000;
 
@@ -20,6 +21,7 @@ const PAGE = 5000;
 export class LedgerProjections {
   private changesState: ChangeRecordsState = EMPTY_CHANGE_RECORDS;
   private approvedState: ApprovedStates = EMPTY_APPROVED_STATES;
+  private readonly proposals = new Map<string, ProposalState>();
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private readonly listeners = new Set<(envIds: ReadonlySet<string>) => void>();
@@ -64,6 +66,11 @@ export class LedgerProjections {
     return [...this.approvedState.states.values()].filter((state) => state.envId === envId);
   }
 
+  /** The proposal opened from an intercepted FeatBit edit under this change key, if the change is one. */
+  proposal(changeKey: string): ProposalState | undefined {
+    return this.proposals.get(changeKey);
+  }
+
   /** Environments that have approved states. */
   envIds(): string[] {
     return [...new Set([...this.approvedState.states.values()].map((state) => state.envId))];
@@ -75,6 +82,14 @@ export class LedgerProjections {
     return () => this.listeners.delete(listener);
   }
 
+  private foldProposals(entries: readonly LedgerEntry[]): void {
+    for (const entry of entries) {
+      if (entry.type !== LedgerEventType.ProposalOpened) continue;
+      const parsed = proposalOpenedPayloadSchema.safeParse(entry.data);
+      if (parsed.success && !this.proposals.has(parsed.data.changeKey)) this.proposals.set(parsed.data.changeKey, { ...parsed.data, seq: entry.seq });
+    }
+  }
+
   private async read(): Promise<void> {
     for (;;) {
       const entries = await this.ledger.readAfter(this.changesState.lastSeq, PAGE);
@@ -82,6 +97,7 @@ export class LedgerProjections {
       this.changesState = applyChangeEntries(this.changesState, entries);
       const before = this.approvedState;
       this.approvedState = applyApprovedStateEntries(before, entries);
+      this.foldProposals(entries);
       const changed = new Set<string>();
       for (const [key, state] of this.approvedState.states) if (before.states.get(key) !== state) changed.add(state.envId);
       if (changed.size > 0) for (const listener of this.listeners) listener(changed);

@@ -4,8 +4,8 @@ import { ChangeStatus, isRedactedValue, redactSecrets, type ChangedFlag, type Ch
 import type { JsonValue } from '../canonical/index.js';
 import { contentHash } from '../canonical/index.js';
 import { ConflictError, PolicyViolationError } from '../errors/index.js';
-import type { FeatBitFlag, Variation } from '../featbit/model/index.js';
-import { FlagWriteKind, updateFlagWithRevision, type PlannedFlagWrite } from '../featbit/rest-client/index.js';
+import type { FeatBitFlag, FeatBitSegment, Variation } from '../featbit/model/index.js';
+import { FlagWriteKind, updateFlagWithRevision, type FeatBitRestClient, type PlannedFlagWrite } from '../featbit/rest-client/index.js';
 import { actorOf, Role, type Principal } from '../identity/index.js';
 import { LedgerEventType, type Actor } from '../ledger/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '../manifest/featbit-value.js';
@@ -17,6 +17,7 @@ import { DecisionStatus, secretKeyMatcherOf } from './policy-helpers.js';
 import type { ApplyStageRequest, ReasonRequest, ResumeRequest } from './request-schemas.js';
 import { stageTargeting, targetingOf } from './stage-targeting.js';
 import { newVariation } from './variation-values.js';
+import { writeProposalConfiguration } from './proposal-release.js';
 import type { WorkflowContext } from './workflow-context.js';
 
 /** A governed flag of a change, resolved against the policy and the approved state. */
@@ -66,7 +67,13 @@ export class ReleaseService {
       const stage = stages[index]!;
       const actor = actorOf(principal);
       const comment = `featgate: ${key} stage ${index + 1} (${stage.name}, ${stage.percentage}%)${request.comment ? `: ${request.comment}` : ''}`;
+      const proposal = this.context.deps.projections.proposal(key);
       for (const target of this.targets(state.record)) {
+        if (proposal && proposal.flagKey === target.flag.key && proposal.envId === target.approved.envId) {
+          const segments = await writeProposalConfiguration(this.featbitClient(), proposal, comment);
+          await this.setApproved(actor, target.approved, proposal.edited, { changeKey: key, stageIndex: index }, principal.id, segments);
+          continue;
+        }
         const approvedFlag = await this.writeStage(target, key, stage.percentage, stage.audience, comment);
         await this.setApproved(actor, target.approved, approvedFlag, { changeKey: key, stageIndex: index }, principal.id);
       }
@@ -166,6 +173,12 @@ export class ReleaseService {
     return targets;
   }
 
+  private featbitClient(): FeatBitRestClient {
+    const featbit = this.context.deps.featbit;
+    if (!featbit) throw new ConflictError('FeatBit is not configured (FEATBIT_API_URL, FEATBIT_ACCESS_TOKEN); releases cannot be applied');
+    return featbit;
+  }
+
   /** Writes one stage of one flag to FeatBit and returns the flag configuration that is now approved. */
   private async writeStage(target: ReleaseTarget, key: string, percentage: number, audience: string, comment: string): Promise<FeatBitFlag> {
     const approvedFlag = target.approved.flag;
@@ -213,13 +226,14 @@ export class ReleaseService {
     flag: FeatBitFlag,
     origin: { changeKey?: string; stageIndex?: number },
     approvedBy: string,
+    segments: readonly FeatBitSegment[] = previous.segments,
   ): Promise<void> {
     await this.context.append(LedgerEventType.ApprovedStateSet, actor, flagSubject(previous.envId, previous.flagKey), {
       state: {
         envId: previous.envId,
         flagKey: previous.flagKey,
         flag,
-        segments: [...previous.segments],
+        segments: [...segments],
         baselineVariationId: previous.baselineVariationId,
         surface: previous.surface,
         owner: previous.owner,

@@ -1,0 +1,90 @@
+import { canonicalJson } from '../canonical/index.js';
+import type { FeatBitFlag, Variation } from '../featbit/model/index.js';
+import { FlagWriteKind, type PlannedFlagWrite } from '../featbit/rest-client/index.js';
+import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
+import { updateFlagWithRevision } from '../featbit/rest-client/index.js';
+import { targetingOf } from './stage-targeting.js';
+
+/** The revision-guarded writes, and the toggle FeatBit does not guard, that take a live flag to a wanted configuration. */
+export interface ConfigurationPlan {
+  readonly writes: readonly PlannedFlagWrite[];
+  /** Desired on/off state when it differs from FeatBit's, else undefined. */
+  readonly toggleTo?: boolean;
+}
+
+/**
+ * Plans the writes that make FeatBit's variations, targeting, off variation and on/off state equal `wanted`.
+ * Planned from the flag just read, so it is redone after every 409 and is empty when FeatBit already equals
+ * `wanted` (which is how featgate's own writes never loop). Variations go first when the wanted targeting needs a
+ * variation FeatBit lacks, otherwise targeting goes first so no rule still points at a variation being removed.
+ */
+export function planConfigurationWrites(live: FeatBitFlag, wanted: FeatBitFlag, comment: string): ConfigurationPlan {
+  const writes: PlannedFlagWrite[] = [];
+  const variationsDiffer = canonicalJson(live.variations.map(plainVariation)) !== canonicalJson(wanted.variations.map(plainVariation));
+  const targetingDiffers = canonicalJson(comparableTargeting(live)) !== canonicalJson(comparableTargeting(wanted));
+  const variationsWrite: PlannedFlagWrite = { kind: FlagWriteKind.Variations, variations: wanted.variations.map(plainVariation), comment };
+  const targetingWrite: PlannedFlagWrite = { kind: FlagWriteKind.Targeting, targeting: targetingOf(wanted), comment };
+  const liveIds = new Set(live.variations.map((variation) => variation.id));
+  const addsVariation = wanted.variations.some((variation) => !liveIds.has(variation.id));
+  if (variationsDiffer && addsVariation) writes.push(variationsWrite);
+  if (targetingDiffers) writes.push(targetingWrite);
+  if (variationsDiffer && !addsVariation) writes.push(variationsWrite);
+  if (live.disabledVariationId !== wanted.disabledVariationId) {
+    writes.push({ kind: FlagWriteKind.OffVariation, offVariationId: wanted.disabledVariationId, comment });
+  }
+  return { writes, ...(live.isEnabled !== wanted.isEnabled ? { toggleTo: wanted.isEnabled } : {}) };
+}
+
+/** What writing a whole configuration did in FeatBit. */
+export interface ConfigurationWriteResult {
+  /** FeatBit's revision of the flag afterwards. */
+  readonly revision: string;
+  /** Successful FeatBit writes (revision-guarded PUTs plus the toggle). */
+  readonly writes: number;
+}
+
+/**
+ * Makes FeatBit's flag equal `wanted` as featgate's service identity: revision-guarded writes that re-read and
+ * re-plan on 409, then the toggle when the on/off state differs. Writes nothing when FeatBit already matches.
+ */
+export async function writeFlagConfiguration(
+  featbit: FeatBitRestClient,
+  envId: string,
+  flagKey: string,
+  wanted: FeatBitFlag,
+  comment: string,
+): Promise<ConfigurationWriteResult> {
+  let toggleTo: boolean | undefined;
+  const result = await updateFlagWithRevision(featbit, envId, flagKey, (fresh) => {
+    const plan = planConfigurationWrites(fresh, wanted, comment);
+    toggleTo = plan.toggleTo;
+    return plan.writes;
+  });
+  if (toggleTo === undefined) return { revision: result.revision, writes: result.writes };
+  const revision = await featbit.toggle(envId, flagKey, toggleTo, comment);
+  return { revision, writes: result.writes + 1 };
+}
+
+function plainVariation(variation: Variation): Variation {
+  return { id: variation.id, name: variation.name, value: variation.value };
+}
+
+function comparableTargeting(flag: FeatBitFlag) {
+  return {
+    targetUsers: flag.targetUsers.map(({ keyIds, variationId }) => ({ keyIds: [...keyIds], variationId })),
+    rules: flag.rules.map((rule) => ({
+      id: rule.id,
+      name: rule.name,
+      dispatchKey: rule.dispatchKey ?? null,
+      includedInExpt: rule.includedInExpt,
+      conditions: rule.conditions.map(({ property, op, value }) => ({ property, op: op ?? null, value })),
+      variations: rule.variations.map(({ id, rollout, exptRollout }) => ({ id, rollout: [...rollout], exptRollout })),
+    })),
+    fallthrough: {
+      dispatchKey: flag.fallthrough.dispatchKey ?? null,
+      includedInExpt: flag.fallthrough.includedInExpt,
+      variations: flag.fallthrough.variations.map(({ id, rollout, exptRollout }) => ({ id, rollout: [...rollout], exptRollout })),
+    },
+    exptIncludeAllTargets: flag.exptIncludeAllTargets,
+  };
+}

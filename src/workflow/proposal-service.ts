@@ -1,0 +1,173 @@
+import type { ApprovedFlagState } from '../approved-state/index.js';
+import type { JsonValue } from '../canonical/index.js';
+import { CleanupKind, type ChangeRecordInput, type ConfigSurface } from '../change/index.js';
+import { ConflictError } from '../errors/index.js';
+import type { FeatBitFlag, FeatBitSegment, Variation } from '../featbit/model/index.js';
+import { Role, type Principal } from '../identity/index.js';
+import { ActorKind, LedgerEventType } from '../ledger/index.js';
+import { convertFeatBitValue, requestedTypeOf } from '../manifest/featbit-value.js';
+import { changeSubject } from '../projections/index.js';
+import type { ChangeService } from './change-service.js';
+import { proposalOpenedPayloadSchema } from './proposal-payload.js';
+import type { WorkflowContext } from './workflow-context.js';
+
+/** An unauthorized FeatBit edit to turn into a proposal that reviewers can approve. */
+export interface InterceptedEdit {
+  readonly envId: string;
+  readonly flagKey: string;
+  readonly surface: ConfigSurface;
+  readonly owner: string;
+  /** The FeatBit operator who made the edit; the proposal's requester. */
+  readonly requester: string;
+  /** What FeatBit was restored to. */
+  readonly approved: ApprovedFlagState;
+  /** The configuration the operator made, proposed exactly as it was. */
+  readonly edited: FeatBitFlag;
+  readonly editedSegments: readonly FeatBitSegment[];
+  /** Readable list of what changed, for the proposal's description. */
+  readonly changes: readonly string[];
+  /** Non-baseline variations whose exposure the edit widened. */
+  readonly widenedVariationIds?: readonly string[];
+  /** Stable hash of (environment, flag, approved version, edited configuration). */
+  readonly fingerprint: string;
+}
+
+/** What opening a proposal did. */
+export interface OpenedProposal {
+  readonly changeKey: string;
+  /** True when the same edit had already been turned into this proposal. */
+  readonly reused: boolean;
+}
+
+const FEATGATE_PRINCIPAL: Principal = {
+  id: 'featgate',
+  kind: ActorKind.Service,
+  roles: [Role.Service],
+  permissions: new Set(),
+  via: 'api-token',
+};
+
+const NOT_ASSESSED = 'not assessed: opened automatically from an edit made directly in FeatBit';
+
+/**
+ * Turns intercepted FeatBit edits into change records. The key is derived from the edit's fingerprint, so the same
+ * edit seen again (duplicate, replayed or reordered deliveries, reconciler rounds, a retried job) reuses one
+ * proposal. Besides the change record, a `proposal.opened` entry keeps the full edited configuration: applying
+ * the approved proposal writes exactly that configuration back (see ReleaseService).
+ */
+export class ProposalService {
+  constructor(
+    private readonly context: WorkflowContext,
+    private readonly changes: ChangeService,
+  ) {}
+
+  /** The change key a proposal for this edit has: `edit-<flag>-<fingerprint prefix>`. */
+  static keyFor(edit: Pick<InterceptedEdit, 'flagKey' | 'fingerprint'>): string {
+    const slug = edit.flagKey.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'flag';
+    return `edit-${slug}-${edit.fingerprint.slice(0, 12)}`;
+  }
+
+  /** Opens the proposal for an edit, or answers the one already opened for the same edit. */
+  async openProposal(edit: InterceptedEdit): Promise<OpenedProposal> {
+    const changeKey = ProposalService.keyFor(edit);
+    const { projections } = this.context.deps;
+    await projections.catchUp();
+    let reused = projections.changes.changes.has(changeKey);
+    if (!reused) {
+      try {
+        await this.changes.createChange(FEATGATE_PRINCIPAL, this.recordOf(changeKey, edit), edit.requester);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        reused = true;
+      }
+    }
+    await this.changes.withChange(changeKey, async () => {
+      if (projections.proposal(changeKey)) return;
+      const data = proposalOpenedPayloadSchema.parse({
+        changeKey,
+        envId: edit.envId,
+        flagKey: edit.flagKey,
+        operator: edit.requester,
+        fingerprint: edit.fingerprint,
+        approvedVersion: edit.approved.version,
+        edited: edit.edited,
+        editedSegments: [...edit.editedSegments],
+        changes: [...edit.changes],
+      });
+      await this.context.deps.ledger.append({
+        type: LedgerEventType.ProposalOpened,
+        actor: { id: FEATGATE_PRINCIPAL.id, kind: ActorKind.Service },
+        subject: changeSubject(changeKey),
+        data: JSON.parse(JSON.stringify(data)),
+      });
+    });
+    return { changeKey, reused };
+  }
+
+  private recordOf(key: string, edit: InterceptedEdit): ChangeRecordInput {
+    const candidate = candidateVariationOf(edit);
+    const baseline = edit.edited.variations.find((variation) => variation.id === edit.approved.baselineVariationId) ??
+      edit.approved.flag.variations.find((variation) => variation.id === edit.approved.baselineVariationId);
+    const type = requestedTypeOf(edit.edited.variationType);
+    const valueOf = (variation: Variation | undefined): JsonValue => {
+      if (!variation) return null;
+      const converted = convertFeatBitValue(variation.value, type);
+      return converted.convertible ? converted.value : variation.value;
+    };
+    const changes = edit.changes.length > 0 ? edit.changes.join(', ') : 'configuration changed';
+    return {
+      key,
+      title: `FeatBit edit of ${edit.flagKey} by ${edit.requester}`,
+      owner: edit.owner,
+      service: 'featbit',
+      environment: edit.envId,
+      affectedWorkflow: `${edit.surface} served by flag ${edit.flagKey}`,
+      requester: edit.requester,
+      flags: [
+        {
+          key: edit.flagKey,
+          surface: edit.surface,
+          baseline: valueOf(baseline),
+          candidate: valueOf(candidate),
+          ...(candidate ? { candidateVariationId: candidate.id } : {}),
+        },
+      ],
+      behaviourChange:
+        `${edit.requester} edited ${edit.flagKey} directly in FeatBit (${changes}) without an approval; featgate restored ` +
+        `the approved state. Applying this proposal once approved writes the edited configuration back exactly as it was made.`,
+      impact: { data: NOT_ASSESSED, cost: NOT_ASSESSED, latency: NOT_ASSESSED, safety: NOT_ASSESSED, support: NOT_ASSESSED, compliance: NOT_ASSESSED },
+      release: {
+        decisionOwner: edit.owner,
+        stages: [{ name: 'apply the FeatBit edit', audience: 'as configured in the edit', percentage: exposurePercentage(edit.edited, candidate?.id), minDuration: '1m' }],
+      },
+      cleanup: { kind: CleanupKind.Durable },
+    };
+  }
+}
+
+/** The variation the edit is about: the first one it widened, else the first whose content it changed. */
+function candidateVariationOf(edit: InterceptedEdit): Variation | undefined {
+  const byId = (id: string) => edit.edited.variations.find((variation) => variation.id === id);
+  for (const id of edit.widenedVariationIds ?? []) {
+    const variation = byId(id);
+    if (variation) return variation;
+  }
+  const approved = new Map(edit.approved.flag.variations.map((variation) => [variation.id, variation.value]));
+  return (
+    edit.edited.variations.find((variation) => approved.has(variation.id) && approved.get(variation.id) !== variation.value) ??
+    edit.edited.variations.find((variation) => !approved.has(variation.id)) ??
+    edit.edited.variations.find((variation) => variation.id !== edit.approved.baselineVariationId)
+  );
+}
+
+/** Largest share (0..100) of the candidate in any rule or the default rule of the edited flag. */
+function exposurePercentage(flag: FeatBitFlag, candidateId: string | undefined): number {
+  if (!candidateId || !flag.isEnabled) return 0;
+  const slots = [...flag.rules.map((rule) => rule.variations), flag.fallthrough.variations];
+  let widest = 0;
+  for (const slot of slots) {
+    const share = slot.filter((rollout) => rollout.id === candidateId).reduce((sum, rollout) => sum + Math.max(0, rollout.rollout[1] - rollout.rollout[0]), 0);
+    widest = Math.max(widest, share);
+  }
+  return Math.min(100, Math.round(widest * 10_000) / 100);
+}
