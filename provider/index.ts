@@ -7,5 +7,4 @@ export * from './shared/manifest-source.js';
 export * from './shared/static-manifest-source.js';
 export * from './shared/http-manifest-source.js';
 export * from './shared/featbit-user-from-context.js';
-export * from './shared/featbit-bucket.js';
 export type { GateStats } from './shared/gate-core.js';

@@ -1,13 +1,10 @@
-import canonicalize from 'canonicalize';
 import { ErrorCode, StandardResolutionReasons, type EvaluationContext, type Logger, type ResolutionDetails } from '@openfeature/core';
 import type { RequestedType } from '../../src/manifest/featbit-value.js';
 import { isManifestExpired } from '../../src/manifest/verify-manifest.js';
-import type { BucketFunction } from './featbit-bucket.js';
-import { featBitUserFromContext } from './featbit-user-from-context.js';
 import { UngovernedFlagPolicy, type GateOptions } from './gate-options.js';
 import { GateMetadataKey, GateReason, UNAPPROVED_REASON } from './gate-reason.js';
-import { ManifestSnapshot } from './manifest-snapshot.js';
-import { verifyManifestOnce } from './verify-once.js';
+import type { ManifestSnapshot } from './manifest-snapshot.js';
+import { verifiedSnapshot } from './snapshot-cache.js';
 
 /** Counts of gated evaluations by reason, plus manifest bookkeeping. */
 export interface GateStats {
@@ -44,7 +41,6 @@ export class GateCore {
    */
   constructor(
     private readonly options: GateOptions,
-    private readonly bucket: BucketFunction,
     private readonly onChange: (flagsChanged: string[], first: boolean) => void,
   ) {
     this.logger = options.logger ?? silentLogger;
@@ -107,8 +103,7 @@ export class GateCore {
     if (this.snapshot?.jws === jws) return;
     let next: ManifestSnapshot;
     try {
-      const manifest = await verifyManifestOnce(jws, { keys: this.options.publicKeys, envId: this.options.envId });
-      next = new ManifestSnapshot(manifest, jws, this.bucket);
+      next = await verifiedSnapshot(jws, { keys: this.options.publicKeys, envId: this.options.envId });
     } catch (error) {
       this.refused += 1;
       this.logger.error(`featgate: refused approval manifest: ${describe(error)}`);
@@ -157,14 +152,14 @@ export class GateCore {
     }
     const view = flag.view(type);
     const innerId = view.idOf(inner.value);
-    if (innerId !== undefined && innerId === view.representative.get(flag.baselineVariationId)) return inner;
+    if (innerId !== undefined && innerId === view.baselineId) return inner;
     let servedId: string;
     let reason: GateReason;
     if (snapshot.isExpired(this.now())) {
       servedId = flag.baselineVariationId;
       reason = GateReason.ManifestExpired;
     } else {
-      const approvedId = flag.approvedVariationFor(featBitUserFromContext(context));
+      const approvedId = flag.approvedVariationForContext(context);
       if (innerId !== undefined && innerId === view.representative.get(approvedId ?? '')) return inner;
       servedId = approvedId ?? flag.baselineVariationId;
       reason = innerId !== undefined ? GateReason.OutsideGrant : GateReason.VariationNotApproved;
@@ -212,8 +207,7 @@ export class GateCore {
 
 function changedFlags(previous: ManifestSnapshot | undefined, next: ManifestSnapshot, wasExpired: boolean): string[] {
   if (!previous || wasExpired) return [...new Set([...(previous?.flags.keys() ?? []), ...next.flags.keys()])];
-  const keys = new Set([...Object.keys(previous.manifest.flags), ...Object.keys(next.manifest.flags)]);
-  return [...keys].filter((key) => canonicalize(previous.manifest.flags[key]) !== canonicalize(next.manifest.flags[key]));
+  return next.flagsChangedSince(previous);
 }
 
 function describe(error: unknown): string {

@@ -1,8 +1,7 @@
 import type { ApprovalManifest } from '../../src/manifest/manifest-schema.js';
 import { ApprovedFlag } from './approved-flag.js';
-import type { BucketFunction } from './featbit-bucket.js';
 
-/** A verified manifest compiled for gating. */
+/** A verified manifest compiled for gating. Immutable, so every gate of a process can share one. */
 export class ManifestSnapshot {
   readonly flags: ReadonlyMap<string, ApprovedFlag>;
   readonly expiresAtMs: number;
@@ -11,9 +10,8 @@ export class ManifestSnapshot {
   constructor(
     readonly manifest: ApprovalManifest,
     readonly jws: string,
-    bucket: BucketFunction,
   ) {
-    this.flags = new Map(Object.entries(manifest.flags).map(([key, entry]) => [key, new ApprovedFlag(key, entry, bucket)]));
+    this.flags = new Map(Object.entries(manifest.flags).map(([key, entry]) => [key, new ApprovedFlag(key, entry)]));
     this.expiresAtMs = Date.parse(manifest.expiresAt);
     this.issuedAtMs = Date.parse(manifest.issuedAt);
   }
@@ -21,5 +19,16 @@ export class ManifestSnapshot {
   /** Whether the manifest may no longer be trusted beyond its baselines. */
   isExpired(now: number): boolean {
     return this.expiresAtMs <= now;
+  }
+
+  /** The flags whose approval differs between `previous` and this manifest (added, removed or changed). */
+  flagsChangedSince(previous: ManifestSnapshot): string[] {
+    const changed: string[] = [];
+    for (const [key, flag] of this.flags) {
+      const before = previous.flags.get(key);
+      if (!before || !flag.sameApprovalAs(before)) changed.push(key);
+    }
+    for (const key of previous.flags.keys()) if (!this.flags.has(key)) changed.push(key);
+    return changed;
   }
 }

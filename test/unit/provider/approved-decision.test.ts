@@ -1,30 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dispatchBucket, evaluateFlag, type FeatBitUser } from '../../../src/featbit/evaluator/index.js';
+import { evaluateFlag, type FeatBitUser } from '../../../src/featbit/evaluator/index.js';
 import { flagSchema, segmentSchema } from '../../../src/featbit/model/index.js';
 import { compileManifest } from '../../../src/manifest/index.js';
 import { featBitUserFromContext } from '../../../provider/index.js';
 import { ApprovedFlag } from '../../../provider/shared/approved-flag.js';
-import { portableBucket } from '../../../provider/shared/featbit-bucket.js';
 import { SseParser } from '../../../provider/shared/sse-parser.js';
 import { readReference } from '../../support/reference.js';
 import { approvedState } from './gate-fixtures.js';
 
 const flags = (readReference('server-sdk-flags.eval-server-fakes.json') as unknown[]).map((flag) => flagSchema.parse(flag));
 const segments = (readReference('server-sdk-segments.eval-server-fakes.json') as unknown[]).map((segment) => segmentSchema.parse(segment));
-
-describe('portable bucketing (the web gate has no node:crypto)', () => {
-  it('equals FeatBit bucketing on the published test vectors', () => {
-    expect(portableBucket('', 'test-value')).toBe(0.14653629204258323);
-    expect(portableBucket('', 'qKPKh1S3FolC')).toBe(0.9105919692665339);
-    expect(portableBucket('return-10p-true', 'user-1')).toBe(0.3708088989369571);
-    expect(portableBucket('', '中文')).toBe(0.2793801608495414);
-  });
-
-  it('equals the evaluator for any flag key and dispatch value', () => {
-    fc.assert(fc.property(fc.string(), fc.string({ unit: 'grapheme' }), (flagKey, value) => portableBucket(flagKey, value) === dispatchBucket(flagKey, value)), { numRuns: 2_000 });
-  });
-});
 
 describe('grants decide like FeatBit evaluates the approved configuration', () => {
   it('picks the same variation as the evaluator for every reference flag and many users', () => {
@@ -40,9 +26,40 @@ describe('grants decide like FeatBit evaluates the approved configuration', () =
       customizedProperties: fc.record({ age: fc.integer({ min: 0, max: 90 }).map(String), country: fc.constantFrom('cn', 'us', 'fr', '') }),
     });
     for (const flag of flags) {
-      const approved = new ApprovedFlag(flag.key, manifest.flags[flag.key]!, portableBucket);
+      const approved = new ApprovedFlag(flag.key, manifest.flags[flag.key]!);
       fc.assert(
         fc.property(user, (candidate: FeatBitUser) => approved.approvedVariationFor(candidate) === evaluateFlag(flag, candidate, lookup).variationId),
+        { numRuns: 300 },
+      );
+    }
+  });
+
+  it('decides an OpenFeature context like the evaluator on its full conversion, though it converts only what the grants read', () => {
+    const manifest = compileManifest(
+      'env',
+      flags.map((flag) => approvedState('env', flag, flag.variations[0]!.id, 1, segments)),
+      { issuedAt: new Date(), ttlMs: 60_000 },
+    );
+    const lookup = (id: string) => segments.find((segment) => segment.id === id);
+    const attribute = fc.oneof(fc.integer({ min: 0, max: 90 }), fc.constantFrom('cn', 'us', 'fr', '', 'true'), fc.boolean(), fc.constant(null));
+    const context = fc.record(
+      {
+        targetingKey: fc.oneof(fc.constantFrom('true-1', 'false-1', 'user-12', 'user-18'), fc.string({ minLength: 1 })),
+        name: fc.constantFrom('alice', 'bob_qa', 'qa'),
+        age: attribute,
+        country: attribute,
+        isMember: attribute,
+        plan: attribute,
+      },
+      { requiredKeys: ['targetingKey'] },
+    );
+    for (const flag of flags) {
+      const approved = new ApprovedFlag(flag.key, manifest.flags[flag.key]!);
+      fc.assert(
+        fc.property(context, (candidate) => {
+          const full = evaluateFlag(flag, featBitUserFromContext(candidate), lookup).variationId;
+          return approved.approvedVariationForContext(candidate) === full;
+        }),
         { numRuns: 300 },
       );
     }

@@ -1,0 +1,52 @@
+import { convertFeatBitValue, type ConvertedValue, type RequestedType } from '../../src/manifest/featbit-value.js';
+import { NO_KEY, valueKey, type ValueKey } from './value-key.js';
+
+/**
+ * The approved variations of a flag as one OpenFeature type reads them, with a by-value lookup that is a hash
+ * lookup, answered by identity for a value object (or string instance) seen before.
+ */
+export class TypedVariations {
+  /** Each variation's value converted as FeatBit's SDK would for this type. */
+  readonly values = new Map<string, ConvertedValue>();
+  /** Per variation id, the first variation id with the same value (variations may share a value). */
+  readonly representative = new Map<string, string>();
+  /** The representative id of the baseline, so the fast path is one comparison. */
+  readonly baselineId: string;
+  private readonly byKey = new Map<ValueKey, string>();
+  private readonly seenObjects = new WeakMap<object, string | null>();
+  private lastPrimitive: unknown = NO_KEY;
+  private lastPrimitiveId: string | undefined;
+
+  constructor(
+    readonly type: RequestedType,
+    variations: ReadonlyArray<{ id: string; value: string }>,
+    baselineVariationId: string,
+  ) {
+    for (const variation of variations) {
+      const converted = convertFeatBitValue(variation.value, type);
+      this.values.set(variation.id, converted);
+      const key = converted.convertible ? valueKey(type, converted.value) : NO_KEY;
+      if (key !== NO_KEY && !this.byKey.has(key)) this.byKey.set(key, variation.id);
+      this.representative.set(variation.id, key === NO_KEY ? variation.id : this.byKey.get(key)!);
+    }
+    this.baselineId = this.representative.get(baselineVariationId) ?? baselineVariationId;
+  }
+
+  /** The (representative) id of the approved variation whose value equals `value`, if any. */
+  idOf(value: unknown): string | undefined {
+    if (typeof value === 'object' && value !== null) {
+      const seen = this.seenObjects.get(value);
+      if (seen !== undefined) return seen ?? undefined;
+      const key = valueKey(this.type, value);
+      const id = key === NO_KEY ? undefined : this.byKey.get(key);
+      this.seenObjects.set(value, id ?? null);
+      return id;
+    }
+    if (value === this.lastPrimitive) return this.lastPrimitiveId;
+    const key = valueKey(this.type, value);
+    const id = key === NO_KEY ? undefined : this.byKey.get(key);
+    this.lastPrimitive = value;
+    this.lastPrimitiveId = id;
+    return id;
+  }
+}
