@@ -8,6 +8,7 @@ import { ChangeService } from './change-service.js';
 import type { ChangeView } from './change-view.js';
 import type { GovernanceWorkflow } from './governance-workflow.js';
 import { ReleaseService } from './release-service.js';
+import { ProposalService } from './proposal-service.js';
 import type {
   AdoptRequest,
   ApplyStageRequest,
@@ -35,6 +36,8 @@ export class GovernanceService implements GovernanceWorkflow {
   private readonly releases: ReleaseService;
   private readonly adoptions: AdoptService;
   private readonly audit: AuditService;
+  /** Proposals opened from intercepted FeatBit edits (used by the webhook bridge). */
+  readonly proposals: ProposalService;
 
   constructor(deps: WorkflowDeps) {
     const context = new WorkflowContext(deps);
@@ -42,6 +45,7 @@ export class GovernanceService implements GovernanceWorkflow {
     this.releases = new ReleaseService(context, this.changes);
     this.adoptions = new AdoptService(context);
     this.audit = new AuditService(context);
+    this.proposals = new ProposalService(context, this.changes);
   }
 
   createChange(principal: Principal, record: ChangeRecordInput): Promise<ChangeView> {

@@ -25,6 +25,7 @@ export class LedgerProjections {
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private readonly listeners = new Set<(envIds: ReadonlySet<string>) => void>();
+  private readonly entryListeners = new Set<(entries: readonly LedgerEntry[]) => void>();
 
   constructor(private readonly ledger: LedgerStore) {}
 
@@ -82,6 +83,12 @@ export class LedgerProjections {
     return () => this.listeners.delete(listener);
   }
 
+  /** Calls `listener` with every batch of entries a catch-up folds in (for notifications that follow the ledger). */
+  onEntries(listener: (entries: readonly LedgerEntry[]) => void): () => void {
+    this.entryListeners.add(listener);
+    return () => this.entryListeners.delete(listener);
+  }
+
   private foldProposals(entries: readonly LedgerEntry[]): void {
     for (const entry of entries) {
       if (entry.type !== LedgerEventType.ProposalOpened) continue;
@@ -101,6 +108,7 @@ export class LedgerProjections {
       const changed = new Set<string>();
       for (const [key, state] of this.approvedState.states) if (before.states.get(key) !== state) changed.add(state.envId);
       if (changed.size > 0) for (const listener of this.listeners) listener(changed);
+      for (const listener of this.entryListeners) listener(entries);
       if (entries.length < PAGE) return;
     }
   }

@@ -67,6 +67,12 @@ export class ProposalService {
     return `edit-${slug}-${edit.fingerprint.slice(0, 12)}`;
   }
 
+  /** Whether a change with this key exists (caught up with the ledger first). */
+  async exists(changeKey: string): Promise<boolean> {
+    await this.context.deps.projections.catchUp();
+    return this.context.deps.projections.changes.changes.has(changeKey);
+  }
+
   /** Opens the proposal for an edit, or answers the one already opened for the same edit. */
   async openProposal(edit: InterceptedEdit): Promise<OpenedProposal> {
     const changeKey = ProposalService.keyFor(edit);
@@ -81,6 +87,7 @@ export class ProposalService {
         reused = true;
       }
     }
+    if (projections.proposal(changeKey)) return { changeKey, reused };
     await this.changes.withChange(changeKey, async () => {
       if (projections.proposal(changeKey)) return;
       const data = proposalOpenedPayloadSchema.parse({
