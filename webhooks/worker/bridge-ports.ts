@@ -1,6 +1,5 @@
 import type { ApprovedFlagState } from '../../src/approved-state/index.js';
-import type { FeatBitFlag, FeatBitSegment } from '../../src/featbit/model/index.js';
-import type { ConfigSurface } from '../../src/change/config-surface.js';
+import type { InterceptedEdit, OpenedProposal } from '../../src/workflow/index.js';
 
 /** Reads the approved state per (environment, flag), caught up with the ledger before answering. */
 export interface ApprovedStateReader {
@@ -9,27 +8,15 @@ export interface ApprovedStateReader {
   list(envId: string): Promise<readonly ApprovedFlagState[]>;
 }
 
-/** An unauthorized edit turned into a proposal that reviewers can approve. */
-export interface EditProposal {
-  readonly envId: string;
-  readonly flagKey: string;
-  readonly surface: ConfigSurface;
-  readonly owner: string;
-  /** The FeatBit operator who made the edit; the proposal's requester. */
-  readonly requester: string;
-  /** What FeatBit was restored to. */
-  readonly approved: ApprovedFlagState;
-  /** The configuration the operator made, proposed as the candidate. */
-  readonly edited: FeatBitFlag;
-  readonly editedSegments: readonly FeatBitSegment[];
-  /** Readable list of what changed, for the proposal's description. */
-  readonly changes: readonly string[];
-  /** Stable hash of (environment, flag, approved version, edited configuration): the same edit seen again has the same one. */
-  readonly fingerprint: string;
-}
+/** An unauthorized edit turned into a proposal that reviewers can approve (the workflow's `InterceptedEdit`). */
+export type EditProposal = InterceptedEdit;
 
-/** Opens a proposal change record (the service's change workflow); answers the new record's key. */
+/** Opens proposal change records through the service's change workflow. */
 export interface ProposalOpener {
-  /** Opens a proposal, or answers the open one with the same fingerprint (`reused`), so one edit gives one proposal. */
-  openProposal(proposal: EditProposal): Promise<{ readonly changeKey: string; readonly reused: boolean }>;
+  /** The change key the proposal for this edit has (derived from its fingerprint, so it is known before opening). */
+  keyFor(proposal: Pick<EditProposal, 'flagKey' | 'fingerprint'>): string;
+  /** Whether a proposal with this key exists already. */
+  exists(changeKey: string): Promise<boolean>;
+  /** Opens a proposal, or answers the one with the same fingerprint (`reused`), so one edit gives one proposal. */
+  openProposal(proposal: EditProposal): Promise<OpenedProposal>;
 }

@@ -4,4 +4,5 @@ export * from './revert-plan.js';
 export * from './edit-verdict.js';
 export * from './edit-fingerprint.js';
 export * from './approved-state-payload.js';
+export * from './find-editor.js';
 export * from './reconcile-worker.js';

@@ -1,17 +1,19 @@
 import type { ApprovedFlagState } from '../../src/approved-state/index.js';
 import type { JsonObject } from '../../src/canonical/index.js';
 import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../../src/featbit/model/index.js';
-import { FeatBitNotFoundError, updateFlagWithRevision, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import { FeatBitNotFoundError, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
 import { ActorKind, type Actor } from '../../src/ledger/ledger-entry.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
 import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
+import { flagSubject } from '../../src/projections/index.js';
+import { writeFlagConfiguration, type KeyedLock } from '../../src/workflow/index.js';
 import { EnvironmentStrictness, resolveGovernedFlag, type Policy } from '../../policies/index.js';
 import type { JobHandler } from '../queue/job-queue.js';
 import { flagJob, JobTargetKind, TriggerSource, type ReconcileJob } from '../queue/reconcile-job.js';
 import type { TriggerSink } from '../receiver/webhook-router.js';
-import { NotificationKind, type Notifier } from '../notifier/notification.js';
+import { NotificationKind, type Notification, type Notifier } from '../notifier/notification.js';
 import type { ApprovedStateReader, ProposalOpener } from './bridge-ports.js';
 import { EditVerdictKind, judgeEdit, type EditVerdict } from './edit-verdict.js';
 import {
@@ -22,9 +24,9 @@ import {
   resolveBaselineVariationId,
   segmentsEqual,
 } from './flag-config.js';
-import { planRevert } from './revert-plan.js';
 import { approvedStatePayload } from './approved-state-payload.js';
 import { editFingerprint } from './edit-fingerprint.js';
+import { findEditor } from './find-editor.js';
 
 /** What the reconcile worker needs; every part is the real component in production and in tests. */
 export interface ReconcileWorkerDeps {
@@ -36,10 +38,15 @@ export interface ReconcileWorkerDeps {
   readonly policy: () => Policy;
   /** Where segment jobs fan out to flag jobs. */
   readonly queue: TriggerSink;
+  /**
+   * The workflow's keyed lock. A flag job runs under the same per-flag lock a release or an adoption takes, so the
+   * worker never sees featgate's own FeatBit write before the approved state that goes with it.
+   */
+  readonly lock?: KeyedLock;
   readonly notifier?: Notifier;
-  /** featgate's own actor in the ledger; its FeatBit token name is skipped when looking for the editor. */
+  /** featgate's own actor in the ledger. */
   readonly serviceActor?: Actor;
-  /** Name of featgate's FeatBit access token (the operator FeatBit records for featgate's writes). */
+  /** Name of featgate's FeatBit access token (the operator FeatBit records for featgate's writes), when known. */
   readonly serviceOperatorName?: string;
   readonly logger?: Logger;
   readonly now?: () => Date;
@@ -58,12 +65,19 @@ export enum ReconcileOutcome {
 
 const FEATGATE_ACTOR: Actor = { id: 'featgate', kind: ActorKind.Service };
 
+/** A flag job's outcome and the notifications to send once the flag's lock is released. */
+interface FlagResult {
+  readonly outcome: ReconcileOutcome;
+  readonly notifications?: readonly Notification[];
+}
+
 /**
- * Builds the job handler of the webhook bridge. For a flag job it re-reads the flag and its segments from FeatBit,
- * compares them with the approved state and lets the policy decide (DESIGN invariants 2-4):
+ * Builds the job handler of the webhook bridge. For a flag job it takes the flag's lock, re-reads the flag and its
+ * segments from FeatBit, compares them with the approved state and lets the policy decide (DESIGN invariants 2-4):
  * - equal → nothing; safe direction or descriptive-only → accepted, the approved state follows, ledger records it;
- * - anything else → reverted with the current revision (re-planned on 409), ledger records who edited what and what
- *   was restored, a proposal is opened with the operator as requester, and a notification goes out;
+ * - anything else → a proposal is opened from the edit (the operator is its requester), FeatBit is reverted with
+ *   the current revision (re-planned on 409), the ledger records who edited what and what was restored, and
+ *   notifications go out;
  * - a governed flag featgate has no approved state for is adopted when it exposes only its baseline, otherwise
  *   converged to baseline-only and proposed.
  * A segment job fans out to flag jobs for every governed flag whose approved configuration references the segment.
@@ -85,16 +99,8 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     return segments;
   };
 
-  const findOperator = async (envId: string, live: RestFlag, job: ReconcileJob): Promise<string> => {
-    try {
-      const page = await deps.featbit.listAuditLogs(envId, { refId: live.id, refType: 'FeatureFlag', pageSize: 5 });
-      const entry = page.items.find((item) => item.creatorName && item.creatorName !== deps.serviceOperatorName);
-      if (entry?.creatorName) return entry.creatorName;
-    } catch (error) {
-      logger.warn({ envId, flagKey: live.key, err: (error as Error).message }, 'audit log unavailable; using the webhook operator');
-    }
-    return job.operator ?? 'unknown FeatBit operator';
-  };
+  const operatorOf = (envId: string, live: RestFlag, job: ReconcileJob): Promise<string> =>
+    findEditor(deps.featbit, envId, live, { fallback: job.operator, serviceOperatorName: deps.serviceOperatorName, logger });
 
   const append = (type: LedgerEventType, actor: Actor, subject: string, data: JsonObject) =>
     deps.ledger.append({ type, actor, subject, data, at: now().toISOString() });
@@ -107,7 +113,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     verdict: EditVerdict,
     operator: string,
   ): Promise<void> => {
-    const subject = `flag:${job.envId}/${live.key}`;
+    const subject = flagSubject(job.envId, live.key);
     const actor: Actor = { id: operator, kind: ActorKind.FeatBitOperator };
     await append(LedgerEventType.EditAccepted, actor, subject, {
       envId: job.envId,
@@ -136,11 +142,11 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     verdict: EditVerdict,
     operator: string,
     enforce: boolean,
-  ): Promise<ReconcileOutcome> => {
-    const subject = `flag:${job.envId}/${live.key}`;
+  ): Promise<FlagResult> => {
+    const subject = flagSubject(job.envId, live.key);
     const editor: Actor = { id: operator, kind: ActorKind.FeatBitOperator };
     const edited = flagSchema.parse(live);
-    const { changeKey, reused } = await deps.proposals.openProposal({
+    const proposal = {
       envId: job.envId,
       flagKey: live.key,
       surface: approved.surface,
@@ -150,9 +156,20 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       edited,
       editedSegments: liveSegments,
       changes: verdict.changes,
+      widenedVariationIds: verdict.widened,
       fingerprint: editFingerprint(job.envId, approved, edited, liveSegments),
-    });
-    if (reused && !enforce) return ReconcileOutcome.Observed;
+    };
+    const knownBefore = await deps.proposals.exists(deps.proposals.keyFor(proposal));
+    if (knownBefore && !enforce) return { outcome: ReconcileOutcome.Observed };
+    const { changeKey, reused } = await deps.proposals.openProposal(proposal);
+    const notifications: Notification[] = [];
+    if (!reused) {
+      notifications.push({
+        kind: NotificationKind.ProposalOpened,
+        subject: `change:${changeKey}`,
+        text: `featgate opened proposal ${changeKey} from ${operator}'s edit of ${live.key} (${job.envId}): ${verdict.changes.join(', ')}. Reviewers can approve it.`,
+      });
+    }
 
     await append(LedgerEventType.EditIntercepted, editor, subject, {
       envId: job.envId,
@@ -168,56 +185,38 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       revision: live.revision,
       proposal: changeKey,
     });
-    let revision = live.revision;
-    let writes = 0;
+    if (!enforce) {
+      logger.info({ envId: job.envId, flagKey: live.key, operator, changeKey }, 'observed unapproved edit');
+      return { outcome: ReconcileOutcome.Observed, notifications };
+    }
+    const comment = `featgate: restored approved state (edit by ${operator} needs approval: ${changeKey})`;
     const restoredSegments: string[] = [];
-    if (enforce) {
-      const comment = `featgate: restored approved state (edit by ${operator} needs approval)`;
-      for (const segment of approved.segments) {
-        const current = liveSegments.find((candidate) => candidate.id === segment.id);
-        if (current && !segmentsEqual(current, segment)) {
-          await deps.featbit.updateSegmentTargeting(job.envId, segment.id, {
-            included: segment.included,
-            excluded: segment.excluded,
-            rules: segment.rules,
-            comment,
-          });
-          restoredSegments.push(segment.id);
-        }
-      }
-      let toggleTo: boolean | undefined;
-      const result = await updateFlagWithRevision(deps.featbit, job.envId, live.key, (fresh) => {
-        const plan = planRevert(fresh, approved.flag, comment);
-        toggleTo = plan.toggleTo;
-        return plan.writes;
-      });
-      revision = result.revision;
-      writes = result.writes;
-      if (toggleTo !== undefined) {
-        revision = await deps.featbit.toggle(job.envId, live.key, toggleTo, comment);
-        writes += 1;
+    for (const segment of approved.segments) {
+      const current = liveSegments.find((candidate) => candidate.id === segment.id);
+      if (current && !segmentsEqual(current, segment)) {
+        await deps.featbit.updateSegmentTargeting(job.envId, segment.id, { included: segment.included, excluded: segment.excluded, rules: segment.rules, comment });
+        restoredSegments.push(segment.id);
       }
     }
-    if (enforce) {
-      await append(LedgerEventType.EditReverted, serviceActor, subject, {
-        envId: job.envId,
-        flagKey: live.key,
-        operator,
-        restoredVersion: approved.version,
-        ...(approved.changeKey ? { restoredChangeKey: approved.changeKey } : {}),
-        revision,
-        writes,
-        restoredSegments,
-        proposal: changeKey,
-      });
-      await deps.notifier?.notify({
-        kind: NotificationKind.EditReverted,
-        subject,
-        text: `featgate reverted an unapproved edit of ${live.key} (${job.envId}) by ${operator}: ${verdict.changes.join(', ')}. Proposal ${changeKey} is open for review.`,
-      });
-    }
-    logger.info({ envId: job.envId, flagKey: live.key, operator, changeKey, writes, enforce }, enforce ? 'reverted unapproved edit' : 'observed unapproved edit');
-    return enforce ? ReconcileOutcome.Reverted : ReconcileOutcome.Observed;
+    const { revision, writes } = await writeFlagConfiguration(deps.featbit, job.envId, live.key, approved.flag, comment);
+    await append(LedgerEventType.EditReverted, serviceActor, subject, {
+      envId: job.envId,
+      flagKey: live.key,
+      operator,
+      restoredVersion: approved.version,
+      ...(approved.changeKey ? { restoredChangeKey: approved.changeKey } : {}),
+      revision,
+      writes,
+      restoredSegments,
+      proposal: changeKey,
+    });
+    notifications.unshift({
+      kind: NotificationKind.EditReverted,
+      subject,
+      text: `featgate reverted an unapproved edit of ${live.key} (${job.envId}) by ${operator}: ${verdict.changes.join(', ')}. Proposal ${changeKey} is open for review.`,
+    });
+    logger.info({ envId: job.envId, flagKey: live.key, operator, changeKey, writes }, 'reverted unapproved edit');
+    return { outcome: ReconcileOutcome.Reverted, notifications };
   };
 
   const handleUnapprovedFlag = async (
@@ -225,7 +224,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     live: RestFlag,
     resolution: { surface: ApprovedFlagState['surface']; owner: string; baselineVariation: string },
     enforce: boolean,
-  ): Promise<ReconcileOutcome> => {
+  ): Promise<FlagResult> => {
     const baselineVariationId = resolveBaselineVariationId(live, resolution.baselineVariation);
     if (!baselineVariationId) {
       throw new Error(`flag ${live.key} in ${job.envId} has no variation named ${resolution.baselineVariation}, the policy's baseline`);
@@ -245,27 +244,29 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       approvedBy: serviceActor.id,
       version: 0,
     };
-    const subject = `flag:${job.envId}/${live.key}`;
+    const subject = flagSubject(job.envId, live.key);
     await append(LedgerEventType.FlagAdopted, serviceActor, subject, approvedStatePayload(LedgerEventType.FlagAdopted, state));
-    if (adoptedFlag === flag) return ReconcileOutcome.Adopted;
+    if (adoptedFlag === flag) {
+      logger.info({ envId: job.envId, flagKey: live.key }, 'adopted a new governed flag that exposes only its baseline');
+      return { outcome: ReconcileOutcome.Adopted };
+    }
     const approved = (await deps.approvedStates.get(job.envId, live.key)) ?? state;
-    const operator = await findOperator(job.envId, live, job);
+    const operator = await operatorOf(job.envId, live, job);
     const verdict = judgeEdit({ approved: approved.flag, live: flag, baselineVariationId, segmentsBefore: approved.segments, segmentsAfter: segments });
     return revertEdit(job, approved, live, segments, { ...verdict, kind: EditVerdictKind.Unauthorized }, operator, enforce);
   };
 
-  const reconcileFlag = async (job: ReconcileJob): Promise<ReconcileOutcome> => {
-    if (job.target.kind !== JobTargetKind.Flag) throw new Error('reconcileFlag needs a flag job');
+  const reconcileLocked = async (job: ReconcileJob, flagKey: string): Promise<FlagResult> => {
     const policy = deps.policy();
     let live: RestFlag;
     try {
-      live = await deps.featbit.getFlag(job.envId, job.target.flagKey);
+      live = await deps.featbit.getFlag(job.envId, flagKey);
     } catch (error) {
-      if (error instanceof FeatBitNotFoundError) return ReconcileOutcome.Missing;
+      if (error instanceof FeatBitNotFoundError) return { outcome: ReconcileOutcome.Missing };
       throw error;
     }
     const resolution = resolveGovernedFlag(policy, job.envId, live);
-    if (!resolution.governed) return ReconcileOutcome.Ungoverned;
+    if (!resolution.governed) return { outcome: ReconcileOutcome.Ungoverned };
     const enforce = resolution.environment.strictness === EnvironmentStrictness.Enforce;
     const approved = await deps.approvedStates.get(job.envId, live.key);
     if (!approved) return handleUnapprovedFlag(job, live, resolution, enforce);
@@ -276,7 +277,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       const current = liveSegments.find((candidate) => candidate.id === segment.id);
       return current !== undefined && segmentsEqual(current, segment);
     });
-    if (flagsEqual(liveFlag, approved.flag) && segmentsUnchanged) return ReconcileOutcome.Equal;
+    if (flagsEqual(liveFlag, approved.flag) && segmentsUnchanged) return { outcome: ReconcileOutcome.Equal };
     const verdict = judgeEdit({
       approved: approved.flag,
       live: liveFlag,
@@ -284,12 +285,22 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       segmentsBefore: approved.segments,
       segmentsAfter: liveSegments,
     });
-    if (verdict.kind === EditVerdictKind.Equal) return ReconcileOutcome.Equal;
-    const operator = await findOperator(job.envId, live, job);
+    if (verdict.kind === EditVerdictKind.Equal) return { outcome: ReconcileOutcome.Equal };
+    const operator = await operatorOf(job.envId, live, job);
     if (verdict.kind === EditVerdictKind.Unauthorized) return revertEdit(job, approved, live, liveSegments, verdict, operator, enforce);
-    await acceptEdit(job, approved, liveFlag, liveSegments.filter((segment) => segmentIds.includes(segment.id)), verdict, operator);
+    await acceptEdit(job, approved, liveFlag, liveSegments, verdict, operator);
     logger.info({ envId: job.envId, flagKey: live.key, operator, verdict: verdict.kind }, 'accepted edit');
-    return ReconcileOutcome.Accepted;
+    return { outcome: ReconcileOutcome.Accepted };
+  };
+
+  const reconcileFlag = async (job: ReconcileJob): Promise<ReconcileOutcome> => {
+    if (job.target.kind !== JobTargetKind.Flag) throw new Error('reconcileFlag needs a flag job');
+    const flagKey = job.target.flagKey;
+    const result = deps.lock
+      ? await deps.lock.withLocks([flagSubject(job.envId, flagKey)], () => reconcileLocked(job, flagKey))
+      : await reconcileLocked(job, flagKey);
+    for (const notification of result.notifications ?? []) await deps.notifier?.notify(notification);
+    return result.outcome;
   };
 
   const fanOutSegment = async (job: ReconcileJob): Promise<void> => {

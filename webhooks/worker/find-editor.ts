@@ -1,0 +1,40 @@
+import type { RestFlag } from '../../src/featbit/model/index.js';
+import type { FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import type { Logger } from '../../src/logging/index.js';
+
+/** Name used when neither the audit log nor the webhook names who edited. */
+export const UNKNOWN_OPERATOR = 'unknown FeatBit operator';
+
+/**
+ * Finds who made the flag's current state: the newest audit-log entry whose `dataChange.current` carries the live
+ * revision (FeatBit writes the audit log before it sends the webhook), else the newest entry not made by
+ * featgate's own token, else the webhook's operator display name. The audit log names access tokens and users
+ * (`creatorName`); the webhook only carries a display name and is a hint.
+ */
+export async function findEditor(
+  featbit: FeatBitRestClient,
+  envId: string,
+  live: RestFlag,
+  options: { readonly fallback?: string; readonly serviceOperatorName?: string; readonly logger?: Logger } = {},
+): Promise<string> {
+  try {
+    const page = await featbit.listAuditLogs(envId, { refId: live.id, refType: 'FeatureFlag', pageSize: 10 });
+    const byRevision = page.items.find((item) => item.creatorName && revisionOf(item.dataChange.current) === live.revision);
+    if (byRevision?.creatorName) return byRevision.creatorName;
+    const other = page.items.find((item) => item.creatorName && item.creatorName !== options.serviceOperatorName);
+    if (other?.creatorName && !options.fallback) return other.creatorName;
+  } catch (error) {
+    options.logger?.warn({ envId, flagKey: live.key, err: (error as Error).message }, 'audit log unavailable; using the webhook operator');
+  }
+  return options.fallback ?? UNKNOWN_OPERATOR;
+}
+
+function revisionOf(current: string | null): string | undefined {
+  if (!current) return undefined;
+  try {
+    const parsed = JSON.parse(current) as { revision?: unknown };
+    return typeof parsed.revision === 'string' ? parsed.revision : undefined;
+  } catch {
+    return undefined;
+  }
+}
