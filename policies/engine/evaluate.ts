@@ -1,5 +1,6 @@
 import type { ChangedFlag, ChangeRecord, ConfigSurface } from '../../src/change/index.js';
-import { durationMs, redactSecrets } from '../../src/change/index.js';
+import { durationMs } from '../../src/change/index.js';
+import { ephemeralRedactionKey, redactSecrets, type RedactionKey } from '../../src/redaction/index.js';
 import { applyComparison, comparisonName } from './comparison.js';
 import { compilePolicy, type CompiledPolicy } from './compiled-policy.js';
 import type { Evaluation, FiredRule, FlagClassification, RequiredApprovals, RoleRequirement } from './evaluation.js';
@@ -12,7 +13,14 @@ import { maxTier, RiskTier } from './risk-tier.js';
 export interface EvaluateOptions {
   /** Evaluation time; the default review date is computed from it. Without it only the offset is given. */
   readonly now?: Date | string;
+  /**
+   * Key for hashing secret values the record still holds in the clear. Records the service stores are redacted
+   * already; without a key a per-process one is used, which compares correctly but whose hashes are not kept.
+   */
+  readonly redactionKey?: RedactionKey;
 }
+
+const processKey = ephemeralRedactionKey();
 
 /**
  * Classifies a change by its effect and says what its tier demands. Each flag is classified on its own (secret
@@ -29,7 +37,7 @@ export function evaluate(change: ChangeRecord, policy: Policy, options: Evaluate
 
   const flags = change.flags.map((flag) => {
     const surface = governedSurface(policy, environment, flag, warnings);
-    return classifyFlag(flag, surface, policy, compiled);
+    return classifyFlag(flag, surface, policy, compiled, options.redactionKey ?? processKey);
   });
   let tier = RiskTier.Low;
   for (const flag of flags) {
@@ -90,9 +98,15 @@ function governedSurface(
   return resolution.surface;
 }
 
-function classifyFlag(flag: ChangedFlag, surface: ConfigSurface, policy: Policy, compiled: CompiledPolicy): FlagClassification {
-  const baseline = redactSecrets(flag.baseline, compiled.isSecretKey);
-  const candidate = redactSecrets(flag.candidate, compiled.isSecretKey);
+function classifyFlag(
+  flag: ChangedFlag,
+  surface: ConfigSurface,
+  policy: Policy,
+  compiled: CompiledPolicy,
+  redactionKey: RedactionKey,
+): FlagClassification {
+  const baseline = redactSecrets(flag.baseline, compiled.isSecretKey, redactionKey);
+  const candidate = redactSecrets(flag.candidate, compiled.isSecretKey, redactionKey);
   const firedRules: FiredRule[] = [];
   for (const { rule, segments } of compiled.rulesBySurface.get(surface) ?? []) {
     const before = selectPath(baseline, segments);

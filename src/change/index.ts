@@ -4,6 +4,6 @@ export * from './change-record.js';
 export * from './duration.js';
 export * from './evidence.js';
 export * from './review.js';
-export * from './secret-redaction.js';
+export * from './redact-change-record.js';
 export * from './yaml-source.js';
 export * from './read-change-record.js';

@@ -69,6 +69,11 @@ export const serviceConfigSchema = z.strictObject({
   bodyLimitBytes: z.number().int().positive().max(50 * 1024 * 1024).default(1024 * 1024),
   /** Private signing key of the approval manifest, JWK JSON or PKCS8 PEM (`FEATGATE_SIGNING_KEY`). */
   signingKey: z.string().min(1).optional(),
+  /**
+   * Key of the HMAC kept in place of redacted secret values, at least 32 characters (`FEATGATE_REDACTION_KEY`);
+   * generated into the data folder when absent. Processes sharing one Redis must share it.
+   */
+  redactionKey: z.string().trim().min(32, 'use at least 32 characters, e.g. `openssl rand -base64 32`').optional(),
   featbit: z
     .strictObject({
       /** FeatBit API server, e.g. `http://localhost:5000` (`FEATBIT_API_URL`). */

@@ -20,6 +20,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'FEATGATE_DATA_DIR', path: ['dataDir'], parse: asText },
   { name: 'FEATGATE_POLICY', path: ['policy'], parse: asText },
   { name: 'FEATGATE_SIGNING_KEY', path: ['signingKey'], parse: asText },
+  { name: 'FEATGATE_REDACTION_KEY', path: ['redactionKey'], parse: asText },
   { name: 'FEATBIT_API_URL', path: ['featbit', 'apiUrl'], parse: asText },
   { name: 'FEATBIT_ACCESS_TOKEN', path: ['featbit', 'accessToken'], parse: asText },
   { name: 'FEATBIT_WEBHOOK_SECRET', path: ['featbit', 'webhookSecret'], parse: splitSecrets },

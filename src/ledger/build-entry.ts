@@ -3,7 +3,7 @@ import type { Actor, LedgerAppend, LedgerEntry } from './ledger-entry.js';
 import type { LedgerHead } from './ledger-store.js';
 import { GENESIS_HASH } from './ledger-entry.js';
 import { hashEntry } from './hash-entry.js';
-import { redactSecrets } from './redact-secrets.js';
+import { isAlwaysSecretKey, redactSecrets } from '../redaction/index.js';
 
 /** Builds the entry that follows `head` (or starts the chain), stamping the time and computing its hash. */
 export function buildEntry(append: LedgerAppend, head: LedgerHead | undefined, now: Date = new Date()): LedgerEntry {
@@ -18,7 +18,7 @@ export function buildEntry(append: LedgerAppend, head: LedgerHead | undefined, n
     at: append.at ?? now.toISOString(),
     actor,
     subject: append.subject,
-    data: redactSecrets(append.data as JsonObject),
+    data: redactSecrets(append.data as JsonObject, isAlwaysSecretKey, undefined) as JsonObject,
     prevHash: head?.hash ?? GENESIS_HASH,
   };
   return { ...withoutHash, hash: hashEntry(withoutHash) };

@@ -8,7 +8,6 @@ export * from './tamper-kind.js';
 export * from './hash-entry.js';
 export * from './build-entry.js';
 export * from './ledger-schema.js';
-export * from './redact-secrets.js';
 export * from './verify-ledger.js';
 export * from './format-verification.js';
 export * from './jsonl-ledger-files.js';

@@ -9,6 +9,7 @@ import type { ApiTokenConfig } from '../config/index.js';
 import { ActorKind, createLedgerStore } from '../ledger/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher } from '../manifest/index.js';
+import { loadOrCreateRedactionKey } from '../redaction/index.js';
 import { GovernanceService, InProcessLock, LedgerProjections, RedisLock, type KeyedLock } from '../workflow/index.js';
 import { createApp } from './app.js';
 import { demoEnvironment, demoSeedFlags } from './demo-seed.js';
@@ -77,7 +78,8 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     refresh.unref();
     closers.push(async () => clearInterval(refresh));
 
-    const workflow = new GovernanceService({ ledger, projections, lock, policy: () => policy, featbit: featbitSetup.client, logger });
+    const redactionKey = await loadOrCreateRedactionKey({ dataDir: config.dataDir, ...(config.redactionKey ? { configuredKey: config.redactionKey } : {}) });
+    const workflow = new GovernanceService({ ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger });
     const demoTokens: Record<string, string> = {};
     const tokens: ApiTokenConfig[] = [...config.identity.tokens];
     if (tokens.length === 0 && !config.identity.oidc) {

@@ -160,7 +160,7 @@ export class ChangeService {
   private prepare(input: ChangeRecordInput, requester: string): ChangeRecord {
     const parsed = changeRecordSchema.safeParse({ ...input, requester });
     if (!parsed.success) throw new ValidationError(parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
-    const record = redactChangeRecord(parsed.data, secretKeyMatcherOf(this.context.deps.policy()));
+    const record = redactChangeRecord(parsed.data, secretKeyMatcherOf(this.context.deps.policy()), this.context.deps.redactionKey);
     return record;
   }
 

@@ -1,5 +1,5 @@
 import type { Policy } from '../../policies/index.js';
-import { secretKeyMatcher, type SecretKeyMatcher } from '../change/index.js';
+import { secretKeyMatcher, type SecretKeyMatcher } from '../redaction/index.js';
 
 export { DecisionStatus } from '../../policies/index.js';
 

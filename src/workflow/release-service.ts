@@ -1,6 +1,7 @@
 import { resolveGovernedFlag, type GovernedFlagResolution } from '../../policies/index.js';
 import type { ApprovedFlagState } from '../approved-state/index.js';
-import { ChangeStatus, isRedactedValue, redactSecrets, type ChangedFlag, type ChangeRecord } from '../change/index.js';
+import { ChangeStatus, type ChangedFlag, type ChangeRecord } from '../change/index.js';
+import { isRedactedValue, redactSecrets } from '../redaction/index.js';
 import type { JsonValue } from '../canonical/index.js';
 import { contentHash } from '../canonical/index.js';
 import { ConflictError, PolicyViolationError } from '../errors/index.js';
@@ -271,7 +272,8 @@ export class ReleaseService {
     const converted = convertFeatBitValue(variation.value, requestedTypeOf(flag.variationType));
     if (!converted.convertible) return false;
     const matcher = secretKeyMatcherOf(this.context.deps.policy());
-    return contentHash(redactSecrets(converted.value, matcher)) === contentHash(redactSecrets(approved, matcher));
+    const key = this.context.deps.redactionKey;
+    return contentHash(redactSecrets(converted.value, matcher, key)) === contentHash(redactSecrets(approved, matcher, key));
   }
 
   /** The approved state of the flag recorded last before the change's first stage touched it. */

@@ -3,6 +3,7 @@ import type { JsonObject } from '../canonical/index.js';
 import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import type { Actor, LedgerEntry, VerifiableLedgerStore } from '../ledger/index.js';
 import type { Logger } from '../logging/index.js';
+import type { RedactionKey } from '../redaction/index.js';
 import { ledgerPayload, type LedgerPayloadInput, type ProjectedEventType } from '../projections/index.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { LedgerProjections } from './ledger-projections.js';
@@ -14,6 +15,8 @@ export interface WorkflowDeps {
   readonly lock: KeyedLock;
   /** The current policy (a getter, so a reloaded policy applies to the next request). */
   readonly policy: () => Policy;
+  /** The installation's key for the hashes that stand in for secret values (every process must share it). */
+  readonly redactionKey: RedactionKey;
   /** featgate's own FeatBit client (its service identity); releases and adoption need it. */
   readonly featbit?: FeatBitRestClient;
   readonly logger: Logger;

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { readChangeRecordFile, redactChangeRecord, secretKeyMatcher } from '../../change/index.js';
+import { readChangeRecordFile, redactChangeRecord } from '../../change/index.js';
+import { ephemeralRedactionKey, secretKeyMatcher } from '../../redaction/index.js';
 import { formatFieldIssue, ValidationError } from '../../errors/index.js';
 import {
   decide,
@@ -48,7 +49,7 @@ export function registerPolicyCommands(program: Command): void {
       if (!policy) return;
       const change = await reportIssues(() => readChangeRecordFile(file));
       if (!change) return;
-      const shown = redactChangeRecord(change, secretKeyMatcher(policy.secrets.keyPatterns));
+      const shown = redactChangeRecord(change, secretKeyMatcher(policy.secrets.keyPatterns), ephemeralRedactionKey());
       const evaluation = evaluate(shown, policy, { now: new Date() });
       const decision = decide(shown, [], [], policy, evaluation);
       process.stdout.write(

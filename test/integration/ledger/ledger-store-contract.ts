@@ -110,7 +110,7 @@ export function describeLedgerStoreContract(name: string, makeHarness: () => Led
       await store.append({ ...sampleAppend(1), data: { webhook: { webhookSecret: 's3cr3t', url: 'https://x' }, Token: 'abc' } });
       const [entry] = await store.readAfter(0);
       expect(JSON.stringify(entry)).not.toMatch(/s3cr3t|abc/);
-      expect(entry!.data).toEqual({ webhook: { webhookSecret: '[redacted]', url: 'https://x' }, Token: '[redacted]' });
+      expect(entry!.data).toEqual({ webhook: { webhookSecret: { $redacted: true }, url: 'https://x' }, Token: { $redacted: true } });
     });
 
     it('refuses appends once closed', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Hex } from '../../../src/canonical/index.js';
-import { ActorKind, buildEntry, GENESIS_HASH, hashEntry, redactSecrets } from '../../../src/ledger/index.js';
+import { canonicalJson, sha256Hex, type JsonValue } from '../../../src/canonical/index.js';
+import { ActorKind, buildEntry, GENESIS_HASH, hashEntry } from '../../../src/ledger/index.js';
+import { isAlwaysSecretKey, redactionKeyFromText, redactSecrets } from '../../../src/redaction/index.js';
 
 const actor = { id: 'featgate', kind: ActorKind.System };
 
@@ -26,10 +27,20 @@ describe('buildEntry', () => {
   });
 });
 
-describe('redactSecrets', () => {
+describe('secret redaction at the ledger boundary', () => {
+  const redacted = { $redacted: true };
+
   it('replaces secret-named fields at any depth, in any case, and keeps everything else', () => {
-    expect(
-      redactSecrets({ accessToken: 'a', list: [{ Password: 'p', keep: 1 }], nested: { privatekey: 'k', tokenName: 'ci' } }),
-    ).toEqual({ accessToken: '[redacted]', list: [{ Password: '[redacted]', keep: 1 }], nested: { privatekey: '[redacted]', tokenName: 'ci' } });
+    const data = { accessToken: 'a', list: [{ Password: 'p', keep: 1 }], nested: { privatekey: 'k', tokenName: 'ci' } };
+    const entry = buildEntry({ type: 'flag.adopted', actor, subject: 'flag:env/f', data }, undefined);
+    expect(entry.data).toEqual({ accessToken: redacted, list: [{ Password: redacted, keep: 1 }], nested: { privatekey: redacted, tokenName: 'ci' } });
+  });
+
+  it('keeps a keyed marker the change record already holds, so a changed secret still shows', () => {
+    const key = redactionKeyFromText('ledger-test-redaction-key-0123456789abcdef', 'test');
+    const marker = (redactSecrets({ token: 'fgt_1' }, isAlwaysSecretKey, key) as { token: JsonValue }).token;
+    const entry = buildEntry({ type: 'change.created', actor, subject: 'change:c', data: { record: { token: marker } } }, undefined);
+    expect(entry.data).toEqual({ record: { token: marker } });
+    expect(marker).toMatchObject({ $redacted: true, hmacSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 });

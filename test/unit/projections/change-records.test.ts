@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ChangeStatus, EvidenceResult, EvidenceType, parseChangeRecord, redactChangeRecord, ReviewDecision, secretKeyMatcher } from '../../../src/change/index.js';
+import { ChangeStatus, EvidenceResult, EvidenceType, parseChangeRecord, redactChangeRecord, ReviewDecision } from '../../../src/change/index.js';
+import { ephemeralRedactionKey, secretKeyMatcher } from '../../../src/redaction/index.js';
 import { ActorKind, LedgerEventType, type LedgerEntry } from '../../../src/ledger/index.js';
 import {
   applyChangeEntry,
@@ -17,7 +18,7 @@ import { RiskTier } from '../../../policies/index.js';
 import { MemoryLedgerStore } from './memory-ledger-store.js';
 
 const text = readFileSync(fileURLToPath(new URL('../../../policies/examples/high-model-provider-change.yaml', import.meta.url)), 'utf8');
-const record = redactChangeRecord(parseChangeRecord(text), secretKeyMatcher(['api[-_]?key']));
+const record = redactChangeRecord(parseChangeRecord(text), secretKeyMatcher(['api[-_]?key']), ephemeralRedactionKey());
 const key = record.key;
 const alice = { id: 'alice@example.com', kind: ActorKind.User, roles: ['aiPlatformOwner'] };
 const review = (reviewer: string, decision: ReviewDecision) => ({ reviewer, roles: ['aiPlatformOwner'], decision, comment: '', at: '2026-03-01T10:00:00Z' });

@@ -1,0 +1,44 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { newRedactionKeyText, redactionKeyFromText, type RedactionKey } from './redaction-key.js';
+
+/** Where the redaction key comes from: configured text, else a key file kept in the data folder. */
+export interface RedactionKeyOptions {
+  /** The key text (`FEATGATE_REDACTION_KEY`); every process sharing one Redis must be given the same one. */
+  readonly configuredKey?: string;
+  /** Folder where a generated key is kept as `redaction-key` (mode 0600). */
+  readonly dataDir: string;
+}
+
+/** File name of the generated key inside the data folder. */
+export const REDACTION_KEY_FILE = 'redaction-key';
+
+/**
+ * Loads the redaction key: the configured one when given, else the one kept in the data folder, generating and
+ * keeping a new one on first start. Throws ConfigError, without key material, when it is unusable.
+ */
+export async function loadOrCreateRedactionKey(options: RedactionKeyOptions): Promise<RedactionKey> {
+  if (options.configuredKey) return redactionKeyFromText(options.configuredKey, 'FEATGATE_REDACTION_KEY');
+  const file = join(options.dataDir, REDACTION_KEY_FILE);
+  const existing = await readKeyFile(file);
+  if (existing !== undefined) return redactionKeyFromText(existing, file);
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const text = `${newRedactionKeyText()}\n`;
+  try {
+    await writeFile(file, text, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another process created it first: use theirs so every instance hashes with one key.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return redactionKeyFromText((await readKeyFile(file)) ?? text, file);
+  }
+  return redactionKeyFromText(text, file);
+}
+
+async function readKeyFile(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
