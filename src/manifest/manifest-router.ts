@@ -8,6 +8,11 @@ export interface ManifestRouterOptions {
   readonly source: SignedManifestSource;
   /** Interval of SSE comment heartbeats that keep idle connections and proxies alive. Default 15 s. */
   readonly heartbeatMs?: number;
+  /**
+   * Browser origins allowed to read manifests cross-origin (CORS), for web gates on other origins than featgate.
+   * Default `'*'`: the manifest is public by design (signed, no secrets). `[]` turns CORS off.
+   */
+  readonly allowedOrigins?: '*' | readonly string[];
 }
 
 /** Media type of a compact JWS (RFC 7515 §9.2.1). */
@@ -25,14 +30,26 @@ const paramsSchema = z.object({
  * - `GET /v1/envs/:env/manifest`: the compact JWS (`application/jose`) with a strong ETag; `If-None-Match` → 304.
  * - `GET /v1/envs/:env/manifest/stream`: Server-Sent Events; the current JWS on connect, then every new one
  *   (`event: manifest`, `id: <etag>`), with comment heartbeats.
- * The manifest is public to providers by design: it is signed, and holds no secrets.
+ * The manifest is public to providers by design: it is signed, and holds no secrets. Both routes answer CORS
+ * (preflight included, `ETag` exposed) for `allowedOrigins`, so a web gate on another origin can follow them.
  */
 export function createManifestRouter(options: ManifestRouterOptions): Router {
   const router = Router();
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const cors = corsHeaders(options.allowedOrigins ?? '*');
+
+  router.options(['/v1/envs/:env/manifest', '/v1/envs/:env/manifest/stream'], (req, res) => {
+    if (cors(req, res)) {
+      res.setHeader('Access-Control-Allow-Methods', 'GET');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, If-None-Match, Last-Event-ID, Accept');
+      res.setHeader('Access-Control-Max-Age', '600');
+    }
+    res.status(204).end();
+  });
 
   router.get('/v1/envs/:env/manifest', async (req, res, next) => {
     try {
+      cors(req, res);
       const env = parseEnv(req, res);
       if (env === undefined) return;
       const signed = await options.source.current(env);
@@ -54,6 +71,7 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
 
   router.get('/v1/envs/:env/manifest/stream', async (req, res, next) => {
     try {
+      cors(req, res);
       const env = parseEnv(req, res);
       if (env === undefined) return;
       res.writeHead(200, {
@@ -85,6 +103,22 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
   });
 
   return router;
+}
+
+/** Sets the CORS answer headers for an allowed requesting origin; returns whether the origin is allowed. */
+function corsHeaders(allowed: '*' | readonly string[]): (req: Request, res: Response) => boolean {
+  return (req, res) => {
+    const origin = req.header('origin');
+    if (!origin) return false;
+    if (allowed === '*') res.setHeader('Access-Control-Allow-Origin', '*');
+    else {
+      res.vary('Origin');
+      if (!allowed.includes(origin)) return false;
+      res.setHeader('Access-Control-Allow-Origin', origin);
+    }
+    res.setHeader('Access-Control-Expose-Headers', 'ETag');
+    return true;
+  };
 }
 
 function parseEnv(req: Request, res: Response): string | undefined {

@@ -1,5 +1,9 @@
 import { OpenFeature, ProviderEvents, InMemoryProvider, type EventDetails } from '@openfeature/server-sdk';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createManifestRouter, ManifestPublisher } from '../../../src/manifest/index.js';
 import { FeatgateServerProvider, HttpManifestSource } from '../../../provider/index.js';
 import { approvedState, featBitFlag, testSigningKey } from '../../unit/provider/gate-fixtures.js';
 import { startManifestService, type ManifestService } from './manifest-service.js';
@@ -44,6 +48,51 @@ describe('manifest router', () => {
     expect(again.status).toBe(304);
     await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0.5), 'calm', 2)]);
     expect((await fetch(`${service.url}/v1/envs/${ENV}/manifest`, { headers: { 'if-none-match': signed.etag } })).status).toBe(200);
+  });
+
+  it('lets a web gate on another origin read the manifest and its ETag (CORS, preflight included)', async () => {
+    const service = await startManifestService(key);
+    services.push(service);
+    await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
+    const origin = 'https://app.example.com';
+    const preflight = await fetch(`${service.url}/v1/envs/${ENV}/manifest`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'if-none-match' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/If-None-Match/);
+    const answer = await fetch(`${service.url}/v1/envs/${ENV}/manifest`, { headers: { origin } });
+    expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+    expect(answer.headers.get('access-control-expose-headers')).toBe('ETag');
+    const controller = new AbortController();
+    const stream = await fetch(`${service.url}/v1/envs/${ENV}/manifest/stream`, { headers: { origin }, signal: controller.signal });
+    expect(stream.headers.get('access-control-allow-origin')).toBe('*');
+    expect(stream.headers.get('content-type')).toBe('text/event-stream');
+    controller.abort();
+  });
+
+  it('answers CORS only for the allowed origins when a list is configured', async () => {
+    const app = express();
+    const publisher = new ManifestPublisher({ key });
+    app.use(createManifestRouter({ source: publisher, allowedOrigins: ['https://app.example.com'] }));
+    const server = await new Promise<Server>((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    try {
+      await publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/envs/${ENV}/manifest`;
+      const allowed = await fetch(url, { headers: { origin: 'https://app.example.com' } });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      expect(allowed.headers.get('vary')).toMatch(/Origin/);
+      const other = await fetch(url, { headers: { origin: 'https://evil.example.com' } });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      expect(other.status).toBe(200);
+    } finally {
+      publisher.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
