@@ -3,3 +3,4 @@ export * from './queue/index.js';
 export * from './worker/index.js';
 export * from './reconciler/index.js';
 export * from './notifier/index.js';
+export * from './bridge/index.js';

@@ -16,6 +16,8 @@ import { demoEnvironment, demoSeedFlags } from './demo-seed.js';
 import { createHttpMetrics } from './http-metrics.js';
 import type { ReadinessCheck } from './readiness.js';
 import { governanceRoutes } from './routes/index.js';
+import { jobRoutes } from './routes/job-routes.js';
+import { startWebhookBridge, type BridgeQueueTuning, type RetryPolicy, type WebhookBridge } from '../../webhooks/index.js';
 
 /** A running governance service. */
 export interface RunningService {
@@ -27,6 +29,8 @@ export interface RunningService {
   /** The in-process FeatBit sandbox, when the service started one. */
   readonly sandboxUrl?: string;
   readonly workflow: GovernanceService;
+  /** The webhook bridge (receiver, reconcile queue and worker, reconciler), when FeatBit is configured. */
+  readonly bridge?: WebhookBridge;
   /** Stops listening and releases the ledger, Redis and the sandbox. */
   close(): Promise<void>;
 }
@@ -37,6 +41,8 @@ export interface StartServiceOptions {
   readonly version?: string;
   /** How often the projections poll the shared ledger so manifests follow other processes' approvals. */
   readonly refreshIntervalMs?: number;
+  /** Tuning of the webhook bridge for tests: retry backoff, queue take-over times, reconciler interval. */
+  readonly bridge?: { readonly retry?: RetryPolicy; readonly queueTuning?: BridgeQueueTuning; readonly reconcileIntervalMs?: number };
 }
 
 const DEMO_ROLES = [Role.Admin, Role.Requester, 'featureOwner', 'aiPlatformOwner', Role.Security, 'releaseOwner', Role.Auditor];
@@ -95,6 +101,29 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       await adoptDemoFlags(workflow, featbitSetup.demoEnvId, roles);
     }
 
+    const metrics = createHttpMetrics();
+    const bridge = featbitSetup.client
+      ? await startWebhookBridge({
+          featbit: featbitSetup.client,
+          ledger,
+          projections,
+          lock,
+          proposals: workflow.proposals,
+          policy: () => policy,
+          secrets: config.featbit.webhookSecret,
+          ...(redis && config.redisUrl ? { redis: { client: redis, url: config.redisUrl } } : {}),
+          prefix: config.redisPrefix,
+          reconcileIntervalMs: options.bridge?.reconcileIntervalMs ?? config.webhooks.reconcileIntervalSeconds * 1000,
+          ...(config.webhooks.notifyUrl ? { notifyUrl: config.webhooks.notifyUrl } : {}),
+          bodyLimitBytes: config.webhooks.bodyLimitBytes,
+          ...(options.bridge?.retry ? { retry: options.bridge.retry } : {}),
+          ...(options.bridge?.queueTuning ? { queueTuning: options.bridge.queueTuning } : {}),
+          metrics: metrics.registry,
+          logger,
+        })
+      : undefined;
+    if (bridge) closers.push(() => bridge.close());
+
     const readiness: ReadinessCheck[] = [];
     if (redis) readiness.push({ name: 'redis', check: async () => void (await redis.ping()) });
     const client = featbitSetup.client;
@@ -102,14 +131,14 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     if (client && probeEnv) readiness.push({ name: 'featbit', check: async () => void (await client.listFlags(probeEnv, { pageSize: 1 })) });
 
     const app = createApp({
-      routes: governanceRoutes(workflow),
+      routes: [...governanceRoutes(workflow), ...(bridge ? jobRoutes(bridge.queue) : [])],
       authenticator,
       bodyLimitBytes: config.bodyLimitBytes,
-      metrics: createHttpMetrics(),
+      metrics,
       readiness,
       logger,
       version: options.version ?? '0.1.0',
-      routers: [createManifestRouter({ source: publisher })],
+      routers: [createManifestRouter({ source: publisher }), ...(bridge?.router ? [bridge.router] : [])],
     });
     const server = await listen(app, config.port, config.host);
     closers.push(() => closeServer(server));
@@ -121,6 +150,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       demoTokens,
       ...(featbitSetup.sandboxUrl ? { sandboxUrl: featbitSetup.sandboxUrl } : {}),
       workflow,
+      ...(bridge ? { bridge } : {}),
       close,
     };
   } catch (error) {

@@ -1,2 +1,3 @@
 export * from './notification.js';
 export * from './slack-notifier.js';
+export * from './approval-notifications.js';

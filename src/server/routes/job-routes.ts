@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { JobQueue } from '../../../webhooks/queue/job-queue.js';
+import { Permission } from '../../identity/index.js';
+import { defineRoute, type RouteDefinition } from '../route-definition.js';
+
+const reconcileJobResponse = z.object({
+  envId: z.string(),
+  target: z.union([z.object({ kind: z.literal('flag'), flagKey: z.string() }), z.object({ kind: z.literal('segment'), segmentId: z.string() })]),
+  source: z.string(),
+  operator: z.string().optional(),
+  deliveryId: z.string().optional(),
+  queuedAt: z.string(),
+});
+
+/** A reconcile job that exhausted its retries, as the jobs API lists it. */
+export const failedJobResponse = z.object({
+  id: z.string(),
+  key: z.string(),
+  job: reconcileJobResponse,
+  attemptsMade: z.number().int(),
+  failedReason: z.string(),
+  failedAt: z.string(),
+});
+
+const countsResponse = z.object({ waiting: z.number().int(), active: z.number().int(), delayed: z.number().int(), failed: z.number().int() });
+
+/**
+ * The webhook bridge's job queue: sizes and the failed jobs (kept until retried, never dropped), and retrying one.
+ * Listing needs `audit:read`; retrying re-queues convergence of FeatBit state, an admin act like adoption, so it
+ * needs `flag:adopt`.
+ */
+export function jobRoutes(queue: JobQueue): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/jobs',
+      operationId: 'listJobs',
+      summary: 'Reconcile queue sizes and the jobs that exhausted their retries',
+      tag: 'jobs',
+      permission: Permission.AuditRead,
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+      response: z.object({ counts: countsResponse, failed: z.array(failedJobResponse) }),
+      handler: async ({ query }) => ({ counts: await queue.counts(), failed: await queue.listFailed(query.limit) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/jobs/:id/retry',
+      operationId: 'retryJob',
+      summary: 'Queue a failed reconcile job again',
+      tag: 'jobs',
+      permission: Permission.FlagAdopt,
+      params: z.strictObject({ id: z.string().min(1).max(200) }),
+      response: z.object({ jobId: z.string(), coalesced: z.boolean() }),
+      successStatus: 202,
+      handler: ({ params }) => queue.retryFailed(params.id),
+    }),
+  ];
+}

@@ -1,0 +1,2 @@
+export * from './governed-targets.js';
+export * from './start-webhook-bridge.js';

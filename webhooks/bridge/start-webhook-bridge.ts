@@ -1,0 +1,140 @@
+import type { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Policy } from '../../policies/index.js';
+import type { FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import type { LedgerStore } from '../../src/ledger/index.js';
+import type { Logger } from '../../src/logging/index.js';
+import { silentLogger } from '../../src/logging/index.js';
+import { ProposalService, type KeyedLock, type LedgerProjections } from '../../src/workflow/index.js';
+import { followApprovalNotifications } from '../notifier/approval-notifications.js';
+import type { Notifier } from '../notifier/notification.js';
+import { createSlackNotifier } from '../notifier/slack-notifier.js';
+import { createBullmqJobQueue } from '../queue/bullmq-job-queue.js';
+import type { JobQueue, RetryPolicy } from '../queue/job-queue.js';
+import { createMemoryJobQueue } from '../queue/memory-job-queue.js';
+import { registerQueueMetrics } from '../queue/queue-metrics.js';
+import { startReconciler, type Reconciler } from '../reconciler/reconciler.js';
+import { createMemoryDeliveryDeduper, type DeliveryDeduper } from '../receiver/delivery-deduper.js';
+import { createRedisDeliveryDeduper } from '../receiver/redis-delivery-deduper.js';
+import { createWebhookRouter } from '../receiver/webhook-router.js';
+import type { ApprovedStateReader, ProposalOpener } from '../worker/bridge-ports.js';
+import { createReconcileHandler } from '../worker/reconcile-worker.js';
+import { governedTargetLister } from './governed-targets.js';
+
+/** BullMQ tuning (tests shorten the take-over of a killed worker's job). */
+export interface BridgeQueueTuning {
+  readonly concurrency?: number;
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+}
+
+/** Everything the webhook bridge is assembled from; the service passes its own ledger, projections and lock. */
+export interface WebhookBridgeOptions {
+  readonly featbit: FeatBitRestClient;
+  readonly ledger: LedgerStore;
+  readonly projections: LedgerProjections;
+  /** The workflow's lock: the worker takes the same per-flag lock as releases and adoption. */
+  readonly lock: KeyedLock;
+  readonly proposals: ProposalService;
+  readonly policy: () => Policy;
+  /** Accepted FeatBit webhook secrets; with none, no receiver is mounted and only the reconciler runs. */
+  readonly secrets: readonly string[];
+  /** Redis mode: BullMQ queue, shared delivery dedupe and notification claims; absent = in-process queue. */
+  readonly redis?: { readonly client: Redis; readonly url: string };
+  /** Prefix of every Redis key the bridge writes. */
+  readonly prefix: string;
+  readonly reconcileIntervalMs: number;
+  readonly notifyUrl?: string;
+  readonly bodyLimitBytes: number;
+  readonly retry?: RetryPolicy;
+  readonly queueTuning?: BridgeQueueTuning;
+  /** Where the queue gauges are registered (the service's `/metrics` registry). */
+  readonly metrics?: Registry;
+  /** Name of featgate's FeatBit access token, when known. */
+  readonly serviceOperatorName?: string;
+  readonly logger?: Logger;
+}
+
+/** A running bridge. */
+export interface WebhookBridge {
+  /** `POST /webhooks/featbit`, when secrets are configured. */
+  readonly router?: Router;
+  readonly queue: JobQueue;
+  readonly reconciler: Reconciler;
+  /** Stops the reconciler, waits for running jobs and releases the queue's connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the webhook bridge of `featgate serve`: the signed receiver, the reconcile queue (BullMQ on Redis, or in
+ * process), the worker that judges and reverts edits against the approved state and opens proposals through the
+ * workflow, the reconciler (at start and on its interval), and notifications for reverts, proposals and approvals.
+ */
+export async function startWebhookBridge(options: WebhookBridgeOptions): Promise<WebhookBridge> {
+  const logger = options.logger ?? silentLogger;
+  const queue: JobQueue = options.redis
+    ? createBullmqJobQueue({
+        redisUrl: options.redis.url,
+        prefix: options.prefix,
+        logger,
+        ...(options.retry ? { retry: options.retry } : {}),
+        ...options.queueTuning,
+      })
+    : createMemoryJobQueue({ logger, ...(options.retry ? { retry: options.retry } : {}), ...(options.queueTuning?.concurrency ? { concurrency: options.queueTuning.concurrency } : {}) });
+  const claims: DeliveryDeduper = options.redis ? createRedisDeliveryDeduper(options.redis.client, { prefix: options.prefix }) : createMemoryDeliveryDeduper();
+  const notifier: Notifier | undefined = options.notifyUrl ? createSlackNotifier({ webhookUrl: options.notifyUrl, logger }) : undefined;
+  const { projections } = options;
+
+  const approvedStates: ApprovedStateReader = {
+    async get(envId, flagKey) {
+      await projections.catchUp();
+      return projections.approved(envId, flagKey);
+    },
+    async list(envId) {
+      await projections.catchUp();
+      return projections.approvedInEnv(envId);
+    },
+  };
+  const proposals: ProposalOpener = {
+    keyFor: (proposal) => ProposalService.keyFor(proposal),
+    exists: (changeKey) => options.proposals.exists(changeKey),
+    openProposal: (proposal) => options.proposals.openProposal(proposal),
+  };
+  const handler = createReconcileHandler({
+    featbit: options.featbit,
+    ledger: options.ledger,
+    approvedStates,
+    proposals,
+    policy: options.policy,
+    queue,
+    lock: options.lock,
+    ...(notifier ? { notifier } : {}),
+    ...(options.serviceOperatorName ? { serviceOperatorName: options.serviceOperatorName } : {}),
+    logger,
+  });
+  await queue.start(handler);
+  if (options.metrics) registerQueueMetrics(queue, options.metrics);
+  const unfollow = notifier ? followApprovalNotifications({ projections, notifier, claims, logger }) : undefined;
+  const reconciler = startReconciler({
+    queue,
+    listTargets: governedTargetLister(options.featbit, options.policy, projections),
+    intervalMs: options.reconcileIntervalMs,
+    logger,
+  });
+  const router =
+    options.secrets.length > 0
+      ? createWebhookRouter({ secrets: options.secrets, queue, deduper: claims, bodyLimit: options.bodyLimitBytes, logger })
+      : undefined;
+  if (!router) logger.warn('no FeatBit webhook secret is configured: POST /webhooks/featbit is off; the reconciler alone catches edits');
+  return {
+    ...(router ? { router } : {}),
+    queue,
+    reconciler,
+    async close() {
+      unfollow?.();
+      await reconciler.stop();
+      await queue.close();
+    },
+  };
+}
