@@ -1,34 +1,52 @@
-import { InMemoryProvider, OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
+import { OpenFeature, ProviderEvents, type JsonValue } from '@openfeature/web-sdk';
 import type { JWK } from 'jose';
 import { FeatgateWebProvider, HttpManifestSource } from '../../../provider/web/index.js';
+import { PolledFeatBitWebProvider } from './polled-featbit-web-provider.js';
+
+/** One evaluation as the page saw it. */
+export interface PageEvaluation {
+  value: JsonValue;
+  reason?: string;
+  variant?: string;
+  errorCode?: string;
+  flagMetadata: Record<string, unknown>;
+}
 
 /** What the test page exposes to the browser test. */
 export interface WebGateHarness {
-  start(options: { envId: string; publicJwk: JWK; user: string }): Promise<void>;
-  evaluate(): { value: string; reason?: string; variant?: string; gated?: unknown };
-  changes(): string[][];
+  /** Starts the gate (manifest from featgate over SSE) around FeatBit data polled from the page's backend. */
+  start(options: { featgateUrl: string; envId: string; publicJwk: JWK; targetingKey: string }): Promise<void>;
+  /** Evaluates a JSON flag through the OpenFeature client (gated). */
+  evaluate(flagKey: string): PageEvaluation;
+  /** What FeatBit alone serves the page for the flag (the inner provider, ungated). */
+  featbit(flagKey: string): PageEvaluation;
+  /** `flagsChanged` of every ConfigurationChanged the gate emitted for a new manifest. */
+  manifestChanges(): string[][];
 }
 
-const changes: string[][] = [];
+const manifestChanges: string[][] = [];
+let inner: PolledFeatBitWebProvider | undefined;
 
 const harness: WebGateHarness = {
-  async start({ envId, publicJwk, user }) {
-    const inner = new InMemoryProvider({
-      tone: { variants: { calm: 'calm', bold: 'bold' }, defaultVariant: 'bold', disabled: false },
-    });
-    const source = new HttpManifestSource({ baseUrl: location.origin, envId, reconnectDelayMs: 100, pollIntervalMs: 1_000 });
+  async start({ featgateUrl, envId, publicJwk, targetingKey }) {
+    inner = new PolledFeatBitWebProvider(`${location.origin}/featbit/latest-all`, 100);
+    const source = new HttpManifestSource({ baseUrl: featgateUrl, envId, reconnectDelayMs: 100, pollIntervalMs: 60_000 });
     const gate = new FeatgateWebProvider(inner, { source, publicKeys: [publicJwk], envId });
     OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => {
-      if (details?.message?.startsWith('featgate')) changes.push([...((details.flagsChanged as string[] | undefined) ?? [])]);
+      if (details?.message?.startsWith('featgate')) manifestChanges.push([...((details.flagsChanged as string[] | undefined) ?? [])]);
     });
-    await OpenFeature.setContext({ targetingKey: user });
+    await OpenFeature.setContext({ targetingKey });
     await OpenFeature.setProviderAndWait(gate);
   },
-  evaluate() {
-    const details = OpenFeature.getClient().getStringDetails('tone', 'default');
-    return { value: details.value, reason: details.reason, variant: details.variant, gated: details.flagMetadata['featgateGated'] };
+  evaluate(flagKey) {
+    const { value, reason, variant, errorCode, flagMetadata } = OpenFeature.getClient().getObjectDetails(flagKey, {});
+    return { value, reason, variant, errorCode, flagMetadata: { ...flagMetadata } };
   },
-  changes: () => changes,
+  featbit(flagKey) {
+    const { value, reason, variant, errorCode } = inner!.resolveObjectEvaluation(flagKey, {}, OpenFeature.getContext());
+    return { value, reason, variant, errorCode, flagMetadata: {} };
+  },
+  manifestChanges: () => manifestChanges,
 };
 
 (globalThis as unknown as { webGate: WebGateHarness }).webGate = harness;
