@@ -41,7 +41,7 @@ export interface AuditLogRecord {
   readonly refId: string;
   readonly refType: 'FeatureFlag' | 'Segment';
   readonly keyword: string;
-  readonly operation: 'Update' | 'Archive' | 'Restore' | 'Remove';
+  readonly operation: 'Create' | 'Update' | 'Archive' | 'Restore' | 'Remove';
   readonly dataChange: { readonly previous: string; readonly current: string };
   readonly comment: string;
   readonly creatorId: string;
@@ -56,6 +56,19 @@ export type Operator = Pick<SandboxAccessToken, 'id' | 'name'>;
 
 /** What a flag edit should do with the flag it is given: a new state, or nothing. */
 export type FlagMutation = (flag: RestFlag) => unknown;
+
+/** What `POST …/feature-flags` takes (`CreateFeatureFlag`), already validated. */
+export interface NewFlag {
+  readonly name: string;
+  readonly key: string;
+  readonly isEnabled: boolean;
+  readonly description: string;
+  readonly variationType: string;
+  readonly variations: readonly { readonly id: string; readonly name: string; readonly value: string }[];
+  readonly enabledVariationId: string;
+  readonly disabledVariationId: string;
+  readonly tags: readonly string[];
+}
 
 /** Options of a flag write. */
 export interface FlagWriteOptions {
@@ -189,6 +202,63 @@ export class SandboxStore {
       ),
     });
     return current;
+  }
+
+  /**
+   * Creates a flag as `operator` the way `CreateFeatureFlag` does: no targets or rules, the default rule serving
+   * `enabledVariationId` to everyone, a fresh revision; 422 `KeyHasBeenUsed` for a taken key. Writes the `Create`
+   * audit entry, then sends `feature_flag.created` with the change `Created Flag: $<name>` (FeatBit's own text).
+   */
+  createFlag(envId: string, operator: Operator, input: NewFlag): RestFlag {
+    const env = this.environment(envId);
+    const flags = this.flags.get(env.id)!;
+    if (flags.has(input.key)) throw new SandboxHttpError(422, ['KeyHasBeenUsed']);
+    const now = this.nextTimestamp(env.id);
+    const flag = restFlagSchema.parse({
+      id: randomUUID(),
+      envId: env.id,
+      revision: randomUUID(),
+      name: input.name,
+      description: input.description,
+      key: input.key,
+      variationType: input.variationType,
+      variations: input.variations,
+      targetUsers: [],
+      rules: [],
+      isEnabled: input.isEnabled,
+      disabledVariationId: input.disabledVariationId,
+      fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: input.enabledVariationId, rollout: [0, 1], exptRollout: 1 }] },
+      exptIncludeAllTargets: true,
+      tags: input.tags,
+      isArchived: false,
+      createdAt: now,
+      updatedAt: now,
+      creatorId: operator.id,
+      updatorId: operator.id,
+    });
+    flags.set(flag.key, flag);
+    this.appendAudit(env.id, {
+      refId: flag.id,
+      refType: 'FeatureFlag',
+      keyword: `${flag.key},${flag.name}`,
+      operation: 'Create',
+      previous: undefined,
+      current: flag,
+      comment: '',
+      operator,
+      instructions: [],
+    });
+    const events = [WebhookEvent.FlagCreated];
+    this.dispatcher.dispatch({
+      projectId: this.resource.project.id,
+      envId: env.id,
+      events,
+      dataObject: flagWebhookDataObject(
+        { events, operator: operator.name, happenedAt: new Date(flag.updatedAt), changes: [`Created Flag: $${flag.name}`], resource: this.descriptor(env) },
+        flag,
+      ),
+    });
+    return flag;
   }
 
   /** Deletes an archived flag (FeatBit refuses unarchived ones with 422) and sends `feature_flag.deleted`. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
 import { fallthroughSchema, targetRuleSchema, targetUserSchema, type RestFlag } from '../../featbit/model/index.js';
 import { SandboxHttpError, sendOk } from '../api-envelope.js';
-import type { SandboxStore } from '../sandbox-store.js';
+import type { NewFlag, SandboxStore } from '../sandbox-store.js';
 import { page, parseBody, queryBoolean, queryList, requestToken, validationCodes } from './request-context.js';
 
 const comment = z.string().nullable().optional().transform((value) => value ?? '');
@@ -29,6 +29,37 @@ const variationsBody = z.object({
   comment,
 });
 const offVariationBody = z.object({ revision, offVariationId: z.string().min(1), comment });
+
+const VARIATION_TYPES = ['boolean', 'json', 'number', 'string'];
+
+/** `CreateFeatureFlagValidator`: the first failing rule per field, FeatBit's error codes. */
+function validateNewFlag(body: unknown): NewFlag {
+  const input = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const variations = Array.isArray(input['variations']) ? (input['variations'] as Record<string, unknown>[]) : [];
+  const validVariations = variations.length > 0 && variations.every((variation) => text(variation?.['id']).trim() !== '' && text(variation?.['name']).trim() !== '' && typeof variation?.['value'] === 'string');
+  const ids = new Set(variations.map((variation) => text(variation?.['id'])));
+  const errors: string[] = [];
+  if (text(input['name']).trim() === '') errors.push('name_is_required');
+  if (text(input['key']).trim() === '') errors.push('key_is_required');
+  else if (!/^[a-zA-Z0-9._-]+$/.test(text(input['key']))) errors.push('key_is_invalid');
+  if (!VARIATION_TYPES.includes(text(input['variationType']))) errors.push('invalid_variation_type');
+  if (!validVariations) errors.push('variations_is_invalid');
+  if (!ids.has(text(input['disabledVariationId']))) errors.push('disabledVariationId_is_invalid');
+  if (!ids.has(text(input['enabledVariationId']))) errors.push('enabledVariationId_is_invalid');
+  if (errors.length > 0) throw new SandboxHttpError(400, errors);
+  return {
+    name: text(input['name']),
+    key: text(input['key']),
+    isEnabled: input['isEnabled'] === true,
+    description: text(input['description']),
+    variationType: text(input['variationType']),
+    variations: variations.map((variation) => ({ id: text(variation['id']), name: text(variation['name']), value: text(variation['value']) })),
+    enabledVariationId: text(input['enabledVariationId']),
+    disabledVariationId: text(input['disabledVariationId']),
+    tags: Array.isArray(input['tags']) ? (input['tags'] as unknown[]).map(String) : [],
+  };
+}
 
 /** Which variation values a flag can serve (`FeatureFlag.Serves`), shown in the flag list. */
 function serves(flag: RestFlag) {
@@ -73,6 +104,8 @@ export function featureFlagRoutes(store: SandboxStore): Router {
   router.get('/', (req, res) => sendOk(res, page(filterFlags(store.listFlags(env(req)), req.query).map(listItem), req.query)));
 
   router.get('/:key', (req, res) => sendOk(res, store.getFlag(env(req), key(req))));
+
+  router.post('/', (req, res) => sendOk(res, store.createFlag(env(req), requestToken(res), validateNewFlag(req.body))));
 
   router.put('/:key/toggle/:status', (req, res) => {
     const status = String(req.params['status']).toLowerCase();
