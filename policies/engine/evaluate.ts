@@ -71,6 +71,7 @@ export function evaluate(change: ChangeRecord, policy: Policy, options: Evaluate
       minStages: tierPolicy.exposure.minStages,
       rollbackPlanRequired: tierPolicy.exposure.rollbackPlanRequired,
       rampRoles: tierPolicy.exposure.rampRoles,
+      requesterMayRamp: tierPolicy.exposure.requesterMayRamp,
     },
     audited: tierPolicy.audited,
     reviewAfter: tierPolicy.reviewAfter,

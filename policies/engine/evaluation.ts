@@ -55,6 +55,8 @@ export interface ExposureConstraints {
   readonly rollbackPlanRequired: boolean;
   /** Roles allowed to apply release stages; empty means the owner or any approver. */
   readonly rampRoles: readonly string[];
+  /** Whether the requester may apply the stages of their own change. */
+  readonly requesterMayRamp: boolean;
 }
 
 /** What `evaluate` answers: the tier, why, and what the tier demands. */

@@ -46,6 +46,8 @@ export const tierPolicySchema = z.strictObject({
     rollbackPlanRequired: z.boolean(),
     /** Roles allowed to apply release stages; empty means the change owner or any approver may. */
     rampRoles: z.array(roleName).default([]),
+    /** Whether the requester may apply the stages of their own change (separation of duties when false). */
+    requesterMayRamp: z.boolean().default(true),
   }),
   /** Whether changes of this tier get a post-release audit entry and review. */
   audited: z.boolean().default(false),
