@@ -4,6 +4,7 @@ export * from './keyed-lock.js';
 export * from './redis-lock.js';
 export * from './request-schemas.js';
 export * from './stage-targeting.js';
+export * from './stage-checks.js';
 export * from './variation-values.js';
 export * from './adopt-service.js';
 export * from './audit-service.js';

@@ -10,13 +10,14 @@ import { FlagWriteKind, updateFlagWithRevision, type FeatBitRestClient, type Pla
 import { actorOf, Role, type Principal } from '../identity/index.js';
 import { LedgerEventType, type Actor } from '../ledger/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '../manifest/featbit-value.js';
-import { changeSubject, flagSubject, readLedgerPayload, type ChangeRecordState } from '../projections/index.js';
+import { changeSubject, flagSubject, readLedgerPayload, type ChangeRecordState, type GuardrailBreach } from '../projections/index.js';
 import type { ChangeService } from './change-service.js';
 import type { ChangeView } from './change-view.js';
 import { assess } from './change-views.js';
 import { DecisionStatus, secretKeyMatcherOf } from './policy-helpers.js';
 import type { ApplyStageRequest, ReasonRequest, ResumeRequest } from './request-schemas.js';
-import { stageTargeting, targetingOf } from './stage-targeting.js';
+import { assertStageAllowed } from './stage-checks.js';
+import { rolloutSplit, stageTargeting, targetingOf } from './stage-targeting.js';
 import { newVariation } from './variation-values.js';
 import { writeProposalConfiguration } from './proposal-release.js';
 import type { WorkflowContext } from './workflow-context.js';
@@ -26,6 +27,12 @@ interface ReleaseTarget {
   readonly flag: ChangedFlag;
   readonly governance: GovernedFlagResolution;
   readonly approved: ApprovedFlagState;
+}
+
+/** How a stage is requested: by a person, or by featgate's auto-advance of a stage that says `advance: auto`. */
+export interface StageRequestOrigin {
+  /** Set by the auto-advance scheduler: the stage the change must still be at; the ramp-role check is the approval's. */
+  readonly automaticFrom?: number;
 }
 
 /**
@@ -41,10 +48,15 @@ export class ReleaseService {
     private readonly changes: ChangeService,
   ) {}
 
-  /** Applies the next stage (or the named one, 1-based) of an approved change. */
-  async applyStage(principal: Principal, key: string, request: ApplyStageRequest): Promise<ChangeView> {
+  /**
+   * Applies the next stage (or the named one, 1-based) of an approved change, after the stage checks
+   * (`assertStageAllowed`: in the plan, not held, minimum duration passed, guardrails healthy, expansion evidence)
+   * and separation of duties (the tier's ramp roles; the requester may not ramp when the tier says so).
+   */
+  async applyStage(principal: Principal, key: string, request: ApplyStageRequest, origin: StageRequestOrigin = {}): Promise<ChangeView> {
     return this.withRelease(key, async (state) => {
-      if (state.status === ChangeStatus.Held) throw new ConflictError(`the release of ${key} is held; resume it first`);
+      if (origin.automaticFrom !== undefined && (state.stageIndex !== origin.automaticFrom || state.status !== ChangeStatus.Releasing)) return undefined;
+      if (state.status === ChangeStatus.Held) throw new ConflictError(`the release of ${key} is held (${state.statusReason ?? 'no reason given'}); resume it before ramping`);
       if (state.status !== ChangeStatus.Approved && state.status !== ChangeStatus.Releasing) {
         throw new ConflictError(`change ${key} is ${state.status}; only approved changes are released`);
       }
@@ -55,16 +67,23 @@ export class ReleaseService {
           missing: decision.missing,
         });
       }
-      const rampRoles = evaluation.exposure.rampRoles;
-      if (rampRoles.length > 0 && !principal.roles.some((role) => rampRoles.includes(role) || role === Role.Admin)) {
-        throw new PolicyViolationError(`the ${evaluation.tier} tier is ramped by ${rampRoles.join(' or ')}; ${principal.id} holds ${principal.roles.join(', ') || 'no roles'}`);
-      }
       const stages = state.record.release.stages;
       const next = (state.stageIndex ?? -1) + 1;
       const index = request.stage !== undefined ? request.stage - 1 : next;
-      if (index >= stages.length) throw new ConflictError(`change ${key} has ${stages.length} stage(s); stage ${index + 1} does not exist`);
-      if (index > next) throw new ConflictError(`stage ${index + 1} cannot be applied before stage ${next + 1}`);
-      if (index < (state.stageIndex ?? -1)) throw new ConflictError(`stage ${index + 1} is behind the applied stage ${(state.stageIndex ?? 0) + 1}; roll back instead`);
+      if (origin.automaticFrom !== undefined) {
+        if (stages[origin.automaticFrom]?.advance !== 'auto' || index !== origin.automaticFrom + 1) {
+          throw new ConflictError(`stage ${origin.automaticFrom + 1} of ${key} does not advance automatically`);
+        }
+      } else {
+        const rampRoles = evaluation.exposure.rampRoles;
+        if (rampRoles.length > 0 && !principal.roles.some((role) => rampRoles.includes(role) || role === Role.Admin)) {
+          throw new PolicyViolationError(`the ${evaluation.tier} tier is ramped by ${rampRoles.join(' or ')}; ${principal.id} holds ${principal.roles.join(', ') || 'no roles'}`);
+        }
+        if (!evaluation.exposure.requesterMayRamp && principal.id === state.record.requester) {
+          throw new PolicyViolationError(`${principal.id} requested ${key} and may not ramp it: the ${evaluation.tier} tier needs another person to apply its stages`);
+        }
+      }
+      assertStageAllowed({ state, index, evaluation, now: this.context.deps.now?.() ?? new Date() });
       const stage = stages[index]!;
       const actor = actorOf(principal);
       const comment = `featgate: ${key} stage ${index + 1} (${stage.name}, ${stage.percentage}%)${request.comment ? `: ${request.comment}` : ''}`;
@@ -85,11 +104,15 @@ export class ReleaseService {
     });
   }
 
-  /** Pauses ramping; the applied stage stays live. */
-  async hold(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView> {
+  /** Pauses ramping; the applied stage stays live. `breach` names the guardrail metric value when one held it. */
+  async hold(principal: Principal, key: string, request: ReasonRequest, breach?: GuardrailBreach): Promise<ChangeView> {
     return this.withRelease(key, async (state) => {
       if (state.status !== ChangeStatus.Releasing) throw new ConflictError(`change ${key} is ${state.status}; only a releasing change can be held`);
-      await this.context.append(LedgerEventType.ReleaseHeld, actorOf(principal), changeSubject(key), { changeKey: key, reason: request.reason });
+      await this.context.append(LedgerEventType.ReleaseHeld, actorOf(principal), changeSubject(key), {
+        changeKey: key,
+        reason: request.reason,
+        ...(breach ? { metric: breach.metric, breach } : {}),
+      });
       return undefined;
     });
   }
@@ -107,25 +130,52 @@ export class ReleaseService {
   }
 
   /**
-   * Rolls back to the baseline: for every flag a stage of this change touched, FeatBit gets the approved state
-   * from before the change's first stage again (targeting, then variations), and that state becomes the
-   * approved state once more.
+   * Rolls back to the plan's rollback value (`rollbackValue`, the baseline when absent), in one FeatBit targeting
+   * write per flag: when the rollback value is the baseline, the targeting approved before the change's first
+   * stage comes back (so audiences the change never touched keep what they had); when the plan names another
+   * value, the variation holding it serves everyone. Variations stay as they are (the candidate stays defined
+   * but unserved and ungranted), which is what keeps it one write. Only when no variation holds the rollback value
+   * (e.g. a redacted secret) is the whole approved configuration from before the change written back. The result
+   * becomes the approved state; `breach` names the guardrail metric value when a guardrail rolled it back.
    */
-  async rollback(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView> {
+  async rollback(principal: Principal, key: string, request: ReasonRequest, breach?: GuardrailBreach): Promise<ChangeView> {
     return this.withRelease(key, async (state) => {
       const allowed = [ChangeStatus.Approved, ChangeStatus.Releasing, ChangeStatus.Held, ChangeStatus.Completed];
       if (!allowed.includes(state.status)) throw new ConflictError(`change ${key} is ${state.status}; there is nothing to roll back`);
       const actor = actorOf(principal);
+      const served: { flagKey: string; variationId: string }[] = [];
       for (const target of this.targets(state.record, false)) {
         if (!target.approved || target.approved.changeKey !== key) continue;
         const baseline = await this.stateBefore(target.approved, key);
         if (!baseline) throw new ConflictError(`no approved state of ${target.flag.key} before ${key} is recorded; cannot roll back`);
-        await this.writeConfiguration(target.approved.envId, target.flag.key, baseline.flag, `featgate: roll back ${key}: ${request.reason}`);
-        await this.setApproved(actor, baseline, baseline.flag, { changeKey: baseline.changeKey, stageIndex: baseline.stageIndex }, principal.id);
+        const { flag, variationId } = this.rollbackConfiguration(target, baseline);
+        await this.writeConfiguration(target.approved.envId, target.flag.key, flag, `featgate: roll back ${key}: ${request.reason}`);
+        await this.setApproved(actor, baseline, flag, { changeKey: baseline.changeKey, stageIndex: baseline.stageIndex }, principal.id);
+        served.push({ flagKey: target.flag.key, variationId });
       }
-      await this.context.append(LedgerEventType.ReleaseRolledBack, actor, changeSubject(key), { changeKey: key, reason: request.reason });
+      await this.context.append(LedgerEventType.ReleaseRolledBack, actor, changeSubject(key), {
+        changeKey: key,
+        reason: request.reason,
+        ...(breach ? { breach } : {}),
+        served,
+      });
       return undefined;
     });
+  }
+
+  /** The configuration a rollback writes for one flag, and the variation it serves where the change had reached. */
+  private rollbackConfiguration(target: ReleaseTarget, baseline: ApprovedFlagState): { flag: FeatBitFlag; variationId: string } {
+    const current = target.approved.flag;
+    const wanted = target.flag.rollbackValue ?? target.flag.baseline;
+    const holders = current.variations.filter((variation) => this.sameValue(current, variation, wanted));
+    const variation = holders.find((holder) => holder.id === baseline.baselineVariationId) ?? holders[0];
+    if (!variation) return { flag: baseline.flag, variationId: baseline.baselineVariationId };
+    if (variation.id === baseline.baselineVariationId) return { flag: { ...current, ...targetingOf(baseline.flag) }, variationId: variation.id };
+    const everyone = rolloutSplit(variation.id, variation.id, 100);
+    return {
+      flag: { ...current, targetUsers: [], rules: current.rules.map((rule) => ({ ...rule, variations: everyone })), fallthrough: { ...current.fallthrough, variations: everyone } },
+      variationId: variation.id,
+    };
   }
 
   private async withRelease(key: string, fn: (state: ChangeRecordState) => Promise<undefined>): Promise<ChangeView> {
