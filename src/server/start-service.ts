@@ -41,6 +41,8 @@ export interface StartServiceOptions {
   readonly version?: string;
   /** How often the projections poll the shared ledger so manifests follow other processes' approvals. */
   readonly refreshIntervalMs?: number;
+  /** Expiry of a Redis lock whose holder died (default 30 s); crash tests shorten it. */
+  readonly lockTtlMs?: number;
   /** Tuning of the webhook bridge for tests: retry backoff, queue take-over times, reconciler interval. */
   readonly bridge?: { readonly retry?: RetryPolicy; readonly queueTuning?: BridgeQueueTuning; readonly reconcileIntervalMs?: number };
 }
@@ -65,7 +67,9 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     if (redis) closers.push(async () => void (await redis.quit()));
     const ledger = await createLedgerStore({ redis, dataDir: config.dataDir, prefix: config.redisPrefix, logger });
     closers.push(() => ledger.close());
-    const lock: KeyedLock = redis ? new RedisLock(redis, { prefix: config.redisPrefix }) : new InProcessLock();
+    const lock: KeyedLock = redis
+      ? new RedisLock(redis, { prefix: config.redisPrefix, ...(options.lockTtlMs ? { ttlMs: options.lockTtlMs } : {}) })
+      : new InProcessLock();
 
     const featbitSetup = await connectFeatBit(config, policy, logger);
     if (featbitSetup.close) closers.push(featbitSetup.close);

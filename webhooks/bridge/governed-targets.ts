@@ -1,20 +1,27 @@
 import { resolveGovernedFlag, type Policy } from '../../policies/index.js';
 import type { FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import type { Logger } from '../../src/logging/index.js';
 import type { LedgerProjections } from '../../src/workflow/index.js';
 import type { ReconcileTarget, ReconcileTargetLister } from '../reconciler/reconciler.js';
 
 /**
  * Lists what the reconciler checks: every flag FeatBit has in every governed environment that the policy governs
  * (so new flags are adopted or converged), plus every flag with an approved state (so a flag the policy no longer
- * names, or one FeatBit lost, is still looked at).
+ * names, or one FeatBit lost, is still looked at). An environment FeatBit cannot list is logged and skipped, so it
+ * never keeps the others from being reconciled.
  */
-export function governedTargetLister(featbit: FeatBitRestClient, policy: () => Policy, projections: LedgerProjections): ReconcileTargetLister {
+export function governedTargetLister(featbit: FeatBitRestClient, policy: () => Policy, projections: LedgerProjections, logger?: Logger): ReconcileTargetLister {
   return async () => {
     const current = policy();
     const targets = new Map<string, ReconcileTarget>();
     await projections.catchUp();
     for (const environment of current.environments) {
-      const flags = await featbit.listAllFlags(environment.id);
+      let flags: Awaited<ReturnType<FeatBitRestClient['listAllFlags']>> = [];
+      try {
+        flags = await featbit.listAllFlags(environment.id);
+      } catch (error) {
+        logger?.warn({ envId: environment.id, err: (error as Error).message }, 'governed environment could not be listed in FeatBit');
+      }
       for (const flag of flags) {
         if (resolveGovernedFlag(current, environment.id, { key: flag.key, tags: flag.tags ?? [] }).governed) {
           targets.set(`${environment.id}/${flag.key}`, { envId: environment.id, flagKey: flag.key });

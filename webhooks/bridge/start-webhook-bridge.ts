@@ -118,7 +118,7 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
   const unfollow = notifier ? followApprovalNotifications({ projections, notifier, claims, logger }) : undefined;
   const reconciler = startReconciler({
     queue,
-    listTargets: governedTargetLister(options.featbit, options.policy, projections),
+    listTargets: governedTargetLister(options.featbit, options.policy, projections, logger),
     intervalMs: options.reconcileIntervalMs,
     logger,
   });

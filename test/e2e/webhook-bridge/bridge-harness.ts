@@ -1,0 +1,192 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../../policies/index.js';
+import { serviceConfigSchema } from '../../../src/config/index.js';
+import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
+import { generateApiToken, hashApiToken } from '../../../src/identity/index.js';
+import type { LedgerEntry } from '../../../src/ledger/index.js';
+import { silentLogger } from '../../../src/logging/index.js';
+import { createSandbox, WebhookEvent, type Sandbox, type SandboxAccessToken } from '../../../src/sandbox/index.js';
+import { startService, type RunningService, type StartServiceOptions } from '../../../src/server/index.js';
+import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
+
+/** Roles the e2e tests act with (token name = `<role>-user`). */
+export const ROLES = ['admin', 'auditor', 'requester', 'aiPlatformOwner', 'releaseOwner'] as const;
+export type E2eRole = (typeof ROLES)[number];
+
+/** modelRoute values: the candidate raises the latency target (a medium-tier change under the default policy). */
+export const CURRENT_ROUTE = { provider: 'openai', model: 'gpt-4o', region: 'eu', latencyTargetMs: 800 };
+export const CANDIDATE_ROUTE = { provider: 'openai', model: 'gpt-4o', region: 'eu', latencyTargetMs: 1200 };
+
+/** Shape of a governed modelRoute flag (`*-model-route` in the default policy; baseline variation `current`). */
+export interface RouteFlagShape {
+  /** Candidate's share of the default rule, 0..1. */
+  readonly candidateShare?: number;
+  /** User keys individually targeted with the candidate. */
+  readonly targets?: readonly string[];
+  /** Two rules (plan pro → baseline first, then country nl → candidate), for reorder tests. */
+  readonly rules?: boolean;
+}
+
+/** A FeatBit flag as FeatBit's REST API holds it, in the sandbox's seed format. */
+export function routeFlag(envId: string, key: string, shape: RouteFlagShape = {}): Record<string, unknown> {
+  const current = `${key}-current`;
+  const candidate = `${key}-candidate`;
+  const share = shape.candidateShare ?? 0;
+  return {
+    id: `id-${key}`,
+    envId,
+    key,
+    name: key,
+    description: 'model route of an AI feature',
+    variationType: 'json',
+    variations: [
+      { id: current, name: 'current', value: JSON.stringify(CURRENT_ROUTE) },
+      { id: candidate, name: 'candidate', value: JSON.stringify(CANDIDATE_ROUTE) },
+    ],
+    targetUsers: shape.targets?.length ? [{ keyIds: [...shape.targets], variationId: candidate }] : [],
+    rules: shape.rules
+      ? [
+          { id: `${key}-rule-pro`, name: 'pro plan', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'plan', op: 'Equal', value: 'pro' }], variations: [{ id: current, rollout: [0, 1], exptRollout: 1 }] },
+          { id: `${key}-rule-nl`, name: 'dutch users', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'country', op: 'Equal', value: 'nl' }], variations: [{ id: candidate, rollout: [0, 1], exptRollout: 1 }] },
+        ]
+      : [],
+    isEnabled: true,
+    disabledVariationId: current,
+    fallthrough: {
+      dispatchKey: null,
+      includedInExpt: true,
+      variations: share > 0 ? [{ id: candidate, rollout: [0, share], exptRollout: 1 }, { id: current, rollout: [share, 1], exptRollout: 1 }] : [{ id: current, rollout: [0, 1], exptRollout: 1 }],
+    },
+    exptIncludeAllTargets: true,
+    tags: [],
+    isArchived: false,
+  };
+}
+
+/** The service with its webhook bridge on real Redis and BullMQ, the FeatBit sandbox delivering webhooks to it. */
+export interface BridgeHarness {
+  readonly service: RunningService;
+  readonly sandbox: Sandbox;
+  readonly envId: string;
+  readonly secret: string;
+  readonly redisPrefix: string;
+  readonly dataDir: string;
+  /** featgate's own FeatBit access token (operator `featgate-bot`). */
+  readonly featgateToken: SandboxAccessToken;
+  /** A FeatBit admin editing directly (operator `alice`). */
+  readonly alice: FeatBitRestClient;
+  readonly tokens: Readonly<Record<E2eRole, string>>;
+  /** Seeds flags straight into FeatBit (no webhook) and adopts each as its approved baseline. */
+  seedAndAdopt(...flags: Record<string, unknown>[]): Promise<void>;
+  /** The flag as FeatBit holds it now. */
+  live(key: string): ReturnType<Sandbox['control']['store']['getFlag']>;
+  /** Waits until webhook deliveries are done and the queue is idle. */
+  settle(): Promise<void>;
+  /** Ledger entries of one type about one flag (or about anything). */
+  entries(type: string, flagKey?: string): Promise<LedgerEntry[]>;
+  call(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+/** Starts sandbox and service; `options` tunes the service (short retries and take-over times by default). */
+export async function startBridgeHarness(options: { service?: StartServiceOptions; redisPrefix?: string } = {}): Promise<BridgeHarness> {
+  const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
+  const env = policy.environments[0]!;
+  const sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
+  const featgateToken = sandbox.tokens.issue('featgate-bot');
+  const aliceToken = sandbox.tokens.issue('alice');
+  const tokens = {} as Record<E2eRole, string>;
+  const tokenConfigs = ROLES.map((role) => {
+    tokens[role] = generateApiToken();
+    return { name: `${role}-user`, sha256: hashApiToken(tokens[role]), roles: [role] };
+  });
+  const secret = `whsec-${generateApiToken()}`;
+  const redisPrefix = options.redisPrefix ?? uniquePrefix('bridge-e2e');
+  const dataDir = mkdtempSync(join(tmpdir(), 'featgate-bridge-'));
+  const service = await startService(
+    serviceConfigSchema.parse({
+      port: 0,
+      dataDir,
+      redisUrl: testRedisUrl(),
+      redisPrefix,
+      featbit: { apiUrl: sandbox.url, accessToken: featgateToken.token, sandbox: false, webhookSecret: ['old-rotated-secret', secret] },
+      identity: { tokens: tokenConfigs },
+    }),
+    {
+      logger: silentLogger,
+      refreshIntervalMs: 200,
+      lockTtlMs: 2_000,
+      bridge: {
+        retry: { attempts: 60, baseDelayMs: 100, maxDelayMs: 1_000 },
+        queueTuning: { lockDurationMs: 1_500, stalledIntervalMs: 500 },
+        reconcileIntervalMs: 3_600_000,
+      },
+      ...options.service,
+    },
+  );
+  const bridge = service.bridge!;
+  await bridge.reconciler.runOnce();
+  await bridge.queue.whenIdle(20_000);
+  sandbox.control.configureWebhook({ url: `${service.url}/webhooks/featbit`, secret, events: Object.values(WebhookEvent), retryDelayMs: 200 });
+  const alice = new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: aliceToken.token, logger: silentLogger });
+
+  const call: BridgeHarness['call'] = async (method, path, callOptions = {}) => {
+    const headers: Record<string, string> = {};
+    if (callOptions.token) headers.authorization = `Bearer ${callOptions.token}`;
+    if (callOptions.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${service.url}${path}`, { method, headers, ...(callOptions.body !== undefined ? { body: JSON.stringify(callOptions.body) } : {}) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  return {
+    service,
+    sandbox,
+    envId: env.id,
+    secret,
+    redisPrefix,
+    dataDir,
+    featgateToken,
+    alice,
+    tokens,
+    async seedAndAdopt(...flags) {
+      sandbox.control.seed({ flags, segments: [] });
+      for (const flag of flags) {
+        const adopted = await call('POST', '/v1/adoptions', { token: tokens.admin, body: { envId: env.id, flagKey: flag['key'], reason: 'baseline for the e2e test' } });
+        if (adopted.status !== 201) throw new Error(`adoption of ${String(flag['key'])} failed: ${JSON.stringify(adopted.body)}`);
+      }
+    },
+    live: (key) => sandbox.control.store.getFlag(env.id, key),
+    async settle() {
+      await sandbox.control.webhooksIdle();
+      await bridge.queue.whenIdle(60_000);
+    },
+    entries: (type, flagKey) =>
+      service.workflow.queryAudit({ type, ...(flagKey ? { flag: `${env.id}/${flagKey}` } : {}), afterSeq: 0, limit: 1000 }),
+    call,
+    async close() {
+      await service.close();
+      await sandbox.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<Exclude<T, false | undefined>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value as Exclude<T, false | undefined>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** The candidate's share of the default rule. */
+export function candidateShare(flag: { fallthrough: { variations: readonly { id: string; rollout: readonly number[] }[] } }, key: string): number {
+  return flag.fallthrough.variations.filter((rollout) => rollout.id === `${key}-candidate`).reduce((sum, rollout) => sum + (rollout.rollout[1]! - rollout.rollout[0]!), 0);
+}
