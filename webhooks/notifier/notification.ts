@@ -3,6 +3,10 @@ export enum NotificationKind {
   EditReverted = 'edit-reverted',
   ProposalOpened = 'proposal-opened',
   ChangeApproved = 'change-approved',
+  /** A change or temporary flag is near or past its review date. */
+  ReviewDue = 'review-due',
+  /** A break-glass change's post-review is overdue. */
+  BreakGlassPostReviewDue = 'break-glass-post-review-due',
 }
 
 /** One message for people: a short text plus the facts it was built from. */
