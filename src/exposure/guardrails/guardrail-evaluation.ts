@@ -1,0 +1,49 @@
+import { GuardrailAction, HoldOperator, type HoldCondition } from '../../change/index.js';
+import type { GuardrailBreach } from '../../projections/index.js';
+
+/** A metric value as the guardrails see it. */
+export interface ObservedValue {
+  readonly value: number;
+  readonly observedAt: string;
+}
+
+/** Whether `value` breaks `condition` (`above`: strictly greater than the threshold; `below`: strictly less). */
+export function breaks(condition: HoldCondition, value: number): boolean {
+  return condition.operator === HoldOperator.Above ? value > condition.threshold : value < condition.threshold;
+}
+
+/** The breach a value causes under a condition, or undefined when the value is healthy. */
+export function breachOf(condition: HoldCondition, value: number): GuardrailBreach | undefined {
+  if (!breaks(condition, value)) return undefined;
+  return {
+    metric: condition.metric,
+    value,
+    operator: condition.operator,
+    threshold: condition.threshold,
+    action: condition.action ?? GuardrailAction.Hold,
+  };
+}
+
+/**
+ * Every condition the latest values break, rollbacks first (a rollback decides over a hold). A metric with no
+ * value yet breaks nothing: guardrails judge evidence, and the absence of evidence is not a breach.
+ */
+export function breachesOf(conditions: readonly HoldCondition[], latest: Readonly<Record<string, ObservedValue>>): GuardrailBreach[] {
+  const breaches: GuardrailBreach[] = [];
+  for (const condition of conditions) {
+    const observed = latest[condition.metric];
+    if (!observed) continue;
+    const breach = breachOf(condition, observed.value);
+    if (breach) breaches.push(breach);
+  }
+  return breaches.sort((a, b) => rank(b.action) - rank(a.action));
+}
+
+/** A breach in words, for refusals and ledger reasons: `escalationRate 0.09 above 0.05`. */
+export function describeBreach(breach: GuardrailBreach): string {
+  return `${breach.metric} ${breach.value} ${breach.operator} ${breach.threshold}`;
+}
+
+function rank(action: GuardrailAction): number {
+  return action === GuardrailAction.Rollback ? 1 : 0;
+}

@@ -1,0 +1,2 @@
+export * from './prometheus-client.js';
+export * from './prometheus-puller.js';

@@ -1,0 +1,2 @@
+export * from './review-due-items.js';
+export * from './review-due-notifier.js';
