@@ -91,42 +91,75 @@ export interface BridgeHarness {
   close(): Promise<void>;
 }
 
-/** Starts sandbox and service; `options` tunes the service (short retries and take-over times by default). */
-export async function startBridgeHarness(options: { service?: StartServiceOptions; redisPrefix?: string } = {}): Promise<BridgeHarness> {
+/** The production environment of the default policy (governed, enforced). */
+export async function governedEnvironment(): Promise<{ id: string; name: string }> {
   const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
-  const env = policy.environments[0]!;
+  return policy.environments[0]!;
+}
+
+/** Starts a sandbox for the governed environment with featgate's token (`featgate-bot`) and an admin (`alice`). */
+export async function startGovernedSandbox(): Promise<Sandbox> {
+  const env = await governedEnvironment();
   const sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
-  const featgateToken = sandbox.tokens.issue('featgate-bot');
-  const aliceToken = sandbox.tokens.issue('alice');
+  sandbox.tokens.issue('featgate-bot');
+  sandbox.tokens.issue('alice');
+  return sandbox;
+}
+
+/** API tokens for every e2e role, and the config entries holding their hashes. */
+export function roleTokens(): { tokens: Record<E2eRole, string>; configs: { name: string; sha256: string; roles: string[] }[] } {
   const tokens = {} as Record<E2eRole, string>;
-  const tokenConfigs = ROLES.map((role) => {
+  const configs = ROLES.map((role) => {
     tokens[role] = generateApiToken();
     return { name: `${role}-user`, sha256: hashApiToken(tokens[role]), roles: [role] };
   });
-  const secret = `whsec-${generateApiToken()}`;
+  return { tokens, configs };
+}
+
+/** The service configuration (before defaults) the e2e tests run with. */
+export function serviceConfigInput(input: { sandbox: Sandbox; redisPrefix: string; dataDir: string; secret: string; tokenConfigs: unknown[] }): Record<string, unknown> {
+  const featgateToken = input.sandbox.tokens.list().find((token) => token.name === 'featgate-bot')!;
+  return {
+    port: 0,
+    dataDir: input.dataDir,
+    redisUrl: testRedisUrl(),
+    redisPrefix: input.redisPrefix,
+    featbit: { apiUrl: input.sandbox.url, accessToken: featgateToken.token, sandbox: false, webhookSecret: ['old-rotated-secret', input.secret] },
+    identity: { tokens: input.tokenConfigs },
+  };
+}
+
+/** Short retries, take-over times and lock expiry, and no scheduled reconciler round during a test. */
+export const FAST_BRIDGE_OPTIONS = {
+  refreshIntervalMs: 200,
+  lockTtlMs: 2_000,
+  bridge: {
+    retry: { attempts: 60, baseDelayMs: 100, maxDelayMs: 1_000 },
+    queueTuning: { lockDurationMs: 1_500, stalledIntervalMs: 500 },
+    reconcileIntervalMs: 3_600_000,
+  },
+} as const;
+
+/**
+ * Starts the service in front of a sandbox (a new one, or `options.sandbox`, which the caller then closes) and points
+ * the sandbox's webhooks at it; `options.service` tunes the service.
+ */
+export async function startBridgeHarness(
+  options: { service?: StartServiceOptions; redisPrefix?: string; sandbox?: Sandbox; secret?: string } = {},
+): Promise<BridgeHarness> {
+  const env = await governedEnvironment();
+  const sandbox = options.sandbox ?? (await startGovernedSandbox());
+  const featgateToken = sandbox.tokens.list().find((token) => token.name === 'featgate-bot')!;
+  const aliceToken = sandbox.tokens.list().find((token) => token.name === 'alice')!;
+  const { tokens, configs: tokenConfigs } = roleTokens();
+  const secret = options.secret ?? `whsec-${generateApiToken()}`;
   const redisPrefix = options.redisPrefix ?? uniquePrefix('bridge-e2e');
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-bridge-'));
-  const service = await startService(
-    serviceConfigSchema.parse({
-      port: 0,
-      dataDir,
-      redisUrl: testRedisUrl(),
-      redisPrefix,
-      featbit: { apiUrl: sandbox.url, accessToken: featgateToken.token, sandbox: false, webhookSecret: ['old-rotated-secret', secret] },
-      identity: { tokens: tokenConfigs },
-    }),
-    {
-      logger: silentLogger,
-      refreshIntervalMs: 200,
-      lockTtlMs: 2_000,
-      bridge: {
-        retry: { attempts: 60, baseDelayMs: 100, maxDelayMs: 1_000 },
-        queueTuning: { lockDurationMs: 1_500, stalledIntervalMs: 500 },
-        reconcileIntervalMs: 3_600_000,
-      },
-      ...options.service,
-    },
-  );
+  const service = await startService(serviceConfigSchema.parse(serviceConfigInput({ sandbox, redisPrefix, dataDir, secret, tokenConfigs })), {
+    logger: silentLogger,
+    ...FAST_BRIDGE_OPTIONS,
+    ...options.service,
+  });
   const bridge = service.bridge!;
   await bridge.reconciler.runOnce();
   await bridge.queue.whenIdle(20_000);
@@ -169,7 +202,7 @@ export async function startBridgeHarness(options: { service?: StartServiceOption
     call,
     async close() {
       await service.close();
-      await sandbox.close();
+      if (!options.sandbox) await sandbox.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
