@@ -12,6 +12,12 @@ export enum Permission {
   FlagAdopt = 'flag:adopt',
   AuditRead = 'audit:read',
   AuditVerify = 'audit:verify',
+  /** Report guardrail metric values for an exposed change. */
+  SignalRecord = 'signal:record',
+  /** Ask for an emergency change (the policy's break-glass roles decide who may). */
+  BreakGlassUse = 'break-glass:use',
+  /** Post-review an emergency change (the policy's post-review roles decide who may). */
+  BreakGlassReview = 'break-glass:review',
 }
 
 /** Whether a string names a permission. */
