@@ -10,12 +10,13 @@ import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerReleaseCommands } from './commands/release.js';
 import { registerReviewCommands } from './commands/review.js';
 import { registerServeCommands } from './commands/serve.js';
+import { registerJobsCommands } from './commands/jobs.js';
 
 /** Adds one group of subcommands to the program. */
 export type CommandRegistrar = (program: Command) => void;
 
 /** Every command group featgate offers; each concept contributes its own registrar. */
-const registrars: CommandRegistrar[] = [registerAuditCommands, registerKeysCommands, registerPolicyCommands, registerSandboxCommands, registerServeCommands, registerChangeCommands, registerReviewCommands, registerEvidenceCommands, registerReleaseCommands, registerAdoptCommands, registerAuditQueryCommands];
+const registrars: CommandRegistrar[] = [registerAuditCommands, registerKeysCommands, registerPolicyCommands, registerSandboxCommands, registerServeCommands, registerChangeCommands, registerReviewCommands, registerEvidenceCommands, registerReleaseCommands, registerAdoptCommands, registerAuditQueryCommands, registerJobsCommands];
 
 /** Builds the `featgate` command line. */
 export function createProgram(): Command {
