@@ -48,6 +48,24 @@ export const webhookBridgeConfigSchema = z.strictObject({
 });
 export type WebhookBridgeConfig = z.infer<typeof webhookBridgeConfigSchema>;
 
+/** Staged exposure: the scheduler of automatic stage advances, break-glass expiries and review-date notices. */
+export const exposureConfigSchema = z.strictObject({
+  /** Seconds between sweeps of the ledger for due stage advances, break-glass expiries and review-date notices. */
+  sweepIntervalSeconds: z.number().positive().max(3600).default(5),
+  /** Prometheus to pull guardrail metrics from (for `holdIf` conditions that name a `query`). */
+  prometheus: z
+    .strictObject({
+      /** Base URL of the Prometheus HTTP API (`FEATGATE_PROMETHEUS_URL`). */
+      url: z.url(),
+      /** Seconds between pulls. */
+      intervalSeconds: z.number().positive().max(86_400).default(60),
+      /** Bearer token for a protected Prometheus (`FEATGATE_PROMETHEUS_TOKEN`); a secret, never logged. */
+      bearerToken: z.string().min(1).optional(),
+    })
+    .optional(),
+});
+export type ExposureConfig = z.infer<typeof exposureConfigSchema>;
+
 /**
  * The governance service's configuration file (YAML). Every key is optional; environment variables override
  * file values (see `ENV_VARIABLES`). Unknown keys are refused so a typo never silently falls back to a default.
@@ -87,6 +105,7 @@ export const serviceConfigSchema = z.strictObject({
     })
     .default({ webhookSecret: [] }),
   webhooks: webhookBridgeConfigSchema.default({ reconcileIntervalSeconds: 60, bodyLimitBytes: 1024 * 1024 }),
+  exposure: exposureConfigSchema.default({ sweepIntervalSeconds: 5 }),
   identity: z
     .strictObject({
       tokens: z.array(apiTokenConfigSchema).default([]),
