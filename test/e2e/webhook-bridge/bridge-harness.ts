@@ -117,7 +117,14 @@ export function roleTokens(): { tokens: Record<E2eRole, string>; configs: { name
 }
 
 /** The service configuration (before defaults) the e2e tests run with. */
-export function serviceConfigInput(input: { sandbox: Sandbox; redisPrefix: string; dataDir: string; secret: string; tokenConfigs: unknown[] }): Record<string, unknown> {
+export function serviceConfigInput(input: {
+  sandbox: Sandbox;
+  redisPrefix: string;
+  dataDir: string;
+  secret: string;
+  tokenConfigs: unknown[];
+  webhooks?: Record<string, unknown>;
+}): Record<string, unknown> {
   const featgateToken = input.sandbox.tokens.list().find((token) => token.name === 'featgate-bot')!;
   return {
     port: 0,
@@ -126,6 +133,7 @@ export function serviceConfigInput(input: { sandbox: Sandbox; redisPrefix: strin
     redisPrefix: input.redisPrefix,
     featbit: { apiUrl: input.sandbox.url, accessToken: featgateToken.token, sandbox: false, webhookSecret: ['old-rotated-secret', input.secret] },
     identity: { tokens: input.tokenConfigs },
+    ...(input.webhooks ? { webhooks: input.webhooks } : {}),
   };
 }
 
@@ -145,7 +153,7 @@ export const FAST_BRIDGE_OPTIONS = {
  * the sandbox's webhooks at it; `options.service` tunes the service.
  */
 export async function startBridgeHarness(
-  options: { service?: StartServiceOptions; redisPrefix?: string; sandbox?: Sandbox; secret?: string } = {},
+  options: { service?: StartServiceOptions; redisPrefix?: string; sandbox?: Sandbox; secret?: string; webhooks?: Record<string, unknown> } = {},
 ): Promise<BridgeHarness> {
   const env = await governedEnvironment();
   const sandbox = options.sandbox ?? (await startGovernedSandbox());
@@ -155,7 +163,7 @@ export async function startBridgeHarness(
   const secret = options.secret ?? `whsec-${generateApiToken()}`;
   const redisPrefix = options.redisPrefix ?? uniquePrefix('bridge-e2e');
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-bridge-'));
-  const service = await startService(serviceConfigSchema.parse(serviceConfigInput({ sandbox, redisPrefix, dataDir, secret, tokenConfigs })), {
+  const service = await startService(serviceConfigSchema.parse(serviceConfigInput({ sandbox, redisPrefix, dataDir, secret, tokenConfigs, ...(options.webhooks ? { webhooks: options.webhooks } : {}) })), {
     logger: silentLogger,
     ...FAST_BRIDGE_OPTIONS,
     ...options.service,

@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LedgerEventType } from '../../../src/ledger/index.js';
+import { CANDIDATE_ROUTE, CURRENT_ROUTE, eventually, FAST_BRIDGE_OPTIONS, routeFlag, startBridgeHarness, type BridgeHarness } from '../../e2e/webhook-bridge/bridge-harness.js';
+
+const run = promisify(execFile);
+const cli = new URL('../../../src/cli/featgate.mjs', import.meta.url).pathname;
+
+let h: BridgeHarness;
+let chat: Server;
+const messages: string[] = [];
+
+beforeAll(async () => {
+  chat = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      messages.push((JSON.parse(body) as { text: string }).text);
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => chat.listen(0, '127.0.0.1', resolve));
+  h = await startBridgeHarness({
+    webhooks: { notifyUrl: `http://127.0.0.1:${(chat.address() as AddressInfo).port}/hooks/featgate` },
+    service: { ...FAST_BRIDGE_OPTIONS, bridge: { ...FAST_BRIDGE_OPTIONS.bridge, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 20 } } },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await h?.close();
+  await new Promise((resolve) => chat?.close(resolve));
+});
+
+/** A governed flag without the policy's baseline variation (`current`): the worker cannot adopt it and fails. */
+function flagWithoutBaseline(key: string) {
+  const flag = routeFlag(h.envId, key);
+  flag['variations'] = [
+    { id: `${key}-current`, name: 'legacy', value: JSON.stringify(CURRENT_ROUTE) },
+    { id: `${key}-candidate`, name: 'candidate', value: JSON.stringify(CANDIDATE_ROUTE) },
+  ];
+  return flag;
+}
+
+describe('reconcile jobs that keep failing, and notifications', () => {
+  it('keeps a job that exhausted its retries visible in the API, the CLI and the metrics until it is retried', async () => {
+    const key = 'broken-model-route';
+    h.sandbox.control.seed({ flags: [flagWithoutBaseline(key)], segments: [] });
+    await h.service.bridge!.reconciler.runOnce();
+    await h.settle();
+
+    const listed = await h.call('GET', '/v1/jobs', { token: h.tokens.auditor });
+    expect(listed.status).toBe(200);
+    expect(listed.body.counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 1 });
+    const [failed] = listed.body.failed;
+    expect(failed).toMatchObject({ key: `${h.envId}:flag:${key}`, attemptsMade: 2, job: { source: 'reconciler' } });
+    expect(failed.failedReason).toContain('has no variation named current');
+
+    const metrics = await fetch(`${h.service.url}/metrics`).then((response) => response.text());
+    expect(metrics).toContain('featgate_reconcile_jobs{state="failed"} 1');
+
+    const env = { ...process.env, FEATGATE_URL: h.service.url };
+    const shown = await run(process.execPath, [cli, 'jobs', 'list', '--token', h.tokens.auditor], { env });
+    expect(shown.stdout).toContain('1 failed');
+    expect(shown.stdout).toContain(failed.id);
+
+    expect((await h.call('POST', `/v1/jobs/${failed.id}/retry`, { token: h.tokens.auditor })).status).toBe(403);
+    h.sandbox.control.seed({ flags: [routeFlag(h.envId, key)], segments: [] });
+    const retried = await run(process.execPath, [cli, 'jobs', 'retry', failed.id, '--token', h.tokens.admin], { env });
+    expect(retried.stdout).toContain(`job ${failed.id} queued again`);
+    await h.settle();
+    expect((await h.call('GET', '/v1/jobs', { token: h.tokens.auditor })).body.counts.failed).toBe(0);
+    expect(await h.entries(LedgerEventType.FlagAdopted, key)).toHaveLength(1);
+
+    const missing = await run(process.execPath, [cli, 'jobs', 'retry', failed.id, '--token', h.tokens.admin], { env }).catch((error: { code: number; stderr: string }) => error);
+    expect(missing).toMatchObject({ code: 1 });
+  });
+
+  it('posts a revert, a proposal and its approval to the Slack-compatible webhook', async () => {
+    const key = 'notify-model-route';
+    await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
+    messages.length = 0;
+    const flag = await h.alice.getFlag(h.envId, key);
+    await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: { targetUsers: [{ keyIds: ['qa-lead'], variationId: `${key}-candidate` }], rules: flag.rules, fallthrough: flag.fallthrough, exptIncludeAllTargets: true } });
+    await eventually(() => messages.length >= 2, 10_000, 'revert and proposal messages');
+    expect(messages.find((text) => text.includes('reverted an unapproved edit'))).toContain(`${key} (${h.envId}) by alice`);
+    const [reverted] = await h.entries(LedgerEventType.EditReverted, key);
+    const proposalKey = String(reverted!.data['proposal']);
+    expect(messages.find((text) => text.includes('opened proposal'))).toContain(proposalKey);
+
+    await h.call('POST', `/v1/changes/${proposalKey}/evidence`, { token: h.tokens.requester, body: { type: 'offlineEval', summary: 'evaluated', result: 'passed' } });
+    const review = await h.call('POST', `/v1/changes/${proposalKey}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
+    expect(review.body.status).toBe('approved');
+    await eventually(() => messages.some((text) => text.includes(`Change ${proposalKey} is approved`)), 10_000, 'the approval message');
+    expect(messages.filter((text) => text.includes(`Change ${proposalKey} is approved`))).toHaveLength(1);
+    expect(messages.join('\n')).not.toContain('whsec-');
+  });
+});
