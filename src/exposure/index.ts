@@ -5,3 +5,4 @@ export * from './break-glass/index.js';
 export * from './review-due/index.js';
 export * from './scheduler/index.js';
 export * from './exposure-service.js';
+export * from './start-exposure.js';

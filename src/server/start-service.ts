@@ -18,6 +18,8 @@ import type { ReadinessCheck } from './readiness.js';
 import { governanceRoutes } from './routes/index.js';
 import { jobRoutes } from './routes/job-routes.js';
 import { startWebhookBridge, type BridgeQueueTuning, type RetryPolicy, type WebhookBridge } from '../../webhooks/index.js';
+import { startExposure, type ExposureService } from '../exposure/index.js';
+import { exposureRoutes } from './routes/exposure-routes.js';
 
 /** A running governance service. */
 export interface RunningService {
@@ -31,6 +33,8 @@ export interface RunningService {
   readonly workflow: GovernanceService;
   /** The webhook bridge (receiver, reconcile queue and worker, reconciler), when FeatBit is configured. */
   readonly bridge?: WebhookBridge;
+  /** Staged exposure: guardrails, auto-advance, break-glass, review dates. */
+  readonly exposure: ExposureService;
   /** Stops listening and releases the ledger, Redis and the sandbox. */
   close(): Promise<void>;
 }
@@ -45,6 +49,8 @@ export interface StartServiceOptions {
   readonly lockTtlMs?: number;
   /** Tuning of the webhook bridge for tests: retry backoff, queue take-over times, reconciler interval. */
   readonly bridge?: { readonly retry?: RetryPolicy; readonly queueTuning?: BridgeQueueTuning; readonly reconcileIntervalMs?: number };
+  /** How often staged exposure sweeps for due auto-advances, break-glass expiries and notices (tests shorten it). */
+  readonly exposureSweepIntervalMs?: number;
 }
 
 const DEMO_ROLES = [Role.Admin, Role.Requester, 'featureOwner', 'aiPlatformOwner', Role.Security, 'releaseOwner', Role.Auditor];
@@ -89,7 +95,8 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     closers.push(async () => clearInterval(refresh));
 
     const redactionKey = await loadOrCreateRedactionKey({ dataDir: config.dataDir, ...(config.redactionKey ? { configuredKey: config.redactionKey } : {}) });
-    const workflow = new GovernanceService({ ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger });
+    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger };
+    const workflow = new GovernanceService(workflowDeps);
     const demoTokens: Record<string, string> = {};
     const tokens: ApiTokenConfig[] = [...config.identity.tokens];
     if (tokens.length === 0 && !config.identity.oidc) {
@@ -127,6 +134,15 @@ export async function startService(config: ServiceConfig, options: StartServiceO
         })
       : undefined;
     if (bridge) closers.push(() => bridge.close());
+    const exposure = await startExposure({
+      deps: workflowDeps,
+      config: config.exposure,
+      ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+      prefix: config.redisPrefix,
+      ...(config.webhooks.notifyUrl ? { notifyUrl: config.webhooks.notifyUrl } : {}),
+      ...(options.exposureSweepIntervalMs ? { sweepIntervalMs: options.exposureSweepIntervalMs } : {}),
+    });
+    closers.push(() => exposure.close());
 
     const readiness: ReadinessCheck[] = [];
     if (redis) readiness.push({ name: 'redis', check: async () => void (await redis.ping()) });
@@ -135,7 +151,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     if (client && probeEnv) readiness.push({ name: 'featbit', check: async () => void (await client.listFlags(probeEnv, { pageSize: 1 })) });
 
     const app = createApp({
-      routes: [...governanceRoutes(workflow), ...(bridge ? jobRoutes(bridge.queue) : [])],
+      routes: [...governanceRoutes(workflow), ...(bridge ? jobRoutes(bridge.queue) : []), ...exposureRoutes(exposure)],
       authenticator,
       bodyLimitBytes: config.bodyLimitBytes,
       metrics,
@@ -155,6 +171,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       ...(featbitSetup.sandboxUrl ? { sandboxUrl: featbitSetup.sandboxUrl } : {}),
       workflow,
       ...(bridge ? { bridge } : {}),
+      exposure,
       close,
     };
   } catch (error) {

@@ -1,0 +1,48 @@
+import { createSlackNotifier } from '../../webhooks/notifier/index.js';
+import type { ExposureConfig } from '../config/index.js';
+import type { WorkflowDeps } from '../workflow/index.js';
+import { ExposureService } from './exposure-service.js';
+import { createBullmqDelayedQueue, createTimerDelayedQueue } from './scheduler/index.js';
+
+/** What `featgate serve` hands staged exposure. */
+export interface StartExposureOptions {
+  readonly deps: WorkflowDeps;
+  readonly config: ExposureConfig;
+  /** Redis for BullMQ delayed jobs; timers in this process when absent. */
+  readonly redisUrl?: string;
+  readonly prefix: string;
+  /** Slack-compatible incoming-webhook URL for review-date and post-review notices. */
+  readonly notifyUrl?: string;
+  /** Overrides `config.sweepIntervalSeconds` (tests). */
+  readonly sweepIntervalMs?: number;
+}
+
+/** Builds staged exposure on the service's stores (BullMQ with Redis, timers without) and starts its scheduler. */
+export async function startExposure(options: StartExposureOptions): Promise<ExposureService> {
+  const { deps, config } = options;
+  const queue = options.redisUrl
+    ? createBullmqDelayedQueue({ redisUrl: options.redisUrl, prefix: options.prefix, logger: deps.logger })
+    : createTimerDelayedQueue({ logger: deps.logger });
+  const prometheus = config.prometheus;
+  const exposure = new ExposureService({
+    deps,
+    queue,
+    ...(options.notifyUrl ? { notifier: createSlackNotifier({ webhookUrl: options.notifyUrl, logger: deps.logger }) } : {}),
+    ...(prometheus
+      ? {
+          prometheus: {
+            client: { url: prometheus.url, ...(prometheus.bearerToken ? { headers: { authorization: `Bearer ${prometheus.bearerToken}` } } : {}) },
+            intervalMs: prometheus.intervalSeconds * 1000,
+          },
+        }
+      : {}),
+    sweepIntervalMs: options.sweepIntervalMs ?? config.sweepIntervalSeconds * 1000,
+  });
+  try {
+    await exposure.start();
+  } catch (error) {
+    await exposure.close();
+    throw error;
+  }
+  return exposure;
+}
