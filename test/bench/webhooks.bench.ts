@@ -3,6 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import express from 'express';
 import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../policies/index.js';
+import { serviceConfigSchema } from '../../src/config/index.js';
+import { FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import { generateApiToken, hashApiToken } from '../../src/identity/index.js';
+import { silentLogger } from '../../src/logging/index.js';
+import { createSandbox, WebhookEvent } from '../../src/sandbox/index.js';
+import { startService } from '../../src/server/index.js';
 import { createBullmqJobQueue, createRedisDeliveryDeduper, createWebhookRouter } from '../../webhooks/index.js';
 import { percentile, type BenchContext } from './bench-context.js';
 
@@ -55,9 +66,99 @@ async function throughput(url: string, durationMs: number): Promise<number> {
   return (done * 1000) / (performance.now() - start);
 }
 
+const EDITS = 200;
+
+/**
+ * Edit-to-revert latency of the whole bridge: `featgate serve` on Redis + BullMQ in front of the FeatBit sandbox,
+ * which delivers signed webhooks to it. An admin raises a governed candidate's share `EDITS` times, one edit at a
+ * time; the latency of each is the time between FeatBit's audit entries of the edit and of featgate's restoring
+ * write (so polling adds nothing). The baseline is one FeatBit read + write round trip of the same client.
+ */
+async function editToRevert(ctx: BenchContext, redisUrl: string): Promise<void> {
+  const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
+  const env = policy.environments[0]!;
+  const key = 'bench-model-route';
+  const current = `${key}-current`;
+  const candidate = `${key}-candidate`;
+  const share = (value: number) => ({ dispatchKey: null, includedInExpt: true, variations: [{ id: candidate, rollout: [0, value] as [number, number], exptRollout: 1 }, { id: current, rollout: [value, 1] as [number, number], exptRollout: 1 }] });
+  const sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
+  sandbox.control.seed({
+    flags: [{ id: `id-${key}`, envId: env.id, key, name: key, variationType: 'json', variations: [{ id: current, name: 'current', value: '{"model":"a"}' }, { id: candidate, name: 'candidate', value: '{"model":"b"}' }], targetUsers: [], rules: [], isEnabled: true, disabledVariationId: current, fallthrough: share(0.05), exptIncludeAllTargets: true, tags: [], isArchived: false }],
+    segments: [],
+  });
+  const featgateToken = sandbox.tokens.issue('featgate-bot');
+  const alice = new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: sandbox.tokens.issue('alice').token, logger: silentLogger });
+  const admin = generateApiToken();
+  const secret = 'bench-webhook-secret';
+  const dataDir = mkdtempSync(join(tmpdir(), 'featgate-bench-'));
+  const prefix = `bench:bridge:${randomUUID().slice(0, 8)}:`;
+  const service = await startService(
+    serviceConfigSchema.parse({
+      port: 0,
+      dataDir,
+      redisUrl,
+      redisPrefix: prefix,
+      featbit: { apiUrl: sandbox.url, accessToken: featgateToken.token, sandbox: false, webhookSecret: [secret] },
+      identity: { tokens: [{ name: 'bench-admin', sha256: hashApiToken(admin), roles: ['admin'] }] },
+    }),
+    { logger: silentLogger, bridge: { reconcileIntervalMs: 3_600_000 } },
+  );
+  const redis = new Redis(redisUrl);
+  try {
+    await service.bridge!.reconciler.runOnce();
+    await service.bridge!.queue.whenIdle(30_000);
+    const adopted = await fetch(`${service.url}/v1/adoptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ envId: env.id, flagKey: key, reason: 'bench baseline' }),
+    });
+    if (adopted.status !== 201) throw new Error(`adoption failed: ${await adopted.text()}`);
+    const flagId = sandbox.control.store.getFlag(env.id, key).id;
+    const audit = () => sandbox.control.store.auditLogs(env.id).filter((entry) => entry.refId === flagId);
+
+    const roundTrips: number[] = [];
+    for (let i = 0; i < 50; i += 1) {
+      const start = performance.now();
+      const flag = await alice.getFlag(env.id, key);
+      await alice.updateTargeting(env.id, key, { revision: flag.revision, targeting: { targetUsers: [], rules: [], fallthrough: share(0.05), exptIncludeAllTargets: true } });
+      roundTrips.push(performance.now() - start);
+    }
+    sandbox.control.configureWebhook({ url: `${service.url}/webhooks/featbit`, secret, events: Object.values(WebhookEvent) });
+
+    const samples: number[] = [];
+    for (let i = 0; i < EDITS; i += 1) {
+      const flag = await alice.getFlag(env.id, key);
+      await alice.updateTargeting(env.id, key, { revision: flag.revision, targeting: { targetUsers: [], rules: [], fallthrough: share(0.3 + (i % 500) / 1000), exptIncludeAllTargets: true } });
+      const edit = audit()[0]!;
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const [newest] = audit();
+        if (newest && newest.creatorName === 'featgate-bot' && newest.id !== edit.id) {
+          samples.push(Date.parse(newest.createdAt) - Date.parse(edit.createdAt));
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`edit ${i} was not reverted within 10 s`);
+        await sleep(1);
+      }
+    }
+    await service.bridge!.queue.whenIdle(30_000);
+    const baseP50 = percentile(roundTrips, 50);
+    ctx.report('edit-to-revert latency p50', percentile(samples, 50), 'ms', `${EDITS} unauthorized edits; ${(percentile(samples, 50) / baseP50).toFixed(1)}x a FeatBit read+write round trip ${baseP50.toFixed(2)} ms`);
+    ctx.report('edit-to-revert latency p99', percentile(samples, 99), 'ms', `${(percentile(samples, 99) / percentile(roundTrips, 99)).toFixed(1)}x round trip p99 ${percentile(roundTrips, 99).toFixed(2)} ms; aim < 1000 ms`);
+  } finally {
+    await service.close();
+    await sandbox.close();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 /**
  * Webhook acknowledgement latency and throughput of `POST /webhooks/featbit` (HMAC check, delivery dedupe in
- * Redis, BullMQ enqueue) beside a bare express route on the same server that answers 202 without any work.
+ * Redis, BullMQ enqueue) beside a bare express route on the same server that answers 202 without any work, then
+ * the edit-to-revert latency of the whole bridge.
  */
 export async function run(ctx: BenchContext): Promise<void> {
   const redisUrl = await ctx.redisUrl();
@@ -89,4 +190,5 @@ export async function run(ctx: BenchContext): Promise<void> {
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
   }
+  await editToRevert(ctx, redisUrl);
 }
