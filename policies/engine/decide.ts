@@ -57,17 +57,23 @@ export function decide(
   evaluation: Evaluation = evaluate(change, policy),
 ): Decision {
   const reasons: string[] = [];
-  const latest = new Map<string, Review>();
+  const latest = new Map<string, { readonly review: Review; readonly at: number }>();
+  let requesterReviewed = false;
   for (const review of reviews) {
-    if (review.reviewer === change.requester) continue;
+    if (review.reviewer === change.requester) {
+      requesterReviewed = true;
+      continue;
+    }
+    const at = Date.parse(review.at);
     const previous = latest.get(review.reviewer);
-    if (!previous || Date.parse(review.at) >= Date.parse(previous.at)) latest.set(review.reviewer, review);
+    if (!previous || at >= previous.at) latest.set(review.reviewer, { review, at });
   }
-  if (reviews.some((review) => review.reviewer === change.requester)) {
+  if (requesterReviewed) {
     reasons.push(`reviews by the requester ${change.requester} do not count: nobody approves their own change`);
   }
-  const approvers = [...latest.values()].filter((review) => review.decision === ReviewDecision.Approve);
-  const rejecters = [...latest.values()].filter((review) => review.decision === ReviewDecision.Reject);
+  const counted = [...latest.values()].map((entry) => entry.review);
+  const approvers = counted.filter((review) => review.decision === ReviewDecision.Approve);
+  const rejecters = counted.filter((review) => review.decision === ReviewDecision.Reject);
   for (const review of rejecters) reasons.push(`rejected by ${review.reviewer}${review.comment ? `: ${review.comment}` : ''}`);
 
   const required = evaluation.requiredApprovals;

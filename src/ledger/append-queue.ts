@@ -1,4 +1,6 @@
+import { ConflictError, parseOrThrow } from '../errors/index.js';
 import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
+import { ledgerAppendSchema } from './ledger-schema.js';
 
 /** Writes a batch of appends as one atomic step and returns the stored entries in the same order. */
 export type CommitBatch = (appends: readonly LedgerAppend[]) => Promise<LedgerEntry[]>;
@@ -10,28 +12,43 @@ interface PendingAppend {
 }
 
 /**
- * Serialises appends inside one process and commits whatever queued up meanwhile as one batch (group commit),
- * so concurrent callers share one fsync or one Redis round trip and the chain is built in a single place.
+ * The front of every ledger store: validates each append, refuses appends once closed, serialises appends inside
+ * one process and commits whatever queued up meanwhile as one batch (group commit), so concurrent callers share
+ * one fsync or one Redis round trip and the chain is built in a single place.
  */
 export class AppendQueue {
   private pending: PendingAppend[] = [];
   private draining: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
     private readonly commit: CommitBatch,
     private readonly maxBatch = 256,
   ) {}
 
-  /** Queues one append; resolves with the stored entry once its batch is durable. */
+  /** Validates and queues one append; resolves with the stored entry once its batch is durable. */
   enqueue(append: LedgerAppend): Promise<LedgerEntry> {
+    if (this.closed) return Promise.reject(new ConflictError('the ledger store is closed'));
+    let valid: LedgerAppend;
+    try {
+      valid = parseOrThrow(ledgerAppendSchema, append) as LedgerAppend;
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<LedgerEntry>((resolve, reject) => {
-      this.pending.push({ append, resolve, reject });
+      this.pending.push({ append: valid, resolve, reject });
       this.draining ??= this.drain();
     });
   }
 
-  /** Resolves when every queued append has settled. */
-  async idle(): Promise<void> {
+  /** True once `close` was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Refuses further appends and resolves when every queued one has settled. */
+  async close(): Promise<void> {
+    this.closed = true;
     while (this.draining) await this.draining;
   }
 

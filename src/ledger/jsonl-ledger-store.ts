@@ -1,6 +1,6 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ConflictError, IntegrityError, parseOrThrow } from '../errors/index.js';
+import { IntegrityError } from '../errors/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
 import { AppendQueue } from './append-queue.js';
 import { buildEntries, serializeEntry } from './build-entry.js';
@@ -9,10 +9,10 @@ import { HeadAnchorFile, jsonlLedgerFiles, readHeadFile, writeHeadFile, type Jso
 import { indexLines, readRange, type JsonlLineIndex } from './jsonl-line-index.js';
 import { jsonlRecordSource } from './jsonl-record-source.js';
 import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
-import { ledgerAppendSchema } from './ledger-schema.js';
 import type { LedgerHead } from './ledger-store.js';
 import type { LedgerVerification } from './ledger-verification.js';
 import { parseStoredEntry } from './parse-stored-entry.js';
+import { RecentAppends } from './recent-appends.js';
 import { checkReadAfterArguments } from './read-after-arguments.js';
 import type { VerifiableLedgerStore } from './verifiable-ledger-store.js';
 import { verifyLedger } from './verify-ledger.js';
@@ -32,7 +32,7 @@ export interface JsonlLedgerOptions {
  */
 export class JsonlLedgerStore implements VerifiableLedgerStore {
   private readonly queue = new AppendQueue((batch) => this.commit(batch));
-  private closed = false;
+  private readonly recent = new RecentAppends();
   private failure: Error | undefined;
 
   private constructor(
@@ -72,14 +72,7 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
 
   /** Appends one entry; resolves once it is on disk. */
   append(entry: LedgerAppend): Promise<LedgerEntry> {
-    if (this.closed) return Promise.reject(new ConflictError('the ledger store is closed'));
-    let valid: LedgerAppend;
-    try {
-      valid = parseOrThrow(ledgerAppendSchema, entry) as LedgerAppend;
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.queue.enqueue(valid);
+    return this.queue.enqueue(entry);
   }
 
   /** Entries after `afterSeq`, read straight from the file by offset and checked against their hashes. */
@@ -91,7 +84,7 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
     const to = last < count ? this.starts[last]! : this.size;
     const bytes = await readRange(this.handle, this.starts[afterSeq]!, to);
     const lines = bytes.toString('utf8').split('\n');
-    return lines.slice(0, last - afterSeq).map((line, index) => parseStoredEntry(line, afterSeq + index + 1, this.files.ledger));
+    return lines.slice(0, last - afterSeq).map((line, index) => this.recent.read(line, afterSeq + index + 1, this.files.ledger));
   }
 
   /** The last committed entry's seq and hash. */
@@ -106,9 +99,8 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
 
   /** Waits for queued appends, closes the file and releases the lock. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue.idle();
+    if (this.queue.isClosed) return;
+    await this.queue.close();
     await this.anchor.close();
     await this.handle.close();
     await this.lock.release();
@@ -117,7 +109,8 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
   private async commit(batch: readonly LedgerAppend[]): Promise<LedgerEntry[]> {
     if (this.failure) throw this.failure;
     const entries = buildEntries(batch, this.currentHead);
-    const lines = entries.map((entry) => Buffer.from(`${serializeEntry(entry)}\n`, 'utf8'));
+    const texts = entries.map(serializeEntry);
+    const lines = texts.map((text) => Buffer.from(`${text}\n`, 'utf8'));
     const bytes = Buffer.concat(lines);
     try {
       await writeAll(this.handle, bytes);
@@ -130,6 +123,7 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
       this.starts.push(this.size);
       this.size += line.length;
     }
+    entries.forEach((entry, index) => this.recent.remember(entry, texts[index]!));
     const last = entries[entries.length - 1]!;
     this.currentHead = { seq: last.seq, hash: last.hash };
     await this.anchor.write(this.currentHead).catch((error: unknown) => {

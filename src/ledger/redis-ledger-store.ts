@@ -1,14 +1,13 @@
 import { Redis } from 'ioredis';
-import { ConflictError, parseOrThrow } from '../errors/index.js';
+import { ConflictError } from '../errors/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
 import { AppendQueue } from './append-queue.js';
 import { buildEntries, serializeEntry } from './build-entry.js';
 import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
-import { ledgerAppendSchema } from './ledger-schema.js';
 import type { LedgerHead } from './ledger-store.js';
 import type { LedgerVerification } from './ledger-verification.js';
-import { parseStoredEntry } from './parse-stored-entry.js';
 import { checkReadAfterArguments } from './read-after-arguments.js';
+import { RecentAppends } from './recent-appends.js';
 import { runAppendScript } from './redis-append-script.js';
 import { decodeRedisHead, encodeRedisHead } from './redis-head-codec.js';
 import { DEFAULT_REDIS_PREFIX, redisLedgerKeys, type RedisLedgerKeys } from './redis-ledger-keys.js';
@@ -35,13 +34,13 @@ export interface RedisLedgerOptions {
  */
 export class RedisLedgerStore implements VerifiableLedgerStore {
   private readonly queue = new AppendQueue((batch) => this.commit(batch));
+  private readonly recent = new RecentAppends();
   private readonly keys: RedisLedgerKeys;
   private readonly redis: Redis;
   private readonly ownsClient: boolean;
   private readonly logger: Logger;
   private readonly maxConflicts: number;
   private cachedHead: { readonly value: LedgerHead | undefined } | undefined;
-  private closed = false;
 
   constructor(private readonly options: RedisLedgerOptions) {
     this.ownsClient = typeof options.redis === 'string';
@@ -56,14 +55,7 @@ export class RedisLedgerStore implements VerifiableLedgerStore {
 
   /** Appends one entry; resolves once Redis has it. */
   append(entry: LedgerAppend): Promise<LedgerEntry> {
-    if (this.closed) return Promise.reject(new ConflictError('the ledger store is closed'));
-    let valid: LedgerAppend;
-    try {
-      valid = parseOrThrow(ledgerAppendSchema, entry) as LedgerAppend;
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.queue.enqueue(valid);
+    return this.queue.enqueue(entry);
   }
 
   /** Entries after `afterSeq` by list index, each checked against its hash. */
@@ -71,7 +63,7 @@ export class RedisLedgerStore implements VerifiableLedgerStore {
     checkReadAfterArguments(afterSeq, limit);
     const stop = limit === undefined ? -1 : afterSeq + limit - 1;
     const texts = await this.redis.lrange(this.keys.entries, afterSeq, stop);
-    return texts.map((text, index) => parseStoredEntry(text, afterSeq + index + 1, `redis key ${this.keys.entries}`));
+    return texts.map((text, index) => this.recent.read(text, afterSeq + index + 1, `redis key ${this.keys.entries}`));
   }
 
   /** The newest entry as stored in Redis now (other processes may have appended). */
@@ -88,9 +80,8 @@ export class RedisLedgerStore implements VerifiableLedgerStore {
 
   /** Waits for queued appends and closes the connection if the store opened it. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue.idle();
+    if (this.queue.isClosed) return;
+    await this.queue.close();
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
@@ -100,21 +91,17 @@ export class RedisLedgerStore implements VerifiableLedgerStore {
       const entries = buildEntries(batch, base);
       const last = entries[entries.length - 1]!;
       const newHead = { seq: last.seq, hash: last.hash };
+      const texts = entries.map(serializeEntry);
       let result;
       try {
-        result = await runAppendScript(
-          this.redis,
-          [this.keys.entries, this.keys.head],
-          encodeRedisHead(base),
-          encodeRedisHead(newHead),
-          entries.map(serializeEntry),
-        );
+        result = await runAppendScript(this.redis, [this.keys.entries, this.keys.head], encodeRedisHead(base), encodeRedisHead(newHead), texts);
       } catch (error) {
         this.cachedHead = undefined;
         throw error;
       }
       if (result.appended) {
         this.cachedHead = { value: newHead };
+        entries.forEach((entry, index) => this.recent.remember(entry, texts[index]!));
         return entries;
       }
       this.cachedHead = { value: decodeRedisHead(result.head) };
