@@ -1,12 +1,45 @@
 import { decide, evaluate, type Decision, type Evaluation, type Policy } from '../../policies/index.js';
+import type { ChangeRecord } from '../change/index.js';
 import type { ChangeRecordState } from '../projections/index.js';
 import type { ChangeView } from './change-view.js';
 
-/** The policy's view of a change right now: classification and decision from its current reviews and evidence. */
-export function assess(state: ChangeRecordState, policy: Policy): { evaluation: Evaluation; decision: Decision } {
-  const evaluation = evaluate(state.record, policy);
-  const decision = decide(state.record, state.reviews, state.evidence, policy, evaluation);
-  return { evaluation, decision };
+/** A change's classification and decision; shared between callers, so read-only. */
+export interface Assessment {
+  readonly evaluation: Evaluation;
+  readonly decision: Decision;
+}
+
+interface AssessedInputs {
+  readonly record: ChangeRecord;
+  readonly evidence: ChangeRecordState['evidence'];
+  readonly policy: Policy;
+  readonly assessment: Assessment;
+}
+
+const evaluations = new WeakMap<Policy, WeakMap<ChangeRecord, Evaluation>>();
+const assessments = new WeakMap<ChangeRecordState['reviews'], AssessedInputs>();
+
+/**
+ * The policy's view of a change right now: classification and decision from its current reviews and evidence.
+ * Projected states are immutable and share unchanged parts, so the result is remembered by the identity of its
+ * inputs (record, reviews, evidence, policy): a review request that re-decides and then renders the change
+ * evaluates it once, and a record is classified once per policy.
+ */
+export function assess(state: ChangeRecordState, policy: Policy): Assessment {
+  const known = assessments.get(state.reviews);
+  if (known && known.record === state.record && known.evidence === state.evidence && known.policy === policy) return known.assessment;
+  const evaluation = evaluationOf(state.record, policy);
+  const assessment = { evaluation, decision: decide(state.record, state.reviews, state.evidence, policy, evaluation) };
+  assessments.set(state.reviews, { record: state.record, evidence: state.evidence, policy, assessment });
+  return assessment;
+}
+
+function evaluationOf(record: ChangeRecord, policy: Policy): Evaluation {
+  let byRecord = evaluations.get(policy);
+  if (!byRecord) evaluations.set(policy, (byRecord = new WeakMap()));
+  let evaluation = byRecord.get(record);
+  if (!evaluation) byRecord.set(record, (evaluation = evaluate(record, policy)));
+  return evaluation;
 }
 
 /** Builds the API view of a change from its projected state and the policy. */
