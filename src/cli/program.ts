@@ -11,12 +11,15 @@ import { registerReleaseCommands } from './commands/release.js';
 import { registerReviewCommands } from './commands/review.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerJobsCommands } from './commands/jobs.js';
+import { registerSignalsCommands } from './commands/signals.js';
+import { registerBreakGlassCommands } from './commands/break-glass.js';
+import { registerReviewDueCommands } from './commands/review-due.js';
 
 /** Adds one group of subcommands to the program. */
 export type CommandRegistrar = (program: Command) => void;
 
 /** Every command group featgate offers; each concept contributes its own registrar. */
-const registrars: CommandRegistrar[] = [registerAuditCommands, registerKeysCommands, registerPolicyCommands, registerSandboxCommands, registerServeCommands, registerChangeCommands, registerReviewCommands, registerEvidenceCommands, registerReleaseCommands, registerAdoptCommands, registerAuditQueryCommands, registerJobsCommands];
+const registrars: CommandRegistrar[] = [registerAuditCommands, registerKeysCommands, registerPolicyCommands, registerSandboxCommands, registerServeCommands, registerChangeCommands, registerReviewCommands, registerEvidenceCommands, registerReleaseCommands, registerAdoptCommands, registerAuditQueryCommands, registerJobsCommands, registerSignalsCommands, registerBreakGlassCommands, registerReviewDueCommands];
 
 /** Builds the `featgate` command line. */
 export function createProgram(): Command {
