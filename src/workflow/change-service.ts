@@ -27,8 +27,8 @@ export class ChangeService {
         throw new ConflictError(`change ${record.key} already exists; edit it instead`);
       }
       const actor = actorOf(principal);
-      await this.context.append(LedgerEventType.ChangeCreated, actor, changeSubject(record.key), { record });
-      await this.classify(record, actor);
+      const created = await this.context.append(LedgerEventType.ChangeCreated, actor, changeSubject(record.key), { record });
+      await this.classify(record, actor, created.seq);
     });
     return this.view(record.key);
   }
@@ -48,21 +48,21 @@ export class ChangeService {
       const record = this.prepare(input, state.record.requester);
       const actor = actorOf(principal);
       const subject = changeSubject(key);
-      await this.context.append(LedgerEventType.ChangeEdited, actor, subject, { record });
+      let last = await this.context.append(LedgerEventType.ChangeEdited, actor, subject, { record });
       if (state.reviews.length > 0) {
-        await this.context.append(LedgerEventType.ApprovalsReset, actor, subject, {
+        last = await this.context.append(LedgerEventType.ApprovalsReset, actor, subject, {
           changeKey: key,
           reason: `edited by ${principal.id} after ${state.reviews.length} review(s); every approval must be given again`,
         });
       }
       if (state.status !== ChangeStatus.Proposed) {
-        await this.context.append(LedgerEventType.ChangeStatusChanged, actor, subject, {
+        last = await this.context.append(LedgerEventType.ChangeStatusChanged, actor, subject, {
           changeKey: key,
           status: ChangeStatus.Proposed,
           reason: 'edited',
         });
       }
-      await this.classify(record, actor);
+      await this.classify(record, actor, last.seq);
     });
     return this.view(key);
   }
@@ -103,11 +103,11 @@ export class ChangeService {
       }
       if (!OPEN.has(state.status)) throw new ConflictError(`change ${key} is ${state.status}; reviews are closed`);
       const actor = actorOf(principal);
-      await this.context.append(LedgerEventType.ReviewSubmitted, actor, changeSubject(key), {
+      const reviewed = await this.context.append(LedgerEventType.ReviewSubmitted, actor, changeSubject(key), {
         changeKey: key,
         review: { reviewer: principal.id, roles: [...principal.roles], decision: request.decision, comment: request.comment, at: this.context.nowIso() },
       });
-      await this.followDecision(key, actor);
+      await this.followDecision(key, actor, reviewed.seq);
     });
     return this.view(key);
   }
@@ -119,11 +119,11 @@ export class ChangeService {
         throw new ConflictError(`change ${key} is ${state.status}; it takes no more evidence`);
       }
       const actor = actorOf(principal);
-      await this.context.append(LedgerEventType.EvidenceAttached, actor, changeSubject(key), {
+      const attached = await this.context.append(LedgerEventType.EvidenceAttached, actor, changeSubject(key), {
         changeKey: key,
         evidence: { ...request, attachedBy: principal.id, at: this.context.nowIso() },
       });
-      if (OPEN.has(state.status)) await this.followDecision(key, actor);
+      if (OPEN.has(state.status)) await this.followDecision(key, actor, attached.seq);
     });
     return this.view(key);
   }
@@ -164,8 +164,9 @@ export class ChangeService {
     return record;
   }
 
-  private async classify(record: ChangeRecord, actor: ReturnType<typeof actorOf>): Promise<void> {
-    await this.context.deps.projections.catchUp();
+  /** Records the tier of a record once the projections hold its entry `seq` (we hold its lock: nothing else changed it). */
+  private async classify(record: ChangeRecord, actor: ReturnType<typeof actorOf>, seq: number): Promise<void> {
+    await this.context.deps.projections.catchUpTo(seq);
     const state = this.context.deps.projections.changes.changes.get(record.key);
     if (!state) return;
     const { evaluation } = assess(state, this.context.deps.policy());
@@ -177,9 +178,9 @@ export class ChangeService {
     });
   }
 
-  /** Re-decides after a review or evidence and records the status the decision implies, if it differs. */
-  private async followDecision(key: string, actor: ReturnType<typeof actorOf>): Promise<void> {
-    await this.context.deps.projections.catchUp();
+  /** Re-decides after the review or evidence recorded as `seq` and records the status the decision implies, if it differs. */
+  private async followDecision(key: string, actor: ReturnType<typeof actorOf>, seq: number): Promise<void> {
+    await this.context.deps.projections.catchUpTo(seq);
     const state = this.context.deps.projections.changes.changes.get(key);
     if (!state || !OPEN.has(state.status)) return;
     const { decision } = assess(state, this.context.deps.policy());

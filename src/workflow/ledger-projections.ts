@@ -12,6 +12,7 @@ import {
 import { proposalOpenedPayloadSchema, type ProposalState } from './proposal-payload.js';
 
 const PAGE = 5000;
+const MAX_UNFOLDED_APPENDS = 10_000;
 
 /**
  * Keeps the change-record and approved-state projections of this process caught up with the shared ledger.
@@ -26,6 +27,8 @@ export class LedgerProjections {
   private queued: Promise<void> | undefined;
   private readonly listeners = new Set<(envIds: ReadonlySet<string>) => void>();
   private readonly entryListeners = new Set<(entries: readonly LedgerEntry[]) => void>();
+  /** Entries this process appended that could not be folded yet because an earlier seq is still unread. */
+  private readonly appended = new Map<number, LedgerEntry>();
 
   constructor(private readonly ledger: LedgerStore) {}
 
@@ -45,6 +48,23 @@ export class LedgerProjections {
       return this.catchUp();
     });
     return this.queued;
+  }
+
+  /** Resolves once every entry up to `seq` is folded in: at once when it already is, else after a catch-up. */
+  async catchUpTo(seq: number): Promise<void> {
+    if (this.lastSeq < seq) await this.catchUp();
+  }
+
+  /**
+   * Folds in an entry this process just appended when it continues the projection directly (else it waits for
+   * the read that fills the gap), so a writer holding a change's lock sees its own writes without reading them
+   * back from the store.
+   */
+  offerAppended(entry: LedgerEntry): void {
+    if (entry.seq <= this.lastSeq) return;
+    this.appended.set(entry.seq, entry);
+    if (this.appended.size > MAX_UNFOLDED_APPENDS) this.appended.delete(this.appended.keys().next().value!);
+    this.foldAppended();
   }
 
   /** The change-record projection as of the last catch-up. */
@@ -99,17 +119,31 @@ export class LedgerProjections {
 
   private async read(): Promise<void> {
     for (;;) {
-      const entries = await this.ledger.readAfter(this.changesState.lastSeq, PAGE);
-      if (entries.length === 0) return;
-      this.changesState = applyChangeEntries(this.changesState, entries);
-      const before = this.approvedState;
-      this.approvedState = applyApprovedStateEntries(before, entries);
-      this.foldProposals(entries);
-      const changed = new Set<string>();
-      for (const [key, state] of this.approvedState.states) if (before.states.get(key) !== state) changed.add(state.envId);
-      if (changed.size > 0) for (const listener of this.listeners) listener(changed);
-      for (const listener of this.entryListeners) listener(entries);
-      if (entries.length < PAGE) return;
+      const read = await this.ledger.readAfter(this.changesState.lastSeq, PAGE);
+      if (read.length === 0) return;
+      this.fold(read.filter((entry) => entry.seq > this.lastSeq));
+      this.foldAppended();
+      if (read.length < PAGE) return;
     }
+  }
+
+  private foldAppended(): void {
+    const next: LedgerEntry[] = [];
+    for (let entry = this.appended.get(this.lastSeq + 1); entry; entry = this.appended.get(entry.seq + 1)) next.push(entry);
+    for (const seq of this.appended.keys()) if (seq <= this.lastSeq + next.length) this.appended.delete(seq);
+    this.fold(next);
+  }
+
+  /** Folds consecutive entries that start right after `lastSeq` into every projection and tells the listeners. */
+  private fold(entries: readonly LedgerEntry[]): void {
+    if (entries.length === 0) return;
+    this.changesState = applyChangeEntries(this.changesState, entries);
+    const before = this.approvedState;
+    this.approvedState = applyApprovedStateEntries(before, entries);
+    this.foldProposals(entries);
+    const changed = new Set<string>();
+    for (const [key, state] of this.approvedState.states) if (before.states.get(key) !== state) changed.add(state.envId);
+    if (changed.size > 0) for (const listener of this.listeners) listener(changed);
+    for (const listener of this.entryListeners) listener(entries);
   }
 }

@@ -32,9 +32,14 @@ export class WorkflowContext {
     return (this.deps.now?.() ?? new Date()).toISOString();
   }
 
-  /** Appends one event whose payload is validated against the projections' schema for its type. */
-  append<T extends ProjectedEventType>(type: T, actor: Actor, subject: string, payload: LedgerPayloadInput<T>): Promise<LedgerEntry> {
+  /**
+   * Appends one event whose payload is validated against the projections' schema for its type, and offers the
+   * stored entry to the projections so the writer sees it without reading it back.
+   */
+  async append<T extends ProjectedEventType>(type: T, actor: Actor, subject: string, payload: LedgerPayloadInput<T>): Promise<LedgerEntry> {
     const data: JsonObject = ledgerPayload(type, payload);
-    return this.deps.ledger.append({ type, actor, subject, data });
+    const entry = await this.deps.ledger.append({ type, actor, subject, data });
+    this.deps.projections.offerAppended(entry);
+    return entry;
   }
 }
