@@ -33,6 +33,8 @@ export interface ExposureHarness {
   readonly envId: string;
   readonly dataDir: string;
   readonly publicKey: JWK;
+  /** The API token of a person (for the CLI). */
+  token(person: Person): string;
   call(person: Person, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** The flag as FeatBit holds it now (REST, as an admin would read it). */
   liveFlag(flagKey: string): Promise<any>;
@@ -68,6 +70,7 @@ export async function startExposureHarness(flags: (envId: string) => unknown[], 
     envId: env.id,
     dataDir,
     publicKey: signingKey.publicJwk,
+    token: (person) => tokens[person]!,
     async call(person, method, path, body) {
       const headers: Record<string, string> = { authorization: `Bearer ${tokens[person]}` };
       if (body !== undefined) headers['content-type'] = 'application/json';
