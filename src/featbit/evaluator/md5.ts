@@ -92,12 +92,53 @@ function digest(text: string): void {
 /**
  * Writes the UTF-8 bytes of `text` plus MD5 padding into the shared word buffer (little-endian words) and returns
  * the number of 64-byte blocks. The buffer is reused between calls, so hashing allocates nothing once it is large
- * enough.
+ * enough; ASCII text (user keys, flag keys) is packed four characters to a word.
  */
 function encodeBlocks(text: string): number {
   const length = text.length;
   const maxBlocks = ((length * 3 + 8) >> 6) + 1;
   if (words.length < maxBlocks << 4) words = new Int32Array(maxBlocks << 5);
+  const asciiBlocks = asciiEncode(text);
+  return asciiBlocks > 0 ? asciiBlocks : utf8Encode(text, maxBlocks);
+}
+
+/** Packs ASCII text with its padding; returns 0 (having written garbage) when the text is not all ASCII. */
+function asciiEncode(text: string): number {
+  const w = words;
+  const length = text.length;
+  let i = 0;
+  let word = 0;
+  for (; i + 3 < length; i += 4, word += 1) {
+    const c0 = text.charCodeAt(i);
+    const c1 = text.charCodeAt(i + 1);
+    const c2 = text.charCodeAt(i + 2);
+    const c3 = text.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) >= 0x80) return 0;
+    w[word] = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+  }
+  let last = 0;
+  let shift = 0;
+  for (; i < length; i += 1, shift += 8) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return 0;
+    last |= code << shift;
+  }
+  w[word] = last | (0x80 << shift);
+  return pad(word + 1, length);
+}
+
+/** Zeroes the words after `usedWords` up to the length field, writes the bit length, returns the block count. */
+function pad(usedWords: number, byteLength: number): number {
+  const blocks = ((byteLength + 8) >> 6) + 1;
+  const w = words;
+  w.fill(0, usedWords, (blocks << 4) - 2);
+  w[(blocks << 4) - 2] = (byteLength << 3) | 0;
+  w[(blocks << 4) - 1] = Math.floor(byteLength / 0x20000000);
+  return blocks;
+}
+
+function utf8Encode(text: string, maxBlocks: number): number {
+  const length = text.length;
   const w = words;
   w.fill(0, 0, maxBlocks << 4);
   let n = 0;
@@ -140,8 +181,5 @@ function encodeBlocks(text: string): number {
     n += 1;
   }
   w[n >> 2]! |= 0x80 << ((n & 3) << 3);
-  const blocks = ((n + 8) >> 6) + 1;
-  w[(blocks << 4) - 2] = (n << 3) | 0;
-  w[(blocks << 4) - 1] = Math.floor(n / 0x20000000);
-  return blocks;
+  return pad((n >> 2) + 1, n);
 }
