@@ -100,14 +100,15 @@ export class HttpManifestSource implements ManifestSource {
       cache: 'no-store',
     });
     if (!response.ok || !response.body) throw new Error(`GET ${this.manifestUrl}/stream answered ${response.status}`);
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
     const parser = new SseParser();
     let delivered = false;
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return delivered;
-        for (const event of parser.push(value)) {
+        for (const event of parser.push(decoder.decode(value, { stream: true }))) {
           if (event.event !== 'manifest') continue;
           if (event.id) this.etag = event.id;
           delivered = true;

@@ -85,7 +85,7 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
       const send = (signed: SignedManifest): void => {
         if (signed.etag === lastEtag || res.writableEnded) return;
         lastEtag = signed.etag;
-        res.write(`event: ${MANIFEST_EVENT}\nid: ${signed.etag}\ndata: ${signed.jws}\n\n`);
+        res.write(sseFrame(signed));
       };
       const unsubscribe = options.source.subscribe(env, send);
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
@@ -103,6 +103,18 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
   });
 
   return router;
+}
+
+const frames = new WeakMap<SignedManifest, Buffer>();
+
+/** The SSE frame of a manifest, encoded once and shared by every connected stream. */
+function sseFrame(signed: SignedManifest): Buffer {
+  let frame = frames.get(signed);
+  if (!frame) {
+    frame = Buffer.from(`event: ${MANIFEST_EVENT}\nid: ${signed.etag}\ndata: ${signed.jws}\n\n`, 'utf8');
+    frames.set(signed, frame);
+  }
+  return frame;
 }
 
 /** Sets the CORS answer headers for an allowed requesting origin; returns whether the origin is allowed. */

@@ -1,5 +1,5 @@
 import canonicalize from 'canonicalize';
-import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { compactVerify, decodeProtectedHeader, importJWK, type CryptoKey, type JWK } from 'jose';
 import { IntegrityError } from '../errors/simple-errors.js';
 import { fieldIssuesFromZod } from '../errors/zod-issues.js';
 import { formatFieldIssue } from '../errors/validation-error.js';
@@ -35,7 +35,7 @@ export async function verifyManifest(jws: string, options: VerifyManifestOptions
   let payload: Uint8Array | undefined;
   for (const jwk of candidates) {
     try {
-      const key = await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, MANIFEST_SIGNING_ALG);
+      const key = await publicKeyOf(jwk);
       payload = (await compactVerify(jws, key, { algorithms: [MANIFEST_SIGNING_ALG] })).payload;
       break;
     } catch {
@@ -67,20 +67,42 @@ export function isManifestExpired(manifest: ApprovalManifest, now = Date.now()):
 }
 
 async function checkValueHashes(manifest: ApprovalManifest): Promise<void> {
+  const checks: Promise<void>[] = [];
   for (const [flagKey, flag] of Object.entries(manifest.flags)) {
     const type = requestedTypeOf(flag.variationType);
     for (const variation of flag.variations) {
       const converted = convertFeatBitValue(variation.value, type);
-      const hash = converted.convertible ? await sha256Hex(canonicalize(converted.value) ?? '') : '';
-      if (hash !== variation.valueHash) {
-        throw new IntegrityError(`manifest flag ${flagKey} variation ${variation.id}: value does not match its hash`);
-      }
+      const hash = converted.convertible ? sha256Hex(canonicalize(converted.value) ?? '') : Promise.resolve('');
+      checks.push(
+        hash.then((actual) => {
+          if (actual !== variation.valueHash) {
+            throw new IntegrityError(`manifest flag ${flagKey} variation ${variation.id}: value does not match its hash`);
+          }
+        }),
+      );
     }
     const baseline = flag.variations.find((variation) => variation.id === flag.baseline.variationId);
     if (!baseline || baseline.valueHash !== flag.baseline.valueHash) {
       throw new IntegrityError(`manifest flag ${flagKey}: baseline is not one of its variations`);
     }
   }
+  const results = await Promise.allSettled(checks);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+const importedKeys = new Map<string, Promise<CryptoKey | Uint8Array>>();
+
+/** Imports a public Ed25519 JWK once per process (keys are few and never change). */
+function publicKeyOf(jwk: JWK): Promise<CryptoKey | Uint8Array> {
+  const id = `${jwk.kty ?? ''}:${jwk.crv ?? ''}:${jwk.x ?? ''}`;
+  let key = importedKeys.get(id);
+  if (!key) {
+    key = importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, MANIFEST_SIGNING_ALG);
+    importedKeys.set(id, key);
+    key.catch(() => importedKeys.delete(id));
+  }
+  return key;
 }
 
 async function sha256Hex(text: string): Promise<string> {

@@ -83,4 +83,28 @@ describe('SSE parsing', () => {
     expect(parser.push('ta: abc\r\ndata: def\n\nevent: manifest\ndata: x\n')).toEqual([{ event: 'manifest', data: 'abc\ndef', id: '"e1"' }]);
     expect(parser.push('\n')).toEqual([{ event: 'manifest', data: 'x', id: '"e1"' }]);
   });
+
+  it('gives the same events however the stream is split and whichever line breaks it uses', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', ':', ' ', 'é', '.'), maxLength: 30 });
+    const event = fc.record({ name: fc.constantFrom('manifest', 'other'), id: text, data: fc.array(text, { minLength: 1, maxLength: 3 }) });
+    const stream = fc.record({ events: fc.array(event, { maxLength: 5 }), newline: fc.constantFrom('\n', '\r\n', '\r'), cuts: fc.array(fc.nat(), { maxLength: 8 }) });
+    fc.assert(
+      fc.property(stream, ({ events, newline, cuts }) => {
+        const body = events
+          .map((item) => [`: heartbeat`, `event: ${item.name}`, `id: ${item.id}`, ...item.data.map((line) => `data: ${line}`), ''].join(newline) + newline)
+          .join('');
+        const positions = [...new Set(cuts.map((cut) => cut % (body.length + 1)))].sort((a, b) => a - b);
+        const parser = new SseParser();
+        const parsed = [];
+        let from = 0;
+        for (const position of [...positions, body.length]) {
+          parsed.push(...parser.push(body.slice(from, position)));
+          from = position;
+        }
+        const expected = events.map((item) => ({ event: item.name, data: item.data.join('\n'), id: item.id }));
+        expect(parsed).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
