@@ -5,6 +5,9 @@ import { ledgerAppendSchema } from './ledger-schema.js';
 /** Writes a batch of appends as one atomic step and returns the stored entries in the same order. */
 export type CommitBatch = (appends: readonly LedgerAppend[]) => Promise<LedgerEntry[]>;
 
+/** Told of every committed batch, in seq order. */
+export type AppendListener = (entries: readonly LedgerEntry[]) => void;
+
 interface PendingAppend {
   readonly append: LedgerAppend;
   resolve(entry: LedgerEntry): void;
@@ -20,6 +23,7 @@ export class AppendQueue {
   private pending: PendingAppend[] = [];
   private draining: Promise<void> | undefined;
   private closed = false;
+  private readonly listeners = new Set<AppendListener>();
 
   constructor(
     private readonly commit: CommitBatch,
@@ -41,6 +45,15 @@ export class AppendQueue {
     });
   }
 
+  /**
+   * Calls `listener` with every committed batch before the appenders' promises resolve, so what follows an append
+   * in this process can already see it. A listener that throws never fails the append (the entry is stored).
+   */
+  onAppended(listener: AppendListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** True once `close` was called. */
   get isClosed(): boolean {
     return this.closed;
@@ -58,11 +71,22 @@ export class AppendQueue {
       const batch = this.pending.splice(0, this.maxBatch);
       try {
         const entries = await this.commit(batch.map((item) => item.append));
+        this.tell(entries);
         batch.forEach((item, index) => item.resolve(entries[index]!));
       } catch (error) {
         for (const item of batch) item.reject(error);
       }
     }
     this.draining = undefined;
+  }
+
+  private tell(entries: readonly LedgerEntry[]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(entries);
+      } catch {
+        // the batch is durable; a listener's failure is the listener's to report
+      }
+    }
   }
 }

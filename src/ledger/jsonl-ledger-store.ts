@@ -9,7 +9,7 @@ import { HeadAnchorFile, jsonlLedgerFiles, readHeadFile, writeHeadFile, type Jso
 import { indexLines, readRange, type JsonlLineIndex } from './jsonl-line-index.js';
 import { jsonlRecordSource } from './jsonl-record-source.js';
 import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
-import type { LedgerHead } from './ledger-store.js';
+import type { LedgerAppendListener, LedgerHead } from './ledger-store.js';
 import type { LedgerVerification } from './ledger-verification.js';
 import { parseStoredEntry } from './parse-stored-entry.js';
 import { RecentAppends } from './recent-appends.js';
@@ -73,6 +73,11 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
   /** Appends one entry; resolves once it is on disk. */
   append(entry: LedgerAppend): Promise<LedgerEntry> {
     return this.queue.enqueue(entry);
+  }
+
+  /** Reports every batch this store commits; see `LedgerStore.onAppended`. */
+  onAppended(listener: LedgerAppendListener): () => void {
+    return this.queue.onAppended(listener);
   }
 
   /** Entries after `afterSeq`, read straight from the file by offset and checked against their hashes. */

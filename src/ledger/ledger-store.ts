@@ -1,5 +1,8 @@
 import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
 
+/** Told of the entries a store committed, in seq order. */
+export type LedgerAppendListener = (entries: readonly LedgerEntry[]) => void;
+
 /** The last entry of a chain, as seen by a store. */
 export interface LedgerHead {
   readonly seq: number;
@@ -15,6 +18,11 @@ export interface LedgerStore {
   append(entry: LedgerAppend): Promise<LedgerEntry>;
   /** Entries with `seq > afterSeq`, in order, at most `limit` of them (all when omitted). */
   readAfter(afterSeq: number, limit?: number): Promise<LedgerEntry[]>;
+  /**
+   * Calls `listener` with every batch this store instance committed, before its appenders' promises resolve
+   * (entries other processes append are not reported). Optional: readers fall back to `readAfter`.
+   */
+  onAppended?(listener: LedgerAppendListener): () => void;
   /** The newest entry's seq and hash, or undefined for an empty ledger. */
   head(): Promise<LedgerHead | undefined>;
   /** Releases files or connections. */

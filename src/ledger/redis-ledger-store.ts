@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from '../logging/index.js';
 import { AppendQueue } from './append-queue.js';
 import { buildEntries, serializeEntry } from './build-entry.js';
 import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
-import type { LedgerHead } from './ledger-store.js';
+import type { LedgerAppendListener, LedgerHead } from './ledger-store.js';
 import type { LedgerVerification } from './ledger-verification.js';
 import { checkReadAfterArguments } from './read-after-arguments.js';
 import { RecentAppends } from './recent-appends.js';
@@ -56,6 +56,11 @@ export class RedisLedgerStore implements VerifiableLedgerStore {
   /** Appends one entry; resolves once Redis has it. */
   append(entry: LedgerAppend): Promise<LedgerEntry> {
     return this.queue.enqueue(entry);
+  }
+
+  /** Reports every batch this store commits; see `LedgerStore.onAppended`. */
+  onAppended(listener: LedgerAppendListener): () => void {
+    return this.queue.onAppended(listener);
   }
 
   /** Entries after `afterSeq` by list index, each checked against its hash. */

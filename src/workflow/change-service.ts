@@ -145,7 +145,7 @@ export class ChangeService {
     return lock.withLocks([changeSubject(key), ...extraLocks], async () => {
       await projections.catchUp();
       const result = await fn(projections.changes.changes.get(key));
-      await projections.catchUp();
+      await projections.catchUpOwnWrites();
       return result;
     });
   }

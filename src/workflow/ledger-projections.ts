@@ -29,8 +29,15 @@ export class LedgerProjections {
   private readonly entryListeners = new Set<(entries: readonly LedgerEntry[]) => void>();
   /** Entries this process appended that could not be folded yet because an earlier seq is still unread. */
   private readonly appended = new Map<number, LedgerEntry>();
+  private highestOffered = 0;
+  private readonly reportsAppends: boolean;
 
-  constructor(private readonly ledger: LedgerStore) {}
+  constructor(private readonly ledger: LedgerStore) {
+    const unsubscribe = ledger.onAppended?.((entries) => {
+      for (const entry of entries) this.offerAppended(entry);
+    });
+    this.reportsAppends = unsubscribe !== undefined;
+  }
 
   /**
    * Folds in every entry appended before this call. Callers arriving while a read is in flight share one
@@ -56,11 +63,21 @@ export class LedgerProjections {
   }
 
   /**
+   * Resolves once every entry this process appended is folded in: without reading when the store reports its
+   * appends and they continue the projection, else after a catch-up.
+   */
+  async catchUpOwnWrites(): Promise<void> {
+    if (this.reportsAppends) await this.catchUpTo(this.highestOffered);
+    else await this.catchUp();
+  }
+
+  /**
    * Folds in an entry this process just appended when it continues the projection directly (else it waits for
    * the read that fills the gap), so a writer holding a change's lock sees its own writes without reading them
    * back from the store.
    */
   offerAppended(entry: LedgerEntry): void {
+    this.highestOffered = Math.max(this.highestOffered, entry.seq);
     if (entry.seq <= this.lastSeq) return;
     this.appended.set(entry.seq, entry);
     if (this.appended.size > MAX_UNFOLDED_APPENDS) this.appended.delete(this.appended.keys().next().value!);

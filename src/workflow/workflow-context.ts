@@ -32,14 +32,9 @@ export class WorkflowContext {
     return (this.deps.now?.() ?? new Date()).toISOString();
   }
 
-  /**
-   * Appends one event whose payload is validated against the projections' schema for its type, and offers the
-   * stored entry to the projections so the writer sees it without reading it back.
-   */
-  async append<T extends ProjectedEventType>(type: T, actor: Actor, subject: string, payload: LedgerPayloadInput<T>): Promise<LedgerEntry> {
+  /** Appends one event whose payload is validated against the projections' schema for its type. */
+  append<T extends ProjectedEventType>(type: T, actor: Actor, subject: string, payload: LedgerPayloadInput<T>): Promise<LedgerEntry> {
     const data: JsonObject = ledgerPayload(type, payload);
-    const entry = await this.deps.ledger.append({ type, actor, subject, data });
-    this.deps.projections.offerAppended(entry);
-    return entry;
+    return this.deps.ledger.append({ type, actor, subject, data });
   }
 }

@@ -105,6 +105,21 @@ export function describeLedgerStoreContract(name: string, makeHarness: () => Led
       await expect(store.readAfter(0, 0)).rejects.toThrow(/limit/);
     });
 
+    it('reports each committed entry once, in seq order, before its append resolves', async () => {
+      const store = await open(makeHarness());
+      const reported: number[] = [];
+      const stop = store.onAppended!((entries) => reported.push(...entries.map((entry) => entry.seq)));
+      const seen = await Promise.all([1, 2, 3].map(async (index) => {
+        const entry = await store.append(sampleAppend(index));
+        return reported.includes(entry.seq);
+      }));
+      expect(seen).toEqual([true, true, true]);
+      expect(reported).toEqual([1, 2, 3]);
+      stop();
+      await store.append(sampleAppend(4));
+      expect(reported).toEqual([1, 2, 3]);
+    });
+
     it('never stores the value of a secret-named field', async () => {
       const store = await open(makeHarness());
       await store.append({ ...sampleAppend(1), data: { webhook: { webhookSecret: 's3cr3t', url: 'https://x' }, Token: 'abc' } });

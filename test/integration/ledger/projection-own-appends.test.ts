@@ -36,18 +36,17 @@ afterEach(async () => {
 });
 
 describe('LedgerProjections and the entries this process appends', () => {
-  it('folds an entry it appended right after the last one it knows without reading it back', async () => {
+  it('folds the entries its store appends, before the append resolves, without reading them back', async () => {
     const store = open(uniquePrefix('own-appends'));
     const projections = new LedgerProjections(store);
     await projections.catchUp();
     const readsBefore = store.reads;
 
-    const entry = await store.append(created('first-change'));
-    projections.offerAppended(entry);
-    await projections.catchUpTo(entry.seq);
+    await store.append(created('first-change'));
+    expect(projections.changes.changes.get('first-change')?.record.title).toBe(record.title);
+    await projections.catchUpOwnWrites();
 
     expect(store.reads).toBe(readsBefore);
-    expect(projections.changes.changes.get('first-change')?.record.title).toBe(record.title);
   });
 
   it('waits for a read when another process appended in between, and tells listeners of each entry once', async () => {
@@ -60,21 +59,21 @@ describe('LedgerProjections and the entries this process appends', () => {
     await projections.catchUp();
 
     await otherProcess.append(created('theirs'));
-    const mine = await store.append(created('mine'));
-    projections.offerAppended(mine);
+    await store.append(created('mine'));
     expect(projections.changes.changes.has('mine')).toBe(false);
 
-    await projections.catchUpTo(mine.seq);
+    await projections.catchUpOwnWrites();
     expect([...projections.changes.changes.keys()].sort()).toEqual(['mine', 'theirs']);
     await projections.catchUp();
     expect(seen).toEqual([1, 2]);
   });
 
   it('folds entries offered out of order in seq order', async () => {
-    const store = open(uniquePrefix('own-appends-order'));
-    const projections = new LedgerProjections(store);
+    const prefix = uniquePrefix('own-appends-order');
+    const writer = open(prefix);
+    const projections = new LedgerProjections(open(prefix));
     await projections.catchUp();
-    const [first, second] = await Promise.all([store.append(created('one')), store.append(created('two'))]);
+    const [first, second] = await Promise.all([writer.append(created('one')), writer.append(created('two'))]);
     const seen: number[] = [];
     projections.onEntries((entries) => seen.push(...entries.map((entry) => entry.seq)));
 
