@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChangeStatus, changeRecordSchema, evidenceItemSchema, reviewSchema } from '../change/index.js';
-import { validatedOnce } from './validated-once.js';
+import { itemsValidatedOnce } from './validated-once.js';
 
 /** A change record as the API shows it: the redacted record, reviews, evidence, decision and release progress. */
 export const changeViewSchema = z.object({
@@ -11,8 +11,8 @@ export const changeViewSchema = z.object({
   requester: z.string(),
   owner: z.string(),
   record: changeRecordSchema,
-  reviews: z.array(validatedOnce(reviewSchema)),
-  evidence: z.array(validatedOnce(evidenceItemSchema)),
+  reviews: itemsValidatedOnce(reviewSchema),
+  evidence: itemsValidatedOnce(evidenceItemSchema),
   decision: z.object({
     status: z.string(),
     approvedBy: z.array(z.string()),
