@@ -13,7 +13,7 @@ import type { LedgerAppendListener, LedgerHead } from './ledger-store.js';
 import type { LedgerVerification } from './ledger-verification.js';
 import { parseStoredEntry } from './parse-stored-entry.js';
 import { RecentAppends } from './recent-appends.js';
-import { checkReadAfterArguments } from './read-after-arguments.js';
+import { checkReadAfterArguments, checkReadSeqsArguments } from './read-after-arguments.js';
 import type { VerifiableLedgerStore } from './verifiable-ledger-store.js';
 import { verifyLedger } from './verify-ledger.js';
 
@@ -90,6 +90,20 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
     const bytes = await readRange(this.handle, this.starts[afterSeq]!, to);
     const lines = bytes.toString('utf8').split('\n');
     return lines.slice(0, last - afterSeq).map((line, index) => this.recent.read(line, afterSeq + index + 1, this.files.ledger));
+  }
+
+  /** Entries by seq, each line read straight from the file by offset and checked against its hash. */
+  async readSeqs(seqs: readonly number[]): Promise<LedgerEntry[]> {
+    checkReadSeqsArguments(seqs);
+    const count = this.starts.length;
+    const entries: LedgerEntry[] = [];
+    for (const seq of seqs) {
+      if (seq > count) break;
+      const to = seq < count ? this.starts[seq]! - 1 : this.size - 1;
+      const line = (await readRange(this.handle, this.starts[seq - 1]!, to)).toString('utf8');
+      entries.push(this.recent.read(line, seq, this.files.ledger));
+    }
+    return entries;
   }
 
   /** The last committed entry's seq and hash. */

@@ -18,6 +18,8 @@ export interface LedgerStore {
   append(entry: LedgerAppend): Promise<LedgerEntry>;
   /** Entries with `seq > afterSeq`, in order, at most `limit` of them (all when omitted). */
   readAfter(afterSeq: number, limit?: number): Promise<LedgerEntry[]>;
+  /** The entries with these seqs (ascending whole numbers >= 1), in that order; seqs past the head are left out. */
+  readSeqs(seqs: readonly number[]): Promise<LedgerEntry[]>;
   /**
    * Calls `listener` with every batch this store instance committed, before its appenders' promises resolve
    * (entries other processes append are not reported). Optional: readers fall back to `readAfter`.

@@ -9,3 +9,13 @@ export function checkReadAfterArguments(afterSeq: number, limit: number | undefi
   }
   if (issues.length > 0) throw new ValidationError(issues);
 }
+
+/** Checks `readSeqs` arguments: whole numbers >= 1 in ascending order. */
+export function checkReadSeqsArguments(seqs: readonly number[]): void {
+  const issues: FieldIssue[] = [];
+  seqs.forEach((seq, index) => {
+    if (!Number.isSafeInteger(seq) || seq < 1) issues.push({ path: `seqs.${index}`, message: 'must be a whole number >= 1' });
+    else if (index > 0 && seq <= seqs[index - 1]!) issues.push({ path: `seqs.${index}`, message: 'must be greater than the seq before it' });
+  });
+  if (issues.length > 0) throw new ValidationError(issues);
+}

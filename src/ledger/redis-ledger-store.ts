@@ -6,7 +6,7 @@ import { buildEntries, serializeEntry } from './build-entry.js';
 import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
 import type { LedgerAppendListener, LedgerHead } from './ledger-store.js';
 import type { LedgerVerification } from './ledger-verification.js';
-import { checkReadAfterArguments } from './read-after-arguments.js';
+import { checkReadAfterArguments, checkReadSeqsArguments } from './read-after-arguments.js';
 import { RecentAppends } from './recent-appends.js';
 import { runAppendScript } from './redis-append-script.js';
 import { decodeRedisHead, encodeRedisHead } from './redis-head-codec.js';
@@ -69,6 +69,22 @@ export class RedisLedgerStore implements VerifiableLedgerStore {
     const stop = limit === undefined ? -1 : afterSeq + limit - 1;
     const texts = await this.redis.lrange(this.keys.entries, afterSeq, stop);
     return texts.map((text, index) => this.recent.read(text, afterSeq + index + 1, `redis key ${this.keys.entries}`));
+  }
+
+  /** Entries by seq in one pipelined round trip, each checked against its hash. */
+  async readSeqs(seqs: readonly number[]): Promise<LedgerEntry[]> {
+    checkReadSeqsArguments(seqs);
+    if (seqs.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const seq of seqs) pipeline.lindex(this.keys.entries, seq - 1);
+    const replies = (await pipeline.exec()) ?? [];
+    const entries: LedgerEntry[] = [];
+    for (const [index, [error, text]] of replies.entries()) {
+      if (error) throw error;
+      if (typeof text !== 'string') break;
+      entries.push(this.recent.read(text, seqs[index]!, `redis key ${this.keys.entries}`));
+    }
+    return entries;
   }
 
   /** The newest entry as stored in Redis now (other processes may have appended). */

@@ -105,6 +105,16 @@ export function describeLedgerStoreContract(name: string, makeHarness: () => Led
       await expect(store.readAfter(0, 0)).rejects.toThrow(/limit/);
     });
 
+    it('reads entries by seq, leaving out seqs past the head, and refuses seqs out of order', async () => {
+      const store = await open(makeHarness());
+      for (let index = 1; index <= 5; index += 1) await store.append(sampleAppend(index));
+      const entries = await store.readSeqs([2, 4, 9]);
+      expect(entries.map((entry) => [entry.seq, entry.data.index])).toEqual([[2, 2], [4, 4]]);
+      expect(entries).toEqual((await store.readAfter(0)).filter((entry) => entry.seq === 2 || entry.seq === 4));
+      await expect(store.readSeqs([3, 1])).rejects.toThrow(/seqs\.1/);
+      await expect(store.readSeqs([0])).rejects.toBeInstanceOf(ValidationError);
+    });
+
     it('reports each committed entry once, in seq order, before its append resolves', async () => {
       const store = await open(makeHarness());
       const reported: number[] = [];

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IntegrityError } from '../../../src/errors/index.js';
 import { GENESIS_HASH, RedisLedgerStore, createLedgerStore, redisLedgerKeys } from '../../../src/ledger/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 import { describeLedgerStoreContract, sampleAppend } from './ledger-store-contract.js';
@@ -47,5 +48,22 @@ describe('RedisLedgerStore with several writers', () => {
     expect((await client.keys(`${prefix}*`)).sort()).toEqual([keys.entries, keys.head].sort());
     expect(await client.get(keys.head)).toBe(`1:${entry.hash}`);
     expect(entry.prevHash).toBe(GENESIS_HASH);
+  });
+
+  it('checks an entry it appended itself in full once its stored text was changed', async () => {
+    const prefix = uniquePrefix('ledger-own-tampered');
+    const store = new RedisLedgerStore({ redis: testRedisUrl(), prefix });
+    try {
+      await store.append(sampleAppend(1));
+      await store.append(sampleAppend(2));
+      const keys = redisLedgerKeys(prefix);
+      const stored = JSON.parse((await client.lindex(keys.entries, 1))!) as { data: { verdict: string } };
+      stored.data.verdict = 'approve-everything';
+      await client.lset(keys.entries, 1, JSON.stringify(stored));
+      await expect(store.readAfter(0)).rejects.toBeInstanceOf(IntegrityError);
+      await expect(store.readSeqs([2])).rejects.toThrow(/seq 2 is damaged \(hash mismatch\)/);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -18,6 +18,10 @@ export class MemoryLedgerStore implements LedgerStore {
     return limit === undefined ? after : after.slice(0, limit);
   }
 
+  async readSeqs(seqs: readonly number[]): Promise<LedgerEntry[]> {
+    return this.entries.filter((entry) => seqs.includes(entry.seq));
+  }
+
   async head(): Promise<LedgerHead | undefined> {
     const last = this.entries.at(-1);
     return last ? { seq: last.seq, hash: last.hash } : undefined;
