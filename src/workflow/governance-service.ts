@@ -1,28 +1,14 @@
-import type { ApprovedFlagState } from '../approved-state/index.js';
-import type { ChangeRecordInput } from '../change/index.js';
-import type { Principal } from '../identity/index.js';
-import type { LedgerEntry, LedgerVerification } from '../ledger/index.js';
 import { AdoptService } from './adopt-service.js';
 import { AuditService } from './audit-service.js';
 import { ChangeService } from './change-service.js';
-import type { ChangeView } from './change-view.js';
 import type { GovernanceWorkflow } from './governance-workflow.js';
 import { ReleaseService } from './release-service.js';
 import { ProposalService } from './proposal-service.js';
-import type {
-  AdoptRequest,
-  ApplyStageRequest,
-  AuditQuery,
-  ChangeListQuery,
-  EvidenceRequest,
-  ReasonRequest,
-  ResumeRequest,
-  ReviewRequest,
-} from './request-schemas.js';
 import { WorkflowContext, type WorkflowDeps } from './workflow-context.js';
 
 /**
- * The governance workflow: change records, reviews, evidence, releases, adoption and audit.
+ * The governance workflow: change records, reviews, evidence, releases, adoption and audit. Each member of
+ * GovernanceWorkflow delegates to the service that owns it, typed by the interface (one signature, one place).
  *
  * Consistency across processes: every state change runs under a lock per change record (plus one per flag a
  * release or adoption writes), taken in Redis when the service runs on Redis. Inside the lock the projections
@@ -48,55 +34,18 @@ export class GovernanceService implements GovernanceWorkflow {
     this.proposals = new ProposalService(context, this.changes);
   }
 
-  createChange(principal: Principal, record: ChangeRecordInput): Promise<ChangeView> {
-    return this.changes.createChange(principal, record);
-  }
-
-  editChange(principal: Principal, key: string, record: ChangeRecordInput): Promise<ChangeView> {
-    return this.changes.editChange(principal, key, record);
-  }
-
-  getChange(key: string): Promise<ChangeView> {
-    return this.changes.getChange(key);
-  }
-
-  listChanges(principal: Principal, query: ChangeListQuery): Promise<ChangeView[]> {
-    return this.changes.listChanges(principal, query);
-  }
-
-  submitReview(principal: Principal, key: string, review: ReviewRequest): Promise<ChangeView> {
-    return this.changes.submitReview(principal, key, review);
-  }
-
-  attachEvidence(principal: Principal, key: string, evidence: EvidenceRequest): Promise<ChangeView> {
-    return this.changes.attachEvidence(principal, key, evidence);
-  }
-
-  applyStage(principal: Principal, key: string, request: ApplyStageRequest): Promise<ChangeView> {
-    return this.releases.applyStage(principal, key, request);
-  }
-
-  hold(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView> {
-    return this.releases.hold(principal, key, request);
-  }
-
-  resume(principal: Principal, key: string, request: ResumeRequest): Promise<ChangeView> {
-    return this.releases.resume(principal, key, request);
-  }
-
-  rollback(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView> {
-    return this.releases.rollback(principal, key, request);
-  }
-
-  adopt(principal: Principal, request: AdoptRequest): Promise<ApprovedFlagState> {
-    return this.adoptions.adopt(principal, request);
-  }
-
-  queryAudit(query: AuditQuery): Promise<LedgerEntry[]> {
-    return this.audit.query(query);
-  }
-
-  verifyAudit(): Promise<LedgerVerification> {
-    return this.audit.verify();
-  }
+  readonly createChange: GovernanceWorkflow['createChange'] = (principal, record) => this.changes.createChange(principal, record);
+  readonly editChange: GovernanceWorkflow['editChange'] = (principal, key, record) => this.changes.editChange(principal, key, record);
+  readonly getChange: GovernanceWorkflow['getChange'] = (key) => this.changes.getChange(key);
+  readonly listChanges: GovernanceWorkflow['listChanges'] = (principal, query) => this.changes.listChanges(principal, query);
+  readonly submitReview: GovernanceWorkflow['submitReview'] = (principal, key, review) => this.changes.submitReview(principal, key, review);
+  readonly attachEvidence: GovernanceWorkflow['attachEvidence'] = (principal, key, evidence) => this.changes.attachEvidence(principal, key, evidence);
+  readonly applyStage: GovernanceWorkflow['applyStage'] = (principal, key, request) => this.releases.applyStage(principal, key, request);
+  readonly hold: GovernanceWorkflow['hold'] = (principal, key, request) => this.releases.hold(principal, key, request);
+  readonly resume: GovernanceWorkflow['resume'] = (principal, key, request) => this.releases.resume(principal, key, request);
+  readonly rollback: GovernanceWorkflow['rollback'] = (principal, key, request) => this.releases.rollback(principal, key, request);
+  readonly adopt: GovernanceWorkflow['adopt'] = (principal, request) => this.adoptions.adopt(principal, request);
+  readonly auditPage: GovernanceWorkflow['auditPage'] = (query) => this.audit.page(query);
+  readonly queryAudit: GovernanceWorkflow['queryAudit'] = (query) => this.audit.query(query);
+  readonly verifyAudit: GovernanceWorkflow['verifyAudit'] = () => this.audit.verify();
 }

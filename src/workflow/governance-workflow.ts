@@ -2,6 +2,7 @@ import type { ApprovedFlagState } from '../approved-state/index.js';
 import type { ChangeRecordInput } from '../change/index.js';
 import type { Principal } from '../identity/index.js';
 import type { LedgerEntry, LedgerVerification } from '../ledger/index.js';
+import type { AuditPage } from './audit-service.js';
 import type { ChangeView } from './change-view.js';
 import type {
   AdoptRequest,
@@ -19,17 +20,32 @@ import type {
  * checks (status, separation of duties, policy) and ledger events, and writes FeatBit where a release needs it.
  */
 export interface GovernanceWorkflow {
+  /** Opens a change record; the caller is its requester. */
   createChange(principal: Principal, record: ChangeRecordInput): Promise<ChangeView>;
+  /** Replaces a change record before release; approvals given so far are reset. */
   editChange(principal: Principal, key: string, record: ChangeRecordInput): Promise<ChangeView>;
+  /** One change as the API shows it. */
   getChange(key: string): Promise<ChangeView>;
+  /** Changes matching the filters. */
   listChanges(principal: Principal, query: ChangeListQuery): Promise<ChangeView[]>;
+  /** Records a review and follows the policy's decision. */
   submitReview(principal: Principal, key: string, review: ReviewRequest): Promise<ChangeView>;
+  /** Attaches evidence and follows the policy's decision. */
   attachEvidence(principal: Principal, key: string, evidence: EvidenceRequest): Promise<ChangeView>;
+  /** Applies a release stage in FeatBit and records the new approved state. */
   applyStage(principal: Principal, key: string, request: ApplyStageRequest): Promise<ChangeView>;
+  /** Pauses ramping. */
   hold(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView>;
+  /** Lets ramping continue. */
   resume(principal: Principal, key: string, request: ResumeRequest): Promise<ChangeView>;
+  /** Withdraws the candidate and restores the rollback value. */
   rollback(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView>;
+  /** Records a flag's current FeatBit state as its approved baseline. */
   adopt(principal: Principal, request: AdoptRequest): Promise<ApprovedFlagState>;
+  /** One bounded page of matching ledger entries and where the next page starts. */
+  auditPage(query: AuditQuery): Promise<AuditPage>;
+  /** Matching ledger entries up to the query's limit, following pages. */
   queryAudit(query: AuditQuery): Promise<LedgerEntry[]>;
+  /** Recomputes every hash and link of the ledger. */
   verifyAudit(): Promise<LedgerVerification>;
 }

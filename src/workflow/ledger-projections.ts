@@ -9,6 +9,7 @@ import {
   type ApprovedStates,
   type ChangeRecordsState,
 } from '../projections/index.js';
+import { AuditIndex } from './audit-index.js';
 import { proposalOpenedPayloadSchema, type ProposalState } from './proposal-payload.js';
 
 const PAGE = 5000;
@@ -30,6 +31,8 @@ export class LedgerProjections {
   /** Entries this process appended that could not be folded yet because an earlier seq is still unread. */
   private readonly appended = new Map<number, LedgerEntry>();
   private highestOffered = 0;
+  /** Seqs by change, flag, actor and type of every entry folded in, for audit queries. */
+  readonly audit = new AuditIndex();
   private readonly reportsAppends: boolean;
 
   constructor(private readonly ledger: LedgerStore) {
@@ -158,6 +161,7 @@ export class LedgerProjections {
     const before = this.approvedState;
     this.approvedState = applyApprovedStateEntries(before, entries);
     this.foldProposals(entries);
+    this.audit.add(entries);
     const changed = new Set<string>();
     for (const [key, state] of this.approvedState.states) if (before.states.get(key) !== state) changed.add(state.envId);
     if (changed.size > 0) for (const listener of this.listeners) listener(changed);

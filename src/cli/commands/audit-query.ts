@@ -9,6 +9,7 @@ interface QueryOptions extends ApiCommandOptions {
   readonly from?: string;
   readonly to?: string;
   readonly limit?: string;
+  readonly afterSeq?: string;
 }
 
 interface AuditEntryView {
@@ -33,6 +34,7 @@ export function registerAuditQueryCommands(program: Command): void {
     .option('--from <time>', 'ISO time, inclusive')
     .option('--to <time>', 'ISO time, exclusive')
     .option('--limit <n>', 'most entries returned')
+    .option('--after-seq <seq>', 'start after this ledger seq (the `more after seq` of the previous page)')
     .action(async (options: QueryOptions) => {
       const query = {
         change: options.change,
@@ -42,14 +44,17 @@ export function registerAuditQueryCommands(program: Command): void {
         from: options.from,
         to: options.to,
         limit: options.limit,
+        afterSeq: options.afterSeq,
       };
       await runApiCommand(
         options,
-        () => clientFrom(options).get<{ entries: AuditEntryView[] }>('/v1/audit', query),
-        (result) =>
-          result.entries.length === 0
-            ? 'no entries'
-            : result.entries.map((entry) => `${entry.seq}\t${entry.at}\t${entry.type}\t${entry.subject}\t${entry.actor.id}`).join('\n'),
+        () => clientFrom(options).get<{ entries: AuditEntryView[]; nextAfterSeq: number | null }>('/v1/audit', query),
+        (result) => {
+          const lines = result.entries.map((entry) => `${entry.seq}\t${entry.at}\t${entry.type}\t${entry.subject}\t${entry.actor.id}`);
+          if (lines.length === 0) lines.push('no entries');
+          if (result.nextAfterSeq !== null) lines.push(`more after seq ${result.nextAfterSeq} (--after-seq ${result.nextAfterSeq})`);
+          return lines.join('\n');
+        },
       );
     });
 }

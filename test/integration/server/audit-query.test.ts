@@ -46,3 +46,32 @@ describe('secret values in the ledger', () => {
     expect(audit.body.entries[0].data.record.flags[0].candidate.apiKey).toEqual({ $redacted: true, hmacSha256: keyed });
   });
 });
+
+describe('paged audit query', () => {
+  it('answers one bounded page with the seq to continue from, and the pages add up to the whole history', async () => {
+    const record = { ...example('high-model-provider-change'), key: 'paged-audit' };
+    expect((await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: record })).status).toBe(201);
+    for (const type of ['offlineEval', 'shadowTraffic', 'securityReview']) {
+      const attached = await h.call('POST', '/v1/changes/paged-audit/evidence', {
+        token: h.tokens.requester,
+        body: { type, summary: `${type} done`, result: 'passed' },
+      });
+      expect(attached.status).toBe(201);
+    }
+    const whole = await h.call('GET', '/v1/audit?change=paged-audit&limit=1000', { token: h.tokens.auditor });
+    expect(whole.body.nextAfterSeq).toBeNull();
+    expect(whole.body.entries.length).toBeGreaterThan(4);
+
+    const paged: number[] = [];
+    let afterSeq = 0;
+    for (;;) {
+      const page = await h.call('GET', `/v1/audit?change=paged-audit&limit=2&afterSeq=${afterSeq}`, { token: h.tokens.auditor });
+      expect(page.status).toBe(200);
+      expect(page.body.entries.length).toBeLessThanOrEqual(2);
+      paged.push(...page.body.entries.map((entry: { seq: number }) => entry.seq));
+      if (page.body.nextAfterSeq === null) break;
+      afterSeq = page.body.nextAfterSeq;
+    }
+    expect(paged).toEqual(whole.body.entries.map((entry: { seq: number }) => entry.seq));
+  });
+});
