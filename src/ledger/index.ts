@@ -12,6 +12,7 @@ export * from './verify-ledger.js';
 export * from './format-verification.js';
 export * from './jsonl-ledger-files.js';
 export * from './jsonl-record-source.js';
+export * from './queued-ledger-store.js';
 export * from './jsonl-ledger-store.js';
 export * from './redis-ledger-keys.js';
 export * from './redis-record-source.js';

@@ -2,19 +2,17 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { IntegrityError } from '../errors/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
-import { AppendQueue } from './append-queue.js';
 import { buildEntries, serializeEntry } from './build-entry.js';
 import { FileLock } from './file-lock.js';
 import { HeadAnchorFile, jsonlLedgerFiles, readHeadFile, writeHeadFile, type JsonlLedgerFiles } from './jsonl-ledger-files.js';
 import { indexLines, readRange, type JsonlLineIndex } from './jsonl-line-index.js';
 import { jsonlRecordSource } from './jsonl-record-source.js';
 import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
-import type { LedgerAppendListener, LedgerHead } from './ledger-store.js';
+import type { LedgerHead } from './ledger-store.js';
 import type { LedgerVerification } from './ledger-verification.js';
 import { parseStoredEntry } from './parse-stored-entry.js';
-import { RecentAppends } from './recent-appends.js';
+import { QueuedLedgerStore, type WrittenBatch } from './queued-ledger-store.js';
 import { checkReadAfterArguments, checkReadSeqsArguments } from './read-after-arguments.js';
-import type { VerifiableLedgerStore } from './verifiable-ledger-store.js';
 import { verifyLedger } from './verify-ledger.js';
 
 /** Options of the embedded store. */
@@ -30,9 +28,7 @@ export interface JsonlLedgerOptions {
  * On open a torn last line from a crash is dropped and logged; any other inconsistency refuses to open, so new
  * entries never paper over a deletion.
  */
-export class JsonlLedgerStore implements VerifiableLedgerStore {
-  private readonly queue = new AppendQueue((batch) => this.commit(batch));
-  private readonly recent = new RecentAppends();
+export class JsonlLedgerStore extends QueuedLedgerStore {
   private failure: Error | undefined;
 
   private constructor(
@@ -45,7 +41,9 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
     private size: number,
     private currentHead: LedgerHead | undefined,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Opens (creating when needed) the ledger under `dataDir`, taking the single-process lock. */
   static async open(options: JsonlLedgerOptions): Promise<JsonlLedgerStore> {
@@ -68,16 +66,6 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
       await lock.release();
       throw error;
     }
-  }
-
-  /** Appends one entry; resolves once it is on disk. */
-  append(entry: LedgerAppend): Promise<LedgerEntry> {
-    return this.queue.enqueue(entry);
-  }
-
-  /** Reports every batch this store commits; see `LedgerStore.onAppended`. */
-  onAppended(listener: LedgerAppendListener): () => void {
-    return this.queue.onAppended(listener);
   }
 
   /** Entries after `afterSeq`, read straight from the file by offset and checked against their hashes. */
@@ -116,16 +104,15 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
     return verifyLedger(jsonlRecordSource(this.dataDir));
   }
 
-  /** Waits for queued appends, closes the file and releases the lock. */
-  async close(): Promise<void> {
-    if (this.queue.isClosed) return;
-    await this.queue.close();
+  /** Closes the file and releases the lock. */
+  protected async release(): Promise<void> {
     await this.anchor.close();
     await this.handle.close();
     await this.lock.release();
   }
 
-  private async commit(batch: readonly LedgerAppend[]): Promise<LedgerEntry[]> {
+  /** Writes the batch and fsyncs it, then moves the head anchor. */
+  protected async write(batch: readonly LedgerAppend[]): Promise<WrittenBatch> {
     if (this.failure) throw this.failure;
     const entries = buildEntries(batch, this.currentHead);
     const texts = entries.map(serializeEntry);
@@ -142,13 +129,12 @@ export class JsonlLedgerStore implements VerifiableLedgerStore {
       this.starts.push(this.size);
       this.size += line.length;
     }
-    entries.forEach((entry, index) => this.recent.remember(entry, texts[index]!));
     const last = entries[entries.length - 1]!;
     this.currentHead = { seq: last.seq, hash: last.hash };
     await this.anchor.write(this.currentHead).catch((error: unknown) => {
       this.logger.error({ err: error, file: this.files.head }, 'could not update the ledger head anchor');
     });
-    return entries;
+    return { entries, texts };
   }
 
   private async restoreAfterFailedWrite(cause: unknown): Promise<void> {

@@ -1,18 +1,16 @@
 import { Redis } from 'ioredis';
 import { ConflictError } from '../errors/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
-import { AppendQueue } from './append-queue.js';
 import { buildEntries, serializeEntry } from './build-entry.js';
 import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
-import type { LedgerAppendListener, LedgerHead } from './ledger-store.js';
+import type { LedgerHead } from './ledger-store.js';
 import type { LedgerVerification } from './ledger-verification.js';
 import { checkReadAfterArguments, checkReadSeqsArguments } from './read-after-arguments.js';
-import { RecentAppends } from './recent-appends.js';
+import { QueuedLedgerStore, type WrittenBatch } from './queued-ledger-store.js';
 import { runAppendScript } from './redis-append-script.js';
 import { decodeRedisHead, encodeRedisHead } from './redis-head-codec.js';
 import { DEFAULT_REDIS_PREFIX, redisLedgerKeys, type RedisLedgerKeys } from './redis-ledger-keys.js';
 import { redisRecordSource } from './redis-record-source.js';
-import type { VerifiableLedgerStore } from './verifiable-ledger-store.js';
 import { verifyLedger } from './verify-ledger.js';
 
 /** Options of the Redis store. */
@@ -32,9 +30,7 @@ export interface RedisLedgerOptions {
  * uncontended append is one round trip; on a lost race the script returns the current head and the batch
  * is rebuilt on it.
  */
-export class RedisLedgerStore implements VerifiableLedgerStore {
-  private readonly queue = new AppendQueue((batch) => this.commit(batch));
-  private readonly recent = new RecentAppends();
+export class RedisLedgerStore extends QueuedLedgerStore {
   private readonly keys: RedisLedgerKeys;
   private readonly redis: Redis;
   private readonly ownsClient: boolean;
@@ -43,6 +39,7 @@ export class RedisLedgerStore implements VerifiableLedgerStore {
   private cachedHead: { readonly value: LedgerHead | undefined } | undefined;
 
   constructor(private readonly options: RedisLedgerOptions) {
+    super();
     this.ownsClient = typeof options.redis === 'string';
     this.redis = typeof options.redis === 'string' ? new Redis(options.redis) : options.redis;
     this.keys = redisLedgerKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
@@ -51,16 +48,6 @@ export class RedisLedgerStore implements VerifiableLedgerStore {
     if (this.ownsClient) {
       this.redis.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'ledger Redis connection error'));
     }
-  }
-
-  /** Appends one entry; resolves once Redis has it. */
-  append(entry: LedgerAppend): Promise<LedgerEntry> {
-    return this.queue.enqueue(entry);
-  }
-
-  /** Reports every batch this store commits; see `LedgerStore.onAppended`. */
-  onAppended(listener: LedgerAppendListener): () => void {
-    return this.queue.onAppended(listener);
   }
 
   /** Entries after `afterSeq` by list index, each checked against its hash. */
@@ -99,14 +86,13 @@ export class RedisLedgerStore implements VerifiableLedgerStore {
     return verifyLedger(redisRecordSource(this.redis, this.options.prefix ?? DEFAULT_REDIS_PREFIX));
   }
 
-  /** Waits for queued appends and closes the connection if the store opened it. */
-  async close(): Promise<void> {
-    if (this.queue.isClosed) return;
-    await this.queue.close();
+  /** Closes the connection if the store opened it. */
+  protected async release(): Promise<void> {
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  private async commit(batch: readonly LedgerAppend[]): Promise<LedgerEntry[]> {
+  /** Appends the batch with the compare-and-set script, rebuilding it on the head another writer moved. */
+  protected async write(batch: readonly LedgerAppend[]): Promise<WrittenBatch> {
     for (let conflicts = 0; ; conflicts += 1) {
       const base = this.cachedHead ? this.cachedHead.value : await this.head();
       const entries = buildEntries(batch, base);
@@ -122,8 +108,7 @@ export class RedisLedgerStore implements VerifiableLedgerStore {
       }
       if (result.appended) {
         this.cachedHead = { value: newHead };
-        entries.forEach((entry, index) => this.recent.remember(entry, texts[index]!));
-        return entries;
+        return { entries, texts };
       }
       this.cachedHead = { value: decodeRedisHead(result.head) };
       if (result.head !== '' && !this.cachedHead.value) {
