@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
@@ -30,6 +31,8 @@ export interface RunningService {
   readonly demoTokens: Readonly<Record<string, string>>;
   /** The in-process FeatBit sandbox, when the service started one. */
   readonly sandboxUrl?: string;
+  /** The demo sandbox's environment and an access token acting as FeatBit flag admin `flag-admin`, to play edits. */
+  readonly sandboxDemo?: { readonly envId: string; readonly adminToken: string };
   readonly workflow: GovernanceService;
   /** The webhook bridge (receiver, reconcile queue and worker, reconciler), when FeatBit is configured. */
   readonly bridge?: WebhookBridge;
@@ -121,7 +124,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
           lock,
           proposals: workflow.proposals,
           policy: () => policy,
-          secrets: config.featbit.webhookSecret,
+          secrets: featbitSetup.demoWebhook ? [featbitSetup.demoWebhook.secret] : config.featbit.webhookSecret,
           ...(redis && config.redisUrl ? { redis: { client: redis, url: config.redisUrl } } : {}),
           prefix: config.redisPrefix,
           reconcileIntervalMs: options.bridge?.reconcileIntervalMs ?? config.webhooks.reconcileIntervalSeconds * 1000,
@@ -164,11 +167,14 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     closers.push(() => closeServer(server));
     const port = (server.address() as AddressInfo).port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${host}:${port}`;
+    if (featbitSetup.demoWebhook && bridge?.router) featbitSetup.demoWebhook.deliverTo(`${url}/webhooks/featbit`);
     return {
-      url: `http://${host}:${port}`,
+      url,
       port,
       demoTokens,
       ...(featbitSetup.sandboxUrl ? { sandboxUrl: featbitSetup.sandboxUrl } : {}),
+      ...(featbitSetup.demoEnvId && featbitSetup.demoWebhook ? { sandboxDemo: { envId: featbitSetup.demoEnvId, adminToken: featbitSetup.demoWebhook.adminToken } } : {}),
       workflow,
       ...(bridge ? { bridge } : {}),
       exposure,
@@ -184,6 +190,8 @@ interface FeatBitSetup {
   readonly client?: FeatBitRestClient;
   readonly sandboxUrl?: string;
   readonly demoEnvId?: string;
+  /** With the demo sandbox and no configured secret: the generated webhook secret and how to aim its deliveries. */
+  readonly demoWebhook?: { readonly secret: string; readonly adminToken: string; deliverTo(url: string): void };
   readonly close?: () => Promise<void>;
 }
 
@@ -198,13 +206,23 @@ async function connectFeatBit(config: ServiceConfig, policy: Policy, logger: Log
     }
     return { client: new FeatBitRestClient({ baseUrl: apiUrl, accessToken, logger }) };
   }
-  const { createSandbox, SANDBOX_DEMO_ACCESS_TOKEN } = await import('../sandbox/index.js');
+  const { createSandbox, SANDBOX_DEMO_ACCESS_TOKEN, WebhookEvent } = await import('../sandbox/index.js');
   const env = demoEnvironment(policy);
-  const sandbox = await createSandbox({ seeds: [demoSeedFlags(env.id)], environments: [{ id: env.id, name: env.name }], logger });
+  const sandbox = await createSandbox({ seeds: [demoSeedFlags(env.id)], environments: policy.environments.length > 0 ? policy.environments.map(({ id, name }) => ({ id, name })) : [env], logger });
+  const secret = config.featbit.webhookSecret.length === 0 ? randomBytes(24).toString('base64url') : undefined;
   return {
     client: new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: SANDBOX_DEMO_ACCESS_TOKEN, logger }),
     sandboxUrl: sandbox.url,
     demoEnvId: env.id,
+    ...(secret
+      ? {
+          demoWebhook: {
+            secret,
+            adminToken: sandbox.control.issueToken('flag-admin').token,
+            deliverTo: (url: string) => void sandbox.control.configureWebhook({ name: 'featgate demo', url, secret, events: Object.values(WebhookEvent) }),
+          },
+        }
+      : {}),
     close: () => sandbox.close(),
   };
 }

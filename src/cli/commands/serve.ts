@@ -26,6 +26,10 @@ export function registerServeCommands(program: Command): void {
         `openapi: ${service.url}/openapi.json`,
       ];
       if (service.sandboxUrl) lines.push(`featbit sandbox: ${service.sandboxUrl} (in-process, demo data)`);
+      if (service.sandboxDemo) {
+        lines.push(`featbit sandbox environment: ${service.sandboxDemo.envId}; its webhooks reach featgate`);
+        lines.push(`featbit sandbox token of flag admin "flag-admin": ${service.sandboxDemo.adminToken}`);
+      }
       for (const [role, token] of Object.entries(service.demoTokens)) lines.push(`demo token ${role}: ${token}`);
       process.stdout.write(`${lines.join('\n')}\n`);
       await new Promise<void>((resolve) => {
