@@ -1,7 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose';
 import { ConfigError } from '../errors/index.js';
+import { readOrCreateSecretFile } from '../secret-file/index.js';
 import { MANIFEST_SIGNING_ALG } from './manifest-jws.js';
 
 /** The key featgate signs manifests with; only `publicJwk` ever leaves the process. */
@@ -31,18 +31,10 @@ export const SIGNING_KEY_FILE = 'signing-key.json';
 export async function loadOrCreateSigningKey(options: SigningKeyOptions): Promise<ManifestSigningKey> {
   if (options.configuredKey) return signingKeyFromText(options.configuredKey, 'FEATGATE_SIGNING_KEY');
   const file = join(options.dataDir, SIGNING_KEY_FILE);
-  const existing = await readKeyFile(file);
-  if (existing !== undefined) return signingKeyFromText(existing, file);
-  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  const { privateKey } = await generateKeyPair(MANIFEST_SIGNING_ALG, { crv: 'Ed25519', extractable: true });
-  const text = `${JSON.stringify(await exportJWK(privateKey))}\n`;
-  try {
-    await writeFile(file, text, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // Another process created it first: use theirs so every instance signs with one key.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return signingKeyFromText((await readKeyFile(file)) ?? text, file);
-  }
+  const text = await readOrCreateSecretFile(file, async () => {
+    const { privateKey } = await generateKeyPair(MANIFEST_SIGNING_ALG, { crv: 'Ed25519', extractable: true });
+    return `${JSON.stringify(await exportJWK(privateKey))}\n`;
+  });
   return signingKeyFromText(text, file);
 }
 
@@ -68,13 +60,4 @@ export async function signingKeyFromText(text: string, origin: string): Promise<
   if (crv !== 'Ed25519' || !x) throw new ConfigError(`${origin}: the manifest signing key must be an Ed25519 key`);
   const kid = await calculateJwkThumbprint({ kty, crv, x });
   return { kid, privateKey, publicJwk: { kty, crv, x, kid, alg: MANIFEST_SIGNING_ALG, use: 'sig' } };
-}
-
-async function readKeyFile(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }

@@ -1,5 +1,5 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readOrCreateSecretFile } from '../secret-file/index.js';
 import { newRedactionKeyText, redactionKeyFromText, type RedactionKey } from './redaction-key.js';
 
 /** Where the redaction key comes from: configured text, else a key file kept in the data folder. */
@@ -20,25 +20,5 @@ export const REDACTION_KEY_FILE = 'redaction-key';
 export async function loadOrCreateRedactionKey(options: RedactionKeyOptions): Promise<RedactionKey> {
   if (options.configuredKey) return redactionKeyFromText(options.configuredKey, 'FEATGATE_REDACTION_KEY');
   const file = join(options.dataDir, REDACTION_KEY_FILE);
-  const existing = await readKeyFile(file);
-  if (existing !== undefined) return redactionKeyFromText(existing, file);
-  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  const text = `${newRedactionKeyText()}\n`;
-  try {
-    await writeFile(file, text, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // Another process created it first: use theirs so every instance hashes with one key.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return redactionKeyFromText((await readKeyFile(file)) ?? text, file);
-  }
-  return redactionKeyFromText(text, file);
-}
-
-async function readKeyFile(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  return redactionKeyFromText(await readOrCreateSecretFile(file, () => `${newRedactionKeyText()}\n`), file);
 }

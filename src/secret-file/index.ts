@@ -1,0 +1,1 @@
+export * from './read-or-create-secret-file.js';
