@@ -133,9 +133,10 @@ export class ReleaseService {
    * Rolls back to the plan's rollback value (`rollbackValue`, the baseline when absent), in one FeatBit targeting
    * write per flag: when the rollback value is the baseline, the targeting approved before the change's first
    * stage comes back (so audiences the change never touched keep what they had); when the plan names another
-   * value, the variation holding it serves everyone. Variations stay as they are (the candidate stays defined
-   * but unserved and ungranted), which is what keeps it one write. Only when no variation holds the rollback value
-   * (e.g. a redacted secret) is the whole approved configuration from before the change written back. The result
+   * value, the variation holding it serves everyone (the first stage created it when FeatBit lacked it). Variations
+   * stay as they are (the candidate stays defined but unserved and ungranted), which is what keeps it one write.
+   * Only when no variation holds the rollback value (a redacted secret featgate could not create) is the whole
+   * approved configuration from before the change written back. The result
    * becomes the approved state; `breach` names the guardrail metric value when a guardrail rolled it back.
    */
   async rollback(principal: Principal, key: string, request: ReasonRequest, breach?: GuardrailBreach): Promise<ChangeView> {
@@ -235,7 +236,9 @@ export class ReleaseService {
     const approvedFlag = target.approved.flag;
     const existing = this.candidateVariation(approvedFlag, target.flag);
     const candidate = existing ?? this.createCandidate(approvedFlag, target.flag, key);
-    const variations = existing ? approvedFlag.variations : [...approvedFlag.variations, candidate];
+    const withCandidate = existing ? approvedFlag.variations : [...approvedFlag.variations, candidate];
+    const rollback = this.missingRollbackVariation({ ...approvedFlag, variations: withCandidate }, target.flag, key);
+    const variations = rollback ? [...withCandidate, rollback] : withCandidate;
     const { targeting } = stageTargeting({
       baseline: approvedFlag,
       baselineVariationId: target.approved.baselineVariationId,
@@ -307,6 +310,18 @@ export class ReleaseService {
       return named;
     }
     return flag.variations.find((variation) => this.sameValue(flag, variation, changed.candidate));
+  }
+
+  /**
+   * The variation a stage adds so the plan's rollback value exists in FeatBit before it is needed: a rollback then
+   * only moves targeting (one write). None when no rollback value is planned, a variation already holds it, or it
+   * holds secrets featgate does not keep (the rollback then writes the configuration from before the change).
+   */
+  private missingRollbackVariation(flag: FeatBitFlag, changed: ChangedFlag, key: string): Variation | undefined {
+    const wanted = changed.rollbackValue;
+    if (wanted === undefined || containsRedacted(wanted)) return undefined;
+    if (flag.variations.some((variation) => this.sameValue(flag, variation, wanted))) return undefined;
+    return newVariation(flag, wanted, `${key}-rollback`);
   }
 
   private createCandidate(flag: FeatBitFlag, changed: ChangedFlag, key: string): Variation {

@@ -16,6 +16,9 @@ const CANDIDATE = { provider: 'mistral', model: 'mistral-small', region: 'eu', l
 const RAMP_FLAG = 'assistant-model-route';
 const GUARDED_FLAG = 'triage-model-route';
 const FALLBACK_FLAG = 'assistant-fallback';
+const ROLLBACK_FLAG = 'digest-model-route';
+/** A plan's rollback value that differs from the baseline and that FeatBit holds in no variation yet. */
+const SAFE_ROUTE = { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 1500 };
 const logger = { error() {}, warn() {}, info() {}, debug() {} };
 
 /** 2,000 contexts; every tenth is internal staff (the `internal` rule matches their e-mail domain). */
@@ -53,6 +56,7 @@ beforeAll(async () => {
     (envId) => [
       jsonFlag(envId, RAMP_FLAG, [{ id: 'route-current', name: 'current', value: BASELINE }], [internalRule]),
       jsonFlag(envId, GUARDED_FLAG, [{ id: 'route-current', name: 'current', value: BASELINE }]),
+      jsonFlag(envId, ROLLBACK_FLAG, [{ id: 'route-current', name: 'current', value: BASELINE }]),
       jsonFlag(envId, FALLBACK_FLAG, [
         { id: 'fallback-current', name: 'current', value: { mode: 'human-handoff', message: 'A person will help you.' } },
         { id: 'fallback-static', name: 'static', value: { mode: 'static-message', message: 'The assistant is paused.' } },
@@ -60,7 +64,7 @@ beforeAll(async () => {
     ],
     { policy: policyFile() },
   );
-  for (const flagKey of [RAMP_FLAG, GUARDED_FLAG, FALLBACK_FLAG]) {
+  for (const flagKey of [RAMP_FLAG, GUARDED_FLAG, ROLLBACK_FLAG, FALLBACK_FLAG]) {
     const adopted = await h.call('admin', 'POST', '/v1/adoptions', { envId: h.envId, flagKey, reason: 'baseline for the staged-exposure test' });
     expect(adopted.status).toBe(201);
   }
@@ -160,6 +164,11 @@ async function expectGrantsFollowFeatBit(flagKey: string, candidateId: string): 
   await gate.onClose();
   expect(mismatches).toEqual([]);
   return counts;
+}
+
+/** How many writes featgate's FeatBit identity has made to a flag, counted in FeatBit's audit log. */
+function featgateWrites(flagKey: string): number {
+  return h.sandbox.control.store.auditLogs(h.envId).filter((entry) => entry.keyword.startsWith(`${flagKey},`) && entry.creatorName === 'featgate').length;
 }
 
 function candidateIdOf(flag: any): string {
@@ -324,8 +333,10 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
       ]);
       expect((await h.liveFlag(GUARDED_FLAG)).fallthrough.variations[0]).toMatchObject({ id: candidateId, rollout: [0, 0.25] });
 
+      const writesBeforeRollback = featgateWrites(GUARDED_FLAG);
       const rollback = await h.call('monitoring', 'POST', `/v1/changes/${key}/signals`, { signals: [{ metric: 'groundingScore', value: 0.41 }] });
       expect(rollback.status).toBe(201);
+      expect(featgateWrites(GUARDED_FLAG) - writesBeforeRollback).toBe(1);
       expect(rollback.body).toMatchObject({ outcome: 'rolled-back', breaches: [{ metric: 'groundingScore', value: 0.41, action: 'rollback' }], change: { status: 'rolled-back' } });
       expect((await h.liveFlag(GUARDED_FLAG)).fallthrough.variations).toEqual([expect.objectContaining({ id: 'route-current', rollout: [0, 1] })]);
 
@@ -346,6 +357,46 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
     } finally {
       await gate.onClose();
     }
+  });
+
+  it("rolls back from the CLI to the plan's rollback value in one FeatBit write, and the gate serves it to everyone", async () => {
+    const key = 'digest-route-rollback';
+    const record: any = changeRecord(key, ROLLBACK_FLAG, [
+      { name: 'five', audience: 'all users', percentage: 5, minDuration: '1h' },
+      { name: 'everyone', audience: 'all users', percentage: 100, minDuration: '1h' },
+    ]);
+    record.flags[0].rollbackValue = SAFE_ROUTE;
+    await approvedChange(record);
+    const cli = (args: string[]) => runFeatgate([...args, '--url', h.service.url, '--token', h.token('releaseOwner'), '--json']);
+
+    const applied = await cli(['release', 'apply-stage', key]);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(JSON.parse(applied.stdout).release.stageIndex).toBe(0);
+    const early = await cli(['release', 'apply-stage', key]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('must run at least 1h before stage 2');
+    const staged = await h.liveFlag(ROLLBACK_FLAG);
+    const safe = staged.variations.find((variation: any) => JSON.stringify(JSON.parse(variation.value)) === JSON.stringify(SAFE_ROUTE));
+    expect(safe).toBeDefined();
+    expect(staged.fallthrough.variations.map((variation: any) => variation.id)).not.toContain(safe.id);
+
+    const writesBefore = featgateWrites(ROLLBACK_FLAG);
+    const rolled = await cli(['release', 'rollback', key, '--reason', 'answers got worse']);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(JSON.parse(rolled.stdout).status).toBe('rolled-back');
+    expect(featgateWrites(ROLLBACK_FLAG) - writesBefore).toBe(1);
+    expect((await h.liveFlag(ROLLBACK_FLAG)).fallthrough.variations).toEqual([expect.objectContaining({ id: safe.id, rollout: [0, 1] })]);
+
+    const jws = await currentManifest(ROLLBACK_FLAG);
+    const inner = new InMemoryProvider({ [ROLLBACK_FLAG]: { variants: { candidate: CANDIDATE }, defaultVariant: 'candidate', disabled: false } });
+    const gate = new FeatgateServerProvider(inner, { source: new StaticManifestSource(jws), publicKeys: [h.publicKey], envId: h.envId });
+    await gate.initialize();
+    const served = new Set<string>();
+    for (const context of contexts.slice(0, 200)) served.add(JSON.stringify((await gate.resolveObjectEvaluation(ROLLBACK_FLAG, {}, context, logger)).value));
+    await gate.onClose();
+    expect([...served]).toEqual([JSON.stringify(SAFE_ROUTE)]);
+    const entry = await h.call('auditor', 'GET', `/v1/audit?change=${key}&type=release.rolled-back`);
+    expect(entry.body.entries[0]).toMatchObject({ actor: { id: 'releaseOwner' }, data: { reason: 'answers got worse', served: [{ flagKey: ROLLBACK_FLAG, variationId: safe.id }] } });
   });
 
   it('restores the approved state when a break-glass change expires without post-approval, and keeps one that is approved', async () => {
@@ -377,6 +428,7 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
       environment: 'production', flagKey: FALLBACK_FLAG, incidentReference: 'INC-4712', reason: 'provider outage', duration: '3s', serve: { value: { mode: 'static-message', message: 'We are on it.' } },
     });
     expect(kept.status).toBe(201);
+    await h.service.exposure.scheduler.sweep();
     const security = await h.call('security', 'POST', `/v1/break-glass/${kept.body.id}/reviews`, { decision: 'approve', comment: 'right call' });
     expect(security.body.postReviewOutcome).toBeNull();
     const release = await h.call('releaseOwner', 'POST', `/v1/break-glass/${kept.body.id}/reviews`, { decision: 'approve', comment: 'keep it' });
