@@ -79,17 +79,21 @@ export const serviceConfigSchema = z.strictObject({
   redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
   /** Prefix of every Redis key the service writes. */
   redisPrefix: z.string().min(1).default('featgate:'),
-  /** Folder of the embedded ledger and the generated signing key (`FEATGATE_DATA_DIR`). */
+  /** Folder of the embedded ledger and, without Redis, of the generated signing and redaction keys (`FEATGATE_DATA_DIR`). */
   dataDir: z.string().min(1).default('.featgate'),
   /** Policy pack file (`FEATGATE_POLICY`); the built-in default pack when absent. */
   policy: z.string().min(1).optional(),
   /** Largest accepted request body in bytes; larger ones get 413. */
   bodyLimitBytes: z.number().int().positive().max(50 * 1024 * 1024).default(1024 * 1024),
-  /** Private signing key of the approval manifest, JWK JSON or PKCS8 PEM (`FEATGATE_SIGNING_KEY`). */
+  /**
+   * Private signing key of the approval manifest, JWK JSON or PKCS8 PEM (`FEATGATE_SIGNING_KEY`); generated on first
+   * start when absent, into the data folder, or into Redis (under the prefix) when `redisUrl` is set, so every process shares it.
+   */
   signingKey: z.string().min(1).optional(),
   /**
    * Key of the HMAC kept in place of redacted secret values, at least 32 characters (`FEATGATE_REDACTION_KEY`);
-   * generated into the data folder when absent. Processes sharing one Redis must share it.
+   * generated on first start when absent, into the data folder, or into Redis (under the prefix) when `redisUrl` is set,
+   * so every process sharing one Redis hashes alike.
    */
   redactionKey: z.string().trim().min(32, 'use at least 32 characters, e.g. `openssl rand -base64 32`').optional(),
   featbit: z

@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose';
 import { ConfigError } from '../errors/index.js';
-import { readOrCreateSecretFile } from '../secret-file/index.js';
+import { dataDirSecretStore, type GeneratedSecretStore } from '../generated-secret/index.js';
 import { MANIFEST_SIGNING_ALG } from './manifest-jws.js';
 
 /** The key featgate signs manifests with; only `publicJwk` ever leaves the process. */
@@ -19,23 +18,25 @@ export interface SigningKeyOptions {
   readonly configuredKey?: string;
   /** Folder where a generated key is kept as `signing-key.json` (mode 0600). */
   readonly dataDir: string;
+  /** Where a generated key is kept instead of the data folder: Redis, so every process on it signs alike. */
+  readonly store?: GeneratedSecretStore;
 }
 
 /** File name of the generated key inside the data folder. */
 export const SIGNING_KEY_FILE = 'signing-key.json';
 
 /**
- * Loads the manifest signing key: the configured one when given, else the one kept in the data folder, generating
- * and keeping a new one on first start (embedded mode). Throws ConfigError, without key material, when it is unusable.
+ * Loads the manifest signing key: the configured one when given, else the one kept in `store` (the data folder by
+ * default), generating and keeping a new one on first start. Throws ConfigError, without key material, when it is unusable.
  */
 export async function loadOrCreateSigningKey(options: SigningKeyOptions): Promise<ManifestSigningKey> {
   if (options.configuredKey) return signingKeyFromText(options.configuredKey, 'FEATGATE_SIGNING_KEY');
-  const file = join(options.dataDir, SIGNING_KEY_FILE);
-  const text = await readOrCreateSecretFile(file, async () => {
+  const store = options.store ?? dataDirSecretStore(options.dataDir);
+  const text = await store.readOrCreate(SIGNING_KEY_FILE, async () => {
     const { privateKey } = await generateKeyPair(MANIFEST_SIGNING_ALG, { crv: 'Ed25519', extractable: true });
     return `${JSON.stringify(await exportJWK(privateKey))}\n`;
   });
-  return signingKeyFromText(text, file);
+  return signingKeyFromText(text, store.locationOf(SIGNING_KEY_FILE));
 }
 
 /** Reads a private Ed25519 key from JWK JSON or PKCS8 PEM text; `origin` names the source in errors. */

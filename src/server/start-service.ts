@@ -11,6 +11,7 @@ import { ActorKind, createLedgerStore } from '../ledger/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher } from '../manifest/index.js';
 import { loadOrCreateRedactionKey } from '../redaction/index.js';
+import { redisSecretStore } from '../generated-secret/index.js';
 import { GovernanceService, InProcessLock, LedgerProjections, RedisLock, type KeyedLock } from '../workflow/index.js';
 import { createApp } from './app.js';
 import { demoEnvironment, demoSeedFlags } from './demo-seed.js';
@@ -84,7 +85,9 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     if (featbitSetup.close) closers.push(featbitSetup.close);
 
     const projections = new LedgerProjections(ledger);
-    const key = await loadOrCreateSigningKey({ dataDir: config.dataDir, ...(config.signingKey ? { configuredKey: config.signingKey } : {}) });
+    const secrets = redis ? redisSecretStore({ redis, prefix: config.redisPrefix, seedDir: config.dataDir }) : undefined;
+    const generatedKeys = { dataDir: config.dataDir, ...(secrets ? { store: secrets } : {}) };
+    const key = await loadOrCreateSigningKey({ ...generatedKeys, ...(config.signingKey ? { configuredKey: config.signingKey } : {}) });
     const publisher = new ManifestPublisher({ key });
     closers.push(async () => publisher.close());
     projections.onApprovedChange((envIds) => {
@@ -97,7 +100,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     refresh.unref();
     closers.push(async () => clearInterval(refresh));
 
-    const redactionKey = await loadOrCreateRedactionKey({ dataDir: config.dataDir, ...(config.redactionKey ? { configuredKey: config.redactionKey } : {}) });
+    const redactionKey = await loadOrCreateRedactionKey({ ...generatedKeys, ...(config.redactionKey ? { configuredKey: config.redactionKey } : {}) });
     const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger };
     const workflow = new GovernanceService(workflowDeps);
     const demoTokens: Record<string, string> = {};

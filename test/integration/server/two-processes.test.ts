@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { exportJWK, generateKeyPair } from 'jose';
+import { decodeProtectedHeader } from 'jose';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicyFile, DEFAULT_POLICY_PATH } from '../../../policies/index.js';
@@ -64,18 +64,17 @@ beforeAll(async () => {
   });
   const config = join(dir, 'featgate.yaml');
   writeFileSync(config, stringify({ host: '127.0.0.1', featbit: { sandbox: false }, identity: { tokens: identity } }));
-  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const environment = {
+  const environment: NodeJS.ProcessEnv = {
     ...process.env,
     REDIS_URL: testRedisUrl(),
     FEATGATE_REDIS_PREFIX: uniquePrefix('two-serve'),
-    FEATGATE_DATA_DIR: dir,
-    FEATGATE_SIGNING_KEY: JSON.stringify(await exportJWK(privateKey)),
     FEATBIT_API_URL: sandbox.url,
     FEATBIT_ACCESS_TOKEN: sandbox.tokens.issue('featgate').token,
     LOG_LEVEL: 'warn',
   };
-  urls.push(...(await Promise.all([startServe(environment, config), startServe(environment, config)])));
+  for (const name of ['FEATGATE_SIGNING_KEY', 'FEATGATE_REDACTION_KEY', 'FEATGATE_CONFIG'] as const) delete environment[name];
+  const dataDirs = ['a', 'b'].map((name) => mkdtempSync(join(dir, `data-${name}-`)));
+  urls.push(...(await Promise.all(dataDirs.map((dataDir) => startServe({ ...environment, FEATGATE_DATA_DIR: dataDir }, config)))));
 }, 60_000);
 
 afterAll(async () => {
@@ -91,7 +90,7 @@ afterAll(async () => {
 });
 
 describe('two serve processes on one Redis', () => {
-  it('turn concurrent approvals sent to either into one consistent change state and one valid chain', async () => {
+  it('turn concurrent approvals sent to either into one consistent change state and one valid chain, with one set of generated keys', async () => {
     const [a, b] = urls as [string, string];
     expect((await call(a, 'POST', '/v1/adoptions', tokens.admin!, { envId: sandbox.envs[0]!.id, flagKey: highFlag.key, reason: 'baseline' })).status).toBe(201);
     const keys = Array.from({ length: 6 }, (_, index) => `parallel-change-${index}`);
@@ -124,5 +123,16 @@ describe('two serve processes on one Redis', () => {
     }
     const verified = await call(a, 'GET', '/v1/audit/verify', tokens.auditor!);
     expect(verified.body).toMatchObject({ ok: true });
+
+    const redactionHashes = new Set<string>();
+    for (const [index, key] of keys.entries()) {
+      const view = await call(index % 2 ? a : b, 'GET', `/v1/changes/${key}`, tokens.auditor!);
+      const candidate = view.body.record.flags[0].candidate.apiKey;
+      expect(candidate).toMatchObject({ $redacted: true, hmacSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      redactionHashes.add(candidate.hmacSha256);
+    }
+    expect(redactionHashes.size).toBe(1);
+    const manifests = await Promise.all(urls.map((url) => fetch(`${url}/v1/envs/${sandbox.envs[0]!.id}/manifest`).then((answer) => answer.text())));
+    expect(decodeProtectedHeader(manifests[0]!).kid).toBe(decodeProtectedHeader(manifests[1]!).kid);
   });
 });

@@ -1,0 +1,2 @@
+export * from './generated-secret-store.js';
+export * from './redis-secret-store.js';
