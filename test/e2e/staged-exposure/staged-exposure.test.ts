@@ -1,12 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSyncModeEnum } from '@featbit/node-server-sdk';
+import { DataSyncModeEnum, FbClientBuilder } from '@featbit/node-server-sdk';
 import { InMemoryProvider, type EvaluationContext } from '@openfeature/server-sdk';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH } from '../../../policies/index.js';
-import { EvaluationKind, evaluateFlag } from '../../../src/featbit/evaluator/index.js';
 import { FeatBitServerProvider, FeatgateServerProvider, HttpManifestSource, StaticManifestSource } from '../../../provider/index.js';
 import { runFeatgate } from '../../integration/ledger/run-cli.js';
 import { jsonFlag, manifestVersion, startExposureHarness, type ExposureHarness, type Person } from './exposure-harness.js';
@@ -140,28 +139,32 @@ async function currentManifest(flagKey: string): Promise<string> {
 
 /**
  * Checks, over every context, that the server gate fed the service's manifest grants the candidate to exactly the
- * contexts FeatBit's own bucketing of the live flag puts in the candidate's range: the gate wraps an inner
- * provider that always answers the candidate, so whatever the gate lets through is what the grants allow.
+ * contexts to which FeatBit serves it: the real FeatBit Node SDK evaluates the data FeatBit now sends its SDKs,
+ * and the gate wraps an inner provider that always answers the candidate, so whatever the gate lets through is
+ * what the grants allow.
  */
-async function expectGrantsFollowFeatBit(flagKey: string, candidateId: string): Promise<{ internal: number; others: number }> {
-  const live = await h.liveFlag(flagKey);
+async function expectGrantsFollowFeatBit(flagKey: string): Promise<{ internal: number; others: number }> {
   const jws = await currentManifest(flagKey);
+  const payload = h.sandbox.control.store.sdkPayload(h.envId, 0);
+  const featbitSdk = new FbClientBuilder().offline(true).logLevel('none').useJsonBootstrapProvider(JSON.stringify({ messageType: 'data-sync', data: payload })).build();
+  await featbitSdk.waitForInitialization();
   const inner = new InMemoryProvider({ [flagKey]: { variants: { candidate: CANDIDATE }, defaultVariant: 'candidate', disabled: false } });
   const gate = new FeatgateServerProvider(inner, { source: new StaticManifestSource(jws), publicKeys: [h.publicKey], envId: h.envId });
   await gate.initialize();
   const counts = { internal: 0, others: 0 };
   const mismatches: string[] = [];
   for (const context of contexts) {
-    const user = { keyId: context.targetingKey!, customizedProperties: { email: String(context.email) } };
-    const featbit = evaluateFlag(live, user, () => undefined);
-    expect(featbit.kind).not.toBe(EvaluationKind.Error);
-    const featbitServesCandidate = featbit.variationId === candidateId;
+    const user = { key: context.targetingKey!, name: '', customizedProperties: [{ name: 'email', value: String(context.email) }] };
+    const featbit = await featbitSdk.jsonVariationDetail(flagKey, user, null);
+    expect(featbit.value, featbit.reason).not.toBeNull();
+    const featbitServesCandidate = JSON.stringify(featbit.value) === JSON.stringify(CANDIDATE);
     const gated = await gate.resolveObjectEvaluation(flagKey, {}, context, logger);
     const gateServesCandidate = JSON.stringify(gated.value) === JSON.stringify(CANDIDATE);
     if (gateServesCandidate !== featbitServesCandidate) mismatches.push(`${context.targetingKey}: FeatBit ${featbitServesCandidate}, gate ${gateServesCandidate}`);
     if (featbitServesCandidate) counts[String(context.email).endsWith('@example.com') ? 'internal' : 'others'] += 1;
   }
   await gate.onClose();
+  await featbitSdk.close();
   expect(mismatches).toEqual([]);
   return counts;
 }
@@ -202,7 +205,7 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
     const candidateId = candidateIdOf(live);
     expect(live.rules[0].variations).toEqual([expect.objectContaining({ id: candidateId, rollout: [0, 1] })]);
     expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: 'route-current', rollout: [0, 1] })]);
-    expect(await expectGrantsFollowFeatBit(RAMP_FLAG, candidateId)).toEqual({ internal: 200, others: 0 });
+    expect(await expectGrantsFollowFeatBit(RAMP_FLAG)).toEqual({ internal: 200, others: 0 });
 
     const outOfPlan = await applyStage(key, { stage: 7 });
     expect(outOfPlan.status).toBe(409);
@@ -228,7 +231,7 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
       expect.objectContaining({ id: candidateId, rollout: [0, 0.05] }),
       expect.objectContaining({ id: 'route-current', rollout: [0.05, 1] }),
     ]);
-    const atFive = await expectGrantsFollowFeatBit(RAMP_FLAG, candidateId);
+    const atFive = await expectGrantsFollowFeatBit(RAMP_FLAG);
     expect(atFive.internal).toBe(200);
     expect(atFive.others).toBeGreaterThan(30);
     expect(atFive.others).toBeLessThan(160);
@@ -239,13 +242,13 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
       expect.objectContaining({ id: candidateId, rollout: [0, 0.25] }),
       expect.objectContaining({ id: 'route-current', rollout: [0.25, 1] }),
     ]);
-    const atQuarter = await expectGrantsFollowFeatBit(RAMP_FLAG, candidateId);
+    const atQuarter = await expectGrantsFollowFeatBit(RAMP_FLAG);
     expect(atQuarter.others).toBeGreaterThan(atFive.others);
 
     await expect.poll(async () => (await h.call('releaseOwner', 'GET', `/v1/changes/${key}`)).body.status, { timeout: 8000, interval: 200 }).toBe('completed');
     live = await h.liveFlag(RAMP_FLAG);
     expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: candidateId, rollout: [0, 1] })]);
-    expect(await expectGrantsFollowFeatBit(RAMP_FLAG, candidateId)).toEqual({ internal: 200, others: 1800 });
+    expect(await expectGrantsFollowFeatBit(RAMP_FLAG)).toEqual({ internal: 200, others: 1800 });
 
     const stages = await h.call('auditor', 'GET', `/v1/audit?change=${key}&type=release.stage-applied`);
     expect(stages.body.entries.map((entry: any) => [entry.data.stageIndex, entry.actor.id])).toEqual([
