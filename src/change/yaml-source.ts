@@ -53,10 +53,13 @@ function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
-/** Line of the node at `path`, or of the deepest node on the way when the path ends in something missing. */
-function lineOf(document: Document, lineCounter: LineCounter, path: readonly (string | number)[]): number | undefined {
+/**
+ * Line of the node at `path`, or of the deepest node on the way when the path ends in something missing; line 1
+ * for a document without content (an empty file).
+ */
+function lineOf(document: Document, lineCounter: LineCounter, path: readonly (string | number)[]): number {
   let node: unknown = document.contents;
-  let line = startLine(node, lineCounter);
+  let line = startLine(node, lineCounter) ?? 1;
   for (const segment of path) {
     if (isMap(node)) {
       const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));

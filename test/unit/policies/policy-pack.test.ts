@@ -35,6 +35,10 @@ describe('policy pack validation', () => {
     expect(issuesOf(text)).toEqual([{ file: 'policy.yaml', line: lineOf(text, 'colour: blue'), path: 'tiers.medium.colour', message: 'unknown key' }]);
   });
 
+  it('names line 1 of an empty policy file', () => {
+    expect(issuesOf('')).toEqual([{ file: 'policy.yaml', line: 1, path: '', message: 'Invalid input: expected object, received null' }]);
+  });
+
   it("reports broken YAML at the parser's line", () => {
     const text = defaultPolicyText.replace('breakGlass:\n  roles: [incidentCommander]', 'breakGlass:\n  roles: [incidentCommander\n');
     const [issue] = issuesOf(text);
