@@ -8,7 +8,7 @@ import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
 import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { flagSubject } from '../../src/projections/index.js';
-import { writeFlagConfiguration, type KeyedLock } from '../../src/workflow/index.js';
+import type { KeyedLock } from '../../src/workflow/index.js';
 import { EnvironmentStrictness, resolveGovernedFlag, type Policy } from '../../policies/index.js';
 import type { JobHandler } from '../queue/job-queue.js';
 import { flagJob, JobTargetKind, TriggerSource, type ReconcileJob } from '../queue/reconcile-job.js';
@@ -27,6 +27,7 @@ import {
 import { approvedStatePayload } from './approved-state-payload.js';
 import { editFingerprint } from './edit-fingerprint.js';
 import { findEditor } from './find-editor.js';
+import { revertJudgedFlag, StaleEditError } from './revert-plan.js';
 
 /** What the reconcile worker needs; every part is the real component in production and in tests. */
 export interface ReconcileWorkerDeps {
@@ -65,6 +66,9 @@ export enum ReconcileOutcome {
 
 const FEATGATE_ACTOR: Actor = { id: 'featgate', kind: ActorKind.Service };
 
+/** Judgements of one job before a flag that keeps changing under its revert is left to the job's retry. */
+const MAX_JUDGEMENTS = 5;
+
 /** A flag job's outcome and the notifications to send once the flag's lock is released. */
 interface FlagResult {
   readonly outcome: ReconcileOutcome;
@@ -75,9 +79,9 @@ interface FlagResult {
  * Builds the job handler of the webhook bridge. For a flag job it takes the flag's lock, re-reads the flag and its
  * segments from FeatBit, compares them with the approved state and lets the policy decide (DESIGN invariants 2-4):
  * - equal → nothing; safe direction or descriptive-only → accepted, the approved state follows, ledger records it;
- * - anything else → a proposal is opened from the edit (the operator is its requester), FeatBit is reverted with
- *   the current revision (re-planned on 409), the ledger records who edited what and what was restored, and
- *   notifications go out;
+ * - anything else → a proposal is opened from the edit (the operator is its requester), FeatBit is reverted over
+ *   the judged revision (an edit landing meanwhile, e.g. a kill switch, is judged again instead of undone), the
+ *   ledger records who edited what and what was restored, and notifications go out;
  * - a governed flag featgate has no approved state for is adopted when it exposes only its baseline, otherwise
  *   converged to baseline-only and proposed.
  * A segment job fans out to flag jobs for every governed flag whose approved configuration references the segment.
@@ -198,7 +202,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
         restoredSegments.push(segment.id);
       }
     }
-    const { revision, writes } = await writeFlagConfiguration(deps.featbit, job.envId, live.key, approved.flag, comment);
+    const { revision, writes } = await revertJudgedFlag(deps.featbit, job.envId, live, approved.flag, comment);
     await append(LedgerEventType.EditReverted, serviceActor, subject, {
       envId: job.envId,
       flagKey: live.key,
@@ -293,12 +297,24 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     return { outcome: ReconcileOutcome.Accepted };
   };
 
+  /** Judges and acts; an edit that lands while its revert is prepared is judged again from FeatBit's new state. */
+  const rejudgeWhileStale = async (job: ReconcileJob, flagKey: string): Promise<FlagResult> => {
+    for (let judgement = 1; ; judgement += 1) {
+      try {
+        return await reconcileLocked(job, flagKey);
+      } catch (error) {
+        if (!(error instanceof StaleEditError) || judgement >= MAX_JUDGEMENTS) throw error;
+        logger.info({ envId: job.envId, flagKey, err: error.message }, 'flag edited while its revert was prepared');
+      }
+    }
+  };
+
   const reconcileFlag = async (job: ReconcileJob): Promise<ReconcileOutcome> => {
     if (job.target.kind !== JobTargetKind.Flag) throw new Error('reconcileFlag needs a flag job');
     const flagKey = job.target.flagKey;
     const result = deps.lock
-      ? await deps.lock.withLocks([flagSubject(job.envId, flagKey)], () => reconcileLocked(job, flagKey))
-      : await reconcileLocked(job, flagKey);
+      ? await deps.lock.withLocks([flagSubject(job.envId, flagKey)], () => rejudgeWhileStale(job, flagKey))
+      : await rejudgeWhileStale(job, flagKey);
     for (const notification of result.notifications ?? []) await deps.notifier?.notify(notification);
     return result.outcome;
   };

@@ -1,5 +1,7 @@
-import type { FeatBitFlag } from '../../src/featbit/model/index.js';
-import { planConfigurationWrites, type ConfigurationPlan } from '../../src/workflow/index.js';
+import { ConflictError } from '../../src/errors/index.js';
+import type { FeatBitFlag, RestFlag } from '../../src/featbit/model/index.js';
+import { updateFlagWithRevision, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import { planConfigurationWrites, type ConfigurationPlan, type ConfigurationWriteResult } from '../../src/workflow/index.js';
 
 /** The revision-guarded writes (and the toggle, which FeatBit does not guard) that bring `live` back to `approved`. */
 export type RevertPlan = ConfigurationPlan;
@@ -10,4 +12,43 @@ export type RevertPlan = ConfigurationPlan;
  */
 export function planRevert(live: FeatBitFlag, approved: FeatBitFlag, comment: string): RevertPlan {
   return planConfigurationWrites(live, approved, comment);
+}
+
+/**
+ * FeatBit's flag moved past the revision the bridge judged: someone edited it meanwhile (perhaps a kill switch),
+ * so the revert must not be written; the flag is judged again from its new state.
+ */
+export class StaleEditError extends ConflictError {
+  constructor(
+    readonly flagKey: string,
+    readonly judgedRevision: string,
+    readonly currentRevision: string,
+  ) {
+    super(`flag ${flagKey} changed from revision ${judgedRevision} to ${currentRevision} while its revert was prepared; judging it again`);
+  }
+}
+
+/**
+ * Restores the approved configuration over exactly the revision that was judged unauthorized: every read before a
+ * write (the first and each one after a 409) must still show that revision, else `StaleEditError` is thrown and
+ * nothing more is written. A blind re-plan would undo whatever landed meanwhile, such as a kill switch, which
+ * DESIGN invariant 2 says is never reverted. The toggle, which FeatBit does not guard, follows the guarded writes.
+ */
+export async function revertJudgedFlag(
+  featbit: FeatBitRestClient,
+  envId: string,
+  judged: RestFlag,
+  approved: FeatBitFlag,
+  comment: string,
+): Promise<ConfigurationWriteResult> {
+  let toggleTo: boolean | undefined;
+  const result = await updateFlagWithRevision(featbit, envId, judged.key, (fresh) => {
+    if (fresh.revision.toLowerCase() !== judged.revision.toLowerCase()) throw new StaleEditError(judged.key, judged.revision, fresh.revision);
+    const plan = planRevert(fresh, approved, comment);
+    toggleTo = plan.toggleTo;
+    return plan.writes;
+  });
+  if (toggleTo === undefined) return { revision: result.revision, writes: result.writes };
+  const revision = await featbit.toggle(envId, judged.key, toggleTo, comment);
+  return { revision, writes: result.writes + 1 };
 }
