@@ -22,6 +22,9 @@ export const TEST_ROLES = [
   'aiPlatformOwner',
   'platformOwner',
   'dataOwner',
+  'incidentCommander',
+  /** A role no mapping knows: it grants nothing. */
+  'stranger',
 ] as const;
 export type TestRole = (typeof TEST_ROLES)[number];
 
