@@ -1,4 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY_PATH } from '../../../policies/index.js';
 import { runFeatgate } from '../ledger/run-cli.js';
 import { jsonFlag, startExposureHarness, type ExposureHarness } from '../../e2e/staged-exposure/exposure-harness.js';
 import { startLoopbackServer, type LoopbackServer } from './loopback-server.js';
@@ -11,6 +16,7 @@ let h: ExposureHarness;
 let prometheus: LoopbackServer;
 let slack: LoopbackServer;
 let latency = 900;
+let policyDir: string;
 const messages: string[] = [];
 
 beforeAll(async () => {
@@ -27,7 +33,12 @@ beforeAll(async () => {
       res.status(200).send('ok');
     });
   });
+  const policy = parseYaml(readFileSync(DEFAULT_POLICY_PATH, 'utf8'));
+  policy.breakGlass.postReviewWithin = '2s';
+  policyDir = mkdtempSync(join(tmpdir(), 'featgate-exposure-policy-'));
+  writeFileSync(join(policyDir, 'policy.yaml'), stringifyYaml(policy));
   h = await startExposureHarness((envId) => FLAGS.map((key) => jsonFlag(envId, key, [{ id: 'route-current', name: 'current', value: BASELINE }])), {
+    policy: join(policyDir, 'policy.yaml'),
     exposure: { sweepIntervalSeconds: 5, prometheus: { url: prometheus.url, intervalSeconds: 0.2 } },
     webhooks: { notifyUrl: `${slack.url}/hook` },
   });
@@ -40,6 +51,7 @@ afterAll(async () => {
   await h?.close();
   await prometheus?.close();
   await slack?.close();
+  if (policyDir) rmSync(policyDir, { recursive: true, force: true });
 });
 
 /** A medium-tier change (latency target raised) of one flag: one stage at 25%, the given guardrails and cleanup. */
@@ -127,5 +139,27 @@ describe('staged exposure in the running service', () => {
     expect(live.fallthrough.variations[0].id).not.toBe(used.body.servedVariationId);
     const rejectAgain = await h.call('releaseOwner', 'POST', `/v1/break-glass/${used.body.id}/reviews`, { decision: 'approve' });
     expect(rejectAgain.status).toBe(409);
+  });
+
+  it('lists a break-glass post-review once it is overdue, and notifies it once', async () => {
+    const used = await h.call('incidentCommander', 'POST', '/v1/break-glass', {
+      environment: h.envId, flagKey: FLAGS[2], incidentReference: 'INC-10', reason: 'wrong answers', duration: '1h', serve: { value: { ...BASELINE, model: 'gpt-4o' } },
+    });
+    expect(used.status).toBe(201);
+    const id: string = used.body.id;
+    const overdue = () => messages.filter((text) => text.includes(id) && text.includes('is overdue since'));
+    await expect.poll(() => overdue().length, { timeout: 8000, interval: 100 }).toBe(1);
+    expect(overdue()[0]).toContain('Owner: incidentCommander; roles: security, releaseOwner');
+
+    const due = await h.call('releaseOwner', 'GET', '/v1/review-due');
+    expect(due.body.items).toContainEqual(expect.objectContaining({ kind: 'break-glass-post-review', key: id, owner: 'incidentCommander', overdue: true }));
+    const cli = await runFeatgate(['break-glass', 'list', '--url', h.service.url, '--token', h.token('auditor'), '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout).items).toContainEqual(expect.objectContaining({ id, status: 'active', postReviewOverdue: true }));
+
+    await h.service.exposure.scheduler.sweep();
+    expect(overdue()).toHaveLength(1);
+    const recorded = await h.call('auditor', 'GET', '/v1/audit?type=review-date.notified');
+    expect(recorded.body.entries.filter((entry: any) => entry.data.itemKey === id && entry.data.notice === 'overdue')).toHaveLength(1);
   });
 });
