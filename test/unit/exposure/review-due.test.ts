@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../../policies/index.js';
-import { ChangeStatus, CleanupKind, ReviewDecision } from '../../../src/change/index.js';
+import { ChangeStatus, changeRecordSchema, CleanupKind, ReviewDecision } from '../../../src/change/index.js';
+import { parseOrThrow, ValidationError } from '../../../src/errors/index.js';
 import { BreakGlassStatus, noticeFor, postReviewOutcome, reviewDueItems, type BreakGlassRecord } from '../../../src/exposure/index.js';
 import { ActorKind } from '../../../src/ledger/index.js';
 import { PostReviewOutcome, ReviewItemKind } from '../../../src/projections/index.js';
@@ -44,6 +45,21 @@ describe('review-due items', () => {
       [ReviewItemKind.Change, 'router-switch-provider', 'ai-platform', true],
     ]);
     expect(items[0]!.action).toContain('remove the temporary flag intent-router-model-route');
+  });
+
+  it('refuses a durable control without a named owner, naming the field', () => {
+    const { owner: _owner, ...unowned } = exampleRecord((record) => ({ ...record, cleanup: { kind: CleanupKind.Durable } }));
+    for (const record of [unowned, { ...unowned, owner: '   ' }]) {
+      const error = (() => {
+        try {
+          parseOrThrow(changeRecordSchema, record);
+        } catch (thrown) {
+          return thrown;
+        }
+      })();
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues.map((issue) => issue.path)).toEqual(['owner']);
+    }
   });
 
   it("takes the tier's reviewAfter from creation when the record has no review date", () => {
