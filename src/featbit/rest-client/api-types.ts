@@ -16,6 +16,27 @@ export const envelopeSchema = z.looseObject({
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
+/**
+ * ASP.NET Core's `ValidationProblemDetails`, which FeatBit answers instead of its envelope when a body or route
+ * value cannot be bound (a `revision` that is not a GUID, a body that is not JSON): 400 with errors by JSON path.
+ */
+export const problemDetailsSchema = z.looseObject({
+  title: z.string().optional(),
+  status: z.number().optional(),
+  errors: z.record(z.string(), z.array(z.string())).optional(),
+});
+
+/** FeatBit's error strings of a failed answer: the envelope's `errors`, else `"<path>: <message>"` from problem details. */
+export function responseErrors(body: unknown): string[] {
+  const envelope = envelopeSchema.safeParse(body);
+  if (envelope.success) return envelope.data.errors;
+  const problem = problemDetailsSchema.safeParse(body);
+  if (!problem.success) return [];
+  const byPath = Object.entries(problem.data.errors ?? {}).flatMap(([path, messages]) => messages.map((message) => `${path}: ${message}`));
+  if (byPath.length > 0) return byPath;
+  return problem.data.title === undefined ? [] : [problem.data.title];
+}
+
 /** A page of results (`PagedResult<T>`): the total across pages and this page's items. */
 export interface Paged<T> {
   readonly totalCount: number;

@@ -35,7 +35,10 @@ export class FeatBitApiError extends FeatgateError {
   }
 }
 
-/** 400: FeatBit rejected the body (`<field>_is_required`, `<field>_is_invalid`). */
+/**
+ * 400: FeatBit rejected the body (`<field>_is_required`, `<field>_is_invalid`), or ASP.NET could not bind it and
+ * answered problem details (errors read as `<json path>: <message>`, e.g. `$.revision: The JSON value could not …`).
+ */
 export class FeatBitBadRequestError extends FeatBitApiError {
   override readonly code = ErrorCode.Validation;
 }

@@ -7,6 +7,7 @@ import {
   envelopeSchema,
   flagListItemSchema,
   pagedSchema,
+  responseErrors,
   restSegmentSchema,
   type AuditLogItem,
   type AuditLogQuery,
@@ -192,13 +193,12 @@ export class FeatBitRestClient {
       return { ok: false, networkCode, error: featBitErrorForStatus({ status: 0, errors: [`${networkCode ?? 'NETWORK'}: ${message}`], request }) };
     }
     const envelope = envelopeSchema.safeParse(response.data);
-    const errors = envelope.success ? envelope.data.errors : [];
     if (response.status >= 200 && response.status < 300) {
       if (envelope.success && envelope.data.success) return { ok: true, data: envelope.data.data };
-      const reason = envelope.success ? errors : ['response is not a FeatBit envelope'];
+      const reason = envelope.success ? envelope.data.errors : ['response is not a FeatBit envelope'];
       return { ok: false, error: featBitErrorForStatus({ status: response.status, errors: reason, request }) };
     }
-    return { ok: false, error: featBitErrorForStatus({ status: response.status, errors, request }) };
+    return { ok: false, error: featBitErrorForStatus({ status: response.status, errors: responseErrors(response.data), request }) };
   }
 }
 

@@ -5,11 +5,18 @@ import { ValidationError } from '../../errors/index.js';
 import { fallthroughSchema, targetRuleSchema, targetUserSchema, type RestFlag } from '../../featbit/model/index.js';
 import { SandboxHttpError, sendOk } from '../api-envelope.js';
 import type { NewFlag, SandboxStore } from '../sandbox-store.js';
-import { page, parseBody, queryBoolean, queryList, requestToken, validationCodes } from './request-context.js';
+import { bindBody, bindBooleanRouteValue } from './model-binding.js';
+import { page, queryBoolean, queryList, requestToken, validationCodes } from './request-context.js';
 
-const comment = z.string().nullable().optional().transform((value) => value ?? '');
-const revision = z.string().optional();
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const comment = z.string({ error: 'System.String' }).nullable().optional().transform((value) => value ?? '');
+/** `Guid Revision`: absent, it binds to `Guid.Empty`, which never matches (409); anything but a GUID fails binding (400). */
+const revision = z.string({ error: 'System.Guid' }).regex(GUID, { error: 'System.Guid' }).optional();
 const commentBody = z.looseObject({ comment }).nullable().optional().transform((value) => value ?? { comment: '' });
+const nullableText = z.string({ error: 'System.String' }).nullable().optional();
+
+/** FluentValidation's `NotEmpty()` on a string: not null, not empty, not only white space. */
+const isBlank = (value: string | null | undefined) => value === null || value === undefined || value.trim() === '';
 
 const targetingBody = z.object({
   revision,
@@ -23,12 +30,11 @@ const targetingBody = z.object({
 });
 const variationsBody = z.object({
   revision,
-  variations: z
-    .array(z.object({ id: z.string().trim().min(1), name: z.string().trim().min(1), value: z.string() }).loose())
-    .min(1),
+  variations: z.array(z.looseObject({ id: nullableText, name: nullableText, value: nullableText })).nullable().optional(),
   comment,
 });
-const offVariationBody = z.object({ revision, offVariationId: z.string().min(1), comment });
+const offVariationBody = z.object({ revision, offVariationId: nullableText, comment });
+const NAME_MAX_LENGTH = 128;
 
 const VARIATION_TYPES = ['boolean', 'json', 'number', 'string'];
 
@@ -108,16 +114,14 @@ export function featureFlagRoutes(store: SandboxStore): Router {
   router.post('/', (req, res) => sendOk(res, store.createFlag(env(req), requestToken(res), validateNewFlag(req.body))));
 
   router.put('/:key/toggle/:status', (req, res) => {
-    const status = String(req.params['status']).toLowerCase();
-    if (status !== 'true' && status !== 'false') throw new SandboxHttpError(400, ['status_is_invalid']);
-    const { comment: text } = commentBody.parse(req.body);
-    const enabled = status === 'true';
+    const enabled = bindBooleanRouteValue('status', String(req.params['status']));
+    const { comment: text } = bindBody(commentBody, req.body);
     const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => (draft.isEnabled === enabled ? undefined : { ...draft, isEnabled: enabled }), { comment: text });
     sendOk(res, flag.revision);
   });
 
   router.put('/:key/targeting', (req, res) => {
-    const body = parseBody(targetingBody, req.body);
+    const body = bindBody(targetingBody, req.body, 'payload');
     const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, ...body.targeting }), {
       expectedRevision: body.revision ?? '',
       comment: body.comment,
@@ -126,10 +130,12 @@ export function featureFlagRoutes(store: SandboxStore): Router {
   });
 
   router.put('/:key/variations', (req, res) => {
-    const result = variationsBody.safeParse(req.body ?? {});
-    if (!result.success) throw new SandboxHttpError(400, ['variations_is_invalid']);
-    const body = result.data;
-    const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, variations: body.variations }), {
+    const body = bindBody(variationsBody, req.body, 'request');
+    const variations = body.variations ?? [];
+    if (variations.length === 0 || variations.some((variation) => isBlank(variation.id) || isBlank(variation.name) || typeof variation.value !== 'string')) {
+      throw new SandboxHttpError(400, ['variations_is_invalid']);
+    }
+    const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, variations }), {
       expectedRevision: body.revision ?? '',
       comment: body.comment,
     });
@@ -137,10 +143,10 @@ export function featureFlagRoutes(store: SandboxStore): Router {
   });
 
   router.put('/:key/off-variation', (req, res) => {
-    const result = offVariationBody.safeParse(req.body ?? {});
-    if (!result.success) throw new SandboxHttpError(400, ['offVariationId_is_required']);
-    const body = result.data;
-    const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, disabledVariationId: body.offVariationId }), {
+    const body = bindBody(offVariationBody, req.body, 'request');
+    const offVariationId = body.offVariationId;
+    if (isBlank(offVariationId)) throw new SandboxHttpError(400, ['offVariationId_is_required']);
+    const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, disabledVariationId: offVariationId }), {
       expectedRevision: body.revision ?? '',
       comment: body.comment,
     });
@@ -148,24 +154,27 @@ export function featureFlagRoutes(store: SandboxStore): Router {
   });
 
   router.put('/:key/name', (req, res) => {
-    const body = parseBody(z.object({ name: z.string().min(1), comment }), req.body);
-    sendOk(res, store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, name: body.name }), { comment: body.comment }).revision);
+    const body = bindBody(z.object({ name: nullableText, comment }), req.body, 'request');
+    const name = body.name;
+    if (isBlank(name)) throw new SandboxHttpError(400, ['name_is_required']);
+    if (name!.length > NAME_MAX_LENGTH) throw new SandboxHttpError(400, ['name_is_invalid']);
+    sendOk(res, store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, name }), { comment: body.comment }).revision);
   });
 
   router.put('/:key/description', (req, res) => {
-    const body = parseBody(z.object({ description: z.string().nullable().transform((v) => v ?? ''), comment }), req.body);
+    const body = bindBody(z.object({ description: nullableText.transform((v) => v ?? ''), comment }), req.body, 'request');
     sendOk(res, store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, description: body.description }), { comment: body.comment }).revision);
   });
 
   router.put('/:key/tags', (req, res) => {
-    const body = parseBody(z.object({ tags: z.array(z.string()).nullable().transform((v) => v ?? []), comment }), req.body);
+    const body = bindBody(z.object({ tags: z.array(z.string({ error: 'System.String' })).nullable().optional().transform((v) => v ?? []), comment }), req.body, 'request');
     store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, tags: body.tags }), { comment: body.comment });
     sendOk(res, true);
   });
 
   for (const [action, archived] of [['archive', true], ['restore', false]] as const) {
     router.put(`/:key/${action}`, (req, res) => {
-      const { comment: text } = commentBody.parse(req.body);
+      const { comment: text } = bindBody(commentBody, req.body);
       store.writeFlag(env(req), key(req), requestToken(res), (draft) => (draft.isArchived === archived ? undefined : { ...draft, isArchived: archived }), {
         operation: archived ? 'Archive' : 'Restore',
         comment: text,
@@ -188,7 +197,7 @@ export function featureFlagRoutes(store: SandboxStore): Router {
   });
 
   router.delete('/:key', (req, res) => {
-    const { comment: text } = commentBody.parse(req.body);
+    const { comment: text } = bindBody(commentBody, req.body);
     store.deleteFlag(env(req), key(req), requestToken(res), text);
     sendOk(res, true);
   });

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { ValidationError, fieldIssuesFromZod } from '../../errors/index.js';
 import { SandboxHttpError, sendError } from '../api-envelope.js';
+import { ModelBindingProblem, sendModelBindingProblem } from './model-binding.js';
 import type { SandboxAccessToken, TokenRegistry } from '../sandbox-identity.js';
 
 /** The access token that authenticated this request (set by `authenticateAccessToken`). */
@@ -45,12 +46,18 @@ export function validationCodes(error: ValidationError): string[] {
   ];
 }
 
-/** Answers sandbox errors in FeatBit's envelope; anything unexpected becomes 500 `["InternalServerError"]`. */
+/**
+ * Answers sandbox errors in FeatBit's envelope; a body that is not JSON or cannot be bound gets ASP.NET Core's
+ * 400 problem details, as FeatBit's `[ApiController]`s answer it; anything unexpected becomes 500 `["InternalServerError"]`.
+ */
 export function envelopeErrorHandler(error: unknown, _req: Request, res: Response, _next: NextFunction): void {
   if (res.headersSent) return;
   if (error instanceof SandboxHttpError) return sendError(res, error.status, error.errors);
+  if (error instanceof ModelBindingProblem) return sendModelBindingProblem(res, error);
   if (error instanceof ValidationError) return sendError(res, 400, validationCodes(error));
-  if (error instanceof SyntaxError || (error as { type?: string }).type === 'entity.parse.failed') return sendError(res, 400, ['body_is_invalid']);
+  if (error instanceof SyntaxError || (error as { type?: string }).type === 'entity.parse.failed') {
+    return sendModelBindingProblem(res, new ModelBindingProblem({ $: [`The request body is not valid JSON: ${(error as Error).message}`] }));
+  }
   sendError(res, 500, ['InternalServerError']);
 }
 

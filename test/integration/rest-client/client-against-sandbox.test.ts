@@ -128,3 +128,55 @@ describe('FeatBit REST client against the sandbox', () => {
     expect(latest!.instructions).toEqual([{ kind: 'UpdateDescription', value: 'patched' }]);
   });
 });
+
+describe('sandbox request binding, as FeatBit’s ASP.NET controllers answer it', () => {
+  const put = (path: string, body: unknown, token = sandbox.tokens.demo.token) =>
+    fetch(`${sandbox.url}/api/v1/envs/${envId}/feature-flags/${path}`, {
+      method: 'PUT',
+      headers: { Authorization: token, 'Content-Type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('answers a revision that is not a GUID with 400 problem details and changes nothing', async () => {
+    const client = clientFor(sandbox.tokens.demo.token);
+    const before = await client.getFlag(envId, 'return-10p-true');
+    const response = await put('return-10p-true/off-variation', { revision: 'not-a-guid', offVariationId: before.variations[0]!.id });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    const problem = (await response.json()) as { title: string; status: number; errors: Record<string, string[]> };
+    expect(problem).toMatchObject({ title: 'One or more validation errors occurred.', status: 400 });
+    expect(problem.errors['$.revision']![0]).toContain('System.Guid');
+    const typed = client.updateTargeting(envId, 'return-10p-true', { revision: 'not-a-guid', targeting: before });
+    await expect(typed).rejects.toSatisfy((error) => error instanceof FeatBitBadRequestError && error.featBitMessage.startsWith('$.revision: '));
+    expect((await client.getFlag(envId, 'return-10p-true')).revision).toBe(before.revision);
+  });
+
+  it('treats a missing revision as Guid.Empty, a stale one: 409 Conflict', async () => {
+    const client = clientFor(sandbox.tokens.demo.token);
+    const before = await client.getFlag(envId, 'return-10p-true');
+    const response = await put('return-10p-true/off-variation', { offVariationId: before.variations[0]!.id });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({ success: false, errors: ['Conflict'], data: null });
+    const upper = await put('return-10p-true/off-variation', { revision: before.revision.toUpperCase(), offVariationId: before.variations[0]!.id });
+    expect(upper.status).toBe(200);
+  });
+
+  it('answers a body that is not JSON and a toggle status that is not a boolean with problem details', async () => {
+    const broken = await put('return-10p-true/targeting', '{"revision":');
+    expect(broken.status).toBe(400);
+    expect(broken.headers.get('content-type')).toContain('application/problem+json');
+    const toggle = await put('return-10p-true/toggle/maybe', {});
+    expect(toggle.status).toBe(400);
+    expect(((await toggle.json()) as { errors: Record<string, string[]> }).errors).toEqual({ status: ["The value 'maybe' is not valid."] });
+    const comment = await put('return-10p-true/archive', { comment: 5 });
+    expect(comment.status).toBe(400);
+  });
+
+  it('checks names as UpdateNameValidator does: blank is required, over 128 characters invalid', async () => {
+    const blank = await put('return-10p-true/name', { name: '   ' });
+    expect(await blank.json()).toEqual({ success: false, errors: ['name_is_required'], data: null });
+    const long = await put('return-10p-true/name', { name: 'n'.repeat(129) });
+    expect(long.status).toBe(400);
+    expect(await long.json()).toEqual({ success: false, errors: ['name_is_invalid'], data: null });
+  });
+});
