@@ -1,2 +1,3 @@
+export * from './approved-state-reader.js';
 export * from './governed-targets.js';
 export * from './start-webhook-bridge.js';

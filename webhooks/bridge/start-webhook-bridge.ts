@@ -18,8 +18,9 @@ import { startReconciler, type Reconciler } from '../reconciler/reconciler.js';
 import { createMemoryDeliveryDeduper, type DeliveryDeduper } from '../receiver/delivery-deduper.js';
 import { createRedisDeliveryDeduper } from '../receiver/redis-delivery-deduper.js';
 import { createWebhookRouter } from '../receiver/webhook-router.js';
-import type { ApprovedStateReader, ProposalOpener } from '../worker/bridge-ports.js';
+import type { ProposalOpener } from '../worker/bridge-ports.js';
 import { createReconcileHandler } from '../worker/reconcile-worker.js';
+import { approvedStateReader } from './approved-state-reader.js';
 import { governedTargetLister } from './governed-targets.js';
 
 /** BullMQ tuning (tests shorten the take-over of a killed worker's job). */
@@ -86,16 +87,7 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
   const notifier: Notifier | undefined = options.notifyUrl ? createSlackNotifier({ webhookUrl: options.notifyUrl, logger }) : undefined;
   const { projections } = options;
 
-  const approvedStates: ApprovedStateReader = {
-    async get(envId, flagKey) {
-      await projections.catchUp();
-      return projections.approved(envId, flagKey);
-    },
-    async list(envId) {
-      await projections.catchUp();
-      return projections.approvedInEnv(envId);
-    },
-  };
+  const approvedStates = approvedStateReader(projections, options.ledger);
   const proposals: ProposalOpener = {
     keyFor: (proposal) => ProposalService.keyFor(proposal),
     exists: (changeKey) => options.proposals.exists(changeKey),

@@ -6,6 +6,11 @@ export interface ApprovedStateReader {
   get(envId: string, flagKey: string): Promise<ApprovedFlagState | undefined>;
   /** Every approved state of an environment (to find the flags a segment edit affects). */
   list(envId: string): Promise<readonly ApprovedFlagState[]>;
+  /**
+   * The configuration the release wrote for `state`'s current stage while its change is releasing, held or
+   * completed; undefined for an adopted state or a change no longer live. Edits within it are approved already.
+   */
+  stageState(state: ApprovedFlagState): Promise<ApprovedFlagState | undefined>;
 }
 
 /** An unauthorized edit turned into a proposal that reviewers can approve (the workflow's `InterceptedEdit`). */

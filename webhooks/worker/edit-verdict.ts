@@ -9,6 +9,8 @@ export enum EditVerdictKind {
   SafeDirection = 'safe-direction',
   /** Only descriptive fields changed (name, description, tags): the policy rates it low, accept. */
   LowRisk = 'low-risk',
+  /** Wider than the approved state but within the configuration of the applied stage of a live approved change: accept. */
+  WithinApprovedStage = 'within-approved-stage',
   /** Exposure widened or a variation's content changed: revert and propose. */
   Unauthorized = 'unauthorized',
 }

@@ -78,7 +78,8 @@ interface FlagResult {
 /**
  * Builds the job handler of the webhook bridge. For a flag job it takes the flag's lock, re-reads the flag and its
  * segments from FeatBit, compares them with the approved state and lets the policy decide (DESIGN invariants 2-4):
- * - equal → nothing; safe direction or descriptive-only → accepted, the approved state follows, ledger records it;
+ * - equal → nothing; safe direction, descriptive-only, or within the applied stage of a live approved change →
+ *   accepted, the approved state follows, ledger records it;
  * - anything else → a proposal is opened from the edit (the operator is its requester), FeatBit is reverted over
  *   the judged revision (an edit landing meanwhile, e.g. a kill switch, is judged again instead of undone), the
  *   ledger records who edited what and what was restored, and notifications go out;
@@ -260,6 +261,28 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     return revertEdit(job, approved, live, segments, { ...verdict, kind: EditVerdictKind.Unauthorized }, operator, enforce);
   };
 
+  /**
+   * An edit wider than the approved state (say, re-enabling after a kill switch during a ramp) is still approved
+   * when it stays within the configuration the release wrote for the current stage of a live approved change.
+   */
+  const withinApprovedStage = async (
+    approved: ApprovedFlagState,
+    live: FeatBitFlag,
+    liveSegments: readonly FeatBitSegment[],
+    verdict: EditVerdict,
+  ): Promise<EditVerdict | undefined> => {
+    const stage = await deps.approvedStates.stageState(approved);
+    if (!stage) return undefined;
+    const againstStage = judgeEdit({
+      approved: stage.flag,
+      live,
+      baselineVariationId: approved.baselineVariationId,
+      segmentsBefore: stage.segments,
+      segmentsAfter: liveSegments,
+    });
+    return againstStage.kind === EditVerdictKind.Unauthorized ? undefined : { ...verdict, kind: EditVerdictKind.WithinApprovedStage };
+  };
+
   const reconcileLocked = async (job: ReconcileJob, flagKey: string): Promise<FlagResult> => {
     const policy = deps.policy();
     let live: RestFlag;
@@ -290,10 +313,11 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       segmentsAfter: liveSegments,
     });
     if (verdict.kind === EditVerdictKind.Equal) return { outcome: ReconcileOutcome.Equal };
+    const accepted = verdict.kind === EditVerdictKind.Unauthorized ? await withinApprovedStage(approved, liveFlag, liveSegments, verdict) : verdict;
     const operator = await operatorOf(job.envId, live, job);
-    if (verdict.kind === EditVerdictKind.Unauthorized) return revertEdit(job, approved, live, liveSegments, verdict, operator, enforce);
-    await acceptEdit(job, approved, liveFlag, liveSegments, verdict, operator);
-    logger.info({ envId: job.envId, flagKey: live.key, operator, verdict: verdict.kind }, 'accepted edit');
+    if (!accepted) return revertEdit(job, approved, live, liveSegments, verdict, operator, enforce);
+    await acceptEdit(job, approved, liveFlag, liveSegments, accepted, operator);
+    logger.info({ envId: job.envId, flagKey: live.key, operator, verdict: accepted.kind }, 'accepted edit');
     return { outcome: ReconcileOutcome.Accepted };
   };
 
