@@ -1,7 +1,7 @@
 import { canonicalJson } from '../../canonical/index.js';
 import type { SegmentLookup } from '../evaluator/index.js';
 import type { FeatBitSegment, SegmentRule } from '../model/index.js';
-import { conditionsImply } from './condition-implication.js';
+import { propertyConditionImplies } from './condition-implication.js';
 import { FlagSide, type SegmentContainment } from './flag-side.js';
 
 /** Normalises what decides membership, so equal segments compare equal whatever their key order. */
@@ -13,10 +13,12 @@ function membershipOf(segment: FeatBitSegment): string {
   });
 }
 
-const noSegmentProof: SegmentContainment = { isContained: () => false };
-
+/**
+ * Whether a segment rule implies one of `others`. Conditions inside segment rules are plain property tests, even
+ * when their property reads `User is in segment` (FeatBit's `IsMatchSegment` looks no segment up there).
+ */
 function ruleImpliesSomeRule(rule: SegmentRule, others: readonly SegmentRule[]): boolean {
-  return others.some((other) => conditionsImply(rule.conditions, FlagSide.Before, other.conditions, FlagSide.Before, noSegmentProof));
+  return others.some((other) => other.conditions.every((b) => rule.conditions.some((a) => propertyConditionImplies(a, b))));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { diffSegment, ExposureVerdict, SegmentChangeKind } from '../../../../src/featbit/diff/index.js';
-import { segment } from './flag-builder.js';
+import { diffFlag, diffSegment, ExposureVerdict, SegmentChangeKind } from '../../../../src/featbit/diff/index.js';
+import { BASE, baseFlag, CANDIDATE, edited, rule, segment } from './flag-builder.js';
 
 describe('diffSegment', () => {
   it('proves a segment that only loses included keys and rules, or excludes more, narrowed', () => {
@@ -36,5 +36,18 @@ describe('diffSegment', () => {
     });
     expect(diffSegment('s', undefined, base).membership).toBe(ExposureVerdict.Widened);
     expect(diffSegment('s', base, undefined).membership).toBe(ExposureVerdict.Narrowed);
+  });
+});
+
+describe('segment containment with segment-named properties inside segment rules', () => {
+  it('reads them as the plain custom properties FeatBit evaluates, so a rule matching everyone is a widening', () => {
+    const nobody = segment('s', [], [], [[{ property: 'User is in segment', op: 'Equal', value: '[]' }]]);
+    const everyone = segment('s', [], [], [[{ property: 'User is in segment', op: 'NotEqual', value: '[]' }]]);
+    expect(diffSegment('s', nobody, everyone).membership).toBe(ExposureVerdict.Widened);
+    const flag = edited(baseFlag(), (copy) => {
+      copy.rules = [rule('r', [{ property: 'User is in segment', op: null, value: '["s"]' }], [[CANDIDATE, 0, 1]])];
+    });
+    const diff = diffFlag(flag, flag, { baselineVariationId: BASE, segmentsBefore: [nobody], segmentsAfter: [everyone] });
+    expect(diff.exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
   });
 });
