@@ -182,7 +182,7 @@ export class GateCore {
       [GateMetadataKey.FlagVersion]: flag.version,
     };
     if (inner.variant !== undefined) flagMetadata[GateMetadataKey.InnerVariant] = inner.variant;
-    return { value: served.value as T, variant: servedId, reason: UNAPPROVED_REASON, flagMetadata };
+    return { value: ownCopy(served.value) as T, variant: servedId, reason: UNAPPROVED_REASON, flagMetadata };
   }
 
   private report(flagKey: string, reason: GateReason, servedVariationId: string, innerVariant: string | undefined, manifestVersion: number): void {
@@ -208,6 +208,14 @@ export class GateCore {
 function changedFlags(previous: ManifestSnapshot | undefined, next: ManifestSnapshot, wasExpired: boolean): string[] {
   if (!previous || wasExpired) return [...new Set([...(previous?.flags.keys() ?? []), ...next.flags.keys()])];
   return next.flagsChangedSince(previous);
+}
+
+/**
+ * The approved value as the application receives it: objects are copied, since the manifest's value is shared by
+ * every evaluation and gate of the process and an application that edits what it got must not change what is served.
+ */
+function ownCopy<V>(value: V): V {
+  return typeof value === 'object' && value !== null ? structuredClone(value) : value;
 }
 
 function describe(error: unknown): string {

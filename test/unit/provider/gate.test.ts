@@ -2,7 +2,7 @@ import { InMemoryProvider, OpenFeature, ProviderEvents, type EventDetails } from
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatchBucket } from '../../../src/featbit/evaluator/index.js';
 import type { FeatBitFlag } from '../../../src/featbit/model/index.js';
-import { FeatgateServerProvider, GateReason, StaticManifestSource, UngovernedFlagPolicy } from '../../../provider/index.js';
+import { FeatgateServerProvider, GateReason, StaticManifestSource, UngovernedFlagPolicy, type GatedEvaluation } from '../../../provider/index.js';
 import { approvedState, featBitFlag, signedManifest, testSigningKey } from './gate-fixtures.js';
 import { liveFeatBit } from './live-featbit.js';
 
@@ -189,5 +189,71 @@ describe('server gate over the real FeatBit Node SDK', () => {
     await OpenFeature.setProviderAndWait('type-check', gate);
     const details = await OpenFeature.getClient('type-check').getNumberDetails('route', 1);
     expect(details).toMatchObject({ value: 1, errorCode: 'TYPE_MISMATCH' });
+  });
+
+  it('refuses a replayed older manifest and one signed for another environment, keeping the newer approval', async () => {
+    const older = await signedManifest(key, ENV, [approvedState(ENV, APPROVED, 'v-a', 1)]);
+    const newer = await signedManifest(key, ENV, [approvedState(ENV, promptFlag(0.6), 'v-a', 2)]);
+    const { gate, source, domain, client } = await gatedClient([promptFlag(0.6)], newer.jws);
+    await OpenFeature.setProviderAndWait(domain, gate);
+    await source.update(older.jws);
+    await source.update((await signedManifest(key, 'env-staging', [approvedState('env-staging', APPROVED, 'v-a', 3)])).jws);
+    expect(gate.stats()).toMatchObject({ manifestsAccepted: 1, manifestsRefused: 2, manifestVersion: 2 });
+    const raised = users.find((user) => bucketOf(user) > 0.3 && bucketOf(user) <= 0.6)!;
+    expect(await client().getStringDetails('assistant-prompt', 'fallback', { targetingKey: raised })).toMatchObject({ value: 'prompt-B', reason: 'SPLIT' });
+  });
+
+  it('emits ConfigurationChanged for the governed flags when the last verified manifest expires, then serves baselines', async () => {
+    const { jws } = await signedManifest(key, ENV, [approvedState(ENV, APPROVED, 'v-a')], { ttlMs: 800 });
+    const { gate, domain, client } = await gatedClient([APPROVED], jws);
+    const changes: EventDetails[] = [];
+    gate.events.addHandler(ProviderEvents.ConfigurationChanged, (details) => void changes.push(details!));
+    await OpenFeature.setProviderAndWait(domain, gate);
+    await expect.poll(() => changes.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    expect(changes[0]!.flagsChanged).toEqual(['assistant-prompt']);
+    const inGrant = users.find((user) => bucketOf(user) <= 0.3)!;
+    const details = await client().getStringDetails('assistant-prompt', 'fallback', { targetingKey: inGrant });
+    expect(details).toMatchObject({ value: 'prompt-A', reason: 'UNAPPROVED', flagMetadata: { featgateReason: 'manifest-expired' } });
+  });
+
+  it('reports each replaced evaluation to onGated, and a throwing observer never breaks evaluation', async () => {
+    const { jws, manifest } = await signedManifest(key, ENV, [approvedState(ENV, APPROVED, 'v-a')]);
+    const featbit = await liveFeatBit([promptFlag(0.6)]);
+    const reported: GatedEvaluation[] = [];
+    const gate = new FeatgateServerProvider(featbit.provider, {
+      source: new StaticManifestSource(jws),
+      publicKeys: [key.publicJwk],
+      envId: ENV,
+      onGated: (evaluation) => {
+        reported.push(evaluation);
+        throw new Error('observer failed');
+      },
+    });
+    await OpenFeature.setProviderAndWait('gate-observer', gate);
+    const raised = users.find((user) => bucketOf(user) > 0.3 && bucketOf(user) <= 0.6)!;
+    const details = await OpenFeature.getClient('gate-observer').getStringDetails('assistant-prompt', 'fallback', { targetingKey: raised });
+    expect(details).toMatchObject({ value: 'prompt-A', reason: 'UNAPPROVED' });
+    expect(reported).toEqual([
+      { flagKey: 'assistant-prompt', reason: GateReason.OutsideGrant, servedVariationId: 'v-a', innerVariant: 'v-b', manifestVersion: manifest.version },
+    ]);
+  });
+
+  it('gives every replaced JSON value as its own copy, so an application editing one never changes what is served', async () => {
+    const route = featBitFlag({
+      key: 'model-route',
+      variationType: 'json',
+      variations: [{ id: 'small', name: 'small', value: '{"model":"small","tools":[]}' }],
+      disabledVariationId: 'small',
+      fallthrough: { variations: [{ id: 'small', rollout: [0, 1] }] },
+    });
+    const { jws } = await signedManifest(key, ENV, [approvedState(ENV, route, 'small')]);
+    const inner = new InMemoryProvider({ 'model-route': { variants: { edited: { model: 'huge', tools: ['shell'] } }, defaultVariant: 'edited', disabled: false } });
+    const gate = new FeatgateServerProvider(inner, { source: new StaticManifestSource(jws), publicKeys: [key.publicJwk], envId: ENV });
+    await OpenFeature.setProviderAndWait('gate-copies', gate);
+    const client = OpenFeature.getClient('gate-copies');
+    const first = (await client.getObjectValue('model-route', {})) as { model: string; tools: string[] };
+    first.model = 'large';
+    first.tools.push('browser');
+    expect(await client.getObjectDetails('model-route', {})).toMatchObject({ value: { model: 'small', tools: [] }, variant: 'small', reason: 'UNAPPROVED' });
   });
 });
