@@ -19,6 +19,8 @@ export enum FlagChangeKind {
   Toggled = 'Toggled',
   Archived = 'Archived',
   Restored = 'Restored',
+  /** The flag key changed (FeatBit's JSON Patch allows it): every percentage bucket moves; FeatBit's comparer does not see it. */
+  KeyChanged = 'KeyChanged',
   NameChanged = 'NameChanged',
   DescriptionChanged = 'DescriptionChanged',
   TagsChanged = 'TagsChanged',
@@ -60,7 +62,7 @@ export type FlagChange = ChangeBase &
   (
     | { readonly kind: FlagChangeKind.Toggled; readonly before: boolean; readonly after: boolean }
     | { readonly kind: FlagChangeKind.Archived | FlagChangeKind.Restored }
-    | { readonly kind: FlagChangeKind.NameChanged | FlagChangeKind.DescriptionChanged; readonly before: string; readonly after: string }
+    | { readonly kind: FlagChangeKind.KeyChanged | FlagChangeKind.NameChanged | FlagChangeKind.DescriptionChanged; readonly before: string; readonly after: string }
     | { readonly kind: FlagChangeKind.TagsChanged; readonly added: readonly string[]; readonly removed: readonly string[] }
     | { readonly kind: FlagChangeKind.VariationTypeChanged; readonly before: string; readonly after: string }
     | { readonly kind: FlagChangeKind.VariationAdded | FlagChangeKind.VariationRemoved; readonly variation: Variation }

@@ -43,6 +43,9 @@ function basicChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[] {
         : { kind: FlagChangeKind.Restored, featbitEvent: FeatBitFlagEvent.Restored },
     );
   }
+  if (before.key !== after.key) {
+    changes.push({ kind: FlagChangeKind.KeyChanged, before: before.key, after: after.key, featbitEvent: null });
+  }
   if (before.name !== after.name) {
     changes.push({ kind: FlagChangeKind.NameChanged, before: before.name, after: after.name, featbitEvent: FeatBitFlagEvent.BasicInfoUpdated });
   }
@@ -229,8 +232,9 @@ function rulesChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[] {
 /**
  * Lists every change between two states of a flag, in FeatBit's comparison order (status, archive, basic info,
  * variations, off variation, default rule, targets, rules). Each change names the webhook event FeatBit would
- * send for it, or null for changes FeatBit's comparer misses: rule reordering, experiment-only fields, a dispatch
- * key set to null, rollout ids swapped with unchanged ranges, target lists beyond the first per variation.
+ * send for it, or null for changes FeatBit's comparer misses: a changed flag key, rule reordering, experiment-only
+ * fields, a dispatch key set to null, rollout ids swapped with unchanged ranges, target lists beyond the first per
+ * variation.
  */
 export function listFlagChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[] {
   return [

@@ -180,6 +180,13 @@ describe('diffFlag change list', () => {
     expect(set.changes.map((change) => change.featbitEvent)).toEqual([FeatBitFlagEvent.DefaultRuleChanged, FeatBitFlagEvent.TargetingRulesChanged]);
   });
 
+  it('reports a flag key changed by JSON Patch, which moves every bucket and which FeatBit does not see, as a widening', () => {
+    const rekeyed = edited(withCandidateRule, (flag) => { flag.key = 'prompt-flag-2'; });
+    const result = diff(withCandidateRule, rekeyed);
+    expect(result.changes).toEqual([{ kind: FlagChangeKind.KeyChanged, before: 'prompt-flag', after: 'prompt-flag-2', featbitEvent: null }]);
+    expect(result.exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
+  });
+
   it('reports swapped rollout ids with unchanged ranges, which FeatBit does not see, as a widening', () => {
     const swapped = edited(withCandidateRule, (flag) => {
       flag.rules[0]!.variations = rule('x', [], [[BASE, 0, 0.3], [CANDIDATE, 0.3, 1]]).variations;
