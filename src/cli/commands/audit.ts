@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { Redis } from 'ioredis';
 import { ConfigError } from '../../errors/index.js';
 import {
@@ -12,12 +12,15 @@ import {
   type LedgerVerification,
 } from '../../ledger/index.js';
 import { ExitCode } from '../exit-code.js';
+import { clientFrom, runApiCommand } from '../api-client/index.js';
 
 interface VerifyOptions {
   readonly dataDir: string;
   readonly redisUrl?: string;
   readonly prefix: string;
   readonly json?: boolean;
+  readonly url?: string;
+  readonly token?: string;
 }
 
 /** The `audit` group, shared with other audit commands: created on first use, found afterwards. */
@@ -28,7 +31,7 @@ export function auditCommandGroup(program: Command): Command {
   );
 }
 
-/** Adds `featgate audit verify`. */
+/** Adds `featgate audit verify`: of the store itself, or through a running service with `--url`. */
 export function registerAuditCommands(program: Command): void {
   auditCommandGroup(program)
     .command('verify')
@@ -37,11 +40,24 @@ export function registerAuditCommands(program: Command): void {
     .option('--redis-url <url>', 'verify the Redis ledger instead (env REDIS_URL)', process.env.REDIS_URL || undefined)
     .option('--prefix <prefix>', 'Redis key prefix (env FEATGATE_REDIS_PREFIX)', process.env.FEATGATE_REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX)
     .option('--json', 'print the result as a JSON object')
+    .option('--url <url>', 'ask a running featgate service to verify its ledger (GET /v1/audit/verify) instead')
+    .addOption(new Option('--token <token>', 'API token or OIDC access token, with --url').env('FEATGATE_TOKEN'))
     .action(async (options: VerifyOptions) => {
+      if (options.url) {
+        await verifyThroughApi(options);
+        return;
+      }
       const result = options.redisUrl ? await verifyRedis(options.redisUrl, options.prefix) : await verifyEmbedded(options.dataDir);
       process.stdout.write(`${options.json ? JSON.stringify(result) : formatLedgerVerification(result)}\n`);
       process.exitCode = result.ok ? ExitCode.Ok : ExitCode.CheckFailed;
     });
+}
+
+/** Verification by the service (it needs `audit:verify`): exit 0 intact, 1 broken or refused, 2 unreachable. */
+async function verifyThroughApi(options: VerifyOptions): Promise<void> {
+  let verified: LedgerVerification | undefined;
+  await runApiCommand(options, async () => (verified = await clientFrom(options).get<LedgerVerification>('/v1/audit/verify')), formatLedgerVerification);
+  if (verified && !verified.ok) process.exitCode = ExitCode.CheckFailed;
 }
 
 async function verifyEmbedded(dataDir: string): Promise<LedgerVerification> {

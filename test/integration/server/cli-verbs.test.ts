@@ -74,5 +74,48 @@ describe('CLI verbs over the API', () => {
 
     const unreachable = spawn(process.execPath, [CLI, 'change', 'show', high.key, '--url', 'http://127.0.0.1:1'], { env: { ...process.env, FEATGATE_TOKEN: 'x' } });
     expect(await new Promise((resolve) => unreachable.on('exit', resolve))).toBe(2);
-  });
+  }, 90_000);
+
+  it('approves, applies a stage, holds, resumes and rolls back, exiting 1 for what the service refuses', async () => {
+    const pending = await h.call('GET', `/v1/changes/${high.key}`, { token: h.tokens.auditor });
+    for (const requirement of pending.body.decision.missing.evidence as { anyOf: string[] }[]) {
+      const body = { type: requirement.anyOf[0], summary: 'done', result: 'passed' };
+      expect((await h.call('POST', `/v1/changes/${high.key}/evidence`, { token: h.tokens.requester, body })).status).toBe(201);
+    }
+    for (const token of [h.tokens.aiPlatformOwner, h.tokens.releaseOwner]) {
+      const approved = await featgate(['review', 'approve', high.key, '--comment', 'ok'], token);
+      expect(approved.code, approved.stderr).toBe(0);
+    }
+    const stage = await featgate(['release', 'apply-stage', high.key], h.tokens.releaseOwner);
+    expect(stage.code, stage.stderr).toBe(0);
+    expect(stage.stdout).toContain(`${high.key}\treleasing`);
+    expect(stage.stdout).toContain('stage 1 of 2 applied');
+    expect((await featgate(['release', 'hold', high.key, '--reason', 'error rate'], h.tokens.releaseOwner)).stdout).toContain('\theld\t');
+    const whileHeld = await featgate(['release', 'apply-stage', high.key, '--json'], h.tokens.releaseOwner);
+    expect(whileHeld.code).toBe(1);
+    expect(JSON.parse(whileHeld.stdout).status).toBe(409);
+    expect((await featgate(['release', 'resume', high.key], h.tokens.releaseOwner)).code).toBe(0);
+    const rolledBack = await featgate(['release', 'rollback', high.key, '--reason', 'latency', '--json'], h.tokens.releaseOwner);
+    expect(rolledBack.code).toBe(0);
+    expect(JSON.parse(rolledBack.stdout).status).toBe('rolled-back');
+
+    const shown = await featgate(['change', 'show', high.key, '--json'], h.tokens.auditor);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ key: high.key, status: 'rolled-back' });
+  }, 90_000);
+
+  it('rejects with a comment, and verifies the ledger through the service with the auditor role only', async () => {
+    const key = 'cli-rejected-change';
+    expect((await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: { ...high, key } })).status).toBe(201);
+    const rejected = await featgate(['review', 'reject', key, '--comment', 'needs an eval', '--json'], h.tokens.aiPlatformOwner);
+    expect(rejected.code).toBe(0);
+    expect(JSON.parse(rejected.stdout).reviews).toEqual([expect.objectContaining({ decision: 'reject', comment: 'needs an eval' })]);
+
+    const verified = await featgate(['audit', 'verify'], h.tokens.auditor);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/^ok: \d+ entries, head [0-9a-f]{64}/);
+    const refused = await featgate(['audit', 'verify'], h.tokens.requester);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('audit:verify');
+  }, 90_000);
 });
