@@ -2,6 +2,8 @@ import {
   AsyncLocalStorageTransactionContextPropagator,
   InMemoryProvider,
   OpenFeature,
+  ProviderEvents,
+  ProviderFatalError,
   type EvaluationContext,
   type Hook,
   type JsonValue,
@@ -40,6 +42,31 @@ function specFlags(seenContexts: EvaluationContext[]) {
         return 'seen';
       },
     },
+    'boolean-zero-flag': { variants: { zero: false }, defaultVariant: 'zero', disabled: false },
+    'string-zero-flag': { variants: { zero: '' }, defaultVariant: 'zero', disabled: false },
+    'integer-zero-flag': { variants: { zero: 0 }, defaultVariant: 'zero', disabled: false },
+    'float-zero-flag': { variants: { zero: 0.0 }, defaultVariant: 'zero', disabled: false },
+    'object-zero-flag': { variants: { zero: {} }, defaultVariant: 'zero', disabled: false },
+    ...Object.fromEntries(TARGETED_ZERO.map(([key, , zero, nonZero]) => [key, targetedZero(zero, nonZero)])),
+    'string-disabled-flag': { variants: { on: 'hi' }, defaultVariant: 'on', disabled: true },
+  };
+}
+
+/** evaluation_v2's targeted zero-value flags: `[key, FeatBit type, zero value, other value]`. */
+const TARGETED_ZERO: Array<[string, string, JsonValue, JsonValue]> = [
+  ['boolean-targeted-zero-flag', 'boolean', false, true],
+  ['string-targeted-zero-flag', 'string', '', 'str'],
+  ['integer-targeted-zero-flag', 'number', 0, 1],
+  ['object-targeted-zero-flag', 'json', {}, { a: 1 }],
+];
+
+/** A flag whose zero variant goes to contexts with a macrosoft.com email (evaluation_v2 `*-targeted-zero-flag`). */
+function targetedZero(zero: JsonValue, nonZero: JsonValue) {
+  return {
+    variants: { zero, nonZero },
+    defaultVariant: 'nonZero',
+    disabled: false,
+    contextEvaluator: (context: EvaluationContext) => (String(context['email'] ?? '').endsWith('@macrosoft.com') ? 'zero' : 'nonZero'),
   };
 }
 
@@ -74,6 +101,28 @@ function approvedMirror(): FeatBitFlag[] {
     },
     plain('wrong-flag', 'string', { one: 'uno', two: 'dos' }, 'one'),
     plain('context-echo', 'string', { seen: 'seen' }, 'seen'),
+    plain('boolean-zero-flag', 'boolean', { zero: 'false' }, 'zero'),
+    plain('string-zero-flag', 'string', { zero: '' }, 'zero'),
+    plain('integer-zero-flag', 'number', { zero: '0' }, 'zero'),
+    plain('float-zero-flag', 'number', { zero: '0.0' }, 'zero'),
+    plain('object-zero-flag', 'json', { zero: '{}' }, 'zero'),
+    ...TARGETED_ZERO.map(([key, type, zero, nonZero]) => {
+      const text = (value: JsonValue) => (typeof value === 'string' ? value : JSON.stringify(value));
+      return {
+        ...plain(key, type, { zero: text(zero), nonZero: text(nonZero) }, 'nonZero'),
+        rules: [
+          {
+            id: 'macrosoft',
+            name: 'macrosoft.com emails',
+            dispatchKey: null,
+            includedInExpt: false,
+            conditions: [{ property: 'email', op: 'EndsWith', value: '@macrosoft.com' }],
+            variations: [{ id: 'zero', rollout: [0, 1] as [number, number], exptRollout: 1 }],
+          },
+        ],
+      };
+    }),
+    { ...plain('string-disabled-flag', 'string', { on: 'hi' }, 'on'), isEnabled: false },
   ];
 }
 
@@ -98,7 +147,75 @@ const evaluationScenarios: Array<[string, Evaluate]> = [
   ['resolves the default branch without context', (c) => c.getStringDetails('context-aware', 'EXTERNAL', {})],
   ['flag not found gives the default with FLAG_NOT_FOUND', (c) => c.getStringDetails('missing-flag', 'uh-oh')],
   ['type mismatch gives the default with TYPE_MISMATCH', (c) => c.getNumberDetails('wrong-flag', 13)],
+  [
+    'resolves zero values (evaluation_v2)',
+    (c) =>
+      Promise.all([
+        c.getBooleanDetails('boolean-zero-flag', true),
+        c.getStringDetails('string-zero-flag', 'hi'),
+        c.getNumberDetails('integer-zero-flag', 1),
+        c.getNumberDetails('float-zero-flag', 0.1),
+        c.getObjectDetails('object-zero-flag', { a: 1 }),
+      ]),
+  ],
+  ['resolves targeted zero values for a matching context', (c) => targetedDetails(c, { email: 'ballmer@macrosoft.com' })],
+  ['resolves targeted values for a context that does not match', (c) => targetedDetails(c, { email: 'ballmer@none.com' })],
+  ['resolves targeted values with an empty context', (c) => targetedDetails(c, {})],
+  ['resolves targeted values with a null context value', (c) => targetedDetails(c, { email: null })],
+  [
+    'targets on several context attributes',
+    (c) => c.getStringDetails('context-aware', 'false', { email: 'ballmer@macrosoft.com', role: 'admin', age: 65, customer: false }),
+  ],
+  [
+    'type mismatch for every requested type gives the default with TYPE_MISMATCH',
+    (c) =>
+      Promise.all([
+        c.getStringDetails('boolean-flag', 'bye'),
+        c.getBooleanDetails('string-flag', false),
+        c.getNumberDetails('string-flag', 1),
+        c.getObjectDetails('string-flag', {}),
+      ]),
+  ],
 ];
+
+function targetedDetails(client: ReturnType<typeof OpenFeature.getClient>, context: EvaluationContext) {
+  return Promise.all([
+    client.getBooleanDetails('boolean-targeted-zero-flag', true, context),
+    client.getStringDetails('string-targeted-zero-flag', 'hi', context),
+    client.getNumberDetails('integer-targeted-zero-flag', 1, context),
+    client.getObjectDetails('object-targeted-zero-flag', { a: 1 }, context),
+  ]);
+}
+
+/** evaluation_v2 provider states: not ready, error, fatal and stale, each with what an evaluation then gives. */
+async function statusScenarios(wrap: (inner: Provider) => Provider, label: string): Promise<unknown[]> {
+  const evaluate = (domain: string) => OpenFeature.getClient(domain).getStringDetails('string-flag', 'bye');
+  const status = (domain: string) => OpenFeature.getClient(domain).providerStatus;
+  const failing = (failure: Error) => Object.assign(new InMemoryProvider(specFlags([])), { initialize: () => Promise.reject(failure) });
+  const results: unknown[] = [];
+
+  const notReady = Object.assign(new InMemoryProvider(specFlags([])), { initialize: () => new Promise<void>(() => {}) });
+  OpenFeature.setProvider(`${label}-not-ready`, wrap(notReady));
+  results.push(['not ready', status(`${label}-not-ready`), await evaluate(`${label}-not-ready`)]);
+
+  for (const [name, failure] of [
+    ['error', new Error('inner provider failed to start')],
+    ['fatal', new ProviderFatalError('inner provider cannot ever start')],
+  ] as const) {
+    const domain = `${label}-${name}`;
+    const thrown = await OpenFeature.setProviderAndWait(domain, wrap(failing(failure))).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    results.push([name, thrown === failure, status(domain), await evaluate(domain)]);
+  }
+
+  const stale = new InMemoryProvider(specFlags([]));
+  await OpenFeature.setProviderAndWait(`${label}-stale`, wrap(stale));
+  stale.events.emit(ProviderEvents.Stale, { message: 'cache is old' });
+  results.push(['stale', status(`${label}-stale`), await evaluate(`${label}-stale`)]);
+  return results;
+}
 
 /** Hook scenarios of hooks.feature: every stage with what it receives. */
 async function hookScenario(client: ReturnType<typeof OpenFeature.getClient>, flagKey: string, read: 'boolean' | 'number') {
@@ -155,6 +272,10 @@ async function runSuite(provider: Provider, seen: EvaluationContext[], domain: s
 describe('the gate is transparent when the manifest approves what the provider serves', () => {
   let bare: unknown[];
   let gated: unknown[];
+  let bareStatuses: unknown[];
+  let gatedStatuses: unknown[];
+  let gatedDisabled: unknown;
+  let bareDisabled: unknown;
 
   beforeAll(async () => {
     OpenFeature.setTransactionContextPropagator(new AsyncLocalStorageTransactionContextPropagator());
@@ -174,6 +295,11 @@ describe('the gate is transparent when the manifest approves what the provider s
     });
     gated = await runSuite(gate, gatedSeen, 'gated');
     expect(gate.stats().gated).toEqual({ 'variation-not-approved': 0, 'outside-grant': 0, 'manifest-expired': 0 });
+    const gateOf = (inner: Provider) => new FeatgateServerProvider(inner, { source: new StaticManifestSource(jws), publicKeys: [key.publicJwk], envId: 'spec-env' });
+    bareStatuses = await statusScenarios((inner) => inner, 'bare');
+    gatedStatuses = await statusScenarios(gateOf, 'gated');
+    bareDisabled = await OpenFeature.getClient('bare').getStringDetails('string-disabled-flag', 'bye');
+    gatedDisabled = await OpenFeature.getClient('gated').getStringDetails('string-disabled-flag', 'bye');
   });
 
   afterAll(async () => {
@@ -185,6 +311,21 @@ describe('the gate is transparent when the manifest approves what the provider s
     expect(gated[index]).toEqual(bare[index]);
   });
 
+  it('gives identical provider states and results bare and gated: not ready, error, fatal, stale', () => {
+    expect(gatedStatuses).toEqual(bareStatuses);
+    expect(bareStatuses).toMatchObject([
+      ['not ready', 'NOT_READY', { value: 'bye', errorCode: 'PROVIDER_NOT_READY' }],
+      ['error', true, 'ERROR', { value: 'hi', reason: 'STATIC' }],
+      ['fatal', true, 'FATAL', { value: 'bye', errorCode: 'PROVIDER_FATAL' }],
+      ['stale', 'STALE', { value: 'hi', reason: 'STATIC' }],
+    ]);
+  });
+
+  it('differs only where the inner provider serves the caller default for a disabled flag: the gate serves the approved value', () => {
+    expect(bareDisabled).toMatchObject({ value: 'bye', reason: 'DISABLED' });
+    expect(gatedDisabled).toMatchObject({ value: 'hi', variant: 'on', reason: 'UNAPPROVED', flagMetadata: { featgateReason: 'variation-not-approved' } });
+  });
+
   it('gives the specification results on the bare provider (so the comparison means something)', () => {
     const byName = new Map(bare as Array<[string, unknown]>);
     expect(byName.get('resolves boolean value')).toBe(true);
@@ -193,6 +334,12 @@ describe('the gate is transparent when the manifest approves what the provider s
     expect(byName.get('resolves a value from the context')).toMatchObject({ value: 'INTERNAL', variant: 'internal' });
     expect(byName.get('flag not found gives the default with FLAG_NOT_FOUND')).toMatchObject({ value: 'uh-oh', errorCode: 'FLAG_NOT_FOUND' });
     expect(byName.get('type mismatch gives the default with TYPE_MISMATCH')).toMatchObject({ value: 13, errorCode: 'TYPE_MISMATCH' });
+    expect(byName.get('resolves zero values (evaluation_v2)')).toMatchObject([false, '', 0, 0, {}].map((value) => ({ value, reason: 'STATIC' })));
+    expect(byName.get('resolves targeted zero values for a matching context')).toMatchObject([false, '', 0, {}].map((value) => ({ value, variant: 'zero' })));
+    expect(byName.get('resolves targeted values with a null context value')).toMatchObject([true, 'str', 1, { a: 1 }].map((value) => ({ value, variant: 'nonZero' })));
+    expect(byName.get('type mismatch for every requested type gives the default with TYPE_MISMATCH')).toMatchObject(
+      ['bye', false, 1, {}].map((value) => ({ value, errorCode: 'TYPE_MISMATCH' })),
+    );
     expect(byName.get('context merging')).toEqual({
       levels: ['api', 'transaction', 'client', 'invocation', 'hook'],
       overlap: 'hook',
