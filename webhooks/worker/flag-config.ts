@@ -1,6 +1,6 @@
 import { canonicalJson } from '../../src/canonical/index.js';
 import type { JsonValue } from '../../src/canonical/index.js';
-import { SegmentConditionProperty, type FeatBitFlag, type FeatBitSegment } from '../../src/featbit/model/index.js';
+import type { FeatBitFlag, FeatBitSegment } from '../../src/featbit/model/index.js';
 
 /** The parts of a flag that decide what it serves and how it is described: what "equal to approved" compares. */
 export function comparableFlag(flag: FeatBitFlag): JsonValue {
@@ -54,23 +54,6 @@ export function flagsEqual(a: FeatBitFlag, b: FeatBitFlag): boolean {
 /** Whether two segments have the same membership definition. */
 export function segmentsEqual(a: FeatBitSegment, b: FeatBitSegment): boolean {
   return canonicalJson(comparableSegment(a)) === canonicalJson(comparableSegment(b));
-}
-
-/** Ids of the segments a flag's rules reference (`User is in segment` / `User is not in segment`). */
-export function referencedSegmentIds(flag: FeatBitFlag): string[] {
-  const ids = new Set<string>();
-  for (const rule of flag.rules) {
-    for (const condition of rule.conditions) {
-      if (condition.property !== SegmentConditionProperty.IsIn && condition.property !== SegmentConditionProperty.IsNotIn) continue;
-      try {
-        const parsed: unknown = JSON.parse(condition.value);
-        if (Array.isArray(parsed)) for (const id of parsed) if (typeof id === 'string') ids.add(id);
-      } catch {
-        // A malformed segment list references nothing FeatBit could evaluate either.
-      }
-    }
-  }
-  return [...ids];
 }
 
 /** Finds the baseline variation's id from the policy's `baselineVariation`, which may be an id or a name. */

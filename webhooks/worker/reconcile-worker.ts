@@ -1,4 +1,5 @@
 import type { ApprovedFlagState } from '../../src/approved-state/index.js';
+import { referencedSegmentIds } from '../../src/featbit/diff/index.js';
 import type { JsonObject } from '../../src/canonical/index.js';
 import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../../src/featbit/model/index.js';
 import { FeatBitNotFoundError, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
@@ -20,7 +21,6 @@ import {
   baselineOnlyConfiguration,
   exposesOnlyBaseline,
   flagsEqual,
-  referencedSegmentIds,
   resolveBaselineVariationId,
   segmentsEqual,
 } from './flag-config.js';

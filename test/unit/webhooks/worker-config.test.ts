@@ -8,9 +8,9 @@ import {
   flagsEqual,
   judgeEdit,
   planRevert,
-  referencedSegmentIds,
   resolveBaselineVariationId,
 } from '../../../webhooks/index.js';
+import { referencedSegmentIds } from '../../../src/featbit/diff/index.js';
 
 const approved: FeatBitFlag = flagSchema.parse({
   id: 'f1',
