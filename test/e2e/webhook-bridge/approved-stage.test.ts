@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerEventType } from '../../../src/ledger/index.js';
-import { CANDIDATE_ROUTE, CURRENT_ROUTE, candidateShare, eventually, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
+import { candidateShare, eventually, routeChangeRecord, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
 
 let h: BridgeHarness;
 
@@ -14,27 +14,10 @@ afterAll(async () => {
 
 /** Creates, approves and applies the first stage (candidate on 20%) of a change of `key`. */
 async function rampToFirstStage(key: string, changeKey: string): Promise<void> {
-  const record = {
-    key: changeKey,
-    title: 'Looser latency target',
-    owner: 'ai-platform',
-    service: 'ticket-summariser',
-    environment: 'production',
-    affectedWorkflow: 'ticket summaries',
-    requester: 'someone',
-    flags: [{ key, surface: 'modelRoute', baseline: CURRENT_ROUTE, candidate: CANDIDATE_ROUTE, candidateVariationId: `${key}-candidate` }],
-    behaviourChange: 'summaries may take longer',
-    impact: { data: 'none', cost: 'none', latency: 'up to 400 ms more', safety: 'none', support: 'none', compliance: 'none' },
-    release: {
-      decisionOwner: 'ai-platform',
-      stages: [
-        { name: 'pilot', audience: 'everyone', percentage: 20, minDuration: '1h' },
-        { name: 'everyone', audience: 'everyone', percentage: 100, minDuration: '1h' },
-      ],
-    },
-    evidence: [{ type: 'offlineEval', summary: 'no regressions', result: 'passed' }],
-    cleanup: { kind: 'durable' },
-  };
+  const record = routeChangeRecord(key, changeKey, [
+    { name: 'pilot', percentage: 20 },
+    { name: 'everyone', percentage: 100 },
+  ]);
   expect((await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: record })).status).toBe(201);
   expect((await h.call('POST', `/v1/changes/${changeKey}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } })).body.status).toBe('approved');
   expect((await h.call('POST', `/v1/changes/${changeKey}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} })).status).toBe(200);

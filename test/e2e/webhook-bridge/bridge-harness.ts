@@ -66,6 +66,31 @@ export function routeFlag(envId: string, key: string, shape: RouteFlagShape = {}
   };
 }
 
+/** A release stage of a change record. */
+export interface RouteStage {
+  readonly name: string;
+  readonly percentage: number;
+}
+
+/** A change record (medium tier under the default policy) that ramps `key`'s candidate route through `stages`. */
+export function routeChangeRecord(key: string, changeKey: string, stages: readonly RouteStage[]): Record<string, unknown> {
+  return {
+    key: changeKey,
+    title: 'Looser latency target',
+    owner: 'ai-platform',
+    service: 'ticket-summariser',
+    environment: 'production',
+    affectedWorkflow: 'ticket summaries',
+    requester: 'someone',
+    flags: [{ key, surface: 'modelRoute', baseline: CURRENT_ROUTE, candidate: CANDIDATE_ROUTE, candidateVariationId: `${key}-candidate` }],
+    behaviourChange: 'summaries may take longer',
+    impact: { data: 'none', cost: 'none', latency: 'up to 400 ms more', safety: 'none', support: 'none', compliance: 'none' },
+    release: { decisionOwner: 'ai-platform', stages: stages.map((stage) => ({ ...stage, audience: 'everyone', minDuration: '1h' })) },
+    evidence: [{ type: 'offlineEval', summary: 'no regressions', result: 'passed' }],
+    cleanup: { kind: 'durable' },
+  };
+}
+
 /** The service with its webhook bridge on real Redis and BullMQ, the FeatBit sandbox delivering webhooks to it. */
 export interface BridgeHarness {
   readonly service: RunningService;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signFeatBitBody } from '../../../webhooks/index.js';
 import type { RestFlag } from '../../../src/featbit/model/index.js';
 import { LedgerEventType } from '../../../src/ledger/index.js';
-import { CANDIDATE_ROUTE, CURRENT_ROUTE, candidateShare, eventually, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
+import { CANDIDATE_ROUTE, CURRENT_ROUTE, candidateShare, eventually, routeChangeRecord, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
 
 let h: BridgeHarness;
 
@@ -94,28 +94,15 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
   it('a ramp applied through featgate causes exactly one FeatBit write and no revert', async () => {
     const key = 'ramp-model-route';
     await h.seedAndAdopt(routeFlag(h.envId, key));
-    const record = {
-      key: 'ramp-larger-latency',
-      title: 'Looser latency target',
-      owner: 'ai-platform',
-      service: 'ticket-summariser',
-      environment: 'production',
-      affectedWorkflow: 'ticket summaries',
-      requester: 'someone',
-      flags: [{ key, surface: 'modelRoute', baseline: CURRENT_ROUTE, candidate: CANDIDATE_ROUTE, candidateVariationId: `${key}-candidate` }],
-      behaviourChange: 'summaries may take longer',
-      impact: { data: 'none', cost: 'none', latency: 'up to 400 ms more', safety: 'none', support: 'none', compliance: 'none' },
-      release: { decisionOwner: 'ai-platform', stages: [{ name: 'pilot', audience: 'everyone', percentage: 10, minDuration: '1h' }] },
-      evidence: [{ type: 'offlineEval', summary: 'no regressions', result: 'passed' }],
-      cleanup: { kind: 'durable' },
-    };
+    const changeKey = 'ramp-larger-latency';
+    const record = routeChangeRecord(key, changeKey, [{ name: 'pilot', percentage: 10 }]);
     expect((await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: record })).status).toBe(201);
-    const review = await h.call('POST', `/v1/changes/${record.key}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
+    const review = await h.call('POST', `/v1/changes/${changeKey}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
     expect(review.body.status).toBe('approved');
     const writesBefore = featbitAuditOf(key).length;
 
     const [applied] = await Promise.all([
-      h.call('POST', `/v1/changes/${record.key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} }),
+      h.call('POST', `/v1/changes/${changeKey}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} }),
       h.service.bridge!.reconciler.runOnce(),
     ]);
     expect(applied.status).toBe(200);
