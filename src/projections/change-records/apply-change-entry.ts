@@ -55,6 +55,20 @@ export function applyChangeEntries(state: ChangeRecordsState, entries: readonly 
   return { changes, lastSeq, skipped };
 }
 
+/**
+ * What an edit does to a change's reviews and status by itself: every review is superseded and the change is
+ * proposed again. The service also records this as `review.approvals-reset` and `change.status-changed`, but an
+ * edit whose writer died before those entries must not leave an approved change with content nobody reviewed.
+ */
+function withdrawnApprovals(existing: ChangeRecordState): Partial<ChangeRecordState> {
+  if (existing.reviews.length === 0 && existing.status === ChangeStatus.Proposed) return {};
+  return {
+    reviews: [],
+    supersededReviews: [...existing.supersededReviews, ...existing.reviews],
+    ...(existing.status === ChangeStatus.Proposed ? {} : { status: ChangeStatus.Proposed, statusReason: 'edited' }),
+  };
+}
+
 /** Folds entries from the empty state. */
 export function foldChangeRecords(entries: readonly LedgerEntry[]): ChangeRecordsState {
   return applyChangeEntries(EMPTY_CHANGE_RECORDS, entries);
@@ -85,7 +99,7 @@ function applyOne(changes: Map<string, ChangeRecordState>, entry: LedgerEntry, t
       return undefined;
     }
     if (!existing) return skip(`change ${record.key} does not exist`);
-    changes.set(record.key, { ...existing, record, revision: existing.revision + 1, updatedAt: entry.at, lastSeq: entry.seq });
+    changes.set(record.key, { ...existing, ...withdrawnApprovals(existing), record, revision: existing.revision + 1, updatedAt: entry.at, lastSeq: entry.seq });
     return undefined;
   }
 

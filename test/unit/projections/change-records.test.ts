@@ -65,6 +65,23 @@ describe('change-records projection', () => {
     expect(JSON.stringify(store.entries)).not.toContain('sk-live');
   });
 
+  it('withdraws approvals on an edit even when the writer died before recording the reset', async () => {
+    const store = new MemoryLedgerStore();
+    const append = <T extends ProjectedEventType>(type: T, data: LedgerPayloadInput<T>) =>
+      store.append({ type, actor: alice, subject: changeSubject(key), data: ledgerPayload(type, data) });
+    await append(LedgerEventType.ChangeCreated, { record });
+    await append(LedgerEventType.ReviewSubmitted, { changeKey: key, review: review('bob@example.com', ReviewDecision.Approve) });
+    await append(LedgerEventType.ChangeStatusChanged, { changeKey: key, status: ChangeStatus.Approved });
+    await append(LedgerEventType.ChangeEdited, { record: { ...record, title: 'Edited after approval' } });
+    const change = foldChangeRecords(store.entries).changes.get(key)!;
+    expect(change).toMatchObject({ status: ChangeStatus.Proposed, statusReason: 'edited', reviews: [] });
+    expect(change.supersededReviews.map((item) => item.reviewer)).toEqual(['bob@example.com']);
+
+    await append(LedgerEventType.ApprovalsReset, { changeKey: key, reason: 'edited after review' });
+    await append(LedgerEventType.ChangeStatusChanged, { changeKey: key, status: ChangeStatus.Proposed, reason: 'edited' });
+    expect(foldChangeRecords(store.entries).changes.get(key)!.supersededReviews).toHaveLength(1);
+  });
+
   it('follows resume, roll back and completion', async () => {
     const store = await storeWithLifecycle();
     const base = foldChangeRecords(store.entries);
