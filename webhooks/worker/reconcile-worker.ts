@@ -1,4 +1,5 @@
 import type { ApprovedFlagState } from '../../src/approved-state/index.js';
+import { ConfigError } from '../../src/errors/index.js';
 import { referencedSegmentIds } from '../../src/featbit/diff/index.js';
 import type { JsonObject } from '../../src/canonical/index.js';
 import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../../src/featbit/model/index.js';
@@ -232,7 +233,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
   ): Promise<FlagResult> => {
     const baselineVariationId = resolveBaselineVariationId(live, resolution.baselineVariation);
     if (!baselineVariationId) {
-      throw new Error(`flag ${live.key} in ${job.envId} has no variation named ${resolution.baselineVariation}, the policy's baseline`);
+      throw new ConfigError(`flag ${live.key} in ${job.envId} has no variation named ${resolution.baselineVariation}, the policy's baseline`);
     }
     const flag = flagSchema.parse(live);
     const segments = await fetchSegments(job.envId, referencedSegmentIds(flag));
