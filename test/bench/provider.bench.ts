@@ -4,6 +4,7 @@ import { dispatchBucket } from '../../src/featbit/evaluator/index.js';
 import type { FeatBitFlag } from '../../src/featbit/model/index.js';
 import { FeatgateServerProvider, HttpManifestSource, StaticManifestSource } from '../../provider/index.js';
 import { approvedState, featBitFlag, largePrompt, signedManifest, testSigningKey } from '../unit/provider/gate-fixtures.js';
+import { liveFeatBit } from '../unit/provider/live-featbit.js';
 import { startManifestService } from '../integration/provider/manifest-service.js';
 import { percentile, type BenchContext } from './bench-context.js';
 
@@ -70,9 +71,35 @@ function innerFlags() {
   };
 }
 
-/** A targeting key the approved 50 % candidate rollout puts inside its grant, by FeatBit's own bucketing. */
-function keyInsideGrant(flagKey: string): string {
-  for (let index = 0; ; index += 1) if (dispatchBucket(flagKey, `user-${index}`) <= 0.5) return `user-${index}`;
+/** A targeting key the approved 50 % candidate rollout puts inside (or outside) its grant, by FeatBit's own bucketing. */
+function keyInsideGrant(flagKey: string, inside = true): string {
+  for (let index = 0; ; index += 1) if (dispatchBucket(flagKey, `user-${index}`) <= 0.5 === inside) return `user-${index}`;
+}
+
+type Client = ReturnType<typeof OpenFeature.getClient>;
+type EvaluationPath = [name: string, evaluate: (client: Client) => Promise<unknown>, aim: number];
+
+/** Prints bare and gated evaluations per CPU-second and their ratio for each path, after a shared warm-up. */
+async function comparePaths(ctx: BenchContext, bare: Client, gated: Client, paths: EvaluationPath[]): Promise<void> {
+  for (let warmUp = 0; warmUp < 2; warmUp += 1) {
+    for (const [, evaluate] of paths) await interleavedOpsPerSecond(() => evaluate(bare), () => evaluate(gated), ROUND_MS);
+  }
+  for (const [name, evaluate, aim] of paths) {
+    await interleavedOpsPerSecond(() => evaluate(bare), () => evaluate(gated), ROUND_MS);
+    const bareRounds: number[] = [];
+    const gatedRounds: number[] = [];
+    const ratios: number[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const { a, b } = await interleavedOpsPerSecond(() => evaluate(bare), () => evaluate(gated), ROUND_MS);
+      bareRounds.push(a);
+      gatedRounds.push(b);
+      ratios.push(b / a);
+    }
+    const note = `per CPU-second; median of ${ROUNDS} rounds of ${ROUND_MS} ms, batches of ${BATCH} interleaved`;
+    ctx.report(`provider ${name}: bare`, Math.round(percentile(bareRounds, 50)), 'evals/s', note);
+    ctx.report(`provider ${name}: gated`, Math.round(percentile(gatedRounds, 50)), 'evals/s', note);
+    ctx.report(`provider ${name}: gated/bare`, percentile(ratios, 50), 'ratio', aim > 0 ? `aim >= ${aim}` : 'no aim: every evaluation is replaced');
+  }
 }
 
 async function measureEvaluations(ctx: BenchContext): Promise<void> {
@@ -98,33 +125,41 @@ async function measureEvaluations(ctx: BenchContext): Promise<void> {
   const gated = OpenFeature.getClient('bench-gated');
   const context: EvaluationContext = { targetingKey: keyInsideGrant('prompt-candidate'), plan: 'pro', region: 'eu' };
 
-  const paths: Array<[string, (client: typeof bare) => Promise<unknown>, number]> = [
+  const paths: EvaluationPath[] = [
     ['baseline path, 10 KB JSON prompt', (client) => client.getObjectValue('prompt-baseline', {}, context), 0.9],
     ['baseline path, string', (client) => client.getStringValue('tone-baseline', 'x', context), 0.9],
     ['in-grant candidate path, 10 KB JSON prompt', (client) => client.getObjectValue('prompt-candidate', {}, context), 0.8],
     ['gated path (edited 10 KB JSON prompt replaced)', (client) => client.getObjectValue('prompt-gated', {}, context), 0],
   ];
-  for (let warmUp = 0; warmUp < 2; warmUp += 1) {
-    for (const [, evaluate] of paths) await interleavedOpsPerSecond(() => evaluate(bare), () => evaluate(gated), ROUND_MS);
-  }
-  for (const [name, evaluate, aim] of paths) {
-    await interleavedOpsPerSecond(() => evaluate(bare), () => evaluate(gated), ROUND_MS);
-    const bareRounds: number[] = [];
-    const gatedRounds: number[] = [];
-    const ratios: number[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) {
-      const { a, b } = await interleavedOpsPerSecond(() => evaluate(bare), () => evaluate(gated), ROUND_MS);
-      bareRounds.push(a);
-      gatedRounds.push(b);
-      ratios.push(b / a);
-    }
-    const note = `per CPU-second; median of ${ROUNDS} rounds of ${ROUND_MS} ms, batches of ${BATCH} interleaved`;
-    ctx.report(`provider ${name}: bare`, Math.round(percentile(bareRounds, 50)), 'evals/s', note);
-    ctx.report(`provider ${name}: gated`, Math.round(percentile(gatedRounds, 50)), 'evals/s', note);
-    ctx.report(`provider ${name}: gated/bare`, percentile(ratios, 50), 'ratio', aim > 0 ? `aim >= ${aim}` : 'no aim: every evaluation is replaced');
-  }
+  await comparePaths(ctx, bare, gated, paths);
   const served = await gated.getObjectDetails('prompt-gated', {}, context);
   if (served.reason !== 'UNAPPROVED') throw new Error('the gated path did not gate');
+
+  // The in-memory provider hands out the same value object every time, which the gate recognises by identity; the
+  // FeatBit SDK parses a fresh object per evaluation, so the gate compares its content. Measure that too.
+  const edited = promptFlag('prompt-gated', 0.5);
+  const liveFlags = [
+    promptFlag('prompt-baseline', 0.5),
+    promptFlag('prompt-candidate', 0.5),
+    { ...edited, variations: edited.variations.map((variation) => (variation.id === 'base' ? { ...variation, value: JSON.stringify(rogue) } : variation)) },
+  ];
+  const liveBare = await liveFeatBit(liveFlags);
+  const liveGated = await liveFeatBit(liveFlags);
+  await OpenFeature.setProviderAndWait('bench-featbit-bare', liveBare.provider);
+  await OpenFeature.setProviderAndWait(
+    'bench-featbit-gated',
+    new FeatgateServerProvider(liveGated.provider, { source: new StaticManifestSource(jws), publicKeys: [key.publicJwk], envId: ENV }),
+  );
+  const outside = { targetingKey: keyInsideGrant('prompt-baseline', false), plan: 'pro' };
+  const inside = { targetingKey: keyInsideGrant('prompt-candidate'), plan: 'pro' };
+  const outsideGated = { targetingKey: keyInsideGrant('prompt-gated', false), plan: 'pro' };
+  await comparePaths(ctx, OpenFeature.getClient('bench-featbit-bare'), OpenFeature.getClient('bench-featbit-gated'), [
+    ['FeatBit SDK inner, baseline path, 10 KB JSON prompt', (client) => client.getObjectValue('prompt-baseline', {}, outside), 0.9],
+    ['FeatBit SDK inner, in-grant candidate path, 10 KB JSON prompt', (client) => client.getObjectValue('prompt-candidate', {}, inside), 0.8],
+    ['FeatBit SDK inner, gated path (edited 10 KB JSON prompt replaced)', (client) => client.getObjectValue('prompt-gated', {}, outsideGated), 0],
+  ]);
+  const liveServed = await OpenFeature.getClient('bench-featbit-gated').getObjectDetails('prompt-gated', {}, outsideGated);
+  if (liveServed.reason !== 'UNAPPROVED') throw new Error('the FeatBit gated path did not gate');
   await OpenFeature.clearProviders();
 }
 
@@ -143,8 +178,8 @@ async function measurePropagation(ctx: BenchContext): Promise<void> {
         publicKeys: [key.publicJwk],
         envId: ENV,
       });
-      gate.events.addHandler(ProviderEvents.ConfigurationChanged, () => arrivals[index]?.(performance.now()));
       await OpenFeature.setProviderAndWait(`bench-propagation-${index}`, gate);
+      OpenFeature.getClient(`bench-propagation-${index}`).addHandler(ProviderEvents.ConfigurationChanged, () => arrivals[index]?.(performance.now()));
       gates.push(gate);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
