@@ -54,7 +54,7 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
       if (env === undefined) return;
       const signed = await options.source.current(env);
       if (!signed) {
-        res.status(404).json({ error: { code: 'NOT_FOUND', message: `no approval manifest for environment ${env}` } });
+        sendProblem(res, 404, 'NOT_FOUND', `no approval manifest for environment ${env}`);
         return;
       }
       res.setHeader('ETag', signed.etag);
@@ -136,9 +136,16 @@ function corsHeaders(allowed: '*' | readonly string[]): (req: Request, res: Resp
 function parseEnv(req: Request, res: Response): string | undefined {
   const parsed = paramsSchema.safeParse(req.params);
   if (parsed.success) return parsed.data.env;
-  const issues = fieldIssuesFromZod(parsed.error);
-  res.status(400).json({ error: { code: 'VALIDATION', message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues } });
+  const errors = fieldIssuesFromZod(parsed.error).map((issue) => ({ path: `params.${issue.path}`, message: issue.message }));
+  sendProblem(res, 400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors);
   return undefined;
+}
+
+/** Answers as the rest of the API does: RFC 9457 `application/problem+json`, with field paths for bad input. */
+function sendProblem(res: Response, status: 400 | 404, code: string, detail: string, errors?: readonly { path: string; message: string }[]): void {
+  const title = status === 400 ? 'Bad Request' : 'Not Found';
+  const body = { type: `https://featgate.dev/problems/${code.toLowerCase()}`, title, status, detail, code, ...(errors ? { errors } : {}) };
+  res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {

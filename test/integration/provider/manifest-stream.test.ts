@@ -37,7 +37,8 @@ describe('manifest router', () => {
     expect((await fetch(`${service.url}/v1/envs/${ENV}/manifest`)).status).toBe(404);
     const bad = await fetch(`${service.url}/v1/envs/${encodeURIComponent('bad env!')}/manifest`);
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.issues[0].path).toBe('env');
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    expect((await bad.json()).errors[0].path).toBe('params.env');
     const signed = await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
     const first = await fetch(`${service.url}/v1/envs/${ENV}/manifest`);
     expect(first.status).toBe(200);
