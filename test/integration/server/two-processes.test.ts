@@ -137,4 +137,12 @@ describe('two serve processes on one Redis', () => {
     const manifests = await Promise.all(urls.map((url) => fetch(`${url}/v1/envs/${sandbox.envs[0]!.id}/manifest`).then((answer) => answer.text())));
     expect(decodeProtectedHeader(manifests[0]!).kid).toBe(decodeProtectedHeader(manifests[1]!).kid);
   });
+
+  it('create one change when the same key is opened through both processes at once', async () => {
+    const key = 'opened-twice-at-once';
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, index) => call(urls[index % 2]!, 'POST', '/v1/changes', tokens.requester!, { ...high, key })));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    const created = await call(urls[0]!, 'GET', `/v1/audit?change=${key}&type=change.created`, tokens.auditor!);
+    expect(created.body.entries).toHaveLength(1);
+  });
 });
