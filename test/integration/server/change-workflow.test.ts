@@ -153,4 +153,15 @@ describe('governance workflow over HTTP', () => {
     const verify = await h.call('GET', '/v1/audit/verify', { token: h.tokens.auditor });
     expect(verify.body.ok).toBe(true);
   });
+
+  it('lists changes by status, tier, flag and owner', async () => {
+    const keys = async (query: string) => (await h.call('GET', `/v1/changes?${query}`, { token: h.tokens.auditor })).body.items.map((item: any) => item.key);
+    expect(await keys('')).toEqual([high.key, restricted.key, 'prompt-edit-after-approval']);
+    expect(await keys('status=rolled-back')).toEqual([high.key]);
+    expect(await keys('status=proposed')).toEqual(['prompt-edit-after-approval']);
+    expect(await keys('tier=restricted')).toEqual([restricted.key]);
+    expect(await keys(`flag=${restrictedFlag.key}`)).toEqual([restricted.key]);
+    expect(await keys(`owner=${high.owner}`)).toEqual([high.key, 'prompt-edit-after-approval']);
+    expect(await keys(`owner=${restricted.owner}&status=releasing`)).toEqual([restricted.key]);
+  });
 });
