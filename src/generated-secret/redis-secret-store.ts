@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import { readSecretFileIfPresent } from '../secret-file/index.js';
 import type { GeneratedSecretStore } from './generated-secret-store.js';
 
 /** Where the Redis secret store keeps its keys, and where a secret generated before it may already exist. */
@@ -28,19 +28,10 @@ export function redisSecretStore(options: RedisSecretStoreOptions): GeneratedSec
       const key = keyOf(name);
       const stored = await options.redis.get(key);
       if (stored !== null) return stored;
-      const candidate = (options.seedDir ? await readIfPresent(join(options.seedDir, name)) : undefined) ?? (await create());
+      const candidate = (options.seedDir ? await readSecretFileIfPresent(join(options.seedDir, name)) : undefined) ?? (await create());
       await options.redis.set(key, candidate, 'NX');
       return (await options.redis.get(key)) ?? candidate;
     },
     locationOf: (name) => `Redis key ${keyOf(name)}`,
   };
-}
-
-async function readIfPresent(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }

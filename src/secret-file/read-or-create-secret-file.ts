@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
  * that process's text wins, so every instance sharing the folder uses one secret.
  */
 export async function readOrCreateSecretFile(file: string, create: () => Promise<string> | string): Promise<string> {
-  const existing = await readIfPresent(file);
+  const existing = await readSecretFileIfPresent(file);
   if (existing !== undefined) return existing;
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const text = await create();
@@ -15,12 +15,13 @@ export async function readOrCreateSecretFile(file: string, create: () => Promise
     await writeFile(file, text, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return (await readIfPresent(file)) ?? text;
+    return (await readSecretFileIfPresent(file)) ?? text;
   }
   return text;
 }
 
-async function readIfPresent(file: string): Promise<string | undefined> {
+/** The text of a secret file, or undefined when there is none. */
+export async function readSecretFileIfPresent(file: string): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
