@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createSandbox, readSeedFile, type SeedData } from '../../sandbox/index.js';
+import type { SeedData } from '../../sandbox/index.js';
 
 /** Collects repeated `--seed` options. */
 function collect(value: string, previous: string[]): string[] {
@@ -21,6 +21,7 @@ export function registerSandboxCommands(program: Command): void {
     .action(async (options: { port: string; host: string; seed: string[] }) => {
       const port = Number.parseInt(options.port, 10);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${options.port}`);
+      const { createSandbox, readSeedFile } = await import('../../sandbox/index.js');
       const seeds: SeedData[] = [];
       for (const file of options.seed) seeds.push(await readSeedFile(file));
       const sandbox = await createSandbox({ port, host: options.host, seeds });

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { loadServiceConfig } from '../../config/index.js';
-import { startService } from '../../server/index.js';
 
 interface ServeOptions {
   readonly config?: string;
   readonly port?: string;
 }
 
-/** Adds `featgate serve`: the governance API, the manifest endpoints and, with no FeatBit configured, a sandbox. */
+/**
+ * Adds `featgate serve`: the governance API, the manifest endpoints and, with no FeatBit configured, a sandbox. The
+ * service is loaded only when it runs, so the API verbs of the CLI start quickly.
+ */
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
@@ -19,6 +21,7 @@ export function registerServeCommands(program: Command): void {
         ...(options.config ? { file: options.config } : {}),
         overrides: { port: options.port === undefined ? undefined : /^\d+$/.test(options.port) ? Number(options.port) : options.port },
       });
+      const { startService } = await import('../../server/index.js');
       const service = await startService(config);
       const lines = [
         `featgate listening on ${service.url}`,

@@ -74,7 +74,7 @@ describe('CLI verbs over the API', () => {
 
     const unreachable = spawn(process.execPath, [CLI, 'change', 'show', high.key, '--url', 'http://127.0.0.1:1'], { env: { ...process.env, FEATGATE_TOKEN: 'x' } });
     expect(await new Promise((resolve) => unreachable.on('exit', resolve))).toBe(2);
-  }, 90_000);
+  }, 180_000);
 
   it('approves, applies a stage, holds, resumes and rolls back, exiting 1 for what the service refuses', async () => {
     const pending = await h.call('GET', `/v1/changes/${high.key}`, { token: h.tokens.auditor });
@@ -102,7 +102,7 @@ describe('CLI verbs over the API', () => {
     const shown = await featgate(['change', 'show', high.key, '--json'], h.tokens.auditor);
     expect(shown.code).toBe(0);
     expect(JSON.parse(shown.stdout)).toMatchObject({ key: high.key, status: 'rolled-back' });
-  }, 90_000);
+  }, 180_000);
 
   it('rejects with a comment, and verifies the ledger through the service with the auditor role only', async () => {
     const key = 'cli-rejected-change';
@@ -117,5 +117,5 @@ describe('CLI verbs over the API', () => {
     const refused = await featgate(['audit', 'verify'], h.tokens.requester);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('audit:verify');
-  }, 90_000);
+  }, 180_000);
 });
