@@ -24,7 +24,7 @@ describe('adoption reason', () => {
     const adopted = await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey: FLAG, reason } });
     expect(adopted.status).toBe(201);
 
-    const audit = await h.call('GET', `/v1/audit?flag=${h.envId}/${FLAG}&type=flag.adopted`, { token: h.tokens.auditor });
+    const audit = await h.call('GET', `/v1/audit?flag=${h.envId}/${FLAG}&type=flag.adopted&actor=admin-user`, { token: h.tokens.auditor });
     expect(audit.status).toBe(200);
     expect(audit.body.entries).toHaveLength(1);
     expect(audit.body.entries[0]).toMatchObject({ actor: { id: 'admin-user' }, data: { reason, state: { flagKey: FLAG } } });

@@ -95,6 +95,9 @@ export async function startHarness(
     }),
     { logger: silentLogger },
   );
+  // The bridge's first reconciler round adopts the seeded flags; let it finish so it never lands inside a test.
+  await service.bridge?.reconciler.runOnce();
+  await service.bridge?.queue.whenIdle(20_000);
   return {
     service,
     sandbox,
