@@ -3,6 +3,7 @@ import type { FeatBitFlag, Variation } from '../featbit/model/index.js';
 import { FlagWriteKind, type PlannedFlagWrite } from '../featbit/rest-client/index.js';
 import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { updateFlagWithRevision } from '../featbit/rest-client/index.js';
+import { comparableTargeting } from './comparable-targeting.js';
 import { targetingOf } from './stage-targeting.js';
 
 /** The revision-guarded writes, and the toggle FeatBit does not guard, that take a live flag to a wanted configuration. */
@@ -67,24 +68,4 @@ export async function writeFlagConfiguration(
 
 function plainVariation(variation: Variation): Variation {
   return { id: variation.id, name: variation.name, value: variation.value };
-}
-
-function comparableTargeting(flag: FeatBitFlag) {
-  return {
-    targetUsers: flag.targetUsers.map(({ keyIds, variationId }) => ({ keyIds: [...keyIds], variationId })),
-    rules: flag.rules.map((rule) => ({
-      id: rule.id,
-      name: rule.name,
-      dispatchKey: rule.dispatchKey ?? null,
-      includedInExpt: rule.includedInExpt,
-      conditions: rule.conditions.map(({ property, op, value }) => ({ property, op: op ?? null, value })),
-      variations: rule.variations.map(({ id, rollout, exptRollout }) => ({ id, rollout: [...rollout], exptRollout })),
-    })),
-    fallthrough: {
-      dispatchKey: flag.fallthrough.dispatchKey ?? null,
-      includedInExpt: flag.fallthrough.includedInExpt,
-      variations: flag.fallthrough.variations.map(({ id, rollout, exptRollout }) => ({ id, rollout: [...rollout], exptRollout })),
-    },
-    exptIncludeAllTargets: flag.exptIncludeAllTargets,
-  };
 }

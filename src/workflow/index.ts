@@ -14,6 +14,7 @@ export * from './governance-service.js';
 export * from './ledger-projections.js';
 export * from './release-service.js';
 export * from './workflow-context.js';
+export * from './comparable-targeting.js';
 export * from './configuration-writes.js';
 export * from './proposal-payload.js';
 export * from './proposal-service.js';

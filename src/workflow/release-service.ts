@@ -6,7 +6,7 @@ import type { JsonValue } from '../canonical/index.js';
 import { contentHash } from '../canonical/index.js';
 import { ConflictError, PolicyViolationError } from '../errors/index.js';
 import type { FeatBitFlag, FeatBitSegment, Variation } from '../featbit/model/index.js';
-import { FlagWriteKind, updateFlagWithRevision, type FeatBitRestClient, type PlannedFlagWrite } from '../featbit/rest-client/index.js';
+import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { actorOf, Role, type Principal } from '../identity/index.js';
 import { LedgerEventType, type Actor } from '../ledger/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '../manifest/featbit-value.js';
@@ -14,6 +14,7 @@ import { changeSubject, flagSubject, readLedgerPayload, type ChangeRecordState, 
 import type { ChangeService } from './change-service.js';
 import type { ChangeView } from './change-view.js';
 import { assess } from './change-views.js';
+import { writeFlagConfiguration } from './configuration-writes.js';
 import { DecisionStatus, secretKeyMatcherOf } from './policy-helpers.js';
 import type { ApplyStageRequest, ReasonRequest, ResumeRequest } from './request-schemas.js';
 import { assertStageAllowed } from './stage-checks.js';
@@ -150,7 +151,7 @@ export class ReleaseService {
         const baseline = await this.stateBefore(target.approved, key);
         if (!baseline) throw new ConflictError(`no approved state of ${target.flag.key} before ${key} is recorded; cannot roll back`);
         const { flag, variationId } = this.rollbackConfiguration(target, baseline);
-        await this.writeConfiguration(target.approved.envId, target.flag.key, flag, `featgate: roll back ${key}: ${request.reason}`);
+        await writeFlagConfiguration(this.featbitClient(), target.approved.envId, target.flag.key, flag, `featgate: roll back ${key}: ${request.reason}`);
         await this.setApproved(actor, baseline, flag, { changeKey: baseline.changeKey, stageIndex: baseline.stageIndex }, principal.id);
         served.push({ flagKey: target.flag.key, variationId });
       }
@@ -247,31 +248,8 @@ export class ReleaseService {
       audience,
     });
     const next: FeatBitFlag = { ...approvedFlag, variations, ...targeting };
-    await this.writeConfiguration(target.approved.envId, target.flag.key, next, comment);
+    await writeFlagConfiguration(this.featbitClient(), target.approved.envId, target.flag.key, next, comment);
     return next;
-  }
-
-  /**
-   * Makes FeatBit's variations and targeting equal `wanted`: variations first when a new one is needed (so the
-   * targeting can reference it), otherwise targeting first (so a removed variation is no longer served). Each
-   * write carries the revision just read; a 409 re-reads and re-plans.
-   */
-  private async writeConfiguration(envId: string, flagKey: string, wanted: FeatBitFlag, comment: string): Promise<void> {
-    const featbit = this.context.deps.featbit;
-    if (!featbit) throw new ConflictError('FeatBit is not configured (FEATBIT_API_URL, FEATBIT_ACCESS_TOKEN); releases cannot be applied');
-    await updateFlagWithRevision(featbit, envId, flagKey, (live) => {
-      const writes: PlannedFlagWrite[] = [];
-      const targeting = targetingOf(wanted);
-      const variationsDiffer = contentHash(live.variations.map(plainVariation)) !== contentHash(wanted.variations.map(plainVariation));
-      const targetingDiffers = contentHash(targetingOf(live)) !== contentHash(targeting);
-      const adds = wanted.variations.some((variation) => !live.variations.some((other) => other.id === variation.id));
-      const variationWrite: PlannedFlagWrite = { kind: FlagWriteKind.Variations, variations: wanted.variations.map(plainVariation), comment };
-      const targetingWrite: PlannedFlagWrite = { kind: FlagWriteKind.Targeting, targeting, comment };
-      if (variationsDiffer && adds) writes.push(variationWrite);
-      if (targetingDiffers) writes.push(targetingWrite);
-      if (variationsDiffer && !adds) writes.push(variationWrite);
-      return writes;
-    });
   }
 
   private async setApproved(
@@ -360,10 +338,6 @@ export class ReleaseService {
       }
     }
   }
-}
-
-function plainVariation(variation: Variation): Variation {
-  return { id: variation.id, name: variation.name, value: variation.value };
 }
 
 function containsRedacted(value: JsonValue): boolean {

@@ -1,6 +1,7 @@
 import { canonicalJson } from '../../src/canonical/index.js';
 import type { JsonValue } from '../../src/canonical/index.js';
 import type { FeatBitFlag, FeatBitSegment } from '../../src/featbit/model/index.js';
+import { comparableTargeting } from '../../src/workflow/index.js';
 
 /** The parts of a flag that decide what it serves and how it is described: what "equal to approved" compares. */
 export function comparableFlag(flag: FeatBitFlag): JsonValue {
@@ -11,23 +12,9 @@ export function comparableFlag(flag: FeatBitFlag): JsonValue {
     tags: [...flag.tags],
     variationType: flag.variationType,
     variations: flag.variations.map(({ id, name, value }) => ({ id, name, value })),
-    targetUsers: flag.targetUsers.map(({ keyIds, variationId }) => ({ keyIds: [...keyIds], variationId })),
-    rules: flag.rules.map((rule) => ({
-      id: rule.id,
-      name: rule.name,
-      dispatchKey: rule.dispatchKey ?? null,
-      includedInExpt: rule.includedInExpt,
-      conditions: rule.conditions.map(({ property, op, value }) => ({ property, op: op ?? null, value })),
-      variations: rule.variations.map(({ id, rollout, exptRollout }) => ({ id, rollout: [...rollout], exptRollout })),
-    })),
+    ...comparableTargeting(flag),
     isEnabled: flag.isEnabled,
     disabledVariationId: flag.disabledVariationId,
-    fallthrough: {
-      dispatchKey: flag.fallthrough.dispatchKey ?? null,
-      includedInExpt: flag.fallthrough.includedInExpt,
-      variations: flag.fallthrough.variations.map(({ id, rollout, exptRollout }) => ({ id, rollout: [...rollout], exptRollout })),
-    },
-    exptIncludeAllTargets: flag.exptIncludeAllTargets,
     isArchived: flag.isArchived,
   };
 }
