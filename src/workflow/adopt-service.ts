@@ -1,7 +1,8 @@
 import { resolveGovernedFlag } from '../../policies/index.js';
 import type { ApprovedFlagState } from '../approved-state/index.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
-import { flagSchema, SegmentConditionProperty, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../featbit/model/index.js';
+import { referencedSegmentIds } from '../featbit/diff/index.js';
+import { flagSchema, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../featbit/model/index.js';
 import { actorOf, type Principal } from '../identity/index.js';
 import { LedgerEventType } from '../ledger/index.js';
 import { flagSubject } from '../projections/index.js';
@@ -78,21 +79,4 @@ function approvableFlag(live: RestFlag): FeatBitFlag {
   const copy: Record<string, unknown> = { ...live };
   for (const field of REST_ONLY_FIELDS) delete copy[field];
   return flagSchema.parse(copy);
-}
-
-/** Ids of the segments the flag's rules test membership of. */
-export function referencedSegmentIds(flag: FeatBitFlag): string[] {
-  const ids = new Set<string>();
-  for (const rule of flag.rules) {
-    for (const condition of rule.conditions) {
-      if (condition.property !== SegmentConditionProperty.IsIn && condition.property !== SegmentConditionProperty.IsNotIn) continue;
-      try {
-        const parsed: unknown = JSON.parse(condition.value);
-        if (Array.isArray(parsed)) for (const id of parsed) if (typeof id === 'string') ids.add(id);
-      } catch {
-        // a malformed segment condition references nothing FeatBit could match either
-      }
-    }
-  }
-  return [...ids];
 }
