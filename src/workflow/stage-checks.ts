@@ -1,5 +1,5 @@
 import type { Evaluation } from '../../policies/index.js';
-import { ChangeStatus, durationMs, EvidenceResult, EvidenceType, GuardrailAction, HoldOperator, type HoldCondition } from '../change/index.js';
+import { breaks, ChangeStatus, durationMs, EvidenceResult, EvidenceType, GuardrailAction } from '../change/index.js';
 import { ConflictError, PolicyViolationError } from '../errors/index.js';
 import type { ChangeRecordState } from '../projections/index.js';
 
@@ -71,16 +71,12 @@ export function latestBreaches(state: ChangeRecordState): string[] {
   return state.record.release.holdIf
     .filter((condition) => {
       const latest = signals[condition.metric];
-      return latest !== undefined && conditionBroken(condition, latest.value);
+      return latest !== undefined && breaks(condition, latest.value);
     })
     .map((condition) => {
       const latest = signals[condition.metric]!;
       return `${condition.metric} ${latest.value} ${condition.operator} ${condition.threshold} (observed ${latest.observedAt}, ${condition.action ?? GuardrailAction.Hold})`;
     });
-}
-
-function conditionBroken(condition: HoldCondition, value: number): boolean {
-  return condition.operator === HoldOperator.Above ? value > condition.threshold : value < condition.threshold;
 }
 
 function missingExpansionEvidence(input: StageCheckInput): EvidenceType[][] {

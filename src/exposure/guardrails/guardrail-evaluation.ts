@@ -1,15 +1,10 @@
-import { GuardrailAction, HoldOperator, type HoldCondition } from '../../change/index.js';
+import { breaks, GuardrailAction, type HoldCondition } from '../../change/index.js';
 import type { GuardrailBreach } from '../../projections/index.js';
 
 /** A metric value as the guardrails see it. */
 export interface ObservedValue {
   readonly value: number;
   readonly observedAt: string;
-}
-
-/** Whether `value` breaks `condition` (`above`: strictly greater than the threshold; `below`: strictly less). */
-export function breaks(condition: HoldCondition, value: number): boolean {
-  return condition.operator === HoldOperator.Above ? value > condition.threshold : value < condition.threshold;
 }
 
 /** The breach a value causes under a condition, or undefined when the value is healthy. */

@@ -1,11 +1,11 @@
-import { ChangeStatus, GuardrailAction } from '../../change/index.js';
+import { breaks, ChangeStatus, GuardrailAction } from '../../change/index.js';
 import { ConflictError } from '../../errors/index.js';
 import { actorOf, type Principal } from '../../identity/index.js';
 import { LedgerEventType } from '../../ledger/index.js';
 import { changeSubject, SignalSource, type GuardrailBreach } from '../../projections/index.js';
 import { WorkflowContext, type ChangeService, type ReleaseService, type WorkflowDeps } from '../../workflow/index.js';
 import { servicePrincipal, ServiceActorId } from '../service-actors.js';
-import { breachesOf, breaks, describeBreach, type ObservedValue } from './guardrail-evaluation.js';
+import { breachesOf, describeBreach, type ObservedValue } from './guardrail-evaluation.js';
 import { GuardrailOutcome, type GuardrailStatus, type SignalsRequest, type SignalsResult } from './signals-request.js';
 
 /** Statuses in which a change's candidate is exposed, so its guardrails are watched. */

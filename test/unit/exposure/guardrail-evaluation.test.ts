@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GuardrailAction, HoldOperator, type HoldCondition } from '../../../src/change/index.js';
-import { breachesOf, breaks, describeBreach, renderGuardrailQuery } from '../../../src/exposure/index.js';
+import { breaks, GuardrailAction, HoldOperator, type HoldCondition } from '../../../src/change/index.js';
+import { breachesOf, describeBreach, renderGuardrailQuery } from '../../../src/exposure/index.js';
 
 const escalation: HoldCondition = { metric: 'escalationRate', operator: HoldOperator.Above, threshold: 0.05 };
 const grounding: HoldCondition = { metric: 'groundingScore', operator: HoldOperator.Below, threshold: 0.7, action: GuardrailAction.Rollback };
