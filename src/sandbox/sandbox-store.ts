@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError, fieldIssuesFromZod } from '../errors/index.js';
-import { restFlagSchema, type RestFlag } from '../featbit/model/index.js';
+import { restFlagSchema, WebhookEvent, type RestFlag } from '../featbit/model/index.js';
 import { SandboxHttpError } from './api-envelope.js';
 import type { SandboxAccessToken, SandboxEnvironment } from './sandbox-identity.js';
 import { seedSegmentSchema, type SeedData } from './seed.js';
@@ -19,7 +19,6 @@ import {
   type IdName,
   type Instruction,
   type WebhookDispatcher,
-  WebhookEvent,
 } from './webhooks/index.js';
 
 /** A segment as the sandbox stores it (FeatBit's `Segment` entity). */

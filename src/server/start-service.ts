@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { DEFAULT_POLICY_PATH, loadPolicyFile, type Policy } from '../../policies/index.js';
 import type { ServiceConfig } from '../config/index.js';
 import { FeatBitRestClient } from '../featbit/rest-client/index.js';
+import { WebhookEvent } from '../featbit/model/index.js';
 import { Authenticator, generateApiToken, hashApiToken, RolePermissions, Role, type Principal } from '../identity/index.js';
 import type { ApiTokenConfig } from '../config/index.js';
 import { ActorKind, createLedgerStore } from '../ledger/index.js';
@@ -209,7 +210,7 @@ async function connectFeatBit(config: ServiceConfig, policy: Policy, logger: Log
     }
     return { client: new FeatBitRestClient({ baseUrl: apiUrl, accessToken, logger }) };
   }
-  const { createSandbox, SANDBOX_DEMO_ACCESS_TOKEN, WebhookEvent } = await import('../sandbox/index.js');
+  const { createSandbox, SANDBOX_DEMO_ACCESS_TOKEN } = await import('../sandbox/index.js');
   const env = demoEnvironment(policy);
   const sandbox = await createSandbox({ seeds: [demoSeedFlags(env.id)], environments: policy.environments.length > 0 ? policy.environments.map(({ id, name }) => ({ id, name })) : [env], logger });
   const secret = config.featbit.webhookSecret.length === 0 ? randomBytes(24).toString('base64url') : undefined;

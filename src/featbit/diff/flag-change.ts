@@ -1,18 +1,5 @@
-import type { Condition, RolloutVariation, TargetRule, Variation } from '../model/index.js';
+import type { Condition, RolloutVariation, TargetRule, Variation, WebhookEvent } from '../model/index.js';
 import type { ExposureVerdict } from './exposure-verdict.js';
-
-/** FeatBit's flag webhook events (`WebhookEvents.cs`). */
-export enum FeatBitFlagEvent {
-  Toggled = 'feature_flag.toggled',
-  Archived = 'feature_flag.archived',
-  Restored = 'feature_flag.restored',
-  VariationChanged = 'feature_flag.variation_changed',
-  OffVariationChanged = 'feature_flag.off_variation_changed',
-  DefaultRuleChanged = 'feature_flag.default_rule_changed',
-  TargetUsersChanged = 'feature_flag.target_users_changed',
-  TargetingRulesChanged = 'feature_flag.targeting_rules_changed',
-  BasicInfoUpdated = 'feature_flag.basic_info_updated',
-}
 
 /** What changed between two states of a flag, at least as fine as FeatBit's own change detection. */
 export enum FlagChangeKind {
@@ -54,7 +41,7 @@ export enum FlagChangeKind {
 
 interface ChangeBase {
   /** The webhook event FeatBit emits for this change, or null when FeatBit's comparer does not see it. */
-  readonly featbitEvent: FeatBitFlagEvent | null;
+  readonly featbitEvent: WebhookEvent | null;
 }
 
 /** One change between two flag states; `kind` discriminates. */

@@ -1,5 +1,6 @@
 import type { Condition, FeatBitFlag, RolloutVariation, TargetRule } from '../model/index.js';
-import { FeatBitFlagEvent, FlagChangeKind, type FlagChange } from './flag-change.js';
+import { WebhookEvent } from '../model/index.js';
+import { FlagChangeKind, type FlagChange } from './flag-change.js';
 
 const ROLLOUT_TOLERANCE = 0.00001;
 
@@ -34,28 +35,28 @@ function without<T>(items: readonly T[], others: readonly T[]): T[] {
 function basicChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[] {
   const changes: FlagChange[] = [];
   if (before.isEnabled !== after.isEnabled) {
-    changes.push({ kind: FlagChangeKind.Toggled, before: before.isEnabled, after: after.isEnabled, featbitEvent: FeatBitFlagEvent.Toggled });
+    changes.push({ kind: FlagChangeKind.Toggled, before: before.isEnabled, after: after.isEnabled, featbitEvent: WebhookEvent.FlagToggled });
   }
   if (before.isArchived !== after.isArchived) {
     changes.push(
       after.isArchived
-        ? { kind: FlagChangeKind.Archived, featbitEvent: FeatBitFlagEvent.Archived }
-        : { kind: FlagChangeKind.Restored, featbitEvent: FeatBitFlagEvent.Restored },
+        ? { kind: FlagChangeKind.Archived, featbitEvent: WebhookEvent.FlagArchived }
+        : { kind: FlagChangeKind.Restored, featbitEvent: WebhookEvent.FlagRestored },
     );
   }
   if (before.key !== after.key) {
     changes.push({ kind: FlagChangeKind.KeyChanged, before: before.key, after: after.key, featbitEvent: null });
   }
   if (before.name !== after.name) {
-    changes.push({ kind: FlagChangeKind.NameChanged, before: before.name, after: after.name, featbitEvent: FeatBitFlagEvent.BasicInfoUpdated });
+    changes.push({ kind: FlagChangeKind.NameChanged, before: before.name, after: after.name, featbitEvent: WebhookEvent.FlagBasicInfoUpdated });
   }
   if (before.description !== after.description) {
-    changes.push({ kind: FlagChangeKind.DescriptionChanged, before: before.description, after: after.description, featbitEvent: FeatBitFlagEvent.BasicInfoUpdated });
+    changes.push({ kind: FlagChangeKind.DescriptionChanged, before: before.description, after: after.description, featbitEvent: WebhookEvent.FlagBasicInfoUpdated });
   }
   const added = without(after.tags, before.tags);
   const removed = without(before.tags, after.tags);
   if (added.length > 0 || removed.length > 0) {
-    changes.push({ kind: FlagChangeKind.TagsChanged, added, removed, featbitEvent: FeatBitFlagEvent.BasicInfoUpdated });
+    changes.push({ kind: FlagChangeKind.TagsChanged, added, removed, featbitEvent: WebhookEvent.FlagBasicInfoUpdated });
   }
   if (before.exptIncludeAllTargets !== after.exptIncludeAllTargets) {
     changes.push({ kind: FlagChangeKind.ExperimentIncludeAllTargetsChanged, before: before.exptIncludeAllTargets, after: after.exptIncludeAllTargets, featbitEvent: null });
@@ -65,7 +66,7 @@ function basicChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[] {
 
 function variationChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[] {
   const changes: FlagChange[] = [];
-  const event = FeatBitFlagEvent.VariationChanged;
+  const event = WebhookEvent.FlagVariationChanged;
   if (before.variationType !== after.variationType) {
     changes.push({ kind: FlagChangeKind.VariationTypeChanged, before: before.variationType, after: after.variationType, featbitEvent: event });
   }
@@ -93,7 +94,7 @@ function variationChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[]
     changes.push({ kind: FlagChangeKind.VariationsReordered, before: commonBefore, after: commonAfter, featbitEvent: null });
   }
   if (before.disabledVariationId !== after.disabledVariationId) {
-    changes.push({ kind: FlagChangeKind.OffVariationChanged, before: before.disabledVariationId, after: after.disabledVariationId, featbitEvent: FeatBitFlagEvent.OffVariationChanged });
+    changes.push({ kind: FlagChangeKind.OffVariationChanged, before: before.disabledVariationId, after: after.disabledVariationId, featbitEvent: WebhookEvent.FlagOffVariationChanged });
   }
   return changes;
 }
@@ -106,7 +107,7 @@ function fallthroughChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange
       kind: FlagChangeKind.DefaultRuleRolloutChanged,
       before: a.variations,
       after: b.variations,
-      featbitEvent: featbitSeesRolloutChange(a.variations, b.variations) ? FeatBitFlagEvent.DefaultRuleChanged : null,
+      featbitEvent: featbitSeesRolloutChange(a.variations, b.variations) ? WebhookEvent.FlagDefaultRuleChanged : null,
     });
   }
   if (dispatchOf(a.dispatchKey) !== dispatchOf(b.dispatchKey)) {
@@ -114,7 +115,7 @@ function fallthroughChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange
       kind: FlagChangeKind.DefaultRuleDispatchKeyChanged,
       before: dispatchOf(a.dispatchKey),
       after: dispatchOf(b.dispatchKey),
-      featbitEvent: b.dispatchKey == null ? null : FeatBitFlagEvent.DefaultRuleChanged,
+      featbitEvent: b.dispatchKey == null ? null : WebhookEvent.FlagDefaultRuleChanged,
     });
   }
   if (a.includedInExpt !== b.includedInExpt || !sameExperiment(a.variations, b.variations)) {
@@ -146,7 +147,7 @@ function targetChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[] {
     const b = afterKeys.get(variationId) ?? [];
     const added = [...new Set(without(b, a))];
     const removed = [...new Set(without(a, b))];
-    const featbitEvent = featbitSeesTargetChange(before, after, variationId) ? FeatBitFlagEvent.TargetUsersChanged : null;
+    const featbitEvent = featbitSeesTargetChange(before, after, variationId) ? WebhookEvent.FlagTargetUsersChanged : null;
     if (added.length > 0) changes.push({ kind: FlagChangeKind.TargetUsersAdded, variationId, keyIds: added, featbitEvent });
     if (removed.length > 0) changes.push({ kind: FlagChangeKind.TargetUsersRemoved, variationId, keyIds: removed, featbitEvent });
   }
@@ -163,7 +164,7 @@ const sameCondition = (a: Condition, b: Condition) => a.property === b.property 
 
 function conditionChanges(ruleId: string, before: readonly Condition[], after: readonly Condition[]): FlagChange[] {
   const changes: FlagChange[] = [];
-  const event = FeatBitFlagEvent.TargetingRulesChanged;
+  const event = WebhookEvent.FlagTargetingRulesChanged;
   const byId = [...before, ...after].every((condition) => typeof condition.id === 'string' && condition.id.length > 0);
   const keyOf = (condition: Condition, index: number) => (byId ? condition.id! : String(index));
   const afterByKey = new Map(after.map((condition, index) => [keyOf(condition, index), condition]));
@@ -181,7 +182,7 @@ function conditionChanges(ruleId: string, before: readonly Condition[], after: r
 
 function ruleChanges(a: TargetRule, b: TargetRule): FlagChange[] {
   const changes: FlagChange[] = [];
-  const event = FeatBitFlagEvent.TargetingRulesChanged;
+  const event = WebhookEvent.FlagTargetingRulesChanged;
   if (a.name !== b.name) changes.push({ kind: FlagChangeKind.RuleNameChanged, ruleId: a.id, before: a.name, after: b.name, featbitEvent: event });
   changes.push(...conditionChanges(a.id, a.conditions, b.conditions));
   if (!sameRollouts(a.variations, b.variations)) {
@@ -210,7 +211,7 @@ function ruleChanges(a: TargetRule, b: TargetRule): FlagChange[] {
 
 function rulesChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[] {
   const changes: FlagChange[] = [];
-  const event = FeatBitFlagEvent.TargetingRulesChanged;
+  const event = WebhookEvent.FlagTargetingRulesChanged;
   const afterById = new Map(after.rules.map((rule) => [rule.id, rule]));
   const beforeIds = new Set(before.rules.map((rule) => rule.id));
   before.rules.forEach((rule, index) => {

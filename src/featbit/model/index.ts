@@ -1,3 +1,4 @@
 export * from './flag.js';
 export * from './segment.js';
 export * from './sdk-payload.js';
+export * from './webhook-event.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseOrThrow } from '../../errors/index.js';
 import { DEFAULT_WEBHOOK_PAYLOAD_TEMPLATE } from './default-payload-template.js';
-import { WebhookEvent } from './webhook-event.js';
+import { WebhookEvent } from '../../featbit/model/index.js';
 
 /** FeatBit's delivery timing (`WebhookSender.cs`): 3 attempts, 2 s apart, 10 s timeout each. */
 export const FEATBIT_WEBHOOK_TIMING = { maxAttempts: 3, retryDelayMs: 2_000, timeoutMs: 10_000 } as const;

@@ -8,7 +8,8 @@ import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
 import { generateApiToken, hashApiToken } from '../../../src/identity/index.js';
 import type { LedgerEntry } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
-import { createSandbox, WebhookEvent, type Sandbox, type SandboxAccessToken } from '../../../src/sandbox/index.js';
+import { WebhookEvent } from '../../../src/featbit/model/index.js';
+import { createSandbox, type Sandbox, type SandboxAccessToken } from '../../../src/sandbox/index.js';
 import { startService, type RunningService, type StartServiceOptions } from '../../../src/server/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 

@@ -8,7 +8,7 @@ import { createBullmqJobQueue, WEBHOOK_PATH } from '../../../webhooks/index.js';
 import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
 import { LedgerEventType } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
-import { WebhookEvent } from '../../../src/sandbox/index.js';
+import { WebhookEvent } from '../../../src/featbit/model/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 import {
   candidateShare,

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
-import { createSandbox, WebhookEvent, type Sandbox } from '../../../src/sandbox/index.js';
+import { WebhookEvent } from '../../../src/featbit/model/index.js';
+import { createSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { readReference } from '../../support/reference.js';
 
 interface Received {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flagSchema, segmentSchema, type FeatBitFlag } from '../../../src/featbit/model/index.js';
+import { flagSchema, segmentSchema, WebhookEvent, type FeatBitFlag } from '../../../src/featbit/model/index.js';
 import {
   compareFlags,
   compareSegments,
@@ -7,7 +7,6 @@ import {
   flagEventsOf,
   FlagInstructionKind,
   segmentEventsOf,
-  WebhookEvent,
 } from '../../../src/sandbox/index.js';
 import { readReference } from '../../support/reference.js';
 

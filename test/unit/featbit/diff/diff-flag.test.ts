@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { diffFlag, ExposureVerdict, FeatBitFlagEvent, FlagChangeKind, type FlagDiff } from '../../../../src/featbit/diff/index.js';
+import { diffFlag, ExposureVerdict, FlagChangeKind, type FlagDiff } from '../../../../src/featbit/diff/index.js';
+import { WebhookEvent } from '../../../../src/featbit/model/index.js';
 import type { FeatBitFlag, FeatBitSegment } from '../../../../src/featbit/model/index.js';
 import { BASE, baseFlag, CANDIDATE, edited, OTHER, rule, segment } from './flag-builder.js';
 
@@ -22,7 +23,7 @@ describe('diffFlag exposure verdicts', () => {
   it('accepts a kill switch to the baseline as a narrowing of every candidate', () => {
     const result = diff(withCandidateRule, edited(withCandidateRule, (flag) => { flag.isEnabled = false; }));
     expect(result.exposure[CANDIDATE]).toBe(ExposureVerdict.Narrowed);
-    expect(result.changes).toEqual([{ kind: FlagChangeKind.Toggled, before: true, after: false, featbitEvent: FeatBitFlagEvent.Toggled }]);
+    expect(result.changes).toEqual([{ kind: FlagChangeKind.Toggled, before: true, after: false, featbitEvent: WebhookEvent.FlagToggled }]);
   });
 
   it('calls turning the flag off onto a candidate a widening', () => {
@@ -177,7 +178,7 @@ describe('diffFlag change list', () => {
       [FlagChangeKind.RuleExperimentChanged, null],
     ]);
     const set = diff(withCandidateRule, keyed);
-    expect(set.changes.map((change) => change.featbitEvent)).toEqual([FeatBitFlagEvent.DefaultRuleChanged, FeatBitFlagEvent.TargetingRulesChanged]);
+    expect(set.changes.map((change) => change.featbitEvent)).toEqual([WebhookEvent.FlagDefaultRuleChanged, WebhookEvent.FlagTargetingRulesChanged]);
   });
 
   it('reports a flag key changed by JSON Patch, which moves every bucket and which FeatBit does not see, as a widening', () => {
