@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH } from '../../../policies/index.js';
 import { FeatBitServerProvider, FeatgateServerProvider, HttpManifestSource, StaticManifestSource } from '../../../provider/index.js';
 import { runFeatgate } from '../../integration/ledger/run-cli.js';
-import { jsonFlag, manifestVersion, startExposureHarness, type ExposureHarness, type Person } from './exposure-harness.js';
+import { jsonFlag } from '../../support/json-flag.js';
+import { manifestVersion, startExposureHarness, type ExposureHarness, type Person } from './exposure-harness.js';
 
 const BASELINE = { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 800 };
 const CANDIDATE = { provider: 'mistral', model: 'mistral-small', region: 'eu', latencyTargetMs: 800 };

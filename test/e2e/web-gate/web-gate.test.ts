@@ -8,7 +8,8 @@ import { exportJWK } from 'jose';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testSigningKey } from '../../unit/provider/gate-fixtures.js';
-import { example, jsonFlag, startHarness, type Harness } from '../../integration/server/service-harness.js';
+import { jsonFlag } from '../../support/json-flag.js';
+import { example, startHarness, type Harness } from '../../integration/server/service-harness.js';
 import type { PageEvaluation, WebGateHarness } from './page-entry.js';
 
 const CHROMIUM = '/usr/bin/chromium';

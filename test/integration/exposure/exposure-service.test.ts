@@ -5,7 +5,8 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH } from '../../../policies/index.js';
 import { runFeatgate } from '../ledger/run-cli.js';
-import { jsonFlag, startExposureHarness, type ExposureHarness } from '../../e2e/staged-exposure/exposure-harness.js';
+import { jsonFlag } from '../../support/json-flag.js';
+import { startExposureHarness, type ExposureHarness } from '../../e2e/staged-exposure/exposure-harness.js';
 import { startLoopbackServer, type LoopbackServer } from './loopback-server.js';
 
 const BASELINE = { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 800 };

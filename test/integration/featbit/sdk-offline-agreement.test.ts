@@ -3,20 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchBucket, evaluateFlag, type FeatBitUser, type SegmentLookup } from '../../../src/featbit/evaluator/index.js';
 import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment } from '../../../src/featbit/model/index.js';
 import { readReference } from '../../support/reference.js';
+import { pickWith, seededRandom } from '../../support/seeded-random.js';
 
 const CONTEXTS = 10_000;
-
-/** Deterministic PRNG (mulberry32) so a failure names a reproducible context. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A flag of our own (not from FeatBit) that exercises the operators and segment negation the reference flags do
@@ -75,7 +64,7 @@ const TARGET_KEYS = ['true-1', 'true-5', 'true-10', 'false-1', 'false-3', 'false
  * `age`, `country` and `isMember` are sometimes absent: all operators on them agree with the server then.
  */
 function generateContext(random: () => number, index: number): FeatBitUser {
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const pick = pickWith(random);
   const keyId = random() < 0.15 ? pick(TARGET_KEYS) : `user-${index}`;
   const customizedProperties: Record<string, string> = {};
   if (random() < 0.9) customizedProperties.age = random() < 0.2 ? (random() * 60).toFixed(1) : String(Math.floor(random() * 60));
@@ -116,7 +105,7 @@ describe('our evaluator agrees with @featbit/node-server-sdk 1.3.0 (offline, JSO
   });
 
   it(`serves the same variation and reason kind for ${CONTEXTS} generated contexts on every flag`, async () => {
-    const random = seeded(20260701);
+    const random = seededRandom(20260701);
     const disagreements: string[] = [];
     const kinds = new Map<string, number>();
     for (let index = 0; index < CONTEXTS; index += 1) {

@@ -4,23 +4,12 @@ import { evaluateFlag, type FeatBitUser } from '../../../src/featbit/evaluator/i
 import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
 import { createSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { readReference } from '../../support/reference.js';
+import { pickWith, seededRandom } from '../../support/seeded-random.js';
 
 const CONTEXTS = 10_000;
 let sandbox: Sandbox;
 let client: IFbClient;
 let envId: string;
-
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Users covering the reference data: listed target keys and segment members, names with and without the `_qa`
@@ -29,8 +18,8 @@ function prng(seed: number): () => number {
  * operators; `flagKey + "undefined"` dispatch on a missing attribute; `parseFloat` leniency).
  */
 function generateUsers(count: number): FeatBitUser[] {
-  const random = prng(20240607);
-  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const random = seededRandom(20240607);
+  const pick = pickWith(random);
   const listedKeys = [...Array.from({ length: 10 }, (_, i) => `true-${i + 1}`), ...Array.from({ length: 5 }, (_, i) => `false-${i + 1}`)];
   const names = ['alice', 'bob', 'carol_qa', 'dave_qa', 'erin', 'qa', '_qa', 'frank_QA'];
   const countries = ['cn', 'us', 'jp', 'gb', 'es', 'ss', 'fr', 'de', 'CN', ''];

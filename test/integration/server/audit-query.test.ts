@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../../../src/canonical/index.js';
-import { example, jsonFlag, startHarness, type Harness } from './service-harness.js';
+import { jsonFlag } from '../../support/json-flag.js';
+import { example, startHarness, type Harness } from './service-harness.js';
 
 const FLAG = 'assistant-model-route';
 const REDACTION_KEY = 'audit-query-test-redaction-key-0123456789';

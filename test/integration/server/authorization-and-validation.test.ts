@@ -3,7 +3,8 @@ import express from 'express';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Permission } from '../../../src/identity/index.js';
-import { example, jsonFlag, startHarness, TEST_ROLES, type Harness } from './service-harness.js';
+import { jsonFlag } from '../../support/json-flag.js';
+import { example, startHarness, TEST_ROLES, type Harness } from './service-harness.js';
 
 const high = example('high-model-provider-change');
 let h: Harness;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { example, jsonFlag, startHarness, TEST_ROLES, type Harness, type TestRole } from './service-harness.js';
+import { jsonFlag } from '../../support/json-flag.js';
+import { example, startHarness, TEST_ROLES, type Harness, type TestRole } from './service-harness.js';
 
 const high = example('high-model-provider-change');
 const restricted = example('restricted-tool-enables-writes');

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { example, jsonFlag, startHarness, type Harness } from './service-harness.js';
+import { jsonFlag } from '../../support/json-flag.js';
+import { example, startHarness, type Harness } from './service-harness.js';
 
 const CLI = fileURLToPath(new URL('../../../src/cli/featgate.mjs', import.meta.url));
 const high = example('high-model-provider-change');

@@ -44,26 +44,6 @@ export function example(name: string): any {
   return parseYaml(readFileSync(new URL(`../../../policies/examples/${name}.yaml`, import.meta.url), 'utf8'));
 }
 
-/** A JSON FeatBit flag whose variations carry the given values (the first is `current`, served by the default rule). */
-export function jsonFlag(envId: string, key: string, variations: { id: string; name: string; value: unknown }[]): unknown {
-  return {
-    id: `flag-${key}`,
-    envId,
-    key,
-    name: key,
-    variationType: 'json',
-    variations: variations.map((variation) => ({ ...variation, value: JSON.stringify(variation.value) })),
-    targetUsers: [],
-    rules: [],
-    isEnabled: true,
-    disabledVariationId: variations[0]!.id,
-    fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: variations[0]!.id, rollout: [0, 1], exptRollout: 1 }] },
-    exptIncludeAllTargets: true,
-    tags: [],
-    isArchived: false,
-  };
-}
-
 /** Starts a sandbox seeded with `flags` (built for the policy's production environment) and the service in front of it. */
 export async function startHarness(
   flags: (envId: string) => unknown[],

@@ -12,7 +12,8 @@ import { generateApiToken, hashApiToken } from '../../../src/identity/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
 import { createSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
-import { example, jsonFlag } from './service-harness.js';
+import { jsonFlag } from '../../support/json-flag.js';
+import { example } from './service-harness.js';
 
 const CLI = fileURLToPath(new URL('../../../src/cli/featgate.mjs', import.meta.url));
 const high = example('high-model-provider-change');

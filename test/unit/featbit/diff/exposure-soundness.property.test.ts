@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { diffFlag, ExposureVerdict } from '../../../../src/featbit/diff/index.js';
 import { evaluateFlag, type FeatBitUser } from '../../../../src/featbit/evaluator/index.js';
 import { flagSchema, segmentSchema, type Condition, type FeatBitFlag, type FeatBitSegment, type RolloutVariation, type TargetRule } from '../../../../src/featbit/model/index.js';
+import { pickWith, seededRandom } from '../../../support/seeded-random.js';
 
 const BASE = 'base';
 const VARIATIONS = [BASE, 'cand-a', 'cand-b'];
@@ -168,20 +169,9 @@ const editArb: fc.Arbitrary<Edit> = fc.oneof(
   }),
 );
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function contexts(): FeatBitUser[] {
-  const random = seeded(7);
-  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const random = seededRandom(7);
+  const pick = pickWith(random);
   return Array.from({ length: CONTEXT_COUNT }, (_, i) => {
     const customizedProperties: Record<string, string> = {};
     if (random() < 0.9) customizedProperties.country = pick(COUNTRIES);
