@@ -1,4 +1,5 @@
 import { canonicalJson } from '../canonical/index.js';
+import { ConflictError } from '../errors/index.js';
 import type { FeatBitFlag, Variation } from '../featbit/model/index.js';
 import { FlagWriteKind, type PlannedFlagWrite } from '../featbit/rest-client/index.js';
 import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
@@ -36,6 +37,19 @@ export function planConfigurationWrites(live: FeatBitFlag, wanted: FeatBitFlag, 
   return { writes, ...(live.isEnabled !== wanted.isEnabled ? { toggleTo: wanted.isEnabled } : {}) };
 }
 
+/**
+ * What a configuration write does when FeatBit has the flag switched off but the wanted configuration has it on.
+ * A kill switch reduces exposure, so only a write approved as a whole configuration may undo it (DESIGN invariant 2).
+ */
+export enum SwitchedOffFlag {
+  /** Switch it on: the wanted configuration was approved as a whole (an approved proposal, break-glass). */
+  TurnOn = 'turn-on',
+  /** Leave it off and write the rest: a restoring write (rollback, break-glass expiry) never undoes a kill switch. */
+  KeepOff = 'keep-off',
+  /** Write nothing and refuse: a release stage must not widen a flag someone switched off. */
+  Refuse = 'refuse',
+}
+
 /** What writing a whole configuration did in FeatBit. */
 export interface ConfigurationWriteResult {
   /** FeatBit's revision of the flag afterwards. */
@@ -46,7 +60,8 @@ export interface ConfigurationWriteResult {
 
 /**
  * Makes FeatBit's flag equal `wanted` as featgate's service identity: revision-guarded writes that re-read and
- * re-plan on 409, then the toggle when the on/off state differs. Writes nothing when FeatBit already matches.
+ * re-plan on 409, then the toggle when the on/off state differs. Writes nothing when FeatBit already matches;
+ * `switchedOff` says what happens to a flag FeatBit has switched off.
  */
 export async function writeFlagConfiguration(
   featbit: FeatBitRestClient,
@@ -54,10 +69,16 @@ export async function writeFlagConfiguration(
   flagKey: string,
   wanted: FeatBitFlag,
   comment: string,
+  switchedOff = SwitchedOffFlag.TurnOn,
 ): Promise<ConfigurationWriteResult> {
   let toggleTo: boolean | undefined;
   const result = await updateFlagWithRevision(featbit, envId, flagKey, (fresh) => {
-    const plan = planConfigurationWrites(fresh, wanted, comment);
+    const killed = !fresh.isEnabled && wanted.isEnabled;
+    if (killed && switchedOff === SwitchedOffFlag.Refuse) {
+      throw new ConflictError(`${flagKey} is switched off in FeatBit (a kill switch featgate has not recorded yet); featgate does not widen a switched-off flag, retry once the kill switch is recorded`);
+    }
+    const target = killed && switchedOff === SwitchedOffFlag.KeepOff ? { ...wanted, isEnabled: false } : wanted;
+    const plan = planConfigurationWrites(fresh, target, comment);
     toggleTo = plan.toggleTo;
     return plan.writes;
   });

@@ -14,7 +14,7 @@ import { changeSubject, flagSubject, readLedgerPayload, type ChangeRecordState, 
 import type { ChangeService } from './change-service.js';
 import type { ChangeView } from './change-view.js';
 import { assess } from './change-views.js';
-import { writeFlagConfiguration } from './configuration-writes.js';
+import { SwitchedOffFlag, writeFlagConfiguration } from './configuration-writes.js';
 import { DecisionStatus, secretKeyMatcherOf } from './policy-helpers.js';
 import type { ApplyStageRequest, ReasonRequest, ResumeRequest } from './request-schemas.js';
 import { assertStageAllowed } from './stage-checks.js';
@@ -151,7 +151,7 @@ export class ReleaseService {
         const baseline = await this.stateBefore(target.approved, key);
         if (!baseline) throw new ConflictError(`no approved state of ${target.flag.key} before ${key} is recorded; cannot roll back`);
         const { flag, variationId } = this.rollbackConfiguration(target, baseline);
-        await writeFlagConfiguration(this.featbitClient(), target.approved.envId, target.flag.key, flag, `featgate: roll back ${key}: ${request.reason}`);
+        await writeFlagConfiguration(this.featbitClient(), target.approved.envId, target.flag.key, flag, `featgate: roll back ${key}: ${request.reason}`, SwitchedOffFlag.KeepOff);
         await this.setApproved(actor, baseline, flag, { changeKey: baseline.changeKey, stageIndex: baseline.stageIndex }, principal.id);
         served.push({ flagKey: target.flag.key, variationId });
       }
@@ -248,7 +248,7 @@ export class ReleaseService {
       audience,
     });
     const next: FeatBitFlag = { ...approvedFlag, variations, ...targeting };
-    await writeFlagConfiguration(this.featbitClient(), target.approved.envId, target.flag.key, next, comment);
+    await writeFlagConfiguration(this.featbitClient(), target.approved.envId, target.flag.key, next, comment, SwitchedOffFlag.Refuse);
     return next;
   }
 

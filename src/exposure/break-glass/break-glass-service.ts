@@ -7,7 +7,7 @@ import type { FeatBitFlag, RolloutVariation, Variation } from '../../featbit/mod
 import { actorOf, type Principal } from '../../identity/index.js';
 import { LedgerEventType, type Actor } from '../../ledger/index.js';
 import { flagSubject, PostReviewOutcome, readLedgerPayload, type LedgerProjection } from '../../projections/index.js';
-import { findVariationByValue, newVariation, WorkflowContext, writeFlagConfiguration, type WorkflowDeps } from '../../workflow/index.js';
+import { findVariationByValue, newVariation, SwitchedOffFlag, WorkflowContext, writeFlagConfiguration, type WorkflowDeps } from '../../workflow/index.js';
 import { serviceActor, ServiceActorId } from '../service-actors.js';
 import type { BreakGlassRequest, PostReviewRequest } from './break-glass-request.js';
 import { BreakGlassStatus, type BreakGlassRecord, type ExposureLedgerState } from './break-glass-state.js';
@@ -147,7 +147,7 @@ export class BreakGlassService {
         return;
       }
       const prior = await this.approvedStateAt(current.used.priorVersion);
-      await writeFlagConfiguration(this.featbit(), envId, flagKey, prior.flag, `featgate break-glass ${id} ended: ${reason}`);
+      await writeFlagConfiguration(this.featbit(), envId, flagKey, prior.flag, `featgate break-glass ${id} ended: ${reason}`, SwitchedOffFlag.KeepOff);
       const restoredVersion = await this.setApproved(actor, prior, prior.flag, ServiceActorId.BreakGlass, {
         ...(prior.changeKey !== undefined ? { changeKey: prior.changeKey } : {}),
         ...(prior.stageIndex !== undefined ? { stageIndex: prior.stageIndex } : {}),

@@ -6,6 +6,7 @@ const high = example('high-model-provider-change');
 const restricted = example('restricted-tool-enables-writes');
 const highFlag = high.flags[0];
 const restrictedFlag = restricted.flags[0];
+const killedFlagKey = 'kill-switch-model-route';
 
 let h: Harness;
 
@@ -16,8 +17,12 @@ beforeAll(async () => {
       { id: 'route-mistral', name: 'mistral', value: highFlag.candidate },
     ]),
     jsonFlag(envId, restrictedFlag.key, [{ id: 'tools-current', name: 'current', value: restrictedFlag.baseline }]),
+    jsonFlag(envId, killedFlagKey, [
+      { id: 'route-current', name: 'current', value: highFlag.baseline },
+      { id: 'route-mistral', name: 'mistral', value: highFlag.candidate },
+    ]),
   ], {}, [{ name: 'lee', roles: ['requester', 'aiPlatformOwner'] }]);
-  for (const flagKey of [highFlag.key, restrictedFlag.key]) {
+  for (const flagKey of [highFlag.key, restrictedFlag.key, killedFlagKey]) {
     const adopted = await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey, reason: 'baseline for the test' } });
     expect(adopted.status).toBe(201);
   }
@@ -43,6 +48,21 @@ async function attachMissingEvidence(key: string, view: any): Promise<any> {
 
 async function review(key: string, role: TestRole, decision = 'approve', comment = 'looks right'): Promise<any> {
   return h.call('POST', `/v1/changes/${key}/reviews`, { token: h.tokens[role], body: { decision, comment } });
+}
+
+async function liveFlag(flagKey: string): Promise<any> {
+  const answer = await fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/feature-flags/${flagKey}`, { headers: { Authorization: h.sandbox.tokens.demo.token } });
+  return ((await answer.json()) as any).data;
+}
+
+/** Plays a flag admin flipping the flag in FeatBit; the harness has no webhooks, so featgate has not seen it yet. */
+async function toggleInFeatBit(flagKey: string, on: boolean): Promise<void> {
+  const answer = await fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/feature-flags/${flagKey}/toggle/${on}`, {
+    method: 'PUT',
+    headers: { Authorization: h.sandbox.tokens.demo.token, 'Content-Type': 'application/json' },
+    body: '{}',
+  });
+  expect(answer.status).toBe(200);
 }
 
 describe('governance workflow over HTTP', () => {
@@ -164,5 +184,30 @@ describe('governance workflow over HTTP', () => {
     expect(await keys(`flag=${restrictedFlag.key}`)).toEqual([restricted.key]);
     expect(await keys(`owner=${high.owner}`)).toEqual([high.key, 'prompt-edit-after-approval']);
     expect(await keys(`owner=${restricted.owner}&status=releasing`)).toEqual([restricted.key]);
+  });
+
+  it('never switches a killed flag back on: a stage is refused and a rollback leaves it off', async () => {
+    const key = 'route-under-kill-switch';
+    const record = { ...high, key, flags: [{ ...highFlag, key: killedFlagKey, candidateVariationId: 'route-mistral' }] };
+    const created = await h.call('POST', '/v1/changes', { token: h.extraTokens.lee!, body: record });
+    expect(created.status).toBe(201);
+    await attachMissingEvidence(key, created.body);
+    await review(key, 'aiPlatformOwner');
+    expect((await review(key, 'releaseOwner')).body.status).toBe('approved');
+
+    await toggleInFeatBit(killedFlagKey, false);
+    const refused = await h.call('POST', `/v1/changes/${key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain('switched off in FeatBit');
+    expect(await liveFlag(killedFlagKey)).toMatchObject({ isEnabled: false, fallthrough: { variations: [expect.objectContaining({ id: 'route-current', rollout: [0, 1] })] } });
+
+    await toggleInFeatBit(killedFlagKey, true);
+    expect((await h.call('POST', `/v1/changes/${key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} })).status).toBe(200);
+    await toggleInFeatBit(killedFlagKey, false);
+    const rolled = await h.call('POST', `/v1/changes/${key}/release/rollback`, { token: h.tokens.releaseOwner, body: { reason: 'incident' } });
+    expect(rolled.status).toBe(200);
+    const live = await liveFlag(killedFlagKey);
+    expect(live.isEnabled).toBe(false);
+    expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: 'route-current', rollout: [0, 1] })]);
   });
 });
