@@ -20,7 +20,7 @@ const EVENT_NAMES = {
 
 /**
  * An OpenFeature server provider that wraps any other provider and never serves a value the approval manifest
- * does not allow for the context (DESIGN "Gate decision"). Approved results pass through untouched; others are
+ * does not allow for the context (ARCHITECTURE.md "Gate decision"). Approved results pass through untouched; others are
  * replaced by the value the approved configuration gives the context, as a normal resolution with reason
  * `UNAPPROVED`, the served variation as `variant` and `flagMetadata` saying why. Inner errors pass through
  * unchanged. Lifecycle, events, hooks, tracking and domain scoping are forwarded to the inner provider.

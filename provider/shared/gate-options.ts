@@ -5,7 +5,7 @@ import type { GateReason } from './gate-reason.js';
 
 /** What the gate does with flags the manifest does not govern. */
 export enum UngovernedFlagPolicy {
-  /** Serve the inner provider's result unchanged (DESIGN: ungoverned flags pass through). */
+  /** Serve the inner provider's result unchanged (ARCHITECTURE.md: ungoverned flags pass through). */
   Pass = 'pass',
   /** Refuse: the caller's default with error code GENERAL. */
   Deny = 'deny',

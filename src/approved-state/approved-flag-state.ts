@@ -3,7 +3,7 @@ import type { FeatBitFlag, FeatBitSegment } from '../featbit/model/index.js';
 
 /**
  * The last approved configuration of one governed flag in one environment: the source of truth that FeatBit is
- * converged toward and that providers gate against (DESIGN invariant 1).
+ * converged toward and that providers gate against (ARCHITECTURE.md invariant 1).
  */
 export interface ApprovedFlagState {
   readonly envId: string;

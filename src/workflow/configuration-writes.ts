@@ -39,7 +39,7 @@ export function planConfigurationWrites(live: FeatBitFlag, wanted: FeatBitFlag, 
 
 /**
  * What a configuration write does when FeatBit has the flag switched off but the wanted configuration has it on.
- * A kill switch reduces exposure, so only a write approved as a whole configuration may undo it (DESIGN invariant 2).
+ * A kill switch reduces exposure, so only a write approved as a whole configuration may undo it (ARCHITECTURE.md invariant 2).
  */
 export enum SwitchedOffFlag {
   /** Switch it on: the wanted configuration was approved as a whole (an approved proposal, break-glass). */

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
-/** Folder of FeatBit's real data files: FEATGATE_REFERENCE_DIR, else `../shared/featbit-reference` beside the checkout. */
+/** Folder of FeatBit's real data files, kept in the repository so a plain clone runs every test (see its README). */
 export function referenceDir(): string {
-  return process.env.FEATGATE_REFERENCE_DIR ?? fileURLToPath(new URL('../../../shared/featbit-reference/', import.meta.url));
+  return fileURLToPath(new URL('../fixtures/featbit-reference/', import.meta.url));
 }
 
 /** Reads and parses one of FeatBit's reference JSON files. */

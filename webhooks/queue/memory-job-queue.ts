@@ -32,7 +32,7 @@ interface QueuedJob {
 
 /**
  * The embedded mode's queue: the same contract as the BullMQ queue, held in this process. Work queued here is lost
- * if the process dies; that is safe because the reconciler re-checks every governed flag at start (DESIGN
+ * if the process dies; that is safe because the reconciler re-checks every governed flag at start (ARCHITECTURE.md
  * invariant 3), and the embedded mode is single-instance by definition.
  */
 export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): JobQueue {

@@ -32,7 +32,7 @@ export function verifyFeatBitSignature(body: Buffer, header: string | undefined,
 
 /**
  * Reads the webhook secrets from configuration (`FEATBIT_WEBHOOK_SECRET`, comma-separated during rotation).
- * Refuses an empty list: an unsigned webhook must never be trusted (DESIGN invariant 7).
+ * Refuses an empty list: an unsigned webhook must never be trusted (ARCHITECTURE.md invariant 7).
  */
 export function parseWebhookSecrets(value: string | readonly string[] | undefined): string[] {
   const parts = typeof value === 'string' ? value.split(',') : [...(value ?? [])];

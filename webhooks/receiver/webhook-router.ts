@@ -44,7 +44,7 @@ function jobFor(target: WebhookTarget, deliveryId: string | undefined): Reconcil
 /**
  * `POST /webhooks/featbit`: verifies `X-FeatBit-Signature-256` over the exact body bytes (401 when missing or
  * wrong), limits the body size (413), parses only what identifies the object (400 with the field path), drops
- * repeated delivery ids, queues a job and answers 202 before any FeatBit call (DESIGN invariant 3: the worker
+ * repeated delivery ids, queues a job and answers 202 before any FeatBit call (ARCHITECTURE.md invariant 3: the worker
  * re-reads the state). A queue failure answers 503 and forgets the delivery id, so FeatBit's retry is accepted.
  */
 export function createWebhookRouter(options: WebhookRouterOptions): Router {

@@ -11,7 +11,7 @@ export enum WebhookObjectKind {
 
 /**
  * What a webhook delivery identifies, and nothing more: the worker re-reads the object itself from FeatBit's REST
- * API (DESIGN invariant 3), so the rest of the payload is never trusted as data.
+ * API (ARCHITECTURE.md invariant 3), so the rest of the payload is never trusted as data.
  */
 export type WebhookTarget =
   | { readonly kind: WebhookObjectKind.FeatureFlag; readonly envId: string; readonly flagKey: string; readonly operator?: string }

@@ -36,7 +36,7 @@ export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
  * Catches what FeatBit sends no webhook for (rule reorders, expt-only fields, dispatch key set to null, segment
  * edits, lost deliveries): at start and then every `intervalMs` it queues a job for every governed flag. Jobs go
  * through the normal coalescing queue, so a round costs one job per flag at most, and the worker acts exactly as
- * for a webhook (DESIGN invariant 3). A failed round is logged and the next one runs on schedule.
+ * for a webhook (ARCHITECTURE.md invariant 3). A failed round is logged and the next one runs on schedule.
  */
 export function startReconciler(options: ReconcilerOptions): Reconciler {
   const logger = options.logger ?? silentLogger;

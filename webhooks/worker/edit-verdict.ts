@@ -32,7 +32,7 @@ const DESCRIPTIVE_CHANGES: ReadonlySet<string> = new Set([FlagChangeKind.NameCha
 
 /**
  * Judges a live configuration against the approved one with the semantic diff (sound: it never calls a widening
- * a narrowing). Safe-direction edits (DESIGN invariant 2) and descriptive-only edits are accepted; anything
+ * a narrowing). Safe-direction edits (ARCHITECTURE.md invariant 2) and descriptive-only edits are accepted; anything
  * that widens exposure or changes what a variation contains is unauthorized.
  */
 export function judgeEdit(input: {

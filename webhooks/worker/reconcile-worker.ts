@@ -78,7 +78,7 @@ interface FlagResult {
 
 /**
  * Builds the job handler of the webhook bridge. For a flag job it takes the flag's lock, re-reads the flag and its
- * segments from FeatBit, compares them with the approved state and lets the policy decide (DESIGN invariants 2-4):
+ * segments from FeatBit, compares them with the approved state and lets the policy decide (ARCHITECTURE.md invariants 2-4):
  * - equal → nothing; safe direction, descriptive-only, or within the applied stage of a live approved change →
  *   accepted, the approved state follows, ledger records it;
  * - anything else → a proposal is opened from the edit (the operator is its requester), FeatBit is reverted over

@@ -8,7 +8,7 @@ export type RevertPlan = ConfigurationPlan;
 
 /**
  * Plans the writes that restore the approved configuration: the workflow's configuration plan, so a revert and
- * a release converge FeatBit the same way. Empty when FeatBit already equals the approved state (DESIGN invariant 4).
+ * a release converge FeatBit the same way. Empty when FeatBit already equals the approved state (ARCHITECTURE.md invariant 4).
  */
 export function planRevert(live: FeatBitFlag, approved: FeatBitFlag, comment: string): RevertPlan {
   return planConfigurationWrites(live, approved, comment);
@@ -32,7 +32,7 @@ export class StaleEditError extends ConflictError {
  * Restores the approved configuration over exactly the revision that was judged unauthorized: every read before a
  * write (the first and each one after a 409) must still show that revision, else `StaleEditError` is thrown and
  * nothing more is written. A blind re-plan would undo whatever landed meanwhile, such as a kill switch, which
- * DESIGN invariant 2 says is never reverted. The toggle, which FeatBit does not guard, follows the guarded writes.
+ * ARCHITECTURE.md invariant 2 says is never reverted. The toggle, which FeatBit does not guard, follows the guarded writes.
  */
 export async function revertJudgedFlag(
   featbit: FeatBitRestClient,
