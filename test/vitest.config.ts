@@ -11,6 +11,8 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // CLI processes the tests spawn run the current sources, never a stale dist/ build.
+    env: { FEATGATE_FROM_SOURCE: '1' },
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default', new SummaryReporter()],

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// Launcher: registers the TypeScript loader relative to this file so `featgate` runs from any directory.
-import { register } from 'tsx/esm/api';
+// Launcher. Runs the built CLI in dist/ (made by `npm run build`, which `npm ci` runs through `prepare`), so a start
+// loads no TypeScript compiler. FEATGATE_FROM_SOURCE=1, or a checkout not built yet, runs the sources through tsx
+// instead (development and tests, so they always exercise the current sources).
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('./main.ts');
+const built = new URL('../../dist/src/cli/main.js', import.meta.url);
+let main;
+if (process.env.FEATGATE_FROM_SOURCE !== '1' && existsSync(built)) {
+  ({ main } = await import(built.href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('./main.ts'));
+}
 process.exitCode = await main(process.argv);

@@ -7,7 +7,7 @@ import { createProgram } from './program.js';
 export async function main(argv: readonly string[]): Promise<number> {
   process.exitCode = undefined;
   try {
-    await createProgram().parseAsync([...argv]);
+    await (await createProgram(argv)).parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
   } catch (error) {
     if (error instanceof CommanderError) {
