@@ -1,4 +1,5 @@
 import type { Policy } from '../../policies/index.js';
+import type { ApprovedFlagState } from '../approved-state/index.js';
 
 /** The AI-config flags the demo sandbox starts with: a support prompt and a model route, both governed by the default policy. */
 export function demoSeedFlags(envId: string): unknown[] {
@@ -49,4 +50,17 @@ export function demoSeedFlags(envId: string): unknown[] {
 export function demoEnvironment(policy: Policy): { id: string; name: string } {
   const first = policy.environments[0];
   return first ? { id: first.id, name: first.name } : { id: 'demo', name: 'demo' };
+}
+
+/**
+ * The demo sandbox's seed on a restart: every flag as the ledger last approved it (a FeatBit flag configuration is
+ * what the approved state keeps), and the first-start seed for demo flags nothing approved yet.
+ */
+export function demoSeedFromApprovedState(envId: string, approved: readonly ApprovedFlagState[]): { featureFlags: unknown[]; segments: unknown[] } {
+  const byKey = new Map(approved.map((state) => [state.flagKey, state]));
+  const flags = (demoSeedFlags(envId) as { key: string }[]).map((seed) => byKey.get(seed.key)?.flag ?? seed);
+  const seededKeys = new Set(flags.map((flag) => (flag as { key: string }).key));
+  for (const state of approved) if (!seededKeys.has(state.flagKey)) flags.push(state.flag);
+  const segments = new Map(approved.flatMap((state) => state.segments.map((segment) => [segment.id, segment] as const)));
+  return { featureFlags: flags, segments: [...segments.values()] };
 }

@@ -9,3 +9,5 @@ export * from './request-body.js';
 export * from './route-definition.js';
 export * from './routes/index.js';
 export * from './start-service.js';
+export * from './demo-banner.js';
+export * from './demo-state.js';

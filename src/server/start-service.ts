@@ -6,7 +6,7 @@ import { DEFAULT_POLICY_PATH, loadPolicyFile, type Policy } from '../../policies
 import type { ServiceConfig } from '../config/index.js';
 import { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { WebhookEvent } from '../featbit/model/index.js';
-import { Authenticator, generateApiToken, hashApiToken, RolePermissions, Role, type Principal } from '../identity/index.js';
+import { Authenticator, hashApiToken, RolePermissions, Role, type Principal } from '../identity/index.js';
 import type { ApiTokenConfig } from '../config/index.js';
 import { ActorKind, createLedgerStore } from '../ledger/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
@@ -15,7 +15,9 @@ import { loadOrCreateRedactionKey } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
 import { GovernanceService, InProcessLock, LedgerProjections, RedisLock, type KeyedLock } from '../workflow/index.js';
 import { createApp } from './app.js';
-import { demoEnvironment, demoSeedFlags } from './demo-seed.js';
+import type { ApprovedFlagState } from '../approved-state/index.js';
+import { demoEnvironment, demoSeedFlags, demoSeedFromApprovedState } from './demo-seed.js';
+import { loadOrCreateDemoTokens, writeDemoState } from './demo-state.js';
 import { createHttpMetrics } from './http-metrics.js';
 import type { ReadinessCheck } from './readiness.js';
 import { governanceRoutes } from './routes/index.js';
@@ -33,8 +35,11 @@ export interface RunningService {
   readonly demoTokens: Readonly<Record<string, string>>;
   /** The in-process FeatBit sandbox, when the service started one. */
   readonly sandboxUrl?: string;
-  /** The demo sandbox's environment and an access token acting as FeatBit flag admin `flag-admin`, to play edits. */
-  readonly sandboxDemo?: { readonly envId: string; readonly adminToken: string };
+  /**
+   * The demo sandbox's environment, its server SDK key (for an example app's FeatBit provider) and an access token
+   * acting as FeatBit flag admin `flag-admin`, to play edits.
+   */
+  readonly sandboxDemo?: { readonly envId: string; readonly adminToken: string; readonly sdkKey: string };
   readonly workflow: GovernanceService;
   /** The webhook bridge (receiver, reconcile queue and worker, reconciler), when FeatBit is configured. */
   readonly bridge?: WebhookBridge;
@@ -58,7 +63,10 @@ export interface StartServiceOptions {
   readonly exposureSweepIntervalMs?: number;
 }
 
-const DEMO_ROLES = [Role.Admin, Role.Requester, 'featureOwner', 'aiPlatformOwner', Role.Security, 'releaseOwner', Role.Auditor];
+/** Every role a demo needs to walk the whole lifecycle: the service's own roles and every role the policy names. */
+function demoRoles(policy: Policy): string[] {
+  return [...new Set([Role.Admin, Role.Requester, Role.Auditor, ...Object.keys(policy.roles)])];
+}
 
 /**
  * Starts `featgate serve`: loads the policy, opens the ledger (Redis when `redisUrl` is set, else the embedded
@@ -82,10 +90,11 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       ? new RedisLock(redis, { prefix: config.redisPrefix, ...(options.lockTtlMs ? { ttlMs: options.lockTtlMs } : {}) })
       : new InProcessLock();
 
-    const featbitSetup = await connectFeatBit(config, policy, logger);
+    const projections = new LedgerProjections(ledger);
+    await projections.catchUp();
+    const featbitSetup = await connectFeatBit(config, policy, logger, (envId) => projections.approvedInEnv(envId));
     if (featbitSetup.close) closers.push(featbitSetup.close);
 
-    const projections = new LedgerProjections(ledger);
     const secrets = redis ? redisSecretStore({ redis, prefix: config.redisPrefix, seedDir: config.dataDir }) : undefined;
     const generatedKeys = { dataDir: config.dataDir, ...(secrets ? { store: secrets } : {}) };
     const key = await loadOrCreateSigningKey({ ...generatedKeys, ...(config.signingKey ? { configuredKey: config.signingKey } : {}) });
@@ -107,8 +116,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     const demoTokens: Record<string, string> = {};
     const tokens: ApiTokenConfig[] = [...config.identity.tokens];
     if (tokens.length === 0 && !config.identity.oidc) {
-      for (const role of DEMO_ROLES) {
-        const token = generateApiToken();
+      for (const [role, token] of Object.entries(loadOrCreateDemoTokens(config.dataDir, demoRoles(policy)))) {
         demoTokens[role] = token;
         tokens.push({ name: `demo-${role}`, sha256: hashApiToken(token), roles: [role], kind: 'user' });
       }
@@ -173,12 +181,19 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}`;
     if (featbitSetup.demoWebhook && bridge?.router) featbitSetup.demoWebhook.deliverTo(`${url}/webhooks/featbit`);
+    const sandboxDemo =
+      featbitSetup.demoEnvId && featbitSetup.demoWebhook && featbitSetup.sandboxUrl
+        ? { envId: featbitSetup.demoEnvId, adminToken: featbitSetup.demoWebhook.adminToken, sdkKey: featbitSetup.demoWebhook.sdkKey }
+        : undefined;
+    if (sandboxDemo && Object.keys(demoTokens).length > 0) {
+      writeDemoState(config.dataDir, { tokens: demoTokens, featgateUrl: url, publicJwk: { ...key.publicJwk } as Record<string, string>, sandbox: { url: featbitSetup.sandboxUrl!, envId: sandboxDemo.envId, sdkKey: sandboxDemo.sdkKey, adminToken: sandboxDemo.adminToken } });
+    }
     return {
       url,
       port,
       demoTokens,
       ...(featbitSetup.sandboxUrl ? { sandboxUrl: featbitSetup.sandboxUrl } : {}),
-      ...(featbitSetup.demoEnvId && featbitSetup.demoWebhook ? { sandboxDemo: { envId: featbitSetup.demoEnvId, adminToken: featbitSetup.demoWebhook.adminToken } } : {}),
+      ...(sandboxDemo ? { sandboxDemo } : {}),
       workflow,
       ...(bridge ? { bridge } : {}),
       exposure,
@@ -195,12 +210,15 @@ interface FeatBitSetup {
   readonly sandboxUrl?: string;
   readonly demoEnvId?: string;
   /** With the demo sandbox and no configured secret: the generated webhook secret and how to aim its deliveries. */
-  readonly demoWebhook?: { readonly secret: string; readonly adminToken: string; deliverTo(url: string): void };
+  readonly demoWebhook?: { readonly secret: string; readonly adminToken: string; readonly sdkKey: string; deliverTo(url: string): void };
   readonly close?: () => Promise<void>;
 }
 
-/** The configured FeatBit, or the in-process sandbox seeded with demo AI-config flags. */
-async function connectFeatBit(config: ServiceConfig, policy: Policy, logger: Logger): Promise<FeatBitSetup> {
+/**
+ * The configured FeatBit, or the in-process sandbox seeded with demo AI-config flags. On a restart of the demo the
+ * sandbox starts from what the ledger approved (not from the first seeds), so the approved state survives a restart.
+ */
+async function connectFeatBit(config: ServiceConfig, policy: Policy, logger: Logger, approvedInEnv: (envId: string) => readonly ApprovedFlagState[]): Promise<FeatBitSetup> {
   const { apiUrl, accessToken } = config.featbit;
   const useSandbox = config.featbit.sandbox ?? !apiUrl;
   if (!useSandbox) {
@@ -212,7 +230,7 @@ async function connectFeatBit(config: ServiceConfig, policy: Policy, logger: Log
   }
   const { createSandbox, SANDBOX_DEMO_ACCESS_TOKEN } = await import('../sandbox/index.js');
   const env = demoEnvironment(policy);
-  const sandbox = await createSandbox({ seeds: [demoSeedFlags(env.id)], environments: policy.environments.length > 0 ? policy.environments.map(({ id, name }) => ({ id, name })) : [env], logger });
+  const sandbox = await createSandbox({ seeds: [demoSeedFromApprovedState(env.id, approvedInEnv(env.id))], environments: policy.environments.length > 0 ? policy.environments.map(({ id, name }) => ({ id, name })) : [env], logger });
   const secret = config.featbit.webhookSecret.length === 0 ? randomBytes(24).toString('base64url') : undefined;
   return {
     client: new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: SANDBOX_DEMO_ACCESS_TOKEN, logger }),
@@ -223,6 +241,7 @@ async function connectFeatBit(config: ServiceConfig, policy: Policy, logger: Log
           demoWebhook: {
             secret,
             adminToken: sandbox.control.issueToken('flag-admin').token,
+            sdkKey: sandbox.envs[0]!.sdkSecret,
             deliverTo: (url: string) => void sandbox.control.configureWebhook({ name: 'featgate demo', url, secret, events: Object.values(WebhookEvent) }),
           },
         }

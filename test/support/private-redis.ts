@@ -53,7 +53,7 @@ export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
         url,
         port: chosenPort,
         async stop(hard = false) {
-          if (child.exitCode === null) {
+          if (child.exitCode === null && child.signalCode === null) {
             const exited = new Promise((resolve) => child.once('exit', resolve));
             child.kill(hard ? 'SIGKILL' : 'SIGTERM');
             await exited;

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { loadServiceConfig } from '../../config/index.js';
+import { listenForShutdown } from '../graceful-shutdown.js';
+import { assertPortFree } from '../port-check.js';
 
 interface ServeOptions {
   readonly config?: string;
@@ -8,7 +10,8 @@ interface ServeOptions {
 
 /**
  * Adds `featgate serve`: the governance API, the manifest endpoints and, with no FeatBit configured, a sandbox. The
- * service is loaded only when it runs, so the API verbs of the CLI start quickly.
+ * service is loaded only when it runs, so the API verbs of the CLI start quickly. A busy port is a one-line error
+ * before anything starts; SIGINT or SIGTERM stop the process within seconds, even while it is still starting.
  */
 export function registerServeCommands(program: Command): void {
   program
@@ -21,25 +24,13 @@ export function registerServeCommands(program: Command): void {
         ...(options.config ? { file: options.config } : {}),
         overrides: { port: options.port === undefined ? undefined : /^\d+$/.test(options.port) ? Number(options.port) : options.port },
       });
-      const { startService } = await import('../../server/index.js');
-      const service = await startService(config);
-      const lines = [
-        `featgate listening on ${service.url}`,
-        `store: ${config.redisUrl ? 'redis' : `embedded (${config.dataDir})`}`,
-        `openapi: ${service.url}/openapi.json`,
-      ];
-      if (service.sandboxUrl) lines.push(`featbit sandbox: ${service.sandboxUrl} (in-process, demo data)`);
-      if (service.sandboxDemo) {
-        lines.push(`featbit sandbox environment: ${service.sandboxDemo.envId}; its webhooks reach featgate`);
-        lines.push(`featbit sandbox token of flag admin "flag-admin": ${service.sandboxDemo.adminToken}`);
-      }
-      for (const [role, token] of Object.entries(service.demoTokens)) lines.push(`demo token ${role}: ${token}`);
-      process.stdout.write(`${lines.join('\n')}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      await service.close();
+      await assertPortFree(config.port, config.host);
+      const shutdown = listenForShutdown();
+      const { startService, demoBanner } = await import('../../server/index.js');
+      const started = await Promise.race([startService(config).then((service) => ({ service })), shutdown.received.then((signal) => ({ signal }))]);
+      if ('signal' in started) return shutdown.exitAfter(async () => undefined, started.signal, 0);
+      const { service } = started;
+      process.stdout.write(`${demoBanner(service, config).join('\n')}\n`);
+      await shutdown.exitAfter(() => service.close(), await shutdown.received);
     });
 }

@@ -1,0 +1,2 @@
+export * from './example-app.js';
+export * from './demo-edit.js';
