@@ -41,6 +41,17 @@ export function registerDemoCommands(program: Command): void {
       process.stdout.write(`${lines.join('\n')}\n`);
     });
   group
+    .command('env')
+    .description('Print shell exports of the running demo: FEATGATE_URL and the FEATGATE_TOKEN of one role')
+    .option('--role <role>', 'whose demo token to export', 'admin')
+    .option('--data-dir <dir>', 'data folder of the running demo (default: FEATGATE_DATA_DIR or .featgate)')
+    .action((options: DemoOptions & { role: string }) => {
+      const demo = runningDemo(options);
+      const token = demo.tokens[options.role];
+      if (!token) throw new ConfigError(`the demo has no role ${options.role}; its roles: ${Object.keys(demo.tokens).join(', ')}`);
+      process.stdout.write(`export FEATGATE_URL=${demo.featgateUrl} FEATGATE_TOKEN=${token}\n`);
+    });
+  group
     .command('app')
     .description('Run the example app: the real FeatBit Node SDK behind the gate, printing what users are served')
     .option('--data-dir <dir>', 'data folder of the running demo (default: FEATGATE_DATA_DIR or .featgate)')
