@@ -57,8 +57,8 @@ describe("the README's quick start and demo, verbatim on a fresh clone", () => {
     const appLines = output.split('\n').filter((line) => / support-assistant-prompt for user-\d: /.test(line));
     expect(appLines.length).toBeGreaterThan(0);
     for (const line of appLines) expect(line).toContain('prompt-current {"template":"You are a helpful support assistant.');
-    expect(output).toMatch(/proposed/);
-    expect(output).toMatch(/flag-admin/);
+    expect(output).toMatch(/^edit-support-assistant-prompt-\S+\tproposed\t.*by flag-admin$/m);
+    expect(output).toMatch(/\tfeatbit\.edit-reverted\t/);
     expect(output).toMatch(/^ok: \d+ entries/m);
   }, 420_000);
 });
