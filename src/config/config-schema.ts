@@ -1,3 +1,4 @@
+import { NotificationKind } from '../notify/notification.js';
 import { z } from 'zod';
 
 /** A FeatBit webhook secret list: one string, a comma-separated string (rotation) or a list. */
@@ -47,6 +48,42 @@ export const webhookBridgeConfigSchema = z.strictObject({
   bodyLimitBytes: z.number().int().positive().max(50 * 1024 * 1024).default(1024 * 1024),
 });
 export type WebhookBridgeConfig = z.infer<typeof webhookBridgeConfigSchema>;
+
+/** A place lifecycle notifications go: a Slack-compatible webhook or e-mail recipients, for some roles and kinds. */
+export const notificationTargetSchema = z
+  .strictObject({
+    name: z.string().min(1).max(64),
+    /** Slack-compatible incoming-webhook URL; it holds a secret and is never logged. */
+    slack: z.url().optional(),
+    /** E-mail recipients (needs `notifications.smtp`). */
+    email: z.array(z.email()).min(1).max(100).optional(),
+    /** Only notifications for these roles (e.g. `security`); absent: every notification. */
+    roles: z.array(z.string().min(1).max(64)).max(50).optional(),
+    /** Only these kinds (`awaiting-review`, `change-approved`, `stage-applied`, `release-held`, `release-rolled-back`, `break-glass-used`, `edit-reverted`, `revert-failed`, `proposal-opened`, `review-due`, `break-glass-post-review-due`). */
+    kinds: z.array(z.enum(NotificationKind)).max(20).optional(),
+  })
+  .refine((target) => (target.slack ? 1 : 0) + (target.email ? 1 : 0) === 1, { message: 'name exactly one of slack or email' });
+export type NotificationTargetConfig = z.infer<typeof notificationTargetSchema>;
+
+/** Outgoing notifications for every lifecycle event that needs a person, routed by role. */
+export const notificationsConfigSchema = z
+  .strictObject({
+    /** SMTP server for e-mail targets. */
+    smtp: z
+      .strictObject({
+        host: z.string().min(1).max(255),
+        port: z.number().int().min(1).max(65_535).default(587),
+        secure: z.boolean().default(false),
+        from: z.string().min(3).max(320),
+        user: z.string().max(320).optional(),
+        /** SMTP password (`FEATGATE_SMTP_PASSWORD`); never logged. */
+        password: z.string().max(1_000).optional(),
+      })
+      .optional(),
+    targets: z.array(notificationTargetSchema).max(50).default([]),
+  })
+  .refine((config) => !config.targets.some((target) => target.email) || config.smtp, { message: 'e-mail targets need notifications.smtp', path: ['smtp'] });
+export type NotificationsConfig = z.infer<typeof notificationsConfigSchema>;
 
 /** Staged exposure: the scheduler of automatic stage advances, break-glass expiries and review-date notices. */
 export const exposureConfigSchema = z.strictObject({
@@ -110,6 +147,7 @@ export const serviceConfigSchema = z.strictObject({
     .default({ webhookSecret: [] }),
   webhooks: webhookBridgeConfigSchema.default({ reconcileIntervalSeconds: 60, bodyLimitBytes: 1024 * 1024 }),
   exposure: exposureConfigSchema.default({ sweepIntervalSeconds: 5 }),
+  notifications: notificationsConfigSchema.default({ targets: [] }),
   identity: z
     .strictObject({
       tokens: z.array(apiTokenConfigSchema).default([]),

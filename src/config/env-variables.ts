@@ -26,6 +26,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'FEATBIT_WEBHOOK_SECRET', path: ['featbit', 'webhookSecret'], parse: splitSecrets },
   { name: 'FEATGATE_RECONCILE_INTERVAL_SECONDS', path: ['webhooks', 'reconcileIntervalSeconds'], parse: asNumber },
   { name: 'FEATGATE_NOTIFY_URL', path: ['webhooks', 'notifyUrl'], parse: asText },
+  { name: 'FEATGATE_SMTP_PASSWORD', path: ['notifications', 'smtp', 'password'], parse: asText },
   { name: 'FEATGATE_PROMETHEUS_URL', path: ['exposure', 'prometheus', 'url'], parse: asText },
   { name: 'FEATGATE_PROMETHEUS_TOKEN', path: ['exposure', 'prometheus', 'bearerToken'], parse: asText },
 ];

@@ -1,4 +1,4 @@
-import { createSlackNotifier } from '../../webhooks/notifier/index.js';
+import type { Notifier } from '../notify/index.js';
 import type { ExposureConfig } from '../config/index.js';
 import type { WorkflowDeps } from '../workflow/index.js';
 import { ExposureService } from './exposure-service.js';
@@ -11,8 +11,8 @@ export interface StartExposureOptions {
   /** Redis for BullMQ delayed jobs; timers in this process when absent. */
   readonly redisUrl?: string;
   readonly prefix: string;
-  /** Slack-compatible incoming-webhook URL for review-date and post-review notices. */
-  readonly notifyUrl?: string;
+  /** Where review-date and post-review notices go. */
+  readonly notifier?: Notifier;
   /** Overrides `config.sweepIntervalSeconds` (tests). */
   readonly sweepIntervalMs?: number;
 }
@@ -27,7 +27,7 @@ export async function startExposure(options: StartExposureOptions): Promise<Expo
   const exposure = new ExposureService({
     deps,
     queue,
-    ...(options.notifyUrl ? { notifier: createSlackNotifier({ webhookUrl: options.notifyUrl, logger: deps.logger }) } : {}),
+    ...(options.notifier ? { notifier: options.notifier } : {}),
     ...(prometheus
       ? {
           prometheus: {

@@ -25,6 +25,9 @@ import { jobRoutes } from './routes/job-routes.js';
 import { startWebhookBridge, type BridgeQueueTuning, type RetryPolicy, type WebhookBridge } from '../../webhooks/index.js';
 import { startExposure, type ExposureService } from '../exposure/index.js';
 import { exposureRoutes } from './routes/exposure-routes.js';
+import { createMemoryDeliveryDeduper, createRedisDeliveryDeduper } from '../../webhooks/index.js';
+import { followLifecycleNotifications, notifierFromConfig } from '../notify/index.js';
+import type { MissingItems } from '../../policies/index.js';
 
 /** A running governance service. */
 export interface RunningService {
@@ -128,6 +131,9 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     }
 
     const metrics = createHttpMetrics();
+    const notifications = notifierFromConfig({ notifyUrl: config.webhooks.notifyUrl, notifications: config.notifications, logger });
+    if (notifications) closers.push(async () => notifications.close());
+    const notifier = notifications?.notifier;
     const bridge = featbitSetup.client
       ? await startWebhookBridge({
           featbit: featbitSetup.client,
@@ -140,7 +146,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
           ...(redis && config.redisUrl ? { redis: { client: redis, url: config.redisUrl } } : {}),
           prefix: config.redisPrefix,
           reconcileIntervalMs: options.bridge?.reconcileIntervalMs ?? config.webhooks.reconcileIntervalSeconds * 1000,
-          ...(config.webhooks.notifyUrl ? { notifyUrl: config.webhooks.notifyUrl } : {}),
+          ...(notifier ? { notifier } : {}),
           bodyLimitBytes: config.webhooks.bodyLimitBytes,
           ...(options.bridge?.retry ? { retry: options.bridge.retry } : {}),
           ...(options.bridge?.queueTuning ? { queueTuning: options.bridge.queueTuning } : {}),
@@ -154,10 +160,15 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       config: config.exposure,
       ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
       prefix: config.redisPrefix,
-      ...(config.webhooks.notifyUrl ? { notifyUrl: config.webhooks.notifyUrl } : {}),
+      ...(notifier ? { notifier } : {}),
       ...(options.exposureSweepIntervalMs ? { sweepIntervalMs: options.exposureSweepIntervalMs } : {}),
     });
     closers.push(() => exposure.close());
+    if (notifier) {
+      const claims = redis ? createRedisDeliveryDeduper(redis, { prefix: config.redisPrefix }) : createMemoryDeliveryDeduper();
+      const unfollow = followLifecycleNotifications({ ledger: projections, notifier, claims, pendingRoles: (changeKey) => pendingReviewRoles(workflow, changeKey), logger });
+      closers.push(async () => unfollow());
+    }
 
     const readiness: ReadinessCheck[] = [];
     if (redis) readiness.push({ name: 'redis', check: async () => void (await redis.ping()) });
@@ -248,6 +259,15 @@ async function connectFeatBit(config: ServiceConfig, policy: Policy, logger: Log
       : {}),
     close: () => sandbox.close(),
   };
+}
+
+/** The roles whose approval a change still needs, for "awaiting review" notifications ('reviewer' when anyone may approve). */
+async function pendingReviewRoles(workflow: GovernanceService, changeKey: string): Promise<string[]> {
+  const view = await workflow.getChange(changeKey).catch(() => undefined);
+  const missing = view?.decision.missing as MissingItems | undefined;
+  if (!missing) return [];
+  const roles = [...new Set(missing.roles.flatMap((requirement) => requirement.anyOf))];
+  return roles.length > 0 ? roles : missing.approvals > 0 ? [Role.Reviewer] : [];
 }
 
 /** Adopts the demo flags as approved baselines on a first start, so the demo has something to govern. */

@@ -7,9 +7,7 @@ import type { LedgerStore } from '../../src/ledger/index.js';
 import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { ProposalService, type KeyedLock, type LedgerProjections } from '../../src/workflow/index.js';
-import { followApprovalNotifications } from '../notifier/approval-notifications.js';
 import type { Notifier } from '../notifier/notification.js';
-import { createSlackNotifier } from '../notifier/slack-notifier.js';
 import { createBullmqJobQueue } from '../queue/bullmq-job-queue.js';
 import type { JobQueue, RetryPolicy } from '../queue/job-queue.js';
 import { createMemoryJobQueue } from '../queue/memory-job-queue.js';
@@ -46,7 +44,8 @@ export interface WebhookBridgeOptions {
   /** Prefix of every Redis key the bridge writes. */
   readonly prefix: string;
   readonly reconcileIntervalMs: number;
-  readonly notifyUrl?: string;
+  /** Where reverts and proposals are announced (built by the composition root from the notification config). */
+  readonly notifier?: Notifier;
   readonly bodyLimitBytes: number;
   readonly retry?: RetryPolicy;
   readonly queueTuning?: BridgeQueueTuning;
@@ -84,7 +83,7 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
       })
     : createMemoryJobQueue({ logger, ...(options.retry ? { retry: options.retry } : {}), ...(options.queueTuning?.concurrency ? { concurrency: options.queueTuning.concurrency } : {}) });
   const claims: DeliveryDeduper = options.redis ? createRedisDeliveryDeduper(options.redis.client, { prefix: options.prefix }) : createMemoryDeliveryDeduper();
-  const notifier: Notifier | undefined = options.notifyUrl ? createSlackNotifier({ webhookUrl: options.notifyUrl, logger }) : undefined;
+  const { notifier } = options;
   const { projections } = options;
 
   const approvedStates = approvedStateReader(projections, options.ledger);
@@ -107,7 +106,6 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
   });
   await queue.start(handler);
   if (options.metrics) registerQueueMetrics(queue, options.metrics);
-  const unfollow = notifier ? followApprovalNotifications({ projections, notifier, claims, logger }) : undefined;
   const reconciler = startReconciler({
     queue,
     listTargets: governedTargetLister(options.featbit, options.policy, projections, logger),
@@ -124,7 +122,6 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
     queue,
     reconciler,
     async close() {
-      unfollow?.();
       await reconciler.stop();
       await queue.close();
     },

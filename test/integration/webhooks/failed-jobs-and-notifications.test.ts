@@ -84,11 +84,12 @@ describe('reconcile jobs that keep failing, and notifications', () => {
     messages.length = 0;
     const flag = await h.alice.getFlag(h.envId, key);
     await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: { targetUsers: [{ keyIds: ['qa-lead'], variationId: `${key}-candidate` }], rules: flag.rules, fallthrough: flag.fallthrough, exptIncludeAllTargets: true } });
-    await eventually(() => messages.length >= 2, 10_000, 'revert and proposal messages');
+    await eventually(() => ['reverted an unapproved edit', 'opened proposal', 'waits for review by'].every((part) => messages.some((text) => text.includes(part))), 10_000, 'revert, proposal and review-request messages');
     expect(messages.find((text) => text.includes('reverted an unapproved edit'))).toContain(`${key} (${h.envId}) by alice`);
     const [reverted] = await h.entries(LedgerEventType.EditReverted, key);
     const proposalKey = String(reverted!.data['proposal']);
     expect(messages.find((text) => text.includes('opened proposal'))).toContain(proposalKey);
+    expect(messages.find((text) => text.includes('waits for review by'))).toMatch(new RegExp(`^Change ${proposalKey} \\(\\w+ tier\\) waits for review by \\w+`));
 
     await h.call('POST', `/v1/changes/${proposalKey}/evidence`, { token: h.tokens.requester, body: { type: 'offlineEval', summary: 'evaluated', result: 'passed' } });
     const review = await h.call('POST', `/v1/changes/${proposalKey}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
