@@ -14,6 +14,12 @@ export interface RedisLockOptions {
   readonly waitMs?: number;
 }
 
+/**
+ * Expiry of a held lock. It is renewed every third of this while its holder lives, so only a dead holder's lock
+ * lapses, after at most this long: a killed worker's flags are free again within seconds.
+ */
+export const DEFAULT_LOCK_TTL_MS = 6_000;
+
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
@@ -31,7 +37,7 @@ export class RedisLock implements KeyedLock {
     private readonly redis: Redis,
     private readonly options: RedisLockOptions,
   ) {
-    this.ttlMs = options.ttlMs ?? 30_000;
+    this.ttlMs = options.ttlMs ?? DEFAULT_LOCK_TTL_MS;
     this.waitMs = options.waitMs ?? 15_000;
   }
 

@@ -34,6 +34,16 @@ export interface BullmqJobQueueOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * How long a worker's job lock lasts without renewal (BullMQ renews it every half of this while the worker lives).
+ * With the stalled check below, a killed worker's job is taken over within about 6 s. Safe because jobs are
+ * idempotent (they re-read FeatBit) and serialised per flag by the flag lock; a worker whose event loop stalls
+ * longer than this loses the job to another worker, which then waits for the flag lock.
+ */
+export const DEFAULT_LOCK_DURATION_MS = 4_000;
+/** How often workers look for jobs whose worker died. */
+export const DEFAULT_STALLED_INTERVAL_MS = 2_000;
+
 const JOB_NAME = 'reconcile';
 const BACKOFF_TYPE = 'featgate-capped-exponential';
 
@@ -44,7 +54,8 @@ const BACKOFF_TYPE = 'featgate-capped-exponential';
  *   the latest trigger is stored and BullMQ queues it atomically when the running job finishes, so one key never
  *   has two jobs running and no trigger is lost;
  * - retries use a capped exponential backoff; failed jobs are kept (`removeOnFail: false`);
- * - a worker killed mid-job loses its lock and another worker takes the job over (stalled-job recovery).
+ * - a worker killed mid-job loses its lock and another worker takes the job over (stalled-job recovery) within seconds;
+ * - a trigger for a key whose job waits out a retry backoff promotes that job to run now.
  */
 export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
@@ -67,7 +78,15 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
       removeOnFail: false,
     });
     const jobId = added.id ?? id;
+    if (jobId !== id) await promoteIfDelayed(jobId);
     return { jobId, coalesced: jobId !== id };
+  };
+
+  /** A new trigger pre-empts a waiting retry: the key's job runs now instead of waiting out its backoff. */
+  const promoteIfDelayed = async (jobId: string): Promise<void> => {
+    const existing = await queue.getJob(jobId);
+    if (!existing || !(await existing.isDelayed())) return;
+    await existing.promote().catch((error: unknown) => logger.debug({ jobId, err: (error as Error).message }, 'retry already left the delayed set'));
   };
 
   const toFailedJob = (job: Job): FailedJob => {
@@ -103,8 +122,8 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
           connection,
           prefix,
           concurrency: options.concurrency ?? 4,
-          lockDuration: options.lockDurationMs ?? 30_000,
-          stalledInterval: options.stalledIntervalMs ?? 30_000,
+          lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
+          stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
           maxStalledCount: options.maxStalledCount ?? 5,
           settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(retry, attemptsMade) },
         },

@@ -109,8 +109,16 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): JobQu
 
   const enqueue = async (job: ReconcileJob): Promise<EnqueueOutcome> => {
     const key = jobKeyOf(job);
-    const existing = waitingByKey.get(key) ?? delayedByKey.get(key)?.queued;
-    if (existing) return { jobId: existing.id, coalesced: true };
+    const waiting = waitingByKey.get(key);
+    if (waiting) return { jobId: waiting.id, coalesced: true };
+    const delayed = delayedByKey.get(key);
+    if (delayed) {
+      // A new trigger pre-empts the retry's backoff: the cause may be gone (FeatBit back), and the flag must be judged now.
+      clearTimeout(delayed.timer);
+      delayedByKey.delete(key);
+      push(delayed.queued);
+      return { jobId: delayed.queued.id, coalesced: true };
+    }
     const active = activeByKey.get(key);
     if (active) {
       nextByKey.set(key, job);

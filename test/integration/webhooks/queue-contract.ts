@@ -166,6 +166,21 @@ export function describeQueueContract(name: string, factory: QueueFactory): void
       expect(calls).toBe(2);
     });
 
+    it('runs a job that waits out a long retry backoff at once when a new trigger for its flag arrives', async () => {
+      const queue = open({ attempts: 5, baseDelayMs: 600_000, maxDelayMs: 600_000 });
+      let calls = 0;
+      await queue.start(async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('FeatBit unreachable');
+      });
+      const first = await queue.enqueue(flagJob('env-1', 'prompt', TriggerSource.Webhook));
+      await eventually(async () => (await queue.counts()).delayed === 1);
+      expect(await queue.enqueue(flagJob('env-1', 'prompt', TriggerSource.Reconciler))).toEqual({ jobId: first.jobId, coalesced: true });
+      await eventually(() => calls === 2);
+      await queue.whenIdle();
+      expect(await queue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+    });
+
     it('says which failed job it cannot find', async () => {
       const queue = open();
       await expect(queue.retryFailed('missing')).rejects.toThrow(/missing/);
