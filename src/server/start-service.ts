@@ -67,6 +67,9 @@ export interface StartServiceOptions {
 }
 
 /** Every role a demo needs to walk the whole lifecycle: the service's own roles and every role the policy names. */
+/** The FeatBit user of the demo sandbox who edits flags behind featgate's back, and their featgate identity. */
+export const DEMO_FLAG_ADMIN = 'flag-admin';
+
 function demoRoles(policy: Policy): string[] {
   return [...new Set([Role.Admin, Role.Requester, Role.Auditor, ...Object.keys(policy.roles)])];
 }
@@ -119,9 +122,13 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     const demoTokens: Record<string, string> = {};
     const tokens: ApiTokenConfig[] = [...config.identity.tokens];
     if (tokens.length === 0 && !config.identity.oidc) {
-      for (const [role, token] of Object.entries(loadOrCreateDemoTokens(config.dataDir, demoRoles(policy)))) {
-        demoTokens[role] = token;
-        tokens.push({ name: `demo-${role}`, sha256: hashApiToken(token), roles: [role], kind: 'user' });
+      // With the demo sandbox, the FeatBit flag admin is a featgate person too (a requester), so the proposals made
+      // from their edits can be edited or withdrawn by them: the whole story works with the printed tokens.
+      const people = featbitSetup.demoEnvId ? [DEMO_FLAG_ADMIN] : [];
+      for (const [name, token] of Object.entries(loadOrCreateDemoTokens(config.dataDir, [...demoRoles(policy), ...people]))) {
+        demoTokens[name] = token;
+        const person = name === DEMO_FLAG_ADMIN;
+        tokens.push({ name: person ? name : `demo-${name}`, sha256: hashApiToken(token), roles: [person ? Role.Requester : name], kind: 'user' });
       }
     }
     const roles = new RolePermissions(config.identity.roles, Object.keys(policy.roles));
@@ -251,7 +258,7 @@ async function connectFeatBit(config: ServiceConfig, policy: Policy, logger: Log
       ? {
           demoWebhook: {
             secret,
-            adminToken: sandbox.control.issueToken('flag-admin').token,
+            adminToken: sandbox.control.issueToken(DEMO_FLAG_ADMIN).token,
             sdkKey: sandbox.envs[0]!.sdkSecret,
             deliverTo: (url: string) => void sandbox.control.configureWebhook({ name: 'featgate demo', url, secret, events: Object.values(WebhookEvent) }),
           },
