@@ -25,6 +25,7 @@ import { jobRoutes } from './routes/job-routes.js';
 import { startWebhookBridge, type BridgeQueueTuning, type RetryPolicy, type WebhookBridge } from '../../webhooks/index.js';
 import { startExposure, type ExposureService } from '../exposure/index.js';
 import { exposureRoutes } from './routes/exposure-routes.js';
+import { createKeysRouter } from './keys-router.js';
 import { createMemoryDeliveryDeduper, createRedisDeliveryDeduper } from '../../webhooks/index.js';
 import { followLifecycleNotifications, notifierFromConfig } from '../notify/index.js';
 import type { MissingItems } from '../../policies/index.js';
@@ -191,7 +192,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       readiness,
       logger,
       version: options.version ?? '0.1.0',
-      routers: [createManifestRouter({ source: publisher }), ...(bridge?.router ? [bridge.router] : [])],
+      routers: [createManifestRouter({ source: publisher }), createKeysRouter(key.publicJwk), ...(bridge?.router ? [bridge.router] : [])],
     });
     const server = await listen(app, config.port, config.host);
     closers.push(() => closeServer(server));
