@@ -9,7 +9,7 @@ import { WebhookEvent } from '../featbit/model/index.js';
 import { Authenticator, hashApiToken, RolePermissions, Role, type Principal } from '../identity/index.js';
 import type { ApiTokenConfig } from '../config/index.js';
 import { ActorKind, createLedgerStore } from '../ledger/index.js';
-import { createLogger, type Logger } from '../logging/index.js';
+import { connectionErrorLog, createLogger, type Logger } from '../logging/index.js';
 import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher } from '../manifest/index.js';
 import { loadOrCreateRedactionKey } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
@@ -90,7 +90,10 @@ export async function startService(config: ServiceConfig, options: StartServiceO
   try {
     const policy = await loadPolicyFile(config.policy ?? DEFAULT_POLICY_PATH);
     const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false }) : undefined;
-    if (redis) closers.push(async () => void (await redis.quit()));
+    if (redis) {
+      redis.on('error', connectionErrorLog(logger, 'redis'));
+      closers.push(async () => void (await redis.quit()));
+    }
     const ledger = await createLedgerStore({ redis, dataDir: config.dataDir, prefix: config.redisPrefix, logger });
     closers.push(() => ledger.close());
     const lock: KeyedLock = redis
