@@ -16,6 +16,8 @@ export interface FiredRule {
   /** What the comparison saw, e.g. `0.8 → 0.6`. */
   readonly detail: string;
   readonly escalateTo: readonly string[];
+  /** Which written value fired it: `candidate`, `rollbackValue` or `servedValues[i]`. */
+  readonly value?: string;
 }
 
 /** How one flag of the change was classified. */

@@ -19,3 +19,6 @@ export * from './configuration-writes.js';
 export * from './proposal-payload.js';
 export * from './proposal-service.js';
 export * from './proposal-release.js';
+export * from './change-authors.js';
+export * from './change-derivation.js';
+export * from './policy-explanation.js';
