@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
+import { silentLogger } from '../../../src/logging/index.js';
 import { jsonFlag } from '../../support/json-flag.js';
 import { example, startHarness, type Harness } from './service-harness.js';
 
@@ -13,6 +15,9 @@ const routeKey: string = high.flags[0].key;
 const CLAIMS = 'We guarantee a full refund on every claim, risk-free.';
 const STAFF_RULE = { id: 'rule-staff', name: 'internal staff', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'email', op: 'EndsWith', value: '@acme.example' }] };
 
+const PROPOSAL_FLAG = 'proposal-model-route';
+const ROUTE = { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 800 };
+
 let h: Harness;
 const token = (name: string): string => h.extraTokens[name]!;
 
@@ -23,6 +28,7 @@ beforeAll(async () => {
         { ...STAFF_RULE, variations: [{ id: 'current', rollout: [0, 1], exptRollout: 1 }] },
       ]),
       jsonFlag(envId, routeKey, [{ id: 'current', name: 'current', value: high.flags[0].baseline }]),
+      jsonFlag(envId, PROPOSAL_FLAG, [{ id: 'current', name: 'current', value: ROUTE }]),
     ],
     {
       identity: {
@@ -40,7 +46,7 @@ beforeAll(async () => {
       { name: 'carol', roles: ['reviewer', 'featureOwner'] },
     ],
   );
-  for (const flagKey of [promptKey, routeKey]) {
+  for (const flagKey of [promptKey, routeKey, PROPOSAL_FLAG]) {
     expect((await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey, reason: 'baseline' } })).status).toBe(201);
   }
 });
@@ -243,5 +249,73 @@ describe('withdrawal', () => {
     expect(withdrawn.status).toBe(200);
     expect(withdrawn.body.status).toBe('withdrawn');
     expect((await approve('withdraw-me', token('carol'))).status).toBe(409);
+  });
+});
+
+describe('proposals from FeatBit edits', () => {
+  it('classifies every variation the edit serves, excludes the FeatBit operator by identity mapping, refuses edits of the proposal, and refuses to apply it over a newer approved state', async () => {
+    const alice = new FeatBitRestClient({ baseUrl: h.sandbox.url, accessToken: h.sandbox.tokens.issue('Alice Smith').token, logger: silentLogger });
+    let flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
+    const variations = [
+      ...flag.variations,
+      { id: 'tweak', name: 'tweak', value: JSON.stringify({ ...ROUTE, model: 'gpt-4o' }) },
+      { id: 'mistral', name: 'mistral', value: JSON.stringify({ ...ROUTE, provider: 'mistral', model: 'mistral-small' }) },
+    ];
+    await alice.updateVariations(h.envId, PROPOSAL_FLAG, { revision: flag.revision, variations });
+    flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
+    await alice.updateTargeting(h.envId, PROPOSAL_FLAG, {
+      revision: flag.revision,
+      targeting: {
+        targetUsers: [{ keyIds: ['qa-lead'], variationId: 'tweak' }],
+        rules: flag.rules,
+        fallthrough: { ...flag.fallthrough, variations: [{ id: 'mistral', rollout: [0, 0.5], exptRollout: 1 }, { id: 'current', rollout: [0.5, 1], exptRollout: 1 }] },
+        exptIncludeAllTargets: flag.exptIncludeAllTargets,
+      },
+    });
+    await h.service.bridge!.reconciler.runOnce();
+    await h.service.bridge!.queue.whenIdle(20_000);
+    const listed = await h.call('GET', `/v1/changes?flag=${PROPOSAL_FLAG}`, { token: h.tokens.auditor });
+    expect(listed.body.items).toHaveLength(1);
+    const proposal = listed.body.items[0];
+    expect(proposal).toMatchObject({ requester: 'Alice Smith', tier: 'high' });
+    const explained = await h.call('GET', `/v1/changes/${proposal.key}/policy`, { token: h.tokens.auditor });
+    expect(explained.body.values.map((value: any) => value.value)).toEqual(expect.arrayContaining(['candidate', 'servedValues[0]']));
+    expect(explained.body.firedRules).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'model-provider-changed' })]));
+    expect(explained.body.approvals.excluded[0]).toMatchObject({ identity: 'Alice Smith', why: expect.stringContaining('made the FeatBit edit') });
+
+    expect((await approve(proposal.key, token('Alice@Corp.example'))).status).toBe(403);
+    const trimmed = { ...proposal.record, release: { ...proposal.record.release, stages: [{ ...proposal.record.release.stages[0], percentage: 25 }] } };
+    const edit = await h.call('PUT', `/v1/changes/${proposal.key}`, { token: token('bob-admin'), body: trimmed });
+    expect(edit.status).toBe(409);
+    expect(edit.body.detail).toContain('releases exactly that edit');
+
+    expect((await h.call('POST', `/v1/changes/${proposal.key}/withdraw`, { token: h.tokens.admin, body: { reason: 'tested' } })).body.status).toBe('withdrawn');
+  });
+
+  it('refuses to apply an approved proposal after the approved state moved on, naming what moved it', async () => {
+    const alice = new FeatBitRestClient({ baseUrl: h.sandbox.url, accessToken: h.sandbox.tokens.issue('Alice Smith').token, logger: silentLogger });
+    let flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
+    await alice.updateVariations(h.envId, PROPOSAL_FLAG, { revision: flag.revision, variations: [...flag.variations, { id: 'tweak-2', name: 'tweak', value: JSON.stringify({ ...ROUTE, model: 'gpt-4o' }) }] });
+    flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
+    await alice.updateTargeting(h.envId, PROPOSAL_FLAG, {
+      revision: flag.revision,
+      targeting: { targetUsers: [{ keyIds: ['qa-lead'], variationId: 'tweak-2' }], rules: flag.rules, fallthrough: flag.fallthrough, exptIncludeAllTargets: flag.exptIncludeAllTargets },
+    });
+    await h.service.bridge!.reconciler.runOnce();
+    await h.service.bridge!.queue.whenIdle(20_000);
+    const listed = await h.call('GET', `/v1/changes?flag=${PROPOSAL_FLAG}&status=proposed`, { token: h.tokens.auditor });
+    expect(listed.body.items).toHaveLength(1);
+    const proposal = listed.body.items[0];
+    expect(proposal.tier).toBe('medium');
+    let view = proposal;
+    for (const requirement of view.decision.missing.evidence as { anyOf: string[] }[]) {
+      view = (await h.call('POST', `/v1/changes/${proposal.key}/evidence`, { token: h.tokens.service, body: { type: requirement.anyOf[0], summary: 'ci', result: 'passed' } })).body;
+    }
+    view = (await approve(proposal.key, h.tokens.aiPlatformOwner)).body;
+    expect(view.status).toBe('approved');
+    expect((await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey: PROPOSAL_FLAG, reason: 're-adopted' } })).status).toBe(201);
+    const applied = await h.call('POST', `/v1/changes/${proposal.key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });
+    expect(applied.status).toBe(409);
+    expect(applied.body.detail).toContain('would write the old edit over');
   });
 });
