@@ -1,5 +1,5 @@
 import type { ChangeRecord, EvidenceItem, Review } from '../../src/change/index.js';
-import { EvidenceResult, EvidenceType, ReviewDecision } from '../../src/change/index.js';
+import { durationMs, EvidenceResult, EvidenceType, ReviewDecision } from '../../src/change/index.js';
 import { evaluate } from './evaluate.js';
 import type { Evaluation, RoleRequirement } from './evaluation.js';
 import type { EvidenceRequirement, Policy } from './policy-schema.js';
@@ -167,6 +167,14 @@ function releasePlanProblems(change: ChangeRecord, evaluation: Evaluation): stri
   }
   if (stages.length < exposure.minStages) {
     problems.push(`the release plan has ${stages.length} stage(s); the ${tier} tier needs at least ${exposure.minStages}`);
+  }
+  if (exposure.minStageDuration) {
+    const least = durationMs(exposure.minStageDuration);
+    stages.slice(0, -1).forEach((stage, index) => {
+      if (durationMs(stage.minDuration) < least) {
+        problems.push(`stage ${index + 1} (${stage.name}) runs at least ${stage.minDuration}; the ${tier} tier needs at least ${exposure.minStageDuration} before the next stage`);
+      }
+    });
   }
   if (exposure.rollbackPlanRequired && !change.release.rollback) {
     problems.push(`the ${tier} tier needs a rollback plan (release.rollback)`);

@@ -73,6 +73,8 @@ export function evaluate(change: ChangeRecord, policy: Policy, options: Evaluate
       rollbackPlanRequired: tierPolicy.exposure.rollbackPlanRequired,
       rampRoles: tierPolicy.exposure.rampRoles,
       requesterMayRamp: tierPolicy.exposure.requesterMayRamp,
+      ...(tierPolicy.exposure.minStageDuration ? { minStageDuration: tierPolicy.exposure.minStageDuration } : {}),
+      ...(tierPolicy.approvals.lifetime ? { approvalLifetime: tierPolicy.approvals.lifetime } : {}),
     },
     audited: tierPolicy.audited,
     reviewAfter: tierPolicy.reviewAfter,

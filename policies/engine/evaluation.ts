@@ -59,6 +59,10 @@ export interface ExposureConstraints {
   readonly rampRoles: readonly string[];
   /** Whether the requester may apply the stages of their own change. */
   readonly requesterMayRamp: boolean;
+  /** Least minimum duration of a stage another stage follows, when the tier sets one. */
+  readonly minStageDuration?: string;
+  /** How long an approval stays valid before the first stage, when the tier sets it. */
+  readonly approvalLifetime?: string;
 }
 
 /** What `evaluate` answers: the tier, why, and what the tier demands. */

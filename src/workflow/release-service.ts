@@ -1,6 +1,6 @@
 import { resolveGovernedFlag, type GovernedFlagResolution } from '../../policies/index.js';
 import type { ApprovedFlagState } from '../approved-state/index.js';
-import { ChangeStatus, type ChangedFlag, type ChangeRecord, type StageAudienceBinding } from '../change/index.js';
+import { ChangeStatus, durationMs, ReviewDecision, type ChangedFlag, type ChangeRecord, type StageAudienceBinding } from '../change/index.js';
 import { isRedactedValue, redactSecrets } from '../redaction/index.js';
 import type { JsonValue } from '../canonical/index.js';
 import { contentHash } from '../canonical/index.js';
@@ -87,7 +87,20 @@ export class ReleaseService {
           throw new PolicyViolationError(`${principal.id} ${verb} ${key} and may not ramp it: the ${evaluation.tier} tier needs another person to apply its stages`);
         }
       }
-      assertStageAllowed({ state, index, evaluation, now: this.context.deps.now?.() ?? new Date() });
+      const now = this.context.deps.now?.() ?? new Date();
+      if (state.stageIndex === undefined && evaluation.exposure.approvalLifetime) {
+        const approvedAt = Math.max(
+          ...state.reviews.filter((review) => review.decision === ReviewDecision.Approve && decision.approvedBy.includes(review.reviewer)).map((review) => Date.parse(review.at)),
+        );
+        const expiresAt = approvedAt + durationMs(evaluation.exposure.approvalLifetime);
+        if (Number.isFinite(expiresAt) && now.getTime() > expiresAt) {
+          throw new ConflictError(
+            `the approval of ${key} expired at ${new Date(expiresAt).toISOString()} (the ${evaluation.tier} tier's approvals last ${evaluation.exposure.approvalLifetime}); ` +
+              'it was not released in time, so it needs its reviews again (an edit re-opens it)',
+          );
+        }
+      }
+      assertStageAllowed({ state, index, evaluation, now });
       const stage = stages[index]!;
       const actor = actorOf(principal);
       const comment = `featgate: ${key} stage ${index + 1} (${stage.name}, ${stage.percentage}%)${request.comment ? `: ${request.comment}` : ''}`;
