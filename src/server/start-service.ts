@@ -6,7 +6,7 @@ import { DEFAULT_POLICY_PATH, loadPolicyFile, type Policy } from '../../policies
 import type { ServiceConfig } from '../config/index.js';
 import { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { WebhookEvent } from '../featbit/model/index.js';
-import { Authenticator, hashApiToken, RolePermissions, Role, type Principal } from '../identity/index.js';
+import { Authenticator, hashApiToken, IdentityMapping, RolePermissions, Role, type Principal } from '../identity/index.js';
 import type { ApiTokenConfig } from '../config/index.js';
 import { ActorKind, createLedgerStore } from '../ledger/index.js';
 import { connectionErrorLog, createLogger, type Logger } from '../logging/index.js';
@@ -138,7 +138,8 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     closers.push(async () => clearInterval(refresh));
 
     const redactionKey = await loadOrCreateRedactionKey({ ...generatedKeys, ...(config.redactionKey ? { configuredKey: config.redactionKey } : {}) });
-    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger };
+    const identities = IdentityMapping.fromConfig(config.identity.people);
+    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger, identities };
     const workflow = new GovernanceService(workflowDeps);
     const demoTokens: Record<string, string> = {};
     const tokens: ApiTokenConfig[] = [...config.identity.tokens];

@@ -41,8 +41,9 @@ export class GovernanceService implements GovernanceWorkflow {
   readonly editChange: GovernanceWorkflow['editChange'] = (principal, key, record) => this.changes.editChange(principal, key, record);
   readonly getChange: GovernanceWorkflow['getChange'] = (key) => this.changes.getChange(key);
   readonly listChanges: GovernanceWorkflow['listChanges'] = (principal, query) => this.changes.listChanges(principal, query);
+  readonly withdrawChange: GovernanceWorkflow['withdrawChange'] = (principal, key, request) => this.changes.withdrawChange(principal, key, request.reason);
+  readonly explainChange: GovernanceWorkflow['explainChange'] = (key) => this.changes.explainChange(key);
   readonly submitReview: GovernanceWorkflow['submitReview'] = (principal, key, review) => this.changes.submitReview(principal, key, review);
-  readonly withdrawChange: GovernanceWorkflow['withdrawChange'] = (principal, key, request) => this.changes.withdrawChange(principal, key, request);
   readonly releaseStatus: GovernanceWorkflow['releaseStatus'] = (key) => this.releaseStatusReader.status(key);
   readonly attachEvidence: GovernanceWorkflow['attachEvidence'] = (principal, key, evidence) => this.changes.attachEvidence(principal, key, evidence);
   readonly applyStage: GovernanceWorkflow['applyStage'] = (principal, key, request) => this.releases.applyStage(principal, key, request);

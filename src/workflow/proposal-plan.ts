@@ -5,7 +5,7 @@ import type { FeatBitFlag } from '../featbit/model/index.js';
 /** The name of the last stage of a proposal: the one that writes the FeatBit edit back exactly as it was made. */
 export const PROPOSAL_FINAL_STAGE = 'apply the FeatBit edit';
 
-/** Minimum duration of every stage before the last: long enough for guardrail signals to arrive. */
+/** Minimum duration of every stage before the last when the tier sets none: long enough for guardrail signals. */
 const RAMP_STAGE_DURATION = '15m';
 
 /** Where an edited flag serves its candidate most widely: the slot and the share there (0..100). */
@@ -32,7 +32,7 @@ export function candidateExposure(flag: FeatBitFlag, candidateId: string | undef
  * A release plan for a proposal that its tier can approve: one stage that writes the edit back when the tier
  * allows that exposure at once; otherwise ramp stages (the candidate's share in the slot the edit widened,
  * starting at the tier's first-stage maximum and doubling) and then the edit itself, with as many stages as the
- * tier demands and a rollback plan when it needs one. Reviewers then approve the edit in stages instead of
+ * tier demands, each running at least the tier's minimum stage duration, and a rollback plan when it needs one. Reviewers then approve the edit in stages instead of
  * rejecting a plan no one may approve.
  */
 export function proposalPlan(owner: string, exposure: CandidateExposure, limits: Evaluation['exposure'], tier: string): ReleasePlan {
@@ -42,7 +42,7 @@ export function proposalPlan(owner: string, exposure: CandidateExposure, limits:
   if (exposure.percentage > limits.maxFirstStagePercentage || limits.minStages > 1) {
     let share = Math.min(limits.maxFirstStagePercentage, exposure.percentage);
     while (share < exposure.percentage || ramp.length + 1 < limits.minStages) {
-      ramp.push({ name: `ramp ${ramp.length + 1}`, audience, percentage: share, minDuration: RAMP_STAGE_DURATION });
+      ramp.push({ name: `ramp ${ramp.length + 1}`, audience, percentage: share, minDuration: limits.minStageDuration ?? RAMP_STAGE_DURATION });
       if (ramp.length > 20) break;
       share = Math.min(exposure.percentage, Math.max(share * 2, share + 1));
     }

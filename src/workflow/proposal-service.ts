@@ -141,6 +141,7 @@ export class ProposalService {
           baseline: valueOf(baseline),
           candidate: valueOf(candidate),
           ...(candidate ? { candidateVariationId: candidate.id } : {}),
+          servedValues: servedVariations(edit.edited, [edit.approved.baselineVariationId, candidate?.id]).map(valueOf),
         },
       ],
       behaviourChange:
@@ -183,4 +184,19 @@ function candidateVariationOf(edit: InterceptedEdit): Variation | undefined {
     edit.edited.variations.find((variation) => !approved.has(variation.id)) ??
     edit.edited.variations.find((variation) => variation.id !== edit.approved.baselineVariationId)
   );
+}
+
+/**
+ * Every variation the edited configuration can serve (individual targets, rule and default-rule rollouts with a
+ * share, the off variation), except those named in `except`: each is classified like the candidate, so a second
+ * variation riding along at 50% raises the tier as much as the candidate would.
+ */
+export function servedVariations(flag: FeatBitFlag, except: readonly (string | undefined)[]): Variation[] {
+  const served = new Set<string>();
+  for (const target of flag.targetUsers) if (target.keyIds.length > 0) served.add(target.variationId);
+  for (const slot of [...flag.rules.map((rule) => rule.variations), flag.fallthrough.variations]) {
+    for (const rollout of slot) if (rollout.rollout[1] > rollout.rollout[0]) served.add(rollout.id);
+  }
+  served.add(flag.disabledVariationId);
+  return flag.variations.filter((variation) => served.has(variation.id) && !except.includes(variation.id));
 }

@@ -63,18 +63,22 @@ describe('the demo walks the whole lifecycle with the tokens it prints', () => {
     expect(edit.stdout, edit.stderr).toMatch(/featgate restored the approved configuration in FeatBit after \d+ ms/);
     let proposal = (await json('admin', ['change', 'list', '--status', 'proposed'])).items[0];
     expect(proposal).toMatchObject({ requester: 'flag-admin', status: 'proposed' });
-    const key: string = proposal.key;
     // Its plan is one the tier can approve: the first stage within the tier's maximum, the edit itself last.
     const stages = proposal.record.release.stages as { percentage: number; name: string }[];
     expect(proposal.decision.missing.releasePlan).toEqual([]);
     expect(stages.at(-1)).toMatchObject({ name: 'apply the FeatBit edit', percentage: 50 });
     expect(stages[0]!.percentage).toBeLessThan(50);
 
-    // 2. The flag admin (a featgate person too) adds a guardrail to their proposal.
-    const edited = { ...proposal.record, release: { ...proposal.record.release, holdIf: [{ metric: 'errorRate', operator: 'above', threshold: 0.05, action: 'hold' }] } };
-    const file = join(dataDir, 'proposal.json');
-    writeFileSync(file, JSON.stringify(edited));
-    proposal = await json('flag-admin', ['change', 'edit', key, file]);
+    // 2. A proposal releases exactly the FeatBit edit, so the flag admin (a featgate person too) withdraws it and
+    //    opens the same change through featgate, with a guardrail.
+    const withdrawn = await json('flag-admin', ['change', 'withdraw', proposal.key, '--reason', 'reopened with a guardrail']);
+    expect(withdrawn.status).toBe('withdrawn');
+    const key = 'support-prompt-concise';
+    const record = { ...proposal.record, flags: proposal.record.flags.map(({ servedValues: _served, ...flag }: { servedValues?: unknown }) => flag) };
+    const file = join(dataDir, 'change.json');
+    writeFileSync(file, JSON.stringify({ ...record, key, title: 'Concise support prompt for half of all users', release: { ...record.release, holdIf: [{ metric: 'errorRate', operator: 'above', threshold: 0.05, action: 'hold' }] } }));
+    proposal = await json('flag-admin', ['change', 'create', file]);
+    expect(proposal).toMatchObject({ key, requester: 'flag-admin', status: 'proposed' });
 
     // 3. Evidence and a review by every role the policy requires, each by a different demo person.
     for (const requirement of proposal.decision.missing.evidence as { anyOf: string[] }[]) {

@@ -96,9 +96,9 @@ describe('featgate serve, operated', () => {
   it('closes and exits 0 on SIGTERM once running, and keeps its demo tokens for the next start', async () => {
     const first = serve(['--port', '0']);
     await until(() => first.output().includes('next steps'), 30_000, 'the demo banner');
-    const tokens = (text: string) => [...text.matchAll(/^ {2}(\w+) +(fgt_\S+)$/gm)].map((match) => [match[1], match[2]]);
+    const tokens = (text: string) => [...text.matchAll(/^ {2}([\w-]+) +(fgt_\S+)$/gm)].map((match) => [match[1], match[2]]);
     const printed = tokens(first.output());
-    expect(printed.map(([role]) => role)).toEqual(expect.arrayContaining(['admin', 'requester', 'incidentCommander', 'safetyOwner', 'compliance', 'releaseOwner']));
+    expect(printed.map(([role]) => role)).toEqual(expect.arrayContaining(['admin', 'requester', 'incidentCommander', 'safetyOwner', 'compliance', 'releaseOwner', 'flag-admin']));
     const dataDir = dirs.at(-1)!;
     expect(JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8')).tokens).toEqual(Object.fromEntries(printed));
     const sent = Date.now();

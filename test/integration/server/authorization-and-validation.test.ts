@@ -46,15 +46,16 @@ const ENDPOINTS: Endpoint[] = [
     bad: { unknown: { ...high, key: PATH_VALUES.key, extra: true }, unknownPath: 'extra', wrongType: { ...high, key: PATH_VALUES.key, release: { ...high.release, stages: [{ ...high.release.stages[0], percentage: '5' }] } }, wrongTypePath: 'release.stages.0.percentage' },
   },
   { method: 'GET', route: '/v1/changes/{key}/timeline', permission: Permission.ChangeRead, badParams: { path: '/v1/changes/Not%20A%20Key/timeline', field: 'params.key' } },
-  {
-    method: 'POST', route: '/v1/changes/{key}/withdraw', permission: Permission.ChangeEdit,
-    bad: { unknown: { reason: 'r', force: true }, unknownPath: 'force', wrongType: { reason: 3 }, wrongTypePath: 'reason' },
-  },
   { method: 'GET', route: '/v1/changes/{key}/release', permission: Permission.ChangeRead, badParams: { path: '/v1/changes/Not%20A%20Key/release', field: 'params.key' } },
   {
     method: 'POST', route: '/v1/changes/{key}/reviews', permission: Permission.ReviewSubmit,
     bad: { unknown: { decision: 'approve', vote: 'yes' }, unknownPath: 'vote', wrongType: { decision: true }, wrongTypePath: 'decision' },
   },
+  {
+    method: 'POST', route: '/v1/changes/{key}/withdraw', permission: Permission.ChangeEdit,
+    bad: { unknown: { reason: 'r', force: true }, unknownPath: 'force', wrongType: { reason: 3 }, wrongTypePath: 'reason' },
+  },
+  { method: 'GET', route: '/v1/changes/{key}/policy', permission: Permission.ChangeRead, badParams: { path: '/v1/changes/-bad-/policy', field: 'params.key' } },
   {
     method: 'POST', route: '/v1/changes/{key}/evidence', permission: Permission.EvidenceAttach,
     bad: { unknown: { type: 'offlineEval', summary: 's', result: 'passed', score: 3 }, unknownPath: 'score', wrongType: { type: 'offlineEval', summary: 5, result: 'passed' }, wrongTypePath: 'summary' },

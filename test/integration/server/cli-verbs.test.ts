@@ -87,6 +87,13 @@ describe('CLI verbs over the API', () => {
       const approved = await featgate(['review', 'approve', high.key, '--comment', 'ok'], token);
       expect(approved.code, approved.stderr).toBe(0);
     }
+    const explained = await featgate(['policy', 'explain', high.key], h.tokens.auditor);
+    expect(explained.code, explained.stderr).toBe(0);
+    expect(explained.stdout).toContain(`${high.key} (revision 1, approved) is HIGH`);
+    expect(explained.stdout).toContain('model-provider-changed (high) on intent-router-model-route candidate at $.provider');
+    expect(explained.stdout).toContain('kim: requested the change: authors never approve');
+    expect(explained.stdout).toContain('aiPlatformOwner-user: already approved');
+    expect(explained.stdout).toMatch(/offlineEval passed \(attached by requester-user\): counts/);
     const stage = await featgate(['release', 'apply-stage', high.key], h.tokens.releaseOwner);
     expect(stage.code, stage.stderr).toBe(0);
     expect(stage.stdout).toContain(`${high.key}\treleasing`);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { proposalPlan, PROPOSAL_FINAL_STAGE } from '../../../src/workflow/proposal-plan.js';
-import { releasePlanSchema } from '../../../src/change/index.js';
+import { durationMs, releasePlanSchema } from '../../../src/change/index.js';
 
 const limitsArb = fc.record({
   maxFirstStagePercentage: fc.integer({ min: 1, max: 100 }),
@@ -9,6 +9,7 @@ const limitsArb = fc.record({
   rollbackPlanRequired: fc.boolean(),
   rampRoles: fc.constant([] as string[]),
   requesterMayRamp: fc.boolean(),
+  minStageDuration: fc.constantFrom('30m', '1h', '4h'),
 });
 
 describe('the release plan of a proposal', () => {
@@ -40,6 +41,7 @@ describe('the release plan of a proposal', () => {
         expect(shares.at(-1)).toBe(percentage);
         shares.forEach((share, index) => index > 0 && expect(share).toBeGreaterThanOrEqual(shares[index - 1]!));
         if (limits.rollbackPlanRequired) expect(plan.rollback).toBeDefined();
+        for (const stage of plan.stages.slice(0, -1)) expect(durationMs(stage.minDuration)).toBeGreaterThanOrEqual(durationMs(limits.minStageDuration));
       }),
       { numRuns: 500 },
     );
