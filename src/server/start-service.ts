@@ -15,6 +15,7 @@ import { loadOrCreateRedactionKey } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
 import { GovernanceService, InProcessLock, LedgerProjections, RedisLock, type KeyedLock } from '../workflow/index.js';
 import { createApp } from './app.js';
+import { createConsoleRouter } from '../console/index.js';
 import type { ApprovedFlagState } from '../approved-state/index.js';
 import { demoEnvironment, demoSeedFlags, demoSeedFromApprovedState } from './demo-seed.js';
 import { loadOrCreateDemoTokens, writeDemoState } from './demo-state.js';
@@ -184,7 +185,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       readiness,
       logger,
       version: options.version ?? '0.1.0',
-      routers: [createManifestRouter({ source: publisher }), ...(bridge?.router ? [bridge.router] : [])],
+      routers: [createManifestRouter({ source: publisher }), ...(bridge?.router ? [bridge.router] : []), createConsoleRouter()],
     });
     const server = await listen(app, config.port, config.host);
     closers.push(() => closeServer(server));
