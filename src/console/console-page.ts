@@ -7,6 +7,7 @@ export function consolePage(version: string): string {
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<title>featgate console</title>',
+    '<link rel="icon" href="data:,">',
     `<link rel="stylesheet" href="/console/assets/styles.css?v=${version}">`,
     `<script type="module" src="/console/assets/app.js?v=${version}"></script>`,
     '</head>',

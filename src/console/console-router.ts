@@ -38,7 +38,7 @@ export interface ConsoleRouterOptions {
  * nothing: it calls the governance API with the signed-in person's token, and the API enforces every rule.
  */
 export function createConsoleRouter(options: ConsoleRouterOptions = {}): Router {
-  const router = Router();
+  const router = Router({ strict: true });
   let bundle: Promise<ConsoleBundle> | undefined;
   const load = () => {
     bundle ??= (options.bundle ?? loadConsoleBundle)().catch((error: unknown) => {
