@@ -195,4 +195,35 @@ describe('the reviewer console in headless Chromium against featgate in demo mod
     expect(violations).toEqual(Object.fromEntries(Object.keys(violations).map((name) => [name, []])));
     expect(people.flatMap((person) => person.problems)).toEqual([]);
   }, 240_000);
+
+  it('never approves a version the reviewer did not see: a change that moved offers a refresh and submits nothing', async () => {
+    const key = 'support-prompt-moved-meanwhile';
+    expect((await call('requester', 'POST', '/v1/changes', { ...highTierChange(), key })).status).toBe(201);
+    const owner = await as('featureOwner');
+    await owner.open(`change/${key}`, 'change');
+    expect((await call('compliance', 'POST', `/v1/changes/${key}/reviews`, { decision: 'reject', comment: 'wording is wrong' })).status).toBe(201);
+    await owner.page.getByRole('button', { name: 'Approve' }).click();
+    await owner.page.waitForSelector('#refresh-change');
+    await expect(owner.page.locator('#review-message').textContent()).resolves.toContain('nothing was submitted');
+    expect((await call('featureOwner', 'GET', `/v1/changes/${key}`)).body.reviews.map((review: { reviewer: string }) => review.reviewer)).toEqual(['demo-compliance']);
+    await owner.page.evaluate(() => delete document.body.dataset.rendered);
+    await owner.page.locator('#refresh-change').press('Enter');
+    await owner.page.waitForSelector('body[data-rendered="change"]');
+    await expect(owner.page.locator('section[aria-labelledby="timeline"]').textContent()).resolves.toContain('demo-compliance rejected: wording is wrong');
+    expect(owner.problems).toEqual([]);
+  });
+
+  it('shows markup a requester writes into a change as text, never as markup', async () => {
+    const key = 'support-prompt-with-markup';
+    const markup = '<img src=x onerror="document.body.dataset.owned=1"><script>document.body.dataset.owned=1</script>';
+    expect((await call('requester', 'POST', '/v1/changes', { ...highTierChange(), key, title: `Markup ${markup}`, flags: [{ ...highTierChange().flags[0], candidate: { template: `Hello ${markup}` } }] })).status).toBe(201);
+    const owner = await as('featureOwner');
+    await owner.open(`change/${key}`, 'change');
+    await expect(owner.page.locator('h1').textContent()).resolves.toBe(`Markup ${markup}`);
+    await expect(owner.page.locator('main img, main script').count()).resolves.toBe(0);
+    await expect(owner.page.evaluate(() => document.body.dataset.owned)).resolves.toBeUndefined();
+    await owner.open('inbox', 'inbox');
+    await expect(owner.page.locator('main img, main script').count()).resolves.toBe(0);
+    await expect(owner.page.evaluate(() => document.body.dataset.owned)).resolves.toBeUndefined();
+  });
 });
