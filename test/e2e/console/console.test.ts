@@ -102,7 +102,13 @@ describe('the reviewer console in headless Chromium against featgate in demo mod
     expect(await proposalRow.textContent()).toContain('waiting for you');
     await check(owner, '1-inbox-proposal');
 
-    await owner.open(`change/${proposalKey}`, 'change');
+    // Keyboard alone: from the inbox, Tab to the proposal's link and open it with Enter.
+    await owner.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await tabTo(owner.page, `change-link-${proposalKey}`);
+    await owner.page.evaluate(() => delete document.body.dataset.rendered);
+    await owner.page.keyboard.press('Enter');
+    await owner.page.waitForSelector('body[data-rendered="change"]');
+    expect(await owner.page.evaluate(() => location.hash)).toBe(`#/change/${proposalKey}`);
     const intercepted = await owner.page.locator('section[aria-labelledby="edit"]').textContent();
     expect(intercepted).toContain('flag-admin edited support-assistant-prompt directly in FeatBit');
     expect(intercepted).toMatch(/the default rule serves "concise" to 50%, "current" to 50%/);
@@ -112,9 +118,13 @@ describe('the reviewer console in headless Chromium against featgate in demo mod
     await owner.page.screenshot({ path: join(README_SHOTS, 'change-page.png'), fullPage: true });
 
     // The requester opens a high-tier change with a 20 KB prompt; the console will not let them approve it.
+    await owner.open('inbox', 'inbox');
     const created = await call('requester', 'POST', '/v1/changes', highTierChange());
     expect(created.status).toBe(201);
     expect(created.body.tier).toBe('high');
+    // The open inbox follows the change without a reload.
+    await owner.page.waitForSelector(`#change-link-${KEY}`, { timeout: 20_000 });
+    await expect(owner.page.locator('#live').textContent()).resolves.toMatch(/^Inbox updated at/);
     const requester = await as('requester');
     await requester.open(`change/${KEY}`, 'change');
     await expect(requester.page.locator('#approve').isDisabled()).resolves.toBe(true);
@@ -187,6 +197,11 @@ describe('the reviewer console in headless Chromium against featgate in demo mod
     const actors = await auditor.page.locator('table.audit tbody').textContent();
     for (const actor of ['demo-requester', 'demo-featureOwner', 'demo-compliance', 'demo-releaseOwner']) expect(actors).toContain(actor);
     await expect(auditor.page.locator('#verify-result').textContent()).resolves.toMatch(/^Verified: \d+ entries/);
+    await auditor.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await tabTo(auditor.page, 'verify');
+    await auditor.page.evaluate(() => (document.getElementById('verify-result')!.textContent = ''));
+    await auditor.page.keyboard.press('Enter');
+    await auditor.page.waitForFunction(() => /^Verified: \d+ entries/.test(document.getElementById('verify-result')?.textContent ?? ''));
     await check(auditor, '8-audit-page-change');
     await auditor.open('audit', 'audit');
     await expect(auditor.page.locator('table.audit tbody tr', { hasText: 'featbit.edit-reverted' }).count()).resolves.toBeGreaterThan(0);

@@ -60,7 +60,7 @@ export const changePage: Page = async (context, params) => {
       'section',
       { 'aria-labelledby': 'classification' },
       h('h2', { id: 'classification' }, 'Classification'),
-      h('p', {}, `Tier ${view.tier}.`, classified ? ` ${classified.summary}` : ''),
+      h('p', {}, classified ? `${classified.actor.id} ${classified.summary}.` : `Tier ${view.tier}.`),
       fired.length > 0
         ? h('ul', {}, fired.map((rule) => h('li', {}, h('strong', {}, rule.ruleId), ` (${rule.tier}) on ${rule.flagKey} at `, h('code', {}, rule.path), `: ${rule.explanation}`)))
         : h('p', {}, 'No policy rule fired; the surface’s default tier applies.'),

@@ -126,7 +126,7 @@ function table(inbox: Inbox): HTMLElement {
         h(
           'tr',
           { class: item.waitingOnMe ? 'mine' : undefined },
-          h('th', { scope: 'row' }, h('a', { href: `#/change/${encodeURIComponent(item.key)}` }, item.title), h('span', { class: 'key' }, item.key), item.waitingOnMe ? h('span', { class: 'badge' }, 'waiting for you') : null),
+          h('th', { scope: 'row' }, h('a', { href: `#/change/${encodeURIComponent(item.key)}`, id: `change-link-${item.key}` }, item.title), h('span', { class: 'key' }, item.key), item.waitingOnMe ? h('span', { class: 'badge' }, 'waiting for you') : null),
           h('td', {}, h('span', { class: `status status-${item.status}` }, statusLabel(item.status))),
           h('td', {}, h('span', { class: `tier tier-${item.tier}` }, item.tier)),
           h('td', {}, item.flags.join(', ')),
