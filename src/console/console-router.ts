@@ -1,6 +1,8 @@
 import { Router, type Response } from 'express';
 import type { ConsoleBundle } from './build-console.js';
 import { loadConsoleBundle } from './console-assets.js';
+import type { OidcConfig } from '../config/index.js';
+import { createConsoleOidcRouter } from './console-oidc.js';
 import { consolePage } from './console-page.js';
 
 /**
@@ -30,6 +32,8 @@ function secure(res: Response): Response {
 /** Options of the console router (tests pass a bundle to skip building). */
 export interface ConsoleRouterOptions {
   readonly bundle?: () => Promise<ConsoleBundle>;
+  /** The API's OIDC issuer: when set, the sign-in page offers the authorization code flow with PKCE. */
+  readonly oidc?: OidcConfig;
 }
 
 /**
@@ -60,5 +64,6 @@ export function createConsoleRouter(options: ConsoleRouterOptions = {}): Router 
   };
   router.get('/console/assets/app.js', asset('script', 'text/javascript'));
   router.get('/console/assets/styles.css', asset('styles', 'text/css'));
+  router.use(createConsoleOidcRouter(options.oidc));
   return router;
 }

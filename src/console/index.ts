@@ -6,3 +6,4 @@ export * from './build-console.js';
 export * from './console-assets.js';
 export * from './console-page.js';
 export * from './console-router.js';
+export * from './console-oidc.js';

@@ -185,7 +185,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       readiness,
       logger,
       version: options.version ?? '0.1.0',
-      routers: [createManifestRouter({ source: publisher }), ...(bridge?.router ? [bridge.router] : []), createConsoleRouter()],
+      routers: [createManifestRouter({ source: publisher }), ...(bridge?.router ? [bridge.router] : []), createConsoleRouter({ ...(config.identity.oidc ? { oidc: config.identity.oidc } : {}) })],
     });
     const server = await listen(app, config.port, config.host);
     closers.push(() => closeServer(server));

@@ -5,6 +5,7 @@ import { changePage } from './pages/change-page.js';
 import { inboxPage } from './pages/inbox-page.js';
 import { releasePage } from './pages/release-page.js';
 import { signInPage } from './pages/sign-in-page.js';
+import { completeOidcSignIn, signInSettings } from './oidc-sign-in.js';
 import { markRendered, type Page, type PageContext } from './page-context.js';
 import type { Me } from './types.js';
 
@@ -85,10 +86,11 @@ async function render(): Promise<void> {
   }
 }
 
-function showSignIn(reason?: string): void {
+async function showSignIn(reason?: string): Promise<void> {
   const { main } = shell(undefined);
   document.title = 'Sign in · featgate console';
-  signInPage(main, reason, (token) => {
+  const oidc = await signInSettings().catch(() => null);
+  signInPage(main, reason, oidc, (token) => {
     session.signIn(token);
     me = undefined;
     void render();
@@ -99,4 +101,10 @@ window.addEventListener('hashchange', () => {
   if (location.hash === '#main') return;
   void render();
 });
-void render();
+void completeOidcSignIn().then(
+  (idToken) => {
+    if (idToken) session.signIn(idToken);
+    return render();
+  },
+  (error: unknown) => showSignIn(error instanceof Error ? error.message : String(error)),
+);
