@@ -6,7 +6,7 @@ import { LedgerEventType } from '../ledger/index.js';
 import { changeSubject, type ChangeRecordState } from '../projections/index.js';
 import type { ChangeView } from './change-view.js';
 import { assess, changeView } from './change-views.js';
-import type { ChangeListQuery, EvidenceRequest, ReviewRequest } from './request-schemas.js';
+import type { ChangeListQuery, EvidenceRequest, ReasonRequest, ReviewRequest } from './request-schemas.js';
 import type { WorkflowContext } from './workflow-context.js';
 
 /** Statuses in which the record may still be edited or reviewed: nothing of it is live yet. */
@@ -108,6 +108,29 @@ export class ChangeService {
         review: { reviewer: principal.id, roles: [...principal.roles], decision: request.decision, comment: request.comment, at: this.context.nowIso() },
       });
       await this.followDecision(key, actor, reviewed.seq);
+    });
+    return this.view(key);
+  }
+
+  /**
+   * Closes a change that has reached no one yet (proposed, approved or rejected): only its requester or an admin
+   * may, with a reason. A change with an applied stage is rolled back instead, so FeatBit never keeps a candidate
+   * that no open change accounts for.
+   */
+  async withdrawChange(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView> {
+    await this.withChange(key, async (state) => {
+      if (principal.id !== state.record.requester && !principal.roles.includes(Role.Admin)) {
+        throw new PolicyViolationError(`only the requester ${state.record.requester} or an admin may withdraw change ${key}`);
+      }
+      if (!OPEN.has(state.status)) {
+        const hint = state.stageIndex !== undefined && state.stageIndex !== null ? '; roll it back instead' : '';
+        throw new ConflictError(`change ${key} is ${state.status}; only a change not yet released can be withdrawn${hint}`);
+      }
+      await this.context.append(LedgerEventType.ChangeStatusChanged, actorOf(principal), changeSubject(key), {
+        changeKey: key,
+        status: ChangeStatus.Withdrawn,
+        reason: `withdrawn by ${principal.id}: ${request.reason}`,
+      });
     });
     return this.view(key);
   }

@@ -4,6 +4,7 @@ import type { Principal } from '../identity/index.js';
 import type { LedgerEntry, LedgerVerification } from '../ledger/index.js';
 import type { AuditPage } from './audit-service.js';
 import type { ChangeView } from './change-view.js';
+import type { ReleaseStatus } from './release-status.js';
 import type {
   AdoptRequest,
   ApplyStageRequest,
@@ -30,10 +31,14 @@ export interface GovernanceWorkflow {
   listChanges(principal: Principal, query: ChangeListQuery): Promise<ChangeView[]>;
   /** Records a review and follows the policy's decision. */
   submitReview(principal: Principal, key: string, review: ReviewRequest): Promise<ChangeView>;
+  /** Closes a change that has not reached users (requester or admin); it can no longer be reviewed or released. */
+  withdrawChange(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView>;
   /** Attaches evidence and follows the policy's decision. */
   attachEvidence(principal: Principal, key: string, evidence: EvidenceRequest): Promise<ChangeView>;
   /** Applies a release stage in FeatBit and records the new approved state. */
   applyStage(principal: Principal, key: string, request: ApplyStageRequest): Promise<ChangeView>;
+  /** Stages applied and next, what the next one waits for, and what FeatBit serves for each flag now. */
+  releaseStatus(key: string): Promise<ReleaseStatus>;
   /** Pauses ramping. */
   hold(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView>;
   /** Lets ramping continue. */

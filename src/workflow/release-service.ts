@@ -90,12 +90,15 @@ export class ReleaseService {
       const comment = `featgate: ${key} stage ${index + 1} (${stage.name}, ${stage.percentage}%)${request.comment ? `: ${request.comment}` : ''}`;
       const proposal = this.context.deps.projections.proposal(key);
       for (const target of this.targets(state.record)) {
-        if (proposal && proposal.flagKey === target.flag.key && proposal.envId === target.approved.envId) {
+        // A proposal's last stage writes the FeatBit edit back exactly as it was made; its ramp stages before that
+        // (see proposalPlan) put the edited candidate value on the stage's share, like any change.
+        if (proposal && proposal.flagKey === target.flag.key && proposal.envId === target.approved.envId && index === stages.length - 1) {
           const segments = await writeProposalConfiguration(this.featbitClient(), proposal, comment);
           await this.setApproved(actor, target.approved, proposal.edited, { changeKey: key, stageIndex: index }, principal.id, segments);
           continue;
         }
-        const approvedFlag = await this.writeStage(target, key, stage.percentage, stage.audience, comment);
+        const staged = proposal && proposal.flagKey === target.flag.key ? { ...target, flag: withoutVariationId(target.flag) } : target;
+        const approvedFlag = await this.writeStage(staged, key, stage.percentage, stage.audience, comment);
         await this.setApproved(actor, target.approved, approvedFlag, { changeKey: key, stageIndex: index }, principal.id);
       }
       const subject = changeSubject(key);
@@ -345,4 +348,13 @@ function containsRedacted(value: JsonValue): boolean {
   if (Array.isArray(value)) return value.some(containsRedacted);
   if (value !== null && typeof value === 'object') return Object.values(value).some(containsRedacted);
   return false;
+}
+
+/**
+ * A proposal's candidate by value only: the variation the edit made or changed may not exist in the approved
+ * configuration (or holds other content there), so a ramp stage finds or adds a variation holding that value.
+ */
+function withoutVariationId(flag: ChangedFlag): ChangedFlag {
+  const { candidateVariationId: _ignored, ...rest } = flag;
+  return rest;
 }

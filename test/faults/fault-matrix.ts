@@ -1,6 +1,10 @@
+import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hasRedisServerBinary, REDIS_MISSING_MESSAGE, startPrivateRedis } from '../support/private-redis.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, hasRedisServerBinary, REDIS_MISSING_MESSAGE, startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
 import { percentile } from '../bench/bench-context.js';
 import { ProxyMode } from './featbit-proxy.js';
 import { fallthrough, startFaultWorld, type FaultWorld } from './fault-world.js';
@@ -17,6 +21,12 @@ const FLAGS = 20;
 const SETTLE_DEADLINE_MS = 90_000;
 const QUIET_MS = 3_000;
 
+/** The Redis a row runs on, which an `ownRedis` row may crash and bring back at the same address. */
+interface RestartableRedis {
+  crash(): Promise<void>;
+  restart(): Promise<void>;
+}
+
 interface RowContext {
   /** Edits made so far; a row's fault may act between them. */
   readonly keys: readonly string[];
@@ -24,11 +34,15 @@ interface RowContext {
 
 interface Row {
   readonly name: string;
+  /** Runs on a Redis of its own (with AOF) that the fault may kill and restart. */
+  readonly ownRedis?: boolean;
   readonly webhooks?: boolean;
   /** Also switch each flag off right after widening it (the kill switch must win). */
   readonly switchOff?: boolean;
   /** Starts the fault before the edits; returns how to clear it. */
-  fault?(world: FaultWorld, context: RowContext): Promise<() => Promise<void>>;
+  fault?(world: FaultWorld, context: RowContext, redis: RestartableRedis, prepared?: ChildProcess): Promise<() => Promise<void>>;
+  /** Runs (and is awaited) before the edits, e.g. to start a second worker the fault then kills. */
+  prepare?(world: FaultWorld): Promise<ChildProcess>;
   /** Runs after the edits, before the fault clears. */
   afterEdits?(world: FaultWorld): Promise<void>;
 }
@@ -72,6 +86,33 @@ const rows: Row[] = [
     },
   },
   { name: 'switch-off-right-after-widening', switchOff: true },
+  {
+    name: 'worker-killed-9',
+    // A second serve process shares the queue; FeatBit is slowed so it holds jobs and flag locks when it is killed
+    // 300 ms into the edits. Restores count from the kill.
+    prepare: async (world) => {
+      const worker = await world.spawnWorker();
+      world.proxy.delayMs = 400;
+      return worker;
+    },
+    fault: async (world, _context, _redis, worker) => {
+      await sleep(300);
+      worker?.kill('SIGKILL');
+      world.proxy.delayMs = 0;
+      return async () => undefined;
+    },
+  },
+  {
+    name: 'redis-crash-10s-aof',
+    ownRedis: true,
+    fault: async (_world, _context, redis) => {
+      await redis.crash();
+      return async () => {
+        await sleep(10_000);
+        await redis.restart();
+      };
+    },
+  },
 ];
 
 interface RowResult {
@@ -98,7 +139,9 @@ async function widen(world: FaultWorld, key: string): Promise<void> {
   });
 }
 
-async function runRow(row: Row, redisUrl: string): Promise<RowResult> {
+async function runRow(row: Row, sharedRedisUrl: string): Promise<RowResult> {
+  const own = row.ownRedis ? await ownRedis() : undefined;
+  const redisUrl = own?.url() ?? sharedRedisUrl;
   const world = await startFaultWorld({ redisUrl, prefix: `faults:${row.name}:${Date.now()}:`, flagCount: FLAGS, webhooks: row.webhooks ?? true });
   try {
     const keys = Array.from({ length: FLAGS }, (_, index) => `fault-${index}-model-route`);
@@ -121,7 +164,9 @@ async function runRow(row: Row, redisUrl: string): Promise<RowResult> {
       }
     })();
     let clear: (() => Promise<void>) | undefined;
-    const faultStarted = row.fault ? row.fault(world, { keys }) : undefined;
+    const noRestart: RestartableRedis = { crash: async () => undefined, restart: async () => undefined };
+    const prepared = await row.prepare?.(world);
+    const faultStarted = row.fault ? row.fault(world, { keys }, own ?? noRestart, prepared) : undefined;
     for (const key of keys) {
       await widen(world, key);
       editedAt.set(key, performance.now());
@@ -152,7 +197,29 @@ async function runRow(row: Row, redisUrl: string): Promise<RowResult> {
     return { edits: keys.length, restored: restoredAt.size, lost, loops, killSwitchViolations: violations, restoreMs, recovered: lost === 0 && counts.failed === 0 };
   } finally {
     await world.close();
+    await own?.stop();
   }
+}
+
+/** A private Redis with AOF at a fixed port and folder, so a crash and restart keep its data and its address. */
+async function ownRedis(): Promise<RestartableRedis & { url(): string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'featgate-faults-redis-'));
+  let server: PrivateRedis | undefined = await startPrivateRedis({ port, dir, appendOnly: true });
+  return {
+    url: () => `redis://127.0.0.1:${port}`,
+    crash: async () => {
+      await server?.stop(true);
+      server = undefined;
+    },
+    restart: async () => {
+      server = await startPrivateRedis({ port, dir, appendOnly: true });
+    },
+    stop: async () => {
+      await server?.stop(true);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 if (!hasRedisServerBinary()) throw new Error(REDIS_MISSING_MESSAGE);

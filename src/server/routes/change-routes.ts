@@ -6,10 +6,16 @@ import {
   changeListQuerySchema,
   changeViewSchema,
   evidenceRequestSchema,
+  reasonRequestSchema,
   reviewRequestSchema,
   type GovernanceWorkflow,
 } from '../../workflow/index.js';
 import { defineRoute, type RouteDefinition } from '../route-definition.js';
+
+/** The entries about one change as its timeline shows them. */
+export const changeTimelineSchema = z.object({
+  entries: z.array(z.object({ seq: z.number().int(), at: z.string(), type: z.string(), actor: z.string() })),
+});
 
 /** Change records, reviews and evidence. */
 export function changeRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
@@ -61,6 +67,33 @@ export function changeRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       acceptsYaml: true,
       response: changeViewSchema,
       handler: ({ principal, params, body }) => workflow.editChange(principal, params.key, body),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/changes/:key/timeline',
+      operationId: 'changeTimeline',
+      summary: 'Every ledger entry about a change, oldest first: when, what and who (payloads stay behind audit:read)',
+      tag: 'changes',
+      permission: Permission.ChangeRead,
+      params: changeKeyParamsSchema,
+      response: changeTimelineSchema,
+      handler: async ({ params }) => {
+        await workflow.getChange(params.key);
+        const entries = await workflow.queryAudit({ change: params.key, afterSeq: 0, limit: 1000 });
+        return { entries: entries.map((entry) => ({ seq: entry.seq, at: entry.at, type: entry.type, actor: entry.actor.id })) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/changes/:key/withdraw',
+      operationId: 'withdrawChange',
+      summary: 'Close a change that has not been released (its requester or an admin); it can no longer be reviewed or released',
+      tag: 'changes',
+      permission: Permission.ChangeEdit,
+      params: changeKeyParamsSchema,
+      body: reasonRequestSchema,
+      response: changeViewSchema,
+      handler: ({ principal, params, body }) => workflow.withdrawChange(principal, params.key, body),
     }),
     defineRoute({
       method: 'post',

@@ -45,6 +45,12 @@ const ENDPOINTS: Endpoint[] = [
     method: 'PUT', route: '/v1/changes/{key}', permission: Permission.ChangeEdit,
     bad: { unknown: { ...high, key: PATH_VALUES.key, extra: true }, unknownPath: 'extra', wrongType: { ...high, key: PATH_VALUES.key, release: { ...high.release, stages: [{ ...high.release.stages[0], percentage: '5' }] } }, wrongTypePath: 'release.stages.0.percentage' },
   },
+  { method: 'GET', route: '/v1/changes/{key}/timeline', permission: Permission.ChangeRead, badParams: { path: '/v1/changes/Not%20A%20Key/timeline', field: 'params.key' } },
+  {
+    method: 'POST', route: '/v1/changes/{key}/withdraw', permission: Permission.ChangeEdit,
+    bad: { unknown: { reason: 'r', force: true }, unknownPath: 'force', wrongType: { reason: 3 }, wrongTypePath: 'reason' },
+  },
+  { method: 'GET', route: '/v1/changes/{key}/release', permission: Permission.ChangeRead, badParams: { path: '/v1/changes/Not%20A%20Key/release', field: 'params.key' } },
   {
     method: 'POST', route: '/v1/changes/{key}/reviews', permission: Permission.ReviewSubmit,
     bad: { unknown: { decision: 'approve', vote: 'yes' }, unknownPath: 'vote', wrongType: { decision: true }, wrongTypePath: 'decision' },
