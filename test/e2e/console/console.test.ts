@@ -117,6 +117,15 @@ describe('the reviewer console in headless Chromium against featgate in demo mod
     mkdirSync(README_SHOTS, { recursive: true });
     await owner.page.screenshot({ path: join(README_SHOTS, 'change-page.png'), fullPage: true });
 
+    // The flag admin, the proposal's requester, signs in: the console will not let them approve their own edit.
+    const flagAdmin = await as('flag-admin');
+    await flagAdmin.open(`change/${proposalKey}`, 'change');
+    await expect(flagAdmin.page.locator('#approve').isDisabled()).resolves.toBe(true);
+    const ownRefusal = await call('flag-admin', 'POST', `/v1/changes/${proposalKey}/reviews`, { decision: 'approve' });
+    expect(ownRefusal.status).toBe(403);
+    await expect(flagAdmin.page.locator('#review-reason').textContent()).resolves.toBe(`You cannot review this change: ${ownRefusal.body.detail}`);
+    await check(flagAdmin, '2b-flag-admin-own-proposal');
+
     // The requester opens a high-tier change with a 20 KB prompt; the console will not let them approve it.
     await owner.open('inbox', 'inbox');
     const created = await call('requester', 'POST', '/v1/changes', highTierChange());
