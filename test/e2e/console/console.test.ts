@@ -195,11 +195,25 @@ describe('the reviewer console in headless Chromium against featgate in demo mod
     await expect(releaseOwner.page.locator('#resume').isDisabled()).resolves.toBe(false);
     await check(releaseOwner, '7-release-page-held');
 
+    // Resume, then roll back with a reason, from the same page.
+    await releaseOwner.page.evaluate(() => delete document.body.dataset.rendered);
+    await releaseOwner.page.getByRole('button', { name: 'Resume' }).click();
+    await releaseOwner.page.waitForSelector('body[data-rendered="release"]');
+    await expect(releaseOwner.page.locator('.banner.held').count()).resolves.toBe(0);
+    await releaseOwner.page.getByRole('button', { name: 'Roll back' }).click();
+    await expect(releaseOwner.page.locator('#release-message').textContent()).resolves.toBe('Roll back needs a reason.');
+    await releaseOwner.page.getByLabel('Reason or comment (a hold and a rollback need a reason)').fill('escalations are up; back to the current prompt');
+    await releaseOwner.page.evaluate(() => delete document.body.dataset.rendered);
+    await releaseOwner.page.getByRole('button', { name: 'Roll back' }).click();
+    await releaseOwner.page.waitForSelector('body[data-rendered="release"]');
+    await expect(releaseOwner.page.locator('.banner.rolled-back').textContent()).resolves.toContain('escalations are up');
+    await check(releaseOwner, '7b-release-page-rolled-back');
+
     // The auditor's audit page lists every step, and the ledger verifies.
     const auditor = await as('auditor');
     await auditor.open(`audit?change=${KEY}`, 'audit');
     const types = await auditor.page.locator('table.audit tbody tr td:nth-child(3)').allTextContents();
-    for (const step of ['change.created', 'change.classified', 'review.submitted', 'change.status-changed', 'release.stage-applied', 'guardrail.signal-recorded', 'guardrail.breached', 'release.held']) {
+    for (const step of ['change.created', 'change.classified', 'review.submitted', 'change.status-changed', 'release.stage-applied', 'guardrail.signal-recorded', 'guardrail.breached', 'release.held', 'release.resumed', 'release.rolled-back']) {
       expect(types, step).toContain(step);
     }
     expect(types.filter((type) => type === 'review.submitted')).toHaveLength(2);
