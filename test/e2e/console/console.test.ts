@@ -114,6 +114,14 @@ describe('the reviewer console in headless Chromium against featgate in demo mod
     expect(intercepted).toMatch(/the default rule serves "concise" to 50%, "current" to 50%/);
     await expect(owner.page.locator('table.diff ins').allTextContents()).resolves.toContain('concise');
     await check(owner, '2-proposal-change-page');
+    // The reviewer attaches the evaluation the tier asks for; the page names who attached it.
+    await owner.page.getByLabel('Type').selectOption('offlineEval');
+    await owner.page.getByLabel('Summary').fill('support eval set on the concise prompt: 95%');
+    await owner.page.evaluate(() => delete document.body.dataset.rendered);
+    await owner.page.getByRole('button', { name: 'Attach evidence' }).click();
+    await owner.page.waitForSelector('body[data-rendered="change"]');
+    await expect(owner.page.locator('section[aria-labelledby="evidence"] table tbody').textContent()).resolves.toContain('demo-featureOwner');
+    await expect(owner.page.locator('section[aria-labelledby="evidence"] .checklist').textContent()).resolves.toContain('offlineEval: passed');
     mkdirSync(README_SHOTS, { recursive: true });
     await owner.page.screenshot({ path: join(README_SHOTS, 'change-page.png'), fullPage: true });
 

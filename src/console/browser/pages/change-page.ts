@@ -2,7 +2,7 @@ import { api, ApiError } from '../api.js';
 import { diffTable } from '../diff-view.js';
 import { h, replace } from '../dom.js';
 import { formatTime, statusLabel } from '../format.js';
-import { markRendered, type Page, type PageContext } from '../page-context.js';
+import { can, markRendered, type Page, type PageContext } from '../page-context.js';
 import type { ActivityItem, ChangeActions, ChangeView } from '../types.js';
 
 /** Loads what the change, release and audit pages show about one change. */
@@ -82,6 +82,7 @@ export const changePage: Page = async (context, params) => {
     ),
     h('section', { 'aria-labelledby': 'impact' }, h('h2', { id: 'impact' }, 'Impact'), facts(Object.entries(view.record.impact))),
     evidenceSection(view),
+    can(context, 'evidence:attach') ? evidenceForm(context, view, actions) : null,
     approvalsSection(view),
     timeline(activity),
     decisionSection(context, view, actions),
@@ -206,6 +207,49 @@ function decisionSection(context: PageContext, view: ChangeView, actions: Change
       h('button', { type: 'button', id: 'approve', class: 'primary', disabled, 'aria-describedby': describedBy, onclick: () => void submit('approve') }, 'Approve'),
       h('button', { type: 'button', id: 'reject', class: 'danger', disabled, 'aria-describedby': describedBy, onclick: () => void submit('reject') }, 'Reject'),
     ),
+    message,
+  );
+}
+
+const EVIDENCE_TYPES = ['configDiff', 'offlineEval', 'securityReview', 'policyReview', 'shadowTraffic', 'guardrailMetrics', 'rollbackTest', 'other'];
+const EVIDENCE_RESULTS = ['passed', 'failed', 'inconclusive'];
+
+/** Attaching evidence (the API records who attached it and when; the policy decides what it satisfies). */
+function evidenceForm(context: PageContext, view: ChangeView, actions: ChangeActions): HTMLElement {
+  const disabled = !actions.attachEvidence.allowed;
+  const field = (id: string, label: string, control: HTMLElement) => h('div', { class: 'field' }, h('label', { for: id }, label), control);
+  const type = h('select', { id: 'evidence-type', name: 'type', disabled }, EVIDENCE_TYPES.map((value) => h('option', { value }, value)));
+  const result = h('select', { id: 'evidence-result', name: 'result', disabled }, EVIDENCE_RESULTS.map((value) => h('option', { value }, value)));
+  const summary = h('input', { id: 'evidence-summary', name: 'summary', type: 'text', required: true, disabled, autocomplete: 'off' });
+  const link = h('input', { id: 'evidence-link', name: 'link', type: 'text', inputmode: 'url', disabled, autocomplete: 'off' });
+  const message = h('div', { id: 'evidence-message', role: 'alert' });
+  const form = h(
+    'form',
+    { class: 'filters', 'aria-labelledby': 'attach-evidence' },
+    field('evidence-type', 'Type', type),
+    field('evidence-result', 'Result', result),
+    field('evidence-summary', 'Summary', summary),
+    field('evidence-link', 'Link (optional)', link),
+    h('button', { type: 'submit', id: 'attach-evidence-button', disabled, 'aria-describedby': disabled ? 'evidence-reason' : undefined }, 'Attach evidence'),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    replace(message);
+    const body = { type: type.value, result: result.value, summary: summary.value.trim(), ...(link.value.trim() ? { link: link.value.trim() } : {}) };
+    void api('POST', `/v1/changes/${encodeURIComponent(view.key)}/evidence`, body).then(
+      () => {
+        context.announce(`Attached ${body.type} evidence to ${view.key}.`);
+        context.refresh();
+      },
+      (error: unknown) => replace(message, h('p', { class: 'error' }, error instanceof ApiError ? error.detail : String(error))),
+    );
+  });
+  return h(
+    'section',
+    { 'aria-labelledby': 'attach-evidence' },
+    h('h2', { id: 'attach-evidence' }, 'Attach evidence'),
+    disabled ? h('p', { id: 'evidence-reason', class: 'reason' }, `You cannot attach evidence: ${actions.attachEvidence.reason}`) : null,
+    form,
     message,
   );
 }
