@@ -12,7 +12,19 @@ export const activityItemSchema = z.object({
   /** A guardrail metric value, for the release page's chart. */
   signal: z.object({ metric: z.string(), value: z.number(), observedAt: z.string() }).optional(),
   /** For a proposal opened from a FeatBit edit: who edited, what kinds of change and the edited targeting in words. */
-  edit: z.object({ operator: z.string(), flagKey: z.string(), changes: z.array(z.string()), targeting: z.array(z.string()) }).optional(),
+  edit: z
+    .object({
+      operator: z.string(),
+      flagKey: z.string(),
+      changes: z.array(z.string()),
+      targeting: z.array(z.string()),
+      /** When featgate saw the edit, and through which trigger (webhook, data-sync stream, reconciler). */
+      seenAt: z.string().optional(),
+      source: z.string().optional(),
+      /** featgate's exposure verdict for each non-baseline variation (e.g. widened, narrowed, unchanged). */
+      exposure: z.array(z.object({ variation: z.string(), verdict: z.string() })).default([]),
+    })
+    .optional(),
 });
 export type ActivityItem = z.infer<typeof activityItemSchema>;
 
@@ -53,7 +65,7 @@ const SUMMARIES: Partial<Record<string, (data: Data) => string>> = {
  * A change's ledger entries as timeline items: the actor, the time and a sentence, never the entry's full data (a
  * reader of changes need not be an auditor; the audit page shows whole entries to those who may read the ledger).
  */
-export function activityOf(entries: readonly LedgerEntry[]): ActivityItem[] {
+export function activityOf(entries: readonly LedgerEntry[], intercepted?: LedgerEntry): ActivityItem[] {
   return entries.map((entry) => {
     const data = record(entry.data);
     const item: ActivityItem = {
@@ -68,8 +80,18 @@ export function activityOf(entries: readonly LedgerEntry[]): ActivityItem[] {
     }
     if (entry.type === LedgerEventType.ProposalOpened) {
       const changes = Array.isArray(data.changes) ? data.changes.map(text) : [];
-      return { ...item, edit: { operator: text(data.operator), flagKey: text(data.flagKey), changes, targeting: targetingInWords(data.edited) } };
+      return { ...item, edit: { operator: text(data.operator), flagKey: text(data.flagKey), changes, targeting: targetingInWords(data.edited), ...interceptionOf(intercepted, data.edited) } };
     }
     return item;
   });
+}
+
+/** When and how featgate saw an intercepted edit, and its exposure verdict per variation (named as the edit names them). */
+function interceptionOf(entry: LedgerEntry | undefined, edited: unknown): { seenAt?: string; source?: string; exposure: { variation: string; verdict: string }[] } {
+  if (!entry) return { exposure: [] };
+  const data = record(entry.data);
+  const variations = Array.isArray(record(edited).variations) ? (record(edited).variations as unknown[]).map(record) : [];
+  const nameOf = (id: string) => text(variations.find((variation) => variation.id === id)?.name) || id;
+  const exposure = Object.entries(record(data.exposure)).map(([id, verdict]) => ({ variation: nameOf(id), verdict: text(verdict) }));
+  return { seenAt: entry.at, ...(typeof data.source === 'string' ? { source: data.source } : {}), exposure };
 }

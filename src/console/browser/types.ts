@@ -65,7 +65,15 @@ export interface ActivityItem {
   readonly actor: { id: string; kind: string };
   readonly summary: string;
   readonly signal?: { metric: string; value: number; observedAt: string };
-  readonly edit?: { operator: string; flagKey: string; changes: readonly string[]; targeting: readonly string[] };
+  readonly edit?: {
+    operator: string;
+    flagKey: string;
+    changes: readonly string[];
+    targeting: readonly string[];
+    seenAt?: string;
+    source?: string;
+    exposure: readonly { variation: string; verdict: string }[];
+  };
 }
 
 /** `GET /v1/console/me`. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { activityItemSchema, activityOf, changeActions, inboxOf, inboxQuerySchema, inboxSchema } from '../../console/index.js';
 import { Permission } from '../../identity/index.js';
+import { LedgerEventType } from '../../ledger/index.js';
 import { changeKeyParamsSchema, type GovernanceWorkflow } from '../../workflow/index.js';
 import { defineRoute, type RouteDefinition } from '../route-definition.js';
 
@@ -65,7 +66,13 @@ export function consoleRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       response: z.object({ items: z.array(activityItemSchema) }),
       handler: async ({ params }) => {
         await workflow.getChange(params.key);
-        return { items: activityOf(await workflow.queryAudit({ change: params.key, afterSeq: 0, limit: ACTIVITY_LIMIT })) };
+        const entries = await workflow.queryAudit({ change: params.key, afterSeq: 0, limit: ACTIVITY_LIMIT });
+        const opened = entries.find((entry) => entry.type === LedgerEventType.ProposalOpened);
+        const flag = opened ? `${String(opened.data.envId)}/${String(opened.data.flagKey)}` : undefined;
+        const intercepted = flag
+          ? (await workflow.queryAudit({ flag, type: LedgerEventType.EditIntercepted, afterSeq: 0, limit: ACTIVITY_LIMIT })).findLast((entry) => entry.data.proposal === params.key)
+          : undefined;
+        return { items: activityOf(entries, intercepted) };
       },
     }),
   ];

@@ -112,6 +112,8 @@ describe('the reviewer console in headless Chromium against featgate in demo mod
     const intercepted = await owner.page.locator('section[aria-labelledby="edit"]').textContent();
     expect(intercepted).toContain('flag-admin edited support-assistant-prompt directly in FeatBit');
     expect(intercepted).toMatch(/the default rule serves "concise" to 50%, "current" to 50%/);
+    expect(intercepted).toMatch(/featgate saw it at .* \(by webhook\)/);
+    await expect(owner.page.locator('section[aria-labelledby="edit"] table tbody tr').allTextContents()).resolves.toEqual(['concisewidened']);
     await expect(owner.page.locator('table.diff ins').allTextContents()).resolves.toContain('concise');
     await check(owner, '2-proposal-change-page');
     // The reviewer attaches the evaluation the tier asks for; the page names who attached it.

@@ -96,10 +96,24 @@ function interceptedEdit(item: ActivityItem): HTMLElement {
     'section',
     { 'aria-labelledby': 'edit', class: 'callout' },
     h('h2', { id: 'edit' }, 'Intercepted FeatBit edit'),
-    h('p', {}, h('strong', {}, edit.operator), ` edited ${edit.flagKey} directly in FeatBit; featgate restored the approved state and opened this proposal at ${formatTime(item.at)}.`),
+    h(
+      'p',
+      {},
+      h('strong', {}, edit.operator),
+      ` edited ${edit.flagKey} directly in FeatBit; featgate saw it${edit.seenAt ? ` at ${formatTime(edit.seenAt)}` : ''}${edit.source ? ` (by ${edit.source})` : ''}, restored the approved state and opened this proposal at ${formatTime(item.at)}.`,
+    ),
     edit.changes.length > 0 ? h('p', {}, `What changed: ${edit.changes.join(', ')}.`) : null,
     h('p', {}, 'The edited targeting, in words:'),
     h('ul', {}, edit.targeting.map((line) => h('li', {}, line))),
+    edit.exposure.length > 0
+      ? h(
+          'table',
+          { class: 'compact' },
+          h('caption', {}, 'Exposure verdict per variation (against the approved state)'),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Variation'), h('th', { scope: 'col' }, 'Verdict'))),
+          h('tbody', {}, edit.exposure.map((row) => h('tr', {}, h('td', {}, row.variation), h('td', {}, row.verdict)))),
+        )
+      : null,
   );
 }
 
