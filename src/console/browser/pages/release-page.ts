@@ -73,6 +73,8 @@ function stageClock(view: ChangeView, activity: readonly ActivityItem[], target:
   const tick = () => {
     if (index === null || !stage || !applied) return void (target.textContent = index === null ? 'Stage 1 may be applied once the change is approved.' : '');
     if (index === view.release.stageCount - 1) return void (target.textContent = 'The last stage is live.');
+    if (view.status === 'held') return void (target.textContent = `Stage ${index + 2} waits: the release is held; resume it first.`);
+    if (view.status !== 'releasing') return void (target.textContent = `No further stage: the change is ${statusLabel(view.status)}.`);
     const left = new Date(applied.at).getTime() + durationMs(stage.minDuration) - Date.now();
     const next = view.record.release.stages[index + 1];
     const auto = stage.advance === 'auto' ? ' featgate applies it automatically when every guardrail is healthy.' : ' A release owner applies it.';
