@@ -24,7 +24,7 @@ interface Inbox {
   readonly choices: { environments: readonly string[]; owners: readonly string[]; flags: readonly string[] };
 }
 
-const STATUSES = ['proposed', 'approved', 'rejected', 'releasing', 'held', 'rolled-back', 'completed'];
+const STATUSES = ['proposed', 'approved', 'rejected', 'releasing', 'held', 'rolled-back', 'completed', 'withdrawn'];
 const TIERS = ['low', 'medium', 'high', 'restricted'];
 const FILTERS = ['status', 'tier', 'flag', 'owner', 'environment', 'waitingOnMe'] as const;
 /** How often the inbox looks for changes that moved. */
