@@ -12,6 +12,8 @@ export interface ActionState {
 export interface ChangeActions {
   readonly review: ActionState;
   readonly attachEvidence: ActionState;
+  /** Closing a change not yet released (its requester or an admin). */
+  readonly withdraw: ActionState;
   readonly applyStage: ActionState;
   readonly hold: ActionState;
   readonly resume: ActionState;
@@ -53,7 +55,11 @@ export function changeActions(view: ChangeView, principal: Principal): ChangeAct
     (REVIEW_OPEN.has(status) ? allowed : refused(`change ${key} is ${status}; reviews are closed`));
   const attachEvidence =
     lacks(principal, Permission.EvidenceAttach) ?? (NO_EVIDENCE.has(status) ? refused(`change ${key} is ${status}; it takes no more evidence`) : allowed);
-  return { review, attachEvidence, applyStage: applyStageState(view, principal, exposure, requester), hold: holdState(view, principal), resume: resumeState(view, principal), rollback: rollbackState(view, principal) };
+  const withdraw =
+    lacks(principal, Permission.ChangeEdit) ??
+    (principal.id !== requester && !principal.roles.includes(Role.Admin) ? refused(`only the requester ${requester} or an admin may withdraw change ${key}`) : undefined) ??
+    (REVIEW_OPEN.has(status) ? allowed : refused(`change ${key} is ${status}; only a change not yet released can be withdrawn${view.release.stageIndex !== null ? '; roll it back instead' : ''}`));
+  return { review, attachEvidence, withdraw, applyStage: applyStageState(view, principal, exposure, requester), hold: holdState(view, principal), resume: resumeState(view, principal), rollback: rollbackState(view, principal) };
 }
 
 function applyStageState(view: ChangeView, principal: Principal, exposure: ExposureRequirements, requester: string): ActionState {

@@ -51,6 +51,7 @@ export interface ChangeActions {
   readonly version: number;
   readonly review: ActionState;
   readonly attachEvidence: ActionState;
+  readonly withdraw: ActionState;
   readonly applyStage: ActionState;
   readonly hold: ActionState;
   readonly resume: ActionState;

@@ -49,7 +49,7 @@ export function consoleRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       tag: 'console',
       permission: Permission.ChangeRead,
       params: changeKeyParamsSchema,
-      response: z.object({ version: z.number().int(), review: actionStateSchema, attachEvidence: actionStateSchema, applyStage: actionStateSchema, hold: actionStateSchema, resume: actionStateSchema, rollback: actionStateSchema }),
+      response: z.object({ version: z.number().int(), review: actionStateSchema, attachEvidence: actionStateSchema, withdraw: actionStateSchema, applyStage: actionStateSchema, hold: actionStateSchema, resume: actionStateSchema, rollback: actionStateSchema }),
       handler: async ({ principal, params }) => {
         const view = await workflow.getChange(params.key);
         return { version: view.version, ...changeActions(view, principal) };

@@ -263,6 +263,16 @@ describe('the reviewer console in headless Chromium against featgate in demo mod
     await owner.page.waitForSelector('body[data-rendered="change"]');
     await expect(owner.page.locator('section[aria-labelledby="timeline"]').textContent()).resolves.toContain('demo-compliance rejected: wording is wrong');
     expect(owner.problems).toEqual([]);
+
+    // The requester declines their rejected change: they withdraw it, with a reason.
+    const requester = await as('requester');
+    await requester.open(`change/${key}`, 'change');
+    await requester.page.getByLabel('Why it is withdrawn').fill('compliance wants other wording; a new change follows');
+    await requester.page.evaluate(() => delete document.body.dataset.rendered);
+    await requester.page.getByRole('button', { name: 'Withdraw change' }).click();
+    await requester.page.waitForSelector('body[data-rendered="change"]');
+    await expect(requester.page.locator('.lead .status').textContent()).resolves.toBe('withdrawn');
+    await expect(requester.page.locator('#withdraw-why').textContent()).resolves.toContain('only a change not yet released can be withdrawn');
   });
 
   it('shows markup a requester writes into a change as text, never as markup', async () => {

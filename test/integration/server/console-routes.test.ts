@@ -56,6 +56,7 @@ const ACTIONS = {
   hold: { state: 'hold', path: 'release/hold', body: { reason: 'looking into it' } },
   resume: { state: 'resume', path: 'release/resume', body: {} },
   rollback: { state: 'rollback', path: 'release/rollback', body: { reason: 'enough' } },
+  withdraw: { state: 'withdraw', path: 'withdraw', body: { reason: 'not needed any more' } },
 } as const;
 type ActionName = keyof typeof ACTIONS;
 
@@ -147,6 +148,6 @@ describe('console routes', () => {
       { numRuns: 20 },
     );
     // The sequences reached releases and refusals alike, so the comparison above was exercised both ways.
-    expect([...seen.keys()]).toEqual(expect.arrayContaining(['approve accepted', 'approve refused', 'applyStage accepted', 'applyStage refused', 'hold refused']));
+    expect([...seen.keys()]).toEqual(expect.arrayContaining(['approve accepted', 'approve refused', 'applyStage accepted', 'applyStage refused', 'hold refused', 'withdraw refused']));
   }, 180_000);
 });

@@ -86,6 +86,7 @@ export const changePage: Page = async (context, params) => {
     approvalsSection(view),
     timeline(activity),
     decisionSection(context, view, actions),
+    can(context, 'change:edit') ? withdrawSection(context, view, actions) : null,
   );
   markRendered('change');
 };
@@ -264,6 +265,38 @@ function evidenceForm(context: PageContext, view: ChangeView, actions: ChangeAct
     h('h2', { id: 'attach-evidence' }, 'Attach evidence'),
     disabled ? h('p', { id: 'evidence-reason', class: 'reason' }, `You cannot attach evidence: ${actions.attachEvidence.reason}`) : null,
     form,
+    message,
+  );
+}
+
+/** Withdrawing a change not yet released: the requester's (or an admin's) way to decline it, with a reason. */
+function withdrawSection(context: PageContext, view: ChangeView, actions: ChangeActions): HTMLElement {
+  const disabled = !actions.withdraw.allowed;
+  const reason = h('input', { id: 'withdraw-reason', name: 'reason', type: 'text', autocomplete: 'off', disabled });
+  const message = h('div', { id: 'withdraw-message', role: 'alert' });
+  const withdraw = async () => {
+    replace(message);
+    if (!reason.value.trim()) {
+      replace(message, h('p', { class: 'error' }, 'Withdrawing needs a reason.'));
+      reason.focus();
+      return;
+    }
+    try {
+      await api('POST', `/v1/changes/${encodeURIComponent(view.key)}/withdraw`, { reason: reason.value.trim() });
+      context.announce(`Withdrew ${view.key}.`);
+      context.refresh();
+    } catch (error) {
+      replace(message, h('p', { class: 'error' }, error instanceof ApiError ? error.detail : String(error)));
+    }
+  };
+  return h(
+    'section',
+    { 'aria-labelledby': 'withdraw' },
+    h('h2', { id: 'withdraw' }, 'Withdraw'),
+    disabled ? h('p', { id: 'withdraw-why', class: 'reason' }, `You cannot withdraw this change: ${actions.withdraw.reason}`) : null,
+    h('label', { for: 'withdraw-reason' }, 'Why it is withdrawn'),
+    reason,
+    h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'withdraw-button', class: 'danger', disabled, 'aria-describedby': disabled ? 'withdraw-why' : undefined, onclick: () => void withdraw() }, 'Withdraw change')),
     message,
   );
 }
