@@ -23,7 +23,7 @@ import { createHttpMetrics } from './http-metrics.js';
 import type { ReadinessCheck } from './readiness.js';
 import { governanceRoutes } from './routes/index.js';
 import { jobRoutes } from './routes/job-routes.js';
-import { startWebhookBridge, type BridgeQueueTuning, type RetryPolicy, type WebhookBridge } from '../../webhooks/index.js';
+import { reconnectDelayMs, startWebhookBridge, type BridgeQueueTuning, type RetryPolicy, type WebhookBridge } from '../../webhooks/index.js';
 import { startExposure, type ExposureService } from '../exposure/index.js';
 import { exposureRoutes } from './routes/exposure-routes.js';
 import { createKeysRouter } from './keys-router.js';
@@ -69,6 +69,23 @@ export interface StartServiceOptions {
 }
 
 /** Every role a demo needs to walk the whole lifecycle: the service's own roles and every role the policy names. */
+/**
+ * Runs a reconciler round as soon as Redis answers again after an outage: FeatBit's webhook deliveries made while
+ * Redis was down could not be queued (FeatBit gives up after 3 attempts over 4 s), so without this their edits would
+ * wait for the next periodic round.
+ */
+function reconcileWhenRedisReturns(redis: Redis, reconciler: { runOnce(): Promise<number> }, logger: Logger): void {
+  let lost = false;
+  redis.on('error', () => (lost = true));
+  redis.on('close', () => (lost = true));
+  redis.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    logger.info('Redis answers again: reconciling every governed flag now');
+    void reconciler.runOnce().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'reconciler round after the Redis outage failed'));
+  });
+}
+
 /** The FeatBit user of the demo sandbox who edits flags behind featgate's back, and their featgate identity. */
 export const DEMO_FLAG_ADMIN = 'flag-admin';
 
@@ -90,7 +107,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
   };
   try {
     const policy = await loadPolicyFile(config.policy ?? DEFAULT_POLICY_PATH);
-    const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false }) : undefined;
+    const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false, retryStrategy: reconnectDelayMs }) : undefined;
     if (redis) {
       redis.on('error', connectionErrorLog(logger, 'redis'));
       closers.push(async () => void (await redis.quit()));
@@ -167,6 +184,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
         })
       : undefined;
     if (bridge) closers.push(() => bridge.close());
+    if (bridge && redis) reconcileWhenRedisReturns(redis, bridge.reconciler, logger);
     const exposure = await startExposure({
       deps: workflowDeps,
       config: config.exposure,

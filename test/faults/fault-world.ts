@@ -9,7 +9,7 @@ import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../policies/index.js';
 import { serviceConfigSchema } from '../../src/config/index.js';
 import { WebhookEvent } from '../../src/featbit/model/index.js';
 import { generateApiToken, hashApiToken } from '../../src/identity/index.js';
-import { silentLogger } from '../../src/logging/index.js';
+import { createLogger, silentLogger } from '../../src/logging/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { startService, type RunningService } from '../../src/server/index.js';
 import { jsonFlag } from '../support/json-flag.js';
@@ -81,7 +81,8 @@ export async function startFaultWorld(input: { redisUrl: string; prefix: string;
       featbit: { apiUrl: proxy.url, accessToken: featgate.token, sandbox: false, webhookSecret: [secret] },
       identity: { tokens: [{ name: 'admin-user', sha256: hashApiToken(adminToken), roles: ['admin'] }] },
     }),
-    { logger: silentLogger },
+    // FAULTS_LOG=debug (or info, warn) shows what featgate does during a row.
+    { logger: process.env.FAULTS_LOG ? createLogger('featgate', process.env.FAULTS_LOG) : silentLogger },
   );
   const call = async (base: string, token: string, method: string, path: string, body?: unknown) => {
     const response = await fetch(`${base}${path}`, {
@@ -125,7 +126,7 @@ export async function startFaultWorld(input: { redisUrl: string; prefix: string;
       const workerDir = mkdtempSync(join(dataDir, 'worker-'));
       const config = join(workerDir, 'featgate.yaml');
       writeFileSync(config, stringify({ host: '127.0.0.1', featbit: { apiUrl: proxy.url, accessToken: featgate.token, sandbox: false, webhookSecret: [secret] }, identity: { tokens: [{ name: 'admin-user', sha256: hashApiToken(adminToken), roles: ['admin'] }] } }));
-      const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: input.redisUrl, FEATGATE_REDIS_PREFIX: input.prefix, FEATGATE_DATA_DIR: workerDir, LOG_LEVEL: 'error' };
+      const env: NodeJS.ProcessEnv = { ...process.env, FEATGATE_FROM_SOURCE: '1', REDIS_URL: input.redisUrl, FEATGATE_REDIS_PREFIX: input.prefix, FEATGATE_DATA_DIR: workerDir, LOG_LEVEL: 'error' };
       for (const name of ['FEATGATE_SIGNING_KEY', 'FEATGATE_REDACTION_KEY', 'FEATGATE_CONFIG', 'FEATBIT_API_URL', 'FEATBIT_ACCESS_TOKEN'] as const) delete env[name];
       const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--config', config], { env, stdio: ['ignore', 'pipe', 'inherit'] });
       workers.push(child);

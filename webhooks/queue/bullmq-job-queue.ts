@@ -5,6 +5,7 @@ import { NotFoundError } from '../../src/errors/index.js';
 import type { Logger } from '../../src/logging/index.js';
 import { connectionErrorLog, silentLogger } from '../../src/logging/index.js';
 import {
+  DEFAULT_JOB_CONCURRENCY,
   DEFAULT_RETRY_POLICY,
   retryDelayMs,
   type EnqueueOutcome,
@@ -135,7 +136,7 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
         {
           connection,
           prefix,
-          concurrency: options.concurrency ?? 4,
+          concurrency: options.concurrency ?? DEFAULT_JOB_CONCURRENCY,
           lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
           stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
           maxStalledCount: options.maxStalledCount ?? 5,
@@ -164,6 +165,11 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
       return outcome;
     },
     counts,
+    async promoteDelayed() {
+      const delayed = (await counts()).delayed;
+      if (delayed > 0) await queue.promoteJobs();
+      return delayed;
+    },
     async whenIdle(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
