@@ -275,15 +275,18 @@ describe('the reviewer console in headless Chromium against featgate in demo mod
     await expect(requester.page.locator('#withdraw-why').textContent()).resolves.toContain('only a change not yet released can be withdrawn');
   });
 
-  it('shows markup a requester writes into a change as text, never as markup', async () => {
+  it('shows markup a requester writes into a change as text, never as markup, and a secret only as its marker', async () => {
     const key = 'support-prompt-with-markup';
     const markup = '<img src=x onerror="document.body.dataset.owned=1"><script>document.body.dataset.owned=1</script>';
-    expect((await call('requester', 'POST', '/v1/changes', { ...highTierChange(), key, title: `Markup ${markup}`, flags: [{ ...highTierChange().flags[0], candidate: { template: `Hello ${markup}` } }] })).status).toBe(201);
+    expect((await call('requester', 'POST', '/v1/changes', { ...highTierChange(), key, title: `Markup ${markup}`, flags: [{ ...highTierChange().flags[0], candidate: { template: `Hello ${markup}`, apiKey: 'sk-live-never-shown' } }] })).status).toBe(201);
     const owner = await as('featureOwner');
     await owner.open(`change/${key}`, 'change');
     await expect(owner.page.locator('h1').textContent()).resolves.toBe(`Markup ${markup}`);
     await expect(owner.page.locator('main img, main script').count()).resolves.toBe(0);
     await expect(owner.page.evaluate(() => document.body.dataset.owned)).resolves.toBeUndefined();
+    // A secret in a value is shown only as its redaction marker.
+    await expect(owner.page.locator('table.diff tbody tr', { hasText: '$.apiKey' }).locator('td.after').textContent()).resolves.toMatch(/^\[secret redacted · [0-9a-f]{12}…\]$/);
+    expect(await owner.page.content()).not.toContain('sk-live-never-shown');
     await owner.open('inbox', 'inbox');
     await expect(owner.page.locator('main img, main script').count()).resolves.toBe(0);
     await expect(owner.page.evaluate(() => document.body.dataset.owned)).resolves.toBeUndefined();
