@@ -201,7 +201,9 @@ describe('the reviewer console in headless Chromium against featgate in demo mod
     expect(signal.body.outcome).toBe('healthy');
     const breach = await call('releaseOwner', 'POST', `/v1/changes/${KEY}/signals`, { signals: [{ metric: 'escalationRate', value: 0.09 }] });
     expect(breach.body.outcome).toBe('held');
-    await releaseOwner.open(`release/${KEY}`, 'release');
+    // The open release page follows the change: the hold shows without a reload.
+    await releaseOwner.page.waitForSelector('.banner.held', { timeout: 20_000 });
+    await releaseOwner.page.waitForSelector('body[data-rendered="release"]');
     await expect(releaseOwner.page.locator('.banner.held').textContent()).resolves.toContain('Release held');
     await expect(releaseOwner.page.locator('.guard-breached').count()).resolves.toBe(1);
     await expect(releaseOwner.page.locator('svg.chart circle.breach').count()).resolves.toBe(1);

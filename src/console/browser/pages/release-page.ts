@@ -55,8 +55,31 @@ export const releasePage: Page = async (context, params) => {
   );
   markRendered('release');
   const timer = setInterval(tick, 1000);
-  return () => clearInterval(timer);
+  const follow = setInterval(() => void followChange(context, view), FOLLOW_MS);
+  return () => {
+    clearInterval(timer);
+    clearInterval(follow);
+  };
 };
+
+/** How often the release page looks whether the change moved (a stage, a guardrail hold, a rollback). */
+const FOLLOW_MS = 3000;
+
+/**
+ * Renders the page again when the change moved, so a hold or rollback by a guardrail shows without a reload;
+ * while the person is typing a reason it only says so, and leaves their text alone.
+ */
+async function followChange(context: PageContext, view: ChangeView): Promise<void> {
+  const now = await api<{ version: number }>('GET', `/v1/console/changes/${encodeURIComponent(view.key)}/actions`).catch(() => undefined);
+  if (!now || now.version === view.version) return;
+  const reason = document.getElementById('release-reason') as HTMLInputElement | null;
+  if (reason && (reason.value !== '' || document.activeElement === reason)) {
+    context.announce(`${view.key} moved since this page was drawn; refresh to see it.`);
+    return;
+  }
+  context.announce(`${view.key} moved; the page shows its new state.`);
+  context.refresh();
+}
 
 function banner(view: ChangeView): HTMLElement | null {
   if (view.status === 'held') return h('p', { class: 'banner held', role: 'status' }, h('strong', {}, 'Release held'), `: ${view.release.statusReason ?? 'no reason given'}`);
