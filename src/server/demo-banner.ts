@@ -11,7 +11,7 @@ const CLI = 'featgate';
 export function demoBanner(service: RunningService, config: ServiceConfig): string[] {
   const lines = [
     `featgate listening on ${service.url}`,
-    `console: ${service.url}/`,
+    `console: ${service.url}/console/ (sign in with a token below)`,
     `store: ${config.redisUrl ? 'redis' : `embedded (${config.dataDir})`}`,
     `openapi: ${service.url}/openapi.json`,
   ];

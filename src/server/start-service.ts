@@ -15,6 +15,7 @@ import { loadOrCreateRedactionKey } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
 import { GovernanceService, InProcessLock, LedgerProjections, RedisLock, type KeyedLock } from '../workflow/index.js';
 import { createApp } from './app.js';
+import { createConsoleRouter } from '../console/index.js';
 import type { ApprovedFlagState } from '../approved-state/index.js';
 import { demoEnvironment, demoSeedFlags, demoSeedFromApprovedState } from './demo-seed.js';
 import { loadOrCreateDemoTokens, writeDemoState } from './demo-state.js';
@@ -89,7 +90,7 @@ function reconcileWhenRedisReturns(redis: Redis, reconciler: { runOnce(): Promis
 export const DEMO_FLAG_ADMIN = 'flag-admin';
 
 function demoRoles(policy: Policy): string[] {
-  return [...new Set([Role.Admin, Role.Requester, Role.Auditor, ...Object.keys(policy.roles)])];
+  return [...new Set([Role.Admin, Role.Requester, Role.Auditor, Role.Service, ...Object.keys(policy.roles)])];
 }
 
 /**
@@ -150,7 +151,9 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       for (const [name, token] of Object.entries(loadOrCreateDemoTokens(config.dataDir, [...demoRoles(policy), ...people]))) {
         demoTokens[name] = token;
         const person = name === DEMO_FLAG_ADMIN;
-        tokens.push({ name: person ? name : `demo-${name}`, sha256: hashApiToken(token), roles: [person ? Role.Requester : name], kind: 'user' });
+        // The demo's `service` token plays CI: it attaches evidence and reports guardrail signals as a service identity.
+        const kind = name === Role.Service ? 'service' : 'user';
+        tokens.push({ name: person ? name : `demo-${name}`, sha256: hashApiToken(token), roles: [person ? Role.Requester : name], kind });
       }
     }
     const roles = new RolePermissions(config.identity.roles, Object.keys(policy.roles));
@@ -214,7 +217,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       readiness,
       logger,
       version: options.version ?? '0.1.0',
-      routers: [createManifestRouter({ source: publisher }), createKeysRouter(key.publicJwk), ...(bridge?.router ? [bridge.router] : [])],
+      routers: [createManifestRouter({ source: publisher }), createKeysRouter(key.publicJwk), ...(bridge?.router ? [bridge.router] : []), createConsoleRouter({ ...(config.identity.oidc ? { oidc: config.identity.oidc } : {}) })],
     });
     const server = await listen(app, config.port, config.host);
     closers.push(() => closeServer(server));
