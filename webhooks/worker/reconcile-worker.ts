@@ -1,6 +1,6 @@
 import type { ApprovedFlagState } from '../../src/approved-state/index.js';
 import { ConfigError } from '../../src/errors/index.js';
-import { referencedSegmentIds } from '../../src/featbit/diff/index.js';
+import { FlagChangeKind, referencedSegmentIds } from '../../src/featbit/diff/index.js';
 import type { JsonObject } from '../../src/canonical/index.js';
 import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../../src/featbit/model/index.js';
 import { FeatBitNotFoundError, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
@@ -17,7 +17,7 @@ import { flagJob, JobTargetKind, TriggerSource, type ReconcileJob } from '../que
 import type { TriggerSink } from '../receiver/webhook-router.js';
 import { NotificationKind, type Notification, type Notifier } from '../notifier/notification.js';
 import type { ApprovedStateReader, ProposalOpener } from './bridge-ports.js';
-import { EditVerdictKind, judgeEdit, type EditVerdict } from './edit-verdict.js';
+import { EditVerdictKind, judgeEdit, judgeFlagEdit, type EditVerdict } from './edit-verdict.js';
 import {
   baselineOnlyConfiguration,
   exposesOnlyBaseline,
@@ -28,7 +28,7 @@ import {
 import { approvedStatePayload } from './approved-state-payload.js';
 import { editFingerprint } from './edit-fingerprint.js';
 import { findEditor } from './find-editor.js';
-import { revertJudgedFlag, StaleEditError } from './revert-plan.js';
+import { RevertNotRestoredError, revertJudgedFlag, StaleEditError } from './revert-plan.js';
 
 /** What the reconcile worker needs; every part is the real component in production and in tests. */
 export interface ReconcileWorkerDeps {
@@ -140,6 +140,16 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     await append(LedgerEventType.ApprovedStateSet, serviceActor, subject, approvedStatePayload(LedgerEventType.ApprovedStateSet, state));
   };
 
+  /** Re-reads what featgate just wrote and fails the job unless FeatBit now holds `wanted` (flag and segments). */
+  const verifyRestored = async (envId: string, flagKey: string, wanted: FeatBitFlag, segments: readonly FeatBitSegment[]): Promise<FeatBitFlag> => {
+    const after = flagSchema.safeParse(await deps.featbit.getFlag(envId, flagKey));
+    const afterSegments = await fetchSegments(envId, segments.map((segment) => segment.id));
+    const flagRestored = after.success && flagsEqual(after.data, { ...wanted, isEnabled: after.data.isEnabled });
+    const segmentsRestored = segments.every((segment) => afterSegments.some((current) => current.id === segment.id && segmentsEqual(current, segment)));
+    if (!after.success || !flagRestored || !segmentsRestored) throw new RevertNotRestoredError(envId, flagKey);
+    return after.data;
+  };
+
   const revertEdit = async (
     job: ReconcileJob,
     approved: ApprovedFlagState,
@@ -165,17 +175,25 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       widenedVariationIds: verdict.widened,
       fingerprint: editFingerprint(job.envId, approved, edited, liveSegments),
     };
-    const knownBefore = await deps.proposals.exists(deps.proposals.keyFor(proposal));
+    const changeKey = deps.proposals.keyFor(proposal);
+    const knownBefore = await deps.proposals.exists(changeKey);
     if (knownBefore && !enforce) return { outcome: ReconcileOutcome.Observed };
-    const { changeKey, reused } = await deps.proposals.openProposal(proposal);
     const notifications: Notification[] = [];
-    if (!reused) {
-      notifications.push({
-        kind: NotificationKind.ProposalOpened,
-        subject: `change:${changeKey}`,
-        text: `featgate opened proposal ${changeKey} from ${operator}'s edit of ${live.key} (${job.envId}): ${verdict.changes.join(', ')}. Reviewers can approve it.`,
-      });
-    }
+    const openProposal = async (): Promise<void> => {
+      try {
+        const { reused } = await deps.proposals.openProposal(proposal);
+        if (!reused) {
+          notifications.push({
+            kind: NotificationKind.ProposalOpened,
+            subject: `change:${changeKey}`,
+            text: `featgate opened proposal ${changeKey} from ${operator}'s edit of ${live.key} (${job.envId}): ${verdict.changes.join(', ')}. Reviewers can approve it.`,
+          });
+        }
+      } catch (error) {
+        // Best effort: the approved state is restored already; the next edit or round proposes again.
+        logger.warn({ envId: job.envId, flagKey: live.key, changeKey, err: error instanceof Error ? error.message : String(error) }, 'could not open the proposal of a reverted edit');
+      }
+    };
 
     await append(LedgerEventType.EditIntercepted, editor, subject, {
       envId: job.envId,
@@ -192,9 +210,11 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       proposal: changeKey,
     });
     if (!enforce) {
+      await openProposal();
       logger.info({ envId: job.envId, flagKey: live.key, operator, changeKey }, 'observed unapproved edit');
       return { outcome: ReconcileOutcome.Observed, notifications };
     }
+    // Revert first (ARCHITECTURE.md invariant 1), the proposal after: a slow or failing workflow never delays the restore.
     const comment = `featgate: restored approved state (edit by ${operator} needs approval: ${changeKey})`;
     const restoredSegments: string[] = [];
     for (const segment of approved.segments) {
@@ -205,6 +225,12 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       }
     }
     const { revision, writes } = await revertJudgedFlag(deps.featbit, job.envId, live, approved.flag, comment);
+    const restored = await verifyRestored(
+      job.envId,
+      live.key,
+      approved.flag,
+      approved.segments.filter((segment) => liveSegments.some((current) => current.id === segment.id)),
+    );
     await append(LedgerEventType.EditReverted, serviceActor, subject, {
       envId: job.envId,
       flagKey: live.key,
@@ -216,6 +242,13 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       restoredSegments,
       proposal: changeKey,
     });
+    if (restored.isEnabled !== approved.flag.isEnabled) {
+      // The edit came with a switch-off (or FeatBit's switch moved): the widening is undone, the switch position is kept
+      // and recorded as accepted, and it approves nothing it carried (ARCHITECTURE.md invariant 10).
+      const onOff = { ...verdict, kind: EditVerdictKind.OnOff, widened: [], contentChanged: false, changes: [FlagChangeKind.Toggled] };
+      await acceptEdit(job, approved, { ...approved.flag, isEnabled: restored.isEnabled }, approved.segments, onOff, operator);
+    }
+    await openProposal();
     notifications.unshift({
       kind: NotificationKind.EditReverted,
       subject,
@@ -274,7 +307,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
   ): Promise<EditVerdict | undefined> => {
     const stage = await deps.approvedStates.stageState(approved);
     if (!stage) return undefined;
-    const againstStage = judgeEdit({
+    const againstStage = judgeFlagEdit({
       approved: stage.flag,
       live,
       baselineVariationId: approved.baselineVariationId,
@@ -306,7 +339,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       return current !== undefined && segmentsEqual(current, segment);
     });
     if (flagsEqual(liveFlag, approved.flag) && segmentsUnchanged) return { outcome: ReconcileOutcome.Equal };
-    const verdict = judgeEdit({
+    const verdict = judgeFlagEdit({
       approved: approved.flag,
       live: liveFlag,
       baselineVariationId: approved.baselineVariationId,

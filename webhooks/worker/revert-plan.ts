@@ -32,7 +32,9 @@ export class StaleEditError extends ConflictError {
  * Restores the approved configuration over exactly the revision that was judged unauthorized: every read before a
  * write (the first and each one after a 409) must still show that revision, else `StaleEditError` is thrown and
  * nothing more is written. A blind re-plan would undo whatever landed meanwhile, such as a kill switch, which
- * ARCHITECTURE.md invariant 2 says is never reverted. The toggle, which FeatBit does not guard, follows the guarded writes.
+ * ARCHITECTURE.md invariant 2 says is never reverted. The on/off state is never written: the approved configuration
+ * is restored with FeatBit's own switch position (invariant 10: a flag switched off stays off, and switching on
+ * into the approved on-configuration is approved), so a revert has no unguarded toggle to race a kill switch with.
  */
 export async function revertJudgedFlag(
   featbit: FeatBitRestClient,
@@ -41,14 +43,22 @@ export async function revertJudgedFlag(
   approved: FeatBitFlag,
   comment: string,
 ): Promise<ConfigurationWriteResult> {
-  let toggleTo: boolean | undefined;
   const result = await updateFlagWithRevision(featbit, envId, judged.key, (fresh) => {
     if (fresh.revision.toLowerCase() !== judged.revision.toLowerCase()) throw new StaleEditError(judged.key, judged.revision, fresh.revision);
-    const plan = planRevert(fresh, approved, comment);
-    toggleTo = plan.toggleTo;
-    return plan.writes;
+    return planRevert(fresh, { ...approved, isEnabled: fresh.isEnabled }, comment).writes;
   });
-  if (toggleTo === undefined) return { revision: result.revision, writes: result.writes };
-  const revision = await featbit.toggle(envId, judged.key, toggleTo, comment);
-  return { revision, writes: result.writes + 1 };
+  return { revision: result.revision, writes: result.writes };
+}
+
+/**
+ * FeatBit does not hold the approved configuration after featgate's revert writes (a token missing a permission, a
+ * write FeatBit dropped, an edit racing the revert): the revert is not recorded as done; the job fails and is retried.
+ */
+export class RevertNotRestoredError extends ConflictError {
+  constructor(
+    readonly envId: string,
+    readonly flagKey: string,
+  ) {
+    super(`FeatBit does not hold the approved configuration of ${flagKey} (${envId}) after featgate's revert; the revert is retried`);
+  }
 }

@@ -86,7 +86,7 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     expect(flag.isEnabled).toBe(false);
     expect(await h.entries(LedgerEventType.EditReverted, key)).toHaveLength(0);
     const accepted = await h.entries(LedgerEventType.EditAccepted, key);
-    expect(accepted.map((entry) => entry.data['verdict'])).toEqual(['safe-direction', 'safe-direction', 'safe-direction']);
+    expect(accepted.map((entry) => entry.data['verdict'])).toEqual(['safe-direction', 'safe-direction', 'on-off']);
     const approved = await h.service.workflow.queryAudit({ type: LedgerEventType.ApprovedStateSet, flag: `${h.envId}/${key}`, afterSeq: 0, limit: 10 });
     expect((approved.at(-1)!.data['state'] as { flag: RestFlag }).flag.isEnabled).toBe(false);
   });
