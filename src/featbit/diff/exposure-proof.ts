@@ -23,8 +23,8 @@ interface ExposurePiece {
 }
 
 function piecesOf(source: FlagSideModel, variationId: string): ExposurePiece[] {
+  // No short-circuit for archived flags: FeatBit's server SDKs keep serving them, so archiving narrows nothing.
   const { flag } = source;
-  if (flag.isArchived) return [];
   if (!flag.isEnabled) return flag.disabledVariationId === variationId ? [{ key: { kind: 'any' }, holds: [], failedRules: 0, bucket: undefined }] : [];
   const pieces: ExposurePiece[] = [];
   for (const [keyId, target] of source.firstTarget) {
@@ -80,7 +80,6 @@ export class ExposureProof {
 
   private targetServes(piece: ExposurePiece, variationId: string): boolean {
     const { flag } = this.target;
-    if (flag.isArchived) return false;
     if (!flag.isEnabled) return flag.disabledVariationId === variationId;
     if (!this.targetsAgree(piece.key, variationId)) return false;
     if (piece.key.kind === 'exact') {
