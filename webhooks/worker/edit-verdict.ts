@@ -16,6 +16,8 @@ export enum EditVerdictKind {
   OnOff = 'on-off',
   /** Wider than the approved state but within the configuration of the applied stage of a live approved change: accept. */
   WithinApprovedStage = 'within-approved-stage',
+  /** FeatBit holds the flag in a shape featgate's model rejects: unauthorized by definition, restored wholesale. */
+  UnknownShape = 'unknown-shape',
   /** Exposure widened or a variation's content changed: revert and propose. */
   Unauthorized = 'unauthorized',
 }
@@ -57,7 +59,8 @@ export function judgeEdit(input: {
   const widened = [...diff.widenedVariationIds];
   const base = { changes, exposure, contentChanged: diff.contentChanged, widened };
   if (changes.length === 0) return { kind: EditVerdictKind.Equal, ...base };
-  if (widened.length > 0 || diff.contentChanged) return { kind: EditVerdictKind.Unauthorized, ...base };
+  // A new key is a new flag to every application and moves every bucket: never accepted without approval.
+  if (widened.length > 0 || diff.contentChanged || changes.includes(FlagChangeKind.KeyChanged)) return { kind: EditVerdictKind.Unauthorized, ...base };
   if (changes.every((kind) => DESCRIPTIVE_CHANGES.has(kind))) return { kind: EditVerdictKind.LowRisk, ...base };
   return { kind: EditVerdictKind.SafeDirection, ...base };
 }
@@ -90,7 +93,7 @@ export function judgeFlagEdit(input: {
   const widened = [...new Set([...onConfiguration.widened, ...(offVariationWidened ? [offVariation] : [])])];
   const exposure = { ...onConfiguration.exposure, ...(offVariationWidened ? { [offVariation]: ExposureVerdict.Widened } : {}) };
   const base = { changes: whole.changes, exposure, contentChanged: onConfiguration.contentChanged, widened };
-  if (widened.length > 0 || onConfiguration.contentChanged) return { kind: EditVerdictKind.Unauthorized, ...base };
+  if (onConfiguration.kind === EditVerdictKind.Unauthorized || widened.length > 0) return { kind: EditVerdictKind.Unauthorized, ...base };
   if (onConfiguration.kind === EditVerdictKind.Equal) return { kind: EditVerdictKind.OnOff, ...base };
   return { kind: onConfiguration.kind, ...base };
 }

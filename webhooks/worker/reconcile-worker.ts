@@ -1,8 +1,8 @@
 import type { ApprovedFlagState } from '../../src/approved-state/index.js';
 import { ConfigError } from '../../src/errors/index.js';
-import { FlagChangeKind, referencedSegmentIds } from '../../src/featbit/diff/index.js';
+import { ExposureVerdict, FlagChangeKind, referencedSegmentIds } from '../../src/featbit/diff/index.js';
 import type { JsonObject } from '../../src/canonical/index.js';
-import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../../src/featbit/model/index.js';
+import { flagSchema, restFlagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment, type RawFlag, type RestFlag } from '../../src/featbit/model/index.js';
 import { FeatBitNotFoundError, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
 import { ActorKind, type Actor } from '../../src/ledger/ledger-entry.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
@@ -27,6 +27,7 @@ import {
 } from './flag-config.js';
 import { approvedStatePayload } from './approved-state-payload.js';
 import { editFingerprint } from './edit-fingerprint.js';
+import { wholesaleRestorePatch } from './governed-field-patch.js';
 import { findEditor } from './find-editor.js';
 import { RevertNotRestoredError, revertJudgedFlag, StaleEditError } from './revert-plan.js';
 
@@ -119,11 +120,11 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     verdict: EditVerdict,
     operator: string,
   ): Promise<void> => {
-    const subject = flagSubject(job.envId, live.key);
+    const subject = flagSubject(job.envId, approved.flagKey);
     const actor: Actor = { id: operator, kind: ActorKind.FeatBitOperator };
     await append(LedgerEventType.EditAccepted, actor, subject, {
       envId: job.envId,
-      flagKey: live.key,
+      flagKey: approved.flagKey,
       operator,
       source: job.source,
       verdict: verdict.kind,
@@ -159,12 +160,12 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     operator: string,
     enforce: boolean,
   ): Promise<FlagResult> => {
-    const subject = flagSubject(job.envId, live.key);
+    const subject = flagSubject(job.envId, approved.flagKey);
     const editor: Actor = { id: operator, kind: ActorKind.FeatBitOperator };
     const edited = flagSchema.parse(live);
     const proposal = {
       envId: job.envId,
-      flagKey: live.key,
+      flagKey: approved.flagKey,
       surface: approved.surface,
       owner: approved.owner,
       requester: operator,
@@ -197,7 +198,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
 
     await append(LedgerEventType.EditIntercepted, editor, subject, {
       envId: job.envId,
-      flagKey: live.key,
+      flagKey: approved.flagKey,
       operator,
       source: job.source,
       ...(job.deliveryId ? { deliveryId: job.deliveryId } : {}),
@@ -227,13 +228,13 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     const { revision, writes } = await revertJudgedFlag(deps.featbit, job.envId, live, approved.flag, comment);
     const restored = await verifyRestored(
       job.envId,
-      live.key,
+      approved.flagKey,
       approved.flag,
       approved.segments.filter((segment) => liveSegments.some((current) => current.id === segment.id)),
     );
     await append(LedgerEventType.EditReverted, serviceActor, subject, {
       envId: job.envId,
-      flagKey: live.key,
+      flagKey: approved.flagKey,
       operator,
       restoredVersion: approved.version,
       ...(approved.changeKey ? { restoredChangeKey: approved.changeKey } : {}),
@@ -317,20 +318,116 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     return againstStage.kind === EditVerdictKind.Unauthorized ? undefined : { ...verdict, kind: EditVerdictKind.WithinApprovedStage };
   };
 
+  /** The live flag of an approved state found by FeatBit's id, archived or not, when its key moved (JSON Patch renames). */
+  const findById = async (envId: string, id: string): Promise<RawFlag | undefined> => {
+    for (const isArchived of [false, true]) {
+      const item = (await deps.featbit.listAllFlags(envId, { isArchived })).find((candidate) => candidate.id === id);
+      if (item) return deps.featbit.getRawFlag(envId, item.key);
+    }
+    return undefined;
+  };
+
+  /**
+   * Finds the flag a job names and its approved state, tracking flags by FeatBit's id (ARCHITECTURE.md invariant 11):
+   * a job for an approved key whose flag was renamed finds it by id; a job for a new key finds the approved state
+   * whose flag has that id.
+   */
+  const locate = async (envId: string, flagKey: string): Promise<{ raw?: RawFlag; approved?: ApprovedFlagState }> => {
+    let approved = await deps.approvedStates.get(envId, flagKey);
+    let raw: RawFlag | undefined;
+    try {
+      raw = await deps.featbit.getRawFlag(envId, flagKey);
+    } catch (error) {
+      if (!(error instanceof FeatBitNotFoundError)) throw error;
+    }
+    if (approved && (!raw || raw.id !== approved.flag.id)) raw = await findById(envId, approved.flag.id);
+    if (raw && !approved) {
+      const id = raw.id;
+      approved = (await deps.approvedStates.list(envId)).find((state) => state.flag.id === id);
+    }
+    return { ...(raw ? { raw } : {}), ...(approved ? { approved } : {}) };
+  };
+
+  /**
+   * A governed flag FeatBit holds in a shape featgate's model rejects (a rollout bound above 1, a null value, an odd
+   * variation type or key): unauthorized by definition. The approved configuration is restored wholesale with one JSON
+   * Patch, without needing to understand the live document; no proposal can be built from it.
+   */
+  const restoreUnknownShape = async (job: ReconcileJob, approved: ApprovedFlagState, raw: RawFlag, issues: readonly string[], enforce: boolean): Promise<FlagResult> => {
+    const subject = flagSubject(job.envId, approved.flagKey);
+    const operator = await findEditor(deps.featbit, job.envId, { id: raw.id, key: raw.key, ...(raw.revision ? { revision: raw.revision } : {}) }, {
+      fallback: job.operator,
+      serviceOperatorName: deps.serviceOperatorName,
+      logger,
+    });
+    const widened = approved.flag.variations.map((variation) => variation.id).filter((id) => id !== approved.baselineVariationId);
+    await append(LedgerEventType.EditIntercepted, { id: operator, kind: ActorKind.FeatBitOperator }, subject, {
+      envId: job.envId,
+      flagKey: approved.flagKey,
+      liveKey: raw.key,
+      operator,
+      source: job.source,
+      ...(job.deliveryId ? { deliveryId: job.deliveryId } : {}),
+      verdict: EditVerdictKind.UnknownShape,
+      changes: [EditVerdictKind.UnknownShape],
+      issues: issues.slice(0, 10),
+      exposure: Object.fromEntries(widened.map((id) => [id, ExposureVerdict.Widened])),
+      widened,
+      contentChanged: true,
+      revision: raw.revision ?? null,
+    });
+    if (!enforce) return { outcome: ReconcileOutcome.Observed };
+    await deps.featbit.patchFlag(job.envId, raw.key, wholesaleRestorePatch(raw, approved.flag));
+    const restored = await verifyRestored(job.envId, approved.flagKey, approved.flag, []);
+    await append(LedgerEventType.EditReverted, serviceActor, subject, {
+      envId: job.envId,
+      flagKey: approved.flagKey,
+      operator,
+      restoredVersion: approved.version,
+      ...(approved.changeKey ? { restoredChangeKey: approved.changeKey } : {}),
+      revision: (await deps.featbit.getRawFlag(job.envId, approved.flagKey)).revision ?? null,
+      writes: 1,
+      wholesale: true,
+      restoredSegments: [],
+    });
+    if (restored.isEnabled !== approved.flag.isEnabled) {
+      const onOff: EditVerdict = { kind: EditVerdictKind.OnOff, changes: [FlagChangeKind.Toggled], exposure: {}, contentChanged: false, widened: [] };
+      await acceptEdit(job, approved, { ...approved.flag, isEnabled: restored.isEnabled }, approved.segments, onOff, operator);
+    }
+    logger.warn({ envId: job.envId, flagKey: approved.flagKey, operator, issues: issues.slice(0, 3) }, 'restored a governed flag FeatBit held in a shape featgate cannot parse');
+    return {
+      outcome: ReconcileOutcome.Reverted,
+      notifications: [
+        {
+          kind: NotificationKind.EditReverted,
+          subject,
+          text: `featgate restored ${approved.flagKey} (${job.envId}) wholesale: ${operator} left it in a shape featgate cannot judge (${issues.slice(0, 3).join('; ')}).`,
+        },
+      ],
+    };
+  };
+
   const reconcileLocked = async (job: ReconcileJob, flagKey: string): Promise<FlagResult> => {
     const policy = deps.policy();
-    let live: RestFlag;
-    try {
-      live = await deps.featbit.getFlag(job.envId, flagKey);
-    } catch (error) {
-      if (error instanceof FeatBitNotFoundError) return { outcome: ReconcileOutcome.Missing };
-      throw error;
+    const { raw, approved } = await locate(job.envId, flagKey);
+    if (!raw) return { outcome: ReconcileOutcome.Missing };
+    const parsed = restFlagSchema.safeParse(raw);
+    const issues = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(flag)'}: ${issue.message}`);
+    if (!approved) {
+      if (!parsed.success) {
+        logger.error({ envId: job.envId, flagKey, issues: issues.slice(0, 3) }, 'a flag nobody approved is in a shape featgate cannot parse; it is not judged');
+        return { outcome: ReconcileOutcome.Ungoverned };
+      }
+      const resolution = resolveGovernedFlag(policy, job.envId, parsed.data);
+      if (!resolution.governed) return { outcome: ReconcileOutcome.Ungoverned };
+      return handleUnapprovedFlag(job, parsed.data, resolution, resolution.environment.strictness === EnvironmentStrictness.Enforce);
     }
-    const resolution = resolveGovernedFlag(policy, job.envId, live);
-    if (!resolution.governed) return { outcome: ReconcileOutcome.Ungoverned };
-    const enforce = resolution.environment.strictness === EnvironmentStrictness.Enforce;
-    const approved = await deps.approvedStates.get(job.envId, live.key);
-    if (!approved) return handleUnapprovedFlag(job, live, resolution, enforce);
+    // Once governed, always governed: live tags, key or type no longer decide (ARCHITECTURE.md invariant 11).
+    const environment = resolveGovernedFlag(policy, job.envId, { key: approved.flagKey }).environment;
+    if (!environment) return { outcome: ReconcileOutcome.Ungoverned };
+    const enforce = environment.strictness === EnvironmentStrictness.Enforce;
+    if (!parsed.success) return restoreUnknownShape(job, approved, raw, issues, enforce);
+    const live = parsed.data;
     const liveFlag = flagSchema.parse(live);
     const segmentIds = [...new Set([...referencedSegmentIds(liveFlag), ...approved.segments.map((segment) => segment.id)])];
     const liveSegments = await fetchSegments(job.envId, segmentIds);

@@ -1,6 +1,7 @@
 import { ConflictError } from '../../src/errors/index.js';
 import type { FeatBitFlag, RestFlag } from '../../src/featbit/model/index.js';
 import { updateFlagWithRevision, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import { governedFieldPatch } from './governed-field-patch.js';
 import { planConfigurationWrites, type ConfigurationPlan, type ConfigurationWriteResult } from '../../src/workflow/index.js';
 
 /** The revision-guarded writes (and the toggle, which FeatBit does not guard) that bring `live` back to `approved`. */
@@ -29,7 +30,8 @@ export class StaleEditError extends ConflictError {
 }
 
 /**
- * Restores the approved configuration over exactly the revision that was judged unauthorized: every read before a
+ * Restores the approved configuration (key, tags, name, description, variation type and archive state included,
+ * through one JSON Patch after the guarded writes) over exactly the revision that was judged unauthorized: every read before a
  * write (the first and each one after a 409) must still show that revision, else `StaleEditError` is thrown and
  * nothing more is written. A blind re-plan would undo whatever landed meanwhile, such as a kill switch, which
  * ARCHITECTURE.md invariant 2 says is never reverted. The on/off state is never written: the approved configuration
@@ -43,11 +45,16 @@ export async function revertJudgedFlag(
   approved: FeatBitFlag,
   comment: string,
 ): Promise<ConfigurationWriteResult> {
+  let lastRead: RestFlag = judged;
   const result = await updateFlagWithRevision(featbit, envId, judged.key, (fresh) => {
     if (fresh.revision.toLowerCase() !== judged.revision.toLowerCase()) throw new StaleEditError(judged.key, judged.revision, fresh.revision);
+    lastRead = fresh;
     return planRevert(fresh, { ...approved, isEnabled: fresh.isEnabled }, comment).writes;
   });
-  return { revision: result.revision, writes: result.writes };
+  const patch = governedFieldPatch(lastRead, approved);
+  if (patch.length === 0) return { revision: result.revision, writes: result.writes };
+  await featbit.patchFlag(envId, judged.key, patch);
+  return { revision: result.revision, writes: result.writes + 1 };
 }
 
 /**

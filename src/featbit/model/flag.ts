@@ -108,3 +108,15 @@ export type SdkFlag = z.infer<typeof sdkFlagSchema>;
 /** `data.object` of a flag webhook: no revision, envId or timestamps. */
 export const webhookFlagSchema = flagSchema;
 export type WebhookFlag = z.infer<typeof webhookFlagSchema>;
+
+/**
+ * A flag document exactly as FeatBit returned it, checked only for what identifies it (and its revision when present).
+ * FeatBit stores whatever its API accepts (PUT targeting has no validator, JSON Patch applies any document), so a
+ * governed flag may fail `restFlagSchema`; the bridge still reads it, and judges it as an unknown shape.
+ */
+export const rawFlagSchema = z.looseObject({
+  id: z.string().min(1),
+  key: z.string(),
+  revision: z.string().optional(),
+});
+export type RawFlag = z.infer<typeof rawFlagSchema>;

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RestFlag } from '../../../src/featbit/model/index.js';
+import type { JsonPatchOperation } from '../../../src/featbit/rest-client/index.js';
+import { LedgerEventType } from '../../../src/ledger/index.js';
+import { candidateShare, eventually, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
+
+let h: BridgeHarness;
+
+beforeAll(async () => {
+  h = await startBridgeHarness();
+}, 60_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+/** Everything the approved state fixes about a flag, as FeatBit holds it. */
+function governedView(flag: RestFlag) {
+  const { revision: _revision, updatedAt: _updatedAt, updatorId: _updatorId, createdAt: _createdAt, creatorId: _creatorId, ...rest } = flag;
+  return rest;
+}
+
+async function approvedFlag(key: string): Promise<RestFlag> {
+  const entries = await h.service.workflow.queryAudit({ flag: `${h.envId}/${key}`, afterSeq: 0, limit: 1000 });
+  const states = entries.filter((entry) => entry.type === LedgerEventType.ApprovedStateSet || entry.type === LedgerEventType.FlagAdopted);
+  return (states.at(-1)!.data['state'] as { flag: RestFlag }).flag;
+}
+
+/** Alice's JSON Patch (FeatBit: authentication only, no revision). */
+async function alicePatches(key: string, operations: JsonPatchOperation[]): Promise<void> {
+  await h.alice.patchFlag(h.envId, key, operations);
+}
+
+/** Edits with webhooks held back, then one reconciler round: featgate judges the edits together, as after lost deliveries. */
+async function withoutWebhooks(edit: () => Promise<void>): Promise<void> {
+  const hooks = h.sandbox.control.webhooks();
+  for (const hook of hooks) h.sandbox.control.removeWebhook(hook.id);
+  try {
+    await edit();
+  } finally {
+    for (const hook of hooks) h.sandbox.control.configureWebhook({ ...hook, scopes: [...hook.scopes] });
+  }
+  await h.service.bridge!.reconciler.runOnce();
+  await h.settle();
+}
+
+/** FeatBit holds the approved state again (on/off aside) and the ledger's last revert really wrote something. */
+async function expectRestored(key: string, before: RestFlag): Promise<void> {
+  const live = h.live(key);
+  expect(governedView({ ...live, isEnabled: before.isEnabled })).toEqual(governedView(before));
+  const reverts = await h.entries(LedgerEventType.EditReverted, key);
+  expect(reverts.length).toBeGreaterThan(0);
+  expect(reverts.every((entry) => (entry.data['writes'] as number) > 0)).toBe(true);
+}
+
+describe('every edit a FeatBit token can make is judged and restored (issue 11)', () => {
+  it('restores one PATCH that archives the flag, adds a variation and points the default rule at it', async () => {
+    const key = 'archive-widen-model-route';
+    await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
+    const before = h.live(key);
+    await withoutWebhooks(() =>
+      alicePatches(key, [
+        { op: 'replace', path: '/isArchived', value: true },
+        { op: 'add', path: '/variations/-', value: { id: 'evil', name: 'evil', value: '{"provider":"evil"}' } },
+        { op: 'replace', path: '/fallthrough/variations', value: [{ id: 'evil', rollout: [0, 1], exptRollout: 1 }] },
+      ]),
+    );
+    await expectRestored(key, before);
+    expect(h.live(key).isArchived).toBe(false);
+    const [intercepted] = await h.entries(LedgerEventType.EditIntercepted, key);
+    expect(intercepted!.data['widened']).toContain('evil');
+  });
+
+  it('keeps a flag governed when its governing tag is removed, and restores the tag with the widening', async () => {
+    const key = 'tagged-tools';
+    await h.seedAndAdopt({ ...routeFlag(h.envId, key, { candidateShare: 0.05 }), tags: ['ai-tool-policy'] });
+    const before = h.live(key);
+    await withoutWebhooks(() =>
+      alicePatches(key, [
+        { op: 'replace', path: '/tags', value: [] },
+        { op: 'replace', path: '/fallthrough/variations', value: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }] },
+      ]),
+    );
+    await expectRestored(key, before);
+    expect(h.live(key).tags).toEqual(['ai-tool-policy']);
+  });
+
+  it('restores a changed variation type, which no other write changes, with a real write', async () => {
+    const key = 'retyped-model-route';
+    await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
+    const before = h.live(key);
+    await alicePatches(key, [{ op: 'replace', path: '/variationType', value: 'string' }]);
+    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the revert');
+    await h.settle();
+    await expectRestored(key, before);
+    expect(h.live(key).variationType).toBe('json');
+  });
+
+  it('follows a renamed flag by its FeatBit id and restores its key and its rollout', async () => {
+    const key = 'renamed-model-route';
+    await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
+    const before = h.live(key);
+    await withoutWebhooks(() =>
+      alicePatches(key, [
+        { op: 'replace', path: '/key', value: 'escaped-flag' },
+        { op: 'replace', path: '/fallthrough/variations', value: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }] },
+      ]),
+    );
+    await expectRestored(key, before);
+    expect(candidateShare(h.live(key), key)).toBeCloseTo(0.05, 10);
+    expect(h.sandbox.control.store.listFlags(h.envId).some((flag) => flag.key === 'escaped-flag')).toBe(false);
+  });
+
+  it('never accepts an archive that carries a widening, even with the flag switched off', async () => {
+    const key = 'archived-killed-model-route';
+    await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
+    await withoutWebhooks(async () => {
+      await alicePatches(key, [
+        { op: 'replace', path: '/isArchived', value: true },
+        { op: 'replace', path: '/isEnabled', value: false },
+        { op: 'replace', path: '/fallthrough/variations', value: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }] },
+      ]);
+    });
+    const live = h.live(key);
+    expect(live.isEnabled).toBe(false);
+    expect(candidateShare(live, key)).toBeCloseTo(0.05, 10);
+    expect(candidateShare(await approvedFlag(key), key)).toBeCloseTo(0.05, 10);
+  });
+});
