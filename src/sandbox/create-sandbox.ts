@@ -11,7 +11,8 @@ import { authenticateAccessToken, envelopeErrorHandler } from './routes/request-
 import { sdkRoutes, type InsightCounter } from './routes/sdk-routes.js';
 import { segmentRoutes } from './routes/segment-routes.js';
 import type { SandboxControl } from './sandbox-control.js';
-import { SANDBOX_ORGANIZATION, SANDBOX_PROJECT, TokenRegistry, createEnvironment, type SandboxEnvironment } from './sandbox-identity.js';
+import { guidRouteValue } from './routes/route-authorization.js';
+import { SANDBOX_ORGANIZATION, SANDBOX_PROJECT, TokenRegistry, createEnvironment, type SandboxEnvironment, type TokenOptions } from './sandbox-identity.js';
 import { SandboxStore } from './sandbox-store.js';
 import { parseSeedDocument, type SeedData } from './seed.js';
 import { resolveWebhookConfig, WebhookDispatcher, type WebhookConfigInput } from './webhooks/index.js';
@@ -30,7 +31,7 @@ export interface SandboxOptions {
    */
   readonly environments?: readonly { id?: string; name?: string; key?: string; sdkSecret?: string }[];
   /** Extra access tokens (each named after the operator it plays). */
-  readonly tokens?: readonly { name: string; token?: string; readOnly?: boolean }[];
+  readonly tokens?: readonly ({ name: string } & TokenOptions)[];
   /** Webhooks configured from the start. */
   readonly webhooks?: readonly WebhookConfigInput[];
   readonly logger?: Logger;
@@ -147,6 +148,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   });
   app.use(sdkRoutes(store, envs, insights));
   const auth = authenticateAccessToken(tokens);
+  app.use('/api/v1/envs/:envId', guidRouteValue('envId'));
   app.use('/api/v1/envs/:envId/feature-flags', auth, featureFlagRoutes(store));
   app.use('/api/v1/envs/:envId/segments', auth, segmentRoutes(store));
   app.use('/api/v1/envs/:envId/audit-logs', auth, auditLogRoutes(store));
