@@ -14,6 +14,7 @@ import type { SandboxControl } from './sandbox-control.js';
 import { guidRouteValue } from './routes/route-authorization.js';
 import { SANDBOX_ORGANIZATION, SANDBOX_PROJECT, TokenRegistry, createEnvironment, type SandboxEnvironment, type TokenOptions } from './sandbox-identity.js';
 import { SandboxStore } from './sandbox-store.js';
+import { StreamingServer } from './streaming/index.js';
 import { parseSeedDocument, type SeedData } from './seed.js';
 import { resolveWebhookConfig, WebhookDispatcher, type WebhookConfigInput } from './webhooks/index.js';
 
@@ -62,9 +63,10 @@ function planEnvironments(options: SandboxOptions, seeds: readonly SeedData[]): 
 }
 
 /**
- * Starts an HTTP emulator of the FeatBit parts featgate touches: the REST API (`/api/v1`, access tokens,
- * envelope, revisions, audit logs), the server-SDK polling endpoint, webhooks as FeatBit sends them, and
- * fault injection. State is in memory and lost on close.
+ * Starts an HTTP emulator of the FeatBit parts featgate touches: the REST API (`/api/v1`, access tokens with
+ * FeatBit's permissions, envelope, revisions, audit logs), the server-SDK polling endpoint and `/streaming`
+ * WebSocket, webhooks as FeatBit sends them, and fault injection (SDK faults refuse stream upgrades too). State
+ * is in memory and lost on close.
  */
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const seeds = (options.seeds ?? []).map((seed) => (isSeedData(seed) ? seed : parseSeedDocument(seed)));
@@ -156,6 +158,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   app.use(envelopeErrorHandler);
 
   server = createServer(app);
+  const streaming = new StreamingServer(store, envs, () => faults.takeFailure(FaultTarget.Sdk));
+  streaming.attach(server);
   server.keepAliveTimeout = 1_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -172,6 +176,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       closed = true;
       if (reopenTimer) clearTimeout(reopenTimer);
       await dispatcher.close();
+      streaming.close();
       if (server.listening) await dropListener();
     },
   };

@@ -9,3 +9,4 @@ export * from './webhooks/index.js';
 export * from './sandbox-flag.js';
 export * from './sandbox-flag-patch.js';
 export * from './sandbox-permissions.js';
+export * from './streaming/index.js';

@@ -5,7 +5,7 @@ import { WebhookEvent, type FeatBitFlag, type RestFlag } from '../featbit/model/
 import { SandboxHttpError } from './api-envelope.js';
 import { sandboxFlagSchema, type SandboxFlag } from './sandbox-flag.js';
 import type { SandboxAccessToken, SandboxEnvironment } from './sandbox-identity.js';
-import { seedSegmentSchema, type SeedData } from './seed.js';
+import { checkSeedFlag, seedSegmentSchema, type SeedData } from './seed.js';
 import {
   compareFlags,
   compareSegments,
@@ -51,6 +51,11 @@ export interface AuditLogRecord {
   readonly createdAt: string;
   readonly instructions: readonly Instruction[];
 }
+
+/** What the back end publishes to the evaluation server after a change (`Topics.FeatureFlagChange` / `SegmentChange`). */
+export type SandboxChange =
+  | { readonly envId: string; readonly kind: 'flag'; readonly item: SandboxFlag }
+  | { readonly envId: string; readonly kind: 'segment'; readonly item: Record<string, unknown> };
 
 /** Who made a change: an access token (its name is the operator) or the sandbox itself. */
 export type Operator = Pick<SandboxAccessToken, 'id' | 'name'>;
@@ -104,6 +109,7 @@ export class SandboxStore {
   private readonly segments = new Map<string, Map<string, StoredSegment>>();
   private readonly audit = new Map<string, AuditLogRecord[]>();
   private readonly lastUpdate = new Map<string, number>();
+  private readonly changeListeners = new Set<(change: SandboxChange) => void>();
 
   constructor(
     private readonly environments: readonly SandboxEnvironment[],
@@ -122,6 +128,26 @@ export class SandboxStore {
     const env = this.environments.find((candidate) => candidate.id.toLowerCase() === envId.toLowerCase());
     if (!env) throw SandboxHttpError.notFound();
     return env;
+  }
+
+  /**
+   * Subscribes to every saved flag or segment change, in order, after the audit entry and before the webhook
+   * (FeatBit's `OnFeatureFlagChanged` publishes to the evaluation server before it sends webhooks). Returns the
+   * unsubscribe function. Deletions publish nothing, as in FeatBit.
+   */
+  onChange(listener: (change: SandboxChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private publish(change: SandboxChange): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(change);
+      } catch {
+        // a listener's failure never undoes a saved change
+      }
+    }
   }
 
   /** Whether an environment with this id exists. */
@@ -146,8 +172,10 @@ export class SandboxStore {
       });
       this.segments.get(envId)!.set(stored.id, stored);
       this.noteUpdate(envId, stored.updatedAt);
+      this.publish({ envId, kind: 'segment', item: sdkSegment(stored) });
     }
-    for (const flag of data.flags) {
+    for (const item of data.flags) {
+      const flag = checkSeedFlag(item);
       const envId = this.environment(flag.envId ?? defaultEnvId).id;
       // Types are checked (seedFlagSchema), but the document is kept as written: a seed stands for data FeatBit
       // already holds, so members it leaves out stay out instead of becoming .NET defaults.
@@ -162,6 +190,7 @@ export class SandboxStore {
       for (const existing of flags.values()) if (existing.key === stored.key && existing.id !== stored.id) flags.delete(existing.id);
       flags.set(stored.id, stored);
       this.noteUpdate(envId, stored.updatedAt);
+      this.publish({ envId, kind: 'flag', item: stored });
     }
   }
 
@@ -243,6 +272,7 @@ export class SandboxStore {
       operator,
       instructions: instructions ?? [],
     });
+    this.publish({ envId: env.id, kind: 'flag', item: current });
     if (instructions) this.dispatchFlagChange(env, operator, previous, current, instructions);
     return current;
   }
@@ -310,6 +340,7 @@ export class SandboxStore {
       operator,
       instructions: [],
     });
+    this.publish({ envId: env.id, kind: 'flag', item: flag });
     const events = [WebhookEvent.FlagCreated];
     this.dispatcher.dispatch({
       projectId: this.resource.project.id,
@@ -415,6 +446,7 @@ export class SandboxStore {
     });
     const references = this.flagReferences(env.id, current.id);
     if (options.targetingChange) for (const reference of references) this.markReferencedFlagUpdated(env.id, reference.id, current.name, operator);
+    this.publish({ envId: env.id, kind: 'segment', item: sdkSegment(current) });
     const events = segmentEventsOf(instructions.map((instruction) => instruction.kind));
     const changes = [...new Set(instructions.map((instruction) => describeSegmentInstruction(instruction, previous, current)))];
     this.dispatcher.dispatch({

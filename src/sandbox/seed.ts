@@ -65,12 +65,18 @@ export function parseSeedDocument(document: unknown, source?: string): SeedData 
   } else {
     throw new ValidationError([{ path: '', message: 'a seed is a data-sync document, an array of flags or an array of segments', file: source }]);
   }
-  const flags = flagItems.map((item, index) => ({
-    ...parseItem(seedFlagSchema, item, join(flagsPath, index), source),
-    source: { ...CREATION_DEFAULTS, ...(item as Record<string, unknown>) },
-  }));
+  const flags = flagItems.map((item, index) => checkSeedFlag(item, join(flagsPath, index), source));
   const segments = segmentItems.map((item, index) => parseItem(seedSegmentSchema, item, join(segmentsPath, index), source));
   return { flags, segments };
+}
+
+/**
+ * Checks one seed flag (types only) and keeps the document as written, with creation defaults, as `source`;
+ * an already checked flag is returned as it is.
+ */
+export function checkSeedFlag(item: unknown, path = '', file?: string): SeedFlag {
+  if (typeof item === 'object' && item !== null && 'source' in item && typeof (item as { source?: unknown }).source === 'object') return item as SeedFlag;
+  return { ...parseItem(seedFlagSchema, item, path, file), source: { ...CREATION_DEFAULTS, ...(item as Record<string, unknown>) } };
 }
 
 /** Reads and parses a seed file (JSON). */
