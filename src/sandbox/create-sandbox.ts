@@ -81,6 +81,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   for (const hook of options.webhooks ?? []) dispatcher.configure(resolveWebhookConfig(hook, defaultScopes));
 
   const faults = new FaultInjector();
+  const streaming = new StreamingServer(store, envs, () => faults.takeFailure(FaultTarget.Sdk));
   const insights: InsightCounter = { requests: 0 };
   const host = options.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
@@ -124,6 +125,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     seed: (document) => store.seed(isSeedData(document) ? document : parseSeedDocument(document), defaultEnv.id),
     issueToken: (name, tokenOptions) => tokens.issue(name, tokenOptions),
     insightRequests: () => insights.requests,
+    streamingConnections: () => streaming.connectionCount(),
     refuseConnections: async (forMs) => {
       if (closed || !server.listening) return;
       await dropListener();
@@ -158,7 +160,6 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   app.use(envelopeErrorHandler);
 
   server = createServer(app);
-  const streaming = new StreamingServer(store, envs, () => faults.takeFailure(FaultTarget.Sdk));
   streaming.attach(server);
   server.keepAliveTimeout = 1_000;
   server.on('connection', (socket) => {

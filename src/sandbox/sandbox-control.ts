@@ -31,6 +31,8 @@ export interface SandboxControl {
   seed(document: unknown): void;
   /** Issues an access token acting as operator `name`, with all permissions unless `permissions` or `readOnly` say otherwise. */
   issueToken(name: string, options?: TokenOptions): SandboxAccessToken;
+  /** Server-SDK WebSocket connections open on `/streaming`. */
+  streamingConnections(): number;
   /** Requests the SDKs made to the insight endpoint. */
   insightRequests(): number;
   /** The in-memory FeatBit state, for assertions (flags, segments, audit logs). */
