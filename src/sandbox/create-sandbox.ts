@@ -11,8 +11,10 @@ import { authenticateAccessToken, envelopeErrorHandler } from './routes/request-
 import { sdkRoutes, type InsightCounter } from './routes/sdk-routes.js';
 import { segmentRoutes } from './routes/segment-routes.js';
 import type { SandboxControl } from './sandbox-control.js';
-import { SANDBOX_ORGANIZATION, SANDBOX_PROJECT, TokenRegistry, createEnvironment, type SandboxEnvironment } from './sandbox-identity.js';
+import { guidRouteValue } from './routes/route-authorization.js';
+import { SANDBOX_ORGANIZATION, SANDBOX_PROJECT, TokenRegistry, createEnvironment, type SandboxEnvironment, type TokenOptions } from './sandbox-identity.js';
 import { SandboxStore } from './sandbox-store.js';
+import { StreamingServer } from './streaming/index.js';
 import { parseSeedDocument, type SeedData } from './seed.js';
 import { resolveWebhookConfig, WebhookDispatcher, type WebhookConfigInput } from './webhooks/index.js';
 
@@ -30,7 +32,7 @@ export interface SandboxOptions {
    */
   readonly environments?: readonly { id?: string; name?: string; key?: string; sdkSecret?: string }[];
   /** Extra access tokens (each named after the operator it plays). */
-  readonly tokens?: readonly { name: string; token?: string; readOnly?: boolean }[];
+  readonly tokens?: readonly ({ name: string } & TokenOptions)[];
   /** Webhooks configured from the start. */
   readonly webhooks?: readonly WebhookConfigInput[];
   readonly logger?: Logger;
@@ -61,9 +63,10 @@ function planEnvironments(options: SandboxOptions, seeds: readonly SeedData[]): 
 }
 
 /**
- * Starts an HTTP emulator of the FeatBit parts featgate touches: the REST API (`/api/v1`, access tokens,
- * envelope, revisions, audit logs), the server-SDK polling endpoint, webhooks as FeatBit sends them, and
- * fault injection. State is in memory and lost on close.
+ * Starts an HTTP emulator of the FeatBit parts featgate touches: the REST API (`/api/v1`, access tokens with
+ * FeatBit's permissions, envelope, revisions, audit logs), the server-SDK polling endpoint and `/streaming`
+ * WebSocket, webhooks as FeatBit sends them, and fault injection (SDK faults refuse stream upgrades too). State
+ * is in memory and lost on close.
  */
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const seeds = (options.seeds ?? []).map((seed) => (isSeedData(seed) ? seed : parseSeedDocument(seed)));
@@ -78,6 +81,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   for (const hook of options.webhooks ?? []) dispatcher.configure(resolveWebhookConfig(hook, defaultScopes));
 
   const faults = new FaultInjector();
+  const streaming = new StreamingServer(store, envs, () => faults.takeFailure(FaultTarget.Sdk));
   const insights: InsightCounter = { requests: 0 };
   const host = options.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
@@ -121,6 +125,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     seed: (document) => store.seed(isSeedData(document) ? document : parseSeedDocument(document), defaultEnv.id),
     issueToken: (name, tokenOptions) => tokens.issue(name, tokenOptions),
     insightRequests: () => insights.requests,
+    streamingConnections: () => streaming.connectionCount(),
     refuseConnections: async (forMs) => {
       if (closed || !server.listening) return;
       await dropListener();
@@ -147,6 +152,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   });
   app.use(sdkRoutes(store, envs, insights));
   const auth = authenticateAccessToken(tokens);
+  app.use('/api/v1/envs/:envId', guidRouteValue('envId'));
   app.use('/api/v1/envs/:envId/feature-flags', auth, featureFlagRoutes(store));
   app.use('/api/v1/envs/:envId/segments', auth, segmentRoutes(store));
   app.use('/api/v1/envs/:envId/audit-logs', auth, auditLogRoutes(store));
@@ -154,6 +160,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   app.use(envelopeErrorHandler);
 
   server = createServer(app);
+  streaming.attach(server);
   server.keepAliveTimeout = 1_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -170,6 +177,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       closed = true;
       if (reopenTimer) clearTimeout(reopenTimer);
       await dispatcher.close();
+      streaming.close();
       if (server.listening) await dropListener();
     },
   };
