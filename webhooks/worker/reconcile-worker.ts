@@ -1,7 +1,7 @@
 import type { ApprovedFlagState } from '../../src/approved-state/index.js';
 import { ConfigError } from '../../src/errors/index.js';
 import { ExposureVerdict, FlagChangeKind, referencedSegmentIds } from '../../src/featbit/diff/index.js';
-import type { JsonObject } from '../../src/canonical/index.js';
+import { canonicalJson, type JsonObject, type JsonValue } from '../../src/canonical/index.js';
 import { flagSchema, restFlagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment, type RawFlag, type RestFlag } from '../../src/featbit/model/index.js';
 import { FeatBitNotFoundError, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
 import { ActorKind, type Actor } from '../../src/ledger/ledger-entry.js';
@@ -20,6 +20,7 @@ import type { ApprovedStateReader, ProposalOpener } from './bridge-ports.js';
 import { EditVerdictKind, judgeEdit, judgeFlagEdit, type EditVerdict } from './edit-verdict.js';
 import {
   baselineOnlyConfiguration,
+  comparableFlag,
   exposesOnlyBaseline,
   flagsEqual,
   resolveBaselineVariationId,
@@ -147,7 +148,10 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     const afterSegments = await fetchSegments(envId, segments.map((segment) => segment.id));
     const flagRestored = after.success && flagsEqual(after.data, { ...wanted, isEnabled: after.data.isEnabled });
     const segmentsRestored = segments.every((segment) => afterSegments.some((current) => current.id === segment.id && segmentsEqual(current, segment)));
-    if (!after.success || !flagRestored || !segmentsRestored) throw new RevertNotRestoredError(envId, flagKey);
+    if (!after.success || !flagRestored || !segmentsRestored) {
+      const differs = !after.success ? 'its shape' : !flagRestored ? differingFields(after.data, wanted).join(', ') : 'a segment';
+      throw new RevertNotRestoredError(envId, flagKey, differs);
+    }
     return after.data;
   };
 
@@ -502,4 +506,11 @@ function mergeSegments(approved: readonly FeatBitSegment[], live: readonly FeatB
   const byId = new Map(approved.map((segment) => [segment.id, segment]));
   for (const segment of live) byId.set(segment.id, segment);
   return [...byId.values()];
+}
+
+/** Top-level fields of the comparable flag that differ, to say what a revert failed to restore. */
+function differingFields(live: FeatBitFlag, wanted: FeatBitFlag): string[] {
+  const a = comparableFlag({ ...live, isEnabled: wanted.isEnabled }) as Record<string, unknown>;
+  const b = comparableFlag(wanted) as Record<string, unknown>;
+  return Object.keys(b).filter((field) => canonicalJson(a[field] as JsonValue) !== canonicalJson(b[field] as JsonValue));
 }

@@ -65,7 +65,8 @@ export class RevertNotRestoredError extends ConflictError {
   constructor(
     readonly envId: string,
     readonly flagKey: string,
+    readonly differs: string,
   ) {
-    super(`FeatBit does not hold the approved configuration of ${flagKey} (${envId}) after featgate's revert; the revert is retried`);
+    super(`FeatBit does not hold the approved configuration of ${flagKey} (${envId}) after featgate's revert (${differs} differ); the revert is retried`);
   }
 }

@@ -11,7 +11,8 @@ export enum VariationType {
 /** A variation; FeatBit stores every value as a string whatever the flag's type. */
 export const variationSchema = z.looseObject({
   id: z.string().min(1),
-  name: z.string().default(''),
+  // FeatBit stores a null name for a variation written without one (descriptive only).
+  name: z.string().nullable().default('').transform((value) => value ?? ''),
   value: z.string(),
 });
 export type Variation = z.infer<typeof variationSchema>;
@@ -28,7 +29,8 @@ export type TargetUser = z.infer<typeof targetUserSchema>;
  * the property `User is in segment` / `User is not in segment` and ignore `op`.
  */
 export const conditionSchema = z.looseObject({
-  id: z.string().optional(),
+  // FeatBit stores a null id for a condition written without one; nothing refers to condition ids.
+  id: z.string().nullable().transform((value) => value ?? undefined).optional(),
   property: z.string(),
   op: z.string().nullable().default(null),
   value: z.string().nullable().transform((value) => value ?? ''),
@@ -46,7 +48,7 @@ export type RolloutVariation = z.infer<typeof rolloutVariationSchema>;
 /** A targeting rule: all conditions must match, then the rollout picks a variation. */
 export const targetRuleSchema = z.looseObject({
   id: z.string().min(1),
-  name: z.string().default(''),
+  name: z.string().nullable().default('').transform((value) => value ?? ''),
   dispatchKey: z.string().nullable().optional(),
   includedInExpt: z.boolean().default(false),
   conditions: z.array(conditionSchema),

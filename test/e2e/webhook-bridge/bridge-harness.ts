@@ -7,7 +7,7 @@ import { serviceConfigSchema } from '../../../src/config/index.js';
 import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
 import { generateApiToken, hashApiToken } from '../../../src/identity/index.js';
 import type { LedgerEntry } from '../../../src/ledger/index.js';
-import { silentLogger } from '../../../src/logging/index.js';
+import { createLogger, silentLogger } from '../../../src/logging/index.js';
 import { WebhookEvent } from '../../../src/featbit/model/index.js';
 import { createSandbox, type Sandbox, type SandboxAccessToken } from '../../../src/sandbox/index.js';
 import { startService, type RunningService, type StartServiceOptions } from '../../../src/server/index.js';
@@ -190,7 +190,7 @@ export async function startBridgeHarness(
   const redisPrefix = options.redisPrefix ?? uniquePrefix('bridge-e2e');
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-bridge-'));
   const service = await startService(serviceConfigSchema.parse(serviceConfigInput({ sandbox, redisPrefix, dataDir, secret, tokenConfigs, ...(options.webhooks ? { webhooks: options.webhooks } : {}) })), {
-    logger: silentLogger,
+    logger: process.env.BRIDGE_TEST_LOG ? createLogger("test", "info") : silentLogger,
     ...FAST_BRIDGE_OPTIONS,
     ...options.service,
   });
