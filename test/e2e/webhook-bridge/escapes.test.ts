@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RestFlag } from '../../../src/featbit/model/index.js';
+import { flagSchema, type RestFlag } from '../../../src/featbit/model/index.js';
+import { comparableFlag } from '../../../webhooks/index.js';
 import type { JsonPatchOperation } from '../../../src/featbit/rest-client/index.js';
 import { LedgerEventType } from '../../../src/ledger/index.js';
 import { candidateShare, eventually, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
@@ -14,10 +15,9 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** Everything the approved state fixes about a flag, as FeatBit holds it. */
+/** Everything the approved state fixes about a flag (key, tags, type, variations, targeting, archive state), as FeatBit holds it. */
 function governedView(flag: RestFlag) {
-  const { revision: _revision, updatedAt: _updatedAt, updatorId: _updatorId, createdAt: _createdAt, creatorId: _creatorId, ...rest } = flag;
-  return rest;
+  return comparableFlag(flagSchema.parse(flag));
 }
 
 async function approvedFlag(key: string): Promise<RestFlag> {
@@ -125,5 +125,86 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
     expect(live.isEnabled).toBe(false);
     expect(candidateShare(live, key)).toBeCloseTo(0.05, 10);
     expect(candidateShare(await approvedFlag(key), key)).toBeCloseTo(0.05, 10);
+  });
+
+  it('restores wholesale a flag FeatBit holds in a shape featgate cannot parse: a rollout beyond 1 on a new variation', async () => {
+    const key = 'overflow-model-route';
+    await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
+    const before = h.live(key);
+    await alicePatches(key, [
+      { op: 'add', path: '/variations/-', value: { id: 'evil', name: 'evil', value: '{"provider":"evil"}' } },
+      { op: 'replace', path: '/fallthrough/variations', value: [{ id: 'evil', rollout: [0, 1.0000001], exptRollout: 1 }] },
+    ]);
+    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the wholesale restore');
+    await h.settle();
+    await expectRestored(key, before);
+    const [intercepted] = await h.entries(LedgerEventType.EditIntercepted, key);
+    expect(intercepted!.data).toMatchObject({ verdict: 'unknown-shape', operator: 'alice' });
+    const [reverted] = await h.entries(LedgerEventType.EditReverted, key);
+    expect(reverted!.data).toMatchObject({ wholesale: true, writes: 1 });
+  });
+
+  it('restores wholesale a null variation value and a null condition property', async () => {
+    const key = 'nulls-model-route';
+    await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05, rules: true }));
+    const before = h.live(key);
+    await withoutWebhooks(() =>
+      alicePatches(key, [
+        { op: 'replace', path: '/variations/0/value', value: null },
+        { op: 'replace', path: '/rules/1/conditions/0/property', value: null },
+      ]),
+    );
+    await expectRestored(key, before);
+  });
+
+  it('reverts a candidate holding a 2,500-level nested JSON value before anything walks it', async () => {
+    const key = 'nested-model-route';
+    await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
+    const before = h.live(key);
+    const deep = `${'['.repeat(2_500)}${']'.repeat(2_500)}`;
+    const flag = await h.alice.getFlag(h.envId, key);
+    await h.alice.updateVariations(h.envId, key, {
+      revision: flag.revision,
+      variations: flag.variations.map((variation) => (variation.name === 'candidate' ? { ...variation, value: deep } : variation)),
+    });
+    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the revert');
+    await h.settle();
+    await expectRestored(key, before);
+  });
+
+  it('keeps /healthz answering while it judges a rule pairing Equal "aaa…!" with MatchRegex ^(a+)+$, and reverts it', async () => {
+    const key = 'backtracking-model-route';
+    await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
+    const before = h.live(key);
+    const candidate = `${key}-candidate`;
+    const flag = await h.alice.getFlag(h.envId, key);
+    const healthy: number[] = [];
+    let judging = true;
+    const probe = (async () => {
+      while (judging) {
+        const response = await fetch(`${h.service.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        healthy.push(response.status);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    await h.alice.updateTargeting(h.envId, key, {
+      revision: flag.revision,
+      targeting: {
+        targetUsers: [],
+        rules: [
+          { id: 'r-equal', name: 'equal', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'email', op: 'Equal', value: `${'a'.repeat(40)}!` }], variations: [{ id: candidate, rollout: [0, 1], exptRollout: 1 }] },
+          { id: 'r-regex', name: 'regex', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'email', op: 'MatchRegex', value: '^(a+)+$' }], variations: [{ id: candidate, rollout: [0, 1], exptRollout: 1 }] },
+        ],
+        fallthrough: flag.fallthrough,
+        exptIncludeAllTargets: true,
+      },
+    });
+    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the revert');
+    judging = false;
+    await probe;
+    await h.settle();
+    await expectRestored(key, before);
+    expect(healthy.length).toBeGreaterThan(0);
+    expect(healthy.every((status) => status === 200)).toBe(true);
   });
 });
