@@ -143,12 +143,19 @@ export const serviceConfigSchema = z.strictObject({
       webhookSecretPrevious: z.string().min(1).optional(),
       /** Start the in-process FeatBit sandbox; defaults to true when no `apiUrl` is configured. */
       sandbox: z.boolean().optional(),
+      /** FeatBit's evaluation server, where server SDKs stream from (`FEATBIT_EVALUATION_URL`); needed for the stream trigger. */
+      evaluationUrl: z.url().optional(),
+      /**
+       * Server secret per governed environment id (`FEATBIT_SERVER_SECRETS`, a JSON object): the bridge follows each
+       * one's SDK data-sync stream as a second trigger. Without one, an environment has webhooks and the reconciler only.
+       */
+      serverSecrets: z.record(z.string().min(1), z.string().min(1)).default({}),
     })
     .transform(({ webhookSecretPrevious, ...featbit }) => ({
       ...featbit,
       webhookSecret: webhookSecretPrevious === undefined ? featbit.webhookSecret : [...featbit.webhookSecret, webhookSecretPrevious],
     }))
-    .default({ webhookSecret: [] }),
+    .default({ webhookSecret: [], serverSecrets: {} }),
   webhooks: webhookBridgeConfigSchema.default({ reconcileIntervalSeconds: 60, bodyLimitBytes: 1024 * 1024 }),
   exposure: exposureConfigSchema.default({ sweepIntervalSeconds: 5 }),
   notifications: notificationsConfigSchema.default({ targets: [] }),

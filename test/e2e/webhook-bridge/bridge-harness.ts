@@ -150,14 +150,18 @@ export function serviceConfigInput(input: {
   secret: string;
   tokenConfigs: unknown[];
   webhooks?: Record<string, unknown>;
+  /** Follow the sandbox's SDK data-sync stream as a trigger (the governed environment's server secret). */
+  stream?: boolean;
 }): Record<string, unknown> {
   const featgateToken = input.sandbox.tokens.list().find((token) => token.name === 'featgate-bot')!;
+  const env = input.sandbox.envs[0]!;
+  const stream = input.stream ? { evaluationUrl: input.sandbox.url, serverSecrets: { [env.id]: env.sdkSecret } } : {};
   return {
     port: 0,
     dataDir: input.dataDir,
     redisUrl: testRedisUrl(),
     redisPrefix: input.redisPrefix,
-    featbit: { apiUrl: input.sandbox.url, accessToken: featgateToken.token, sandbox: false, webhookSecret: ['old-rotated-secret', input.secret] },
+    featbit: { apiUrl: input.sandbox.url, accessToken: featgateToken.token, sandbox: false, webhookSecret: ['old-rotated-secret', input.secret], ...stream },
     identity: { tokens: input.tokenConfigs },
     ...(input.webhooks ? { webhooks: input.webhooks } : {}),
   };
@@ -179,7 +183,17 @@ export const FAST_BRIDGE_OPTIONS = {
  * the sandbox's webhooks at it; `options.service` tunes the service.
  */
 export async function startBridgeHarness(
-  options: { service?: StartServiceOptions; redisPrefix?: string; sandbox?: Sandbox; secret?: string; webhooks?: Record<string, unknown> } = {},
+  options: {
+    service?: StartServiceOptions;
+    redisPrefix?: string;
+    sandbox?: Sandbox;
+    secret?: string;
+    webhooks?: Record<string, unknown>;
+    /** Follow FeatBit's SDK data-sync stream as a trigger. */
+    stream?: boolean;
+    /** Configure no FeatBit webhook at all (the stream and the reconciler are then the only triggers). */
+    withoutWebhooks?: boolean;
+  } = {},
 ): Promise<BridgeHarness> {
   const env = await governedEnvironment();
   const sandbox = options.sandbox ?? (await startGovernedSandbox());
@@ -189,15 +203,16 @@ export async function startBridgeHarness(
   const secret = options.secret ?? `whsec-${generateApiToken()}`;
   const redisPrefix = options.redisPrefix ?? uniquePrefix('bridge-e2e');
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-bridge-'));
-  const service = await startService(serviceConfigSchema.parse(serviceConfigInput({ sandbox, redisPrefix, dataDir, secret, tokenConfigs, ...(options.webhooks ? { webhooks: options.webhooks } : {}) })), {
+  const service = await startService(serviceConfigSchema.parse(serviceConfigInput({ sandbox, redisPrefix, dataDir, secret, tokenConfigs, ...(options.webhooks ? { webhooks: options.webhooks } : {}), ...(options.stream ? { stream: true } : {}) })), {
     logger: process.env.BRIDGE_TEST_LOG ? createLogger("test", "info") : silentLogger,
     ...FAST_BRIDGE_OPTIONS,
     ...options.service,
   });
   const bridge = service.bridge!;
   await bridge.reconciler.runOnce();
+  await bridge.stream?.ready();
   await bridge.queue.whenIdle(20_000);
-  sandbox.control.configureWebhook({ url: `${service.url}/webhooks/featbit`, secret, events: Object.values(WebhookEvent), retryDelayMs: 200 });
+  if (!options.withoutWebhooks) sandbox.control.configureWebhook({ url: `${service.url}/webhooks/featbit`, secret, events: Object.values(WebhookEvent), retryDelayMs: 200 });
   const alice = new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: aliceToken.token, logger: silentLogger });
 
   const call: BridgeHarness['call'] = async (method, path, callOptions = {}) => {
