@@ -18,6 +18,8 @@ export enum EditVerdictKind {
   WithinApprovedStage = 'within-approved-stage',
   /** FeatBit holds the flag in a shape featgate's model rejects: unauthorized by definition, restored wholesale. */
   UnknownShape = 'unknown-shape',
+  /** A governed flag nobody approved: converged to its safe state and proposed, never approved by featgate itself. */
+  NeverApproved = 'never-approved',
   /** Exposure widened or a variation's content changed: revert and propose. */
   Unauthorized = 'unauthorized',
 }

@@ -1,5 +1,4 @@
 import type { ApprovedFlagState } from '../../src/approved-state/index.js';
-import { ConfigError } from '../../src/errors/index.js';
 import { ExposureVerdict, FlagChangeKind, referencedSegmentIds } from '../../src/featbit/diff/index.js';
 import { canonicalJson, type JsonObject, type JsonValue } from '../../src/canonical/index.js';
 import { flagSchema, restFlagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment, type RawFlag, type RestFlag } from '../../src/featbit/model/index.js';
@@ -10,7 +9,7 @@ import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
 import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { flagSubject } from '../../src/projections/index.js';
-import type { KeyedLock } from '../../src/workflow/index.js';
+import { writeFlagConfiguration, type KeyedLock } from '../../src/workflow/index.js';
 import { EnvironmentStrictness, resolveGovernedFlag, type Policy } from '../../policies/index.js';
 import type { JobHandler } from '../queue/job-queue.js';
 import { flagJob, JobTargetKind, TriggerSource, type ReconcileJob } from '../queue/reconcile-job.js';
@@ -21,7 +20,6 @@ import { EditVerdictKind, judgeEdit, judgeFlagEdit, type EditVerdict } from './e
 import {
   baselineOnlyConfiguration,
   comparableFlag,
-  exposesOnlyBaseline,
   flagsEqual,
   resolveBaselineVariationId,
   segmentsEqual,
@@ -61,7 +59,10 @@ export enum ReconcileOutcome {
   Ungoverned = 'ungoverned',
   Missing = 'missing',
   Equal = 'equal',
-  Adopted = 'adopted',
+  /** A governed flag nobody approved was converged to its safe state and proposed. */
+  Converged = 'converged',
+  /** A governed flag nobody approved is already in its safe state (gates deny it until a reviewer approves it). */
+  Unapproved = 'unapproved',
   Accepted = 'accepted',
   Reverted = 'reverted',
   Observed = 'observed',
@@ -263,41 +264,98 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     return { outcome: ReconcileOutcome.Reverted, notifications };
   };
 
+  /**
+   * A governed flag nobody approved (a new flag matching a governed pattern, say) is never approved by featgate
+   * itself (ARCHITECTURE.md invariant 11): no approved state is recorded, so gates deny it; FeatBit is converged to the
+   * safe state (switched off, serving the baseline, and only the baseline when switched on) and the admin's
+   * configuration becomes a proposal. Without the policy's baseline variation the flag is only switched off. A flag
+   * already in its safe state costs nothing: no write, no ledger entry.
+   */
   const handleUnapprovedFlag = async (
     job: ReconcileJob,
     live: RestFlag,
     resolution: { surface: ApprovedFlagState['surface']; owner: string; baselineVariation: string },
     enforce: boolean,
   ): Promise<FlagResult> => {
-    const baselineVariationId = resolveBaselineVariationId(live, resolution.baselineVariation);
-    if (!baselineVariationId) {
-      throw new ConfigError(`flag ${live.key} in ${job.envId} has no variation named ${resolution.baselineVariation}, the policy's baseline`);
-    }
     const flag = flagSchema.parse(live);
+    const baselineVariationId = resolveBaselineVariationId(flag, resolution.baselineVariation);
+    const safe: FeatBitFlag = baselineVariationId ? { ...baselineOnlyConfiguration(flag, baselineVariationId), isEnabled: false } : { ...flag, isEnabled: false };
+    if (flagsEqual(flag, safe)) return { outcome: ReconcileOutcome.Unapproved };
+    const subject = flagSubject(job.envId, live.key);
+    const operator = await operatorOf(job.envId, live, job);
     const segments = await fetchSegments(job.envId, referencedSegmentIds(flag));
-    const adoptedFlag = exposesOnlyBaseline(flag, baselineVariationId) ? flag : baselineOnlyConfiguration(flag, baselineVariationId);
-    const state: ApprovedFlagState = {
+    const placeholder: ApprovedFlagState = {
       envId: job.envId,
       flagKey: live.key,
-      flag: adoptedFlag,
-      segments: adoptedFlag === flag ? segments : [],
-      baselineVariationId,
+      flag: safe,
+      segments: [],
+      baselineVariationId: baselineVariationId ?? flag.disabledVariationId,
       surface: resolution.surface,
       owner: resolution.owner,
       approvedAt: now().toISOString(),
-      approvedBy: serviceActor.id,
+      approvedBy: 'nobody',
       version: 0,
     };
-    const subject = flagSubject(job.envId, live.key);
-    await append(LedgerEventType.FlagAdopted, serviceActor, subject, approvedStatePayload(LedgerEventType.FlagAdopted, state));
-    if (adoptedFlag === flag) {
-      logger.info({ envId: job.envId, flagKey: live.key }, 'adopted a new governed flag that exposes only its baseline');
-      return { outcome: ReconcileOutcome.Adopted };
+    const verdict = judgeEdit({ approved: safe, live: flag, baselineVariationId: placeholder.baselineVariationId, segmentsBefore: [], segmentsAfter: segments });
+    await append(LedgerEventType.EditIntercepted, { id: operator, kind: ActorKind.FeatBitOperator }, subject, {
+      envId: job.envId,
+      flagKey: live.key,
+      operator,
+      source: job.source,
+      ...(job.deliveryId ? { deliveryId: job.deliveryId } : {}),
+      verdict: EditVerdictKind.NeverApproved,
+      changes: [...verdict.changes],
+      exposure: { ...verdict.exposure },
+      widened: [...verdict.widened],
+      contentChanged: verdict.contentChanged,
+      revision: live.revision,
+      ...(baselineVariationId ? {} : { missingBaselineVariation: resolution.baselineVariation }),
+    });
+    if (!enforce) return { outcome: ReconcileOutcome.Observed };
+    const comment = `featgate: ${live.key} is governed and nobody approved it yet; switched off until a reviewer approves it`;
+    const { writes } = await writeFlagConfiguration(deps.featbit, job.envId, live.key, safe, comment);
+    await verifyRestored(job.envId, live.key, safe, []);
+    await append(LedgerEventType.EditReverted, serviceActor, subject, {
+      envId: job.envId,
+      flagKey: live.key,
+      operator,
+      unapproved: true,
+      revision: (await deps.featbit.getRawFlag(job.envId, live.key)).revision ?? null,
+      writes,
+      restoredSegments: [],
+    });
+    const notifications: Notification[] = [
+      {
+        kind: NotificationKind.EditReverted,
+        subject,
+        text: baselineVariationId
+          ? `featgate switched off ${live.key} (${job.envId}): it is governed and nobody approved it; ${operator}'s configuration is proposed for review.`
+          : `featgate switched off ${live.key} (${job.envId}): it is governed, nobody approved it, and it has no variation named ${resolution.baselineVariation} (the policy's baseline); fix the flag or the policy.`,
+      },
+    ];
+    if (baselineVariationId) {
+      const proposal = {
+        envId: job.envId,
+        flagKey: live.key,
+        surface: resolution.surface,
+        owner: resolution.owner,
+        requester: operator,
+        approved: placeholder,
+        edited: flag,
+        editedSegments: segments,
+        changes: verdict.changes,
+        widenedVariationIds: verdict.widened,
+        fingerprint: editFingerprint(job.envId, placeholder, flag, segments),
+      };
+      try {
+        const { changeKey, reused } = await deps.proposals.openProposal(proposal);
+        if (!reused) notifications.push({ kind: NotificationKind.ProposalOpened, subject: `change:${changeKey}`, text: `featgate opened proposal ${changeKey} from ${operator}'s new governed flag ${live.key} (${job.envId}).` });
+      } catch (error) {
+        logger.warn({ envId: job.envId, flagKey: live.key, err: error instanceof Error ? error.message : String(error) }, 'could not open the proposal of a never-approved flag');
+      }
     }
-    const approved = (await deps.approvedStates.get(job.envId, live.key)) ?? state;
-    const operator = await operatorOf(job.envId, live, job);
-    const verdict = judgeEdit({ approved: approved.flag, live: flag, baselineVariationId, segmentsBefore: approved.segments, segmentsAfter: segments });
-    return revertEdit(job, approved, live, segments, { ...verdict, kind: EditVerdictKind.Unauthorized }, operator, enforce);
+    logger.info({ envId: job.envId, flagKey: live.key, operator, writes }, 'converged a governed flag nobody approved to its safe state');
+    return { outcome: ReconcileOutcome.Converged, notifications };
   };
 
   /**
