@@ -40,10 +40,6 @@ export async function run(ctx: BenchContext): Promise<void> {
   ];
   const fallthrough = (variations: typeof approvedRollout) => ({ dispatchKey: null, includedInExpt: true, variations });
   const sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
-  sandbox.control.seed({
-    flags: [{ id: `id-${key}`, envId: env.id, key, name: key, variationType: 'json', variations: [{ id: current, name: 'current', value: '{"model":"a"}' }, { id: candidate, name: 'candidate', value: '{"model":"b"}' }], targetUsers: [], rules: [], isEnabled: true, disabledVariationId: current, fallthrough: fallthrough(approvedRollout), exptIncludeAllTargets: true, tags: [], isArchived: false }],
-    segments: [],
-  });
   const featgateToken = sandbox.tokens.issue('featgate-bot');
   const alice = new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: sandbox.tokens.issue('alice').token, logger: silentLogger });
   const admin = generateApiToken();
@@ -66,6 +62,11 @@ export async function run(ctx: BenchContext): Promise<void> {
     await service.bridge!.stream?.ready();
     await service.bridge!.reconciler.runOnce();
     await service.bridge!.queue.whenIdle(30_000);
+    // featgate never approves flags itself: the flag appears after the bridge's first round and an admin adopts it.
+    sandbox.control.seed({
+      flags: [{ id: `id-${key}`, envId: env.id, key, name: key, variationType: 'json', variations: [{ id: current, name: 'current', value: '{"model":"a"}' }, { id: candidate, name: 'candidate', value: '{"model":"b"}' }], targetUsers: [], rules: [], isEnabled: true, disabledVariationId: current, fallthrough: fallthrough(approvedRollout), exptIncludeAllTargets: true, tags: [], isArchived: false }],
+      segments: [],
+    });
     const adopted = await fetch(`${service.url}/v1/adoptions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
