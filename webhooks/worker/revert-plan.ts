@@ -1,7 +1,7 @@
 import { ConflictError } from '../../src/errors/index.js';
 import type { FeatBitFlag, RestFlag } from '../../src/featbit/model/index.js';
-import { updateFlagWithRevision, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
-import { governedFieldPatch } from './governed-field-patch.js';
+import { FeatBitForbiddenError, updateFlagWithRevision, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import { governedFieldPatch, wholesaleRestorePatch } from './governed-field-patch.js';
 import { planConfigurationWrites, type ConfigurationPlan, type ConfigurationWriteResult } from '../../src/workflow/index.js';
 
 /** The revision-guarded writes (and the toggle, which FeatBit does not guard) that bring `live` back to `approved`. */
@@ -46,11 +46,22 @@ export async function revertJudgedFlag(
   comment: string,
 ): Promise<ConfigurationWriteResult> {
   let lastRead: RestFlag = judged;
-  const result = await updateFlagWithRevision(featbit, envId, judged.key, (fresh) => {
-    if (fresh.revision.toLowerCase() !== judged.revision.toLowerCase()) throw new StaleEditError(judged.key, judged.revision, fresh.revision);
-    lastRead = fresh;
-    return planRevert(fresh, { ...approved, isEnabled: fresh.isEnabled }, comment).writes;
-  });
+  let result: { revision: string; writes: number };
+  try {
+    result = await updateFlagWithRevision(featbit, envId, judged.key, (fresh) => {
+      if (fresh.revision.toLowerCase() !== judged.revision.toLowerCase()) throw new StaleEditError(judged.key, judged.revision, fresh.revision);
+      lastRead = fresh;
+      return planRevert(fresh, { ...approved, isEnabled: fresh.isEnabled }, comment).writes;
+    });
+  } catch (error) {
+    if (!(error instanceof FeatBitForbiddenError)) throw error;
+    // featgate's token lacks one of the per-action permissions of the guarded endpoints (FeatBit checks targeting
+    // permissions by the parts that change): finish with one JSON Patch, which needs authentication only in FeatBit
+    // 5.4.2 and leaves the switch as it is, so it can never undo a kill switch. The writes made so far only narrowed.
+    const fresh = await featbit.getRawFlag(envId, judged.key);
+    await featbit.patchFlag(envId, judged.key, wholesaleRestorePatch(fresh, approved));
+    return { revision: fresh.revision ?? judged.revision, writes: 1 };
+  }
   const patch = governedFieldPatch(lastRead, approved);
   if (patch.length === 0) return { revision: result.revision, writes: result.writes };
   await featbit.patchFlag(envId, judged.key, patch);
