@@ -469,6 +469,39 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     };
   };
 
+  /**
+   * A flag nobody approved, in a shape featgate cannot parse: when its key or tags make it governed it is switched off
+   * (the toggle needs no understanding of the document) and left for a person; gates deny it, as any unapproved flag.
+   */
+  const switchOffUnparseable = async (job: ReconcileJob, raw: RawFlag, issues: readonly string[]): Promise<FlagResult> => {
+    const tags = Array.isArray(raw['tags']) ? (raw['tags'] as unknown[]).filter((tag): tag is string => typeof tag === 'string') : [];
+    const resolution = resolveGovernedFlag(deps.policy(), job.envId, { key: raw.key, tags });
+    if (!resolution.governed) return { outcome: ReconcileOutcome.Ungoverned };
+    if (raw['isEnabled'] === false) return { outcome: ReconcileOutcome.Unapproved };
+    const subject = flagSubject(job.envId, raw.key);
+    const operator = await findEditor(deps.featbit, job.envId, { id: raw.id, key: raw.key, ...(raw.revision ? { revision: raw.revision } : {}) }, { fallback: job.operator, serviceOperatorName: deps.serviceOperatorName, logger });
+    await append(LedgerEventType.EditIntercepted, { id: operator, kind: ActorKind.FeatBitOperator }, subject, {
+      envId: job.envId,
+      flagKey: raw.key,
+      operator,
+      source: job.source,
+      verdict: EditVerdictKind.UnknownShape,
+      changes: [EditVerdictKind.NeverApproved, EditVerdictKind.UnknownShape],
+      issues: issues.slice(0, 10),
+      revision: raw.revision ?? null,
+    });
+    if (resolution.environment.strictness !== EnvironmentStrictness.Enforce) return { outcome: ReconcileOutcome.Observed };
+    await deps.featbit.toggle(job.envId, raw.key, false, `featgate: ${raw.key} is governed, nobody approved it and featgate cannot read it; switched off`);
+    const after = await deps.featbit.getRawFlag(job.envId, raw.key);
+    if (after['isEnabled'] !== false) throw new RevertNotRestoredError(job.envId, raw.key, 'isEnabled');
+    await append(LedgerEventType.EditReverted, serviceActor, subject, { envId: job.envId, flagKey: raw.key, operator, unapproved: true, revision: after.revision ?? null, writes: 1, restoredSegments: [] });
+    logger.error({ envId: job.envId, flagKey: raw.key, issues: issues.slice(0, 3) }, 'switched off a governed flag nobody approved that featgate cannot parse; a person must fix it');
+    return {
+      outcome: ReconcileOutcome.Converged,
+      notifications: [{ kind: NotificationKind.RevertFailed, subject, text: `featgate switched off ${raw.key} (${job.envId}): governed, never approved, and in a shape featgate cannot read (${issues.slice(0, 3).join('; ')}). A person must fix it.` }],
+    };
+  };
+
   const reconcileLocked = async (job: ReconcileJob, flagKey: string): Promise<FlagResult> => {
     const policy = deps.policy();
     const { raw, approved } = await locate(job.envId, flagKey);
@@ -476,10 +509,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     const parsed = restFlagSchema.safeParse(raw);
     const issues = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(flag)'}: ${issue.message}`);
     if (!approved) {
-      if (!parsed.success) {
-        logger.error({ envId: job.envId, flagKey, issues: issues.slice(0, 3) }, 'a flag nobody approved is in a shape featgate cannot parse; it is not judged');
-        return { outcome: ReconcileOutcome.Ungoverned };
-      }
+      if (!parsed.success) return switchOffUnparseable(job, raw, issues);
       const resolution = resolveGovernedFlag(policy, job.envId, parsed.data);
       if (!resolution.governed) return { outcome: ReconcileOutcome.Ungoverned };
       return handleUnapprovedFlag(job, parsed.data, resolution, resolution.environment.strictness === EnvironmentStrictness.Enforce);

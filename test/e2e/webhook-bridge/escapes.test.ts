@@ -207,4 +207,21 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
     expect(healthy.length).toBeGreaterThan(0);
     expect(healthy.every((status) => status === 200)).toBe(true);
   });
+
+  it('switches off a governed flag nobody approved that FeatBit holds in a shape featgate cannot parse', async () => {
+    const key = 'unreadable-new-model-route';
+    const flag = routeFlag(h.envId, key) as { fallthrough: Record<string, unknown> };
+    h.sandbox.control.seed({ flags: [{ ...flag, fallthrough: { ...flag.fallthrough, variations: [{ id: `${key}-candidate`, rollout: [0, 1.0000001], exptRollout: 1 }] } }], segments: [] });
+    await h.service.bridge!.reconciler.runOnce();
+    await h.settle();
+    expect(h.live(key).isEnabled).toBe(false);
+    expect(await h.entries(LedgerEventType.FlagAdopted, key)).toHaveLength(0);
+    const [converged] = await h.entries(LedgerEventType.EditReverted, key);
+    expect(converged!.data).toMatchObject({ unapproved: true, writes: 1 });
+    // Already off: the next round writes and records nothing.
+    const before = (await h.service.workflow.queryAudit({ afterSeq: 0, limit: 10_000 })).length;
+    await h.service.bridge!.reconciler.runOnce();
+    await h.settle();
+    expect((await h.service.workflow.queryAudit({ afterSeq: 0, limit: 10_000 })).length).toBe(before);
+  });
 });
