@@ -1,0 +1,371 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createSandbox, encodeConnectionToken, SandboxPermission, type PolicyStatement, type Sandbox, type TokenOptions } from '../../../src/sandbox/index.js';
+import { readReference } from '../../support/reference.js';
+
+/**
+ * One row per route and status of FeatBit 5.4.2 that featgate or a flag admin can reach with an access token or
+ * an SDK secret, each derived from the FeatBit source file it cites (paths in the featbit/featbit repository at
+ * 366b4a1, tag 5.4.2; `BE` = modules/back-end/src, `ES` = modules/evaluation-server/src). Every row runs against
+ * a fresh sandbox seeded with FeatBit's reference flags and segments plus one tagged flag.
+ */
+
+const ENV = '226b9bf8-4af3-4ffa-9b01-162270e4cd40';
+const UNKNOWN_ENV = '11111111-2222-4333-8444-555555555555';
+const SEGMENT_USED = '0779d76b-afc6-4886-ab65-af8c004273ad';
+const GOVERNED = 'governed-route';
+const CURRENT = 'a0000000-0000-4000-8000-000000000001';
+const CANDIDATE = 'a0000000-0000-4000-8000-000000000002';
+
+const governedFlag = {
+  id: 'a0000000-0000-4000-8000-0000000000ff',
+  envId: ENV,
+  key: GOVERNED,
+  name: 'governed route',
+  description: '',
+  variationType: 'json',
+  variations: [
+    { id: CURRENT, name: 'current', value: '{"model":"a"}' },
+    { id: CANDIDATE, name: 'candidate', value: '{"model":"b"}' },
+  ],
+  targetUsers: [],
+  rules: [{ id: 'r1', name: 'pro', dispatchKey: null, includedInExpt: false, conditions: [{ id: 'c1', property: 'plan', op: 'Equal', value: 'pro' }], variations: [{ id: CURRENT, rollout: [0, 1], exptRollout: 1 }] }],
+  isEnabled: true,
+  disabledVariationId: CURRENT,
+  fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: CURRENT, rollout: [0, 1], exptRollout: 1 }] },
+  exptIncludeAllTargets: true,
+  tags: ['governed'],
+  isArchived: false,
+};
+
+interface Reply {
+  readonly status: number;
+  readonly text: string;
+  readonly json: unknown;
+  readonly contentType: string;
+}
+
+interface World {
+  readonly sandbox: Sandbox;
+  /** Calls the REST API with a token holding `permissions` (default: every permission), or none. */
+  call(method: string, path: string, options?: { body?: unknown; raw?: string; token?: TokenOptions | null }): Promise<Reply>;
+  flag(key?: string): ReturnType<Sandbox['control']['store']['rawFlag']>;
+  audits(key?: string): number;
+}
+
+let sandbox: Sandbox;
+let world: World;
+
+beforeEach(async () => {
+  sandbox = await createSandbox({
+    seeds: [readReference('server-sdk-flags.eval-server-fakes.json'), readReference('server-sdk-segments.eval-server-fakes.json'), { featureFlags: [governedFlag], segments: [] }],
+  });
+  world = {
+    sandbox,
+    call: async (method, path, options = {}) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (options.token !== null) headers['authorization'] = sandbox.tokens.issue('alice', options.token ?? {}).token;
+      const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+      const response = await fetch(`${sandbox.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+      const text = await response.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: response.status, text, json, contentType: response.headers.get('content-type') ?? '' };
+    },
+    flag: (key = GOVERNED) => sandbox.control.store.rawFlag(ENV, key),
+    audits: (key = GOVERNED) => sandbox.control.store.auditLogs(ENV).filter((entry) => entry.refId === sandbox.control.store.rawFlag(ENV, key).id).length,
+  };
+});
+
+afterEach(async () => {
+  await sandbox?.close();
+});
+
+const flags = `/api/v1/envs/${ENV}/feature-flags`;
+const segments = `/api/v1/envs/${ENV}/segments`;
+const only = (...permissions: (string | PolicyStatement)[]): TokenOptions => ({ permissions });
+const envelope = (data: unknown) => ({ success: true, errors: [], data });
+const failure = (...errors: string[]) => ({ success: false, errors, data: null });
+const targetingOf = (flag: ReturnType<World['flag']>) => ({ targetUsers: flag.targetUsers, rules: flag.rules, fallthrough: flag.fallthrough, exptIncludeAllTargets: flag.exptIncludeAllTargets });
+
+interface Row {
+  /** FeatBit source the expectation is read from. */
+  readonly source: string;
+  readonly route: string;
+  readonly status: number;
+  readonly when: string;
+  readonly run: (w: World) => Promise<Reply>;
+  readonly then?: (reply: Reply, w: World, before: { revision: string; audits: number }) => void | Promise<void>;
+}
+
+const rows: Row[] = [
+  // --- authentication and routing
+  { source: 'BE Api/Authentication/OpenApiHandler.cs', route: 'GET feature-flags', status: 401, when: 'no Authorization header', run: (w) => w.call('GET', flags, { token: null }), then: (r) => expect(r.json).toEqual(failure('Unauthorized')) },
+  { source: 'BE Api/Controllers/FeatureFlagController.cs ([Route] envs/{envId:guid})', route: 'GET feature-flags', status: 404, when: 'the env id is not a GUID', run: (w) => w.call('GET', '/api/v1/envs/production/feature-flags'), then: (r) => expect(r.text).toBe('') },
+  { source: 'BE Api/Authorization/DefaultPermissionChecker.cs (GetEnvRnAsync → null)', route: 'GET feature-flags', status: 403, when: 'the env GUID does not exist', run: (w) => w.call('GET', `/api/v1/envs/${UNKNOWN_ENV}/feature-flags`), then: (r) => expect(r.json).toEqual(failure('Forbidden')) },
+  // --- list and paging
+  { source: 'BE Api/Controllers/FeatureFlagController.cs GetListAsync, BE Application/Bases/Models/PagedRequest.cs', route: 'GET feature-flags', status: 200, when: 'default paging', run: (w) => w.call('GET', flags), then: (r) => expect((r.json as { data: { totalCount: number } }).data.totalCount).toBe(6) },
+  { source: 'BE Api/Authorization/DefaultPermissionChecker.cs (CanAccessEnv)', route: 'GET feature-flags', status: 403, when: 'the token lacks CanAccessEnv', run: (w) => w.call('GET', flags, { token: only(SandboxPermission.ToggleFlag) }) },
+  { source: 'BE Application/Bases/Models/PagedRequest.cs (Take(0))', route: 'GET feature-flags', status: 200, when: 'pageSize=0', run: (w) => w.call('GET', `${flags}?pageSize=0`), then: (r) => expect((r.json as { data: { items: unknown[] } }).data.items).toEqual([]) },
+  { source: 'BE Application/Bases/Models/PagedRequest.cs (negative OFFSET)', route: 'GET feature-flags', status: 500, when: 'pageIndex=-1', run: (w) => w.call('GET', `${flags}?pageIndex=-1`), then: (r) => expect(r.json).toEqual(failure('InternalServerError')) },
+  { source: 'BE Application/Bases/Models/PagedRequest.cs (int PageSize, model binding)', route: 'GET feature-flags', status: 400, when: 'pageSize=ten', run: (w) => w.call('GET', `${flags}?pageSize=ten`), then: (r) => expect(r.contentType).toContain('application/problem+json') },
+  { source: 'BE Api/Controllers/FeatureFlagController.cs GetAllTagsAsync', route: 'GET feature-flags/all-tags', status: 200, when: 'a literal sub-route, before {key}', run: (w) => w.call('GET', `${flags}/all-tags`), then: (r) => expect((r.json as { data: string[] }).data).toContain('governed') },
+  { source: 'BE Api/Filters/VerifyOpenApiApplicableAttribute.cs (IsKeyUsedAsync has no [OpenApi])', route: 'GET feature-flags/is-key-used', status: 403, when: 'called with an access token', run: (w) => w.call('GET', `${flags}/is-key-used?key=x`), then: (r) => expect(r.text).toBe('') },
+  // --- get
+  { source: 'BE Api/Controllers/FeatureFlagController.cs GetAsync', route: 'GET feature-flags/{key}', status: 200, when: 'the flag exists', run: (w) => w.call('GET', `${flags}/${GOVERNED}`), then: (r, w) => expect((r.json as { data: { revision: string } }).data.revision).toBe(w.flag().revision) },
+  { source: 'BE Application/FeatureFlags/GetFeatureFlag.cs (EntityNotFoundException)', route: 'GET feature-flags/{key}', status: 404, when: 'no flag has the key (exact case)', run: (w) => w.call('GET', `${flags}/GOVERNED-ROUTE`), then: (r) => expect(r.json).toEqual(failure('ResourceNotFound')) },
+  // --- create
+  {
+    source: 'BE Application/FeatureFlags/CreateFeatureFlag.cs',
+    route: 'POST feature-flags',
+    status: 200,
+    when: 'a valid flag whose variation value is null',
+    run: (w) => w.call('POST', flags, { body: { name: 'n', key: 'brand-new', isEnabled: false, variationType: 'string', variations: [{ id: 'x', name: 'x', value: null }, { id: 'y', name: 'y', value: 'y' }], enabledVariationId: 'y', disabledVariationId: 'x', tags: [] } }),
+    then: (_r, w) => expect(w.flag('brand-new').variations![0]!.value).toBeNull(),
+  },
+  {
+    source: 'BE Application/FeatureFlags/CreateFeatureFlag.cs (HasKeyBeenUsedAsync, case-insensitive)',
+    route: 'POST feature-flags',
+    status: 422,
+    when: 'the key differs from a taken one only by case',
+    run: (w) => w.call('POST', flags, { body: { name: 'n', key: 'Governed-Route', variationType: 'string', variations: [{ id: 'x', name: 'x', value: 'x' }], enabledVariationId: 'x', disabledVariationId: 'x' } }),
+    then: (r) => expect(r.json).toEqual(failure('KeyHasBeenUsed')),
+  },
+  {
+    source: 'BE Application/FeatureFlags/CreateFeatureFlag.cs CreateFeatureFlagValidator',
+    route: 'POST feature-flags',
+    status: 400,
+    when: 'variation type and enabled variation are invalid',
+    run: (w) => w.call('POST', flags, { body: { name: 'n', key: 'k', variationType: 'yaml', variations: [{ id: 'x', name: 'x', value: 'x' }], enabledVariationId: 'nope', disabledVariationId: 'x' } }),
+    then: (r) => expect(r.json).toEqual(failure('variationType_is_invalid', 'enabledVariationId_is_invalid')),
+  },
+  { source: 'BE Api/Controllers/FeatureFlagController.cs CreateAsync [Authorize(CreateFlag)]', route: 'POST feature-flags', status: 403, when: 'the token lacks CreateFlag', run: (w) => w.call('POST', flags, { body: {}, token: only(SandboxPermission.CanAccessEnv) }) },
+  // --- toggle
+  { source: 'BE Application/FeatureFlags/ToggleFeatureFlag.cs', route: 'PUT feature-flags/{key}/toggle/{status}', status: 200, when: 'switching off', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/toggle/false`, { body: {} }), then: (r, w, before) => { expect(r.json).toEqual(envelope(w.flag().revision)); expect(w.flag().revision).not.toBe(before.revision); } },
+  { source: 'BE Application/FeatureFlags/ToggleFeatureFlag.cs (IsEnabled == Status)', route: 'PUT feature-flags/{key}/toggle/{status}', status: 200, when: 'the flag already has that status', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/toggle/true`, { body: {} }), then: (r, w, before) => { expect(r.json).toEqual(envelope(before.revision)); expect(w.audits()).toBe(before.audits); } },
+  { source: 'BE Api/Authorization/DefaultPermissionChecker.cs (GetFlagRnAsync → null)', route: 'PUT feature-flags/{key}/toggle/{status}', status: 403, when: 'the flag does not exist', run: (w) => w.call('PUT', `${flags}/missing/toggle/false`, { body: {} }), then: (r) => expect(r.json).toEqual(failure('Forbidden')) },
+  { source: 'BE Api/Controllers/FeatureFlagController.cs ToggleAsync (bool status)', route: 'PUT feature-flags/{key}/toggle/{status}', status: 400, when: 'the status is not a boolean', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/toggle/maybe`, { body: {} }), then: (r) => expect(r.contentType).toContain('application/problem+json') },
+  {
+    source: 'BE Domain/Resources/RNMatcher.cs (tags after ;)',
+    route: 'PUT feature-flags/{key}/toggle/{status}',
+    status: 200,
+    when: 'ToggleFlag is granted only on flags tagged governed',
+    run: (w) => w.call('PUT', `${flags}/${GOVERNED}/toggle/false`, { body: {}, token: only({ effect: 'allow', actions: [SandboxPermission.ToggleFlag], resources: ['project/*:env/*:flag/*;governed'] }) }),
+  },
+  {
+    source: 'BE Domain/Resources/RNMatcher.cs (pattern tag, untagged resource)',
+    route: 'PUT feature-flags/{key}/toggle/{status}',
+    status: 403,
+    when: 'the same token toggles an untagged flag',
+    run: (w) => w.call('PUT', `${flags}/returns-true/toggle/false`, { body: {}, token: only({ effect: 'allow', actions: [SandboxPermission.ToggleFlag], resources: ['project/*:env/*:flag/*;governed'] }) }),
+  },
+  {
+    source: 'BE Domain/Policies/PolicyHelper.cs (a matching deny wins)',
+    route: 'PUT feature-flags/{key}/toggle/{status}',
+    status: 403,
+    when: 'an allow-all statement and a deny on the flag',
+    run: (w) => w.call('PUT', `${flags}/${GOVERNED}/toggle/false`, { body: {}, token: only({ effect: 'allow', actions: ['*'], resources: ['*'] }, { effect: 'deny', actions: [SandboxPermission.ToggleFlag], resources: [`project/*:env/*:flag/${GOVERNED}`] }) }),
+  },
+  // --- targeting
+  {
+    source: 'BE Application/FeatureFlags/UpdateTargeting.cs (no validator)',
+    route: 'PUT feature-flags/{key}/targeting',
+    status: 200,
+    when: 'a rollout above 1 on a variation, a null condition value and an unknown target variation',
+    run: (w) => {
+      const flag = w.flag();
+      return w.call('PUT', `${flags}/${GOVERNED}/targeting`, {
+        body: {
+          revision: flag.revision,
+          targeting: {
+            targetUsers: [{ keyIds: ['u1'], variationId: 'ghost' }],
+            rules: [{ ...flag.rules![0], conditions: [{ id: 'c1', property: null, op: 'IsTrue', value: null }] }],
+            fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: CANDIDATE, rollout: [0, 1.0000001], exptRollout: 1 }] },
+          },
+        },
+      });
+    },
+    then: (r, w) => {
+      expect(r.json).toEqual(envelope(w.flag().revision));
+      expect(w.flag().fallthrough!.variations![0]!.rollout).toEqual([0, 1.0000001]);
+      expect(w.flag().rules![0]!.conditions![0]).toEqual({ id: 'c1', property: null, op: 'IsTrue', value: null });
+      expect(w.flag().exptIncludeAllTargets).toBe(true);
+    },
+  },
+  { source: 'BE Application/FeatureFlags/UpdateTargeting.cs (Revision check)', route: 'PUT feature-flags/{key}/targeting', status: 409, when: 'the revision is stale', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/targeting`, { body: { revision: '00000000-0000-4000-8000-000000000000', targeting: targetingOf(w.flag()) } }), then: (r) => expect(r.json).toEqual(failure('Conflict')) },
+  { source: 'BE Application/FeatureFlags/UpdateTargeting.cs (Guid Revision defaults to Guid.Empty)', route: 'PUT feature-flags/{key}/targeting', status: 409, when: 'the revision is missing', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/targeting`, { body: { targeting: targetingOf(w.flag()) } }) },
+  { source: 'BE Application/FeatureFlags/UpdateTargeting.cs (Guid Revision, model binding)', route: 'PUT feature-flags/{key}/targeting', status: 400, when: 'the revision is not a GUID', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/targeting`, { body: { revision: 'r1', targeting: targetingOf(w.flag()) } }), then: (r) => expect(r.contentType).toContain('application/problem+json') },
+  { source: 'BE Application/FeatureFlags/UpdateTargeting.cs (flagService.GetAsync)', route: 'PUT feature-flags/{key}/targeting', status: 404, when: 'the flag does not exist (no [Authorize] on this action)', run: (w) => w.call('PUT', `${flags}/missing/targeting`, { body: { revision: w.flag().revision, targeting: targetingOf(w.flag()) } }) },
+  {
+    source: 'BE Application/FeatureFlags/UpdateTargeting.cs (FlagComparer throws on null lists)',
+    route: 'PUT feature-flags/{key}/targeting',
+    status: 500,
+    when: 'targetUsers and rules are left out',
+    run: (w) => w.call('PUT', `${flags}/${GOVERNED}/targeting`, { body: { revision: w.flag().revision, targeting: { fallthrough: w.flag().fallthrough } } }),
+    then: (_r, w, before) => expect(w.flag().revision).toBe(before.revision),
+  },
+  {
+    source: 'BE Application/FeatureFlags/UpdateTargeting.cs CheckPermissionsAsync (UpdateFlagTargetingRules)',
+    route: 'PUT feature-flags/{key}/targeting',
+    status: 403,
+    when: 'rules change and the token holds only UpdateFlagDefaultRule',
+    run: (w) => w.call('PUT', `${flags}/${GOVERNED}/targeting`, { body: { revision: w.flag().revision, targeting: { ...targetingOf(w.flag()), rules: [] } }, token: only(SandboxPermission.UpdateFlagDefaultRule) }),
+    then: (_r, w, before) => expect(w.flag().revision).toBe(before.revision),
+  },
+  {
+    source: 'BE Application/FeatureFlags/UpdateTargeting.cs (revision checked before permissions)',
+    route: 'PUT feature-flags/{key}/targeting',
+    status: 409,
+    when: 'the revision is stale and the token lacks the permission',
+    run: (w) => w.call('PUT', `${flags}/${GOVERNED}/targeting`, { body: { revision: '00000000-0000-4000-8000-000000000000', targeting: { ...targetingOf(w.flag()), rules: [] } }, token: only() }),
+  },
+  {
+    source: 'BE Application/FeatureFlags/UpdateTargeting.cs (no instruction, no permission; MarkAsUpdated)',
+    route: 'PUT feature-flags/{key}/targeting',
+    status: 200,
+    when: 'a rule reorder by a token with no permission at all',
+    run: (w) => {
+      const flag = w.flag();
+      const rules = [flag.rules![0]!, { ...flag.rules![0]!, id: 'r2', name: 'second' }];
+      sandbox.control.store.writeFlag(ENV, GOVERNED, sandbox.tokens.demo, (draft) => ({ ...draft, rules }));
+      const seeded = w.flag();
+      return w.call('PUT', `${flags}/${GOVERNED}/targeting`, { body: { revision: seeded.revision, targeting: { ...targetingOf(seeded), rules: [...seeded.rules!].reverse() } }, token: only() });
+    },
+    then: (_r, w) => expect(w.flag().rules!.map((rule) => rule.id)).toEqual(['r2', 'r1']),
+  },
+  // --- variations
+  { source: 'BE Application/FeatureFlags/UpdateVariations.cs (value may be null)', route: 'PUT feature-flags/{key}/variations', status: 200, when: 'a variation value is null', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/variations`, { body: { revision: w.flag().revision, variations: [{ id: CURRENT, name: 'current', value: null }] } }), then: (_r, w) => expect(w.flag().variations).toEqual([{ id: CURRENT, name: 'current', value: null }]) },
+  { source: 'BE Application/FeatureFlags/UpdateVariations.cs UpdateVariationsValidator (runs before the revision check)', route: 'PUT feature-flags/{key}/variations', status: 400, when: 'no variations and a stale revision', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/variations`, { body: { revision: '00000000-0000-4000-8000-000000000000', variations: [] } }), then: (r) => expect(r.json).toEqual(failure('variations_is_invalid')) },
+  { source: 'BE Application/FeatureFlags/UpdateVariations.cs (Revision check)', route: 'PUT feature-flags/{key}/variations', status: 409, when: 'valid variations, stale revision', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/variations`, { body: { revision: '00000000-0000-4000-8000-000000000000', variations: [{ id: CURRENT, name: 'c', value: 'x' }] } }) },
+  { source: 'BE Api/Controllers/FeatureFlagController.cs UpdateVariationsAsync [Authorize(UpdateFlagVariations)]', route: 'PUT feature-flags/{key}/variations', status: 403, when: 'the token lacks UpdateFlagVariations', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/variations`, { body: {}, token: only(SandboxPermission.UpdateFlagOffVariation) }) },
+  // --- off variation
+  { source: 'BE Application/FeatureFlags/UpdateOffVariation.cs (no check against the variations)', route: 'PUT feature-flags/{key}/off-variation', status: 200, when: 'the off variation names no variation', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/off-variation`, { body: { revision: w.flag().revision, offVariationId: 'ghost' } }), then: (_r, w) => expect(w.flag().disabledVariationId).toBe('ghost') },
+  { source: 'BE Application/FeatureFlags/UpdateOffVariation.cs UpdateOffVariationValidator', route: 'PUT feature-flags/{key}/off-variation', status: 400, when: 'the off variation is blank', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/off-variation`, { body: { revision: w.flag().revision, offVariationId: ' ' } }), then: (r) => expect(r.json).toEqual(failure('offVariationId_is_required')) },
+  // --- name, description, tags
+  { source: 'BE Application/FeatureFlags/UpdateName.cs (Name == request.Name)', route: 'PUT feature-flags/{key}/name', status: 200, when: 'the name is unchanged', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/name`, { body: { name: 'governed route' } }), then: (r, w, before) => { expect(r.json).toEqual(envelope(before.revision)); expect(w.audits()).toBe(before.audits); } },
+  { source: 'BE Application/FeatureFlags/UpdateName.cs UpdateNameValidator (MaximumLength 128)', route: 'PUT feature-flags/{key}/name', status: 400, when: 'the name has 129 characters', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/name`, { body: { name: 'n'.repeat(129) } }), then: (r) => expect(r.json).toEqual(failure('name_is_invalid')) },
+  { source: 'BE Application/FeatureFlags/UpdateDescription.cs (Description == request.Description)', route: 'PUT feature-flags/{key}/description', status: 200, when: 'the description is unchanged', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/description`, { body: { description: '' } }), then: (r, _w, before) => expect(r.json).toEqual(envelope(before.revision)) },
+  { source: 'BE Application/FeatureFlags/SetTags.cs (always writes)', route: 'PUT feature-flags/{key}/tags', status: 200, when: 'the tags are unchanged', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/tags`, { body: { tags: ['governed'] } }), then: (r, w, before) => { expect(r.json).toEqual(envelope(true)); expect(w.audits()).toBe(before.audits + 1); } },
+  { source: 'BE Api/Controllers/FeatureFlagController.cs SetTagsAsync [Authorize(UpdateFlagTags)]', route: 'PUT feature-flags/{key}/tags', status: 403, when: 'the flag does not exist', run: (w) => w.call('PUT', `${flags}/missing/tags`, { body: { tags: [] } }) },
+  // --- archive, restore, delete
+  { source: 'BE Application/FeatureFlags/ArchiveFeatureFlag.cs', route: 'PUT feature-flags/{key}/archive', status: 200, when: 'archiving twice writes once', run: async (w) => { await w.call('PUT', `${flags}/${GOVERNED}/archive`, { body: {} }); return w.call('PUT', `${flags}/${GOVERNED}/archive`, { body: {} }); }, then: (_r, w, before) => { expect(w.flag().isArchived).toBe(true); expect(w.audits()).toBe(before.audits + 1); } },
+  { source: 'BE Application/FeatureFlags/DeleteFeatureFlag.cs (CannotDeleteUnarchivedFeatureFlag)', route: 'DELETE feature-flags/{key}', status: 422, when: 'the flag is not archived', run: (w) => w.call('DELETE', `${flags}/${GOVERNED}`), then: (r) => expect(r.json).toEqual(failure('CannotDeleteUnarchivedFeatureFlag')) },
+  { source: 'BE Application/FeatureFlags/DeleteFeatureFlag.cs', route: 'DELETE feature-flags/{key}', status: 200, when: 'the flag is archived', run: async (w) => { await w.call('PUT', `${flags}/${GOVERNED}/archive`, { body: {} }); return w.call('DELETE', `${flags}/${GOVERNED}`); }, then: (_r, w) => expect(w.sandbox.control.store.findFlag(ENV, GOVERNED)).toBeUndefined() },
+  { source: 'BE Api/Authorization/DefaultPermissionChecker.cs (DeleteFlag, no resource)', route: 'DELETE feature-flags/{key}', status: 403, when: 'the flag does not exist', run: (w) => w.call('DELETE', `${flags}/missing`) },
+  // --- JSON Patch
+  {
+    source: 'BE Api/Controllers/FeatureFlagController.cs PatchAsync (no [Authorize]), BE Application/FeatureFlags/PatchFeatureFlag.cs',
+    route: 'PATCH feature-flags/{key}',
+    status: 200,
+    when: 'a token without any permission archives, renames, retypes, retags and widens in one document',
+    run: (w) =>
+      w.call('PATCH', `${flags}/${GOVERNED}`, {
+        token: only(),
+        body: [
+          { op: 'replace', path: '/isArchived', value: true },
+          { op: 'replace', path: '/key', value: 'Renamed Key!' },
+          { op: 'replace', path: '/variationType', value: 'yaml' },
+          { op: 'remove', path: '/tags' },
+          { op: 'add', path: '/variations/-', value: { id: 'v3', name: 'third', value: null } },
+          { op: 'replace', path: '/Fallthrough/Variations/0/Id', value: 'v3' },
+        ],
+      }),
+    then: (r, w, before) => {
+      expect(r.json).toEqual(envelope(true));
+      const flag = w.flag('Renamed Key!');
+      expect(flag).toMatchObject({ isArchived: true, variationType: 'yaml', tags: null });
+      expect(flag.fallthrough!.variations![0]!.id).toBe('v3');
+      expect(flag.revision).not.toBe(before.revision);
+    },
+  },
+  { source: 'BE Application/FeatureFlags/PatchFeatureFlag.cs (ApplyTo error → PatchResult.Fail)', route: 'PATCH feature-flags/{key}', status: 200, when: 'a path names no member', run: (w) => w.call('PATCH', `${flags}/${GOVERNED}`, { body: [{ op: 'replace', path: '/owner', value: 'x' }] }), then: (r, w, before) => { expect(r.json).toMatchObject({ success: false, data: false }); expect(w.flag().revision).toBe(before.revision); } },
+  { source: 'BE Application/FeatureFlags/PatchFeatureFlag.cs (typed entity)', route: 'PATCH feature-flags/{key}', status: 200, when: 'a value has the wrong type', run: (w) => w.call('PATCH', `${flags}/${GOVERNED}`, { body: [{ op: 'replace', path: '/isEnabled', value: 'yes' }] }), then: (r) => expect(r.json).toMatchObject({ success: false, data: false }) },
+  { source: 'BE Application/FeatureFlags/PatchFeatureFlag.cs (_service.GetAsync)', route: 'PATCH feature-flags/{key}', status: 404, when: 'the flag does not exist', run: (w) => w.call('PATCH', `${flags}/missing`, { body: [] }) },
+  { source: 'BE Api/Controllers/FeatureFlagController.cs PatchAsync (JsonSerializer.Deserialize<JsonPatchDocument> throws)', route: 'PATCH feature-flags/{key}', status: 500, when: 'the body is not a patch document', run: (w) => w.call('PATCH', `${flags}/${GOVERNED}`, { body: { op: 'replace' } }) },
+  // --- segments
+  { source: 'BE Api/Controllers/SegmentController.cs GetAsync', route: 'GET segments/{segmentId}', status: 200, when: 'the segment exists', run: (w) => w.call('GET', `${segments}/${SEGMENT_USED}`) },
+  { source: 'BE Api/Controllers/SegmentController.cs ({segmentId:guid})', route: 'GET segments/{segmentId}', status: 404, when: 'the id is not a GUID', run: (w) => w.call('GET', `${segments}/segment-01`), then: (r) => expect(r.text).toBe('') },
+  { source: 'BE Application/Segments/ArchiveSegment.cs (SegmentIsBeingUsed)', route: 'PUT segments/{segmentId}/archive', status: 422, when: 'a flag references the segment', run: (w) => w.call('PUT', `${segments}/${SEGMENT_USED}/archive`, { body: {} }), then: (r) => expect(r.json).toEqual(failure('SegmentIsBeingUsed')) },
+  {
+    source: 'BE Application/Segments/UpdateTargeting.cs CheckPermissionsAsync (UpdateSegmentTargetingUsers)',
+    route: 'PUT segments/{segmentId}/targeting',
+    status: 403,
+    when: 'included users change and the token holds only UpdateSegmentRules',
+    run: (w) => {
+      const segment = w.sandbox.control.store.getSegment(ENV, SEGMENT_USED);
+      return w.call('PUT', `${segments}/${SEGMENT_USED}/targeting`, { body: { included: [...segment.included, 'new-user'], excluded: segment.excluded, rules: segment.rules }, token: only(SandboxPermission.UpdateSegmentRules) });
+    },
+  },
+  // --- audit logs
+  { source: 'BE Api/Controllers/AuditLogController.cs (authentication only)', route: 'GET audit-logs', status: 200, when: 'a token without permissions, unknown env GUID', run: (w) => w.call('GET', `/api/v1/envs/${UNKNOWN_ENV}/audit-logs`, { token: only() }), then: (r) => expect(r.json).toEqual(envelope({ totalCount: 0, items: [] })) },
+];
+
+describe('FeatBit 5.4.2 routes as the sandbox answers them', () => {
+  it.each(rows.map((row) => [`${row.route} → ${row.status} when ${row.when} (${row.source})`, row] as const))('%s', async (_title, row) => {
+    const flag = world.flag();
+    const before = { revision: flag.revision, audits: world.audits() };
+    const reply = await row.run(world);
+    expect(reply.status, reply.text).toBe(row.status);
+    await row.then?.(reply, world, before);
+  });
+});
+
+describe('FeatBit 5.4.2 SDK endpoints as the sandbox answers them', () => {
+  const secret = () => sandbox.envs[0]!.sdkSecret;
+
+  it('GET latest-all → 401 for a secret of no environment (ES Api/Public/SdkController.cs)', async () => {
+    const response = await fetch(`${sandbox.url}/api/public/sdk/server/latest-all?timestamp=0`, { headers: { authorization: 'nope' } });
+    expect(response.status).toBe(401);
+  });
+
+  it('GET latest-all → 200 full, archived flags included (ES Infrastructure/Store/PostgresStore.cs GetFlagsAsync)', async () => {
+    await world.call('PUT', `${flags}/${GOVERNED}/archive`, { body: {} });
+    const response = await fetch(`${sandbox.url}/api/public/sdk/server/latest-all?timestamp=0`, { headers: { authorization: secret() } });
+    const body = (await response.json()) as { data: { eventType: string; featureFlags: { key: string; isArchived: boolean }[] } };
+    expect(body.data.eventType).toBe('full');
+    expect(body.data.featureFlags.find((item) => item.key === GOVERNED)?.isArchived).toBe(true);
+  });
+
+  const open = (query: string) =>
+    new Promise<{ socket: WebSocket; messages: unknown[]; closed: Promise<number> }>((resolve, reject) => {
+      const socket = new WebSocket(`${sandbox.url.replace(/^http/, 'ws')}/streaming?${query}`);
+      const messages: unknown[] = [];
+      const closed = new Promise<number>((done) => socket.on('close', (code) => done(code)));
+      socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
+      socket.on('open', () => resolve({ socket, messages, closed }));
+      socket.on('error', reject);
+    });
+  const next = async (messages: unknown[], count: number) => {
+    const deadline = Date.now() + 5_000;
+    while (messages.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    return messages[count - 1];
+  };
+
+  it('WS /streaming → closed with 4003 for a token of no environment (ES Streaming/StreamingMiddleware.cs, RequestValidator.cs)', async () => {
+    const { closed } = await open(`type=server&token=${encodeConnectionToken('A'.repeat(43) + '=')}`);
+    expect(await closed).toBe(4003);
+  });
+
+  it('WS /streaming → closed with 4003 for a stale token (StreamingOptions.TokenExpirySeconds 30)', async () => {
+    const { closed } = await open(`type=server&token=${encodeConnectionToken(secret(), Date.now() - 60_000)}`);
+    expect(await closed).toBe(4003);
+  });
+
+  it('WS /streaming → full data-sync for timestamp 0, pong for ping, a one-flag patch per change (DataSyncMessageHandler.cs, PingMessageHandler.cs, FeatureFlagChangeMessageConsumer.cs)', async () => {
+    const { socket, messages } = await open(`type=server&token=${encodeConnectionToken(secret())}`);
+    socket.send(JSON.stringify({ messageType: 'data-sync', data: { timestamp: 0 } }));
+    expect(await next(messages, 1)).toMatchObject({ messageType: 'data-sync', data: { eventType: 'full' } });
+    socket.send(JSON.stringify({ messageType: 'ping', data: null }));
+    expect(await next(messages, 2)).toEqual({ messageType: 'pong', data: {} });
+    await world.call('PUT', `${flags}/${GOVERNED}/toggle/false`, { body: {} });
+    const patch = (await next(messages, 3)) as { data: { eventType: string; featureFlags: { key: string; isEnabled: boolean }[]; segments: unknown[] } };
+    expect(patch.data.eventType).toBe('patch');
+    expect(patch.data.featureFlags.map((item) => [item.key, item.isEnabled])).toEqual([[GOVERNED, false]]);
+    expect(patch.data.segments).toEqual([]);
+    socket.close();
+  });
+});
