@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError, fieldIssuesFromZod } from '../errors/index.js';
-import { WebhookEvent, type FeatBitFlag, type RestFlag } from '../featbit/model/index.js';
+import { WebhookEvent, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../featbit/model/index.js';
 import { SandboxHttpError } from './api-envelope.js';
 import { sandboxFlagSchema, type SandboxFlag } from './sandbox-flag.js';
+import { sandboxSegmentSchema, type SandboxSegment } from './sandbox-segment.js';
 import type { SandboxAccessToken, SandboxEnvironment } from './sandbox-identity.js';
-import { checkSeedFlag, seedSegmentSchema, type SeedData } from './seed.js';
+import { checkSeedFlag, checkSeedSegment, type SeedData } from './seed.js';
 import {
   compareFlags,
   compareSegments,
@@ -23,17 +24,11 @@ import {
   type WebhookDispatcher,
 } from './webhooks/index.js';
 
-/** A segment as the sandbox stores it (FeatBit's `Segment` entity). */
-export const storedSegmentSchema = seedSegmentSchema.extend({
-  envId: z.string(),
-  key: z.string(),
-  workspaceId: z.string(),
-  type: z.string(),
-  scopes: z.array(z.string()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type StoredSegment = z.output<typeof storedSegmentSchema>;
+/**
+ * A segment as the sandbox stores it (FeatBit's `Segment` entity), typed as featgate's model for existing
+ * callers; the objects are what FeatBit stored and may not fit it (see `rawSegments`).
+ */
+export type StoredSegment = FeatBitSegment & { envId: string; key: string; workspaceId: string; type: string; scopes: string[]; createdAt: string; updatedAt: string };
 
 /** An audit log entry (`AuditLog` + the fields `AuditLogVm` adds). */
 export interface AuditLogRecord {
@@ -90,6 +85,15 @@ export interface FlagWriteOptions {
   readonly authorize?: (instructions: FlagInstruction[] | undefined, previous: SandboxFlag, current: SandboxFlag) => void;
 }
 
+/** FeatBit's `SegmentComparer` over stored segments; `undefined` when it would throw on them (null members). */
+export function compareStoredSegments(previous: SandboxSegment, current: SandboxSegment): Instruction[] | undefined {
+  try {
+    return compareSegments(previous as unknown as FeatBitSegment, current as unknown as FeatBitSegment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** FeatBit's `FlagComparer` over stored flags; `undefined` when it would throw on them (null members). */
 export function compareStoredFlags(previous: SandboxFlag, current: SandboxFlag): FlagInstruction[] | undefined {
   try {
@@ -106,7 +110,7 @@ export function compareStoredFlags(previous: SandboxFlag, current: SandboxFlag):
 export class SandboxStore {
   /** Flags per environment by id: PATCH can give two flags one key, or a flag no key at all. */
   private readonly flags = new Map<string, Map<string, SandboxFlag>>();
-  private readonly segments = new Map<string, Map<string, StoredSegment>>();
+  private readonly segments = new Map<string, Map<string, SandboxSegment>>();
   private readonly audit = new Map<string, AuditLogRecord[]>();
   private readonly lastUpdate = new Map<string, number>();
   private readonly changeListeners = new Set<(change: SandboxChange) => void>();
@@ -158,18 +162,19 @@ export class SandboxStore {
   /** Loads seed data; items without `envId` go to `defaultEnvId`. Replaces items with the same key/id. */
   seed(data: SeedData, defaultEnvId: string): void {
     const now = new Date().toISOString();
-    for (const segment of data.segments) {
+    for (const item of data.segments) {
+      const segment = checkSeedSegment(item);
       const envId = this.environment(segment.envId ?? defaultEnvId).id;
-      const stored = storedSegmentSchema.parse({
+      const stored = {
         workspaceId: this.resource.organization.id,
         type: 'environment-specific',
         scopes: [],
-        key: segment.key ?? segment.name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-'),
+        key: segment.key ?? (segment.name ?? '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-'),
+        ...segment.source,
         createdAt: segment.createdAt ?? segment.updatedAt ?? now,
         updatedAt: segment.updatedAt ?? now,
-        ...segment,
         envId,
-      });
+      } as unknown as SandboxSegment;
       this.segments.get(envId)!.set(stored.id, stored);
       this.noteUpdate(envId, stored.updatedAt);
       this.publish({ envId, kind: 'segment', item: sdkSegment(stored) });
@@ -383,20 +388,30 @@ export class SandboxStore {
     });
   }
 
-  /** Every segment of an environment. */
+  /** Every segment of an environment, typed as featgate's model (see `rawSegments`). */
   listSegments(envId: string): StoredSegment[] {
+    return this.rawSegments(envId) as unknown as StoredSegment[];
+  }
+
+  /** Every stored segment of an environment exactly as FeatBit would store it. */
+  rawSegments(envId: string): SandboxSegment[] {
     return [...this.segments.get(this.environment(envId).id)!.values()];
   }
 
-  /** A segment by id, or a 404. */
+  /** A segment by id, or a 404, typed as featgate's model (see `rawSegment`). */
   getSegment(envId: string, segmentId: string): StoredSegment {
+    return this.rawSegment(envId, segmentId) as unknown as StoredSegment;
+  }
+
+  /** A stored segment by id, or a 404. */
+  rawSegment(envId: string, segmentId: string): SandboxSegment {
     const segment = this.findSegment(envId, segmentId);
     if (!segment) throw SandboxHttpError.notFound();
     return segment;
   }
 
-  /** A segment by id (GUIDs compare ignoring case), if any. */
-  findSegment(envId: string, segmentId: string): StoredSegment | undefined {
+  /** A stored segment by id (GUIDs compare ignoring case), if any. */
+  findSegment(envId: string, segmentId: string): SandboxSegment | undefined {
     const segments = this.segments.get(this.environment(envId).id)!;
     return segments.get(segmentId) ?? [...segments.values()].find((item) => item.id.toLowerCase() === segmentId.toLowerCase());
   }
@@ -423,43 +438,61 @@ export class SandboxStore {
     envId: string,
     segmentId: string,
     operator: Operator,
-    mutate: (segment: StoredSegment) => StoredSegment | undefined,
+    mutate: (segment: SandboxSegment) => SandboxSegment | undefined,
     options: { operation?: 'Update' | 'Archive' | 'Restore'; comment?: string; targetingChange?: boolean } = {},
-  ): StoredSegment {
+  ): SandboxSegment {
     const env = this.environment(envId);
-    const previous = this.getSegment(env.id, segmentId);
+    const previous = this.rawSegment(env.id, segmentId);
     const draft = mutate(structuredClone(previous));
     if (draft === undefined) return previous;
-    const current = storedSegmentSchema.parse({ ...draft, id: previous.id, envId: previous.envId, updatedAt: this.nextTimestamp(env.id) });
+    const parsed = sandboxSegmentSchema.safeParse({ ...draft, id: previous.id, envId: previous.envId, updatedAt: this.nextTimestamp(env.id) });
+    if (!parsed.success) throw new ValidationError(fieldIssuesFromZod(parsed.error));
+    const current = parsed.data;
     this.segments.get(env.id)!.set(current.id, current);
-    const instructions = compareSegments(previous, current);
+    const instructions = compareStoredSegments(previous, current);
     this.appendAudit(env.id, {
       refId: current.id,
       refType: 'Segment',
-      keyword: current.name,
+      keyword: current.name ?? '',
       operation: options.operation ?? 'Update',
       previous,
       current,
       comment: options.comment ?? '',
       operator,
-      instructions,
+      instructions: instructions ?? [],
     });
     const references = this.flagReferences(env.id, current.id);
-    if (options.targetingChange) for (const reference of references) this.markReferencedFlagUpdated(env.id, reference.id, current.name, operator);
+    if (options.targetingChange) for (const reference of references) this.markReferencedFlagUpdated(env.id, reference.id, current.name ?? '', operator);
     this.publish({ envId: env.id, kind: 'segment', item: sdkSegment(current) });
-    const events = segmentEventsOf(instructions.map((instruction) => instruction.kind));
-    const changes = [...new Set(instructions.map((instruction) => describeSegmentInstruction(instruction, previous, current)))];
-    this.dispatcher.dispatch({
-      projectId: this.resource.project.id,
-      envId: env.id,
-      events,
-      dataObject: segmentWebhookDataObject(
-        { events, operator: operator.name, happenedAt: new Date(current.updatedAt), changes, resource: this.descriptor(env) },
-        current,
-        references,
-      ),
-    });
+    if (instructions) this.dispatchSegmentChange(env, operator, previous, current, instructions, references);
     return current;
+  }
+
+  private dispatchSegmentChange(
+    env: SandboxEnvironment,
+    operator: Operator,
+    previous: SandboxSegment,
+    current: SandboxSegment,
+    instructions: Instruction[],
+    references: FlagReference[],
+  ): void {
+    try {
+      const [before, after] = [previous as unknown as FeatBitSegment, current as unknown as FeatBitSegment];
+      const events = segmentEventsOf(instructions.map((instruction) => instruction.kind as never));
+      const changes = [...new Set(instructions.map((instruction) => describeSegmentInstruction(instruction as never, before, after)))];
+      this.dispatcher.dispatch({
+        projectId: this.resource.project.id,
+        envId: env.id,
+        events,
+        dataObject: segmentWebhookDataObject(
+          { events, operator: operator.name, happenedAt: new Date(current.updatedAt), changes, resource: this.descriptor(env) },
+          after as never,
+          references,
+        ),
+      });
+    } catch {
+      // fire-and-forget in FeatBit: a segment it cannot render sends no webhook
+    }
   }
 
   /** Audit entries of an environment, newest first. */
@@ -475,7 +508,7 @@ export class SandboxStore {
     const eventType = timestamp === 0 ? 'full' : 'patch';
     const changed = (updatedAt: string) => eventType === 'full' || Date.parse(updatedAt) > timestamp;
     const featureFlags = this.rawFlags(envId).filter((flag) => changed(flag.updatedAt)).map(sdkFlag);
-    const segments = this.listSegments(envId).filter((segment) => changed(segment.updatedAt)).map(sdkSegment);
+    const segments = this.rawSegments(envId).filter((segment) => changed(segment.updatedAt)).map(sdkSegment);
     if (eventType === 'patch' && featureFlags.length === 0 && segments.length === 0) return undefined;
     return { eventType, featureFlags, segments };
   }
@@ -556,7 +589,7 @@ function sdkFlag(flag: SandboxFlag): Record<string, unknown> {
 }
 
 /** `Segment.SerializeAsEnvironmentSpecific`: the entity without type, workspaceId and scopes. */
-function sdkSegment(segment: StoredSegment): Record<string, unknown> {
+function sdkSegment(segment: SandboxSegment): Record<string, unknown> {
   const { type: _type, workspaceId: _workspace, scopes: _scopes, ...rest } = segment;
   return rest;
 }

@@ -300,6 +300,36 @@ const rows: Row[] = [
       return w.call('PUT', `${segments}/${SEGMENT_USED}/targeting`, { body: { included: [...segment.included, 'new-user'], excluded: segment.excluded, rules: segment.rules }, token: only(SandboxPermission.UpdateSegmentRules) });
     },
   },
+  {
+    source: 'BE Application/Segments/UpdateTargeting.cs UpdateTargetingValidator',
+    route: 'PUT segments/{segmentId}/targeting',
+    status: 400,
+    when: 'a segment rule names another segment',
+    run: (w) => w.call('PUT', `${segments}/${SEGMENT_USED}/targeting`, { body: { included: [], excluded: [], rules: [{ id: 'r', name: 'r', conditions: [{ property: 'User is in segment', op: null, value: '[]' }] }] } }),
+    then: (r) => expect(r.json).toEqual(failure('rules_is_invalid')),
+  },
+  { source: 'BE Application/Segments/UpdateTargeting.cs (validator SelectMany over null rules throws)', route: 'PUT segments/{segmentId}/targeting', status: 500, when: 'rules is null', run: (w) => w.call('PUT', `${segments}/${SEGMENT_USED}/targeting`, { body: { included: [], excluded: [], rules: null } }) },
+  {
+    source: 'BE Api/Controllers/SegmentController.cs PatchAsync (no [Authorize]), BE Application/Segments/PatchSegment.cs',
+    route: 'PATCH segments/{segmentId}',
+    status: 200,
+    when: 'a token without permissions adds an included user and a null rule condition value',
+    run: (w) =>
+      w.call('PATCH', `${segments}/${SEGMENT_USED}`, {
+        token: only(),
+        body: [
+          { op: 'add', path: '/included/-', value: 'patched-user' },
+          { op: 'add', path: '/rules/-', value: { id: 'x', name: 'x', conditions: [{ id: 'c', property: 'plan', op: 'Equal', value: null }] } },
+        ],
+      }),
+    then: (r, w) => {
+      expect(r.json).toEqual(envelope(true));
+      const segment = w.sandbox.control.store.rawSegment(ENV, SEGMENT_USED);
+      expect(segment.included).toContain('patched-user');
+      expect(segment.rules!.at(-1)!.conditions![0]!.value).toBeNull();
+    },
+  },
+  { source: 'BE Api/Controllers/SegmentController.cs UpdateNameAsync [Authorize(UpdateSegmentName)]', route: 'PUT segments/{segmentId}/name', status: 403, when: 'the segment does not exist', run: (w) => w.call('PUT', `${segments}/${UNKNOWN_ENV}/name`, { body: { name: 'n' } }) },
   // --- audit logs
   { source: 'BE Api/Controllers/AuditLogController.cs (authentication only)', route: 'GET audit-logs', status: 200, when: 'a token without permissions, unknown env GUID', run: (w) => w.call('GET', `/api/v1/envs/${UNKNOWN_ENV}/audit-logs`, { token: only() }), then: (r) => expect(r.json).toEqual(envelope({ totalCount: 0, items: [] })) },
 ];
