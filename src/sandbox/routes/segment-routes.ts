@@ -1,8 +1,8 @@
 import { Router, type Request } from 'express';
-import fastJsonPatch from 'fast-json-patch';
 import { z } from 'zod';
 import { SandboxHttpError, sendOk } from '../api-envelope.js';
-import { MalformedPatchError, readPatchDocument } from '../sandbox-flag-patch.js';
+import { applyEntityPatch, MalformedPatchError, readPatchDocument } from '../sandbox-flag-patch.js';
+import { strictly } from '../sandbox-flag.js';
 import { SANDBOX_PROJECT_KEY } from '../sandbox-identity.js';
 import { itemResourceName, SandboxPermission } from '../sandbox-permissions.js';
 import { sandboxSegmentSchema, sandboxSegmentTargetingSchema, type SandboxSegment } from '../sandbox-segment.js';
@@ -18,22 +18,7 @@ const commentBody = z.looseObject({ comment }).nullable().optional().transform((
 const isBlank = (value: string | null | undefined) => value === null || value === undefined || value.trim() === '';
 const TARGETING_PATHS = ['/included', '/excluded', '/rules'];
 
-/** Applies a JSON Patch to a stored segment as `JsonPatchDocument<Segment>.ApplyTo` does (typed, members must exist). */
-function applySegmentPatch(segment: SandboxSegment, operations: readonly fastJsonPatch.Operation[]): { ok: true; segment: SandboxSegment } | { ok: false; error: string } {
-  const strict = sandboxSegmentSchema.strict();
-  let document: unknown = structuredClone(segment);
-  for (const operation of operations) {
-    try {
-      document = fastJsonPatch.applyOperation(document, { ...operation, op: operation.op.toLowerCase() } as fastJsonPatch.Operation, true, true).newDocument;
-    } catch {
-      return { ok: false, error: `The target location specified by path segment '${operation.path.split('/').pop() ?? ''}' was not found.` };
-    }
-    const bound = strict.safeParse(document);
-    if (!bound.success) return { ok: false, error: `The value is invalid for target location '${operation.path}'.` };
-    document = bound.data;
-  }
-  return { ok: true, segment: document as SandboxSegment };
-}
+const strictSegmentSchema = strictly(sandboxSegmentSchema);
 
 /**
  * `SegmentController`'s access-token endpoints under `/api/v1/envs/:envId/segments`: `{segmentId:guid}` routes,
@@ -113,14 +98,15 @@ export function segmentRoutes(store: SandboxStore): Router {
       throw error;
     }
     const previous = store.rawSegment(env(req), id(req));
-    const outcome = applySegmentPatch(previous, operations);
+    const outcome = applyEntityPatch(previous, operations, strictSegmentSchema);
     if (!outcome.ok) {
       res.status(200).json({ success: false, errors: [outcome.error], data: false });
       return;
     }
-    if (outcome.segment.id.toLowerCase() !== previous.id.toLowerCase()) throw new SandboxHttpError(500, ['InternalServerError']);
+    const patched = outcome.entity as SandboxSegment;
+    if (patched.id.toLowerCase() !== previous.id.toLowerCase()) throw new SandboxHttpError(500, ['InternalServerError']);
     const targetingChange = operations.some((operation) => TARGETING_PATHS.some((path) => operation.path.toLowerCase().startsWith(path)));
-    store.writeSegment(env(req), id(req), requestToken(res), () => outcome.segment, { comment: 'Updated via patch', targetingChange });
+    store.writeSegment(env(req), id(req), requestToken(res), () => patched, { comment: 'Updated via patch', targetingChange });
     sendOk(res, true);
   });
 

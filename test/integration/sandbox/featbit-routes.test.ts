@@ -286,6 +286,27 @@ const rows: Row[] = [
   { source: 'BE Application/FeatureFlags/PatchFeatureFlag.cs (typed entity)', route: 'PATCH feature-flags/{key}', status: 200, when: 'a value has the wrong type', run: (w) => w.call('PATCH', `${flags}/${GOVERNED}`, { body: [{ op: 'replace', path: '/isEnabled', value: 'yes' }] }), then: (r) => expect(r.json).toMatchObject({ success: false, data: false }) },
   { source: 'BE Application/FeatureFlags/PatchFeatureFlag.cs (_service.GetAsync)', route: 'PATCH feature-flags/{key}', status: 404, when: 'the flag does not exist', run: (w) => w.call('PATCH', `${flags}/missing`, { body: [] }) },
   { source: 'BE Api/Controllers/FeatureFlagController.cs PatchAsync (JsonSerializer.Deserialize<JsonPatchDocument> throws)', route: 'PATCH feature-flags/{key}', status: 500, when: 'the body is not a patch document', run: (w) => w.call('PATCH', `${flags}/${GOVERNED}`, { body: { op: 'replace' } }) },
+  {
+    source: 'aspnetcore JsonPatch.SystemTextJson Operations/OperationBase.cs, Operation.cs (OperationType.Invalid is skipped)',
+    route: 'PATCH feature-flags/{key}',
+    status: 200,
+    when: 'an operation names no operation',
+    run: (w) => w.call('PATCH', `${flags}/${GOVERNED}`, { body: [{ op: 'merge', path: '/isEnabled', value: false }] }),
+    then: (r, w, before) => {
+      expect(r.json).toEqual(envelope(true));
+      expect(w.flag()).toMatchObject({ isEnabled: true });
+      expect(w.flag().revision).not.toBe(before.revision);
+    },
+  },
+  {
+    source: 'aspnetcore JsonPatch.SystemTextJson Internal/PocoAdapter.cs TryRemove (default of the member)',
+    route: 'PATCH feature-flags/{key}',
+    status: 200,
+    when: 'removing a bool, a string and a list member',
+    run: (w) => w.call('PATCH', `${flags}/${GOVERNED}`, { body: [{ op: 'remove', path: '/isEnabled' }, { op: 'remove', path: '/disabledVariationId' }, { op: 'remove', path: '/rules' }] }),
+    then: (_r, w) => expect(w.flag()).toMatchObject({ isEnabled: false, disabledVariationId: null, rules: null }),
+  },
+  { source: 'BE Api/Controllers/FeatureFlagController.cs PatchAsync (op must deserialize as a string)', route: 'PATCH feature-flags/{key}', status: 500, when: 'an op is a number', run: (w) => w.call('PATCH', `${flags}/${GOVERNED}`, { body: [{ op: 2, path: '/isEnabled', value: false }] }) },
   // --- segments
   { source: 'BE Api/Controllers/SegmentController.cs GetAsync', route: 'GET segments/{segmentId}', status: 200, when: 'the segment exists', run: (w) => w.call('GET', `${segments}/${SEGMENT_USED}`) },
   { source: 'BE Api/Controllers/SegmentController.cs ({segmentId:guid})', route: 'GET segments/{segmentId}', status: 404, when: 'the id is not a GUID', run: (w) => w.call('GET', `${segments}/segment-01`), then: (r) => expect(r.text).toBe('') },
