@@ -373,6 +373,16 @@ describe('FeatBit 5.4.2 SDK endpoints as the sandbox answers them', () => {
     expect(response.status).toBe(401);
   });
 
+  it('GET latest-all → 400 for a timestamp that is not a long (ES Api/Public/SdkController.cs [FromQuery] long timestamp)', async () => {
+    const response = await fetch(`${sandbox.url}/api/public/sdk/server/latest-all?timestamp=abc`, { headers: { authorization: secret() } });
+    expect(response.status).toBe(400);
+  });
+
+  it('GET latest-all → 200 with an empty body for a patch with nothing newer (ServerSdkPayload.IsEmpty)', async () => {
+    const response = await fetch(`${sandbox.url}/api/public/sdk/server/latest-all?timestamp=${Date.now() + 60_000}`, { headers: { authorization: secret() } });
+    expect([response.status, await response.text()]).toEqual([200, '']);
+  });
+
   it('GET latest-all → 200 full, archived flags included (ES Infrastructure/Store/PostgresStore.cs GetFlagsAsync)', async () => {
     await world.call('PUT', `${flags}/${GOVERNED}/archive`, { body: {} });
     const response = await fetch(`${sandbox.url}/api/public/sdk/server/latest-all?timestamp=0`, { headers: { authorization: secret() } });
