@@ -308,7 +308,6 @@ export class SandboxStore {
    */
   createFlag(envId: string, operator: Operator, input: NewFlag): SandboxFlag {
     const env = this.environment(envId);
-    const flags = this.flags.get(env.id)!;
     if (this.isKeyUsed(env.id, input.key)) throw new SandboxHttpError(422, ['KeyHasBeenUsed']);
     const now = this.nextTimestamp(env.id);
     const flag = sandboxFlagSchema.parse({
@@ -333,7 +332,39 @@ export class SandboxStore {
       creatorId: operator.id,
       updatorId: operator.id,
     });
-    flags.set(flag.id, flag);
+    this.addCreatedFlag(env, operator, flag);
+    return flag;
+  }
+
+  /**
+   * `CloneFlagHandler`: 422 `KeyHasBeenUsed` for a taken key (any case), 404 for a missing origin, then a copy of
+   * the origin's whole stored configuration (targeting, rules, archive state included) under a new id, key, name,
+   * description and tags, announced like a creation.
+   */
+  cloneFlag(envId: string, originKey: string, operator: Operator, input: { name: string; key: string; description: string | null; tags: readonly string[] | null }): SandboxFlag {
+    const env = this.environment(envId);
+    if (this.isKeyUsed(env.id, input.key)) throw new SandboxHttpError(422, ['KeyHasBeenUsed']);
+    const origin = this.rawFlag(env.id, originKey);
+    const now = this.nextTimestamp(env.id);
+    const flag: SandboxFlag = {
+      ...structuredClone(origin),
+      id: randomUUID(),
+      revision: randomUUID(),
+      name: input.name,
+      key: input.key,
+      description: input.description,
+      tags: input.tags ? [...input.tags] : [],
+      createdAt: now,
+      updatedAt: now,
+      creatorId: operator.id,
+      updatorId: operator.id,
+    };
+    this.addCreatedFlag(env, operator, flag);
+    return flag;
+  }
+
+  private addCreatedFlag(env: SandboxEnvironment, operator: Operator, flag: SandboxFlag): void {
+    this.flags.get(env.id)!.set(flag.id, flag);
     this.appendAudit(env.id, {
       refId: flag.id,
       refType: 'FeatureFlag',
@@ -356,7 +387,6 @@ export class SandboxStore {
         flag as unknown as RestFlag,
       ),
     });
-    return flag;
   }
 
   /** Deletes an archived flag (FeatBit refuses unarchived ones with 422) and sends `feature_flag.deleted`. */

@@ -134,6 +134,19 @@ export function featureFlagRoutes(store: SandboxStore): Router {
 
   router.post('/', can(SandboxPermission.CreateFlag), (req, res) => sendOk(res, store.createFlag(env(req), requestToken(res), validateNewFlag(req.body))));
 
+  // `CloneFlag.cs`: [Authorize(CloneFlag)] on the origin flag, then the validator, then key use and the origin.
+  router.post('/clone/:key', can(SandboxPermission.CloneFlag), (req, res) => {
+    const body = bindBody(z.object({ name: nullableText, key: nullableText, description: nullableText, tags: z.array(z.string({ error: 'System.String' })).nullable().optional() }), req.body, 'request');
+    const errors: string[] = [];
+    if (isBlank(body.name)) errors.push('name_is_required');
+    else if (body.name!.length > NAME_MAX_LENGTH) errors.push('name_is_invalid');
+    if (isBlank(body.key)) errors.push('key_is_required');
+    else if (body.key!.length > NAME_MAX_LENGTH || !KEY_PATTERN.test(body.key!)) errors.push('key_is_invalid');
+    if (errors.length > 0) throw new SandboxHttpError(400, errors);
+    store.cloneFlag(env(req), key(req), requestToken(res), { name: body.name!, key: body.key!, description: body.description ?? null, tags: body.tags ?? null });
+    sendOk(res, true);
+  });
+
   router.put('/:key/toggle/:status', can(SandboxPermission.ToggleFlag), (req, res) => {
     const enabled = bindBooleanRouteValue('status', String(req.params['status']));
     const { comment: text } = bindBody(commentBody, req.body);

@@ -144,6 +144,22 @@ const rows: Row[] = [
     then: (r) => expect(r.json).toEqual(failure('variationType_is_invalid', 'enabledVariationId_is_invalid')),
   },
   { source: 'BE Api/Controllers/FeatureFlagController.cs CreateAsync [Authorize(CreateFlag)]', route: 'POST feature-flags', status: 403, when: 'the token lacks CreateFlag', run: (w) => w.call('POST', flags, { body: {}, token: only(SandboxPermission.CanAccessEnv) }) },
+  {
+    source: 'BE Application/FeatureFlags/CloneFlag.cs (copies the whole configuration)',
+    route: 'POST feature-flags/clone/{key}',
+    status: 200,
+    when: 'cloning a tagged flag under a new key without its tags',
+    run: (w) => w.call('POST', `${flags}/clone/${GOVERNED}`, { body: { name: 'copy', key: 'governed-copy', tags: [] } }),
+    then: (r, w) => {
+      expect(r.json).toEqual(envelope(true));
+      const [origin, copy] = [w.flag(), w.flag('governed-copy')];
+      expect(copy.rules).toEqual(origin.rules);
+      expect(copy.tags).toEqual([]);
+      expect(copy.id).not.toBe(origin.id);
+    },
+  },
+  { source: 'BE Application/FeatureFlags/CloneFlag.cs (HasKeyBeenUsedAsync)', route: 'POST feature-flags/clone/{key}', status: 422, when: 'the new key is taken in another case', run: (w) => w.call('POST', `${flags}/clone/${GOVERNED}`, { body: { name: 'copy', key: 'RETURNS-TRUE' } }) },
+  { source: 'BE Api/Controllers/FeatureFlagController.cs CloneAsync [Authorize(CloneFlag)]', route: 'POST feature-flags/clone/{key}', status: 403, when: 'the origin flag does not exist', run: (w) => w.call('POST', `${flags}/clone/missing`, { body: { name: 'copy', key: 'x' } }) },
   // --- toggle
   { source: 'BE Application/FeatureFlags/ToggleFeatureFlag.cs', route: 'PUT feature-flags/{key}/toggle/{status}', status: 200, when: 'switching off', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/toggle/false`, { body: {} }), then: (r, w, before) => { expect(r.json).toEqual(envelope(w.flag().revision)); expect(w.flag().revision).not.toBe(before.revision); } },
   { source: 'BE Application/FeatureFlags/ToggleFeatureFlag.cs (IsEnabled == Status)', route: 'PUT feature-flags/{key}/toggle/{status}', status: 200, when: 'the flag already has that status', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/toggle/true`, { body: {} }), then: (r, w, before) => { expect(r.json).toEqual(envelope(before.revision)); expect(w.audits()).toBe(before.audits); } },

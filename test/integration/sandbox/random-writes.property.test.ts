@@ -73,6 +73,7 @@ const write: fc.Arbitrary<Write> = fc.oneof(
   fc.record({ method: fc.constant('PUT'), path: fc.constantFrom(flagRoute('/archive'), flagRoute('/restore')), key, body: fc.constant({}), permissions }),
   fc.record({ method: fc.constant('DELETE'), path: fc.constant(flagRoute('')), key, body: fc.constant({}), permissions }),
   fc.record({ method: fc.constant('PATCH'), path: fc.constant(flagRoute('')), key, body: fc.oneof(fc.array(patchOperation, { maxLength: 4 }), json), permissions }),
+  fc.record({ method: fc.constant('POST'), path: fc.constant((k: string) => `/api/v1/envs/${ENV}/feature-flags/clone/${encodeURIComponent(k)}`), key, body: fc.record({ name: text, key: fc.oneof(fc.constantFrom('clone-1', 'Returns-True'), fc.string({ maxLength: 6 })), tags: fc.option(fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 })) }), permissions }),
   fc.record({
     method: fc.constant('POST'),
     path: fc.constant(() => `/api/v1/envs/${ENV}/feature-flags`),
