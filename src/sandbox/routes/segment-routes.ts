@@ -8,6 +8,7 @@ import { itemResourceName, SandboxPermission } from '../sandbox-permissions.js';
 import { sandboxSegmentSchema, sandboxSegmentTargetingSchema, type SandboxSegment } from '../sandbox-segment.js';
 import { compareStoredSegments, type SandboxStore } from '../sandbox-store.js';
 import { SEGMENT_CONDITION_PROPERTIES } from '../webhooks/index.js';
+import { featBitFeatures, type FeatBitFeatures } from '../featbit-version.js';
 import { bindBody } from './model-binding.js';
 import { page, queryBoolean, requestToken } from './request-context.js';
 import { demandPermissions, guidRouteValue, requirePermission, segmentTargetingPermissions } from './route-authorization.js';
@@ -25,7 +26,7 @@ const strictSegmentSchema = strictly(sandboxSegmentSchema);
  * `CanAccessEnv` for reads, per-action permissions for writes (targeting by the parts that changed, PATCH by
  * authentication only), archive refused while a flag references the segment.
  */
-export function segmentRoutes(store: SandboxStore): Router {
+export function segmentRoutes(store: SandboxStore, features: FeatBitFeatures = featBitFeatures()): Router {
   const router = Router({ mergeParams: true });
   const env = (req: Request) => String(req.params['envId']);
   const id = (req: Request) => String(req.params['segmentId']);
@@ -50,7 +51,7 @@ export function segmentRoutes(store: SandboxStore): Router {
    * `Segments/UpdateTargeting.cs`: no `[Authorize]`; the validator refuses segment conditions (and throws, 500, on
    * null rules or conditions); then 404; then the permissions of the parts SegmentComparer sees changed.
    */
-  router.put('/:segmentId/targeting', (req, res) => {
+  router.put('/:segmentId/targeting', (req, res, next) => (features.targetingByAccessToken ? next() : void res.status(403).end()), (req, res) => {
     const body = bindBody(sandboxSegmentTargetingSchema, req.body, 'payload');
     if (body.rules === null || body.rules.some((rule) => rule.conditions === null)) throw new Error('Value cannot be null. (Parameter source)');
     if (body.rules.some((rule) => rule.conditions!.some((condition) => SEGMENT_CONDITION_PROPERTIES.includes(condition.property ?? '')))) {

@@ -446,3 +446,43 @@ describe('FeatBit 5.4.2 SDK endpoints as the sandbox answers them', () => {
     socket.close();
   });
 });
+
+describe('older FeatBit releases as the sandbox plays them (BE Api/Controllers/FeatureFlagController.cs history)', () => {
+  const start = (version: string) => createSandbox({ featBitVersion: version, seeds: [{ featureFlags: [governedFlag], segments: [] }] });
+  const request = (box: Sandbox, method: string, path: string, body?: unknown) =>
+    fetch(`${box.url}${path}`, { method, headers: { authorization: box.tokens.demo.token, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+
+  it('5.3.2: PUT targeting by access token → 403 with an empty body ([OpenApi] came with #893 in 5.3.3)', async () => {
+    const box = await start('5.3.2');
+    try {
+      const flag = box.control.store.rawFlag(ENV, GOVERNED);
+      const response = await request(box, 'PUT', `${flags}/${GOVERNED}/targeting`, { revision: flag.revision, targeting: targetingOf(flag) });
+      expect([response.status, await response.text()]).toEqual([403, '']);
+      expect((await request(box, 'PUT', `${flags}/${GOVERNED}/toggle/false`, {})).status).toBe(200);
+    } finally {
+      await box.close();
+    }
+  });
+
+  it('5.2.1: flags carry no revision and guarded writes answer true without checking one (revisions came with #850 in 5.2.2)', async () => {
+    const box = await start('5.2.1');
+    try {
+      const got = (await (await request(box, 'GET', `${flags}/${GOVERNED}`)).json()) as { data: Record<string, unknown> };
+      expect(got.data).not.toHaveProperty('revision');
+      const written = await request(box, 'PUT', `${flags}/${GOVERNED}/variations`, { variations: [{ id: CURRENT, name: 'current', value: '1' }] });
+      expect(await written.json()).toEqual(envelope(true));
+    } finally {
+      await box.close();
+    }
+  });
+
+  it('5.0.0: GET audit-logs by access token → 403 with an empty body ([OpenApi] came with #742 in 5.0.1)', async () => {
+    const box = await start('5.0.0');
+    try {
+      const response = await request(box, 'GET', `/api/v1/envs/${ENV}/audit-logs`);
+      expect([response.status, await response.text()]).toEqual([403, '']);
+    } finally {
+      await box.close();
+    }
+  });
+});
