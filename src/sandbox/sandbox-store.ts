@@ -85,6 +85,30 @@ export interface FlagWriteOptions {
   readonly authorize?: (instructions: FlagInstruction[] | undefined, previous: SandboxFlag, current: SandboxFlag) => void;
 }
 
+/** `character varying(n) NOT NULL` columns of FeatBit's Postgres schema (`infra/postgresql/…/v0.0.0.sql`). */
+const FLAG_COLUMNS = { name: 128, key: 128, variationType: 64, disabledVariationId: 128 } as const;
+const SEGMENT_COLUMNS = { name: 128, key: 128, type: 64 } as const;
+
+/** Characters as Postgres counts them for `varchar(n)`. */
+const characters = (text: string) => [...text].length;
+
+/**
+ * Whether saving breaks a column constraint of FeatBit's default Postgres store (NOT NULL or a length): EF Core
+ * throws on save, the request answers 500 and nothing is stored. Only JSON Patch (and an over-long off variation)
+ * can reach this; the validators of the other routes stop it earlier.
+ */
+function violatesColumns(entity: Record<string, unknown>, columns: Readonly<Record<string, number>>, nullable: Readonly<Record<string, number>> = {}): boolean {
+  for (const [column, length] of Object.entries(columns)) {
+    const value = entity[column];
+    if (typeof value !== 'string' || characters(value) > length) return true;
+  }
+  for (const [column, length] of Object.entries(nullable)) {
+    const value = entity[column];
+    if (typeof value === 'string' && characters(value) > length) return true;
+  }
+  return false;
+}
+
 /** FeatBit's `SegmentComparer` over stored segments; `undefined` when it would throw on them (null members). */
 export function compareStoredSegments(previous: SandboxSegment, current: SandboxSegment): Instruction[] | undefined {
   try {
@@ -264,6 +288,7 @@ export class SandboxStore {
     };
     const instructions = compareStoredFlags(previous, current);
     options.authorize?.(instructions, previous, current);
+    if (violatesColumns(current, FLAG_COLUMNS)) throw new SandboxHttpError(500, ['InternalServerError']);
     this.commitTimestamp(env.id, current.updatedAt);
     this.flags.get(env.id)!.set(current.id, current);
     this.appendAudit(env.id, {
@@ -475,9 +500,11 @@ export class SandboxStore {
     const previous = this.rawSegment(env.id, segmentId);
     const draft = mutate(structuredClone(previous));
     if (draft === undefined) return previous;
-    const parsed = sandboxSegmentSchema.safeParse({ ...draft, id: previous.id, envId: previous.envId, updatedAt: this.nextTimestamp(env.id) });
+    const parsed = sandboxSegmentSchema.safeParse({ ...draft, id: previous.id, envId: previous.envId, updatedAt: this.peekTimestamp(env.id) });
     if (!parsed.success) throw new ValidationError(fieldIssuesFromZod(parsed.error));
     const current = parsed.data;
+    if (violatesColumns(current, SEGMENT_COLUMNS, { description: 512 })) throw new SandboxHttpError(500, ['InternalServerError']);
+    this.commitTimestamp(env.id, current.updatedAt);
     this.segments.get(env.id)!.set(current.id, current);
     const instructions = compareStoredSegments(previous, current);
     this.appendAudit(env.id, {

@@ -318,9 +318,21 @@ const rows: Row[] = [
     source: 'aspnetcore JsonPatch.SystemTextJson Internal/PocoAdapter.cs TryRemove (default of the member)',
     route: 'PATCH feature-flags/{key}',
     status: 200,
-    when: 'removing a bool, a string and a list member',
-    run: (w) => w.call('PATCH', `${flags}/${GOVERNED}`, { body: [{ op: 'remove', path: '/isEnabled' }, { op: 'remove', path: '/disabledVariationId' }, { op: 'remove', path: '/rules' }] }),
-    then: (_r, w) => expect(w.flag()).toMatchObject({ isEnabled: false, disabledVariationId: null, rules: null }),
+    when: 'removing a bool, a nullable string and a list member',
+    run: (w) => w.call('PATCH', `${flags}/${GOVERNED}`, { body: [{ op: 'remove', path: '/isEnabled' }, { op: 'remove', path: '/description' }, { op: 'remove', path: '/rules' }] }),
+    then: (_r, w) => expect(w.flag()).toMatchObject({ isEnabled: false, description: null, rules: null }),
+  },
+  {
+    source: 'infra/postgresql/docker-entrypoint-initdb.d/v0.0.0.sql (key varchar(128) NOT NULL), BE …/FeatureFlagConfiguration.cs',
+    route: 'PATCH feature-flags/{key}',
+    status: 500,
+    when: 'the key becomes null or longer than 128 characters in the default Postgres store',
+    run: async (w) => {
+      const first = await w.call('PATCH', `${flags}/${GOVERNED}`, { body: [{ op: 'replace', path: '/key', value: null }] });
+      expect(first.status).toBe(500);
+      return w.call('PATCH', `${flags}/${GOVERNED}`, { body: [{ op: 'replace', path: '/key', value: 'k'.repeat(129) }] });
+    },
+    then: (_r, w, before) => expect(w.flag().revision).toBe(before.revision),
   },
   { source: 'BE Api/Controllers/FeatureFlagController.cs PatchAsync (op must deserialize as a string)', route: 'PATCH feature-flags/{key}', status: 500, when: 'an op is a number', run: (w) => w.call('PATCH', `${flags}/${GOVERNED}`, { body: [{ op: 2, path: '/isEnabled', value: false }] }) },
   // --- segments
