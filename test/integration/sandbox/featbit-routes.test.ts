@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createSandbox, encodeConnectionToken, SandboxPermission, type PolicyStatement, type Sandbox, type TokenOptions } from '../../../src/sandbox/index.js';
+import { createSandbox, encodeConnectionToken, FaultTarget, SandboxPermission, type PolicyStatement, type Sandbox, type TokenOptions } from '../../../src/sandbox/index.js';
 import { readReference } from '../../support/reference.js';
 
 /**
@@ -433,6 +433,20 @@ describe('FeatBit 5.4.2 SDK endpoints as the sandbox answers them', () => {
     while (messages.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     return messages[count - 1];
   };
+
+  it('WS /streaming → the upgrade is refused with the injected status while SDK requests are failed (sandbox fault injection)', async () => {
+    sandbox.control.failRequests({ count: 1, status: 503, target: FaultTarget.Sdk });
+    const status = await new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(`${sandbox.url.replace(/^http/, 'ws')}/streaming?type=server&token=${encodeConnectionToken(secret())}`);
+      socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.on('open', () => reject(new Error('the upgrade was accepted')));
+      socket.on('error', () => undefined);
+    });
+    expect(status).toBe(503);
+    const { socket } = await open(`type=server&token=${encodeConnectionToken(secret())}`);
+    expect(sandbox.control.streamingConnections()).toBe(1);
+    socket.close();
+  });
 
   it('WS /streaming → closed with 4003 for a token of no environment (ES Streaming/StreamingMiddleware.cs, RequestValidator.cs)', async () => {
     const { closed } = await open(`type=server&token=${encodeConnectionToken('A'.repeat(43) + '=')}`);
