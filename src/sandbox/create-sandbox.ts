@@ -147,7 +147,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   app.set('etag', false);
   app.disable('x-powered-by');
   app.use(express.json({ limit: '5mb', strict: false }));
-  app.use('/sandbox', controlRoutes(control, envs, tokens));
+  app.use('/sandbox', controlRoutes(control, envs, tokens, features.version));
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const target = req.path.startsWith('/api/public') ? FaultTarget.Sdk : FaultTarget.Rest;
     const status = faults.takeFailure(target);
