@@ -473,7 +473,13 @@ export class SandboxStore {
 
   /** Flags of the environment whose rules name the segment (`GetFlagReferencesAsync`). */
   flagReferences(envId: string, segmentId: string): FlagReference[] {
-    return this.rawFlags(envId)
+    const flags = this.rawFlags(envId);
+    // `SegmentService.GetFlagReferencesAsync` runs jsonb_array_elements(rule -> 'conditions') over every flag of the
+    // environment: one rule whose conditions are JSON null fails the whole query ("cannot extract elements from a scalar").
+    if (flags.some((flag) => (flag.rules ?? []).some((rule) => rule !== null && rule.conditions === null))) {
+      throw new SandboxHttpError(500, ['InternalServerError']);
+    }
+    return flags
       .filter((flag) =>
         (flag.rules ?? []).some((rule) =>
           (rule?.conditions ?? []).some(
@@ -518,10 +524,20 @@ export class SandboxStore {
       operator,
       instructions: instructions ?? [],
     });
-    const references = this.flagReferences(env.id, current.id);
-    if (options.targetingChange) for (const reference of references) this.markReferencedFlagUpdated(env.id, reference.id, current.name ?? '', operator);
+    let references: FlagReference[] | undefined;
+    try {
+      references = this.flagReferences(env.id, current.id);
+    } catch {
+      references = undefined;
+    }
+    if (options.targetingChange) {
+      // `OnSegmentChange` looks the affected flags up after saving: when that query fails the change stays saved
+      // and audited, but nothing is published to SDKs, no webhook is sent, and the request answers 500.
+      if (references === undefined) throw new SandboxHttpError(500, ['InternalServerError']);
+      for (const reference of references) this.markReferencedFlagUpdated(env.id, reference.id, current.name ?? '', operator);
+    }
     this.publish({ envId: env.id, kind: 'segment', item: sdkSegment(current) });
-    if (instructions) this.dispatchSegmentChange(env, operator, previous, current, instructions, references);
+    if (instructions && references) this.dispatchSegmentChange(env, operator, previous, current, instructions, references);
     return current;
   }
 

@@ -379,6 +379,22 @@ const rows: Row[] = [
     },
   },
   { source: 'BE Api/Controllers/SegmentController.cs UpdateNameAsync [Authorize(UpdateSegmentName)]', route: 'PUT segments/{segmentId}/name', status: 403, when: 'the segment does not exist', run: (w) => w.call('PUT', `${segments}/${UNKNOWN_ENV}/name`, { body: { name: 'n' } }) },
+  {
+    source: 'BE Infrastructure/Services/EntityFrameworkCore/SegmentService.cs GetFlagReferencesAsync (jsonb_array_elements over null conditions)',
+    route: 'PUT segments/{segmentId}/targeting',
+    status: 500,
+    when: 'any flag of the environment has a rule whose conditions are null: saved and audited, but not published',
+    run: async (w) => {
+      const poisoned = await w.call('PATCH', `${flags}/${GOVERNED}`, { body: [{ op: 'replace', path: '/rules/0/conditions', value: null }] });
+      expect(poisoned.json).toEqual(envelope(true));
+      const segment = w.sandbox.control.store.rawSegment(ENV, SEGMENT_USED);
+      return w.call('PUT', `${segments}/${SEGMENT_USED}/targeting`, { body: { included: [...segment.included!, 'late-user'], excluded: segment.excluded, rules: segment.rules } });
+    },
+    then: async (_r, w) => {
+      expect(w.sandbox.control.store.rawSegment(ENV, SEGMENT_USED).included).toContain('late-user');
+      expect((await w.call('GET', `${segments}/${SEGMENT_USED}/flag-references`)).status).toBe(500);
+    },
+  },
   // --- audit logs
   { source: 'BE Api/Controllers/AuditLogController.cs (authentication only)', route: 'GET audit-logs', status: 200, when: 'a token without permissions, unknown env GUID', run: (w) => w.call('GET', `/api/v1/envs/${UNKNOWN_ENV}/audit-logs`, { token: only() }), then: (r) => expect(r.json).toEqual(envelope({ totalCount: 0, items: [] })) },
 ];

@@ -47,7 +47,7 @@ const targeting = fc.oneof(
   json,
 );
 const patchPath = fc.oneof(
-  fc.constantFrom('/isArchived', '/isEnabled', '/key', '/tags', '/tags/-', '/variationType', '/variations/0', '/variations/-', '/variations/0/value', '/fallthrough', '/fallthrough/variations/0/rollout', '/rules/0', '/rules/-', '/disabledVariationId', '/id', '/envId', '/revision', '/unknown', '', '/Name'),
+  fc.constantFrom('/isArchived', '/isEnabled', '/key', '/tags', '/tags/-', '/variationType', '/variations/0', '/variations/-', '/variations/0/value', '/fallthrough', '/fallthrough/variations/0/rollout', '/rules/0', '/rules/-', '/rules/0/conditions', '/disabledVariationId', '/id', '/envId', '/revision', '/unknown', '', '/Name'),
   fc.string({ maxLength: 10 }).map((s) => `/${s}`),
 );
 const patchOperation = fc.record({
@@ -143,6 +143,8 @@ describe('random FeatBit writes through every route', () => {
       fc.asyncProperty(fc.array(write, { minLength: 1, maxLength: 20 }), async (writes) => {
         const sandbox = await createSandbox({ seeds: [readReference('server-sdk-flags.eval-server-fakes.json'), readReference('server-sdk-segments.eval-server-fakes.json')] });
         const stream = await streamingClient(sandbox);
+        /** FeatBit saves a segment targeting change whose affected-flag query fails, then answers 500 without publishing it. */
+        let unpublishedSegmentChange = false;
         try {
           for (const item of writes) {
             const before = snapshot(sandbox);
@@ -151,7 +153,9 @@ describe('random FeatBit writes through every route', () => {
             const reply = await send(sandbox, item);
             expect(STATUSES, reply.raw).toContain(reply.status);
             const refused = reply.status !== 200 || reply.json?.success === false;
-            if (refused) expect(snapshot(sandbox)).toBe(before);
+            const savedThen500 = reply.status === 500 && item.method === 'PUT' && item.path(item.key).endsWith('/targeting') && item.path(item.key).includes('/segments/');
+            if (savedThen500) unpublishedSegmentChange ||= snapshot(sandbox) !== before;
+            else if (refused) expect(snapshot(sandbox)).toBe(before);
             const idsAfter = new Set(sandbox.control.store.rawFlags(ENV).map((flag) => flag.id));
             const deleted = item.method === 'DELETE' && !refused ? target : undefined;
             for (const flagId of idsBefore) if (flagId !== deleted) expect(idsAfter.has(flagId)).toBe(true);
@@ -168,7 +172,7 @@ describe('random FeatBit writes through every route', () => {
           const deadline = Date.now() + 5_000;
           while (JSON.stringify(streamed()) !== JSON.stringify(expected) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
           expect(streamed()).toEqual(expected);
-          expect([...stream.segments.values()]).toEqual(feed.data.segments);
+          if (!unpublishedSegmentChange) expect([...stream.segments.values()]).toEqual(feed.data.segments);
         } finally {
           stream.close();
           await sandbox.close();
