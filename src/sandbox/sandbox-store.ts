@@ -465,6 +465,18 @@ export class SandboxStore {
     return segment;
   }
 
+  /**
+   * A stored segment by id in any environment, or a 404: `SegmentService.GetAsync(id)` ignores the route's
+   * environment, so GET, PUT targeting and PATCH reach a segment of another environment too.
+   */
+  locateSegment(segmentId: string): SandboxSegment {
+    for (const env of this.environments) {
+      const segment = this.findSegment(env.id, segmentId);
+      if (segment) return segment;
+    }
+    throw SandboxHttpError.notFound();
+  }
+
   /** A stored segment by id (GUIDs compare ignoring case), if any. */
   findSegment(envId: string, segmentId: string): SandboxSegment | undefined {
     const segments = this.segments.get(this.environment(envId).id)!;

@@ -43,7 +43,7 @@ export function segmentRoutes(store: SandboxStore, features: FeatBitFeatures = f
     sendOk(res, page(segments, req.query));
   });
 
-  router.get('/:segmentId', can(SandboxPermission.CanAccessEnv), (req, res) => sendOk(res, store.rawSegment(env(req), id(req))));
+  router.get('/:segmentId', can(SandboxPermission.CanAccessEnv), (req, res) => sendOk(res, store.locateSegment(id(req))));
 
   router.get('/:segmentId/flag-references', can(SandboxPermission.CanAccessEnv), (req, res) => sendOk(res, store.flagReferences(env(req), store.rawSegment(env(req), id(req)).id)));
 
@@ -57,7 +57,7 @@ export function segmentRoutes(store: SandboxStore, features: FeatBitFeatures = f
     if (body.rules.some((rule) => rule.conditions!.some((condition) => SEGMENT_CONDITION_PROPERTIES.includes(condition.property ?? '')))) {
       throw new SandboxHttpError(400, ['rules_is_invalid']);
     }
-    const previous = store.rawSegment(env(req), id(req));
+    const previous = store.locateSegment(id(req));
     const next: SandboxSegment = { ...previous, included: body.included ?? [], excluded: body.excluded ?? [], rules: body.rules };
     const instructions = compareStoredSegments(previous, next);
     if (instructions === undefined) throw new Error('SegmentComparer failed on the new targeting');
@@ -66,7 +66,7 @@ export function segmentRoutes(store: SandboxStore, features: FeatBitFeatures = f
       const environment = store.environment(previous.envId);
       demandPermissions(res, itemResourceName(SANDBOX_PROJECT_KEY, environment.key, 'segment', previous.key, previous.tags), required);
     }
-    store.writeSegment(env(req), id(req), requestToken(res), () => next, { comment: body.comment, targetingChange: true });
+    store.writeSegment(previous.envId, previous.id, requestToken(res), () => next, { comment: body.comment, targetingChange: true });
     sendOk(res, true);
   });
 
@@ -98,7 +98,7 @@ export function segmentRoutes(store: SandboxStore, features: FeatBitFeatures = f
       if (error instanceof MalformedPatchError) throw new SandboxHttpError(500, ['InternalServerError']);
       throw error;
     }
-    const previous = store.rawSegment(env(req), id(req));
+    const previous = store.locateSegment(id(req));
     const outcome = applyEntityPatch(previous, operations, strictSegmentSchema);
     if (!outcome.ok) {
       res.status(200).json({ success: false, errors: [outcome.error], data: false });
@@ -107,7 +107,7 @@ export function segmentRoutes(store: SandboxStore, features: FeatBitFeatures = f
     const patched = outcome.entity as SandboxSegment;
     if (patched.id.toLowerCase() !== previous.id.toLowerCase()) throw new SandboxHttpError(500, ['InternalServerError']);
     const targetingChange = operations.some((operation) => TARGETING_PATHS.some((path) => operation.path.toLowerCase().startsWith(path)));
-    store.writeSegment(env(req), id(req), requestToken(res), () => patched, { comment: 'Updated via patch', targetingChange });
+    store.writeSegment(previous.envId, previous.id, requestToken(res), () => patched, { comment: 'Updated via patch', targetingChange });
     sendOk(res, true);
   });
 

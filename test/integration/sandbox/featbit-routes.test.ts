@@ -489,6 +489,24 @@ describe('FeatBit 5.4.2 SDK endpoints as the sandbox answers them', () => {
   });
 });
 
+describe('segments across environments (BE Application/Segments/GetSegment.cs, SegmentService.GetAsync(id) ignores the env)', () => {
+  it('GET and PUT targeting reach a segment of another environment; permission-guarded routes answer 403 for it', async () => {
+    const other = '22222222-3333-4444-8555-666666666666';
+    const box = await createSandbox({ environments: [{ id: ENV }, { id: other, name: 'other' }], seeds: [readReference('server-sdk-segments.eval-server-fakes.json')] });
+    try {
+      const call = (method: string, path: string, body?: unknown) =>
+        fetch(`${box.url}/api/v1/envs/${other}/segments/${SEGMENT_USED}${path}`, { method, headers: { authorization: box.tokens.demo.token, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const got = (await (await call('GET', '')).json()) as { data: { envId: string } };
+      expect(got.data.envId).toBe(ENV);
+      expect((await call('PUT', '/targeting', { included: ['from-other-env'], excluded: [], rules: [] })).status).toBe(200);
+      expect(box.control.store.rawSegment(ENV, SEGMENT_USED).included).toEqual(['from-other-env']);
+      expect((await call('PUT', '/name', { name: 'renamed' })).status).toBe(403);
+    } finally {
+      await box.close();
+    }
+  });
+});
+
 describe('older FeatBit releases as the sandbox plays them (BE Api/Controllers/FeatureFlagController.cs history)', () => {
   const start = (version: string) => createSandbox({ featBitVersion: version, seeds: [{ featureFlags: [governedFlag], segments: [] }] });
   const request = (box: Sandbox, method: string, path: string, body?: unknown) =>
