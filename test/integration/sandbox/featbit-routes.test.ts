@@ -253,6 +253,30 @@ const rows: Row[] = [
     },
     then: (_r, w) => expect(w.flag().rules!.map((rule) => rule.id)).toEqual(['r2', 'r1']),
   },
+  {
+    source: 'BE Domain/SemanticPatch/FlagComparer.cs CompareTargetUsers (walks current.Variations only), UpdateTargeting.cs',
+    route: 'PUT feature-flags/{key}/targeting',
+    status: 200,
+    when: 'a token with no permission targets users at a variation id the flag does not have',
+    run: (w) => w.call('PUT', `${flags}/${GOVERNED}/targeting`, { body: { revision: w.flag().revision, targeting: { ...targetingOf(w.flag()), targetUsers: [{ keyIds: ['vip'], variationId: 'ghost' }] } }, token: only() }),
+    then: (_r, w) => expect(w.flag().targetUsers).toEqual([{ keyIds: ['vip'], variationId: 'ghost' }]),
+  },
+  {
+    source: 'BE Domain/SemanticPatch/FlagComparer.cs CompareRolloutVariations (count, removed ids, then ranges by index)',
+    route: 'PUT feature-flags/{key}/targeting',
+    status: 200,
+    when: 'a token with no permission swaps the variation ids of a 50/50 default rule',
+    run: async (w) => {
+      sandbox.control.store.writeFlag(ENV, GOVERNED, sandbox.tokens.demo, (draft) => ({
+        ...draft,
+        fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: CURRENT, rollout: [0, 0.5], exptRollout: 1 }, { id: CANDIDATE, rollout: [0.5, 1], exptRollout: 1 }] },
+      }));
+      const flag = w.flag();
+      const swapped = { dispatchKey: null, includedInExpt: true, variations: [{ id: CANDIDATE, rollout: [0, 0.5], exptRollout: 1 }, { id: CURRENT, rollout: [0.5, 1], exptRollout: 1 }] };
+      return w.call('PUT', `${flags}/${GOVERNED}/targeting`, { body: { revision: flag.revision, targeting: { ...targetingOf(flag), fallthrough: swapped } }, token: only() });
+    },
+    then: (_r, w) => expect(w.flag().fallthrough!.variations!.map((v) => v.id)).toEqual([CANDIDATE, CURRENT]),
+  },
   // --- variations
   { source: 'BE Application/FeatureFlags/UpdateVariations.cs (value may be null)', route: 'PUT feature-flags/{key}/variations', status: 200, when: 'a variation value is null', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/variations`, { body: { revision: w.flag().revision, variations: [{ id: CURRENT, name: 'current', value: null }] } }), then: (_r, w) => expect(w.flag().variations).toEqual([{ id: CURRENT, name: 'current', value: null }]) },
   { source: 'BE Application/FeatureFlags/UpdateVariations.cs UpdateVariationsValidator (runs before the revision check)', route: 'PUT feature-flags/{key}/variations', status: 400, when: 'no variations and a stale revision', run: (w) => w.call('PUT', `${flags}/${GOVERNED}/variations`, { body: { revision: '00000000-0000-4000-8000-000000000000', variations: [] } }), then: (r) => expect(r.json).toEqual(failure('variations_is_invalid')) },
