@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from '../logging/index.js';
 import { sendError } from './api-envelope.js';
 import { FaultInjector, FaultTarget } from './fault-injector.js';
+import { featBitFeatures } from './featbit-version.js';
 import { auditLogRoutes } from './routes/audit-log-routes.js';
 import { controlRoutes } from './routes/control-routes.js';
 import { featureFlagRoutes } from './routes/feature-flag-routes.js';
@@ -33,6 +34,11 @@ export interface SandboxOptions {
   readonly environments?: readonly { id?: string; name?: string; key?: string; sdkSecret?: string }[];
   /** Extra access tokens (each named after the operator it plays). */
   readonly tokens?: readonly ({ name: string } & TokenOptions)[];
+  /**
+   * The FeatBit release to behave like (default 5.4.2): older ones refuse targeting writes by access token
+   * (< 5.3.3), have no revisions (< 5.2.2) or no audit-log API for tokens (< 5.0.1).
+   */
+  readonly featBitVersion?: string;
   /** Webhooks configured from the start. */
   readonly webhooks?: readonly WebhookConfigInput[];
   readonly logger?: Logger;
@@ -80,6 +86,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   for (const seed of seeds) store.seed(seed, defaultEnv.id);
   for (const hook of options.webhooks ?? []) dispatcher.configure(resolveWebhookConfig(hook, defaultScopes));
 
+  const features = featBitFeatures(options.featBitVersion);
   const faults = new FaultInjector();
   const streaming = new StreamingServer(store, envs, () => faults.takeFailure(FaultTarget.Sdk));
   const insights: InsightCounter = { requests: 0 };
@@ -140,7 +147,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   app.set('etag', false);
   app.disable('x-powered-by');
   app.use(express.json({ limit: '5mb', strict: false }));
-  app.use('/sandbox', controlRoutes(control, envs, tokens));
+  app.use('/sandbox', controlRoutes(control, envs, tokens, features.version));
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const target = req.path.startsWith('/api/public') ? FaultTarget.Sdk : FaultTarget.Rest;
     const status = faults.takeFailure(target);
@@ -153,9 +160,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   app.use(sdkRoutes(store, envs, insights));
   const auth = authenticateAccessToken(tokens);
   app.use('/api/v1/envs/:envId', guidRouteValue('envId'));
-  app.use('/api/v1/envs/:envId/feature-flags', auth, featureFlagRoutes(store));
-  app.use('/api/v1/envs/:envId/segments', auth, segmentRoutes(store));
-  app.use('/api/v1/envs/:envId/audit-logs', auth, auditLogRoutes(store));
+  app.use('/api/v1/envs/:envId/feature-flags', auth, featureFlagRoutes(store, features));
+  app.use('/api/v1/envs/:envId/segments', auth, segmentRoutes(store, features));
+  app.use('/api/v1/envs/:envId/audit-logs', auth, auditLogRoutes(store, features));
   app.use('/api', (_req, res) => sendError(res, 404, ['ResourceNotFound']));
   app.use(envelopeErrorHandler);
 

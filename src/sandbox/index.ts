@@ -10,3 +10,4 @@ export * from './sandbox-flag.js';
 export * from './sandbox-flag-patch.js';
 export * from './sandbox-permissions.js';
 export * from './streaming/index.js';
+export * from './featbit-version.js';

@@ -88,7 +88,7 @@ export type SandboxFlag = z.output<typeof sandboxFlagSchema>;
 export const SANDBOX_FLAG_MEMBERS: readonly string[] = Object.keys(sandboxFlagSchema.shape);
 
 /** The strict twin of a schema: the same members, but an unknown member is an error (JSON Patch paths must exist). */
-function strictly(schema: z.ZodType): z.ZodType {
+export function strictly(schema: z.ZodType): z.ZodType {
   if (schema instanceof z.ZodDefault) return strictly(schema.unwrap() as z.ZodType).default(schema.def.defaultValue as never);
   if (schema instanceof z.ZodNullable) return strictly(schema.unwrap() as z.ZodType).nullable();
   if (schema instanceof z.ZodArray) return z.array(strictly(schema.element as z.ZodType));

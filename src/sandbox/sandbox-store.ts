@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError, fieldIssuesFromZod } from '../errors/index.js';
-import { WebhookEvent, type FeatBitFlag, type RestFlag } from '../featbit/model/index.js';
+import { WebhookEvent, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../featbit/model/index.js';
 import { SandboxHttpError } from './api-envelope.js';
 import { sandboxFlagSchema, type SandboxFlag } from './sandbox-flag.js';
+import { sandboxSegmentSchema, type SandboxSegment } from './sandbox-segment.js';
 import type { SandboxAccessToken, SandboxEnvironment } from './sandbox-identity.js';
-import { checkSeedFlag, seedSegmentSchema, type SeedData } from './seed.js';
+import { checkSeedFlag, checkSeedSegment, type SeedData } from './seed.js';
 import {
   compareFlags,
   compareSegments,
@@ -23,17 +24,11 @@ import {
   type WebhookDispatcher,
 } from './webhooks/index.js';
 
-/** A segment as the sandbox stores it (FeatBit's `Segment` entity). */
-export const storedSegmentSchema = seedSegmentSchema.extend({
-  envId: z.string(),
-  key: z.string(),
-  workspaceId: z.string(),
-  type: z.string(),
-  scopes: z.array(z.string()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type StoredSegment = z.output<typeof storedSegmentSchema>;
+/**
+ * A segment as the sandbox stores it (FeatBit's `Segment` entity), typed as featgate's model for existing
+ * callers; the objects are what FeatBit stored and may not fit it (see `rawSegments`).
+ */
+export type StoredSegment = FeatBitSegment & { envId: string; key: string; workspaceId: string; type: string; scopes: string[]; createdAt: string; updatedAt: string };
 
 /** An audit log entry (`AuditLog` + the fields `AuditLogVm` adds). */
 export interface AuditLogRecord {
@@ -90,6 +85,39 @@ export interface FlagWriteOptions {
   readonly authorize?: (instructions: FlagInstruction[] | undefined, previous: SandboxFlag, current: SandboxFlag) => void;
 }
 
+/** `character varying(n) NOT NULL` columns of FeatBit's Postgres schema (`infra/postgresql/…/v0.0.0.sql`). */
+const FLAG_COLUMNS = { name: 128, key: 128, variationType: 64, disabledVariationId: 128 } as const;
+const SEGMENT_COLUMNS = { name: 128, key: 128, type: 64 } as const;
+
+/** Characters as Postgres counts them for `varchar(n)`. */
+const characters = (text: string) => [...text].length;
+
+/**
+ * Whether saving breaks a column constraint of FeatBit's default Postgres store (NOT NULL or a length): EF Core
+ * throws on save, the request answers 500 and nothing is stored. Only JSON Patch (and an over-long off variation)
+ * can reach this; the validators of the other routes stop it earlier.
+ */
+function violatesColumns(entity: Record<string, unknown>, columns: Readonly<Record<string, number>>, nullable: Readonly<Record<string, number>> = {}): boolean {
+  for (const [column, length] of Object.entries(columns)) {
+    const value = entity[column];
+    if (typeof value !== 'string' || characters(value) > length) return true;
+  }
+  for (const [column, length] of Object.entries(nullable)) {
+    const value = entity[column];
+    if (typeof value === 'string' && characters(value) > length) return true;
+  }
+  return false;
+}
+
+/** FeatBit's `SegmentComparer` over stored segments; `undefined` when it would throw on them (null members). */
+export function compareStoredSegments(previous: SandboxSegment, current: SandboxSegment): Instruction[] | undefined {
+  try {
+    return compareSegments(previous as unknown as FeatBitSegment, current as unknown as FeatBitSegment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** FeatBit's `FlagComparer` over stored flags; `undefined` when it would throw on them (null members). */
 export function compareStoredFlags(previous: SandboxFlag, current: SandboxFlag): FlagInstruction[] | undefined {
   try {
@@ -106,7 +134,7 @@ export function compareStoredFlags(previous: SandboxFlag, current: SandboxFlag):
 export class SandboxStore {
   /** Flags per environment by id: PATCH can give two flags one key, or a flag no key at all. */
   private readonly flags = new Map<string, Map<string, SandboxFlag>>();
-  private readonly segments = new Map<string, Map<string, StoredSegment>>();
+  private readonly segments = new Map<string, Map<string, SandboxSegment>>();
   private readonly audit = new Map<string, AuditLogRecord[]>();
   private readonly lastUpdate = new Map<string, number>();
   private readonly changeListeners = new Set<(change: SandboxChange) => void>();
@@ -158,18 +186,19 @@ export class SandboxStore {
   /** Loads seed data; items without `envId` go to `defaultEnvId`. Replaces items with the same key/id. */
   seed(data: SeedData, defaultEnvId: string): void {
     const now = new Date().toISOString();
-    for (const segment of data.segments) {
+    for (const item of data.segments) {
+      const segment = checkSeedSegment(item);
       const envId = this.environment(segment.envId ?? defaultEnvId).id;
-      const stored = storedSegmentSchema.parse({
+      const stored = {
         workspaceId: this.resource.organization.id,
         type: 'environment-specific',
         scopes: [],
-        key: segment.key ?? segment.name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-'),
+        key: segment.key ?? (segment.name ?? '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-'),
+        ...segment.source,
         createdAt: segment.createdAt ?? segment.updatedAt ?? now,
         updatedAt: segment.updatedAt ?? now,
-        ...segment,
         envId,
-      });
+      } as unknown as SandboxSegment;
       this.segments.get(envId)!.set(stored.id, stored);
       this.noteUpdate(envId, stored.updatedAt);
       this.publish({ envId, kind: 'segment', item: sdkSegment(stored) });
@@ -259,6 +288,7 @@ export class SandboxStore {
     };
     const instructions = compareStoredFlags(previous, current);
     options.authorize?.(instructions, previous, current);
+    if (violatesColumns(current, FLAG_COLUMNS)) throw new SandboxHttpError(500, ['InternalServerError']);
     this.commitTimestamp(env.id, current.updatedAt);
     this.flags.get(env.id)!.set(current.id, current);
     this.appendAudit(env.id, {
@@ -303,7 +333,6 @@ export class SandboxStore {
    */
   createFlag(envId: string, operator: Operator, input: NewFlag): SandboxFlag {
     const env = this.environment(envId);
-    const flags = this.flags.get(env.id)!;
     if (this.isKeyUsed(env.id, input.key)) throw new SandboxHttpError(422, ['KeyHasBeenUsed']);
     const now = this.nextTimestamp(env.id);
     const flag = sandboxFlagSchema.parse({
@@ -328,7 +357,39 @@ export class SandboxStore {
       creatorId: operator.id,
       updatorId: operator.id,
     });
-    flags.set(flag.id, flag);
+    this.addCreatedFlag(env, operator, flag);
+    return flag;
+  }
+
+  /**
+   * `CloneFlagHandler`: 422 `KeyHasBeenUsed` for a taken key (any case), 404 for a missing origin, then a copy of
+   * the origin's whole stored configuration (targeting, rules, archive state included) under a new id, key, name,
+   * description and tags, announced like a creation.
+   */
+  cloneFlag(envId: string, originKey: string, operator: Operator, input: { name: string; key: string; description: string | null; tags: readonly string[] | null }): SandboxFlag {
+    const env = this.environment(envId);
+    if (this.isKeyUsed(env.id, input.key)) throw new SandboxHttpError(422, ['KeyHasBeenUsed']);
+    const origin = this.rawFlag(env.id, originKey);
+    const now = this.nextTimestamp(env.id);
+    const flag: SandboxFlag = {
+      ...structuredClone(origin),
+      id: randomUUID(),
+      revision: randomUUID(),
+      name: input.name,
+      key: input.key,
+      description: input.description,
+      tags: input.tags ? [...input.tags] : [],
+      createdAt: now,
+      updatedAt: now,
+      creatorId: operator.id,
+      updatorId: operator.id,
+    };
+    this.addCreatedFlag(env, operator, flag);
+    return flag;
+  }
+
+  private addCreatedFlag(env: SandboxEnvironment, operator: Operator, flag: SandboxFlag): void {
+    this.flags.get(env.id)!.set(flag.id, flag);
     this.appendAudit(env.id, {
       refId: flag.id,
       refType: 'FeatureFlag',
@@ -351,7 +412,6 @@ export class SandboxStore {
         flag as unknown as RestFlag,
       ),
     });
-    return flag;
   }
 
   /** Deletes an archived flag (FeatBit refuses unarchived ones with 422) and sends `feature_flag.deleted`. */
@@ -383,27 +443,55 @@ export class SandboxStore {
     });
   }
 
-  /** Every segment of an environment. */
+  /** Every segment of an environment, typed as featgate's model (see `rawSegments`). */
   listSegments(envId: string): StoredSegment[] {
+    return this.rawSegments(envId) as unknown as StoredSegment[];
+  }
+
+  /** Every stored segment of an environment exactly as FeatBit would store it. */
+  rawSegments(envId: string): SandboxSegment[] {
     return [...this.segments.get(this.environment(envId).id)!.values()];
   }
 
-  /** A segment by id, or a 404. */
+  /** A segment by id, or a 404, typed as featgate's model (see `rawSegment`). */
   getSegment(envId: string, segmentId: string): StoredSegment {
+    return this.rawSegment(envId, segmentId) as unknown as StoredSegment;
+  }
+
+  /** A stored segment by id, or a 404. */
+  rawSegment(envId: string, segmentId: string): SandboxSegment {
     const segment = this.findSegment(envId, segmentId);
     if (!segment) throw SandboxHttpError.notFound();
     return segment;
   }
 
-  /** A segment by id (GUIDs compare ignoring case), if any. */
-  findSegment(envId: string, segmentId: string): StoredSegment | undefined {
+  /**
+   * A stored segment by id in any environment, or a 404: `SegmentService.GetAsync(id)` ignores the route's
+   * environment, so GET, PUT targeting and PATCH reach a segment of another environment too.
+   */
+  locateSegment(segmentId: string): SandboxSegment {
+    for (const env of this.environments) {
+      const segment = this.findSegment(env.id, segmentId);
+      if (segment) return segment;
+    }
+    throw SandboxHttpError.notFound();
+  }
+
+  /** A stored segment by id (GUIDs compare ignoring case), if any. */
+  findSegment(envId: string, segmentId: string): SandboxSegment | undefined {
     const segments = this.segments.get(this.environment(envId).id)!;
     return segments.get(segmentId) ?? [...segments.values()].find((item) => item.id.toLowerCase() === segmentId.toLowerCase());
   }
 
   /** Flags of the environment whose rules name the segment (`GetFlagReferencesAsync`). */
   flagReferences(envId: string, segmentId: string): FlagReference[] {
-    return this.rawFlags(envId)
+    const flags = this.rawFlags(envId);
+    // `SegmentService.GetFlagReferencesAsync` runs jsonb_array_elements(rule -> 'conditions') over every flag of the
+    // environment: one rule whose conditions are JSON null fails the whole query ("cannot extract elements from a scalar").
+    if (flags.some((flag) => (flag.rules ?? []).some((rule) => rule !== null && rule.conditions === null))) {
+      throw new SandboxHttpError(500, ['InternalServerError']);
+    }
+    return flags
       .filter((flag) =>
         (flag.rules ?? []).some((rule) =>
           (rule?.conditions ?? []).some(
@@ -423,43 +511,73 @@ export class SandboxStore {
     envId: string,
     segmentId: string,
     operator: Operator,
-    mutate: (segment: StoredSegment) => StoredSegment | undefined,
+    mutate: (segment: SandboxSegment) => SandboxSegment | undefined,
     options: { operation?: 'Update' | 'Archive' | 'Restore'; comment?: string; targetingChange?: boolean } = {},
-  ): StoredSegment {
+  ): SandboxSegment {
     const env = this.environment(envId);
-    const previous = this.getSegment(env.id, segmentId);
+    const previous = this.rawSegment(env.id, segmentId);
     const draft = mutate(structuredClone(previous));
     if (draft === undefined) return previous;
-    const current = storedSegmentSchema.parse({ ...draft, id: previous.id, envId: previous.envId, updatedAt: this.nextTimestamp(env.id) });
+    const parsed = sandboxSegmentSchema.safeParse({ ...draft, id: previous.id, envId: previous.envId, updatedAt: this.peekTimestamp(env.id) });
+    if (!parsed.success) throw new ValidationError(fieldIssuesFromZod(parsed.error));
+    const current = parsed.data;
+    if (violatesColumns(current, SEGMENT_COLUMNS, { description: 512 })) throw new SandboxHttpError(500, ['InternalServerError']);
+    this.commitTimestamp(env.id, current.updatedAt);
     this.segments.get(env.id)!.set(current.id, current);
-    const instructions = compareSegments(previous, current);
+    const instructions = compareStoredSegments(previous, current);
     this.appendAudit(env.id, {
       refId: current.id,
       refType: 'Segment',
-      keyword: current.name,
+      keyword: current.name ?? '',
       operation: options.operation ?? 'Update',
       previous,
       current,
       comment: options.comment ?? '',
       operator,
-      instructions,
+      instructions: instructions ?? [],
     });
-    const references = this.flagReferences(env.id, current.id);
-    if (options.targetingChange) for (const reference of references) this.markReferencedFlagUpdated(env.id, reference.id, current.name, operator);
+    let references: FlagReference[] | undefined;
+    try {
+      references = this.flagReferences(env.id, current.id);
+    } catch {
+      references = undefined;
+    }
+    if (options.targetingChange) {
+      // `OnSegmentChange` looks the affected flags up after saving: when that query fails the change stays saved
+      // and audited, but nothing is published to SDKs, no webhook is sent, and the request answers 500.
+      if (references === undefined) throw new SandboxHttpError(500, ['InternalServerError']);
+      for (const reference of references) this.markReferencedFlagUpdated(env.id, reference.id, current.name ?? '', operator);
+    }
     this.publish({ envId: env.id, kind: 'segment', item: sdkSegment(current) });
-    const events = segmentEventsOf(instructions.map((instruction) => instruction.kind));
-    const changes = [...new Set(instructions.map((instruction) => describeSegmentInstruction(instruction, previous, current)))];
-    this.dispatcher.dispatch({
-      projectId: this.resource.project.id,
-      envId: env.id,
-      events,
-      dataObject: segmentWebhookDataObject(
-        { events, operator: operator.name, happenedAt: new Date(current.updatedAt), changes, resource: this.descriptor(env) },
-        current,
-        references,
-      ),
-    });
+    if (instructions && references) this.dispatchSegmentChange(env, operator, previous, current, instructions, references);
     return current;
+  }
+
+  private dispatchSegmentChange(
+    env: SandboxEnvironment,
+    operator: Operator,
+    previous: SandboxSegment,
+    current: SandboxSegment,
+    instructions: Instruction[],
+    references: FlagReference[],
+  ): void {
+    try {
+      const [before, after] = [previous as unknown as FeatBitSegment, current as unknown as FeatBitSegment];
+      const events = segmentEventsOf(instructions.map((instruction) => instruction.kind as never));
+      const changes = [...new Set(instructions.map((instruction) => describeSegmentInstruction(instruction as never, before, after)))];
+      this.dispatcher.dispatch({
+        projectId: this.resource.project.id,
+        envId: env.id,
+        events,
+        dataObject: segmentWebhookDataObject(
+          { events, operator: operator.name, happenedAt: new Date(current.updatedAt), changes, resource: this.descriptor(env) },
+          after as never,
+          references,
+        ),
+      });
+    } catch {
+      // fire-and-forget in FeatBit: a segment it cannot render sends no webhook
+    }
   }
 
   /** Audit entries of an environment, newest first. */
@@ -475,7 +593,7 @@ export class SandboxStore {
     const eventType = timestamp === 0 ? 'full' : 'patch';
     const changed = (updatedAt: string) => eventType === 'full' || Date.parse(updatedAt) > timestamp;
     const featureFlags = this.rawFlags(envId).filter((flag) => changed(flag.updatedAt)).map(sdkFlag);
-    const segments = this.listSegments(envId).filter((segment) => changed(segment.updatedAt)).map(sdkSegment);
+    const segments = this.rawSegments(envId).filter((segment) => changed(segment.updatedAt)).map(sdkSegment);
     if (eventType === 'patch' && featureFlags.length === 0 && segments.length === 0) return undefined;
     return { eventType, featureFlags, segments };
   }
@@ -556,7 +674,7 @@ function sdkFlag(flag: SandboxFlag): Record<string, unknown> {
 }
 
 /** `Segment.SerializeAsEnvironmentSpecific`: the entity without type, workspaceId and scopes. */
-function sdkSegment(segment: StoredSegment): Record<string, unknown> {
+function sdkSegment(segment: SandboxSegment): Record<string, unknown> {
   const { type: _type, workspaceId: _workspace, scopes: _scopes, ...rest } = segment;
   return rest;
 }

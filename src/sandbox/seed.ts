@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ValidationError, fieldIssuesFromZod } from '../errors/index.js';
-import { segmentSchema } from '../featbit/model/index.js';
 import { sandboxFlagSchema } from './sandbox-flag.js';
+import { sandboxSegmentSchema } from './sandbox-segment.js';
 
 /** What a flag created through FeatBit's API has for members a seed leaves out (`new FeatureFlag(…)`). */
 const CREATION_DEFAULTS = { name: '', description: '', targetUsers: [], rules: [], tags: [], exptIncludeAllTargets: true, isArchived: false };
@@ -27,13 +27,24 @@ export const seedFlagSchema = z.preprocess(
 /** A checked seed flag: `source` is the document as written (with creation defaults), which the sandbox stores. */
 export type SeedFlag = z.output<typeof seedFlagSchema> & { readonly source: Record<string, unknown> };
 
-/** A segment as seeds may carry it. */
-export const seedSegmentSchema = segmentSchema.extend({
-  workspaceId: z.string().optional(),
-  type: z.string().optional(),
-  scopes: z.array(z.string()).nullable().optional(),
-});
-export type SeedSegment = z.output<typeof seedSegmentSchema>;
+/** A segment as seeds may carry it: typed like FeatBit's entity, nothing semantic checked; timestamps optional. */
+export const seedSegmentSchema = sandboxSegmentSchema
+  .extend({
+    id: z.string().min(1),
+    envId: z.string().min(1).optional(),
+    name: z.string().nullable().default(''),
+    included: z.array(z.string().nullable()).nullable().default([]),
+    excluded: z.array(z.string().nullable()).nullable().default([]),
+    rules: sandboxSegmentSchema.shape.rules.unwrap().unwrap().nullable().default([]),
+    createdAt: z.string().optional(),
+    updatedAt: z.string().optional(),
+  })
+  .loose();
+/** A checked seed segment: `source` is the document as written (with creation defaults), which the sandbox stores. */
+export type SeedSegment = z.output<typeof seedSegmentSchema> & { readonly source: Record<string, unknown> };
+
+/** What a segment created through FeatBit's API has for members a seed leaves out. */
+const SEGMENT_DEFAULTS = { name: '', description: '', included: [], excluded: [], rules: [], tags: [], isArchived: false };
 
 /** Flags and segments read from seed documents. */
 export interface SeedData {
@@ -66,7 +77,7 @@ export function parseSeedDocument(document: unknown, source?: string): SeedData 
     throw new ValidationError([{ path: '', message: 'a seed is a data-sync document, an array of flags or an array of segments', file: source }]);
   }
   const flags = flagItems.map((item, index) => checkSeedFlag(item, join(flagsPath, index), source));
-  const segments = segmentItems.map((item, index) => parseItem(seedSegmentSchema, item, join(segmentsPath, index), source));
+  const segments = segmentItems.map((item, index) => checkSeedSegment(item, join(segmentsPath, index), source));
   return { flags, segments };
 }
 
@@ -77,6 +88,12 @@ export function parseSeedDocument(document: unknown, source?: string): SeedData 
 export function checkSeedFlag(item: unknown, path = '', file?: string): SeedFlag {
   if (typeof item === 'object' && item !== null && 'source' in item && typeof (item as { source?: unknown }).source === 'object') return item as SeedFlag;
   return { ...parseItem(seedFlagSchema, item, path, file), source: { ...CREATION_DEFAULTS, ...(item as Record<string, unknown>) } };
+}
+
+/** `checkSeedFlag` for segments. */
+export function checkSeedSegment(item: unknown, path = '', file?: string): SeedSegment {
+  if (typeof item === 'object' && item !== null && 'source' in item && typeof (item as { source?: unknown }).source === 'object') return item as SeedSegment;
+  return { ...parseItem(seedSegmentSchema, item, path, file), source: { ...SEGMENT_DEFAULTS, ...(item as Record<string, unknown>) } };
 }
 
 /** Reads and parses a seed file (JSON). */

@@ -1,12 +1,17 @@
 import { Router } from 'express';
 import { sendOk } from '../api-envelope.js';
 import type { SandboxStore } from '../sandbox-store.js';
+import { featBitFeatures, type FeatBitFeatures } from '../featbit-version.js';
 import { page } from './request-context.js';
 
 /** `GET /api/v1/envs/:envId/audit-logs` (authentication only): filtered by query, creator, ref and time range; newest first. */
-export function auditLogRoutes(store: SandboxStore): Router {
+export function auditLogRoutes(store: SandboxStore, features: FeatBitFeatures = featBitFeatures()): Router {
   const router = Router({ mergeParams: true });
   router.get('/', (req, res) => {
+    if (!features.auditLogsByAccessToken) {
+      res.status(403).end();
+      return;
+    }
     const q = req.query;
     const text = typeof q['query'] === 'string' ? q['query'].toLowerCase() : '';
     const from = q['from'] === undefined ? Number.NEGATIVE_INFINITY : Number(q['from']);

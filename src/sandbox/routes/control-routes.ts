@@ -5,6 +5,7 @@ import { FaultTarget } from '../fault-injector.js';
 import type { SandboxControl } from '../sandbox-control.js';
 import type { SandboxEnvironment, TokenRegistry } from '../sandbox-identity.js';
 import { PolicyEffect } from '../sandbox-permissions.js';
+import { DEFAULT_FEATBIT_VERSION } from '../featbit-version.js';
 import { parseBody } from './request-context.js';
 
 const span = { count: z.number().int().positive().optional(), forMs: z.number().int().positive().optional(), target: z.enum(FaultTarget).optional() };
@@ -29,10 +30,16 @@ const tokenBody = z.strictObject({
 });
 
 /** The sandbox's own control surface under `/sandbox` (a path FeatBit does not use); never faulted. */
-export function controlRoutes(control: SandboxControl, environments: readonly SandboxEnvironment[], tokens: TokenRegistry): Router {
+export function controlRoutes(control: SandboxControl, environments: readonly SandboxEnvironment[], tokens: TokenRegistry, featBitVersion = DEFAULT_FEATBIT_VERSION): Router {
   const router = Router();
   router.get('/info', (_req, res) => {
-    res.json({ environments, tokens: tokens.list().map(({ name, token, readOnly }) => ({ name, token, readOnly })) });
+    res.json({
+      featBitVersion,
+      streamingPath: '/streaming',
+      streamingConnections: control.streamingConnections(),
+      environments,
+      tokens: tokens.list().map(({ name, token, readOnly, statements }) => ({ name, token, readOnly, statements })),
+    });
   });
   router.get('/webhooks', (_req, res) => res.json(control.webhooks()));
   router.post('/webhooks', (req, res) => res.status(201).json(control.configureWebhook(req.body)));

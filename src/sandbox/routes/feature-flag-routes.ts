@@ -6,6 +6,7 @@ import { sandboxTargetingSchema, sandboxVariationSchema, type SandboxFlag } from
 import { SANDBOX_PROJECT_KEY } from '../sandbox-identity.js';
 import { itemResourceName, SandboxPermission } from '../sandbox-permissions.js';
 import type { NewFlag, SandboxStore } from '../sandbox-store.js';
+import { featBitFeatures, type FeatBitFeatures } from '../featbit-version.js';
 import { bindBody, bindBooleanRouteValue } from './model-binding.js';
 import { page, queryBoolean, queryList, requestToken } from './request-context.js';
 import { demandPermissions, flagTargetingPermissions, requirePermission } from './route-authorization.js';
@@ -111,8 +112,11 @@ function notOpenApi(_req: Request, res: Response): void {
  * permission (missing flag = 403), model binding (400 problem details), validator (400 envelope), then the
  * handler (404, 409, 422). Literal sub-routes (`all-tags`, `is-key-used`, `insights`) come before keys.
  */
-export function featureFlagRoutes(store: SandboxStore): Router {
+export function featureFlagRoutes(store: SandboxStore, features: FeatBitFeatures = featBitFeatures()): Router {
   const router = Router({ mergeParams: true });
+  /** Before 5.2.2 writes answered `true` and nothing carried a revision. */
+  const answerRevision = (res: Response, flag: SandboxFlag) => sendOk(res, features.revisions ? flag.revision : true);
+  const expected = (revisionValue: string | undefined) => (features.revisions ? (revisionValue ?? '') : undefined);
   const env = (req: Request) => String(req.params['envId']);
   const key = (req: Request) => String(req.params['key']);
   const can = (permission: SandboxPermission) => requirePermission(store, permission);
@@ -125,7 +129,12 @@ export function featureFlagRoutes(store: SandboxStore): Router {
   router.get('/is-key-used', notOpenApi);
   router.get('/insights', notOpenApi);
 
-  router.get('/:key', can(SandboxPermission.CanAccessEnv), (req, res) => sendOk(res, store.rawFlag(env(req), key(req))));
+  router.get('/:key', can(SandboxPermission.CanAccessEnv), (req, res) => {
+    const flag = store.rawFlag(env(req), key(req));
+    if (features.revisions) return sendOk(res, flag);
+    const { revision: _revision, ...withoutRevision } = flag;
+    sendOk(res, withoutRevision);
+  });
 
   router.get('/:key/pending-changes', (req, res) => {
     store.rawFlag(env(req), key(req));
@@ -134,14 +143,27 @@ export function featureFlagRoutes(store: SandboxStore): Router {
 
   router.post('/', can(SandboxPermission.CreateFlag), (req, res) => sendOk(res, store.createFlag(env(req), requestToken(res), validateNewFlag(req.body))));
 
+  // `CloneFlag.cs`: [Authorize(CloneFlag)] on the origin flag, then the validator, then key use and the origin.
+  router.post('/clone/:key', can(SandboxPermission.CloneFlag), (req, res) => {
+    const body = bindBody(z.object({ name: nullableText, key: nullableText, description: nullableText, tags: z.array(z.string({ error: 'System.String' })).nullable().optional() }), req.body, 'request');
+    const errors: string[] = [];
+    if (isBlank(body.name)) errors.push('name_is_required');
+    else if (body.name!.length > NAME_MAX_LENGTH) errors.push('name_is_invalid');
+    if (isBlank(body.key)) errors.push('key_is_required');
+    else if (body.key!.length > NAME_MAX_LENGTH || !KEY_PATTERN.test(body.key!)) errors.push('key_is_invalid');
+    if (errors.length > 0) throw new SandboxHttpError(400, errors);
+    store.cloneFlag(env(req), key(req), requestToken(res), { name: body.name!, key: body.key!, description: body.description ?? null, tags: body.tags ?? null });
+    sendOk(res, true);
+  });
+
   router.put('/:key/toggle/:status', can(SandboxPermission.ToggleFlag), (req, res) => {
     const enabled = bindBooleanRouteValue('status', String(req.params['status']));
     const { comment: text } = bindBody(commentBody, req.body);
     const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => (draft.isEnabled === enabled ? undefined : { ...draft, isEnabled: enabled }), { comment: text });
-    sendOk(res, flag.revision);
+    answerRevision(res, flag);
   });
 
-  router.put('/:key/targeting', (req, res) => {
+  router.put('/:key/targeting', (req, res, next) => (features.targetingByAccessToken ? next() : notOpenApi(req, res)), (req, res) => {
     const body = bindBody(targetingBody, req.body, 'payload');
     const token = requestToken(res);
     const flag = store.writeFlag(
@@ -154,7 +176,7 @@ export function featureFlagRoutes(store: SandboxStore): Router {
         return { ...draft, ...body.targeting };
       },
       {
-        expectedRevision: body.revision ?? '',
+        expectedRevision: expected(body.revision),
         comment: body.comment,
         authorize: (instructions, previous) => {
           // FlagComparer throws on null lists: a 500 before anything is saved.
@@ -166,7 +188,7 @@ export function featureFlagRoutes(store: SandboxStore): Router {
         },
       },
     );
-    sendOk(res, flag.revision);
+    answerRevision(res, flag);
   });
 
   router.put('/:key/variations', can(SandboxPermission.UpdateFlagVariations), (req, res) => {
@@ -178,10 +200,10 @@ export function featureFlagRoutes(store: SandboxStore): Router {
     // A null element makes `variation.IsValid()` throw: 500.
     if (variations.some((variation) => variation === null)) throw new Error('Object reference not set to an instance of an object.');
     const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, variations }), {
-      expectedRevision: body.revision ?? '',
+      expectedRevision: expected(body.revision),
       comment: body.comment,
     });
-    sendOk(res, flag.revision);
+    answerRevision(res, flag);
   });
 
   router.put('/:key/off-variation', can(SandboxPermission.UpdateFlagOffVariation), (req, res) => {
@@ -189,10 +211,10 @@ export function featureFlagRoutes(store: SandboxStore): Router {
     const offVariationId = body.offVariationId;
     if (isBlank(offVariationId)) throw new SandboxHttpError(400, ['offVariationId_is_required']);
     const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, disabledVariationId: offVariationId }), {
-      expectedRevision: body.revision ?? '',
+      expectedRevision: expected(body.revision),
       comment: body.comment,
     });
-    sendOk(res, flag.revision);
+    answerRevision(res, flag);
   });
 
   router.put('/:key/name', can(SandboxPermission.UpdateFlagName), (req, res) => {
@@ -200,16 +222,13 @@ export function featureFlagRoutes(store: SandboxStore): Router {
     const name = body.name;
     if (isBlank(name)) throw new SandboxHttpError(400, ['name_is_required']);
     if (name!.length > NAME_MAX_LENGTH) throw new SandboxHttpError(400, ['name_is_invalid']);
-    sendOk(res, store.writeFlag(env(req), key(req), requestToken(res), (draft) => (draft.name === name ? undefined : { ...draft, name }), { comment: body.comment }).revision);
+    answerRevision(res, store.writeFlag(env(req), key(req), requestToken(res), (draft) => (draft.name === name ? undefined : { ...draft, name }), { comment: body.comment }));
   });
 
   router.put('/:key/description', can(SandboxPermission.UpdateFlagDescription), (req, res) => {
     const body = bindBody(z.object({ description: nullableText.transform((v) => v ?? null), comment }), req.body, 'request');
     const description = body.description;
-    sendOk(
-      res,
-      store.writeFlag(env(req), key(req), requestToken(res), (draft) => (draft.description === description ? undefined : { ...draft, description }), { comment: body.comment }).revision,
-    );
+    answerRevision(res, store.writeFlag(env(req), key(req), requestToken(res), (draft) => (draft.description === description ? undefined : { ...draft, description }), { comment: body.comment }));
   });
 
   router.put('/:key/tags', can(SandboxPermission.UpdateFlagTags), (req, res) => {

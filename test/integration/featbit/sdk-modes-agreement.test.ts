@@ -152,3 +152,79 @@ describe.each([
     expect(await disagreements(world, users, (stored) => ({ ...stored, isArchived: false }))).toEqual([]);
   }, 30_000);
 });
+
+/**
+ * Flags a hostile admin can make FeatBit store (PUT targeting has no validator, JSON Patch types only): the real
+ * SDK and featgate's evaluator must agree on them too, value for value, and on when there is no value.
+ */
+const HOSTILE_ENV = '226b9bf8-4af3-4ffa-9b01-162270e4cd40';
+function hostileFlag(key: string, over: Record<string, unknown>): Record<string, unknown> {
+  return {
+    id: `hostile-${key}`,
+    envId: HOSTILE_ENV,
+    key,
+    name: key,
+    variationType: 'string',
+    variations: [{ id: 'a', name: 'a', value: 'A' }, { id: 'b', name: 'b', value: 'B' }],
+    targetUsers: [],
+    rules: [],
+    isEnabled: true,
+    disabledVariationId: 'a',
+    fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: 'a', rollout: [0, 1], exptRollout: 1 }] },
+    exptIncludeAllTargets: true,
+    tags: [],
+    isArchived: false,
+    ...over,
+  };
+}
+const fallthroughOf = (...variations: [string, number, number][]) => ({ dispatchKey: null, includedInExpt: true, variations: variations.map(([id, from, to]) => ({ id, rollout: [from, to], exptRollout: 1 })) });
+const HOSTILE_FLAGS = [
+  hostileFlag('rollout-above-one', { fallthrough: fallthroughOf(['b', 0, 1.0000001]) }),
+  hostileFlag('null-value', { variations: [{ id: 'a', name: 'a', value: 'A' }, { id: 'b', name: 'b', value: null }], fallthrough: fallthroughOf(['b', 0, 1]) }),
+  hostileFlag('null-property', { rules: [{ id: 'r', name: 'r', dispatchKey: null, includedInExpt: false, conditions: [{ id: 'c', property: null, op: 'IsTrue', value: null }], variations: [{ id: 'b', rollout: [0, 1], exptRollout: 1 }] }] }),
+  hostileFlag('rollout-gap', { fallthrough: fallthroughOf(['b', 0, 0.3]) }),
+  hostileFlag('negative-bound', { fallthrough: fallthroughOf(['b', -0.5, 0.5], ['a', 0.5, 1]) }),
+  hostileFlag('off-variation-unknown', { isEnabled: false, disabledVariationId: 'ghost' }),
+  hostileFlag('archived-widened', { isArchived: true, fallthrough: fallthroughOf(['b', 0, 1]) }),
+];
+
+describe.each([
+  ['polling', DataSyncModeEnum.POLLING],
+  ['streaming', DataSyncModeEnum.STREAMING],
+])('the real Node server SDK in %s mode on flags a hostile admin left in FeatBit', (_name, mode) => {
+  let sandbox: Sandbox;
+  let client: IFbClient;
+
+  beforeAll(async () => {
+    sandbox = await createSandbox({ seeds: [{ featureFlags: [...HOSTILE_FLAGS, hostileFlag('target-unknown-variation', { targetUsers: [{ keyIds: ['vip'], variationId: 'ghost' }] })], segments: [] }] });
+    client = new FbClientBuilder({ sdkKey: sandbox.envs[0]!.sdkSecret, dataSyncMode: mode, streamingUri: sandbox.url, pollingUri: sandbox.url, eventsUri: sandbox.url, pollingInterval: 100, disableEvents: true, logLevel: 'none' }).build();
+    await client.waitForInitialization();
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await sandbox?.close();
+  });
+
+  it('serves what featgate evaluator computes, archived flags evaluated as unarchived', async () => {
+    const mismatches: string[] = [];
+    for (const flag of HOSTILE_FLAGS) {
+      const stored = sandbox.control.store.rawFlag(HOSTILE_ENV, String(flag['key'])) as unknown as FeatBitFlag;
+      for (const user of generateUsers(300, 21)) {
+        const theirs = await client.stringVariationDetail(stored.key, sdkUser(user), 'SDK-DEFAULT');
+        const ours = evaluateFlag({ ...stored, isArchived: false }, user, () => undefined);
+        const oursValue = 'value' in ours ? ours.value : 'SDK-DEFAULT';
+        if (theirs.value !== oursValue) mismatches.push(`${stored.key} ${user.keyId}: sdk ${String(theirs.value)} (${theirs.kind}), ours ${String(oursValue)} (${ours.kind})`);
+      }
+    }
+    expect(mismatches.slice(0, 5)).toEqual([]);
+  }, 60_000);
+
+  it('throws a TypeError to the caller for a user targeted at a variation the flag does not have, where featgate sees no variation', async () => {
+    const stored = sandbox.control.store.rawFlag(HOSTILE_ENV, 'target-unknown-variation') as unknown as FeatBitFlag;
+    const vip = async () => client.stringVariationDetail(stored.key, sdkUser({ keyId: 'vip', name: 'v', customizedProperties: {} }), 'SDK-DEFAULT');
+    await expect(vip()).rejects.toBeInstanceOf(TypeError);
+    expect(evaluateFlag(stored, { keyId: 'vip', name: 'v', customizedProperties: {} }, () => undefined)).not.toHaveProperty('value');
+    expect((await client.stringVariationDetail(stored.key, sdkUser({ keyId: 'other', name: 'o', customizedProperties: {} }), 'SDK-DEFAULT')).value).toBe('A');
+  });
+});

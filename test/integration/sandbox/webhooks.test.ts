@@ -40,6 +40,7 @@ beforeAll(async () => {
     }
     res.status(204).end();
   });
+  app.post('/moved', (_req, res) => res.redirect(307, '/hook'));
   receiver = createServer(app);
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
@@ -154,6 +155,27 @@ describe('sandbox webhooks', () => {
     expect(received).toHaveLength(0);
     expect(sandbox.control.deliveries().at(-1)).toMatchObject({ attempt: 0, events: 'segment.target_users_changed', success: false });
     expect(sandbox.control.deliveries().at(-1)!.error).toContain('Cannot construct a valid JSON payload');
+  });
+
+  it('keeps its own Content-Type over a hook header and follows a redirect, as .NET HttpClient does (WebhookSender.cs)', async () => {
+    const hook = sandbox.control.configureWebhook({
+      url: receiverUrl.replace('/hook', '/moved'),
+      secret: SECRET,
+      events: [WebhookEvent.FlagToggled],
+      retryDelayMs: 20,
+      headers: [{ key: 'Content-Type', value: 'text/plain' }, { key: 'X-Team', value: 'ai' }],
+    });
+    try {
+      await alice.toggle(envId, 'individual-targeting', false);
+      await sandbox.control.webhooksIdle();
+      const redirected = received.filter((request) => request.headers['x-featbit-hook-id'] === hook.id);
+      expect(redirected).toHaveLength(1);
+      expect(redirected[0]!.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(redirected[0]!.headers['x-team']).toBe('ai');
+      expect(signatureValid(redirected[0]!)).toBe(true);
+    } finally {
+      sandbox.control.removeWebhook(hook.id);
+    }
   });
 
   it('drops injected deliveries without sending them', async () => {
