@@ -35,7 +35,7 @@ export function assess(state: ChangeRecordState, policy: Policy, identities: Ide
     return known.assessment;
   }
   const evaluation = evaluationOf(state.record, policy);
-  const evidence = countedEvidence(state, identities);
+  const evidence = countedEvidence(state, identities, evaluation.evalBars);
   const decision = decide(state.record, state.reviews, evidence, policy, evaluation, {
     personOf: (identity) => identities.personOf(identity),
     recordEvidenceCounts: false,

@@ -22,3 +22,4 @@ export * from './proposal-release.js';
 export * from './change-authors.js';
 export * from './change-derivation.js';
 export * from './policy-explanation.js';
+export * from './eval-check.js';
