@@ -19,6 +19,8 @@ async function rampToFirstStage(key: string, changeKey: string): Promise<void> {
     { name: 'everyone', percentage: 100 },
   ]);
   expect((await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: record })).status).toBe(201);
+  // Evidence counts when someone other than the requester attaches it (CI, or here an admin).
+  expect((await h.call('POST', `/v1/changes/${changeKey}/evidence`, { token: h.tokens.admin, body: { type: 'offlineEval', summary: 'ci eval', result: 'passed' } })).status).toBe(201);
   expect((await h.call('POST', `/v1/changes/${changeKey}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } })).body.status).toBe('approved');
   expect((await h.call('POST', `/v1/changes/${changeKey}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} })).status).toBe(200);
   await h.settle();

@@ -97,6 +97,7 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     const changeKey = 'ramp-larger-latency';
     const record = routeChangeRecord(key, changeKey, [{ name: 'pilot', percentage: 10 }]);
     expect((await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: record })).status).toBe(201);
+    expect((await h.call('POST', `/v1/changes/${changeKey}/evidence`, { token: h.tokens.admin, body: { type: 'offlineEval', summary: 'ci eval', result: 'passed' } })).status).toBe(201);
     const review = await h.call('POST', `/v1/changes/${changeKey}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
     expect(review.body.status).toBe('approved');
     const writesBefore = featbitAuditOf(key).length;
