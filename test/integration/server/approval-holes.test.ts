@@ -243,6 +243,43 @@ describe('stage audiences', () => {
   });
 });
 
+describe('stage audiences after FeatBit edits', () => {
+  it('keeps an approved rule stage on that rule when the rule is renamed in FeatBit, and refuses it once its conditions changed', async () => {
+    const record = lowChange('staff-renamed');
+    record.release = {
+      ...record.release,
+      stages: [
+        { name: 'staff', audience: 'internal staff', percentage: 25, minDuration: '1s' },
+        { name: 'all staff', audience: 'internal staff', percentage: 100, minDuration: '1s' },
+      ],
+    };
+    expect((await create(record)).status).toBe(201);
+    expect((await approve('staff-renamed', token('carol'))).body.status).toBe('approved');
+    expect((await h.call('POST', '/v1/changes/staff-renamed/release/apply-stage', { token: h.tokens.releaseOwner, body: {} })).status).toBe(200);
+
+    const alice = new FeatBitRestClient({ baseUrl: h.sandbox.url, accessToken: h.sandbox.tokens.issue('Alice Smith').token, logger: silentLogger });
+    const editRule = async (change: (rule: any) => any) => {
+      const flag = await alice.getFlag(h.envId, promptKey);
+      await alice.updateTargeting(h.envId, promptKey, {
+        revision: flag.revision,
+        targeting: { targetUsers: flag.targetUsers, rules: flag.rules.map((rule) => (rule.id === 'rule-staff' ? change(rule) : rule)), fallthrough: flag.fallthrough, exptIncludeAllTargets: flag.exptIncludeAllTargets },
+      });
+      await h.service.bridge!.reconciler.runOnce();
+      await h.service.bridge!.queue.whenIdle(20_000);
+    };
+    await editRule((rule) => ({ ...rule, name: 'everyone' }));
+    expect((await liveFlag(promptKey)).rules[0].name).toBe('everyone');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = await h.call('POST', '/v1/changes/staff-renamed/release/apply-stage', { token: h.tokens.releaseOwner, body: {} });
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    const live = await liveFlag(promptKey);
+    expect(live.rules[0].variations).toEqual([expect.objectContaining({ rollout: [0, 1] })]);
+    expect(live.rules[0].variations[0].id).not.toBe('current');
+    expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: 'current', rollout: [0, 1] })]);
+    expect((await h.call('POST', '/v1/changes/staff-renamed/release/rollback', { token: h.tokens.releaseOwner, body: { reason: 'test over' } })).status).toBe(200);
+  });
+});
+
 describe('changes compose', () => {
   it('makes a completed change the baseline, refuses a change based on the old baseline with 409 naming the change that moved it', async () => {
     const firstCandidate = { ...low.flags[0].baseline, template: 'You are the support assistant for Acme.  Answer briefly and cite the help centre article you used.' };
