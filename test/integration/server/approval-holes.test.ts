@@ -243,6 +243,55 @@ describe('stage audiences', () => {
   });
 });
 
+describe('segment audiences', () => {
+  it("ramps the playbook's internal-support-team, then five-percent-low-risk-accounts, each bound to the rule that serves its segment", async () => {
+    const flagKey = 'segments-model-route';
+    const segment = (id: string, name: string, included: string[]) => ({ id, envId: h.envId, name, included, excluded: [], rules: [] });
+    const inSegment = (id: string, ruleId: string, name: string) => ({
+      id: ruleId,
+      name,
+      dispatchKey: null,
+      includedInExpt: false,
+      conditions: [{ property: 'User is in segment', op: null, value: JSON.stringify([id]) }],
+      variations: [{ id: 'current', rollout: [0, 1], exptRollout: 1 }],
+    });
+    h.sandbox.control.seed({
+      flags: [jsonFlag(h.envId, flagKey, [{ id: 'current', name: 'current', value: ROUTE }], [inSegment('seg-support', 'rule-support', 'support team'), inSegment('seg-low-risk', 'rule-low-risk', 'low risk')])],
+      segments: [segment('seg-support', 'internal-support-team', ['agent-1', 'agent-2']), segment('seg-low-risk', 'five-percent-low-risk-accounts', ['acct-9'])],
+    });
+    expect((await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey, reason: 'baseline' } })).status).toBe(201);
+    const record = {
+      ...high,
+      key: 'segment-ramp',
+      flags: [{ key: flagKey, surface: 'modelRoute', baseline: ROUTE, candidate: { ...ROUTE, latencyTargetMs: 900 } }],
+      release: {
+        decisionOwner: 'ai-platform',
+        stages: [
+          { name: 'support', audience: 'internal-support-team', percentage: 20, minDuration: '30m' },
+          { name: 'low risk', audience: 'five-percent-low-risk-accounts', percentage: 100, minDuration: '1s' },
+        ],
+      },
+    };
+    const created = await create(record);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.tier).toBe('medium');
+    expect(created.body.record.flags[0].stageAudiences).toEqual([
+      expect.objectContaining({ kind: 'segment', segmentId: 'seg-support', ruleId: 'rule-support' }),
+      expect.objectContaining({ kind: 'segment', segmentId: 'seg-low-risk', ruleId: 'rule-low-risk' }),
+    ]);
+    await h.call('POST', '/v1/changes/segment-ramp/evidence', { token: h.tokens.service, body: { type: 'offlineEval', summary: 'ci', result: 'passed' } });
+    expect((await approve('segment-ramp', h.tokens.aiPlatformOwner)).body.status).toBe('approved');
+    expect((await h.call('POST', '/v1/changes/segment-ramp/release/apply-stage', { token: h.tokens.releaseOwner, body: {} })).status).toBe(200);
+    let live = await liveFlag(flagKey);
+    expect(live.rules.map((rule: any) => rule.variations.map((slot: any) => slot.id === 'current'))).toEqual([[false, true], [true]]);
+    expect(live.rules[0].variations[0].rollout).toEqual([0, 0.2]);
+    expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: 'current' })]);
+    const early = await h.call('POST', '/v1/changes/segment-ramp/release/apply-stage', { token: h.tokens.releaseOwner, body: {} });
+    expect(early.status).toBe(409);
+    expect(early.body.detail).toContain('must run at least 30m');
+  });
+});
+
 describe('stage audiences after FeatBit edits', () => {
   it('keeps an approved rule stage on that rule when the rule is renamed in FeatBit, and refuses it once its conditions changed', async () => {
     const record = lowChange('staff-renamed');
