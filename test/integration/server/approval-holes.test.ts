@@ -358,6 +358,28 @@ describe('changes compose', () => {
   });
 });
 
+describe('size limits', () => {
+  it('refuses a value larger than 64 KiB and more flags than a record may hold, naming the field', async () => {
+    const huge = await create(lowChange('huge-prompt', { ...low.flags[0].baseline, template: 'x'.repeat(70 * 1024) }));
+    expect(huge.status).toBe(400);
+    expect(JSON.stringify(huge.body)).toContain('flags.0.candidate');
+    expect(JSON.stringify(huge.body)).toContain('at most 65536 bytes');
+    const many = await create({ ...lowChange('many-flags'), flags: Array.from({ length: 21 }, (_, index) => ({ ...low.flags[0], key: `flag-${index}` })) });
+    expect(many.status).toBe(400);
+    expect(JSON.stringify(many.body)).toContain('at most 20 flags');
+  });
+
+  it('answers 400 to an If-Match that names no revision', async () => {
+    const answer = await fetch(`${h.service.url}/v1/changes/withdraw-me/reviews`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token('carol')}`, 'content-type': 'application/json', 'if-match': 'yesterday' },
+      body: JSON.stringify({ decision: 'approve' }),
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.stringify(await answer.json())).toContain('headers.if-match');
+  });
+});
+
 describe('withdrawal', () => {
   it('lets the requester withdraw an open change, which then can never be approved or released', async () => {
     expect((await create({ ...high, key: 'withdraw-me' })).status).toBe(201);
