@@ -457,4 +457,30 @@ describe('proposals from FeatBit edits', () => {
     expect(applied.status).toBe(409);
     expect(applied.body.detail).toContain('would write the old edit over');
   });
+
+  it('classifies an edit that rewrites the baseline variation itself, keeping the approved baseline as the record baseline', async () => {
+    const listedBefore = (await h.call('GET', `/v1/changes?flag=${PROPOSAL_FLAG}&status=proposed`, { token: h.tokens.auditor })).body.items;
+    for (const open of listedBefore) await h.call('POST', `/v1/changes/${open.key}/withdraw`, { token: h.tokens.admin, body: { reason: 'next test' } });
+    const alice = new FeatBitRestClient({ baseUrl: h.sandbox.url, accessToken: h.sandbox.tokens.issue('Alice Smith').token, logger: silentLogger });
+    let flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
+    const variations = [
+      ...flag.variations.map((variation) => (variation.id === 'current' ? { ...variation, value: JSON.stringify({ ...ROUTE, provider: 'mistral' }) } : variation)),
+      { id: 'tweak-3', name: 'tweak', value: JSON.stringify({ ...ROUTE, model: 'gpt-4o' }) },
+    ];
+    await alice.updateVariations(h.envId, PROPOSAL_FLAG, { revision: flag.revision, variations });
+    flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
+    await alice.updateTargeting(h.envId, PROPOSAL_FLAG, {
+      revision: flag.revision,
+      targeting: { targetUsers: [{ keyIds: ['qa-lead'], variationId: 'tweak-3' }], rules: flag.rules, fallthrough: flag.fallthrough, exptIncludeAllTargets: flag.exptIncludeAllTargets },
+    });
+    await h.service.bridge!.reconciler.runOnce();
+    await h.service.bridge!.queue.whenIdle(20_000);
+    const listed = await h.call('GET', `/v1/changes?flag=${PROPOSAL_FLAG}&status=proposed`, { token: h.tokens.auditor });
+    expect(listed.body.items).toHaveLength(1);
+    const proposal = listed.body.items[0];
+    expect(proposal.tier).toBe('high');
+    expect(proposal.record.flags[0].baseline).toEqual(ROUTE);
+    const explained = await h.call('GET', `/v1/changes/${proposal.key}/policy`, { token: h.tokens.auditor });
+    expect(explained.body.firedRules).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'model-provider-changed' })]));
+  });
 });
