@@ -58,6 +58,8 @@ export const evidenceItemSchema = z.strictObject({
   /** Who attached it (set by the service when attached after creation). */
   attachedBy: z.string().min(1).optional(),
   at: z.iso.datetime({ offset: true }).optional(),
+  /** Set by the service: the attacher's other identities (an OIDC e-mail). */
+  attachedByAliases: z.array(z.string().min(1).max(320)).max(10).optional(),
   /** Set by the service: whether the attacher was a person or a service identity (CI). */
   attachedByKind: z.enum(['user', 'service']).optional(),
   /** Set by the service: the record revision it was attached to; an edit voids it. */

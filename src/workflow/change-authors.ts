@@ -28,7 +28,7 @@ export function changeAuthors(record: ChangeRecord, identities: IdentityMapping,
     if (seen.has(identity)) continue;
     seen.add(identity);
     const why =
-      identity === record.requester
+      identities.samePerson(identity, record.requester)
         ? proposal
           ? 'made the FeatBit edit this proposal would apply'
           : 'requested the change'
@@ -39,8 +39,8 @@ export function changeAuthors(record: ChangeRecord, identities: IdentityMapping,
 }
 
 /** Whether the caller is an author of the record (by person, through the identity mapping). */
-export function isAuthor(record: ChangeRecord, principal: Pick<Principal, 'id'>, identities: IdentityMapping): boolean {
-  const person = identities.personOf(principal.id);
+export function isAuthor(record: ChangeRecord, principal: Pick<Principal, 'id' | 'aliases'>, identities: IdentityMapping): boolean {
+  const person = identities.personOfPrincipal(principal);
   return authorsOf(record).some((author) => identities.personOf(author) === person);
 }
 
@@ -78,7 +78,10 @@ export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityM
       verdicts.push(verdict(false, `attached to revision ${item.revision}; the record is at revision ${state.revision}, so an edit voided it`));
     } else if (item.candidateHash !== candidateHash) {
       verdicts.push(verdict(false, `attached for candidate ${item.candidateHash.slice(0, 12)}; the candidate is now ${candidateHash.slice(0, 12)}`));
-    } else if (item.attachedByKind !== 'service' && authors.has(identities.personOf(item.attachedBy ?? ''))) {
+    } else if (
+      item.attachedByKind !== 'service' &&
+      authors.has(identities.personOfPrincipal({ id: item.attachedBy ?? '', ...(item.attachedByAliases ? { aliases: item.attachedByAliases } : {}) }))
+    ) {
       verdicts.push(verdict(false, `attached by ${item.attachedBy ?? 'an unknown person'}, an author of the change: nobody vouches for their own change`));
     } else if (item.type === EvidenceType.OfflineEval && evalBars.length > 0) {
       const check = checkEval(item.eval, evalBars, candidateHash);

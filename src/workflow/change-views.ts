@@ -38,6 +38,7 @@ export function assess(state: ChangeRecordState, policy: Policy, identities: Ide
   const evidence = countedEvidence(state, identities, evaluation.evalBars);
   const decision = decide(state.record, state.reviews, evidence, policy, evaluation, {
     personOf: (identity) => identities.personOf(identity),
+    personOfReview: (review) => identities.personOfPrincipal({ id: review.reviewer, ...(review.aliases ? { aliases: review.aliases } : {}) }),
     recordEvidenceCounts: false,
   });
   const assessment = { evaluation, decision };

@@ -83,7 +83,8 @@ export class ReleaseService {
           throw new PolicyViolationError(`the ${evaluation.tier} tier is ramped by ${rampRoles.join(' or ')}; ${principal.id} holds ${principal.roles.join(', ') || 'no roles'}`);
         }
         if (!evaluation.exposure.requesterMayRamp && isAuthor(state.record, principal, this.context.identities)) {
-          const verb = this.context.identities.samePerson(principal.id, state.record.requester) ? 'requested' : 'is an author of';
+          const identities = this.context.identities;
+          const verb = identities.personOfPrincipal(principal) === identities.personOf(state.record.requester) ? 'requested' : 'is an author of';
           throw new PolicyViolationError(`${principal.id} ${verb} ${key} and may not ramp it: the ${evaluation.tier} tier needs another person to apply its stages`);
         }
       }
