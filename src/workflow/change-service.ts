@@ -10,7 +10,7 @@ import { changeSubject, type ChangeRecordState } from '../projections/index.js';
 import type { ChangeView } from './change-view.js';
 import { explainChange, type PolicyExplanation } from './policy-explanation.js';
 import { assess, changeView } from './change-views.js';
-import type { ChangeListQuery, EvidenceRequest, ReviewRequest } from './request-schemas.js';
+import type { ChangeListQuery, EvidenceRequest, ReasonRequest, ReviewRequest } from './request-schemas.js';
 import type { WorkflowContext } from './workflow-context.js';
 
 /** Statuses in which the record may still be edited or reviewed: nothing of it is live yet. */
@@ -183,7 +183,10 @@ export class ChangeService {
       if (!this.isRequester(principal, state.record.requester) && !principal.roles.includes(Role.Admin)) {
         throw new PolicyViolationError(`only the requester ${state.record.requester} or an admin may withdraw change ${key}`);
       }
-      if (!OPEN.has(state.status)) throw new ConflictError(`change ${key} is ${state.status}; only a change that is not released yet can be withdrawn`);
+      if (!OPEN.has(state.status)) {
+        const hint = state.stageIndex !== undefined && state.stageIndex !== null ? '; roll it back instead' : '';
+        throw new ConflictError(`change ${key} is ${state.status}; only a change that is not released yet can be withdrawn${hint}`);
+      }
       await this.context.append(LedgerEventType.ChangeStatusChanged, actorOf(principal), changeSubject(key), {
         changeKey: key,
         status: ChangeStatus.Withdrawn,

@@ -4,6 +4,7 @@ import type { Principal } from '../identity/index.js';
 import type { LedgerEntry, LedgerVerification } from '../ledger/index.js';
 import type { AuditPage } from './audit-service.js';
 import type { ChangeView } from './change-view.js';
+import type { ReleaseStatus } from './release-status.js';
 import type { PolicyExplanation } from './policy-explanation.js';
 import type {
   AdoptRequest,
@@ -39,6 +40,8 @@ export interface GovernanceWorkflow {
   attachEvidence(principal: Principal, key: string, evidence: EvidenceRequest): Promise<ChangeView>;
   /** Applies a release stage in FeatBit and records the new approved state. */
   applyStage(principal: Principal, key: string, request: ApplyStageRequest): Promise<ChangeView>;
+  /** Stages applied and next, what the next one waits for, and what FeatBit serves for each flag now. */
+  releaseStatus(key: string): Promise<ReleaseStatus>;
   /** Pauses ramping. */
   hold(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView>;
   /** Lets ramping continue. */

@@ -110,13 +110,16 @@ export class ReleaseService {
       for (const target of targets) assertBaseUnmoved(target, key, state.stageIndex, proposal);
       const last = index === stages.length - 1;
       for (const target of targets) {
-        if (proposal && proposal.flagKey === target.flag.key && proposal.envId === target.approved.envId) {
+        // A proposal's last stage writes the FeatBit edit back exactly as it was made; its ramp stages before that
+        // (see proposalPlan) put the edited candidate value on the stage's share, like any change.
+        if (proposal && proposal.flagKey === target.flag.key && proposal.envId === target.approved.envId && last) {
           const segments = await writeProposalConfiguration(this.featbitClient(), proposal, comment);
           await this.setApproved(actor, target.approved, proposal.edited, { changeKey: key, stageIndex: index }, principal.id, segments);
           continue;
         }
+        const staged = proposal && proposal.flagKey === target.flag.key ? { ...target, flag: withoutVariationId(target.flag) } : target;
         const binding = target.flag.stageAudiences?.find((one) => one.stage === index);
-        const { flag: approvedFlag, candidateVariationId, everyone } = await this.writeStage(target, key, stage.percentage, stage.audience, comment, binding);
+        const { flag: approvedFlag, candidateVariationId, everyone } = await this.writeStage(staged, key, stage.percentage, stage.audience, comment, binding);
         // A completed change whose last stage serves its candidate to everyone makes the candidate the baseline (invariant 9).
         const baselineVariationId = last && everyone && stage.percentage >= 100 ? candidateVariationId : undefined;
         await this.setApproved(actor, target.approved, approvedFlag, { changeKey: key, stageIndex: index }, principal.id, target.approved.segments, baselineVariationId);
@@ -411,4 +414,13 @@ function containsRedacted(value: JsonValue): boolean {
   if (Array.isArray(value)) return value.some(containsRedacted);
   if (value !== null && typeof value === 'object') return Object.values(value).some(containsRedacted);
   return false;
+}
+
+/**
+ * A proposal's candidate by value only: the variation the edit made or changed may not exist in the approved
+ * configuration (or holds other content there), so a ramp stage finds or adds a variation holding that value.
+ */
+function withoutVariationId(flag: ChangedFlag): ChangedFlag {
+  const { candidateVariationId: _ignored, ...rest } = flag;
+  return rest;
 }

@@ -15,6 +15,10 @@ import {
 } from '../../workflow/index.js';
 import { defineRoute, type RouteDefinition } from '../route-definition.js';
 
+/** The entries about one change as its timeline shows them. */
+export const changeTimelineSchema = z.object({
+  entries: z.array(z.object({ seq: z.number().int(), at: z.string(), type: z.string(), actor: z.string() })),
+});
 /**
  * The revision a review names: its body's `revision`, else an `If-Match` header (`3`, `"3"` or `W/"3"`); a header
  * that is not a revision is a 400, and one that disagrees with the body too.
@@ -80,6 +84,21 @@ export function changeRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       acceptsYaml: true,
       response: changeViewSchema,
       handler: ({ principal, params, body }) => workflow.editChange(principal, params.key, body),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/changes/:key/timeline',
+      operationId: 'changeTimeline',
+      summary: 'Every ledger entry about a change, oldest first: when, what and who (payloads stay behind audit:read)',
+      tag: 'changes',
+      permission: Permission.ChangeRead,
+      params: changeKeyParamsSchema,
+      response: changeTimelineSchema,
+      handler: async ({ params }) => {
+        await workflow.getChange(params.key);
+        const entries = await workflow.queryAudit({ change: params.key, afterSeq: 0, limit: 1000 });
+        return { entries: entries.map((entry) => ({ seq: entry.seq, at: entry.at, type: entry.type, actor: entry.actor.id })) };
+      },
     }),
     defineRoute({
       method: 'post',

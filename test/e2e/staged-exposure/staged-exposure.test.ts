@@ -37,6 +37,7 @@ let policyDir: string;
 function policyFile(): string {
   const policy = parseYaml(readFileSync(DEFAULT_POLICY_PATH, 'utf8'));
   policy.tiers.high.exposure.maxFirstStagePercentage = 100;
+  // Stages here last seconds so the test can ramp; the tier's minimum stage duration is the policy's to relax.
   delete policy.tiers.high.exposure.minStageDuration;
   policyDir = mkdtempSync(join(tmpdir(), 'featgate-exposure-policy-'));
   const file = join(policyDir, 'policy.yaml');
@@ -111,7 +112,7 @@ async function approvedChange(record: any, requester: Person = 'requester'): Pro
     expect(answer.status).toBe(201);
     view = answer.body;
   }
-  expect(view.status).toBe('approved');
+  expect(view.status, JSON.stringify(view.decision)).toBe('approved');
   return view;
 }
 
