@@ -118,13 +118,13 @@ export class ChangeService {
   async submitReview(principal: Principal, key: string, request: ReviewRequest): Promise<ChangeView> {
     await this.withChange(key, async (state) => {
       if (isAuthor(state.record, principal, this.context.identities)) {
-        const author = changeAuthors(state.record, this.context.identities, this.context.deps.projections.proposal(key) !== undefined).find(
-          (one) => one.person === this.context.identities.personOfPrincipal(principal),
-        );
-        throw new PolicyViolationError(
-          `${principal.id} ${author?.identity && author.identity !== principal.id ? `(${author.identity}) ` : ''}${author?.why ?? 'wrote'} ${key} and cannot review it: ` +
-            'separation of duties requires another person',
-        );
+        const identities = this.context.identities;
+        const proposal = this.context.deps.projections.proposal(key) !== undefined;
+        const author = changeAuthors(state.record, identities, proposal).find((one) => one.person === identities.personOfPrincipal(principal));
+        const as = author && author.identity !== principal.id ? ` (as ${author.identity})` : '';
+        const requested = !author || identities.samePerson(author.identity, state.record.requester);
+        const did = requested ? `requested change ${key}` : `edited change ${key}`;
+        throw new PolicyViolationError(`${principal.id}${as} ${did} and cannot review it: separation of duties requires another person`);
       }
       if (!OPEN.has(state.status)) throw new ConflictError(`change ${key} is ${state.status}; reviews are closed`);
       if (request.revision !== undefined && request.revision !== state.revision) {

@@ -130,7 +130,7 @@ describe('separation of duties', () => {
     expect(edited.body.record.authors).toEqual(['alice@corp.example', 'bob-admin']);
     const bob = await approve('alice-rewrap', token('bob-admin'));
     expect(bob.status).toBe(403);
-    expect(bob.body.detail).toContain('edited the change');
+    expect(bob.body.detail).toContain('bob-admin edited change alice-rewrap and cannot review it');
     const carol = await approve('alice-rewrap', token('carol'));
     expect(carol.status).toBe(201);
     expect(carol.body).toMatchObject({ status: 'approved', decision: { approvedBy: ['carol'] } });
@@ -184,37 +184,6 @@ describe('evidence', () => {
     explained = await h.call('GET', '/v1/changes/route-evidence/policy', { token: h.tokens.auditor });
     expect(explained.body.evidence[1]).toMatchObject({ counts: false, reason: expect.stringContaining('an edit voided it') });
     expect(explained.body.missingEvidence.map((item: any) => item.anyOf[0])).toContain('offlineEval');
-  });
-});
-
-describe('eval results checked by featgate (issue 16)', () => {
-  it('does not count an eval of another candidate, one below the bar, or one the requester attaches, and says why', async () => {
-    const created = await create(lowChange('claims-eval', { ...low.flags[0].baseline, template: CLAIMS }));
-    expect(created.body.tier).toBe('high');
-    const candidateHash: string = created.body.candidateHash;
-    const evalOf = (overrides: Record<string, unknown>) => ({
-      type: 'offlineEval',
-      summary: 'groundedness eval',
-      result: 'passed',
-      eval: { candidateHash, dataset: 'support-golden', datasetVersion: '7', evaluator: 'ragas', metric: 'groundedness', score: 0.91, baselineScore: 0.9, sampleSize: 400, ...overrides },
-    });
-    const attach = (as: string, body: unknown) => h.call('POST', '/v1/changes/claims-eval/evidence', { token: as, body });
-    expect((await attach(h.tokens.service, evalOf({ candidateHash: 'a'.repeat(64) }))).status).toBe(201);
-    expect((await attach(h.tokens.service, evalOf({ score: 0.8 }))).status).toBe(201);
-    expect((await attach(h.tokens.service, evalOf({ score: 0.86, baselineScore: 0.9 }))).status).toBe(201);
-    const own = await attach(h.tokens.requester, evalOf({}));
-    expect(own.body.decision.missing.evidence.map((item: any) => item.anyOf[0])).toContain('offlineEval');
-    let explained = await h.call('GET', '/v1/changes/claims-eval/policy', { token: h.tokens.auditor });
-    expect(explained.body.evidence.map((item: any) => [item.counts, item.reason])).toEqual([
-      [false, expect.stringContaining('the eval ran on candidate aaaaaaaaaaaa, not on this change')],
-      [false, 'groundedness 0.8 is below the policy\'s 0.85'],
-      [false, expect.stringContaining('regresses by 0.04')],
-      [false, expect.stringContaining('an author of the change')],
-    ]);
-    const ci = await attach(h.tokens.service, evalOf({}));
-    expect(ci.body.decision.missing.evidence.map((item: any) => item.anyOf[0])).not.toContain('offlineEval');
-    explained = await h.call('GET', '/v1/changes/claims-eval/policy', { token: h.tokens.auditor });
-    expect(explained.body.evidence.at(-1)).toMatchObject({ counts: true, reason: expect.stringContaining("featgate's check: groundedness 0.91 ≥ 0.85") });
   });
 });
 
