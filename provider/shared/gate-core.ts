@@ -4,6 +4,7 @@ import { isManifestExpired } from '../../src/manifest/verify-manifest.js';
 import { UngovernedFlagPolicy, type GateOptions } from './gate-options.js';
 import { GateMetadataKey, GateReason, UNAPPROVED_REASON } from './gate-reason.js';
 import type { ManifestSnapshot } from './manifest-snapshot.js';
+import { jsonEqual } from './json-equal.js';
 import { verifiedSnapshot } from './snapshot-cache.js';
 
 /** Counts of gated evaluations by reason, plus manifest bookkeeping. */
@@ -43,6 +44,9 @@ export class GateCore {
     private readonly options: GateOptions,
     private readonly onChange: (flagsChanged: string[], first: boolean) => void,
   ) {
+    if (typeof options.envId !== 'string' || options.envId.length === 0) {
+      throw new TypeError('featgate: envId is required (the FeatBit environment whose manifests the gate accepts)');
+    }
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     let resolve!: () => void;
@@ -127,10 +131,13 @@ export class GateCore {
   /**
    * Decides what to serve for an inner result: the inner result itself when it is approved for this context,
    * otherwise the value the approved configuration gives the context, as a normal resolution with reason
-   * `UNAPPROVED`. Inner errors pass through unchanged; without a verified manifest nothing is passed through.
+   * `UNAPPROVED`. Inner errors pass through unchanged, and so does a `DISABLED` result carrying the caller's own
+   * default (the safe direction is always allowed); a `DISABLED` result with any other value is gated like every
+   * value. Without a verified manifest nothing else is passed through. Values are compared by content.
    */
   gate<T>(flagKey: string, defaultValue: T, type: RequestedType, context: EvaluationContext, inner: ResolutionDetails<T>): ResolutionDetails<T> {
     if (inner.errorCode !== undefined) return inner;
+    if (inner.reason === StandardResolutionReasons.DISABLED && jsonEqual(inner.value, defaultValue)) return inner;
     const snapshot = this.snapshot;
     if (!snapshot) {
       return {

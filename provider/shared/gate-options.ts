@@ -28,8 +28,8 @@ export interface GateOptions {
   readonly source: ManifestSource;
   /** Public keys (JWK, e.g. from `featgate keys`) that may sign manifests. */
   readonly publicKeys: readonly JWK[];
-  /** The FeatBit environment the gate serves; manifests for another one are refused. */
-  readonly envId?: string;
+  /** The FeatBit environment the gate serves (required); manifests for another one are refused. */
+  readonly envId: string;
   /** Flags absent from the manifest: pass (default) or deny. */
   readonly ungoverned?: UngovernedFlagPolicy;
   /** How long `initialize` waits for the first verified manifest. Default 5 s. */
