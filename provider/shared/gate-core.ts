@@ -149,6 +149,14 @@ export class GateCore {
     }
     const flag = snapshot.flags.get(flagKey);
     if (!flag) {
+      if (snapshot.deniesUnlisted(flagKey)) {
+        return {
+          value: defaultValue,
+          reason: StandardResolutionReasons.ERROR,
+          errorCode: ErrorCode.GENERAL,
+          errorMessage: `featgate: flag ${flagKey} is governed but the manifest approves no value of it`,
+        };
+      }
       if (this.options.ungoverned !== UngovernedFlagPolicy.Deny) return inner;
       return {
         value: defaultValue,
