@@ -8,3 +8,4 @@ export * from './shared/static-manifest-source.js';
 export * from './shared/http-manifest-source.js';
 export * from './shared/featbit-user-from-context.js';
 export type { GateStats } from './shared/gate-core.js';
+export * from './shared/manifest-high-water-mark.js';

@@ -3,6 +3,7 @@ import type { RequestedType } from '../../src/manifest/featbit-value.js';
 import { isManifestExpired } from '../../src/manifest/verify-manifest.js';
 import { UngovernedFlagPolicy, type GateOptions } from './gate-options.js';
 import { GateMetadataKey, GateReason, UNAPPROVED_REASON } from './gate-reason.js';
+import type { ManifestMark } from './manifest-high-water-mark.js';
 import type { ManifestSnapshot } from './manifest-snapshot.js';
 import { jsonEqual } from './json-equal.js';
 import { verifiedSnapshot } from './snapshot-cache.js';
@@ -31,6 +32,10 @@ export class GateCore {
   };
   private accepted = 0;
   private refused = 0;
+  /** The newest manifest known from before a restart (the persisted high-water mark). */
+  private floor: ManifestMark | undefined;
+  private floorLoaded = false;
+  private saving: Promise<void> = Promise.resolve();
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly firstManifest: { promise: Promise<void>; resolve: () => void };
   private readonly logger: Logger;
@@ -79,6 +84,7 @@ export class GateCore {
    * the source keeps running, and a later manifest still arrives through `onChange`.
    */
   async start(): Promise<void> {
+    await this.loadFloor();
     await this.options.source.start({
       manifest: (jws) => this.accept(jws),
       error: (error) => this.logger.warn(`featgate: manifest source problem: ${describe(error)}`),
@@ -119,7 +125,14 @@ export class GateCore {
       this.logger.warn('featgate: ignored an approval manifest older than the one in use');
       return;
     }
+    const floor = this.floor;
+    if (floor && floor.envId === next.manifest.envId && (next.manifest.version < floor.version || next.issuedAtMs < floor.issuedAtMs)) {
+      this.refused += 1;
+      this.logger.warn('featgate: refused an approval manifest older than the newest this gate accepted before it restarted');
+      return;
+    }
     this.snapshot = next;
+    this.saveFloor(next);
     this.accepted += 1;
     this.scheduleExpiry(next);
     this.firstManifest.resolve();
@@ -198,6 +211,27 @@ export class GateCore {
     };
     if (inner.variant !== undefined) flagMetadata[GateMetadataKey.InnerVariant] = inner.variant;
     return { value: ownCopy(served.value) as T, variant: servedId, reason: UNAPPROVED_REASON, flagMetadata };
+  }
+
+  private async loadFloor(): Promise<void> {
+    if (this.floorLoaded || !this.options.highWaterMark) return;
+    this.floorLoaded = true;
+    try {
+      const mark = await this.options.highWaterMark.load();
+      if (mark && mark.envId === this.options.envId && (!this.floor || mark.version >= this.floor.version)) this.floor = mark;
+    } catch (error) {
+      this.logger.warn(`featgate: could not read the manifest high-water mark: ${describe(error)}`);
+    }
+  }
+
+  private saveFloor(snapshot: ManifestSnapshot): void {
+    const mark: ManifestMark = { envId: snapshot.manifest.envId, version: snapshot.manifest.version, issuedAtMs: snapshot.issuedAtMs };
+    this.floor = mark;
+    if (!this.options.highWaterMark) return;
+    // saves run one after the other, so the newest mark is the one left stored
+    this.saving = this.saving
+      .then(() => this.options.highWaterMark!.save(mark))
+      .catch((error: unknown) => this.logger.warn(`featgate: could not keep the manifest high-water mark: ${describe(error)}`));
   }
 
   private report(flagKey: string, reason: GateReason, servedVariationId: string, innerVariant: string | undefined, manifestVersion: number): void {
