@@ -17,6 +17,8 @@ export class TypedVariations {
   private readonly byKey = new Map<ValueKey, string>();
   /** Per object last matched, the id it matched: a hint, confirmed by content on every use. */
   private readonly seenObjects = new WeakMap<object, string>();
+  /** The distinct approved object values with their representative ids, compared by content. */
+  private readonly objectCandidates: Array<readonly [id: string, value: unknown]> = [];
   private lastPrimitive: unknown = NO_KEY;
   private lastPrimitiveId: string | undefined;
 
@@ -33,6 +35,12 @@ export class TypedVariations {
       this.representative.set(variation.id, key === NO_KEY ? variation.id : this.byKey.get(key)!);
     }
     this.baselineId = this.representative.get(baselineVariationId) ?? baselineVariationId;
+    // the baseline first: the value most evaluations carry
+    const distinct = [...new Set(this.representative.values())].sort((a, b) => Number(b === this.baselineId) - Number(a === this.baselineId));
+    for (const id of distinct) {
+      const value = this.approvedValue(id);
+      if (typeof value === 'object' && value !== null) this.objectCandidates.push([id, value]);
+    }
   }
 
   /** The (representative) id of the approved variation whose value equals `value` by content, if any. */
@@ -40,11 +48,14 @@ export class TypedVariations {
     if (typeof value === 'object' && value !== null) {
       const hinted = this.seenObjects.get(value);
       if (hinted !== undefined && jsonEqual(value, this.approvedValue(hinted))) return hinted;
-      const key = valueKey(this.type, value);
-      const id = key === NO_KEY ? undefined : this.byKey.get(key);
-      if (id === undefined) this.seenObjects.delete(value);
-      else this.seenObjects.set(value, id);
-      return id;
+      for (const [id, approved] of this.objectCandidates) {
+        if (id !== hinted && jsonEqual(value, approved)) {
+          this.seenObjects.set(value, id);
+          return id;
+        }
+      }
+      this.seenObjects.delete(value);
+      return undefined;
     }
     if (value === this.lastPrimitive) return this.lastPrimitiveId;
     const key = valueKey(this.type, value);
