@@ -1,6 +1,7 @@
 export * from './server/index.js';
 export * from './featbit/index.js';
 export { FeatgateWebProvider } from './web/featgate-web-provider.js';
+export { ContextManifestSource } from './web/context-manifest-source.js';
 export * from './shared/gate-options.js';
 export * from './shared/gate-reason.js';
 export * from './shared/manifest-source.js';

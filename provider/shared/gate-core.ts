@@ -187,7 +187,7 @@ export class GateCore {
       servedId = flag.baselineVariationId;
       reason = GateReason.ManifestExpired;
     } else {
-      const approvedId = flag.approvedVariationForContext(context);
+      const approvedId = snapshot.admits(context) ? flag.approvedVariationForContext(context) : flag.baselineVariationId;
       if (innerId !== undefined && innerId === view.representative.get(approvedId ?? '')) return inner;
       servedId = approvedId ?? flag.baselineVariationId;
       reason = innerId !== undefined ? GateReason.OutsideGrant : GateReason.VariationNotApproved;

@@ -29,6 +29,15 @@ export class ManifestSnapshot {
     return this.denied.has(flagKey) || this.isGoverned(flagKey);
   }
 
+  /**
+   * Whether the manifest grants anything to this context: always for a server manifest; for a per-context web
+   * manifest only to the context it was evaluated for (others get baselines).
+   */
+  admits(context: { readonly targetingKey?: string }): boolean {
+    const audience = this.manifest.audience;
+    return audience === undefined || audience.targetingKey === (context.targetingKey ?? '');
+  }
+
   /** Whether the manifest may no longer be trusted beyond its baselines. */
   isExpired(now: number): boolean {
     return this.expiresAtMs <= now;

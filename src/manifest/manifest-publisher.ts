@@ -72,6 +72,11 @@ export class ManifestPublisher implements SignedManifestSource {
     return this.enqueue(envId, entry);
   }
 
+  /** The content of the newest signed manifest of an environment (what per-context web manifests are cut from). */
+  currentManifest(envId: string): ApprovalManifest | undefined {
+    return this.envs.get(envId)?.lastManifest;
+  }
+
   /** The flags of an environment that failed to compile in its latest manifest (for readiness warnings). */
   failures(envId: string): readonly FlagCompileFailure[] {
     return this.envs.get(envId)?.failures ?? [];

@@ -1,8 +1,23 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { fieldIssuesFromZod } from '../errors/zod-issues.js';
+import type { ApprovalManifest } from './manifest-schema.js';
+import { signManifest } from './sign-manifest.js';
 import type { SignedManifest, SignedManifestSource } from './signed-manifest.js';
+import type { ManifestSigningKey } from './signing-key.js';
+import { webContextSchema, webManifestFor } from './web-manifest.js';
+
+/** What the per-context web manifest route needs. */
+export interface WebManifestRouteOptions {
+  /** The newest server manifest content of an environment (`ManifestPublisher.currentManifest`). */
+  readonly manifests: (envId: string) => ApprovalManifest | undefined;
+  readonly key: ManifestSigningKey;
+  /** Secret member names (the policy's `secrets.keyPatterns`): flags whose values hold one never reach browsers. */
+  readonly isSecretKey: (key: string) => boolean;
+  /** Lifetime of a web manifest. Default 5 minutes. */
+  readonly ttlMs?: number;
+}
 
 /** What the manifest routes serve from. */
 export interface ManifestRouterOptions {
@@ -22,6 +37,8 @@ export interface ManifestRouterOptions {
   readonly readTokens?: (envId: string) => readonly string[] | undefined;
   /** Most SSE connections held at once (all environments); more get 503 with Retry-After. Default 1,000. */
   readonly maxStreams?: number;
+  /** Serves `POST /v1/envs/:env/web-manifest` (per-context manifests for web gates) when given. */
+  readonly web?: WebManifestRouteOptions;
 }
 
 /** Media type of a compact JWS (RFC 7515 §9.2.1). */
@@ -59,10 +76,10 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
     return false;
   };
 
-  router.options(['/v1/envs/:env/manifest', '/v1/envs/:env/manifest/stream'], (req, res) => {
+  router.options(['/v1/envs/:env/manifest', '/v1/envs/:env/manifest/stream', '/v1/envs/:env/web-manifest'], (req, res) => {
     if (cors(req, res)) {
-      res.setHeader('Access-Control-Allow-Methods', 'GET');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, If-None-Match, Last-Event-ID, Accept');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, If-None-Match, Last-Event-ID, Accept, Content-Type');
       res.setHeader('Access-Control-Max-Age', '600');
     }
     res.status(204).end();
@@ -135,6 +152,40 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
     }
   });
 
+  const web = options.web;
+  if (web) {
+    router.post('/v1/envs/:env/web-manifest', express.json({ limit: '16kb', strict: true }), async (req, res, next) => {
+      try {
+        cors(req, res);
+        const env = parseEnv(req, res);
+        if (env === undefined) return;
+        const body = z.object({ context: webContextSchema }).strict().safeParse(req.body);
+        if (!body.success) {
+          const errors = fieldIssuesFromZod(body.error).map((issue) => ({ path: `body.${issue.path}`, message: issue.message }));
+          sendProblem(res, 400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors);
+          return;
+        }
+        const server = web.manifests(env);
+        if (!server) {
+          sendProblem(res, 404, 'NOT_FOUND', `no approval manifest for environment ${env}`);
+          return;
+        }
+        const manifest = webManifestFor(server, body.data.context, { issuedAt: new Date(), ttlMs: web.ttlMs ?? 5 * 60_000, isSecretKey: web.isSecretKey });
+        res.setHeader('Cache-Control', 'no-store');
+        res.type(JOSE_MEDIA_TYPE).send(await signManifest(manifest, web.key));
+      } catch (error) {
+        next(error);
+      }
+    });
+    // a body that is not JSON, too deep for the parser or too large answers a precise 400/413, never a 500
+    router.use('/v1/envs/:env/web-manifest', (error: unknown, _req: Request, res: Response, next: (error?: unknown) => void) => {
+      const type = (error as { type?: string } | undefined)?.type;
+      if (type === 'entity.too.large') sendProblem(res, 413, 'TOO_LARGE', 'the request body is larger than 16 KB');
+      else if (type === 'entity.parse.failed' || type === 'entity.verify.failed' || error instanceof SyntaxError) sendProblem(res, 400, 'VALIDATION', 'the request body is not valid JSON');
+      else next(error);
+    });
+  }
+
   return router;
 }
 
@@ -175,8 +226,8 @@ function parseEnv(req: Request, res: Response): string | undefined {
 }
 
 /** Answers as the rest of the API does: RFC 9457 `application/problem+json`, with field paths for bad input. */
-function sendProblem(res: Response, status: 400 | 401 | 404 | 503, code: string, detail: string, errors?: readonly { path: string; message: string }[]): void {
-  const title = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status];
+function sendProblem(res: Response, status: 400 | 401 | 404 | 413 | 503, code: string, detail: string, errors?: readonly { path: string; message: string }[]): void {
+  const title = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 413: 'Content Too Large', 503: 'Service Unavailable' }[status];
   const body = { type: `https://featgate.dev/problems/${code.toLowerCase()}`, title, status, detail, code, ...(errors ? { errors } : {}) };
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }

@@ -112,6 +112,11 @@ export const approvalManifestSchema = z.object({
   /** The audit ledger's head when the manifest was signed; null only where no ledger is configured (tests). */
   ledgerHead: manifestLedgerHeadSchema.nullable(),
   governed: manifestGovernedSchema,
+  /**
+   * Set on a per-context web manifest: the one context (by targeting key) it was evaluated for. A gate serves only
+   * baselines to any other context.
+   */
+  audience: z.object({ targetingKey: z.string().max(512) }).optional(),
   /** Governed flags without a servable entry (never approved, or never compiled): gates deny them. */
   denied: z.array(z.string().min(1).max(512)).max(MAX_KEYS),
   flags: z.record(z.string().min(1).max(512), manifestFlagSchema).refine((flags) => Object.keys(flags).length <= MAX_FLAGS, `at most ${MAX_FLAGS} flags`),
