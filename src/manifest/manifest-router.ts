@@ -17,6 +17,11 @@ export interface WebManifestRouteOptions {
   readonly isSecretKey: (key: string) => boolean;
   /** Lifetime of a web manifest. Default 5 minutes. */
   readonly ttlMs?: number;
+  /**
+   * Origins allowed to fetch web manifests cross-origin. Default `'*'`: a web manifest holds only what the caller's
+   * own context is served (as FeatBit's client-side evaluation does), so any page may ask for its own.
+   */
+  readonly allowedOrigins?: '*' | readonly string[];
 }
 
 /** What the manifest routes serve from. */
@@ -76,8 +81,9 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
     return false;
   };
 
+  const webCors = corsHeaders(options.web?.allowedOrigins ?? '*');
   router.options(['/v1/envs/:env/manifest', '/v1/envs/:env/manifest/stream', '/v1/envs/:env/web-manifest'], (req, res) => {
-    if (cors(req, res)) {
+    if ((req.path.endsWith('/web-manifest') && options.web ? webCors : cors)(req, res)) {
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
       res.setHeader('Access-Control-Allow-Headers', 'Authorization, If-None-Match, Last-Event-ID, Accept, Content-Type');
       res.setHeader('Access-Control-Max-Age', '600');
@@ -156,7 +162,7 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
   if (web) {
     router.post('/v1/envs/:env/web-manifest', express.json({ limit: '16kb', strict: true }), async (req, res, next) => {
       try {
-        cors(req, res);
+        webCors(req, res);
         const env = parseEnv(req, res);
         if (env === undefined) return;
         const body = z.object({ context: webContextSchema }).strict().safeParse(req.body);

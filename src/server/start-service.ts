@@ -11,7 +11,7 @@ import type { ApiTokenConfig } from '../config/index.js';
 import { ActorKind, createLedgerStore } from '../ledger/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher } from '../manifest/index.js';
-import { loadOrCreateRedactionKey } from '../redaction/index.js';
+import { loadOrCreateRedactionKey, secretKeyMatcher } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
 import { GovernanceService, InProcessLock, LedgerProjections, RedisLock, type KeyedLock } from '../workflow/index.js';
 import { createApp } from './app.js';
@@ -184,7 +184,13 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       readiness,
       logger,
       version: options.version ?? '0.1.0',
-      routers: [createManifestRouter({ source: publisher }), ...(bridge?.router ? [bridge.router] : [])],
+      routers: [
+        createManifestRouter({
+          source: publisher,
+          web: { manifests: (envId) => publisher.currentManifest(envId), key, isSecretKey: secretKeyMatcher(policy.secrets.keyPatterns) },
+        }),
+        ...(bridge?.router ? [bridge.router] : []),
+      ],
     });
     const server = await listen(app, config.port, config.host);
     closers.push(() => closeServer(server));

@@ -39,7 +39,7 @@ const publisher = new ManifestPublisher({ key });
 beforeAll(async () => {
   await publisher.publish(ENV, [approvedState(ENV, tone, 'calm', 1, [beta]), approvedState(ENV, route, 'v-route', 2)]);
   const app = express();
-  app.use(createManifestRouter({ source: publisher, allowedOrigins: [ORIGIN], web: { manifests: (env) => publisher.currentManifest(env), key, isSecretKey } }));
+  app.use(createManifestRouter({ source: publisher, allowedOrigins: [ORIGIN], web: { manifests: (env) => publisher.currentManifest(env), key, isSecretKey, allowedOrigins: [ORIGIN] } }));
   server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
