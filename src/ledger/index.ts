@@ -22,3 +22,4 @@ export * from './checkpoint-store.js';
 export * from './ledger-checkpoint.js';
 export * from './verify-ledger-witnessed.js';
 export * from './checkpointed-ledger-store.js';
+export * from './open-checkpointed-ledger.js';
