@@ -8,7 +8,7 @@ import { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { WebhookEvent } from '../featbit/model/index.js';
 import { Authenticator, hashApiToken, RolePermissions, Role, type Principal } from '../identity/index.js';
 import type { ApiTokenConfig } from '../config/index.js';
-import { ActorKind, createLedgerStore } from '../ledger/index.js';
+import { ActorKind, openCheckpointedLedger } from '../ledger/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher } from '../manifest/index.js';
 import { loadOrCreateRedactionKey, secretKeyMatcher } from '../redaction/index.js';
@@ -87,7 +87,11 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     const policy = await loadPolicyFile(config.policy ?? DEFAULT_POLICY_PATH);
     const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false }) : undefined;
     if (redis) closers.push(async () => void (await redis.quit()));
-    const ledger = await createLedgerStore({ redis, dataDir: config.dataDir, prefix: config.redisPrefix, logger });
+    const secrets = redis ? redisSecretStore({ redis, prefix: config.redisPrefix, seedDir: config.dataDir }) : undefined;
+    const generatedKeys = { dataDir: config.dataDir, ...(secrets ? { store: secrets } : {}) };
+    const key = await loadOrCreateSigningKey({ ...generatedKeys, ...(config.signingKey ? { configuredKey: config.signingKey } : {}) });
+    // the ledger is verified against its signed checkpoints before anything acts on it (ARCHITECTURE.md "Ledger")
+    const ledger = await openCheckpointedLedger({ redis, dataDir: config.dataDir, prefix: config.redisPrefix, logger, key });
     closers.push(() => ledger.close());
     const lock: KeyedLock = redis
       ? new RedisLock(redis, { prefix: config.redisPrefix, ...(options.lockTtlMs ? { ttlMs: options.lockTtlMs } : {}) })
@@ -98,10 +102,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     const featbitSetup = await connectFeatBit(config, policy, logger, (envId) => projections.approvedInEnv(envId));
     if (featbitSetup.close) closers.push(featbitSetup.close);
 
-    const secrets = redis ? redisSecretStore({ redis, prefix: config.redisPrefix, seedDir: config.dataDir }) : undefined;
-    const generatedKeys = { dataDir: config.dataDir, ...(secrets ? { store: secrets } : {}) };
-    const key = await loadOrCreateSigningKey({ ...generatedKeys, ...(config.signingKey ? { configuredKey: config.signingKey } : {}) });
-    const publisher = new ManifestPublisher({ key });
+    const publisher = new ManifestPublisher({ key, ledgerHead: async () => (await ledger.head()) ?? null });
     closers.push(async () => publisher.close());
     projections.onApprovedChange((envIds) => {
       for (const envId of envIds) void publisher.publish(envId, projections.approvedInEnv(envId)).catch((error: unknown) => logger.error({ err: error }, 'manifest signing failed'));
