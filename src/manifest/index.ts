@@ -9,3 +9,4 @@ export * from './signed-manifest.js';
 export * from './manifest-publisher.js';
 export * from './manifest-router.js';
 export * from './web-manifest.js';
+export * from './manifest-governance.js';

@@ -10,7 +10,7 @@ import { Authenticator, hashApiToken, RolePermissions, Role, type Principal } fr
 import type { ApiTokenConfig } from '../config/index.js';
 import { ActorKind, openCheckpointedLedger } from '../ledger/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
-import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher } from '../manifest/index.js';
+import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher, manifestGovernanceOf } from '../manifest/index.js';
 import { loadOrCreateRedactionKey, secretKeyMatcher } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
 import { GovernanceService, InProcessLock, LedgerProjections, RedisLock, type KeyedLock } from '../workflow/index.js';
@@ -105,10 +105,10 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     const publisher = new ManifestPublisher({ key, ledgerHead: async () => (await ledger.head()) ?? null });
     closers.push(async () => publisher.close());
     projections.onApprovedChange((envIds) => {
-      for (const envId of envIds) void publisher.publish(envId, projections.approvedInEnv(envId)).catch((error: unknown) => logger.error({ err: error }, 'manifest signing failed'));
+      for (const envId of envIds) void publisher.publish(envId, projections.approvedInEnv(envId), manifestGovernanceOf(policy, envId)).catch((error: unknown) => logger.error({ err: error }, 'manifest signing failed'));
     });
     await projections.catchUp();
-    for (const envId of policy.environments.map((env) => env.id)) await publisher.publish(envId, projections.approvedInEnv(envId));
+    for (const envId of policy.environments.map((env) => env.id)) await publisher.publish(envId, projections.approvedInEnv(envId), manifestGovernanceOf(policy, envId));
     publisher.startRenewal();
     const refresh = setInterval(() => void projections.catchUp().catch(() => undefined), options.refreshIntervalMs ?? 1000);
     refresh.unref();

@@ -1,6 +1,7 @@
 import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManifestPublisher, verifyManifest, type FlagCompileFailure } from '../../../src/manifest/index.js';
+import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../../policies/index.js';
+import { ManifestPublisher, manifestGovernanceOf, verifyManifest, type FlagCompileFailure } from '../../../src/manifest/index.js';
 import { FeatgateServerProvider, StaticManifestSource } from '../../../provider/index.js';
 import { approvedState, featBitFlag, testSigningKey } from '../provider/gate-fixtures.js';
 
@@ -105,5 +106,13 @@ describe('one accepted edit never wedges an environment', () => {
       expect(await client.getStringDetails(flagKey, 'default')).toMatchObject({ value: 'default', errorCode: 'GENERAL' });
     }
     expect(await client.getStringDetails('unrelated', 'default')).toMatchObject({ value: 'live', reason: 'STATIC' });
+  });
+
+  it("takes the governed keys and patterns from the policy, per environment", async () => {
+    const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
+    const governance = manifestGovernanceOf(policy, policy.environments[0]!.id, ['tagged-flag']);
+    expect(governance.governed?.keys).toContain('support-assistant-prompt');
+    expect(governance.governed?.keyPatterns).toEqual(expect.arrayContaining(['*-model-route', '*-guardrails']));
+    expect(governance.denied).toEqual(['tagged-flag']);
   });
 });
