@@ -102,7 +102,12 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     const featbitSetup = await connectFeatBit(config, policy, logger, (envId) => projections.approvedInEnv(envId));
     if (featbitSetup.close) closers.push(featbitSetup.close);
 
-    const publisher = new ManifestPublisher({ key, ledgerHead: async () => (await ledger.head()) ?? null });
+    const publisher = new ManifestPublisher({
+      key,
+      ledgerHead: async () => (await ledger.head()) ?? null,
+      onFlagCompileFailure: (envId, { flagKey, keptVersion, issues }) =>
+        logger.warn({ envId, flagKey, keptVersion, issues }, keptVersion === undefined ? 'flag cannot be compiled: gates deny it' : 'flag cannot be compiled: its last good entry is kept'),
+    });
     closers.push(async () => publisher.close());
     projections.onApprovedChange((envIds) => {
       for (const envId of envIds) void publisher.publish(envId, projections.approvedInEnv(envId), manifestGovernanceOf(policy, envId)).catch((error: unknown) => logger.error({ err: error }, 'manifest signing failed'));
