@@ -8,12 +8,7 @@ import { formatLedgerVerification } from './format-verification.js';
 import { jsonlRecordSource } from './jsonl-record-source.js';
 import { signCheckpoint, type LedgerSigningKey } from './ledger-checkpoint.js';
 import { redisRecordSource } from './redis-record-source.js';
-import { TamperKind } from './tamper-kind.js';
 import { verifyLedger } from './verify-ledger.js';
-
-/** How long an unsigned tail may be another writer's append whose checkpoint is on its way (Redis, several processes). */
-const IN_FLIGHT_RETRIES = 10;
-const IN_FLIGHT_DELAY_MS = 200;
 
 /** Where the ledger lives and the key its checkpoints are signed with. */
 export interface OpenCheckpointedLedgerOptions {
@@ -46,12 +41,7 @@ export async function openCheckpointedLedger(options: OpenCheckpointedLedgerOpti
       logger.warn({ seq: head.seq, location: checkpoints.location }, 'ledger had no signed checkpoints: adopted its verified chain with a first checkpoint');
     }
     const ledger = new CheckpointedLedgerStore({ store, source, checkpoints, key: options.key });
-    let verification = await ledger.verify();
-    // another process appends first and signs right after: an unsigned tail gets a moment to be covered
-    for (let retry = 0; !verification.ok && verification.problem.kind === TamperKind.Unsigned && retry < IN_FLIGHT_RETRIES; retry += 1) {
-      await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_DELAY_MS));
-      verification = await ledger.verify();
-    }
+    const verification = await ledger.verify();
     if (!verification.ok) throw new IntegrityError(`the ledger at ${source.location} contradicts its signed checkpoints: ${formatLedgerVerification(verification)}`);
     return ledger;
   } catch (error) {
