@@ -14,6 +14,8 @@ export interface GateStats {
   readonly manifestsAccepted: number;
   readonly manifestsRefused: number;
   readonly manifestVersion?: number;
+  /** The ledger head the manifest in use witnesses (`<seq>:<hash>`), for `featgate audit verify --expect-head`. */
+  readonly ledgerHead?: string;
 }
 
 const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() {} };
@@ -76,6 +78,7 @@ export class GateCore {
       manifestsAccepted: this.accepted,
       manifestsRefused: this.refused,
       manifestVersion: this.snapshot?.manifest.version,
+      ...(this.snapshot?.manifest.ledgerHead ? { ledgerHead: `${this.snapshot.manifest.ledgerHead.seq}:${this.snapshot.manifest.ledgerHead.hash}` } : {}),
     };
   }
 

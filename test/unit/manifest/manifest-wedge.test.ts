@@ -115,4 +115,14 @@ describe('one accepted edit never wedges an environment', () => {
     expect(governance.governed?.keyPatterns).toEqual(expect.arrayContaining(['*-model-route', '*-guardrails']));
     expect(governance.denied).toEqual(['tagged-flag']);
   });
+
+  it('carries the ledger head into every manifest, and a gate reports the head it witnesses', async () => {
+    const head = { seq: 42, hash: 'a'.repeat(64) };
+    const publisher = new ManifestPublisher({ key, ledgerHead: async () => head });
+    const signed = await publisher.publish(ENV, [approvedState(ENV, tone, 'calm', 1)]);
+    expect((await verifyManifest(signed.jws, { keys: [key.publicJwk], envId: ENV })).ledgerHead).toEqual(head);
+    const gate = new FeatgateServerProvider(new InMemoryProvider({}), { source: new StaticManifestSource(signed.jws), publicKeys: [key.publicJwk], envId: ENV });
+    await OpenFeature.setProviderAndWait('witness', gate);
+    expect(gate.stats().ledgerHead).toBe(`42:${'a'.repeat(64)}`);
+  });
 });
