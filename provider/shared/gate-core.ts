@@ -92,7 +92,11 @@ export class GateCore {
       manifest: (jws) => this.accept(jws),
       error: (error) => this.logger.warn(`featgate: manifest source problem: ${describe(error)}`),
     });
-    if (this.snapshot) return;
+    if (this.snapshot) {
+      // started again after a stop (re-registered): the manifest held still expires on time
+      this.scheduleExpiry(this.snapshot);
+      return;
+    }
     const timeoutMs = this.options.initTimeoutMs ?? 5_000;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)));

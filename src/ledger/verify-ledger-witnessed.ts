@@ -42,10 +42,7 @@ export async function verifyLedgerWitnessed(source: LedgerRecordSource, options:
   const captured = new Map<number, string>();
   const chain = await verifyLedger(capturing(source, wanted, captured));
   if (!chain.ok) return chain;
-  const hashAt = (seq: number): string | undefined => {
-    const text = captured.get(seq);
-    return text === undefined ? undefined : ((JSON.parse(text) as { hash?: string }).hash ?? undefined);
-  };
+  const hashAt = (seq: number): string | undefined => captured.get(seq);
   const tampered = (seq: number, kind: TamperKind, detail: string): LedgerVerification => ({ ok: false, entries: chain.entries, problem: { seq, kind, detail } });
 
   for (const checkpoint of checkpoints) {
@@ -84,7 +81,10 @@ function firstUncovered(checkpoints: readonly LedgerCheckpoint[], entries: numbe
   return next <= entries ? next : undefined;
 }
 
-/** The source, remembering the text of the complete records at the wanted positions (seq = position when intact). */
+/**
+ * The source, remembering the stored hash of the complete records at the wanted positions (seq = position when the
+ * chain is intact), so memory grows by a hash per checkpoint, not by the ledger.
+ */
 function capturing(source: LedgerRecordSource, wanted: ReadonlySet<number>, captured: Map<number, string>): LedgerRecordSource {
   return {
     location: source.location,
@@ -94,12 +94,21 @@ function capturing(source: LedgerRecordSource, wanted: ReadonlySet<number>, capt
       for await (const record of source.records()) {
         if (record.complete) {
           position += 1;
-          if (wanted.has(position)) captured.set(position, record.text);
+          if (wanted.has(position)) captured.set(position, storedHash(record.text));
         }
         yield record;
       }
     },
   };
+}
+
+function storedHash(text: string): string {
+  try {
+    const hash = (JSON.parse(text) as { hash?: unknown }).hash;
+    return typeof hash === 'string' ? hash : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Parses `<seq>:<hash>` as `--expect-head` and manifests' witnesses spell a head. */
