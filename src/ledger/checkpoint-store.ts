@@ -1,7 +1,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { DEFAULT_REDIS_PREFIX } from './redis-ledger-keys.js';
+import { DEFAULT_REDIS_PREFIX, redisLedgerKeys } from './redis-ledger-keys.js';
 
 /**
  * Where a ledger's signed checkpoints are kept: beside the ledger (a file, a Redis list). They need no secrecy; what
@@ -37,7 +37,7 @@ export function fileCheckpointStore(dataDir: string): CheckpointStore {
 
 /** The Redis ledger's checkpoints: a list beside the entries (same `{ledger}` hash tag). */
 export function redisCheckpointStore(redis: Redis, prefix: string = DEFAULT_REDIS_PREFIX): CheckpointStore {
-  const key = `${prefix}{ledger}:checkpoints`;
+  const key = redisLedgerKeys(prefix).checkpoints;
   return {
     location: `redis key ${key}`,
     append: async (jws) => void (await redis.rpush(key, jws)),

@@ -21,6 +21,11 @@ export interface CheckpointedLedgerOptions {
   readonly checkpoints: CheckpointStore;
   /** The ledger signing key; never kept in the store beside the ledger (a key file or configuration). */
   readonly key: LedgerSigningKey;
+  /**
+   * The store writes each batch's checkpoint itself, atomically with the batch (the Redis store given `signBatch`),
+   * so there is no moment when an entry exists without its checkpoint.
+   */
+  readonly signedByStore?: boolean;
 }
 
 /**
@@ -34,6 +39,10 @@ export class CheckpointedLedgerStore implements VerifiableLedgerStore {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly options: CheckpointedLedgerOptions) {
+    if (options.signedByStore) {
+      this.unsubscribe = () => undefined;
+      return;
+    }
     if (!options.store.onAppended) throw new TypeError('the ledger store must report its batches to be checkpointed');
     this.unsubscribe = options.store.onAppended((entries) => this.checkpoint(entries));
   }

@@ -55,3 +55,13 @@ export async function verifyCheckpoint(jws: string, keys: readonly JWK[]): Promi
   }
   return undefined;
 }
+
+/** Signs the checkpoint covering one appended batch (a store that writes checkpoints with its batches uses it). */
+export function batchSigner(key: LedgerSigningKey): (entries: readonly { seq: number; hash: string }[]) => Promise<string> {
+  return (entries) => {
+    const first = entries[0];
+    const last = entries[entries.length - 1];
+    if (!first || !last) return Promise.reject(new Error('cannot sign an empty batch'));
+    return signCheckpoint({ from: first.seq, to: last.seq, hash: last.hash, at: new Date().toISOString() }, key);
+  };
+}

@@ -3,10 +3,11 @@ import { IntegrityError } from '../errors/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
 import { fileCheckpointStore, redisCheckpointStore } from './checkpoint-store.js';
 import { CheckpointedLedgerStore } from './checkpointed-ledger-store.js';
-import { createLedgerStore } from './create-ledger-store.js';
+import { JsonlLedgerStore } from './jsonl-ledger-store.js';
+import { RedisLedgerStore } from './redis-ledger-store.js';
 import { formatLedgerVerification } from './format-verification.js';
 import { jsonlRecordSource } from './jsonl-record-source.js';
-import { signCheckpoint, type LedgerSigningKey } from './ledger-checkpoint.js';
+import { batchSigner, signCheckpoint, type LedgerSigningKey } from './ledger-checkpoint.js';
 import { redisRecordSource } from './redis-record-source.js';
 import { verifyLedger } from './verify-ledger.js';
 
@@ -29,7 +30,10 @@ export interface OpenCheckpointedLedgerOptions {
  */
 export async function openCheckpointedLedger(options: OpenCheckpointedLedgerOptions): Promise<CheckpointedLedgerStore> {
   const logger = options.logger ?? silentLogger;
-  const store = await createLedgerStore({ redis: options.redis, dataDir: options.dataDir, prefix: options.prefix, logger });
+  // Redis: each batch and its checkpoint land in one script call; the file store writes the checkpoint right after
+  const store = options.redis
+    ? new RedisLedgerStore({ redis: options.redis, prefix: options.prefix, logger, signBatch: batchSigner(options.key) })
+    : await JsonlLedgerStore.open({ dataDir: options.dataDir, logger });
   const source = options.redis ? redisRecordSource(options.redis, options.prefix) : jsonlRecordSource(options.dataDir);
   const checkpoints = options.redis ? redisCheckpointStore(options.redis, options.prefix) : fileCheckpointStore(options.dataDir);
   try {
@@ -40,7 +44,7 @@ export async function openCheckpointedLedger(options: OpenCheckpointedLedgerOpti
       await checkpoints.append(await signCheckpoint({ from: 1, to: head.seq, hash: head.hash, at: new Date().toISOString() }, options.key));
       logger.warn({ seq: head.seq, location: checkpoints.location }, 'ledger had no signed checkpoints: adopted its verified chain with a first checkpoint');
     }
-    const ledger = new CheckpointedLedgerStore({ store, source, checkpoints, key: options.key });
+    const ledger = new CheckpointedLedgerStore({ store, source, checkpoints, key: options.key, signedByStore: options.redis !== undefined });
     const verification = await ledger.verify();
     if (!verification.ok) throw new IntegrityError(`the ledger at ${source.location} contradicts its signed checkpoints: ${formatLedgerVerification(verification)}`);
     return ledger;

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ActorKind,
+  batchSigner,
   CheckpointedLedgerStore,
   fileCheckpointStore,
   GENESIS_HASH,
@@ -92,8 +93,9 @@ const backends: Backend[] = [
       const checkpoints = redisCheckpointStore(redis, prefix);
       return {
         open() {
-          const store = new RedisLedgerStore({ redis: testRedisUrl(), prefix });
-          return new CheckpointedLedgerStore({ store, source: redisRecordSource(redis, prefix), checkpoints, key });
+          // as serve runs it: each batch and its checkpoint in one script call
+          const store = new RedisLedgerStore({ redis: testRedisUrl(), prefix, signBatch: batchSigner(key) });
+          return new CheckpointedLedgerStore({ store, source: redisRecordSource(redis, prefix), checkpoints, key, signedByStore: true });
         },
         source: () => redisRecordSource(redis, prefix),
         checkpoints: () => checkpoints,

@@ -78,4 +78,19 @@ describe('opening the checkpointed ledger at service start', () => {
     expect(await plain.verify()).toMatchObject({ ok: true, entries: 3 });
     await plain.close();
   });
+
+  it('Redis: four processes appending at once leave every entry covered, with no checkpoint for a lost race', async () => {
+    const prefix = uniquePrefix('open-checkpointed-writers');
+    const writers = await Promise.all([0, 1, 2, 3].map(() => openCheckpointedLedger({ redis, prefix, dataDir: '/nonexistent', key })));
+    await Promise.all(writers.map(async (writer, w) => {
+      for (let index = 0; index < 25; index += 1) await writer.append(sampleAppend(w * 100 + index));
+    }));
+    expect(await writers[0]!.verify()).toMatchObject({ ok: true, entries: 100 });
+    const checkpoints = await redisCheckpointStore(redis, prefix).readAll();
+    expect(checkpoints.length).toBeLessThanOrEqual(100);
+    await Promise.all(writers.map((writer) => writer.close()));
+    // a fresh start verifies without waiting for anything in flight
+    const reopened = await openCheckpointedLedger({ redis, prefix, dataDir: '/nonexistent', key });
+    await reopened.close();
+  });
 });
