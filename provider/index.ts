@@ -1,6 +1,7 @@
 export * from './server/index.js';
 export * from './featbit/index.js';
 export { FeatgateWebProvider } from './web/featgate-web-provider.js';
+export { ContextManifestSource } from './web/context-manifest-source.js';
 export * from './shared/gate-options.js';
 export * from './shared/gate-reason.js';
 export * from './shared/manifest-source.js';
@@ -8,3 +9,4 @@ export * from './shared/static-manifest-source.js';
 export * from './shared/http-manifest-source.js';
 export * from './shared/featbit-user-from-context.js';
 export type { GateStats } from './shared/gate-core.js';
+export * from './shared/manifest-high-water-mark.js';

@@ -3,7 +3,9 @@ import type { RequestedType } from '../../src/manifest/featbit-value.js';
 import { isManifestExpired } from '../../src/manifest/verify-manifest.js';
 import { UngovernedFlagPolicy, type GateOptions } from './gate-options.js';
 import { GateMetadataKey, GateReason, UNAPPROVED_REASON } from './gate-reason.js';
+import type { ManifestMark } from './manifest-high-water-mark.js';
 import type { ManifestSnapshot } from './manifest-snapshot.js';
+import { jsonEqual } from './json-equal.js';
 import { verifiedSnapshot } from './snapshot-cache.js';
 
 /** Counts of gated evaluations by reason, plus manifest bookkeeping. */
@@ -12,6 +14,8 @@ export interface GateStats {
   readonly manifestsAccepted: number;
   readonly manifestsRefused: number;
   readonly manifestVersion?: number;
+  /** The ledger head the manifest in use witnesses (`<seq>:<hash>`), for `featgate audit verify --expect-head`. */
+  readonly ledgerHead?: string;
 }
 
 const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() {} };
@@ -30,6 +34,10 @@ export class GateCore {
   };
   private accepted = 0;
   private refused = 0;
+  /** The newest manifest known from before a restart (the persisted high-water mark). */
+  private floor: ManifestMark | undefined;
+  private floorLoaded = false;
+  private saving: Promise<void> = Promise.resolve();
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly firstManifest: { promise: Promise<void>; resolve: () => void };
   private readonly logger: Logger;
@@ -43,6 +51,9 @@ export class GateCore {
     private readonly options: GateOptions,
     private readonly onChange: (flagsChanged: string[], first: boolean) => void,
   ) {
+    if (typeof options.envId !== 'string' || options.envId.length === 0) {
+      throw new TypeError('featgate: envId is required (the FeatBit environment whose manifests the gate accepts)');
+    }
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
     let resolve!: () => void;
@@ -67,6 +78,7 @@ export class GateCore {
       manifestsAccepted: this.accepted,
       manifestsRefused: this.refused,
       manifestVersion: this.snapshot?.manifest.version,
+      ...(this.snapshot?.manifest.ledgerHead ? { ledgerHead: `${this.snapshot.manifest.ledgerHead.seq}:${this.snapshot.manifest.ledgerHead.hash}` } : {}),
     };
   }
 
@@ -75,11 +87,16 @@ export class GateCore {
    * the source keeps running, and a later manifest still arrives through `onChange`.
    */
   async start(): Promise<void> {
+    await this.loadFloor();
     await this.options.source.start({
       manifest: (jws) => this.accept(jws),
       error: (error) => this.logger.warn(`featgate: manifest source problem: ${describe(error)}`),
     });
-    if (this.snapshot) return;
+    if (this.snapshot) {
+      // started again after a stop (re-registered): the manifest held still expires on time
+      this.scheduleExpiry(this.snapshot);
+      return;
+    }
     const timeoutMs = this.options.initTimeoutMs ?? 5_000;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)));
@@ -115,7 +132,14 @@ export class GateCore {
       this.logger.warn('featgate: ignored an approval manifest older than the one in use');
       return;
     }
+    const floor = this.floor;
+    if (floor && floor.envId === next.manifest.envId && (next.manifest.version < floor.version || next.issuedAtMs < floor.issuedAtMs)) {
+      this.refused += 1;
+      this.logger.warn('featgate: refused an approval manifest older than the newest this gate accepted before it restarted');
+      return;
+    }
     this.snapshot = next;
+    this.saveFloor(next);
     this.accepted += 1;
     this.scheduleExpiry(next);
     this.firstManifest.resolve();
@@ -127,10 +151,13 @@ export class GateCore {
   /**
    * Decides what to serve for an inner result: the inner result itself when it is approved for this context,
    * otherwise the value the approved configuration gives the context, as a normal resolution with reason
-   * `UNAPPROVED`. Inner errors pass through unchanged; without a verified manifest nothing is passed through.
+   * `UNAPPROVED`. Inner errors pass through unchanged, and so does a `DISABLED` result carrying the caller's own
+   * default (the safe direction is always allowed); a `DISABLED` result with any other value is gated like every
+   * value. Without a verified manifest nothing else is passed through. Values are compared by content.
    */
   gate<T>(flagKey: string, defaultValue: T, type: RequestedType, context: EvaluationContext, inner: ResolutionDetails<T>): ResolutionDetails<T> {
     if (inner.errorCode !== undefined) return inner;
+    if (inner.reason === StandardResolutionReasons.DISABLED && jsonEqual(inner.value, defaultValue)) return inner;
     const snapshot = this.snapshot;
     if (!snapshot) {
       return {
@@ -142,6 +169,14 @@ export class GateCore {
     }
     const flag = snapshot.flags.get(flagKey);
     if (!flag) {
+      if (snapshot.deniesUnlisted(flagKey)) {
+        return {
+          value: defaultValue,
+          reason: StandardResolutionReasons.ERROR,
+          errorCode: ErrorCode.GENERAL,
+          errorMessage: `featgate: flag ${flagKey} is governed but the manifest approves no value of it`,
+        };
+      }
       if (this.options.ungoverned !== UngovernedFlagPolicy.Deny) return inner;
       return {
         value: defaultValue,
@@ -159,7 +194,7 @@ export class GateCore {
       servedId = flag.baselineVariationId;
       reason = GateReason.ManifestExpired;
     } else {
-      const approvedId = flag.approvedVariationForContext(context);
+      const approvedId = snapshot.admits(context) ? flag.approvedVariationForContext(context) : flag.baselineVariationId;
       if (innerId !== undefined && innerId === view.representative.get(approvedId ?? '')) return inner;
       servedId = approvedId ?? flag.baselineVariationId;
       reason = innerId !== undefined ? GateReason.OutsideGrant : GateReason.VariationNotApproved;
@@ -183,6 +218,27 @@ export class GateCore {
     };
     if (inner.variant !== undefined) flagMetadata[GateMetadataKey.InnerVariant] = inner.variant;
     return { value: ownCopy(served.value) as T, variant: servedId, reason: UNAPPROVED_REASON, flagMetadata };
+  }
+
+  private async loadFloor(): Promise<void> {
+    if (this.floorLoaded || !this.options.highWaterMark) return;
+    this.floorLoaded = true;
+    try {
+      const mark = await this.options.highWaterMark.load();
+      if (mark && mark.envId === this.options.envId && (!this.floor || mark.version >= this.floor.version)) this.floor = mark;
+    } catch (error) {
+      this.logger.warn(`featgate: could not read the manifest high-water mark: ${describe(error)}`);
+    }
+  }
+
+  private saveFloor(snapshot: ManifestSnapshot): void {
+    const mark: ManifestMark = { envId: snapshot.manifest.envId, version: snapshot.manifest.version, issuedAtMs: snapshot.issuedAtMs };
+    this.floor = mark;
+    if (!this.options.highWaterMark) return;
+    // saves run one after the other, so the newest mark is the one left stored
+    this.saving = this.saving
+      .then(() => this.options.highWaterMark!.save(mark))
+      .catch((error: unknown) => this.logger.warn(`featgate: could not keep the manifest high-water mark: ${describe(error)}`));
   }
 
   private report(flagKey: string, reason: GateReason, servedVariationId: string, innerVariant: string | undefined, manifestVersion: number): void {

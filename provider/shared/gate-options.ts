@@ -2,6 +2,7 @@ import type { JWK } from 'jose';
 import type { Logger } from '@openfeature/core';
 import type { ManifestSource } from './manifest-source.js';
 import type { GateReason } from './gate-reason.js';
+import type { ManifestHighWaterMark } from './manifest-high-water-mark.js';
 
 /** What the gate does with flags the manifest does not govern. */
 export enum UngovernedFlagPolicy {
@@ -28,8 +29,14 @@ export interface GateOptions {
   readonly source: ManifestSource;
   /** Public keys (JWK, e.g. from `featgate keys`) that may sign manifests. */
   readonly publicKeys: readonly JWK[];
-  /** The FeatBit environment the gate serves; manifests for another one are refused. */
-  readonly envId?: string;
+  /** The FeatBit environment the gate serves (required); manifests for another one are refused. */
+  readonly envId: string;
+  /**
+   * Where the newest accepted manifest's version and issue time are kept across restarts (`FileHighWaterMark`,
+   * `StorageHighWaterMark`): a restarted gate then refuses any older manifest, even one still within its lifetime.
+   * Without it, freshness after a restart rests on manifest lifetimes alone.
+   */
+  readonly highWaterMark?: ManifestHighWaterMark;
   /** Flags absent from the manifest: pass (default) or deny. */
   readonly ungoverned?: UngovernedFlagPolicy;
   /** How long `initialize` waits for the first verified manifest. Default 5 s. */

@@ -5,13 +5,13 @@ import {
   type CommonProvider,
   type EvaluationContext,
   type GenericEventEmitter,
-  type Logger,
   type ProviderMetadata,
   type ServerProviderStatus,
   type TrackingEventDetails,
 } from '@openfeature/core';
 import { GateCore, type GateStats } from './gate-core.js';
 import type { GateOptions } from './gate-options.js';
+import { innerBindings } from './inner-bindings.js';
 
 /** The provider a gate wraps: a server or web OpenFeature provider, with hooks of type `H`. */
 export type GatedProvider<H> = CommonProvider<ServerProviderStatus | ClientProviderStatus> & { readonly hooks?: H[] };
@@ -33,7 +33,6 @@ export interface GateEventNames<E extends AnyProviderEvent> {
 export abstract class GateProviderBase<E extends AnyProviderEvent, H> {
   readonly metadata: ProviderMetadata;
   protected readonly core: GateCore;
-  private readonly logger: Logger | undefined;
   private initFailedForManifest = false;
   private closing: Promise<void> | undefined;
 
@@ -46,9 +45,14 @@ export abstract class GateProviderBase<E extends AnyProviderEvent, H> {
     name: string,
   ) {
     this.metadata = { name, inner: inner.metadata.name };
-    this.logger = options.logger;
     this.core = new GateCore(options, (flagsChanged, first) => this.manifestChanged(flagsChanged, first));
-    for (const event of eventNames.forwarded) inner.events?.addHandler(event, (details) => this.events.emit(event, details));
+    for (const event of eventNames.forwarded) {
+      inner.events?.addHandler(event, (details) => {
+        // Ready means "evaluations give gated results": never while no verified manifest is in force
+        if (event === eventNames.ready && !this.core.hasManifest) return;
+        this.events.emit(event, details);
+      });
+    }
   }
 
   /** The inner provider's hooks, so they keep running (around the gated result). */
@@ -68,10 +72,13 @@ export abstract class GateProviderBase<E extends AnyProviderEvent, H> {
 
   /**
    * Loads the first verified manifest and initializes the inner provider (concurrently). An inner failure is
-   * rethrown unchanged (keeping PROVIDER_FATAL); a missing manifest fails with GeneralError.
+   * rethrown unchanged (keeping PROVIDER_FATAL); a missing manifest fails with GeneralError. An inner provider other
+   * gates already opened is not initialized again, and a domain-scoped one is refused for a second domain, as the
+   * SDK does for a bare provider. A gate closed before (re-registered) starts again and can be closed again.
    */
   async initialize(context?: EvaluationContext, domain?: string): Promise<void> {
-    const [manifest, inner] = await Promise.allSettled([this.core.start(), this.inner.initialize?.(context, domain)]);
+    this.closing = undefined;
+    const [manifest, inner] = await Promise.allSettled([this.core.start(), innerBindings.open(this.inner, this, context, domain)]);
     if (inner.status === 'rejected') throw inner.reason;
     if (manifest.status === 'rejected') {
       this.initFailedForManifest = true;
@@ -79,22 +86,24 @@ export abstract class GateProviderBase<E extends AnyProviderEvent, H> {
     }
   }
 
-  /** Stops following manifests and closes the inner provider, once. */
+  /**
+   * Stops following manifests and closes the inner provider once no other gate over it is open. Idempotent until
+   * the next `initialize`.
+   */
   onClose(): Promise<void> {
     this.closing ??= (async () => {
       this.core.stop();
-      await this.inner.onClose?.();
+      await innerBindings.close(this.inner, this);
     })();
     return this.closing;
   }
 
-  /** Forwards tracking to the inner provider; a failure is logged, never thrown into the application. */
+  /**
+   * Forwards tracking to the inner provider. A failure is thrown on unchanged, so the SDK records it exactly as it
+   * does for the bare provider (the client catches and logs it; it never reaches the application).
+   */
   track(trackingEventName: string, context: EvaluationContext, trackingEventDetails: TrackingEventDetails): void {
-    try {
-      this.inner.track?.(trackingEventName, context, trackingEventDetails);
-    } catch (error) {
-      this.logger?.warn(`featgate: inner provider track failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    this.inner.track?.(trackingEventName, context, trackingEventDetails);
   }
 
   private manifestChanged(flagsChanged: string[], first: boolean): void {

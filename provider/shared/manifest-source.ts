@@ -1,3 +1,5 @@
+import type { EvaluationContext } from '@openfeature/core';
+
 /** Receives what a manifest source delivers. */
 export interface ManifestListener {
   /** A manifest JWS, not yet verified; the gate verifies it before using it. */
@@ -15,4 +17,9 @@ export interface ManifestSource {
   start(listener: ManifestListener): Promise<void>;
   /** Stops delivering and releases connections, timers and watchers. */
   stop(): void;
+  /**
+   * For per-context sources (web gates): the evaluation context manifests are to be fetched for. The web gate calls
+   * it before `start` and on every context change, and waits for it (the SDK shows the provider as reconciling).
+   */
+  useContext?(context: EvaluationContext): Promise<void> | void;
 }

@@ -1,9 +1,11 @@
 import { convertFeatBitValue, type ConvertedValue, type RequestedType } from '../../src/manifest/featbit-value.js';
+import { jsonEqual } from './json-equal.js';
 import { NO_KEY, valueKey, type ValueKey } from './value-key.js';
 
 /**
- * The approved variations of a flag as one OpenFeature type reads them, with a by-value lookup that is a hash
- * lookup, answered by identity for a value object (or string instance) seen before.
+ * The approved variations of a flag as one OpenFeature type reads them, with a by-value lookup decided by content,
+ * never by object identity: an object seen before is only a hint of which approved value to compare it with (an
+ * inner provider may hand out the same object after it was changed in place), and the comparison walks the content.
  */
 export class TypedVariations {
   /** Each variation's value converted as FeatBit's SDK would for this type. */
@@ -13,7 +15,10 @@ export class TypedVariations {
   /** The representative id of the baseline, so the fast path is one comparison. */
   readonly baselineId: string;
   private readonly byKey = new Map<ValueKey, string>();
-  private readonly seenObjects = new WeakMap<object, string | null>();
+  /** Per object last matched, the id it matched: a hint, confirmed by content on every use. */
+  private readonly seenObjects = new WeakMap<object, string>();
+  /** The distinct approved object values with their representative ids, compared by content. */
+  private readonly objectCandidates: Array<readonly [id: string, value: unknown]> = [];
   private lastPrimitive: unknown = NO_KEY;
   private lastPrimitiveId: string | undefined;
 
@@ -30,17 +35,27 @@ export class TypedVariations {
       this.representative.set(variation.id, key === NO_KEY ? variation.id : this.byKey.get(key)!);
     }
     this.baselineId = this.representative.get(baselineVariationId) ?? baselineVariationId;
+    // the baseline first: the value most evaluations carry
+    const distinct = [...new Set(this.representative.values())].sort((a, b) => Number(b === this.baselineId) - Number(a === this.baselineId));
+    for (const id of distinct) {
+      const value = this.approvedValue(id);
+      if (typeof value === 'object' && value !== null) this.objectCandidates.push([id, value]);
+    }
   }
 
-  /** The (representative) id of the approved variation whose value equals `value`, if any. */
+  /** The (representative) id of the approved variation whose value equals `value` by content, if any. */
   idOf(value: unknown): string | undefined {
     if (typeof value === 'object' && value !== null) {
-      const seen = this.seenObjects.get(value);
-      if (seen !== undefined) return seen ?? undefined;
-      const key = valueKey(this.type, value);
-      const id = key === NO_KEY ? undefined : this.byKey.get(key);
-      this.seenObjects.set(value, id ?? null);
-      return id;
+      const hinted = this.seenObjects.get(value);
+      if (hinted !== undefined && jsonEqual(value, this.approvedValue(hinted))) return hinted;
+      for (const [id, approved] of this.objectCandidates) {
+        if (id !== hinted && jsonEqual(value, approved)) {
+          this.seenObjects.set(value, id);
+          return id;
+        }
+      }
+      this.seenObjects.delete(value);
+      return undefined;
     }
     if (value === this.lastPrimitive) return this.lastPrimitiveId;
     const key = valueKey(this.type, value);
@@ -48,5 +63,10 @@ export class TypedVariations {
     this.lastPrimitive = value;
     this.lastPrimitiveId = id;
     return id;
+  }
+
+  private approvedValue(id: string): unknown {
+    const converted = this.values.get(id);
+    return converted?.convertible ? converted.value : undefined;
   }
 }

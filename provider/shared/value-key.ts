@@ -7,12 +7,10 @@ export const NO_KEY: unique symbol = Symbol('no-key');
 /** A comparable identity of a value within one requested type: primitives themselves, objects canonical JSON. */
 export type ValueKey = string | number | boolean | typeof NO_KEY;
 
-const canonicalTexts = new WeakMap<object, string>();
-
 /**
  * The key of a value read as `type`, so "is this value approved" is one `===` or Map lookup. Objects are keyed by
- * RFC 8785 canonical JSON, computed once per distinct object (a WeakMap), so repeated evaluations of a large JSON
- * prompt cost a lookup, not a serialisation.
+ * RFC 8785 canonical JSON of their current content, computed on every call: an object may change in place, so no
+ * key is remembered by identity (callers confirm remembered matches with `jsonEqual`).
  */
 export function valueKey(type: RequestedType, value: unknown): ValueKey {
   switch (type) {
@@ -28,14 +26,5 @@ export function valueKey(type: RequestedType, value: unknown): ValueKey {
 }
 
 function objectKey(value: unknown): ValueKey {
-  if (typeof value === 'object' && value !== null) {
-    let text = canonicalTexts.get(value);
-    if (text === undefined) {
-      text = canonicalize(value);
-      if (text === undefined) return NO_KEY;
-      canonicalTexts.set(value, text);
-    }
-    return text;
-  }
   return canonicalize(value) ?? NO_KEY;
 }

@@ -29,13 +29,27 @@ export class FeatgateWebProvider extends GateProviderBase<ProviderEvents, Hook> 
   declare readonly events: OpenFeatureEventEmitter;
   declare protected readonly inner: Provider;
 
+  private readonly source: GateOptions['source'];
+
   constructor(inner: Provider, options: GateOptions) {
     super(inner, options, new OpenFeatureEventEmitter(), EVENT_NAMES, 'featgate-web-gate');
+    this.source = options.source;
   }
 
-  /** Forwards a context change, returning exactly what the inner provider returns (sync stays sync). */
+  /** Tells a per-context source the starting context, then starts as every gate does. */
+  override async initialize(context?: EvaluationContext, domain?: string): Promise<void> {
+    await this.source.useContext?.(context ?? {});
+    return super.initialize(context, domain);
+  }
+
+  /**
+   * Forwards a context change, returning exactly what the inner provider returns (sync stays sync); with a
+   * per-context source, also fetches the manifest for the new context and waits for both.
+   */
   onContextChange(oldContext: EvaluationContext, newContext: EvaluationContext): Promise<void> | void {
-    return this.inner.onContextChange?.(oldContext, newContext);
+    const inner = this.inner.onContextChange?.(oldContext, newContext);
+    if (!this.source.useContext) return inner;
+    return Promise.all([inner, this.source.useContext(newContext)]).then(() => undefined);
   }
 
   resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext, logger: Logger): ResolutionDetails<boolean> {

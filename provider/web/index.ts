@@ -5,3 +5,5 @@ export * from '../shared/manifest-source.js';
 export * from '../shared/static-manifest-source.js';
 export * from '../shared/http-manifest-source.js';
 export type { GateStats } from '../shared/gate-core.js';
+export * from '../shared/manifest-high-water-mark.js';
+export * from './context-manifest-source.js';

@@ -35,7 +35,7 @@ export class FileLock {
 
 async function tryCreate(path: string): Promise<boolean> {
   const temp = `${path}.${process.pid}.${randomUUID().slice(0, 8)}`;
-  await writeFile(temp, `${process.pid}\n`);
+  await writeFile(temp, `${process.pid}\n`, { mode: 0o600 });
   try {
     await link(temp, path);
     return true;

@@ -18,3 +18,8 @@ export * from './redis-ledger-keys.js';
 export * from './redis-record-source.js';
 export * from './redis-ledger-store.js';
 export * from './create-ledger-store.js';
+export * from './checkpoint-store.js';
+export * from './ledger-checkpoint.js';
+export * from './verify-ledger-witnessed.js';
+export * from './checkpointed-ledger-store.js';
+export * from './open-checkpointed-ledger.js';

@@ -49,7 +49,7 @@ function headRecord(head: LedgerHead): Buffer {
 /** Replaces the head anchor atomically (write a temp file, then rename over the old one). */
 export async function writeHeadFile(path: string, head: LedgerHead): Promise<void> {
   const temp = `${path}.tmp`;
-  await writeFile(temp, headRecord(head));
+  await writeFile(temp, headRecord(head), { mode: 0o600 });
   await rename(temp, path);
 }
 
@@ -68,7 +68,7 @@ export class HeadAnchorFile {
   static async open(path: string, head: LedgerHead | undefined): Promise<HeadAnchorFile> {
     const handle = await open(path, 'r+').catch(async (error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
-      return open(path, 'w+');
+      return open(path, 'w+', 0o600);
     });
     if (head && (await handle.stat()).size !== HEAD_RECORD_BYTES) {
       await handle.close();

@@ -1,4 +1,4 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { IntegrityError } from '../errors/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
@@ -49,11 +49,14 @@ export class JsonlLedgerStore extends QueuedLedgerStore {
   static async open(options: JsonlLedgerOptions): Promise<JsonlLedgerStore> {
     const logger = options.logger ?? silentLogger;
     const files = jsonlLedgerFiles(options.dataDir);
-    await mkdir(dirname(files.ledger), { recursive: true });
+    // the data folder and the ledger are the service's alone: 0700 and 0600 (never readable by other local users)
+    await mkdir(dirname(files.ledger), { recursive: true, mode: 0o700 });
+    await chmod(dirname(files.ledger), 0o700).catch(() => undefined);
     const lock = await FileLock.acquire(files.lock, `ledger ${files.ledger}`);
     try {
-      const handle = await open(files.ledger, 'a+');
+      const handle = await open(files.ledger, 'a+', 0o600);
       try {
+        await handle.chmod(0o600);
         const index = await dropTornTail(handle, files, await indexLines(handle), logger);
         const head = await checkHeadAndAnchor(handle, files, index, logger);
         const anchor = await HeadAnchorFile.open(files.head, head);

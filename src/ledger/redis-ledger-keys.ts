@@ -7,9 +7,11 @@ export interface RedisLedgerKeys {
   readonly entries: string;
   /** The head anchor `<seq>:<hash>`, changed in the same script call as the list. */
   readonly head: string;
+  /** Signed checkpoints, one JWS per batch, pushed in the same script call as the batch when the store signs. */
+  readonly checkpoints: string;
 }
 
 /** Keys of the ledger under `prefix`; the `{ledger}` hash tag keeps both in one Redis Cluster slot. */
 export function redisLedgerKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisLedgerKeys {
-  return { entries: `${prefix}{ledger}:entries`, head: `${prefix}{ledger}:head` };
+  return { entries: `${prefix}{ledger}:entries`, head: `${prefix}{ledger}:head`, checkpoints: `${prefix}{ledger}:checkpoints` };
 }

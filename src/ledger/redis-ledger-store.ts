@@ -22,6 +22,8 @@ export interface RedisLedgerOptions {
   readonly logger?: Logger;
   /** How many times in a row one batch may lose the compare-and-set to other writers before giving up. */
   readonly maxConflicts?: number;
+  /** Signs a batch's checkpoint, pushed in the same script call as the batch (see `CheckpointedLedgerStore`). */
+  readonly signBatch?: (entries: readonly LedgerEntry[]) => Promise<string>;
 }
 
 /**
@@ -101,7 +103,8 @@ export class RedisLedgerStore extends QueuedLedgerStore {
       const texts = entries.map(serializeEntry);
       let result;
       try {
-        result = await runAppendScript(this.redis, [this.keys.entries, this.keys.head], encodeRedisHead(base), encodeRedisHead(newHead), texts);
+        const checkpoint = this.options.signBatch ? await this.options.signBatch(entries) : '';
+        result = await runAppendScript(this.redis, [this.keys.entries, this.keys.head, this.keys.checkpoints], encodeRedisHead(base), encodeRedisHead(newHead), texts, checkpoint);
       } catch (error) {
         this.cachedHead = undefined;
         throw error;

@@ -6,4 +6,11 @@ export enum TamperKind {
   Deleted = 'deleted',
   /** Entries are intact but out of order (swapped, moved or duplicated). */
   Reordered = 'reordered',
+  /**
+   * The chain is intact in itself but contradicts a signed checkpoint or a witnessed head: entries were rewritten and
+   * rehashed, or a checkpoint is not signed by the ledger key.
+   */
+  Forged = 'forged',
+  /** Entries no signed checkpoint covers: appended by someone without the ledger key. */
+  Unsigned = 'unsigned',
 }

@@ -8,46 +8,125 @@ import {
   type ApprovalManifest,
   type GrantRollout,
   type ManifestFlag,
+  type ManifestGoverned,
   type ManifestGrants,
+  type ManifestLedgerHead,
 } from './manifest-schema.js';
 
-/** When a compiled manifest is issued and how long providers may trust it. */
+/** When a compiled manifest is issued and how long providers may trust it, plus what it witnesses and denies. */
 export interface CompileManifestOptions {
   readonly issuedAt: Date;
   /** Lifetime in milliseconds; providers fail closed to the baseline once it has passed. */
   readonly ttlMs: number;
+  /** The audit ledger's head to carry (witnessed by every gate and auditor holding the manifest). */
+  readonly ledgerHead?: ManifestLedgerHead | null;
+  /** The policy's governed keys and key patterns; gates deny matching flags the manifest has no entry for. */
+  readonly governed?: ManifestGoverned;
+  /** Governed flags known to have no approval (e.g. governed by tag, or not yet adopted); gates deny them. */
+  readonly denied?: readonly string[];
+}
+
+/** A flag whose approved state could not be compiled this time. */
+export interface FlagCompileFailure {
+  readonly flagKey: string;
+  readonly issues: readonly FieldIssue[];
+  /** The version of the last good entry kept in its place; undefined when there was none (the flag is denied). */
+  readonly keptVersion?: number;
+}
+
+/** A manifest compiled flag by flag, with the flags that failed. */
+export interface CompiledManifest {
+  readonly manifest: ApprovalManifest;
+  readonly failures: readonly FlagCompileFailure[];
 }
 
 /**
  * Compiles the approved states of one environment into its approval manifest: per governed flag the baseline,
  * every approved variation with the hash of its typed value, and the grants taken from the approved targeting.
- * Throws ValidationError naming the flag and field when an approved state cannot be served as approved.
+ * Throws ValidationError naming the flag and field when an approved state cannot be served as approved (strict:
+ * for tools and tests; the service compiles with `compileManifestKeepingLastGood`).
  */
 export function compileManifest(
   envId: string,
   states: readonly ApprovedFlagState[],
   options: CompileManifestOptions,
 ): ApprovalManifest {
-  const issues: FieldIssue[] = [];
+  const { flags, issues, version } = compileEntries(envId, states);
+  const all = issues.flatMap((failure) => failure.issues);
+  if (all.length > 0) throw new ValidationError(all);
+  return assemble(envId, flags, version, options, []);
+}
+
+/**
+ * Compiles flag by flag so one bad approved state never stops an environment: a flag that cannot compile keeps the
+ * entry `lastGood` had for it (the approval in force before), or, without one, is listed in `denied` so gates refuse
+ * it rather than pass it. Approved states of another environment are reported as failures too.
+ */
+export function compileManifestKeepingLastGood(
+  envId: string,
+  states: readonly ApprovedFlagState[],
+  options: CompileManifestOptions,
+  lastGood?: ApprovalManifest,
+): CompiledManifest {
+  const { flags, issues, version } = compileEntries(envId, states);
+  const failures: FlagCompileFailure[] = [];
+  const denied: string[] = [];
+  for (const failure of issues) {
+    const kept = lastGood?.envId === envId ? lastGood.flags[failure.flagKey] : undefined;
+    if (kept && failure.envMatches) flags[failure.flagKey] = kept;
+    else if (failure.envMatches) denied.push(failure.flagKey);
+    failures.push({ flagKey: failure.flagKey, issues: failure.issues, ...(kept && failure.envMatches ? { keptVersion: kept.version } : {}) });
+  }
+  return { manifest: assemble(envId, flags, version, options, denied), failures };
+}
+
+interface EntryIssues {
+  readonly flagKey: string;
+  readonly envMatches: boolean;
+  readonly issues: FieldIssue[];
+}
+
+function compileEntries(envId: string, states: readonly ApprovedFlagState[]): { flags: Record<string, ManifestFlag>; issues: EntryIssues[]; version: number } {
   const flags: Record<string, ManifestFlag> = {};
+  const issues: EntryIssues[] = [];
   let version = 0;
   for (const state of states) {
     const path = `flags.${state.flagKey}`;
     if (state.envId !== envId) {
-      issues.push({ path, message: `approved state belongs to environment ${state.envId}, not ${envId}` });
+      issues.push({ flagKey: state.flagKey, envMatches: false, issues: [{ path, message: `approved state belongs to environment ${state.envId}, not ${envId}` }] });
       continue;
     }
-    const compiled = compileFlag(state, path, issues);
-    if (compiled) flags[state.flagKey] = compiled;
     version = Math.max(version, state.version);
+    const flagIssues: FieldIssue[] = [];
+    let compiled: ManifestFlag | undefined;
+    try {
+      compiled = compileFlag(state, path, flagIssues);
+    } catch (error) {
+      flagIssues.push({ path, message: `cannot be compiled: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    if (compiled && flagIssues.length === 0) flags[state.flagKey] = compiled;
+    else issues.push({ flagKey: state.flagKey, envMatches: true, issues: flagIssues.length > 0 ? flagIssues : [{ path, message: 'cannot be compiled' }] });
   }
-  if (issues.length > 0) throw new ValidationError(issues);
+  return { flags, issues, version };
+}
+
+function assemble(
+  envId: string,
+  flags: Record<string, ManifestFlag>,
+  version: number,
+  options: CompileManifestOptions,
+  denied: readonly string[],
+): ApprovalManifest {
+  const allDenied = [...new Set([...(options.denied ?? []), ...denied])].filter((key) => !(key in flags)).sort();
   return {
     format: MANIFEST_FORMAT,
     envId,
     version,
     issuedAt: options.issuedAt.toISOString(),
     expiresAt: new Date(options.issuedAt.getTime() + options.ttlMs).toISOString(),
+    ledgerHead: options.ledgerHead ?? null,
+    governed: { keys: [...(options.governed?.keys ?? [])], keyPatterns: [...(options.governed?.keyPatterns ?? [])] },
+    denied: allDenied,
     flags,
   };
 }

@@ -8,3 +8,5 @@ export * from './verify-manifest.js';
 export * from './signed-manifest.js';
 export * from './manifest-publisher.js';
 export * from './manifest-router.js';
+export * from './web-manifest.js';
+export * from './manifest-governance.js';

@@ -1,5 +1,6 @@
 import type { ApprovedFlagState } from '../approved-state/approved-flag-state.js';
-import { compileManifest } from './compile-manifest.js';
+import { compileManifestKeepingLastGood, type FlagCompileFailure } from './compile-manifest.js';
+import type { ApprovalManifest, ManifestGoverned, ManifestLedgerHead } from './manifest-schema.js';
 import { signManifest } from './sign-manifest.js';
 import { manifestEtag, type SignedManifest, type SignedManifestSource } from './signed-manifest.js';
 import type { ManifestSigningKey } from './signing-key.js';
@@ -11,13 +12,32 @@ export interface ManifestPublisherOptions {
   readonly ttlMs?: number;
   /** Clock, replaceable in tests. */
   readonly now?: () => Date;
+  /** The audit ledger's current head, carried in every manifest signed (so gates and auditors witness it). */
+  readonly ledgerHead?: () => Promise<ManifestLedgerHead | null> | ManifestLedgerHead | null;
+  /**
+   * Called for every flag that failed to compile in a signing (its last good entry kept, or denied). The service
+   * wires it to a metric, a readiness warning and a notification; it must not throw (errors are ignored).
+   */
+  readonly onFlagCompileFailure?: (envId: string, failure: FlagCompileFailure) => void;
+}
+
+/** What the policy says about an environment's flags beyond the approved states. */
+export interface EnvironmentGovernance {
+  /** Governed keys and key patterns: gates deny matching flags the manifest has no entry for. */
+  readonly governed?: ManifestGoverned;
+  /** Governed flags without approval (governed by tag, not yet adopted): gates deny them. */
+  readonly denied?: readonly string[];
 }
 
 type Listener = (manifest: SignedManifest) => void;
 
 interface EnvEntry {
   states: readonly ApprovedFlagState[];
+  governance: EnvironmentGovernance;
   signed?: SignedManifest;
+  /** The content of the last signed manifest: the last good entry of a flag that fails to compile. */
+  lastManifest?: ApprovalManifest;
+  failures: readonly FlagCompileFailure[];
   queue: Promise<unknown>;
   listeners: Set<Listener>;
 }
@@ -41,11 +61,25 @@ export class ManifestPublisher implements SignedManifestSource {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Compiles, signs and announces the manifest of `envId` from its complete set of approved states. */
-  publish(envId: string, states: readonly ApprovedFlagState[]): Promise<SignedManifest> {
+  /**
+   * Compiles, signs and announces the manifest of `envId` from its complete set of approved states. Compiles flag by
+   * flag: one that cannot compile keeps its last good entry (or is denied) and is reported, never failing the rest.
+   */
+  publish(envId: string, states: readonly ApprovedFlagState[], governance?: EnvironmentGovernance): Promise<SignedManifest> {
     const entry = this.entry(envId);
     entry.states = states;
+    if (governance) entry.governance = governance;
     return this.enqueue(envId, entry);
+  }
+
+  /** The content of the newest signed manifest of an environment (what per-context web manifests are cut from). */
+  currentManifest(envId: string): ApprovalManifest | undefined {
+    return this.envs.get(envId)?.lastManifest;
+  }
+
+  /** The flags of an environment that failed to compile in its latest manifest (for readiness warnings). */
+  failures(envId: string): readonly FlagCompileFailure[] {
+    return this.envs.get(envId)?.failures ?? [];
   }
 
   /** The newest signed manifest of an environment. */
@@ -87,7 +121,7 @@ export class ManifestPublisher implements SignedManifestSource {
   private entry(envId: string): EnvEntry {
     let entry = this.envs.get(envId);
     if (!entry) {
-      entry = { states: [], queue: Promise.resolve(), listeners: new Set() };
+      entry = { states: [], governance: {}, failures: [], queue: Promise.resolve(), listeners: new Set() };
       this.envs.set(envId, entry);
     }
     return entry;
@@ -100,8 +134,23 @@ export class ManifestPublisher implements SignedManifestSource {
   }
 
   private async sign(envId: string, entry: EnvEntry): Promise<SignedManifest> {
-    const manifest = compileManifest(envId, entry.states, { issuedAt: this.now(), ttlMs: this.ttlMs });
+    const ledgerHead = (await this.options.ledgerHead?.()) ?? null;
+    const { manifest, failures } = compileManifestKeepingLastGood(
+      envId,
+      entry.states,
+      { issuedAt: this.now(), ttlMs: this.ttlMs, ledgerHead, governed: entry.governance.governed, denied: entry.governance.denied },
+      entry.lastManifest,
+    );
     const jws = await signManifest(manifest, this.options.key);
+    entry.lastManifest = manifest;
+    entry.failures = failures;
+    for (const failure of failures) {
+      try {
+        this.options.onFlagCompileFailure?.(envId, failure);
+      } catch {
+        // reporting must never stop signing
+      }
+    }
     const signed: SignedManifest = {
       envId,
       jws,

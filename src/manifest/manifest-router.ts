@@ -1,7 +1,28 @@
-import { Router, type Request, type Response } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { fieldIssuesFromZod } from '../errors/zod-issues.js';
+import type { ApprovalManifest } from './manifest-schema.js';
+import { signManifest } from './sign-manifest.js';
 import type { SignedManifest, SignedManifestSource } from './signed-manifest.js';
+import type { ManifestSigningKey } from './signing-key.js';
+import { webContextSchema, webManifestFor } from './web-manifest.js';
+
+/** What the per-context web manifest route needs. */
+export interface WebManifestRouteOptions {
+  /** The newest server manifest content of an environment (`ManifestPublisher.currentManifest`). */
+  readonly manifests: (envId: string) => ApprovalManifest | undefined;
+  readonly key: ManifestSigningKey;
+  /** Secret member names (the policy's `secrets.keyPatterns`): flags whose values hold one never reach browsers. */
+  readonly isSecretKey: (key: string) => boolean;
+  /** Lifetime of a web manifest. Default 5 minutes. */
+  readonly ttlMs?: number;
+  /**
+   * Origins allowed to fetch web manifests cross-origin. Default `'*'`: a web manifest holds only what the caller's
+   * own context is served (as FeatBit's client-side evaluation does), so any page may ask for its own.
+   */
+  readonly allowedOrigins?: '*' | readonly string[];
+}
 
 /** What the manifest routes serve from. */
 export interface ManifestRouterOptions {
@@ -9,10 +30,20 @@ export interface ManifestRouterOptions {
   /** Interval of SSE comment heartbeats that keep idle connections and proxies alive. Default 15 s. */
   readonly heartbeatMs?: number;
   /**
-   * Browser origins allowed to read manifests cross-origin (CORS), for web gates on other origins than featgate.
-   * Default `'*'`: the manifest is public by design (signed, no secrets). `[]` turns CORS off.
+   * Browser origins allowed to read manifests cross-origin (CORS). Default `[]`: no cross-origin reads; a server
+   * manifest holds every approved value and targeting list, which browsers must not receive (web gates get
+   * per-context results instead). `'*'` only for a deployment whose manifests hold nothing private.
    */
   readonly allowedOrigins?: '*' | readonly string[];
+  /**
+   * Per-environment read tokens: when given, both routes answer 401 unless `Authorization: Bearer <token>` carries
+   * one of the environment's tokens (compared in constant time). Undefined for an environment: no token opens it.
+   */
+  readonly readTokens?: (envId: string) => readonly string[] | undefined;
+  /** Most SSE connections held at once (all environments); more get 503 with Retry-After. Default 1,000. */
+  readonly maxStreams?: number;
+  /** Serves `POST /v1/envs/:env/web-manifest` (per-context manifests for web gates) when given. */
+  readonly web?: WebManifestRouteOptions;
 }
 
 /** Media type of a compact JWS (RFC 7515 §9.2.1). */
@@ -30,18 +61,31 @@ const paramsSchema = z.object({
  * - `GET /v1/envs/:env/manifest`: the compact JWS (`application/jose`) with a strong ETag; `If-None-Match` → 304.
  * - `GET /v1/envs/:env/manifest/stream`: Server-Sent Events; the current JWS on connect, then every new one
  *   (`event: manifest`, `id: <etag>`), with comment heartbeats.
- * The manifest is public to providers by design: it is signed, and holds no secrets. Both routes answer CORS
- * (preflight included, `ETag` exposed) for `allowedOrigins`, so a web gate on another origin can follow them.
+ * With `readTokens` both routes need an environment read token; CORS is off unless `allowedOrigins` names origins
+ * (preflight included, `ETag` exposed). SSE connections are limited (`maxStreams`), and only environments that have
+ * a manifest get a stream.
  */
 export function createManifestRouter(options: ManifestRouterOptions): Router {
   const router = Router();
   const heartbeatMs = options.heartbeatMs ?? 15_000;
-  const cors = corsHeaders(options.allowedOrigins ?? '*');
+  const cors = corsHeaders(options.allowedOrigins ?? []);
+  const maxStreams = options.maxStreams ?? 1_000;
+  let openStreams = 0;
+  const authorized = (req: Request, res: Response, env: string): boolean => {
+    if (!options.readTokens) return true;
+    const tokens = options.readTokens(env) ?? [];
+    const presented = /^Bearer (.+)$/.exec(req.header('authorization') ?? '')?.[1];
+    if (presented !== undefined && tokens.some((token) => sameSecret(presented, token))) return true;
+    res.setHeader('WWW-Authenticate', 'Bearer realm="featgate-manifest"');
+    sendProblem(res, 401, 'UNAUTHENTICATED', 'a read token of this environment is required (Authorization: Bearer <token>)');
+    return false;
+  };
 
-  router.options(['/v1/envs/:env/manifest', '/v1/envs/:env/manifest/stream'], (req, res) => {
-    if (cors(req, res)) {
-      res.setHeader('Access-Control-Allow-Methods', 'GET');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, If-None-Match, Last-Event-ID, Accept');
+  const webCors = corsHeaders(options.web?.allowedOrigins ?? '*');
+  router.options(['/v1/envs/:env/manifest', '/v1/envs/:env/manifest/stream', '/v1/envs/:env/web-manifest'], (req, res) => {
+    if ((req.path.endsWith('/web-manifest') && options.web ? webCors : cors)(req, res)) {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, If-None-Match, Last-Event-ID, Accept, Content-Type');
       res.setHeader('Access-Control-Max-Age', '600');
     }
     res.status(204).end();
@@ -51,7 +95,7 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
     try {
       cors(req, res);
       const env = parseEnv(req, res);
-      if (env === undefined) return;
+      if (env === undefined || !authorized(req, res, env)) return;
       const signed = await options.source.current(env);
       if (!signed) {
         sendProblem(res, 404, 'NOT_FOUND', `no approval manifest for environment ${env}`);
@@ -73,7 +117,18 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
     try {
       cors(req, res);
       const env = parseEnv(req, res);
-      if (env === undefined) return;
+      if (env === undefined || !authorized(req, res, env)) return;
+      // only environments with a manifest get a stream, so unknown ids never add subscriptions
+      if (!(await options.source.current(env))) {
+        sendProblem(res, 404, 'NOT_FOUND', `no approval manifest for environment ${env}`);
+        return;
+      }
+      if (openStreams >= maxStreams) {
+        res.setHeader('Retry-After', '5');
+        sendProblem(res, 503, 'UNAVAILABLE', `too many manifest streams open (${maxStreams}); retry later`);
+        return;
+      }
+      openStreams += 1;
       res.writeHead(200, {
         'Content-Type': 'text/event-stream',
         'Cache-Control': 'no-cache, no-transform',
@@ -91,6 +146,7 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
       heartbeat.unref();
       res.on('close', () => {
+        openStreams -= 1;
         clearInterval(heartbeat);
         unsubscribe();
       });
@@ -101,6 +157,40 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
       next(error);
     }
   });
+
+  const web = options.web;
+  if (web) {
+    router.post('/v1/envs/:env/web-manifest', express.json({ limit: '16kb', strict: true }), async (req, res, next) => {
+      try {
+        webCors(req, res);
+        const env = parseEnv(req, res);
+        if (env === undefined) return;
+        const body = z.object({ context: webContextSchema }).strict().safeParse(req.body);
+        if (!body.success) {
+          const errors = fieldIssuesFromZod(body.error).map((issue) => ({ path: `body.${issue.path}`, message: issue.message }));
+          sendProblem(res, 400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors);
+          return;
+        }
+        const server = web.manifests(env);
+        if (!server) {
+          sendProblem(res, 404, 'NOT_FOUND', `no approval manifest for environment ${env}`);
+          return;
+        }
+        const manifest = webManifestFor(server, body.data.context, { issuedAt: new Date(), ttlMs: web.ttlMs ?? 5 * 60_000, isSecretKey: web.isSecretKey });
+        res.setHeader('Cache-Control', 'no-store');
+        res.type(JOSE_MEDIA_TYPE).send(await signManifest(manifest, web.key));
+      } catch (error) {
+        next(error);
+      }
+    });
+    // a body that is not JSON, too deep for the parser or too large answers a precise 400/413, never a 500
+    router.use('/v1/envs/:env/web-manifest', (error: unknown, _req: Request, res: Response, next: (error?: unknown) => void) => {
+      const type = (error as { type?: string } | undefined)?.type;
+      if (type === 'entity.too.large') sendProblem(res, 413, 'TOO_LARGE', 'the request body is larger than 16 KB');
+      else if (type === 'entity.parse.failed' || type === 'entity.verify.failed' || error instanceof SyntaxError) sendProblem(res, 400, 'VALIDATION', 'the request body is not valid JSON');
+      else next(error);
+    });
+  }
 
   return router;
 }
@@ -142,10 +232,16 @@ function parseEnv(req: Request, res: Response): string | undefined {
 }
 
 /** Answers as the rest of the API does: RFC 9457 `application/problem+json`, with field paths for bad input. */
-function sendProblem(res: Response, status: 400 | 404, code: string, detail: string, errors?: readonly { path: string; message: string }[]): void {
-  const title = status === 400 ? 'Bad Request' : 'Not Found';
+function sendProblem(res: Response, status: 400 | 401 | 404 | 413 | 503, code: string, detail: string, errors?: readonly { path: string; message: string }[]): void {
+  const title = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 413: 'Content Too Large', 503: 'Service Unavailable' }[status];
   const body = { type: `https://featgate.dev/problems/${code.toLowerCase()}`, title, status, detail, code, ...(errors ? { errors } : {}) };
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/** Constant-time comparison of a presented token with a configured one (hashed first, so lengths never leak). */
+function sameSecret(presented: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {

@@ -1,8 +1,16 @@
 import { z } from 'zod';
 import { VariationType } from '../featbit/model/flag.js';
 
-/** Version of the manifest document layout; a verifier refuses layouts it does not know. */
-export const MANIFEST_FORMAT = 1;
+/**
+ * Version of the manifest document layout; a verifier refuses layouts it does not know. Format 2 adds the ledger
+ * head, the governed selectors and the denied list.
+ */
+export const MANIFEST_FORMAT = 2;
+
+const HEX64 = /^[0-9a-f]{64}$/;
+/** Bounds that keep a hostile manifest from exhausting a gate (it is verified before parsing, but keys leak). */
+const MAX_FLAGS = 20_000;
+const MAX_KEYS = 20_000;
 
 /** A FeatBit condition as approved: property, operator and the string value FeatBit stores. */
 export const grantConditionSchema = z.object({
@@ -75,6 +83,24 @@ export const manifestFlagSchema = z.object({
 });
 export type ManifestFlag = z.infer<typeof manifestFlagSchema>;
 
+/** The ledger head the manifest was signed against, so every gate and auditor holding it witnesses that head. */
+export const manifestLedgerHeadSchema = z.object({
+  seq: z.number().int().min(0),
+  hash: z.string().regex(HEX64),
+});
+export type ManifestLedgerHead = z.infer<typeof manifestLedgerHeadSchema>;
+
+/**
+ * Which flag keys the policy governs (exact keys and `*` glob patterns). A gate denies a flag that matches them but
+ * has no entry, instead of passing it as ungoverned. Tag selectors cannot be decided from a key: the service lists
+ * flags governed by tag in `denied` when they have no entry.
+ */
+export const manifestGovernedSchema = z.object({
+  keys: z.array(z.string().min(1).max(512)).max(MAX_KEYS),
+  keyPatterns: z.array(z.string().min(1).max(512)).max(1_000),
+});
+export type ManifestGoverned = z.infer<typeof manifestGovernedSchema>;
+
 /** The approval manifest of one environment: what providers may serve, signed by featgate. */
 export const approvalManifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
@@ -83,6 +109,16 @@ export const approvalManifestSchema = z.object({
   version: z.number().int().min(0),
   issuedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
-  flags: z.record(z.string().min(1), manifestFlagSchema),
+  /** The audit ledger's head when the manifest was signed; null only where no ledger is configured (tests). */
+  ledgerHead: manifestLedgerHeadSchema.nullable(),
+  governed: manifestGovernedSchema,
+  /**
+   * Set on a per-context web manifest: the one context (by targeting key) it was evaluated for. A gate serves only
+   * baselines to any other context.
+   */
+  audience: z.object({ targetingKey: z.string().max(512) }).optional(),
+  /** Governed flags without a servable entry (never approved, or never compiled): gates deny them. */
+  denied: z.array(z.string().min(1).max(512)).max(MAX_KEYS),
+  flags: z.record(z.string().min(1).max(512), manifestFlagSchema).refine((flags) => Object.keys(flags).length <= MAX_FLAGS, `at most ${MAX_FLAGS} flags`),
 });
 export type ApprovalManifest = z.infer<typeof approvalManifestSchema>;

@@ -8,10 +8,10 @@ import { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { WebhookEvent } from '../featbit/model/index.js';
 import { Authenticator, hashApiToken, IdentityMapping, RolePermissions, Role, type Principal } from '../identity/index.js';
 import type { ApiTokenConfig } from '../config/index.js';
-import { ActorKind, createLedgerStore } from '../ledger/index.js';
+import { ActorKind, openCheckpointedLedger } from '../ledger/index.js';
 import { connectionErrorLog, createLogger, type Logger } from '../logging/index.js';
-import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher } from '../manifest/index.js';
-import { loadOrCreateRedactionKey } from '../redaction/index.js';
+import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher, manifestGovernanceOf } from '../manifest/index.js';
+import { loadOrCreateRedactionKey, secretKeyMatcher } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
 import { GovernanceService, InProcessLock, LedgerProjections, RedisLock, type KeyedLock } from '../workflow/index.js';
 import { createApp } from './app.js';
@@ -112,7 +112,11 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       redis.on('error', connectionErrorLog(logger, 'redis'));
       closers.push(async () => void (await redis.quit()));
     }
-    const ledger = await createLedgerStore({ redis, dataDir: config.dataDir, prefix: config.redisPrefix, logger });
+    const secrets = redis ? redisSecretStore({ redis, prefix: config.redisPrefix, seedDir: config.dataDir }) : undefined;
+    const generatedKeys = { dataDir: config.dataDir, ...(secrets ? { store: secrets } : {}) };
+    const key = await loadOrCreateSigningKey({ ...generatedKeys, ...(config.signingKey ? { configuredKey: config.signingKey } : {}) });
+    // the ledger is verified against its signed checkpoints before anything acts on it (ARCHITECTURE.md "Ledger")
+    const ledger = await openCheckpointedLedger({ redis, dataDir: config.dataDir, prefix: config.redisPrefix, logger, key });
     closers.push(() => ledger.close());
     const lock: KeyedLock = redis
       ? new RedisLock(redis, { prefix: config.redisPrefix, ...(options.lockTtlMs ? { ttlMs: options.lockTtlMs } : {}) })
@@ -123,16 +127,18 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     const featbitSetup = await connectFeatBit(config, policy, logger, (envId) => projections.approvedInEnv(envId));
     if (featbitSetup.close) closers.push(featbitSetup.close);
 
-    const secrets = redis ? redisSecretStore({ redis, prefix: config.redisPrefix, seedDir: config.dataDir }) : undefined;
-    const generatedKeys = { dataDir: config.dataDir, ...(secrets ? { store: secrets } : {}) };
-    const key = await loadOrCreateSigningKey({ ...generatedKeys, ...(config.signingKey ? { configuredKey: config.signingKey } : {}) });
-    const publisher = new ManifestPublisher({ key });
+    const publisher = new ManifestPublisher({
+      key,
+      ledgerHead: async () => (await ledger.head()) ?? null,
+      onFlagCompileFailure: (envId, { flagKey, keptVersion, issues }) =>
+        logger.warn({ envId, flagKey, keptVersion, issues }, keptVersion === undefined ? 'flag cannot be compiled: gates deny it' : 'flag cannot be compiled: its last good entry is kept'),
+    });
     closers.push(async () => publisher.close());
     projections.onApprovedChange((envIds) => {
-      for (const envId of envIds) void publisher.publish(envId, projections.approvedInEnv(envId)).catch((error: unknown) => logger.error({ err: error }, 'manifest signing failed'));
+      for (const envId of envIds) void publisher.publish(envId, projections.approvedInEnv(envId), manifestGovernanceOf(policy, envId)).catch((error: unknown) => logger.error({ err: error }, 'manifest signing failed'));
     });
     await projections.catchUp();
-    for (const envId of policy.environments.map((env) => env.id)) await publisher.publish(envId, projections.approvedInEnv(envId));
+    for (const envId of policy.environments.map((env) => env.id)) await publisher.publish(envId, projections.approvedInEnv(envId), manifestGovernanceOf(policy, envId));
     publisher.startRenewal();
     const refresh = setInterval(() => void projections.catchUp().catch(() => undefined), options.refreshIntervalMs ?? 1000);
     refresh.unref();
@@ -225,7 +231,15 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       readiness,
       logger,
       version: options.version ?? '0.1.0',
-      routers: [createManifestRouter({ source: publisher }), createKeysRouter(key.publicJwk), ...(bridge?.router ? [bridge.router] : []), createConsoleRouter({ ...(config.identity.oidc ? { oidc: config.identity.oidc } : {}) })],
+      routers: [
+        createManifestRouter({
+          source: publisher,
+          web: { manifests: (envId) => publisher.currentManifest(envId), key, isSecretKey: secretKeyMatcher(policy.secrets.keyPatterns) },
+        }),
+        createKeysRouter(key.publicJwk),
+        ...(bridge?.router ? [bridge.router] : []),
+        createConsoleRouter({ ...(config.identity.oidc ? { oidc: config.identity.oidc } : {}) }),
+      ],
     });
     const server = await listen(app, config.port, config.host);
     closers.push(() => closeServer(server));

@@ -12,6 +12,8 @@ const ENV = 'env-bench';
 const ROUNDS = 21;
 const ROUND_MS = 200;
 const BATCH = 50;
+/** Governed flags added to the manifest for the large-manifest figures. */
+const GOVERNED_FLAGS = 1_000;
 
 /**
  * Evaluations per CPU-second of `a` and `b` measured together: batches of each alternate (the order flipping every
@@ -57,6 +59,21 @@ function promptFlag(key: string, candidateShare: number): FeatBitFlag {
     ],
     disabledVariationId: 'base',
     fallthrough: { variations: [{ id: 'candidate', rollout: [0, candidateShare] }, { id: 'base', rollout: [candidateShare, 1] }] },
+  });
+}
+
+/** One of the extra governed flags: a boolean kill switch with a rule on `plan`, as a large environment holds. */
+function governedFiller(index: number): FeatBitFlag {
+  return featBitFlag({
+    key: `governed-${index}`,
+    variationType: 'boolean',
+    variations: [
+      { id: 'off', name: 'off', value: 'false' },
+      { id: 'on', name: 'on', value: 'true' },
+    ],
+    disabledVariationId: 'off',
+    rules: [{ id: `r-${index}`, name: 'pro', dispatchKey: null, conditions: [{ property: 'plan', op: 'Equal', value: 'pro' }], variations: [{ id: 'on', rollout: [0, 1] }] }],
+    fallthrough: { variations: [{ id: 'off', rollout: [0, 1] }] },
   });
 }
 
@@ -134,6 +151,20 @@ async function measureEvaluations(ctx: BenchContext): Promise<void> {
   await comparePaths(ctx, bare, gated, paths);
   const served = await gated.getObjectDetails('prompt-gated', {}, context);
   if (served.reason !== 'UNAPPROVED') throw new Error('the gated path did not gate');
+
+  // The same paths with 1,000 more governed flags in the manifest (each with two variations and a targeting rule).
+  const filler = Array.from({ length: GOVERNED_FLAGS }, (_, index) => approvedState(ENV, governedFiller(index), 'off'));
+  const large = await signedManifest(key, ENV, [...states, ...filler]);
+  const largeGate = new FeatgateServerProvider(new InMemoryProvider(innerFlags()), { source: new StaticManifestSource(large.jws), publicKeys: [key.publicJwk], envId: ENV });
+  await OpenFeature.setProviderAndWait('bench-gated-large', largeGate);
+  const largeGated = OpenFeature.getClient('bench-gated-large');
+  await comparePaths(
+    ctx,
+    bare,
+    largeGated,
+    paths.filter(([, , aim]) => aim > 0).map(([name, evaluate, aim]) => [`${name}, ${GOVERNED_FLAGS + states.length} governed flags (manifest ${Math.round(large.jws.length / 1024)} KB)`, evaluate, aim]),
+  );
+  if ((await largeGated.getObjectDetails('prompt-gated', {}, context)).reason !== 'UNAPPROVED') throw new Error('the large-manifest gate did not gate');
 
   // The in-memory provider hands out the same value object every time, which the gate recognises by identity; the
   // FeatBit SDK parses a fresh object per evaluation, so the gate compares its content. Measure that too.

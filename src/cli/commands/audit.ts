@@ -1,14 +1,19 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { Redis } from 'ioredis';
+import type { JWK } from 'jose';
 import { ConfigError } from '../../errors/index.js';
 import {
   DEFAULT_REDIS_PREFIX,
+  fileCheckpointStore,
   formatLedgerVerification,
   jsonlRecordSource,
+  parseLedgerHead,
+  redisCheckpointStore,
   redisRecordSource,
-  verifyLedger,
+  verifyLedgerWitnessed,
+  type LedgerHead,
   type LedgerVerification,
 } from '../../ledger/index.js';
 import { ExitCode } from '../exit-code.js';
@@ -21,6 +26,14 @@ interface VerifyOptions {
   readonly json?: boolean;
   readonly url?: string;
   readonly token?: string;
+  readonly expectHead?: string;
+  readonly publicKey?: string;
+}
+
+/** What the store's chain is checked against besides itself. */
+interface Witness {
+  readonly expectHead?: LedgerHead;
+  readonly publicKeys?: readonly JWK[];
 }
 
 /** The `audit` group, shared with other audit commands: created on first use, found afterwards. */
@@ -42,12 +55,19 @@ export function registerAuditCommands(program: Command): void {
     .option('--json', 'print the result as a JSON object')
     .addOption(new Option('--url <url>', 'ask a running featgate service to verify its ledger (GET /v1/audit/verify) instead').env('FEATGATE_URL'))
     .addOption(new Option('--token <token>', 'API token or OIDC access token, with --url').env('FEATGATE_TOKEN'))
+    .option('--expect-head <seq:hash>', "a head witnessed elsewhere (a manifest's ledgerHead): the ledger must contain it")
+    .addOption(
+      new Option('--public-key <jwk-or-file>', 'public JWK (or a file holding it) of the ledger signing key: check the signed checkpoints').env(
+        'FEATGATE_LEDGER_PUBLIC_KEY',
+      ),
+    )
     .action(async (options: VerifyOptions) => {
       if (options.url) {
         await verifyThroughApi(options);
         return;
       }
-      const result = options.redisUrl ? await verifyRedis(options.redisUrl, options.prefix) : await verifyEmbedded(options.dataDir);
+      const witness = await witnessFrom(options);
+      const result = options.redisUrl ? await verifyRedis(options.redisUrl, options.prefix, witness) : await verifyEmbedded(options.dataDir, witness);
       const store = options.redisUrl ? `the Redis ledger at ${new URL(options.redisUrl).host} (prefix ${options.prefix})` : `the embedded ledger in ${resolve(options.dataDir)}`;
       process.stderr.write(`featgate: verified ${store}\n`);
       if (result.ok && result.entries === 0) {
@@ -66,14 +86,35 @@ async function verifyThroughApi(options: VerifyOptions): Promise<void> {
   if (verified && !verified.ok) process.exitCode = ExitCode.CheckFailed;
 }
 
-async function verifyEmbedded(dataDir: string): Promise<LedgerVerification> {
+/** Reads `--expect-head` and `--public-key`, refusing malformed ones with a precise message. */
+async function witnessFrom(options: VerifyOptions): Promise<Witness> {
+  let expectHead: LedgerHead | undefined;
+  if (options.expectHead !== undefined) {
+    expectHead = parseLedgerHead(options.expectHead);
+    if (!expectHead) throw new ConfigError('--expect-head: expected <seq>:<64 lowercase hex digits>, as a manifest\'s ledgerHead spells it');
+  }
+  if (options.publicKey === undefined) return { expectHead };
+  const text = options.publicKey.trim().startsWith('{') ? options.publicKey : await readFile(options.publicKey, 'utf8').catch(() => undefined);
+  let jwk: JWK | undefined;
+  try {
+    jwk = text === undefined ? undefined : (JSON.parse(text) as JWK);
+  } catch {
+    jwk = undefined;
+  }
+  if (!jwk || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string' || 'd' in jwk) {
+    throw new ConfigError('--public-key: expected a public Ed25519 JWK (kty OKP, crv Ed25519, x; no private part), or a file holding one');
+  }
+  return { expectHead, publicKeys: [jwk] };
+}
+
+async function verifyEmbedded(dataDir: string, witness: Witness): Promise<LedgerVerification> {
   const dir = resolve(dataDir);
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) throw new ConfigError(`data dir ${dir} does not exist`);
-  return verifyLedger(jsonlRecordSource(dir));
+  return verifyLedgerWitnessed(jsonlRecordSource(dir), { ...witness, checkpoints: fileCheckpointStore(dir) });
 }
 
-async function verifyRedis(url: string, prefix: string): Promise<LedgerVerification> {
+async function verifyRedis(url: string, prefix: string, witness: Witness): Promise<LedgerVerification> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 5000 });
   redis.on('error', () => undefined);
   try {
@@ -83,7 +124,7 @@ async function verifyRedis(url: string, prefix: string): Promise<LedgerVerificat
     throw new ConfigError(`cannot reach Redis at ${withoutCredentials(url)}: ${(error as Error).message}`);
   }
   try {
-    return await verifyLedger(redisRecordSource(redis, prefix));
+    return await verifyLedgerWitnessed(redisRecordSource(redis, prefix), { ...witness, checkpoints: redisCheckpointStore(redis, prefix) });
   } finally {
     await redis.quit().catch(() => redis.disconnect());
   }

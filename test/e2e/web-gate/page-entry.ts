@@ -1,6 +1,6 @@
 import { OpenFeature, ProviderEvents, type JsonValue } from '@openfeature/web-sdk';
 import type { JWK } from 'jose';
-import { FeatgateWebProvider, HttpManifestSource } from '../../../provider/web/index.js';
+import { ContextManifestSource, FeatgateWebProvider } from '../../../provider/web/index.js';
 import { PolledFeatBitWebProvider } from './polled-featbit-web-provider.js';
 
 /** One evaluation as the page saw it. */
@@ -14,7 +14,7 @@ export interface PageEvaluation {
 
 /** What the test page exposes to the browser test. */
 export interface WebGateHarness {
-  /** Starts the gate (manifest from featgate over SSE) around FeatBit data polled from the page's backend. */
+  /** Starts the gate (per-context manifests from featgate) around FeatBit data polled from the page's backend. */
   start(options: { featgateUrl: string; envId: string; publicJwk: JWK; targetingKey: string }): Promise<void>;
   /** Evaluates a JSON flag through the OpenFeature client (gated). */
   evaluate(flagKey: string): PageEvaluation;
@@ -30,7 +30,7 @@ let inner: PolledFeatBitWebProvider | undefined;
 const harness: WebGateHarness = {
   async start({ featgateUrl, envId, publicJwk, targetingKey }) {
     inner = new PolledFeatBitWebProvider(`${location.origin}/featbit/latest-all`, 100);
-    const source = new HttpManifestSource({ baseUrl: featgateUrl, envId, reconnectDelayMs: 100, pollIntervalMs: 60_000 });
+    const source = new ContextManifestSource({ baseUrl: featgateUrl, envId, refreshMs: 200 });
     const gate = new FeatgateWebProvider(inner, { source, publicKeys: [publicJwk], envId });
     OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => {
       if (details?.message?.startsWith('featgate')) manifestChanges.push([...((details.flagsChanged as string[] | undefined) ?? [])]);

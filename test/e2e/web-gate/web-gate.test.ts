@@ -113,7 +113,7 @@ describe.skipIf(!hasChromium && !process.env['CI'])('web gate in headless Chromi
     expect(served.flagMetadata['featgateGated']).toBeUndefined();
   });
 
-  it('learns of an approval made through the service over SSE and then serves the released candidate', async () => {
+  it('learns of an approval made through the service from its per-context manifest and then serves the released candidate', async () => {
     const created = await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: { ...low, flags: [{ ...lowFlag, candidateVariationId: 'rewrapped' }] } });
     expect(created.status).toBe(201);
     for (const requirement of created.body.decision.missing.evidence as { anyOf: string[] }[]) {

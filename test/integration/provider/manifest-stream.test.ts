@@ -51,8 +51,8 @@ describe('manifest router', () => {
     expect((await fetch(`${service.url}/v1/envs/${ENV}/manifest`, { headers: { 'if-none-match': signed.etag } })).status).toBe(200);
   });
 
-  it('lets a web gate on another origin read the manifest and its ETag (CORS, preflight included)', async () => {
-    const service = await startManifestService(key);
+  it('lets an allowed origin read the manifest and its ETag (CORS, preflight included)', async () => {
+    const service = await startManifestService(key, undefined, 15_000, { allowedOrigins: ['https://app.example.com'] });
     services.push(service);
     await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
     const origin = 'https://app.example.com';
@@ -61,14 +61,14 @@ describe('manifest router', () => {
       headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'if-none-match' },
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/If-None-Match/);
     const answer = await fetch(`${service.url}/v1/envs/${ENV}/manifest`, { headers: { origin } });
-    expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+    expect(answer.headers.get('access-control-allow-origin')).toBe(origin);
     expect(answer.headers.get('access-control-expose-headers')).toBe('ETag');
     const controller = new AbortController();
     const stream = await fetch(`${service.url}/v1/envs/${ENV}/manifest/stream`, { headers: { origin }, signal: controller.signal });
-    expect(stream.headers.get('access-control-allow-origin')).toBe('*');
+    expect(stream.headers.get('access-control-allow-origin')).toBe(origin);
     expect(stream.headers.get('content-type')).toBe('text/event-stream');
     controller.abort();
   });
@@ -94,6 +94,60 @@ describe('manifest router', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('manifest routes under attack', () => {
+  it('answer no CORS by default: a browser on any origin cannot read the server manifest', async () => {
+    const service = await startManifestService(key);
+    services.push(service);
+    await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
+    const answer = await fetch(`${service.url}/v1/envs/${ENV}/manifest`, { headers: { origin: 'https://app.example.com' } });
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('need an environment read token when tokens are configured, and a gate presenting one follows the stream', async () => {
+    const service = await startManifestService(key, undefined, 15_000, { readTokens: (env) => (env === ENV ? ['read-token-prod'] : undefined) });
+    services.push(service);
+    await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
+    await service.publisher.publish('env-other', [approvedState('env-other', toneFlag(0), 'calm')]);
+    const url = `${service.url}/v1/envs/${ENV}/manifest`;
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong' }, { authorization: 'read-token-prod' }];
+    for (const headers of attempts) {
+      const refused = await fetch(url, { headers });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(await refused.text()).not.toContain('eyJ');
+    }
+    expect((await fetch(`${url}/stream`)).status).toBe(401);
+    expect((await fetch(`${service.url}/v1/envs/env-other/manifest`, { headers: { authorization: 'Bearer read-token-prod' } })).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: 'Bearer read-token-prod' } })).status).toBe(200);
+
+    const inner = new InMemoryProvider({ tone: { variants: { calm: 'calm' }, defaultVariant: 'calm', disabled: false } });
+    const source = new HttpManifestSource({ baseUrl: service.url, envId: ENV, headers: { authorization: 'Bearer read-token-prod' } });
+    await OpenFeature.setProviderAndWait('token-gate', new FeatgateServerProvider(inner, { source, publicKeys: [key.publicJwk], envId: ENV }));
+    expect(await OpenFeature.getClient('token-gate').getStringDetails('tone', 'x')).toMatchObject({ value: 'calm', reason: 'STATIC' });
+  });
+
+  it('open no stream for an unknown environment and cap the streams held at once', async () => {
+    const service = await startManifestService(key, undefined, 15_000, { maxStreams: 2 });
+    services.push(service);
+    await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
+    expect((await fetch(`${service.url}/v1/envs/env-never-heard-of/manifest/stream`)).status).toBe(404);
+    const controllers = [new AbortController(), new AbortController()];
+    const open = await Promise.all(controllers.map((controller) => fetch(`${service.url}/v1/envs/${ENV}/manifest/stream`, { signal: controller.signal })));
+    expect(open.map((answer) => answer.status)).toEqual([200, 200]);
+    const third = await fetch(`${service.url}/v1/envs/${ENV}/manifest/stream`);
+    expect(third.status).toBe(503);
+    expect(third.headers.get('retry-after')).toBe('5');
+    controllers[0]!.abort();
+    await expect.poll(async () => {
+      const controller = new AbortController();
+      const answer = await fetch(`${service.url}/v1/envs/${ENV}/manifest/stream`, { signal: controller.signal });
+      controller.abort();
+      return answer.status;
+    }).toBe(200);
+    controllers[1]!.abort();
   });
 });
 

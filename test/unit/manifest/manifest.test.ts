@@ -44,7 +44,7 @@ describe('compileManifest', () => {
   it('hashes each typed value canonically and keeps the approved targeting as grants', () => {
     const manifest = compileManifest(ENV, [approvedState(ENV, routeFlag, 'small', 12, [segment])], { issuedAt: new Date('2026-01-01T00:00:00Z'), ttlMs: 60_000 });
     const entry = manifest.flags['model-route']!;
-    expect(manifest).toMatchObject({ format: 1, envId: ENV, version: 12, issuedAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-01T00:01:00.000Z' });
+    expect(manifest).toMatchObject({ format: 2, ledgerHead: null, denied: [], envId: ENV, version: 12, issuedAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-01T00:01:00.000Z' });
     expect(entry.baseline).toEqual({ variationId: 'small', valueHash: contentHash({ model: 'small', temperature: 0.2 }) });
     expect(entry.variations[1]!.valueHash).toBe(contentHash({ model: 'large', temperature: 0.2 }));
     expect(entry.grants.targetUsers).toEqual([{ keyIds: ['vip'], variationId: 'large' }]);

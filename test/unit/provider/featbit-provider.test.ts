@@ -67,11 +67,11 @@ describe('FeatBit server provider', () => {
 
 describe('web gate forwarding', () => {
   it('keeps onContextChange synchronous when the inner one is, and forwards its promise otherwise', async () => {
-    const sync = new FeatgateWebProvider(new WebInMemoryProvider({}), { source: new StaticManifestSource(), publicKeys: [] });
+    const sync = new FeatgateWebProvider(new WebInMemoryProvider({}), { source: new StaticManifestSource(), publicKeys: [], envId: 'env-web' });
     expect(sync.onContextChange({}, { targetingKey: 'a' })).toBeUndefined();
     const pending = Promise.resolve();
     const asyncInner = Object.assign(new WebInMemoryProvider({}), { onContextChange: (_old: WebContext, _new: WebContext) => pending });
-    const wrapped = new FeatgateWebProvider(asyncInner, { source: new StaticManifestSource(), publicKeys: [] });
+    const wrapped = new FeatgateWebProvider(asyncInner, { source: new StaticManifestSource(), publicKeys: [], envId: 'env-web' });
     expect(wrapped.onContextChange({}, { targetingKey: 'a' })).toBe(pending);
     expect(wrapped.runsOn).toBe('client');
   });

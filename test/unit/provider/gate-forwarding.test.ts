@@ -113,19 +113,22 @@ describe('server gate forwards what the OpenFeature checklist names', () => {
     ]);
   });
 
-  it('forwards track with the same context and details, and logs an inner failure instead of throwing it', async () => {
+  it('forwards track with the same context and details, and hands an inner failure to the SDK, which logs it as for the bare provider', async () => {
     const inner = new RecordingProvider(editedTone);
-    const warnings: string[] = [];
-    await OpenFeature.setProviderAndWait('forward-track', gateOver(inner, { ...silent, warn: (message: string) => void warnings.push(message) }));
+    const logged: unknown[][] = [];
+    OpenFeature.setLogger({ ...silent, debug: (...args: unknown[]) => void logged.push(args) });
+    await OpenFeature.setProviderAndWait('forward-track', gateOver(inner));
     const client = OpenFeature.getClient('forward-track');
     client.track('prompt-rated', { targetingKey: 'u-1' }, { value: 4 });
-    inner.trackFailure = new Error('FeatBit event queue full');
+    const failure = new Error('FeatBit event queue full');
+    inner.trackFailure = failure;
     expect(() => client.track('prompt-rated', { targetingKey: 'u-2' }, { value: 1 })).not.toThrow();
     expect(inner.calls.filter((call) => (call as unknown[])[0] === 'track')).toEqual([
       ['track', 'prompt-rated', { targetingKey: 'u-1' }, { value: 4 }],
       ['track', 'prompt-rated', { targetingKey: 'u-2' }, { value: 1 }],
     ]);
-    expect(warnings.join('\n')).toContain('FeatBit event queue full');
+    expect(logged.some((args) => args.includes(failure))).toBe(true);
+    OpenFeature.setLogger(silent);
   });
 
   it('closes the inner provider once however often it is closed', async () => {

@@ -1,0 +1,118 @@
+import type { JWK } from 'jose';
+import type { CheckpointStore } from './checkpoint-store.js';
+import { verifyCheckpoint, type LedgerCheckpoint } from './ledger-checkpoint.js';
+import type { LedgerRecord, LedgerRecordSource } from './ledger-record-source.js';
+import type { LedgerHead } from './ledger-store.js';
+import type { LedgerVerification } from './ledger-verification.js';
+import { TamperKind } from './tamper-kind.js';
+import { verifyLedger } from './verify-ledger.js';
+
+/** What, beyond the chain itself, a ledger is checked against. */
+export interface WitnessOptions {
+  /** Signed checkpoints, checked with `publicKeys`; with keys, every entry must be covered by one. */
+  readonly checkpoints?: CheckpointStore;
+  /** Public keys of the ledger signing key; without them checkpoints are not checked. */
+  readonly publicKeys?: readonly JWK[];
+  /** A head witnessed elsewhere (a manifest's `ledgerHead`, an auditor's note): the chain must contain it. */
+  readonly expectHead?: LedgerHead;
+}
+
+/**
+ * Verifies a ledger against what its store cannot forge without the key: the chain (`verifyLedger`), then every
+ * signed checkpoint (valid signature, its entry present with its hash, so rewrite-and-rehash and truncation show),
+ * then that checkpoints cover every entry (so appended forgeries show), then the witnessed head. Truncating both the
+ * ledger and its checkpoints back to an older signed state is caught only by a witnessed head (`expectHead`), which
+ * every gate holds in its manifest.
+ */
+export async function verifyLedgerWitnessed(source: LedgerRecordSource, options: WitnessOptions): Promise<LedgerVerification> {
+  const checkpoints: LedgerCheckpoint[] = [];
+  const checking = options.checkpoints !== undefined && options.publicKeys !== undefined && options.publicKeys.length > 0;
+  if (checking) {
+    const texts = await options.checkpoints!.readAll();
+    for (const [index, jws] of texts.entries()) {
+      const checkpoint = await verifyCheckpoint(jws, options.publicKeys!);
+      if (!checkpoint) {
+        return { ok: false, entries: 0, problem: { seq: 0, kind: TamperKind.Forged, detail: `checkpoint ${index + 1} in ${options.checkpoints!.location} is not signed by the ledger key` } };
+      }
+      checkpoints.push(checkpoint);
+    }
+  }
+  const wanted = new Set<number>(checkpoints.map((checkpoint) => checkpoint.to));
+  if (options.expectHead && options.expectHead.seq > 0) wanted.add(options.expectHead.seq);
+  const captured = new Map<number, string>();
+  const chain = await verifyLedger(capturing(source, wanted, captured));
+  if (!chain.ok) return chain;
+  const hashAt = (seq: number): string | undefined => captured.get(seq);
+  const tampered = (seq: number, kind: TamperKind, detail: string): LedgerVerification => ({ ok: false, entries: chain.entries, problem: { seq, kind, detail } });
+
+  for (const checkpoint of checkpoints) {
+    if (checkpoint.to > chain.entries) {
+      return tampered(chain.entries + 1, TamperKind.Deleted, `the ledger ends at seq ${chain.entries} but a signed checkpoint covers seq ${checkpoint.to}`);
+    }
+    if (hashAt(checkpoint.to) !== checkpoint.hash) {
+      return tampered(checkpoint.to, TamperKind.Forged, `hash differs from the signed checkpoint (entries up to seq ${checkpoint.to} were rewritten and rehashed)`);
+    }
+  }
+  if (checking) {
+    const uncovered = firstUncovered(checkpoints, chain.entries);
+    if (uncovered !== undefined) {
+      return tampered(uncovered, TamperKind.Unsigned, `no signed checkpoint covers seq ${uncovered}: it was not appended by featgate`);
+    }
+  }
+  const expected = options.expectHead;
+  if (expected && expected.seq > 0) {
+    if (expected.seq > chain.entries) {
+      return tampered(chain.entries + 1, TamperKind.Deleted, `the ledger ends at seq ${chain.entries} but the witnessed head is seq ${expected.seq}`);
+    }
+    if (hashAt(expected.seq) !== expected.hash) {
+      return tampered(expected.seq, TamperKind.Forged, `hash differs from the witnessed head ${expected.seq}:${expected.hash}`);
+    }
+  }
+  return chain;
+}
+
+function firstUncovered(checkpoints: readonly LedgerCheckpoint[], entries: number): number | undefined {
+  const ranges = [...checkpoints].sort((a, b) => a.from - b.from);
+  let next = 1;
+  for (const range of ranges) {
+    if (range.from > next) return next;
+    next = Math.max(next, range.to + 1);
+  }
+  return next <= entries ? next : undefined;
+}
+
+/**
+ * The source, remembering the stored hash of the complete records at the wanted positions (seq = position when the
+ * chain is intact), so memory grows by a hash per checkpoint, not by the ledger.
+ */
+function capturing(source: LedgerRecordSource, wanted: ReadonlySet<number>, captured: Map<number, string>): LedgerRecordSource {
+  return {
+    location: source.location,
+    readAnchor: () => source.readAnchor(),
+    async *records(): AsyncGenerator<LedgerRecord> {
+      let position = 0;
+      for await (const record of source.records()) {
+        if (record.complete) {
+          position += 1;
+          if (wanted.has(position)) captured.set(position, storedHash(record.text));
+        }
+        yield record;
+      }
+    },
+  };
+}
+
+function storedHash(text: string): string {
+  try {
+    const hash = (JSON.parse(text) as { hash?: unknown }).hash;
+    return typeof hash === 'string' ? hash : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Parses `<seq>:<hash>` as `--expect-head` and manifests' witnesses spell a head. */
+export function parseLedgerHead(text: string): LedgerHead | undefined {
+  const match = /^(\d+):([0-9a-f]{64})$/.exec(text.trim());
+  return match ? { seq: Number(match[1]), hash: match[2]! } : undefined;
+}
