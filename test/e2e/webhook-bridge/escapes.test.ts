@@ -248,4 +248,15 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
     const [reverted] = await h.entries(LedgerEventType.EditReverted, key);
     expect(reverted!.data).toMatchObject({ restoredSegments: [segmentId] });
   });
+
+  it('converges a new governed flag that was archived right away (archived flags still serve through server SDKs)', async () => {
+    const key = 'archived-new-model-route';
+    h.sandbox.control.seed({ flags: [{ ...routeFlag(h.envId, key, { candidateShare: 0.5 }), isArchived: true }], segments: [] });
+    await h.service.bridge!.reconciler.runOnce();
+    await h.settle();
+    const live = h.live(key);
+    expect(live.isEnabled).toBe(false);
+    expect(candidateShare(live, key)).toBe(0);
+    expect(await h.entries(LedgerEventType.FlagAdopted, key)).toHaveLength(0);
+  });
 });
