@@ -1,5 +1,5 @@
 import type { ChangeRecord, EvidenceItem, Review } from '../../src/change/index.js';
-import { EvidenceResult, EvidenceType, ReviewDecision } from '../../src/change/index.js';
+import { durationMs, EvidenceResult, EvidenceType, ReviewDecision } from '../../src/change/index.js';
 import { evaluate } from './evaluate.js';
 import type { Evaluation, RoleRequirement } from './evaluation.js';
 import type { EvidenceRequirement, Policy } from './policy-schema.js';
@@ -29,7 +29,7 @@ export interface MissingItems {
 export interface Decision {
   readonly status: DecisionStatus;
   readonly tier: RiskTier;
-  /** Distinct people whose latest review approves, requester excluded. */
+  /** Distinct people whose latest review approves, authors excluded. */
   readonly approvedBy: readonly string[];
   /** Distinct people whose latest review rejects, requester excluded. */
   readonly rejectedBy: readonly string[];
@@ -37,6 +37,24 @@ export interface Decision {
   /** Why the status is what it is, one fact per line. */
   readonly reasons: readonly string[];
 }
+
+/** How `decide` tells people apart. */
+export interface DecideOptions {
+  /** The person an identity belongs to (the identity mapping); case-folded identity when absent. */
+  readonly personOf?: (identity: string) => string;
+  /**
+   * Whether the record's own `evidence` counts. The service passes false: evidence written into the record is
+   * written by its authors, and self-attested evidence satisfies nothing; only `evidence` (already checked) counts.
+   */
+  readonly recordEvidenceCounts?: boolean;
+}
+
+/** Everyone who wrote a change: its requester and the authors featgate recorded. */
+export function authorsOf(change: ChangeRecord): string[] {
+  return [...new Set([change.requester, ...(change.authors ?? [])])];
+}
+
+const foldCase = (identity: string): string => identity.normalize('NFKC').trim().toLowerCase();
 
 /** Evidence types featgate produces itself from the change record, so they are always present. */
 const PRODUCED_BY_FEATGATE: ReadonlySet<EvidenceType> = new Set([EvidenceType.ConfigDiff]);
@@ -55,21 +73,29 @@ export function decide(
   evidence: readonly EvidenceItem[],
   policy: Policy,
   evaluation: Evaluation = evaluate(change, policy),
+  options: DecideOptions = {},
 ): Decision {
   const reasons: string[] = [];
+  const personOf = options.personOf ?? foldCase;
+  const authors = new Set(authorsOf(change).map(personOf));
   const latest = new Map<string, { readonly review: Review; readonly at: number }>();
-  let requesterReviewed = false;
+  const authorReviews = new Set<string>();
   for (const review of reviews) {
-    if (review.reviewer === change.requester) {
-      requesterReviewed = true;
+    const person = personOf(review.reviewer);
+    if (authors.has(person)) {
+      authorReviews.add(review.reviewer);
       continue;
     }
     const at = Date.parse(review.at);
-    const previous = latest.get(review.reviewer);
-    if (!previous || at >= previous.at) latest.set(review.reviewer, { review, at });
+    const previous = latest.get(person);
+    if (!previous || at >= previous.at) latest.set(person, { review, at });
   }
-  if (requesterReviewed) {
-    reasons.push(`reviews by the requester ${change.requester} do not count: nobody approves their own change`);
+  for (const reviewer of authorReviews) {
+    reasons.push(
+      personOf(reviewer) === personOf(change.requester)
+        ? `reviews by the requester ${reviewer} do not count: nobody approves their own change`
+        : `reviews by ${reviewer} do not count: ${reviewer} is an author of the change (edited it), and nobody approves their own change`,
+    );
   }
   const counted = [...latest.values()].map((entry) => entry.review);
   const approvers = counted.filter((review) => review.decision === ReviewDecision.Approve);
@@ -91,7 +117,7 @@ export function decide(
     );
   }
 
-  const allEvidence = [...change.evidence, ...evidence];
+  const allEvidence = options.recordEvidenceCounts === false ? [...evidence] : [...change.evidence, ...evidence];
   const missingEvidence = evaluation.requiredEvidence.filter(
     (requirement) =>
       requirement.phase === 'approval' &&
@@ -141,6 +167,14 @@ function releasePlanProblems(change: ChangeRecord, evaluation: Evaluation): stri
   }
   if (stages.length < exposure.minStages) {
     problems.push(`the release plan has ${stages.length} stage(s); the ${tier} tier needs at least ${exposure.minStages}`);
+  }
+  if (exposure.minStageDuration) {
+    const least = durationMs(exposure.minStageDuration);
+    stages.slice(0, -1).forEach((stage, index) => {
+      if (durationMs(stage.minDuration) < least) {
+        problems.push(`stage ${index + 1} (${stage.name}) runs at least ${stage.minDuration}; the ${tier} tier needs at least ${exposure.minStageDuration} before the next stage`);
+      }
+    });
   }
   if (exposure.rollbackPlanRequired && !change.release.rollback) {
     problems.push(`the ${tier} tier needs a rollback plan (release.rollback)`);

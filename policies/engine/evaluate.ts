@@ -1,5 +1,6 @@
 import type { ChangedFlag, ChangeRecord, ConfigSurface } from '../../src/change/index.js';
 import { durationMs } from '../../src/change/index.js';
+import type { JsonValue } from '../../src/canonical/index.js';
 import { ephemeralRedactionKey, redactSecrets, type RedactionKey } from '../../src/redaction/index.js';
 import { applyComparison, comparisonName } from './comparison.js';
 import { compilePolicy, type CompiledPolicy } from './compiled-policy.js';
@@ -46,7 +47,7 @@ export function evaluate(change: ChangeRecord, policy: Policy, options: Evaluate
       reasons.push(`${flag.flagKey}: no rule fired; the default tier of ${flag.surface} is ${flag.tier}`);
     } else {
       for (const fired of flag.firedRules) {
-        reasons.push(`${flag.flagKey}: rule ${fired.ruleId} (${fired.tier}) fired at ${fired.path}: ${fired.explanation} [${fired.detail}]`);
+        reasons.push(`${flag.flagKey}: rule ${fired.ruleId} (${fired.tier}) fired on the ${fired.value ?? 'candidate'} at ${fired.path}: ${fired.explanation} [${fired.detail}]`);
       }
     }
   }
@@ -72,6 +73,8 @@ export function evaluate(change: ChangeRecord, policy: Policy, options: Evaluate
       rollbackPlanRequired: tierPolicy.exposure.rollbackPlanRequired,
       rampRoles: tierPolicy.exposure.rampRoles,
       requesterMayRamp: tierPolicy.exposure.requesterMayRamp,
+      ...(tierPolicy.exposure.minStageDuration ? { minStageDuration: tierPolicy.exposure.minStageDuration } : {}),
+      ...(tierPolicy.approvals.lifetime ? { approvalLifetime: tierPolicy.approvals.lifetime } : {}),
     },
     audited: tierPolicy.audited,
     reviewAfter: tierPolicy.reviewAfter,
@@ -107,27 +110,30 @@ function classifyFlag(
   redactionKey: RedactionKey,
 ): FlagClassification {
   const baseline = redactSecrets(flag.baseline, compiled.isSecretKey, redactionKey);
-  const candidate = redactSecrets(flag.candidate, compiled.isSecretKey, redactionKey);
   const firedRules: FiredRule[] = [];
-  for (const { rule, segments } of compiled.rulesBySurface.get(surface) ?? []) {
-    const before = selectPath(baseline, segments);
-    const after = selectPath(candidate, segments);
-    const paths = new Set([...before.keys(), ...after.keys()]);
-    for (const path of paths) {
-      const detail = applyComparison(rule.when, before.get(path), after.get(path));
-      if (detail === undefined) continue;
-      firedRules.push({
-        ruleId: rule.id,
-        flagKey: flag.key,
-        surface,
-        tier: rule.tier,
-        path,
-        comparison: comparisonName(rule.when),
-        explanation: rule.explanation,
-        detail,
-        escalateTo: rule.escalateTo,
-      });
-      break;
+  for (const written of writtenValues(flag)) {
+    const after = redactSecrets(written.value, compiled.isSecretKey, redactionKey);
+    for (const { rule, segments } of compiled.rulesBySurface.get(surface) ?? []) {
+      const beforeValues = selectPath(baseline, segments);
+      const afterValues = selectPath(after, segments);
+      const paths = new Set([...beforeValues.keys(), ...afterValues.keys()]);
+      for (const path of paths) {
+        const detail = applyComparison(rule.when, beforeValues.get(path), afterValues.get(path));
+        if (detail === undefined) continue;
+        firedRules.push({
+          ruleId: rule.id,
+          flagKey: flag.key,
+          surface,
+          tier: rule.tier,
+          path,
+          comparison: comparisonName(rule.when),
+          explanation: rule.explanation,
+          detail,
+          escalateTo: rule.escalateTo,
+          value: written.name,
+        });
+        break;
+      }
     }
   }
   if (firedRules.length === 0) {
@@ -135,6 +141,17 @@ function classifyFlag(
   }
   const tier = firedRules.reduce((highest, fired) => maxTier(highest, fired.tier), RiskTier.Low);
   return { flagKey: flag.key, surface, tier, firedRules, defaultTierApplied: false };
+}
+
+/**
+ * Every value a change can write for one flag, each compared with the approved baseline: the candidate, the
+ * rollback value (a rollback serves it to everyone) and every other value the configuration can serve.
+ */
+export function writtenValues(flag: ChangedFlag): { readonly name: string; readonly value: JsonValue }[] {
+  const values: { name: string; value: JsonValue }[] = [{ name: 'candidate', value: flag.candidate }];
+  if (flag.rollbackValue !== undefined) values.push({ name: 'rollbackValue', value: flag.rollbackValue });
+  (flag.servedValues ?? []).forEach((value, index) => values.push({ name: `servedValues[${index}]`, value }));
+  return values;
 }
 
 function requiredApprovals(

@@ -16,6 +16,8 @@ export interface FiredRule {
   /** What the comparison saw, e.g. `0.8 → 0.6`. */
   readonly detail: string;
   readonly escalateTo: readonly string[];
+  /** Which written value fired it: `candidate`, `rollbackValue` or `servedValues[i]`. */
+  readonly value?: string;
 }
 
 /** How one flag of the change was classified. */
@@ -57,6 +59,10 @@ export interface ExposureConstraints {
   readonly rampRoles: readonly string[];
   /** Whether the requester may apply the stages of their own change. */
   readonly requesterMayRamp: boolean;
+  /** Least minimum duration of a stage another stage follows, when the tier sets one. */
+  readonly minStageDuration?: string;
+  /** How long an approval stays valid before the first stage, when the tier sets it. */
+  readonly approvalLifetime?: string;
 }
 
 /** What `evaluate` answers: the tier, why, and what the tier demands. */

@@ -36,6 +36,8 @@ export const tierPolicySchema = z.strictObject({
     requireSurfaceReviewer: z.boolean(),
     /** Roles that must each be among the approvers, whatever the surface. */
     mustInclude: z.array(roleName).default([]),
+    /** How long an approval stays valid: a change not released within it expires and needs its reviews again. */
+    lifetime: durationSchema.optional(),
   }),
   evidence: z.array(evidenceRequirementSchema).default([]),
   exposure: z.strictObject({
@@ -48,6 +50,8 @@ export const tierPolicySchema = z.strictObject({
     rampRoles: z.array(roleName).default([]),
     /** Whether the requester may apply the stages of their own change (separation of duties when false). */
     requesterMayRamp: z.boolean().default(true),
+    /** Least `minDuration` of a stage that another stage follows; a requester cannot pick a shorter one. */
+    minStageDuration: durationSchema.optional(),
   }),
   /** Whether changes of this tier get a post-release audit entry and review. */
   audited: z.boolean().default(false),

@@ -16,5 +16,6 @@ function redactFlagValues(flag: ChangedFlag, isSecretKey: SecretKeyMatcher, key:
     candidate: redactSecrets(flag.candidate, isSecretKey, key),
   };
   if (flag.rollbackValue !== undefined) redacted.rollbackValue = redactSecrets(flag.rollbackValue, isSecretKey, key);
+  if (flag.servedValues !== undefined) redacted.servedValues = flag.servedValues.map((value) => redactSecrets(value, isSecretKey, key));
   return redacted;
 }

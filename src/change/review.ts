@@ -13,5 +13,7 @@ export const reviewSchema = z.strictObject({
   decision: z.enum(ReviewDecision),
   comment: z.string().default(''),
   at: z.iso.datetime({ offset: true }),
+  /** Record revision the reviewer saw and decided on (the change view's `revision`). */
+  revision: z.number().int().min(1).optional(),
 });
 export type Review = z.infer<typeof reviewSchema>;

@@ -1,5 +1,6 @@
 import { NotificationKind } from '../notify/notification.js';
 import { z } from 'zod';
+import { peopleSchema } from '../identity/identity-mapping.js';
 
 /** A FeatBit webhook secret list: one string, a comma-separated string (rotation) or a list. */
 /**
@@ -165,8 +166,13 @@ export const serviceConfigSchema = z.strictObject({
       oidc: oidcConfigSchema.optional(),
       /** Role → permissions, merged over the defaults (a role listed here replaces its default). */
       roles: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
+      /**
+       * The identity mapping: each person with their e-mails, OIDC subjects, API token names and FeatBit users, so
+       * separation of duties compares people (an author's other identities never approve their change).
+       */
+      people: peopleSchema,
     })
-    .default({ tokens: [], roles: {} }),
+    .default({ tokens: [], roles: {}, people: [] }),
 });
 export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
 /** What a config file may contain, before defaults apply. */

@@ -1,4 +1,4 @@
-import type { Notifier } from '../../webhooks/notifier/index.js';
+import type { Notifier } from '../notify/index.js';
 import { LedgerProjection } from '../projections/index.js';
 import { ChangeService, ReleaseService, WorkflowContext, type WorkflowDeps } from '../workflow/index.js';
 import { BreakGlassService, exposureLedgerFold, type ExposureLedgerState } from './break-glass/index.js';

@@ -5,3 +5,4 @@ export * from './permission.js';
 export * from './principal.js';
 export * from './role-permissions.js';
 export * from './token-hash.js';
+export * from './identity-mapping.js';

@@ -11,7 +11,7 @@ const CLI = 'featgate';
 export function demoBanner(service: RunningService, config: ServiceConfig): string[] {
   const lines = [
     `featgate listening on ${service.url}`,
-    `console: ${service.url}/`,
+    `console: ${service.url}/console/ (sign in with a token below)`,
     `store: ${config.redisUrl ? 'redis' : `embedded (${config.dataDir})`}`,
     `openapi: ${service.url}/openapi.json`,
   ];
@@ -36,6 +36,12 @@ export function demoBanner(service: RunningService, config: ServiceConfig): stri
     `  flag admin edits FeatBit:      ${CLI} demo edit`,
     `  see it reverted and proposed:  ${as('admin')} ${CLI} change list --status proposed`,
     `  a reviewer reads the change:   ${as('featureOwner')} ${CLI} change show <key>`,
+    `  each required role approves:   ${as('featureOwner')} ${CLI} review approve <key> --comment ok`,
+    `  the flag admin edits it:       ${as('flag-admin')} ${CLI} change edit <key> <file>   (or change withdraw <key> --reason ...)`,
+    `  the release owner ramps:       ${as('releaseOwner')} ${CLI} release apply-stage <key>; ${CLI} release status <key>`,
+    `  a guardrail breach holds it:   ${as('releaseOwner')} ${CLI} signals record <key> --metric errorRate=0.2`,
+    `  and rolls it back:             ${as('releaseOwner')} ${CLI} release rollback <key> --reason breach`,
+    `  an incident breaks glass:      ${as('incidentCommander')} ${CLI} break-glass apply --env ${demo.envId} --flag support-model-route --incident INC-1 --reason ... --duration 1h --value <json>`,
     `  the ledger, verified:          ${as('auditor')} ${CLI} audit verify --url ${service.url}`,
   );
   return lines;

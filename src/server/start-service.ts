@@ -6,15 +6,16 @@ import { DEFAULT_POLICY_PATH, loadPolicyFile, type Policy } from '../../policies
 import type { ServiceConfig } from '../config/index.js';
 import { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { WebhookEvent } from '../featbit/model/index.js';
-import { Authenticator, hashApiToken, RolePermissions, Role, type Principal } from '../identity/index.js';
+import { Authenticator, hashApiToken, IdentityMapping, RolePermissions, Role, type Principal } from '../identity/index.js';
 import type { ApiTokenConfig } from '../config/index.js';
 import { ActorKind, createLedgerStore } from '../ledger/index.js';
-import { createLogger, type Logger } from '../logging/index.js';
+import { connectionErrorLog, createLogger, type Logger } from '../logging/index.js';
 import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher } from '../manifest/index.js';
 import { loadOrCreateRedactionKey } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
 import { GovernanceService, InProcessLock, LedgerProjections, RedisLock, type KeyedLock } from '../workflow/index.js';
 import { createApp } from './app.js';
+import { createConsoleRouter } from '../console/index.js';
 import type { ApprovedFlagState } from '../approved-state/index.js';
 import { demoEnvironment, demoSeedFlags, demoSeedFromApprovedState } from './demo-seed.js';
 import { loadOrCreateDemoTokens, writeDemoState } from './demo-state.js';
@@ -22,9 +23,10 @@ import { createHttpMetrics } from './http-metrics.js';
 import type { ReadinessCheck } from './readiness.js';
 import { governanceRoutes } from './routes/index.js';
 import { jobRoutes } from './routes/job-routes.js';
-import { startWebhookBridge, type BridgeQueueTuning, type RetryPolicy, type WebhookBridge } from '../../webhooks/index.js';
+import { reconnectDelayMs, startWebhookBridge, type BridgeQueueTuning, type RetryPolicy, type WebhookBridge } from '../../webhooks/index.js';
 import { startExposure, type ExposureService } from '../exposure/index.js';
 import { exposureRoutes } from './routes/exposure-routes.js';
+import { createKeysRouter } from './keys-router.js';
 import { createMemoryDeliveryDeduper, createRedisDeliveryDeduper } from '../../webhooks/index.js';
 import { followLifecycleNotifications, notifierFromConfig } from '../notify/index.js';
 import type { MissingItems } from '../../policies/index.js';
@@ -67,8 +69,28 @@ export interface StartServiceOptions {
 }
 
 /** Every role a demo needs to walk the whole lifecycle: the service's own roles and every role the policy names. */
+/**
+ * Runs a reconciler round as soon as Redis answers again after an outage: FeatBit's webhook deliveries made while
+ * Redis was down could not be queued (FeatBit gives up after 3 attempts over 4 s), so without this their edits would
+ * wait for the next periodic round.
+ */
+function reconcileWhenRedisReturns(redis: Redis, reconciler: { runOnce(): Promise<number> }, logger: Logger): void {
+  let lost = false;
+  redis.on('error', () => (lost = true));
+  redis.on('close', () => (lost = true));
+  redis.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    logger.info('Redis answers again: reconciling every governed flag now');
+    void reconciler.runOnce().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'reconciler round after the Redis outage failed'));
+  });
+}
+
+/** The FeatBit user of the demo sandbox who edits flags behind featgate's back, and their featgate identity. */
+export const DEMO_FLAG_ADMIN = 'flag-admin';
+
 function demoRoles(policy: Policy): string[] {
-  return [...new Set([Role.Admin, Role.Requester, Role.Auditor, ...Object.keys(policy.roles)])];
+  return [...new Set([Role.Admin, Role.Requester, Role.Auditor, Role.Service, ...Object.keys(policy.roles)])];
 }
 
 /**
@@ -85,8 +107,11 @@ export async function startService(config: ServiceConfig, options: StartServiceO
   };
   try {
     const policy = await loadPolicyFile(config.policy ?? DEFAULT_POLICY_PATH);
-    const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false }) : undefined;
-    if (redis) closers.push(async () => void (await redis.quit()));
+    const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false, retryStrategy: reconnectDelayMs }) : undefined;
+    if (redis) {
+      redis.on('error', connectionErrorLog(logger, 'redis'));
+      closers.push(async () => void (await redis.quit()));
+    }
     const ledger = await createLedgerStore({ redis, dataDir: config.dataDir, prefix: config.redisPrefix, logger });
     closers.push(() => ledger.close());
     const lock: KeyedLock = redis
@@ -114,14 +139,21 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     closers.push(async () => clearInterval(refresh));
 
     const redactionKey = await loadOrCreateRedactionKey({ ...generatedKeys, ...(config.redactionKey ? { configuredKey: config.redactionKey } : {}) });
-    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger };
+    const identities = IdentityMapping.fromConfig(config.identity.people);
+    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger, identities };
     const workflow = new GovernanceService(workflowDeps);
     const demoTokens: Record<string, string> = {};
     const tokens: ApiTokenConfig[] = [...config.identity.tokens];
     if (tokens.length === 0 && !config.identity.oidc) {
-      for (const [role, token] of Object.entries(loadOrCreateDemoTokens(config.dataDir, demoRoles(policy)))) {
-        demoTokens[role] = token;
-        tokens.push({ name: `demo-${role}`, sha256: hashApiToken(token), roles: [role], kind: 'user' });
+      // With the demo sandbox, the FeatBit flag admin is a featgate person too (a requester), so the proposals made
+      // from their edits can be edited or withdrawn by them: the whole story works with the printed tokens.
+      const people = featbitSetup.demoEnvId ? [DEMO_FLAG_ADMIN] : [];
+      for (const [name, token] of Object.entries(loadOrCreateDemoTokens(config.dataDir, [...demoRoles(policy), ...people]))) {
+        demoTokens[name] = token;
+        const person = name === DEMO_FLAG_ADMIN;
+        // The demo's `service` token plays CI: it attaches evidence and reports guardrail signals as a service identity.
+        const kind = name === Role.Service ? 'service' : 'user';
+        tokens.push({ name: person ? name : `demo-${name}`, sha256: hashApiToken(token), roles: [person ? Role.Requester : name], kind });
       }
     }
     const roles = new RolePermissions(config.identity.roles, Object.keys(policy.roles));
@@ -163,6 +195,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
         })
       : undefined;
     if (bridge) closers.push(() => bridge.close());
+    if (bridge && redis) reconcileWhenRedisReturns(redis, bridge.reconciler, logger);
     const exposure = await startExposure({
       deps: workflowDeps,
       config: config.exposure,
@@ -192,7 +225,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       readiness,
       logger,
       version: options.version ?? '0.1.0',
-      routers: [createManifestRouter({ source: publisher }), ...(bridge?.router ? [bridge.router] : [])],
+      routers: [createManifestRouter({ source: publisher }), createKeysRouter(key.publicJwk), ...(bridge?.router ? [bridge.router] : []), createConsoleRouter({ ...(config.identity.oidc ? { oidc: config.identity.oidc } : {}) })],
     });
     const server = await listen(app, config.port, config.host);
     closers.push(() => closeServer(server));
@@ -259,7 +292,7 @@ async function connectFeatBit(config: ServiceConfig, policy: Policy, logger: Log
       ? {
           demoWebhook: {
             secret,
-            adminToken: sandbox.control.issueToken('flag-admin').token,
+            adminToken: sandbox.control.issueToken(DEMO_FLAG_ADMIN).token,
             sdkKey: sandbox.envs[0]!.sdkSecret,
             deliverTo: (url: string) => void sandbox.control.configureWebhook({ name: 'featgate demo', url, secret, events: Object.values(WebhookEvent) }),
           },

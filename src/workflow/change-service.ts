@@ -2,11 +2,15 @@ import { DecisionStatus, secretKeyMatcherOf } from './policy-helpers.js';
 import { changeRecordSchema, ChangeStatus, redactChangeRecord, ReviewDecision, type ChangeRecord, type ChangeRecordInput } from '../change/index.js';
 import { ConflictError, NotFoundError, PolicyViolationError, ValidationError } from '../errors/index.js';
 import { actorOf, Permission, Role, type Principal } from '../identity/index.js';
+import { ActorKind } from '../ledger/index.js';
+import { changeAuthors, isAuthor } from './change-authors.js';
+import { candidateHashOf, deriveRecord } from './change-derivation.js';
 import { LedgerEventType } from '../ledger/index.js';
 import { changeSubject, type ChangeRecordState } from '../projections/index.js';
 import type { ChangeView } from './change-view.js';
+import { explainChange, type PolicyExplanation } from './policy-explanation.js';
 import { assess, changeView } from './change-views.js';
-import type { ChangeListQuery, EvidenceRequest, ReviewRequest } from './request-schemas.js';
+import type { ChangeListQuery, EvidenceRequest, ReasonRequest, ReviewRequest } from './request-schemas.js';
 import type { WorkflowContext } from './workflow-context.js';
 
 /** Statuses in which the record may still be edited or reviewed: nothing of it is live yet. */
@@ -21,16 +25,17 @@ export class ChangeService {
    * proposals from intercepted FeatBit edits, whose requester is the FeatBit operator (`onBehalfOf`).
    */
   async createChange(principal: Principal, input: ChangeRecordInput, onBehalfOf?: string): Promise<ChangeView> {
-    const record = this.prepare(input, onBehalfOf ?? principal.id);
-    await this.locked(record.key, [], async (existing) => {
+    const prepared = this.prepare(input, onBehalfOf ?? principal.id);
+    await this.locked(prepared.key, [], async (existing) => {
       if (existing) {
-        throw new ConflictError(`change ${record.key} already exists; edit it instead`);
+        throw new ConflictError(`change ${prepared.key} already exists; edit it instead`);
       }
+      const record = { ...this.derive(prepared, onBehalfOf !== undefined), authors: [prepared.requester] };
       const actor = actorOf(principal);
       const created = await this.context.append(LedgerEventType.ChangeCreated, actor, changeSubject(record.key), { record });
       await this.classify(record, actor, created.seq);
     });
-    return this.view(record.key);
+    return this.view(prepared.key);
   }
 
   /**
@@ -41,11 +46,18 @@ export class ChangeService {
   async editChange(principal: Principal, key: string, input: ChangeRecordInput): Promise<ChangeView> {
     await this.withChange(key, async (state) => {
       if (input.key !== key) throw new ValidationError([{ path: 'key', message: `must stay ${key}; the key of a change cannot change` }]);
-      if (principal.id !== state.record.requester && !principal.roles.includes(Role.Admin)) {
+      if (!this.context.identities.samePerson(principal.id, state.record.requester) && !principal.roles.includes(Role.Admin)) {
         throw new PolicyViolationError(`only the requester ${state.record.requester} or an admin may edit change ${key}`);
       }
       if (!OPEN.has(state.status)) throw new ConflictError(`change ${key} is ${state.status}; it can no longer be edited`);
-      const record = this.prepare(input, state.record.requester);
+      if (this.context.deps.projections.proposal(key)) {
+        throw new ConflictError(
+          `change ${key} is a proposal from an edit made in FeatBit: it releases exactly that edit, so it cannot be edited; withdraw it and open a change with the values you want`,
+        );
+      }
+      const prepared = this.prepare(input, state.record.requester);
+      const authors = [...new Set([...(state.record.authors ?? [state.record.requester]), principal.id])];
+      const record = { ...this.derive(prepared, false), authors };
       const actor = actorOf(principal);
       const subject = changeSubject(key);
       let last = await this.context.append(LedgerEventType.ChangeEdited, actor, subject, { record });
@@ -73,6 +85,14 @@ export class ChangeService {
     return this.view(key);
   }
 
+  /** The policy explanation of one change (see `explainChange`). */
+  async explainChange(key: string): Promise<PolicyExplanation> {
+    await this.context.deps.projections.catchUp();
+    const state = this.context.deps.projections.changes.changes.get(key);
+    if (!state) throw new NotFoundError(`no change ${key}`);
+    return explainChange(state, this.context.deps.policy(), this.context.identities, this.context.deps.projections.proposal(key) !== undefined);
+  }
+
   /** Changes filtered by status, tier, flag, owner, or waiting on the caller's review. */
   async listChanges(principal: Principal, query: ChangeListQuery): Promise<ChangeView[]> {
     await this.context.deps.projections.catchUp();
@@ -82,7 +102,7 @@ export class ChangeService {
       if (query.status && state.status !== query.status) continue;
       if (query.owner && state.record.owner !== query.owner) continue;
       if (query.flag && !state.record.flags.some((flag) => flag.key === query.flag)) continue;
-      const view = changeView(state, policy);
+      const view = changeView(state, policy, this.context.identities);
       if (query.tier && view.tier !== query.tier) continue;
       if (query.waitingOnMe === 'true' && !this.waitsOn(state, view, principal)) continue;
       views.push(view);
@@ -96,16 +116,32 @@ export class ChangeService {
    */
   async submitReview(principal: Principal, key: string, request: ReviewRequest): Promise<ChangeView> {
     await this.withChange(key, async (state) => {
-      if (principal.id === state.record.requester) {
+      if (isAuthor(state.record, principal, this.context.identities)) {
+        const author = changeAuthors(state.record, this.context.identities, this.context.deps.projections.proposal(key) !== undefined).find(
+          (one) => one.person === this.context.identities.personOf(principal.id),
+        );
         throw new PolicyViolationError(
-          `${principal.id} requested change ${key} and cannot review it: separation of duties requires another person`,
+          `${principal.id} ${author?.identity && author.identity !== principal.id ? `(${author.identity}) ` : ''}${author?.why ?? 'wrote'} ${key} and cannot review it: ` +
+            'separation of duties requires another person',
         );
       }
       if (!OPEN.has(state.status)) throw new ConflictError(`change ${key} is ${state.status}; reviews are closed`);
+      if (request.revision !== undefined && request.revision !== state.revision) {
+        throw new ConflictError(
+          `the review names revision ${request.revision} of ${key}, but the record is at revision ${state.revision} (edited since); read it again and review what it says now`,
+        );
+      }
       const actor = actorOf(principal);
       const reviewed = await this.context.append(LedgerEventType.ReviewSubmitted, actor, changeSubject(key), {
         changeKey: key,
-        review: { reviewer: principal.id, roles: [...principal.roles], decision: request.decision, comment: request.comment, at: this.context.nowIso() },
+        review: {
+          reviewer: principal.id,
+          roles: [...principal.roles],
+          decision: request.decision,
+          comment: request.comment,
+          at: this.context.nowIso(),
+          revision: state.revision,
+        },
       });
       await this.followDecision(key, actor, reviewed.seq);
     });
@@ -121,9 +157,38 @@ export class ChangeService {
       const actor = actorOf(principal);
       const attached = await this.context.append(LedgerEventType.EvidenceAttached, actor, changeSubject(key), {
         changeKey: key,
-        evidence: { ...request, attachedBy: principal.id, at: this.context.nowIso() },
+        evidence: {
+          ...request,
+          attachedBy: principal.id,
+          at: this.context.nowIso(),
+          attachedByKind: principal.kind === ActorKind.Service ? 'service' : 'user',
+          revision: state.revision,
+          candidateHash: candidateHashOf(state.record),
+        },
       });
       if (OPEN.has(state.status)) await this.followDecision(key, actor, attached.seq);
+    });
+    return this.view(key);
+  }
+
+  /**
+   * Withdraws a change that is not live yet: its requester (any of their identities) or an admin closes it, and it
+   * can never be approved, released or edited again. A proposal from a FeatBit edit is withdrawn the same way.
+   */
+  async withdrawChange(principal: Principal, key: string, reason: string): Promise<ChangeView> {
+    await this.withChange(key, async (state) => {
+      if (!this.context.identities.samePerson(principal.id, state.record.requester) && !principal.roles.includes(Role.Admin)) {
+        throw new PolicyViolationError(`only the requester ${state.record.requester} or an admin may withdraw change ${key}`);
+      }
+      if (!OPEN.has(state.status)) {
+        const hint = state.stageIndex !== undefined && state.stageIndex !== null ? '; roll it back instead' : '';
+        throw new ConflictError(`change ${key} is ${state.status}; only a change that is not released yet can be withdrawn${hint}`);
+      }
+      await this.context.append(LedgerEventType.ChangeStatusChanged, actorOf(principal), changeSubject(key), {
+        changeKey: key,
+        status: ChangeStatus.Withdrawn,
+        reason: `withdrawn by ${principal.id}: ${reason}`,
+      });
     });
     return this.view(key);
   }
@@ -154,7 +219,13 @@ export class ChangeService {
   view(key: string): ChangeView {
     const state = this.context.deps.projections.changes.changes.get(key);
     if (!state) throw new NotFoundError(`no change ${key}`);
-    return changeView(state, this.context.deps.policy());
+    return changeView(state, this.context.deps.policy(), this.context.identities);
+  }
+
+  /** The record with what featgate derives filled in (baseline checked, approved versions, stage audiences). */
+  private derive(record: ChangeRecord, proposal: boolean): ChangeRecord {
+    const { projections, redactionKey } = this.context.deps;
+    return deriveRecord({ policy: this.context.deps.policy(), redactionKey, approved: (envId, flagKey) => projections.approved(envId, flagKey) }, record, proposal);
   }
 
   private prepare(input: ChangeRecordInput, requester: string): ChangeRecord {
@@ -169,7 +240,7 @@ export class ChangeService {
     await this.context.deps.projections.catchUpTo(seq);
     const state = this.context.deps.projections.changes.changes.get(record.key);
     if (!state) return;
-    const { evaluation } = assess(state, this.context.deps.policy());
+    const { evaluation } = assess(state, this.context.deps.policy(), this.context.identities);
     await this.context.append(LedgerEventType.ChangeClassified, actor, changeSubject(record.key), {
       changeKey: record.key,
       tier: evaluation.tier,
@@ -183,7 +254,7 @@ export class ChangeService {
     await this.context.deps.projections.catchUpTo(seq);
     const state = this.context.deps.projections.changes.changes.get(key);
     if (!state || !OPEN.has(state.status)) return;
-    const { decision } = assess(state, this.context.deps.policy());
+    const { decision } = assess(state, this.context.deps.policy(), this.context.identities);
     const status =
       decision.status === DecisionStatus.Approved
         ? ChangeStatus.Approved
@@ -200,9 +271,10 @@ export class ChangeService {
 
   /** Whether a change waits for this principal: open, not theirs, not yet reviewed by them, and a role of theirs is needed. */
   private waitsOn(state: ChangeRecordState, view: ChangeView, principal: Principal): boolean {
-    if (state.status !== ChangeStatus.Proposed || state.record.requester === principal.id) return false;
+    if (state.status !== ChangeStatus.Proposed || isAuthor(state.record, principal, this.context.identities)) return false;
     if (!principal.permissions.has(Permission.ReviewSubmit)) return false;
-    if (state.reviews.some((review) => review.reviewer === principal.id && review.decision === ReviewDecision.Approve)) return false;
+    const identities = this.context.identities;
+    if (state.reviews.some((review) => identities.samePerson(review.reviewer, principal.id) && review.decision === ReviewDecision.Approve)) return false;
     const missing = view.decision.missing as { approvals: number; roles: readonly { anyOf: readonly string[] }[] };
     if (missing.roles.some((requirement) => requirement.anyOf.some((role) => principal.roles.includes(role)))) return true;
     return missing.approvals > 0 && missing.roles.length === 0;

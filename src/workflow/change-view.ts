@@ -37,5 +37,9 @@ export const changeViewSchema = z.object({
   updatedAt: z.string(),
   /** Ledger seq of the newest entry about this change. */
   version: z.number().int(),
+  /** Record revision (1 for the created record, +1 per edit): what a review names (`revision` or `If-Match`). */
+  revision: z.number().int(),
+  /** Content hash of the candidates; evidence is bound to it. */
+  candidateHash: z.string(),
 });
 export type ChangeView = z.infer<typeof changeViewSchema>;

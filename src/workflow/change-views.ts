@@ -1,7 +1,10 @@
 import { decide, evaluate, type Decision, type Evaluation, type Policy } from '../../policies/index.js';
 import type { ChangeRecord } from '../change/index.js';
 import type { ChangeRecordState } from '../projections/index.js';
+import type { IdentityMapping } from '../identity/index.js';
 import type { ChangeView } from './change-view.js';
+import { countedEvidence, NO_PEOPLE } from './change-authors.js';
+import { candidateHashOf } from './change-derivation.js';
 
 /** A change's classification and decision; shared between callers, so read-only. */
 export interface Assessment {
@@ -13,6 +16,7 @@ interface AssessedInputs {
   readonly record: ChangeRecord;
   readonly evidence: ChangeRecordState['evidence'];
   readonly policy: Policy;
+  readonly identities: IdentityMapping;
   readonly assessment: Assessment;
 }
 
@@ -25,12 +29,19 @@ const assessments = new WeakMap<ChangeRecordState['reviews'], AssessedInputs>();
  * inputs (record, reviews, evidence, policy): a review request that re-decides and then renders the change
  * evaluates it once, and a record is classified once per policy.
  */
-export function assess(state: ChangeRecordState, policy: Policy): Assessment {
+export function assess(state: ChangeRecordState, policy: Policy, identities: IdentityMapping = NO_PEOPLE): Assessment {
   const known = assessments.get(state.reviews);
-  if (known && known.record === state.record && known.evidence === state.evidence && known.policy === policy) return known.assessment;
+  if (known && known.record === state.record && known.evidence === state.evidence && known.policy === policy && known.identities === identities) {
+    return known.assessment;
+  }
   const evaluation = evaluationOf(state.record, policy);
-  const assessment = { evaluation, decision: decide(state.record, state.reviews, state.evidence, policy, evaluation) };
-  assessments.set(state.reviews, { record: state.record, evidence: state.evidence, policy, assessment });
+  const evidence = countedEvidence(state, identities);
+  const decision = decide(state.record, state.reviews, evidence, policy, evaluation, {
+    personOf: (identity) => identities.personOf(identity),
+    recordEvidenceCounts: false,
+  });
+  const assessment = { evaluation, decision };
+  assessments.set(state.reviews, { record: state.record, evidence: state.evidence, policy, identities, assessment });
   return assessment;
 }
 
@@ -43,8 +54,8 @@ function evaluationOf(record: ChangeRecord, policy: Policy): Evaluation {
 }
 
 /** Builds the API view of a change from its projected state and the policy. */
-export function changeView(state: ChangeRecordState, policy: Policy): ChangeView {
-  const { evaluation, decision } = assess(state, policy);
+export function changeView(state: ChangeRecordState, policy: Policy, identities: IdentityMapping = NO_PEOPLE): ChangeView {
+  const { evaluation, decision } = assess(state, policy, identities);
   return {
     key: state.key,
     title: state.record.title,
@@ -77,5 +88,7 @@ export function changeView(state: ChangeRecordState, policy: Policy): ChangeView
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
     version: state.lastSeq,
+    revision: state.revision,
+    candidateHash: candidateHashOf(state.record),
   };
 }

@@ -3,6 +3,7 @@ import { AuditService } from './audit-service.js';
 import { ChangeService } from './change-service.js';
 import type { GovernanceWorkflow } from './governance-workflow.js';
 import { ReleaseService } from './release-service.js';
+import { ReleaseStatusReader } from './release-status.js';
 import { ProposalService } from './proposal-service.js';
 import { WorkflowContext, type WorkflowDeps } from './workflow-context.js';
 
@@ -22,6 +23,7 @@ export class GovernanceService implements GovernanceWorkflow {
   private readonly releases: ReleaseService;
   private readonly adoptions: AdoptService;
   private readonly audit: AuditService;
+  private readonly releaseStatusReader: ReleaseStatusReader;
   /** Proposals opened from intercepted FeatBit edits (used by the webhook bridge). */
   readonly proposals: ProposalService;
 
@@ -31,6 +33,7 @@ export class GovernanceService implements GovernanceWorkflow {
     this.releases = new ReleaseService(context, this.changes);
     this.adoptions = new AdoptService(context);
     this.audit = new AuditService(context);
+    this.releaseStatusReader = new ReleaseStatusReader(context);
     this.proposals = new ProposalService(context, this.changes);
   }
 
@@ -38,7 +41,10 @@ export class GovernanceService implements GovernanceWorkflow {
   readonly editChange: GovernanceWorkflow['editChange'] = (principal, key, record) => this.changes.editChange(principal, key, record);
   readonly getChange: GovernanceWorkflow['getChange'] = (key) => this.changes.getChange(key);
   readonly listChanges: GovernanceWorkflow['listChanges'] = (principal, query) => this.changes.listChanges(principal, query);
+  readonly withdrawChange: GovernanceWorkflow['withdrawChange'] = (principal, key, request) => this.changes.withdrawChange(principal, key, request.reason);
+  readonly explainChange: GovernanceWorkflow['explainChange'] = (key) => this.changes.explainChange(key);
   readonly submitReview: GovernanceWorkflow['submitReview'] = (principal, key, review) => this.changes.submitReview(principal, key, review);
+  readonly releaseStatus: GovernanceWorkflow['releaseStatus'] = (key) => this.releaseStatusReader.status(key);
   readonly attachEvidence: GovernanceWorkflow['attachEvidence'] = (principal, key, evidence) => this.changes.attachEvidence(principal, key, evidence);
   readonly applyStage: GovernanceWorkflow['applyStage'] = (principal, key, request) => this.releases.applyStage(principal, key, request);
   readonly hold: GovernanceWorkflow['hold'] = (principal, key, request) => this.releases.hold(principal, key, request);

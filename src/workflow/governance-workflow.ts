@@ -4,6 +4,8 @@ import type { Principal } from '../identity/index.js';
 import type { LedgerEntry, LedgerVerification } from '../ledger/index.js';
 import type { AuditPage } from './audit-service.js';
 import type { ChangeView } from './change-view.js';
+import type { ReleaseStatus } from './release-status.js';
+import type { PolicyExplanation } from './policy-explanation.js';
 import type {
   AdoptRequest,
   ApplyStageRequest,
@@ -28,12 +30,18 @@ export interface GovernanceWorkflow {
   getChange(key: string): Promise<ChangeView>;
   /** Changes matching the filters. */
   listChanges(principal: Principal, query: ChangeListQuery): Promise<ChangeView[]>;
+  /** Closes a change that is not released yet; it can never be approved or released again. */
+  withdrawChange(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView>;
+  /** Every value of a change classified, each rule that fired, the evidence checks and who may still approve. */
+  explainChange(key: string): Promise<PolicyExplanation>;
   /** Records a review and follows the policy's decision. */
   submitReview(principal: Principal, key: string, review: ReviewRequest): Promise<ChangeView>;
   /** Attaches evidence and follows the policy's decision. */
   attachEvidence(principal: Principal, key: string, evidence: EvidenceRequest): Promise<ChangeView>;
   /** Applies a release stage in FeatBit and records the new approved state. */
   applyStage(principal: Principal, key: string, request: ApplyStageRequest): Promise<ChangeView>;
+  /** Stages applied and next, what the next one waits for, and what FeatBit serves for each flag now. */
+  releaseStatus(key: string): Promise<ReleaseStatus>;
   /** Pauses ramping. */
   hold(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView>;
   /** Lets ramping continue. */

@@ -19,3 +19,8 @@ export * from './configuration-writes.js';
 export * from './proposal-payload.js';
 export * from './proposal-service.js';
 export * from './proposal-release.js';
+export * from './release-status.js';
+export * from './served-exposure.js';
+export * from './change-authors.js';
+export * from './change-derivation.js';
+export * from './policy-explanation.js';

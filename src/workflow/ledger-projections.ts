@@ -53,10 +53,14 @@ export class LedgerProjections {
       });
       return this.running;
     }
-    this.queued ??= this.running.then(() => {
-      this.queued = undefined;
-      return this.catchUp();
-    });
+    // The follow-up runs whether the in-flight read succeeded or failed: a failed read (Redis down) must never
+    // leave a rejected promise here for every later caller (the Redis-restart wedge).
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.catchUp();
+      });
     return this.queued;
   }
 

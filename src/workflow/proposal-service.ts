@@ -1,6 +1,7 @@
 import type { ApprovedFlagState } from '../approved-state/index.js';
 import type { JsonValue } from '../canonical/index.js';
-import { CleanupKind, type ChangeRecordInput, type ConfigSurface } from '../change/index.js';
+import { evaluate } from '../../policies/index.js';
+import { changeRecordSchema, CleanupKind, type ChangeRecordInput, type ConfigSurface } from '../change/index.js';
 import { ConflictError } from '../errors/index.js';
 import type { FeatBitFlag, FeatBitSegment, Variation } from '../featbit/model/index.js';
 import { Role, type Principal } from '../identity/index.js';
@@ -9,6 +10,7 @@ import { convertFeatBitValue, requestedTypeOf } from '../manifest/featbit-value.
 import { changeSubject } from '../projections/index.js';
 import type { ChangeService } from './change-service.js';
 import { proposalOpenedPayloadSchema } from './proposal-payload.js';
+import { candidateExposure, proposalPlan, type CandidateExposure } from './proposal-plan.js';
 import type { WorkflowContext } from './workflow-context.js';
 
 /** An unauthorized FeatBit edit to turn into a proposal that reviewers can approve. */
@@ -47,7 +49,6 @@ const FEATGATE_PRINCIPAL: Principal = {
   via: 'api-token',
 };
 
-const NOT_ASSESSED = 'not assessed: opened automatically from an edit made directly in FeatBit';
 
 /**
  * Turns intercepted FeatBit edits into change records. The key is derived from the edit's fingerprint, so the same
@@ -122,7 +123,10 @@ export class ProposalService {
       return converted.convertible ? converted.value : variation.value;
     };
     const changes = edit.changes.length > 0 ? edit.changes.join(', ') : 'configuration changed';
-    return {
+    const exposure = candidateExposure(edit.edited, candidate?.id);
+    const where = `${exposure.percentage}% of ${exposure.ruleName ? `rule "${exposure.ruleName}"` : 'the default rule'}`;
+    const unknown = (area: string) => `not known to featgate (${area} of an edit made directly in FeatBit): ask ${edit.requester} before approving`;
+    const record: ChangeRecordInput = {
       key,
       title: `FeatBit edit of ${edit.flagKey} by ${edit.requester}`,
       owner: edit.owner,
@@ -137,18 +141,33 @@ export class ProposalService {
           baseline: valueOf(baseline),
           candidate: valueOf(candidate),
           ...(candidate ? { candidateVariationId: candidate.id } : {}),
+          servedValues: servedVariations(edit.edited, [edit.approved.baselineVariationId, candidate?.id]).map(valueOf),
         },
       ],
       behaviourChange:
         `${edit.requester} edited ${edit.flagKey} directly in FeatBit (${changes}) without an approval; featgate restored ` +
-        `the approved state. Applying this proposal once approved writes the edited configuration back exactly as it was made.`,
-      impact: { data: NOT_ASSESSED, cost: NOT_ASSESSED, latency: NOT_ASSESSED, safety: NOT_ASSESSED, support: NOT_ASSESSED, compliance: NOT_ASSESSED },
-      release: {
-        decisionOwner: edit.owner,
-        stages: [{ name: 'apply the FeatBit edit', audience: 'as configured in the edit', percentage: exposurePercentage(edit.edited, candidate?.id), minDuration: '1m' }],
+        `the approved state. The edit serves ${candidate ? `variation "${candidate.name || candidate.id}"` : 'its candidate'} to ${where}. ` +
+        `Applying the last stage of this proposal once approved writes the edited configuration back exactly as it was made.`,
+      impact: {
+        data: unknown('data handling'),
+        cost: unknown('cost'),
+        latency: unknown('latency'),
+        safety: `the ${edit.surface} of ${edit.flagKey} changes for ${where} once fully applied; earlier stages expose less`,
+        support: `users in ${where} see the edited ${edit.surface}; owner ${edit.owner}`,
+        compliance: unknown('compliance'),
       },
+      release: { decisionOwner: edit.owner, stages: [{ name: 'apply the FeatBit edit', audience: 'as configured in the edit', percentage: exposure.percentage, minDuration: '1m' }] },
       cleanup: { kind: CleanupKind.Durable },
     };
+    return { ...record, release: this.planFor(record, exposure) };
+  }
+
+  /** A release plan the proposal's tier can approve (see `proposalPlan`), judged as the policy will judge the record. */
+  private planFor(record: ChangeRecordInput, exposure: CandidateExposure): ChangeRecordInput['release'] {
+    const parsed = changeRecordSchema.safeParse(record);
+    if (!parsed.success) return record.release;
+    const evaluation = evaluate(parsed.data, this.context.deps.policy(), { redactionKey: this.context.deps.redactionKey });
+    return proposalPlan(record.owner, exposure, evaluation.exposure, evaluation.tier);
   }
 }
 
@@ -167,14 +186,17 @@ function candidateVariationOf(edit: InterceptedEdit): Variation | undefined {
   );
 }
 
-/** Largest share (0..100) of the candidate in any rule or the default rule of the edited flag. */
-function exposurePercentage(flag: FeatBitFlag, candidateId: string | undefined): number {
-  if (!candidateId || !flag.isEnabled) return 0;
-  const slots = [...flag.rules.map((rule) => rule.variations), flag.fallthrough.variations];
-  let widest = 0;
-  for (const slot of slots) {
-    const share = slot.filter((rollout) => rollout.id === candidateId).reduce((sum, rollout) => sum + Math.max(0, rollout.rollout[1] - rollout.rollout[0]), 0);
-    widest = Math.max(widest, share);
+/**
+ * Every variation the edited configuration can serve (individual targets, rule and default-rule rollouts with a
+ * share, the off variation), except those named in `except`: each is classified like the candidate, so a second
+ * variation riding along at 50% raises the tier as much as the candidate would.
+ */
+export function servedVariations(flag: FeatBitFlag, except: readonly (string | undefined)[]): Variation[] {
+  const served = new Set<string>();
+  for (const target of flag.targetUsers) if (target.keyIds.length > 0) served.add(target.variationId);
+  for (const slot of [...flag.rules.map((rule) => rule.variations), flag.fallthrough.variations]) {
+    for (const rollout of slot) if (rollout.rollout[1] > rollout.rollout[0]) served.add(rollout.id);
   }
-  return Math.min(100, Math.round(widest * 10_000) / 100);
+  served.add(flag.disabledVariationId);
+  return flag.variations.filter((variation) => served.has(variation.id) && !except.includes(variation.id));
 }

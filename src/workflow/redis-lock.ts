@@ -15,10 +15,11 @@ export interface RedisLockOptions {
 }
 
 /**
- * Expiry of a held lock. It is renewed every third of this while its holder lives, so only a dead holder's lock
- * lapses, after at most this long: a killed worker's flags are free again within seconds.
+ * Expiry of a held lock. It is renewed every third of this while its holder lives (a renewal is one small Redis
+ * call), so only a dead holder's lock lapses, after at most this long: a killed worker's flags are free again as
+ * soon as its jobs are taken over (see the job lock duration of the BullMQ queue).
  */
-export const DEFAULT_LOCK_TTL_MS = 6_000;
+export const DEFAULT_LOCK_TTL_MS = 1_500;
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;

@@ -1,6 +1,6 @@
 import { resolveGovernedFlag, type GovernedFlagResolution } from '../../policies/index.js';
 import type { ApprovedFlagState } from '../approved-state/index.js';
-import { ChangeStatus, type ChangedFlag, type ChangeRecord } from '../change/index.js';
+import { ChangeStatus, durationMs, ReviewDecision, type ChangedFlag, type ChangeRecord, type StageAudienceBinding } from '../change/index.js';
 import { isRedactedValue, redactSecrets } from '../redaction/index.js';
 import type { JsonValue } from '../canonical/index.js';
 import { contentHash } from '../canonical/index.js';
@@ -12,6 +12,8 @@ import { LedgerEventType, type Actor } from '../ledger/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '../manifest/featbit-value.js';
 import { changeSubject, flagSubject, readLedgerPayload, type ChangeRecordState, type GuardrailBreach } from '../projections/index.js';
 import type { ChangeService } from './change-service.js';
+import { isAuthor } from './change-authors.js';
+import type { ProposalState } from './proposal-payload.js';
 import type { ChangeView } from './change-view.js';
 import { assess } from './change-views.js';
 import { SwitchedOffFlag, writeFlagConfiguration } from './configuration-writes.js';
@@ -62,7 +64,7 @@ export class ReleaseService {
         throw new ConflictError(`change ${key} is ${state.status}; only approved changes are released`);
       }
       const policy = this.context.deps.policy();
-      const { evaluation, decision } = assess(state, policy);
+      const { evaluation, decision } = assess(state, policy, this.context.identities);
       if (decision.status !== DecisionStatus.Approved) {
         throw Object.assign(new PolicyViolationError(`change ${key} is not approved: ${decision.reasons.join('; ')}`), {
           missing: decision.missing,
@@ -80,23 +82,46 @@ export class ReleaseService {
         if (rampRoles.length > 0 && !principal.roles.some((role) => rampRoles.includes(role) || role === Role.Admin)) {
           throw new PolicyViolationError(`the ${evaluation.tier} tier is ramped by ${rampRoles.join(' or ')}; ${principal.id} holds ${principal.roles.join(', ') || 'no roles'}`);
         }
-        if (!evaluation.exposure.requesterMayRamp && principal.id === state.record.requester) {
-          throw new PolicyViolationError(`${principal.id} requested ${key} and may not ramp it: the ${evaluation.tier} tier needs another person to apply its stages`);
+        if (!evaluation.exposure.requesterMayRamp && isAuthor(state.record, principal, this.context.identities)) {
+          const verb = this.context.identities.samePerson(principal.id, state.record.requester) ? 'requested' : 'is an author of';
+          throw new PolicyViolationError(`${principal.id} ${verb} ${key} and may not ramp it: the ${evaluation.tier} tier needs another person to apply its stages`);
         }
       }
-      assertStageAllowed({ state, index, evaluation, now: this.context.deps.now?.() ?? new Date() });
+      const now = this.context.deps.now?.() ?? new Date();
+      if (state.stageIndex === undefined && evaluation.exposure.approvalLifetime) {
+        const approvedAt = Math.max(
+          ...state.reviews.filter((review) => review.decision === ReviewDecision.Approve && decision.approvedBy.includes(review.reviewer)).map((review) => Date.parse(review.at)),
+        );
+        const expiresAt = approvedAt + durationMs(evaluation.exposure.approvalLifetime);
+        if (Number.isFinite(expiresAt) && now.getTime() > expiresAt) {
+          throw new ConflictError(
+            `the approval of ${key} expired at ${new Date(expiresAt).toISOString()} (the ${evaluation.tier} tier's approvals last ${evaluation.exposure.approvalLifetime}); ` +
+              'it was not released in time, so it needs its reviews again (an edit re-opens it)',
+          );
+        }
+      }
+      assertStageAllowed({ state, index, evaluation, now });
       const stage = stages[index]!;
       const actor = actorOf(principal);
       const comment = `featgate: ${key} stage ${index + 1} (${stage.name}, ${stage.percentage}%)${request.comment ? `: ${request.comment}` : ''}`;
       const proposal = this.context.deps.projections.proposal(key);
-      for (const target of this.targets(state.record)) {
-        if (proposal && proposal.flagKey === target.flag.key && proposal.envId === target.approved.envId) {
+      const targets = this.targets(state.record);
+      for (const target of targets) assertBaseUnmoved(target, key, state.stageIndex, proposal);
+      const last = index === stages.length - 1;
+      for (const target of targets) {
+        // A proposal's last stage writes the FeatBit edit back exactly as it was made; its ramp stages before that
+        // (see proposalPlan) put the edited candidate value on the stage's share, like any change.
+        if (proposal && proposal.flagKey === target.flag.key && proposal.envId === target.approved.envId && last) {
           const segments = await writeProposalConfiguration(this.featbitClient(), proposal, comment);
           await this.setApproved(actor, target.approved, proposal.edited, { changeKey: key, stageIndex: index }, principal.id, segments);
           continue;
         }
-        const approvedFlag = await this.writeStage(target, key, stage.percentage, stage.audience, comment);
-        await this.setApproved(actor, target.approved, approvedFlag, { changeKey: key, stageIndex: index }, principal.id);
+        const staged = proposal && proposal.flagKey === target.flag.key ? { ...target, flag: withoutVariationId(target.flag) } : target;
+        const binding = target.flag.stageAudiences?.find((one) => one.stage === index);
+        const { flag: approvedFlag, candidateVariationId, everyone } = await this.writeStage(staged, key, stage.percentage, stage.audience, comment, binding);
+        // A completed change whose last stage serves its candidate to everyone makes the candidate the baseline (invariant 9).
+        const baselineVariationId = last && everyone && stage.percentage >= 100 ? candidateVariationId : undefined;
+        await this.setApproved(actor, target.approved, approvedFlag, { changeKey: key, stageIndex: index }, principal.id, target.approved.segments, baselineVariationId);
       }
       const subject = changeSubject(key);
       await this.context.append(LedgerEventType.StageApplied, actor, subject, { changeKey: key, stageIndex: index, percentage: stage.percentage });
@@ -233,23 +258,31 @@ export class ReleaseService {
   }
 
   /** Writes one stage of one flag to FeatBit and returns the flag configuration that is now approved. */
-  private async writeStage(target: ReleaseTarget, key: string, percentage: number, audience: string, comment: string): Promise<FeatBitFlag> {
+  private async writeStage(
+    target: ReleaseTarget,
+    key: string,
+    percentage: number,
+    audience: string,
+    comment: string,
+    binding: StageAudienceBinding | undefined,
+  ): Promise<{ flag: FeatBitFlag; candidateVariationId: string; everyone: boolean }> {
     const approvedFlag = target.approved.flag;
     const existing = this.candidateVariation(approvedFlag, target.flag);
     const candidate = existing ?? this.createCandidate(approvedFlag, target.flag, key);
     const withCandidate = existing ? approvedFlag.variations : [...approvedFlag.variations, candidate];
     const rollback = this.missingRollbackVariation({ ...approvedFlag, variations: withCandidate }, target.flag, key);
     const variations = rollback ? [...withCandidate, rollback] : withCandidate;
-    const { targeting } = stageTargeting({
+    const { targeting, slot } = stageTargeting({
       baseline: approvedFlag,
       baselineVariationId: target.approved.baselineVariationId,
       candidateVariationId: candidate.id,
       percentage,
       audience,
+      ...(binding ? { binding: { ...binding, segments: target.approved.segments } } : {}),
     });
     const next: FeatBitFlag = { ...approvedFlag, variations, ...targeting };
     await writeFlagConfiguration(this.featbitClient(), target.approved.envId, target.flag.key, next, comment, SwitchedOffFlag.Refuse);
-    return next;
+    return { flag: next, candidateVariationId: candidate.id, everyone: slot.kind === 'default-rule' };
   }
 
   private async setApproved(
@@ -259,6 +292,7 @@ export class ReleaseService {
     origin: { changeKey?: string; stageIndex?: number },
     approvedBy: string,
     segments: readonly FeatBitSegment[] = previous.segments,
+    baselineVariationId: string = previous.baselineVariationId,
   ): Promise<void> {
     await this.context.append(LedgerEventType.ApprovedStateSet, actor, flagSubject(previous.envId, previous.flagKey), {
       state: {
@@ -266,7 +300,7 @@ export class ReleaseService {
         flagKey: previous.flagKey,
         flag,
         segments: [...segments],
-        baselineVariationId: previous.baselineVariationId,
+        baselineVariationId,
         surface: previous.surface,
         owner: previous.owner,
         ...(origin.changeKey !== undefined ? { changeKey: origin.changeKey } : {}),
@@ -340,9 +374,52 @@ export class ReleaseService {
   }
 }
 
+/**
+ * Refuses to write over a newer approved state (invariant 9). Before a change's first stage the flag's approved
+ * state must still be the one its record was based on (same producing change and baseline; a proposal needs the
+ * exact version it was an edit of); during its release no other change may have taken the flag over. The 409
+ * names the change (or adoption) that moved it.
+ */
+function assertBaseUnmoved(target: ReleaseTarget, key: string, stageIndex: number | undefined, proposal: ProposalState | undefined): void {
+  const approved = target.approved;
+  const mover = approved.changeKey !== undefined ? `change ${approved.changeKey}` : 'an adoption or accepted FeatBit edit';
+  if (stageIndex !== undefined) {
+    if (approved.changeKey !== undefined && approved.changeKey !== key) {
+      throw new ConflictError(`${target.flag.key} is now approved from ${mover} (version ${approved.version}); ${key} would write over it`);
+    }
+    return;
+  }
+  if (proposal && proposal.flagKey === target.flag.key && proposal.envId === approved.envId) {
+    if (proposal.approvedVersion !== approved.version) {
+      throw new ConflictError(
+        `proposal ${key} is an edit of approved version ${proposal.approvedVersion} of ${target.flag.key}, but ${mover} moved it to version ${approved.version}; ` +
+          'applying it would write the old edit over that change. Withdraw it and propose the edit again',
+      );
+    }
+    return;
+  }
+  const basedOn = target.flag.basedOn;
+  if (!basedOn) return;
+  if (basedOn.version !== approved.version && (basedOn.changeKey !== approved.changeKey || basedOn.baselineVariationId !== approved.baselineVariationId)) {
+    throw new ConflictError(
+      `${key} is based on approved version ${basedOn.version} of ${target.flag.key}, but ${mover} moved it to version ${approved.version}; ` +
+        'edit the change so it is based on what is approved now (it is reviewed again)',
+    );
+  }
+}
+
 function containsRedacted(value: JsonValue): boolean {
   if (isRedactedValue(value)) return true;
   if (Array.isArray(value)) return value.some(containsRedacted);
   if (value !== null && typeof value === 'object') return Object.values(value).some(containsRedacted);
   return false;
+}
+
+/**
+ * A proposal's candidate by value only: the variation the edit made or changed may not exist in the approved
+ * configuration (or holds other content there), so a ramp stage finds or adds a variation holding that value.
+ */
+function withoutVariationId(flag: ChangedFlag): ChangedFlag {
+  const { candidateVariationId: _ignored, ...rest } = flag;
+  return rest;
 }

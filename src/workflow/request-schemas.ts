@@ -7,6 +7,8 @@ export const reviewRequestSchema = z
   .strictObject({
     decision: z.enum(ReviewDecision),
     comment: z.string().max(10_000).default(''),
+    /** The record revision the reviewer read (the change view's `revision`); a newer one answers 409. `If-Match` works too. */
+    revision: z.number().int().min(1).optional(),
   })
   .refine((review) => review.decision !== ReviewDecision.Reject || review.comment.trim() !== '', {
     path: ['comment'],
@@ -15,7 +17,7 @@ export const reviewRequestSchema = z
 export type ReviewRequest = z.infer<typeof reviewRequestSchema>;
 
 /** Body of an evidence attachment; who attached it and when are set by the service. */
-export const evidenceRequestSchema = evidenceItemSchema.omit({ attachedBy: true, at: true });
+export const evidenceRequestSchema = evidenceItemSchema.omit({ attachedBy: true, at: true, attachedByKind: true, revision: true, candidateHash: true });
 export type EvidenceRequest = z.infer<typeof evidenceRequestSchema>;
 
 /** Body of `apply-stage`: the stage number (1-based; the next one when absent). */

@@ -1,5 +1,9 @@
-import type { FeatBitFlag, RolloutVariation } from '../featbit/model/index.js';
+import { StageAudienceKind, type StageAudienceBinding } from '../change/index.js';
+import { ConflictError } from '../errors/index.js';
+import type { FeatBitFlag, FeatBitSegment, RolloutVariation, TargetRule } from '../featbit/model/index.js';
 import type { FlagTargeting } from '../featbit/rest-client/index.js';
+import { conditionsHashOf, membershipHashOf } from './change-derivation.js';
+import { contentHash } from '../canonical/index.js';
 
 /** Where a release stage puts its exposure in FeatBit's targeting. */
 export type StageSlot = { readonly kind: 'default-rule' } | { readonly kind: 'rule'; readonly ruleId: string; readonly ruleName: string };
@@ -14,6 +18,11 @@ export interface StageTargetingInput {
   readonly percentage: number;
   /** The stage's audience in words. */
   readonly audience: string;
+  /**
+   * What the audience was bound to when the record was written (and so approved), with the approved segments.
+   * When present it decides, not the words: a renamed rule still gets the stage, a changed one refuses it.
+   */
+  readonly binding?: StageAudienceBinding & { readonly segments: readonly FeatBitSegment[] };
 }
 
 /**
@@ -31,7 +40,7 @@ export interface StageTargetingInput {
 export function stageTargeting(input: StageTargetingInput): { targeting: FlagTargeting; slot: StageSlot } {
   const split = rolloutSplit(input.candidateVariationId, input.baselineVariationId, input.percentage);
   const audience = normalise(input.audience);
-  const rule = input.baseline.rules.find((candidate) => normalise(candidate.name) === audience);
+  const rule = input.binding ? boundRule(input.baseline, input.binding) : input.baseline.rules.find((candidate) => normalise(candidate.name) === audience);
   const rules = input.baseline.rules.map((existing) => (existing === rule ? { ...existing, variations: split } : existing));
   const fallthrough = rule ? input.baseline.fallthrough : { ...input.baseline.fallthrough, variations: split };
   return {
@@ -43,6 +52,32 @@ export function stageTargeting(input: StageTargetingInput): { targeting: FlagTar
     },
     slot: rule ? { kind: 'rule', ruleId: rule.id, ruleName: rule.name } : { kind: 'default-rule' },
   };
+}
+
+/**
+ * The rule a binding names, checked against what was approved: `everyone` is the default rule (undefined); a rule
+ * or segment binding needs the same rule id with the same conditions (and the segment with the same membership),
+ * else the stage is refused with what changed.
+ */
+function boundRule(flag: FeatBitFlag, binding: StageAudienceBinding & { readonly segments: readonly FeatBitSegment[] }): TargetRule | undefined {
+  if (binding.kind === StageAudienceKind.Everyone) return undefined;
+  const rule = flag.rules.find((candidate) => candidate.id === binding.ruleId);
+  const named = `rule ${binding.ruleName ? `"${binding.ruleName}" ` : ''}(${binding.ruleId ?? '?'})`;
+  if (!rule) throw new ConflictError(`stage ${binding.stage + 1} is approved for ${named} of ${flag.key}, which no longer exists; the stage is refused`);
+  if (binding.kind === StageAudienceKind.Rule) {
+    if (conditionsHashOf(rule) !== binding.conditionsHash) {
+      throw new ConflictError(`stage ${binding.stage + 1} is approved for ${named} of ${flag.key}, whose conditions changed since approval; the stage is refused`);
+    }
+    return rule;
+  }
+  const segment = binding.segments.find((candidate) => candidate.id === binding.segmentId);
+  if (!segment || contentHash({ rule: conditionsHashOf(rule), segment: membershipHashOf(segment) }) !== binding.conditionsHash) {
+    throw new ConflictError(
+      `stage ${binding.stage + 1} is approved for segment ${binding.segmentName ?? binding.segmentId ?? '?'} through ${named} of ${flag.key}; ` +
+        'the rule or the segment changed since approval, so the stage is refused',
+    );
+  }
+  return rule;
 }
 
 /** The targeting part of a flag, for writing a configuration back unchanged (rollback to baseline). */

@@ -2,9 +2,11 @@ import type { Policy } from '../../policies/index.js';
 import type { JsonObject } from '../canonical/index.js';
 import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import type { Actor, LedgerEntry, VerifiableLedgerStore } from '../ledger/index.js';
+import type { IdentityMapping } from '../identity/index.js';
 import type { Logger } from '../logging/index.js';
 import type { RedactionKey } from '../redaction/index.js';
 import { ledgerPayload, type LedgerPayloadInput, type ProjectedEventType } from '../projections/index.js';
+import { NO_PEOPLE } from './change-authors.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { LedgerProjections } from './ledger-projections.js';
 
@@ -21,11 +23,18 @@ export interface WorkflowDeps {
   readonly featbit?: FeatBitRestClient;
   readonly logger: Logger;
   readonly now?: () => Date;
+  /** The identity mapping (`identity.people`): one person behind several identities is one person for separation of duties. */
+  readonly identities?: IdentityMapping;
 }
 
 /** Shared helpers of the workflow services. */
 export class WorkflowContext {
   constructor(readonly deps: WorkflowDeps) {}
+
+  /** The identity mapping; without one every identity is its own person (case-folded). */
+  get identities(): IdentityMapping {
+    return this.deps.identities ?? NO_PEOPLE;
+  }
 
   /** Current time as an ISO string. */
   nowIso(): string {

@@ -1,11 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
 import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../policies/index.js';
 import { serviceConfigSchema } from '../../src/config/index.js';
 import { WebhookEvent } from '../../src/featbit/model/index.js';
 import { generateApiToken, hashApiToken } from '../../src/identity/index.js';
-import { silentLogger } from '../../src/logging/index.js';
+import { createLogger, silentLogger } from '../../src/logging/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { startService, type RunningService } from '../../src/server/index.js';
 import { jsonFlag } from '../support/json-flag.js';
@@ -48,6 +52,11 @@ export interface FaultWorld {
   live(key: string): Promise<any>;
   /** How many writes featgate's token made to a flag, from FeatBit's audit log. */
   featgateWrites(key: string): Promise<number>;
+  /**
+   * Starts a second `featgate serve` process on the same Redis and FeatBit (through the proxy), sharing the job
+   * queue with the in-process service, and resolves with it once it listens: a worker a row can kill -9.
+   */
+  spawnWorker(): Promise<ChildProcess>;
   close(): Promise<void>;
 }
 
@@ -71,7 +80,8 @@ export async function startFaultWorld(input: { redisUrl: string; prefix: string;
       featbit: { apiUrl: proxy.url, accessToken: featgate.token, sandbox: false, webhookSecret: [secret] },
       identity: { tokens: [{ name: 'admin-user', sha256: hashApiToken(adminToken), roles: ['admin'] }] },
     }),
-    { logger: silentLogger },
+    // FAULTS_LOG=debug (or info, warn) shows what featgate does during a row.
+    { logger: process.env.FAULTS_LOG ? createLogger('featgate', process.env.FAULTS_LOG) : silentLogger },
   );
   const call = async (base: string, token: string, method: string, path: string, body?: unknown) => {
     const response = await fetch(`${base}${path}`, {
@@ -97,6 +107,8 @@ export async function startFaultWorld(input: { redisUrl: string; prefix: string;
     });
     if (answer.status !== 201) throw new Error(`adoption of ${flagKey} failed: ${answer.status} ${await answer.text()}`);
   }
+  const workers: ChildProcess[] = [];
+  const cli = fileURLToPath(new URL('../../src/cli/featgate.mjs', import.meta.url));
   if (input.webhooks) sandbox.control.configureWebhook({ url: `${service.url}/webhooks/featbit`, secret, events: Object.values(WebhookEvent), retryDelayMs: 2_000 });
   return {
     sandbox,
@@ -111,7 +123,22 @@ export async function startFaultWorld(input: { redisUrl: string; prefix: string;
       const logs = await call(sandbox.url, alice.token, 'GET', `/api/v1/envs/${env.id}/audit-logs?refId=${flag.id}&refType=FeatureFlag&pageSize=1000`);
       return (logs.data.items as { creatorName: string }[]).filter((item) => item.creatorName === 'featgate-bot').length;
     },
+    async spawnWorker() {
+      const workerDir = mkdtempSync(join(dataDir, 'worker-'));
+      const config = join(workerDir, 'featgate.yaml');
+      writeFileSync(config, stringify({ host: '127.0.0.1', featbit: { apiUrl: proxy.url, accessToken: featgate.token, sandbox: false, webhookSecret: [secret] }, identity: { tokens: [{ name: 'admin-user', sha256: hashApiToken(adminToken), roles: ['admin'] }] } }));
+      const env: NodeJS.ProcessEnv = { ...process.env, FEATGATE_FROM_SOURCE: '1', REDIS_URL: input.redisUrl, FEATGATE_REDIS_PREFIX: input.prefix, FEATGATE_DATA_DIR: workerDir, LOG_LEVEL: 'error' };
+      for (const name of ['FEATGATE_SIGNING_KEY', 'FEATGATE_REDACTION_KEY', 'FEATGATE_CONFIG', 'FEATBIT_API_URL', 'FEATBIT_ACCESS_TOKEN'] as const) delete env[name];
+      const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--config', config], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      workers.push(child);
+      await new Promise<void>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).on('line', (line) => line.startsWith('featgate listening on') && resolve());
+        child.once('exit', (code) => reject(new Error(`the second serve process exited with ${code}`)));
+      });
+      return child;
+    },
     async close() {
+      for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
       await service.close();
       await proxy.close();
       await sandbox.close();

@@ -36,13 +36,27 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a redis-server on a free loopback port that keeps nothing on disk, and waits until it answers. */
-export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
-  const chosenPort = port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'featgate-redis-'));
+/** How a private redis-server is started. */
+export interface PrivateRedisOptions {
+  /** Port to listen on (a free one when absent), so a restarted server answers at the same URL. */
+  readonly port?: number;
+  /** Data directory kept across restarts (a fresh temporary one, removed on stop, when absent). */
+  readonly dir?: string;
+  /** Keeps every write in an append-only file with fsync per write, as a production Redis with AOF would. */
+  readonly appendOnly?: boolean;
+}
+
+/**
+ * Starts a redis-server on a loopback port and waits until it answers. It keeps nothing on disk unless
+ * `appendOnly` is set; a server given a `dir` leaves that directory for the next start.
+ */
+export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
+  const chosenPort = options.port ?? (await freePort());
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'featgate-redis-'));
+  const persistence = options.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(chosenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    ['--port', String(chosenPort), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir],
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${chosenPort}`;
@@ -58,7 +72,7 @@ export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
             child.kill(hard ? 'SIGKILL' : 'SIGTERM');
             await exited;
           }
-          rmSync(dir, { recursive: true, force: true });
+          if (!options.dir) rmSync(dir, { recursive: true, force: true });
         },
       };
     }

@@ -12,6 +12,7 @@ import { createBullmqJobQueue } from '../queue/bullmq-job-queue.js';
 import type { JobQueue, RetryPolicy } from '../queue/job-queue.js';
 import { createMemoryJobQueue } from '../queue/memory-job-queue.js';
 import { registerQueueMetrics } from '../queue/queue-metrics.js';
+import { startRetryPromoter } from '../queue/retry-promoter.js';
 import { startReconciler, type Reconciler } from '../reconciler/reconciler.js';
 import { createMemoryDeliveryDeduper, type DeliveryDeduper } from '../receiver/delivery-deduper.js';
 import { createRedisDeliveryDeduper } from '../receiver/redis-delivery-deduper.js';
@@ -123,6 +124,10 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
     intervalMs: options.reconcileIntervalMs,
     logger,
   });
+  const probeEnv = options.policy().environments[0]?.id;
+  const promoter = probeEnv
+    ? startRetryPromoter({ queue, probe: async () => void (await options.featbit.listFlags(probeEnv, { pageSize: 1 })), logger })
+    : undefined;
   const router =
     options.secrets.length > 0
       ? createWebhookRouter({ secrets: options.secrets, queue, deduper: claims, bodyLimit: options.bodyLimitBytes, logger })
@@ -138,6 +143,7 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
     reconciler,
     ...(stream ? { stream } : {}),
     async close() {
+      promoter?.stop();
       await stream?.close();
       await reconciler.stop();
       await queue.close();

@@ -3,8 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker, type Job } from 'bullmq';
 import { NotFoundError } from '../../src/errors/index.js';
 import type { Logger } from '../../src/logging/index.js';
-import { silentLogger } from '../../src/logging/index.js';
+import { connectionErrorLog, silentLogger } from '../../src/logging/index.js';
 import {
+  DEFAULT_JOB_CONCURRENCY,
   DEFAULT_RETRY_POLICY,
   retryDelayMs,
   type EnqueueOutcome,
@@ -36,13 +37,26 @@ export interface BullmqJobQueueOptions {
 
 /**
  * How long a worker's job lock lasts without renewal (BullMQ renews it every half of this while the worker lives).
- * With the stalled check below, a killed worker's job is taken over within about 6 s. Safe because jobs are
- * idempotent (they re-read FeatBit) and serialised per flag by the flag lock; a worker whose event loop stalls
- * longer than this loses the job to another worker, which then waits for the flag lock.
+ * With the stalled check below, a killed worker's job is back in the queue within about 2 s of its death (lock
+ * expiry after 0.75 to 1.5 s, then the next stalled check), and the flag lock it held lapses as fast (see
+ * `DEFAULT_LOCK_TTL_MS`), so its flags are restored well inside the 2 s target. Safe because jobs are idempotent
+ * (they re-read FeatBit) and serialised per flag by the flag lock; a worker whose event loop stalls longer than
+ * this loses the job to another worker, which then waits for the flag lock.
  */
-export const DEFAULT_LOCK_DURATION_MS = 4_000;
-/** How often workers look for jobs whose worker died. */
-export const DEFAULT_STALLED_INTERVAL_MS = 2_000;
+export const DEFAULT_LOCK_DURATION_MS = 1_500;
+/** How often workers look for jobs whose worker died (one small Lua script per worker per interval). */
+export const DEFAULT_STALLED_INTERVAL_MS = 500;
+
+/**
+ * How soon BullMQ's connections reconnect after Redis went away: every 200 ms at first, at most 1 s apart (BullMQ's
+ * own default grows exponentially to 20 s, which kept workers idle for about 9 s after a 10 s Redis outage ended).
+ */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(200 * attempt, 1_000);
+}
+
+/** How soon a worker fetches jobs again after a Redis error. */
+export const DEFAULT_RUN_RETRY_DELAY_MS = 500;
 
 const JOB_NAME = 'reconcile';
 const BACKOFF_TYPE = 'featgate-capped-exponential';
@@ -61,9 +75,10 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   const logger = options.logger ?? silentLogger;
   const queueName = options.queueName ?? 'reconcile';
-  const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
+  const connection = { url: options.redisUrl, maxRetriesPerRequest: null, retryStrategy: reconnectDelayMs };
   const prefix = `${options.prefix}bull`;
   const queue = new Queue(queueName, { connection, prefix });
+  queue.on('error', connectionErrorLog(logger, 'reconcile queue'));
   let worker: Worker | undefined;
 
   const enqueue = async (job: ReconcileJob): Promise<EnqueueOutcome> => {
@@ -121,17 +136,20 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
         {
           connection,
           prefix,
-          concurrency: options.concurrency ?? 4,
+          concurrency: options.concurrency ?? DEFAULT_JOB_CONCURRENCY,
           lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
           stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
           maxStalledCount: options.maxStalledCount ?? 5,
+          // After a Redis error the worker retries fetching jobs after this delay (BullMQ's default is 15 s, which
+          // left every edit made during a Redis outage waiting that long once Redis was back).
+          runRetryDelay: DEFAULT_RUN_RETRY_DELAY_MS,
           settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(retry, attemptsMade) },
         },
       );
       worker.on('failed', (job, error) => {
         logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'reconcile job attempt failed');
       });
-      worker.on('error', (error) => logger.error({ err: error.message }, 'reconcile worker error'));
+      worker.on('error', connectionErrorLog(logger, 'reconcile worker'));
       await worker.waitUntilReady();
     },
     async listFailed(limit = 100) {
@@ -147,6 +165,11 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
       return outcome;
     },
     counts,
+    async promoteDelayed() {
+      const delayed = (await counts()).delayed;
+      if (delayed > 0) await queue.promoteJobs();
+      return delayed;
+    },
     async whenIdle(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

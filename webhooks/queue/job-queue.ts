@@ -13,6 +13,12 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
+/**
+ * Jobs of different flags one worker runs at once. Jobs wait on FeatBit and Redis round trips far more than on CPU,
+ * so a burst of edits (a script, a restored outage) is worked off in parallel; one flag never runs twice at once.
+ */
+export const DEFAULT_JOB_CONCURRENCY = 8;
+
 /** Production default: 12 attempts over about half an hour, then the job waits in the failed set for a person. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 12, baseDelayMs: 1000, maxDelayMs: 5 * 60 * 1000 };
 
@@ -66,6 +72,11 @@ export interface JobQueue {
   retryFailed(id: string): Promise<EnqueueOutcome>;
   /** Current set sizes. */
   counts(): Promise<QueueCounts>;
+  /**
+   * Runs every job waiting out a retry backoff now (FeatBit is known to answer again); resolves with how many
+   * were waiting. Jobs are idempotent, so running early only saves time.
+   */
+  promoteDelayed(): Promise<number>;
   /** Resolves when nothing waits, runs or is delayed for retry (tests and graceful shutdown). */
   whenIdle(timeoutMs?: number): Promise<void>;
   /** Stops consuming (waiting for running jobs) and releases connections. */

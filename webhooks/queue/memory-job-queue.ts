@@ -4,6 +4,7 @@ import { NotFoundError } from '../../src/errors/index.js';
 import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
 import {
+  DEFAULT_JOB_CONCURRENCY,
   DEFAULT_RETRY_POLICY,
   retryDelayMs,
   type EnqueueOutcome,
@@ -37,7 +38,7 @@ interface QueuedJob {
  */
 export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): JobQueue {
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? DEFAULT_JOB_CONCURRENCY;
   const logger = options.logger ?? silentLogger;
   const ready: QueuedJob[] = [];
   const waitingByKey = new Map<string, QueuedJob>();
@@ -154,6 +155,15 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): JobQu
       return outcome;
     },
     counts,
+    async promoteDelayed() {
+      const delayed = [...delayedByKey.values()];
+      delayedByKey.clear();
+      for (const { queued, timer } of delayed) {
+        clearTimeout(timer);
+        push(queued);
+      }
+      return delayed.length;
+    },
     async whenIdle(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (ready.length + activeByKey.size + delayedByKey.size + nextByKey.size > 0) {

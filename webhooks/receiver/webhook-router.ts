@@ -75,6 +75,7 @@ export function createWebhookRouter(options: WebhookRouterOptions): Router {
     }
     try {
       const outcome = await options.queue.enqueue(jobFor(target, deliveryId));
+      if (deliveryId && options.deduper) await options.deduper.confirm(deliveryId).catch(() => undefined);
       res.status(202).json({ status: outcome.coalesced ? 'coalesced' : 'queued', jobId: outcome.jobId, ...(deliveryId ? { deliveryId } : {}) });
     } catch (error) {
       if (deliveryId && options.deduper) await options.deduper.release(deliveryId).catch(() => undefined);

@@ -40,7 +40,7 @@ export function registerAuditCommands(program: Command): void {
     .option('--redis-url <url>', 'verify the Redis ledger instead (env REDIS_URL)', process.env.REDIS_URL || undefined)
     .option('--prefix <prefix>', 'Redis key prefix (env FEATGATE_REDIS_PREFIX)', process.env.FEATGATE_REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX)
     .option('--json', 'print the result as a JSON object')
-    .option('--url <url>', 'ask a running featgate service to verify its ledger (GET /v1/audit/verify) instead')
+    .addOption(new Option('--url <url>', 'ask a running featgate service to verify its ledger (GET /v1/audit/verify) instead').env('FEATGATE_URL'))
     .addOption(new Option('--token <token>', 'API token or OIDC access token, with --url').env('FEATGATE_TOKEN'))
     .action(async (options: VerifyOptions) => {
       if (options.url) {
@@ -48,6 +48,11 @@ export function registerAuditCommands(program: Command): void {
         return;
       }
       const result = options.redisUrl ? await verifyRedis(options.redisUrl, options.prefix) : await verifyEmbedded(options.dataDir);
+      const store = options.redisUrl ? `the Redis ledger at ${new URL(options.redisUrl).host} (prefix ${options.prefix})` : `the embedded ledger in ${resolve(options.dataDir)}`;
+      process.stderr.write(`featgate: verified ${store}\n`);
+      if (result.ok && result.entries === 0) {
+        process.stderr.write('featgate: it holds no entries; if the service keeps its ledger elsewhere, pass --url <service> (or FEATGATE_URL), --redis-url or --data-dir\n');
+      }
       process.stdout.write(`${options.json ? JSON.stringify(result) : formatLedgerVerification(result)}\n`);
       process.exitCode = result.ok ? ExitCode.Ok : ExitCode.CheckFailed;
     });
@@ -56,6 +61,7 @@ export function registerAuditCommands(program: Command): void {
 /** Verification by the service (it needs `audit:verify`): exit 0 intact, 1 broken or refused, 2 unreachable. */
 async function verifyThroughApi(options: VerifyOptions): Promise<void> {
   let verified: LedgerVerification | undefined;
+  process.stderr.write(`featgate: asking the service at ${options.url} to verify its ledger\n`);
   await runApiCommand(options, async () => (verified = await clientFrom(options).get<LedgerVerification>('/v1/audit/verify')), formatLedgerVerification);
   if (verified && !verified.ok) process.exitCode = ExitCode.CheckFailed;
 }

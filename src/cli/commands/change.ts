@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { clientFrom, readBodyFile, runApiCommand, withApiOptions, type ApiCommandOptions } from '../api-client/index.js';
-import { renderChange, renderChangeLine, type ChangeSummary } from './render-change.js';
+import { ApiProblemError } from '../api-client/api-problem-error.js';
+import { renderChange, renderChangeDetail, renderChangeLine, type ChangeSummary, type TimelineEntry } from './render-change.js';
 
 interface ListOptions extends ApiCommandOptions {
   readonly status?: string;
@@ -10,7 +11,11 @@ interface ListOptions extends ApiCommandOptions {
   readonly waitingOnMe?: boolean;
 }
 
-/** Adds `featgate change create|edit|show|list`, which call the governance API. */
+interface WithdrawOptions extends ApiCommandOptions {
+  readonly reason: string;
+}
+
+/** Adds `featgate change create|edit|show|list|withdraw`, which call the governance API. */
 export function registerChangeCommands(program: Command): void {
   const group = program.command('change').description('Open, edit and inspect change records');
   withApiOptions(group.command('create').argument('<file>', 'change record, YAML or JSON (- for stdin)'))
@@ -28,10 +33,29 @@ export function registerChangeCommands(program: Command): void {
       await runApiCommand(options, () => client.put<ChangeSummary>(`/v1/changes/${encodeURIComponent(key)}`, readBodyFile(file)), renderChange);
     });
   withApiOptions(group.command('show').argument('<key>', 'change key'))
-    .description('Show a change record, its reviews, evidence and what is still missing')
+    .description('Show a change: requester, a diff of every value, decision and what is missing, stages, reviews and timeline')
     .action(async (key: string, options: ApiCommandOptions) => {
       const client = clientFrom(options);
-      await runApiCommand(options, () => client.get<ChangeSummary>(`/v1/changes/${encodeURIComponent(key)}`), renderChange);
+      const path = `/v1/changes/${encodeURIComponent(key)}`;
+      await runApiCommand(
+        options,
+        async () => {
+          const change = await client.get<ChangeSummary>(path);
+          const timeline = await client.get<{ entries: TimelineEntry[] }>(`${path}/timeline`).then(
+            (answer) => answer.entries,
+            (error: unknown) => (error instanceof ApiProblemError && error.status < 500 ? `not shown: ${error.message}` : Promise.reject(error)),
+          );
+          return { ...change, timeline };
+        },
+        ({ timeline, ...change }) => renderChangeDetail(change, timeline),
+      );
+    });
+  withApiOptions(group.command('withdraw').argument('<key>', 'change key'))
+    .description('Close a change that has not been released (its requester or an admin); roll back a released one instead')
+    .requiredOption('--reason <text>', 'why it is withdrawn')
+    .action(async (key: string, options: WithdrawOptions) => {
+      const client = clientFrom(options);
+      await runApiCommand(options, () => client.post<ChangeSummary>(`/v1/changes/${encodeURIComponent(key)}/withdraw`, { reason: options.reason }), renderChange);
     });
   withApiOptions(group.command('list'))
     .description('List change records')

@@ -1,5 +1,8 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import type { PolicyExplanation } from '../../workflow/policy-explanation.js';
+import { clientFrom, runApiCommand } from '../api-client/index.js';
 import { readChangeRecordFile, redactChangeRecord } from '../../change/index.js';
 import { ephemeralRedactionKey, secretKeyMatcher } from '../../redaction/index.js';
 import { formatFieldIssue, ValidationError } from '../../errors/index.js';
@@ -21,6 +24,8 @@ interface PolicyOptions {
 
 interface ExplainOptions extends PolicyOptions {
   readonly json?: boolean;
+  readonly url?: string;
+  readonly token?: string;
 }
 
 /** Adds `featgate policy check|explain|schema`. */
@@ -40,11 +45,21 @@ export function registerPolicyCommands(program: Command): void {
     });
   group
     .command('explain')
-    .description('Show the tier of a change record, the rules that fired and what it needs to be approved')
-    .argument('<change>', 'change record file, YAML or JSON')
+    .description(
+      'Show the tier of a change, every value classified, the rules that fired, the evidence checks and who may still approve: ' +
+        'a change record file is explained locally, a change key by the service',
+    )
+    .argument('<change>', 'change record file (YAML or JSON), or the key of a change the service holds')
     .option('--policy <file>', 'policy file (env FEATGATE_POLICY, default policies/default.yaml)')
     .option('--json', 'print the evaluation and decision as JSON')
+    .addOption(new Option('--url <url>', 'featgate service URL, for a change key').env('FEATGATE_URL'))
+    .addOption(new Option('--token <token>', 'API token, for a change key').env('FEATGATE_TOKEN'))
     .action(async (file: string, options: ExplainOptions) => {
+      if (!existsSync(file) && /^[a-z0-9][a-z0-9-]{0,79}$/.test(file)) {
+        const client = clientFrom(options);
+        await runApiCommand(options, () => client.get<PolicyExplanation>(`/v1/changes/${encodeURIComponent(file)}/policy`), renderServiceExplanation);
+        return;
+      }
       const policy = await loadOrReport(resolvePolicyPath(options.policy));
       if (!policy) return;
       const change = await reportIssues(() => readChangeRecordFile(file));
@@ -116,4 +131,23 @@ function renderExplanation(file: string, evaluation: Evaluation, decision: Decis
   for (const warning of evaluation.warnings) lines.push(`warning: ${warning}`);
   lines.push(`status without reviews: ${decision.status}`, ...decision.reasons.map((reason) => `  - ${reason}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** The service's explanation of a change, in words: values, rules, evidence checks, who may still approve. */
+export function renderServiceExplanation(explained: PolicyExplanation): string {
+  const lines = [`${explained.key} (revision ${explained.revision}, ${explained.status}) is ${explained.tier.toUpperCase()}`];
+  lines.push('values classified:');
+  for (const value of explained.values) {
+    lines.push(`  - ${value.flagKey} ${value.value}: ${value.tier ?? 'no rule fired'}${value.firedRuleIds.length > 0 ? ` (${value.firedRuleIds.join(', ')})` : ''}`);
+  }
+  lines.push('rules that fired:', ...explained.firedRules.map((rule) => `  - ${rule.ruleId} (${rule.tier}) on ${rule.flagKey} ${rule.value ?? 'candidate'} at ${rule.path}: ${rule.detail}`));
+  lines.push('why:', ...explained.reasons.map((reason) => `  - ${reason}`));
+  const approvals = explained.approvals;
+  lines.push(`approvals: ${approvals.approvedBy.length} of ${approvals.required} (${approvals.approvedBy.join(', ') || 'none yet'}); ${approvals.stillNeeded} more needed`);
+  for (const role of approvals.rolesStillNeeded) lines.push(`  - still needs ${role.anyOf.join(' or ')} (${role.reasons.join('; ')})`);
+  lines.push('may not approve:', ...approvals.excluded.map((person) => `  - ${person.identity}: ${person.why}`));
+  lines.push('evidence:', ...explained.evidence.map((item) => `  - ${item.type} ${item.result} (${item.source}${item.attachedBy ? ` by ${item.attachedBy}` : ''}): ${item.counts ? 'counts' : 'does not count'}, ${item.reason}`));
+  for (const missing of explained.missingEvidence) lines.push(`  - missing: ${missing.anyOf.join(' or ')} (before ${missing.phase})`);
+  lines.push(`decision: ${explained.decision.status}`, ...explained.decision.reasons.map((reason) => `  - ${reason}`));
+  return lines.join('\n');
 }

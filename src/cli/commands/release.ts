@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { clientFrom, runApiCommand, withApiOptions, type ApiCommandOptions } from '../api-client/index.js';
+import type { ReleaseStatus } from '../../workflow/release-status.js';
 import { renderChange, type ChangeSummary } from './render-change.js';
+import { renderReleaseStatus, renderServed, type GuardrailLine } from './render-release.js';
 
 interface ReleaseOptions extends ApiCommandOptions {
   readonly stage?: string;
@@ -8,7 +10,7 @@ interface ReleaseOptions extends ApiCommandOptions {
   readonly comment?: string;
 }
 
-/** Adds `featgate release apply-stage|hold|resume|rollback`; featgate writes FeatBit as its own identity. */
+/** Adds `featgate release status|apply-stage|hold|resume|rollback`; featgate writes FeatBit as its own identity. */
 export function registerReleaseCommands(program: Command): void {
   const group = program.command('release').description('Ramp approved changes through their release stages');
   const path = (key: string, action: string) => `/v1/changes/${encodeURIComponent(key)}/release/${action}`;
@@ -21,7 +23,32 @@ export function registerReleaseCommands(program: Command): void {
         ...(options.stage !== undefined ? { stage: Number(options.stage) } : {}),
         ...(options.comment ? { comment: options.comment } : {}),
       };
-      await runApiCommand(options, () => clientFrom(options).post<ChangeSummary>(path(key, 'apply-stage'), body), renderChange);
+      const client = clientFrom(options);
+      await runApiCommand(
+        options,
+        async () => {
+          const change = await client.post<ChangeSummary>(path(key, 'apply-stage'), body);
+          return { ...change, exposure: await client.get<ReleaseStatus>(`/v1/changes/${encodeURIComponent(key)}/release`) };
+        },
+        ({ exposure, ...change }) => [renderChange(change), ...renderServed(exposure)].join('\n'),
+      );
+    });
+  withApiOptions(group.command('status').argument('<key>', 'change key'))
+    .description('Where a release is: applied and next stage, what the next one waits for, what FeatBit serves now, guardrails')
+    .action(async (key: string, options: ApiCommandOptions) => {
+      const client = clientFrom(options);
+      const changePath = `/v1/changes/${encodeURIComponent(key)}`;
+      await runApiCommand(
+        options,
+        async () => {
+          const [release, guardrails] = await Promise.all([
+            client.get<ReleaseStatus>(`${changePath}/release`),
+            client.get<{ conditions: GuardrailLine[] }>(`${changePath}/guardrails`),
+          ]);
+          return { ...release, guardrails: guardrails.conditions };
+        },
+        ({ guardrails, ...release }) => renderReleaseStatus(release, guardrails),
+      );
     });
   withApiOptions(group.command('hold').argument('<key>', 'change key'))
     .description('Pause ramping; the current stage stays applied')

@@ -1,5 +1,5 @@
-import type { Notifier } from '../../../webhooks/notifier/index.js';
-import { NotificationKind } from '../../../webhooks/notifier/index.js';
+import type { Notifier } from '../../notify/index.js';
+import { NotificationKind } from '../../notify/index.js';
 import { LedgerEventType } from '../../ledger/index.js';
 import type { LedgerProjection } from '../../projections/index.js';
 import { ReviewItemKind } from '../../projections/index.js';

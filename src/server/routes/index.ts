@@ -2,6 +2,7 @@ import type { GovernanceWorkflow } from '../../workflow/index.js';
 import type { RouteDefinition } from '../route-definition.js';
 import { auditRoutes } from './audit-routes.js';
 import { changeRoutes } from './change-routes.js';
+import { consoleRoutes } from './console-routes.js';
 import { releaseRoutes } from './release-routes.js';
 
 export * from './approved-state-response.js';
@@ -9,5 +10,5 @@ export * from './audit-routes.js';
 
 /** The route registry of the governance API: every endpoint with its schemas and permission. */
 export function governanceRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
-  return [...changeRoutes(workflow), ...releaseRoutes(workflow), ...auditRoutes(workflow)];
+  return [...changeRoutes(workflow), ...releaseRoutes(workflow), ...auditRoutes(workflow), ...consoleRoutes(workflow)];
 }

@@ -6,6 +6,7 @@ import {
   changeKeyParamsSchema,
   changeViewSchema,
   reasonRequestSchema,
+  releaseStatusSchema,
   resumeRequestSchema,
   type GovernanceWorkflow,
 } from '../../workflow/index.js';
@@ -62,6 +63,17 @@ export function releaseRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       body: reasonRequestSchema,
       response: changeViewSchema,
       handler: ({ principal, params, body }) => workflow.rollback(principal, params.key, body),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/changes/:key/release',
+      operationId: 'releaseStatus',
+      summary: 'Where a release is: the applied and the next stage, what the next one waits for, and what FeatBit serves for each flag now',
+      tag: 'release',
+      permission: Permission.ChangeRead,
+      params: changeKeyParamsSchema,
+      response: releaseStatusSchema,
+      handler: ({ params }) => workflow.releaseStatus(params.key),
     }),
     defineRoute({
       method: 'post',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerEventType } from '../../../src/ledger/index.js';
-import { candidateShare, eventually, routeChangeRecord, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
+import { candidateShare, eventually, openApprovedChange, routeChangeRecord, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
 
 let h: BridgeHarness;
 
@@ -18,8 +18,7 @@ async function rampToFirstStage(key: string, changeKey: string): Promise<void> {
     { name: 'pilot', percentage: 20 },
     { name: 'everyone', percentage: 100 },
   ]);
-  expect((await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: record })).status).toBe(201);
-  expect((await h.call('POST', `/v1/changes/${changeKey}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } })).body.status).toBe('approved');
+  await openApprovedChange(h, record);
   expect((await h.call('POST', `/v1/changes/${changeKey}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} })).status).toBe(200);
   await h.settle();
 }

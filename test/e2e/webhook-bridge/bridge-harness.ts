@@ -14,7 +14,7 @@ import { startService, type RunningService, type StartServiceOptions } from '../
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 
 /** Roles the e2e tests act with (token name = `<role>-user`). */
-export const ROLES = ['admin', 'auditor', 'requester', 'aiPlatformOwner', 'releaseOwner'] as const;
+export const ROLES = ['admin', 'auditor', 'requester', 'aiPlatformOwner', 'releaseOwner', 'service'] as const;
 export type E2eRole = (typeof ROLES)[number];
 
 /** modelRoute values: the candidate raises the latency target (a medium-tier change under the default policy). */
@@ -87,9 +87,25 @@ export function routeChangeRecord(key: string, changeKey: string, stages: readon
     behaviourChange: 'summaries may take longer',
     impact: { data: 'none', cost: 'none', latency: 'up to 400 ms more', safety: 'none', support: 'none', compliance: 'none' },
     release: { decisionOwner: 'ai-platform', stages: stages.map((stage) => ({ ...stage, audience: 'everyone', minDuration: '1h' })) },
-    evidence: [{ type: 'offlineEval', summary: 'no regressions', result: 'passed' }],
     cleanup: { kind: 'durable' },
   };
+}
+
+/**
+ * Opens `record` as the requester, attaches the evidence it misses as CI does (the service token: authors never
+ * vouch for their own change) and approves it as the AI platform owner; resolves with the approved change.
+ */
+export async function openApprovedChange(h: BridgeHarness, record: Record<string, unknown>): Promise<any> {
+  const created = await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: record });
+  if (created.status !== 201) throw new Error(`creating ${String(record['key'])} answered ${created.status}: ${JSON.stringify(created.body)}`);
+  for (const requirement of created.body.decision.missing.evidence as { anyOf: string[] }[]) {
+    const body = { type: requirement.anyOf[0], summary: 'no regressions', result: 'passed', link: 'https://ci.example.com/run/1' };
+    const attached = await h.call('POST', `/v1/changes/${String(record['key'])}/evidence`, { token: h.tokens.service, body });
+    if (attached.status !== 201) throw new Error(`evidence answered ${attached.status}: ${JSON.stringify(attached.body)}`);
+  }
+  const review = await h.call('POST', `/v1/changes/${String(record['key'])}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
+  if (review.body?.status !== 'approved') throw new Error(`the review left ${String(record['key'])} ${review.body?.status}: ${JSON.stringify(review.body?.decision)}`);
+  return review.body;
 }
 
 /** The service with its webhook bridge on real Redis and BullMQ, the FeatBit sandbox delivering webhooks to it. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signFeatBitBody } from '../../../webhooks/index.js';
 import type { RestFlag } from '../../../src/featbit/model/index.js';
 import { LedgerEventType } from '../../../src/ledger/index.js';
-import { CANDIDATE_ROUTE, CURRENT_ROUTE, candidateShare, eventually, routeChangeRecord, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
+import { CANDIDATE_ROUTE, CURRENT_ROUTE, candidateShare, eventually, openApprovedChange, routeChangeRecord, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
 
 let h: BridgeHarness;
 
@@ -96,9 +96,7 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     await h.seedAndAdopt(routeFlag(h.envId, key));
     const changeKey = 'ramp-larger-latency';
     const record = routeChangeRecord(key, changeKey, [{ name: 'pilot', percentage: 10 }]);
-    expect((await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: record })).status).toBe(201);
-    const review = await h.call('POST', `/v1/changes/${changeKey}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
-    expect(review.body.status).toBe('approved');
+    await openApprovedChange(h, record);
     const writesBefore = featbitAuditOf(key).length;
 
     const [applied] = await Promise.all([

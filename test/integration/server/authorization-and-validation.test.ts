@@ -45,10 +45,17 @@ const ENDPOINTS: Endpoint[] = [
     method: 'PUT', route: '/v1/changes/{key}', permission: Permission.ChangeEdit,
     bad: { unknown: { ...high, key: PATH_VALUES.key, extra: true }, unknownPath: 'extra', wrongType: { ...high, key: PATH_VALUES.key, release: { ...high.release, stages: [{ ...high.release.stages[0], percentage: '5' }] } }, wrongTypePath: 'release.stages.0.percentage' },
   },
+  { method: 'GET', route: '/v1/changes/{key}/timeline', permission: Permission.ChangeRead, badParams: { path: '/v1/changes/Not%20A%20Key/timeline', field: 'params.key' } },
+  { method: 'GET', route: '/v1/changes/{key}/release', permission: Permission.ChangeRead, badParams: { path: '/v1/changes/Not%20A%20Key/release', field: 'params.key' } },
   {
     method: 'POST', route: '/v1/changes/{key}/reviews', permission: Permission.ReviewSubmit,
     bad: { unknown: { decision: 'approve', vote: 'yes' }, unknownPath: 'vote', wrongType: { decision: true }, wrongTypePath: 'decision' },
   },
+  {
+    method: 'POST', route: '/v1/changes/{key}/withdraw', permission: Permission.ChangeEdit,
+    bad: { unknown: { reason: 'r', force: true }, unknownPath: 'force', wrongType: { reason: 3 }, wrongTypePath: 'reason' },
+  },
+  { method: 'GET', route: '/v1/changes/{key}/policy', permission: Permission.ChangeRead, badParams: { path: '/v1/changes/-bad-/policy', field: 'params.key' } },
   {
     method: 'POST', route: '/v1/changes/{key}/evidence', permission: Permission.EvidenceAttach,
     bad: { unknown: { type: 'offlineEval', summary: 's', result: 'passed', score: 3 }, unknownPath: 'score', wrongType: { type: 'offlineEval', summary: 5, result: 'passed' }, wrongTypePath: 'summary' },
@@ -93,6 +100,10 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', route: '/v1/review-due', permission: Permission.ChangeRead, badQuery: { query: '?upcoming=yes', path: 'query.upcoming' } },
   { method: 'GET', route: '/v1/jobs', permission: Permission.AuditRead, badQuery: { query: '?limit=0', path: 'query.limit' } },
   { method: 'POST', route: '/v1/jobs/{id}/retry', permission: Permission.FlagAdopt },
+  { method: 'GET', route: '/v1/console/me', permission: Permission.ChangeRead },
+  { method: 'GET', route: '/v1/console/inbox', permission: Permission.ChangeRead, badQuery: { query: '?status=lost', path: 'query.status' } },
+  { method: 'GET', route: '/v1/console/changes/{key}/actions', permission: Permission.ChangeRead, badParams: { path: '/v1/console/changes/-bad-/actions', field: 'params.key' } },
+  { method: 'GET', route: '/v1/console/changes/{key}/activity', permission: Permission.ChangeRead, badParams: { path: '/v1/console/changes/-bad-/activity', field: 'params.key' } },
 ];
 
 const REVIEWERS = ['reviewer', 'featureOwner', 'aiPlatformOwner', 'platformOwner', 'dataOwner'] as const;

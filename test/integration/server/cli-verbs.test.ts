@@ -87,10 +87,45 @@ describe('CLI verbs over the API', () => {
       const approved = await featgate(['review', 'approve', high.key, '--comment', 'ok'], token);
       expect(approved.code, approved.stderr).toBe(0);
     }
+    const explained = await featgate(['policy', 'explain', high.key], h.tokens.auditor);
+    expect(explained.code, explained.stderr).toBe(0);
+    expect(explained.stdout).toContain(`${high.key} (revision 1, approved) is HIGH`);
+    expect(explained.stdout).toContain('model-provider-changed (high) on intent-router-model-route candidate at $.provider');
+    expect(explained.stdout).toContain('kim: requested the change: authors never approve');
+    expect(explained.stdout).toContain('aiPlatformOwner-user: already approved');
+    expect(explained.stdout).toMatch(/offlineEval passed \(attached by requester-user\): counts/);
     const stage = await featgate(['release', 'apply-stage', high.key], h.tokens.releaseOwner);
     expect(stage.code, stage.stderr).toBe(0);
     expect(stage.stdout).toContain(`${high.key}\treleasing`);
     expect(stage.stdout).toContain('stage 1 of 2 applied');
+    // What FeatBit serves now, read back from FeatBit: the candidate on 1% of the default rule.
+    expect(stage.stdout).toContain(`flag ${high.flags[0].key} in ${h.envId}, as FeatBit serves it now:`);
+    expect(stage.stdout).toContain('default rule: candidate mistral 1%, current 99%');
+
+    const status = await featgate(['release', 'status', high.key], h.tokens.auditor);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/applied: +1 of 2: canary, 1% of all users since \d{4}-/);
+    expect(status.stdout).toMatch(/next: +2 of 2: everyone, 100% of all users; waits for:/);
+    expect(status.stdout).toContain('stage 1 (canary) runs at least 24h, until ');
+    expect(status.stdout).toContain('default rule: candidate mistral 1%, current 99%');
+    const statusJson = JSON.parse((await featgate(['release', 'status', high.key, '--json'], h.tokens.auditor)).stdout);
+    expect(statusJson.flags[0].featbit.slots.at(-1).shares).toEqual([
+      expect.objectContaining({ variationId: 'mistral', candidate: true, share: 0.01 }),
+      expect.objectContaining({ variationId: 'current', candidate: false, share: 0.99 }),
+    ]);
+    expect(statusJson.guardrails).toEqual([]);
+
+    const shownReleasing = await featgate(['change', 'show', high.key], h.tokens.requester);
+    expect(shownReleasing.code, shownReleasing.stderr).toBe(0);
+    expect(shownReleasing.stdout).toMatch(/requester: +kim/);
+    expect(shownReleasing.stdout).toContain(`flag ${high.flags[0].key} (${high.flags[0].surface})`);
+    expect(shownReleasing.stdout).toMatch(/\* 1\. canary .*<- applied/);
+    expect(shownReleasing.stdout).toMatch(/approve +aiPlatformOwner-user/);
+    expect(shownReleasing.stdout).toMatch(/release\.stage-applied +releaseOwner-user/);
+    const withdrawReleasing = await featgate(['change', 'withdraw', high.key, '--reason', 'changed my mind', '--json'], h.extraTokens.kim!);
+    expect(withdrawReleasing.code).toBe(1);
+    expect(JSON.parse(withdrawReleasing.stdout)).toMatchObject({ status: 409 });
+    expect(withdrawReleasing.stderr).toContain('roll it back instead');
     expect((await featgate(['release', 'hold', high.key, '--reason', 'error rate'], h.tokens.releaseOwner)).stdout).toContain('\theld\t');
     const whileHeld = await featgate(['release', 'apply-stage', high.key, '--json'], h.tokens.releaseOwner);
     expect(whileHeld.code).toBe(1);
@@ -104,6 +139,22 @@ describe('CLI verbs over the API', () => {
     expect(shown.code).toBe(0);
     expect(JSON.parse(shown.stdout)).toMatchObject({ key: high.key, status: 'rolled-back' });
   }, 180_000);
+
+  it('lets the requester withdraw an unreleased change, refuses anyone else, and closes its reviews', async () => {
+    const key = 'cli-withdrawn-change';
+    expect((await h.call('POST', '/v1/changes', { token: h.extraTokens.kim!, body: { ...high, key } })).status).toBe(201);
+    const stranger = await featgate(['change', 'withdraw', key, '--reason', 'not mine'], h.tokens.requester);
+    expect(stranger.code).toBe(1);
+    expect(stranger.stderr).toContain('only the requester kim or an admin may withdraw');
+    const withdrawn = await featgate(['change', 'withdraw', key, '--reason', 'superseded by another change'], h.extraTokens.kim!);
+    expect(withdrawn.code, withdrawn.stderr).toBe(0);
+    expect(withdrawn.stdout).toContain(`${key}\twithdrawn`);
+    const review = await h.call('POST', `/v1/changes/${key}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
+    expect(review.status).toBe(409);
+    const shown = await featgate(['change', 'show', key], h.tokens.auditor);
+    expect(shown.stdout).toMatch(/reason: +withdrawn by kim: superseded by another change/);
+    expect(shown.stdout).toMatch(/change\.status-changed +kim/);
+  }, 60_000);
 
   it('rejects with a comment, and verifies the ledger through the service with the auditor role only', async () => {
     const key = 'cli-rejected-change';

@@ -18,7 +18,7 @@ import { example } from './service-harness.js';
 const CLI = fileURLToPath(new URL('../../../src/cli/featgate.mjs', import.meta.url));
 const high = example('high-model-provider-change');
 const highFlag = high.flags[0];
-const ROLES = ['requester', 'admin', 'auditor', 'aiPlatformOwner', 'releaseOwner'] as const;
+const ROLES = ['requester', 'admin', 'auditor', 'aiPlatformOwner', 'releaseOwner', 'service'] as const;
 
 let sandbox: Sandbox;
 let dir: string;
@@ -102,7 +102,7 @@ describe('two serve processes on one Redis', () => {
         const created = await call(index % 2 ? a : b, 'POST', '/v1/changes', tokens.requester!, { ...high, key });
         expect(created.status).toBe(201);
         for (const requirement of created.body.decision.missing.evidence as { anyOf: string[] }[]) {
-          const attached = await call(index % 2 ? b : a, 'POST', `/v1/changes/${key}/evidence`, tokens.requester!, {
+          const attached = await call(index % 2 ? b : a, 'POST', `/v1/changes/${key}/evidence`, tokens.service!, {
             type: requirement.anyOf[0],
             summary: 'done',
             result: 'passed',

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flagJob, TriggerSource, type JobQueue, type ReconcileJob, type RetryPolicy } from '../../../webhooks/index.js';
+import { flagJob, JobTargetKind, TriggerSource, type JobQueue, type ReconcileJob, type RetryPolicy } from '../../../webhooks/index.js';
 
 /** Makes a fresh, empty queue with the given retry policy. */
 export type QueueFactory = (retry: RetryPolicy) => JobQueue;
@@ -178,6 +178,23 @@ export function describeQueueContract(name: string, factory: QueueFactory): void
       expect(await queue.enqueue(flagJob('env-1', 'prompt', TriggerSource.Reconciler))).toEqual({ jobId: first.jobId, coalesced: true });
       await eventually(() => calls === 2);
       await queue.whenIdle();
+      expect(await queue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
+    });
+
+    it('runs every job waiting out a retry backoff at once when told FeatBit answers again, and only those', async () => {
+      const queue = open({ attempts: 5, baseDelayMs: 600_000, maxDelayMs: 600_000 });
+      const runs = new Map<string, number>();
+      await queue.start(async (job) => {
+        const key = job.target.kind === JobTargetKind.Flag ? job.target.flagKey : job.target.segmentId;
+        runs.set(key, (runs.get(key) ?? 0) + 1);
+        if (runs.get(key) === 1) throw new Error('FeatBit unreachable');
+      });
+      for (const flag of ['a', 'b', 'c']) await queue.enqueue(flagJob('env-1', flag, TriggerSource.Webhook));
+      await eventually(async () => (await queue.counts()).delayed === 3);
+      expect(await queue.promoteDelayed()).toBe(3);
+      await eventually(() => [...runs.values()].every((count) => count === 2) && runs.size === 3);
+      await queue.whenIdle();
+      expect(await queue.promoteDelayed()).toBe(0);
       expect(await queue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
     });
 

@@ -171,8 +171,8 @@ describe('tier table: restricted (security review, two distinct people incl. sec
       release: {
         decisionOwner: 'x',
         stages: [
-          { name: 'a', audience: 'all users', percentage: 5, minDuration: '1h' },
-          { name: 'b', audience: 'all users', percentage: 50, minDuration: '1h' },
+          { name: 'a', audience: 'all users', percentage: 5, minDuration: '4h' },
+          { name: 'b', audience: 'all users', percentage: 50, minDuration: '4h' },
           { name: 'c', audience: 'all users', percentage: 100, minDuration: '1h' },
         ],
         rollback: { plan: 'p', fallbackBehaviour: 'f' },
@@ -181,6 +181,24 @@ describe('tier table: restricted (security review, two distinct people incl. sec
     const reviews = [approval('sec@example.com', ['security']), approval('platform@example.com', ['platformOwner'])];
     expect(decide(fivePercent, reviews, restrictedEvidence, policy).missing.releasePlan).toEqual([
       'the first stage exposes 5%; the restricted tier allows at most 1%',
+    ]);
+  });
+
+  it('refuses stages shorter than the tier minimum before another stage, whatever the requester picks', () => {
+    const hurried = changeOf(ConfigSurface.ToolPolicy, toolWrites.flags[0]!.baseline, toolWrites.flags[0]!.candidate, {
+      release: {
+        decisionOwner: 'x',
+        stages: [
+          { name: 'a', audience: 'all users', percentage: 1, minDuration: '1s' },
+          { name: 'b', audience: 'all users', percentage: 50, minDuration: '4h' },
+          { name: 'c', audience: 'all users', percentage: 100, minDuration: '1s' },
+        ],
+        rollback: { plan: 'p', fallbackBehaviour: 'f' },
+      },
+    });
+    const reviews = [approval('sec@example.com', ['security']), approval('platform@example.com', ['platformOwner'])];
+    expect(decide(hurried, reviews, restrictedEvidence, policy).missing.releasePlan).toEqual([
+      'stage 1 (a) runs at least 1s; the restricted tier needs at least 4h before the next stage',
     ]);
   });
 

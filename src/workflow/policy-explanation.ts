@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { writtenValues, type Policy } from '../../policies/index.js';
+import type { IdentityMapping } from '../identity/index.js';
+import type { ChangeRecordState } from '../projections/index.js';
+import { changeAuthors, evidenceVerdicts } from './change-authors.js';
+import { assess } from './change-views.js';
+
+const firedRuleSchema = z.object({
+  ruleId: z.string(),
+  flagKey: z.string(),
+  tier: z.string(),
+  path: z.string(),
+  detail: z.string(),
+  explanation: z.string(),
+  value: z.string().optional(),
+  escalateTo: z.array(z.string()),
+});
+
+/** `GET /v1/changes/{key}/policy`: why a change has its tier and who may still approve it. */
+export const policyExplanationSchema = z.object({
+  key: z.string(),
+  revision: z.number().int(),
+  status: z.string(),
+  tier: z.string(),
+  /** Every value the change can write, each classified against the approved baseline. */
+  values: z.array(
+    z.object({
+      flagKey: z.string(),
+      /** `candidate`, `rollbackValue` or `servedValues[i]`. */
+      value: z.string(),
+      /** Highest tier a rule gave this value; absent when no rule fired on it. */
+      tier: z.string().optional(),
+      firedRuleIds: z.array(z.string()),
+    }),
+  ),
+  /** Each classification rule that fired, on which value and path. */
+  firedRules: z.array(firedRuleSchema),
+  reasons: z.array(z.string()),
+  /** The approved version each flag's baseline was read from, and what each stage's audience is in FeatBit. */
+  flags: z.array(z.object({ flagKey: z.string(), basedOn: z.unknown(), stageAudiences: z.unknown() })),
+  approvals: z.object({
+    required: z.number().int(),
+    approvedBy: z.array(z.string()),
+    /** Distinct approvals still needed. */
+    stillNeeded: z.number().int(),
+    /** Role requirements no approver covers yet: someone holding one of `anyOf` must still approve. */
+    rolesStillNeeded: z.array(z.object({ anyOf: z.array(z.string()), reasons: z.array(z.string()) })),
+    /** People who may not approve (or whose approval no longer adds anything), and why. */
+    excluded: z.array(z.object({ identity: z.string(), why: z.string() })),
+  }),
+  evidence: z.array(
+    z.object({ type: z.string(), result: z.string(), attachedBy: z.string().nullable(), source: z.string(), counts: z.boolean(), reason: z.string() }),
+  ),
+  missingEvidence: z.array(z.object({ anyOf: z.array(z.string()), phase: z.string() })),
+  decision: z.object({ status: z.string(), reasons: z.array(z.string()) }),
+});
+export type PolicyExplanation = z.infer<typeof policyExplanationSchema>;
+
+/** Builds the policy explanation of a change from its projected state, the policy and the identity mapping. */
+export function explainChange(state: ChangeRecordState, policy: Policy, identities: IdentityMapping, proposal: boolean): PolicyExplanation {
+  const { evaluation, decision } = assess(state, policy, identities);
+  const values = state.record.flags.flatMap((flag) =>
+    writtenValues(flag).map((written) => {
+      const fired = evaluation.firedRules.filter((rule) => rule.flagKey === flag.key && (rule.value ?? 'candidate') === written.name);
+      const tiers = fired.map((rule) => rule.tier);
+      const order = ['low', 'medium', 'high', 'restricted'];
+      const tier = tiers.sort((a, b) => order.indexOf(b) - order.indexOf(a))[0];
+      return { flagKey: flag.key, value: written.name, ...(tier ? { tier } : {}), firedRuleIds: fired.map((rule) => rule.ruleId) };
+    }),
+  );
+  const excluded = changeAuthors(state.record, identities, proposal).map((author) => ({ identity: author.identity, why: `${author.why}: authors never approve` }));
+  for (const approver of decision.approvedBy) excluded.push({ identity: approver, why: 'already approved: one person counts once' });
+  return {
+    key: state.key,
+    revision: state.revision,
+    status: state.status,
+    tier: evaluation.tier,
+    values,
+    firedRules: evaluation.firedRules.map((rule) => ({
+      ruleId: rule.ruleId,
+      flagKey: rule.flagKey,
+      tier: rule.tier,
+      path: rule.path,
+      detail: rule.detail,
+      explanation: rule.explanation,
+      ...(rule.value !== undefined ? { value: rule.value } : {}),
+      escalateTo: [...rule.escalateTo],
+    })),
+    reasons: [...evaluation.reasons, ...evaluation.warnings],
+    flags: state.record.flags.map((flag) => ({ flagKey: flag.key, basedOn: flag.basedOn ?? null, stageAudiences: flag.stageAudiences ?? [] })),
+    approvals: {
+      required: evaluation.requiredApprovals.count,
+      approvedBy: [...decision.approvedBy],
+      stillNeeded: decision.missing.approvals,
+      rolesStillNeeded: decision.missing.roles.map((requirement) => ({ anyOf: [...requirement.anyOf], reasons: [...requirement.reasons] })),
+      excluded,
+    },
+    evidence: evidenceVerdicts(state, identities).map((verdict) => ({
+      type: verdict.item.type,
+      result: verdict.item.result,
+      attachedBy: verdict.item.attachedBy ?? null,
+      source: verdict.source,
+      counts: verdict.counts,
+      reason: verdict.reason,
+    })),
+    missingEvidence: decision.missing.evidence.map((requirement) => ({ anyOf: [...requirement.anyOf], phase: requirement.phase })),
+    decision: { status: decision.status, reasons: [...decision.reasons] },
+  };
+}
