@@ -116,16 +116,8 @@ export class ChangeService {
    */
   async submitReview(principal: Principal, key: string, request: ReviewRequest): Promise<ChangeView> {
     await this.withChange(key, async (state) => {
-      if (isAuthor(state.record, principal, this.context.identities)) {
-        const author = changeAuthors(state.record, this.context.identities, this.context.deps.projections.proposal(key) !== undefined).find(
-          (one) => one.person === this.context.identities.personOf(principal.id),
-        );
-        throw new PolicyViolationError(
-          `${principal.id} ${author?.identity && author.identity !== principal.id ? `(${author.identity}) ` : ''}${author?.why ?? 'wrote'} ${key} and cannot review it: ` +
-            'separation of duties requires another person',
-        );
-      }
-      if (!OPEN.has(state.status)) throw new ConflictError(`change ${key} is ${state.status}; reviews are closed`);
+      const refusal = this.reviewRefusal(state, principal);
+      if (refusal) throw refusal;
       if (request.revision !== undefined && request.revision !== state.revision) {
         throw new ConflictError(
           `the review names revision ${request.revision} of ${key}, but the record is at revision ${state.revision} (edited since); read it again and review what it says now`,
@@ -146,6 +138,48 @@ export class ChangeService {
       await this.followDecision(key, actor, reviewed.seq);
     });
     return this.view(key);
+  }
+
+  /**
+   * What `submitReview` and `withdrawChange` would refuse `principal` now, in the words they refuse it with, so the
+   * console shows the workflow's own answer instead of guessing it (the API still decides every request).
+   */
+  async refusals(principal: Principal, key: string): Promise<{ review?: string; withdraw?: string }> {
+    await this.context.deps.projections.catchUp();
+    const state = this.context.deps.projections.changes.changes.get(key);
+    if (!state) throw new NotFoundError(`no change ${key}`);
+    const review = this.reviewRefusal(state, principal)?.message;
+    const withdraw = this.withdrawRefusal(state, principal)?.message;
+    return { ...(review ? { review } : {}), ...(withdraw ? { withdraw } : {}) };
+  }
+
+  /** Why `principal` may not review the change now (an author, or reviews closed), or undefined. */
+  private reviewRefusal(state: ChangeRecordState, principal: Principal): Error | undefined {
+    const key = state.key;
+    if (isAuthor(state.record, principal, this.context.identities)) {
+      const author = changeAuthors(state.record, this.context.identities, this.context.deps.projections.proposal(key) !== undefined).find(
+        (one) => one.person === this.context.identities.personOf(principal.id),
+      );
+      return new PolicyViolationError(
+        `${principal.id} ${author?.identity && author.identity !== principal.id ? `(${author.identity}) ` : ''}${author?.why ?? 'wrote'} ${key} and cannot review it: ` +
+          'separation of duties requires another person',
+      );
+    }
+    if (!OPEN.has(state.status)) return new ConflictError(`change ${key} is ${state.status}; reviews are closed`);
+    return undefined;
+  }
+
+  /** Why `principal` may not withdraw the change now (not its requester or an admin, or already released), or undefined. */
+  private withdrawRefusal(state: ChangeRecordState, principal: Principal): Error | undefined {
+    const key = state.key;
+    if (!this.context.identities.samePerson(principal.id, state.record.requester) && !principal.roles.includes(Role.Admin)) {
+      return new PolicyViolationError(`only the requester ${state.record.requester} or an admin may withdraw change ${key}`);
+    }
+    if (!OPEN.has(state.status)) {
+      const hint = state.stageIndex !== undefined && state.stageIndex !== null ? '; roll it back instead' : '';
+      return new ConflictError(`change ${key} is ${state.status}; only a change that is not released yet can be withdrawn${hint}`);
+    }
+    return undefined;
   }
 
   /** Attaches evidence; when it completes what the tier requires, the change becomes approved. */
@@ -177,13 +211,8 @@ export class ChangeService {
    */
   async withdrawChange(principal: Principal, key: string, reason: string): Promise<ChangeView> {
     await this.withChange(key, async (state) => {
-      if (!this.context.identities.samePerson(principal.id, state.record.requester) && !principal.roles.includes(Role.Admin)) {
-        throw new PolicyViolationError(`only the requester ${state.record.requester} or an admin may withdraw change ${key}`);
-      }
-      if (!OPEN.has(state.status)) {
-        const hint = state.stageIndex !== undefined && state.stageIndex !== null ? '; roll it back instead' : '';
-        throw new ConflictError(`change ${key} is ${state.status}; only a change that is not released yet can be withdrawn${hint}`);
-      }
+      const refusal = this.withdrawRefusal(state, principal);
+      if (refusal) throw refusal;
       await this.context.append(LedgerEventType.ChangeStatusChanged, actorOf(principal), changeSubject(key), {
         changeKey: key,
         status: ChangeStatus.Withdrawn,

@@ -63,11 +63,11 @@ export async function startExposureHarness(flags: (envId: string) => unknown[], 
     }),
     { logger: silentLogger, exposureSweepIntervalMs: 200, refreshIntervalMs: 200 },
   );
-  // featgate never approves a flag itself (a governed flag nobody approved is switched off): seed the flags once the
-  // bridge's first round is done; the tests adopt them as an admin.
+  // featgate never approves a flag itself: once the bridge's first round is done, the flags appear in FeatBit and
+  // the tests adopt them as an admin does (a flag seen before anyone adopted it would be switched off and proposed).
   await service.bridge?.reconciler.runOnce();
   await service.bridge?.queue.whenIdle(20_000);
-  sandbox.control.seed({ flags: flags(env.id), segments: [] });
+  sandbox.control.seed({ flags: flags(env.id) as Record<string, unknown>[], segments: [] });
   const signingKey = await signingKeyFromText(readFileSync(join(dataDir, SIGNING_KEY_FILE), 'utf8'), SIGNING_KEY_FILE);
   return {
     service,
