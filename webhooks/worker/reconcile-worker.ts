@@ -248,6 +248,13 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       approved.flag,
       approved.segments.filter((segment) => liveSegments.some((current) => current.id === segment.id) || unreadableSegmentIds.includes(segment.id)),
     );
+    if (writes === 0 && restoredSegments.length === 0) {
+      // FeatBit already held the approved state when the revert looked (someone restored it meanwhile): nothing was
+      // restored by featgate, so no `edit.reverted` claims it was; the intercepted edit and its proposal stand.
+      logger.info({ envId: job.envId, flagKey: approved.flagKey, changeKey }, 'FeatBit already held the approved state; nothing to restore');
+      await openProposal();
+      return { outcome: ReconcileOutcome.Equal, notifications };
+    }
     await append(LedgerEventType.EditReverted, serviceActor, subject, {
       envId: job.envId,
       flagKey: approved.flagKey,
