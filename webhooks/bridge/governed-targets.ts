@@ -5,7 +5,7 @@ import type { LedgerProjections } from '../../src/workflow/index.js';
 import type { ReconcileTarget, ReconcileTargetLister } from '../reconciler/reconciler.js';
 
 /**
- * Lists what the reconciler checks: every flag FeatBit has in every governed environment that the policy governs
+ * Lists what the reconciler checks: every flag FeatBit has (archived included) in every governed environment that the policy governs
  * (so new flags are adopted or converged), plus every flag with an approved state (so a flag the policy no longer
  * names, or one FeatBit lost, is still looked at). An environment FeatBit cannot list is logged and skipped, so it
  * never keeps the others from being reconciled.
@@ -18,7 +18,8 @@ export function governedTargetLister(featbit: FeatBitRestClient, policy: () => P
     for (const environment of current.environments) {
       let flags: Awaited<ReturnType<FeatBitRestClient['listAllFlags']>> = [];
       try {
-        flags = await featbit.listAllFlags(environment.id);
+        // Archived flags too: FeatBit's list hides them by default, but its server SDKs keep serving them.
+        flags = [...(await featbit.listAllFlags(environment.id)), ...(await featbit.listAllFlags(environment.id, { isArchived: true }))];
       } catch (error) {
         logger?.warn({ envId: environment.id, err: (error as Error).message }, 'governed environment could not be listed in FeatBit');
       }

@@ -21,6 +21,8 @@ import type { ProposalOpener } from '../worker/bridge-ports.js';
 import { createReconcileHandler } from '../worker/reconcile-worker.js';
 import { startStreamTrigger, type StreamedEnvironment, type StreamTrigger } from '../stream/stream-trigger.js';
 import { approvedStateReader } from './approved-state-reader.js';
+import { probeFeatBitRelease } from './featbit-version-probe.js';
+import { ConfigError } from '../../src/errors/index.js';
 import { governedTargetLister } from './governed-targets.js';
 
 /** BullMQ tuning (tests shorten the take-over of a killed worker's job). */
@@ -82,6 +84,7 @@ export interface WebhookBridge {
  */
 export async function startWebhookBridge(options: WebhookBridgeOptions): Promise<WebhookBridge> {
   const logger = options.logger ?? silentLogger;
+  await refuseUnsupportedFeatBit(options.featbit, options.policy(), logger);
   const queue: JobQueue = options.redis
     ? createBullmqJobQueue({
         redisUrl: options.redis.url,
@@ -146,4 +149,21 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
       await queue.close();
     },
   };
+}
+
+/**
+ * Refuses to enforce against a FeatBit release whose API cannot carry featgate's reverts (before 5.3.3): probed once
+ * per governed environment at start. An environment that cannot be probed (unreachable, no flag yet) is logged and
+ * left to the first revert to show.
+ */
+async function refuseUnsupportedFeatBit(featbit: FeatBitRestClient, policy: Policy, logger: Logger): Promise<void> {
+  for (const environment of policy.environments) {
+    try {
+      const probe = await probeFeatBitRelease(featbit, environment.id);
+      logger.debug({ envId: environment.id, probe }, 'FeatBit release probed');
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      logger.warn({ envId: environment.id, err: (error as Error).message }, 'could not probe the FeatBit release behind a governed environment');
+    }
+  }
 }

@@ -1,6 +1,8 @@
 import type { ApprovedFlagState } from '../../src/approved-state/index.js';
 import { ExposureVerdict, FlagChangeKind, referencedSegmentIds } from '../../src/featbit/diff/index.js';
+import { ZodError } from 'zod';
 import { canonicalJson, type JsonObject, type JsonValue } from '../../src/canonical/index.js';
+import { ValidationError } from '../../src/errors/index.js';
 import { flagSchema, restFlagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment, type RawFlag, type RestFlag } from '../../src/featbit/model/index.js';
 import { FeatBitNotFoundError, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
 import { ActorKind, type Actor } from '../../src/ledger/ledger-entry.js';
@@ -96,17 +98,25 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
   const now = deps.now ?? (() => new Date());
   const serviceActor = deps.serviceActor ?? FEATGATE_ACTOR;
 
-  const fetchSegments = async (envId: string, ids: readonly string[]): Promise<FeatBitSegment[]> => {
+  /**
+   * Reads segments; a missing one is left out, and one FeatBit holds in a shape featgate cannot parse is left out of
+   * `segments` (the diff then proves nothing about it) and named in `unreadable`, so a revert restores it wholesale.
+   */
+  const readSegments = async (envId: string, ids: readonly string[]): Promise<{ segments: FeatBitSegment[]; unreadable: string[] }> => {
     const segments: FeatBitSegment[] = [];
+    const unreadable: string[] = [];
     for (const id of ids) {
       try {
         segments.push(segmentSchema.parse(await deps.featbit.getSegment(envId, id)));
       } catch (error) {
-        if (!(error instanceof FeatBitNotFoundError)) throw error;
+        if (error instanceof ValidationError || error instanceof ZodError) unreadable.push(id);
+        else if (!(error instanceof FeatBitNotFoundError)) throw error;
       }
     }
-    return segments;
+    return { segments, unreadable };
   };
+
+  const fetchSegments = async (envId: string, ids: readonly string[]): Promise<FeatBitSegment[]> => (await readSegments(envId, ids)).segments;
 
   const operatorOf = (envId: string, live: RestFlag, job: ReconcileJob): Promise<string> =>
     findEditor(deps.featbit, envId, live, { fallback: job.operator, serviceOperatorName: deps.serviceOperatorName, logger });
@@ -164,6 +174,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     verdict: EditVerdict,
     operator: string,
     enforce: boolean,
+    unreadableSegmentIds: readonly string[] = [],
   ): Promise<FlagResult> => {
     const subject = flagSubject(job.envId, approved.flagKey);
     const editor: Actor = { id: operator, kind: ActorKind.FeatBitOperator };
@@ -225,7 +236,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     const restoredSegments: string[] = [];
     for (const segment of approved.segments) {
       const current = liveSegments.find((candidate) => candidate.id === segment.id);
-      if (current && !segmentsEqual(current, segment)) {
+      if ((current && !segmentsEqual(current, segment)) || unreadableSegmentIds.includes(segment.id)) {
         await deps.featbit.updateSegmentTargeting(job.envId, segment.id, { included: segment.included, excluded: segment.excluded, rules: segment.rules, comment });
         restoredSegments.push(segment.id);
       }
@@ -235,8 +246,15 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       job.envId,
       approved.flagKey,
       approved.flag,
-      approved.segments.filter((segment) => liveSegments.some((current) => current.id === segment.id)),
+      approved.segments.filter((segment) => liveSegments.some((current) => current.id === segment.id) || unreadableSegmentIds.includes(segment.id)),
     );
+    if (writes === 0 && restoredSegments.length === 0) {
+      // FeatBit already held the approved state when the revert looked (someone restored it meanwhile): nothing was
+      // restored by featgate, so no `edit.reverted` claims it was; the intercepted edit and its proposal stand.
+      logger.info({ envId: job.envId, flagKey: approved.flagKey, changeKey }, 'FeatBit already held the approved state; nothing to restore');
+      await openProposal();
+      return { outcome: ReconcileOutcome.Equal, notifications };
+    }
     await append(LedgerEventType.EditReverted, serviceActor, subject, {
       envId: job.envId,
       flagKey: approved.flagKey,
@@ -522,7 +540,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     const live = parsed.data;
     const liveFlag = flagSchema.parse(live);
     const segmentIds = [...new Set([...referencedSegmentIds(liveFlag), ...approved.segments.map((segment) => segment.id)])];
-    const liveSegments = await fetchSegments(job.envId, segmentIds);
+    const { segments: liveSegments, unreadable } = await readSegments(job.envId, segmentIds);
     const segmentsUnchanged = approved.segments.every((segment) => {
       const current = liveSegments.find((candidate) => candidate.id === segment.id);
       return current !== undefined && segmentsEqual(current, segment);
@@ -535,10 +553,16 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       segmentsBefore: approved.segments,
       segmentsAfter: liveSegments,
     });
+    // An approved segment FeatBit holds in a shape featgate cannot parse is never accepted: it is restored wholesale.
+    const unreadableApproved = unreadable.filter((id) => approved.segments.some((segment) => segment.id === id));
+    if (unreadableApproved.length > 0) {
+      const operator = await operatorOf(job.envId, live, job);
+      return revertEdit(job, approved, live, liveSegments, { ...verdict, kind: EditVerdictKind.Unauthorized, changes: [...verdict.changes, EditVerdictKind.UnknownShape] }, operator, enforce, unreadableApproved);
+    }
     if (verdict.kind === EditVerdictKind.Equal) return { outcome: ReconcileOutcome.Equal };
     const accepted = verdict.kind === EditVerdictKind.Unauthorized ? await withinApprovedStage(approved, liveFlag, liveSegments, verdict) : verdict;
     const operator = await operatorOf(job.envId, live, job);
-    if (!accepted) return revertEdit(job, approved, live, liveSegments, verdict, operator, enforce);
+    if (!accepted) return revertEdit(job, approved, live, liveSegments, verdict, operator, enforce, unreadable);
     await acceptEdit(job, approved, liveFlag, liveSegments, accepted, operator);
     logger.info({ envId: job.envId, flagKey: live.key, operator, verdict: accepted.kind }, 'accepted edit');
     return { outcome: ReconcileOutcome.Accepted };

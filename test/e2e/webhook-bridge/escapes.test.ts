@@ -224,4 +224,39 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
     await h.settle();
     expect((await h.service.workflow.queryAudit({ afterSeq: 0, limit: 10_000 })).length).toBe(before);
   });
+
+  it('restores a segment a governed flag uses when FeatBit holds it in a shape featgate cannot parse', async () => {
+    const key = 'unreadable-segment-model-route';
+    const segmentId = '5e6f0000-0000-4000-8000-0000000000aa';
+    const flag = routeFlag(h.envId, key);
+    flag['rules'] = [
+      { id: `${key}-beta`, name: 'beta testers', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'User is in segment', op: null, value: JSON.stringify([segmentId]) }], variations: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }] },
+    ];
+    h.sandbox.control.seed({ flags: [], segments: [{ id: segmentId, envId: h.envId, name: 'beta testers', included: ['tester-1'], excluded: [], rules: [] }] });
+    await h.seedAndAdopt(flag);
+    await withoutWebhooks(async () => {
+      const response = await fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/segments/${segmentId}`, {
+        method: 'PATCH',
+        headers: { authorization: h.sandbox.tokens.list().find((token) => token.name === 'alice')!.token, 'content-type': 'application/json' },
+        body: JSON.stringify([{ op: 'add', path: '/rules/-', value: { id: 'everyone', name: 'everyone', conditions: [{ property: null, op: 'IsOneOf', value: null }] } }]),
+      });
+      expect((await response.json()).success).toBe(true);
+    });
+    const segment = h.sandbox.control.store.getSegment(h.envId, segmentId);
+    expect(segment.included).toEqual(['tester-1']);
+    expect(segment.rules).toEqual([]);
+    const [reverted] = await h.entries(LedgerEventType.EditReverted, key);
+    expect(reverted!.data).toMatchObject({ restoredSegments: [segmentId] });
+  });
+
+  it('converges a new governed flag that was archived right away (archived flags still serve through server SDKs)', async () => {
+    const key = 'archived-new-model-route';
+    h.sandbox.control.seed({ flags: [{ ...routeFlag(h.envId, key, { candidateShare: 0.5 }), isArchived: true }], segments: [] });
+    await h.service.bridge!.reconciler.runOnce();
+    await h.settle();
+    const live = h.live(key);
+    expect(live.isEnabled).toBe(false);
+    expect(candidateShare(live, key)).toBe(0);
+    expect(await h.entries(LedgerEventType.FlagAdopted, key)).toHaveLength(0);
+  });
 });

@@ -40,9 +40,10 @@ describe('with webhooks off, the SDK data-sync stream triggers the restore of ea
       targeting.fallthrough.variations = [{ ...first!, id: second!.id }, { ...second!, id: first!.id }];
       return targeting;
     });
-    expect(candidateShare(h.live(key), key)).toBeCloseTo(0.95, 10);
     await restoredByTheStream(key);
     expect(candidateShare(h.live(key), key)).toBeCloseTo(0.05, 10);
+    const [intercepted] = await h.entries(LedgerEventType.EditIntercepted, key);
+    expect(intercepted!.data['widened']).toEqual([`${key}-candidate`]);
   });
 
   it('rules reordered', async () => {
