@@ -4,3 +4,4 @@ export * from './worker/index.js';
 export * from './reconciler/index.js';
 export * from './notifier/index.js';
 export * from './bridge/index.js';
+export * from './stream/index.js';

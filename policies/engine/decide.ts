@@ -42,6 +42,8 @@ export interface Decision {
 export interface DecideOptions {
   /** The person an identity belongs to (the identity mapping); case-folded identity when absent. */
   readonly personOf?: (identity: string) => string;
+  /** The person behind a review (its reviewer and aliases); `personOf(review.reviewer)` when absent. */
+  readonly personOfReview?: (review: Review) => string;
   /**
    * Whether the record's own `evidence` counts. The service passes false: evidence written into the record is
    * written by its authors, and self-attested evidence satisfies nothing; only `evidence` (already checked) counts.
@@ -80,8 +82,9 @@ export function decide(
   const authors = new Set(authorsOf(change).map(personOf));
   const latest = new Map<string, { readonly review: Review; readonly at: number }>();
   const authorReviews = new Set<string>();
+  const personOfReview = options.personOfReview ?? ((review: Review) => personOf(review.reviewer));
   for (const review of reviews) {
-    const person = personOf(review.reviewer);
+    const person = personOfReview(review);
     if (authors.has(person)) {
       authorReviews.add(review.reviewer);
       continue;

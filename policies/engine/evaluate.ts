@@ -67,6 +67,7 @@ export function evaluate(change: ChangeRecord, policy: Policy, options: Evaluate
     ...(environment ? { environment: { id: environment.id, name: environment.name, strictness: environment.strictness } } : {}),
     requiredApprovals: requiredApprovals(policy, tier, flags, firedRules),
     requiredEvidence: tierPolicy.evidence,
+    evalBars: tierPolicy.evalBars.filter((bar) => bar.surface === undefined || flags.some((flag) => flag.surface === bar.surface)),
     exposure: {
       maxFirstStagePercentage: tierPolicy.exposure.maxFirstStagePercentage,
       minStages: tierPolicy.exposure.minStages,

@@ -1,5 +1,5 @@
 import type { ConfigSurface } from '../../src/change/index.js';
-import type { EnvironmentStrictness, EvidenceRequirement } from './policy-schema.js';
+import type { EnvironmentStrictness, EvalBar, EvidenceRequirement } from './policy-schema.js';
 import type { RiskTier } from './risk-tier.js';
 
 /** A classification rule that fired for one flag, and why. */
@@ -77,6 +77,8 @@ export interface Evaluation {
   readonly environment?: { readonly id: string; readonly name: string; readonly strictness: EnvironmentStrictness };
   readonly requiredApprovals: RequiredApprovals;
   readonly requiredEvidence: readonly EvidenceRequirement[];
+  /** Bars an offline eval of this change must clear (the tier's, for the change's surfaces). */
+  readonly evalBars: readonly EvalBar[];
   readonly exposure: ExposureConstraints;
   readonly audited: boolean;
   /** The record's review date, else evaluation time plus the tier's offset (absent when no time was given). */

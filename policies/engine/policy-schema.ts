@@ -26,6 +26,26 @@ export const evidenceRequirementSchema = z.strictObject({
 });
 export type EvidenceRequirement = z.infer<typeof evidenceRequirementSchema>;
 
+/** A bar an offline eval must clear for changes of a tier (on one surface, or every surface). */
+export const evalBarSchema = z
+  .strictObject({
+    /** Surface the bar applies to; every surface when absent. */
+    surface: z.enum(ConfigSurface).optional(),
+    metric: z.string().trim().min(1).max(200),
+    /** Least acceptable score (for a higher-is-better metric). */
+    atLeast: z.number().optional(),
+    /** Largest acceptable score (for a lower-is-better metric). */
+    atMost: z.number().optional(),
+    /** Largest acceptable regression against the eval's baseline score, in the metric's units. */
+    maxRegression: z.number().min(0).optional(),
+    /** Least sample size. */
+    minSampleSize: z.number().int().min(1).optional(),
+  })
+  .refine((bar) => bar.atLeast !== undefined || bar.atMost !== undefined || bar.maxRegression !== undefined, {
+    message: 'name atLeast, atMost or maxRegression',
+  });
+export type EvalBar = z.infer<typeof evalBarSchema>;
+
 /** What one risk tier demands. */
 export const tierPolicySchema = z.strictObject({
   description: text,
@@ -40,6 +60,8 @@ export const tierPolicySchema = z.strictObject({
     lifetime: durationSchema.optional(),
   }),
   evidence: z.array(evidenceRequirementSchema).default([]),
+  /** Bars an `offlineEval` must clear to count: featgate checks the eval's numbers, not a `passed` claim. */
+  evalBars: z.array(evalBarSchema).max(50).default([]),
   exposure: z.strictObject({
     /** Largest percentage the first release stage may expose. */
     maxFirstStagePercentage: z.number().min(0).max(100),

@@ -3,17 +3,13 @@ import { z } from 'zod';
 import { peopleSchema } from '../identity/identity-mapping.js';
 
 /** A FeatBit webhook secret list: one string, a comma-separated string (rotation) or a list. */
+/**
+ * Webhook secrets: one string is one secret taken as its exact bytes (FeatBit signs with the secret verbatim, so a
+ * comma or an edge space is part of it); a list holds several while a secret is rotated.
+ */
 const secretListSchema = z
-  .union([z.string(), z.array(z.string().min(1))])
-  .transform((value) => (typeof value === 'string' ? splitSecrets(value) : value));
-
-/** Splits a comma-separated secret list, dropping blanks. */
-export function splitSecrets(value: string): string[] {
-  return value
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0);
-}
+  .union([z.string().min(1), z.array(z.string().min(1))])
+  .transform((value) => (typeof value === 'string' ? [value] : value));
 
 /** One API token the service accepts; only the SHA-256 of the token is kept, never the token itself. */
 export const apiTokenConfigSchema = z.strictObject({
@@ -140,12 +136,27 @@ export const serviceConfigSchema = z.strictObject({
       apiUrl: z.url().optional(),
       /** featgate's own FeatBit access token, `api-…` (`FEATBIT_ACCESS_TOKEN`). */
       accessToken: z.string().min(1).optional(),
-      /** Webhook signing secrets; several during rotation (`FEATBIT_WEBHOOK_SECRET`, comma-separated). */
+      /**
+       * Webhook signing secrets, each taken as its exact bytes (`FEATBIT_WEBHOOK_SECRET`); a list while rotating.
+       */
       webhookSecret: secretListSchema.default([]),
+      /** The secret being rotated out, still accepted (`FEATBIT_WEBHOOK_SECRET_PREVIOUS`, exact bytes); merged into `webhookSecret`. */
+      webhookSecretPrevious: z.string().min(1).optional(),
       /** Start the in-process FeatBit sandbox; defaults to true when no `apiUrl` is configured. */
       sandbox: z.boolean().optional(),
+      /** FeatBit's evaluation server, where server SDKs stream from (`FEATBIT_EVALUATION_URL`); needed for the stream trigger. */
+      evaluationUrl: z.url().optional(),
+      /**
+       * Server secret per governed environment id (`FEATBIT_SERVER_SECRETS`, a JSON object): the bridge follows each
+       * one's SDK data-sync stream as a second trigger. Without one, an environment has webhooks and the reconciler only.
+       */
+      serverSecrets: z.record(z.string().min(1), z.string().min(1)).default({}),
     })
-    .default({ webhookSecret: [] }),
+    .transform(({ webhookSecretPrevious, ...featbit }) => ({
+      ...featbit,
+      webhookSecret: webhookSecretPrevious === undefined ? featbit.webhookSecret : [...featbit.webhookSecret, webhookSecretPrevious],
+    }))
+    .default({ webhookSecret: [], serverSecrets: {} }),
   webhooks: webhookBridgeConfigSchema.default({ reconcileIntervalSeconds: 60, bodyLimitBytes: 1024 * 1024 }),
   exposure: exposureConfigSchema.default({ sweepIntervalSeconds: 5 }),
   notifications: notificationsConfigSchema.default({ targets: [] }),

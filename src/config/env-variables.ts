@@ -1,5 +1,3 @@
-import { splitSecrets } from './config-schema.js';
-
 /** One environment variable users and scripts can rely on, and the config-file field it overrides. */
 export interface EnvVariable {
   readonly name: string;
@@ -11,6 +9,13 @@ export interface EnvVariable {
 
 const asNumber = (text: string): unknown => (/^\s*\d+\s*$/.test(text) ? Number(text) : text);
 const asText = (text: string): unknown => text;
+const asJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+};
 
 /** Every environment variable the service reads; each also settable in the config file at `path`. */
 export const ENV_VARIABLES: readonly EnvVariable[] = [
@@ -23,7 +28,10 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'FEATGATE_REDACTION_KEY', path: ['redactionKey'], parse: asText },
   { name: 'FEATBIT_API_URL', path: ['featbit', 'apiUrl'], parse: asText },
   { name: 'FEATBIT_ACCESS_TOKEN', path: ['featbit', 'accessToken'], parse: asText },
-  { name: 'FEATBIT_WEBHOOK_SECRET', path: ['featbit', 'webhookSecret'], parse: splitSecrets },
+  { name: 'FEATBIT_WEBHOOK_SECRET', path: ['featbit', 'webhookSecret'], parse: asText },
+  { name: 'FEATBIT_EVALUATION_URL', path: ['featbit', 'evaluationUrl'], parse: asText },
+  { name: 'FEATBIT_SERVER_SECRETS', path: ['featbit', 'serverSecrets'], parse: asJson },
+  { name: 'FEATBIT_WEBHOOK_SECRET_PREVIOUS', path: ['featbit', 'webhookSecretPrevious'], parse: asText },
   { name: 'FEATGATE_RECONCILE_INTERVAL_SECONDS', path: ['webhooks', 'reconcileIntervalSeconds'], parse: asNumber },
   { name: 'FEATGATE_NOTIFY_URL', path: ['webhooks', 'notifyUrl'], parse: asText },
   { name: 'FEATGATE_SMTP_PASSWORD', path: ['notifications', 'smtp', 'password'], parse: asText },

@@ -20,7 +20,6 @@ export interface ChangeActions {
   readonly rollback: ActionState;
 }
 
-const REVIEW_OPEN: ReadonlySet<string> = new Set([ChangeStatus.Proposed, ChangeStatus.Approved, ChangeStatus.Rejected]);
 const NO_EVIDENCE: ReadonlySet<string> = new Set([ChangeStatus.Completed, ChangeStatus.RolledBack, ChangeStatus.Withdrawn]);
 const ROLLBACK_FROM: ReadonlySet<string> = new Set([ChangeStatus.Approved, ChangeStatus.Releasing, ChangeStatus.Held, ChangeStatus.Completed]);
 
@@ -41,24 +40,20 @@ interface ExposureRequirements {
 
 /**
  * What the viewer may do with a change, and why not, in the words the API answers a refused request with (the
- * console disables a button and shows this reason; the API still decides every request it is sent). The checks
- * are the workflow's own, in its order: permission, separation of duties, status, ramp roles. A stage can still be
+ * console disables a button and shows this reason; the API still decides every request it is sent). Reviews and
+ * withdrawals take the workflow's own answer (`workflowRefusals`: authors through the identity mapping, status);
+ * the release checks follow the workflow's order: permission, status, ramp roles. A stage can still be
  * refused for what only the attempt can see (minimum duration, guardrails); the console then shows that answer.
  */
-export function changeActions(view: ChangeView, principal: Principal): ChangeActions {
+export function changeActions(view: ChangeView, principal: Principal, workflowRefusals: { review?: string; withdraw?: string }): ChangeActions {
   const { key, status } = view;
   const exposure = (view.requirements.exposure ?? {}) as ExposureRequirements;
   const requester = view.record.requester;
-  const review =
-    lacks(principal, Permission.ReviewSubmit) ??
-    (principal.id === requester ? refused(`${principal.id} requested change ${key} and cannot review it: separation of duties requires another person`) : undefined) ??
-    (REVIEW_OPEN.has(status) ? allowed : refused(`change ${key} is ${status}; reviews are closed`));
+  const workflow = (reason: string | undefined): ActionState => (reason ? refused(reason) : allowed);
+  const review = lacks(principal, Permission.ReviewSubmit) ?? workflow(workflowRefusals.review);
   const attachEvidence =
     lacks(principal, Permission.EvidenceAttach) ?? (NO_EVIDENCE.has(status) ? refused(`change ${key} is ${status}; it takes no more evidence`) : allowed);
-  const withdraw =
-    lacks(principal, Permission.ChangeEdit) ??
-    (principal.id !== requester && !principal.roles.includes(Role.Admin) ? refused(`only the requester ${requester} or an admin may withdraw change ${key}`) : undefined) ??
-    (REVIEW_OPEN.has(status) ? allowed : refused(`change ${key} is ${status}; only a change not yet released can be withdrawn${view.release.stageIndex !== null ? '; roll it back instead' : ''}`));
+  const withdraw = lacks(principal, Permission.ChangeEdit) ?? workflow(workflowRefusals.withdraw);
   return { review, attachEvidence, withdraw, applyStage: applyStageState(view, principal, exposure, requester), hold: holdState(view, principal), resume: resumeState(view, principal), rollback: rollbackState(view, principal) };
 }
 

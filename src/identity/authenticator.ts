@@ -55,6 +55,7 @@ export class Authenticator {
       roles: identity.roles,
       permissions: this.options.roles.permissionsOf(identity.roles),
       via: 'oidc',
+      ...(identity.email ? { aliases: [identity.email] } : {}),
     };
   }
 }

@@ -79,6 +79,18 @@ export class IdentityMapping {
     return this.byIdentity.get(folded) ?? folded;
   }
 
+  /**
+   * The person behind a caller with several identities (an OIDC subject and its e-mail): the first one the mapping
+   * names decides; when it names none, the caller's own id (case-folded).
+   */
+  personOfPrincipal(principal: { readonly id: string; readonly aliases?: readonly string[] }): string {
+    for (const identity of [principal.id, ...(principal.aliases ?? [])]) {
+      const person = this.byIdentity.get(foldIdentity(identity));
+      if (person) return person;
+    }
+    return foldIdentity(principal.id);
+  }
+
   /** Whether two identities are the same person. */
   samePerson(a: string, b: string): boolean {
     return this.personOf(a) === this.personOf(b);

@@ -6,6 +6,8 @@ import { UnauthorizedError } from '../errors/index.js';
 export interface OidcIdentity {
   readonly subject: string;
   readonly roles: string[];
+  /** The `email` claim, unless the token says it is not verified; the identity mapping may name the person by it. */
+  readonly email?: string;
 }
 
 /** Verifies OIDC bearer JWTs against the issuer's JWKS (fetched and cached by jose), checking issuer and audience. */
@@ -34,7 +36,9 @@ export class OidcVerifier {
     if (typeof subject !== 'string' || subject === '') {
       throw new UnauthorizedError(`token has no ${this.config.subjectClaim} claim`);
     }
-    return { subject, roles: rolesFrom(claimAt(payload, this.config.rolesClaim)) };
+    const email = payload.email;
+    const usableEmail = typeof email === 'string' && email.includes('@') && payload.email_verified !== false ? email : undefined;
+    return { subject, roles: rolesFrom(claimAt(payload, this.config.rolesClaim)), ...(usableEmail ? { email: usableEmail } : {}) };
   }
 }
 

@@ -10,6 +10,8 @@ export interface Principal {
   readonly permissions: ReadonlySet<Permission>;
   /** How the caller authenticated. */
   readonly via: 'api-token' | 'oidc';
+  /** Other identities the credential proves (an OIDC token's verified e-mail): the identity mapping resolves them too. */
+  readonly aliases?: readonly string[];
 }
 
 /** The ledger actor for a principal. */

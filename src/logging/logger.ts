@@ -13,6 +13,7 @@ const SECRET_FIELDS = [
   'accessToken',
   'signingKey',
   'webhookSecret',
+  'serverSecrets',
   'privateKey',
 ];
 

@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from '../logging/index.js';
 import { sendError } from './api-envelope.js';
 import { FaultInjector, FaultTarget } from './fault-injector.js';
+import { featBitFeatures } from './featbit-version.js';
 import { auditLogRoutes } from './routes/audit-log-routes.js';
 import { controlRoutes } from './routes/control-routes.js';
 import { featureFlagRoutes } from './routes/feature-flag-routes.js';
@@ -11,8 +12,10 @@ import { authenticateAccessToken, envelopeErrorHandler } from './routes/request-
 import { sdkRoutes, type InsightCounter } from './routes/sdk-routes.js';
 import { segmentRoutes } from './routes/segment-routes.js';
 import type { SandboxControl } from './sandbox-control.js';
-import { SANDBOX_ORGANIZATION, SANDBOX_PROJECT, TokenRegistry, createEnvironment, type SandboxEnvironment } from './sandbox-identity.js';
+import { guidRouteValue } from './routes/route-authorization.js';
+import { SANDBOX_ORGANIZATION, SANDBOX_PROJECT, TokenRegistry, createEnvironment, type SandboxEnvironment, type TokenOptions } from './sandbox-identity.js';
 import { SandboxStore } from './sandbox-store.js';
+import { StreamingServer } from './streaming/index.js';
 import { parseSeedDocument, type SeedData } from './seed.js';
 import { resolveWebhookConfig, WebhookDispatcher, type WebhookConfigInput } from './webhooks/index.js';
 
@@ -30,7 +33,12 @@ export interface SandboxOptions {
    */
   readonly environments?: readonly { id?: string; name?: string; key?: string; sdkSecret?: string }[];
   /** Extra access tokens (each named after the operator it plays). */
-  readonly tokens?: readonly { name: string; token?: string; readOnly?: boolean }[];
+  readonly tokens?: readonly ({ name: string } & TokenOptions)[];
+  /**
+   * The FeatBit release to behave like (default 5.4.2): older ones refuse targeting writes by access token
+   * (< 5.3.3), have no revisions (< 5.2.2) or no audit-log API for tokens (< 5.0.1).
+   */
+  readonly featBitVersion?: string;
   /** Webhooks configured from the start. */
   readonly webhooks?: readonly WebhookConfigInput[];
   readonly logger?: Logger;
@@ -61,9 +69,10 @@ function planEnvironments(options: SandboxOptions, seeds: readonly SeedData[]): 
 }
 
 /**
- * Starts an HTTP emulator of the FeatBit parts featgate touches: the REST API (`/api/v1`, access tokens,
- * envelope, revisions, audit logs), the server-SDK polling endpoint, webhooks as FeatBit sends them, and
- * fault injection. State is in memory and lost on close.
+ * Starts an HTTP emulator of the FeatBit parts featgate touches: the REST API (`/api/v1`, access tokens with
+ * FeatBit's permissions, envelope, revisions, audit logs), the server-SDK polling endpoint and `/streaming`
+ * WebSocket, webhooks as FeatBit sends them, and fault injection (SDK faults refuse stream upgrades too). State
+ * is in memory and lost on close.
  */
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const seeds = (options.seeds ?? []).map((seed) => (isSeedData(seed) ? seed : parseSeedDocument(seed)));
@@ -77,7 +86,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   for (const seed of seeds) store.seed(seed, defaultEnv.id);
   for (const hook of options.webhooks ?? []) dispatcher.configure(resolveWebhookConfig(hook, defaultScopes));
 
+  const features = featBitFeatures(options.featBitVersion);
   const faults = new FaultInjector();
+  const streaming = new StreamingServer(store, envs, () => faults.takeFailure(FaultTarget.Sdk));
   const insights: InsightCounter = { requests: 0 };
   const host = options.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
@@ -121,6 +132,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     seed: (document) => store.seed(isSeedData(document) ? document : parseSeedDocument(document), defaultEnv.id),
     issueToken: (name, tokenOptions) => tokens.issue(name, tokenOptions),
     insightRequests: () => insights.requests,
+    streamingConnections: () => streaming.connectionCount(),
     refuseConnections: async (forMs) => {
       if (closed || !server.listening) return;
       await dropListener();
@@ -135,7 +147,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   app.set('etag', false);
   app.disable('x-powered-by');
   app.use(express.json({ limit: '5mb', strict: false }));
-  app.use('/sandbox', controlRoutes(control, envs, tokens));
+  app.use('/sandbox', controlRoutes(control, envs, tokens, features.version));
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const target = req.path.startsWith('/api/public') ? FaultTarget.Sdk : FaultTarget.Rest;
     const status = faults.takeFailure(target);
@@ -147,13 +159,15 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   });
   app.use(sdkRoutes(store, envs, insights));
   const auth = authenticateAccessToken(tokens);
-  app.use('/api/v1/envs/:envId/feature-flags', auth, featureFlagRoutes(store));
-  app.use('/api/v1/envs/:envId/segments', auth, segmentRoutes(store));
-  app.use('/api/v1/envs/:envId/audit-logs', auth, auditLogRoutes(store));
+  app.use('/api/v1/envs/:envId', guidRouteValue('envId'));
+  app.use('/api/v1/envs/:envId/feature-flags', auth, featureFlagRoutes(store, features));
+  app.use('/api/v1/envs/:envId/segments', auth, segmentRoutes(store, features));
+  app.use('/api/v1/envs/:envId/audit-logs', auth, auditLogRoutes(store, features));
   app.use('/api', (_req, res) => sendError(res, 404, ['ResourceNotFound']));
   app.use(envelopeErrorHandler);
 
   server = createServer(app);
+  streaming.attach(server);
   server.keepAliveTimeout = 1_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -170,6 +184,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       closed = true;
       if (reopenTimer) clearTimeout(reopenTimer);
       await dispatcher.close();
+      streaming.close();
       if (server.listening) await dropListener();
     },
   };

@@ -6,3 +6,8 @@ export * from './fault-injector.js';
 export * from './seed.js';
 export * from './api-envelope.js';
 export * from './webhooks/index.js';
+export * from './sandbox-flag.js';
+export * from './sandbox-flag-patch.js';
+export * from './sandbox-permissions.js';
+export * from './streaming/index.js';
+export * from './featbit-version.js';

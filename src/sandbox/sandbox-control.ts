@@ -1,5 +1,5 @@
 import type { SandboxStore } from './sandbox-store.js';
-import type { SandboxAccessToken } from './sandbox-identity.js';
+import type { SandboxAccessToken, TokenOptions } from './sandbox-identity.js';
 import type { FaultSpan } from './fault-injector.js';
 import type { WebhookConfig, WebhookConfigInput, WebhookDeliveryRecord } from './webhooks/index.js';
 
@@ -29,8 +29,10 @@ export interface SandboxControl {
   clearFaults(): void;
   /** Loads one more seed document (data-sync message, bare flags or bare segments). */
   seed(document: unknown): void;
-  /** Issues an access token acting as operator `name`. */
-  issueToken(name: string, options?: { readOnly?: boolean }): SandboxAccessToken;
+  /** Issues an access token acting as operator `name`, with all permissions unless `permissions` or `readOnly` say otherwise. */
+  issueToken(name: string, options?: TokenOptions): SandboxAccessToken;
+  /** Server-SDK WebSocket connections open on `/streaming`. */
+  streamingConnections(): number;
   /** Requests the SDKs made to the insight endpoint. */
   insightRequests(): number;
   /** The in-memory FeatBit state, for assertions (flags, segments, audit logs). */

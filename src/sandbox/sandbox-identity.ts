@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ALLOW_ALL, SandboxPermission, toStatements, type PolicyStatement } from './sandbox-permissions.js';
 import type { IdName } from './webhooks/index.js';
 
 /** The sandbox's organization (fixed so webhook scopes can be written down in advance). */
@@ -6,6 +7,9 @@ export const SANDBOX_ORGANIZATION: IdName = { id: '8f1c2e9a-0b7d-4c3e-9a51-5a4db
 
 /** The sandbox's single project. */
 export const SANDBOX_PROJECT: IdName = { id: '8f1c2e9a-0b7d-4c3e-9a51-5a4dbf0e0002', name: 'Sandbox Project' };
+
+/** The project's key, part of every resource name (`project/sandbox:env/<envKey>:flag/<key>`). */
+export const SANDBOX_PROJECT_KEY = 'sandbox';
 
 /** Default environment id; seeded data without `envId` lands here. */
 export const SANDBOX_DEFAULT_ENV_ID = '8f1c2e9a-0b7d-4c3e-9a51-5a4dbf0e0003';
@@ -30,8 +34,23 @@ export interface SandboxAccessToken {
   readonly id: string;
   readonly name: string;
   readonly token: string;
-  /** A read-only token gets 403 `["Forbidden"]` on every write. */
+  /** Issued with only `CanAccessEnv`: every permission-guarded write is 403 (PATCH still works, as in FeatBit). */
   readonly readOnly: boolean;
+  /** The token's policy statements, checked per action and per resource name as FeatBit does. */
+  readonly statements: readonly PolicyStatement[];
+}
+
+/** How to issue a token. */
+export interface TokenOptions {
+  /** Only `CanAccessEnv` (ignored when `permissions` is given). */
+  readonly readOnly?: boolean;
+  /** The exact token value (`api-…`); random when absent. */
+  readonly token?: string;
+  /**
+   * FeatBit permissions: action names (allowed on every resource) or policy statements (e.g. only on
+   * `project/*:env/*:flag/*;governed`). Absent: every permission.
+   */
+  readonly permissions?: readonly (string | PolicyStatement)[];
 }
 
 /** Issues and looks up access tokens. */
@@ -42,14 +61,19 @@ export class TokenRegistry {
   readonly demo: SandboxAccessToken;
 
   constructor() {
-    this.demo = this.add({ id: randomUUID(), name: 'sandbox-demo', token: SANDBOX_DEMO_ACCESS_TOKEN, readOnly: false });
+    this.demo = this.add({ id: randomUUID(), name: 'sandbox-demo', token: SANDBOX_DEMO_ACCESS_TOKEN, readOnly: false, statements: [ALLOW_ALL] });
   }
 
-  /** Issues a token acting as operator `name`, e.g. `alice` to play a flag admin in a test. */
-  issue(name: string, options: { readOnly?: boolean; token?: string } = {}): SandboxAccessToken {
+  /** Issues a token acting as operator `name`, e.g. `alice` to play a flag admin in a test, with the permissions given. */
+  issue(name: string, options: TokenOptions = {}): SandboxAccessToken {
     const token = options.token ?? `api-${randomBytes(24).toString('base64url')}`;
     if (!token.startsWith('api-')) throw new RangeError('FeatBit access tokens start with "api-"');
-    return this.add({ id: randomUUID(), name, token, readOnly: options.readOnly ?? false });
+    const statements = options.permissions
+      ? toStatements(options.permissions)
+      : options.readOnly
+        ? toStatements([SandboxPermission.CanAccessEnv])
+        : [ALLOW_ALL];
+    return this.add({ id: randomUUID(), name, token, readOnly: options.permissions === undefined && (options.readOnly ?? false), statements });
   }
 
   /** The token whose value equals the `Authorization` header exactly, if any. */

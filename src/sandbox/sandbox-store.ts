@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError, fieldIssuesFromZod } from '../errors/index.js';
-import { restFlagSchema, WebhookEvent, type RestFlag } from '../featbit/model/index.js';
+import { WebhookEvent, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../featbit/model/index.js';
 import { SandboxHttpError } from './api-envelope.js';
+import { sandboxFlagSchema, type SandboxFlag } from './sandbox-flag.js';
+import { sandboxSegmentSchema, type SandboxSegment } from './sandbox-segment.js';
 import type { SandboxAccessToken, SandboxEnvironment } from './sandbox-identity.js';
-import { seedSegmentSchema, type SeedData } from './seed.js';
+import { checkSeedFlag, checkSeedSegment, type SeedData } from './seed.js';
 import {
   compareFlags,
   compareSegments,
@@ -15,23 +17,18 @@ import {
   segmentEventsOf,
   segmentWebhookDataObject,
   SEGMENT_CONDITION_PROPERTIES,
+  type FlagInstruction,
   type FlagReference,
   type IdName,
   type Instruction,
   type WebhookDispatcher,
 } from './webhooks/index.js';
 
-/** A segment as the sandbox stores it (FeatBit's `Segment` entity). */
-export const storedSegmentSchema = seedSegmentSchema.extend({
-  envId: z.string(),
-  key: z.string(),
-  workspaceId: z.string(),
-  type: z.string(),
-  scopes: z.array(z.string()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type StoredSegment = z.output<typeof storedSegmentSchema>;
+/**
+ * A segment as the sandbox stores it (FeatBit's `Segment` entity), typed as featgate's model for existing
+ * callers; the objects are what FeatBit stored and may not fit it (see `rawSegments`).
+ */
+export type StoredSegment = FeatBitSegment & { envId: string; key: string; workspaceId: string; type: string; scopes: string[]; createdAt: string; updatedAt: string };
 
 /** An audit log entry (`AuditLog` + the fields `AuditLogVm` adds). */
 export interface AuditLogRecord {
@@ -50,11 +47,16 @@ export interface AuditLogRecord {
   readonly instructions: readonly Instruction[];
 }
 
+/** What the back end publishes to the evaluation server after a change (`Topics.FeatureFlagChange` / `SegmentChange`). */
+export type SandboxChange =
+  | { readonly envId: string; readonly kind: 'flag'; readonly item: SandboxFlag }
+  | { readonly envId: string; readonly kind: 'segment'; readonly item: Record<string, unknown> };
+
 /** Who made a change: an access token (its name is the operator) or the sandbox itself. */
 export type Operator = Pick<SandboxAccessToken, 'id' | 'name'>;
 
-/** What a flag edit should do with the flag it is given: a new state, or nothing. */
-export type FlagMutation = (flag: RestFlag) => unknown;
+/** What a flag edit should do with the stored flag it is given: a new state, or `undefined` for no write at all. */
+export type FlagMutation = (flag: SandboxFlag) => unknown;
 
 /** What `POST …/feature-flags` takes (`CreateFeatureFlag`), already validated. */
 export interface NewFlag {
@@ -63,7 +65,7 @@ export interface NewFlag {
   readonly isEnabled: boolean;
   readonly description: string;
   readonly variationType: string;
-  readonly variations: readonly { readonly id: string; readonly name: string; readonly value: string }[];
+  readonly variations: readonly { readonly id: string; readonly name: string; readonly value: string | null }[];
   readonly enabledVariationId: string;
   readonly disabledVariationId: string;
   readonly tags: readonly string[];
@@ -75,6 +77,54 @@ export interface FlagWriteOptions {
   readonly comment?: string;
   /** Revision the caller read; a different current revision is a 409. */
   readonly expectedRevision?: string;
+  /**
+   * Runs after the change is computed and before it is saved, with FeatBit's instructions for it (`undefined`
+   * when the comparer cannot read the flags): PUT targeting checks its per-part permissions here. Throwing
+   * saves nothing.
+   */
+  readonly authorize?: (instructions: FlagInstruction[] | undefined, previous: SandboxFlag, current: SandboxFlag) => void;
+}
+
+/** `character varying(n) NOT NULL` columns of FeatBit's Postgres schema (`infra/postgresql/…/v0.0.0.sql`). */
+const FLAG_COLUMNS = { name: 128, key: 128, variationType: 64, disabledVariationId: 128 } as const;
+const SEGMENT_COLUMNS = { name: 128, key: 128, type: 64 } as const;
+
+/** Characters as Postgres counts them for `varchar(n)`. */
+const characters = (text: string) => [...text].length;
+
+/**
+ * Whether saving breaks a column constraint of FeatBit's default Postgres store (NOT NULL or a length): EF Core
+ * throws on save, the request answers 500 and nothing is stored. Only JSON Patch (and an over-long off variation)
+ * can reach this; the validators of the other routes stop it earlier.
+ */
+function violatesColumns(entity: Record<string, unknown>, columns: Readonly<Record<string, number>>, nullable: Readonly<Record<string, number>> = {}): boolean {
+  for (const [column, length] of Object.entries(columns)) {
+    const value = entity[column];
+    if (typeof value !== 'string' || characters(value) > length) return true;
+  }
+  for (const [column, length] of Object.entries(nullable)) {
+    const value = entity[column];
+    if (typeof value === 'string' && characters(value) > length) return true;
+  }
+  return false;
+}
+
+/** FeatBit's `SegmentComparer` over stored segments; `undefined` when it would throw on them (null members). */
+export function compareStoredSegments(previous: SandboxSegment, current: SandboxSegment): Instruction[] | undefined {
+  try {
+    return compareSegments(previous as unknown as FeatBitSegment, current as unknown as FeatBitSegment);
+  } catch {
+    return undefined;
+  }
+}
+
+/** FeatBit's `FlagComparer` over stored flags; `undefined` when it would throw on them (null members). */
+export function compareStoredFlags(previous: SandboxFlag, current: SandboxFlag): FlagInstruction[] | undefined {
+  try {
+    return compareFlags(previous as unknown as FeatBitFlag, current as unknown as FeatBitFlag);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -82,10 +132,12 @@ export interface FlagWriteOptions {
  * FeatBit follows on a change (save, audit log, publish to SDKs via `updatedAt`, then the webhook).
  */
 export class SandboxStore {
-  private readonly flags = new Map<string, Map<string, RestFlag>>();
-  private readonly segments = new Map<string, Map<string, StoredSegment>>();
+  /** Flags per environment by id: PATCH can give two flags one key, or a flag no key at all. */
+  private readonly flags = new Map<string, Map<string, SandboxFlag>>();
+  private readonly segments = new Map<string, Map<string, SandboxSegment>>();
   private readonly audit = new Map<string, AuditLogRecord[]>();
   private readonly lastUpdate = new Map<string, number>();
+  private readonly changeListeners = new Set<(change: SandboxChange) => void>();
 
   constructor(
     private readonly environments: readonly SandboxEnvironment[],
@@ -106,78 +158,139 @@ export class SandboxStore {
     return env;
   }
 
+  /**
+   * Subscribes to every saved flag or segment change, in order, after the audit entry and before the webhook
+   * (FeatBit's `OnFeatureFlagChanged` publishes to the evaluation server before it sends webhooks). Returns the
+   * unsubscribe function. Deletions publish nothing, as in FeatBit.
+   */
+  onChange(listener: (change: SandboxChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private publish(change: SandboxChange): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(change);
+      } catch {
+        // a listener's failure never undoes a saved change
+      }
+    }
+  }
+
+  /** Whether an environment with this id exists. */
+  hasEnvironment(envId: string): boolean {
+    return this.environments.some((candidate) => candidate.id.toLowerCase() === envId.toLowerCase());
+  }
+
   /** Loads seed data; items without `envId` go to `defaultEnvId`. Replaces items with the same key/id. */
   seed(data: SeedData, defaultEnvId: string): void {
     const now = new Date().toISOString();
-    for (const segment of data.segments) {
+    for (const item of data.segments) {
+      const segment = checkSeedSegment(item);
       const envId = this.environment(segment.envId ?? defaultEnvId).id;
-      const stored = storedSegmentSchema.parse({
+      const stored = {
         workspaceId: this.resource.organization.id,
         type: 'environment-specific',
         scopes: [],
-        key: segment.key ?? segment.name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-'),
+        key: segment.key ?? (segment.name ?? '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-'),
+        ...segment.source,
         createdAt: segment.createdAt ?? segment.updatedAt ?? now,
         updatedAt: segment.updatedAt ?? now,
-        ...segment,
         envId,
-      });
+      } as unknown as SandboxSegment;
       this.segments.get(envId)!.set(stored.id, stored);
       this.noteUpdate(envId, stored.updatedAt);
+      this.publish({ envId, kind: 'segment', item: sdkSegment(stored) });
     }
-    for (const flag of data.flags) {
+    for (const item of data.flags) {
+      const flag = checkSeedFlag(item);
       const envId = this.environment(flag.envId ?? defaultEnvId).id;
-      const stored = restFlagSchema.parse({
+      // Types are checked (seedFlagSchema), but the document is kept as written: a seed stands for data FeatBit
+      // already holds, so members it leaves out stay out instead of becoming .NET defaults.
+      const stored = {
+        ...flag.source,
         createdAt: flag.createdAt ?? flag.updatedAt ?? now,
         updatedAt: flag.updatedAt ?? now,
-        ...flag,
         envId,
         revision: flag.revision ?? randomUUID(),
-      });
-      this.flags.get(envId)!.set(stored.key, stored);
+      } as SandboxFlag;
+      const flags = this.flags.get(envId)!;
+      for (const existing of flags.values()) if (existing.key === stored.key && existing.id !== stored.id) flags.delete(existing.id);
+      flags.set(stored.id, stored);
       this.noteUpdate(envId, stored.updatedAt);
+      this.publish({ envId, kind: 'flag', item: stored });
     }
   }
 
-  /** Every flag of an environment, in insertion order. */
+  /**
+   * Every flag of an environment, in insertion order, typed as featgate's model for existing callers. The
+   * objects are what FeatBit stored and may not fit that model (see `rawFlags`).
+   */
   listFlags(envId: string): RestFlag[] {
+    return this.rawFlags(envId) as unknown as RestFlag[];
+  }
+
+  /** A flag by key (exact, case-sensitive, as FeatBit's `GetAsync`), or a 404; typed as the model, see `rawFlag`. */
+  getFlag(envId: string, key: string): RestFlag {
+    return this.rawFlag(envId, key) as unknown as RestFlag;
+  }
+
+  /** Every stored flag of an environment exactly as FeatBit would store it, archived ones included. */
+  rawFlags(envId: string): SandboxFlag[] {
     return [...this.flags.get(this.environment(envId).id)!.values()];
   }
 
-  /** A flag by key, or a 404. */
-  getFlag(envId: string, key: string): RestFlag {
-    const flag = this.flags.get(this.environment(envId).id)!.get(key);
+  /** The stored flag with this key (the first one, should a PATCH have given two flags one key), or a 404. */
+  rawFlag(envId: string, key: string): SandboxFlag {
+    const flag = this.findFlag(envId, key);
     if (!flag) throw SandboxHttpError.notFound();
     return flag;
   }
 
+  /** The stored flag with this key, if any (FeatBit's resource lookup, which answers null instead of throwing). */
+  findFlag(envId: string, key: string): SandboxFlag | undefined {
+    const flags = this.flags.get(this.environment(envId).id)!;
+    for (const flag of flags.values()) if (flag.key === key) return flag;
+    return undefined;
+  }
+
+  /** Whether a key is taken, ignoring case (`FeatureFlagService.HasKeyBeenUsedAsync`). */
+  isKeyUsed(envId: string, key: string): boolean {
+    const lower = key.toLowerCase();
+    return this.rawFlags(envId).some((flag) => flag.key?.toLowerCase() === lower);
+  }
+
   /**
-   * Applies an edit as `operator`: checks the revision, validates the result, gives it a new revision and a
-   * strictly later `updatedAt`, writes the audit log, then fires webhooks for FeatBit's diff (if any).
-   * A mutation returning `undefined` changes nothing and answers the current revision.
+   * Applies an edit as `operator`: checks the revision, binds the result to FeatBit's entity types only (no
+   * semantic validation: FeatBit has none after creation), gives it a new revision and a strictly later
+   * `updatedAt`, runs `authorize`, saves, writes the audit log, then fires webhooks for FeatBit's diff (none when
+   * the comparer cannot read the flags: FeatBit's webhook handler is fire-and-forget). A mutation returning
+   * `undefined` changes nothing and answers the current flag.
    */
-  writeFlag(envId: string, key: string, operator: Operator, mutate: FlagMutation, options: FlagWriteOptions = {}): RestFlag {
+  writeFlag(envId: string, key: string, operator: Operator, mutate: FlagMutation, options: FlagWriteOptions = {}): SandboxFlag {
     const env = this.environment(envId);
-    const previous = this.getFlag(env.id, key);
+    const previous = this.rawFlag(env.id, key);
     if (options.expectedRevision !== undefined && options.expectedRevision.toLowerCase() !== previous.revision.toLowerCase()) {
       throw SandboxHttpError.conflict();
     }
     const draft = mutate(structuredClone(previous));
     if (draft === undefined) return previous;
-    const parsed = restFlagSchema.safeParse(draft);
+    const parsed = sandboxFlagSchema.safeParse(draft);
     if (!parsed.success) throw new ValidationError(fieldIssuesFromZod(parsed.error));
-    const current: RestFlag = {
+    const current: SandboxFlag = {
       ...parsed.data,
       id: previous.id,
       envId: previous.envId,
-      key: parsed.data.key,
       revision: randomUUID(),
-      updatedAt: this.nextTimestamp(env.id),
+      updatedAt: this.peekTimestamp(env.id),
       updatorId: operator.id,
     };
-    const flags = this.flags.get(env.id)!;
-    if (current.key !== key) flags.delete(key);
-    flags.set(current.key, current);
-    const instructions = compareFlags(previous, current);
+    const instructions = compareStoredFlags(previous, current);
+    options.authorize?.(instructions, previous, current);
+    if (violatesColumns(current, FLAG_COLUMNS)) throw new SandboxHttpError(500, ['InternalServerError']);
+    this.commitTimestamp(env.id, current.updatedAt);
+    this.flags.get(env.id)!.set(current.id, current);
     this.appendAudit(env.id, {
       refId: current.id,
       refType: 'FeatureFlag',
@@ -187,20 +300,30 @@ export class SandboxStore {
       current,
       comment: options.comment ?? '',
       operator,
-      instructions,
+      instructions: instructions ?? [],
     });
-    const events = flagEventsOf(instructions.map((instruction) => instruction.kind));
-    const changes = [...new Set(instructions.map((instruction) => describeFlagInstruction(instruction, previous, current)))];
-    this.dispatcher.dispatch({
-      projectId: this.resource.project.id,
-      envId: env.id,
-      events,
-      dataObject: flagWebhookDataObject(
-        { events, operator: operator.name, happenedAt: new Date(current.updatedAt), changes, resource: this.descriptor(env) },
-        current,
-      ),
-    });
+    this.publish({ envId: env.id, kind: 'flag', item: current });
+    if (instructions) this.dispatchFlagChange(env, operator, previous, current, instructions);
     return current;
+  }
+
+  private dispatchFlagChange(env: SandboxEnvironment, operator: Operator, previous: SandboxFlag, current: SandboxFlag, instructions: FlagInstruction[]): void {
+    try {
+      const [before, after] = [previous as unknown as RestFlag, current as unknown as RestFlag];
+      const events = flagEventsOf(instructions.map((instruction) => instruction.kind));
+      const changes = [...new Set(instructions.map((instruction) => describeFlagInstruction(instruction, before, after)))];
+      this.dispatcher.dispatch({
+        projectId: this.resource.project.id,
+        envId: env.id,
+        events,
+        dataObject: flagWebhookDataObject(
+          { events, operator: operator.name, happenedAt: new Date(current.updatedAt), changes, resource: this.descriptor(env) },
+          after,
+        ),
+      });
+    } catch {
+      // FeatBit's webhook handler runs fire-and-forget: a flag it cannot render sends no webhook, the write stands.
+    }
   }
 
   /**
@@ -208,12 +331,11 @@ export class SandboxStore {
    * `enabledVariationId` to everyone, a fresh revision; 422 `KeyHasBeenUsed` for a taken key. Writes the `Create`
    * audit entry, then sends `feature_flag.created` with the change `Created Flag: $<name>` (FeatBit's own text).
    */
-  createFlag(envId: string, operator: Operator, input: NewFlag): RestFlag {
+  createFlag(envId: string, operator: Operator, input: NewFlag): SandboxFlag {
     const env = this.environment(envId);
-    const flags = this.flags.get(env.id)!;
-    if (flags.has(input.key)) throw new SandboxHttpError(422, ['KeyHasBeenUsed']);
+    if (this.isKeyUsed(env.id, input.key)) throw new SandboxHttpError(422, ['KeyHasBeenUsed']);
     const now = this.nextTimestamp(env.id);
-    const flag = restFlagSchema.parse({
+    const flag = sandboxFlagSchema.parse({
       id: randomUUID(),
       envId: env.id,
       revision: randomUUID(),
@@ -235,7 +357,39 @@ export class SandboxStore {
       creatorId: operator.id,
       updatorId: operator.id,
     });
-    flags.set(flag.key, flag);
+    this.addCreatedFlag(env, operator, flag);
+    return flag;
+  }
+
+  /**
+   * `CloneFlagHandler`: 422 `KeyHasBeenUsed` for a taken key (any case), 404 for a missing origin, then a copy of
+   * the origin's whole stored configuration (targeting, rules, archive state included) under a new id, key, name,
+   * description and tags, announced like a creation.
+   */
+  cloneFlag(envId: string, originKey: string, operator: Operator, input: { name: string; key: string; description: string | null; tags: readonly string[] | null }): SandboxFlag {
+    const env = this.environment(envId);
+    if (this.isKeyUsed(env.id, input.key)) throw new SandboxHttpError(422, ['KeyHasBeenUsed']);
+    const origin = this.rawFlag(env.id, originKey);
+    const now = this.nextTimestamp(env.id);
+    const flag: SandboxFlag = {
+      ...structuredClone(origin),
+      id: randomUUID(),
+      revision: randomUUID(),
+      name: input.name,
+      key: input.key,
+      description: input.description,
+      tags: input.tags ? [...input.tags] : [],
+      createdAt: now,
+      updatedAt: now,
+      creatorId: operator.id,
+      updatorId: operator.id,
+    };
+    this.addCreatedFlag(env, operator, flag);
+    return flag;
+  }
+
+  private addCreatedFlag(env: SandboxEnvironment, operator: Operator, flag: SandboxFlag): void {
+    this.flags.get(env.id)!.set(flag.id, flag);
     this.appendAudit(env.id, {
       refId: flag.id,
       refType: 'FeatureFlag',
@@ -247,6 +401,7 @@ export class SandboxStore {
       operator,
       instructions: [],
     });
+    this.publish({ envId: env.id, kind: 'flag', item: flag });
     const events = [WebhookEvent.FlagCreated];
     this.dispatcher.dispatch({
       projectId: this.resource.project.id,
@@ -254,18 +409,17 @@ export class SandboxStore {
       events,
       dataObject: flagWebhookDataObject(
         { events, operator: operator.name, happenedAt: new Date(flag.updatedAt), changes: [`Created Flag: $${flag.name}`], resource: this.descriptor(env) },
-        flag,
+        flag as unknown as RestFlag,
       ),
     });
-    return flag;
   }
 
   /** Deletes an archived flag (FeatBit refuses unarchived ones with 422) and sends `feature_flag.deleted`. */
   deleteFlag(envId: string, key: string, operator: Operator, comment = ''): void {
     const env = this.environment(envId);
-    const previous = this.getFlag(env.id, key);
+    const previous = this.rawFlag(env.id, key);
     if (!previous.isArchived) throw new SandboxHttpError(422, ['CannotDeleteUnarchivedFeatureFlag']);
-    this.flags.get(env.id)!.delete(key);
+    this.flags.get(env.id)!.delete(previous.id);
     this.appendAudit(env.id, {
       refId: previous.id,
       refType: 'FeatureFlag',
@@ -284,33 +438,68 @@ export class SandboxStore {
       events,
       dataObject: flagWebhookDataObject(
         { events, operator: operator.name, happenedAt: new Date(previous.updatedAt), changes: [`Deleted Flag: $${previous.name}`], resource: this.descriptor(env) },
-        previous,
+        previous as unknown as RestFlag,
       ),
     });
   }
 
-  /** Every segment of an environment. */
+  /** Every segment of an environment, typed as featgate's model (see `rawSegments`). */
   listSegments(envId: string): StoredSegment[] {
+    return this.rawSegments(envId) as unknown as StoredSegment[];
+  }
+
+  /** Every stored segment of an environment exactly as FeatBit would store it. */
+  rawSegments(envId: string): SandboxSegment[] {
     return [...this.segments.get(this.environment(envId).id)!.values()];
   }
 
-  /** A segment by id, or a 404. */
+  /** A segment by id, or a 404, typed as featgate's model (see `rawSegment`). */
   getSegment(envId: string, segmentId: string): StoredSegment {
-    const segments = this.segments.get(this.environment(envId).id)!;
-    const segment = segments.get(segmentId) ?? [...segments.values()].find((item) => item.id.toLowerCase() === segmentId.toLowerCase());
+    return this.rawSegment(envId, segmentId) as unknown as StoredSegment;
+  }
+
+  /** A stored segment by id, or a 404. */
+  rawSegment(envId: string, segmentId: string): SandboxSegment {
+    const segment = this.findSegment(envId, segmentId);
     if (!segment) throw SandboxHttpError.notFound();
     return segment;
   }
 
+  /**
+   * A stored segment by id in any environment, or a 404: `SegmentService.GetAsync(id)` ignores the route's
+   * environment, so GET, PUT targeting and PATCH reach a segment of another environment too.
+   */
+  locateSegment(segmentId: string): SandboxSegment {
+    for (const env of this.environments) {
+      const segment = this.findSegment(env.id, segmentId);
+      if (segment) return segment;
+    }
+    throw SandboxHttpError.notFound();
+  }
+
+  /** A stored segment by id (GUIDs compare ignoring case), if any. */
+  findSegment(envId: string, segmentId: string): SandboxSegment | undefined {
+    const segments = this.segments.get(this.environment(envId).id)!;
+    return segments.get(segmentId) ?? [...segments.values()].find((item) => item.id.toLowerCase() === segmentId.toLowerCase());
+  }
+
   /** Flags of the environment whose rules name the segment (`GetFlagReferencesAsync`). */
   flagReferences(envId: string, segmentId: string): FlagReference[] {
-    return this.listFlags(envId)
+    const flags = this.rawFlags(envId);
+    // `SegmentService.GetFlagReferencesAsync` runs jsonb_array_elements(rule -> 'conditions') over every flag of the
+    // environment: one rule whose conditions are JSON null fails the whole query ("cannot extract elements from a scalar").
+    if (flags.some((flag) => (flag.rules ?? []).some((rule) => rule !== null && rule.conditions === null))) {
+      throw new SandboxHttpError(500, ['InternalServerError']);
+    }
+    return flags
       .filter((flag) =>
-        flag.rules.some((rule) =>
-          rule.conditions.some((condition) => SEGMENT_CONDITION_PROPERTIES.includes(condition.property) && condition.value.includes(segmentId)),
+        (flag.rules ?? []).some((rule) =>
+          (rule?.conditions ?? []).some(
+            (condition) => SEGMENT_CONDITION_PROPERTIES.includes(condition?.property ?? '') && (condition?.value ?? '').includes(segmentId),
+          ),
         ),
       )
-      .map((flag) => ({ envId: flag.envId, id: flag.id, name: flag.name, key: flag.key }));
+      .map((flag) => ({ envId: flag.envId, id: flag.id, name: flag.name ?? '', key: flag.key ?? '' }));
   }
 
   /**
@@ -322,42 +511,73 @@ export class SandboxStore {
     envId: string,
     segmentId: string,
     operator: Operator,
-    mutate: (segment: StoredSegment) => StoredSegment | undefined,
+    mutate: (segment: SandboxSegment) => SandboxSegment | undefined,
     options: { operation?: 'Update' | 'Archive' | 'Restore'; comment?: string; targetingChange?: boolean } = {},
-  ): StoredSegment {
+  ): SandboxSegment {
     const env = this.environment(envId);
-    const previous = this.getSegment(env.id, segmentId);
+    const previous = this.rawSegment(env.id, segmentId);
     const draft = mutate(structuredClone(previous));
     if (draft === undefined) return previous;
-    const current = storedSegmentSchema.parse({ ...draft, id: previous.id, envId: previous.envId, updatedAt: this.nextTimestamp(env.id) });
+    const parsed = sandboxSegmentSchema.safeParse({ ...draft, id: previous.id, envId: previous.envId, updatedAt: this.peekTimestamp(env.id) });
+    if (!parsed.success) throw new ValidationError(fieldIssuesFromZod(parsed.error));
+    const current = parsed.data;
+    if (violatesColumns(current, SEGMENT_COLUMNS, { description: 512 })) throw new SandboxHttpError(500, ['InternalServerError']);
+    this.commitTimestamp(env.id, current.updatedAt);
     this.segments.get(env.id)!.set(current.id, current);
-    const instructions = compareSegments(previous, current);
+    const instructions = compareStoredSegments(previous, current);
     this.appendAudit(env.id, {
       refId: current.id,
       refType: 'Segment',
-      keyword: current.name,
+      keyword: current.name ?? '',
       operation: options.operation ?? 'Update',
       previous,
       current,
       comment: options.comment ?? '',
       operator,
-      instructions,
+      instructions: instructions ?? [],
     });
-    const references = this.flagReferences(env.id, current.id);
-    if (options.targetingChange) for (const reference of references) this.markReferencedFlagUpdated(env.id, reference.key, current.name, operator);
-    const events = segmentEventsOf(instructions.map((instruction) => instruction.kind));
-    const changes = [...new Set(instructions.map((instruction) => describeSegmentInstruction(instruction, previous, current)))];
-    this.dispatcher.dispatch({
-      projectId: this.resource.project.id,
-      envId: env.id,
-      events,
-      dataObject: segmentWebhookDataObject(
-        { events, operator: operator.name, happenedAt: new Date(current.updatedAt), changes, resource: this.descriptor(env) },
-        current,
-        references,
-      ),
-    });
+    let references: FlagReference[] | undefined;
+    try {
+      references = this.flagReferences(env.id, current.id);
+    } catch {
+      references = undefined;
+    }
+    if (options.targetingChange) {
+      // `OnSegmentChange` looks the affected flags up after saving: when that query fails the change stays saved
+      // and audited, but nothing is published to SDKs, no webhook is sent, and the request answers 500.
+      if (references === undefined) throw new SandboxHttpError(500, ['InternalServerError']);
+      for (const reference of references) this.markReferencedFlagUpdated(env.id, reference.id, current.name ?? '', operator);
+    }
+    this.publish({ envId: env.id, kind: 'segment', item: sdkSegment(current) });
+    if (instructions && references) this.dispatchSegmentChange(env, operator, previous, current, instructions, references);
     return current;
+  }
+
+  private dispatchSegmentChange(
+    env: SandboxEnvironment,
+    operator: Operator,
+    previous: SandboxSegment,
+    current: SandboxSegment,
+    instructions: Instruction[],
+    references: FlagReference[],
+  ): void {
+    try {
+      const [before, after] = [previous as unknown as FeatBitSegment, current as unknown as FeatBitSegment];
+      const events = segmentEventsOf(instructions.map((instruction) => instruction.kind as never));
+      const changes = [...new Set(instructions.map((instruction) => describeSegmentInstruction(instruction as never, before, after)))];
+      this.dispatcher.dispatch({
+        projectId: this.resource.project.id,
+        envId: env.id,
+        events,
+        dataObject: segmentWebhookDataObject(
+          { events, operator: operator.name, happenedAt: new Date(current.updatedAt), changes, resource: this.descriptor(env) },
+          after as never,
+          references,
+        ),
+      });
+    } catch {
+      // fire-and-forget in FeatBit: a segment it cannot render sends no webhook
+    }
   }
 
   /** Audit entries of an environment, newest first. */
@@ -372,16 +592,17 @@ export class SandboxStore {
   sdkPayload(envId: string, timestamp: number): { eventType: 'full' | 'patch'; featureFlags: unknown[]; segments: unknown[] } | undefined {
     const eventType = timestamp === 0 ? 'full' : 'patch';
     const changed = (updatedAt: string) => eventType === 'full' || Date.parse(updatedAt) > timestamp;
-    const featureFlags = this.listFlags(envId).filter((flag) => changed(flag.updatedAt)).map(sdkFlag);
-    const segments = this.listSegments(envId).filter((segment) => changed(segment.updatedAt)).map(sdkSegment);
+    const featureFlags = this.rawFlags(envId).filter((flag) => changed(flag.updatedAt)).map(sdkFlag);
+    const segments = this.rawSegments(envId).filter((segment) => changed(segment.updatedAt)).map(sdkSegment);
     if (eventType === 'patch' && featureFlags.length === 0 && segments.length === 0) return undefined;
     return { eventType, featureFlags, segments };
   }
 
-  private markReferencedFlagUpdated(envId: string, key: string, segmentName: string, operator: Operator): void {
-    const previous = this.getFlag(envId, key);
-    const current: RestFlag = { ...previous, updatedAt: this.nextTimestamp(envId), updatorId: operator.id };
-    this.flags.get(envId)!.set(key, current);
+  private markReferencedFlagUpdated(envId: string, flagId: string, segmentName: string, operator: Operator): void {
+    const previous = this.flags.get(envId)!.get(flagId);
+    if (!previous) return;
+    const current: SandboxFlag = { ...previous, updatedAt: this.nextTimestamp(envId), updatorId: operator.id };
+    this.flags.get(envId)!.set(flagId, current);
     this.appendAudit(envId, {
       refId: current.id,
       refType: 'FeatureFlag',
@@ -422,9 +643,18 @@ export class SandboxStore {
 
   /** A strictly increasing `updatedAt` per environment, so SDK polling (`updatedAt > timestamp`) sees every write. */
   private nextTimestamp(envId: string): string {
-    const next = Math.max(Date.now(), (this.lastUpdate.get(envId) ?? 0) + 1);
-    this.lastUpdate.set(envId, next);
-    return new Date(next).toISOString();
+    const next = this.peekTimestamp(envId);
+    this.commitTimestamp(envId, next);
+    return next;
+  }
+
+  /** The `updatedAt` the next write will get, without taking it (a write refused before saving takes none). */
+  private peekTimestamp(envId: string): string {
+    return new Date(Math.max(Date.now(), (this.lastUpdate.get(envId) ?? 0) + 1)).toISOString();
+  }
+
+  private commitTimestamp(envId: string, updatedAt: string): void {
+    this.lastUpdate.set(envId, Date.parse(updatedAt));
   }
 
   private noteUpdate(envId: string, updatedAt: string): void {
@@ -439,12 +669,12 @@ const SDK_FLAG_FIELDS = [
 ] as const;
 
 /** The evaluation server's flag shape (`RowSerializer.SerializeFlag`): no revision, creator or createdAt. */
-function sdkFlag(flag: RestFlag): Record<string, unknown> {
+function sdkFlag(flag: SandboxFlag): Record<string, unknown> {
   return Object.fromEntries(SDK_FLAG_FIELDS.map((field) => [field, flag[field]]));
 }
 
 /** `Segment.SerializeAsEnvironmentSpecific`: the entity without type, workspaceId and scopes. */
-function sdkSegment(segment: StoredSegment): Record<string, unknown> {
+function sdkSegment(segment: SandboxSegment): Record<string, unknown> {
   const { type: _type, workspaceId: _workspace, scopes: _scopes, ...rest } = segment;
   return rest;
 }

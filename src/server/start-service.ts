@@ -180,6 +180,14 @@ export async function startService(config: ServiceConfig, options: StartServiceO
           reconcileIntervalMs: options.bridge?.reconcileIntervalMs ?? config.webhooks.reconcileIntervalSeconds * 1000,
           ...(notifier ? { notifier } : {}),
           bodyLimitBytes: config.webhooks.bodyLimitBytes,
+          ...(config.featbit.evaluationUrl && Object.keys(config.featbit.serverSecrets).length > 0
+            ? {
+                stream: {
+                  evaluationUrl: config.featbit.evaluationUrl,
+                  environments: Object.entries(config.featbit.serverSecrets).map(([envId, serverSecret]) => ({ envId, serverSecret })),
+                },
+              }
+            : {}),
           ...(options.bridge?.retry ? { retry: options.bridge.retry } : {}),
           ...(options.bridge?.queueTuning ? { queueTuning: options.bridge.queueTuning } : {}),
           metrics: metrics.registry,

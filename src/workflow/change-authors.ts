@@ -1,5 +1,7 @@
 import { authorsOf } from '../../policies/index.js';
-import type { ChangeRecord, EvidenceItem } from '../change/index.js';
+import type { EvalBar } from '../../policies/index.js';
+import { EvidenceResult, EvidenceType, type ChangeRecord, type EvidenceItem } from '../change/index.js';
+import { checkEval } from './eval-check.js';
 import { IdentityMapping, type Principal } from '../identity/index.js';
 import type { ChangeRecordState } from '../projections/index.js';
 import { candidateHashOf } from './change-derivation.js';
@@ -26,7 +28,7 @@ export function changeAuthors(record: ChangeRecord, identities: IdentityMapping,
     if (seen.has(identity)) continue;
     seen.add(identity);
     const why =
-      identity === record.requester
+      identities.samePerson(identity, record.requester)
         ? proposal
           ? 'made the FeatBit edit this proposal would apply'
           : 'requested the change'
@@ -37,8 +39,8 @@ export function changeAuthors(record: ChangeRecord, identities: IdentityMapping,
 }
 
 /** Whether the caller is an author of the record (by person, through the identity mapping). */
-export function isAuthor(record: ChangeRecord, principal: Pick<Principal, 'id'>, identities: IdentityMapping): boolean {
-  const person = identities.personOf(principal.id);
+export function isAuthor(record: ChangeRecord, principal: Pick<Principal, 'id' | 'aliases'>, identities: IdentityMapping): boolean {
+  const person = identities.personOfPrincipal(principal);
   return authorsOf(record).some((author) => identities.personOf(author) === person);
 }
 
@@ -58,7 +60,7 @@ export interface EvidenceVerdict {
  * identity or by a person who is not an author, to the record's current revision and for its current candidates.
  * Evidence written into the record itself is the authors' own claim and never counts.
  */
-export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityMapping): EvidenceVerdict[] {
+export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityMapping, evalBars: readonly EvalBar[] = []): EvidenceVerdict[] {
   const candidateHash = candidateHashOf(state.record);
   const authors = new Set(authorsOf(state.record).map((author) => identities.personOf(author)));
   const verdicts: EvidenceVerdict[] = state.record.evidence.map((item) => ({
@@ -76,8 +78,15 @@ export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityM
       verdicts.push(verdict(false, `attached to revision ${item.revision}; the record is at revision ${state.revision}, so an edit voided it`));
     } else if (item.candidateHash !== candidateHash) {
       verdicts.push(verdict(false, `attached for candidate ${item.candidateHash.slice(0, 12)}; the candidate is now ${candidateHash.slice(0, 12)}`));
-    } else if (item.attachedByKind !== 'service' && authors.has(identities.personOf(item.attachedBy ?? ''))) {
+    } else if (
+      item.attachedByKind !== 'service' &&
+      authors.has(identities.personOfPrincipal({ id: item.attachedBy ?? '', ...(item.attachedByAliases ? { aliases: item.attachedByAliases } : {}) }))
+    ) {
       verdicts.push(verdict(false, `attached by ${item.attachedBy ?? 'an unknown person'}, an author of the change: nobody vouches for their own change`));
+    } else if (item.type === EvidenceType.OfflineEval && evalBars.length > 0) {
+      const check = checkEval(item.eval, evalBars, candidateHash);
+      const judged = { ...item, result: check.passed ? EvidenceResult.Passed : EvidenceResult.Failed };
+      verdicts.push({ item: judged, source: 'attached', counts: check.passed, eligible: true, reason: check.reason });
     } else if (item.result !== 'passed') {
       verdicts.push(verdict(false, `its result is ${item.result}; only passed evidence satisfies a requirement`, true));
     } else {
@@ -87,9 +96,16 @@ export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityM
   return verdicts;
 }
 
-/** The evidence items whose result decides (see `evidenceVerdicts`): bound, and attached by someone allowed to. */
-export function countedEvidence(state: ChangeRecordState, identities: IdentityMapping): EvidenceItem[] {
-  return evidenceVerdicts(state, identities)
-    .filter((verdict) => verdict.eligible)
-    .map((verdict) => verdict.item);
+/**
+ * The evidence items whose result decides (see `evidenceVerdicts`): bound, and attached by someone allowed to. With
+ * eval bars, an offline eval passes only when every bar's metric has a passing eval, so one good metric does not
+ * stand in for another.
+ */
+export function countedEvidence(state: ChangeRecordState, identities: IdentityMapping, evalBars: readonly EvalBar[] = []): EvidenceItem[] {
+  const eligible = evidenceVerdicts(state, identities, evalBars).filter((verdict) => verdict.eligible);
+  const covered = new Set(eligible.filter((verdict) => verdict.counts && verdict.item.type === EvidenceType.OfflineEval).map((verdict) => verdict.item.eval?.metric));
+  const allBars = evalBars.every((bar) => covered.has(bar.metric));
+  return eligible.map((verdict) =>
+    verdict.item.type === EvidenceType.OfflineEval && evalBars.length > 0 && !allBars ? { ...verdict.item, result: EvidenceResult.Inconclusive } : verdict.item,
+  );
 }

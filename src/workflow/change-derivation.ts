@@ -43,14 +43,18 @@ export function approvedBaselineValue(context: DerivationContext, approved: Appr
 export function deriveRecord(context: DerivationContext, record: ChangeRecord, proposal: boolean): ChangeRecord {
   const issues: FieldIssue[] = [];
   const flags = record.flags.map((flag, index) => {
-    const { basedOn: _basedOn, stageAudiences: _stageAudiences, servedValues, ...rest } = flag;
+    const { basedOn: _basedOn, stageAudiences: _stageAudiences, servedValues, ...kept } = flag;
+    const rest: ChangedFlag = { ...kept };
     if (servedValues !== undefined && !proposal) {
       issues.push({ path: `flags.${index}.servedValues`, message: 'set by featgate for proposals from FeatBit edits; a change lists its values as candidate and rollbackValue' });
     }
     const approved = approvedStateOf(context, record, flag);
     if (!approved) return proposal && servedValues ? { ...rest, servedValues } : rest;
     const approvedValue = approvedBaselineValue(context, approved);
-    if (approvedValue !== undefined && contentHash(approvedValue) !== contentHash(flag.baseline)) {
+    if (proposal && approvedValue !== undefined) {
+      // featgate's own proposal: its baseline is what is approved, even when the FeatBit edit rewrote that variation.
+      rest.baseline = approvedValue;
+    } else if (approvedValue !== undefined && contentHash(approvedValue) !== contentHash(flag.baseline)) {
       throw new ConflictError(
         `flags.${index}.baseline of ${flag.key} is not the approved baseline (variation ${approved.baselineVariationId}, approved version ` +
           `${approved.version}${approved.changeKey ? ` by change ${approved.changeKey}` : ''}): ${firstDifference(approvedValue, flag.baseline)}; ` +

@@ -30,7 +30,8 @@ export class ChangeService {
       if (existing) {
         throw new ConflictError(`change ${prepared.key} already exists; edit it instead`);
       }
-      const record = { ...this.derive(prepared, onBehalfOf !== undefined), authors: [prepared.requester] };
+      const aliases = onBehalfOf === undefined ? (principal.aliases ?? []) : [];
+      const record = { ...this.derive(prepared, onBehalfOf !== undefined), authors: [...new Set([prepared.requester, ...aliases])] };
       const actor = actorOf(principal);
       const created = await this.context.append(LedgerEventType.ChangeCreated, actor, changeSubject(record.key), { record });
       await this.classify(record, actor, created.seq);
@@ -46,7 +47,7 @@ export class ChangeService {
   async editChange(principal: Principal, key: string, input: ChangeRecordInput): Promise<ChangeView> {
     await this.withChange(key, async (state) => {
       if (input.key !== key) throw new ValidationError([{ path: 'key', message: `must stay ${key}; the key of a change cannot change` }]);
-      if (!this.context.identities.samePerson(principal.id, state.record.requester) && !principal.roles.includes(Role.Admin)) {
+      if (!this.isRequester(principal, state.record.requester) && !principal.roles.includes(Role.Admin)) {
         throw new PolicyViolationError(`only the requester ${state.record.requester} or an admin may edit change ${key}`);
       }
       if (!OPEN.has(state.status)) throw new ConflictError(`change ${key} is ${state.status}; it can no longer be edited`);
@@ -56,7 +57,7 @@ export class ChangeService {
         );
       }
       const prepared = this.prepare(input, state.record.requester);
-      const authors = [...new Set([...(state.record.authors ?? [state.record.requester]), principal.id])];
+      const authors = [...new Set([...(state.record.authors ?? [state.record.requester]), principal.id, ...(principal.aliases ?? [])])];
       const record = { ...this.derive(prepared, false), authors };
       const actor = actorOf(principal);
       const subject = changeSubject(key);
@@ -116,16 +117,8 @@ export class ChangeService {
    */
   async submitReview(principal: Principal, key: string, request: ReviewRequest): Promise<ChangeView> {
     await this.withChange(key, async (state) => {
-      if (isAuthor(state.record, principal, this.context.identities)) {
-        const author = changeAuthors(state.record, this.context.identities, this.context.deps.projections.proposal(key) !== undefined).find(
-          (one) => one.person === this.context.identities.personOf(principal.id),
-        );
-        throw new PolicyViolationError(
-          `${principal.id} ${author?.identity && author.identity !== principal.id ? `(${author.identity}) ` : ''}${author?.why ?? 'wrote'} ${key} and cannot review it: ` +
-            'separation of duties requires another person',
-        );
-      }
-      if (!OPEN.has(state.status)) throw new ConflictError(`change ${key} is ${state.status}; reviews are closed`);
+      const refusal = this.reviewRefusal(state, principal);
+      if (refusal) throw refusal;
       if (request.revision !== undefined && request.revision !== state.revision) {
         throw new ConflictError(
           `the review names revision ${request.revision} of ${key}, but the record is at revision ${state.revision} (edited since); read it again and review what it says now`,
@@ -141,11 +134,54 @@ export class ChangeService {
           comment: request.comment,
           at: this.context.nowIso(),
           revision: state.revision,
+          ...(principal.aliases?.length ? { aliases: [...principal.aliases] } : {}),
         },
       });
       await this.followDecision(key, actor, reviewed.seq);
     });
     return this.view(key);
+  }
+
+  /**
+   * What `submitReview` and `withdrawChange` would refuse `principal` now, in the words they refuse it with, so the
+   * console shows the workflow's own answer instead of guessing it (the API still decides every request).
+   */
+  async refusals(principal: Principal, key: string): Promise<{ review?: string; withdraw?: string }> {
+    await this.context.deps.projections.catchUp();
+    const state = this.context.deps.projections.changes.changes.get(key);
+    if (!state) throw new NotFoundError(`no change ${key}`);
+    const review = this.reviewRefusal(state, principal)?.message;
+    const withdraw = this.withdrawRefusal(state, principal)?.message;
+    return { ...(review ? { review } : {}), ...(withdraw ? { withdraw } : {}) };
+  }
+
+  /** Why `principal` may not review the change now (an author, or reviews closed), or undefined. */
+  private reviewRefusal(state: ChangeRecordState, principal: Principal): Error | undefined {
+    const key = state.key;
+    if (isAuthor(state.record, principal, this.context.identities)) {
+      const identities = this.context.identities;
+      const proposal = this.context.deps.projections.proposal(key) !== undefined;
+      const author = changeAuthors(state.record, identities, proposal).find((one) => one.person === identities.personOfPrincipal(principal));
+      const as = author && author.identity !== principal.id ? ` (as ${author.identity})` : '';
+      const requested = !author || identities.samePerson(author.identity, state.record.requester);
+      const did = requested ? `requested change ${key}` : `edited change ${key}`;
+      return new PolicyViolationError(`${principal.id}${as} ${did} and cannot review it: separation of duties requires another person`);
+    }
+    if (!OPEN.has(state.status)) return new ConflictError(`change ${key} is ${state.status}; reviews are closed`);
+    return undefined;
+  }
+
+  /** Why `principal` may not withdraw the change now (not its requester or an admin, or already released), or undefined. */
+  private withdrawRefusal(state: ChangeRecordState, principal: Principal): Error | undefined {
+    const key = state.key;
+    if (!this.isRequester(principal, state.record.requester) && !principal.roles.includes(Role.Admin)) {
+      return new PolicyViolationError(`only the requester ${state.record.requester} or an admin may withdraw change ${key}`);
+    }
+    if (!OPEN.has(state.status)) {
+      const hint = state.stageIndex !== undefined && state.stageIndex !== null ? '; roll it back instead' : '';
+      return new ConflictError(`change ${key} is ${state.status}; only a change that is not released yet can be withdrawn${hint}`);
+    }
+    return undefined;
   }
 
   /** Attaches evidence; when it completes what the tier requires, the change becomes approved. */
@@ -162,6 +198,7 @@ export class ChangeService {
           attachedBy: principal.id,
           at: this.context.nowIso(),
           attachedByKind: principal.kind === ActorKind.Service ? 'service' : 'user',
+          ...(principal.aliases?.length ? { attachedByAliases: [...principal.aliases] } : {}),
           revision: state.revision,
           candidateHash: candidateHashOf(state.record),
         },
@@ -177,13 +214,8 @@ export class ChangeService {
    */
   async withdrawChange(principal: Principal, key: string, reason: string): Promise<ChangeView> {
     await this.withChange(key, async (state) => {
-      if (!this.context.identities.samePerson(principal.id, state.record.requester) && !principal.roles.includes(Role.Admin)) {
-        throw new PolicyViolationError(`only the requester ${state.record.requester} or an admin may withdraw change ${key}`);
-      }
-      if (!OPEN.has(state.status)) {
-        const hint = state.stageIndex !== undefined && state.stageIndex !== null ? '; roll it back instead' : '';
-        throw new ConflictError(`change ${key} is ${state.status}; only a change that is not released yet can be withdrawn${hint}`);
-      }
+      const refusal = this.withdrawRefusal(state, principal);
+      if (refusal) throw refusal;
       await this.context.append(LedgerEventType.ChangeStatusChanged, actorOf(principal), changeSubject(key), {
         changeKey: key,
         status: ChangeStatus.Withdrawn,
@@ -220,6 +252,11 @@ export class ChangeService {
     const state = this.context.deps.projections.changes.changes.get(key);
     if (!state) throw new NotFoundError(`no change ${key}`);
     return changeView(state, this.context.deps.policy(), this.context.identities);
+  }
+
+  /** Whether the caller (any of their identities) is the change's requester. */
+  private isRequester(principal: Principal, requester: string): boolean {
+    return this.context.identities.personOfPrincipal(principal) === this.context.identities.personOf(requester);
   }
 
   /** The record with what featgate derives filled in (baseline checked, approved versions, stage audiences). */
@@ -274,7 +311,9 @@ export class ChangeService {
     if (state.status !== ChangeStatus.Proposed || isAuthor(state.record, principal, this.context.identities)) return false;
     if (!principal.permissions.has(Permission.ReviewSubmit)) return false;
     const identities = this.context.identities;
-    if (state.reviews.some((review) => identities.samePerson(review.reviewer, principal.id) && review.decision === ReviewDecision.Approve)) return false;
+    const person = identities.personOfPrincipal(principal);
+    const reviewed = (review: (typeof state.reviews)[number]) => identities.personOfPrincipal({ id: review.reviewer, ...(review.aliases ? { aliases: review.aliases } : {}) }) === person;
+    if (state.reviews.some((review) => reviewed(review) && review.decision === ReviewDecision.Approve)) return false;
     const missing = view.decision.missing as { approvals: number; roles: readonly { anyOf: readonly string[] }[] };
     if (missing.roles.some((requirement) => requirement.anyOf.some((role) => principal.roles.includes(role)))) return true;
     return missing.approvals > 0 && missing.roles.length === 0;

@@ -35,9 +35,10 @@ export function assess(state: ChangeRecordState, policy: Policy, identities: Ide
     return known.assessment;
   }
   const evaluation = evaluationOf(state.record, policy);
-  const evidence = countedEvidence(state, identities);
+  const evidence = countedEvidence(state, identities, evaluation.evalBars);
   const decision = decide(state.record, state.reviews, evidence, policy, evaluation, {
     personOf: (identity) => identities.personOf(identity),
+    personOfReview: (review) => identities.personOfPrincipal({ id: review.reviewer, ...(review.aliases ? { aliases: review.aliases } : {}) }),
     recordEvidenceCounts: false,
   });
   const assessment = { evaluation, decision };

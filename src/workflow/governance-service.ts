@@ -44,6 +44,7 @@ export class GovernanceService implements GovernanceWorkflow {
   readonly withdrawChange: GovernanceWorkflow['withdrawChange'] = (principal, key, request) => this.changes.withdrawChange(principal, key, request.reason);
   readonly explainChange: GovernanceWorkflow['explainChange'] = (key) => this.changes.explainChange(key);
   readonly submitReview: GovernanceWorkflow['submitReview'] = (principal, key, review) => this.changes.submitReview(principal, key, review);
+  readonly refusals: GovernanceWorkflow['refusals'] = (principal, key) => this.changes.refusals(principal, key);
   readonly releaseStatus: GovernanceWorkflow['releaseStatus'] = (key) => this.releaseStatusReader.status(key);
   readonly attachEvidence: GovernanceWorkflow['attachEvidence'] = (principal, key, evidence) => this.changes.attachEvidence(principal, key, evidence);
   readonly applyStage: GovernanceWorkflow['applyStage'] = (principal, key, request) => this.releases.applyStage(principal, key, request);

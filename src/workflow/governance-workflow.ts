@@ -34,6 +34,8 @@ export interface GovernanceWorkflow {
   withdrawChange(principal: Principal, key: string, request: ReasonRequest): Promise<ChangeView>;
   /** Every value of a change classified, each rule that fired, the evidence checks and who may still approve. */
   explainChange(key: string): Promise<PolicyExplanation>;
+  /** What a review or a withdrawal by `principal` would be refused with now (absent: allowed), for the console. */
+  refusals(principal: Principal, key: string): Promise<{ review?: string; withdraw?: string }>;
   /** Records a review and follows the policy's decision. */
   submitReview(principal: Principal, key: string, review: ReviewRequest): Promise<ChangeView>;
   /** Attaches evidence and follows the policy's decision. */

@@ -24,3 +24,4 @@ export * from './served-exposure.js';
 export * from './change-authors.js';
 export * from './change-derivation.js';
 export * from './policy-explanation.js';
+export * from './eval-check.js';

@@ -95,7 +95,7 @@ export function explainChange(state: ChangeRecordState, policy: Policy, identiti
       rolesStillNeeded: decision.missing.roles.map((requirement) => ({ anyOf: [...requirement.anyOf], reasons: [...requirement.reasons] })),
       excluded,
     },
-    evidence: evidenceVerdicts(state, identities).map((verdict) => ({
+    evidence: evidenceVerdicts(state, identities, evaluation.evalBars).map((verdict) => ({
       type: verdict.item.type,
       result: verdict.item.result,
       attachedBy: verdict.item.attachedBy ?? null,

@@ -141,7 +141,7 @@ export class ProposalService {
           baseline: valueOf(baseline),
           candidate: valueOf(candidate),
           ...(candidate ? { candidateVariationId: candidate.id } : {}),
-          servedValues: servedVariations(edit.edited, [edit.approved.baselineVariationId, candidate?.id]).map(valueOf),
+          servedValues: servedVariations(edit.edited, [candidate?.id, ...(baselineUnchanged(edit) ? [edit.approved.baselineVariationId] : [])]).map(valueOf),
         },
       ],
       behaviourChange:
@@ -184,6 +184,14 @@ function candidateVariationOf(edit: InterceptedEdit): Variation | undefined {
     edit.edited.variations.find((variation) => !approved.has(variation.id)) ??
     edit.edited.variations.find((variation) => variation.id !== edit.approved.baselineVariationId)
   );
+}
+
+/** Whether the edit left the approved baseline variation's content as it was (then it needs no classification). */
+function baselineUnchanged(edit: InterceptedEdit): boolean {
+  const id = edit.approved.baselineVariationId;
+  const before = edit.approved.flag.variations.find((variation) => variation.id === id);
+  const after = edit.edited.variations.find((variation) => variation.id === id);
+  return before !== undefined && after !== undefined && before.value === after.value;
 }
 
 /**

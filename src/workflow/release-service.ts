@@ -12,7 +12,7 @@ import { LedgerEventType, type Actor } from '../ledger/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '../manifest/featbit-value.js';
 import { changeSubject, flagSubject, readLedgerPayload, type ChangeRecordState, type GuardrailBreach } from '../projections/index.js';
 import type { ChangeService } from './change-service.js';
-import { isAuthor } from './change-authors.js';
+import { countedEvidence, isAuthor } from './change-authors.js';
 import type { ProposalState } from './proposal-payload.js';
 import type { ChangeView } from './change-view.js';
 import { assess } from './change-views.js';
@@ -83,7 +83,8 @@ export class ReleaseService {
           throw new PolicyViolationError(`the ${evaluation.tier} tier is ramped by ${rampRoles.join(' or ')}; ${principal.id} holds ${principal.roles.join(', ') || 'no roles'}`);
         }
         if (!evaluation.exposure.requesterMayRamp && isAuthor(state.record, principal, this.context.identities)) {
-          const verb = this.context.identities.samePerson(principal.id, state.record.requester) ? 'requested' : 'is an author of';
+          const identities = this.context.identities;
+          const verb = identities.personOfPrincipal(principal) === identities.personOf(state.record.requester) ? 'requested' : 'is an author of';
           throw new PolicyViolationError(`${principal.id} ${verb} ${key} and may not ramp it: the ${evaluation.tier} tier needs another person to apply its stages`);
         }
       }
@@ -100,7 +101,7 @@ export class ReleaseService {
           );
         }
       }
-      assertStageAllowed({ state, index, evaluation, now });
+      assertStageAllowed({ state, index, evaluation, now, evidence: countedEvidence(state, this.context.identities, evaluation.evalBars) });
       const stage = stages[index]!;
       const actor = actorOf(principal);
       const comment = `featgate: ${key} stage ${index + 1} (${stage.name}, ${stage.percentage}%)${request.comment ? `: ${request.comment}` : ''}`;

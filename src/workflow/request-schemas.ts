@@ -17,7 +17,7 @@ export const reviewRequestSchema = z
 export type ReviewRequest = z.infer<typeof reviewRequestSchema>;
 
 /** Body of an evidence attachment; who attached it and when are set by the service. */
-export const evidenceRequestSchema = evidenceItemSchema.omit({ attachedBy: true, at: true, attachedByKind: true, revision: true, candidateHash: true });
+export const evidenceRequestSchema = evidenceItemSchema.omit({ attachedBy: true, at: true, attachedByKind: true, attachedByAliases: true, revision: true, candidateHash: true });
 export type EvidenceRequest = z.infer<typeof evidenceRequestSchema>;
 
 /** Body of `apply-stage`: the stage number (1-based; the next one when absent). */

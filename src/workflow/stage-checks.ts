@@ -1,5 +1,5 @@
 import type { Evaluation } from '../../policies/index.js';
-import { breaks, ChangeStatus, durationMs, EvidenceResult, EvidenceType, GuardrailAction } from '../change/index.js';
+import { breaks, ChangeStatus, durationMs, EvidenceResult, EvidenceType, GuardrailAction, type EvidenceItem } from '../change/index.js';
 import { ConflictError, PolicyViolationError } from '../errors/index.js';
 import type { ChangeRecordState } from '../projections/index.js';
 
@@ -10,6 +10,11 @@ export interface StageCheckInput {
   readonly index: number;
   readonly evaluation: Evaluation;
   readonly now: Date;
+  /**
+   * The evidence that counts (`countedEvidence`: bound to the revision and candidate, attached by a service or a
+   * non-author). Without it only attached evidence with a passed result counts, never the record's own.
+   */
+  readonly evidence?: readonly EvidenceItem[];
 }
 
 /**
@@ -80,7 +85,7 @@ export function latestBreaches(state: ChangeRecordState): string[] {
 }
 
 function missingExpansionEvidence(input: StageCheckInput): EvidenceType[][] {
-  const evidence = [...input.state.record.evidence, ...input.state.evidence];
+  const evidence = input.evidence ?? input.state.evidence;
   return input.evaluation.requiredEvidence
     .filter((requirement) => requirement.phase === 'expansion')
     .filter((requirement) => !requirement.anyOf.some((type) => evidence.some((item) => item.type === type && item.result === EvidenceResult.Passed)))

@@ -71,7 +71,6 @@ export async function startFaultWorld(input: { redisUrl: string; prefix: string;
   const adminToken = generateApiToken();
   const secret = `whsec-${generateApiToken()}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-faults-'));
-  sandbox.control.seed({ flags: Array.from({ length: input.flagCount }, (_, index) => routeFlag(env.id, `fault-${index}-model-route`, 0)), segments: [] });
   const service = await startService(
     serviceConfigSchema.parse({
       port: 0,
@@ -95,6 +94,8 @@ export async function startFaultWorld(input: { redisUrl: string; prefix: string;
   };
   await service.bridge!.reconciler.runOnce();
   await service.bridge!.queue.whenIdle(60_000);
+  // featgate never approves flags itself (a flag nobody approved is switched off): seed after its first round, then adopt.
+  sandbox.control.seed({ flags: Array.from({ length: input.flagCount }, (_, index) => routeFlag(env.id, `fault-${index}-model-route`, 0)), segments: [] });
   const adopted = new Set((await service.workflow.queryAudit({ type: 'flag.adopted', afterSeq: 0, limit: 100_000 })).map((entry) => entry.subject));
   for (let index = 0; index < input.flagCount; index += 1) {
     const flagKey = `fault-${index}-model-route`;

@@ -23,7 +23,7 @@ export function governedTargetLister(featbit: FeatBitRestClient, policy: () => P
         logger?.warn({ envId: environment.id, err: (error as Error).message }, 'governed environment could not be listed in FeatBit');
       }
       for (const flag of flags) {
-        if (resolveGovernedFlag(current, environment.id, { key: flag.key, tags: flag.tags ?? [] }).governed) {
+        if (resolveGovernedFlag(current, environment.id, { key: flag.key, tags: (flag.tags ?? []).filter((tag): tag is string => typeof tag === 'string') }).governed) {
           targets.set(`${environment.id}/${flag.key}`, { envId: environment.id, flagKey: flag.key });
         }
       }

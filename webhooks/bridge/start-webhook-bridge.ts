@@ -19,6 +19,7 @@ import { createRedisDeliveryDeduper } from '../receiver/redis-delivery-deduper.j
 import { createWebhookRouter } from '../receiver/webhook-router.js';
 import type { ProposalOpener } from '../worker/bridge-ports.js';
 import { createReconcileHandler } from '../worker/reconcile-worker.js';
+import { startStreamTrigger, type StreamedEnvironment, type StreamTrigger } from '../stream/stream-trigger.js';
 import { approvedStateReader } from './approved-state-reader.js';
 import { governedTargetLister } from './governed-targets.js';
 
@@ -54,6 +55,11 @@ export interface WebhookBridgeOptions {
   readonly metrics?: Registry;
   /** Name of featgate's FeatBit access token, when known. */
   readonly serviceOperatorName?: string;
+  /**
+   * FeatBit's evaluation server and the server secrets of the governed environments to follow through the SDK
+   * data-sync stream (a second trigger that sees edits FeatBit sends no webhook for); absent: webhooks and reconciler only.
+   */
+  readonly stream?: { readonly evaluationUrl: string; readonly environments: readonly StreamedEnvironment[] };
   readonly logger?: Logger;
 }
 
@@ -63,6 +69,8 @@ export interface WebhookBridge {
   readonly router?: Router;
   readonly queue: JobQueue;
   readonly reconciler: Reconciler;
+  /** The data-sync stream trigger, when server secrets are configured. */
+  readonly stream?: StreamTrigger;
   /** Stops the reconciler, waits for running jobs and releases the queue's connections. */
   close(): Promise<void>;
 }
@@ -122,12 +130,18 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
       ? createWebhookRouter({ secrets: options.secrets, queue, deduper: claims, bodyLimit: options.bodyLimitBytes, logger })
       : undefined;
   if (!router) logger.warn('no FeatBit webhook secret is configured: POST /webhooks/featbit is off; the reconciler alone catches edits');
+  const stream =
+    options.stream && options.stream.environments.length > 0
+      ? startStreamTrigger({ queue, evaluationUrl: options.stream.evaluationUrl, environments: options.stream.environments, logger })
+      : undefined;
   return {
     ...(router ? { router } : {}),
     queue,
     reconciler,
+    ...(stream ? { stream } : {}),
     async close() {
       promoter?.stop();
+      await stream?.close();
       await reconciler.stop();
       await queue.close();
     },

@@ -12,6 +12,8 @@ export enum TriggerSource {
   Reconciler = 'reconciler',
   Segment = 'segment',
   Manual = 'manual',
+  /** FeatBit's SDK data-sync stream reported the flag changed (sees edits FeatBit sends no webhook for). */
+  Stream = 'stream',
 }
 
 /** A job's payload: which object to converge and what triggered it. The worker always re-reads the object. */

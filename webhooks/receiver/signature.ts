@@ -31,12 +31,17 @@ export function verifyFeatBitSignature(body: Buffer, header: string | undefined,
 }
 
 /**
- * Reads the webhook secrets from configuration (`FEATBIT_WEBHOOK_SECRET`, comma-separated during rotation).
- * Refuses an empty list: an unsigned webhook must never be trusted (ARCHITECTURE.md invariant 7).
+ * Reads the webhook secrets from configuration. A string is one secret taken as its exact bytes: FeatBit signs with
+ * the secret verbatim, so a comma or an edge space belongs to it (rotation goes through a list, or
+ * `FEATBIT_WEBHOOK_SECRET_PREVIOUS`, which cannot collide with a secret's content). Refuses an empty list and
+ * blank secrets (FeatBit sends no signature for a blank one): an unsigned webhook is never trusted
+ * (ARCHITECTURE.md invariant 7).
  */
 export function parseWebhookSecrets(value: string | readonly string[] | undefined): string[] {
-  const parts = typeof value === 'string' ? value.split(',') : [...(value ?? [])];
-  const secrets = parts.map((secret) => secret.trim()).filter((secret) => secret.length > 0);
+  const secrets = typeof value === 'string' ? [value] : [...(value ?? [])];
+  if (secrets.some((secret) => secret.trim().length === 0)) {
+    throw new ConfigError('FEATBIT_WEBHOOK_SECRET: a webhook secret is blank; FeatBit sends no signature for a blank secret');
+  }
   if (secrets.length === 0) {
     throw new ConfigError('FEATBIT_WEBHOOK_SECRET: at least one webhook secret is required to verify FeatBit deliveries');
   }

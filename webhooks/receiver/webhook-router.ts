@@ -22,7 +22,7 @@ export interface TriggerSink {
 
 /** What the receiver needs. */
 export interface WebhookRouterOptions {
-  /** Accepted secrets: a list, or the comma-separated `FEATBIT_WEBHOOK_SECRET` value. */
+  /** Accepted secrets, each its exact bytes: a list while rotating, or one `FEATBIT_WEBHOOK_SECRET` value. */
   readonly secrets: string | readonly string[];
   readonly queue: TriggerSink;
   /** Remembers delivery ids; without one, duplicates are still harmless (coalesced, idempotent). */

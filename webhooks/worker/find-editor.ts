@@ -14,7 +14,7 @@ export const UNKNOWN_OPERATOR = 'unknown FeatBit operator';
 export async function findEditor(
   featbit: FeatBitRestClient,
   envId: string,
-  live: RestFlag,
+  live: Pick<RestFlag, 'id' | 'key'> & { readonly revision?: string },
   options: { readonly fallback?: string; readonly serviceOperatorName?: string; readonly logger?: Logger } = {},
 ): Promise<string> {
   try {

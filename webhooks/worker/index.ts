@@ -1,6 +1,7 @@
 export * from './bridge-ports.js';
 export * from './flag-config.js';
 export * from './revert-plan.js';
+export * from './governed-field-patch.js';
 export * from './edit-verdict.js';
 export * from './edit-fingerprint.js';
 export * from './approved-state-payload.js';

@@ -1,8 +1,7 @@
 import type { ApprovedFlagState } from '../../src/approved-state/index.js';
-import { ConfigError } from '../../src/errors/index.js';
-import { referencedSegmentIds } from '../../src/featbit/diff/index.js';
-import type { JsonObject } from '../../src/canonical/index.js';
-import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../../src/featbit/model/index.js';
+import { ExposureVerdict, FlagChangeKind, referencedSegmentIds } from '../../src/featbit/diff/index.js';
+import { canonicalJson, type JsonObject, type JsonValue } from '../../src/canonical/index.js';
+import { flagSchema, restFlagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment, type RawFlag, type RestFlag } from '../../src/featbit/model/index.js';
 import { FeatBitNotFoundError, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
 import { ActorKind, type Actor } from '../../src/ledger/ledger-entry.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
@@ -10,25 +9,26 @@ import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
 import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { flagSubject } from '../../src/projections/index.js';
-import type { KeyedLock } from '../../src/workflow/index.js';
+import { writeFlagConfiguration, type KeyedLock } from '../../src/workflow/index.js';
 import { EnvironmentStrictness, resolveGovernedFlag, type Policy } from '../../policies/index.js';
 import type { JobHandler } from '../queue/job-queue.js';
 import { flagJob, JobTargetKind, TriggerSource, type ReconcileJob } from '../queue/reconcile-job.js';
 import type { TriggerSink } from '../receiver/webhook-router.js';
 import { NotificationKind, type Notification, type Notifier } from '../notifier/notification.js';
 import type { ApprovedStateReader, ProposalOpener } from './bridge-ports.js';
-import { EditVerdictKind, judgeEdit, type EditVerdict } from './edit-verdict.js';
+import { EditVerdictKind, judgeEdit, judgeFlagEdit, type EditVerdict } from './edit-verdict.js';
 import {
   baselineOnlyConfiguration,
-  exposesOnlyBaseline,
+  comparableFlag,
   flagsEqual,
   resolveBaselineVariationId,
   segmentsEqual,
 } from './flag-config.js';
 import { approvedStatePayload } from './approved-state-payload.js';
 import { editFingerprint } from './edit-fingerprint.js';
+import { wholesaleRestorePatch } from './governed-field-patch.js';
 import { findEditor } from './find-editor.js';
-import { revertJudgedFlag, StaleEditError } from './revert-plan.js';
+import { RevertNotRestoredError, revertJudgedFlag, StaleEditError } from './revert-plan.js';
 
 /** What the reconcile worker needs; every part is the real component in production and in tests. */
 export interface ReconcileWorkerDeps {
@@ -59,7 +59,10 @@ export enum ReconcileOutcome {
   Ungoverned = 'ungoverned',
   Missing = 'missing',
   Equal = 'equal',
-  Adopted = 'adopted',
+  /** A governed flag nobody approved was converged to its safe state and proposed. */
+  Converged = 'converged',
+  /** A governed flag nobody approved is already in its safe state (gates deny it until a reviewer approves it). */
+  Unapproved = 'unapproved',
   Accepted = 'accepted',
   Reverted = 'reverted',
   Observed = 'observed',
@@ -119,11 +122,11 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     verdict: EditVerdict,
     operator: string,
   ): Promise<void> => {
-    const subject = flagSubject(job.envId, live.key);
+    const subject = flagSubject(job.envId, approved.flagKey);
     const actor: Actor = { id: operator, kind: ActorKind.FeatBitOperator };
     await append(LedgerEventType.EditAccepted, actor, subject, {
       envId: job.envId,
-      flagKey: live.key,
+      flagKey: approved.flagKey,
       operator,
       source: job.source,
       verdict: verdict.kind,
@@ -140,6 +143,19 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     await append(LedgerEventType.ApprovedStateSet, serviceActor, subject, approvedStatePayload(LedgerEventType.ApprovedStateSet, state));
   };
 
+  /** Re-reads what featgate just wrote and fails the job unless FeatBit now holds `wanted` (flag and segments). */
+  const verifyRestored = async (envId: string, flagKey: string, wanted: FeatBitFlag, segments: readonly FeatBitSegment[]): Promise<FeatBitFlag> => {
+    const after = flagSchema.safeParse(await deps.featbit.getFlag(envId, flagKey));
+    const afterSegments = await fetchSegments(envId, segments.map((segment) => segment.id));
+    const flagRestored = after.success && flagsEqual(after.data, { ...wanted, isEnabled: after.data.isEnabled });
+    const segmentsRestored = segments.every((segment) => afterSegments.some((current) => current.id === segment.id && segmentsEqual(current, segment)));
+    if (!after.success || !flagRestored || !segmentsRestored) {
+      const differs = !after.success ? 'its shape' : !flagRestored ? differingFields(after.data, wanted).join(', ') : 'a segment';
+      throw new RevertNotRestoredError(envId, flagKey, differs);
+    }
+    return after.data;
+  };
+
   const revertEdit = async (
     job: ReconcileJob,
     approved: ApprovedFlagState,
@@ -149,12 +165,12 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     operator: string,
     enforce: boolean,
   ): Promise<FlagResult> => {
-    const subject = flagSubject(job.envId, live.key);
+    const subject = flagSubject(job.envId, approved.flagKey);
     const editor: Actor = { id: operator, kind: ActorKind.FeatBitOperator };
     const edited = flagSchema.parse(live);
     const proposal = {
       envId: job.envId,
-      flagKey: live.key,
+      flagKey: approved.flagKey,
       surface: approved.surface,
       owner: approved.owner,
       requester: operator,
@@ -165,21 +181,29 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       widenedVariationIds: verdict.widened,
       fingerprint: editFingerprint(job.envId, approved, edited, liveSegments),
     };
-    const knownBefore = await deps.proposals.exists(deps.proposals.keyFor(proposal));
+    const changeKey = deps.proposals.keyFor(proposal);
+    const knownBefore = await deps.proposals.exists(changeKey);
     if (knownBefore && !enforce) return { outcome: ReconcileOutcome.Observed };
-    const { changeKey, reused } = await deps.proposals.openProposal(proposal);
     const notifications: Notification[] = [];
-    if (!reused) {
-      notifications.push({
-        kind: NotificationKind.ProposalOpened,
-        subject: `change:${changeKey}`,
-        text: `featgate opened proposal ${changeKey} from ${operator}'s edit of ${live.key} (${job.envId}): ${verdict.changes.join(', ')}. Reviewers can approve it.`,
-      });
-    }
+    const openProposal = async (): Promise<void> => {
+      try {
+        const { reused } = await deps.proposals.openProposal(proposal);
+        if (!reused) {
+          notifications.push({
+            kind: NotificationKind.ProposalOpened,
+            subject: `change:${changeKey}`,
+            text: `featgate opened proposal ${changeKey} from ${operator}'s edit of ${live.key} (${job.envId}): ${verdict.changes.join(', ')}. Reviewers can approve it.`,
+          });
+        }
+      } catch (error) {
+        // Best effort: the approved state is restored already; the next edit or round proposes again.
+        logger.warn({ envId: job.envId, flagKey: live.key, changeKey, err: error instanceof Error ? error.message : String(error) }, 'could not open the proposal of a reverted edit');
+      }
+    };
 
     await append(LedgerEventType.EditIntercepted, editor, subject, {
       envId: job.envId,
-      flagKey: live.key,
+      flagKey: approved.flagKey,
       operator,
       source: job.source,
       ...(job.deliveryId ? { deliveryId: job.deliveryId } : {}),
@@ -192,9 +216,11 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       proposal: changeKey,
     });
     if (!enforce) {
+      await openProposal();
       logger.info({ envId: job.envId, flagKey: live.key, operator, changeKey }, 'observed unapproved edit');
       return { outcome: ReconcileOutcome.Observed, notifications };
     }
+    // Revert first (ARCHITECTURE.md invariant 1), the proposal after: a slow or failing workflow never delays the restore.
     const comment = `featgate: restored approved state (edit by ${operator} needs approval: ${changeKey})`;
     const restoredSegments: string[] = [];
     for (const segment of approved.segments) {
@@ -205,9 +231,15 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       }
     }
     const { revision, writes } = await revertJudgedFlag(deps.featbit, job.envId, live, approved.flag, comment);
+    const restored = await verifyRestored(
+      job.envId,
+      approved.flagKey,
+      approved.flag,
+      approved.segments.filter((segment) => liveSegments.some((current) => current.id === segment.id)),
+    );
     await append(LedgerEventType.EditReverted, serviceActor, subject, {
       envId: job.envId,
-      flagKey: live.key,
+      flagKey: approved.flagKey,
       operator,
       restoredVersion: approved.version,
       ...(approved.changeKey ? { restoredChangeKey: approved.changeKey } : {}),
@@ -216,6 +248,13 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       restoredSegments,
       proposal: changeKey,
     });
+    if (restored.isEnabled !== approved.flag.isEnabled) {
+      // The edit came with a switch-off (or FeatBit's switch moved): the widening is undone, the switch position is kept
+      // and recorded as accepted, and it approves nothing it carried (ARCHITECTURE.md invariant 10).
+      const onOff = { ...verdict, kind: EditVerdictKind.OnOff, widened: [], contentChanged: false, changes: [FlagChangeKind.Toggled] };
+      await acceptEdit(job, approved, { ...approved.flag, isEnabled: restored.isEnabled }, approved.segments, onOff, operator);
+    }
+    await openProposal();
     notifications.unshift({
       kind: NotificationKind.EditReverted,
       subject,
@@ -225,41 +264,98 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     return { outcome: ReconcileOutcome.Reverted, notifications };
   };
 
+  /**
+   * A governed flag nobody approved (a new flag matching a governed pattern, say) is never approved by featgate
+   * itself (ARCHITECTURE.md invariant 11): no approved state is recorded, so gates deny it; FeatBit is converged to the
+   * safe state (switched off, serving the baseline, and only the baseline when switched on) and the admin's
+   * configuration becomes a proposal. Without the policy's baseline variation the flag is only switched off. A flag
+   * already in its safe state costs nothing: no write, no ledger entry.
+   */
   const handleUnapprovedFlag = async (
     job: ReconcileJob,
     live: RestFlag,
     resolution: { surface: ApprovedFlagState['surface']; owner: string; baselineVariation: string },
     enforce: boolean,
   ): Promise<FlagResult> => {
-    const baselineVariationId = resolveBaselineVariationId(live, resolution.baselineVariation);
-    if (!baselineVariationId) {
-      throw new ConfigError(`flag ${live.key} in ${job.envId} has no variation named ${resolution.baselineVariation}, the policy's baseline`);
-    }
     const flag = flagSchema.parse(live);
+    const baselineVariationId = resolveBaselineVariationId(flag, resolution.baselineVariation);
+    const safe: FeatBitFlag = baselineVariationId ? { ...baselineOnlyConfiguration(flag, baselineVariationId), isEnabled: false } : { ...flag, isEnabled: false };
+    if (flagsEqual(flag, safe)) return { outcome: ReconcileOutcome.Unapproved };
+    const subject = flagSubject(job.envId, live.key);
+    const operator = await operatorOf(job.envId, live, job);
     const segments = await fetchSegments(job.envId, referencedSegmentIds(flag));
-    const adoptedFlag = exposesOnlyBaseline(flag, baselineVariationId) ? flag : baselineOnlyConfiguration(flag, baselineVariationId);
-    const state: ApprovedFlagState = {
+    const placeholder: ApprovedFlagState = {
       envId: job.envId,
       flagKey: live.key,
-      flag: adoptedFlag,
-      segments: adoptedFlag === flag ? segments : [],
-      baselineVariationId,
+      flag: safe,
+      segments: [],
+      baselineVariationId: baselineVariationId ?? flag.disabledVariationId,
       surface: resolution.surface,
       owner: resolution.owner,
       approvedAt: now().toISOString(),
-      approvedBy: serviceActor.id,
+      approvedBy: 'nobody',
       version: 0,
     };
-    const subject = flagSubject(job.envId, live.key);
-    await append(LedgerEventType.FlagAdopted, serviceActor, subject, approvedStatePayload(LedgerEventType.FlagAdopted, state));
-    if (adoptedFlag === flag) {
-      logger.info({ envId: job.envId, flagKey: live.key }, 'adopted a new governed flag that exposes only its baseline');
-      return { outcome: ReconcileOutcome.Adopted };
+    const verdict = judgeEdit({ approved: safe, live: flag, baselineVariationId: placeholder.baselineVariationId, segmentsBefore: [], segmentsAfter: segments });
+    await append(LedgerEventType.EditIntercepted, { id: operator, kind: ActorKind.FeatBitOperator }, subject, {
+      envId: job.envId,
+      flagKey: live.key,
+      operator,
+      source: job.source,
+      ...(job.deliveryId ? { deliveryId: job.deliveryId } : {}),
+      verdict: EditVerdictKind.NeverApproved,
+      changes: [...verdict.changes],
+      exposure: { ...verdict.exposure },
+      widened: [...verdict.widened],
+      contentChanged: verdict.contentChanged,
+      revision: live.revision,
+      ...(baselineVariationId ? {} : { missingBaselineVariation: resolution.baselineVariation }),
+    });
+    if (!enforce) return { outcome: ReconcileOutcome.Observed };
+    const comment = `featgate: ${live.key} is governed and nobody approved it yet; switched off until a reviewer approves it`;
+    const { writes } = await writeFlagConfiguration(deps.featbit, job.envId, live.key, safe, comment);
+    await verifyRestored(job.envId, live.key, safe, []);
+    await append(LedgerEventType.EditReverted, serviceActor, subject, {
+      envId: job.envId,
+      flagKey: live.key,
+      operator,
+      unapproved: true,
+      revision: (await deps.featbit.getRawFlag(job.envId, live.key)).revision ?? null,
+      writes,
+      restoredSegments: [],
+    });
+    const notifications: Notification[] = [
+      {
+        kind: NotificationKind.EditReverted,
+        subject,
+        text: baselineVariationId
+          ? `featgate switched off ${live.key} (${job.envId}): it is governed and nobody approved it; ${operator}'s configuration is proposed for review.`
+          : `featgate switched off ${live.key} (${job.envId}): it is governed, nobody approved it, and it has no variation named ${resolution.baselineVariation} (the policy's baseline); fix the flag or the policy.`,
+      },
+    ];
+    if (baselineVariationId) {
+      const proposal = {
+        envId: job.envId,
+        flagKey: live.key,
+        surface: resolution.surface,
+        owner: resolution.owner,
+        requester: operator,
+        approved: placeholder,
+        edited: flag,
+        editedSegments: segments,
+        changes: verdict.changes,
+        widenedVariationIds: verdict.widened,
+        fingerprint: editFingerprint(job.envId, placeholder, flag, segments),
+      };
+      try {
+        const { changeKey, reused } = await deps.proposals.openProposal(proposal);
+        if (!reused) notifications.push({ kind: NotificationKind.ProposalOpened, subject: `change:${changeKey}`, text: `featgate opened proposal ${changeKey} from ${operator}'s new governed flag ${live.key} (${job.envId}).` });
+      } catch (error) {
+        logger.warn({ envId: job.envId, flagKey: live.key, err: error instanceof Error ? error.message : String(error) }, 'could not open the proposal of a never-approved flag');
+      }
     }
-    const approved = (await deps.approvedStates.get(job.envId, live.key)) ?? state;
-    const operator = await operatorOf(job.envId, live, job);
-    const verdict = judgeEdit({ approved: approved.flag, live: flag, baselineVariationId, segmentsBefore: approved.segments, segmentsAfter: segments });
-    return revertEdit(job, approved, live, segments, { ...verdict, kind: EditVerdictKind.Unauthorized }, operator, enforce);
+    logger.info({ envId: job.envId, flagKey: live.key, operator, writes }, 'converged a governed flag nobody approved to its safe state');
+    return { outcome: ReconcileOutcome.Converged, notifications };
   };
 
   /**
@@ -274,7 +370,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
   ): Promise<EditVerdict | undefined> => {
     const stage = await deps.approvedStates.stageState(approved);
     if (!stage) return undefined;
-    const againstStage = judgeEdit({
+    const againstStage = judgeFlagEdit({
       approved: stage.flag,
       live,
       baselineVariationId: approved.baselineVariationId,
@@ -284,20 +380,146 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     return againstStage.kind === EditVerdictKind.Unauthorized ? undefined : { ...verdict, kind: EditVerdictKind.WithinApprovedStage };
   };
 
+  /** The live flag of an approved state found by FeatBit's id, archived or not, when its key moved (JSON Patch renames). */
+  const findById = async (envId: string, id: string): Promise<RawFlag | undefined> => {
+    for (const isArchived of [false, true]) {
+      const item = (await deps.featbit.listAllFlags(envId, { isArchived })).find((candidate) => candidate.id === id);
+      if (item) return deps.featbit.getRawFlag(envId, item.key);
+    }
+    return undefined;
+  };
+
+  /**
+   * Finds the flag a job names and its approved state, tracking flags by FeatBit's id (ARCHITECTURE.md invariant 11):
+   * a job for an approved key whose flag was renamed finds it by id; a job for a new key finds the approved state
+   * whose flag has that id.
+   */
+  const locate = async (envId: string, flagKey: string): Promise<{ raw?: RawFlag; approved?: ApprovedFlagState }> => {
+    let approved = await deps.approvedStates.get(envId, flagKey);
+    let raw: RawFlag | undefined;
+    try {
+      raw = await deps.featbit.getRawFlag(envId, flagKey);
+    } catch (error) {
+      if (!(error instanceof FeatBitNotFoundError)) throw error;
+    }
+    if (approved && (!raw || raw.id !== approved.flag.id)) raw = await findById(envId, approved.flag.id);
+    if (raw && !approved) {
+      const id = raw.id;
+      approved = (await deps.approvedStates.list(envId)).find((state) => state.flag.id === id);
+    }
+    return { ...(raw ? { raw } : {}), ...(approved ? { approved } : {}) };
+  };
+
+  /**
+   * A governed flag FeatBit holds in a shape featgate's model rejects (a rollout bound above 1, a null value, an odd
+   * variation type or key): unauthorized by definition. The approved configuration is restored wholesale with one JSON
+   * Patch, without needing to understand the live document; no proposal can be built from it.
+   */
+  const restoreUnknownShape = async (job: ReconcileJob, approved: ApprovedFlagState, raw: RawFlag, issues: readonly string[], enforce: boolean): Promise<FlagResult> => {
+    const subject = flagSubject(job.envId, approved.flagKey);
+    const operator = await findEditor(deps.featbit, job.envId, { id: raw.id, key: raw.key, ...(raw.revision ? { revision: raw.revision } : {}) }, {
+      fallback: job.operator,
+      serviceOperatorName: deps.serviceOperatorName,
+      logger,
+    });
+    const widened = approved.flag.variations.map((variation) => variation.id).filter((id) => id !== approved.baselineVariationId);
+    await append(LedgerEventType.EditIntercepted, { id: operator, kind: ActorKind.FeatBitOperator }, subject, {
+      envId: job.envId,
+      flagKey: approved.flagKey,
+      liveKey: raw.key,
+      operator,
+      source: job.source,
+      ...(job.deliveryId ? { deliveryId: job.deliveryId } : {}),
+      verdict: EditVerdictKind.UnknownShape,
+      changes: [EditVerdictKind.UnknownShape],
+      issues: issues.slice(0, 10),
+      exposure: Object.fromEntries(widened.map((id) => [id, ExposureVerdict.Widened])),
+      widened,
+      contentChanged: true,
+      revision: raw.revision ?? null,
+    });
+    if (!enforce) return { outcome: ReconcileOutcome.Observed };
+    await deps.featbit.patchFlag(job.envId, raw.key, wholesaleRestorePatch(raw, approved.flag));
+    const restored = await verifyRestored(job.envId, approved.flagKey, approved.flag, []);
+    await append(LedgerEventType.EditReverted, serviceActor, subject, {
+      envId: job.envId,
+      flagKey: approved.flagKey,
+      operator,
+      restoredVersion: approved.version,
+      ...(approved.changeKey ? { restoredChangeKey: approved.changeKey } : {}),
+      revision: (await deps.featbit.getRawFlag(job.envId, approved.flagKey)).revision ?? null,
+      writes: 1,
+      wholesale: true,
+      restoredSegments: [],
+    });
+    if (restored.isEnabled !== approved.flag.isEnabled) {
+      const onOff: EditVerdict = { kind: EditVerdictKind.OnOff, changes: [FlagChangeKind.Toggled], exposure: {}, contentChanged: false, widened: [] };
+      await acceptEdit(job, approved, { ...approved.flag, isEnabled: restored.isEnabled }, approved.segments, onOff, operator);
+    }
+    logger.warn({ envId: job.envId, flagKey: approved.flagKey, operator, issues: issues.slice(0, 3) }, 'restored a governed flag FeatBit held in a shape featgate cannot parse');
+    return {
+      outcome: ReconcileOutcome.Reverted,
+      notifications: [
+        {
+          kind: NotificationKind.EditReverted,
+          subject,
+          text: `featgate restored ${approved.flagKey} (${job.envId}) wholesale: ${operator} left it in a shape featgate cannot judge (${issues.slice(0, 3).join('; ')}).`,
+        },
+      ],
+    };
+  };
+
+  /**
+   * A flag nobody approved, in a shape featgate cannot parse: when its key or tags make it governed it is switched off
+   * (the toggle needs no understanding of the document) and left for a person; gates deny it, as any unapproved flag.
+   */
+  const switchOffUnparseable = async (job: ReconcileJob, raw: RawFlag, issues: readonly string[]): Promise<FlagResult> => {
+    const tags = Array.isArray(raw['tags']) ? (raw['tags'] as unknown[]).filter((tag): tag is string => typeof tag === 'string') : [];
+    const resolution = resolveGovernedFlag(deps.policy(), job.envId, { key: raw.key, tags });
+    if (!resolution.governed) return { outcome: ReconcileOutcome.Ungoverned };
+    if (raw['isEnabled'] === false) return { outcome: ReconcileOutcome.Unapproved };
+    const subject = flagSubject(job.envId, raw.key);
+    const operator = await findEditor(deps.featbit, job.envId, { id: raw.id, key: raw.key, ...(raw.revision ? { revision: raw.revision } : {}) }, { fallback: job.operator, serviceOperatorName: deps.serviceOperatorName, logger });
+    await append(LedgerEventType.EditIntercepted, { id: operator, kind: ActorKind.FeatBitOperator }, subject, {
+      envId: job.envId,
+      flagKey: raw.key,
+      operator,
+      source: job.source,
+      verdict: EditVerdictKind.UnknownShape,
+      changes: [EditVerdictKind.NeverApproved, EditVerdictKind.UnknownShape],
+      issues: issues.slice(0, 10),
+      revision: raw.revision ?? null,
+    });
+    if (resolution.environment.strictness !== EnvironmentStrictness.Enforce) return { outcome: ReconcileOutcome.Observed };
+    await deps.featbit.toggle(job.envId, raw.key, false, `featgate: ${raw.key} is governed, nobody approved it and featgate cannot read it; switched off`);
+    const after = await deps.featbit.getRawFlag(job.envId, raw.key);
+    if (after['isEnabled'] !== false) throw new RevertNotRestoredError(job.envId, raw.key, 'isEnabled');
+    await append(LedgerEventType.EditReverted, serviceActor, subject, { envId: job.envId, flagKey: raw.key, operator, unapproved: true, revision: after.revision ?? null, writes: 1, restoredSegments: [] });
+    logger.error({ envId: job.envId, flagKey: raw.key, issues: issues.slice(0, 3) }, 'switched off a governed flag nobody approved that featgate cannot parse; a person must fix it');
+    return {
+      outcome: ReconcileOutcome.Converged,
+      notifications: [{ kind: NotificationKind.RevertFailed, subject, text: `featgate switched off ${raw.key} (${job.envId}): governed, never approved, and in a shape featgate cannot read (${issues.slice(0, 3).join('; ')}). A person must fix it.` }],
+    };
+  };
+
   const reconcileLocked = async (job: ReconcileJob, flagKey: string): Promise<FlagResult> => {
     const policy = deps.policy();
-    let live: RestFlag;
-    try {
-      live = await deps.featbit.getFlag(job.envId, flagKey);
-    } catch (error) {
-      if (error instanceof FeatBitNotFoundError) return { outcome: ReconcileOutcome.Missing };
-      throw error;
+    const { raw, approved } = await locate(job.envId, flagKey);
+    if (!raw) return { outcome: ReconcileOutcome.Missing };
+    const parsed = restFlagSchema.safeParse(raw);
+    const issues = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(flag)'}: ${issue.message}`);
+    if (!approved) {
+      if (!parsed.success) return switchOffUnparseable(job, raw, issues);
+      const resolution = resolveGovernedFlag(policy, job.envId, parsed.data);
+      if (!resolution.governed) return { outcome: ReconcileOutcome.Ungoverned };
+      return handleUnapprovedFlag(job, parsed.data, resolution, resolution.environment.strictness === EnvironmentStrictness.Enforce);
     }
-    const resolution = resolveGovernedFlag(policy, job.envId, live);
-    if (!resolution.governed) return { outcome: ReconcileOutcome.Ungoverned };
-    const enforce = resolution.environment.strictness === EnvironmentStrictness.Enforce;
-    const approved = await deps.approvedStates.get(job.envId, live.key);
-    if (!approved) return handleUnapprovedFlag(job, live, resolution, enforce);
+    // Once governed, always governed: live tags, key or type no longer decide (ARCHITECTURE.md invariant 11).
+    const environment = resolveGovernedFlag(policy, job.envId, { key: approved.flagKey }).environment;
+    if (!environment) return { outcome: ReconcileOutcome.Ungoverned };
+    const enforce = environment.strictness === EnvironmentStrictness.Enforce;
+    if (!parsed.success) return restoreUnknownShape(job, approved, raw, issues, enforce);
+    const live = parsed.data;
     const liveFlag = flagSchema.parse(live);
     const segmentIds = [...new Set([...referencedSegmentIds(liveFlag), ...approved.segments.map((segment) => segment.id)])];
     const liveSegments = await fetchSegments(job.envId, segmentIds);
@@ -306,7 +528,7 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       return current !== undefined && segmentsEqual(current, segment);
     });
     if (flagsEqual(liveFlag, approved.flag) && segmentsUnchanged) return { outcome: ReconcileOutcome.Equal };
-    const verdict = judgeEdit({
+    const verdict = judgeFlagEdit({
       approved: approved.flag,
       live: liveFlag,
       baselineVariationId: approved.baselineVariationId,
@@ -372,4 +594,11 @@ function mergeSegments(approved: readonly FeatBitSegment[], live: readonly FeatB
   const byId = new Map(approved.map((segment) => [segment.id, segment]));
   for (const segment of live) byId.set(segment.id, segment);
   return [...byId.values()];
+}
+
+/** Top-level fields of the comparable flag that differ, to say what a revert failed to restore. */
+function differingFields(live: FeatBitFlag, wanted: FeatBitFlag): string[] {
+  const a = comparableFlag({ ...live, isEnabled: wanted.isEnabled }) as Record<string, unknown>;
+  const b = comparableFlag(wanted) as Record<string, unknown>;
+  return Object.keys(b).filter((field) => canonicalJson(a[field] as JsonValue) !== canonicalJson(b[field] as JsonValue));
 }

@@ -1,6 +1,7 @@
 import { ConflictError } from '../../src/errors/index.js';
 import type { FeatBitFlag, RestFlag } from '../../src/featbit/model/index.js';
-import { updateFlagWithRevision, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import { FeatBitForbiddenError, updateFlagWithRevision, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import { governedFieldPatch, wholesaleRestorePatch } from './governed-field-patch.js';
 import { planConfigurationWrites, type ConfigurationPlan, type ConfigurationWriteResult } from '../../src/workflow/index.js';
 
 /** The revision-guarded writes (and the toggle, which FeatBit does not guard) that bring `live` back to `approved`. */
@@ -29,10 +30,13 @@ export class StaleEditError extends ConflictError {
 }
 
 /**
- * Restores the approved configuration over exactly the revision that was judged unauthorized: every read before a
+ * Restores the approved configuration (key, tags, name, description, variation type and archive state included,
+ * through one JSON Patch after the guarded writes) over exactly the revision that was judged unauthorized: every read before a
  * write (the first and each one after a 409) must still show that revision, else `StaleEditError` is thrown and
  * nothing more is written. A blind re-plan would undo whatever landed meanwhile, such as a kill switch, which
- * ARCHITECTURE.md invariant 2 says is never reverted. The toggle, which FeatBit does not guard, follows the guarded writes.
+ * ARCHITECTURE.md invariant 2 says is never reverted. The on/off state is never written: the approved configuration
+ * is restored with FeatBit's own switch position (invariant 10: a flag switched off stays off, and switching on
+ * into the approved on-configuration is approved), so a revert has no unguarded toggle to race a kill switch with.
  */
 export async function revertJudgedFlag(
   featbit: FeatBitRestClient,
@@ -41,14 +45,39 @@ export async function revertJudgedFlag(
   approved: FeatBitFlag,
   comment: string,
 ): Promise<ConfigurationWriteResult> {
-  let toggleTo: boolean | undefined;
-  const result = await updateFlagWithRevision(featbit, envId, judged.key, (fresh) => {
-    if (fresh.revision.toLowerCase() !== judged.revision.toLowerCase()) throw new StaleEditError(judged.key, judged.revision, fresh.revision);
-    const plan = planRevert(fresh, approved, comment);
-    toggleTo = plan.toggleTo;
-    return plan.writes;
-  });
-  if (toggleTo === undefined) return { revision: result.revision, writes: result.writes };
-  const revision = await featbit.toggle(envId, judged.key, toggleTo, comment);
-  return { revision, writes: result.writes + 1 };
+  let lastRead: RestFlag = judged;
+  let result: { revision: string; writes: number };
+  try {
+    result = await updateFlagWithRevision(featbit, envId, judged.key, (fresh) => {
+      if (fresh.revision.toLowerCase() !== judged.revision.toLowerCase()) throw new StaleEditError(judged.key, judged.revision, fresh.revision);
+      lastRead = fresh;
+      return planRevert(fresh, { ...approved, isEnabled: fresh.isEnabled }, comment).writes;
+    });
+  } catch (error) {
+    if (!(error instanceof FeatBitForbiddenError)) throw error;
+    // featgate's token lacks one of the per-action permissions of the guarded endpoints (FeatBit checks targeting
+    // permissions by the parts that change): finish with one JSON Patch, which needs authentication only in FeatBit
+    // 5.4.2 and leaves the switch as it is, so it can never undo a kill switch. The writes made so far only narrowed.
+    const fresh = await featbit.getRawFlag(envId, judged.key);
+    await featbit.patchFlag(envId, judged.key, wholesaleRestorePatch(fresh, approved));
+    return { revision: fresh.revision ?? judged.revision, writes: 1 };
+  }
+  const patch = governedFieldPatch(lastRead, approved);
+  if (patch.length === 0) return { revision: result.revision, writes: result.writes };
+  await featbit.patchFlag(envId, judged.key, patch);
+  return { revision: result.revision, writes: result.writes + 1 };
+}
+
+/**
+ * FeatBit does not hold the approved configuration after featgate's revert writes (a token missing a permission, a
+ * write FeatBit dropped, an edit racing the revert): the revert is not recorded as done; the job fails and is retried.
+ */
+export class RevertNotRestoredError extends ConflictError {
+  constructor(
+    readonly envId: string,
+    readonly flagKey: string,
+    readonly differs: string,
+  ) {
+    super(`FeatBit does not hold the approved configuration of ${flagKey} (${envId}) after featgate's revert (${differs} differ); the revert is retried`);
+  }
 }

@@ -26,11 +26,19 @@ function exactValues(condition: Condition): string[] | undefined {
   return undefined;
 }
 
-function holdsFor(condition: Condition, value: string): boolean {
+/** Regex operators: the diff never executes a pattern from FeatBit data; what they match is unprovable to it. */
+const REGEX_OPS: ReadonlySet<string> = new Set([OperatorType.MatchRegex, OperatorType.NotMatchRegex]);
+
+/**
+ * Whether `condition` holds for `value`, or undefined when that is not decided without running a regex (or on
+ * bad data): then neither an implication nor an exclusion is claimed.
+ */
+export function decideCondition(condition: Condition, value: string): boolean | undefined {
+  if (condition.op !== null && REGEX_OPS.has(condition.op)) return undefined;
   try {
     return compileOperator(condition.op, condition.value)(value);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -68,7 +76,7 @@ export function propertyConditionImplies(a: Condition, b: Condition): boolean {
   if (a.property !== b.property) return false;
   if (a.op === b.op && (a.value === b.value || (a.op !== null && VALUE_FREE_OPS.has(a.op)))) return true;
   const values = a.op !== null && EXACT_OPS.has(a.op) ? exactValues(a) : undefined;
-  if (values !== undefined) return values.every((value) => holdsFor(b, value));
+  if (values !== undefined) return values.every((value) => decideCondition(b, value) === true);
   if (numericImplies(a, b)) return true;
   switch (a.op) {
     case OperatorType.StartsWith:
@@ -104,7 +112,7 @@ export function propertyConditionImplies(a: Condition, b: Condition): boolean {
 export function propertyConditionsExclude(a: Condition, b: Condition): boolean {
   if (a.property !== b.property) return false;
   const values = a.op !== null && EXACT_OPS.has(a.op) ? exactValues(a) : undefined;
-  if (values !== undefined) return values.every((value) => !holdsFor(b, value));
+  if (values !== undefined) return values.every((value) => decideCondition(b, value) === false);
   return (a.op === OperatorType.IsTrue && b.op === OperatorType.IsFalse) || (a.op === OperatorType.IsFalse && b.op === OperatorType.IsTrue);
 }
 

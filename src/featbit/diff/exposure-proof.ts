@@ -1,7 +1,7 @@
-import { dispatchBucket, isInRollout, isSegmentCondition, compileOperator } from '../evaluator/index.js';
+import { dispatchBucket, isInRollout, isSegmentCondition } from '../evaluator/index.js';
 import type { Condition } from '../model/index.js';
 import { isBucketEmpty, isBucketFull, isBucketSubset, type BucketSet } from './bucket-grid.js';
-import { conditionsExclude, conditionsImply } from './condition-implication.js';
+import { conditionsExclude, conditionsImply, decideCondition } from './condition-implication.js';
 import { dispatchIdentity, type FlagSideModel, type RolloutStep } from './flag-side-model.js';
 import type { SegmentContainment } from './flag-side.js';
 
@@ -23,8 +23,8 @@ interface ExposurePiece {
 }
 
 function piecesOf(source: FlagSideModel, variationId: string): ExposurePiece[] {
+  // No short-circuit for archived flags: FeatBit's server SDKs keep serving them, so archiving narrows nothing.
   const { flag } = source;
-  if (flag.isArchived) return [];
   if (!flag.isEnabled) return flag.disabledVariationId === variationId ? [{ key: { kind: 'any' }, holds: [], failedRules: 0, bucket: undefined }] : [];
   const pieces: ExposurePiece[] = [];
   for (const [keyId, target] of source.firstTarget) {
@@ -39,13 +39,6 @@ function piecesOf(source: FlagSideModel, variationId: string): ExposurePiece[] {
   return pieces;
 }
 
-function holdsForKey(condition: Condition, keyId: string): boolean {
-  try {
-    return compileOperator(condition.op, condition.value)(keyId);
-  } catch {
-    return false;
-  }
-}
 
 const isKeyCondition = (condition: Condition) => condition.property === 'keyId' && !isSegmentCondition(condition);
 
@@ -80,7 +73,6 @@ export class ExposureProof {
 
   private targetServes(piece: ExposurePiece, variationId: string): boolean {
     const { flag } = this.target;
-    if (flag.isArchived) return false;
     if (!flag.isEnabled) return flag.disabledVariationId === variationId;
     if (!this.targetsAgree(piece.key, variationId)) return false;
     if (piece.key.kind === 'exact') {
@@ -122,13 +114,13 @@ export class ExposureProof {
   private mustMatch(piece: ExposurePiece, conditions: readonly Condition[]): boolean {
     if (conditionsImply(piece.holds, this.source.side, conditions, this.target.side, this.segments)) return true;
     const { key } = piece;
-    return key.kind === 'exact' && conditions.every((condition) => isKeyCondition(condition) && holdsForKey(condition, key.keyId));
+    return key.kind === 'exact' && conditions.every((condition) => isKeyCondition(condition) && decideCondition(condition, key.keyId) === true);
   }
 
   private cannotMatch(piece: ExposurePiece, targetRuleIndex: number): boolean {
     const conditions = this.target.rules[targetRuleIndex]!.conditions;
     const { key } = piece;
-    if (key.kind === 'exact' && conditions.some((condition) => isKeyCondition(condition) && !holdsForKey(condition, key.keyId))) return true;
+    if (key.kind === 'exact' && conditions.some((condition) => isKeyCondition(condition) && decideCondition(condition, key.keyId) === false)) return true;
     if (conditionsExclude(piece.holds, conditions)) return true;
     for (let failed = 0; failed < piece.failedRules; failed += 1) {
       if (this.targetRuleImpliesSourceRule(targetRuleIndex, failed)) return true;

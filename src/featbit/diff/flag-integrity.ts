@@ -1,7 +1,13 @@
-import { compileOperator, isSegmentCondition, MalformedFlagError, parseSegmentIds, type SegmentLookup } from '../evaluator/index.js';
+import { compileOperator, isSegmentCondition, MalformedFlagError, OperatorType, parseSegmentIds, type SegmentLookup } from '../evaluator/index.js';
 import type { Condition, FeatBitFlag } from '../model/index.js';
 
+/**
+ * Checks that a property condition's data can be read. Regex conditions are not compiled nor run here: the diff
+ * treats them as unprovable predicates, so a pattern featgate's engine cannot compile (valid .NET, say) never makes
+ * a legitimate edit look malformed.
+ */
 function checkPropertyCondition(condition: Condition): void {
+  if (condition.op === OperatorType.MatchRegex || condition.op === OperatorType.NotMatchRegex) return;
   compileOperator(condition.op, condition.value)('');
 }
 

@@ -74,8 +74,8 @@ export function buildSideModel(side: FlagSide, flag: FeatBitFlag, segments: Segm
  * default rule that names it with a non-empty share, or the off variation when disabled).
  */
 export function canServe(model: FlagSideModel, variationId: string): boolean {
+  // Archived flags still serve through FeatBit's server SDKs, so archiving changes nothing here.
   const { flag } = model;
-  if (flag.isArchived) return false;
   if (!flag.isEnabled) return flag.disabledVariationId === variationId;
   for (const target of model.firstTarget.values()) if (target === variationId) return true;
   return [...model.rules, model.fallthrough].some((step) => !isBucketEmpty(step.served(variationId)));

@@ -50,7 +50,8 @@ export const ARCHIVED_REASON = 'flag archived';
  *   a rollout/target naming an unknown variation: the server fails the evaluation (`Error` here); the SDK returns
  *   false, skips the segment or throws;
  * - experiment sampling (`includedInExpt` of rules) is not evaluated here: it only affects insight events.
- * Remaining differences from the .NET server: JS `RegExp` syntax instead of .NET regex; `StartsWith`/`EndsWith`
+ * Remaining differences from the .NET server: regexes run on RE2 (linear time) with .NET's `\d`, `\w` and `$` rules
+ * translated; .NET-only constructs (lookaround, backreferences) fail the evaluation; `StartsWith`/`EndsWith`
  * are ordinal (.NET uses the current culture, invariant in FeatBit's containers).
  */
 export function evaluateFlag(flag: FeatBitFlag, user: FeatBitUser, segments: SegmentLookup): FlagEvaluation {

@@ -8,3 +8,4 @@ export * from './condition-matcher.js';
 export * from './key-list.js';
 export * from './evaluate-flag.js';
 export * from './malformed-flag-error.js';
+export * from './dotnet-regex.js';

@@ -1,4 +1,5 @@
 import { parseDotNetDouble } from './dotnet-double.js';
+import { compileRuleRegex } from './dotnet-regex.js';
 import { MalformedFlagError } from './malformed-flag-error.js';
 import { OperatorType } from './operator-type.js';
 
@@ -12,7 +13,7 @@ const FALSE_WORD = /^false$/i;
  * Compiles an operator and its rule value into a matcher with the evaluation server's semantics (`Operator.cs`):
  * numeric ops parse both sides like .NET `double.TryParse` and are false when either is not a number or NaN;
  * Equal/NotEqual/Contains/StartsWith/EndsWith are ordinal and case-sensitive; MatchRegex searches the user value
- * with the rule value as the pattern; IsOneOf/NotOneOf read the rule value as a JSON string array (JSON `null`:
+ * with the rule value as a .NET pattern, run by a linear-time engine (`compileRuleRegex`); IsOneOf/NotOneOf read the rule value as a JSON string array (JSON `null`:
  * IsOneOf false, NotOneOf true); IsTrue/IsFalse compare with `true`/`false` ignoring case; unknown ops never match.
  * Bad rule data (invalid regex, a list that is not a JSON string array) throws `MalformedFlagError` when the
  * matcher first runs, as the server fails the evaluation then.
@@ -41,12 +42,12 @@ export function compileOperator(op: string | null, ruleValue: string): ValueMatc
       return (user) => user.endsWith(ruleValue);
     case OperatorType.MatchRegex:
       return lazy(() => {
-        const pattern = compileRegex(ruleValue);
+        const pattern = compileRuleRegex(ruleValue);
         return (user) => pattern.test(user);
       });
     case OperatorType.NotMatchRegex:
       return lazy(() => {
-        const pattern = compileRegex(ruleValue);
+        const pattern = compileRuleRegex(ruleValue);
         return (user) => !pattern.test(user);
       });
     case OperatorType.IsOneOf:
@@ -85,13 +86,6 @@ function lazy(build: () => ValueMatcher): ValueMatcher {
   };
 }
 
-function compileRegex(pattern: string): RegExp {
-  try {
-    return new RegExp(pattern);
-  } catch (error) {
-    throw new MalformedFlagError(`rule condition has an invalid regular expression: ${pattern}`, { cause: error });
-  }
-}
 
 /** Reads a FeatBit list value (a JSON array of strings, possibly `null`); anything else is malformed data. */
 export function parseStringList(ruleValue: string): ReadonlySet<string | null> | null {

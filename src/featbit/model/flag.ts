@@ -11,7 +11,8 @@ export enum VariationType {
 /** A variation; FeatBit stores every value as a string whatever the flag's type. */
 export const variationSchema = z.looseObject({
   id: z.string().min(1),
-  name: z.string().default(''),
+  // FeatBit stores a null name for a variation written without one (descriptive only).
+  name: z.string().nullable().default('').transform((value) => value ?? ''),
   value: z.string(),
 });
 export type Variation = z.infer<typeof variationSchema>;
@@ -28,7 +29,8 @@ export type TargetUser = z.infer<typeof targetUserSchema>;
  * the property `User is in segment` / `User is not in segment` and ignore `op`.
  */
 export const conditionSchema = z.looseObject({
-  id: z.string().optional(),
+  // FeatBit stores a null id for a condition written without one; nothing refers to condition ids.
+  id: z.string().nullable().transform((value) => value ?? undefined).optional(),
   property: z.string(),
   op: z.string().nullable().default(null),
   value: z.string().nullable().transform((value) => value ?? ''),
@@ -46,7 +48,7 @@ export type RolloutVariation = z.infer<typeof rolloutVariationSchema>;
 /** A targeting rule: all conditions must match, then the rollout picks a variation. */
 export const targetRuleSchema = z.looseObject({
   id: z.string().min(1),
-  name: z.string().default(''),
+  name: z.string().nullable().default('').transform((value) => value ?? ''),
   dispatchKey: z.string().nullable().optional(),
   includedInExpt: z.boolean().default(false),
   conditions: z.array(conditionSchema),
@@ -108,3 +110,15 @@ export type SdkFlag = z.infer<typeof sdkFlagSchema>;
 /** `data.object` of a flag webhook: no revision, envId or timestamps. */
 export const webhookFlagSchema = flagSchema;
 export type WebhookFlag = z.infer<typeof webhookFlagSchema>;
+
+/**
+ * A flag document exactly as FeatBit returned it, checked only for what identifies it (and its revision when present).
+ * FeatBit stores whatever its API accepts (PUT targeting has no validator, JSON Patch applies any document), so a
+ * governed flag may fail `restFlagSchema`; the bridge still reads it, and judges it as an unknown shape.
+ */
+export const rawFlagSchema = z.looseObject({
+  id: z.string().min(1),
+  key: z.string(),
+  revision: z.string().optional(),
+});
+export type RawFlag = z.infer<typeof rawFlagSchema>;

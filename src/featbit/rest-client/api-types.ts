@@ -69,15 +69,16 @@ export interface FlagListQuery extends PageQuery {
 /** An item of the flag list (`FeatureFlagVm`): a summary, without targeting or revision. */
 export const flagListItemSchema = z.looseObject({
   id: z.string(),
-  name: z.string(),
+  name: z.string().nullable().optional(),
   description: z.string().nullable().optional(),
   key: z.string(),
   isEnabled: z.boolean(),
-  variationType: z.string(),
-  variations: z.array(variationSchema),
+  // Read leniently: FeatBit lists whatever it stores (null values, any type), and one odd flag must not hide the rest.
+  variationType: z.unknown(),
+  variations: z.array(z.unknown()).nullable().optional(),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),
-  tags: z.array(z.string()).nullable().optional(),
+  tags: z.array(z.unknown()).nullable().optional(),
 });
 export type FlagListItem = z.infer<typeof flagListItemSchema>;
 

@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { z } from 'zod';
 import { parseOrThrow } from '../../errors/index.js';
-import { restFlagSchema, variationSchema, type RestFlag, type Variation } from '../model/index.js';
+import { jsonBoundsViolation, rawFlagSchema, restFlagSchema, variationSchema, type RawFlag, type RestFlag, type Variation } from '../model/index.js';
 import {
   auditLogItemSchema,
   envelopeSchema,
@@ -86,6 +86,17 @@ export class FeatBitRestClient {
   /** The full flag including its current `revision`, needed for guarded writes. */
   getFlag(envId: string, key: string): Promise<RestFlag> {
     return this.call({ method: 'GET', path: flagPath(envId, key), schema: restFlagSchema });
+  }
+
+  /**
+   * The flag as FeatBit stores it, whatever its shape: bounded in depth and size (else `FeatBitDocumentTooLargeError`),
+   * checked only for its id and key. For the bridge, which must judge flags featgate's model rejects.
+   */
+  async getRawFlag(envId: string, key: string): Promise<RawFlag> {
+    const document = await this.call({ method: 'GET', path: flagPath(envId, key), schema: z.unknown() });
+    const violation = jsonBoundsViolation(document);
+    if (violation !== undefined) throw new FeatBitDocumentTooLargeError(`flag ${key} in ${envId}`, violation);
+    return parseOrThrow(rawFlagSchema, document);
   }
 
   /** Replaces targeting (individual targets, rules, default rule); returns the flag's new revision. */
@@ -199,6 +210,17 @@ export class FeatBitRestClient {
       return { ok: false, error: featBitErrorForStatus({ status: response.status, errors: reason, request }) };
     }
     return { ok: false, error: featBitErrorForStatus({ status: response.status, errors: responseErrors(response.data), request }) };
+  }
+}
+
+/** FeatBit answered a document beyond featgate's depth or size bounds; it is not walked any further. */
+export class FeatBitDocumentTooLargeError extends Error {
+  constructor(
+    readonly what: string,
+    readonly violation: string,
+  ) {
+    super(`${what} from FeatBit has ${violation}`);
+    this.name = 'FeatBitDocumentTooLargeError';
   }
 }
 

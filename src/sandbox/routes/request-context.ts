@@ -12,13 +12,16 @@ export function requestToken(res: Response): SandboxAccessToken {
 
 /**
  * FeatBit's access-token authentication (`OpenApiHandler`): the raw `Authorization` header must equal an
- * active token (no `Bearer`), else 401 `["Unauthorized"]`; read-only tokens get 403 `["Forbidden"]` on writes.
+ * active token (no `Bearer`), else 401 `["Unauthorized"]` with `WWW-Authenticate: Bearer`. What the token may do
+ * is decided per route and per resource (`route-authorization.ts`).
  */
 export function authenticateAccessToken(tokens: TokenRegistry) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const token = tokens.find(req.header('authorization'));
-    if (!token) return sendError(res, 401, ['Unauthorized']);
-    if (token.readOnly && req.method !== 'GET') return sendError(res, 403, ['Forbidden']);
+    if (!token) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      return sendError(res, 401, ['Unauthorized']);
+    }
     res.locals['token'] = token;
     next();
   };
@@ -61,11 +64,27 @@ export function envelopeErrorHandler(error: unknown, _req: Request, res: Respons
   sendError(res, 500, ['InternalServerError']);
 }
 
-/** Reads `pageIndex`/`pageSize` (FeatBit defaults 0 and 10) and slices `items`. */
-export function page<T>(items: readonly T[], query: Request['query']): { totalCount: number; items: T[] } {
-  const pageIndex = Math.max(0, Number.parseInt(String(query['pageIndex'] ?? '0'), 10) || 0);
-  const pageSize = Math.max(1, Number.parseInt(String(query['pageSize'] ?? '10'), 10) || 10);
-  return { totalCount: items.length, items: items.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize) };
+function pagingValue(query: Request['query'], name: string, fallback: number): number {
+  const raw = query[name];
+  if (raw === undefined) return fallback;
+  const text = String(Array.isArray(raw) ? raw[0] : raw).trim();
+  if (!/^[-+]?\d{1,10}$/.test(text) || Math.abs(Number(text)) > 2 ** 31 - 1) {
+    throw new ModelBindingProblem({ [name]: [`The value '${String(raw)}' is not valid for ${name[0]!.toUpperCase()}${name.slice(1)}.`] });
+  }
+  return Number(text);
+}
+
+/**
+ * `PagedRequest` (`pageIndex` 0, `pageSize` 10 by default) as the Postgres store runs it: `OFFSET index*size
+ * LIMIT size`, so size 0 is an empty page and a negative offset or limit a database error (500); a value that is
+ * not an int fails model binding. `map` turns each item of the page into its view model (and may throw).
+ */
+export function page<T, V = T>(items: readonly T[], query: Request['query'], map?: (item: T) => V): { totalCount: number; items: V[] } {
+  const pageIndex = pagingValue(query, 'pageIndex', 0);
+  const pageSize = pagingValue(query, 'pageSize', 10);
+  if (pageIndex < 0 || pageSize < 0) throw new Error('OFFSET and LIMIT must not be negative');
+  const slice = items.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize);
+  return { totalCount: items.length, items: map ? slice.map(map) : (slice as unknown as V[]) };
 }
 
 /** A query value as a list of strings (repeated keys or a single value). */

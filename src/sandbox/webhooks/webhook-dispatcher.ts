@@ -153,7 +153,8 @@ export class WebhookDispatcher {
     const timer = setTimeout(() => abort.abort(new Error(`timed out after ${hook.timeoutMs} ms`)), hook.timeoutMs);
     const startedAt = new Date().toISOString();
     try {
-      const response = await fetch(hook.url, { method: 'POST', headers, body: payload, signal: abort.signal, redirect: 'manual' });
+      // .NET's HttpClient follows redirects (a 301/302/303 turns the POST into a GET), as fetch does.
+      const response = await fetch(hook.url, { method: 'POST', headers, body: payload, signal: abort.signal, redirect: 'follow' });
       await response.arrayBuffer().catch(() => undefined);
       return { ...base, startedAt, payload, headers, status: response.status, success: response.ok, endedAt: new Date().toISOString() };
     } catch (error) {
@@ -184,7 +185,11 @@ function isEmptyObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 }
 
-/** Built-in FeatBit headers, then the hook's own headers replacing any built-in of the same name. */
+/**
+ * Built-in FeatBit headers, then the hook's own headers replacing any built-in of the same name, except
+ * `Content-Type`: `WebhookSender` adds user headers to the request headers, where .NET refuses content headers
+ * (medium confidence), so the body keeps `application/json; charset=utf-8`.
+ */
 function buildHeaders(hook: WebhookConfig, deliveryId: string, events: string, payload: string): Record<string, string> {
   const headers: Record<string, string> = {
     'Content-Type': 'application/json; charset=utf-8',
@@ -194,6 +199,7 @@ function buildHeaders(hook: WebhookConfig, deliveryId: string, events: string, p
   };
   if (hook.secret && hook.secret.trim() !== '') headers['X-FeatBit-Signature-256'] = signWebhookPayload(hook.secret, payload);
   for (const { key, value } of hook.headers) {
+    if (key.trim().toLowerCase() === 'content-type') continue;
     for (const existing of Object.keys(headers)) if (existing.toLowerCase() === key.toLowerCase()) delete headers[existing];
     headers[key] = value;
   }

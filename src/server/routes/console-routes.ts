@@ -52,7 +52,7 @@ export function consoleRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       response: z.object({ version: z.number().int(), review: actionStateSchema, attachEvidence: actionStateSchema, withdraw: actionStateSchema, applyStage: actionStateSchema, hold: actionStateSchema, resume: actionStateSchema, rollback: actionStateSchema }),
       handler: async ({ principal, params }) => {
         const view = await workflow.getChange(params.key);
-        return { version: view.version, ...changeActions(view, principal) };
+        return { version: view.version, ...changeActions(view, principal, await workflow.refusals(principal, params.key)) };
       },
     }),
     defineRoute({

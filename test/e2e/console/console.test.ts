@@ -280,7 +280,7 @@ describe('the reviewer console in headless Chromium against featgate in demo mod
     await requester.page.getByRole('button', { name: 'Withdraw change' }).click();
     await requester.page.waitForSelector('body[data-rendered="change"]');
     await expect(requester.page.locator('.lead .status').textContent()).resolves.toBe('withdrawn');
-    await expect(requester.page.locator('#withdraw-why').textContent()).resolves.toContain('only a change not yet released can be withdrawn');
+    await expect(requester.page.locator('#withdraw-why').textContent()).resolves.toContain('only a change that is not released yet can be withdrawn');
   });
 
   it('shows markup a requester writes into a change as text, never as markup, and a secret only as its marker', async () => {

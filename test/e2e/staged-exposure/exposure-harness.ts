@@ -45,7 +45,7 @@ export interface ExposureHarness {
 export async function startExposureHarness(flags: (envId: string) => unknown[], config: Partial<ServiceConfigInput> = {}): Promise<ExposureHarness> {
   const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
   const env = policy.environments[0]!;
-  const sandbox = await createSandbox({ seeds: [flags(env.id)], environments: [{ id: env.id, name: env.name }], logger: silentLogger });
+  const sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
   const featgateToken = sandbox.tokens.issue('featgate');
   const tokens: Record<string, string> = {};
   const tokenConfigs = Object.entries(PEOPLE).map(([person, roles]) => {
@@ -63,6 +63,11 @@ export async function startExposureHarness(flags: (envId: string) => unknown[], 
     }),
     { logger: silentLogger, exposureSweepIntervalMs: 200, refreshIntervalMs: 200 },
   );
+  // featgate never approves a flag itself: once the bridge's first round is done, the flags appear in FeatBit and
+  // the tests adopt them as an admin does (a flag seen before anyone adopted it would be switched off and proposed).
+  await service.bridge?.reconciler.runOnce();
+  await service.bridge?.queue.whenIdle(20_000);
+  sandbox.control.seed({ flags: flags(env.id) as Record<string, unknown>[], segments: [] });
   const signingKey = await signingKeyFromText(readFileSync(join(dataDir, SIGNING_KEY_FILE), 'utf8'), SIGNING_KEY_FILE);
   return {
     service,

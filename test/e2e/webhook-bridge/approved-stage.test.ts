@@ -53,7 +53,7 @@ describe('edits within the applied stage of an approved change', () => {
     expect(candidateShare(live, key)).toBeCloseTo(0.2, 10);
     expect(await h.entries(LedgerEventType.EditReverted, key)).toHaveLength(0);
     const verdicts = (await h.entries(LedgerEventType.EditAccepted, key)).map((entry) => entry.data['verdict']);
-    expect(verdicts).toEqual(['safe-direction', 'within-approved-stage', 'safe-direction', 'within-approved-stage']);
+    expect(verdicts).toEqual(['on-off', 'on-off', 'safe-direction', 'within-approved-stage']);
   });
 
   it('still reverts an edit beyond the applied stage', async () => {

@@ -7,7 +7,7 @@ import { serviceConfigSchema } from '../../../src/config/index.js';
 import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
 import { generateApiToken, hashApiToken } from '../../../src/identity/index.js';
 import type { LedgerEntry } from '../../../src/ledger/index.js';
-import { silentLogger } from '../../../src/logging/index.js';
+import { createLogger, silentLogger } from '../../../src/logging/index.js';
 import { WebhookEvent } from '../../../src/featbit/model/index.js';
 import { createSandbox, type Sandbox, type SandboxAccessToken } from '../../../src/sandbox/index.js';
 import { startService, type RunningService, type StartServiceOptions } from '../../../src/server/index.js';
@@ -166,14 +166,18 @@ export function serviceConfigInput(input: {
   secret: string;
   tokenConfigs: unknown[];
   webhooks?: Record<string, unknown>;
+  /** Follow the sandbox's SDK data-sync stream as a trigger (the governed environment's server secret). */
+  stream?: boolean;
 }): Record<string, unknown> {
   const featgateToken = input.sandbox.tokens.list().find((token) => token.name === 'featgate-bot')!;
+  const env = input.sandbox.envs[0]!;
+  const stream = input.stream ? { evaluationUrl: input.sandbox.url, serverSecrets: { [env.id]: env.sdkSecret } } : {};
   return {
     port: 0,
     dataDir: input.dataDir,
     redisUrl: testRedisUrl(),
     redisPrefix: input.redisPrefix,
-    featbit: { apiUrl: input.sandbox.url, accessToken: featgateToken.token, sandbox: false, webhookSecret: ['old-rotated-secret', input.secret] },
+    featbit: { apiUrl: input.sandbox.url, accessToken: featgateToken.token, sandbox: false, webhookSecret: ['old-rotated-secret', input.secret], ...stream },
     identity: { tokens: input.tokenConfigs },
     ...(input.webhooks ? { webhooks: input.webhooks } : {}),
   };
@@ -195,7 +199,17 @@ export const FAST_BRIDGE_OPTIONS = {
  * the sandbox's webhooks at it; `options.service` tunes the service.
  */
 export async function startBridgeHarness(
-  options: { service?: StartServiceOptions; redisPrefix?: string; sandbox?: Sandbox; secret?: string; webhooks?: Record<string, unknown> } = {},
+  options: {
+    service?: StartServiceOptions;
+    redisPrefix?: string;
+    sandbox?: Sandbox;
+    secret?: string;
+    webhooks?: Record<string, unknown>;
+    /** Follow FeatBit's SDK data-sync stream as a trigger. */
+    stream?: boolean;
+    /** Configure no FeatBit webhook at all (the stream and the reconciler are then the only triggers). */
+    withoutWebhooks?: boolean;
+  } = {},
 ): Promise<BridgeHarness> {
   const env = await governedEnvironment();
   const sandbox = options.sandbox ?? (await startGovernedSandbox());
@@ -205,15 +219,16 @@ export async function startBridgeHarness(
   const secret = options.secret ?? `whsec-${generateApiToken()}`;
   const redisPrefix = options.redisPrefix ?? uniquePrefix('bridge-e2e');
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-bridge-'));
-  const service = await startService(serviceConfigSchema.parse(serviceConfigInput({ sandbox, redisPrefix, dataDir, secret, tokenConfigs, ...(options.webhooks ? { webhooks: options.webhooks } : {}) })), {
-    logger: silentLogger,
+  const service = await startService(serviceConfigSchema.parse(serviceConfigInput({ sandbox, redisPrefix, dataDir, secret, tokenConfigs, ...(options.webhooks ? { webhooks: options.webhooks } : {}), ...(options.stream ? { stream: true } : {}) })), {
+    logger: process.env.BRIDGE_TEST_LOG ? createLogger("test", "info") : silentLogger,
     ...FAST_BRIDGE_OPTIONS,
     ...options.service,
   });
   const bridge = service.bridge!;
   await bridge.reconciler.runOnce();
+  await bridge.stream?.ready();
   await bridge.queue.whenIdle(20_000);
-  sandbox.control.configureWebhook({ url: `${service.url}/webhooks/featbit`, secret, events: Object.values(WebhookEvent), retryDelayMs: 200 });
+  if (!options.withoutWebhooks) sandbox.control.configureWebhook({ url: `${service.url}/webhooks/featbit`, secret, events: Object.values(WebhookEvent), retryDelayMs: 200 });
   const alice = new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: aliceToken.token, logger: silentLogger });
 
   const call: BridgeHarness['call'] = async (method, path, callOptions = {}) => {

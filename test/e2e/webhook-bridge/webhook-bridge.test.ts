@@ -86,7 +86,7 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     expect(flag.isEnabled).toBe(false);
     expect(await h.entries(LedgerEventType.EditReverted, key)).toHaveLength(0);
     const accepted = await h.entries(LedgerEventType.EditAccepted, key);
-    expect(accepted.map((entry) => entry.data['verdict'])).toEqual(['safe-direction', 'safe-direction', 'safe-direction']);
+    expect(accepted.map((entry) => entry.data['verdict'])).toEqual(['safe-direction', 'safe-direction', 'on-off']);
     const approved = await h.service.workflow.queryAudit({ type: LedgerEventType.ApprovedStateSet, flag: `${h.envId}/${key}`, afterSeq: 0, limit: 10 });
     expect((approved.at(-1)!.data['state'] as { flag: RestFlag }).flag.isEnabled).toBe(false);
   });
@@ -218,7 +218,7 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     expect(featbitAuditOf(key)[0]).toMatchObject({ creatorName: 'featgate-bot' });
   });
 
-  it('adopts a new governed flag that exposes only its baseline, and converges and proposes one that exposes more', async () => {
+  it('never approves a new governed flag itself: each is switched off onto its baseline, left unapproved for the gates, and the wide one proposed', async () => {
     const create = (key: string, enabledVariation: 'current' | 'candidate') =>
       fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/feature-flags`, {
         method: 'POST',
@@ -240,16 +240,28 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
       });
     expect((await create('fresh-model-route', 'current')).status).toBe(200);
     expect((await create('wide-model-route', 'candidate')).status).toBe(200);
-    await eventually(async () => (await h.entries(LedgerEventType.FlagAdopted, 'wide-model-route')).length === 1, 10_000, 'the adoptions');
+    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, 'wide-model-route')).length === 1, 10_000, 'the convergence');
     await h.settle();
 
-    expect(await h.entries(LedgerEventType.FlagAdopted, 'fresh-model-route')).toHaveLength(1);
-    expect(await h.entries(LedgerEventType.EditReverted, 'fresh-model-route')).toHaveLength(0);
-    expect(h.live('fresh-model-route').fallthrough.variations).toEqual([expect.objectContaining({ id: 'fresh-model-route-current', rollout: [0, 1] })]);
-
-    expect(h.live('wide-model-route').fallthrough.variations).toEqual([expect.objectContaining({ id: 'wide-model-route-current', rollout: [0, 1] })]);
+    for (const key of ['fresh-model-route', 'wide-model-route']) {
+      expect(await h.entries(LedgerEventType.FlagAdopted, key)).toHaveLength(0);
+      expect(await h.entries(LedgerEventType.ApprovedStateSet, key)).toHaveLength(0);
+      const live = h.live(key);
+      expect(live.isEnabled).toBe(false);
+      expect(live.disabledVariationId).toBe(`${key}-current`);
+      expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: `${key}-current`, rollout: [0, 1] })]);
+      const [converged] = await h.entries(LedgerEventType.EditReverted, key);
+      expect(converged!.data).toMatchObject({ unapproved: true, operator: 'alice' });
+      expect(converged!.data['writes']).toBeGreaterThan(0);
+    }
     const [proposal] = await proposalsOf('wide-model-route');
     expect(proposal).toMatchObject({ requester: 'alice', status: 'proposed' });
+
+    // Converged flags cost nothing more: another round writes nothing and records nothing.
+    const entriesBefore = (await h.service.workflow.queryAudit({ afterSeq: 0, limit: 10_000 })).length;
+    await h.service.bridge!.reconciler.runOnce();
+    await h.settle();
+    expect((await h.service.workflow.queryAudit({ afterSeq: 0, limit: 10_000 })).length).toBe(entriesBefore);
   });
 
   it('reverts a segment edit that widens a governed flag using the segment', async () => {

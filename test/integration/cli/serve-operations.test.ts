@@ -101,6 +101,15 @@ describe('featgate serve, operated', () => {
     expect(printed.map(([role]) => role)).toEqual(expect.arrayContaining(['admin', 'requester', 'incidentCommander', 'safetyOwner', 'compliance', 'releaseOwner', 'flag-admin']));
     const dataDir = dirs.at(-1)!;
     expect(JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8')).tokens).toEqual(Object.fromEntries(printed));
+    // An approved change of FeatBit before the restart: the incident commander breaks glass on the model route.
+    const firstUrl = /featgate listening on (\S+)/.exec(first.output())![1]!;
+    const demo = JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8')) as { sandbox: { envId: string } };
+    const glass = await fetch(`${firstUrl}/v1/break-glass`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${Object.fromEntries(printed)['incidentCommander']}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ environment: demo.sandbox.envId, flagKey: 'support-model-route', incidentReference: 'INC-7', reason: 'provider down', duration: '1h', serve: { value: { provider: 'fallback', model: 'small' } } }),
+    });
+    expect(glass.status, await glass.clone().text()).toBe(201);
     const sent = Date.now();
     first.child.kill('SIGTERM');
     expect((await first.exited(sent)).code).toBe(0);
@@ -111,5 +120,25 @@ describe('featgate serve, operated', () => {
     again.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     await until(() => output.includes('next steps'), 30_000, 'the restarted demo banner');
     expect(tokens(output)).toEqual(printed);
+
+    // The restarted demo continues the same story: its sandbox starts from the approved state in the ledger, so
+    // nothing is adopted again and no restart shows up as an edit accepted from an unknown FeatBit operator.
+    const url = /featgate listening on (\S+)/.exec(output)![1]!;
+    const admin = Object.fromEntries(printed)['admin']!;
+    const ledger = async (type: string) => {
+      const answer = await fetch(`${url}/v1/audit?type=${type}&limit=1000`, { headers: { authorization: `Bearer ${admin}` } });
+      return ((await answer.json()) as { entries: { subject: string; actor: { id: string } }[] }).entries;
+    };
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const adopted = await ledger('flag.adopted');
+    expect(adopted.map((entry) => entry.subject).sort()).toEqual([...new Set(adopted.map((entry) => entry.subject))].sort());
+    expect(adopted).toHaveLength(2);
+    expect(await ledger('featbit.edit-accepted')).toEqual([]);
+    expect(await ledger('featbit.edit-reverted')).toEqual([]);
+    const restarted = JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8')) as { sandbox: { url: string; envId: string; adminToken: string } };
+    const served = await fetch(`${restarted.sandbox.url}/api/v1/envs/${restarted.sandbox.envId}/feature-flags/support-model-route`, { headers: { authorization: restarted.sandbox.adminToken } });
+    const flag = ((await served.json()) as { data: { variations: { id: string; value: string }[]; fallthrough: { variations: { id: string }[] } } }).data;
+    const live = flag.variations.find((variation) => variation.id === flag.fallthrough.variations[0]!.id)!;
+    expect(JSON.parse(live.value)).toEqual({ provider: 'fallback', model: 'small' });
   }, 90_000);
 });

@@ -74,7 +74,7 @@ async function releasedChange(key: string, flagKey: string, extra: { holdIf?: un
   const created = await h.call('requester', 'POST', '/v1/changes', record);
   expect(created.status).toBe(201);
   expect(created.body.tier).toBe('medium');
-  await h.call('requester', 'POST', `/v1/changes/${key}/evidence`, { type: 'offlineEval', summary: 'ok', result: 'passed' });
+  await h.call('monitoring', 'POST', `/v1/changes/${key}/evidence`, { type: 'offlineEval', summary: 'ok', result: 'passed' });
   const approved = await h.call('aiPlatformOwner', 'POST', `/v1/changes/${key}/reviews`, { decision: 'approve', comment: 'ok' });
   expect(approved.body.status).toBe('approved');
   expect((await h.call('releaseOwner', 'POST', `/v1/changes/${key}/release/apply-stage`, {})).status).toBe(200);

@@ -40,6 +40,7 @@ beforeAll(async () => {
     }
     res.status(204).end();
   });
+  app.post('/moved', (_req, res) => res.redirect(307, '/hook'));
   receiver = createServer(app);
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
@@ -115,31 +116,33 @@ describe('sandbox webhooks', () => {
       targeting: { targetUsers: flag.targetUsers, rules: [...flag.rules].reverse(), fallthrough: flag.fallthrough, exptIncludeAllTargets: flag.exptIncludeAllTargets },
     });
     expect(reordered).not.toBe(flag.revision);
-    const current = await alice.getFlag(envId, flag.key);
+    // The reference conditions carry no id; FeatBit binds a missing id to null and stores it, so the flag is now read raw.
+    const current = sandbox.control.store.rawFlag(envId, flag.key);
+    expect(current.rules!.flatMap((rule) => rule.conditions!).every((condition) => condition.id === null)).toBe(true);
     await alice.updateTargeting(envId, flag.key, {
       revision: current.revision,
       targeting: {
-        targetUsers: current.targetUsers,
-        rules: current.rules.map((rule) => ({ ...rule, dispatchKey: null })),
-        fallthrough: current.fallthrough,
-        exptIncludeAllTargets: current.exptIncludeAllTargets,
+        targetUsers: flag.targetUsers,
+        rules: [...flag.rules].reverse().map((rule) => ({ ...rule, dispatchKey: null })),
+        fallthrough: flag.fallthrough,
+        exptIncludeAllTargets: flag.exptIncludeAllTargets,
       },
     });
     await sandbox.control.webhooksIdle();
     expect(received).toHaveLength(0);
-    expect((await alice.getFlag(envId, flag.key)).rules.every((rule) => rule.dispatchKey === null)).toBe(true);
+    expect(sandbox.control.store.rawFlag(envId, flag.key).rules!.every((rule) => rule.dispatchKey === null)).toBe(true);
   });
 
   it('sends a segment event but no flag webhook when a segment used by a flag changes', async () => {
     const segment = await alice.getSegment(envId, '556c11b2-f08a-4e10-b0b7-af8e008125b3');
-    const flagBefore = await alice.getFlag(envId, 'custom-rule-with-segment');
+    const flagBefore = sandbox.control.store.rawFlag(envId, 'custom-rule-with-segment');
     await alice.updateSegmentTargeting(envId, segment.id, { included: [...segment.included, 'new-member'], excluded: segment.excluded, rules: segment.rules });
     await sandbox.control.webhooksIdle();
     expect(received.map((request) => request.headers['x-featbit-event'])).toEqual(['segment.target_users_changed']);
     const payload = JSON.parse(received[0]!.body.toString('utf8'));
     expect(payload.data.kind).toBe('segment');
     expect(payload.data.object.flagReferences.map((ref: { key: string }) => ref.key)).toEqual(['custom-rule-with-segment']);
-    const flagAfter = await alice.getFlag(envId, 'custom-rule-with-segment');
+    const flagAfter = sandbox.control.store.rawFlag(envId, 'custom-rule-with-segment');
     expect(flagAfter.revision).toBe(flagBefore.revision);
     expect(Date.parse(flagAfter.updatedAt)).toBeGreaterThan(Date.parse(flagBefore.updatedAt));
   });
@@ -152,6 +155,27 @@ describe('sandbox webhooks', () => {
     expect(received).toHaveLength(0);
     expect(sandbox.control.deliveries().at(-1)).toMatchObject({ attempt: 0, events: 'segment.target_users_changed', success: false });
     expect(sandbox.control.deliveries().at(-1)!.error).toContain('Cannot construct a valid JSON payload');
+  });
+
+  it('keeps its own Content-Type over a hook header and follows a redirect, as .NET HttpClient does (WebhookSender.cs)', async () => {
+    const hook = sandbox.control.configureWebhook({
+      url: receiverUrl.replace('/hook', '/moved'),
+      secret: SECRET,
+      events: [WebhookEvent.FlagToggled],
+      retryDelayMs: 20,
+      headers: [{ key: 'Content-Type', value: 'text/plain' }, { key: 'X-Team', value: 'ai' }],
+    });
+    try {
+      await alice.toggle(envId, 'individual-targeting', false);
+      await sandbox.control.webhooksIdle();
+      const redirected = received.filter((request) => request.headers['x-featbit-hook-id'] === hook.id);
+      expect(redirected).toHaveLength(1);
+      expect(redirected[0]!.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(redirected[0]!.headers['x-team']).toBe('ai');
+      expect(signatureValid(redirected[0]!)).toBe(true);
+    } finally {
+      sandbox.control.removeWebhook(hook.id);
+    }
   });
 
   it('drops injected deliveries without sending them', async () => {

@@ -130,7 +130,7 @@ describe('separation of duties', () => {
     expect(edited.body.record.authors).toEqual(['alice@corp.example', 'bob-admin']);
     const bob = await approve('alice-rewrap', token('bob-admin'));
     expect(bob.status).toBe(403);
-    expect(bob.body.detail).toContain('edited the change');
+    expect(bob.body.detail).toContain('bob-admin edited change alice-rewrap and cannot review it');
     const carol = await approve('alice-rewrap', token('carol'));
     expect(carol.status).toBe(201);
     expect(carol.body).toMatchObject({ status: 'approved', decision: { approvedBy: ['carol'] } });
@@ -212,6 +212,93 @@ describe('stage audiences', () => {
   });
 });
 
+describe('segment audiences', () => {
+  it("ramps the playbook's internal-support-team, then five-percent-low-risk-accounts, each bound to the rule that serves its segment", async () => {
+    const flagKey = 'segments-model-route';
+    const segment = (id: string, name: string, included: string[]) => ({ id, envId: h.envId, name, included, excluded: [], rules: [] });
+    const inSegment = (id: string, ruleId: string, name: string) => ({
+      id: ruleId,
+      name,
+      dispatchKey: null,
+      includedInExpt: false,
+      conditions: [{ property: 'User is in segment', op: null, value: JSON.stringify([id]) }],
+      variations: [{ id: 'current', rollout: [0, 1], exptRollout: 1 }],
+    });
+    h.sandbox.control.seed({
+      flags: [jsonFlag(h.envId, flagKey, [{ id: 'current', name: 'current', value: ROUTE }], [inSegment('5e6f0000-0000-4000-8000-0000000000a1', 'rule-support', 'support team'), inSegment('5e6f0000-0000-4000-8000-0000000000a2', 'rule-low-risk', 'low risk')])],
+      segments: [segment('5e6f0000-0000-4000-8000-0000000000a1', 'internal-support-team', ['agent-1', 'agent-2']), segment('5e6f0000-0000-4000-8000-0000000000a2', 'five-percent-low-risk-accounts', ['acct-9'])],
+    });
+    const adoption = await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey, reason: 'baseline' } });
+    expect(adoption.status, JSON.stringify(adoption.body)).toBe(201);
+    const record = {
+      ...high,
+      key: 'segment-ramp',
+      flags: [{ key: flagKey, surface: 'modelRoute', baseline: ROUTE, candidate: { ...ROUTE, latencyTargetMs: 900 } }],
+      release: {
+        decisionOwner: 'ai-platform',
+        stages: [
+          { name: 'support', audience: 'internal-support-team', percentage: 20, minDuration: '30m' },
+          { name: 'low risk', audience: 'five-percent-low-risk-accounts', percentage: 100, minDuration: '1s' },
+        ],
+      },
+    };
+    const created = await create(record);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.tier).toBe('medium');
+    expect(created.body.record.flags[0].stageAudiences).toEqual([
+      expect.objectContaining({ kind: 'segment', segmentId: '5e6f0000-0000-4000-8000-0000000000a1', ruleId: 'rule-support' }),
+      expect.objectContaining({ kind: 'segment', segmentId: '5e6f0000-0000-4000-8000-0000000000a2', ruleId: 'rule-low-risk' }),
+    ]);
+    await h.call('POST', '/v1/changes/segment-ramp/evidence', { token: h.tokens.service, body: { type: 'offlineEval', summary: 'ci', result: 'passed' } });
+    expect((await approve('segment-ramp', h.tokens.aiPlatformOwner)).body.status).toBe('approved');
+    expect((await h.call('POST', '/v1/changes/segment-ramp/release/apply-stage', { token: h.tokens.releaseOwner, body: {} })).status).toBe(200);
+    let live = await liveFlag(flagKey);
+    expect(live.rules.map((rule: any) => rule.variations.map((slot: any) => slot.id === 'current'))).toEqual([[false, true], [true]]);
+    expect(live.rules[0].variations[0].rollout).toEqual([0, 0.2]);
+    expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: 'current' })]);
+    const early = await h.call('POST', '/v1/changes/segment-ramp/release/apply-stage', { token: h.tokens.releaseOwner, body: {} });
+    expect(early.status).toBe(409);
+    expect(early.body.detail).toContain('must run at least 30m');
+  });
+});
+
+describe('stage audiences after FeatBit edits', () => {
+  it('keeps an approved rule stage on that rule when the rule is renamed in FeatBit, and refuses it once its conditions changed', async () => {
+    const record = lowChange('staff-renamed');
+    record.release = {
+      ...record.release,
+      stages: [
+        { name: 'staff', audience: 'internal staff', percentage: 25, minDuration: '1s' },
+        { name: 'all staff', audience: 'internal staff', percentage: 100, minDuration: '1s' },
+      ],
+    };
+    expect((await create(record)).status).toBe(201);
+    expect((await approve('staff-renamed', token('carol'))).body.status).toBe('approved');
+    expect((await h.call('POST', '/v1/changes/staff-renamed/release/apply-stage', { token: h.tokens.releaseOwner, body: {} })).status).toBe(200);
+
+    const alice = new FeatBitRestClient({ baseUrl: h.sandbox.url, accessToken: h.sandbox.tokens.issue('Alice Smith').token, logger: silentLogger });
+    const editRule = async (change: (rule: any) => any) => {
+      const flag = await alice.getFlag(h.envId, promptKey);
+      await alice.updateTargeting(h.envId, promptKey, {
+        revision: flag.revision,
+        targeting: { targetUsers: flag.targetUsers, rules: flag.rules.map((rule) => (rule.id === 'rule-staff' ? change(rule) : rule)), fallthrough: flag.fallthrough, exptIncludeAllTargets: flag.exptIncludeAllTargets },
+      });
+      await h.service.bridge!.reconciler.runOnce();
+      await h.service.bridge!.queue.whenIdle(20_000);
+    };
+    await editRule((rule) => ({ ...rule, name: 'everyone' }));
+    expect((await liveFlag(promptKey)).rules[0].name).toBe('everyone');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = await h.call('POST', '/v1/changes/staff-renamed/release/apply-stage', { token: h.tokens.releaseOwner, body: {} });
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    const live = await liveFlag(promptKey);
+    expect(live.rules[0].variations).toEqual([expect.objectContaining({ rollout: [0, 1] })]);
+    expect(live.rules[0].variations[0].id).not.toBe('current');
+    expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: 'current', rollout: [0, 1] })]);
+    expect((await h.call('POST', '/v1/changes/staff-renamed/release/rollback', { token: h.tokens.releaseOwner, body: { reason: 'test over' } })).status).toBe(200);
+  });
+});
+
 describe('changes compose', () => {
   it('makes a completed change the baseline, refuses a change based on the old baseline with 409 naming the change that moved it', async () => {
     const firstCandidate = { ...low.flags[0].baseline, template: 'You are the support assistant for Acme.  Answer briefly and cite the help centre article you used.' };
@@ -238,6 +325,28 @@ describe('changes compose', () => {
     const next = await create({ ...lowChange('compose-next', low.flags[0].baseline), flags: [{ ...low.flags[0], baseline: firstCandidate, candidate: low.flags[0].baseline }] });
     expect(next.status).toBe(201);
     expect(next.body.record.flags[0].basedOn).toMatchObject({ changeKey: 'compose-first' });
+  });
+});
+
+describe('size limits', () => {
+  it('refuses a value larger than 64 KiB and more flags than a record may hold, naming the field', async () => {
+    const huge = await create(lowChange('huge-prompt', { ...low.flags[0].baseline, template: 'x'.repeat(70 * 1024) }));
+    expect(huge.status).toBe(400);
+    expect(JSON.stringify(huge.body)).toContain('flags.0.candidate');
+    expect(JSON.stringify(huge.body)).toContain('at most 65536 bytes');
+    const many = await create({ ...lowChange('many-flags'), flags: Array.from({ length: 21 }, (_, index) => ({ ...low.flags[0], key: `flag-${index}` })) });
+    expect(many.status).toBe(400);
+    expect(JSON.stringify(many.body)).toContain('at most 20 flags');
+  });
+
+  it('answers 400 to an If-Match that names no revision', async () => {
+    const answer = await fetch(`${h.service.url}/v1/changes/withdraw-me/reviews`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token('carol')}`, 'content-type': 'application/json', 'if-match': 'yesterday' },
+      body: JSON.stringify({ decision: 'approve' }),
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.stringify(await answer.json())).toContain('headers.if-match');
   });
 });
 
@@ -317,5 +426,31 @@ describe('proposals from FeatBit edits', () => {
     const applied = await h.call('POST', `/v1/changes/${proposal.key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });
     expect(applied.status).toBe(409);
     expect(applied.body.detail).toContain('would write the old edit over');
+  });
+
+  it('classifies an edit that rewrites the baseline variation itself, keeping the approved baseline as the record baseline', async () => {
+    const listedBefore = (await h.call('GET', `/v1/changes?flag=${PROPOSAL_FLAG}&status=proposed`, { token: h.tokens.auditor })).body.items;
+    for (const open of listedBefore) await h.call('POST', `/v1/changes/${open.key}/withdraw`, { token: h.tokens.admin, body: { reason: 'next test' } });
+    const alice = new FeatBitRestClient({ baseUrl: h.sandbox.url, accessToken: h.sandbox.tokens.issue('Alice Smith').token, logger: silentLogger });
+    let flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
+    const variations = [
+      ...flag.variations.map((variation) => (variation.id === 'current' ? { ...variation, value: JSON.stringify({ ...ROUTE, provider: 'mistral' }) } : variation)),
+      { id: 'tweak-3', name: 'tweak', value: JSON.stringify({ ...ROUTE, model: 'gpt-4o' }) },
+    ];
+    await alice.updateVariations(h.envId, PROPOSAL_FLAG, { revision: flag.revision, variations });
+    flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
+    await alice.updateTargeting(h.envId, PROPOSAL_FLAG, {
+      revision: flag.revision,
+      targeting: { targetUsers: [{ keyIds: ['qa-lead'], variationId: 'tweak-3' }], rules: flag.rules, fallthrough: flag.fallthrough, exptIncludeAllTargets: flag.exptIncludeAllTargets },
+    });
+    await h.service.bridge!.reconciler.runOnce();
+    await h.service.bridge!.queue.whenIdle(20_000);
+    const listed = await h.call('GET', `/v1/changes?flag=${PROPOSAL_FLAG}&status=proposed`, { token: h.tokens.auditor });
+    expect(listed.body.items).toHaveLength(1);
+    const proposal = listed.body.items[0];
+    expect(proposal.tier).toBe('high');
+    expect(proposal.record.flags[0].baseline).toEqual(ROUTE);
+    const explained = await h.call('GET', `/v1/changes/${proposal.key}/policy`, { token: h.tokens.auditor });
+    expect(explained.body.firedRules).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'model-provider-changed' })]));
   });
 });

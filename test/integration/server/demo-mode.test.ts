@@ -51,8 +51,14 @@ describe('featgate serve with no configuration (the README quick start)', () => 
     }
     expect(served).toEqual([current]);
 
-    const response = await fetch(`${service.url}/v1/changes?status=proposed`, { headers: { authorization: `Bearer ${service.demoTokens.admin}` } });
-    const { items } = (await response.json()) as { items: { requester: string; record: { flags: { key: string }[] } }[] };
-    expect(items.some((item) => item.requester === 'flag-admin' && item.record.flags.some((flag) => flag.key === FLAG))).toBe(true);
+    // The revert comes first and the proposal right after it (best effort), so wait for the proposal too.
+    let proposed = false;
+    for (let attempt = 0; attempt < 100 && !proposed; attempt += 1) {
+      const response = await fetch(`${service.url}/v1/changes?status=proposed`, { headers: { authorization: `Bearer ${service.demoTokens.admin}` } });
+      const { items } = (await response.json()) as { items: { requester: string; record: { flags: { key: string }[] } }[] };
+      proposed = items.some((item) => item.requester === 'flag-admin' && item.record.flags.some((flag) => flag.key === FLAG));
+      if (!proposed) await sleep(100);
+    }
+    expect(proposed).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { loadPolicyFile, DEFAULT_POLICY_PATH } from '../../../policies/index.js';
+import { loadPolicyFile, DEFAULT_POLICY_PATH, resolveGovernedFlag } from '../../../policies/index.js';
 import { serviceConfigSchema, type ServiceConfigInput } from '../../../src/config/index.js';
 import { hashApiToken, generateApiToken } from '../../../src/identity/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
@@ -52,7 +52,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
   const env = policy.environments[0]!;
-  const sandbox = await createSandbox({ seeds: [flags(env.id)], environments: [{ id: env.id, name: env.name }], logger: silentLogger });
+  const sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
   const featgateToken = sandbox.tokens.issue('featgate');
   const tokens = {} as Record<TestRole, string>;
   const tokenConfigs = TEST_ROLES.map((role) => {
@@ -64,6 +64,9 @@ export async function startHarness(
     extra[token.name] = generateApiToken();
     tokenConfigs.push({ name: token.name, sha256: hashApiToken(extra[token.name]!), roles: token.roles as [TestRole] });
   }
+  // The harness's own admin adopts the seeded flags, so tests see only their own adoptions under `admin-user`.
+  const seedAdmin = generateApiToken();
+  tokenConfigs.push({ name: 'seed-admin', sha256: hashApiToken(seedAdmin), roles: ['admin'] });
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-server-'));
   const service = await startService(
     serviceConfigSchema.parse({
@@ -75,9 +78,23 @@ export async function startHarness(
     }),
     { logger: silentLogger },
   );
-  // The bridge's first reconciler round adopts the seeded flags; let it finish so it never lands inside a test.
+  // featgate never approves a flag itself: let the bridge's first round finish, then seed the flags and adopt the
+  // governed ones as an admin would (`featgate adopt`), so every test starts from approved baselines.
   await service.bridge?.reconciler.runOnce();
   await service.bridge?.queue.whenIdle(20_000);
+  const seeded = flags(env.id) as { key: string; tags?: string[] }[];
+  sandbox.control.seed({ flags: seeded, segments: [] });
+  if (service.bridge) {
+    for (const flag of seeded) {
+      if (!resolveGovernedFlag(policy, env.id, { key: flag.key, tags: flag.tags ?? [] }).governed) continue;
+      const adopted = await fetch(`${service.url}/v1/adoptions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${seedAdmin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ envId: env.id, flagKey: flag.key, reason: 'baseline for the test' }),
+      });
+      if (adopted.status !== 201) throw new Error(`adoption of ${flag.key} failed: ${adopted.status} ${await adopted.text()}`);
+    }
+  }
   return {
     service,
     sandbox,

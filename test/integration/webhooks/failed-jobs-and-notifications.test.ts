@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerEventType } from '../../../src/ledger/index.js';
-import { CANDIDATE_ROUTE, CURRENT_ROUTE, eventually, FAST_BRIDGE_OPTIONS, routeFlag, startBridgeHarness, type BridgeHarness } from '../../e2e/webhook-bridge/bridge-harness.js';
+import { eventually, FAST_BRIDGE_OPTIONS, routeFlag, startBridgeHarness, type BridgeHarness } from '../../e2e/webhook-bridge/bridge-harness.js';
 
 const run = promisify(execFile);
 const cli = new URL('../../../src/cli/featgate.mjs', import.meta.url).pathname;
@@ -34,29 +34,25 @@ afterAll(async () => {
   await new Promise((resolve) => chat?.close(resolve));
 });
 
-/** A governed flag without the policy's baseline variation (`current`): the worker cannot adopt it and fails. */
-function flagWithoutBaseline(key: string) {
-  const flag = routeFlag(h.envId, key);
-  flag['variations'] = [
-    { id: `${key}-current`, name: 'legacy', value: JSON.stringify(CURRENT_ROUTE) },
-    { id: `${key}-candidate`, name: 'candidate', value: JSON.stringify(CANDIDATE_ROUTE) },
-  ];
-  return flag;
-}
-
 describe('reconcile jobs that keep failing, and notifications', () => {
   it('keeps a job that exhausted its retries visible in the API, the CLI and the metrics until it is retried', async () => {
     const key = 'broken-model-route';
-    h.sandbox.control.seed({ flags: [flagWithoutBaseline(key)], segments: [] });
+    await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
+    const flag = await h.alice.getFlag(h.envId, key);
+    await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: { targetUsers: [{ keyIds: ['qa-lead'], variationId: `${key}-candidate` }], rules: flag.rules, fallthrough: flag.fallthrough, exptIncludeAllTargets: true } });
+    await h.settle();
+    // FeatBit now refuses featgate every request (a revoked token, say): the job fails until someone looks.
+    h.sandbox.control.failRequests({ forMs: 600_000, status: 403 });
     await h.service.bridge!.reconciler.runOnce();
     await h.settle();
+    h.sandbox.control.clearFaults();
 
     const listed = await h.call('GET', '/v1/jobs', { token: h.tokens.auditor });
     expect(listed.status).toBe(200);
     expect(listed.body.counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 1 });
     const [failed] = listed.body.failed;
     expect(failed).toMatchObject({ key: `${h.envId}:flag:${key}`, attemptsMade: 2, job: { source: 'reconciler' } });
-    expect(failed.failedReason).toContain('has no variation named current');
+    expect(failed.failedReason).toContain('403');
 
     const metrics = await fetch(`${h.service.url}/metrics`).then((response) => response.text());
     expect(metrics).toContain('featgate_reconcile_jobs{state="failed"} 1');
@@ -67,12 +63,11 @@ describe('reconcile jobs that keep failing, and notifications', () => {
     expect(shown.stdout).toContain(failed.id);
 
     expect((await h.call('POST', `/v1/jobs/${failed.id}/retry`, { token: h.tokens.auditor })).status).toBe(403);
-    h.sandbox.control.seed({ flags: [routeFlag(h.envId, key)], segments: [] });
     const retried = await run(process.execPath, [cli, 'jobs', 'retry', failed.id, '--token', h.tokens.admin], { env });
     expect(retried.stdout).toContain(`job ${failed.id} queued again`);
     await h.settle();
     expect((await h.call('GET', '/v1/jobs', { token: h.tokens.auditor })).body.counts.failed).toBe(0);
-    expect(await h.entries(LedgerEventType.FlagAdopted, key)).toHaveLength(1);
+    expect(h.live(key).targetUsers).toEqual([]);
 
     const missing = await run(process.execPath, [cli, 'jobs', 'retry', failed.id, '--token', h.tokens.admin], { env }).catch((error: { code: number; stderr: string }) => error);
     expect(missing).toMatchObject({ code: 1 });

@@ -44,7 +44,7 @@ describe('POST /webhooks/featbit over HTTP', () => {
     const app = express();
     app.use(
       createWebhookRouter({
-        secrets: 'new-secret,old-secret',
+        secrets: ['new-secret', 'old-secret'],
         queue: sink,
         deduper: createRedisDeliveryDeduper(redis, { prefix: uniquePrefix('deliveries') }),
         bodyLimit: '16kb',

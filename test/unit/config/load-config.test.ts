@@ -38,7 +38,8 @@ describe('loadServiceConfig', () => {
         FEATGATE_POLICY: 'policy.yaml',
         FEATBIT_API_URL: 'http://featbit:5000',
         FEATBIT_ACCESS_TOKEN: 'api-abc',
-        FEATBIT_WEBHOOK_SECRET: 'old-secret, new-secret',
+        FEATBIT_WEBHOOK_SECRET: ' new,secret ',
+        FEATBIT_WEBHOOK_SECRET_PREVIOUS: 'old-secret',
         FEATGATE_SIGNING_KEY: '{"kty":"OKP"}',
       },
     });
@@ -48,7 +49,7 @@ describe('loadServiceConfig', () => {
       dataDir: '/var/lib/featgate',
       policy: 'policy.yaml',
       signingKey: '{"kty":"OKP"}',
-      featbit: { apiUrl: 'http://featbit:5000', accessToken: 'api-abc', webhookSecret: ['old-secret', 'new-secret'] },
+      featbit: { apiUrl: 'http://featbit:5000', accessToken: 'api-abc', webhookSecret: [' new,secret ', 'old-secret'] },
     });
   });
 

@@ -35,6 +35,19 @@ describe('separation of duties', () => {
     expect(decision.missing.approvals).toBe(1);
   });
 
+  it('ignores the reviews of every author, editors included, and counts people, not spellings', () => {
+    const edited = { ...claims, authors: [REQUESTER, 'admin-who-rewrote@example.com'] };
+    const reviews = [approval('Admin-Who-Rewrote@example.com', ['featureOwner']), approval('legal@example.com', ['compliance'])];
+    const decision = decide(edited, reviews, evidence, policy);
+    expect(decision.status).toBe(DecisionStatus.Pending);
+    expect(decision.approvedBy).toEqual(['legal@example.com']);
+    expect(decision.reasons[0]).toBe('reviews by Admin-Who-Rewrote@example.com do not count: Admin-Who-Rewrote@example.com is an author of the change (edited it), and nobody approves their own change');
+    const sameLegal = (identity: string) => (['legal@example.com', 'legal-token'].includes(identity) ? 'legal' : identity);
+    const twice = decide(claims, [approval('legal@example.com', ['compliance']), approval('legal-token', ['featureOwner'])], evidence, policy, evaluate(claims, policy), { personOf: sameLegal });
+    expect(twice.approvedBy).toHaveLength(1);
+    expect(twice.status).toBe(DecisionStatus.Pending);
+  });
+
   it('ignores every review by the requester, including a rejection', () => {
     const reviews = [rejection(REQUESTER), approval('owner@example.com', ['featureOwner']), approval('legal@example.com', ['compliance'])];
     const decision = decide(claims, reviews, evidence, policy);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { flagSchema } from '../../../src/featbit/model/index.js';
 import { dispatchBucket, evaluateFlag } from '../../../src/featbit/evaluator/index.js';
-import { rolloutSplit, stageTargeting } from '../../../src/workflow/index.js';
+import { bindAudience, rolloutSplit, stageTargeting } from '../../../src/workflow/index.js';
+import { StageAudienceKind } from '../../../src/change/index.js';
 
 const baseline = flagSchema.parse({
   id: 'f1',
@@ -52,5 +53,30 @@ describe('stageTargeting', () => {
   it('serves only the baseline at 0 % and only the candidate at 100 %', () => {
     expect(rolloutSplit('candidate', 'current', 0)).toEqual([{ id: 'current', rollout: [0, 1], exptRollout: 1 }]);
     expect(rolloutSplit('candidate', 'current', 100)).toEqual([{ id: 'candidate', rollout: [0, 1], exptRollout: 1 }]);
+  });
+});
+
+describe('stageTargeting with an approved audience binding', () => {
+  const binding = bindAudience(baseline, [], 'beta cohort', 0)!;
+  const stage = (flag: typeof baseline) =>
+    stageTargeting({ baseline: flag, baselineVariationId: 'current', candidateVariationId: 'candidate', percentage: 25, audience: 'beta cohort', binding: { ...binding, segments: [] } });
+
+  it('binds the audience words to the rule id and its conditions when the record is written', () => {
+    expect(binding).toMatchObject({ stage: 0, kind: StageAudienceKind.Rule, ruleId: 'r1', ruleName: 'Beta cohort' });
+    expect(bindAudience(baseline, [], 'everyone', 1)).toEqual({ stage: 1, kind: StageAudienceKind.Everyone });
+    expect(bindAudience(baseline, [], 'internal staff', 2)).toBeUndefined();
+  });
+
+  it('follows the rule by id when it was renamed, so the stage never falls through to everyone', () => {
+    const renamed = { ...baseline, rules: baseline.rules.map((rule) => ({ ...rule, name: 'something else' })) };
+    const { slot, targeting } = stage(renamed);
+    expect(slot).toEqual({ kind: 'rule', ruleId: 'r1', ruleName: 'something else' });
+    expect(targeting.fallthrough).toEqual(renamed.fallthrough);
+  });
+
+  it('refuses the stage when the rule is gone or its conditions changed since approval', () => {
+    expect(() => stage({ ...baseline, rules: [] })).toThrow(/no longer exists; the stage is refused/);
+    const widened = { ...baseline, rules: baseline.rules.map((rule) => ({ ...rule, conditions: [{ property: 'cohort', op: 'NotEqual', value: 'beta' }] })) };
+    expect(() => stage(widened)).toThrow(/conditions changed since approval; the stage is refused/);
   });
 });

@@ -147,10 +147,15 @@ describe('diffFlag exposure verdicts', () => {
     expect(baselineChanged.contentChanged).toBe(true);
   });
 
-  it('treats archiving as removing all exposure and restoring as a widening', () => {
+  it('never calls archiving a narrowing: FeatBit\'s server SDKs keep serving archived flags', () => {
     const archived = edited(withCandidateRule, (flag) => { flag.isArchived = true; });
-    expect(diff(withCandidateRule, archived).exposure[CANDIDATE]).toBe(ExposureVerdict.Narrowed);
-    expect(diff(archived, withCandidateRule).exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
+    expect(diff(withCandidateRule, archived).exposure[CANDIDATE]).toBe(ExposureVerdict.Unchanged);
+    expect(diff(archived, withCandidateRule).exposure[CANDIDATE]).toBe(ExposureVerdict.Unchanged);
+    const archivedAndWidened = edited(withCandidateRule, (flag) => {
+      flag.isArchived = true;
+      flag.fallthrough.variations = [{ id: CANDIDATE, rollout: [0, 1], exptRollout: 1 }];
+    });
+    expect(diff(withCandidateRule, archivedAndWidened).exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
   });
 
   it('refuses to claim a narrowing when the new state holds data FeatBit cannot evaluate', () => {

@@ -1,0 +1,2 @@
+export * from './connection-token.js';
+export * from './streaming-server.js';
