@@ -170,7 +170,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       `${label}: provider heap after ${APPROVALS} approvals`,
       curve.heapLast / 1024 / 1024,
       'MB',
-      `${mb(curve.heapFirst)} after the first, ${(curve.heapLast / Math.max(1, curve.heapFirst)).toFixed(2)}x (aim: no growth with approvals)`,
+      `${mb(curve.heapFirst)} after the first, ${curve.heapFirst > 1024 * 1024 ? `${(curve.heapLast / curve.heapFirst).toFixed(2)}x` : 'both within GC noise'} (aim: no growth with approvals)`,
     );
     capMs = Math.max(5_000, curve.adoptMs * GROWTH_CAP);
   }
