@@ -1,7 +1,7 @@
 import { verifyManifest, type VerifyManifestOptions } from '../../src/manifest/verify-manifest.js';
 import { ManifestSnapshot } from './manifest-snapshot.js';
 
-const MAX_MANIFESTS = 16;
+const MAX_MANIFESTS = 2;
 /** By JWS, then by (environment, keys): the JWS itself is the key, so no copy of a large manifest is made. */
 const snapshots = new Map<string, Map<string, Promise<ManifestSnapshot>>>();
 

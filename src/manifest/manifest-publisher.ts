@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ApprovedFlagState } from '../approved-state/approved-flag-state.js';
 import { compileManifestKeepingLastGood, type FlagCompileFailure } from './compile-manifest.js';
 import type { ApprovalManifest, ManifestGoverned, ManifestLedgerHead } from './manifest-schema.js';
@@ -41,6 +42,9 @@ interface EnvEntry {
   queue: Promise<unknown>;
   listeners: Set<Listener>;
 }
+
+/** The longest a signing waits after the previous one during a burst of publishes. */
+const MAX_SIGNING_PAUSE_MS = 500;
 
 /** Default manifest lifetime. */
 export const DEFAULT_MANIFEST_TTL_MS = 60 * 60 * 1000;
@@ -127,10 +131,41 @@ export class ManifestPublisher implements SignedManifestSource {
     return entry;
   }
 
+  /** Per environment, the signing queued but not started yet: later publishes join it (it reads the newest states). */
+  private readonly pendingSigns = new Map<string, Promise<SignedManifest>>();
+  /** Per environment, when the last signing ended and how long it took (paces signings during bursts). */
+  private readonly lastSigning = new Map<string, { endedAt: number; tookMs: number }>();
+
+  /**
+   * Queues a signing, coalesced: while one is queued and not started, every further publish shares it, since it
+   * compiles the states current when it starts. So a burst of N publishes (a first start adopting N flags) costs a
+   * few signings, not N. A signing that follows another within its duration waits that long first, so signing takes
+   * at most about half the event loop during a burst; an isolated publish (one approval) signs at once.
+   */
   private enqueue(envId: string, entry: EnvEntry): Promise<SignedManifest> {
-    const run = entry.queue.then(() => this.sign(envId, entry));
+    const pending = this.pendingSigns.get(envId);
+    if (pending) return pending;
+    const run = entry.queue.then(async () => {
+      await this.paceSigning(envId);
+      this.pendingSigns.delete(envId);
+      const started = performance.now();
+      try {
+        return await this.sign(envId, entry);
+      } finally {
+        this.lastSigning.set(envId, { endedAt: performance.now(), tookMs: performance.now() - started });
+      }
+    });
+    this.pendingSigns.set(envId, run);
     entry.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Waits until as long as the last signing took has passed since it ended (at most MAX_SIGNING_PAUSE_MS). */
+  private async paceSigning(envId: string): Promise<void> {
+    const last = this.lastSigning.get(envId);
+    if (!last) return;
+    const waitMs = Math.min(MAX_SIGNING_PAUSE_MS, last.tookMs) - (performance.now() - last.endedAt);
+    if (waitMs > 1) await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
   private async sign(envId: string, entry: EnvEntry): Promise<SignedManifest> {

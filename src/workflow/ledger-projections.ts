@@ -1,13 +1,12 @@
 import type { ApprovedFlagState } from '../approved-state/index.js';
 import { LedgerEventType, type LedgerEntry, type LedgerStore } from '../ledger/index.js';
 import {
-  applyApprovedStateEntries,
+  applyApprovedStateEntriesInPlace,
   applyChangeEntries,
   approvedStateKey,
-  EMPTY_APPROVED_STATES,
   EMPTY_CHANGE_RECORDS,
-  type ApprovedStates,
   type ChangeRecordsState,
+  type MutableApprovedStates,
 } from '../projections/index.js';
 import { AuditIndex } from './audit-index.js';
 import { proposalOpenedPayloadSchema, type ProposalState } from './proposal-payload.js';
@@ -22,7 +21,10 @@ const MAX_UNFOLDED_APPENDS = 10_000;
  */
 export class LedgerProjections {
   private changesState: ChangeRecordsState = EMPTY_CHANGE_RECORDS;
-  private approvedState: ApprovedStates = EMPTY_APPROVED_STATES;
+  /** Owned by this projection and folded in place (a fold costs its entries, not the number of approved flags). */
+  private readonly approvedState: MutableApprovedStates = { states: new Map(), lastSeq: 0, skipped: [] };
+  /** The same approved states by environment, then flag key, in first-approval order. */
+  private readonly approvedByEnv = new Map<string, Map<string, ApprovedFlagState>>();
   private readonly proposals = new Map<string, ProposalState>();
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
@@ -108,7 +110,7 @@ export class LedgerProjections {
 
   /** Every approved state of an environment. */
   approvedInEnv(envId: string): ApprovedFlagState[] {
-    return [...this.approvedState.states.values()].filter((state) => state.envId === envId);
+    return [...(this.approvedByEnv.get(envId)?.values() ?? [])];
   }
 
   /** The proposal opened from an intercepted FeatBit edit under this change key, if the change is one. */
@@ -118,7 +120,7 @@ export class LedgerProjections {
 
   /** Environments that have approved states. */
   envIds(): string[] {
-    return [...new Set([...this.approvedState.states.values()].map((state) => state.envId))];
+    return [...this.approvedByEnv.keys()];
   }
 
   /** Calls `listener` with the environments whose approved states changed in a catch-up. */
@@ -162,12 +164,18 @@ export class LedgerProjections {
   private fold(entries: readonly LedgerEntry[]): void {
     if (entries.length === 0) return;
     this.changesState = applyChangeEntries(this.changesState, entries);
-    const before = this.approvedState;
-    this.approvedState = applyApprovedStateEntries(before, entries);
+    const changed = new Set<string>();
+    for (const state of applyApprovedStateEntriesInPlace(this.approvedState, entries)) {
+      let inEnv = this.approvedByEnv.get(state.envId);
+      if (!inEnv) {
+        inEnv = new Map();
+        this.approvedByEnv.set(state.envId, inEnv);
+      }
+      inEnv.set(state.flagKey, state);
+      changed.add(state.envId);
+    }
     this.foldProposals(entries);
     this.audit.add(entries);
-    const changed = new Set<string>();
-    for (const [key, state] of this.approvedState.states) if (before.states.get(key) !== state) changed.add(state.envId);
     if (changed.size > 0) for (const listener of this.listeners) listener(changed);
     for (const listener of this.entryListeners) listener(entries);
   }

@@ -16,22 +16,39 @@ export function applyApprovedStateEntry(state: ApprovedStates, entry: LedgerEntr
  * at or below `lastSeq` are ignored; entries with a bad payload are listed in `skipped`.
  */
 export function applyApprovedStateEntries(state: ApprovedStates, entries: readonly LedgerEntry[]): ApprovedStates {
-  const states = new Map(state.states);
-  const skipped: SkippedEntry[] = [...state.skipped];
-  let lastSeq = state.lastSeq;
+  const next: MutableApprovedStates = { states: new Map(state.states), lastSeq: state.lastSeq, skipped: [...state.skipped] };
+  applyApprovedStateEntriesInPlace(next, entries);
+  return next;
+}
+
+/** Approved states a projection owns alone and updates in place. */
+export interface MutableApprovedStates extends ApprovedStates {
+  readonly states: Map<string, ApprovedFlagState>;
+  lastSeq: number;
+  readonly skipped: SkippedEntry[];
+}
+
+/**
+ * Applies entries in order to `state` itself, at a cost that grows with the entries, not with the number of
+ * approved flags (for a projection that owns its state; `applyApprovedStateEntries` is the pure form). Returns the
+ * approved states the entries set, in order, so the caller can tell which environments changed.
+ */
+export function applyApprovedStateEntriesInPlace(state: MutableApprovedStates, entries: readonly LedgerEntry[]): ApprovedFlagState[] {
+  const set: ApprovedFlagState[] = [];
   for (const entry of entries) {
-    if (entry.seq <= lastSeq) continue;
-    lastSeq = entry.seq;
+    if (entry.seq <= state.lastSeq) continue;
+    state.lastSeq = entry.seq;
     if (entry.type !== LedgerEventType.ApprovedStateSet && entry.type !== LedgerEventType.FlagAdopted) continue;
     const read = readLedgerPayload(entry.type, entry.data);
     if (!read.ok) {
-      skipped.push(skippedForPayload(entry, read.error));
+      state.skipped.push(skippedForPayload(entry, read.error));
       continue;
     }
     const approved: ApprovedFlagState = { ...read.payload.state, version: entry.seq };
-    states.set(approvedStateKey(approved.envId, approved.flagKey), approved);
+    state.states.set(approvedStateKey(approved.envId, approved.flagKey), approved);
+    set.push(approved);
   }
-  return { states, lastSeq, skipped };
+  return set;
 }
 
 /** Folds entries from the empty state. */

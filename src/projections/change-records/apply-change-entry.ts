@@ -42,17 +42,20 @@ export function applyChangeEntry(state: ChangeRecordsState, entry: LedgerEntry):
  * An entry that cannot apply (bad payload, unknown change, duplicate creation) is listed in `skipped`.
  */
 export function applyChangeEntries(state: ChangeRecordsState, entries: readonly LedgerEntry[]): ChangeRecordsState {
-  const changes = new Map(state.changes);
-  const skipped = [...state.skipped];
+  // The maps are copied only when an entry touches a change, so following entries that concern no change record
+  // (approved states, adoptions, manifests) costs nothing per existing change.
+  let changes: Map<string, ChangeRecordState> | undefined;
+  let skipped: SkippedEntry[] | undefined;
   let lastSeq = state.lastSeq;
   for (const entry of entries) {
     if (entry.seq <= lastSeq) continue;
     lastSeq = entry.seq;
     if (!CONSUMED.has(entry.type) || !isProjectedEventType(entry.type)) continue;
+    changes ??= new Map(state.changes);
     const problem = applyOne(changes, entry, entry.type);
-    if (problem) skipped.push(problem);
+    if (problem) (skipped ??= [...state.skipped]).push(problem);
   }
-  return { changes, lastSeq, skipped };
+  return { changes: changes ?? state.changes, lastSeq, skipped: skipped ?? state.skipped };
 }
 
 /**

@@ -28,4 +28,14 @@ describe('per-process manifest snapshots', () => {
     await expect(verifiedSnapshot(jws, { keys: [stranger.publicJwk], envId: ENV })).rejects.toThrow(/unknown key|does not verify/);
     await expect(verifiedSnapshot(jws, { keys: [key.publicJwk], envId: 'env-other' })).rejects.toThrow(/environment/);
   });
+
+  it('keeps only the two newest manifests alive, so a process does not hold every manifest of its recent approvals', async () => {
+    const options = { keys: [key.publicJwk], envId: ENV };
+    const manifests = await Promise.all([1, 2, 3, 4, 5].map((version) => signedManifest(key, ENV, [approvedState(ENV, flag, 'calm', version)])));
+    const snapshots = manifests.map(({ jws }) => verifiedSnapshot(jws, options));
+    await Promise.all(snapshots);
+    expect(verifiedSnapshot(manifests[4]!.jws, options)).toBe(snapshots[4]);
+    expect(verifiedSnapshot(manifests[3]!.jws, options)).toBe(snapshots[3]);
+    expect(verifiedSnapshot(manifests[0]!.jws, options)).not.toBe(snapshots[0]);
+  });
 });

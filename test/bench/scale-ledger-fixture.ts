@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Redis } from 'ioredis';
+import { canonicalJson, type JsonObject } from '../../src/canonical/index.js';
+import { ActorKind, GENESIS_HASH, hashEntry, LedgerEventType, type Actor, type LedgerHead } from '../../src/ledger/index.js';
+import { jsonlLedgerFiles, writeHeadFile } from '../../src/ledger/jsonl-ledger-files.js';
+import { redisLedgerKeys } from '../../src/ledger/redis-ledger-keys.js';
+import { encodeRedisHead } from '../../src/ledger/redis-head-codec.js';
+import { flagSubject } from '../../src/projections/index.js';
+import { scaleFlag, statePayload } from './scale-support.js';
+
+const CHUNK = 10_000;
+/** Flags the generated history approves over and over (each stage of a release is one approved-state.set). */
+const HISTORY_FLAGS = 1_000;
+/** One entry in this many is an approved-state.set; the rest are small entries the projections only index. */
+const APPROVAL_EVERY = 10;
+const ENV = 'env-scale-ledger';
+
+/** An entry shape with its canonical and stored JSON pieces worked out once, so a million entries cost a hash each. */
+interface Template {
+  readonly type: string;
+  readonly subject: string;
+  readonly actor: Actor;
+  readonly canonicalActor: string;
+  readonly storedActor: string;
+  readonly data: (index: number) => { canonical: string; stored: string };
+}
+
+function template(type: string, subject: string, actor: Actor, data: (index: number) => JsonObject): Template {
+  return {
+    type,
+    subject,
+    actor,
+    canonicalActor: canonicalJson(actor),
+    storedActor: JSON.stringify(actor),
+    data: (index) => {
+      const value = data(index);
+      return { canonical: canonicalJson(value), stored: JSON.stringify(value) };
+    },
+  };
+}
+
+const owner: Actor = { id: 'bench-owner', kind: ActorKind.User, roles: ['releaseOwner'] };
+const service: Actor = { id: 'featgate', kind: ActorKind.Service, roles: [] };
+const approvals = Array.from({ length: HISTORY_FLAGS }, (_, index) => {
+  const flag = scaleFlag(index, ((index % 97) + 1) / 100);
+  const data = { state: statePayload(ENV, flag) };
+  return { ...template(LedgerEventType.ApprovedStateSet, flagSubject(ENV, flag.key), owner, () => data), fixed: { canonical: canonicalJson(data), stored: JSON.stringify(data) } };
+});
+const signed = template(LedgerEventType.ManifestSigned, `env:${ENV}`, service, (index) => ({ envId: ENV, version: index }));
+
+/**
+ * The entry line at `index` (0-based) following `prevHash`, and its hash. The canonical text is assembled in
+ * RFC 8785 key order from pre-canonicalised parts (every string is ASCII, every number an integer, so
+ * JSON.stringify's encoding is the canonical one); `generate` checks samples against the ledger's own hashEntry.
+ */
+function entryLine(index: number, prevHash: string, at: string): { line: string; hash: string } {
+  const seq = index + 1;
+  const approval = index % APPROVAL_EVERY === 0 ? approvals[(index / APPROVAL_EVERY) % HISTORY_FLAGS]! : undefined;
+  const shape = approval ?? signed;
+  const data = approval ? approval.fixed : signed.data(index);
+  const type = JSON.stringify(shape.type);
+  const subject = JSON.stringify(shape.subject);
+  const canonical = `{"actor":${shape.canonicalActor},"at":${at},"data":${data.canonical},"prevHash":"${prevHash}","seq":${seq},"subject":${subject},"type":${type}}`;
+  const hash = createHash('sha256').update(canonical, 'utf8').digest('hex');
+  const line = `{"seq":${seq},"type":${type},"at":${at},"actor":${shape.storedActor},"subject":${subject},"data":${data.stored},"prevHash":"${prevHash}","hash":"${hash}"}`;
+  return { line, hash };
+}
+
+/**
+ * Produces a hash-chained history of `count` entries in chunks, handing each chunk's lines to `sink`; every
+ * CHUNK-th entry is re-hashed with the ledger's own `hashEntry` to prove the fast path builds real entries.
+ */
+async function generate(count: number, sink: (lines: string[]) => Promise<void>): Promise<LedgerHead | undefined> {
+  const at = JSON.stringify(new Date().toISOString());
+  let prevHash = GENESIS_HASH;
+  for (let start = 0; start < count; start += CHUNK) {
+    const lines: string[] = [];
+    for (let index = start; index < Math.min(count, start + CHUNK); index += 1) {
+      const entry = entryLine(index, prevHash, at);
+      lines.push(entry.line);
+      prevHash = entry.hash;
+    }
+    const sample = JSON.parse(lines[0]!) as { hash: string };
+    if (hashEntry(sample) !== sample.hash) throw new Error('the generated ledger entry does not hash as the ledger hashes');
+    await sink(lines);
+  }
+  return count === 0 ? undefined : { seq: count, hash: prevHash };
+}
+
+/** Writes an embedded ledger of `count` entries (and its head anchor) into `dataDir`. */
+export async function writeJsonlHistory(dataDir: string, count: number): Promise<void> {
+  const files = jsonlLedgerFiles(dataDir);
+  const out = createWriteStream(files.ledger);
+  const head = await generate(count, async (lines) => {
+    if (!out.write(`${lines.join('\n')}\n`)) await once(out, 'drain');
+  });
+  out.end();
+  await once(out, 'finish');
+  if (head) await writeHeadFile(files.head, head);
+}
+
+/** Writes a history of `count` entries into Redis under `prefix` (the list and head key the Redis store keeps). */
+export async function writeRedisHistory(redis: Redis, prefix: string, count: number): Promise<void> {
+  const keys = redisLedgerKeys(prefix);
+  await redis.del(keys.entries, keys.head);
+  const head = await generate(count, async (lines) => {
+    await redis.rpush(keys.entries, ...lines);
+  });
+  await redis.set(keys.head, encodeRedisHead(head));
+}
