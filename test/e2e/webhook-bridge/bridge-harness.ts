@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../../policies/index.js';
 import { serviceConfigSchema } from '../../../src/config/index.js';
 import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
+import type { RestFlag } from '../../../src/featbit/model/index.js';
 import { generateApiToken, hashApiToken } from '../../../src/identity/index.js';
 import type { LedgerEntry } from '../../../src/ledger/index.js';
 import { createLogger, silentLogger } from '../../../src/logging/index.js';
@@ -106,6 +107,24 @@ export async function openApprovedChange(h: BridgeHarness, record: Record<string
   const review = await h.call('POST', `/v1/changes/${String(record['key'])}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
   if (review.body?.status !== 'approved') throw new Error(`the review left ${String(record['key'])} ${review.body?.status}: ${JSON.stringify(review.body?.decision)}`);
   return review.body;
+}
+
+/** The targeting of `flag` with its default rule serving the candidate to `share` of users and the baseline to the rest. */
+export function withShare(flag: RestFlag, share: number) {
+  const candidate = `${flag.key}-candidate`;
+  const current = `${flag.key}-current`;
+  return {
+    targetUsers: flag.targetUsers,
+    rules: flag.rules,
+    exptIncludeAllTargets: flag.exptIncludeAllTargets,
+    fallthrough: { ...flag.fallthrough, variations: [{ id: candidate, rollout: [0, share] as [number, number], exptRollout: 1 }, { id: current, rollout: [share, 1] as [number, number], exptRollout: 1 }] },
+  };
+}
+
+/** The flag admin alice sets the candidate's share of the default rule in FeatBit, as she could in its UI. */
+export async function aliceSetsShare(h: BridgeHarness, key: string, share: number): Promise<void> {
+  const flag = await h.alice.getFlag(h.envId, key);
+  await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: withShare(flag, share) });
 }
 
 /** The service with its webhook bridge on real Redis and BullMQ, the FeatBit sandbox delivering webhooks to it. */

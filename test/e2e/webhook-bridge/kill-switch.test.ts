@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestFlag } from '../../../src/featbit/model/index.js';
 import { LedgerEventType } from '../../../src/ledger/index.js';
-import { candidateShare, eventually, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
+import { aliceSetsShare, candidateShare, eventually, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
 
 let h: BridgeHarness;
 
@@ -12,22 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-function withShare(flag: RestFlag, share: number) {
-  const candidate = `${flag.key}-candidate`;
-  const current = `${flag.key}-current`;
-  return {
-    targetUsers: flag.targetUsers,
-    rules: flag.rules,
-    exptIncludeAllTargets: flag.exptIncludeAllTargets,
-    fallthrough: { ...flag.fallthrough, variations: [{ id: candidate, rollout: [0, share] as [number, number], exptRollout: 1 }, { id: current, rollout: [share, 1] as [number, number], exptRollout: 1 }] },
-  };
-}
-
-async function aliceSetsShare(key: string, share: number): Promise<void> {
-  const flag = await h.alice.getFlag(h.envId, key);
-  await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: withShare(flag, share) });
-}
 
 async function approvedFlag(key: string): Promise<RestFlag> {
   const entries = await h.service.workflow.queryAudit({ flag: `${h.envId}/${key}`, afterSeq: 0, limit: 1000 });
@@ -43,7 +27,7 @@ describe('a kill switch always wins, and never approves what it carries (issue 1
     const hooks = h.sandbox.control.webhooks();
     for (const hook of hooks) h.sandbox.control.removeWebhook(hook.id);
     try {
-      await aliceSetsShare(key, 0.5);
+      await aliceSetsShare(h, key, 0.5);
       await h.alice.toggle(h.envId, key, false);
     } finally {
       for (const hook of hooks) h.sandbox.control.configureWebhook({ ...hook, scopes: [...hook.scopes] });
@@ -88,7 +72,7 @@ describe('a kill switch always wins, and never approves what it carries (issue 1
   it('accepts a real narrowing made together with a switch-off as the new approved state', async () => {
     const key = 'narrowed-then-killed-model-route';
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.2 }));
-    await aliceSetsShare(key, 0.1);
+    await aliceSetsShare(h, key, 0.1);
     await h.alice.toggle(h.envId, key, false);
     await h.settle();
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signFeatBitBody } from '../../../webhooks/index.js';
 import type { RestFlag } from '../../../src/featbit/model/index.js';
 import { LedgerEventType } from '../../../src/ledger/index.js';
-import { CANDIDATE_ROUTE, CURRENT_ROUTE, candidateShare, eventually, openApprovedChange, routeChangeRecord, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
+import { aliceSetsShare, CANDIDATE_ROUTE, CURRENT_ROUTE, candidateShare, eventually, openApprovedChange, routeChangeRecord, routeFlag, startBridgeHarness, withShare, type BridgeHarness } from './bridge-harness.js';
 
 let h: BridgeHarness;
 
@@ -13,23 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-/** The default rule with the candidate on `[0, share]`. */
-function withShare(flag: RestFlag, share: number) {
-  const candidate = `${flag.key}-candidate`;
-  const current = `${flag.key}-current`;
-  return {
-    targetUsers: flag.targetUsers,
-    rules: flag.rules,
-    exptIncludeAllTargets: flag.exptIncludeAllTargets,
-    fallthrough: { ...flag.fallthrough, variations: [{ id: candidate, rollout: [0, share] as [number, number], exptRollout: 1 }, { id: current, rollout: [share, 1] as [number, number], exptRollout: 1 }] },
-  };
-}
-
-async function aliceSetsShare(key: string, share: number): Promise<void> {
-  const flag = await h.alice.getFlag(h.envId, key);
-  await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: withShare(flag, share) });
-}
 
 async function proposalsOf(key: string): Promise<any[]> {
   const answer = await h.call('GET', `/v1/changes?flag=${key}`, { token: h.tokens.auditor });
@@ -47,7 +30,7 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     const key = 'raise-model-route';
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
 
-    await aliceSetsShare(key, 0.5);
+    await aliceSetsShare(h, key, 0.5);
     await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the revert');
     await h.settle();
 
@@ -72,7 +55,7 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     const key = 'narrow-model-route';
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.2, targets: ['qa-1', 'qa-2'] }));
 
-    await aliceSetsShare(key, 0.1);
+    await aliceSetsShare(h, key, 0.1);
     await h.settle();
     let flag = await h.alice.getFlag(h.envId, key);
     await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: { ...withShare(flag, 0.1), targetUsers: [{ keyIds: ['qa-1'], variationId: `${key}-candidate` }] } });
@@ -137,13 +120,13 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
   it('turns duplicated, reordered and replayed deliveries of one edit into exactly one revert', async () => {
     const key = 'replay-model-route';
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
-    await aliceSetsShare(key, 0.3);
+    await aliceSetsShare(h, key, 0.3);
     await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the first revert');
     await h.settle();
     const older = h.sandbox.control.deliveries().find((delivery) => delivery.payload.includes(`"${key}"`) && delivery.success)!;
 
     h.sandbox.control.dropWebhooks(1);
-    await aliceSetsShare(key, 0.6);
+    await aliceSetsShare(h, key, 0.6);
     await h.settle();
     const newer = h.sandbox.control.deliveries().findLast((delivery) => delivery.payload.includes(`"${key}"`) && delivery.dropped)!;
     expect(candidateShare(h.live(key), key)).toBeCloseTo(0.6, 10);
@@ -166,7 +149,7 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     const key = 'signed-model-route';
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
     h.sandbox.control.dropWebhooks(1);
-    await aliceSetsShare(key, 0.4);
+    await aliceSetsShare(h, key, 0.4);
     await h.sandbox.control.webhooksIdle();
     const delivery = h.sandbox.control.deliveries().findLast((record) => record.payload.includes(`"${key}"`) && record.dropped)!;
     const ledgerBefore = (await h.service.workflow.queryAudit({ afterSeq: 0, limit: 1000 })).length;
