@@ -77,7 +77,9 @@ export async function startFaultWorld(input: { redisUrl: string; prefix: string;
       dataDir,
       redisUrl: input.redisUrl,
       redisPrefix: input.prefix,
-      featbit: { apiUrl: proxy.url, accessToken: featgate.token, sandbox: false, webhookSecret: [secret] },
+      // As in production with the stream trigger configured: FeatBit's SDK data-sync stream (not faulted by the proxy,
+      // which sits in front of featgate's REST calls only) triggers a job for every flag it reports changed.
+      featbit: { apiUrl: proxy.url, accessToken: featgate.token, sandbox: false, webhookSecret: [secret], evaluationUrl: sandbox.url, serverSecrets: { [env.id]: sandbox.envs[0]!.sdkSecret } },
       identity: { tokens: [{ name: 'admin-user', sha256: hashApiToken(adminToken), roles: ['admin'] }] },
     }),
     // FAULTS_LOG=debug (or info, warn) shows what featgate does during a row.

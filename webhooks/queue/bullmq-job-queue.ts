@@ -4,6 +4,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { NotFoundError } from '../../src/errors/index.js';
 import type { Logger } from '../../src/logging/index.js';
 import { connectionErrorLog, silentLogger } from '../../src/logging/index.js';
+import { BULLMQ_RUN_RETRY_DELAY_MS, reconnectDelayMs } from '../../src/redis/index.js';
 import {
   DEFAULT_JOB_CONCURRENCY,
   DEFAULT_RETRY_POLICY,
@@ -47,16 +48,7 @@ export const DEFAULT_LOCK_DURATION_MS = 1_500;
 /** How often workers look for jobs whose worker died (one small Lua script per worker per interval). */
 export const DEFAULT_STALLED_INTERVAL_MS = 500;
 
-/**
- * How soon BullMQ's connections reconnect after Redis went away: every 200 ms at first, at most 1 s apart (BullMQ's
- * own default grows exponentially to 20 s, which kept workers idle for about 9 s after a 10 s Redis outage ended).
- */
-export function reconnectDelayMs(attempt: number): number {
-  return Math.min(200 * attempt, 1_000);
-}
 
-/** How soon a worker fetches jobs again after a Redis error. */
-export const DEFAULT_RUN_RETRY_DELAY_MS = 500;
 
 const JOB_NAME = 'reconcile';
 const BACKOFF_TYPE = 'featgate-capped-exponential';
@@ -142,7 +134,7 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
           maxStalledCount: options.maxStalledCount ?? 5,
           // After a Redis error the worker retries fetching jobs after this delay (BullMQ's default is 15 s, which
           // left every edit made during a Redis outage waiting that long once Redis was back).
-          runRetryDelay: DEFAULT_RUN_RETRY_DELAY_MS,
+          runRetryDelay: BULLMQ_RUN_RETRY_DELAY_MS,
           settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(retry, attemptsMade) },
         },
       );

@@ -1,6 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from '../../logging/index.js';
-import { silentLogger } from '../../logging/index.js';
+import { connectionErrorLog, silentLogger } from '../../logging/index.js';
+import { BULLMQ_RUN_RETRY_DELAY_MS, reconnectDelayMs } from '../../redis/index.js';
 import {
   DELAYED_JOB_ATTEMPTS,
   DELAYED_JOB_BACKOFF_MS,
@@ -29,9 +30,11 @@ export function createBullmqDelayedQueue(options: BullmqDelayedQueueOptions): De
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
   const queueName = options.queueName ?? 'exposure';
-  const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
+  // Reconnects and refetches as fast as the reconcile queue does after a Redis outage (see bullmq-job-queue.ts).
+  const connection = { url: options.redisUrl, maxRetriesPerRequest: null, retryStrategy: reconnectDelayMs };
   const prefix = `${options.prefix}bull`;
   const queue = new Queue(queueName, { connection, prefix });
+  queue.on('error', connectionErrorLog(logger, 'delayed job queue'));
   let worker: Worker | undefined;
 
   return {
@@ -52,9 +55,9 @@ export function createBullmqDelayedQueue(options: BullmqDelayedQueueOptions): De
     },
     async start(handler: DelayedJobHandler) {
       if (worker) throw new Error('the delayed queue already has a worker');
-      worker = new Worker(queueName, async (job: Job) => handler(delayedJobSchema.parse(job.data)), { connection, prefix, concurrency: 2 });
+      worker = new Worker(queueName, async (job: Job) => handler(delayedJobSchema.parse(job.data)), { connection, prefix, concurrency: 2, runRetryDelay: BULLMQ_RUN_RETRY_DELAY_MS });
       worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'delayed job attempt failed'));
-      worker.on('error', (error) => logger.error({ err: error.message }, 'delayed job worker error'));
+      worker.on('error', connectionErrorLog(logger, 'delayed job worker'));
       await worker.waitUntilReady();
     },
     async pendingIds() {
