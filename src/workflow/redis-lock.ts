@@ -19,7 +19,7 @@ export interface RedisLockOptions {
  * call), so only a dead holder's lock lapses, after at most this long: a killed worker's flags are free again as
  * soon as its jobs are taken over (see the job lock duration of the BullMQ queue).
  */
-export const DEFAULT_LOCK_TTL_MS = 1_500;
+export const DEFAULT_LOCK_TTL_MS = 1_200;
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;

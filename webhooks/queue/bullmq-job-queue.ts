@@ -38,15 +38,15 @@ export interface BullmqJobQueueOptions {
 
 /**
  * How long a worker's job lock lasts without renewal (BullMQ renews it every half of this while the worker lives).
- * With the stalled check below, a killed worker's job is back in the queue within about 2 s of its death (lock
- * expiry after 0.75 to 1.5 s, then the next stalled check), and the flag lock it held lapses as fast (see
- * `DEFAULT_LOCK_TTL_MS`), so its flags are restored well inside the 2 s target. Safe because jobs are idempotent
- * (they re-read FeatBit) and serialised per flag by the flag lock; a worker whose event loop stalls longer than
- * this loses the job to another worker, which then waits for the flag lock.
+ * With the stalled check below, a killed worker's job is back in the queue within about 1.5 s of its death (lock
+ * expiry 0.6 to 1.2 s after it, then the next stalled check), and the flag lock it held lapses as fast (see
+ * `DEFAULT_LOCK_TTL_MS`), so its flags are restored inside the 2 s target. Safe because jobs are idempotent (they
+ * re-read FeatBit) and serialised per flag by the flag lock; a worker whose event loop stalls longer than this loses
+ * the job to another worker, which then waits for the flag lock.
  */
-export const DEFAULT_LOCK_DURATION_MS = 1_500;
+export const DEFAULT_LOCK_DURATION_MS = 1_200;
 /** How often workers look for jobs whose worker died (one small Lua script per worker per interval). */
-export const DEFAULT_STALLED_INTERVAL_MS = 500;
+export const DEFAULT_STALLED_INTERVAL_MS = 250;
 
 
 
