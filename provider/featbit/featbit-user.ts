@@ -1,6 +1,6 @@
 import type { IUser } from '@featbit/node-server-sdk';
 import type { EvaluationContext } from '@openfeature/server-sdk';
-import { featBitUserFromContext } from '../shared/featbit-user-from-context.js';
+import { featBitUserFromContext } from '../core/featbit-user-from-context.js';
 
 /**
  * The Node SDK user for an OpenFeature context: the same conversion the gate uses (every attribute a string), in the

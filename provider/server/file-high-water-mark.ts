@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { parseManifestMark, type ManifestHighWaterMark, type ManifestMark } from '../shared/manifest-high-water-mark.js';
+import { parseManifestMark, type ManifestHighWaterMark, type ManifestMark } from '../core/manifest-high-water-mark.js';
 
 /** A high-water mark kept in a small JSON file (mode 0600, folder 0700), replaced atomically on every save. */
 export class FileHighWaterMark implements ManifestHighWaterMark {

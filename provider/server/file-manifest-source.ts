@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
-import type { ManifestListener, ManifestSource } from '../shared/manifest-source.js';
+import type { ManifestListener, ManifestSource } from '../core/manifest-source.js';
 
 /** A manifest JWS kept in a file (e.g. mounted from a secret or config map), re-read whenever it changes. */
 export class FileManifestSource implements ManifestSource {

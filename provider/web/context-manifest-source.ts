@@ -1,5 +1,5 @@
 import type { EvaluationContext } from '@openfeature/core';
-import type { ManifestListener, ManifestSource } from '../shared/manifest-source.js';
+import type { ManifestListener, ManifestSource } from '../core/manifest-source.js';
 
 /** Where a web gate fetches its per-context manifests. */
 export interface ContextManifestSourceOptions {

@@ -9,8 +9,8 @@ import {
   type ResolutionDetails,
 } from '@openfeature/web-sdk';
 import { RequestedType } from '../../src/manifest/featbit-value.js';
-import { GateProviderBase } from '../shared/gate-provider-base.js';
-import type { GateOptions } from '../shared/gate-options.js';
+import { GateProviderBase } from '../core/gate-provider-base.js';
+import type { GateOptions } from '../core/gate-options.js';
 
 const EVENT_NAMES = {
   ready: ProviderEvents.Ready,

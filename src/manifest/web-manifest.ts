@@ -1,6 +1,6 @@
 import type { EvaluationContext } from '@openfeature/core';
 import { z } from 'zod';
-import { ApprovedFlag } from '../../provider/shared/approved-flag.js';
+import { ApprovedFlag } from '../../provider/core/approved-flag.js';
 import { convertFeatBitValue, requestedTypeOf } from './featbit-value.js';
 import type { ApprovalManifest, ManifestFlag } from './manifest-schema.js';
 

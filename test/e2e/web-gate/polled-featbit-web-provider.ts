@@ -11,7 +11,7 @@ import {
 import { EvaluationKind, evaluateFlag } from '../../../src/featbit/evaluator/index.js';
 import { sdkFlagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment } from '../../../src/featbit/model/index.js';
 import { convertFeatBitValue, RequestedType } from '../../../src/manifest/featbit-value.js';
-import { featBitUserFromContext } from '../../../provider/shared/featbit-user-from-context.js';
+import { featBitUserFromContext } from '../../../provider/core/featbit-user-from-context.js';
 
 interface DataSync {
   messageType: 'data-sync';

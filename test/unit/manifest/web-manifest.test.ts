@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileManifest, webManifestFor } from '../../../src/manifest/index.js';
-import { ApprovedFlag } from '../../../provider/shared/approved-flag.js';
+import { ApprovedFlag } from '../../../provider/core/approved-flag.js';
 import { approvedState, featBitFlag, featBitSegment } from '../provider/gate-fixtures.js';
 
 const ENV = 'env-web-unit';

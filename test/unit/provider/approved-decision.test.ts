@@ -4,8 +4,8 @@ import { evaluateFlag, type FeatBitUser } from '../../../src/featbit/evaluator/i
 import { flagSchema, segmentSchema } from '../../../src/featbit/model/index.js';
 import { compileManifest } from '../../../src/manifest/index.js';
 import { featBitUserFromContext } from '../../../provider/index.js';
-import { ApprovedFlag } from '../../../provider/shared/approved-flag.js';
-import { SseParser } from '../../../provider/shared/sse-parser.js';
+import { ApprovedFlag } from '../../../provider/core/approved-flag.js';
+import { SseParser } from '../../../provider/core/sse-parser.js';
 import { readReference } from '../../support/reference.js';
 import { approvedState } from './gate-fixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verifiedSnapshot } from '../../../provider/shared/snapshot-cache.js';
+import { verifiedSnapshot } from '../../../provider/core/snapshot-cache.js';
 import { approvedState, featBitFlag, signedManifest, testSigningKey } from './gate-fixtures.js';
 
 const ENV = 'env-cache';
