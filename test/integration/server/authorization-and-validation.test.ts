@@ -1,14 +1,13 @@
-import type { Server } from 'node:http';
-import express from 'express';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Permission } from '../../../src/identity/index.js';
 import { jsonFlag } from '../../support/json-flag.js';
+import { startJwksIssuer, type JwksIssuer } from '../../support/jwks-issuer.js';
 import { example, startHarness, TEST_ROLES, type Harness } from './service-harness.js';
 
 const high = example('high-model-provider-change');
 let h: Harness;
-let jwks: Server;
+let jwks: JwksIssuer;
 let issuer: string;
 let signingKey: CryptoKey;
 let strangerKey: CryptoKey;
@@ -131,19 +130,10 @@ const GRANTED: Record<Permission, readonly string[]> = {
 };
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256');
-  signingKey = pair.privateKey;
+  jwks = await startJwksIssuer();
+  issuer = jwks.issuer;
+  signingKey = jwks.privateKey;
   strangerKey = (await generateKeyPair('ES256')).privateKey;
-  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' };
-  const app = express();
-  app.get('/jwks.json', (_req, res) => {
-    res.json({ keys: [jwk] });
-  });
-  jwks = await new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server));
-  });
-  const address = jwks.address();
-  issuer = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   h = await startHarness(
     (envId) => [jsonFlag(envId, high.flags[0].key, [{ id: 'current', name: 'current', value: high.flags[0].baseline }])],
     { identity: { oidc: { issuer, audience: 'featgate-api', jwksUri: `${issuer}/jwks.json`, rolesClaim: 'roles' } }, bodyLimitBytes: 64 * 1024 },
@@ -152,7 +142,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
-  await new Promise((resolve) => jwks?.close(resolve));
+  await jwks?.close();
 });
 
 async function jwt(options: { iss?: string; aud?: string; expiresIn?: number; roles?: string[]; key?: CryptoKey } = {}): Promise<string> {

@@ -1,8 +1,7 @@
-import type { Server } from 'node:http';
-import express from 'express';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonFlag } from '../../support/json-flag.js';
+import { startJwksIssuer, type JwksIssuer } from '../../support/jwks-issuer.js';
 import { example, startHarness, type Harness } from './service-harness.js';
 
 /**
@@ -11,23 +10,14 @@ import { example, startHarness, type Harness } from './service-harness.js';
  */
 const low = example('low-prompt-whitespace');
 let h: Harness;
-let jwks: Server;
+let jwks: JwksIssuer;
 let issuer: string;
 let key: CryptoKey;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256');
-  key = pair.privateKey;
-  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' };
-  const app = express();
-  app.get('/jwks.json', (_req, res) => {
-    res.json({ keys: [jwk] });
-  });
-  jwks = await new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server));
-  });
-  const address = jwks.address();
-  issuer = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  jwks = await startJwksIssuer();
+  issuer = jwks.issuer;
+  key = jwks.privateKey;
   h = await startHarness(
     (envId) => [jsonFlag(envId, low.flags[0].key, [{ id: 'current', name: 'current', value: low.flags[0].baseline }])],
     {
@@ -43,7 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
-  await new Promise((resolve) => jwks?.close(resolve));
+  await jwks?.close();
 });
 
 function login(subject: string, email: string, verified = true): Promise<string> {
