@@ -1,4 +1,4 @@
-import { diffWords } from 'diff';
+import { diffWordsWithSpace } from 'diff';
 
 /** A run of text in one side of a diff: kept, removed (baseline side) or added (candidate side). */
 export interface Segment {
@@ -58,7 +58,8 @@ export function leavesOf(value: unknown, path = '$', into = new Map<string, Leaf
 
 /** Word-level segments of two texts: the baseline's kept and removed runs, and the candidate's kept and added runs. */
 export function wordSegments(before: string, after: string): { before: Segment[]; after: Segment[] } {
-  const changes = diffWords(before, after, { timeout: WORD_DIFF_TIMEOUT_MS });
+  // With spaces: a whitespace-only change (which the policy classifies on its own) must show, never vanish.
+  const changes = diffWordsWithSpace(before, after, { timeout: WORD_DIFF_TIMEOUT_MS });
   if (!changes) return { before: [{ text: before, change: 'removed' }], after: [{ text: after, change: 'added' }] };
   const left: Segment[] = [];
   const right: Segment[] = [];
