@@ -53,7 +53,7 @@ function authenticate(authenticator: Authenticator, route: RouteDefinition) {
   };
 }
 
-function validate(schema: z.ZodType | undefined, input: unknown, prefix: string): any {
+function validate(schema: z.ZodType | undefined, input: unknown, prefix: string): unknown {
   if (!schema) return input ?? {};
   const result = schema.safeParse(input ?? (prefix === '' ? undefined : {}));
   if (result.success) return result.data;

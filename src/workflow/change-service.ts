@@ -10,7 +10,7 @@ import { changeSubject, type ChangeRecordState } from '../projections/index.js';
 import type { ChangeView } from './change-view.js';
 import { explainChange, type PolicyExplanation } from './policy-explanation.js';
 import { assess, changeView } from './change-views.js';
-import type { ChangeListQuery, EvidenceRequest, ReasonRequest, ReviewRequest } from './request-schemas.js';
+import type { ChangeListQuery, EvidenceRequest, ReviewRequest } from './request-schemas.js';
 import type { WorkflowContext } from './workflow-context.js';
 
 /** Statuses in which the record may still be edited or reviewed: nothing of it is live yet. */
