@@ -3,7 +3,7 @@
  * the provider package stands alone, the kernel and shared infrastructure never reach up into features,
  * only the composition roots wire everything, and nothing is circular.
  */
-const kernel = '^src/(canonical|errors|logging|config|secret-file|generated-secret|redis)/';
+const kernel = '^src/(canonical|errors|logging|config|secret-file|generated-secret|redis|yaml)/';
 /** The config schema assembles each feature's own config section (people, notification kinds); nothing else. */
 const configSections = '^src/(identity/identity-mapping|notify/notification)[.]ts$';
 const infrastructure = '^(src/(featbit/(model|rest-client)|notify)|webhooks/queue)/';
