@@ -20,6 +20,11 @@ export interface ApprovedFlagState {
   readonly changeKey?: string;
   /** Index of the applied release stage of that change, when it is being ramped. */
   readonly stageIndex?: number;
+  /**
+   * Set while a break-glass use serves its emergency configuration: this state was never reviewed, so nothing
+   * builds on it (stages, rollbacks and adoptions wait) and every exit of the break-glass restores the state before it.
+   */
+  readonly breakGlassId?: string;
   readonly approvedAt: string;
   readonly approvedBy: string;
   /** Ledger seq of the entry that set this state: increases with every approval, so it orders versions. */

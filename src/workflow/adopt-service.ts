@@ -25,6 +25,11 @@ export class AdoptService {
     const { lock, projections } = this.context.deps;
     const subject = flagSubject(request.envId, request.flagKey);
     return lock.withLocks([subject], async () => {
+      await projections.catchUp();
+      const emergency = projections.approved(request.envId, request.flagKey)?.breakGlassId;
+      if (emergency !== undefined) {
+        throw new ConflictError(`${request.flagKey} is under break-glass ${emergency}; its emergency configuration cannot be adopted as a baseline (end the break-glass first)`);
+      }
       const live = await featbit.getFlag(request.envId, request.flagKey);
       const flag = approvableFlag(live);
       const resolution = resolveGovernedFlag(this.context.deps.policy(), request.envId, { key: flag.key, tags: flag.tags });

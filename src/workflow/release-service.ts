@@ -107,6 +107,7 @@ export class ReleaseService {
       const comment = `featgate: ${key} stage ${index + 1} (${stage.name}, ${stage.percentage}%)${request.comment ? `: ${request.comment}` : ''}`;
       const proposal = this.context.deps.projections.proposal(key);
       const targets = this.targets(state.record);
+      for (const target of targets) assertNotUnderBreakGlass(target, key, 'stage');
       for (const target of targets) assertBaseUnmoved(target, key, state.stageIndex, proposal);
       const last = index === stages.length - 1;
       for (const target of targets) {
@@ -172,7 +173,9 @@ export class ReleaseService {
       if (!allowed.includes(state.status)) throw new ConflictError(`change ${key} is ${state.status}; there is nothing to roll back`);
       const actor = actorOf(principal);
       const served: { flagKey: string; variationId: string }[] = [];
-      for (const target of this.targets(state.record, false)) {
+      const targets = this.targets(state.record, false);
+      for (const target of targets) assertNotUnderBreakGlass(target, key, 'rollback');
+      for (const target of targets) {
         if (!target.approved || target.approved.changeKey !== key) continue;
         const baseline = await this.stateBefore(target.approved, key);
         if (!baseline) throw new ConflictError(`no approved state of ${target.flag.key} before ${key} is recorded; cannot roll back`);
@@ -373,6 +376,21 @@ export class ReleaseService {
       }
     }
   }
+}
+
+/**
+ * Refuses to build on an emergency configuration: while a break-glass use serves one value to everyone, its state
+ * was never reviewed, and a stage or rollback written on top of it would carry the emergency value into an
+ * approved state that outlives the break-glass. Nothing of the change is served meanwhile (the emergency value
+ * is), so waiting loses nothing; the break-glass's exit restores the state the change left.
+ */
+function assertNotUnderBreakGlass(target: ReleaseTarget, key: string, action: 'stage' | 'rollback'): void {
+  const id = target.approved.breakGlassId;
+  if (id === undefined) return;
+  throw new ConflictError(
+    `${target.flag.key} is under break-glass ${id}: its emergency configuration serves everyone and was never reviewed, so no ${action} of ${key} is written over it; ` +
+      'it waits until the break-glass ends (expiry, POST /v1/break-glass/{id}/end or its post-review), which restores the approved state before it',
+  );
 }
 
 /**

@@ -40,7 +40,7 @@ export function breakGlassView(record: BreakGlassRecord, now: Date): BreakGlassV
     postReviewRoles: [...record.used.postReviewRoles],
     postReviewOutcome: record.postReviewOutcome ?? null,
     postReviewOverdue: isPostReviewOverdue(record, now),
-    reviews: record.reviews.map((review) => ({ ...review, roles: [...review.roles] })),
+    reviews: record.reviews.map((review) => ({ reviewer: review.reviewer, roles: [...review.roles], decision: review.decision, comment: review.comment, at: review.at })),
     ended: record.ended ? { at: record.ended.at, reason: record.ended.reason, restored: record.ended.restored } : null,
   };
 }

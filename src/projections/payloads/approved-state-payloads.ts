@@ -16,6 +16,8 @@ export const approvedFlagStatePayloadSchema = z.strictObject({
   owner: z.string().min(1),
   changeKey: z.string().min(1).optional(),
   stageIndex: z.number().int().min(0).optional(),
+  /** The break-glass use whose emergency configuration this is (never a reviewed state). */
+  breakGlassId: z.string().min(1).max(80).optional(),
   approvedAt: z.iso.datetime({ offset: true }),
   approvedBy: z.string().min(1),
 });

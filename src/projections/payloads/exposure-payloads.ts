@@ -65,10 +65,12 @@ export const breakGlassUsedPayloadSchema = z.strictObject({
   postReviewRoles: z.array(z.string().min(1)).min(1),
   priorVersion: z.number().int().min(1),
   appliedVersion: z.number().int().min(1),
+  /** Other identities of the person who broke glass (OIDC e-mail, token name), for separation of duties. */
+  usedByAliases: z.array(z.string().min(1).max(320)).max(20).optional(),
 });
 export type BreakGlassUsedPayload = z.infer<typeof breakGlassUsedPayloadSchema>;
 
-/** `break-glass.expired`: the emergency change ended without post-approval (expired, or rejected in post-review). */
+/** `break-glass.expired`: the emergency change ended (expired, ended by hand, or its post-review concluded). */
 export const breakGlassExpiredPayloadSchema = z.strictObject({
   id: breakGlassIdSchema,
   reason: z.string().min(1),
@@ -91,6 +93,8 @@ export const breakGlassReviewedPayloadSchema = z.strictObject({
   id: breakGlassIdSchema,
   review: z.strictObject({
     reviewer: z.string().min(1),
+    /** Other identities of the reviewer, so one person is counted once. */
+    reviewerAliases: z.array(z.string().min(1).max(320)).max(20).optional(),
     roles: z.array(z.string()),
     decision: z.enum(ReviewDecision),
     comment: z.string(),

@@ -12,7 +12,7 @@ import {
   type ExposureService,
 } from '../../exposure/index.js';
 import { Permission } from '../../identity/index.js';
-import { changeKeyParamsSchema } from '../../workflow/index.js';
+import { changeKeyParamsSchema, reasonRequestSchema } from '../../workflow/index.js';
 import { defineRoute, type RouteDefinition } from '../route-definition.js';
 
 /** Guardrail signals, break-glass and review dates (staged exposure). */
@@ -79,7 +79,7 @@ export function exposureRoutes(exposure: ExposureService): RouteDefinition[] {
       method: 'post',
       path: '/v1/break-glass/:id/reviews',
       operationId: 'postReviewBreakGlass',
-      summary: 'Post-review an emergency change: approved, it stays; rejected, featgate restores the prior approved state',
+      summary: 'Post-review an emergency change; a concluded post-review (approved or rejected) ends it and restores the pre-incident approved state',
       tag: 'break-glass',
       permission: Permission.BreakGlassReview,
       params: breakGlassIdParamsSchema,
@@ -87,6 +87,19 @@ export function exposureRoutes(exposure: ExposureService): RouteDefinition[] {
       response: breakGlassViewSchema,
       successStatus: 201,
       handler: ({ principal, params, body }) => exposure.breakGlass.review(principal, params.id, body),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/break-glass/:id/end',
+      operationId: 'endBreakGlass',
+      summary: 'End an active emergency change by hand (break-glass or post-review roles, admins); the pre-incident approved state comes back',
+      tag: 'break-glass',
+      // Coarse gate only: the service checks the policy's break-glass and post-review roles.
+      permission: Permission.ChangeRead,
+      params: breakGlassIdParamsSchema,
+      body: reasonRequestSchema,
+      response: breakGlassViewSchema,
+      handler: ({ principal, params, body }) => exposure.breakGlass.end(principal, params.id, body),
     }),
     defineRoute({
       method: 'get',

@@ -3,6 +3,7 @@ import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../../policies/index.js'
 import { ChangeStatus, changeRecordSchema, CleanupKind, ReviewDecision } from '../../../src/change/index.js';
 import { parseOrThrow, ValidationError } from '../../../src/errors/index.js';
 import { BreakGlassStatus, noticeFor, postReviewOutcome, reviewDueItems, type BreakGlassRecord } from '../../../src/exposure/index.js';
+import { IdentityMapping } from '../../../src/identity/index.js';
 import { ActorKind } from '../../../src/ledger/index.js';
 import { PostReviewOutcome, ReviewItemKind } from '../../../src/projections/index.js';
 import { changeState, exampleRecord } from './exposure-fixtures.js';
@@ -98,14 +99,26 @@ describe('break-glass post-review outcome', () => {
   const roles = ['security', 'releaseOwner'];
 
   it('needs every post-review role covered by a distinct person other than the one who broke glass', () => {
-    expect(postReviewOutcome([review('sam', ['security'])], 'ic', roles, false)).toBe(PostReviewOutcome.Pending);
-    expect(postReviewOutcome([review('sam', ['security']), review('rita', ['releaseOwner'])], 'ic', roles, false)).toBe(PostReviewOutcome.Approved);
-    expect(postReviewOutcome([review('both', ['security', 'releaseOwner'])], 'ic', roles, false)).toBe(PostReviewOutcome.Pending);
-    expect(postReviewOutcome([review('both', ['security', 'releaseOwner'])], 'ic', roles, true)).toBe(PostReviewOutcome.Approved);
-    expect(postReviewOutcome([review('ic', ['security', 'releaseOwner']), review('sam', ['security'])], 'ic', roles, true)).toBe(PostReviewOutcome.Pending);
+    expect(postReviewOutcome([review('sam', ['security'])], { id: 'ic' }, roles, false)).toBe(PostReviewOutcome.Pending);
+    expect(postReviewOutcome([review('sam', ['security']), review('rita', ['releaseOwner'])], { id: 'ic' }, roles, false)).toBe(PostReviewOutcome.Approved);
+    expect(postReviewOutcome([review('both', ['security', 'releaseOwner'])], { id: 'ic' }, roles, false)).toBe(PostReviewOutcome.Pending);
+    expect(postReviewOutcome([review('both', ['security', 'releaseOwner'])], { id: 'ic' }, roles, true)).toBe(PostReviewOutcome.Approved);
+    expect(postReviewOutcome([review('ic', ['security', 'releaseOwner']), review('sam', ['security'])], { id: 'ic' }, roles, true)).toBe(PostReviewOutcome.Pending);
+  });
+
+  it('counts people through the identity mapping: an alias of the commander never counts, one person under two names is one approver', () => {
+    const people = IdentityMapping.fromConfig([
+      { id: 'ic', emails: ['ic@corp.example'], tokens: ['ic-token'] },
+      { id: 'sam', emails: ['sam@corp.example'], tokens: ['sam-token'] },
+    ]);
+    const commander = { id: 'IC@Corp.example' };
+    expect(postReviewOutcome([review('ic-token', ['security']), review('rita', ['releaseOwner'])], commander, roles, false, people)).toBe(PostReviewOutcome.Pending);
+    expect(postReviewOutcome([review('sam-token', ['security']), review('SAM@corp.example', ['releaseOwner'])], commander, roles, false, people)).toBe(PostReviewOutcome.Pending);
+    expect(postReviewOutcome([review('sam-token', ['security']), review('rita', ['releaseOwner'])], commander, roles, false, people)).toBe(PostReviewOutcome.Approved);
+    expect(postReviewOutcome([review('oidc-sub-1', ['security'], ReviewDecision.Reject)], { id: 'oidc-sub-1', aliases: [] }, roles, false, people)).toBe(PostReviewOutcome.Pending);
   });
 
   it("is rejected when any reviewer's latest review rejects", () => {
-    expect(postReviewOutcome([review('sam', ['security']), review('rita', ['releaseOwner'], ReviewDecision.Reject)], 'ic', roles, false)).toBe(PostReviewOutcome.Rejected);
+    expect(postReviewOutcome([review('sam', ['security']), review('rita', ['releaseOwner'], ReviewDecision.Reject)], { id: 'ic' }, roles, false)).toBe(PostReviewOutcome.Rejected);
   });
 });
