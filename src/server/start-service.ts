@@ -67,6 +67,8 @@ export interface StartServiceOptions {
   readonly bridge?: { readonly retry?: RetryPolicy; readonly queueTuning?: BridgeQueueTuning; readonly reconcileIntervalMs?: number };
   /** How often staged exposure sweeps for due auto-advances, break-glass expiries and notices (tests shorten it). */
   readonly exposureSweepIntervalMs?: number;
+  /** The workflow's clock (expiries, approval lifetimes, entry times); tests move it instead of sleeping. */
+  readonly now?: () => Date;
 }
 
 /** Every role a demo needs to walk the whole lifecycle: the service's own roles and every role the policy names. */
@@ -147,7 +149,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
 
     const redactionKey = await loadOrCreateRedactionKey({ ...generatedKeys, ...(config.redactionKey ? { configuredKey: config.redactionKey } : {}) });
     const identities = IdentityMapping.fromConfig(config.identity.people);
-    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger, identities };
+    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger, identities, ...(options.now ? { now: options.now } : {}) };
     const workflow = new GovernanceService(workflowDeps);
     const demoTokens: Record<string, string> = {};
     const tokens: ApiTokenConfig[] = [...config.identity.tokens];

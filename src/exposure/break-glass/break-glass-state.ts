@@ -13,7 +13,7 @@ import {
 export enum BreakGlassStatus {
   /** In place, waiting for post-approval or expiry. */
   Active = 'active',
-  /** Post-approved: it stays as the approved state. */
+  /** Post-approved and not yet ended (a concluded post-review ends the use at once). */
   Approved = 'approved',
   /** Ended (expired or rejected); the prior approved state was restored where it still applied. */
   Ended = 'ended',

@@ -49,6 +49,7 @@ export async function startHarness(
   flags: (envId: string) => unknown[],
   config: Partial<ServiceConfigInput> = {},
   extraTokens: readonly { name: string; roles: string[] }[] = [],
+  options: { readonly now?: () => Date } = {},
 ): Promise<Harness> {
   const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
   const env = policy.environments[0]!;
@@ -76,7 +77,7 @@ export async function startHarness(
       ...config,
       identity: { ...(config.identity ?? {}), tokens: tokenConfigs },
     }),
-    { logger: silentLogger },
+    { logger: silentLogger, ...(options.now ? { now: options.now } : {}) },
   );
   // featgate never approves a flag itself: let the bridge's first round finish, then seed the flags and adopt the
   // governed ones as an admin would (`featgate adopt`), so every test starts from approved baselines.
