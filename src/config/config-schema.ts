@@ -1,6 +1,7 @@
 import { NotificationKind } from '../notify/notification.js';
 import { z } from 'zod';
 import { peopleSchema } from '../identity/identity-mapping.js';
+import { DEFAULT_RATE_LIMITS, rateLimitConfigSchema } from './rate-limit-config.js';
 
 /** A FeatBit webhook secret list: one string, a comma-separated string (rotation) or a list. */
 /**
@@ -160,6 +161,8 @@ export const serviceConfigSchema = z.strictObject({
   webhooks: webhookBridgeConfigSchema.default({ reconcileIntervalSeconds: 60, bodyLimitBytes: 1024 * 1024 }),
   exposure: exposureConfigSchema.default({ sweepIntervalSeconds: 5 }),
   notifications: notificationsConfigSchema.default({ targets: [] }),
+  /** Per-principal request budgets (writes per person, service identities higher, reads unlimited by default). */
+  rateLimits: rateLimitConfigSchema.default(DEFAULT_RATE_LIMITS),
   identity: z
     .strictObject({
       tokens: z.array(apiTokenConfigSchema).default([]),

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { fieldIssuesFromZod, ForbiddenError, ValidationError } from '../errors/index.js';
 import type { Authenticator, Principal } from '../identity/index.js';
 import { decodeBody, rawBody } from './request-body.js';
+import type { PrincipalRateLimiter } from './rate-limit/index.js';
 import type { RouteDefinition } from './route-definition.js';
 
 /** Options of the API router. */
@@ -10,10 +11,13 @@ export interface ApiRouterOptions {
   readonly routes: readonly RouteDefinition[];
   readonly authenticator: Authenticator;
   readonly bodyLimitBytes: number;
+  /** Per-principal budgets, taken after authentication and before the body is read (429 with `Retry-After`). */
+  readonly rateLimiter?: PrincipalRateLimiter;
 }
 
 /**
- * Mounts every route: authenticate (401), check the route's permission (403), read the body within the size
+ * Mounts every route: authenticate (401), check the route's permission (403), take the caller's rate budget
+ * (429), read the body within the size
  * limit (413), validate params, query and body with their strict schemas (400 with field paths), then run the
  * handler. Validation happens before any handler runs, so a rejected request never reaches the ledger.
  */
@@ -22,6 +26,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
   for (const route of options.routes) {
     const handlers = [
       authenticate(options.authenticator, route),
+      ...(options.rateLimiter ? [options.rateLimiter.middleware()] : []),
       ...(route.body ? [rawBody(options.bodyLimitBytes)] : []),
       async (req: Request, res: Response) => {
         const principal = res.locals.principal as Principal;

@@ -6,6 +6,7 @@ import type { HttpMetrics } from './http-metrics.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { HttpProblemError, problemFromError, sendProblem } from './problem.js';
 import { createHealthRouter, type ReadinessCheck } from './readiness.js';
+import type { PrincipalRateLimiter } from './rate-limit/index.js';
 import type { RouteDefinition } from './route-definition.js';
 
 /** Everything the express app is assembled from. */
@@ -13,6 +14,8 @@ export interface AppOptions {
   readonly routes: readonly RouteDefinition[];
   readonly authenticator: Authenticator;
   readonly bodyLimitBytes: number;
+  /** Per-principal rate limits of the API routes. */
+  readonly rateLimiter?: PrincipalRateLimiter;
   readonly metrics: HttpMetrics;
   readonly readiness: readonly ReadinessCheck[];
   readonly logger: Logger;

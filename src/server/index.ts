@@ -11,3 +11,4 @@ export * from './routes/index.js';
 export * from './start-service.js';
 export * from './demo-banner.js';
 export * from './demo-state.js';
+export * from './rate-limit/index.js';

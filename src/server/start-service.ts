@@ -27,6 +27,7 @@ import { startWebhookBridge, type BridgeQueueTuning, type RetryPolicy, type Webh
 import { startExposure, type ExposureService } from '../exposure/index.js';
 import { exposureRoutes } from './routes/exposure-routes.js';
 import { createKeysRouter } from './keys-router.js';
+import { PrincipalRateLimiter } from './rate-limit/index.js';
 import { reconnectDelayMs } from '../redis/index.js';
 import { createMemoryDeliveryDeduper, createRedisDeliveryDeduper } from '../../webhooks/index.js';
 import { notifierFromConfig } from '../notify/index.js';
@@ -230,6 +231,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       routes: [...governanceRoutes(workflow), ...(bridge ? jobRoutes(bridge.queue) : []), ...exposureRoutes(exposure)],
       authenticator,
       bodyLimitBytes: config.bodyLimitBytes,
+      rateLimiter: new PrincipalRateLimiter(config.rateLimits, { ...(redis ? { redis } : {}), prefix: config.redisPrefix }, identities, logger),
       metrics,
       readiness,
       logger,

@@ -48,7 +48,7 @@ export function example(name: string): any {
 export async function startHarness(
   flags: (envId: string) => unknown[],
   config: Partial<ServiceConfigInput> = {},
-  extraTokens: readonly { name: string; roles: string[] }[] = [],
+  extraTokens: readonly { name: string; roles: string[]; kind?: 'user' | 'service' }[] = [],
   options: { readonly now?: () => Date } = {},
 ): Promise<Harness> {
   const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
@@ -63,7 +63,7 @@ export async function startHarness(
   const extra: Record<string, string> = {};
   for (const token of extraTokens) {
     extra[token.name] = generateApiToken();
-    tokenConfigs.push({ name: token.name, sha256: hashApiToken(extra[token.name]!), roles: token.roles as [TestRole] });
+    tokenConfigs.push({ name: token.name, sha256: hashApiToken(extra[token.name]!), roles: token.roles as [TestRole], ...(token.kind ? { kind: token.kind } : {}) });
   }
   // The harness's own admin adopts the seeded flags, so tests see only their own adoptions under `admin-user`.
   const seedAdmin = generateApiToken();

@@ -1,0 +1,1 @@
+export * from './principal-rate-limiter.js';
