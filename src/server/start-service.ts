@@ -6,7 +6,7 @@ import { DEFAULT_POLICY_PATH, loadPolicyFile, type Policy } from '../../policies
 import type { ServiceConfig } from '../config/index.js';
 import { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { WebhookEvent } from '../featbit/model/index.js';
-import { Authenticator, hashApiToken, IdentityMapping, RolePermissions, Role, type Principal } from '../identity/index.js';
+import { Authenticator, hashApiToken, IdentityMapping, Permission, RolePermissions, Role, type Principal } from '../identity/index.js';
 import type { ApiTokenConfig } from '../config/index.js';
 import { ActorKind, openCheckpointedLedger } from '../ledger/index.js';
 import { connectionErrorLog, createLogger, type Logger } from '../logging/index.js';
@@ -150,8 +150,6 @@ export async function startService(config: ServiceConfig, options: StartServiceO
 
     const redactionKey = await loadOrCreateRedactionKey({ ...generatedKeys, ...(config.redactionKey ? { configuredKey: config.redactionKey } : {}) });
     const identities = IdentityMapping.fromConfig(config.identity.people);
-    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger, identities, ...(options.now ? { now: options.now } : {}) };
-    const workflow = new GovernanceService(workflowDeps);
     const demoTokens: Record<string, string> = {};
     const tokens: ApiTokenConfig[] = [...config.identity.tokens];
     if (tokens.length === 0 && !config.identity.oidc) {
@@ -167,6 +165,10 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       }
     }
     const roles = new RolePermissions(config.identity.roles, Object.keys(policy.roles));
+    // Who a policy explanation can name as still able to approve: the configured tokens whose roles may review.
+    const knownReviewers = () => tokens.map((token) => ({ identity: token.name, roles: [...token.roles], mayReview: roles.permissionsOf(token.roles).has(Permission.ReviewSubmit) }));
+    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger, identities, ...(options.now ? { now: options.now } : {}), knownReviewers };
+    const workflow = new GovernanceService(workflowDeps);
     const authenticator = new Authenticator({ tokens, ...(config.identity.oidc ? { oidc: config.identity.oidc } : {}), roles });
     if (featbitSetup.demoEnvId && featbitSetup.client) {
       await adoptDemoFlags(workflow, featbitSetup.demoEnvId, roles);

@@ -91,7 +91,7 @@ export class ChangeService {
     await this.context.deps.projections.catchUp();
     const state = this.context.deps.projections.changes.changes.get(key);
     if (!state) throw new NotFoundError(`no change ${key}`);
-    return explainChange(state, this.context.deps.policy(), this.context.identities, this.context.deps.projections.proposal(key) !== undefined);
+    return explainChange(state, this.context.deps.policy(), this.context.identities, this.context.deps.projections.proposal(key) !== undefined, this.context.deps.knownReviewers?.() ?? []);
   }
 
   /** Changes filtered by status, tier, flag, owner, or waiting on the caller's review. */

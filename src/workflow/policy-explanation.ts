@@ -4,6 +4,8 @@ import type { IdentityMapping } from '../identity/index.js';
 import type { ChangeRecordState } from '../projections/index.js';
 import { changeAuthors, evidenceVerdicts } from './change-authors.js';
 import { assess } from './change-views.js';
+import type { KnownReviewer } from './workflow-context.js';
+import { ChangeStatus } from '../change/index.js';
 
 const firedRuleSchema = z.object({
   ruleId: z.string(),
@@ -47,6 +49,12 @@ export const policyExplanationSchema = z.object({
     rolesStillNeeded: z.array(z.object({ anyOf: z.array(z.string()), reasons: z.array(z.string()) })),
     /** People who may not approve (or whose approval no longer adds anything), and why. */
     excluded: z.array(z.object({ identity: z.string(), why: z.string() })),
+    /**
+     * Configured identities (API tokens) whose approval would still count now: they may review, are no author,
+     * have not approved, and hold a role still needed (any reviewer when only the count is missing). OIDC users
+     * holding such a role may approve too; they are not known in advance.
+     */
+    mayStillApprove: z.array(z.object({ identity: z.string(), roles: z.array(z.string()) })),
   }),
   evidence: z.array(
     z.object({ type: z.string(), result: z.string(), attachedBy: z.string().nullable(), source: z.string(), counts: z.boolean(), reason: z.string() }),
@@ -57,7 +65,13 @@ export const policyExplanationSchema = z.object({
 export type PolicyExplanation = z.infer<typeof policyExplanationSchema>;
 
 /** Builds the policy explanation of a change from its projected state, the policy and the identity mapping. */
-export function explainChange(state: ChangeRecordState, policy: Policy, identities: IdentityMapping, proposal: boolean): PolicyExplanation {
+export function explainChange(
+  state: ChangeRecordState,
+  policy: Policy,
+  identities: IdentityMapping,
+  proposal: boolean,
+  known: readonly KnownReviewer[] = [],
+): PolicyExplanation {
   const { evaluation, decision } = assess(state, policy, identities);
   const values = state.record.flags.flatMap((flag) =>
     writtenValues(flag).map((written) => {
@@ -94,6 +108,7 @@ export function explainChange(state: ChangeRecordState, policy: Policy, identiti
       stillNeeded: decision.missing.approvals,
       rolesStillNeeded: decision.missing.roles.map((requirement) => ({ anyOf: [...requirement.anyOf], reasons: [...requirement.reasons] })),
       excluded,
+      mayStillApprove: stillApproving(state, decision, identities, proposal, known),
     },
     evidence: evidenceVerdicts(state, identities, evaluation.evalBars).map((verdict) => ({
       type: verdict.item.type,
@@ -106,4 +121,24 @@ export function explainChange(state: ChangeRecordState, policy: Policy, identiti
     missingEvidence: decision.missing.evidence.map((requirement) => ({ anyOf: [...requirement.anyOf], phase: requirement.phase })),
     decision: { status: decision.status, reasons: [...decision.reasons] },
   };
+}
+
+/** Who of the known identities may still give an approval that counts (see `mayStillApprove`). */
+function stillApproving(
+  state: ChangeRecordState,
+  decision: ReturnType<typeof assess>['decision'],
+  identities: IdentityMapping,
+  proposal: boolean,
+  known: readonly KnownReviewer[],
+): { identity: string; roles: string[] }[] {
+  if (state.status !== ChangeStatus.Proposed) return [];
+  const authors = new Set(changeAuthors(state.record, identities, proposal).map((author) => author.person));
+  const approved = new Set(decision.approvedBy.map((approver) => identities.personOf(approver)));
+  const roles = decision.missing.roles;
+  const counted = (reviewer: KnownReviewer): boolean =>
+    roles.length > 0 ? roles.some((requirement) => requirement.anyOf.some((role) => reviewer.roles.includes(role))) : decision.missing.approvals > 0;
+  return known
+    .filter((reviewer) => reviewer.mayReview && counted(reviewer))
+    .filter((reviewer) => !authors.has(identities.personOf(reviewer.identity)) && !approved.has(identities.personOf(reviewer.identity)))
+    .map((reviewer) => ({ identity: reviewer.identity, roles: [...reviewer.roles] }));
 }

@@ -25,6 +25,18 @@ export interface WorkflowDeps {
   readonly now?: () => Date;
   /** The identity mapping (`identity.people`): one person behind several identities is one person for separation of duties. */
   readonly identities?: IdentityMapping;
+  /**
+   * The identities the service knows in advance (configured API tokens, with their roles and whether they may
+   * submit reviews), so a policy explanation can name who may still approve. OIDC users are not known in advance.
+   */
+  readonly knownReviewers?: () => readonly KnownReviewer[];
+}
+
+/** A configured identity that may be asked to review: its name, roles and whether those grant `review:submit`. */
+export interface KnownReviewer {
+  readonly identity: string;
+  readonly roles: readonly string[];
+  readonly mayReview: boolean;
 }
 
 /** Shared helpers of the workflow services. */

@@ -145,6 +145,12 @@ export function renderServiceExplanation(explained: PolicyExplanation): string {
   const approvals = explained.approvals;
   lines.push(`approvals: ${approvals.approvedBy.length} of ${approvals.required} (${approvals.approvedBy.join(', ') || 'none yet'}); ${approvals.stillNeeded} more needed`);
   for (const role of approvals.rolesStillNeeded) lines.push(`  - still needs ${role.anyOf.join(' or ')} (${role.reasons.join('; ')})`);
+  lines.push(
+    'may still approve:',
+    ...(approvals.mayStillApprove.length > 0
+      ? approvals.mayStillApprove.map((reviewer) => `  - ${reviewer.identity} (${reviewer.roles.join(', ')})`)
+      : [approvals.stillNeeded > 0 || approvals.rolesStillNeeded.length > 0 ? '  - no configured token; a signed-in person holding a needed role' : '  - nobody needs to']),
+  );
   lines.push('may not approve:', ...approvals.excluded.map((person) => `  - ${person.identity}: ${person.why}`));
   lines.push('evidence:', ...explained.evidence.map((item) => `  - ${item.type} ${item.result} (${item.source}${item.attachedBy ? ` by ${item.attachedBy}` : ''}): ${item.counts ? 'counts' : 'does not count'}, ${item.reason}`));
   for (const missing of explained.missingEvidence) lines.push(`  - missing: ${missing.anyOf.join(' or ')} (before ${missing.phase})`);
