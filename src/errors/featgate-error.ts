@@ -1,6 +1,8 @@
 /** Codes that tell callers (HTTP, CLI, workers) what kind of failure happened without parsing messages. */
 export enum ErrorCode {
   Validation = 'VALIDATION',
+  /** A request or record larger than featgate keeps (413). */
+  TooLarge = 'TOO_LARGE',
   Config = 'CONFIG',
   NotFound = 'NOT_FOUND',
   Conflict = 'CONFLICT',

@@ -10,6 +10,11 @@ export class NotFoundError extends FeatgateError {
   readonly code = ErrorCode.NotFound;
 }
 
+/** A record or value larger than featgate stores (answered 413 with the size and the limit). */
+export class TooLargeError extends FeatgateError {
+  readonly code = ErrorCode.TooLarge;
+}
+
 /** The request conflicts with the current state (stale revision, wrong status). */
 export class ConflictError extends FeatgateError {
   readonly code = ErrorCode.Conflict;

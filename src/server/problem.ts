@@ -4,6 +4,7 @@ import { FeatBitApiError, FeatBitConflictError } from '../featbit/rest-client/in
 
 const STATUS_OF: Record<ErrorCode, number> = {
   [ErrorCode.Validation]: 400,
+  [ErrorCode.TooLarge]: 413,
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.Forbidden]: 403,
   [ErrorCode.PolicyViolation]: 403,

@@ -26,17 +26,38 @@ export function decodeBody(body: unknown, contentType: string | undefined, allow
   if (isYaml(contentType)) {
     if (!allowYaml) throw new HttpProblemError(415, 'UNSUPPORTED_MEDIA_TYPE', 'this endpoint accepts application/json only');
     try {
-      return parseYaml(text);
+      return withinDepth(parseYaml(text));
     } catch (error) {
+      if (error instanceof ValidationError) throw error;
       throw new ValidationError([{ path: '', message: `body is not valid YAML: ${firstLine(error)}` }]);
     }
   }
   if (text.trim() === '') return undefined;
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new ValidationError([{ path: '', message: `body is not valid JSON: ${firstLine(error)}` }]);
   }
+  return withinDepth(parsed);
+}
+
+/** Deepest nesting of arrays and objects a body may have; deeper ones are refused before any schema walks them. */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * Returns `value` when it nests at most `MAX_BODY_DEPTH` levels, else a 400 naming the path where it goes deeper.
+ * Iterative, so a hostile body of 100,000 brackets cannot overflow the stack of the recursive schema checks.
+ */
+export function withinDepth<T>(value: T): T {
+  const pending: { node: unknown; depth: number; path: string }[] = [{ node: value, depth: 0, path: '' }];
+  while (pending.length > 0) {
+    const { node, depth, path } = pending.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= MAX_BODY_DEPTH) throw new ValidationError([{ path, message: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
+    for (const [key, child] of Object.entries(node)) pending.push({ node: child, depth: depth + 1, path: path === '' ? key : `${path}.${key}` });
+  }
+  return value;
 }
 
 function isYaml(contentType: string | undefined): boolean {

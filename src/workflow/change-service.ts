@@ -1,6 +1,7 @@
 import { DecisionStatus, secretKeyMatcherOf } from './policy-helpers.js';
 import { changeRecordSchema, ChangeStatus, redactChangeRecord, ReviewDecision, type ChangeRecord, type ChangeRecordInput } from '../change/index.js';
-import { ConflictError, fieldIssuesFromZod, NotFoundError, PolicyViolationError, ValidationError } from '../errors/index.js';
+import { canonicalJson, type JsonValue } from '../canonical/index.js';
+import { ConflictError, fieldIssuesFromZod, NotFoundError, PolicyViolationError, TooLargeError, ValidationError } from '../errors/index.js';
 import { actorOf, Permission, Role, type Principal } from '../identity/index.js';
 import { ActorKind } from '../ledger/index.js';
 import { changeAuthors, isAuthor } from './change-authors.js';
@@ -26,12 +27,14 @@ export class ChangeService {
    */
   async createChange(principal: Principal, input: ChangeRecordInput, onBehalfOf?: string): Promise<ChangeView> {
     const prepared = this.prepare(input, onBehalfOf ?? principal.id);
+    assertRecordSize(prepared);
     await this.locked(prepared.key, [], async (existing) => {
       if (existing) {
         throw new ConflictError(`change ${prepared.key} already exists; edit it instead`);
       }
       const aliases = onBehalfOf === undefined ? (principal.aliases ?? []) : [];
       const record = { ...this.derive(prepared, onBehalfOf !== undefined), authors: [...new Set([prepared.requester, ...aliases])] };
+      assertRecordSize(record);
       const actor = actorOf(principal);
       const created = await this.context.append(LedgerEventType.ChangeCreated, actor, changeSubject(record.key), { record });
       await this.classify(record, actor, created.seq);
@@ -57,8 +60,10 @@ export class ChangeService {
         );
       }
       const prepared = this.prepare(input, state.record.requester);
+      assertRecordSize(prepared);
       const authors = [...new Set([...(state.record.authors ?? [state.record.requester]), principal.id, ...(principal.aliases ?? [])])];
       const record = { ...this.derive(prepared, false), authors };
+      assertRecordSize(record);
       const actor = actorOf(principal);
       const subject = changeSubject(key);
       let last = await this.context.append(LedgerEventType.ChangeEdited, actor, subject, { record });
@@ -318,4 +323,30 @@ export class ChangeService {
     if (missing.roles.some((requirement) => requirement.anyOf.some((role) => principal.roles.includes(role)))) return true;
     return missing.approvals > 0 && missing.roles.length === 0;
   }
+}
+
+/** Largest canonical JSON size of a stored change record (after featgate's derivations), so one record cannot fill the ledger. */
+export const MAX_RECORD_BYTES = 512 * 1024;
+
+/** Refuses a record above `MAX_RECORD_BYTES` with 413, naming its size and its largest value. */
+export function assertRecordSize(record: ChangeRecord): void {
+  const bytes = Buffer.byteLength(canonicalJson(record as unknown as JsonValue), 'utf8');
+  if (bytes <= MAX_RECORD_BYTES) return;
+  let largest = { path: 'record', bytes: 0 };
+  record.flags.forEach((flag, index) => {
+    const values: [string, JsonValue | undefined][] = [
+      ['baseline', flag.baseline],
+      ['candidate', flag.candidate],
+      ['rollbackValue', flag.rollbackValue],
+      ...(flag.servedValues ?? []).map((value, at): [string, JsonValue] => [`servedValues.${at}`, value]),
+    ];
+    for (const [name, value] of values) {
+      if (value === undefined) continue;
+      const size = Buffer.byteLength(canonicalJson(value), 'utf8');
+      if (size > largest.bytes) largest = { path: `flags.${index}.${name}`, bytes: size };
+    }
+  });
+  throw new TooLargeError(
+    `change ${record.key} holds ${bytes} bytes of JSON; a change record may hold at most ${MAX_RECORD_BYTES} (its largest value is ${largest.path}, ${largest.bytes} bytes)`,
+  );
 }
