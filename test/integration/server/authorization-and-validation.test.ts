@@ -96,6 +96,10 @@ const ENDPOINTS: Endpoint[] = [
     method: 'POST', route: '/v1/break-glass/{id}/reviews', permission: Permission.BreakGlassReview,
     bad: { unknown: { decision: 'approve', vote: 1 }, unknownPath: 'vote', wrongType: { decision: 1 }, wrongTypePath: 'decision' },
   },
+  {
+    method: 'POST', route: '/v1/break-glass/{id}/end', permission: Permission.ChangeRead,
+    bad: { unknown: { reason: 'over', restore: false }, unknownPath: 'restore', wrongType: { reason: 1 }, wrongTypePath: 'reason' },
+  },
   { method: 'GET', route: '/v1/review-due', permission: Permission.ChangeRead, badQuery: { query: '?upcoming=yes', path: 'query.upcoming' } },
   { method: 'GET', route: '/v1/jobs', permission: Permission.AuditRead, badQuery: { query: '?limit=0', path: 'query.limit' } },
   { method: 'POST', route: '/v1/jobs/{id}/retry', permission: Permission.FlagAdopt },
