@@ -11,7 +11,8 @@ import { example, startHarness, type Harness } from './service-harness.js';
  * After every call FeatBit's real state is read and checked against an oracle built from the ledger alone: every
  * value FeatBit can serve is the adopted baseline, or a value of a change whose first stage was applied only after
  * enough distinct people (people, not spellings) with the required roles approved the reviewed record, none of
- * whom wrote any part of it.
+ * whom wrote any part of it; or the emergency value of a break-glass use while that use is active (any value: the
+ * use serves it, approves nothing, and every end of it, by hand or by post-review, takes it away).
  */
 const low = example('low-prompt-whitespace');
 const PROMPT = low.flags[0].key as string;
@@ -74,7 +75,9 @@ type Action =
   | { kind: 'evidence'; as: string; change: number; type: string }
   | { kind: 'apply'; as: string; change: number }
   | { kind: 'rollback'; as: string; change: number }
-  | { kind: 'breakGlass'; as: string; flag: string }
+  | { kind: 'breakGlass'; as: string; flag: string; value: number }
+  | { kind: 'postReview'; as: string; flag: string; approve: boolean }
+  | { kind: 'endBreakGlass'; as: string; flag: string }
   | { kind: 'signal'; as: string; change: number; value: number };
 
 /** Mostly someone who may make the call, sometimes anyone: every call is also tried by the wrong people. */
@@ -90,7 +93,9 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('evidence' as const), as: as('ci', 'ann-req', 'dee'), change, type: fc.constantFrom('offlineEval', 'offlineEval', 'offlineEval', 'rollbackTest', 'rollbackTest', 'securityReview', 'shadowTraffic') }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('apply' as const), as: as('cy', 'dee', 'ic', 'ben-admin'), change }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rollback' as const), as: as('cy', 'ic'), change }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('breakGlass' as const), as: as('ic'), flag }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('breakGlass' as const), as: as('ic'), flag, value: fc.nat({ max: 4 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('postReview' as const), as: as('dee', 'cy', 'ic'), flag, approve: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('endBreakGlass' as const), as: as('ic', 'dee'), flag }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('signal' as const), as: as('ci', 'cy', 'ann-req'), change, value: fc.double({ min: 0, max: 1, noNaN: true }) }) },
 );
 
@@ -158,7 +163,19 @@ function oracle(entries: any[]): { allowed: Map<string, Set<string>>; violations
   const allowed = new Map<string, Set<string>>([PROMPT, ROUTE].map((key) => [key, new Set<string>()]));
   const violations: string[] = [];
   const changes = new Map<string, { record: any; authors: Set<string>; reviews: any[]; released: boolean }>();
+  // A break-glass use may serve its emergency value while it is active, and only then: it approves nothing.
+  const emergency = new Map<string, { flagKey: string; value: string }>();
   for (const entry of entries) {
+    if (entry.type === 'approved-state.set' && entry.data.state?.breakGlassId) {
+      const state = entry.data.state;
+      const served = state.flag.variations.find((variation: any) => variation.id === state.flag.fallthrough.variations[0].id);
+      emergency.set(state.breakGlassId, { flagKey: state.flagKey, value: canonicalJson(JSON.parse(served.value)) });
+      continue;
+    }
+    if (entry.type === 'break-glass.expired') {
+      emergency.delete(entry.data.id);
+      continue;
+    }
     if (entry.type === 'flag.adopted') {
       const state = entry.data.state;
       allowed.get(state.flagKey)?.add(canonicalJson(JSON.parse(state.flag.variations.find((variation: any) => variation.id === state.baselineVariationId).value)));
@@ -201,6 +218,7 @@ function oracle(entries: any[]): { allowed: Map<string, Set<string>>; violations
       }
     }
   }
+  for (const { flagKey, value } of emergency.values()) allowed.get(flagKey)?.add(value);
   return { allowed, violations };
 }
 
@@ -272,8 +290,18 @@ async function perform(step: Action, keys: string[], entries: any[]): Promise<nu
       return (await h.call('POST', `/v1/changes/${key}/release/rollback`, { token, body: { reason: 'random' } })).status;
     }
     case 'breakGlass': {
-      const body = { environment: 'production', flagKey: step.flag, incidentReference: 'INC-1', reason: 'incident', duration: '1h', serve: { value: approvedBaseline(entries, step.flag) } };
+      // Any value, approved or not: the emergency value is served while the use is active, never approved by it.
+      const body = { environment: 'production', flagKey: step.flag, incidentReference: 'INC-1', reason: 'incident', duration: '1h', serve: { value: pick(step.flag, step.value) } };
       return (await h.call('POST', '/v1/break-glass', { token, body })).status;
+    }
+    case 'postReview':
+    case 'endBreakGlass': {
+      const listed = await h.call('GET', '/v1/break-glass', { token: h.tokens.auditor });
+      const active = listed.body.items.find((item: any) => item.flagKey === step.flag && item.status !== 'ended');
+      if (!active) return 0;
+      if (step.kind === 'endBreakGlass') return (await h.call('POST', `/v1/break-glass/${active.id}/end`, { token, body: { reason: 'over' } })).status;
+      const body = { decision: step.approve ? 'approve' : 'reject', comment: step.approve ? '' : 'no' };
+      return (await h.call('POST', `/v1/break-glass/${active.id}/reviews`, { token, body })).status;
     }
     case 'signal': {
       const key = keyOf(step.change);
@@ -307,8 +335,11 @@ describe('approvals over random API sequences (property)', () => {
       { numRuns: 25, seed: 1207, endOnFailure: true },
     );
     // The sequences reached FeatBit (stages applied, rollbacks, break-glass) and were refused too, or the property proves nothing.
-    expect(answered.get('apply 200') ?? 0).toBeGreaterThan(3);
+    expect(answered.get('apply 200') ?? 0, JSON.stringify([...answered])).toBeGreaterThan(3);
     expect(answered.get('review 403') ?? 0).toBeGreaterThan(0);
     expect(answered.get('apply 409') ?? 0).toBeGreaterThan(0);
+    expect(answered.get('breakGlass 201') ?? 0).toBeGreaterThan(0);
+    expect((answered.get('endBreakGlass 200') ?? 0) + (answered.get('postReview 201') ?? 0)).toBeGreaterThan(0);
+    expect([...answered.keys()].some((call) => call.startsWith('signal '))).toBe(true);
   }, 600_000);
 });
