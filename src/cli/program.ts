@@ -32,7 +32,7 @@ const commands: readonly CommandEntry[] = [
   { name: 'adopt', description: "Record a flag's current FeatBit state as its approved baseline", load: [async () => (await import('./commands/adopt.js')).registerAdoptCommands] },
   { name: 'jobs', description: "The webhook bridge's reconcile jobs", load: [async () => (await import('./commands/jobs.js')).registerJobsCommands] },
   { name: 'signals', description: 'Guardrail metrics of changes being ramped', load: [async () => (await import('./commands/signals.js')).registerSignalsCommands] },
-  { name: 'break-glass', description: 'Emergency changes without prior approval; they expire unless post-approved', load: [async () => (await import('./commands/break-glass.js')).registerBreakGlassCommands] },
+  { name: 'break-glass', description: 'Emergency changes without prior approval; one per flag, every end restores the pre-incident state', load: [async () => (await import('./commands/break-glass.js')).registerBreakGlassCommands] },
   { name: 'demo', description: 'Play the demo: a flag admin edits FeatBit; an app evaluates through the gate', load: [async () => (await import('./commands/demo.js')).registerDemoCommands] },
   { name: 'review-due', description: 'List changes and temporary flags past their review date, and overdue break-glass post-reviews', load: [async () => (await import('./commands/review-due.js')).registerReviewDueCommands] },
 ];

@@ -34,16 +34,16 @@ function render(answer: BreakGlassAnswer): string {
   return `${answer.id} ${answer.status} on ${answer.flagKey} by ${answer.usedBy}${answer.incidentReference ? ` (${answer.incidentReference})` : ''}; expires ${answer.expiresAt}; post-review: ${review}`;
 }
 
-/** Adds `featgate break-glass apply|review|list`: emergency changes with forced post-review. */
+/** Adds `featgate break-glass apply|review|end|list`: emergency changes with forced post-review. */
 export function registerBreakGlassCommands(program: Command): void {
-  const group = program.command('break-glass').description('Emergency changes without prior approval; they expire unless post-approved');
+  const group = program.command('break-glass').description('Emergency changes without prior approval; one per flag, and every end restores the pre-incident approved state');
   withApiOptions(group.command('apply'))
     .description('Serve one variation (or value) of a governed flag to everyone now; needs a break-glass role of the policy')
     .requiredOption('--env <env>', 'environment id or name')
     .requiredOption('--flag <key>', 'flag key')
     .option('--incident <ref>', 'incident reference')
     .requiredOption('--reason <text>', 'why')
-    .requiredOption('--duration <d>', 'how long without post-approval, e.g. 2h (at most the policy maximum)')
+    .requiredOption('--duration <d>', 'how long it lasts at most, e.g. 2h (at most the policy maximum)')
     .option('--variation <id>', 'existing variation id to serve')
     .option('--value <json>', 'value to serve (JSON); a variation is created when none holds it')
     .action(async (options: UseOptions) => {
@@ -71,7 +71,7 @@ export function registerBreakGlassCommands(program: Command): void {
       await runApiCommand(options, () => clientFrom(options).post<BreakGlassAnswer>('/v1/break-glass', body), render);
     });
   withApiOptions(group.command('review').argument('<id>', 'break-glass id'))
-    .description('Post-review an emergency change: --approve keeps it, --reject undoes it at once')
+    .description('Post-review an emergency change; once concluded (approved: it was justified; rejected) it ends and the pre-incident state is back')
     .option('--approve', 'approve')
     .option('--reject', 'reject (needs --comment)')
     .option('--comment <text>', 'comment')
@@ -83,6 +83,12 @@ export function registerBreakGlassCommands(program: Command): void {
       }
       const body = { decision: options.approve ? 'approve' : 'reject', ...(options.comment ? { comment: options.comment } : {}) };
       await runApiCommand(options, () => clientFrom(options).post<BreakGlassAnswer>(`/v1/break-glass/${encodeURIComponent(id)}/reviews`, body), render);
+    });
+  withApiOptions(group.command('end').argument('<id>', 'break-glass id'))
+    .description('End an active emergency change now (the incident is over): the pre-incident approved state comes back')
+    .requiredOption('--reason <text>', 'why it ends')
+    .action(async (id: string, options: ApiCommandOptions & { reason: string }) => {
+      await runApiCommand(options, () => clientFrom(options).post<BreakGlassAnswer>(`/v1/break-glass/${encodeURIComponent(id)}/end`, { reason: options.reason }), render);
     });
   withApiOptions(group.command('list'))
     .description('Every break-glass use, newest first; overdue post-reviews are marked')

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFeatgate } from '../ledger/run-cli.js';
 import { jsonFlag } from '../../support/json-flag.js';
 import { example, startHarness, type Harness } from './service-harness.js';
 
@@ -14,7 +15,7 @@ const EMERGENCY = [
   { ...ROUTE, provider: 'fallback', model: 'small' },
   { ...ROUTE, region: 'us' },
 ];
-const FLAGS = ['overlap-model-route', 'reject-model-route', 'approve-model-route', 'alias-model-route', 'stage-model-route', 'expiry-model-route', 'chain-model-route'];
+const FLAGS = ['overlap-model-route', 'reject-model-route', 'approve-model-route', 'alias-model-route', 'stage-model-route', 'expiry-model-route', 'chain-model-route', 'cli-end-model-route'];
 
 let h: Harness;
 let clock = Date.now();
@@ -172,6 +173,18 @@ describe('break-glass chains', () => {
     await h.service.exposure.breakGlass.expire(used.body.id);
     const expired = await h.call('GET', `/v1/break-glass/${used.body.id}`, { token: h.tokens.auditor });
     expect(expired.body).toMatchObject({ status: 'ended', ended: { restored: true, reason: 'expired' } });
+    await expectPreIncident(flagKey);
+  });
+});
+
+describe('break-glass end from the CLI', () => {
+  it('featgate break-glass end restores the pre-incident state', async () => {
+    const flagKey = FLAGS[7]!;
+    const used = await breakGlass(flagKey, h.tokens.incidentCommander, EMERGENCY[0]);
+    expect(used.status).toBe(201);
+    const cli = await runFeatgate(['break-glass', 'end', used.body.id, '--reason', 'incident over', '--url', h.service.url, '--token', h.tokens.incidentCommander]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`${used.body.id} ended on ${flagKey}`);
     await expectPreIncident(flagKey);
   });
 });
