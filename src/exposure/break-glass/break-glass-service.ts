@@ -141,7 +141,7 @@ export class BreakGlassService {
     if (!principal.roles.some((role) => allowed.includes(role))) {
       throw new PolicyViolationError(`break-glass ${id} is ended by ${[...new Set(allowed)].join(' or ')}; ${principal.id} holds ${principal.roles.join(', ') || 'no roles'}`);
     }
-    if (record.status !== BreakGlassStatus.Active) throw new ConflictError(`break-glass ${id} is ${record.status}; only an active one can be ended`);
+    if (record.status === BreakGlassStatus.Ended) throw new ConflictError(`break-glass ${id} has ended already`);
     await this.deps.lock.withLocks([flagSubject(record.used.envId, record.used.flagKey), breakGlassSubject(id)], () =>
       this.endLocked(id, `ended by ${principal.id}: ${request.reason}`, true),
     );

@@ -115,7 +115,8 @@ export function dueJobs(projections: LedgerProjections, exposure: ExposureLedger
     });
   }
   for (const record of exposure.breakGlass.values()) {
-    if (record.status !== BreakGlassStatus.Active) continue;
+    // Any use not ended yet, an approved one too (its end may have been cut short by a crash): expiry ends it.
+    if (record.status === BreakGlassStatus.Ended) continue;
     jobs.push({ id: `expire.${record.used.id}`, kind: DelayedJobKind.BreakGlassExpiry, subject: record.used.id, runAt: record.used.expiresAt });
   }
   return jobs;
