@@ -8,3 +8,4 @@ export * from './review.js';
 export * from './redact-change-record.js';
 export * from './yaml-source.js';
 export * from './read-change-record.js';
+export * from './evidence-import/index.js';
