@@ -68,7 +68,7 @@ function checkMetric(metric: EvidenceMetric, bars: readonly EvalBar[], sampleSiz
     if (score > limit) failures.push(`${name} ${score} is above ${whose} ${limit}`);
     else facts.push(`${name} ${score} ≤ ${limit}`);
   };
-  if (metric.threshold !== undefined) (higher ? floor : ceiling)(metric.threshold, "the eval's own threshold");
+  if (metric.threshold !== undefined) (higher ? floor : ceiling)(metric.threshold, 'its own threshold');
   for (const bar of bars) {
     if (bar.minSampleSize !== undefined && sampleSize !== undefined && sampleSize < bar.minSampleSize) {
       failures.push(`${name} was measured on ${sampleSize} samples; the policy needs at least ${bar.minSampleSize}`);

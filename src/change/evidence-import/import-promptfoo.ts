@@ -52,13 +52,20 @@ export function importPromptfoo(input: unknown, options: PromptfooImportOptions)
     metrics.push({ metric, baselineScore, candidateScore, direction: lower.has(metric) ? MetricDirection.LowerIsBetter : MetricDirection.HigherIsBetter });
   }
   const metadataHash = file?.config?.metadata?.featgateCandidateHash;
+  const candidateHash = options.candidateHash ?? (typeof metadataHash === 'string' ? metadataHash : undefined);
+  const evaluatorVersion = options.evaluatorVersion ?? file?.metadata?.promptfooVersion;
+  const missing = [
+    ...(candidateHash === undefined ? [{ path: 'candidateHash', message: "name the change's candidateHash the eval ran on (or set metadata.featgateCandidateHash in the eval config)" }] : []),
+    ...(evaluatorVersion === undefined ? [{ path: 'evaluatorVersion', message: "the output names no promptfoo version (metadata.promptfooVersion): name it" }] : []),
+  ];
+  if (missing.length > 0) throw new ValidationError(missing);
   const ranAt = summary.timestamp && !Number.isNaN(Date.parse(summary.timestamp)) ? new Date(summary.timestamp).toISOString() : undefined;
   return parseOrThrow(offlineEvalSchema, {
-    candidateHash: options.candidateHash ?? (typeof metadataHash === 'string' ? metadataHash : undefined),
+    candidateHash,
     dataset: options.dataset,
     datasetVersion: options.datasetVersion,
     evaluator: 'promptfoo',
-    evaluatorVersion: options.evaluatorVersion ?? file?.metadata?.promptfooVersion,
+    evaluatorVersion,
     sampleSize: candidateResults.length,
     metrics,
     ...(ranAt ? { ranAt } : {}),
