@@ -23,7 +23,7 @@ describe('checkEval', () => {
     ['a regression beyond the limit', withMetric({ candidateScore: 0.86, baselineScore: 0.9 }), "groundedness regresses by 0.04 against the baseline's 0.9; the policy allows 0.02"],
     ['too few samples', { ...result, sampleSize: 20 }, 'groundedness was measured on 20 samples; the policy needs at least 100'],
     ['an eval that does not measure the metric the policy names', { ...result, metrics: [{ ...groundedness, metric: 'vibes' }] }, 'the policy needs groundedness; this eval does not measure it'],
-    ["a score below its own threshold", withMetric({ threshold: 0.95 }), "groundedness 0.9 is below the eval's own threshold 0.95"],
+    ['a score below its own threshold', withMetric({ threshold: 0.95 }), 'groundedness 0.9 is below its own threshold 0.95'],
   ])('refuses %s', (_name, evaluated, reason) => {
     const check = checkEval(evaluated, bars, hash);
     expect(check.passed).toBe(false);
