@@ -75,9 +75,11 @@ export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityM
   const candidateHash = candidateHashOf(state.record);
   const authors = new Set(authorsOf(state.record).map((author) => identities.personOf(author)));
   const base = { checked: false, metrics: [] } as const;
+  // An item that does not count shows no result of its own: what the attacher claimed stays `claimedResult`.
+  const voided = (item: EvidenceItem) => ({ item: { ...item, result: EvidenceResult.Inconclusive }, ...(item.result ? { claimedResult: item.result } : {}) });
   const verdicts: EvidenceVerdict[] = state.record.evidence.map((item) => ({
     ...base,
-    item,
+    ...voided(item),
     source: 'record',
     counts: false,
     eligible: false,
@@ -91,7 +93,7 @@ export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityM
     isAuthor: (identity: string) => authors.has(identities.personOf(identity)),
   };
   for (const item of state.evidence) {
-    const verdict = (counts: boolean, reason: string, eligible = counts): EvidenceVerdict => ({ ...base, item, source: 'attached', counts, eligible, reason });
+    const verdict = (counts: boolean, reason: string, eligible = counts): EvidenceVerdict => ({ ...base, ...voided(item), source: 'attached', counts, eligible, reason });
     const content = typedContentOf(item);
     if (item.revision === undefined || item.candidateHash === undefined) {
       verdicts.push(verdict(false, 'attached without a record revision and candidate hash (before evidence was bound)'));
@@ -111,7 +113,11 @@ export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityM
     } else {
       const claimed = item.result ?? EvidenceResult.Inconclusive;
       const claim = (counts: boolean, reason: string): EvidenceVerdict => ({
-        ...verdict(counts, reason, true),
+        ...base,
+        source: 'attached',
+        counts,
+        eligible: true,
+        reason,
         item: { ...item, result: counts ? EvidenceResult.Passed : claimed === EvidenceResult.Passed ? EvidenceResult.Inconclusive : claimed },
         claimedResult: claimed,
       });

@@ -118,7 +118,8 @@ function renderExplanation(file: string, evaluation: Evaluation, decision: Decis
   lines.push(`routed to: ${approvals.roles.join(', ')}`);
   lines.push(
     'evidence:',
-    ...evaluation.requiredEvidence.map((requirement) => `  - ${requirement.anyOf.join(' or ')} (before ${requirement.phase})`),
+    ...evaluation.requiredEvidence.map((requirement) => `  - ${requirement.anyOf.join(' or ')} (before ${requirement.phase}${requirement.checked ? ', checked by featgate' : ''})`),
+    ...evaluation.evalBars.map((bar) => `  - offlineEval bar, checked by featgate: ${describeEvalBar(bar)}`),
   );
   const exposure = evaluation.exposure;
   lines.push(

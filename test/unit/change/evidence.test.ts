@@ -20,7 +20,7 @@ function issues(schema: typeof evidenceRequestItemSchema, input: unknown): { pat
 describe('typed evidence schemas', () => {
   it('reads an offline eval with its metrics, defaulting each direction to higher-is-better', () => {
     const item = evidenceRequestItemSchema.parse({ type: 'offlineEval', summary: 'ci', eval: evalContent });
-    expect(item.type === EvidenceType.OfflineEval && item.eval?.metrics[0]?.direction).toBe('higher');
+    expect(item.type === EvidenceType.OfflineEval && item.eval && 'metrics' in item.eval && item.eval.metrics[0]?.direction).toBe('higher');
   });
 
   it.each([

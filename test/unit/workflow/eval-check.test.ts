@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MetricDirection, type OfflineEval } from '../../../src/change/index.js';
+import { MetricDirection, type EvidenceMetric, type OfflineEval } from '../../../src/change/index.js';
 import { checkEval } from '../../../src/workflow/index.js';
 
 const hash = 'c'.repeat(64);
 const bars = [{ metric: 'groundedness', atLeast: 0.85, maxRegression: 0.02, minSampleSize: 100 }];
-const groundedness = { metric: 'groundedness', baselineScore: 0.91, candidateScore: 0.9, direction: MetricDirection.HigherIsBetter };
+const groundedness: EvidenceMetric = { metric: 'groundedness', baselineScore: 0.91, candidateScore: 0.9, direction: MetricDirection.HigherIsBetter };
 const result: OfflineEval = { candidateHash: hash, dataset: 'golden', datasetVersion: '7', evaluator: 'ragas', evaluatorVersion: '0.2.1', sampleSize: 200, metrics: [groundedness] };
 const withMetric = (overrides: Partial<typeof groundedness>): OfflineEval => ({ ...result, metrics: [{ ...groundedness, ...overrides }] });
 
