@@ -27,7 +27,7 @@ export const evidenceRequirementSchema = z.strictObject({
    * Whether only typed evidence featgate checked itself satisfies it (an eval's numbers, a review's findings, a
    * rollback test's restored hash); a bare claim never does. An offlineEval under `evalBars` is always checked.
    */
-  checked: z.boolean().default(false),
+  checked: z.boolean().optional(),
 });
 export type EvidenceRequirement = z.infer<typeof evidenceRequirementSchema>;
 

@@ -150,7 +150,7 @@ export function renderServiceExplanation(explained: PolicyExplanation): string {
   if (explained.evalBars.length > 0) lines.push('eval bars (checked by featgate):', ...explained.evalBars.map((bar) => `  - ${describeEvalBar(bar)}`));
   lines.push('evidence:');
   for (const item of explained.evidence) {
-    const claim = item.claimedResult ? `, claimed ${item.claimedResult}` : '';
+    const claim = item.claimedResult && item.claimedResult !== item.result ? `, claimed ${item.claimedResult}` : '';
     lines.push(`  - ${item.type} ${item.result} (${item.source}${item.attachedBy ? ` by ${item.attachedBy}` : ''}${claim}): ${item.counts ? 'counts' : 'does not count'}, ${item.reason}`);
     for (const metric of item.metrics) lines.push(`      ${metric.metric}: ${metric.passed ? 'meets' : 'fails'} ${metric.reason}`);
   }
