@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evidenceItemSchema, evidenceRequestItemSchema, EvidenceType, typedContentOf } from '../../../src/change/index.js';
+import { evidenceAttachedPayloadSchema } from '../../../src/projections/index.js';
 
 const hash = 'a'.repeat(64);
 const evalContent = {
@@ -80,5 +81,13 @@ describe('evidence from before typing', () => {
   it('reads typed content back as typed', () => {
     const typed = evidenceItemSchema.parse({ type: 'offlineEval', summary: 'ci', eval: evalContent, ...bound });
     expect(typedContentOf(typed)).toMatchObject({ type: 'offlineEval', eval: { metrics: [{ metric: 'groundedness' }] } });
+  });
+
+  it('reads an evidence.attached ledger entry written before typing unchanged', () => {
+    const entry = {
+      changeKey: 'claims-eval',
+      evidence: { type: 'offlineEval', summary: 'groundedness eval', result: 'passed', eval: { candidateHash: hash, dataset: 'golden', evaluator: 'ragas', metric: 'groundedness', score: 0.91, sampleSize: 400, direction: 'higher' }, ...bound },
+    };
+    expect(evidenceAttachedPayloadSchema.parse(entry)).toEqual(entry);
   });
 });

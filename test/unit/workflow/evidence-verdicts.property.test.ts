@@ -91,3 +91,39 @@ describe('offline evals under eval bars (property)', () => {
     );
   });
 });
+
+describe('evidence from before typing', () => {
+  const stateWith = (evidence: EvidenceItem[]) =>
+    ({
+      key: 'fixture-change',
+      record,
+      status: ChangeStatus.Proposed,
+      revision: 2,
+      reviews: [],
+      supersededReviews: [],
+      evidence,
+      createdAt: '2026-12-01T00:00:00.000Z',
+      createdBy: REQUESTER,
+      updatedAt: '2026-12-01T00:00:00.000Z',
+      lastSeq: 1,
+    }) as ChangeRecordState;
+  const bound = { attachedBy: 'ci', attachedByKind: 'service' as const, at: '2026-11-01T10:00:00.000Z', revision: 2, candidateHash: current };
+  const oldEval: EvidenceItem = {
+    type: EvidenceType.OfflineEval,
+    summary: 'groundedness eval',
+    result: EvidenceResult.Passed,
+    eval: { candidateHash: current, dataset: 'golden', evaluator: 'ragas', metric: 'groundedness', score: 0.95, baselineScore: 0.94, sampleSize: 400, direction: MetricDirection.HigherIsBetter },
+    ...bound,
+  };
+
+  it('never counts the single-metric eval of before where eval bars apply, and says so', () => {
+    const [verdict] = evidenceVerdicts(stateWith([oldEval]), identities, bars);
+    expect(verdict).toMatchObject({ counts: false, checked: false, claimedResult: EvidenceResult.Passed, item: { result: EvidenceResult.Inconclusive } });
+    expect(verdict!.reason).toContain('single-metric format from before typed evidence, which featgate cannot check');
+  });
+
+  it('counts an old passed claim where the policy checks nothing, as before', () => {
+    const [verdict] = evidenceVerdicts(stateWith([oldEval]), identities, []);
+    expect(verdict).toMatchObject({ counts: true, checked: false, item: { result: EvidenceResult.Passed } });
+  });
+});
