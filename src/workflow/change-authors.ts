@@ -107,7 +107,9 @@ export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityM
     ) {
       verdicts.push(verdict(false, `attached by ${item.attachedBy ?? 'an unknown person'}, an author of the change: nobody vouches for their own change`));
     } else if (content) {
-      const check = checkTypedEvidence(content, { ...context, attachedAt: item.at });
+      const attacher = identities.personOfPrincipal({ id: item.attachedBy ?? '', ...(item.attachedByAliases ? { aliases: item.attachedByAliases } : {}) });
+      const isAttacher = item.attachedByKind === 'service' ? undefined : (identity: string) => identities.personOf(identity) === attacher;
+      const check = checkTypedEvidence(content, { ...context, attachedAt: item.at, ...(isAttacher ? { isAttacher } : {}) });
       const judged = { ...item, result: check.passed ? EvidenceResult.Passed : EvidenceResult.Failed };
       verdicts.push({ item: judged, source: 'attached', counts: check.passed, eligible: true, checked: true, reason: check.reason, metrics: check.metrics });
     } else {

@@ -23,6 +23,11 @@ export interface EvidenceCheckContext {
   readonly attachedAt: string | undefined;
   /** Whether an identity is an author of the change (through the identity mapping). */
   readonly isAuthor: (identity: string) => boolean;
+  /**
+   * For an item a person attached: whether an identity is that person. A person attaches only their own review;
+   * a service identity (CI, a review tool) may relay someone else's. Undefined for a service identity.
+   */
+  readonly isAttacher?: (identity: string) => boolean;
 }
 
 const BLOCKING: ReadonlySet<FindingSeverity> = new Set([FindingSeverity.High, FindingSeverity.Critical]);
@@ -46,6 +51,7 @@ export function checkTypedEvidence(content: TypedContent, context: EvidenceCheck
 function checkReview(review: ReviewEvidence, context: EvidenceCheckContext): EvidenceCheck {
   const problems: string[] = [];
   if (context.isAuthor(review.reviewer)) problems.push(`reviewed by ${review.reviewer}, an author of the change: nobody reviews their own change`);
+  else if (context.isAttacher && !context.isAttacher(review.reviewer)) problems.push(`a person attaches only their own review; this one names ${review.reviewer} as its reviewer`);
   const uncovered = context.flagKeys.filter((key) => !review.scope.flags.includes(key));
   if (uncovered.length > 0) problems.push(`the review's scope leaves out ${uncovered.join(', ')}`);
   if (review.verdict !== ReviewVerdict.Approved) problems.push(`the reviewer's verdict is ${review.verdict}`);

@@ -38,6 +38,13 @@ describe('featgate checks reviews itself', () => {
     expect(check.reason).toContain(reason);
   });
 
+  it('refuses a review a person attaches in someone else\'s name, and lets a service identity relay it', () => {
+    const byPerson = checkTypedEvidence({ type: EvidenceType.PolicyReview, review }, { ...context, isAttacher: (identity) => identity === 'alex' });
+    expect(byPerson.reason).toBe('a person attaches only their own review; this one names sam as its reviewer');
+    expect(checkTypedEvidence({ type: EvidenceType.PolicyReview, review }, { ...context, isAttacher: (identity) => identity === 'sam' }).passed).toBe(true);
+    expect(checkTypedEvidence({ type: EvidenceType.PolicyReview, review }, context).passed).toBe(true);
+  });
+
   it('lets a resolved critical finding pass', () => {
     expect(securityReview({ findings: [{ title: 'fixed', severity: FindingSeverity.Critical, status: FindingStatus.Resolved }] }).passed).toBe(true);
   });
