@@ -120,6 +120,20 @@ describe('an offline eval counts only when featgate checked it', () => {
     expect(missingKinds(view)).not.toContain('offlineEval');
   });
 
+  it("checks a rollback test against what a rollback of this change restores, and a review's findings", async () => {
+    const view = (await h.call('GET', `/v1/changes/${KEY}`, { token: h.tokens.auditor })).body;
+    const rehearsal = (restoredHash: string) => ({ environment: 'staging', ranAt: '2026-12-01T09:00:00.000Z', restoredHash, outcome: 'restored' });
+    const wrong = await attach(h.tokens.service, { type: 'rollbackTest', summary: 'rehearsed another rollback', rollbackTest: rehearsal(candidateHash) });
+    expect(wrong.body.evidence.at(-1)).toMatchObject({ result: 'failed', counts: false, reason: expect.stringContaining(`a rollback of this change restores ${view.rollbackHash.slice(0, 12)}`) });
+    const right = await attach(h.tokens.service, { type: 'rollbackTest', summary: 'rehearsed in staging', rollbackTest: rehearsal(view.rollbackHash) });
+    expect(right.body.evidence.at(-1)).toMatchObject({ result: 'passed', counts: true });
+    const review = { scope: { flags: [low.flags[0].key] }, reviewer: 'security-user', reviewedAt: '2026-12-01T09:00:00.000Z', findings: [{ title: 'promises a refund', severity: 'high' }], verdict: 'approved' };
+    const open = await attach(h.tokens.security, { type: 'securityReview', summary: 'security review', review });
+    expect(open.body.evidence.at(-1)).toMatchObject({ result: 'failed', reason: '1 unresolved high or critical finding(s): promises a refund (high, open)' });
+    const inOthersName = await attach(h.tokens.reviewer, { type: 'securityReview', summary: 'security review', review: { ...review, findings: [] } });
+    expect(inOthersName.body.evidence.at(-1).reason).toBe('a person attaches only their own review; this one names security-user as its reviewer');
+  });
+
   it('answers 1 for evidence the service refuses and 2 for a file it cannot read, as every verb', async () => {
     const file = join(dir, 'eval.json');
     writeFileSync(file, JSON.stringify(evalOf()));
