@@ -26,3 +26,4 @@ export * from './change-derivation.js';
 export * from './policy-explanation.js';
 export * from './eval-check.js';
 export * from './evidence-check.js';
+export * from './lifecycle-notifications.js';
