@@ -93,6 +93,8 @@ describe('an offline eval counts only when featgate checked it', () => {
     expect(cli.stdout).toContain('an author of the change: nobody vouches for their own change');
     expect(cli.stdout).toContain('claimed passed');
     expect(cli.stdout).toMatch(/missing: offlineEval \(before approval\)/);
+    const shown = await featgate(['change', 'show', KEY], h.tokens.auditor);
+    expect(shown.stdout).toMatch(/offlineEval\s+failed\s+below the bar \(by service-user\)\n\s+featgate's check: groundedness 0\.8 is below the policy's 0\.85/);
   });
 
   it("turns CI's promptfoo output into an eval featgate checks, and counts a passing one from CI", async () => {
