@@ -133,7 +133,10 @@ export type RollbackTest = z.infer<typeof rollbackTestSchema>;
 export const shadowTrafficSchema = z.strictObject({
   window: z
     .strictObject({ from: instant, to: instant })
-    .refine((window) => Date.parse(window.from) < Date.parse(window.to), { message: 'the window ends after it starts', path: ['to'] }),
+    .refine((window) => Date.parse(window.from) < Date.parse(window.to), {
+      message: 'the window ends after it starts',
+      path: ['to'],
+    }),
   volume: z.number().int().min(1).max(1_000_000_000_000),
   metrics: metricList,
 });

@@ -60,7 +60,10 @@ const serviceEnvelope = {
   /** Set by the service: the record revision it was attached to; an edit voids it. */
   revision: z.number().int().min(1).optional(),
   /** Set by the service: content hash of the candidates it was attached for; a candidate edit voids it. */
-  candidateHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  candidateHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 };
 
 const claimedResult = z.enum(EvidenceResult);
@@ -72,24 +75,55 @@ const claimedResult = z.enum(EvidenceResult);
 function typedOrClaim(field: string, refuseBoth: boolean) {
   return (item: Record<string, unknown>, ctx: z.core.$RefinementCtx): void => {
     if (item[field] === undefined && item.result === undefined) {
-      ctx.addIssue({ code: 'custom', path: [field], input: item, message: `name the ${String(item.type)}'s content (${field}), which featgate checks, or a claimed result` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        input: item,
+        message: `name the ${String(item.type)}'s content (${field}), which featgate checks, or a claimed result`,
+      });
     } else if (refuseBoth && item[field] !== undefined && item.result !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['result'], input: item, message: `featgate decides the result of typed evidence from its ${field}; drop result` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['result'],
+        input: item,
+        message: `featgate decides the result of typed evidence from its ${field}; drop result`,
+      });
     }
   };
 }
 
 function itemSchemas<E extends z.core.$ZodLooseShape>(envelope: E, stored: boolean) {
   const base = { ...writtenEnvelope, ...envelope, result: claimedResult.optional() };
-  const claimKind = <T extends EvidenceType>(type: T) => z.strictObject({ type: z.literal(type), ...writtenEnvelope, ...envelope, result: claimedResult });
+  const claimKind = <T extends EvidenceType>(type: T) =>
+    z.strictObject({ type: z.literal(type), ...writtenEnvelope, ...envelope, result: claimedResult });
   return z.discriminatedUnion('type', [
     z
-      .strictObject({ type: z.literal(EvidenceType.OfflineEval), ...base, eval: (stored ? z.union([offlineEvalSchema, legacyOfflineEvalSchema]) : offlineEvalSchema).optional() })
+      .strictObject({
+        type: z.literal(EvidenceType.OfflineEval),
+        ...base,
+        eval: (stored ? z.union([offlineEvalSchema, legacyOfflineEvalSchema]) : offlineEvalSchema).optional(),
+      })
       .superRefine(typedOrClaim('eval', !stored)),
-    z.strictObject({ type: z.literal(EvidenceType.SecurityReview), ...base, review: reviewEvidenceSchema.optional() }).superRefine(typedOrClaim('review', !stored)),
-    z.strictObject({ type: z.literal(EvidenceType.PolicyReview), ...base, review: reviewEvidenceSchema.optional() }).superRefine(typedOrClaim('review', !stored)),
-    z.strictObject({ type: z.literal(EvidenceType.RollbackTest), ...base, rollbackTest: rollbackTestSchema.optional() }).superRefine(typedOrClaim('rollbackTest', !stored)),
-    z.strictObject({ type: z.literal(EvidenceType.ShadowTraffic), ...base, shadowTraffic: shadowTrafficSchema.optional() }).superRefine(typedOrClaim('shadowTraffic', !stored)),
+    z
+      .strictObject({ type: z.literal(EvidenceType.SecurityReview), ...base, review: reviewEvidenceSchema.optional() })
+      .superRefine(typedOrClaim('review', !stored)),
+    z
+      .strictObject({ type: z.literal(EvidenceType.PolicyReview), ...base, review: reviewEvidenceSchema.optional() })
+      .superRefine(typedOrClaim('review', !stored)),
+    z
+      .strictObject({
+        type: z.literal(EvidenceType.RollbackTest),
+        ...base,
+        rollbackTest: rollbackTestSchema.optional(),
+      })
+      .superRefine(typedOrClaim('rollbackTest', !stored)),
+    z
+      .strictObject({
+        type: z.literal(EvidenceType.ShadowTraffic),
+        ...base,
+        shadowTraffic: shadowTrafficSchema.optional(),
+      })
+      .superRefine(typedOrClaim('shadowTraffic', !stored)),
     claimKind(EvidenceType.ConfigDiff),
     claimKind(EvidenceType.GuardrailMetrics),
     claimKind(EvidenceType.Other),

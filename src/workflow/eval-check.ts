@@ -31,26 +31,52 @@ export function checkEval(result: OfflineEval, bars: readonly EvalBar[], candida
       metrics: [],
     };
   }
-  const metrics = result.metrics.map((metric) => checkMetric(metric, bars.filter((bar) => bar.metric === metric.metric), result.sampleSize));
+  const metrics = result.metrics.map((metric) =>
+    checkMetric(
+      metric,
+      bars.filter((bar) => bar.metric === metric.metric),
+      result.sampleSize,
+    ),
+  );
   const measured = new Set(result.metrics.map((metric) => metric.metric));
   const unmeasured = [...new Set(bars.map((bar) => bar.metric))].filter((metric) => !measured.has(metric));
   for (const metric of unmeasured) {
-    metrics.push({ metric, passed: false, checked: true, reason: `the policy needs ${metric}; this eval does not measure it` });
+    metrics.push({
+      metric,
+      passed: false,
+      checked: true,
+      reason: `the policy needs ${metric}; this eval does not measure it`,
+    });
   }
-  return summarise(metrics, `${result.sampleSize} samples of ${result.dataset}@${result.datasetVersion} by ${result.evaluator}@${result.evaluatorVersion}`);
+  return summarise(
+    metrics,
+    `${result.sampleSize} samples of ${result.dataset}@${result.datasetVersion} by ${result.evaluator}@${result.evaluatorVersion}`,
+  );
 }
 
 /** Checks metrics against the thresholds their measurer named (shadow traffic has no policy bars of its own). */
 export function checkMetrics(metrics: readonly EvidenceMetric[], context: string): EvidenceCheck {
-  return summarise(metrics.map((metric) => checkMetric(metric, [], undefined)), context);
+  return summarise(
+    metrics.map((metric) => checkMetric(metric, [], undefined)),
+    context,
+  );
 }
 
 function summarise(metrics: MetricCheck[], context: string): EvidenceCheck {
   const failed = metrics.filter((metric) => !metric.passed);
   if (failed.length > 0) return { passed: false, reason: failed.map((metric) => metric.reason).join('; '), metrics };
   const checked = metrics.filter((metric) => metric.checked);
-  if (checked.length === 0) return { passed: true, reason: `no bar applies to its metrics (${metrics.map((metric) => metric.metric).join(', ')}); ${context}`, metrics };
-  return { passed: true, reason: `featgate's check: ${checked.map((metric) => metric.reason).join('; ')} on ${context}`, metrics };
+  if (checked.length === 0)
+    return {
+      passed: true,
+      reason: `no bar applies to its metrics (${metrics.map((metric) => metric.metric).join(', ')}); ${context}`,
+      metrics,
+    };
+  return {
+    passed: true,
+    reason: `featgate's check: ${checked.map((metric) => metric.reason).join('; ')} on ${context}`,
+    metrics,
+  };
 }
 
 /** One metric against its bars: every failed bar is named, and otherwise every bar it cleared. */
@@ -78,15 +104,24 @@ function checkMetric(metric: EvidenceMetric, bars: readonly EvalBar[], sampleSiz
     if (bar.maxRegression !== undefined) {
       const regression = round(higher ? metric.baselineScore - score : score - metric.baselineScore);
       if (regression > bar.maxRegression) {
-        failures.push(`${name} regresses by ${regression} against the baseline's ${metric.baselineScore}; the policy allows ${bar.maxRegression}`);
+        failures.push(
+          `${name} regresses by ${regression} against the baseline's ${metric.baselineScore}; the policy allows ${bar.maxRegression}`,
+        );
       } else {
-        facts.push(`${name} regression ${Math.max(0, regression)} ≤ ${bar.maxRegression} (baseline ${metric.baselineScore})`);
+        facts.push(
+          `${name} regression ${Math.max(0, regression)} ≤ ${bar.maxRegression} (baseline ${metric.baselineScore})`,
+        );
       }
     }
   }
   const checked = metric.threshold !== undefined || bars.length > 0;
   if (failures.length > 0) return { metric: name, passed: false, checked, reason: [...new Set(failures)].join(', ') };
-  return { metric: name, passed: true, checked, reason: checked ? [...new Set(facts)].join(', ') : `${name} ${score}: no bar applies` };
+  return {
+    metric: name,
+    passed: true,
+    checked,
+    reason: checked ? [...new Set(facts)].join(', ') : `${name} ${score}: no bar applies`,
+  };
 }
 
 function round(value: number): number {

@@ -9,7 +9,11 @@ export interface EvidenceTarget {
  * view's candidate clearing every default eval bar (groundedness), typed; other kinds as claims, which count where
  * the policy checks nothing else. Tests that need a change approved use it rather than a bare `passed` claim.
  */
-export function passingEvidence(type: string, view: EvidenceTarget, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function passingEvidence(
+  type: string,
+  view: EvidenceTarget,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   if (type === 'offlineEval') {
     return {
       type,

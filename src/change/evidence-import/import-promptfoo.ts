@@ -1,7 +1,12 @@
 import { ValidationError } from '../../errors/index.js';
 import { parseOrThrow } from '../../errors/index.js';
 import { MetricDirection, offlineEvalSchema, type EvidenceMetric, type OfflineEval } from '../evidence-kinds.js';
-import { promptfooOutputFileSchema, promptfooSummarySchema, type PromptfooResult, type PromptfooSummary } from './promptfoo-output.js';
+import {
+  promptfooOutputFileSchema,
+  promptfooSummarySchema,
+  type PromptfooResult,
+  type PromptfooSummary,
+} from './promptfoo-output.js';
 
 /** What promptfoo's output does not say and featgate needs: the candidate, the dataset, which prompt is which. */
 export interface PromptfooImportOptions {
@@ -34,32 +39,63 @@ export function importPromptfoo(input: unknown, options: PromptfooImportOptions)
   const promptCount = Math.max(summary.prompts?.length ?? 0, ...summary.results.map((result) => result.promptIdx + 1));
   const baseline = promptIndex(summary, options.baselinePrompt, promptCount === 2 ? 0 : undefined, 'baselinePrompt');
   const candidate = promptIndex(summary, options.candidatePrompt, promptCount === 2 ? 1 : undefined, 'candidatePrompt');
-  if (baseline === candidate) throw new ValidationError([{ path: 'candidatePrompt', message: 'the candidate prompt is the baseline prompt' }]);
+  if (baseline === candidate)
+    throw new ValidationError([{ path: 'candidatePrompt', message: 'the candidate prompt is the baseline prompt' }]);
   const baselineResults = summary.results.filter((result) => result.promptIdx === baseline);
   const candidateResults = summary.results.filter((result) => result.promptIdx === candidate);
-  if (baselineResults.length === 0) throw new ValidationError([{ path: 'baselinePrompt', message: `prompt ${baseline} has no results` }]);
-  if (candidateResults.length === 0) throw new ValidationError([{ path: 'candidatePrompt', message: `prompt ${candidate} has no results` }]);
+  if (baselineResults.length === 0)
+    throw new ValidationError([{ path: 'baselinePrompt', message: `prompt ${baseline} has no results` }]);
+  if (candidateResults.length === 0)
+    throw new ValidationError([{ path: 'candidatePrompt', message: `prompt ${candidate} has no results` }]);
 
   const lower = new Set(options.lowerIsBetter ?? []);
   const baselineScores = meanScores(baselineResults);
   const candidateScores = meanScores(candidateResults);
   const metrics: EvidenceMetric[] = [
-    { metric: PASS_RATE_METRIC, baselineScore: passRate(baselineResults), candidateScore: passRate(candidateResults), direction: MetricDirection.HigherIsBetter },
+    {
+      metric: PASS_RATE_METRIC,
+      baselineScore: passRate(baselineResults),
+      candidateScore: passRate(candidateResults),
+      direction: MetricDirection.HigherIsBetter,
+    },
   ];
   for (const [metric, candidateScore] of [...candidateScores].sort(([a], [b]) => a.localeCompare(b))) {
     const baselineScore = baselineScores.get(metric);
     if (baselineScore === undefined || metric === PASS_RATE_METRIC) continue;
-    metrics.push({ metric, baselineScore, candidateScore, direction: lower.has(metric) ? MetricDirection.LowerIsBetter : MetricDirection.HigherIsBetter });
+    metrics.push({
+      metric,
+      baselineScore,
+      candidateScore,
+      direction: lower.has(metric) ? MetricDirection.LowerIsBetter : MetricDirection.HigherIsBetter,
+    });
   }
   const metadataHash = file?.config?.metadata?.featgateCandidateHash;
   const candidateHash = options.candidateHash ?? (typeof metadataHash === 'string' ? metadataHash : undefined);
   const evaluatorVersion = options.evaluatorVersion ?? file?.metadata?.promptfooVersion;
   const missing = [
-    ...(candidateHash === undefined ? [{ path: 'candidateHash', message: "name the change's candidateHash the eval ran on (or set metadata.featgateCandidateHash in the eval config)" }] : []),
-    ...(evaluatorVersion === undefined ? [{ path: 'evaluatorVersion', message: "the output names no promptfoo version (metadata.promptfooVersion): name it" }] : []),
+    ...(candidateHash === undefined
+      ? [
+          {
+            path: 'candidateHash',
+            message:
+              "name the change's candidateHash the eval ran on (or set metadata.featgateCandidateHash in the eval config)",
+          },
+        ]
+      : []),
+    ...(evaluatorVersion === undefined
+      ? [
+          {
+            path: 'evaluatorVersion',
+            message: 'the output names no promptfoo version (metadata.promptfooVersion): name it',
+          },
+        ]
+      : []),
   ];
   if (missing.length > 0) throw new ValidationError(missing);
-  const ranAt = summary.timestamp && !Number.isNaN(Date.parse(summary.timestamp)) ? new Date(summary.timestamp).toISOString() : undefined;
+  const ranAt =
+    summary.timestamp && !Number.isNaN(Date.parse(summary.timestamp))
+      ? new Date(summary.timestamp).toISOString()
+      : undefined;
   return parseOrThrow(offlineEvalSchema, {
     candidateHash,
     dataset: options.dataset,
@@ -77,15 +113,27 @@ function isSummary(input: unknown): boolean {
 }
 
 /** A prompt by index, label or id; the default when none is named; a precise error otherwise. */
-function promptIndex(summary: PromptfooSummary, selector: string | undefined, fallback: number | undefined, path: string): number {
+function promptIndex(
+  summary: PromptfooSummary,
+  selector: string | undefined,
+  fallback: number | undefined,
+  path: string,
+): number {
   if (selector === undefined) {
     if (fallback !== undefined) return fallback;
-    throw new ValidationError([{ path, message: 'the eval ran other than two prompts: name the baseline and candidate prompts (label, id or index)' }]);
+    throw new ValidationError([
+      {
+        path,
+        message: 'the eval ran other than two prompts: name the baseline and candidate prompts (label, id or index)',
+      },
+    ]);
   }
   const byName = (summary.prompts ?? []).findIndex((prompt) => prompt.label === selector || prompt.id === selector);
   if (byName >= 0) return byName;
   if (/^\d+$/.test(selector)) return Number(selector);
-  throw new ValidationError([{ path, message: `no prompt of the eval has the label or id ${JSON.stringify(selector)}` }]);
+  throw new ValidationError([
+    { path, message: `no prompt of the eval has the label or id ${JSON.stringify(selector)}` },
+  ]);
 }
 
 function passRate(results: readonly PromptfooResult[]): number {
@@ -107,8 +155,12 @@ function meanScores(results: readonly PromptfooResult[]): Map<string, number> {
 /** A test's named scores: `namedScores`, else the grading result's, else each component assertion's `metric`. */
 function namedScoresOf(result: PromptfooResult): Map<string, number> {
   const scores = new Map(Object.entries(result.namedScores));
-  for (const [metric, score] of Object.entries(result.gradingResult?.namedScores ?? {})) if (!scores.has(metric)) scores.set(metric, score);
-  const components = (result.gradingResult?.componentResults ?? []).flatMap((component) => [component, ...(component.componentResults ?? [])]);
+  for (const [metric, score] of Object.entries(result.gradingResult?.namedScores ?? {}))
+    if (!scores.has(metric)) scores.set(metric, score);
+  const components = (result.gradingResult?.componentResults ?? []).flatMap((component) => [
+    component,
+    ...(component.componentResults ?? []),
+  ]);
   for (const component of components) {
     const metric = component.assertion?.metric;
     if (metric && !scores.has(metric)) scores.set(metric, component.score);

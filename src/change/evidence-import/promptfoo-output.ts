@@ -6,7 +6,9 @@ import { z } from 'zod';
  * fields from release to release, and featgate reads only what it maps. Bounded in size and depth.
  */
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const namedScores = z.record(z.string().max(200), finite).refine((scores) => Object.keys(scores).length <= 100, 'at most 100 named scores');
+const namedScores = z
+  .record(z.string().max(200), finite)
+  .refine((scores) => Object.keys(scores).length <= 100, 'at most 100 named scores');
 
 /** `GradingResult`, with component results two levels deep at most (assert-sets inside a test). */
 const leafGrading = z.looseObject({
@@ -58,7 +60,12 @@ export type PromptfooSummary = z.infer<typeof promptfooSummarySchema>;
 export const promptfooOutputFileSchema = z.looseObject({
   evalId: z.string().max(500).nullish(),
   results: promptfooSummarySchema,
-  config: z.looseObject({ description: z.string().max(2_000).optional(), metadata: z.record(z.string(), z.unknown()).optional() }).optional(),
+  config: z
+    .looseObject({
+      description: z.string().max(2_000).optional(),
+      metadata: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
   metadata: z.looseObject({ promptfooVersion: z.string().max(100).optional() }).optional(),
   shareableUrl: z.string().max(2_000).nullish(),
 });

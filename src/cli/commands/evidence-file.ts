@@ -29,14 +29,30 @@ const MAX_FILE_BYTES = 64 * 1024 * 1024;
  * Reads an evidence file into the request fields of its kind (`{ eval }`, `{ review }`, ...) with a summary in
  * words. The service validates the content again; this only turns a tool's format into featgate's.
  */
-export function readEvidenceFile(file: string, options: EvidenceFileOptions): { readonly content: Record<string, unknown>; readonly summary: string } {
+export function readEvidenceFile(
+  file: string,
+  options: EvidenceFileOptions,
+): { readonly content: Record<string, unknown>; readonly summary: string } {
   const field = (TYPED_PAYLOAD as Record<string, string | undefined>)[options.type];
-  if (!field) throw new ValidationError([{ path: 'type', message: `${options.type} has no typed content to read from a file; typed kinds: ${Object.keys(TYPED_PAYLOAD).join(', ')}` }]);
+  if (!field)
+    throw new ValidationError([
+      {
+        path: 'type',
+        message: `${options.type} has no typed content to read from a file; typed kinds: ${Object.keys(TYPED_PAYLOAD).join(', ')}`,
+      },
+    ]);
   const json = readJson(file);
   if (options.format === EvidenceFileFormat.Promptfoo) {
-    if (options.type !== EvidenceType.OfflineEval) throw new ValidationError([{ path: 'format', message: 'promptfoo output is an offlineEval' }]);
+    if (options.type !== EvidenceType.OfflineEval)
+      throw new ValidationError([{ path: 'format', message: 'promptfoo output is an offlineEval' }]);
     const missing = (['dataset', 'datasetVersion'] as const).filter((name) => !options[name]);
-    if (missing.length > 0) throw new ValidationError(missing.map((name) => ({ path: name, message: `promptfoo's output does not name the ${name === 'dataset' ? 'dataset' : "dataset's version"}: pass it` })));
+    if (missing.length > 0)
+      throw new ValidationError(
+        missing.map((name) => ({
+          path: name,
+          message: `promptfoo's output does not name the ${name === 'dataset' ? 'dataset' : "dataset's version"}: pass it`,
+        })),
+      );
     const result = importPromptfoo(json, {
       dataset: options.dataset!,
       datasetVersion: options.datasetVersion!,
@@ -44,18 +60,30 @@ export function readEvidenceFile(file: string, options: EvidenceFileOptions): { 
     });
     return { content: { eval: result }, summary: evalSummary(result) };
   }
-  const summary = field === 'eval' && typeof json === 'object' && json !== null && Array.isArray((json as { metrics?: unknown }).metrics) ? evalSummary(json as OfflineEval) : `${options.type} from ${file}`;
+  const summary =
+    field === 'eval' &&
+    typeof json === 'object' &&
+    json !== null &&
+    Array.isArray((json as { metrics?: unknown }).metrics)
+      ? evalSummary(json as OfflineEval)
+      : `${options.type} from ${file}`;
   return { content: { [field]: json }, summary };
 }
 
 /** An eval in one line: who ran what on how many samples, and each metric against its baseline. */
 export function evalSummary(result: OfflineEval): string {
-  const metrics = result.metrics.map((metric) => `${metric.metric} ${metric.candidateScore} (baseline ${metric.baselineScore})`).join(', ');
-  return `${result.evaluator}@${result.evaluatorVersion} on ${result.dataset}@${result.datasetVersion}, ${result.sampleSize} samples: ${metrics}`.slice(0, 10_000);
+  const metrics = result.metrics
+    .map((metric) => `${metric.metric} ${metric.candidateScore} (baseline ${metric.baselineScore})`)
+    .join(', ');
+  return `${result.evaluator}@${result.evaluatorVersion} on ${result.dataset}@${result.datasetVersion}, ${result.sampleSize} samples: ${metrics}`.slice(
+    0,
+    10_000,
+  );
 }
 
 function readJson(file: string): unknown {
-  if (file !== '-' && statSync(file).size > MAX_FILE_BYTES) throw new ValidationError([{ path: 'file', file, message: `larger than ${MAX_FILE_BYTES} bytes` }]);
+  if (file !== '-' && statSync(file).size > MAX_FILE_BYTES)
+    throw new ValidationError([{ path: 'file', file, message: `larger than ${MAX_FILE_BYTES} bytes` }]);
   const text = readFileSync(file === '-' ? 0 : file, 'utf8');
   try {
     return JSON.parse(text) as unknown;

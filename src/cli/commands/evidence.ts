@@ -28,18 +28,42 @@ export function registerEvidenceCommands(program: Command): void {
   const group = program.command('evidence').description('Attach evidence to change records');
   withApiOptions(group.command('attach').alias('add').argument('<key>', 'change key'))
     .description('Attach evidence: typed content from --file (checked by featgate), or a claim (--summary, --result)')
-    .addOption(new Option('--type <type>', 'evidence type, e.g. offlineEval, securityReview, rollbackTest').makeOptionMandatory())
-    .option('--file <path>', "typed content as JSON (an offlineEval's eval, a review, a rollbackTest, shadowTraffic; - for stdin)")
-    .addOption(new Option('--format <format>', 'format of --file').choices(Object.values(EvidenceFileFormat)).default(EvidenceFileFormat.Featgate))
+    .addOption(
+      new Option(
+        '--type <type>',
+        'evidence type, e.g. offlineEval, securityReview, rollbackTest',
+      ).makeOptionMandatory(),
+    )
+    .option(
+      '--file <path>',
+      "typed content as JSON (an offlineEval's eval, a review, a rollbackTest, shadowTraffic; - for stdin)",
+    )
+    .addOption(
+      new Option('--format <format>', 'format of --file')
+        .choices(Object.values(EvidenceFileFormat))
+        .default(EvidenceFileFormat.Featgate),
+    )
     .option('--summary <text>', 'what it showed (from the file when absent)')
     .option('--result <result>', 'for a claim without --file: passed, failed or inconclusive')
     .option('--link <url>', 'where to see it (e.g. the CI run)')
-    .option('--candidate-hash <hash>', "promptfoo: the change's candidateHash the eval ran on (else the config's metadata.featgateCandidateHash)")
+    .option(
+      '--candidate-hash <hash>',
+      "promptfoo: the change's candidateHash the eval ran on (else the config's metadata.featgateCandidateHash)",
+    )
     .option('--dataset <name>', 'promptfoo: the dataset the tests come from')
     .option('--dataset-version <version>', "promptfoo: the dataset's version")
-    .option('--evaluator-version <version>', "promptfoo: promptfoo's version (else the output's metadata.promptfooVersion)")
-    .option('--baseline-prompt <prompt>', 'promptfoo: label, id or index of the baseline prompt (the first of two by default)')
-    .option('--candidate-prompt <prompt>', 'promptfoo: label, id or index of the candidate prompt (the second of two by default)')
+    .option(
+      '--evaluator-version <version>',
+      "promptfoo: promptfoo's version (else the output's metadata.promptfooVersion)",
+    )
+    .option(
+      '--baseline-prompt <prompt>',
+      'promptfoo: label, id or index of the baseline prompt (the first of two by default)',
+    )
+    .option(
+      '--candidate-prompt <prompt>',
+      'promptfoo: label, id or index of the candidate prompt (the second of two by default)',
+    )
     .option('--lower-is-better <metric...>', 'promptfoo: named scores where lower is better')
     .action(async (key: string, options: EvidenceOptions) => {
       const client = clientFrom(options);
@@ -52,6 +76,10 @@ export function registerEvidenceCommands(program: Command): void {
         ...(options.result !== undefined ? { result: options.result } : {}),
         ...(options.link ? { link: options.link } : {}),
       };
-      await runApiCommand(options, () => client.post<ChangeSummary>(`/v1/changes/${encodeURIComponent(key)}/evidence`, body), renderChange);
+      await runApiCommand(
+        options,
+        () => client.post<ChangeSummary>(`/v1/changes/${encodeURIComponent(key)}/evidence`, body),
+        renderChange,
+      );
     });
 }

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChangeStatus, ConfigSurface, EvidenceResult, EvidenceType, MetricDirection, type EvidenceItem } from '../../../src/change/index.js';
+import {
+  ChangeStatus,
+  ConfigSurface,
+  EvidenceResult,
+  EvidenceType,
+  MetricDirection,
+  type EvidenceItem,
+} from '../../../src/change/index.js';
 import { IdentityMapping } from '../../../src/identity/index.js';
 import type { ChangeRecordState } from '../../../src/projections/index.js';
 import { candidateHashOf, countedEvidence, evidenceVerdicts } from '../../../src/workflow/index.js';
@@ -34,7 +41,13 @@ type Attachment = typeof attachment extends fc.Arbitrary<infer T> ? T : never;
 
 function itemOf(step: Attachment): EvidenceItem {
   const who = attachers[step.attacher]!;
-  const bound = { attachedBy: who.attachedBy, attachedByKind: who.attachedByKind, at: '2026-12-03T12:00:00.000Z', revision: step.staleRevision ? 1 : 2, candidateHash: current };
+  const bound = {
+    attachedBy: who.attachedBy,
+    attachedByKind: who.attachedByKind,
+    at: '2026-12-03T12:00:00.000Z',
+    revision: step.staleRevision ? 1 : 2,
+    candidateHash: current,
+  };
   if (step.claim) return { type: EvidenceType.OfflineEval, summary: 'claim', result: step.claim, ...bound };
   const evalContent = {
     candidateHash: step.ranOnOther ? 'f'.repeat(64) : current,
@@ -43,7 +56,14 @@ function itemOf(step: Attachment): EvidenceItem {
     evaluator: 'ragas',
     evaluatorVersion: '0.2.1',
     sampleSize: step.sampleSize,
-    metrics: [{ metric: 'groundedness', baselineScore: step.baselineScore, candidateScore: step.candidateScore, direction: MetricDirection.HigherIsBetter }],
+    metrics: [
+      {
+        metric: 'groundedness',
+        baselineScore: step.baselineScore,
+        candidateScore: step.candidateScore,
+        direction: MetricDirection.HigherIsBetter,
+      },
+    ],
   };
   return { type: EvidenceType.OfflineEval, summary: 'eval', eval: evalContent, ...bound };
 }
@@ -84,7 +104,9 @@ describe('offline evals under eval bars (property)', () => {
           expect(verdict.reason.length).toBeGreaterThan(0);
           if (!verdict.counts) expect(verdict.item.result).not.toBe(EvidenceResult.Passed);
         }
-        const passing = countedEvidence(state, identities, bars).filter((item) => item.result === EvidenceResult.Passed);
+        const passing = countedEvidence(state, identities, bars).filter(
+          (item) => item.result === EvidenceResult.Passed,
+        );
         expect(passing.length).toBe(steps.filter(shouldCount).length);
       }),
       { numRuns: 300 },
@@ -107,18 +129,38 @@ describe('evidence from before typing', () => {
       updatedAt: '2026-12-01T00:00:00.000Z',
       lastSeq: 1,
     }) as ChangeRecordState;
-  const bound = { attachedBy: 'ci', attachedByKind: 'service' as const, at: '2026-11-01T10:00:00.000Z', revision: 2, candidateHash: current };
+  const bound = {
+    attachedBy: 'ci',
+    attachedByKind: 'service' as const,
+    at: '2026-11-01T10:00:00.000Z',
+    revision: 2,
+    candidateHash: current,
+  };
   const oldEval: EvidenceItem = {
     type: EvidenceType.OfflineEval,
     summary: 'groundedness eval',
     result: EvidenceResult.Passed,
-    eval: { candidateHash: current, dataset: 'golden', evaluator: 'ragas', metric: 'groundedness', score: 0.95, baselineScore: 0.94, sampleSize: 400, direction: MetricDirection.HigherIsBetter },
+    eval: {
+      candidateHash: current,
+      dataset: 'golden',
+      evaluator: 'ragas',
+      metric: 'groundedness',
+      score: 0.95,
+      baselineScore: 0.94,
+      sampleSize: 400,
+      direction: MetricDirection.HigherIsBetter,
+    },
     ...bound,
   };
 
   it('never counts the single-metric eval of before where eval bars apply, and says so', () => {
     const [verdict] = evidenceVerdicts(stateWith([oldEval]), identities, bars);
-    expect(verdict).toMatchObject({ counts: false, checked: false, claimedResult: EvidenceResult.Passed, item: { result: EvidenceResult.Inconclusive } });
+    expect(verdict).toMatchObject({
+      counts: false,
+      checked: false,
+      claimedResult: EvidenceResult.Passed,
+      item: { result: EvidenceResult.Inconclusive },
+    });
     expect(verdict!.reason).toContain('single-metric format from before typed evidence, which featgate cannot check');
   });
 
