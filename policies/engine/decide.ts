@@ -1,4 +1,4 @@
-import type { ChangeRecord, EvidenceItem, Review } from '../../src/change/index.js';
+import type { ChangeRecord, Review } from '../../src/change/index.js';
 import { durationMs, EvidenceResult, EvidenceType, ReviewDecision } from '../../src/change/index.js';
 import { evaluate } from './evaluate.js';
 import type { Evaluation, RoleRequirement } from './evaluation.js';
@@ -58,6 +58,17 @@ export function authorsOf(change: ChangeRecord): string[] {
 
 const foldCase = (identity: string): string => identity.normalize('NFKC').trim().toLowerCase();
 
+/**
+ * What `decide` needs of an evidence item: its kind, its result (featgate's verdict for typed evidence) and whether
+ * featgate checked it; a record's own evidence items are claims.
+ */
+export interface EvidenceOutcome {
+  readonly type: EvidenceType;
+  readonly result?: EvidenceResult | undefined;
+  /** Whether featgate checked typed content; a `checked` requirement needs it. */
+  readonly checked?: boolean;
+}
+
 /** Evidence types featgate produces itself from the change record, so they are always present. */
 const PRODUCED_BY_FEATGATE: ReadonlySet<EvidenceType> = new Set([EvidenceType.ConfigDiff]);
 
@@ -72,7 +83,7 @@ const PRODUCED_BY_FEATGATE: ReadonlySet<EvidenceType> = new Set([EvidenceType.Co
 export function decide(
   change: ChangeRecord,
   reviews: readonly Review[],
-  evidence: readonly EvidenceItem[],
+  evidence: readonly EvidenceOutcome[],
   policy: Policy,
   evaluation: Evaluation = evaluate(change, policy),
   options: DecideOptions = {},
@@ -120,21 +131,24 @@ export function decide(
     );
   }
 
-  const allEvidence = options.recordEvidenceCounts === false ? [...evidence] : [...change.evidence, ...evidence];
+  const allEvidence: readonly EvidenceOutcome[] = options.recordEvidenceCounts === false ? [...evidence] : [...change.evidence, ...evidence];
   const missingEvidence = evaluation.requiredEvidence.filter(
     (requirement) =>
       requirement.phase === 'approval' &&
       !requirement.anyOf.some(
         (type) =>
           PRODUCED_BY_FEATGATE.has(type) ||
-          allEvidence.some((item) => item.type === type && item.result === EvidenceResult.Passed),
+          allEvidence.some((item) => item.type === type && item.result === EvidenceResult.Passed && (!requirement.checked || item.checked === true)),
       ),
   );
   for (const requirement of missingEvidence) {
-    const failed = allEvidence.filter((item) => requirement.anyOf.includes(item.type) && item.result !== EvidenceResult.Passed);
+    const failed = allEvidence.filter(
+      (item) => requirement.anyOf.includes(item.type) && (item.result !== EvidenceResult.Passed || (requirement.checked && item.checked !== true)),
+    );
+    const why = failed.map((item) => (item.result === EvidenceResult.Passed ? 'a claim featgate cannot check' : (item.result ?? EvidenceResult.Inconclusive)));
     reasons.push(
-      `needs passed evidence of ${requirement.anyOf.join(' or ')}` +
-        (failed.length > 0 ? ` (attached but ${failed.map((item) => item.result).join(', ')})` : ''),
+      `needs passed evidence of ${requirement.anyOf.join(' or ')}${requirement.checked ? ' checked by featgate' : ''}` +
+        (failed.length > 0 ? ` (attached but ${why.join(', ')})` : ''),
     );
   }
 

@@ -23,6 +23,11 @@ export const evidenceRequirementSchema = z.strictObject({
   anyOf: z.array(z.enum(EvidenceType)).min(1),
   /** `approval`: needed before the change is approved; `expansion`: needed before exposure beyond the first stage. */
   phase: z.enum(['approval', 'expansion']).default('approval'),
+  /**
+   * Whether only typed evidence featgate checked itself satisfies it (an eval's numbers, a review's findings, a
+   * rollback test's restored hash); a bare claim never does. An offlineEval under `evalBars` is always checked.
+   */
+  checked: z.boolean().optional(),
 });
 export type EvidenceRequirement = z.infer<typeof evidenceRequirementSchema>;
 

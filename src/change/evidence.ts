@@ -1,4 +1,18 @@
 import { z } from 'zod';
+import {
+  legacyOfflineEvalSchema,
+  offlineEvalSchema,
+  reviewEvidenceSchema,
+  rollbackTestSchema,
+  shadowTrafficSchema,
+  type LegacyOfflineEval,
+  type OfflineEval,
+  type ReviewEvidence,
+  type RollbackTest,
+  type ShadowTraffic,
+} from './evidence-kinds.js';
+
+export * from './evidence-kinds.js';
 
 /** Kinds of evidence the policy can require before approval or before wider exposure. */
 export enum EvidenceType {
@@ -12,49 +26,30 @@ export enum EvidenceType {
   Other = 'other',
 }
 
-/** Outcome an evidence item reports; only `passed` satisfies a requirement. */
+/** Outcome of an evidence item; only `passed` satisfies a requirement. For typed evidence featgate decides it. */
 export enum EvidenceResult {
   Passed = 'passed',
   Failed = 'failed',
   Inconclusive = 'inconclusive',
 }
 
-/** Which way a metric is better. */
-export enum MetricDirection {
-  HigherIsBetter = 'higher',
-  LowerIsBetter = 'lower',
-}
+/** The field holding each typed kind's content, which featgate checks itself. */
+export const TYPED_PAYLOAD = {
+  [EvidenceType.OfflineEval]: 'eval',
+  [EvidenceType.SecurityReview]: 'review',
+  [EvidenceType.PolicyReview]: 'review',
+  [EvidenceType.RollbackTest]: 'rollbackTest',
+  [EvidenceType.ShadowTraffic]: 'shadowTraffic',
+} as const;
 
-const name = z.string().trim().min(1).max(200);
-
-/**
- * An offline eval's result as CI reports it: what ran (dataset, evaluator), on which candidate (the change view's
- * `candidateHash`), and the numbers. featgate checks them against the policy's bars itself; the item's `result`
- * is then featgate's verdict, not the attacher's claim.
- */
-export const offlineEvalResultSchema = z.strictObject({
-  /** Content hash of the candidate the eval ran on (`candidateHash` of the change view). */
-  candidateHash: z.string().regex(/^[0-9a-f]{64}$/, 'expected the 64-hex candidateHash of the change view'),
-  dataset: name,
-  datasetVersion: name.optional(),
-  evaluator: name,
-  evaluatorVersion: name.optional(),
-  metric: name,
-  score: z.number().refine(Number.isFinite, 'must be a finite number'),
-  baselineScore: z.number().refine(Number.isFinite, 'must be a finite number').optional(),
-  sampleSize: z.number().int().min(1).max(1_000_000_000),
-  direction: z.enum(MetricDirection).default(MetricDirection.HigherIsBetter),
-});
-export type OfflineEvalResult = z.infer<typeof offlineEvalResultSchema>;
-
-/** One piece of evidence: what kind, where to see it, what it showed. */
-export const evidenceItemSchema = z.strictObject({
-  type: z.enum(EvidenceType),
-  link: z.url().optional(),
+/** What the attacher writes on every item. */
+const writtenEnvelope = {
+  link: z.url().max(2_000).optional(),
   summary: z.string().min(1).max(10_000),
-  result: z.enum(EvidenceResult),
-  /** For `offlineEval`: the eval's numbers, checked by featgate against the policy's bars. */
-  eval: offlineEvalResultSchema.optional(),
+};
+
+/** What the service adds when it records an attachment. */
+const serviceEnvelope = {
   /** Who attached it (set by the service when attached after creation). */
   attachedBy: z.string().min(1).optional(),
   at: z.iso.datetime({ offset: true }).optional(),
@@ -65,6 +60,112 @@ export const evidenceItemSchema = z.strictObject({
   /** Set by the service: the record revision it was attached to; an edit voids it. */
   revision: z.number().int().min(1).optional(),
   /** Set by the service: content hash of the candidates it was attached for; a candidate edit voids it. */
-  candidateHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-});
+  candidateHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+};
+
+const claimedResult = z.enum(EvidenceResult);
+
+/**
+ * A typed kind names its content (which featgate checks) or, as before typing, only a claimed `result`: such a claim
+ * (and every item read from before typing) counts only toward requirements the policy leaves unchecked.
+ */
+function typedOrClaim(field: string, refuseBoth: boolean) {
+  return (item: Record<string, unknown>, ctx: z.core.$RefinementCtx): void => {
+    if (item[field] === undefined && item.result === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        input: item,
+        message: `name the ${String(item.type)}'s content (${field}), which featgate checks, or a claimed result`,
+      });
+    } else if (refuseBoth && item[field] !== undefined && item.result !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['result'],
+        input: item,
+        message: `featgate decides the result of typed evidence from its ${field}; drop result`,
+      });
+    }
+  };
+}
+
+function itemSchemas<E extends z.core.$ZodLooseShape>(envelope: E, stored: boolean) {
+  const base = { ...writtenEnvelope, ...envelope, result: claimedResult.optional() };
+  const claimKind = <T extends EvidenceType>(type: T) =>
+    z.strictObject({ type: z.literal(type), ...writtenEnvelope, ...envelope, result: claimedResult });
+  return z.discriminatedUnion('type', [
+    z
+      .strictObject({
+        type: z.literal(EvidenceType.OfflineEval),
+        ...base,
+        eval: (stored ? z.union([offlineEvalSchema, legacyOfflineEvalSchema]) : offlineEvalSchema).optional(),
+      })
+      .superRefine(typedOrClaim('eval', !stored)),
+    z
+      .strictObject({ type: z.literal(EvidenceType.SecurityReview), ...base, review: reviewEvidenceSchema.optional() })
+      .superRefine(typedOrClaim('review', !stored)),
+    z
+      .strictObject({ type: z.literal(EvidenceType.PolicyReview), ...base, review: reviewEvidenceSchema.optional() })
+      .superRefine(typedOrClaim('review', !stored)),
+    z
+      .strictObject({
+        type: z.literal(EvidenceType.RollbackTest),
+        ...base,
+        rollbackTest: rollbackTestSchema.optional(),
+      })
+      .superRefine(typedOrClaim('rollbackTest', !stored)),
+    z
+      .strictObject({
+        type: z.literal(EvidenceType.ShadowTraffic),
+        ...base,
+        shadowTraffic: shadowTrafficSchema.optional(),
+      })
+      .superRefine(typedOrClaim('shadowTraffic', !stored)),
+    claimKind(EvidenceType.ConfigDiff),
+    claimKind(EvidenceType.GuardrailMetrics),
+    claimKind(EvidenceType.Other),
+  ]);
+}
+
+/**
+ * One piece of evidence as stored (record, ledger): discriminated by `type`, each kind with its own strict schema.
+ * Items from before typing (a claimed `result`, an offlineEval's single-metric `eval`) still parse: they are claims.
+ */
+export const evidenceItemSchema = itemSchemas(serviceEnvelope, true);
 export type EvidenceItem = z.infer<typeof evidenceItemSchema>;
+
+/** Evidence as an attacher sends it: no service fields, no pre-typing eval format, no result beside typed content. */
+export const evidenceRequestItemSchema = itemSchemas({}, false);
+export type EvidenceRequestItem = z.infer<typeof evidenceRequestItemSchema>;
+
+/** The content featgate checks of a typed item, by kind; undefined for a claim. */
+export type TypedContent =
+  | { readonly type: EvidenceType.OfflineEval; readonly eval: OfflineEval }
+  | { readonly type: EvidenceType.SecurityReview | EvidenceType.PolicyReview; readonly review: ReviewEvidence }
+  | { readonly type: EvidenceType.RollbackTest; readonly rollbackTest: RollbackTest }
+  | { readonly type: EvidenceType.ShadowTraffic; readonly shadowTraffic: ShadowTraffic };
+
+/** The typed content of an item, or undefined when it is a claim (only a `result`, or a pre-typing eval). */
+export function typedContentOf(item: EvidenceItem): TypedContent | undefined {
+  switch (item.type) {
+    case EvidenceType.OfflineEval:
+      return item.eval && !isLegacyEval(item.eval) ? { type: item.type, eval: item.eval } : undefined;
+    case EvidenceType.SecurityReview:
+    case EvidenceType.PolicyReview:
+      return item.review ? { type: item.type, review: item.review } : undefined;
+    case EvidenceType.RollbackTest:
+      return item.rollbackTest ? { type: item.type, rollbackTest: item.rollbackTest } : undefined;
+    case EvidenceType.ShadowTraffic:
+      return item.shadowTraffic ? { type: item.type, shadowTraffic: item.shadowTraffic } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Whether an eval's numbers are in the single-metric format from before typing. */
+export function isLegacyEval(value: OfflineEval | LegacyOfflineEval): value is LegacyOfflineEval {
+  return 'score' in value;
+}

@@ -7,3 +7,4 @@ export * from './evidence.js';
 export * from './review.js';
 export * from './redact-change-record.js';
 export * from './read-change-record.js';
+export * from './evidence-import/index.js';

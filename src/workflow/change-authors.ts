@@ -1,10 +1,11 @@
 import { authorsOf } from '../../policies/index.js';
 import type { EvalBar } from '../../policies/index.js';
-import { EvidenceResult, EvidenceType, type ChangeRecord, type EvidenceItem } from '../change/index.js';
-import { checkEval } from './eval-check.js';
+import { EvidenceResult, EvidenceType, typedContentOf, type ChangeRecord, type EvidenceItem } from '../change/index.js';
+import type { MetricCheck } from './eval-check.js';
+import { checkTypedEvidence } from './evidence-check.js';
 import { IdentityMapping, type Principal } from '../identity/index.js';
 import type { ChangeRecordState } from '../projections/index.js';
-import { candidateHashOf } from './change-derivation.js';
+import { candidateHashOf, rollbackHashOf } from './change-derivation.js';
 
 /** The mapping used when the service is given none: every identity is its own person, case-folded. */
 export const NO_PEOPLE = new IdentityMapping();
@@ -46,32 +47,54 @@ export function isAuthor(record: ChangeRecord, principal: Pick<Principal, 'id' |
 
 /** Whether one evidence item counts, and why not when it does not. */
 export interface EvidenceVerdict {
+  /** The item, its `result` replaced by featgate's verdict when featgate checked it. */
   readonly item: EvidenceItem;
   /** Where it came from: written into the record, or attached afterwards. */
   readonly source: 'record' | 'attached';
   readonly counts: boolean;
   /** Bound to this revision and candidate and attached by someone allowed to: its result is what decides. */
   readonly eligible: boolean;
+  /** Whether featgate checked typed content (a claim, or an item from before typing, is not checked). */
+  readonly checked: boolean;
   readonly reason: string;
+  /** featgate's verdict per metric, for an eval or shadow traffic it checked. */
+  readonly metrics: readonly MetricCheck[];
+  /** What the attacher claimed, for a claim (never what decides typed evidence). */
+  readonly claimedResult?: EvidenceResult;
 }
 
 /**
  * Checks every evidence item of a change: evidence counts only when attached through the API by a service
  * identity or by a person who is not an author, to the record's current revision and for its current candidates.
- * Evidence written into the record itself is the authors' own claim and never counts.
+ * Evidence written into the record itself is the authors' own claim and never counts. Typed evidence is then
+ * checked by featgate (`checkTypedEvidence`): its verdict is the item's result. A claim (only a `result`, or an
+ * item from before typing) counts by its result, except where the policy checks the kind: an offlineEval under eval
+ * bars never counts as a claim, and a `checked` requirement is never met by one (`decide`).
  */
 export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityMapping, evalBars: readonly EvalBar[] = []): EvidenceVerdict[] {
   const candidateHash = candidateHashOf(state.record);
   const authors = new Set(authorsOf(state.record).map((author) => identities.personOf(author)));
+  const base = { checked: false, metrics: [] } as const;
+  // An item that does not count shows no result of its own: what the attacher claimed stays `claimedResult`.
+  const voided = (item: EvidenceItem) => ({ item: { ...item, result: EvidenceResult.Inconclusive }, ...(item.result ? { claimedResult: item.result } : {}) });
   const verdicts: EvidenceVerdict[] = state.record.evidence.map((item) => ({
-    item,
+    ...base,
+    ...voided(item),
     source: 'record',
     counts: false,
     eligible: false,
     reason: 'written into the record by its authors: self-attested evidence satisfies nothing; attach it through the API from CI or another person',
   }));
+  const context = {
+    candidateHash,
+    rollbackHash: rollbackHashOf(state.record),
+    flagKeys: state.record.flags.map((flag) => flag.key),
+    evalBars,
+    isAuthor: (identity: string) => authors.has(identities.personOf(identity)),
+  };
   for (const item of state.evidence) {
-    const verdict = (counts: boolean, reason: string, eligible = counts): EvidenceVerdict => ({ item, source: 'attached', counts, eligible, reason });
+    const verdict = (counts: boolean, reason: string, eligible = counts): EvidenceVerdict => ({ ...base, ...voided(item), source: 'attached', counts, eligible, reason });
+    const content = typedContentOf(item);
     if (item.revision === undefined || item.candidateHash === undefined) {
       verdicts.push(verdict(false, 'attached without a record revision and candidate hash (before evidence was bound)'));
     } else if (item.revision !== state.revision) {
@@ -83,29 +106,51 @@ export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityM
       authors.has(identities.personOfPrincipal({ id: item.attachedBy ?? '', ...(item.attachedByAliases ? { aliases: item.attachedByAliases } : {}) }))
     ) {
       verdicts.push(verdict(false, `attached by ${item.attachedBy ?? 'an unknown person'}, an author of the change: nobody vouches for their own change`));
-    } else if (item.type === EvidenceType.OfflineEval && evalBars.length > 0) {
-      const check = checkEval(item.eval, evalBars, candidateHash);
+    } else if (content) {
+      const attacher = identities.personOfPrincipal({ id: item.attachedBy ?? '', ...(item.attachedByAliases ? { aliases: item.attachedByAliases } : {}) });
+      const isAttacher = item.attachedByKind === 'service' ? undefined : (identity: string) => identities.personOf(identity) === attacher;
+      const check = checkTypedEvidence(content, { ...context, attachedAt: item.at, ...(isAttacher ? { isAttacher } : {}) });
       const judged = { ...item, result: check.passed ? EvidenceResult.Passed : EvidenceResult.Failed };
-      verdicts.push({ item: judged, source: 'attached', counts: check.passed, eligible: true, reason: check.reason });
-    } else if (item.result !== 'passed') {
-      verdicts.push(verdict(false, `its result is ${item.result}; only passed evidence satisfies a requirement`, true));
+      verdicts.push({ item: judged, source: 'attached', counts: check.passed, eligible: true, checked: true, reason: check.reason, metrics: check.metrics });
     } else {
-      verdicts.push(verdict(true, item.attachedByKind === 'service' ? `attached by the service identity ${item.attachedBy ?? ''}` : `attached by ${item.attachedBy ?? ''}, not an author`));
+      const claimed = item.result ?? EvidenceResult.Inconclusive;
+      const claim = (counts: boolean, reason: string): EvidenceVerdict => ({
+        ...base,
+        source: 'attached',
+        counts,
+        eligible: true,
+        reason,
+        item: { ...item, result: counts ? EvidenceResult.Passed : claimed === EvidenceResult.Passed ? EvidenceResult.Inconclusive : claimed },
+        claimedResult: claimed,
+      });
+      const legacy = item.type === EvidenceType.OfflineEval && item.eval !== undefined;
+      if (item.type === EvidenceType.OfflineEval && evalBars.length > 0) {
+        const metrics = [...new Set(evalBars.map((bar) => bar.metric))].join(', ');
+        verdicts.push(
+          claim(
+            false,
+            legacy
+              ? `its numbers are in the single-metric format from before typed evidence, which featgate cannot check; the policy checks ${metrics}: attach the eval's metrics (eval)`
+              : `a claim (${claimed}) without the eval's numbers: featgate checks ${metrics} itself; attach them (eval)`,
+          ),
+        );
+      } else if (claimed !== EvidenceResult.Passed) {
+        verdicts.push(claim(false, `claimed ${claimed}; only passed evidence satisfies a requirement`));
+      } else {
+        const by = item.attachedByKind === 'service' ? `the service identity ${item.attachedBy ?? ''}` : `${item.attachedBy ?? ''}, not an author`;
+        verdicts.push(claim(true, `a claim attached by ${by}: counts only where the policy does not check ${item.type}`));
+      }
     }
   }
   return verdicts;
 }
 
-/**
- * The evidence items whose result decides (see `evidenceVerdicts`): bound, and attached by someone allowed to. With
- * eval bars, an offline eval passes only when every bar's metric has a passing eval, so one good metric does not
- * stand in for another.
- */
-export function countedEvidence(state: ChangeRecordState, identities: IdentityMapping, evalBars: readonly EvalBar[] = []): EvidenceItem[] {
-  const eligible = evidenceVerdicts(state, identities, evalBars).filter((verdict) => verdict.eligible);
-  const covered = new Set(eligible.filter((verdict) => verdict.counts && verdict.item.type === EvidenceType.OfflineEval).map((verdict) => verdict.item.eval?.metric));
-  const allBars = evalBars.every((bar) => covered.has(bar.metric));
-  return eligible.map((verdict) =>
-    verdict.item.type === EvidenceType.OfflineEval && evalBars.length > 0 && !allBars ? { ...verdict.item, result: EvidenceResult.Inconclusive } : verdict.item,
-  );
+/** An evidence item whose result decides, with whether featgate checked it (a `checked` requirement needs that). */
+export type CountedEvidence = EvidenceItem & { readonly result: EvidenceResult; readonly checked: boolean };
+
+/** The evidence items whose result decides (see `evidenceVerdicts`): bound, and attached by someone allowed to. */
+export function countedEvidence(state: ChangeRecordState, identities: IdentityMapping, evalBars: readonly EvalBar[] = []): CountedEvidence[] {
+  return evidenceVerdicts(state, identities, evalBars)
+    .filter((verdict) => verdict.eligible)
+    .map((verdict) => ({ ...verdict.item, result: verdict.item.result ?? EvidenceResult.Inconclusive, checked: verdict.checked }));
 }

@@ -174,3 +174,8 @@ function shown(value: JsonValue): string {
 function normalise(text: string): string {
   return text.trim().toLowerCase().replace(/\s+/g, ' ');
 }
+
+/** A content hash of what a rollback of the change restores (each flag's `rollbackValue`, else its baseline). */
+export function rollbackHashOf(record: ChangeRecord): string {
+  return contentHash(record.flags.map((flag) => ({ key: flag.key, restored: flag.rollbackValue ?? flag.baseline })));
+}

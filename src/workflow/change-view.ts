@@ -1,6 +1,24 @@
 import { z } from 'zod';
-import { ChangeStatus, changeRecordSchema, evidenceItemSchema, reviewSchema } from '../change/index.js';
+import { ChangeStatus, changeRecordSchema, EvidenceResult, EvidenceType, reviewSchema } from '../change/index.js';
 import { itemsValidatedOnce } from './validated-once.js';
+
+/**
+ * One attached evidence item as the API shows it: what was attached (typed content included) with featgate's
+ * verdict as its `result`, whether it counts and why, per metric; a claim's own word is `claimedResult`.
+ */
+export const evidenceViewItemSchema = z.looseObject({
+  type: z.enum(EvidenceType),
+  summary: z.string(),
+  result: z.enum(EvidenceResult),
+  counts: z.boolean(),
+  checked: z.boolean(),
+  reason: z.string(),
+  metrics: z.array(z.object({ metric: z.string(), passed: z.boolean(), checked: z.boolean(), reason: z.string() })),
+  claimedResult: z.enum(EvidenceResult).optional(),
+  attachedBy: z.string().optional(),
+  at: z.string().optional(),
+});
+export type EvidenceViewItem = z.infer<typeof evidenceViewItemSchema>;
 
 /** A change record as the API shows it: the redacted record, reviews, evidence, decision and release progress. */
 export const changeViewSchema = z.object({
@@ -12,7 +30,7 @@ export const changeViewSchema = z.object({
   owner: z.string(),
   record: changeRecordSchema,
   reviews: itemsValidatedOnce(reviewSchema),
-  evidence: itemsValidatedOnce(evidenceItemSchema),
+  evidence: z.array(evidenceViewItemSchema),
   decision: z.object({
     status: z.string(),
     approvedBy: z.array(z.string()),
@@ -25,6 +43,8 @@ export const changeViewSchema = z.object({
     evidence: z.unknown(),
     exposure: z.unknown(),
     firedRules: z.unknown(),
+    /** Bars an offline eval must clear for this change, checked by featgate. */
+    evalBars: z.unknown(),
   }),
   release: z.object({
     stageIndex: z.number().int().nullable(),
@@ -41,5 +61,7 @@ export const changeViewSchema = z.object({
   revision: z.number().int(),
   /** Content hash of the candidates; evidence is bound to it. */
   candidateHash: z.string(),
+  /** Content hash of what a rollback restores; a rollbackTest names it as `restoredHash`. */
+  rollbackHash: z.string(),
 });
 export type ChangeView = z.infer<typeof changeViewSchema>;

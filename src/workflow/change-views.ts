@@ -1,10 +1,10 @@
 import { decide, evaluate, type Decision, type Evaluation, type Policy } from '../../policies/index.js';
-import type { ChangeRecord } from '../change/index.js';
+import { EvidenceResult, type ChangeRecord } from '../change/index.js';
 import type { ChangeRecordState } from '../projections/index.js';
 import type { IdentityMapping } from '../identity/index.js';
 import type { ChangeView } from './change-view.js';
-import { countedEvidence, NO_PEOPLE } from './change-authors.js';
-import { candidateHashOf } from './change-derivation.js';
+import { countedEvidence, evidenceVerdicts, NO_PEOPLE } from './change-authors.js';
+import { candidateHashOf, rollbackHashOf } from './change-derivation.js';
 
 /** A change's classification and decision; shared between callers, so read-only. */
 export interface Assessment {
@@ -66,7 +66,17 @@ export function changeView(state: ChangeRecordState, policy: Policy, identities:
     owner: state.record.owner,
     record: state.record,
     reviews: [...state.reviews],
-    evidence: [...state.evidence],
+    evidence: evidenceVerdicts(state, identities, evaluation.evalBars)
+      .filter((verdict) => verdict.source === 'attached')
+      .map((verdict) => ({
+        ...verdict.item,
+        result: verdict.item.result ?? EvidenceResult.Inconclusive,
+        counts: verdict.counts,
+        checked: verdict.checked,
+        reason: verdict.reason,
+        metrics: verdict.metrics.map((metric) => ({ ...metric })),
+        ...(verdict.claimedResult ? { claimedResult: verdict.claimedResult } : {}),
+      })),
     decision: {
       status: decision.status,
       approvedBy: [...decision.approvedBy],
@@ -79,6 +89,7 @@ export function changeView(state: ChangeRecordState, policy: Policy, identities:
       evidence: evaluation.requiredEvidence,
       exposure: evaluation.exposure,
       firedRules: evaluation.firedRules,
+      evalBars: evaluation.evalBars,
     },
     release: {
       stageIndex: state.stageIndex ?? null,
@@ -91,5 +102,6 @@ export function changeView(state: ChangeRecordState, policy: Policy, identities:
     version: state.lastSeq,
     revision: state.revision,
     candidateHash: candidateHashOf(state.record),
+    rollbackHash: rollbackHashOf(state.record),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { writtenValues, type Policy } from '../../policies/index.js';
+import { EvidenceResult } from '../change/index.js';
 import type { IdentityMapping } from '../identity/index.js';
 import type { ChangeRecordState } from '../projections/index.js';
 import { changeAuthors, evidenceVerdicts } from './change-authors.js';
@@ -56,8 +57,33 @@ export const policyExplanationSchema = z.object({
      */
     mayStillApprove: z.array(z.object({ identity: z.string(), roles: z.array(z.string()) })),
   }),
+  /** Bars an offline eval of this change must clear (the tier's, for the change's surfaces), checked by featgate. */
+  evalBars: z.array(
+    z.object({
+      surface: z.string().optional(),
+      metric: z.string(),
+      atLeast: z.number().optional(),
+      atMost: z.number().optional(),
+      maxRegression: z.number().optional(),
+      minSampleSize: z.number().int().optional(),
+    }),
+  ),
   evidence: z.array(
-    z.object({ type: z.string(), result: z.string(), attachedBy: z.string().nullable(), source: z.string(), counts: z.boolean(), reason: z.string() }),
+    z.object({
+      type: z.string(),
+      /** featgate's verdict (for a claim: whether it counts), never the attacher's word. */
+      result: z.string(),
+      attachedBy: z.string().nullable(),
+      source: z.string(),
+      counts: z.boolean(),
+      /** Whether featgate checked typed content (false for a claim or evidence from before typing). */
+      checked: z.boolean(),
+      reason: z.string(),
+      /** featgate's verdict per metric. */
+      metrics: z.array(z.object({ metric: z.string(), passed: z.boolean(), checked: z.boolean(), reason: z.string() })),
+      /** What the attacher claimed, for a claim. */
+      claimedResult: z.string().optional(),
+    }),
   ),
   missingEvidence: z.array(z.object({ anyOf: z.array(z.string()), phase: z.string() })),
   decision: z.object({ status: z.string(), reasons: z.array(z.string()) }),
@@ -110,13 +136,17 @@ export function explainChange(
       excluded,
       mayStillApprove: stillApproving(state, decision, identities, proposal, known),
     },
+    evalBars: evaluation.evalBars.map((bar) => ({ ...bar })),
     evidence: evidenceVerdicts(state, identities, evaluation.evalBars).map((verdict) => ({
       type: verdict.item.type,
-      result: verdict.item.result,
+      result: verdict.item.result ?? EvidenceResult.Inconclusive,
       attachedBy: verdict.item.attachedBy ?? null,
       source: verdict.source,
       counts: verdict.counts,
+      checked: verdict.checked,
       reason: verdict.reason,
+      metrics: verdict.metrics.map((metric) => ({ ...metric })),
+      ...(verdict.claimedResult ? { claimedResult: verdict.claimedResult } : {}),
     })),
     missingEvidence: decision.missing.evidence.map((requirement) => ({ anyOf: [...requirement.anyOf], phase: requirement.phase })),
     decision: { status: decision.status, reasons: [...decision.reasons] },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChangeStatus, ConfigSurface, evidenceItemSchema, ReviewDecision } from '../change/index.js';
+import { ChangeStatus, ConfigSurface, evidenceRequestItemSchema, ReviewDecision } from '../change/index.js';
 import { RiskTier } from '../../policies/index.js';
 
 /** Body of a review: approve, or reject with a reason. */
@@ -17,7 +17,7 @@ export const reviewRequestSchema = z
 export type ReviewRequest = z.infer<typeof reviewRequestSchema>;
 
 /** Body of an evidence attachment; who attached it and when are set by the service. */
-export const evidenceRequestSchema = evidenceItemSchema.omit({ attachedBy: true, at: true, attachedByKind: true, attachedByAliases: true, revision: true, candidateHash: true });
+export const evidenceRequestSchema = evidenceRequestItemSchema;
 export type EvidenceRequest = z.infer<typeof evidenceRequestSchema>;
 
 /** Body of `apply-stage`: the stage number (1-based; the next one when absent). */

@@ -118,7 +118,8 @@ function renderExplanation(file: string, evaluation: Evaluation, decision: Decis
   lines.push(`routed to: ${approvals.roles.join(', ')}`);
   lines.push(
     'evidence:',
-    ...evaluation.requiredEvidence.map((requirement) => `  - ${requirement.anyOf.join(' or ')} (before ${requirement.phase})`),
+    ...evaluation.requiredEvidence.map((requirement) => `  - ${requirement.anyOf.join(' or ')} (before ${requirement.phase}${requirement.checked ? ', checked by featgate' : ''})`),
+    ...evaluation.evalBars.map((bar) => `  - offlineEval bar, checked by featgate: ${describeEvalBar(bar)}`),
   );
   const exposure = evaluation.exposure;
   lines.push(
@@ -152,8 +153,25 @@ export function renderServiceExplanation(explained: PolicyExplanation): string {
       : [approvals.stillNeeded > 0 || approvals.rolesStillNeeded.length > 0 ? '  - no configured token; a signed-in person holding a needed role' : '  - nobody needs to']),
   );
   lines.push('may not approve:', ...approvals.excluded.map((person) => `  - ${person.identity}: ${person.why}`));
-  lines.push('evidence:', ...explained.evidence.map((item) => `  - ${item.type} ${item.result} (${item.source}${item.attachedBy ? ` by ${item.attachedBy}` : ''}): ${item.counts ? 'counts' : 'does not count'}, ${item.reason}`));
+  if (explained.evalBars.length > 0) lines.push('eval bars (checked by featgate):', ...explained.evalBars.map((bar) => `  - ${describeEvalBar(bar)}`));
+  lines.push('evidence:');
+  for (const item of explained.evidence) {
+    const claim = item.claimedResult && item.claimedResult !== item.result ? `, claimed ${item.claimedResult}` : '';
+    lines.push(`  - ${item.type} ${item.result} (${item.source}${item.attachedBy ? ` by ${item.attachedBy}` : ''}${claim}): ${item.counts ? 'counts' : 'does not count'}, ${item.reason}`);
+    for (const metric of item.metrics) lines.push(`      ${metric.metric}: ${metric.passed ? 'meets' : 'fails'} ${metric.reason}`);
+  }
   for (const missing of explained.missingEvidence) lines.push(`  - missing: ${missing.anyOf.join(' or ')} (before ${missing.phase})`);
   lines.push(`decision: ${explained.decision.status}`, ...explained.decision.reasons.map((reason) => `  - ${reason}`));
   return lines.join('\n');
+}
+
+/** One eval bar in words, e.g. `groundedness >= 0.85, regression <= 0.02 (prompt)`. */
+export function describeEvalBar(bar: PolicyExplanation['evalBars'][number]): string {
+  const parts = [
+    ...(bar.atLeast !== undefined ? [`>= ${bar.atLeast}`] : []),
+    ...(bar.atMost !== undefined ? [`<= ${bar.atMost}`] : []),
+    ...(bar.maxRegression !== undefined ? [`regression against the baseline <= ${bar.maxRegression}`] : []),
+    ...(bar.minSampleSize !== undefined ? [`at least ${bar.minSampleSize} samples`] : []),
+  ];
+  return `${bar.metric} ${parts.join(', ')}${bar.surface ? ` (${bar.surface})` : ''}`;
 }

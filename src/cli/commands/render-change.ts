@@ -15,7 +15,15 @@ export interface ChangeSummary {
     readonly release?: { readonly stages?: readonly { readonly name: string; readonly audience: string; readonly percentage: number; readonly minDuration: string }[] };
   };
   readonly reviews?: readonly { readonly reviewer: string; readonly roles?: readonly string[]; readonly decision: string; readonly comment?: string; readonly at?: string }[];
-  readonly evidence?: readonly { readonly type: string; readonly result?: string; readonly summary?: string; readonly attachedBy?: string }[];
+  /** Attached evidence; `result` is featgate's verdict and `reason` says why (per metric in `metrics`). */
+  readonly evidence?: readonly {
+    readonly type: string;
+    readonly result?: string;
+    readonly summary?: string;
+    readonly attachedBy?: string;
+    readonly reason?: string;
+    readonly metrics?: readonly { readonly metric: string; readonly passed: boolean; readonly reason: string }[];
+  }[];
   readonly decision?: { readonly status?: string; readonly approvedBy?: readonly string[]; readonly missing?: unknown; readonly reasons?: readonly string[] };
   readonly release?: { readonly stageIndex?: number | null; readonly stageCount?: number; readonly held?: boolean; readonly statusReason?: string | null };
 }
@@ -101,7 +109,11 @@ export function renderChangeDetail(change: ChangeSummary, timeline: readonly Tim
   }
   if (change.evidence?.length) {
     lines.push('', 'evidence');
-    for (const item of change.evidence) lines.push(`  ${item.type.padEnd(16)} ${(item.result ?? '').padEnd(8)} ${item.summary ?? ''}${item.attachedBy ? ` (by ${item.attachedBy})` : ''}`);
+    for (const item of change.evidence) {
+      lines.push(`  ${item.type.padEnd(16)} ${(item.result ?? '').padEnd(8)} ${item.summary ?? ''}${item.attachedBy ? ` (by ${item.attachedBy})` : ''}`);
+      if (item.reason) lines.push(`    featgate's check: ${item.reason}`);
+      for (const metric of item.metrics ?? []) lines.push(`      ${metric.metric}: ${metric.passed ? 'meets' : 'fails'} ${metric.reason}`);
+    }
   }
   lines.push('', 'timeline');
   if (typeof timeline === 'string') lines.push(`  ${timeline}`);

@@ -21,7 +21,8 @@ export interface ChangeView {
     };
   };
   readonly reviews: readonly { reviewer: string; roles: readonly string[]; decision: string; comment: string; at: string }[];
-  readonly evidence: readonly { type: string; summary: string; result: string; link?: string; attachedBy?: string; at?: string }[];
+  /** Attached evidence; `result` is featgate's verdict and `reason` says why (per metric in `metrics`). */
+  readonly evidence: readonly { type: string; summary: string; result: string; reason?: string; counts?: boolean; link?: string; attachedBy?: string; at?: string }[];
   readonly decision: {
     readonly status: string;
     readonly approvedBy: readonly string[];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { playDemoEdit } from '../../../src/demo/demo-edit.js';
+import { passingEvidence } from '../../support/passing-evidence.js';
 import type { RunningService } from '../../../src/server/index.js';
 import { launchBrowser, longPrompt, README_SHOTS, screenshot, seriousViolations, signIn, startDemo, tabTo, type Person } from './console-harness.js';
 
@@ -148,7 +149,7 @@ describe('the reviewer console in headless Chromium against featgate in demo mod
     // Evidence a requester writes into the record never counts (authors do not vouch for their own change): CI, the
     // demo's service token, attaches what the tier requires.
     for (const requirement of created.body.decision.missing.evidence as { anyOf: string[] }[]) {
-      const attached = await call('service', 'POST', `/v1/changes/${KEY}/evidence`, { type: requirement.anyOf[0], summary: `${requirement.anyOf[0]} passed in CI`, result: 'passed', link: 'https://ci.example.com/run/7' });
+      const attached = await call('service', 'POST', `/v1/changes/${KEY}/evidence`, passingEvidence(requirement.anyOf[0]!, created.body, { link: 'https://ci.example.com/run/7' }));
       expect(attached.status, JSON.stringify(attached.body)).toBe(201);
     }
     // The open inbox follows the change without a reload.

@@ -81,8 +81,18 @@ describe('the demo walks the whole lifecycle with the tokens it prints', () => {
     expect(proposal).toMatchObject({ key, requester: 'flag-admin', status: 'proposed' });
 
     // 3. Evidence and a review by every role the policy requires, each by a different demo person.
+    //    The offline eval is typed: featgate checks its numbers and that it ran on this candidate.
     for (const requirement of proposal.decision.missing.evidence as { anyOf: string[] }[]) {
-      await json('requester', ['evidence', 'add', key, '--type', requirement.anyOf[0]!, '--summary', 'checked in the demo', '--result', 'passed']);
+      const type = requirement.anyOf[0]!;
+      if (type === 'offlineEval') {
+        const evalFile = join(dataDir, 'eval.json');
+        const metrics = [{ metric: 'groundedness', baselineScore: 0.9, candidateScore: 0.91 }];
+        writeFileSync(evalFile, JSON.stringify({ candidateHash: proposal.candidateHash, dataset: 'support-golden', datasetVersion: '7', evaluator: 'ragas', evaluatorVersion: '0.2.1', sampleSize: 200, metrics }));
+        const attached = await json('requester', ['evidence', 'attach', key, '--type', type, '--file', evalFile]);
+        expect(attached.evidence.at(-1)).toMatchObject({ type, result: 'passed', checked: true });
+      } else {
+        await json('requester', ['evidence', 'attach', key, '--type', type, '--summary', 'checked in the demo', '--result', 'passed']);
+      }
     }
     const reviewed = new Set<string>();
     for (let round = 0; round < 6; round += 1) {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonFlag } from '../../support/json-flag.js';
+import { passingEvidence } from '../../support/passing-evidence.js';
 import { startHarness, type Harness, type TestRole } from './service-harness.js';
 
 const FLAG = 'support-assistant-prompt';
@@ -129,7 +130,7 @@ describe('console routes', () => {
         expect(created.status).toBe(201);
         // CI attaches the evidence the tier requires (evidence written into the record by its author never counts).
         for (const requirement of created.body.decision.missing.evidence as { anyOf: string[] }[]) {
-          await h.call('POST', `/v1/changes/${key}/evidence`, { token: h.tokens.service, body: { type: requirement.anyOf[0], summary: 'passed in CI', result: 'passed', link: 'https://ci.example.com/run/1' } });
+          await h.call('POST', `/v1/changes/${key}/evidence`, { token: h.tokens.service, body: passingEvidence(requirement.anyOf[0]!, created.body, { link: 'https://ci.example.com/run/1' }) });
         }
         // Most sequences need both approvals before release actions mean anything: give them first half the time.
         if (serial % 2 === 0) {

@@ -139,12 +139,12 @@ function evidenceSection(view: ChangeView): HTMLElement {
           'table',
           {},
           h('caption', {}, 'Attached evidence'),
-          h('thead', {}, h('tr', {}, ['Type', 'Result', 'Summary', 'Attached by', 'When'].map((label) => h('th', { scope: 'col' }, label)))),
+          h('thead', {}, h('tr', {}, ['Type', 'Result', "featgate's check", 'Summary', 'Attached by', 'When'].map((label) => h('th', { scope: 'col' }, label)))),
           h(
             'tbody',
             {},
             view.evidence.map((item) =>
-              h('tr', {}, h('td', {}, item.type), h('td', {}, item.result), h('td', {}, item.link ? h('a', { href: item.link, rel: 'noreferrer noopener' }, item.summary) : item.summary), h('td', {}, item.attachedBy ?? view.requester), h('td', {}, item.at ? formatTime(item.at) : 'with the record')),
+              h('tr', {}, h('td', {}, item.type), h('td', {}, item.result), h('td', {}, item.reason ?? ''), h('td', {}, item.link ? h('a', { href: item.link, rel: 'noreferrer noopener' }, item.summary) : item.summary), h('td', {}, item.attachedBy ?? view.requester), h('td', {}, item.at ? formatTime(item.at) : 'with the record')),
             ),
           ),
         ),

@@ -1,0 +1,2 @@
+export * from './import-promptfoo.js';
+export * from './promptfoo-output.js';
