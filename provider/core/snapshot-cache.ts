@@ -1,4 +1,4 @@
-import { verifyManifest, type VerifyManifestOptions } from '../../src/manifest/verify-manifest.js';
+import { verifyManifest, type VerifyManifestOptions } from '../manifest/verify-manifest.js';
 import { ManifestSnapshot } from './manifest-snapshot.js';
 
 const MAX_MANIFESTS = 2;

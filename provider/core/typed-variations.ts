@@ -1,4 +1,4 @@
-import { convertFeatBitValue, type ConvertedValue, type RequestedType } from '../../src/manifest/featbit-value.js';
+import { convertFeatBitValue, type ConvertedValue, type RequestedType } from '../manifest/featbit-value.js';
 import { jsonEqual } from './json-equal.js';
 import { NO_KEY, valueKey, type ValueKey } from './value-key.js';
 

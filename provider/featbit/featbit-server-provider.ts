@@ -11,7 +11,7 @@ import {
   type ResolutionDetails,
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
-import { RequestedType } from '../../src/manifest/featbit-value.js';
+import { RequestedType } from '../manifest/featbit-value.js';
 import { sdkUserFromContext } from './featbit-user.js';
 import { IndexedFlagStore } from './indexed-flag-store.js';
 

@@ -1,5 +1,5 @@
 import type { IDataKind, IKeyedStoreItem, IStore, IStoreDataStorage, IStoreItem, IStoreKindData } from '@featbit/node-server-sdk';
-import { convertFeatBitValue, type RequestedType } from '../../src/manifest/featbit-value.js';
+import { convertFeatBitValue, type RequestedType } from '../manifest/featbit-value.js';
 import { NO_KEY, valueKey, type ValueKey } from '../core/value-key.js';
 
 /** Namespace under which the Node SDK keeps flags (`DataKinds.Flags`). */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { InMemoryProvider, OpenFeature, ProviderEvents, type EvaluationContext, type JsonValue, type Provider } from '@openfeature/server-sdk';
-import { dispatchBucket } from '../../src/featbit/evaluator/index.js';
+import { dispatchBucket } from '@featgate/openfeature/evaluator';
 import type { FeatBitFlag } from '../../src/featbit/model/index.js';
 import { FeatgateServerProvider, HttpManifestSource, StaticManifestSource } from '../../provider/index.js';
 import { approvedState, featBitFlag, largePrompt, signedManifest, testSigningKey } from '../unit/provider/gate-fixtures.js';

@@ -9,3 +9,4 @@ export * from './key-list.js';
 export * from './evaluate-flag.js';
 export * from './malformed-flag-error.js';
 export * from './dotnet-regex.js';
+export * from '../featbit-model/index.js';
