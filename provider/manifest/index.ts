@@ -1,3 +1,4 @@
+import '../evaluator/re2-engine.js';
 export * from './manifest-schema.js';
 export * from './manifest-jws.js';
 export * from './featbit-value.js';
