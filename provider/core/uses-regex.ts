@@ -1,7 +1,8 @@
 import { OperatorType } from '../evaluator/operator-type.js';
 import type { ApprovalManifest, GrantCondition } from '../manifest/manifest-schema.js';
 
-const isRegex = (condition: GrantCondition): boolean => condition.op === OperatorType.MatchRegex || condition.op === OperatorType.NotMatchRegex;
+const isRegex = (condition: GrantCondition): boolean =>
+  condition.op === OperatorType.MatchRegex || condition.op === OperatorType.NotMatchRegex;
 
 /** Whether any approved rule or segment rule of the manifest matches by regex, so the gate must load RE2 first. */
 export function usesRegex(manifest: ApprovalManifest): boolean {

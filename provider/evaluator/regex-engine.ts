@@ -16,7 +16,8 @@ export function installRegexEngine(installed: RegexEngine): void {
 
 /** The installed engine; throws when none is (a caller evaluated before `loadRegexEngine` settled). */
 export function regexEngine(): RegexEngine {
-  if (engine === undefined) throw new Error('featgate: no regex engine loaded; await loadRegexEngine() before evaluating MatchRegex rules');
+  if (engine === undefined)
+    throw new Error('featgate: no regex engine loaded; await loadRegexEngine() before evaluating MatchRegex rules');
   return engine;
 }
 

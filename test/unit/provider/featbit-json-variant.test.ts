@@ -16,7 +16,12 @@ const spelled = fc
       Array.isArray(value)
         ? value.map(reorder)
         : value !== null && typeof value === 'object'
-          ? Object.fromEntries((reversed ? Object.entries(value).reverse() : Object.entries(value)).map(([key, item]) => [key, reorder(item)]))
+          ? Object.fromEntries(
+              (reversed ? Object.entries(value).reverse() : Object.entries(value)).map(([key, item]) => [
+                key,
+                reorder(item),
+              ]),
+            )
           : value;
     return { content, raw: JSON.stringify(reorder(content), null, indent) };
   });
@@ -36,12 +41,24 @@ describe('FeatBit provider, JSON flags identified by their stored string', async
         const served = pick % values.length;
         const variations = values.map(({ raw }, index) => ({ id: `v${index}`, name: `v${index}`, value: raw }));
         await live.put(
-          featBitFlag({ key: 'prompt', variationType: 'json', variations, disabledVariationId: 'v0', fallthrough: { variations: [{ id: `v${served}`, rollout: [0, 1] }] } }),
+          featBitFlag({
+            key: 'prompt',
+            variationType: 'json',
+            variations,
+            disabledVariationId: 'v0',
+            fallthrough: { variations: [{ id: `v${served}`, rollout: [0, 1] }] },
+          }),
         );
         const details = await client.getObjectDetails('prompt', {}, { targetingKey: 'u' });
-        const sdkValue = await live.provider.client.jsonVariation('prompt', sdkUserFromContext({ targetingKey: 'u' }), {});
+        const sdkValue = await live.provider.client.jsonVariation(
+          'prompt',
+          sdkUserFromContext({ targetingKey: 'u' }),
+          {},
+        );
         expect(details.value).toEqual(sdkValue);
-        const sameContent = values.filter(({ content }) => canonicalize(content) === canonicalize(values[served]!.content));
+        const sameContent = values.filter(
+          ({ content }) => canonicalize(content) === canonicalize(values[served]!.content),
+        );
         expect(details.variant).toBe(sameContent.length === 1 ? `v${served}` : undefined);
         expect(details.reason).toBe('DEFAULT');
       }),
@@ -51,9 +68,21 @@ describe('FeatBit provider, JSON flags identified by their stored string', async
 
   it('answers a stored string that is not JSON with TYPE_MISMATCH and the caller default, as the SDK does', async () => {
     await live.put(
-      featBitFlag({ key: 'broken', variationType: 'json', variations: [{ id: 'v0', name: 'v0', value: '{"unterminated' }], disabledVariationId: 'v0', fallthrough: { variations: [{ id: 'v0', rollout: [0, 1] }] } }),
+      featBitFlag({
+        key: 'broken',
+        variationType: 'json',
+        variations: [{ id: 'v0', name: 'v0', value: '{"unterminated' }],
+        disabledVariationId: 'v0',
+        fallthrough: { variations: [{ id: 'v0', rollout: [0, 1] }] },
+      }),
     );
-    expect(await client.getObjectDetails('broken', { fallback: true }, { targetingKey: 'u' })).toMatchObject({ value: { fallback: true }, errorCode: 'TYPE_MISMATCH' });
-    expect(await client.getObjectDetails('missing', { fallback: true }, { targetingKey: 'u' })).toMatchObject({ value: { fallback: true }, errorCode: 'FLAG_NOT_FOUND' });
+    expect(await client.getObjectDetails('broken', { fallback: true }, { targetingKey: 'u' })).toMatchObject({
+      value: { fallback: true },
+      errorCode: 'TYPE_MISMATCH',
+    });
+    expect(await client.getObjectDetails('missing', { fallback: true }, { targetingKey: 'u' })).toMatchObject({
+      value: { fallback: true },
+      errorCode: 'FLAG_NOT_FOUND',
+    });
   });
 });

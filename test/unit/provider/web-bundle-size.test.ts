@@ -47,13 +47,17 @@ async function bundleApp(external: readonly string[]): Promise<Bundle> {
 
 const gzipped = (file: OutputFile): number => gzipSync(file.contents, { level: 9 }).length;
 const inputsOf = (bundle: Bundle, file: OutputFile): string[] =>
-  Object.keys(Object.entries(bundle.metafile.outputs).find(([path]) => file.path.endsWith(path.replace(/^.*\//, '/')))![1].inputs);
+  Object.keys(
+    Object.entries(bundle.metafile.outputs).find(([path]) => file.path.endsWith(path.replace(/^.*\//, '/')))![1].inputs,
+  );
 
 describe('the browser entry of @featgate/openfeature', () => {
   it(`loads at most ${BUDGET_BYTES / 1024} KB min+gzip into a page (gate and its dependencies, the OpenFeature web SDK being the app's own)`, async () => {
     const bundle = await bundleApp(['@openfeature/web-sdk', '@openfeature/core']);
     const size = gzipped(bundle.entry);
-    expect(size, `web gate entry: ${bundle.entry.contents.length} B minified, ${size} B gzipped`).toBeLessThanOrEqual(BUDGET_BYTES);
+    expect(size, `web gate entry: ${bundle.entry.contents.length} B minified, ${size} B gzipped`).toBeLessThanOrEqual(
+      BUDGET_BYTES,
+    );
   });
 
   it('keeps zod locales and the RE2 engine out of what the page loads; RE2 is a chunk fetched only for a manifest with regex rules', async () => {
@@ -61,7 +65,9 @@ describe('the browser entry of @featgate/openfeature', () => {
     const entryInputs = inputsOf(bundle, bundle.entry);
     expect(entryInputs.filter((input) => input.includes('zod/') && input.includes('locales'))).toEqual([]);
     expect(entryInputs.filter((input) => input.includes('re2js'))).toEqual([]);
-    expect(entryInputs).toEqual(expect.arrayContaining([expect.stringContaining('provider/web/featgate-web-provider.ts')]));
+    expect(entryInputs).toEqual(
+      expect.arrayContaining([expect.stringContaining('provider/web/featgate-web-provider.ts')]),
+    );
     const re2Chunk = bundle.chunks.find((chunk) => inputsOf(bundle, chunk).some((input) => input.includes('re2js')));
     expect(re2Chunk, 'RE2 is bundled as a lazily imported chunk').toBeDefined();
     expect(bundle.entry.text).toContain(re2Chunk!.path.replace(/^.*\//, ''));
@@ -69,7 +75,13 @@ describe('the browser entry of @featgate/openfeature', () => {
 
   it('has no Node built-in anywhere in its module graph (a browser bundle cannot resolve one)', async () => {
     const bundle = await bundleApp([]);
-    const imports = Object.values(bundle.metafile.inputs).flatMap((input) => input.imports.map((imported) => imported.path));
-    expect(imports.filter((path) => path.startsWith('node:') || ['crypto', 'fs', 'path', 'buffer', 'stream', 'os'].includes(path))).toEqual([]);
+    const imports = Object.values(bundle.metafile.inputs).flatMap((input) =>
+      input.imports.map((imported) => imported.path),
+    );
+    expect(
+      imports.filter(
+        (path) => path.startsWith('node:') || ['crypto', 'fs', 'path', 'buffer', 'stream', 'os'].includes(path),
+      ),
+    ).toEqual([]);
   });
 });

@@ -49,8 +49,10 @@ class RelayedFeatBitProvider {
     const flag = this.flags.get(key);
     if (!flag) return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: 'FLAG_NOT_FOUND' };
     const result = evaluateFlag(flag, { keyId: context.targetingKey ?? '' }, (id) => this.segments.get(id));
-    const converted = result.kind === EvaluationKind.Error ? { convertible: false } : convertFeatBitValue(result.value, type);
-    if (!converted.convertible) return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: 'GENERAL' };
+    const converted =
+      result.kind === EvaluationKind.Error ? { convertible: false } : convertFeatBitValue(result.value, type);
+    if (!converted.convertible)
+      return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: 'GENERAL' };
     return { value: converted.value, variant: result.variationId, reason: StandardResolutionReasons.DEFAULT };
   }
 }
@@ -64,6 +66,9 @@ globalThis.app = {
   },
   evaluate(flagKey) {
     const { value, reason, variant, errorCode, flagMetadata } = OpenFeature.getClient().getObjectDetails(flagKey, {});
-    return { gated: { value, reason, variant, errorCode, flagMetadata: { ...flagMetadata } }, bare: inner.resolveObjectEvaluation(flagKey, {}, OpenFeature.getContext()) };
+    return {
+      gated: { value, reason, variant, errorCode, flagMetadata: { ...flagMetadata } },
+      bare: inner.resolveObjectEvaluation(flagKey, {}, OpenFeature.getContext()),
+    };
   },
 };
