@@ -186,7 +186,7 @@ export class GateCore {
       };
     }
     const view = flag.view(type);
-    const innerId = view.idOf(inner.value);
+    const innerId = view.idOf(inner.value, inner.variant);
     if (innerId !== undefined && innerId === view.baselineId) return inner;
     let servedId: string;
     let reason: GateReason;
