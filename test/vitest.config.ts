@@ -1,10 +1,16 @@
 import { fileURLToPath } from 'node:url';
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { SummaryReporter } from './support/summary-reporter.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+/** Resolves `@featgate/openfeature/*` to the provider package's TypeScript sources instead of its built `dist/`. */
+const SOURCE_CONDITION = 'featgate-source';
+
 export default defineConfig({
+  resolve: { conditions: [SOURCE_CONDITION, ...defaultClientConditions] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
   test: {
     root,
     // One project per kind of test, so each kind can run on its own: `vitest run --project unit`.

@@ -1,6 +1,6 @@
-import { isSegmentCondition } from '../../src/featbit/evaluator/condition-matcher.js';
-import { type Condition, type FeatBitFlag, type FeatBitSegment, type RolloutVariation } from '../../src/featbit/model/index.js';
-import type { GrantCondition, GrantRollout, ManifestFlag } from '../../src/manifest/manifest-schema.js';
+import { isSegmentCondition } from '../evaluator/condition-matcher.js';
+import { type Condition, type FeatBitFlag, type FeatBitSegment, type RolloutVariation } from '../featbit-model/index.js';
+import type { GrantCondition, GrantRollout, ManifestFlag } from '../manifest/manifest-schema.js';
 
 /** A governed flag's approved FeatBit configuration, rebuilt from its manifest entry for the project's evaluator. */
 export interface ApprovedConfiguration {
@@ -18,10 +18,7 @@ export interface ApprovedConfiguration {
 export function approvedConfigurationOf(flagKey: string, entry: ManifestFlag): ApprovedConfiguration {
   const { grants } = entry;
   const flag: FeatBitFlag = {
-    id: flagKey,
     key: flagKey,
-    name: flagKey,
-    description: '',
     variationType: entry.variationType,
     variations: entry.variations.map(({ id, name, value }) => ({ id, name, value })),
     targetUsers: grants.targetUsers.map(({ keyIds, variationId }) => ({ keyIds, variationId })),
@@ -29,15 +26,12 @@ export function approvedConfigurationOf(flagKey: string, entry: ManifestFlag): A
       id: rule.id,
       name: rule.name,
       dispatchKey: rule.dispatchKey,
-      includedInExpt: false,
       conditions: rule.conditions.map(toCondition),
       variations: rule.variations.map(toRollout),
     })),
     isEnabled: grants.isEnabled,
     disabledVariationId: grants.disabledVariationId,
-    fallthrough: { dispatchKey: grants.fallthrough.dispatchKey, includedInExpt: false, variations: grants.fallthrough.variations.map(toRollout) },
-    exptIncludeAllTargets: false,
-    tags: [],
+    fallthrough: { dispatchKey: grants.fallthrough.dispatchKey, variations: grants.fallthrough.variations.map(toRollout) },
     isArchived: false,
   };
   const segments = new Map<string, FeatBitSegment>(
@@ -45,13 +39,9 @@ export function approvedConfigurationOf(flagKey: string, entry: ManifestFlag): A
       segment.id,
       {
         id: segment.id,
-        name: '',
-        description: '',
         included: segment.included,
         excluded: segment.excluded,
-        rules: segment.rules.map((rule) => ({ id: '', name: '', conditions: rule.conditions.map(toCondition) })),
-        tags: [],
-        isArchived: false,
+        rules: segment.rules.map((rule) => ({ conditions: rule.conditions.map(toCondition) })),
       },
     ]),
   );
@@ -77,5 +67,5 @@ function toCondition({ property, op, value }: GrantCondition): Condition {
 }
 
 function toRollout({ id, rollout }: GrantRollout): RolloutVariation {
-  return { id, rollout: [rollout[0], rollout[1]], exptRollout: 1 };
+  return { id, rollout: [rollout[0], rollout[1]] };
 }

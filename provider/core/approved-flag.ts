@@ -1,10 +1,10 @@
 import type { EvaluationContext } from '@openfeature/core';
 import canonicalize from 'canonicalize';
-import type { SegmentLookup } from '../../src/featbit/evaluator/condition-matcher.js';
-import { evaluateFlag } from '../../src/featbit/evaluator/evaluate-flag.js';
-import type { FeatBitUser } from '../../src/featbit/evaluator/featbit-user.js';
-import type { RequestedType } from '../../src/manifest/featbit-value.js';
-import type { ManifestFlag } from '../../src/manifest/manifest-schema.js';
+import type { SegmentLookup } from '../evaluator/condition-matcher.js';
+import { evaluateFlag } from '../evaluator/evaluate-flag.js';
+import type { FeatBitUser } from '../evaluator/featbit-user.js';
+import type { RequestedType } from '../manifest/featbit-value.js';
+import type { ManifestFlag } from '../manifest/manifest-schema.js';
 import { approvedConfigurationOf, type ApprovedConfiguration } from './approved-configuration.js';
 import { featBitUserFromContext } from './featbit-user-from-context.js';
 import { TypedVariations } from './typed-variations.js';

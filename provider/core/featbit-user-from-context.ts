@@ -1,5 +1,5 @@
 import type { EvaluationContext } from '@openfeature/core';
-import { toFeatBitAttribute, type FeatBitUser } from '../../src/featbit/evaluator/featbit-user.js';
+import { toFeatBitAttribute, type FeatBitUser } from '../evaluator/featbit-user.js';
 
 const HAS_OWN = Object.prototype.hasOwnProperty;
 

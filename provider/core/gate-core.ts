@@ -1,6 +1,6 @@
 import { ErrorCode, StandardResolutionReasons, type EvaluationContext, type Logger, type ResolutionDetails } from '@openfeature/core';
-import type { RequestedType } from '../../src/manifest/featbit-value.js';
-import { isManifestExpired } from '../../src/manifest/verify-manifest.js';
+import type { RequestedType } from '../manifest/featbit-value.js';
+import { isManifestExpired } from '../manifest/verify-manifest.js';
 import { UngovernedFlagPolicy, type GateOptions } from './gate-options.js';
 import { GateMetadataKey, GateReason, UNAPPROVED_REASON } from './gate-reason.js';
 import type { ManifestMark } from './manifest-high-water-mark.js';
@@ -186,7 +186,7 @@ export class GateCore {
       };
     }
     const view = flag.view(type);
-    const innerId = view.idOf(inner.value);
+    const innerId = view.idOf(inner.value, inner.variant);
     if (innerId !== undefined && innerId === view.baselineId) return inner;
     let servedId: string;
     let reason: GateReason;

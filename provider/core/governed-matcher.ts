@@ -1,4 +1,4 @@
-import type { ManifestGoverned } from '../../src/manifest/manifest-schema.js';
+import type { ManifestGoverned } from '../manifest/manifest-schema.js';
 
 /**
  * Whether a flag key is governed by the manifest's selectors: one of its keys, or one of its glob patterns with the

@@ -1,4 +1,4 @@
-import type { ApprovalManifest } from '../../src/manifest/manifest-schema.js';
+import type { ApprovalManifest } from '../manifest/manifest-schema.js';
 import { ApprovedFlag } from './approved-flag.js';
 import { governedMatcher } from './governed-matcher.js';
 

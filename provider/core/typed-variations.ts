@@ -1,4 +1,4 @@
-import { convertFeatBitValue, type ConvertedValue, type RequestedType } from '../../src/manifest/featbit-value.js';
+import { convertFeatBitValue, type ConvertedValue, type RequestedType } from '../manifest/featbit-value.js';
 import { jsonEqual } from './json-equal.js';
 import { NO_KEY, valueKey, type ValueKey } from './value-key.js';
 
@@ -43,9 +43,16 @@ export class TypedVariations {
     }
   }
 
-  /** The (representative) id of the approved variation whose value equals `value` by content, if any. */
-  idOf(value: unknown): string | undefined {
+  /**
+   * The (representative) id of the approved variation whose value equals `value` by content, if any. `variantHint`
+   * (the inner provider's `variant`, FeatBit's variation id) only says which approved value to compare first: a
+   * fresh object named by its variant is confirmed without being remembered by identity, so a provider that parses
+   * a new object per evaluation (FeatBit's SDK) adds no weak-map entry per evaluation.
+   */
+  idOf(value: unknown, variantHint?: string): string | undefined {
     if (typeof value === 'object' && value !== null) {
+      const named = variantHint === undefined ? undefined : this.representative.get(variantHint);
+      if (named !== undefined && jsonEqual(value, this.approvedValue(named))) return named;
       const hinted = this.seenObjects.get(value);
       if (hinted !== undefined && jsonEqual(value, this.approvedValue(hinted))) return hinted;
       for (const [id, approved] of this.objectCandidates) {

@@ -1,5 +1,5 @@
 import canonicalize from 'canonicalize';
-import { RequestedType } from '../../src/manifest/featbit-value.js';
+import { RequestedType } from '../manifest/featbit-value.js';
 
 /** Marks a value that cannot be compared in a view (e.g. a number where a boolean was asked for). */
 export const NO_KEY: unique symbol = Symbol('no-key');

@@ -11,7 +11,7 @@ import {
   type ResolutionDetails,
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
-import { RequestedType } from '../../src/manifest/featbit-value.js';
+import { RequestedType } from '../manifest/featbit-value.js';
 import { sdkUserFromContext } from './featbit-user.js';
 import { IndexedFlagStore } from './indexed-flag-store.js';
 
@@ -79,8 +79,28 @@ export class FeatBitServerProvider implements Provider {
     return this.resolve(flagKey, defaultValue, RequestedType.Number, context, (user) => this.client.numberVariationDetail(flagKey, user, defaultValue));
   }
 
+  /**
+   * JSON flags: with its own store the provider reads the stored string (`stringVariationDetail`, the same
+   * evaluation and insight event as `jsonVariationDetail`), finds its variation id by that string and parses it once,
+   * as the SDK's JSON converter would; so a large JSON value is never canonicalised per evaluation.
+   */
   async resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext, _logger: Logger): Promise<ResolutionDetails<T>> {
-    return this.resolve(flagKey, defaultValue, RequestedType.Object, context, (user) => this.client.jsonVariationDetail(flagKey, user, defaultValue));
+    const store = this.store;
+    if (!store) return this.resolve(flagKey, defaultValue, RequestedType.Object, context, (user) => this.client.jsonVariationDetail(flagKey, user, defaultValue));
+    let variant: string | undefined;
+    return this.resolve(flagKey, defaultValue, RequestedType.Object, context, async (user): Promise<IEvalDetail<T>> => {
+      const raw = await this.client.stringVariationDetail(flagKey, user, '');
+      const text = raw.value;
+      if (!isServed(raw.kind) || text === undefined) return { ...raw, value: defaultValue };
+      let value: T;
+      try {
+        value = JSON.parse(text) as T;
+      } catch {
+        return { flagKey, kind: ReasonKinds.WrongType, reason: 'type mismatch', value: defaultValue };
+      }
+      variant = store.variationIdOfRawJson(flagKey, text);
+      return { ...raw, value };
+    }, () => variant);
   }
 
   private async resolve<T>(
@@ -89,6 +109,7 @@ export class FeatBitServerProvider implements Provider {
     type: RequestedType,
     context: EvaluationContext,
     evaluate: (user: ReturnType<typeof sdkUserFromContext>) => Promise<IEvalDetail<T>>,
+    variantOf: (value: T) => string | undefined = (value) => this.store?.variationIdOf(flagKey, type, value),
   ): Promise<ResolutionDetails<T>> {
     const user = sdkUserFromContext(context);
     if (user.key.trim() === '') {
@@ -114,7 +135,7 @@ export class FeatBitServerProvider implements Provider {
       default: {
         const value = detail.value as T;
         const details: ResolutionDetails<T> = { value, reason: this.reasonOf(flagKey, detail.kind) };
-        const variant = this.store?.variationIdOf(flagKey, type, value);
+        const variant = variantOf(value);
         if (variant !== undefined) details.variant = variant;
         return details;
       }
@@ -134,6 +155,11 @@ export class FeatBitServerProvider implements Provider {
         return StandardResolutionReasons.UNKNOWN;
     }
   }
+}
+
+/** Whether the SDK served a variation (rather than the default for a missing, failing or unready flag). */
+function isServed(kind: ReasonKinds): boolean {
+  return kind === ReasonKinds.Off || kind === ReasonKinds.TargetMatch || kind === ReasonKinds.RuleMatch || kind === ReasonKinds.FallThrough;
 }
 
 function error<T>(value: T, errorCode: ErrorCode, errorMessage: string): ResolutionDetails<T> {

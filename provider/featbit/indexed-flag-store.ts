@@ -1,11 +1,18 @@
 import type { IDataKind, IKeyedStoreItem, IStore, IStoreDataStorage, IStoreItem, IStoreKindData } from '@featbit/node-server-sdk';
-import { convertFeatBitValue, type RequestedType } from '../../src/manifest/featbit-value.js';
+import { convertFeatBitValue, RequestedType } from '../manifest/featbit-value.js';
 import { NO_KEY, valueKey, type ValueKey } from '../core/value-key.js';
 
 /** Namespace under which the Node SDK keeps flags (`DataKinds.Flags`). */
 const FLAGS_NAMESPACE = 'flags';
 
 const AMBIGUOUS = Symbol('ambiguous');
+
+/** Per flag version: value key → variation id for each requested type, and stored JSON string → variation id. */
+interface FlagIndex {
+  readonly item: IStoreItem;
+  readonly byType: Map<RequestedType, Map<ValueKey, string | typeof AMBIGUOUS>>;
+  byRawJson?: Map<string, string | typeof AMBIGUOUS>;
+}
 
 interface StoredFlag extends IStoreItem {
   variations?: Array<{ id: string; value: string }>;
@@ -21,7 +28,7 @@ export class IndexedFlagStore implements IStore {
   version = 0;
   private data: IStoreDataStorage = {};
   private initCalled = false;
-  private readonly indexes = new Map<string, { item: IStoreItem; byType: Map<RequestedType, Map<ValueKey, string | typeof AMBIGUOUS>> }>();
+  private readonly indexes = new Map<string, FlagIndex>();
 
   get(kind: IDataKind, key: string): IStoreItem | null {
     const items = this.data[kind.namespace];
@@ -65,6 +72,37 @@ export class IndexedFlagStore implements IStore {
    * undefined when none or several variations have that value.
    */
   variationIdOf(flagKey: string, type: RequestedType, value: unknown): string | undefined {
+    const entry = this.indexOf(flagKey);
+    if (!entry) return undefined;
+    const index = this.typedIndex(entry, type);
+    const key = valueKey(type, value);
+    const id = key === NO_KEY ? undefined : index.get(key);
+    return id === AMBIGUOUS ? undefined : id;
+  }
+
+  /**
+   * The id of the variation the SDK served as this stored string (JSON flags), found by the string itself: one Map
+   * lookup per evaluation, no canonical JSON of the value (a 10 KB prompt costs about 100 µs to canonicalise). A
+   * string whose content several variations share is ambiguous (undefined), exactly as `variationIdOf` would say.
+   */
+  variationIdOfRawJson(flagKey: string, raw: string): string | undefined {
+    const entry = this.indexOf(flagKey);
+    if (!entry) return undefined;
+    if (!entry.byRawJson) {
+      const byContent = this.typedIndex(entry, RequestedType.Object);
+      const byRaw = new Map<string, string | typeof AMBIGUOUS>();
+      for (const variation of (entry.item as StoredFlag).variations ?? []) {
+        const converted = convertFeatBitValue(variation.value, RequestedType.Object);
+        const key = converted.convertible ? valueKey(RequestedType.Object, converted.value) : NO_KEY;
+        if (key !== NO_KEY) byRaw.set(variation.value, byContent.get(key) ?? AMBIGUOUS);
+      }
+      entry.byRawJson = byRaw;
+    }
+    const id = entry.byRawJson.get(raw);
+    return id === AMBIGUOUS ? undefined : id;
+  }
+
+  private indexOf(flagKey: string): FlagIndex | undefined {
     const flag = this.flag(flagKey);
     if (!flag?.variations) return undefined;
     let entry = this.indexes.get(flagKey);
@@ -72,10 +110,14 @@ export class IndexedFlagStore implements IStore {
       entry = { item: flag, byType: new Map() };
       this.indexes.set(flagKey, entry);
     }
+    return entry;
+  }
+
+  private typedIndex(entry: FlagIndex, type: RequestedType): Map<ValueKey, string | typeof AMBIGUOUS> {
     let index = entry.byType.get(type);
     if (!index) {
       index = new Map();
-      for (const variation of flag.variations) {
+      for (const variation of (entry.item as StoredFlag).variations ?? []) {
         const converted = convertFeatBitValue(variation.value, type);
         if (!converted.convertible) continue;
         const key = valueKey(type, converted.value);
@@ -84,9 +126,7 @@ export class IndexedFlagStore implements IStore {
       }
       entry.byType.set(type, index);
     }
-    const key = valueKey(type, value);
-    const id = key === NO_KEY ? undefined : index.get(key);
-    return id === AMBIGUOUS ? undefined : id;
+    return index;
   }
 
   /** Whether the flag's default rule splits contexts across more than one variation by percentage. */

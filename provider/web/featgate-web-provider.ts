@@ -8,7 +8,7 @@ import {
   type Provider,
   type ResolutionDetails,
 } from '@openfeature/web-sdk';
-import { RequestedType } from '../../src/manifest/featbit-value.js';
+import { RequestedType } from '../manifest/featbit-value.js';
 import { GateProviderBase } from '../core/gate-provider-base.js';
 import type { GateOptions } from '../core/gate-options.js';
 

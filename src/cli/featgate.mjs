@@ -9,6 +9,11 @@ let main;
 if (process.env.FEATGATE_FROM_SOURCE !== '1' && existsSync(built)) {
   ({ main } = await import(built.href));
 } else {
+  // The provider package (@featgate/openfeature) resolves to its TypeScript sources too, not to its dist/.
+  const { register: registerHooks } = await import('node:module');
+  registerHooks(
+    'data:text/javascript,export function resolve(specifier, context, next) { return next(specifier, { ...context, conditions: [...context.conditions, "featgate-source"] }); }',
+  );
   const { register } = await import('tsx/esm/api');
   register();
   ({ main } = await import('./main.ts'));

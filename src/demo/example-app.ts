@@ -1,7 +1,7 @@
 import { OpenFeature, type EvaluationDetails, type JsonValue } from '@openfeature/server-sdk';
 import type { JWK } from 'jose';
-import { FeatBitServerProvider } from '../../provider/featbit/index.js';
-import { FeatgateServerProvider, HttpManifestSource } from '../../provider/index.js';
+import { FeatBitServerProvider } from '@featgate/openfeature/featbit';
+import { FeatgateServerProvider, HttpManifestSource } from '@featgate/openfeature/server';
 import { DataSyncModeEnum } from '@featbit/node-server-sdk';
 
 /** Where the example app finds FeatBit (for the real FeatBit Node SDK) and featgate (for the signed manifest). */

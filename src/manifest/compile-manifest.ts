@@ -2,16 +2,7 @@ import type { ApprovedFlagState } from '../approved-state/approved-flag-state.js
 import { contentHash } from '../canonical/canonical-json.js';
 import { ValidationError, type FieldIssue } from '../errors/index.js';
 import { SegmentConditionProperty, type FeatBitFlag, type FeatBitSegment, type RolloutVariation } from '../featbit/model/index.js';
-import { convertFeatBitValue, requestedTypeOf } from './featbit-value.js';
-import {
-  MANIFEST_FORMAT,
-  type ApprovalManifest,
-  type GrantRollout,
-  type ManifestFlag,
-  type ManifestGoverned,
-  type ManifestGrants,
-  type ManifestLedgerHead,
-} from './manifest-schema.js';
+import { convertFeatBitValue, requestedTypeOf, MANIFEST_FORMAT, type ApprovalManifest, type GrantRollout, type ManifestFlag, type ManifestGoverned, type ManifestGrants, type ManifestLedgerHead } from '@featgate/openfeature/manifest';
 
 /** When a compiled manifest is issued and how long providers may trust it, plus what it witnesses and denies. */
 export interface CompileManifestOptions {

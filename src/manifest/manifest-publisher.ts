@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ApprovedFlagState } from '../approved-state/approved-flag-state.js';
 import { compileManifestKeepingLastGood, type FlagCompileFailure } from './compile-manifest.js';
-import type { ApprovalManifest, ManifestGoverned, ManifestLedgerHead } from './manifest-schema.js';
+import type { ApprovalManifest, ManifestGoverned, ManifestLedgerHead } from '@featgate/openfeature/manifest';
 import { signManifest } from './sign-manifest.js';
 import { manifestEtag, type SignedManifest, type SignedManifestSource } from './signed-manifest.js';
 import type { ManifestSigningKey } from './signing-key.js';

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import type { ApprovalManifest } from '@featgate/openfeature/manifest';
 import { fieldIssuesFromZod, problem, sendProblem } from '../errors/index.js';
-import type { ApprovalManifest } from './manifest-schema.js';
 import { signManifest } from './sign-manifest.js';
 import type { SignedManifest, SignedManifestSource } from './signed-manifest.js';
 import type { ManifestSigningKey } from './signing-key.js';

@@ -1,7 +1,6 @@
 import { CompactSign } from 'jose';
 import { canonicalJson } from '../canonical/canonical-json.js';
-import { MANIFEST_JWS_TYPE, MANIFEST_SIGNING_ALG } from './manifest-jws.js';
-import type { ApprovalManifest } from './manifest-schema.js';
+import { MANIFEST_JWS_TYPE, MANIFEST_SIGNING_ALG, type ApprovalManifest } from '@featgate/openfeature/manifest';
 import type { ManifestSigningKey } from './signing-key.js';
 
 /** Signs a manifest as a compact JWS (EdDSA, `kid` and `typ` in the protected header) over its canonical JSON. */

@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose';
 import { ConfigError } from '../errors/index.js';
 import { dataDirSecretStore, type GeneratedSecretStore } from '../generated-secret/index.js';
-import { MANIFEST_SIGNING_ALG } from './manifest-jws.js';
+import { MANIFEST_SIGNING_ALG } from '@featgate/openfeature/manifest';
 
 /** The key featgate signs manifests with; only `publicJwk` ever leaves the process. */
 export interface ManifestSigningKey {

@@ -1,8 +1,6 @@
 import type { EvaluationContext } from '@openfeature/core';
 import { z } from 'zod';
-import { ApprovedFlag } from '../../provider/core/approved-flag.js';
-import { convertFeatBitValue, requestedTypeOf } from './featbit-value.js';
-import type { ApprovalManifest, ManifestFlag } from './manifest-schema.js';
+import { ApprovedFlag, convertFeatBitValue, requestedTypeOf, type ApprovalManifest, type ManifestFlag } from '@featgate/openfeature/manifest';
 
 /** How a per-context web manifest is cut from the server manifest. */
 export interface WebManifestOptions {

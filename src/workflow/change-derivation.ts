@@ -4,7 +4,7 @@ import { contentHash, type JsonValue } from '../canonical/index.js';
 import { StageAudienceKind, type ChangedFlag, type ChangeRecord, type StageAudienceBinding } from '../change/index.js';
 import { ConflictError, ValidationError, type FieldIssue } from '../errors/index.js';
 import { SegmentConditionProperty, type FeatBitFlag, type FeatBitSegment, type TargetRule } from '../featbit/model/index.js';
-import { convertFeatBitValue, requestedTypeOf } from '../manifest/featbit-value.js';
+import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
 import { redactSecrets, type RedactionKey } from '../redaction/index.js';
 import { secretKeyMatcherOf } from './policy-helpers.js';
 

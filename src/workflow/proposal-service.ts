@@ -6,7 +6,7 @@ import { ConflictError } from '../errors/index.js';
 import type { FeatBitFlag, FeatBitSegment, Variation } from '../featbit/model/index.js';
 import { Role, type Principal } from '../identity/index.js';
 import { ActorKind, LedgerEventType } from '../ledger/index.js';
-import { convertFeatBitValue, requestedTypeOf } from '../manifest/featbit-value.js';
+import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
 import { changeSubject } from '../projections/index.js';
 import type { ChangeService } from './change-service.js';
 import { proposalOpenedPayloadSchema } from './proposal-payload.js';

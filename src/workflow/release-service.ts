@@ -9,7 +9,7 @@ import type { FeatBitFlag, FeatBitSegment, Variation } from '../featbit/model/in
 import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { actorOf, Role, type Principal } from '../identity/index.js';
 import { LedgerEventType, type Actor } from '../ledger/index.js';
-import { convertFeatBitValue, requestedTypeOf } from '../manifest/featbit-value.js';
+import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
 import { changeSubject, flagSubject, readLedgerPayload, type ChangeRecordState, type GuardrailBreach } from '../projections/index.js';
 import type { ChangeService } from './change-service.js';
 import { countedEvidence, isAuthor } from './change-authors.js';

@@ -4,7 +4,7 @@ import { contentHash, type JsonValue } from '../canonical/index.js';
 import { ChangeStatus, durationMs, type ReleaseStage } from '../change/index.js';
 import { NotFoundError } from '../errors/index.js';
 import type { FeatBitFlag } from '../featbit/model/index.js';
-import { convertFeatBitValue, requestedTypeOf } from '../manifest/featbit-value.js';
+import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
 import { redactSecrets } from '../redaction/index.js';
 import type { ChangeRecordState } from '../projections/index.js';
 import { secretKeyMatcherOf } from './policy-helpers.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { contentHash, type JsonValue } from '../canonical/index.js';
 import { VariationType, type FeatBitFlag, type Variation } from '../featbit/model/index.js';
-import { convertFeatBitValue, requestedTypeOf } from '../manifest/featbit-value.js';
+import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
 import { ValidationError } from '../errors/index.js';
 
 /** The string FeatBit stores for a typed value of a flag of `type` (FeatBit keeps every variation value as a string). */

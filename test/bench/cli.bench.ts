@@ -23,7 +23,7 @@ function startTimes(rounds: number): { built: number[]; source: number[]; eager:
   const variants = [
     [built, [bin, '--help'], env],
     [source, [bin, '--help'], { ...env, FEATGATE_FROM_SOURCE: '1' }],
-    [eager, ['--import', 'tsx', '--input-type=module', '-e', EAGER_FROM_SOURCE], env],
+    [eager, ['--conditions=featgate-source', '--import', 'tsx', '--input-type=module', '-e', EAGER_FROM_SOURCE], env],
   ] as const;
   for (let i = 0; i < rounds; i += 1) {
     for (const [samples, args, runEnv] of variants) {

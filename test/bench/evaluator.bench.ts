@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FbClientBuilder, type IUser } from '@featbit/node-server-sdk';
 import { performance } from 'node:perf_hooks';
-import { evaluateFlag, md5FirstInt32LE, type FeatBitUser, type SegmentLookup } from '../../src/featbit/evaluator/index.js';
+import { evaluateFlag, md5FirstInt32LE, type FeatBitUser, type SegmentLookup } from '@featgate/openfeature/evaluator';
 import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment } from '../../src/featbit/model/index.js';
 import { readReference } from '../support/reference.js';
 import { percentile, type BenchContext } from './bench-context.js';

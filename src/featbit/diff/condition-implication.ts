@@ -5,7 +5,7 @@ import {
   parseDotNetDouble,
   parseSegmentIds,
   parseStringList,
-} from '../evaluator/index.js';
+} from '@featgate/openfeature/evaluator';
 import { SegmentConditionProperty, type Condition } from '../model/index.js';
 import type { FlagSide, SegmentContainment } from './flag-side.js';
 

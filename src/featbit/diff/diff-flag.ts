@@ -1,4 +1,4 @@
-import type { SegmentLookup } from '../evaluator/index.js';
+import type { SegmentLookup } from '@featgate/openfeature/evaluator';
 import type { FeatBitFlag, FeatBitSegment } from '../model/index.js';
 import { BucketGrid } from './bucket-grid.js';
 import { ExposureProof } from './exposure-proof.js';
@@ -12,7 +12,7 @@ import { diffSegment, type SegmentDiff } from './segment-diff.js';
 import { SegmentSides } from './segment-containment.js';
 
 /** Segments given as a list or as a lookup by id. */
-export type SegmentSource = SegmentLookup | readonly FeatBitSegment[];
+export type SegmentSource = SegmentLookup<FeatBitSegment> | readonly FeatBitSegment[];
 
 /** What `diffFlag` needs besides the two flag states. */
 export interface DiffFlagOptions {
@@ -42,7 +42,7 @@ export interface FlagDiff {
   readonly malformed?: string;
 }
 
-function toLookup(source: SegmentSource | undefined): SegmentLookup {
+function toLookup(source: SegmentSource | undefined): SegmentLookup<FeatBitSegment> {
   if (source === undefined) return () => undefined;
   if (typeof source === 'function') return source;
   const byId = new Map((source as readonly FeatBitSegment[]).map((segment) => [segment.id, segment]));

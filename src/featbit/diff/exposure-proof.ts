@@ -1,4 +1,4 @@
-import { dispatchBucket, isInRollout, isSegmentCondition } from '../evaluator/index.js';
+import { dispatchBucket, isInRollout, isSegmentCondition } from '@featgate/openfeature/evaluator';
 import type { Condition } from '../model/index.js';
 import { isBucketEmpty, isBucketFull, isBucketSubset, type BucketSet } from './bucket-grid.js';
 import { conditionsExclude, conditionsImply, decideCondition } from './condition-implication.js';

@@ -1,5 +1,5 @@
-import { compileOperator, isSegmentCondition, MalformedFlagError, OperatorType, parseSegmentIds, type SegmentLookup } from '../evaluator/index.js';
-import type { Condition, FeatBitFlag } from '../model/index.js';
+import { compileOperator, isSegmentCondition, MalformedFlagError, OperatorType, parseSegmentIds, type SegmentLookup } from '@featgate/openfeature/evaluator';
+import type { Condition, FeatBitFlag, FeatBitSegment } from '../model/index.js';
 
 /**
  * Checks that a property condition's data can be read. Regex conditions are not compiled nor run here: the diff
@@ -32,7 +32,7 @@ export function referencedSegmentIds(flag: FeatBitFlag): string[] {
  * to a missing variation), or undefined when every part is usable. Exposure proofs treat conditions as exact
  * predicates, which only holds for well-formed data.
  */
-export function findMalformed(flag: FeatBitFlag, segments: SegmentLookup): string | undefined {
+export function findMalformed(flag: FeatBitFlag, segments: SegmentLookup<FeatBitSegment>): string | undefined {
   const variationIds = new Set(flag.variations.map((variation) => variation.id));
   const referenced = [
     flag.disabledVariationId,

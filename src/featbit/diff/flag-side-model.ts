@@ -1,5 +1,5 @@
-import { isNullOrWhiteSpace, type SegmentLookup } from '../evaluator/index.js';
-import type { Condition, FeatBitFlag, RolloutVariation } from '../model/index.js';
+import { isNullOrWhiteSpace, type SegmentLookup } from '@featgate/openfeature/evaluator';
+import type { Condition, FeatBitFlag, FeatBitSegment, RolloutVariation } from '../model/index.js';
 import { isBucketEmpty, type BucketGrid, type BucketSet } from './bucket-grid.js';
 import type { FlagSide } from './flag-side.js';
 
@@ -18,7 +18,7 @@ export interface RolloutStep {
 export interface FlagSideModel {
   readonly side: FlagSide;
   readonly flag: FeatBitFlag;
-  readonly segments: SegmentLookup;
+  readonly segments: SegmentLookup<FeatBitSegment>;
   /** User key → variation of the first target list holding it. */
   readonly firstTarget: ReadonlyMap<string, string>;
   readonly rules: readonly RolloutStep[];
@@ -54,7 +54,7 @@ function rolloutStep(
 }
 
 /** Builds the model of one flag state over a shared bucket grid. */
-export function buildSideModel(side: FlagSide, flag: FeatBitFlag, segments: SegmentLookup, grid: BucketGrid): FlagSideModel {
+export function buildSideModel(side: FlagSide, flag: FeatBitFlag, segments: SegmentLookup<FeatBitSegment>, grid: BucketGrid): FlagSideModel {
   const firstTarget = new Map<string, string>();
   for (const target of flag.targetUsers) {
     for (const key of target.keyIds) if (!firstTarget.has(key)) firstTarget.set(key, target.variationId);

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../../canonical/index.js';
-import type { SegmentLookup } from '../evaluator/index.js';
+import type { SegmentLookup } from '@featgate/openfeature/evaluator';
 import type { FeatBitSegment, SegmentRule } from '../model/index.js';
 import { propertyConditionImplies } from './condition-implication.js';
 import { FlagSide, type SegmentContainment } from './flag-side.js';
@@ -41,8 +41,8 @@ export class SegmentSides implements SegmentContainment {
   private readonly memo = new Map<string, boolean>();
 
   constructor(
-    private readonly before: SegmentLookup,
-    private readonly after: SegmentLookup,
+    private readonly before: SegmentLookup<FeatBitSegment>,
+    private readonly after: SegmentLookup<FeatBitSegment>,
   ) {}
 
   /** The segment with this id on one side. */

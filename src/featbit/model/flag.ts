@@ -1,12 +1,8 @@
+import { VariationType } from '@featgate/openfeature/evaluator';
 import { z } from 'zod';
 
-/** FeatBit's variation types (`VariationTypes.cs`). */
-export enum VariationType {
-  Boolean = 'boolean',
-  String = 'string',
-  Number = 'number',
-  Json = 'json',
-}
+/** FeatBit's variation types; the evaluator's model (in the provider package) owns the enum. */
+export { VariationType };
 
 /** A variation; FeatBit stores every value as a string whatever the flag's type. */
 export const variationSchema = z.looseObject({

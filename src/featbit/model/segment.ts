@@ -1,11 +1,9 @@
+import { SegmentConditionProperty } from '@featgate/openfeature/evaluator';
 import { z } from 'zod';
 import { conditionSchema, featBitBoolean } from './flag.js';
 
-/** Property names FeatBit uses for segment conditions (`SegmentConsts.cs`). */
-export enum SegmentConditionProperty {
-  IsIn = 'User is in segment',
-  IsNotIn = 'User is not in segment',
-}
+/** Property names FeatBit uses for segment conditions; the evaluator's model (in the provider package) owns the enum. */
+export { SegmentConditionProperty };
 
 /** A segment rule: all conditions must match. Segment rules cannot reference other segments. */
 export const segmentRuleSchema = z.looseObject({

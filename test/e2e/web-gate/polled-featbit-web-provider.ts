@@ -8,9 +8,9 @@ import {
   type Provider,
   type ResolutionDetails,
 } from '@openfeature/web-sdk';
-import { EvaluationKind, evaluateFlag } from '../../../src/featbit/evaluator/index.js';
+import { EvaluationKind, evaluateFlag } from '@featgate/openfeature/evaluator';
 import { sdkFlagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment } from '../../../src/featbit/model/index.js';
-import { convertFeatBitValue, RequestedType } from '../../../src/manifest/featbit-value.js';
+import { convertFeatBitValue, RequestedType } from '@featgate/openfeature/manifest';
 import { featBitUserFromContext } from '../../../provider/core/featbit-user-from-context.js';
 
 interface DataSync {

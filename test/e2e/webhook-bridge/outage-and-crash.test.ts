@@ -62,7 +62,7 @@ describe('the webhook bridge when FeatBit or the worker fails', () => {
     const processes: ReturnType<typeof spawn>[] = [];
     const producer = createBullmqJobQueue({ redisUrl: testRedisUrl(), prefix: redisPrefix });
     try {
-      const serving = spawn(process.execPath, ['--import', 'tsx', child], {
+      const serving = spawn(process.execPath, ['--conditions=featgate-source', '--import', 'tsx', child], {
         env: { ...process.env, FEATGATE_E2E_SERVICE: JSON.stringify({ config: serviceConfigInput({ sandbox, redisPrefix, dataDir, secret, tokenConfigs: configs }), options: FAST_BRIDGE_OPTIONS }) },
         stdio: ['ignore', 'pipe', 'inherit'],
       });

@@ -1,6 +1,6 @@
 import { DataSyncModeEnum, FbClientBuilder, UserBuilder, type IFbClient } from '@featbit/node-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateFlag, type FeatBitUser } from '../../../src/featbit/evaluator/index.js';
+import { evaluateFlag, type FeatBitUser } from '@featgate/openfeature/evaluator';
 import type { FeatBitFlag, FeatBitSegment } from '../../../src/featbit/model/index.js';
 import { createSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { readReference } from '../../support/reference.js';

@@ -1,6 +1,6 @@
 import { FbClientBuilder, type IFbClient, type IUser } from '@featbit/node-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchBucket, evaluateFlag, type FeatBitUser, type SegmentLookup } from '../../../src/featbit/evaluator/index.js';
+import { dispatchBucket, evaluateFlag, type FeatBitUser, type SegmentLookup } from '@featgate/openfeature/evaluator';
 import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment } from '../../../src/featbit/model/index.js';
 import { readReference } from '../../support/reference.js';
 import { pickWith, seededRandom } from '../../support/seeded-random.js';

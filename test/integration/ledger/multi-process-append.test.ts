@@ -12,7 +12,7 @@ describe('Redis ledger shared by several processes', () => {
     const prefix = uniquePrefix('ledger-processes');
     const outcomes = await Promise.all(
       Array.from({ length: PROCESSES }, (_, worker) =>
-        runNode(['--import', 'tsx', 'test/integration/ledger/append-worker.ts', testRedisUrl(), prefix, String(worker), String(EACH)]),
+        runNode(['--conditions=featgate-source', '--import', 'tsx', 'test/integration/ledger/append-worker.ts', testRedisUrl(), prefix, String(worker), String(EACH)]),
       ),
     );
     for (const outcome of outcomes) expect(outcome).toMatchObject({ code: 0, stderr: '' });

@@ -1,7 +1,7 @@
 import { DataSyncModeEnum } from '@featbit/node-server-sdk';
 import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateFlag } from '../../../src/featbit/evaluator/index.js';
+import { evaluateFlag } from '@featgate/openfeature/evaluator';
 import { createSandbox, SANDBOX_DEMO_ACCESS_TOKEN, type Sandbox } from '../../../src/sandbox/index.js';
 import { FeatBitServerProvider, FeatgateServerProvider, StaticManifestSource } from '../../../provider/index.js';
 import { approvedState, featBitFlag, signedManifest, testSigningKey } from '../../unit/provider/gate-fixtures.js';

@@ -20,7 +20,7 @@ describe('BullMQ queue when a worker process is killed mid-job', () => {
     queues.push(producer);
     await producer.enqueue(flagJob('env-1', 'prompt', TriggerSource.Webhook, { operator: 'alice' }));
 
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+    const child = spawn(process.execPath, ['--conditions=featgate-source', '--import', 'tsx', fixture], {
       env: { ...process.env, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { CompactSign } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { contentHash, canonicalJson } from '../../../src/canonical/index.js';
-import { ConfigError, IntegrityError, ValidationError } from '../../../src/errors/index.js';
+import { ConfigError, ValidationError } from '../../../src/errors/index.js';
 import {
   compileManifest,
   isManifestExpired,
   loadOrCreateSigningKey,
+  ManifestIntegrityError,
   MANIFEST_JWS_TYPE,
   signingKeyFromText,
   verifyManifest,
@@ -86,7 +87,7 @@ describe('manifest signatures', () => {
     await expect(verifyManifest(tampered, { keys: [key.publicJwk] })).rejects.toThrow(/signature does not verify/);
     const other = await testSigningKey();
     await expect(verifyManifest(jws, { keys: [other.publicJwk] })).rejects.toThrow(/unknown key/);
-    await expect(verifyManifest(jws, { keys: [{ ...other.publicJwk, kid: key.kid }] })).rejects.toThrow(IntegrityError);
+    await expect(verifyManifest(jws, { keys: [{ ...other.publicJwk, kid: key.kid }] })).rejects.toThrow(ManifestIntegrityError);
     await expect(verifyManifest(jws, { keys: [key.publicJwk], envId: 'env-2' })).rejects.toThrow(/not env-2/);
     await expect(verifyManifest('garbage', { keys: [key.publicJwk] })).rejects.toThrow(/not a compact JWS/);
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateFlag, type FeatBitUser } from '../../../src/featbit/evaluator/index.js';
+import { evaluateFlag, type FeatBitUser } from '@featgate/openfeature/evaluator';
 import { flagSchema, segmentSchema } from '../../../src/featbit/model/index.js';
 import { compileManifest } from '../../../src/manifest/index.js';
 import { featBitUserFromContext } from '../../../provider/index.js';

@@ -1,6 +1,6 @@
 import { InMemoryProvider, OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/server-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dispatchBucket } from '../../../src/featbit/evaluator/index.js';
+import { dispatchBucket } from '@featgate/openfeature/evaluator';
 import type { FeatBitFlag } from '../../../src/featbit/model/index.js';
 import { FeatgateServerProvider, GateReason, StaticManifestSource, UngovernedFlagPolicy, type GatedEvaluation } from '../../../provider/index.js';
 import { approvedState, featBitFlag, signedManifest, testSigningKey } from './gate-fixtures.js';

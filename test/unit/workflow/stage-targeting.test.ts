@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { flagSchema } from '../../../src/featbit/model/index.js';
-import { dispatchBucket, evaluateFlag } from '../../../src/featbit/evaluator/index.js';
+import { dispatchBucket, evaluateFlag } from '@featgate/openfeature/evaluator';
 import { bindAudience, rolloutSplit, stageTargeting } from '../../../src/workflow/index.js';
 import { StageAudienceKind } from '../../../src/change/index.js';
 

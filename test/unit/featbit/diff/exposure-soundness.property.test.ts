@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { diffFlag, ExposureVerdict } from '../../../../src/featbit/diff/index.js';
-import { evaluateFlag, type FeatBitUser } from '../../../../src/featbit/evaluator/index.js';
+import { evaluateFlag, type FeatBitUser } from '@featgate/openfeature/evaluator';
 import { flagSchema, segmentSchema, type Condition, type FeatBitFlag, type FeatBitSegment, type RolloutVariation, type TargetRule } from '../../../../src/featbit/model/index.js';
 import { pickWith, seededRandom } from '../../../support/seeded-random.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dispatchBucket, dispatchValueOf, isInRollout } from '../../../../src/featbit/evaluator/index.js';
+import { dispatchBucket, dispatchValueOf, isInRollout } from '@featgate/openfeature/evaluator';
 
 describe('FeatBit bucketing', () => {
   it('reproduces the SDK test vectors of the reference', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileOperator, compileRuleRegex, MalformedFlagError, translateDotNetPattern } from '../../../../src/featbit/evaluator/index.js';
+import { compileOperator, compileRuleRegex, MalformedFlagError, translateDotNetPattern } from '@featgate/openfeature/evaluator';
 import { diffFlag, ExposureVerdict } from '../../../../src/featbit/diff/index.js';
 import { flagSchema } from '../../../../src/featbit/model/index.js';
 

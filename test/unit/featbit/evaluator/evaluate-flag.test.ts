@@ -7,7 +7,7 @@ import {
   matchCondition,
   MalformedFlagError,
   type FeatBitUser,
-} from '../../../../src/featbit/evaluator/index.js';
+} from '@featgate/openfeature/evaluator';
 import type { FeatBitFlag } from '../../../../src/featbit/model/index.js';
 import { lookupOf, referenceFlag, referenceSegments } from './reference-data.js';
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dispatchBucket, md5, md5FirstInt32LE } from '../../../../src/featbit/evaluator/index.js';
+import { dispatchBucket, md5, md5FirstInt32LE } from '@featgate/openfeature/evaluator';
 
 const require = createRequire(import.meta.url);
 /** The real Node SDK's bucketing (`DispatchAlgorithm.rolloutOfKey`), with the crypto it is given in production. */
@@ -63,7 +63,7 @@ describe('bucketing without node:crypto', () => {
 
   it('bundles the whole evaluator for a browser with no Node built-in in its module graph', async () => {
     const result = await build({
-      entryPoints: [fileURLToPath(new URL('../../../../src/featbit/evaluator/index.ts', import.meta.url))],
+      entryPoints: [fileURLToPath(new URL('../../../../provider/evaluator/index.ts', import.meta.url))],
       bundle: true,
       format: 'esm',
       platform: 'browser',

@@ -6,7 +6,7 @@ import {
   toFeatBitAttribute,
   userValue,
   type FeatBitUser,
-} from '../../../../src/featbit/evaluator/index.js';
+} from '@featgate/openfeature/evaluator';
 import type { Condition } from '../../../../src/featbit/model/index.js';
 
 const noSegments = () => undefined;

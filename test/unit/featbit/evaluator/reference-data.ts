@@ -1,5 +1,5 @@
 import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment } from '../../../../src/featbit/model/index.js';
-import type { SegmentLookup } from '../../../../src/featbit/evaluator/index.js';
+import type { SegmentLookup } from '@featgate/openfeature/evaluator';
 import { readReference } from '../../../support/reference.js';
 
 /** The evaluation server's reference flags, parsed. */

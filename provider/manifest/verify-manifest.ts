@@ -1,10 +1,9 @@
 import canonicalize from 'canonicalize';
 import { compactVerify, decodeProtectedHeader, importJWK, type CryptoKey, type JWK } from 'jose';
-import { IntegrityError } from '../errors/simple-errors.js';
-import { fieldIssuesFromZod } from '../errors/zod-issues.js';
-import { formatFieldIssue } from '../errors/validation-error.js';
+import { describeIssue } from './describe-issue.js';
 import { convertFeatBitValue, requestedTypeOf } from './featbit-value.js';
 import { MANIFEST_JWS_TYPE, MANIFEST_SIGNING_ALG } from './manifest-jws.js';
+import { ManifestIntegrityError } from './manifest-integrity-error.js';
 import { approvalManifestSchema, type ApprovalManifest } from './manifest-schema.js';
 
 /** What a manifest must be to be trusted. */
@@ -18,7 +17,7 @@ export interface VerifyManifestOptions {
 /**
  * Verifies a manifest JWS and returns its content: EdDSA signature by one of the given keys, the manifest `typ`,
  * a valid layout, the expected environment, and every `valueHash` matching its value. Does not check expiry (a
- * verified but expired manifest still tells a gate the baseline). Throws IntegrityError saying what failed.
+ * verified but expired manifest still tells a gate the baseline). Throws ManifestIntegrityError saying what failed.
  * Browser-safe: uses only WebCrypto.
  */
 export async function verifyManifest(jws: string, options: VerifyManifestOptions): Promise<ApprovalManifest> {
@@ -26,12 +25,12 @@ export async function verifyManifest(jws: string, options: VerifyManifestOptions
   try {
     header = decodeProtectedHeader(jws);
   } catch {
-    throw new IntegrityError('manifest is not a compact JWS');
+    throw new ManifestIntegrityError('manifest is not a compact JWS');
   }
-  if (header.alg !== MANIFEST_SIGNING_ALG) throw new IntegrityError(`manifest signed with ${String(header.alg)}, expected EdDSA`);
-  if (header.typ !== MANIFEST_JWS_TYPE) throw new IntegrityError('JWS is not a featgate manifest');
+  if (header.alg !== MANIFEST_SIGNING_ALG) throw new ManifestIntegrityError(`manifest signed with ${String(header.alg)}, expected EdDSA`);
+  if (header.typ !== MANIFEST_JWS_TYPE) throw new ManifestIntegrityError('JWS is not a featgate manifest');
   const candidates = options.keys.filter((key) => key.kid === undefined || key.kid === header.kid);
-  if (candidates.length === 0) throw new IntegrityError(`manifest signed by unknown key ${String(header.kid)}`);
+  if (candidates.length === 0) throw new ManifestIntegrityError(`manifest signed by unknown key ${String(header.kid)}`);
   let payload: Uint8Array | undefined;
   for (const jwk of candidates) {
     try {
@@ -42,20 +41,20 @@ export async function verifyManifest(jws: string, options: VerifyManifestOptions
       // try the next key; none verifying is reported below
     }
   }
-  if (!payload) throw new IntegrityError('manifest signature does not verify');
+  if (!payload) throw new ManifestIntegrityError('manifest signature does not verify');
   let content: unknown;
   try {
     content = JSON.parse(new TextDecoder().decode(payload));
   } catch {
-    throw new IntegrityError('manifest payload is not JSON');
+    throw new ManifestIntegrityError('manifest payload is not JSON');
   }
   const parsed = approvalManifestSchema.safeParse(content);
   if (!parsed.success) {
-    throw new IntegrityError(`manifest layout invalid: ${fieldIssuesFromZod(parsed.error).map(formatFieldIssue).join('; ')}`);
+    throw new ManifestIntegrityError(`manifest layout invalid: ${parsed.error.issues.map(describeIssue).join('; ')}`);
   }
   const manifest = parsed.data;
   if (options.envId !== undefined && manifest.envId !== options.envId) {
-    throw new IntegrityError(`manifest is for environment ${manifest.envId}, not ${options.envId}`);
+    throw new ManifestIntegrityError(`manifest is for environment ${manifest.envId}, not ${options.envId}`);
   }
   await checkValueHashes(manifest);
   return manifest;
@@ -76,14 +75,14 @@ async function checkValueHashes(manifest: ApprovalManifest): Promise<void> {
       checks.push(
         hash.then((actual) => {
           if (actual !== variation.valueHash) {
-            throw new IntegrityError(`manifest flag ${flagKey} variation ${variation.id}: value does not match its hash`);
+            throw new ManifestIntegrityError(`manifest flag ${flagKey} variation ${variation.id}: value does not match its hash`);
           }
         }),
       );
     }
     const baseline = flag.variations.find((variation) => variation.id === flag.baseline.variationId);
     if (!baseline || baseline.valueHash !== flag.baseline.valueHash) {
-      throw new IntegrityError(`manifest flag ${flagKey}: baseline is not one of its variations`);
+      throw new ManifestIntegrityError(`manifest flag ${flagKey}: baseline is not one of its variations`);
     }
   }
   const results = await Promise.allSettled(checks);

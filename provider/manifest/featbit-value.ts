@@ -1,5 +1,7 @@
-import type { JsonValue } from '../canonical/json-value.js';
-import { VariationType } from '../featbit/model/flag.js';
+import { VariationType } from '../featbit-model/variation-type.js';
+
+/** Any JSON value, as a converted FeatBit value can be. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** The OpenFeature value types an application can ask for. */
 export enum RequestedType {

@@ -1,11 +1,14 @@
-import { SegmentConditionProperty, type Condition, type FeatBitSegment } from '../model/index.js';
+import { SegmentConditionProperty, type Condition, type FeatBitSegment } from '../featbit-model/index.js';
 import { userValue, type FeatBitUser } from './featbit-user.js';
 import { MalformedFlagError } from './malformed-flag-error.js';
 import { compileOperator, type ValueMatcher } from './operator.js';
 import { isKeyListed } from './key-list.js';
 
-/** Finds a segment by id; FeatBit segment conditions name segments by id. */
-export type SegmentLookup = (segmentId: string) => FeatBitSegment | undefined;
+/**
+ * Finds a segment by id; FeatBit segment conditions name segments by id. Generic so a caller holding a richer
+ * segment type (the service's parsed FeatBit segments) gets that type back.
+ */
+export type SegmentLookup<S extends FeatBitSegment = FeatBitSegment> = (segmentId: string) => S | undefined;
 
 interface CompiledCondition {
   readonly op: string | null;

@@ -1,5 +1,5 @@
-import { RE2JS } from 're2js';
 import { MalformedFlagError } from './malformed-flag-error.js';
+import { regexEngine } from './regex-engine.js';
 
 /** Longest pattern featgate compiles; longer ones are malformed rule data (FeatBit's UI patterns are short). */
 export const MAX_REGEX_PATTERN_LENGTH = 2_048;
@@ -63,8 +63,9 @@ export function compileRuleRegex(pattern: string): RuleRegex {
   if (pattern.length > MAX_REGEX_PATTERN_LENGTH) {
     throw new MalformedFlagError(`rule condition has a regular expression longer than ${MAX_REGEX_PATTERN_LENGTH} characters`);
   }
+  const engine = regexEngine();
   try {
-    const compiled = RE2JS.compile(translateDotNetPattern(pattern));
+    const compiled = engine.compile(translateDotNetPattern(pattern));
     return { test: (userValue) => compiled.test(userValue) };
   } catch (error) {
     throw new MalformedFlagError(`rule condition has a regular expression featgate cannot compile: ${pattern.slice(0, 200)}`, { cause: error });

@@ -1,4 +1,4 @@
-import type { FeatBitFlag, RolloutVariation, Variation } from '../model/index.js';
+import type { FeatBitFlag, RolloutVariation, Variation } from '../featbit-model/index.js';
 import { matchConditions, type SegmentLookup } from './condition-matcher.js';
 import { dispatchBucket, dispatchValueOf, isInRollout, rolloutNeedsBucket } from './dispatch.js';
 import type { FeatBitUser } from './featbit-user.js';

@@ -1,3 +1,4 @@
+import './re2-engine.js';
 export * from './featbit-user.js';
 export * from './dispatch.js';
 export * from './md5.js';
@@ -9,3 +10,5 @@ export * from './key-list.js';
 export * from './evaluate-flag.js';
 export * from './malformed-flag-error.js';
 export * from './dotnet-regex.js';
+export * from '../featbit-model/index.js';
+export * from './regex-engine.js';
