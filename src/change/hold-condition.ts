@@ -51,8 +51,6 @@ export type PrometheusSource = z.infer<typeof prometheusSourceSchema>;
 const common = {
   /** Metric name, as signals or telemetry report it (e.g. `escalationRate`, `groundingScore`, `latencyMs`). */
   metric: metricName,
-  /** Window the metric is measured over; a Prometheus template may use it as `{{window}}`. */
-  window: durationSchema.optional(),
   description: z.string().max(2000).optional(),
   /** What a breach does; `hold` when absent. */
   action: z.enum(GuardrailAction).optional(),
@@ -62,6 +60,8 @@ const common = {
 export const thresholdConditionSchema = z.strictObject({
   kind: z.literal(HoldConditionKind.Threshold).optional(),
   ...common,
+  /** Window the metric is measured over; a Prometheus template may use it as `{{window}}`. */
+  window: durationSchema.optional(),
   operator: z.enum(HoldOperator),
   threshold: z.number(),
   /** Pull the value from an operator-configured Prometheus template; pushed signals otherwise. */
@@ -71,7 +71,7 @@ export type ThresholdCondition = z.infer<typeof thresholdConditionSchema>;
 
 /**
  * A comparative guardrail over the application's telemetry (`POST /v1/envs/{env}/telemetry`): within the applied
- * stage, the candidate arm's mean of `metric` must not be worse than the baseline arm's by more than `byMoreThan`
+ * stage (the window both arms share), the candidate arm's mean of `metric` must not be worse than the baseline arm's by more than `byMoreThan`
  * (in the metric's units: 0.02 is two points of an error rate). Nothing is decided before each arm has
  * `minSamplePerArm` observations; then a mixture sequential probability ratio test (always valid under repeated
  * looks, level `alpha`) breaches when the candidate is worse by more than the margin and is healthy when it is not.

@@ -1,2 +1,3 @@
 export * from './prometheus-client.js';
 export * from './prometheus-puller.js';
+export * from './prometheus-template.js';
