@@ -149,11 +149,21 @@ export class GuardrailService {
     return waiting.length > 0 ? waiting.map(describeLook).join('; ') : undefined;
   }
 
-  /** The looks that let stage `from` advance, in words (for the stage entry's comment). */
-  async advanceGrounds(key: string): Promise<string> {
-    const state = this.deps.projections.changes.changes.get(key);
-    if (!state) return '';
-    return comparisonLooks(state.record, await this.stageTelemetry(state)).map(describeLook).join('; ');
+  /**
+   * Records the looks that let an automatic advance proceed (`guardrail.compared`, as featgate's auto-advance
+   * identity) right before it applies the next stage, so the ledger holds the numbers the advance rested on, and
+   * returns them in words for the FeatBit comment.
+   */
+  async recordAdvanceGrounds(key: string): Promise<string> {
+    return this.changes.withChange(key, async (state) => {
+      if (state.stageIndex === undefined) return '';
+      const looks = comparisonLooks(state.record, await this.stageTelemetry(state));
+      const actor = actorOf(servicePrincipal(ServiceActorId.AutoAdvance));
+      for (const look of looks) {
+        await this.context.append(LedgerEventType.GuardrailCompared, actor, changeSubject(key), { changeKey: key, stageIndex: state.stageIndex, metric: look.condition.metric, comparison: look.comparison });
+      }
+      return looks.map(describeLook).join('; ');
+    });
   }
 
   /** Each `holdIf` condition of a change with its latest value, and each comparison with its numbers. */

@@ -36,7 +36,8 @@ export interface ExposureSchedulerOptions {
  * (or flag's) lock when it runs: an auto-advance that a hold, a breached guardrail or missing evidence refuses
  * does nothing and is scheduled again by a later sweep, so it proceeds once the guardrails are healthy. A plan with
  * comparative guardrails advances only once each of them is healthy over the stage (both arms at the minimum sample
- * and the candidate shown not worse beyond the margin); the stage entry's comment carries those numbers.
+ * and the candidate shown not worse beyond the margin); those numbers are recorded (`guardrail.compared`) right
+ * before the stage is applied.
  */
 export class ExposureScheduler {
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -100,7 +101,7 @@ export class ExposureScheduler {
       this.options.logger.info({ changeKey: job.subject, reason: waiting }, 'auto-advance waits for healthy comparisons; it is tried again on a later sweep');
       return;
     }
-    const grounds = guardrails ? await guardrails.advanceGrounds(job.subject) : '';
+    const grounds = guardrails ? await guardrails.recordAdvanceGrounds(job.subject) : '';
     const comment = `advanced automatically after the minimum duration${grounds ? `; ${grounds}` : ''}`;
     try {
       await this.options.releases.applyStage(servicePrincipal(ServiceActorId.AutoAdvance), job.subject, { stage: from + 2, comment }, { automaticFrom: from });
