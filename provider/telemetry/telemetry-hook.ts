@@ -24,12 +24,7 @@ export function createTelemetryHook(recorder: TelemetryRecorder, options: Teleme
     after(hookContext: Readonly<HookContext<FlagValue>>, details: EvaluationDetails<FlagValue>): void {
       try {
         if (details.errorCode !== undefined || !wanted(details.flagKey)) return;
-        let served = servedOf(details);
-        if (served.manifestVersion === undefined && options.manifestVersion) {
-          const version = options.manifestVersion();
-          if (version !== undefined) served = { ...served, manifestVersion: version };
-        }
-        recorder.recordEvaluation(served, hookContext.context.targetingKey);
+        recorder.recordEvaluation(servedOf(details, options.manifestVersion), hookContext.context.targetingKey);
       } catch {
         // Telemetry never breaks an evaluation.
       }

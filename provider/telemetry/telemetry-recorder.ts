@@ -145,15 +145,20 @@ export class TelemetryRecorder {
   }
 }
 
-/** The variation an evaluation's details say was served. */
-export function servedOf(details: EvaluationDetails<FlagValue>): ServedVariation {
+/**
+ * The variation an evaluation's details say was served; `fallbackVersion` gives the manifest version when the
+ * details carry none (an approved value the gate passed through). Built without spreads: it runs per evaluation.
+ */
+export function servedOf(details: EvaluationDetails<FlagValue>, fallbackVersion?: () => number | undefined): ServedVariation {
+  const served: { flagKey: string; value: unknown; variant?: string; manifestVersion?: number } = { flagKey: details.flagKey, value: details.value };
+  if (details.variant !== undefined) served.variant = details.variant;
   const version = details.flagMetadata[GateMetadataKey.ManifestVersion];
-  return {
-    flagKey: details.flagKey,
-    value: details.value,
-    ...(details.variant !== undefined ? { variant: details.variant } : {}),
-    ...(typeof version === 'number' ? { manifestVersion: version } : {}),
-  };
+  if (typeof version === 'number') served.manifestVersion = version;
+  else if (fallbackVersion) {
+    const fallback = fallbackVersion();
+    if (fallback !== undefined) served.manifestVersion = fallback;
+  }
+  return served;
 }
 
 async function wireOf(aggregate: BufferedAggregate) {

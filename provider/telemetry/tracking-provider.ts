@@ -31,11 +31,18 @@ export function withTelemetryTracking<P extends object>(provider: P, recorder: T
     }
     inner.track?.(name, context, details);
   };
+  // Methods are bound to the provider once each, so an evaluation through the wrapper costs a Map lookup more.
+  const bound = new Map<PropertyKey, { readonly original: unknown; readonly bound: unknown }>();
   return new Proxy(inner, {
-    get(target, property, receiver) {
+    get(target, property) {
       if (property === 'track') return track;
-      const value = Reflect.get(target, property, receiver) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== 'function') return value;
+      const known = bound.get(property);
+      if (known?.original === value) return known.bound;
+      const fresh = (value as (...args: unknown[]) => unknown).bind(target);
+      bound.set(property, { original: value, bound: fresh });
+      return fresh;
     },
   });
 }
