@@ -7,7 +7,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH } from '../../../policies/index.js';
 import { FeatBitServerProvider, FeatgateServerProvider, HttpManifestSource } from '../../../provider/index.js';
-import { createTelemetryHook, TelemetryRecorder, withTelemetryTracking } from '../../../provider/telemetry/index.js';
+import { createTelemetryHook, gateManifestVersion, TelemetryRecorder, withTelemetryTracking } from '../../../provider/telemetry/index.js';
 import { jsonFlag } from '../../support/json-flag.js';
 import { seededRandom } from '../../support/seeded-random.js';
 import { startExposureHarness, type ExposureHarness, type Person } from '../staged-exposure/exposure-harness.js';
@@ -62,7 +62,7 @@ beforeAll(async () => {
   recorder = new TelemetryRecorder({ url: h.service.url, envId: h.envId, token: h.token('monitoring'), flushIntervalMs: 0 });
   await OpenFeature.setProviderAndWait('guarded-rollout', withTelemetryTracking(gate, recorder));
   client = OpenFeature.getClient('guarded-rollout');
-  client.addHooks(createTelemetryHook(recorder, { flags: new Set([WORSE_FLAG, HEALTHY_FLAG]), manifestVersion: () => gate.stats().manifestVersion }));
+  client.addHooks(createTelemetryHook(recorder, { flags: new Set([WORSE_FLAG, HEALTHY_FLAG]), manifestVersion: gateManifestVersion(gate) }));
 });
 
 afterAll(async () => {
