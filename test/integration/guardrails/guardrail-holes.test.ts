@@ -11,7 +11,7 @@ import { startExposureHarness, type ExposureHarness, type Person } from '../../e
 
 const BASELINE = { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 800 };
 const SLOWER = { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 1200 };
-const FLAGS = ['lee-route', 'template-route', 'evidence-route'];
+const FLAGS = ['lee-model-route', 'template-model-route', 'evidence-model-route'];
 
 let h: ExposureHarness;
 let prometheus: LoopbackServer;
@@ -85,14 +85,14 @@ const comparison = { kind: 'comparison', metric: 'errorRate', worseIf: 'higher',
 describe('guardrail signals and queries no requester can game (issue 12)', () => {
   it('refuses signals and telemetry for a change from one of its authors, with the reason, and records nothing', async () => {
     // Lee requested the change and holds releaseOwner, which may report signals: not for her own change.
-    await releasedChange('lee-route-change', 'lee-route', 'lee', [{ metric: 'escalationRate', operator: 'above', threshold: 0.05 }, comparison]);
+    await releasedChange('lee-route-change', 'lee-model-route', 'lee', [{ metric: 'escalationRate', operator: 'above', threshold: 0.05 }, comparison]);
     const signals = await h.call('lee', 'POST', '/v1/changes/lee-route-change/signals', { signals: [{ metric: 'escalationRate', value: 0.01 }] });
     expect(signals.status).toBe(403);
     expect(signals.body.detail).toBe(
       'lee is an author of lee-route-change: signals for a change are not accepted from its authors (report them from CI or a service that did not write the change)',
     );
     const telemetry = await h.call('lee', 'POST', `/v1/envs/${h.envId}/telemetry`, {
-      aggregates: [{ flagKey: 'lee-route', valueHash: contentHash(SLOWER), evaluations: 500, metrics: { errorRate: { count: 500, sum: 0, sumSquares: 0 } } }],
+      aggregates: [{ flagKey: 'lee-model-route', valueHash: contentHash(SLOWER), evaluations: 500, metrics: { errorRate: { count: 500, sum: 0, sumSquares: 0 } } }],
     });
     expect(telemetry.status).toBe(403);
     expect(telemetry.body.detail).toContain('lee is an author of lee-route-change: telemetry for a change are not accepted from its authors');
@@ -114,7 +114,7 @@ describe('guardrail signals and queries no requester can game (issue 12)', () =>
       environment: 'production',
       affectedWorkflow: 'Answers',
       requester: 'requester',
-      flags: [{ key: 'template-route', surface: 'modelRoute', baseline: BASELINE, candidate: SLOWER }],
+      flags: [{ key: 'template-model-route', surface: 'modelRoute', baseline: BASELINE, candidate: SLOWER }],
       behaviourChange: 'x',
       impact: { data: 'none', cost: 'none', latency: 'x', safety: 'none', support: 'none', compliance: 'none' },
       release: { decisionOwner: 'ai-platform', stages: [{ name: 'all', audience: 'all users', percentage: 25, minDuration: '1h' }], ...record([{ metric: 'm', operator: 'above', threshold: 1, query: 'sum(secret_series)' }]) },
@@ -123,7 +123,7 @@ describe('guardrail signals and queries no requester can game (issue 12)', () =>
     expect(withQuery.status).toBe(400);
     expect(withQuery.body.errors).toContainEqual({ path: 'release.holdIf.0.query', message: 'unknown field' });
 
-    await releasedChange('template-change', 'template-route', 'requester', [
+    await releasedChange('template-change', 'template-model-route', 'requester', [
       { metric: 'escalationRate', operator: 'above', threshold: 0.05, window: '10m', prometheus: { template: 'escalations', params: { route: 'claims' } } },
       { metric: 'breakout', operator: 'above', threshold: 1, prometheus: { template: 'escalations', params: { route: 'x"} or secret_series{a="' } } },
       { metric: 'unknown', operator: 'above', threshold: 1, prometheus: { template: 'anySeries' } },
@@ -141,7 +141,7 @@ describe('guardrail signals and queries no requester can game (issue 12)', () =>
   });
 
   it('never lets a claimed guardrailMetrics fill the expansion evidence: only featgate\'s own comparison does', async () => {
-    await releasedChange('evidence-change', 'evidence-route', 'requester', [comparison]);
+    await releasedChange('evidence-change', 'evidence-model-route', 'requester', [comparison]);
     const claimed = await h.call('monitoring', 'POST', '/v1/changes/evidence-change/evidence', { type: 'guardrailMetrics', summary: 'all green, trust me', result: 'passed' });
     expect(claimed.status).toBe(201);
     const explained = await h.call('releaseOwner', 'GET', '/v1/changes/evidence-change/policy');
@@ -152,14 +152,14 @@ describe('guardrail signals and queries no requester can game (issue 12)', () =>
     const healthy = { count: 2000, sum: 40, sumSquares: 40 };
     const sent = await h.call('monitoring', 'POST', `/v1/envs/${h.envId}/telemetry`, {
       aggregates: [
-        { flagKey: 'evidence-route', valueHash: contentHash(SLOWER), evaluations: 2000, metrics: { errorRate: healthy } },
-        { flagKey: 'evidence-route', valueHash: contentHash(BASELINE), evaluations: 2000, metrics: { errorRate: healthy } },
-        { flagKey: 'evidence-route', valueHash: contentHash({ rogue: true }), evaluations: 5, metrics: { errorRate: { count: 5, sum: 5, sumSquares: 5 } } },
+        { flagKey: 'evidence-model-route', valueHash: contentHash(SLOWER), evaluations: 2000, metrics: { errorRate: healthy } },
+        { flagKey: 'evidence-model-route', valueHash: contentHash(BASELINE), evaluations: 2000, metrics: { errorRate: healthy } },
+        { flagKey: 'evidence-model-route', valueHash: contentHash({ rogue: true }), evaluations: 5, metrics: { errorRate: { count: 5, sum: 5, sumSquares: 5 } } },
       ],
     });
     expect(sent.status).toBe(200);
     expect(sent.body.accepted).toBe(2);
-    expect(sent.body.ignored).toEqual([{ flagKey: 'evidence-route', reason: 'the served value is neither the candidate nor the approved baseline of the exposed change' }]);
+    expect(sent.body.ignored).toEqual([{ flagKey: 'evidence-model-route', reason: 'the served value is neither the candidate nor the approved baseline of the exposed change' }]);
     expect(sent.body.changes[0]).toMatchObject({ changeKey: 'evidence-change', outcome: 'healthy', comparisons: [{ metric: 'errorRate', comparison: { verdict: 'healthy' } }] });
     const after = await h.call('releaseOwner', 'GET', '/v1/changes/evidence-change/policy');
     const own = after.body.evidence.filter((item: any) => item.type === 'guardrailMetrics' && item.counts);
