@@ -90,10 +90,15 @@ export class TelemetryBuffer {
     this.dropped += batch.dropped;
     for (const old of batch.aggregates) {
       const aggregate = this.aggregateOf(old);
-      if (!aggregate) continue;
+      if (!aggregate) {
+        this.dropped += old.evaluations - 1 + [...old.metrics.values()].reduce((sum, totals) => sum + totals.count, 0);
+        continue;
+      }
       aggregate.evaluations += old.evaluations;
+      this.observations += old.evaluations;
       for (const [name, totals] of old.metrics) {
         const mine = aggregate.metrics.get(name);
+        if (mine || aggregate.metrics.size < this.maxMetrics) this.observations += totals.count;
         if (mine) {
           mine.count += totals.count;
           mine.sum += totals.sum;
@@ -136,6 +141,11 @@ export class TelemetryBuffer {
  */
 function keyOf(served: ServedVariation): string | undefined {
   if (served.variant !== undefined && served.manifestVersion !== undefined) return `${served.flagKey}\u0000v\u0000${served.variant}\u0000${served.manifestVersion}`;
-  const content = typeof served.value === 'string' ? `s${served.value}` : canonicalize(served.value);
+  let content: string | undefined;
+  try {
+    content = typeof served.value === 'string' ? `s${served.value}` : canonicalize(served.value);
+  } catch {
+    return undefined; // a value JSON cannot hold (a cycle): not keyable, so dropped and counted
+  }
   return content === undefined ? undefined : `${served.flagKey}\u0000c\u0000${content}\u0000${served.manifestVersion ?? ''}`;
 }
