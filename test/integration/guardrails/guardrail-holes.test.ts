@@ -11,7 +11,7 @@ import { startExposureHarness, type ExposureHarness, type Person } from '../../e
 
 const BASELINE = { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 800 };
 const SLOWER = { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 1200 };
-const FLAGS = ['lee-model-route', 'template-model-route', 'evidence-model-route'];
+const FLAGS = ['lee-model-route', 'template-model-route', 'evidence-model-route', 'rollback-model-route'];
 
 let h: ExposureHarness;
 let prometheus: LoopbackServer;
@@ -165,5 +165,26 @@ describe('guardrail signals and queries no requester can game (issue 12)', () =>
     const own = after.body.evidence.filter((item: any) => item.type === 'guardrailMetrics' && item.counts);
     expect(own).toHaveLength(1);
     expect(own[0].attachedBy).toBe('featgate-guardrails');
+  });
+});
+
+describe('a comparative breach acts per plan', () => {
+  it('rolls the release back by itself when the plan says rollback, with the numbers in the ledger', async () => {
+    const key = 'rollback-change';
+    await releasedChange(key, 'rollback-model-route', 'requester', [{ ...comparison, action: 'rollback' }]);
+    const sent = await h.call('monitoring', 'POST', `/v1/envs/${h.envId}/telemetry`, {
+      aggregates: [
+        { flagKey: 'rollback-model-route', valueHash: contentHash(SLOWER), evaluations: 400, metrics: { errorRate: { count: 400, sum: 80, sumSquares: 80 } } },
+        { flagKey: 'rollback-model-route', valueHash: contentHash(BASELINE), evaluations: 1200, metrics: { errorRate: { count: 1200, sum: 24, sumSquares: 24 } } },
+      ],
+    });
+    expect(sent.status).toBe(200);
+    expect(sent.body.changes[0]).toMatchObject({ changeKey: key, outcome: 'rolled-back', comparisons: [{ comparison: { verdict: 'breached', candidate: { count: 400, mean: 0.2 }, baseline: { count: 1200, mean: 0.02 } } }] });
+    expect((await h.call('releaseOwner', 'GET', `/v1/changes/${key}`)).body.status).toBe('rolled-back');
+    const [rolledBack] = (await h.call('auditor', 'GET', `/v1/audit?change=${key}&type=release.rolled-back`)).body.entries;
+    expect(rolledBack.actor.id).toBe('featgate-guardrails');
+    expect(JSON.stringify(rolledBack.data)).toContain('"verdict":"breached"');
+    const live = await h.liveFlag('rollback-model-route');
+    expect(live.fallthrough.variations).toEqual([expect.objectContaining({ rollout: [0, 1] })]);
   });
 });
