@@ -24,7 +24,8 @@ import type { ReadinessCheck } from './readiness.js';
 import { governanceRoutes } from './routes/index.js';
 import { jobRoutes } from './routes/job-routes.js';
 import { startWebhookBridge, type BridgeQueueTuning, type RetryPolicy, type WebhookBridge } from '../../webhooks/index.js';
-import { startExposure, type ExposureService } from '../exposure/index.js';
+import { startExposure, templateIssues, type ExposureService } from '../exposure/index.js';
+import type { ChangeRecord } from '../change/index.js';
 import { exposureRoutes } from './routes/exposure-routes.js';
 import { createKeysRouter } from './keys-router.js';
 import { reconnectDelayMs } from '../redis/index.js';
@@ -147,7 +148,9 @@ export async function startService(config: ServiceConfig, options: StartServiceO
 
     const redactionKey = await loadOrCreateRedactionKey({ ...generatedKeys, ...(config.redactionKey ? { configuredKey: config.redactionKey } : {}) });
     const identities = IdentityMapping.fromConfig(config.identity.people);
-    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger, identities };
+    const templates = config.exposure.prometheus?.templates ?? {};
+    const checkRecord = (record: ChangeRecord) => templateIssues(templates, record);
+    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger, identities, checkRecord };
     const workflow = new GovernanceService(workflowDeps);
     const demoTokens: Record<string, string> = {};
     const tokens: ApiTokenConfig[] = [...config.identity.tokens];

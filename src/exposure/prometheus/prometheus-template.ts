@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { templateNameSchema, type PrometheusSource } from '../../change/index.js';
+import { templateNameSchema, thresholdConditions, type ChangeRecord, type PrometheusSource } from '../../change/index.js';
+import type { FieldIssue } from '../../errors/index.js';
 
 /** One parameter an operator's template accepts: the values a requester may give it. */
 export const templateParameterSchema = z.strictObject({
@@ -80,4 +81,24 @@ export function renderTemplate(
     filled[name] = value;
   }
   return template.query.replace(/\{\{([^}]*)\}\}/g, (_, name: string) => filled[name]!);
+}
+
+/**
+ * The `holdIf` Prometheus sources of a record that the operator's templates refuse, as field issues, so a plan
+ * naming an unknown template or a parameter value its pattern refuses is a 400 when it is written, not a guardrail
+ * that silently never reads a value.
+ */
+export function templateIssues(templates: Readonly<Record<string, PrometheusTemplate>>, record: ChangeRecord): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  record.release.holdIf.forEach((condition, index) => {
+    if (!thresholdConditions([condition])[0]?.prometheus) return;
+    const source = thresholdConditions([condition])[0]!.prometheus!;
+    try {
+      renderTemplate(templates, source, { changeKey: record.key });
+    } catch (error) {
+      if (!(error instanceof TemplateRefusal)) throw error;
+      issues.push({ path: `release.holdIf.${index}.prometheus`, message: error.message });
+    }
+  });
+  return issues;
 }
