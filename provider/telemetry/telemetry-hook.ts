@@ -6,8 +6,8 @@ export interface TelemetryHookOptions {
   /** The governed flags to tag (all evaluations without an error when absent; featgate ignores ungoverned ones). */
   readonly flags?: ReadonlySet<string> | ((flagKey: string) => boolean);
   /**
-   * The manifest version the gate serves under (e.g. `() => gate.stats().manifestVersion`); an approved value the
-   * gate passes through carries no featgate metadata, so this fills it in.
+   * The manifest version the gate serves under (e.g. `gateManifestVersion(gate)`); an approved value the gate passes
+   * through carries no featgate metadata, so this fills it in. The recorder's own option when absent.
    */
   readonly manifestVersion?: () => number | undefined;
 }
@@ -19,12 +19,13 @@ export interface TelemetryHookOptions {
  */
 export function createTelemetryHook(recorder: TelemetryRecorder, options: TelemetryHookOptions = {}): BaseHook<FlagValue, Record<string, unknown>, void, void> {
   const selected = options.flags;
+  const version = options.manifestVersion ?? recorder.manifestVersion;
   const wanted = typeof selected === 'function' ? selected : selected ? (key: string) => selected.has(key) : () => true;
   return {
     after(hookContext: Readonly<HookContext<FlagValue>>, details: EvaluationDetails<FlagValue>): void {
       try {
         if (details.errorCode !== undefined || !wanted(details.flagKey)) return;
-        recorder.recordEvaluation(servedOf(details, options.manifestVersion), hookContext.context.targetingKey);
+        recorder.recordEvaluation(servedOf(details, version), hookContext.context.targetingKey);
       } catch {
         // Telemetry never breaks an evaluation.
       }

@@ -23,6 +23,11 @@ export interface TelemetryRecorderOptions {
   readonly flushIntervalMs?: number;
   /** Remembered last-served variations per context and flag, for `track()` attribution (default 10,000). */
   readonly maxRemembered?: number;
+  /**
+   * The manifest version the gate serves under (`gateManifestVersion(gate)`), for results that carry none (an
+   * approved value the gate passes through untouched); evaluations and outcomes then share one aggregate.
+   */
+  readonly manifestVersion?: () => number | undefined;
   readonly fetch?: typeof fetch;
   /** Called when a batch could not be sent (it is kept for the next flush as far as the bounds allow). */
   readonly onError?: (error: Error) => void;
@@ -61,6 +66,11 @@ export class TelemetryRecorder {
     }
   }
 
+  /** Where the manifest version of a pass-through result comes from (the recorder's option). */
+  get manifestVersion(): (() => number | undefined) | undefined {
+    return this.options.manifestVersion;
+  }
+
   /** Counts one evaluation (the hook calls this) and remembers it for `track()` calls of the same context. */
   recordEvaluation(served: ServedVariation, targetingKey?: string): void {
     this.buffer.evaluation(served);
@@ -70,7 +80,7 @@ export class TelemetryRecorder {
 
   /** Reports how the call made with an evaluation's value went (the helper for apps that keep the details). */
   outcome(details: EvaluationDetails<FlagValue>, outcome: OutcomeMetrics): void {
-    this.buffer.outcome(servedOf(details), outcomeValues(outcome));
+    this.buffer.outcome(servedOf(details, this.options.manifestVersion), outcomeValues(outcome));
     this.flushIfFull();
   }
 

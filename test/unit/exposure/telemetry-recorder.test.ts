@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
+import { InMemoryProvider as WebInMemoryProvider, OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../../src/canonical/index.js';
 import { telemetryRequestSchema } from '../../../src/exposure/index.js';
@@ -59,6 +60,35 @@ describe('the telemetry recorder', () => {
       ],
     });
     await recorder.close();
+  });
+
+  it('works as a web SDK hook too: the browser client tags its evaluations and reports its outcomes', async () => {
+    const featgate = fakeFeatgate();
+    const recorder = new TelemetryRecorder({ url: 'http://featgate.test', envId: 'env-1', token: 'svc-token', flushIntervalMs: 0, fetch: featgate.fetch, manifestVersion: () => 2 });
+    const flags = { 'claims-prompt': { variants: { candidate: PROMPT }, defaultVariant: 'candidate', disabled: false } };
+    await WebOpenFeature.setContext('telemetry-web', { targetingKey: 'browser-user' });
+    await WebOpenFeature.setProviderAndWait('telemetry-web', withTelemetryTracking(new WebInMemoryProvider(flags), recorder));
+    const client = WebOpenFeature.getClient('telemetry-web');
+    client.addHooks(createTelemetryHook(recorder));
+    const details = client.getObjectDetails('claims-prompt', {});
+    recorder.outcome(details, { error: false, inputTokens: 120, outputTokens: 30, costUsd: 0.0004, feedback: 1, scores: { groundedness: 0.9 } });
+    client.track('escalationRate', { flagKey: 'claims-prompt', value: 1 });
+    await recorder.flush();
+    expect(featgate.bodies[0].aggregates).toEqual([
+      expect.objectContaining({
+        flagKey: 'claims-prompt',
+        valueHash: contentHash(PROMPT),
+        manifestVersion: 2,
+        evaluations: 1,
+        metrics: expect.objectContaining({
+          errorRate: { count: 1, sum: 0, sumSquares: 0 },
+          inputTokens: { count: 1, sum: 120, sumSquares: 14400 },
+          'score.groundedness': { count: 1, sum: 0.9, sumSquares: 0.81 },
+          escalationRate: { count: 1, sum: 1, sumSquares: 1 },
+        }),
+      }),
+    ]);
+    await WebOpenFeature.clearProviders();
   });
 
   it('never throws into an evaluation, and keeps a failed batch for the next flush', async () => {
