@@ -140,12 +140,15 @@ export class TelemetryBuffer {
  * manifest a variation id has one approved content), otherwise flag and the value's content.
  */
 function keyOf(served: ServedVariation): string | undefined {
-  if (served.variant !== undefined && served.manifestVersion !== undefined) return `${served.flagKey}\u0000v\u0000${served.variant}\u0000${served.manifestVersion}`;
+  if (served.variant !== undefined && served.manifestVersion !== undefined)
+    return `${served.flagKey}\u0000v\u0000${served.variant}\u0000${served.manifestVersion}`;
   let content: string | undefined;
   try {
     content = typeof served.value === 'string' ? `s${served.value}` : canonicalize(served.value);
   } catch {
     return undefined; // a value JSON cannot hold (a cycle): not keyable, so dropped and counted
   }
-  return content === undefined ? undefined : `${served.flagKey}\u0000c\u0000${content}\u0000${served.manifestVersion ?? ''}`;
+  return content === undefined
+    ? undefined
+    : `${served.flagKey}\u0000c\u0000${content}\u0000${served.manifestVersion ?? ''}`;
 }

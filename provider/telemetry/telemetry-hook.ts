@@ -17,7 +17,10 @@ export interface TelemetryHookOptions {
  * flag with the served variation and manifest version and counts it in the recorder. It only records into the
  * recorder's bounded buffer and never throws into the evaluation.
  */
-export function createTelemetryHook(recorder: TelemetryRecorder, options: TelemetryHookOptions = {}): BaseHook<FlagValue, Record<string, unknown>, void, void> {
+export function createTelemetryHook(
+  recorder: TelemetryRecorder,
+  options: TelemetryHookOptions = {},
+): BaseHook<FlagValue, Record<string, unknown>, void, void> {
   const selected = options.flags;
   const version = options.manifestVersion ?? recorder.manifestVersion;
   const wanted = typeof selected === 'function' ? selected : selected ? (key: string) => selected.has(key) : () => true;

@@ -114,7 +114,11 @@ export class TelemetryRecorder {
 
   /** Batches sent and failed, and observations dropped so far. */
   stats(): TelemetryRecorderStats {
-    return { sentBatches: this.sentBatches, failedBatches: this.failedBatches, dropped: this.droppedTotal + this.buffer.dropped };
+    return {
+      sentBatches: this.sentBatches,
+      failedBatches: this.failedBatches,
+      dropped: this.droppedTotal + this.buffer.dropped,
+    };
   }
 
   private flushIfFull(): void {
@@ -124,14 +128,19 @@ export class TelemetryRecorder {
   private remember(key: string, served: ServedVariation): void {
     this.remembered.delete(key);
     this.remembered.set(key, served);
-    if (this.remembered.size > (this.options.maxRemembered ?? 10_000)) this.remembered.delete(this.remembered.keys().next().value!);
+    if (this.remembered.size > (this.options.maxRemembered ?? 10_000))
+      this.remembered.delete(this.remembered.keys().next().value!);
   }
 
   private async send(batch: { aggregates: BufferedAggregate[]; dropped: number }): Promise<void> {
     const fetchFn = this.options.fetch ?? globalThis.fetch;
     const url = `${this.options.url.replace(/\/+$/, '')}/v1/envs/${encodeURIComponent(this.options.envId)}/telemetry`;
     let dropped = batch.dropped;
-    for (let start = 0; start < batch.aggregates.length || (start === 0 && dropped > 0); start += AGGREGATES_PER_REQUEST) {
+    for (
+      let start = 0;
+      start < batch.aggregates.length || (start === 0 && dropped > 0);
+      start += AGGREGATES_PER_REQUEST
+    ) {
       const chunk = batch.aggregates.slice(start, start + AGGREGATES_PER_REQUEST);
       if (chunk.length === 0) break;
       try {
@@ -159,8 +168,14 @@ export class TelemetryRecorder {
  * The variation an evaluation's details say was served; `fallbackVersion` gives the manifest version when the
  * details carry none (an approved value the gate passed through). Built without spreads: it runs per evaluation.
  */
-export function servedOf(details: EvaluationDetails<FlagValue>, fallbackVersion?: () => number | undefined): ServedVariation {
-  const served: { flagKey: string; value: unknown; variant?: string; manifestVersion?: number } = { flagKey: details.flagKey, value: details.value };
+export function servedOf(
+  details: EvaluationDetails<FlagValue>,
+  fallbackVersion?: () => number | undefined,
+): ServedVariation {
+  const served: { flagKey: string; value: unknown; variant?: string; manifestVersion?: number } = {
+    flagKey: details.flagKey,
+    value: details.value,
+  };
   if (details.variant !== undefined) served.variant = details.variant;
   const version = details.flagMetadata[GateMetadataKey.ManifestVersion];
   if (typeof version === 'number') served.manifestVersion = version;

@@ -22,7 +22,8 @@ export function withTelemetryTracking<P extends object>(provider: P, recorder: T
         for (const [key, value] of Object.entries(details)) {
           if (key === 'flagKey' || values.length >= 20) continue;
           const number = typeof value === 'boolean' ? (value ? 1 : 0) : value;
-          if (typeof number === 'number' && Number.isFinite(number)) values.push([key === 'value' ? name.slice(0, 200) : key.slice(0, 200), number]);
+          if (typeof number === 'number' && Number.isFinite(number))
+            values.push([key === 'value' ? name.slice(0, 200) : key.slice(0, 200), number]);
         }
         recorder.outcomeFor(context.targetingKey, flagKey, values);
       }

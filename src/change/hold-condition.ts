@@ -32,7 +32,9 @@ export enum WorseDirection {
 }
 
 /** Name of an operator's Prometheus template or of one of its parameters. */
-export const templateNameSchema = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/, 'expected a template name (letters, digits, _ and -, at most 64)');
+export const templateNameSchema = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/, 'expected a template name (letters, digits, _ and -, at most 64)');
 
 /**
  * Where a threshold condition's value is pulled from: one of the operator's Prometheus templates (configured in

@@ -1,5 +1,5 @@
 import { NotificationKind } from '../notify/notification.js';
-import { prometheusTemplatesSchema } from '../exposure/prometheus/prometheus-template.js';
+import { prometheusTemplatesSchema } from '../exposure/prometheus/prometheus-template-config.js';
 import { z } from 'zod';
 import { peopleSchema } from '../identity/identity-mapping.js';
 

@@ -2,8 +2,19 @@ import { performance } from 'node:perf_hooks';
 import { InMemoryProvider, OpenFeature, type EvaluationContext, type JsonValue } from '@openfeature/server-sdk';
 import type { FeatBitFlag } from '../../src/featbit/model/index.js';
 import { FeatgateServerProvider, StaticManifestSource } from '../../provider/index.js';
-import { createTelemetryHook, gateManifestVersion, TelemetryRecorder, withTelemetryTracking } from '../../provider/telemetry/index.js';
-import { approvedState, featBitFlag, largePrompt, signedManifest, testSigningKey } from '../unit/provider/gate-fixtures.js';
+import {
+  createTelemetryHook,
+  gateManifestVersion,
+  TelemetryRecorder,
+  withTelemetryTracking,
+} from '../../provider/telemetry/index.js';
+import {
+  approvedState,
+  featBitFlag,
+  largePrompt,
+  signedManifest,
+  testSigningKey,
+} from '../unit/provider/gate-fixtures.js';
 import { percentile, type BenchContext } from './bench-context.js';
 
 const ENV = 'env-bench-telemetry';
@@ -18,7 +29,11 @@ type Client = ReturnType<typeof OpenFeature.getClient>;
  * `durationMs`, each side's process CPU time summed: neighbours on a shared machine do not count, and alternation
  * spreads GC and caches over both sides alike.
  */
-async function interleaved(a: () => Promise<unknown>, b: () => Promise<unknown>, durationMs: number): Promise<{ a: number; b: number }> {
+async function interleaved(
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+  durationMs: number,
+): Promise<{ a: number; b: number }> {
   let cpuA = 0;
   let cpuB = 0;
   let batches = 0;
@@ -71,8 +86,16 @@ function innerFlags() {
  */
 export async function run(ctx: BenchContext): Promise<void> {
   const key = await testSigningKey();
-  const { jws } = await signedManifest(key, ENV, [approvedState(ENV, promptFlag('prompt-candidate'), 'base'), approvedState(ENV, promptFlag('prompt-gated'), 'base')]);
-  const gate = () => new FeatgateServerProvider(new InMemoryProvider(innerFlags()), { source: new StaticManifestSource(jws), publicKeys: [key.publicJwk], envId: ENV });
+  const { jws } = await signedManifest(key, ENV, [
+    approvedState(ENV, promptFlag('prompt-candidate'), 'base'),
+    approvedState(ENV, promptFlag('prompt-gated'), 'base'),
+  ]);
+  const gate = () =>
+    new FeatgateServerProvider(new InMemoryProvider(innerFlags()), {
+      source: new StaticManifestSource(jws),
+      publicKeys: [key.publicJwk],
+      envId: ENV,
+    });
   let posted = 0;
   const recorder = new TelemetryRecorder({
     url: 'http://featgate.bench',
@@ -94,8 +117,14 @@ export async function run(ctx: BenchContext): Promise<void> {
   const contexts: EvaluationContext[] = Array.from({ length: 1000 }, (_, index) => ({ targetingKey: `user-${index}` }));
   let turn = 0;
   const paths: Array<[string, (client: Client) => Promise<unknown>]> = [
-    ['approved 10 KB JSON prompt', (client) => client.getObjectValue('prompt-candidate', {}, contexts[turn++ % contexts.length]!)],
-    ['gated 10 KB JSON prompt', (client) => client.getObjectValue('prompt-gated', {}, contexts[turn++ % contexts.length]!)],
+    [
+      'approved 10 KB JSON prompt',
+      (client) => client.getObjectValue('prompt-candidate', {}, contexts[turn++ % contexts.length]!),
+    ],
+    [
+      'gated 10 KB JSON prompt',
+      (client) => client.getObjectValue('prompt-gated', {}, contexts[turn++ % contexts.length]!),
+    ],
     [
       'approved 10 KB JSON prompt + track() outcome',
       // Both sides call track(); only the hooked side's provider records it.
@@ -108,16 +137,30 @@ export async function run(ctx: BenchContext): Promise<void> {
     ],
   ];
   try {
-    for (const [, evaluate] of paths) await interleaved(() => evaluate(plain), () => evaluate(hooked), ROUND_MS);
+    for (const [, evaluate] of paths)
+      await interleaved(
+        () => evaluate(plain),
+        () => evaluate(hooked),
+        ROUND_MS,
+      );
     for (const [name, evaluate] of paths) {
       const ratios: number[] = [];
       const withHook: number[] = [];
       for (let round = 0; round < ROUNDS; round += 1) {
-        const { a, b } = await interleaved(() => evaluate(plain), () => evaluate(hooked), ROUND_MS);
+        const { a, b } = await interleaved(
+          () => evaluate(plain),
+          () => evaluate(hooked),
+          ROUND_MS,
+        );
         ratios.push(b / a);
         withHook.push(b);
       }
-      ctx.report(`telemetry hook ${name}: gated with hook`, Math.round(percentile(withHook, 50)), 'evals/s', `per CPU-second; median of ${ROUNDS} rounds of ${ROUND_MS} ms`);
+      ctx.report(
+        `telemetry hook ${name}: gated with hook`,
+        Math.round(percentile(withHook, 50)),
+        'evals/s',
+        `per CPU-second; median of ${ROUNDS} rounds of ${ROUND_MS} ms`,
+      );
       ctx.report(`telemetry hook ${name}: with hook/without`, percentile(ratios, 50), 'ratio', 'aim >= 0.9');
     }
     await recorder.flush();

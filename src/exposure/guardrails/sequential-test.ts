@@ -56,7 +56,12 @@ const MIN_VARIANCE = 1e-12;
  *   Λ = sqrt(s² / (s² + τ²)) · exp( τ² (d − θ0)² / (2 s² (s² + τ²)) ).
  * Rejecting when Λ ≥ 1/α keeps the chance of ever rejecting a true θ0 at most α however often one looks.
  */
-export function mixtureLikelihoodRatio(difference: number, variance: number, mixingVariance: number, theta0: number): number {
+export function mixtureLikelihoodRatio(
+  difference: number,
+  variance: number,
+  mixingVariance: number,
+  theta0: number,
+): number {
   const s2 = Math.max(variance, MIN_VARIANCE);
   const t2 = mixingVariance;
   return Math.sqrt(s2 / (s2 + t2)) * Math.exp((t2 * (difference - theta0) ** 2) / (2 * s2 * (s2 + t2)));
@@ -83,7 +88,10 @@ export function compareArms(candidate: ArmSummary, baseline: ArmSummary, spec: C
   const candidateMean = armMean(candidate);
   const baselineMean = armMean(baseline);
   const difference = sign * (candidateMean - baselineMean);
-  const variance = candidate.count > 0 && baseline.count > 0 ? armVariance(candidate) / candidate.count + armVariance(baseline) / baseline.count : 0;
+  const variance =
+    candidate.count > 0 && baseline.count > 0
+      ? armVariance(candidate) / candidate.count + armVariance(baseline) / baseline.count
+      : 0;
   const tau = spec.mixingSd ?? (spec.margin > 0 ? spec.margin : 0.05);
   const mixingVariance = tau * tau;
   const radius = confidenceRadius(variance, mixingVariance, spec.alpha);

@@ -45,7 +45,10 @@ export const telemetryLedgerFold: ProjectionFold<TelemetryLedgerState> = {
         const metrics = new Map(base.metrics);
         for (const [metric, pair] of Object.entries(read.payload.metrics)) {
           const sofar = metrics.get(metric) ?? { candidate: EMPTY_ARM, baseline: EMPTY_ARM };
-          metrics.set(metric, { candidate: mergeArms(sofar.candidate, pair.candidate), baseline: mergeArms(sofar.baseline, pair.baseline) });
+          metrics.set(metric, {
+            candidate: mergeArms(sofar.candidate, pair.candidate),
+            baseline: mergeArms(sofar.baseline, pair.baseline),
+          });
         }
         changes ??= new Map(state.changes);
         changes.set(changeKey, {

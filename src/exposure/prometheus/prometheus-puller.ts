@@ -6,7 +6,8 @@ import type { GuardrailService } from '../guardrails/index.js';
 import { servicePrincipal, ServiceActorId } from '../service-actors.js';
 import { thresholdConditions } from '../../change/index.js';
 import { queryPrometheus, type PrometheusClientOptions } from './prometheus-client.js';
-import { renderTemplate, type PrometheusTemplate } from './prometheus-template.js';
+import type { PrometheusTemplate } from './prometheus-template-config.js';
+import { renderTemplate } from './prometheus-template.js';
 
 /** What one pull round did. */
 export interface PullRound {

@@ -1,53 +1,6 @@
-import { z } from 'zod';
-import { templateNameSchema, thresholdConditions, type ChangeRecord, type PrometheusSource } from '../../change/index.js';
+import { thresholdConditions, type ChangeRecord, type PrometheusSource } from '../../change/index.js';
 import type { FieldIssue } from '../../errors/index.js';
-
-/** One parameter an operator's template accepts: the values a requester may give it. */
-export const templateParameterSchema = z.strictObject({
-  /** Regular expression (anchored by featgate) a value must match; default: letters, digits, `_ . : -`, 1-100. */
-  pattern: z
-    .string()
-    .min(1)
-    .max(500)
-    .refine((pattern) => {
-      try {
-        new RegExp(pattern, 'u');
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'not a valid regular expression')
-    .optional(),
-  /** Value used when the condition gives none; without it the parameter is required. */
-  default: z.string().max(200).optional(),
-});
-export type TemplateParameter = z.infer<typeof templateParameterSchema>;
-
-/**
- * A PromQL instant query written by the operator (config `exposure.prometheus.templates`), with `{{changeKey}}`,
- * `{{window}}` and `{{name}}` of each declared parameter filled in by featgate. Requesters only name a template and
- * give parameter values, so a release plan can read exactly the series its operator meant, nothing else.
- */
-export const prometheusTemplateSchema = z
-  .strictObject({
-    query: z.string().trim().min(1).max(4000),
-    params: z.record(templateNameSchema, templateParameterSchema).default({}),
-  })
-  .superRefine((template, ctx) => {
-    for (const match of template.query.matchAll(/\{\{([^}]*)\}\}/g)) {
-      const name = match[1]!;
-      if (name !== 'changeKey' && name !== 'window' && !(name in template.params)) {
-        ctx.addIssue({ code: 'custom', path: ['query'], message: `{{${name}}} is neither changeKey, window nor a declared parameter` });
-      }
-    }
-  });
-export type PrometheusTemplate = z.infer<typeof prometheusTemplateSchema>;
-
-/** Operator templates by name. */
-export const prometheusTemplatesSchema = z
-  .record(templateNameSchema, prometheusTemplateSchema)
-  .refine((templates) => Object.keys(templates).length <= 200, 'at most 200 templates')
-  .default({});
+import type { PrometheusTemplate } from './prometheus-template-config.js';
 
 /** A condition's Prometheus source that the operator's templates do not allow. */
 export class TemplateRefusal extends Error {}
@@ -67,17 +20,23 @@ export function renderTemplate(
   const template = Object.hasOwn(templates, source.template) ? templates[source.template] : undefined;
   if (!template) {
     const known = Object.keys(templates);
-    throw new TemplateRefusal(`no Prometheus template named ${source.template}; the operator configured ${known.length > 0 ? known.join(', ') : 'none'}`);
+    throw new TemplateRefusal(
+      `no Prometheus template named ${source.template}; the operator configured ${known.length > 0 ? known.join(', ') : 'none'}`,
+    );
   }
   for (const name of Object.keys(source.params)) {
-    if (!Object.hasOwn(template.params, name)) throw new TemplateRefusal(`template ${source.template} takes no parameter ${name}`);
+    if (!Object.hasOwn(template.params, name))
+      throw new TemplateRefusal(`template ${source.template} takes no parameter ${name}`);
   }
   const filled: Record<string, string> = { changeKey: values.changeKey, window: values.window ?? '5m' };
   for (const [name, parameter] of Object.entries(template.params)) {
     const value = Object.hasOwn(source.params, name) ? source.params[name] : parameter.default;
     if (value === undefined) throw new TemplateRefusal(`template ${source.template} needs the parameter ${name}`);
     const pattern = parameter.pattern ? new RegExp(`^(?:${parameter.pattern})$`, 'u') : DEFAULT_PATTERN;
-    if (!pattern.test(value)) throw new TemplateRefusal(`parameter ${name} of template ${source.template} does not allow ${JSON.stringify(value)}`);
+    if (!pattern.test(value))
+      throw new TemplateRefusal(
+        `parameter ${name} of template ${source.template} does not allow ${JSON.stringify(value)}`,
+      );
     filled[name] = value;
   }
   return template.query.replace(/\{\{([^}]*)\}\}/g, (_, name: string) => filled[name]!);
@@ -88,7 +47,10 @@ export function renderTemplate(
  * naming an unknown template or a parameter value its pattern refuses is a 400 when it is written, not a guardrail
  * that silently never reads a value.
  */
-export function templateIssues(templates: Readonly<Record<string, PrometheusTemplate>>, record: ChangeRecord): FieldIssue[] {
+export function templateIssues(
+  templates: Readonly<Record<string, PrometheusTemplate>>,
+  record: ChangeRecord,
+): FieldIssue[] {
   const issues: FieldIssue[] = [];
   record.release.holdIf.forEach((condition, index) => {
     if (!thresholdConditions([condition])[0]?.prometheus) return;

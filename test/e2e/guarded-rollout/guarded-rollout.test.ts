@@ -7,7 +7,12 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH } from '../../../policies/index.js';
 import { FeatBitServerProvider, FeatgateServerProvider, HttpManifestSource } from '../../../provider/index.js';
-import { createTelemetryHook, gateManifestVersion, TelemetryRecorder, withTelemetryTracking } from '../../../provider/telemetry/index.js';
+import {
+  createTelemetryHook,
+  gateManifestVersion,
+  TelemetryRecorder,
+  withTelemetryTracking,
+} from '../../../provider/telemetry/index.js';
 import { jsonFlag } from '../../support/json-flag.js';
 import { seededRandom } from '../../support/seeded-random.js';
 import { startExposureHarness, type ExposureHarness, type Person } from '../staged-exposure/exposure-harness.js';
@@ -17,7 +22,6 @@ const CANDIDATE = { provider: 'mistral', model: 'mistral-small', region: 'eu', l
 const WORSE_FLAG = 'claims-model-route';
 const HEALTHY_FLAG = 'faq-model-route';
 const MIN_SAMPLE = 150;
-const logger = { error() {}, warn() {}, info() {}, debug() {} };
 
 let h: ExposureHarness;
 let policyDir: string;
@@ -37,11 +41,16 @@ function policyFile(): string {
 
 beforeAll(async () => {
   h = await startExposureHarness(
-    (envId) => [WORSE_FLAG, HEALTHY_FLAG].map((key) => jsonFlag(envId, key, [{ id: 'route-current', name: 'current', value: BASELINE }])),
+    (envId) =>
+      [WORSE_FLAG, HEALTHY_FLAG].map((key) =>
+        jsonFlag(envId, key, [{ id: 'route-current', name: 'current', value: BASELINE }]),
+      ),
     { policy: policyFile() },
   );
   for (const flagKey of [WORSE_FLAG, HEALTHY_FLAG]) {
-    expect((await h.call('admin', 'POST', '/v1/adoptions', { envId: h.envId, flagKey, reason: 'baseline' })).status).toBe(201);
+    expect(
+      (await h.call('admin', 'POST', '/v1/adoptions', { envId: h.envId, flagKey, reason: 'baseline' })).status,
+    ).toBe(201);
   }
   // The application: the real FeatBit Node SDK behind the featgate gate, the telemetry hook on the client, and
   // track() reporting each call's outcome through the recorder to featgate as the CI-style service identity.
@@ -59,10 +68,20 @@ beforeAll(async () => {
     publicKeys: [h.publicKey],
     envId: h.envId,
   });
-  recorder = new TelemetryRecorder({ url: h.service.url, envId: h.envId, token: h.token('monitoring'), flushIntervalMs: 0 });
+  recorder = new TelemetryRecorder({
+    url: h.service.url,
+    envId: h.envId,
+    token: h.token('monitoring'),
+    flushIntervalMs: 0,
+  });
   await OpenFeature.setProviderAndWait('guarded-rollout', withTelemetryTracking(gate, recorder));
   client = OpenFeature.getClient('guarded-rollout');
-  client.addHooks(createTelemetryHook(recorder, { flags: new Set([WORSE_FLAG, HEALTHY_FLAG]), manifestVersion: gateManifestVersion(gate) }));
+  client.addHooks(
+    createTelemetryHook(recorder, {
+      flags: new Set([WORSE_FLAG, HEALTHY_FLAG]),
+      manifestVersion: gateManifestVersion(gate),
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -84,14 +103,31 @@ function changeRecord(key: string, flagKey: string, action: 'hold' | 'rollback')
     requester: 'requester',
     flags: [{ key: flagKey, surface: 'modelRoute', baseline: BASELINE, candidate: CANDIDATE }],
     behaviourChange: 'Answers come from another provider at the same latency target.',
-    impact: { data: 'another processor (EU)', cost: 'lower', latency: 'same target', safety: 'measured offline', support: 'escalations watched', compliance: 'DPA signed' },
+    impact: {
+      data: 'another processor (EU)',
+      cost: 'lower',
+      latency: 'same target',
+      safety: 'measured offline',
+      support: 'escalations watched',
+      compliance: 'DPA signed',
+    },
     release: {
       decisionOwner: 'release-management',
       stages: [
         { name: 'first', audience: 'everyone', percentage: 30, minDuration: '1s', advance: 'auto' },
         { name: 'all', audience: 'everyone', percentage: 100, minDuration: '1h' },
       ],
-      holdIf: [{ kind: 'comparison', metric: 'errorRate', worseIf: 'higher', byMoreThan: 0.02, minSamplePerArm: MIN_SAMPLE, alpha: 0.05, action }],
+      holdIf: [
+        {
+          kind: 'comparison',
+          metric: 'errorRate',
+          worseIf: 'higher',
+          byMoreThan: 0.02,
+          minSamplePerArm: MIN_SAMPLE,
+          alpha: 0.05,
+          action,
+        },
+      ],
       rollback: { plan: 'Back to openai.', fallbackBehaviour: 'Static answers.' },
     },
     cleanup: { kind: 'durable' },
@@ -103,12 +139,21 @@ async function releasedChange(record: any): Promise<void> {
   const created = await h.call('requester', 'POST', '/v1/changes', record);
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   for (const requirement of created.body.decision.missing.evidence as { anyOf: string[] }[]) {
-    expect((await h.call('monitoring', 'POST', `/v1/changes/${record.key}/evidence`, { type: requirement.anyOf[0], summary: 'done', result: 'passed' })).status).toBe(201);
+    expect(
+      (
+        await h.call('monitoring', 'POST', `/v1/changes/${record.key}/evidence`, {
+          type: requirement.anyOf[0],
+          summary: 'done',
+          result: 'passed',
+        })
+      ).status,
+    ).toBe(201);
   }
   let view = (await h.call('requester', 'GET', `/v1/changes/${record.key}`)).body;
   for (const reviewer of ['aiPlatformOwner', 'releaseOwner', 'security', 'featureOwner'] as Person[]) {
     if (view.status === 'approved') break;
-    view = (await h.call(reviewer, 'POST', `/v1/changes/${record.key}/reviews`, { decision: 'approve', comment: 'ok' })).body;
+    view = (await h.call(reviewer, 'POST', `/v1/changes/${record.key}/reviews`, { decision: 'approve', comment: 'ok' }))
+      .body;
   }
   expect(view.status, JSON.stringify(view.decision)).toBe('approved');
   expect((await h.call('releaseOwner', 'POST', `/v1/changes/${record.key}/release/apply-stage`, {})).status).toBe(200);
@@ -119,11 +164,19 @@ const contexts: EvaluationContext[] = Array.from({ length: 3000 }, (_, index) =>
 /** Waits until the gate serves the candidate to some contexts (FeatBit's SDK and the manifest caught up). */
 async function untilCandidateServed(flagKey: string): Promise<void> {
   await expect
-    .poll(async () => {
-      let candidates = 0;
-      for (const context of contexts.slice(0, 300)) if (((await client.getObjectValue(flagKey, {}, context)) as { provider?: string }).provider === CANDIDATE.provider) candidates += 1;
-      return candidates;
-    }, { timeout: 10_000, interval: 100 })
+    .poll(
+      async () => {
+        let candidates = 0;
+        for (const context of contexts.slice(0, 300))
+          if (
+            ((await client.getObjectValue(flagKey, {}, context)) as { provider?: string }).provider ===
+            CANDIDATE.provider
+          )
+            candidates += 1;
+        return candidates;
+      },
+      { timeout: 10_000, interval: 100 },
+    )
     .toBeGreaterThan(50);
 }
 
@@ -132,7 +185,13 @@ async function untilCandidateServed(flagKey: string): Promise<void> {
  * whether the AI call failed through `track()`, with the seeded error rate of the variation they were served. Then
  * the recorder's batch goes to featgate.
  */
-async function trafficRound(flagKey: string, from: number, count: number, random: () => number, rates: { candidate: number; baseline: number }): Promise<void> {
+async function trafficRound(
+  flagKey: string,
+  from: number,
+  count: number,
+  random: () => number,
+  rates: { candidate: number; baseline: number },
+): Promise<void> {
   for (const context of contexts.slice(from % contexts.length, (from % contexts.length) + count)) {
     const route = await client.getObjectValue(flagKey, {}, context);
     const rate = (route as { provider?: string }).provider === CANDIDATE.provider ? rates.candidate : rates.baseline;
@@ -183,7 +242,12 @@ describe('a guarded rollout decided by telemetry from the application', () => {
     expect(numbers.baseline.count).toBeGreaterThanOrEqual(MIN_SAMPLE);
     expect(numbers.lower).toBeGreaterThan(0.02);
     expect(numbers.statistic).toBeGreaterThanOrEqual(numbers.boundary);
-    expect(breach.data.breach).toMatchObject({ metric: 'errorRate', operator: 'above', threshold: 0.02, action: 'hold' });
+    expect(breach.data.breach).toMatchObject({
+      metric: 'errorRate',
+      operator: 'above',
+      threshold: 0.02,
+      action: 'hold',
+    });
     const [held] = await ledger(key, 'release.held');
     expect(held.actor.id).toBe('featgate-guardrails');
     expect(held.data.reason).toContain(`errorRate candidate`);
@@ -209,7 +273,12 @@ describe('a guarded rollout decided by telemetry from the application', () => {
       expect(view.status).toBe('releasing');
       const look = await guardrails(key);
       if (look.comparison.verdict === 'healthy') {
-        await expect.poll(async () => (await h.call('releaseOwner', 'GET', `/v1/changes/${key}`)).body.release.stageIndex, { timeout: 10_000, interval: 100 }).toBe(1);
+        await expect
+          .poll(async () => (await h.call('releaseOwner', 'GET', `/v1/changes/${key}`)).body.release.stageIndex, {
+            timeout: 10_000,
+            interval: 100,
+          })
+          .toBe(1);
       }
       stageIndex = (await h.call('releaseOwner', 'GET', `/v1/changes/${key}`)).body.release.stageIndex;
     }
@@ -227,12 +296,22 @@ describe('a guarded rollout decided by telemetry from the application', () => {
     // It never advanced on a look that was not healthy: before the first healthy verdict, the stage stayed.
     const firstHealthy = looks.find((entry) => entry.data.comparison.verdict === 'healthy');
     expect(firstHealthy.seq).toBeLessThan(applied.seq);
-    expect(looks.filter((entry) => entry.seq < firstHealthy.seq).every((entry) => ['collecting', 'undecided'].includes(entry.data.comparison.verdict))).toBe(true);
+    expect(
+      looks
+        .filter((entry) => entry.seq < firstHealthy.seq)
+        .every((entry) => ['collecting', 'undecided'].includes(entry.data.comparison.verdict)),
+    ).toBe(true);
     // The tier's expansion evidence is featgate's own comparison, not a claim.
-    const evidence = (await ledger(key, 'evidence.attached')).map((entry) => entry.data.evidence).filter((item) => item.type === 'guardrailMetrics');
+    const evidence = (await ledger(key, 'evidence.attached'))
+      .map((entry) => entry.data.evidence)
+      .filter((item) => item.type === 'guardrailMetrics');
     expect(evidence).toHaveLength(1);
-    expect(evidence[0]).toMatchObject({ attachedBy: 'featgate-guardrails', attachedByKind: 'service', result: 'passed' });
+    expect(evidence[0]).toMatchObject({
+      attachedBy: 'featgate-guardrails',
+      attachedByKind: 'service',
+      result: 'passed',
+    });
     expect(evidence[0].summary).toContain('errorRate healthy');
-    expect((await ledger(key, 'guardrail.breached'))).toEqual([]);
+    expect(await ledger(key, 'guardrail.breached')).toEqual([]);
   });
 });

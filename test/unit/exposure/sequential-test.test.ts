@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_ARM, mergeArms, type ArmSummary } from '../../../src/exposure/guardrails/arm-summary.js';
-import { compareArms, ComparisonVerdict, confidenceRadius, mixtureLikelihoodRatio, type ComparisonSpec } from '../../../src/exposure/guardrails/sequential-test.js';
+import {
+  compareArms,
+  ComparisonVerdict,
+  confidenceRadius,
+  mixtureLikelihoodRatio,
+  type ComparisonSpec,
+} from '../../../src/exposure/guardrails/sequential-test.js';
 import { seededRandom } from '../../support/seeded-random.js';
 
 /** Summary of `errors` failures among `count` binary outcomes. */
@@ -56,7 +62,14 @@ describe('the normal-mixture SPRT', () => {
  * error with the arm's rate; the guardrail looks after every `every` evaluations. Returns the first verdict other
  * than collecting/undecided, with the look at which it came.
  */
-function simulate(random: () => number, rates: { candidate: number; baseline: number }, spec: ComparisonSpec, total = 4000, every = 100, share = 0.3) {
+function simulate(
+  random: () => number,
+  rates: { candidate: number; baseline: number },
+  spec: ComparisonSpec,
+  total = 4000,
+  every = 100,
+  share = 0.3,
+) {
   let candidate = EMPTY_ARM;
   let baseline = EMPTY_ARM;
   for (let served = 1; served <= total; served += 1) {
@@ -66,7 +79,8 @@ function simulate(random: () => number, rates: { candidate: number; baseline: nu
     else baseline = mergeArms(baseline, binary(1, error));
     if (served % every !== 0) continue;
     const result = compareArms(candidate, baseline, spec);
-    if (result.verdict === ComparisonVerdict.Breached) return { breached: true, candidate: candidate.count, baseline: baseline.count };
+    if (result.verdict === ComparisonVerdict.Breached)
+      return { breached: true, candidate: candidate.count, baseline: baseline.count };
   }
   return { breached: false, candidate: candidate.count, baseline: baseline.count };
 }
@@ -77,7 +91,8 @@ describe('the comparison under repeated looks', () => {
   it('raises at most alpha false alarms over 2,000 seeded A/A rollouts with 40 looks each (margin 0, the hardest case)', () => {
     const random = seededRandom(16);
     let alarms = 0;
-    for (let run = 0; run < 2000; run += 1) if (simulate(random, { candidate: 0.05, baseline: 0.05 }, spec).breached) alarms += 1;
+    for (let run = 0; run < 2000; run += 1)
+      if (simulate(random, { candidate: 0.05, baseline: 0.05 }, spec).breached) alarms += 1;
     // The runs are seeded, so the count is the same every time; alpha · runs is the bound the method promises.
     expect(alarms).toBeLessThanOrEqual(spec.alpha * 2000);
   });
