@@ -175,7 +175,7 @@ describe('guardrail signals and queries no requester can game (issue 12)', () =>
     };
     const withQuery = await h.call('requester', 'POST', '/v1/changes', withQueryRecord);
     expect(withQuery.status).toBe(400);
-    expect(withQuery.body.errors).toContainEqual({ path: 'release.holdIf.0.query', message: 'unknown field' });
+    expect(withQuery.body.errors).toContainEqual({ path: 'release.holdIf.0.query', message: 'unknown key' });
 
     const refused = async (holdIf: unknown[]) => {
       const answer = await h.call('requester', 'POST', '/v1/changes', {
