@@ -7,20 +7,23 @@ interface Trackable {
 }
 
 /**
- * Wraps a provider (the featgate gate) so `client.track(name, context, details)` also reports an outcome: when
+ * Makes a provider (the featgate gate) report outcomes from `client.track(name, context, details)`: when
  * `details.flagKey` names a flag the hook saw served to `context.targetingKey`, every numeric detail (and each
- * boolean as 0/1) is added to that variation's aggregate, `value` under the event's own name. The call is then
- * forwarded to the wrapped provider's own `track`. Nothing else of the provider changes.
+ * boolean as 0/1) is added to that variation's aggregate, `value` under the event's own name; then the provider's
+ * own `track` runs as before. Installs `track` on the instance (no proxy in front of every other method, so
+ * evaluations cost nothing more) and returns the same provider.
  */
 export function withTelemetryTracking<P extends object>(provider: P, recorder: TelemetryRecorder): P {
   const inner = provider as P & Trackable;
+  const original = typeof inner.track === 'function' ? inner.track.bind(inner) : undefined;
   const track = (name: string, context: EvaluationContext, details: TrackingEventDetails = {}): void => {
     try {
       const flagKey = details['flagKey'];
       if (typeof flagKey === 'string' && context.targetingKey !== undefined) {
         const values: Array<[string, number]> = [];
-        for (const [key, value] of Object.entries(details)) {
+        for (const key in details) {
           if (key === 'flagKey' || values.length >= 20) continue;
+          const value = details[key];
           const number = typeof value === 'boolean' ? (value ? 1 : 0) : value;
           if (typeof number === 'number' && Number.isFinite(number))
             values.push([key === 'value' ? name.slice(0, 200) : key.slice(0, 200), number]);
@@ -30,20 +33,8 @@ export function withTelemetryTracking<P extends object>(provider: P, recorder: T
     } catch {
       // Telemetry never breaks the caller.
     }
-    inner.track?.(name, context, details);
+    original?.(name, context, details);
   };
-  // Methods are bound to the provider once each, so an evaluation through the wrapper costs a Map lookup more.
-  const bound = new Map<PropertyKey, { readonly original: unknown; readonly bound: unknown }>();
-  return new Proxy(inner, {
-    get(target, property) {
-      if (property === 'track') return track;
-      const value = Reflect.get(target, property, target) as unknown;
-      if (typeof value !== 'function') return value;
-      const known = bound.get(property);
-      if (known?.original === value) return known.bound;
-      const fresh = (value as (...args: unknown[]) => unknown).bind(target);
-      bound.set(property, { original: value, bound: fresh });
-      return fresh;
-    },
-  });
+  Object.defineProperty(inner, 'track', { value: track, configurable: true, writable: true, enumerable: false });
+  return inner;
 }
