@@ -23,6 +23,8 @@ export interface BufferedAggregate {
   readonly manifestVersion?: number;
   evaluations: number;
   readonly metrics: Map<string, MetricTotals>;
+  /** The variation as first seen, shared by every later observation of it (what `track()` attribution keeps). */
+  readonly served: ServedVariation;
 }
 
 /**
@@ -47,12 +49,16 @@ export class TelemetryBuffer {
     return this.observations;
   }
 
-  /** Counts one evaluation of a served variation. */
-  evaluation(served: ServedVariation): void {
+  /**
+   * Counts one evaluation of a served variation; returns the variation as first seen (one shared object per
+   * variation, so remembering it per context keeps no per-evaluation copy of a large value alive).
+   */
+  evaluation(served: ServedVariation): ServedVariation | undefined {
     const aggregate = this.aggregateOf(served);
-    if (!aggregate) return;
+    if (!aggregate) return undefined;
     aggregate.evaluations += 1;
     this.observations += 1;
+    return aggregate.served;
   }
 
   /** Adds one outcome's metric values to its served variation. */
@@ -128,6 +134,7 @@ export class TelemetryBuffer {
         ...(served.manifestVersion !== undefined ? { manifestVersion: served.manifestVersion } : {}),
         evaluations: 0,
         metrics: new Map(),
+        served,
       };
       this.aggregates.set(key, aggregate);
     }

@@ -73,8 +73,8 @@ export class TelemetryRecorder {
 
   /** Counts one evaluation (the hook calls this) and remembers it for `track()` calls of the same context. */
   recordEvaluation(served: ServedVariation, targetingKey?: string): void {
-    this.buffer.evaluation(served);
-    if (targetingKey !== undefined) this.remember(`${targetingKey}\u0000${served.flagKey}`, served);
+    const shared = this.buffer.evaluation(served);
+    if (targetingKey !== undefined && shared) this.remember(`${targetingKey}\u0000${served.flagKey}`, shared);
     this.flushIfFull();
   }
 
