@@ -3,6 +3,7 @@ import type { JsonValue } from '../canonical/index.js';
 import { ConfigSurface } from './config-surface.js';
 import { durationSchema } from './duration.js';
 import { evidenceItemSchema } from './evidence.js';
+import { holdConditionSchema } from './hold-condition.js';
 
 const text = z.string().trim().min(1).max(10_000);
 
@@ -105,36 +106,6 @@ export const releaseStageSchema = z.strictObject({
   advance: z.enum(['manual', 'auto']).optional(),
 });
 export type ReleaseStage = z.infer<typeof releaseStageSchema>;
-
-/** Comparison of a guardrail metric against a threshold. */
-export enum HoldOperator {
-  Above = 'above',
-  Below = 'below',
-}
-
-/** What featgate does when a guardrail condition becomes true. */
-export enum GuardrailAction {
-  /** Pause ramping; the applied stage stays live. */
-  Hold = 'hold',
-  /** Roll the flag back to the plan's rollback value at once. */
-  Rollback = 'rollback',
-}
-
-/** A guardrail condition that holds the release (or rolls it back) when it becomes true. */
-export const holdConditionSchema = z.strictObject({
-  /** Metric name, as signals report it (e.g. `escalationRate`, `groundingScore`, `latencyP95Ms`). */
-  metric: text,
-  operator: z.enum(HoldOperator),
-  threshold: z.number(),
-  /** Window the metric is measured over; a Prometheus query may use it as `{{window}}`. */
-  window: durationSchema.optional(),
-  description: z.string().optional(),
-  /** What a breach does; `hold` when absent. */
-  action: z.enum(GuardrailAction).optional(),
-  /** PromQL instant query featgate pulls the metric with (`{{window}}` and `{{changeKey}}` are filled in). */
-  query: z.string().trim().min(1).max(4000).optional(),
-});
-export type HoldCondition = z.infer<typeof holdConditionSchema>;
 
 /** How the change is undone. */
 export const rollbackPlanSchema = z.strictObject({

@@ -1,6 +1,7 @@
 export * from './config-surface.js';
 export * from './change-status.js';
 export * from './change-record.js';
+export * from './hold-condition.js';
 export * from './hold-condition-breach.js';
 export * from './duration.js';
 export * from './evidence.js';

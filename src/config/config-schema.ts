@@ -1,4 +1,5 @@
 import { NotificationKind } from '../notify/notification.js';
+import { prometheusTemplatesSchema } from '../exposure/prometheus/prometheus-template-config.js';
 import { z } from 'zod';
 import { peopleSchema } from '../identity/identity-mapping.js';
 import { DEFAULT_RATE_LIMITS, rateLimitConfigSchema } from './rate-limit-config.js';
@@ -87,7 +88,7 @@ export type NotificationsConfig = z.infer<typeof notificationsConfigSchema>;
 export const exposureConfigSchema = z.strictObject({
   /** Seconds between sweeps of the ledger for due stage advances, break-glass expiries and review-date notices. */
   sweepIntervalSeconds: z.number().positive().max(3600).default(5),
-  /** Prometheus to pull guardrail metrics from (for `holdIf` conditions that name a `query`). */
+  /** Prometheus to pull guardrail metrics from (for `holdIf` conditions that name one of its `templates`). */
   prometheus: z
     .strictObject({
       /** Base URL of the Prometheus HTTP API (`FEATGATE_PROMETHEUS_URL`). */
@@ -96,6 +97,11 @@ export const exposureConfigSchema = z.strictObject({
       intervalSeconds: z.number().positive().max(86_400).default(60),
       /** Bearer token for a protected Prometheus (`FEATGATE_PROMETHEUS_TOKEN`); a secret, never logged. */
       bearerToken: z.string().min(1).optional(),
+      /**
+       * The PromQL a release plan may use, by name: a `holdIf` condition names a template and gives values for its
+       * declared parameters; requesters never write queries.
+       */
+      templates: prometheusTemplatesSchema,
     })
     .optional(),
 });

@@ -57,6 +57,16 @@ const SUMMARIES: Partial<Record<string, (data: Data) => string>> = {
     return `guardrail breached: ${text(breach.metric)} ${text(breach.value)} ${text(breach.operator)} ${text(breach.threshold)} (${text(breach.action)})`;
   },
   [LedgerEventType.SignalRecorded]: (data) => `signal ${text(data.metric)} = ${text(data.value)} (${text(data.source)})`,
+  [LedgerEventType.TelemetryRecorded]: (data) => {
+    const evaluations = record(data.evaluations);
+    return `telemetry for ${text(data.flagKey)}: ${text(evaluations.candidate)} candidate and ${text(evaluations.baseline)} baseline evaluations`;
+  },
+  [LedgerEventType.GuardrailCompared]: (data) => {
+    const comparison = record(data.comparison);
+    const candidate = record(comparison.candidate);
+    const baseline = record(comparison.baseline);
+    return `${text(data.metric)} ${text(comparison.verdict)}: candidate ${text(candidate.mean)} (n=${text(candidate.count)}) vs baseline ${text(baseline.mean)} (n=${text(baseline.count)}), worse by ${text(comparison.lower)} to ${text(comparison.upper)} against ${text(comparison.margin)}`;
+  },
   [LedgerEventType.ApprovedStateSet]: (data) => `approved state of ${text(data.flagKey)} set`,
   [LedgerEventType.ProposalOpened]: (data) => `opened a proposal from ${text(data.operator)}'s edit of ${text(data.flagKey)} in FeatBit`,
 };

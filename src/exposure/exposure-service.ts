@@ -3,7 +3,7 @@ import { LedgerProjection } from '../projections/index.js';
 import { ChangeService, ReleaseService, WorkflowContext, type WorkflowDeps } from '../workflow/index.js';
 import { BreakGlassService, exposureLedgerFold, type ExposureLedgerState } from './break-glass/index.js';
 import { GuardrailService } from './guardrails/index.js';
-import { PrometheusPuller, type PrometheusClientOptions } from './prometheus/index.js';
+import { PrometheusPuller, type PrometheusClientOptions, type PrometheusTemplate } from './prometheus/index.js';
 import { ReviewDueService } from './review-due/index.js';
 import { ExposureScheduler, type DelayedJobQueue } from './scheduler/index.js';
 
@@ -15,7 +15,12 @@ export interface ExposureOptions {
   /** Where review-date and post-review notices go (Slack-compatible); none sent without it. */
   readonly notifier?: Notifier;
   /** Prometheus to pull guardrail metrics from, and how often. */
-  readonly prometheus?: { readonly client: PrometheusClientOptions; readonly intervalMs: number };
+  readonly prometheus?: {
+    readonly client: PrometheusClientOptions;
+    readonly intervalMs: number;
+    /** The operator's query templates, by name (a plan names one; it never writes PromQL). */
+    readonly templates?: Readonly<Record<string, PrometheusTemplate>>;
+  };
   /** How often the ledger is swept for due jobs and notices; default 5 s. */
   readonly sweepIntervalMs?: number;
 }
@@ -42,11 +47,12 @@ export class ExposureService {
     this.guardrails = new GuardrailService(deps, changes, releases);
     this.breakGlass = new BreakGlassService(deps, state);
     this.reviewDue = new ReviewDueService(deps, state, options.notifier);
-    this.puller = options.prometheus ? new PrometheusPuller(deps.projections, this.guardrails, options.prometheus.client, deps.logger) : undefined;
+    this.puller = options.prometheus ? new PrometheusPuller(deps.projections, this.guardrails, options.prometheus.client, deps.logger, options.prometheus.templates) : undefined;
     this.scheduler = new ExposureScheduler({
       projections: deps.projections,
       exposure: state,
       releases,
+      guardrails: this.guardrails,
       breakGlass: this.breakGlass,
       reviewDue: this.reviewDue,
       queue: options.queue,

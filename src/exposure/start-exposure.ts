@@ -33,6 +33,7 @@ export async function startExposure(options: StartExposureOptions): Promise<Expo
           prometheus: {
             client: { url: prometheus.url, ...(prometheus.bearerToken ? { headers: { authorization: `Bearer ${prometheus.bearerToken}` } } : {}) },
             intervalMs: prometheus.intervalSeconds * 1000,
+            templates: prometheus.templates,
           },
         }
       : {}),

@@ -14,6 +14,10 @@ export enum LedgerEventType {
   ReleaseCompleted = 'release.completed',
   GuardrailBreached = 'guardrail.breached',
   SignalRecorded = 'guardrail.signal-recorded',
+  /** Per-arm telemetry aggregates of an exposed change, from the application's telemetry hook. */
+  TelemetryRecorded = 'guardrail.telemetry-recorded',
+  /** A comparative guardrail's verdict changed (collecting, undecided, healthy, breached), with its numbers. */
+  GuardrailCompared = 'guardrail.compared',
   ApprovedStateSet = 'approved-state.set',
   FlagAdopted = 'flag.adopted',
   EditIntercepted = 'featbit.edit-intercepted',

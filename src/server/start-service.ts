@@ -24,7 +24,8 @@ import type { ReadinessCheck } from './readiness.js';
 import { governanceRoutes } from './routes/index.js';
 import { jobRoutes } from './routes/job-routes.js';
 import { startWebhookBridge, type BridgeQueueTuning, type RetryPolicy, type WebhookBridge } from '../../webhooks/index.js';
-import { startExposure, type ExposureService } from '../exposure/index.js';
+import { startExposure, templateIssues, type ExposureService } from '../exposure/index.js';
+import type { ChangeRecord } from '../change/index.js';
 import { exposureRoutes } from './routes/exposure-routes.js';
 import { createKeysRouter } from './keys-router.js';
 import { PrincipalRateLimiter } from './rate-limit/index.js';
@@ -150,6 +151,8 @@ export async function startService(config: ServiceConfig, options: StartServiceO
 
     const redactionKey = await loadOrCreateRedactionKey({ ...generatedKeys, ...(config.redactionKey ? { configuredKey: config.redactionKey } : {}) });
     const identities = IdentityMapping.fromConfig(config.identity.people);
+    const templates = config.exposure.prometheus?.templates ?? {};
+    const checkRecord = (record: ChangeRecord) => templateIssues(templates, record);
     const demoTokens: Record<string, string> = {};
     const tokens: ApiTokenConfig[] = [...config.identity.tokens];
     if (tokens.length === 0 && !config.identity.oidc) {
@@ -167,7 +170,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     const roles = new RolePermissions(config.identity.roles, Object.keys(policy.roles));
     // Who a policy explanation can name as still able to approve: the configured tokens whose roles may review.
     const knownReviewers = () => tokens.map((token) => ({ identity: token.name, roles: [...token.roles], mayReview: roles.permissionsOf(token.roles).has(Permission.ReviewSubmit) }));
-    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger, identities, ...(options.now ? { now: options.now } : {}), knownReviewers };
+    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger, identities, ...(options.now ? { now: options.now } : {}), knownReviewers, checkRecord };
     const workflow = new GovernanceService(workflowDeps);
     const authenticator = new Authenticator({ tokens, ...(config.identity.oidc ? { oidc: config.identity.oidc } : {}), roles });
     if (featbitSetup.demoEnvId && featbitSetup.client) {

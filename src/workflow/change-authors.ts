@@ -7,6 +7,9 @@ import { IdentityMapping, type Principal } from '../identity/index.js';
 import type { ChangeRecordState } from '../projections/index.js';
 import { candidateHashOf, rollbackHashOf } from './change-derivation.js';
 
+/** featgate's guardrail identity: the only attacher whose `guardrailMetrics` evidence counts (ServiceActorId.Guardrails). */
+const GUARDRAILS_IDENTITY = 'featgate-guardrails';
+
 /** The mapping used when the service is given none: every identity is its own person, case-folded. */
 export const NO_PEOPLE = new IdentityMapping();
 
@@ -101,6 +104,8 @@ export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityM
       verdicts.push(verdict(false, `attached to revision ${item.revision}; the record is at revision ${state.revision}, so an edit voided it`));
     } else if (item.candidateHash !== candidateHash) {
       verdicts.push(verdict(false, `attached for candidate ${item.candidateHash.slice(0, 12)}; the candidate is now ${candidateHash.slice(0, 12)}`));
+    } else if (item.type === EvidenceType.GuardrailMetrics && (item.attachedByKind !== 'service' || item.attachedBy !== GUARDRAILS_IDENTITY)) {
+      verdicts.push(verdict(false, `guardrail metrics come from featgate's own comparison of candidate and baseline telemetry (${GUARDRAILS_IDENTITY}), not from a claim by ${item.attachedBy ?? 'an unknown attacher'}`));
     } else if (
       item.attachedByKind !== 'service' &&
       authors.has(identities.personOfPrincipal({ id: item.attachedBy ?? '', ...(item.attachedByAliases ? { aliases: item.attachedByAliases } : {}) }))

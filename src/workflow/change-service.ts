@@ -273,6 +273,8 @@ export class ChangeService {
   private prepare(input: ChangeRecordInput, requester: string): ChangeRecord {
     const parsed = changeRecordSchema.safeParse({ ...input, requester });
     if (!parsed.success) throw new ValidationError(fieldIssuesFromZod(parsed.error));
+    const issues = this.context.deps.checkRecord?.(parsed.data) ?? [];
+    if (issues.length > 0) throw new ValidationError(issues);
     const record = redactChangeRecord(parsed.data, secretKeyMatcherOf(this.context.deps.policy()), this.context.deps.redactionKey);
     return record;
   }

@@ -1,6 +1,6 @@
 import type { Evaluation } from '../../policies/index.js';
 import type { EvidenceType} from '../change/index.js';
-import { breaks, ChangeStatus, durationMs, EvidenceResult, GuardrailAction, type EvidenceItem } from '../change/index.js';
+import { breaks, ChangeStatus, thresholdConditions, durationMs, EvidenceResult, GuardrailAction, type EvidenceItem } from '../change/index.js';
 import { ConflictError, PolicyViolationError } from '../errors/index.js';
 import type { ChangeRecordState } from '../projections/index.js';
 
@@ -74,7 +74,7 @@ export function assertStageAllowed(input: StageCheckInput): void {
 /** The holdIf conditions the change's latest signals break, in words. */
 export function latestBreaches(state: ChangeRecordState): string[] {
   const signals = state.signals ?? {};
-  return state.record.release.holdIf
+  return thresholdConditions(state.record.release.holdIf)
     .filter((condition) => {
       const latest = signals[condition.metric];
       return latest !== undefined && breaks(condition, latest.value);

@@ -1,5 +1,7 @@
 import type { Policy } from '../../policies/index.js';
 import type { JsonObject } from '../canonical/index.js';
+import type { ChangeRecord } from '../change/index.js';
+import type { FieldIssue } from '../errors/index.js';
 import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import type { Actor, LedgerEntry, VerifiableLedgerStore } from '../ledger/index.js';
 import type { IdentityMapping } from '../identity/index.js';
@@ -30,6 +32,11 @@ export interface WorkflowDeps {
    * submit reviews), so a policy explanation can name who may still approve. OIDC users are not known in advance.
    */
   readonly knownReviewers?: () => readonly KnownReviewer[];
+  /**
+   * Checks of a change record against the service's configuration that its schema cannot make (e.g. that each
+   * `holdIf` Prometheus source names an operator template with allowed parameters); issues refuse the record (400).
+   */
+  readonly checkRecord?: (record: ChangeRecord) => FieldIssue[];
 }
 
 /** A configured identity that may be asked to review: its name, roles and whether those grant `review:submit`. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { GuardrailAction, HoldOperator } from '../../change/index.js';
+import { GuardrailAction, HoldOperator, WorseDirection } from '../../change/index.js';
 import { changeViewSchema } from '../../workflow/index.js';
-import { guardrailBreachSchema } from '../../projections/index.js';
+import { comparisonNumbersSchema, guardrailBreachSchema } from '../../projections/index.js';
 
 /** One metric value reported for a change. */
 export const signalInputSchema = z.strictObject({
@@ -50,8 +50,22 @@ export const guardrailStatusSchema = z.object({
       action: z.enum(GuardrailAction),
       window: z.string().nullable(),
       pulled: z.boolean(),
+      /** The operator's Prometheus template the value is pulled with, if any. */
+      template: z.string().nullable(),
       state: z.enum(['healthy', 'breached', 'no-data']),
       latest: z.object({ value: z.number(), observedAt: z.string(), source: z.string() }).nullable(),
+    }),
+  ),
+  /** Each comparative condition over the applied stage's telemetry, with its verdict and numbers. */
+  comparisons: z.array(
+    z.object({
+      metric: z.string(),
+      worseIf: z.enum(WorseDirection),
+      byMoreThan: z.number(),
+      action: z.enum(GuardrailAction),
+      stageIndex: z.number().int().nullable(),
+      evaluations: z.object({ candidate: z.number().int(), baseline: z.number().int() }),
+      comparison: comparisonNumbersSchema,
     }),
   ),
 });

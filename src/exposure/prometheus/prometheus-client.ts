@@ -79,8 +79,3 @@ export async function queryPrometheus(options: PrometheusClientOptions, query: s
   if (!Number.isFinite(value)) throw new PrometheusQueryError(`the query returned ${point[1]}, not a finite number`);
   return { value, observedAt: new Date(point[0] * 1000).toISOString() };
 }
-
-/** Fills `{{window}}` and `{{changeKey}}` into a guardrail's query. */
-export function renderGuardrailQuery(query: string, values: { readonly window?: string; readonly changeKey: string }): string {
-  return query.replaceAll('{{changeKey}}', values.changeKey).replaceAll('{{window}}', values.window ?? '5m');
-}

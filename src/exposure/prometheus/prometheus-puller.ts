@@ -4,7 +4,10 @@ import { SignalSource } from '../../projections/index.js';
 import type { LedgerProjections } from '../../workflow/index.js';
 import type { GuardrailService } from '../guardrails/index.js';
 import { servicePrincipal, ServiceActorId } from '../service-actors.js';
-import { queryPrometheus, renderGuardrailQuery, type PrometheusClientOptions } from './prometheus-client.js';
+import { thresholdConditions } from '../../change/index.js';
+import { queryPrometheus, type PrometheusClientOptions } from './prometheus-client.js';
+import type { PrometheusTemplate } from './prometheus-template-config.js';
+import { renderTemplate } from './prometheus-template.js';
 
 /** What one pull round did. */
 export interface PullRound {
@@ -13,7 +16,7 @@ export interface PullRound {
 }
 
 /**
- * Pulls every guardrail metric that names a `query` for every releasing or held change from Prometheus and feeds
+ * Pulls every guardrail metric whose condition names an operator template (`prometheus.template`) for every releasing or held change from Prometheus and feeds
  * the values through the guardrails (as featgate's Prometheus identity), so a breach holds or rolls back exactly
  * as a pushed signal would. A query that fails or has no data records nothing for that metric (a missing value
  * is never read as healthy or as a breach); failures are logged and returned.
@@ -24,6 +27,7 @@ export class PrometheusPuller {
     private readonly guardrails: GuardrailService,
     private readonly prometheus: PrometheusClientOptions,
     private readonly logger: Logger,
+    private readonly templates: Readonly<Record<string, PrometheusTemplate>> = {},
   ) {}
 
   /** Runs one round over every exposed change. */
@@ -35,10 +39,11 @@ export class PrometheusPuller {
     for (const state of [...this.projections.changes.changes.values()]) {
       if (state.status !== ChangeStatus.Releasing && state.status !== ChangeStatus.Held) continue;
       const signals: { metric: string; value: number; observedAt: string }[] = [];
-      for (const condition of state.record.release.holdIf) {
-        if (!condition.query || signals.some((signal) => signal.metric === condition.metric)) continue;
-        const query = renderGuardrailQuery(condition.query, { changeKey: state.key, ...(condition.window ? { window: condition.window } : {}) });
+      for (const condition of thresholdConditions(state.record.release.holdIf)) {
+        if (!condition.prometheus || signals.some((signal) => signal.metric === condition.metric)) continue;
         try {
+          // The template's owner wrote the PromQL; the plan only picks it and fills its declared parameters.
+          const query = renderTemplate(this.templates, condition.prometheus, { changeKey: state.key, ...(condition.window ? { window: condition.window } : {}) });
           const sample = await queryPrometheus(this.prometheus, query);
           if (sample) signals.push({ metric: condition.metric, value: sample.value, observedAt: sample.observedAt });
         } catch (error) {

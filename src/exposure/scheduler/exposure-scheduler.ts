@@ -4,6 +4,7 @@ import type { Logger } from '../../logging/index.js';
 import type { LedgerProjection } from '../../projections/index.js';
 import type { LedgerProjections, ReleaseService } from '../../workflow/index.js';
 import { BreakGlassStatus, type BreakGlassService, type ExposureLedgerState } from '../break-glass/index.js';
+import type { GuardrailService } from '../guardrails/index.js';
 import type { PrometheusPuller } from '../prometheus/index.js';
 import type { ReviewDueService } from '../review-due/index.js';
 import { servicePrincipal, ServiceActorId } from '../service-actors.js';
@@ -14,6 +15,8 @@ export interface ExposureSchedulerOptions {
   readonly projections: LedgerProjections;
   readonly exposure: LedgerProjection<ExposureLedgerState>;
   readonly releases: ReleaseService;
+  /** Comparative guardrails an automatic advance waits for (minimum sample, healthy comparison). */
+  readonly guardrails?: GuardrailService;
   readonly breakGlass: BreakGlassService;
   readonly reviewDue: ReviewDueService;
   readonly queue: DelayedJobQueue;
@@ -31,7 +34,10 @@ export interface ExposureSchedulerOptions {
  * stage says `advance: auto` (at the applied time plus its minimum duration), and the expiry of each active
  * break-glass use. The sweep also sends owed review-date notices. A job re-checks everything under the change's
  * (or flag's) lock when it runs: an auto-advance that a hold, a breached guardrail or missing evidence refuses
- * does nothing and is scheduled again by a later sweep, so it proceeds once the guardrails are healthy.
+ * does nothing and is scheduled again by a later sweep, so it proceeds once the guardrails are healthy. A plan with
+ * comparative guardrails advances only once each of them is healthy over the stage (both arms at the minimum sample
+ * and the candidate shown not worse beyond the margin); those numbers are recorded (`guardrail.compared`) right
+ * before the stage is applied.
  */
 export class ExposureScheduler {
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -89,8 +95,16 @@ export class ExposureScheduler {
     }
     const from = job.fromStageIndex;
     if (from === undefined) return;
+    const guardrails = this.options.guardrails;
+    const waiting = guardrails ? await guardrails.advanceRefusal(job.subject, from) : undefined;
+    if (waiting) {
+      this.options.logger.info({ changeKey: job.subject, reason: waiting }, 'auto-advance waits for healthy comparisons; it is tried again on a later sweep');
+      return;
+    }
+    const grounds = guardrails ? await guardrails.recordAdvanceGrounds(job.subject) : '';
+    const comment = `advanced automatically after the minimum duration${grounds ? `; ${grounds}` : ''}`;
     try {
-      await this.options.releases.applyStage(servicePrincipal(ServiceActorId.AutoAdvance), job.subject, { stage: from + 2, comment: 'advanced automatically after the minimum duration' }, { automaticFrom: from });
+      await this.options.releases.applyStage(servicePrincipal(ServiceActorId.AutoAdvance), job.subject, { stage: from + 2, comment }, { automaticFrom: from });
     } catch (error) {
       if (!(error instanceof ConflictError) && !(error instanceof PolicyViolationError)) throw error;
       this.options.logger.info({ changeKey: job.subject, err: error.message }, 'auto-advance refused; it is tried again on a later sweep');

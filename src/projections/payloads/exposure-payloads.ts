@@ -24,13 +24,42 @@ export const signalRecordedPayloadSchema = z.strictObject({
 });
 export type SignalRecordedPayload = z.infer<typeof signalRecordedPayloadSchema>;
 
-/** The metric value and the condition it broke: what a hold or rollback caused by a guardrail records. */
+/** Running sums of one metric in one arm (candidate or baseline) of a comparative guardrail. */
+export const armTotalsSchema = z.strictObject({
+  count: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  sum: finite,
+  sumSquares: finite.pipe(z.number().min(0)),
+});
+
+/** The numbers of one look of a comparative guardrail: samples, means, the test statistic and its bounds. */
+export const comparisonNumbersSchema = z.strictObject({
+  verdict: z.enum(['collecting', 'undecided', 'healthy', 'breached']),
+  candidate: z.strictObject({ count: z.number().int().min(0), mean: finite }),
+  baseline: z.strictObject({ count: z.number().int().min(0), mean: finite }),
+  difference: finite,
+  standardError: finite,
+  lower: finite,
+  upper: finite,
+  statistic: z.number().min(0),
+  boundary: finite,
+  margin: finite,
+  alpha: finite,
+  minSamplePerArm: z.number().int().min(0),
+});
+export type ComparisonNumbers = z.infer<typeof comparisonNumbersSchema>;
+
+/**
+ * The metric value and the condition it broke: what a hold or rollback caused by a guardrail records. A
+ * comparative guardrail records the worsening estimate as `value`, its margin as `threshold`, and every number of
+ * the look in `comparison`.
+ */
 export const guardrailBreachSchema = z.strictObject({
   metric: metricName,
   value: finite,
   operator: z.enum(HoldOperator),
   threshold: z.number(),
   action: z.enum(GuardrailAction),
+  comparison: comparisonNumbersSchema.optional(),
 });
 export type GuardrailBreach = z.infer<typeof guardrailBreachSchema>;
 
@@ -42,6 +71,28 @@ export const guardrailBreachedPayloadSchema = z.strictObject({
   stageIndex: z.number().int().min(0).optional(),
 });
 export type GuardrailBreachedPayload = z.infer<typeof guardrailBreachedPayloadSchema>;
+
+/** `guardrail.telemetry-recorded`: telemetry aggregates of one batch for an exposed change, per metric and arm. */
+export const telemetryRecordedPayloadSchema = z.strictObject({
+  changeKey: changeKeySchema,
+  /** The stage live when the batch arrived; comparisons count one stage at a time. */
+  stageIndex: z.number().int().min(0),
+  flagKey: z.string().min(1).max(200),
+  evaluations: z.strictObject({ candidate: z.number().int().min(0), baseline: z.number().int().min(0) }),
+  metrics: z
+    .record(metricName, z.strictObject({ candidate: armTotalsSchema, baseline: armTotalsSchema }))
+    .refine((metrics) => Object.keys(metrics).length <= 50, 'at most 50 metrics'),
+});
+export type TelemetryRecordedPayload = z.infer<typeof telemetryRecordedPayloadSchema>;
+
+/** `guardrail.compared`: a comparative guardrail's verdict for a change's stage, with the numbers behind it. */
+export const guardrailComparedPayloadSchema = z.strictObject({
+  changeKey: changeKeySchema,
+  stageIndex: z.number().int().min(0),
+  metric: metricName,
+  comparison: comparisonNumbersSchema,
+});
+export type GuardrailComparedPayload = z.infer<typeof guardrailComparedPayloadSchema>;
 
 /** Break-glass ids: `bg-` and lower-case letters and digits. */
 export const breakGlassIdSchema = z.string().regex(/^bg-[a-z0-9-]{4,60}$/, 'not a break-glass id');

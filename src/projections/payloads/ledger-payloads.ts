@@ -23,6 +23,8 @@ import {
   breakGlassReviewedPayloadSchema,
   breakGlassUsedPayloadSchema,
   guardrailBreachedPayloadSchema,
+  guardrailComparedPayloadSchema,
+  telemetryRecordedPayloadSchema,
   reviewDateNotifiedPayloadSchema,
   signalRecordedPayloadSchema,
 } from './exposure-payloads.js';
@@ -45,6 +47,8 @@ export const ledgerPayloadSchemas = {
   [LedgerEventType.FlagAdopted]: approvedStatePayloadSchema,
   [LedgerEventType.SignalRecorded]: signalRecordedPayloadSchema,
   [LedgerEventType.GuardrailBreached]: guardrailBreachedPayloadSchema,
+  [LedgerEventType.TelemetryRecorded]: telemetryRecordedPayloadSchema,
+  [LedgerEventType.GuardrailCompared]: guardrailComparedPayloadSchema,
   [LedgerEventType.BreakGlassUsed]: breakGlassUsedPayloadSchema,
   [LedgerEventType.BreakGlassExpired]: breakGlassExpiredPayloadSchema,
   [LedgerEventType.BreakGlassReviewed]: breakGlassReviewedPayloadSchema,

@@ -9,6 +9,9 @@ import {
   reviewDueQuerySchema,
   signalsRequestSchema,
   signalsResultSchema,
+  telemetryParamsSchema,
+  telemetryRequestSchema,
+  telemetryResultSchema,
   type ExposureService,
 } from '../../exposure/index.js';
 import { Permission } from '../../identity/index.js';
@@ -32,10 +35,23 @@ export function exposureRoutes(exposure: ExposureService): RouteDefinition[] {
       handler: ({ principal, params, body }) => exposure.guardrails.recordSignals(principal, params.key, body),
     }),
     defineRoute({
+      method: 'post',
+      path: '/v1/envs/:env/telemetry',
+      operationId: 'recordTelemetry',
+      summary:
+        "Report an application's per-flag, per-variation telemetry aggregates (the OpenFeature telemetry hook's batches); comparative guardrails compare candidate with baseline and hold, roll back or let the ramp advance",
+      tag: 'guardrails',
+      permission: Permission.SignalRecord,
+      params: telemetryParamsSchema,
+      body: telemetryRequestSchema,
+      response: telemetryResultSchema,
+      handler: ({ principal, params, body }) => exposure.guardrails.recordTelemetry(principal, params.env, body),
+    }),
+    defineRoute({
       method: 'get',
       path: '/v1/changes/:key/guardrails',
       operationId: 'guardrailStatus',
-      summary: "Each holdIf condition of a change with its latest value: healthy, breached or no data",
+      summary: "Each holdIf condition of a change with its latest value (healthy, breached or no data), and each comparison of candidate with baseline with its numbers",
       tag: 'guardrails',
       permission: Permission.ChangeRead,
       params: changeKeyParamsSchema,

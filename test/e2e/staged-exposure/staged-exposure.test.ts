@@ -224,7 +224,7 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
     const withoutExpansionEvidence = await applyStage(key);
     expect(withoutExpansionEvidence.body.detail).toContain('exposure beyond the first stage');
     expect(withoutExpansionEvidence.body.missing.evidence[0].anyOf).toEqual(['shadowTraffic', 'guardrailMetrics']);
-    expect((await h.call('monitoring', 'POST', `/v1/changes/${key}/evidence`, { type: 'guardrailMetrics', summary: 'internal week clean', result: 'passed' })).status).toBe(201);
+    expect((await h.call('monitoring', 'POST', `/v1/changes/${key}/evidence`, { type: 'shadowTraffic', summary: 'internal week clean', result: 'passed' })).status).toBe(201);
 
     const five = await applyStage(key);
     expect(five.status).toBe(200);

@@ -40,7 +40,12 @@ beforeAll(async () => {
   writeFileSync(join(policyDir, 'policy.yaml'), stringifyYaml(policy));
   h = await startExposureHarness((envId) => FLAGS.map((key) => jsonFlag(envId, key, [{ id: 'route-current', name: 'current', value: BASELINE }])), {
     policy: join(policyDir, 'policy.yaml'),
-    exposure: { sweepIntervalSeconds: 5, prometheus: { url: prometheus.url, intervalSeconds: 0.2 } },
+    exposure: { sweepIntervalSeconds: 5, prometheus: {
+        url: prometheus.url,
+        intervalSeconds: 0.2,
+        templates: { latencyP95: { query: 'histogram_quantile(0.95, sum(rate(latency_bucket{change="{{changeKey}}"}[{{window}}])) by (le))' } },
+      },
+    },
     webhooks: { notifyUrl: `${slack.url}/hook` },
   });
   for (const flagKey of FLAGS) {
@@ -81,9 +86,9 @@ async function releasedChange(key: string, flagKey: string, extra: { holdIf?: un
 }
 
 describe('staged exposure in the running service', () => {
-  it('pulls a guardrail metric from Prometheus on a schedule and holds the ramp when it breaches', async () => {
+  it('pulls a guardrail metric with the operator\'s Prometheus template on a schedule and holds the ramp when it breaches', async () => {
     await releasedChange('search-latency', FLAGS[0]!, {
-      holdIf: [{ metric: 'latencyP95Ms', operator: 'above', threshold: 1500, window: '10m', query: 'histogram_quantile(0.95, sum(rate(latency_bucket{change="{{changeKey}}"}[{{window}}])) by (le))' }],
+      holdIf: [{ metric: 'latencyP95Ms', operator: 'above', threshold: 1500, window: '10m', prometheus: { template: 'latencyP95' } }],
     });
     await expect.poll(async () => (await h.call('releaseOwner', 'GET', '/v1/changes/search-latency/guardrails')).body.conditions[0].latest?.value, { timeout: 5000, interval: 100 }).toBe(900);
     expect((await h.call('releaseOwner', 'GET', '/v1/changes/search-latency')).body.status).toBe('releasing');

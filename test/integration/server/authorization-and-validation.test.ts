@@ -23,7 +23,7 @@ interface Endpoint {
   readonly badParams?: { readonly path: string; readonly field: string };
 }
 
-const PATH_VALUES: Record<string, string> = { key: 'no-such-change', id: 'bg-no-such-use' };
+const PATH_VALUES: Record<string, string> = { key: 'no-such-change', id: 'bg-no-such-use', env: 'no-such-env' };
 
 /** The concrete path of an endpoint, its parameters filled with well-formed names of things that do not exist. */
 function pathOf(endpoint: Endpoint): string {
@@ -84,6 +84,15 @@ const ENDPOINTS: Endpoint[] = [
   {
     method: 'POST', route: '/v1/changes/{key}/signals', permission: Permission.SignalRecord,
     bad: { unknown: { signals: [{ metric: 'errorRate', value: 0.1 }], source: 'ci' }, unknownPath: 'source', wrongType: { signals: [{ metric: 'errorRate', value: 'high' }] }, wrongTypePath: 'signals.0.value' },
+  },
+  {
+    method: 'POST', route: '/v1/envs/{env}/telemetry', permission: Permission.SignalRecord,
+    bad: {
+      unknown: { aggregates: [{ flagKey: 'f', valueHash: 'a'.repeat(64), evaluations: 1 }], arm: 'candidate' },
+      unknownPath: 'arm',
+      wrongType: { aggregates: [{ flagKey: 'f', valueHash: 'not-a-hash', evaluations: 1 }] },
+      wrongTypePath: 'aggregates.0.valueHash',
+    },
   },
   { method: 'GET', route: '/v1/changes/{key}/guardrails', permission: Permission.ChangeRead, badParams: { path: '/v1/changes/-bad-/guardrails', field: 'params.key' } },
   {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { breaks, GuardrailAction, HoldOperator, type HoldCondition } from '../../../src/change/index.js';
-import { breachesOf, describeBreach, renderGuardrailQuery } from '../../../src/exposure/index.js';
+import { breaks, GuardrailAction, HoldOperator, type ThresholdCondition } from '../../../src/change/index.js';
+import { breachesOf, describeBreach } from '../../../src/exposure/index.js';
 
-const escalation: HoldCondition = { metric: 'escalationRate', operator: HoldOperator.Above, threshold: 0.05 };
-const grounding: HoldCondition = { metric: 'groundingScore', operator: HoldOperator.Below, threshold: 0.7, action: GuardrailAction.Rollback };
-const latency: HoldCondition = { metric: 'latencyP95Ms', operator: HoldOperator.Above, threshold: 2000 };
+const escalation: ThresholdCondition = { metric: 'escalationRate', operator: HoldOperator.Above, threshold: 0.05 };
+const grounding: ThresholdCondition = { metric: 'groundingScore', operator: HoldOperator.Below, threshold: 0.7, action: GuardrailAction.Rollback };
+const latency: ThresholdCondition = { metric: 'latencyP95Ms', operator: HoldOperator.Above, threshold: 2000 };
 const at = '2026-03-01T10:00:00Z';
 
 describe('guardrail conditions', () => {
@@ -30,9 +30,5 @@ describe('guardrail conditions', () => {
 
   it('treats a metric with no value as no breach', () => {
     expect(breachesOf([escalation, grounding], {})).toEqual([]);
-  });
-
-  it('fills the window and change key into a Prometheus query', () => {
-    expect(renderGuardrailQuery('sum(rate(escalations{change="{{changeKey}}"}[{{window}}]))', { changeKey: 'c1', window: '15m' })).toBe('sum(rate(escalations{change="c1"}[15m]))');
   });
 });
