@@ -223,6 +223,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     const client = featbitSetup.client;
     const probeEnv = policy.environments[0]?.id;
     if (client && probeEnv) readiness.push({ name: 'featbit', check: async () => void (await client.listFlags(probeEnv, { pageSize: 1 })) });
+    if (bridge) readiness.push(...bridge.readiness);
 
     const app = createApp({
       routes: [...governanceRoutes(workflow), ...(bridge ? jobRoutes(bridge.queue) : []), ...exposureRoutes(exposure)],

@@ -24,6 +24,9 @@ import { approvedStateReader } from './approved-state-reader.js';
 import { probeFeatBitRelease } from './featbit-version-probe.js';
 import { ConfigError } from '../../src/errors/index.js';
 import { governedTargetLister } from './governed-targets.js';
+import { BridgeHealth, FlagProblemKind, type BridgeReadinessCheck } from './bridge-health.js';
+import { TokenPermissions, type FlagPermissions } from './token-permissions.js';
+import { PermissionState } from '../../src/featbit/rest-client/index.js';
 
 /** BullMQ tuning (tests shorten the take-over of a killed worker's job). */
 export interface BridgeQueueTuning {
@@ -73,6 +76,12 @@ export interface WebhookBridge {
   readonly reconciler: Reconciler;
   /** The data-sync stream trigger, when server secrets are configured. */
   readonly stream?: StreamTrigger;
+  /** What featgate's FeatBit token may do per governed flag. */
+  readonly permissions: TokenPermissions;
+  /** Open problems (missing permissions, blocked or failed reverts), raised in readiness, metrics and notifications. */
+  readonly health: BridgeHealth;
+  /** The checks `/readyz` adds for the bridge. */
+  readonly readiness: readonly BridgeReadinessCheck[];
   /** Stops the reconciler, waits for running jobs and releases the queue's connections. */
   close(): Promise<void>;
 }
@@ -99,6 +108,9 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
   const { projections } = options;
 
   const approvedStates = approvedStateReader(projections, options.ledger);
+  const permissions = new TokenPermissions(options.featbit);
+  const health = new BridgeHealth({ ...(notifier ? { notifier } : {}), ...(options.metrics ? { metrics: options.metrics } : {}), logger });
+  permissions.onChange((flag) => void reportPermissions(health, flag));
   const proposals: ProposalOpener = {
     keyFor: (proposal) => ProposalService.keyFor(proposal),
     exists: (changeKey) => options.proposals.exists(changeKey),
@@ -112,6 +124,8 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
     policy: options.policy,
     queue,
     lock: options.lock,
+    permissions,
+    health,
     ...(notifier ? { notifier } : {}),
     ...(options.serviceOperatorName ? { serviceOperatorName: options.serviceOperatorName } : {}),
     logger,
@@ -142,6 +156,9 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
     queue,
     reconciler,
     ...(stream ? { stream } : {}),
+    permissions,
+    health,
+    readiness: [health.readinessCheck()],
     async close() {
       promoter?.stop();
       await stream?.close();
@@ -166,4 +183,11 @@ async function refuseUnsupportedFeatBit(featbit: FeatBitRestClient, policy: Poli
       logger.warn({ envId: environment.id, err: (error as Error).message }, 'could not probe the FeatBit release behind a governed environment');
     }
   }
+}
+
+/** A flag's missing actions open (or update) its missing-permission problem; none left closes it. */
+async function reportPermissions(health: BridgeHealth, flag: FlagPermissions): Promise<void> {
+  const missing = [...flag.states.entries()].filter(([, state]) => state === PermissionState.Missing).map(([action]) => action);
+  if (missing.length === 0) health.clear(flag.envId, flag.flagKey, [FlagProblemKind.MissingPermission]);
+  else await health.raise(FlagProblemKind.MissingPermission, flag.envId, flag.flagKey, missing.sort().join(', '));
 }

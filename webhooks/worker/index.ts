@@ -7,3 +7,4 @@ export * from './edit-fingerprint.js';
 export * from './approved-state-payload.js';
 export * from './find-editor.js';
 export * from './reconcile-worker.js';
+export * from './revert-permissions.js';

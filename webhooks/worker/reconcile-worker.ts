@@ -4,7 +4,7 @@ import { ZodError } from 'zod';
 import { canonicalJson, type JsonObject, type JsonValue } from '../../src/canonical/index.js';
 import { ValidationError } from '../../src/errors/index.js';
 import { flagSchema, restFlagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment, type RawFlag, type RestFlag } from '../../src/featbit/model/index.js';
-import { FeatBitNotFoundError, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import { FeatBitAction, FeatBitForbiddenError, FeatBitNotFoundError, PermissionState, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
 import { ActorKind, type Actor } from '../../src/ledger/ledger-entry.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
@@ -30,7 +30,10 @@ import { approvedStatePayload } from './approved-state-payload.js';
 import { editFingerprint } from './edit-fingerprint.js';
 import { wholesaleRestorePatch } from './governed-field-patch.js';
 import { findEditor } from './find-editor.js';
-import { RevertNotRestoredError, revertJudgedFlag, StaleEditError } from './revert-plan.js';
+import { chooseRevertRoute, RevertBlockedError, RevertNotRestoredError, revertJudgedFlag, RevertRoute, StaleEditError, type RevertAccess } from './revert-plan.js';
+import { flagRevertActions, segmentRevertActions } from './revert-permissions.js';
+import type { TokenPermissions } from '../bridge/token-permissions.js';
+import { FlagProblemKind, type BridgeHealth } from '../bridge/bridge-health.js';
 
 /** What the reconcile worker needs; every part is the real component in production and in tests. */
 export interface ReconcileWorkerDeps {
@@ -52,6 +55,13 @@ export interface ReconcileWorkerDeps {
   readonly serviceActor?: Actor;
   /** Name of featgate's FeatBit access token (the operator FeatBit records for featgate's writes), when known. */
   readonly serviceOperatorName?: string;
+  /**
+   * What featgate's own FeatBit token may do per flag (probed and learned); absent, every write is attempted and a
+   * refusal is only learned from FeatBit's 403.
+   */
+  readonly permissions?: TokenPermissions;
+  /** Where a blocked or failed revert is raised (readiness, metrics, notification). */
+  readonly health?: BridgeHealth;
   readonly logger?: Logger;
   readonly now?: () => Date;
 }
@@ -166,6 +176,21 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     return after.data;
   };
 
+  /** How this revert may write, decided before its first write from what is known of the token's permissions. */
+  const revertAccess = async (envId: string, live: RestFlag, needed: readonly FeatBitAction[]): Promise<RevertAccess> => {
+    const permissions = deps.permissions;
+    if (permissions) await permissions.forFlag(envId, { key: live.key, tags: live.tags });
+    const stateOf = (action: FeatBitAction) => permissions?.stateOf(envId, live.key, action) ?? PermissionState.Unknown;
+    const { route, missing } = chooseRevertRoute(needed, stateOf);
+    return {
+      route,
+      needed,
+      missing,
+      learn: (actions, state) => permissions?.learn(envId, live.key, actions, state),
+      patchRefused: () => stateOf(FeatBitAction.PatchFlag) === PermissionState.Missing,
+    };
+  };
+
   const revertEdit = async (
     job: ReconcileJob,
     approved: ApprovedFlagState,
@@ -233,15 +258,28 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     }
     // Revert first (ARCHITECTURE.md invariant 1), the proposal after: a slow or failing workflow never delays the restore.
     const comment = `featgate: restored approved state (edit by ${operator} needs approval: ${changeKey})`;
-    const restoredSegments: string[] = [];
-    for (const segment of approved.segments) {
+    const segmentsToRestore = approved.segments.filter((segment) => {
       const current = liveSegments.find((candidate) => candidate.id === segment.id);
-      if ((current && !segmentsEqual(current, segment)) || unreadableSegmentIds.includes(segment.id)) {
+      return (current && !segmentsEqual(current, segment)) || unreadableSegmentIds.includes(segment.id);
+    });
+    const segmentActions = [...new Set(segmentsToRestore.flatMap((segment) => segmentRevertActions(unreadableSegmentIds.includes(segment.id) ? undefined : liveSegments.find((current) => current.id === segment.id), segment)))];
+    const access = await revertAccess(job.envId, live, flagRevertActions(edited, { ...approved.flag, isEnabled: edited.isEnabled }));
+    // Segments cannot be restored by JSON Patch: a missing segment action blocks the revert before its first write.
+    const segmentsMissing = segmentActions.filter((action) => deps.permissions?.stateOf(job.envId, live.key, action) === PermissionState.Missing);
+    if (segmentsMissing.length > 0 || access.route === RevertRoute.Blocked) throw new RevertBlockedError(job.envId, live.key, [...new Set([...segmentsMissing, ...access.missing])]);
+    const restoredSegments: string[] = [];
+    for (const segment of segmentsToRestore) {
+      try {
         await deps.featbit.updateSegmentTargeting(job.envId, segment.id, { included: segment.included, excluded: segment.excluded, rules: segment.rules, comment });
-        restoredSegments.push(segment.id);
+      } catch (error) {
+        if (!(error instanceof FeatBitForbiddenError)) throw error;
+        access.learn(segmentActions, PermissionState.Missing);
+        throw new RevertBlockedError(job.envId, live.key, segmentActions, { cause: error });
       }
+      restoredSegments.push(segment.id);
     }
-    const { revision, writes } = await revertJudgedFlag(deps.featbit, job.envId, live, approved.flag, comment);
+    if (segmentActions.length > 0) access.learn(segmentActions, PermissionState.Granted);
+    const { revision, writes } = await revertJudgedFlag(deps.featbit, job.envId, live, approved.flag, comment, access);
     const restored = await verifyRestored(
       job.envId,
       approved.flagKey,
@@ -457,7 +495,17 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
       revision: raw.revision ?? null,
     });
     if (!enforce) return { outcome: ReconcileOutcome.Observed };
-    await deps.featbit.patchFlag(job.envId, raw.key, wholesaleRestorePatch(raw, approved.flag));
+    const tags = Array.isArray(raw['tags']) ? (raw['tags'] as unknown[]).filter((tag): tag is string => typeof tag === 'string') : [];
+    if (deps.permissions) await deps.permissions.forFlag(job.envId, { key: raw.key, tags });
+    // The one write that can restore a document featgate cannot read: refused, nothing is written at all.
+    if (deps.permissions?.stateOf(job.envId, raw.key, FeatBitAction.PatchFlag) === PermissionState.Missing) throw new RevertBlockedError(job.envId, raw.key, [FeatBitAction.PatchFlag]);
+    try {
+      await deps.featbit.patchFlag(job.envId, raw.key, wholesaleRestorePatch(raw, approved.flag));
+    } catch (error) {
+      if (!(error instanceof FeatBitForbiddenError)) throw error;
+      deps.permissions?.learn(job.envId, raw.key, [FeatBitAction.PatchFlag], PermissionState.Missing);
+      throw new RevertBlockedError(job.envId, raw.key, [FeatBitAction.PatchFlag], { cause: error });
+    }
     const restored = await verifyRestored(job.envId, approved.flagKey, approved.flag, []);
     await append(LedgerEventType.EditReverted, serviceActor, subject, {
       envId: job.envId,
@@ -539,6 +587,9 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     if (!parsed.success) return restoreUnknownShape(job, approved, raw, issues, enforce);
     const live = parsed.data;
     const liveFlag = flagSchema.parse(live);
+    // Every governed flag's permissions are known (probed at most once per TTL), so readiness names what is missing
+    // before a revert needs it (ARCHITECTURE.md, "FeatBit permissions").
+    if (enforce && deps.permissions) await deps.permissions.forFlag(job.envId, { key: live.key, tags: live.tags });
     const segmentIds = [...new Set([...referencedSegmentIds(liveFlag), ...approved.segments.map((segment) => segment.id)])];
     const { segments: liveSegments, unreadable } = await readSegments(job.envId, segmentIds);
     const segmentsUnchanged = approved.segments.every((segment) => {
@@ -583,9 +634,17 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
   const reconcileFlag = async (job: ReconcileJob): Promise<ReconcileOutcome> => {
     if (job.target.kind !== JobTargetKind.Flag) throw new Error('reconcileFlag needs a flag job');
     const flagKey = job.target.flagKey;
-    const result = deps.lock
-      ? await deps.lock.withLocks([flagSubject(job.envId, flagKey)], () => rejudgeWhileStale(job, flagKey))
-      : await rejudgeWhileStale(job, flagKey);
+    let result: FlagResult;
+    try {
+      result = deps.lock
+        ? await deps.lock.withLocks([flagSubject(job.envId, flagKey)], () => rejudgeWhileStale(job, flagKey))
+        : await rejudgeWhileStale(job, flagKey);
+    } catch (error) {
+      if (error instanceof RevertBlockedError) await deps.health?.raise(FlagProblemKind.RevertBlocked, job.envId, flagKey, error.message);
+      else if (error instanceof RevertNotRestoredError) await deps.health?.raise(FlagProblemKind.RevertFailed, job.envId, flagKey, `${error.differs} differ`);
+      throw error;
+    }
+    deps.health?.clear(job.envId, flagKey, [FlagProblemKind.RevertBlocked, FlagProblemKind.RevertFailed]);
     for (const notification of result.notifications ?? []) await deps.notifier?.notify(notification);
     return result.outcome;
   };

@@ -21,6 +21,7 @@ import {
   type SegmentTargeting,
 } from './api-types.js';
 import { featBitErrorForStatus, type FeatBitApiError } from './featbit-api-error.js';
+import { PERMISSION_PROBES, PermissionState, probeAnswer, type FeatBitAction } from './flag-permission.js';
 import { resolveRestClientOptions, type FeatBitRestClientOptions, type ResolvedRestClientOptions } from './rest-client-options.js';
 import { backoffDelayMs, isTransientFailure } from './retry-policy.js';
 import { Semaphore } from './semaphore.js';
@@ -173,6 +174,23 @@ export class FeatBitRestClient {
       query: { ...query },
       schema: pagedSchema(auditLogItemSchema),
     });
+  }
+
+  /**
+   * Whether this client's token holds `action` on the flag, asked with a request that FeatBit refuses after its
+   * permission check and before anything is saved (`PERMISSION_PROBES`); `Unknown` for an action no request can probe
+   * without writing, and for any answer that is not a permission verdict. Never retried: a probe is cheap to repeat.
+   */
+  async probePermission(envId: string, key: string, action: FeatBitAction): Promise<PermissionState> {
+    const probe = PERMISSION_PROBES[action];
+    if (!probe) return PermissionState.Unknown;
+    try {
+      const response = await this.semaphore.run(() => this.http.request({ method: probe.method, url: flagPath(envId, key) + probe.subPath, data: probe.body }));
+      const envelope = envelopeSchema.safeParse(response.data);
+      return probeAnswer(response.status, envelope.success ? envelope.data.success : undefined);
+    } catch {
+      return PermissionState.Unknown;
+    }
   }
 
   private async call<S extends z.ZodType>(spec: RequestSpec<S>): Promise<z.output<S>> {

@@ -1,6 +1,7 @@
 export * from './api-types.js';
 export * from './featbit-api-error.js';
 export * from './featbit-rest-client.js';
+export * from './flag-permission.js';
 export * from './rest-client-options.js';
 export * from './retry-policy.js';
 export * from './semaphore.js';
