@@ -8,3 +8,7 @@ export * from './approved-state-payload.js';
 export * from './find-editor.js';
 export * from './reconcile-worker.js';
 export * from './revert-permissions.js';
+export * from './worker-context.js';
+export * from './observe-flag.js';
+export * from './decide-flag.js';
+export * from './apply-decision.js';
