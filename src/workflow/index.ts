@@ -25,3 +25,4 @@ export * from './change-authors.js';
 export * from './change-derivation.js';
 export * from './policy-explanation.js';
 export * from './eval-check.js';
+export * from './lock-lease.js';

@@ -12,3 +12,4 @@ export * from './worker-context.js';
 export * from './observe-flag.js';
 export * from './decide-flag.js';
 export * from './apply-decision.js';
+export * from './lease-guarded-featbit.js';

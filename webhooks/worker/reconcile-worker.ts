@@ -1,5 +1,7 @@
 import { referencedSegmentIds } from '../../src/featbit/diff/index.js';
 import { flagSubject } from '../../src/projections/index.js';
+import { UNLOSABLE_LEASE, type LockLease } from '../../src/workflow/index.js';
+import { leaseGuardedFeatBit } from './lease-guarded-featbit.js';
 import { FlagProblemKind } from '../bridge/bridge-health.js';
 import type { JobHandler } from '../queue/job-queue.js';
 import { flagJob, JobTargetKind, TriggerSource, type ReconcileJob } from '../queue/reconcile-job.js';
@@ -22,10 +24,11 @@ const MAX_JUDGEMENTS = 5;
  * references the segment. A blocked or failed revert is raised in the bridge's health; a job that succeeds clears it.
  */
 export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & { reconcileFlag(job: ReconcileJob): Promise<ReconcileOutcome> } {
-  const context = workerContext(deps);
-  const { logger } = context;
+  const { logger } = workerContext(deps);
 
-  const reconcileOnce = async (job: ReconcileJob, flagKey: string): Promise<FlagResult> => {
+  const reconcileOnce = async (job: ReconcileJob, flagKey: string, lease: LockLease): Promise<FlagResult> => {
+    // Every FeatBit write of this job first checks that the flag's lock is still this worker's.
+    const context = workerContext({ ...deps, featbit: leaseGuardedFeatBit(deps.featbit, lease) });
     const observation = await observeFlag(context, job.envId, flagKey);
     const decision = decideFlag(observation, deps.policy());
     // Every governed flag's permissions are known (probed at most once per TTL), so readiness names what is missing
@@ -34,10 +37,10 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     return applyDecision(context, job, decision);
   };
 
-  const rejudgeWhileStale = async (job: ReconcileJob, flagKey: string): Promise<FlagResult> => {
+  const rejudgeWhileStale = async (job: ReconcileJob, flagKey: string, lease: LockLease): Promise<FlagResult> => {
     for (let judgement = 1; ; judgement += 1) {
       try {
-        return await reconcileOnce(job, flagKey);
+        return await reconcileOnce(job, flagKey, lease);
       } catch (error) {
         if (!(error instanceof StaleEditError) || judgement >= MAX_JUDGEMENTS) throw error;
         logger.info({ envId: job.envId, flagKey, err: error.message }, 'flag edited while its revert was prepared');
@@ -50,7 +53,9 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     const flagKey = job.target.flagKey;
     let result: FlagResult;
     try {
-      result = deps.lock ? await deps.lock.withLocks([flagSubject(job.envId, flagKey)], () => rejudgeWhileStale(job, flagKey)) : await rejudgeWhileStale(job, flagKey);
+      result = deps.lock
+        ? await deps.lock.withLocks([flagSubject(job.envId, flagKey)], (lease) => rejudgeWhileStale(job, flagKey, lease))
+        : await rejudgeWhileStale(job, flagKey, UNLOSABLE_LEASE);
     } catch (error) {
       if (error instanceof RevertBlockedError) await deps.health?.raise(FlagProblemKind.RevertBlocked, job.envId, flagKey, error.message);
       else if (error instanceof RevertNotRestoredError) await deps.health?.raise(FlagProblemKind.RevertFailed, job.envId, flagKey, `${error.differs} differ`);
