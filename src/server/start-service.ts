@@ -64,7 +64,13 @@ export interface StartServiceOptions {
   /** Expiry of a Redis lock whose holder died (default 30 s); crash tests shorten it. */
   readonly lockTtlMs?: number;
   /** Tuning of the webhook bridge for tests: retry backoff, queue take-over times, reconciler interval. */
-  readonly bridge?: { readonly retry?: RetryPolicy; readonly queueTuning?: BridgeQueueTuning; readonly reconcileIntervalMs?: number };
+  readonly bridge?: {
+    readonly retry?: RetryPolicy;
+    readonly queueTuning?: BridgeQueueTuning;
+    readonly reconcileIntervalMs?: number;
+    /** Called with the scheduled time of each cluster reconciler round this process ran (Redis mode). */
+    readonly onScheduledRound?: (scheduledAt: number) => void;
+  };
   /** How often staged exposure sweeps for due auto-advances, break-glass expiries and notices (tests shorten it). */
   readonly exposureSweepIntervalMs?: number;
 }
@@ -197,6 +203,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
             : {}),
           ...(options.bridge?.retry ? { retry: options.bridge.retry } : {}),
           ...(options.bridge?.queueTuning ? { queueTuning: options.bridge.queueTuning } : {}),
+          ...(options.bridge?.onScheduledRound ? { onScheduledRound: options.bridge.onScheduledRound } : {}),
           metrics: metrics.registry,
           logger,
         })

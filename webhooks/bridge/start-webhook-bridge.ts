@@ -14,6 +14,7 @@ import { createMemoryJobQueue } from '../queue/memory-job-queue.js';
 import { registerQueueMetrics } from '../queue/queue-metrics.js';
 import { startRetryPromoter } from '../queue/retry-promoter.js';
 import { startReconciler, type Reconciler } from '../reconciler/reconciler.js';
+import { startClusterReconciler } from '../reconciler/cluster-reconciler.js';
 import { createMemoryDeliveryDeduper, type DeliveryDeduper } from '../receiver/delivery-deduper.js';
 import { createRedisDeliveryDeduper } from '../receiver/redis-delivery-deduper.js';
 import { createWebhookRouter } from '../receiver/webhook-router.js';
@@ -65,6 +66,8 @@ export interface WebhookBridgeOptions {
    * data-sync stream (a second trigger that sees edits FeatBit sends no webhook for); absent: webhooks and reconciler only.
    */
   readonly stream?: { readonly evaluationUrl: string; readonly environments: readonly StreamedEnvironment[] };
+  /** Called with the scheduled time of each cluster round this process ran (Redis mode; tests count rounds). */
+  readonly onScheduledRound?: (scheduledAt: number) => void;
   readonly logger?: Logger;
 }
 
@@ -132,12 +135,11 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
   });
   await queue.start(handler);
   if (options.metrics) registerQueueMetrics(queue, options.metrics);
-  const reconciler = startReconciler({
-    queue,
-    listTargets: governedTargetLister(options.featbit, options.policy, projections, logger),
-    intervalMs: options.reconcileIntervalMs,
-    logger,
-  });
+  const reconcilerOptions = { queue, listTargets: governedTargetLister(options.featbit, options.policy, projections, logger), intervalMs: options.reconcileIntervalMs, logger };
+  // Redis mode: one reconciler per cluster through a shared BullMQ job scheduler; in process: a local timer.
+  const reconciler = options.redis
+    ? await startClusterReconciler({ ...reconcilerOptions, redisUrl: options.redis.url, prefix: options.prefix, ...(options.onScheduledRound ? { onScheduledRound: options.onScheduledRound } : {}) })
+    : startReconciler(reconcilerOptions);
   const probeEnv = options.policy().environments[0]?.id;
   const promoter = probeEnv
     ? startRetryPromoter({ queue, probe: async () => void (await options.featbit.listFlags(probeEnv, { pageSize: 1 })), logger })
