@@ -7,7 +7,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export default defineConfig({
   test: {
     root,
-    include: ['test/**/*.test.ts'],
+    // One project per kind of test, so each kind can run on its own: `vitest run --project unit`.
+    projects: ['unit', 'integration', 'e2e'].map((name) => ({
+      extends: true,
+      test: { name, include: [`test/${name}/**/*.test.ts`] },
+    })),
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

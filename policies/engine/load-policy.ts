@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { parseYamlSource, readYamlSource } from '../../src/change/index.js';
+import { parseYamlSource, readYamlSource } from '../../src/yaml/index.js';
 import { policySchema, type Policy } from './policy-schema.js';
 
 /** Environment variable naming the policy file to use when none is given. */

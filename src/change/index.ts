@@ -6,5 +6,4 @@ export * from './duration.js';
 export * from './evidence.js';
 export * from './review.js';
 export * from './redact-change-record.js';
-export * from './yaml-source.js';
 export * from './read-change-record.js';

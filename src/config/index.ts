@@ -2,4 +2,3 @@ export * from './config-schema.js';
 export * from './config-error.js';
 export * from './env-variables.js';
 export * from './load-config.js';
-export * from './yaml-locations.js';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { FieldIssue } from '../errors/index.js';
+import { fieldIssuesFromZod, type FieldIssue } from '../errors/index.js';
 import { InvalidConfigError } from './config-error.js';
 import { serviceConfigSchema, type ServiceConfig } from './config-schema.js';
 import { CONFIG_FILE_VARIABLE, ENV_VARIABLES } from './env-variables.js';
-import { issuesFromZod, parseLocatedYaml, type LocatedYaml } from './yaml-locations.js';
+import { locatorOf, parseLocatedYaml, type LocatedYaml } from '../yaml/index.js';
 
 /** Where the service configuration comes from. */
 export interface LoadConfigOptions {
@@ -28,8 +28,10 @@ export function loadServiceConfig(options: LoadConfigOptions = {}): ServiceConfi
     const parsed = parseLocatedYaml(file, readConfigFile(file));
     if (!parsed.yaml) throw new InvalidConfigError(parsed.issues);
     yaml = parsed.yaml;
-    if (!isRecord(yaml.value)) throw new InvalidConfigError([{ path: '', message: 'expected a YAML mapping', file, line: 1 }]);
-    raw = structuredClone(yaml.value);
+    // An empty file is an empty mapping: every setting at its default.
+    const value = yaml.value ?? {};
+    if (!isRecord(value)) throw new InvalidConfigError([{ path: '', message: 'expected a YAML mapping', file, line: 1 }]);
+    raw = structuredClone(value);
   }
   const fromEnv = new Map<string, string>();
   for (const variable of ENV_VARIABLES) {
@@ -45,7 +47,7 @@ export function loadServiceConfig(options: LoadConfigOptions = {}): ServiceConfi
   }
   const result = serviceConfigSchema.safeParse(raw);
   if (result.success) return result.data;
-  const issues = issuesFromZod(result.error, yaml).map((issue) => attributeToEnv(issue, fromEnv));
+  const issues = fieldIssuesFromZod(result.error, yaml ? { locate: locatorOf(yaml) } : {}).map((issue) => attributeToEnv(issue, fromEnv));
   throw new InvalidConfigError(issues);
 }
 

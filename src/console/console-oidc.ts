@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { OidcConfig } from '../config/index.js';
-import { ValidationError } from '../errors/index.js';
+import { fieldIssuesFromZod, ValidationError } from '../errors/index.js';
 import { HttpProblemError } from '../server/problem.js';
 
 /** What the sign-in page needs to send a person to the identity provider (all public). */
@@ -51,7 +51,7 @@ export function createConsoleOidcRouter(oidc: OidcConfig | undefined): Router {
   router.post('/console/oidc/token', express.json({ limit: 16 * 1024 }), async (req, res) => {
     if (!oidc || !clientId) throw new HttpProblemError(404, 'NOT_FOUND', 'OIDC sign-in is not configured');
     const parsed = tokenRequestSchema.safeParse(req.body);
-    if (!parsed.success) throw new ValidationError(parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
+    if (!parsed.success) throw new ValidationError(fieldIssuesFromZod(parsed.error));
     const { token_endpoint } = await discover();
     const form = new URLSearchParams({ grant_type: 'authorization_code', client_id: clientId, code: parsed.data.code, code_verifier: parsed.data.codeVerifier, redirect_uri: parsed.data.redirectUri });
     const answer = await fetch(token_endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) }).catch((error: unknown) => {

@@ -1,4 +1,5 @@
-import { ActorKind, type Actor } from '../ledger/ledger-entry.js';
+import type { ActorKind} from '../ledger/ledger-entry.js';
+import { type Actor } from '../ledger/ledger-entry.js';
 import type { Permission } from './permission.js';
 
 /** An authenticated caller: who it is, the roles it holds and what they allow. */

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { fieldIssuesFromZod } from '../errors/zod-issues.js';
+import { fieldIssuesFromZod, problem, sendProblem } from '../errors/index.js';
 import type { ApprovalManifest } from './manifest-schema.js';
 import { signManifest } from './sign-manifest.js';
 import type { SignedManifest, SignedManifestSource } from './signed-manifest.js';
@@ -77,7 +77,7 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
     const presented = /^Bearer (.+)$/.exec(req.header('authorization') ?? '')?.[1];
     if (presented !== undefined && tokens.some((token) => sameSecret(presented, token))) return true;
     res.setHeader('WWW-Authenticate', 'Bearer realm="featgate-manifest"');
-    sendProblem(res, 401, 'UNAUTHENTICATED', 'a read token of this environment is required (Authorization: Bearer <token>)');
+    sendProblem(res, problem(401, 'UNAUTHENTICATED', 'a read token of this environment is required (Authorization: Bearer <token>)'));
     return false;
   };
 
@@ -98,7 +98,7 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
       if (env === undefined || !authorized(req, res, env)) return;
       const signed = await options.source.current(env);
       if (!signed) {
-        sendProblem(res, 404, 'NOT_FOUND', `no approval manifest for environment ${env}`);
+        sendProblem(res, problem(404, 'NOT_FOUND', `no approval manifest for environment ${env}`));
         return;
       }
       res.setHeader('ETag', signed.etag);
@@ -120,12 +120,12 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
       if (env === undefined || !authorized(req, res, env)) return;
       // only environments with a manifest get a stream, so unknown ids never add subscriptions
       if (!(await options.source.current(env))) {
-        sendProblem(res, 404, 'NOT_FOUND', `no approval manifest for environment ${env}`);
+        sendProblem(res, problem(404, 'NOT_FOUND', `no approval manifest for environment ${env}`));
         return;
       }
       if (openStreams >= maxStreams) {
         res.setHeader('Retry-After', '5');
-        sendProblem(res, 503, 'UNAVAILABLE', `too many manifest streams open (${maxStreams}); retry later`);
+        sendProblem(res, problem(503, 'UNAVAILABLE', `too many manifest streams open (${maxStreams}); retry later`));
         return;
       }
       openStreams += 1;
@@ -167,13 +167,13 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
         if (env === undefined) return;
         const body = z.object({ context: webContextSchema }).strict().safeParse(req.body);
         if (!body.success) {
-          const errors = fieldIssuesFromZod(body.error).map((issue) => ({ path: `body.${issue.path}`, message: issue.message }));
-          sendProblem(res, 400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors);
+          const errors = fieldIssuesFromZod(body.error, { prefix: 'body' });
+          sendProblem(res, problem(400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors));
           return;
         }
         const server = web.manifests(env);
         if (!server) {
-          sendProblem(res, 404, 'NOT_FOUND', `no approval manifest for environment ${env}`);
+          sendProblem(res, problem(404, 'NOT_FOUND', `no approval manifest for environment ${env}`));
           return;
         }
         const manifest = webManifestFor(server, body.data.context, { issuedAt: new Date(), ttlMs: web.ttlMs ?? 5 * 60_000, isSecretKey: web.isSecretKey });
@@ -186,8 +186,8 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
     // a body that is not JSON, too deep for the parser or too large answers a precise 400/413, never a 500
     router.use('/v1/envs/:env/web-manifest', (error: unknown, _req: Request, res: Response, next: (error?: unknown) => void) => {
       const type = (error as { type?: string } | undefined)?.type;
-      if (type === 'entity.too.large') sendProblem(res, 413, 'TOO_LARGE', 'the request body is larger than 16 KB');
-      else if (type === 'entity.parse.failed' || type === 'entity.verify.failed' || error instanceof SyntaxError) sendProblem(res, 400, 'VALIDATION', 'the request body is not valid JSON');
+      if (type === 'entity.too.large') sendProblem(res, problem(413, 'TOO_LARGE', 'the request body is larger than 16 KB'));
+      else if (type === 'entity.parse.failed' || type === 'entity.verify.failed' || error instanceof SyntaxError) sendProblem(res, problem(400, 'VALIDATION', 'the request body is not valid JSON'));
       else next(error);
     });
   }
@@ -226,16 +226,9 @@ function corsHeaders(allowed: '*' | readonly string[]): (req: Request, res: Resp
 function parseEnv(req: Request, res: Response): string | undefined {
   const parsed = paramsSchema.safeParse(req.params);
   if (parsed.success) return parsed.data.env;
-  const errors = fieldIssuesFromZod(parsed.error).map((issue) => ({ path: `params.${issue.path}`, message: issue.message }));
-  sendProblem(res, 400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors);
+  const errors = fieldIssuesFromZod(parsed.error, { prefix: 'params' });
+  sendProblem(res, problem(400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors));
   return undefined;
-}
-
-/** Answers as the rest of the API does: RFC 9457 `application/problem+json`, with field paths for bad input. */
-function sendProblem(res: Response, status: 400 | 401 | 404 | 413 | 503, code: string, detail: string, errors?: readonly { path: string; message: string }[]): void {
-  const title = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 413: 'Content Too Large', 503: 'Service Unavailable' }[status];
-  const body = { type: `https://featgate.dev/problems/${code.toLowerCase()}`, title, status, detail, code, ...(errors ? { errors } : {}) };
-  res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
 
 /** Constant-time comparison of a presented token with a configured one (hashed first, so lengths never leak). */

@@ -2,5 +2,4 @@ export * from './notification.js';
 export * from './slack-notifier.js';
 export * from './email-notifier.js';
 export * from './routed-notifier.js';
-export * from './lifecycle-notifications.js';
 export * from './notifier-from-config.js';

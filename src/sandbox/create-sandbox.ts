@@ -92,7 +92,6 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const insights: InsightCounter = { requests: 0 };
   const host = options.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
-  let server: Server;
   let port = options.port ?? 0;
   let reopenTimer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -166,7 +165,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   app.use('/api', (_req, res) => sendError(res, 404, ['ResourceNotFound']));
   app.use(envelopeErrorHandler);
 
-  server = createServer(app);
+  const server: Server = createServer(app);
   streaming.attach(server);
   server.keepAliveTimeout = 1_000;
   server.on('connection', (socket) => {

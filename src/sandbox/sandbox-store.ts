@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { ValidationError, fieldIssuesFromZod } from '../errors/index.js';
 import { WebhookEvent, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../featbit/model/index.js';
 import { SandboxHttpError } from './api-envelope.js';

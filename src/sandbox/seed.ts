@@ -115,6 +115,6 @@ function parseItem<S extends z.ZodType>(schema: S, item: unknown, path: string, 
   const result = schema.safeParse(item);
   if (result.success) return result.data;
   throw new ValidationError(
-    fieldIssuesFromZod(result.error).map((issue) => ({ ...issue, path: issue.path ? `${path}.${issue.path}` : path, file: source })),
+    fieldIssuesFromZod(result.error, { prefix: path, ...(source !== undefined ? { locate: () => ({ file: source }) } : {}) }),
   );
 }

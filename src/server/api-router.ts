@@ -1,7 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import { issuesFromZod } from '../config/index.js';
-import { ForbiddenError, ValidationError, type FieldIssue } from '../errors/index.js';
+import { fieldIssuesFromZod, ForbiddenError, ValidationError } from '../errors/index.js';
 import type { Authenticator, Principal } from '../identity/index.js';
 import { decodeBody, rawBody } from './request-body.js';
 import type { RouteDefinition } from './route-definition.js';
@@ -53,13 +52,9 @@ function authenticate(authenticator: Authenticator, route: RouteDefinition) {
   };
 }
 
-function validate(schema: z.ZodType | undefined, input: unknown, prefix: string): any {
+function validate(schema: z.ZodType | undefined, input: unknown, prefix: string): unknown {
   if (!schema) return input ?? {};
   const result = schema.safeParse(input ?? (prefix === '' ? undefined : {}));
   if (result.success) return result.data;
-  const issues: FieldIssue[] = issuesFromZod(result.error).map((issue) => ({
-    path: `${prefix}${issue.path}`.replace(/\.$/, ''),
-    message: issue.message,
-  }));
-  throw new ValidationError(issues);
+  throw new ValidationError(fieldIssuesFromZod(result.error, { prefix: prefix.replace(/\.$/, '') }));
 }

@@ -1,19 +1,6 @@
-import type { Response } from 'express';
-import { z } from 'zod';
-import { ErrorCode, FeatgateError, ValidationError } from '../errors/index.js';
+export { problemSchema, sendProblem, type Problem } from '../errors/index.js';
+import { ErrorCode, FeatgateError, problem, ValidationError, type Problem } from '../errors/index.js';
 import { FeatBitApiError, FeatBitConflictError } from '../featbit/rest-client/index.js';
-
-/** RFC 9457 problem details, as every error answer of the API carries them. */
-export const problemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string().optional(),
-  code: z.string(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  missing: z.unknown().optional(),
-});
-export type Problem = z.infer<typeof problemSchema>;
 
 const STATUS_OF: Record<ErrorCode, number> = {
   [ErrorCode.Validation]: 400,
@@ -26,19 +13,6 @@ const STATUS_OF: Record<ErrorCode, number> = {
   [ErrorCode.Config]: 500,
   [ErrorCode.Integrity]: 500,
   [ErrorCode.Internal]: 500,
-};
-
-const TITLE_OF: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
 };
 
 /** An error raised by the HTTP layer itself (body too large, wrong media type) with its status. */
@@ -75,24 +49,14 @@ export function problemFromError(error: unknown): Problem {
   if (error instanceof FeatgateError) {
     const status = STATUS_OF[error.code] ?? 500;
     if (status === 500) return problem(500, error.code, 'internal error');
-    const body = problem(status, error.code, error.message);
     if (error instanceof ValidationError) {
-      return { ...body, errors: error.issues.map((issue) => ({ path: issue.path, message: issue.message })) };
+      return problem(status, error.code, error.message, error.issues);
     }
+    const body = problem(status, error.code, error.message);
     const extras = error as Partial<ProblemExtras>;
     return extras.missing !== undefined ? { ...body, missing: extras.missing } : body;
   }
   return problem(500, ErrorCode.Internal, 'internal error');
-}
-
-/** Writes a problem document as `application/problem+json`. */
-export function sendProblem(res: Response, body: Problem): void {
-  if (body.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
-}
-
-function problem(status: number, code: string, detail: string): Problem {
-  return { type: `https://featgate.dev/problems/${code.toLowerCase()}`, title: TITLE_OF[status] ?? 'Error', status, detail, code };
 }
 
 function isBodyParserError(error: unknown): error is { status: number; message: string; limit?: number; type: string } {

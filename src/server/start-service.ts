@@ -13,7 +13,7 @@ import { connectionErrorLog, createLogger, type Logger } from '../logging/index.
 import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher, manifestGovernanceOf } from '../manifest/index.js';
 import { loadOrCreateRedactionKey, secretKeyMatcher } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
-import { GovernanceService, InProcessLock, LedgerProjections, RedisLock, type KeyedLock } from '../workflow/index.js';
+import { followLifecycleNotifications, GovernanceService, InProcessLock, LedgerProjections, RedisLock, type KeyedLock } from '../workflow/index.js';
 import { createApp } from './app.js';
 import { createConsoleRouter } from '../console/index.js';
 import type { ApprovedFlagState } from '../approved-state/index.js';
@@ -29,7 +29,7 @@ import { exposureRoutes } from './routes/exposure-routes.js';
 import { createKeysRouter } from './keys-router.js';
 import { reconnectDelayMs } from '../redis/index.js';
 import { createMemoryDeliveryDeduper, createRedisDeliveryDeduper } from '../../webhooks/index.js';
-import { followLifecycleNotifications, notifierFromConfig } from '../notify/index.js';
+import { notifierFromConfig } from '../notify/index.js';
 import type { MissingItems } from '../../policies/index.js';
 
 /** A running governance service. */

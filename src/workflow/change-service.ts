@@ -1,6 +1,6 @@
 import { DecisionStatus, secretKeyMatcherOf } from './policy-helpers.js';
 import { changeRecordSchema, ChangeStatus, redactChangeRecord, ReviewDecision, type ChangeRecord, type ChangeRecordInput } from '../change/index.js';
-import { ConflictError, NotFoundError, PolicyViolationError, ValidationError } from '../errors/index.js';
+import { ConflictError, fieldIssuesFromZod, NotFoundError, PolicyViolationError, ValidationError } from '../errors/index.js';
 import { actorOf, Permission, Role, type Principal } from '../identity/index.js';
 import { ActorKind } from '../ledger/index.js';
 import { changeAuthors, isAuthor } from './change-authors.js';
@@ -10,7 +10,7 @@ import { changeSubject, type ChangeRecordState } from '../projections/index.js';
 import type { ChangeView } from './change-view.js';
 import { explainChange, type PolicyExplanation } from './policy-explanation.js';
 import { assess, changeView } from './change-views.js';
-import type { ChangeListQuery, EvidenceRequest, ReasonRequest, ReviewRequest } from './request-schemas.js';
+import type { ChangeListQuery, EvidenceRequest, ReviewRequest } from './request-schemas.js';
 import type { WorkflowContext } from './workflow-context.js';
 
 /** Statuses in which the record may still be edited or reviewed: nothing of it is live yet. */
@@ -267,7 +267,7 @@ export class ChangeService {
 
   private prepare(input: ChangeRecordInput, requester: string): ChangeRecord {
     const parsed = changeRecordSchema.safeParse({ ...input, requester });
-    if (!parsed.success) throw new ValidationError(parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
+    if (!parsed.success) throw new ValidationError(fieldIssuesFromZod(parsed.error));
     const record = redactChangeRecord(parsed.data, secretKeyMatcherOf(this.context.deps.policy()), this.context.deps.redactionKey);
     return record;
   }

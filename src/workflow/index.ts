@@ -25,4 +25,5 @@ export * from './change-authors.js';
 export * from './change-derivation.js';
 export * from './policy-explanation.js';
 export * from './eval-check.js';
+export * from './lifecycle-notifications.js';
 export * from './lock-lease.js';

@@ -1,5 +1,6 @@
 import type { Evaluation } from '../../policies/index.js';
-import { breaks, ChangeStatus, durationMs, EvidenceResult, EvidenceType, GuardrailAction, type EvidenceItem } from '../change/index.js';
+import type { EvidenceType} from '../change/index.js';
+import { breaks, ChangeStatus, durationMs, EvidenceResult, GuardrailAction, type EvidenceItem } from '../change/index.js';
 import { ConflictError, PolicyViolationError } from '../errors/index.js';
 import type { ChangeRecordState } from '../projections/index.js';
 

@@ -1,4 +1,3 @@
-import type { ApprovedFlagState } from '../../src/approved-state/index.js';
 import { ChangeStatus } from '../../src/change/index.js';
 import { LedgerEventType, type LedgerStore } from '../../src/ledger/index.js';
 import { readLedgerPayload } from '../../src/projections/index.js';

@@ -1,11 +1,10 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { ValidationError } from '../../src/errors/index.js';
+import { problem, sendProblem, ValidationError } from '../../src/errors/index.js';
 import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { flagJob, segmentJob, TriggerSource, type ReconcileJob } from '../queue/reconcile-job.js';
 import type { EnqueueOutcome } from '../queue/job-queue.js';
 import type { DeliveryDeduper } from './delivery-deduper.js';
-import { sendProblem } from './problem.js';
 import { parseWebhookSecrets, SIGNATURE_HEADER, verifyFeatBitSignature } from './signature.js';
 import { identifyWebhookTarget, WebhookObjectKind, type WebhookTarget } from './webhook-target.js';
 
@@ -57,7 +56,7 @@ export function createWebhookRouter(options: WebhookRouterOptions): Router {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!verifyFeatBitSignature(body, req.get(SIGNATURE_HEADER), secrets)) {
       logger.warn({ delivery: req.get(DELIVERY_HEADER) }, 'webhook rejected: missing or wrong signature');
-      sendProblem(res, 401, 'Unauthorized', 'missing or invalid X-FeatBit-Signature-256');
+      sendProblem(res, problem(401, 'UNAUTHORIZED', 'missing or invalid X-FeatBit-Signature-256'));
       return;
     }
     let target: WebhookTarget;
@@ -65,7 +64,7 @@ export function createWebhookRouter(options: WebhookRouterOptions): Router {
       target = identifyWebhookTarget(body.toString('utf8'));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      sendProblem(res, 400, 'Invalid webhook body', error.message, error.issues);
+      sendProblem(res, problem(400, 'VALIDATION', error.message, error.issues));
       return;
     }
     const deliveryId = req.get(DELIVERY_HEADER)?.trim() || undefined;
@@ -80,18 +79,18 @@ export function createWebhookRouter(options: WebhookRouterOptions): Router {
     } catch (error) {
       if (deliveryId && options.deduper) await options.deduper.release(deliveryId).catch(() => undefined);
       logger.error({ delivery: deliveryId, err: (error as Error).message }, 'webhook could not be queued');
-      sendProblem(res, 503, 'Service Unavailable', 'the job queue is unavailable; retry the delivery');
+      sendProblem(res, problem(503, 'UNAVAILABLE', 'the job queue is unavailable; retry the delivery'));
     }
   });
 
   router.use(path, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     const status = (error as { status?: number; type?: string }).status;
     if (status === 413) {
-      sendProblem(res, 413, 'Payload Too Large', `webhook bodies are limited to ${String(options.bodyLimit ?? '1mb')}`);
+      sendProblem(res, problem(413, 'PAYLOAD_TOO_LARGE', `webhook bodies are limited to ${String(options.bodyLimit ?? '1mb')}`));
       return;
     }
     if (status === 400) {
-      sendProblem(res, 400, 'Bad Request', (error as Error).message);
+      sendProblem(res, problem(400, 'VALIDATION', (error as Error).message));
       return;
     }
     next(error);

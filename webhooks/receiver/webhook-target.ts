@@ -52,18 +52,9 @@ export function identifyWebhookTarget(body: string): WebhookTarget {
   const operator = envelope.operator === undefined ? undefined : decodeHtmlEntities(envelope.operator);
   const envId = envelope.environment.id;
   if (envelope.data.kind === WebhookObjectKind.FeatureFlag) {
-    const object = parseWithPrefix(flagObjectSchema, envelope.data.object, 'data.object');
+    const object = parseOrThrow(flagObjectSchema, envelope.data.object, { prefix: 'data.object' });
     return { kind: WebhookObjectKind.FeatureFlag, envId, flagKey: object.key, ...(operator ? { operator } : {}) };
   }
-  const object = parseWithPrefix(segmentObjectSchema, envelope.data.object, 'data.object');
+  const object = parseOrThrow(segmentObjectSchema, envelope.data.object, { prefix: 'data.object' });
   return { kind: WebhookObjectKind.Segment, envId, segmentId: object.id, ...(operator ? { operator } : {}) };
-}
-
-function parseWithPrefix<S extends z.ZodType>(schema: S, input: unknown, prefix: string): z.output<S> {
-  try {
-    return parseOrThrow(schema, input);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    throw new ValidationError(error.issues.map((issue) => ({ ...issue, path: issue.path ? `${prefix}.${issue.path}` : prefix })));
-  }
 }

@@ -1,6 +1,6 @@
 import type { ApprovedFlagState } from '../../src/approved-state/index.js';
 import type { JsonObject } from '../../src/canonical/index.js';
-import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
+import type { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
 import { ledgerPayload } from '../../src/projections/payloads/index.js';
 
 /**

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import type { Command} from 'commander';
+import { Option } from 'commander';
 import { Redis } from 'ioredis';
 import type { JWK } from 'jose';
 import { ConfigError } from '../../errors/index.js';

@@ -1,12 +1,6 @@
 import { z } from 'zod';
-import {
-  fallthroughSchema,
-  segmentRuleSchema,
-  segmentSchema,
-  targetRuleSchema,
-  targetUserSchema,
-  variationSchema,
-} from '../model/index.js';
+import type { segmentRuleSchema } from '../model/index.js';
+import { fallthroughSchema, segmentSchema, targetRuleSchema, targetUserSchema } from '../model/index.js';
 
 /** FeatBit's response envelope (`Api/Controllers/ApiResponse.cs`). */
 export const envelopeSchema = z.looseObject({

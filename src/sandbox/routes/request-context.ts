@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ValidationError, fieldIssuesFromZod } from '../../errors/index.js';
 import { SandboxHttpError, sendError } from '../api-envelope.js';
 import { ModelBindingProblem, sendModelBindingProblem } from './model-binding.js';

@@ -252,7 +252,7 @@ describe('segment audiences', () => {
     await h.call('POST', '/v1/changes/segment-ramp/evidence', { token: h.tokens.service, body: { type: 'offlineEval', summary: 'ci', result: 'passed' } });
     expect((await approve('segment-ramp', h.tokens.aiPlatformOwner)).body.status).toBe('approved');
     expect((await h.call('POST', '/v1/changes/segment-ramp/release/apply-stage', { token: h.tokens.releaseOwner, body: {} })).status).toBe(200);
-    let live = await liveFlag(flagKey);
+    const live = await liveFlag(flagKey);
     expect(live.rules.map((rule: any) => rule.variations.map((slot: any) => slot.id === 'current'))).toEqual([[false, true], [true]]);
     expect(live.rules[0].variations[0].rollout).toEqual([0, 0.2]);
     expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: 'current' })]);
@@ -416,11 +416,10 @@ describe('proposals from FeatBit edits', () => {
     expect(listed.body.items).toHaveLength(1);
     const proposal = listed.body.items[0];
     expect(proposal.tier).toBe('medium');
-    let view = proposal;
-    for (const requirement of view.decision.missing.evidence as { anyOf: string[] }[]) {
-      view = (await h.call('POST', `/v1/changes/${proposal.key}/evidence`, { token: h.tokens.service, body: { type: requirement.anyOf[0], summary: 'ci', result: 'passed' } })).body;
+    for (const requirement of proposal.decision.missing.evidence as { anyOf: string[] }[]) {
+      await h.call('POST', `/v1/changes/${proposal.key}/evidence`, { token: h.tokens.service, body: { type: requirement.anyOf[0], summary: 'ci', result: 'passed' } });
     }
-    view = (await approve(proposal.key, h.tokens.aiPlatformOwner)).body;
+    const view = (await approve(proposal.key, h.tokens.aiPlatformOwner)).body;
     expect(view.status).toBe('approved');
     expect((await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey: PROPOSAL_FLAG, reason: 're-adopted' } })).status).toBe(201);
     const applied = await h.call('POST', `/v1/changes/${proposal.key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });

@@ -70,7 +70,7 @@ describe('loadServiceConfig', () => {
   it('names the line of an unknown key, nested', () => {
     const file = configFile('featbit:\n  apiUrl: http://x:5000\n  acessToken: api-typo\n');
     const issues = issuesOf(() => loadServiceConfig({ file, env: {} }));
-    expect(issues).toEqual([expect.objectContaining({ file, line: 3, path: 'featbit.acessToken', message: 'unknown field' })]);
+    expect(issues).toEqual([expect.objectContaining({ file, line: 3, path: 'featbit.acessToken', message: 'unknown key' })]);
   });
 
   it('names the line of broken YAML', () => {

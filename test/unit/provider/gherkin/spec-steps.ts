@@ -1,6 +1,7 @@
 import type { EvaluationContext, EvaluationDetails, FlagValue, JsonValue } from '@openfeature/core';
 import { expect } from 'vitest';
-import { ContextLevel, SpecFlagType, type RegisteredSpecProvider, type SdkUnderTest, type SpecHook } from './sdk-under-test.js';
+import type { ContextLevel} from './sdk-under-test.js';
+import { SpecFlagType, type RegisteredSpecProvider, type SdkUnderTest, type SpecHook } from './sdk-under-test.js';
 import { SpecProviderState } from './spec-flags-provider.js';
 
 /** A data table of a step, rows of cells. */

@@ -2,7 +2,7 @@ import { ChangeStatus } from '../change/index.js';
 import { LedgerEventType, type LedgerEntry } from '../ledger/index.js';
 import type { Logger } from '../logging/index.js';
 import { silentLogger } from '../logging/index.js';
-import { NotificationKind, type Notification, type Notifier } from './notification.js';
+import { NotificationKind, type Notification, type Notifier } from '../notify/index.js';
 
 /** Claims a key once across every process on one store (so one ledger entry is announced once). */
 export interface NotificationClaims {

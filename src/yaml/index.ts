@@ -1,0 +1,2 @@
+export * from './located-yaml.js';
+export * from './yaml-source.js';
