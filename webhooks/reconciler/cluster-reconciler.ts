@@ -1,5 +1,4 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import type { Logger } from '../../src/logging/index.js';
 import { connectionErrorLog, silentLogger } from '../../src/logging/index.js';
 import { BULLMQ_RUN_RETRY_DELAY_MS, reconnectDelayMs } from '../../src/redis/index.js';
 import { DEFAULT_RECONCILE_INTERVAL_MS, reconcilerRound, type Reconciler, type ReconcilerOptions } from './reconciler.js';

@@ -9,7 +9,8 @@ import { applyDecision } from './apply-decision.js';
 import { decideFlag } from './decide-flag.js';
 import { observeFlag } from './observe-flag.js';
 import { RevertBlockedError, RevertNotRestoredError, StaleEditError } from './revert-plan.js';
-import { ReconcileOutcome, workerContext, type FlagResult, type ReconcileWorkerDeps } from './worker-context.js';
+import type { ReconcileOutcome} from './worker-context.js';
+import { workerContext, type FlagResult, type ReconcileWorkerDeps } from './worker-context.js';
 
 export { ReconcileOutcome, type ReconcileWorkerDeps } from './worker-context.js';
 
