@@ -12,6 +12,9 @@ export const FLAG_ACTIONS: readonly FeatBitAction[] = [
   FeatBitAction.PatchFlag,
 ];
 
+/** Flags probed at once in the background: probes must not crowd out the reconcile jobs' own FeatBit calls. */
+const MAX_BACKGROUND = 2;
+
 /** How long a probe's answer is trusted before the flag is probed again (a token's statements may be edited). */
 export const DEFAULT_PERMISSION_TTL_MS = 5 * 60_000;
 
@@ -45,6 +48,8 @@ export class TokenPermissions {
   private readonly entries = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<FlagPermissions>>();
   private readonly listeners: PermissionsListener[] = [];
+  private readonly waiting = new Map<string, { envId: string; flag: { key: string; tags?: readonly string[] | null } }>();
+  private background = 0;
   private readonly ttlMs: number;
   private readonly now: () => number;
 
@@ -74,6 +79,44 @@ export class TokenPermissions {
     const probe = this.probe(envId, flag.key, resource, entry).finally(() => this.inFlight.delete(id));
     this.inFlight.set(id, probe);
     return probe;
+  }
+
+  /**
+   * Probes the flag later, off the caller's path, when its probe is stale (what a reconcile round does for every
+   * governed flag, so readiness knows each flag's permissions without slowing the round); at most `MAX_BACKGROUND`
+   * flags are probed at once, and a flag already waiting is not queued twice.
+   */
+  refreshSoon(envId: string, flag: { readonly key: string; readonly tags?: readonly string[] | null }): void {
+    const id = entryId(envId, flag.key);
+    const entry = this.entries.get(id);
+    const probedMissing = entry !== undefined && PROBED_ACTIONS.some((action) => entry.states.get(action) === PermissionState.Missing);
+    if (entry && entry.resource === resourceOf(flag) && !probedMissing && this.now() - entry.probedAt < this.ttlMs) return;
+    if (this.inFlight.has(id) || this.waiting.has(id)) return;
+    this.waiting.set(id, { envId, flag });
+    this.drain();
+  }
+
+  /** Resolves when no background probe runs or waits (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.waiting.size > 0 || this.background > 0) {
+      const running = [...this.inFlight.values()];
+      if (running.length === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      else await Promise.all(running.map((probe) => probe.catch(() => undefined)));
+    }
+  }
+
+  private drain(): void {
+    while (this.background < MAX_BACKGROUND && this.waiting.size > 0) {
+      const [id, next] = this.waiting.entries().next().value as [string, { envId: string; flag: { key: string; tags?: readonly string[] | null } }];
+      this.waiting.delete(id);
+      this.background += 1;
+      void this.forFlag(next.envId, next.flag)
+        .catch(() => undefined)
+        .finally(() => {
+          this.background -= 1;
+          this.drain();
+        });
+    }
   }
 
   /** Records what FeatBit answered to one of featgate's own writes (a 403 is `Missing`, a success `Granted`). */

@@ -32,9 +32,9 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     const context = workerContext({ ...deps, featbit: leaseGuardedFeatBit(deps.featbit, lease) });
     const observation = await observeFlag(context, job.envId, flagKey);
     const decision = decideFlag(observation, deps.policy());
-    // Every governed flag's permissions are known (probed at most once per TTL), so readiness names what is missing
-    // before a revert needs it (ARCHITECTURE.md, "FeatBit permissions").
-    if (deps.permissions && observation.approved && observation.shape?.parsed) await deps.permissions.forFlag(job.envId, observation.shape.live);
+    // Every governed flag's permissions are probed (in the background, at most once per TTL), so readiness names what
+    // is missing before a revert needs it; a revert itself waits for the probe (ARCHITECTURE.md, "FeatBit permissions").
+    if (observation.approved && observation.shape?.parsed) deps.permissions?.refreshSoon(job.envId, observation.shape.live);
     return applyDecision(context, job, decision);
   };
 

@@ -60,6 +60,7 @@ describe("featgate's own FeatBit token permissions", () => {
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
     await h.service.bridge!.reconciler.runOnce();
     await h.settle();
+    await h.service.bridge!.permissions.idle();
 
     const ready = await readiness();
     expect(ready.status).toBe(503);

@@ -55,3 +55,29 @@ describe('TokenPermissions', () => {
     expect(permissions.stateOf('env', 'k', FeatBitAction.UpdateFlagDefaultRule)).toBe(PermissionState.Unknown);
   });
 });
+
+describe('background probes', () => {
+  it('probe each stale flag once, at most two at a time, and leave fresh ones alone', async () => {
+    let running = 0;
+    let most = 0;
+    const asked: string[] = [];
+    const featbit = {
+      async probePermission(_envId: string, key: string) {
+        running += 1;
+        most = Math.max(most, running);
+        asked.push(key);
+        await new Promise((resolve) => setImmediate(resolve));
+        running -= 1;
+        return PermissionState.Granted;
+      },
+    };
+    const permissions = new TokenPermissions(featbit);
+    for (const key of ['a', 'b', 'c', 'a', 'b']) permissions.refreshSoon('env', { key });
+    await permissions.idle();
+    permissions.refreshSoon('env', { key: 'a' });
+    await permissions.idle();
+    expect([...new Set(asked)].sort()).toEqual(['a', 'b', 'c']);
+    expect(asked.length).toBe(3 * 4);
+    expect(most).toBeLessThanOrEqual(2 * 4);
+  });
+});
