@@ -95,23 +95,31 @@ export async function revertEdit(
     return (current && !segmentsEqual(current, segment)) || unreadableSegmentIds.includes(segment.id);
   });
   const segmentActions = [...new Set(segmentsToRestore.flatMap((segment) => segmentRevertActions(unreadableSegmentIds.includes(segment.id) ? undefined : liveSegments.find((current) => current.id === segment.id), segment)))];
-  const access = await context.revertAccess(job.envId, live, flagRevertActions(edited, { ...approved.flag, isEnabled: edited.isEnabled }));
-  // Segments cannot be restored by JSON Patch: a missing segment action blocks the revert before its first write.
-  const segmentsMissing = segmentActions.filter((action) => context.deps.permissions?.stateOf(job.envId, live.key, action) === PermissionState.Missing);
-  if (segmentsMissing.length > 0 || access.route === RevertRoute.Blocked) throw new RevertBlockedError(job.envId, live.key, [...new Set([...segmentsMissing, ...access.missing])]);
   const restoredSegments: string[] = [];
-  for (const segment of segmentsToRestore) {
-    try {
-      await context.deps.featbit.updateSegmentTargeting(job.envId, segment.id, { included: segment.included, excluded: segment.excluded, rules: segment.rules, comment });
-    } catch (error) {
-      if (!(error instanceof FeatBitForbiddenError)) throw error;
-      access.learn(segmentActions, PermissionState.Missing);
-      throw new RevertBlockedError(job.envId, live.key, segmentActions, { cause: error });
+  let revision: string;
+  let writes: number;
+  try {
+    const access = await context.revertAccess(job.envId, live, flagRevertActions(edited, { ...approved.flag, isEnabled: edited.isEnabled }));
+    // Segments cannot be restored by JSON Patch: a missing segment action blocks the revert before its first write.
+    const segmentsMissing = segmentActions.filter((action) => context.deps.permissions?.stateOf(job.envId, live.key, action) === PermissionState.Missing);
+    if (segmentsMissing.length > 0 || access.route === RevertRoute.Blocked) throw new RevertBlockedError(job.envId, live.key, [...new Set([...segmentsMissing, ...access.missing])]);
+    for (const segment of segmentsToRestore) {
+      try {
+        await context.deps.featbit.updateSegmentTargeting(job.envId, segment.id, { included: segment.included, excluded: segment.excluded, rules: segment.rules, comment });
+      } catch (error) {
+        if (!(error instanceof FeatBitForbiddenError)) throw error;
+        access.learn(segmentActions, PermissionState.Missing);
+        throw new RevertBlockedError(job.envId, live.key, segmentActions, { cause: error });
+      }
+      restoredSegments.push(segment.id);
     }
-    restoredSegments.push(segment.id);
+    if (segmentActions.length > 0) access.learn(segmentActions, PermissionState.Granted);
+    ({ revision, writes } = await revertJudgedFlag(context.deps.featbit, job.envId, live, approved.flag, comment, access));
+  } catch (error) {
+    // A revert that cannot be written still leaves reviewers the edit to look at (the flag's problem is raised too).
+    if (error instanceof RevertBlockedError) await openProposal();
+    throw error;
   }
-  if (segmentActions.length > 0) access.learn(segmentActions, PermissionState.Granted);
-  const { revision, writes } = await revertJudgedFlag(context.deps.featbit, job.envId, live, approved.flag, comment, access);
   const restored = await context.verifyRestored(
     job.envId,
     approved.flagKey,

@@ -9,7 +9,10 @@ import type { FlagDecision, FlagDecisionKind } from './decide-flag.js';
 import { editFingerprint } from './edit-fingerprint.js';
 import { EditVerdictKind, judgeEdit } from './edit-verdict.js';
 import { findEditor } from './find-editor.js';
-import { RevertNotRestoredError } from './revert-plan.js';
+import { RevertBlockedError, RevertNotRestoredError } from './revert-plan.js';
+import { actionsOfRequest, flagRevertActions, targetingActions } from './revert-permissions.js';
+import type { RawFlag } from '../../src/featbit/model/index.js';
+import { FeatBitAction, FeatBitForbiddenError, PermissionState } from '../../src/featbit/rest-client/index.js';
 import { ReconcileOutcome, type FlagResult, type WorkerContext } from './worker-context.js';
 
 /**
@@ -52,7 +55,17 @@ export async function convergeUnapproved(context: WorkerContext, job: ReconcileJ
   });
   if (!enforce) return { outcome: ReconcileOutcome.Observed };
   const comment = `featgate: ${live.key} is governed and nobody approved it yet; switched off until a reviewer approves it`;
-  const { writes } = await writeFlagConfiguration(context.deps.featbit, job.envId, live.key, safe, comment);
+  let writes: number;
+  try {
+    ({ writes } = await writeFlagConfiguration(context.deps.featbit, job.envId, live.key, safe, comment));
+  } catch (error) {
+    if (!(error instanceof FeatBitForbiddenError)) throw error;
+    const actions = actionsOfRequest(error.request, targetingActions(flagRevertActions(flag, safe)));
+    context.deps.permissions?.learn(job.envId, live.key, actions, PermissionState.Missing);
+    // The safe state cannot be written whole: the flag is at least switched off (toggle or JSON Patch) and raised.
+    await switchOff(context, job.envId, live as unknown as RawFlag, comment);
+    throw new RevertBlockedError(job.envId, live.key, actions, { cause: error });
+  }
   await context.verifyRestored(job.envId, live.key, safe, []);
   await context.append(LedgerEventType.EditReverted, context.serviceActor, subject, {
     envId: job.envId,
@@ -116,7 +129,7 @@ export async function switchOffUnreadable(context: WorkerContext, job: Reconcile
     revision: raw.revision ?? null,
   });
   if (!decision.enforce) return { outcome: ReconcileOutcome.Observed };
-  await context.deps.featbit.toggle(job.envId, raw.key, false, `featgate: ${raw.key} is governed, nobody approved it and featgate cannot read it; switched off`);
+  await switchOff(context, job.envId, raw, `featgate: ${raw.key} is governed, nobody approved it and featgate cannot read it; switched off`);
   const after = await context.deps.featbit.getRawFlag(job.envId, raw.key);
   if (after['isEnabled'] !== false) throw new RevertNotRestoredError(job.envId, raw.key, 'isEnabled');
   await context.append(LedgerEventType.EditReverted, context.serviceActor, subject, { envId: job.envId, flagKey: raw.key, operator, unapproved: true, revision: after.revision ?? null, writes: 1, restoredSegments: [] });
@@ -125,4 +138,29 @@ export async function switchOffUnreadable(context: WorkerContext, job: Reconcile
     outcome: ReconcileOutcome.Converged,
     notifications: [{ kind: NotificationKind.RevertFailed, subject, text: `featgate switched off ${raw.key} (${job.envId}): governed, never approved, and in a shape featgate cannot read (${issues.slice(0, 3).join('; ')}). A person must fix it.` }],
   };
+}
+
+/**
+ * Switches a flag off: the toggle (`ToggleFlag`), or, when the token lacks it, one JSON Patch of `/isEnabled`
+ * (authentication only in FeatBit 5.4.2); refused both ways, nothing is written and the flag is raised as blocked.
+ */
+async function switchOff(context: WorkerContext, envId: string, raw: RawFlag, comment: string): Promise<void> {
+  const permissions = context.deps.permissions;
+  if (permissions?.stateOf(envId, raw.key, FeatBitAction.ToggleFlag) !== PermissionState.Missing) {
+    try {
+      await context.deps.featbit.toggle(envId, raw.key, false, comment);
+      return;
+    } catch (error) {
+      if (!(error instanceof FeatBitForbiddenError)) throw error;
+      permissions?.learn(envId, raw.key, [FeatBitAction.ToggleFlag], PermissionState.Missing);
+    }
+  }
+  if (permissions?.stateOf(envId, raw.key, FeatBitAction.PatchFlag) === PermissionState.Missing) throw new RevertBlockedError(envId, raw.key, [FeatBitAction.ToggleFlag, FeatBitAction.PatchFlag]);
+  try {
+    await context.deps.featbit.patchFlag(envId, raw.key, [{ op: 'replace', path: '/isEnabled', value: false }]);
+  } catch (error) {
+    if (!(error instanceof FeatBitForbiddenError)) throw error;
+    permissions?.learn(envId, raw.key, [FeatBitAction.PatchFlag], PermissionState.Missing);
+    throw new RevertBlockedError(envId, raw.key, [FeatBitAction.ToggleFlag, FeatBitAction.PatchFlag], { cause: error });
+  }
 }

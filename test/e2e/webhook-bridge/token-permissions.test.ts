@@ -87,6 +87,8 @@ describe("featgate's own FeatBit token permissions", () => {
       expect(candidateShare(h.live(key), key)).toBe(1);
       expect(await h.entries(LedgerEventType.EditReverted, key)).toHaveLength(0);
       expect((await h.entries(LedgerEventType.EditIntercepted, key)).length).toBeGreaterThan(0);
+      // Reviewers still see the edit it could not revert.
+      expect((await h.entries(LedgerEventType.ProposalOpened)).some((entry) => entry.data['flagKey'] === key)).toBe(true);
 
       const jobs = await h.call('GET', '/v1/jobs', { token: h.tokens.auditor });
       const failed = jobs.body.failed.filter((job: { key: string }) => job.key === `${h.envId}:flag:${key}`);
