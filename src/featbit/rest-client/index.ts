@@ -5,4 +5,5 @@ export * from './flag-permission.js';
 export * from './rest-client-options.js';
 export * from './retry-policy.js';
 export * from './semaphore.js';
+export * from './adaptive-limit.js';
 export * from './update-flag-with-revision.js';
