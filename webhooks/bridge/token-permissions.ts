@@ -12,11 +12,11 @@ export const FLAG_ACTIONS: readonly FeatBitAction[] = [
   FeatBitAction.PatchFlag,
 ];
 
-/** Flags probed at once in the background: probes must not crowd out the reconcile jobs' own FeatBit calls. */
-const MAX_BACKGROUND = 2;
+/** Flags probed at once in the background (each one probe request at a time): one slot of the client, never more. */
+const MAX_BACKGROUND = 1;
 
 /** How long a probe's answer is trusted before the flag is probed again (a token's statements may be edited). */
-export const DEFAULT_PERMISSION_TTL_MS = 5 * 60_000;
+export const DEFAULT_PERMISSION_TTL_MS = 30 * 60_000;
 
 /** featgate's token's actions on one flag, as last probed or seen answered. */
 export interface FlagPermissions {
@@ -153,7 +153,9 @@ export class TokenPermissions {
   }
 
   private async probe(envId: string, flagKey: string, resource: string, previous: Entry | undefined): Promise<FlagPermissions> {
-    const answers = await Promise.all(PROBED_ACTIONS.map(async (action) => [action, await this.featbit.probePermission(envId, flagKey, action)] as const));
+    // One probe at a time: probes must never crowd out the jobs' own FeatBit calls.
+    const answers: (readonly [FeatBitAction, PermissionState])[] = [];
+    for (const action of PROBED_ACTIONS) answers.push([action, await this.featbit.probePermission(envId, flagKey, action)]);
     // Learned answers survive a re-probe of the same resource within the TTL; after it (or for a new resource name) only
     // what the probe says is kept, so a targeting permission granted meanwhile is tried again by the next revert.
     const keepLearned = previous !== undefined && previous.resource === resource && this.now() - previous.probedAt < this.ttlMs;
