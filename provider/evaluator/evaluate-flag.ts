@@ -5,7 +5,7 @@ import type { FeatBitUser } from './featbit-user.js';
 import { isKeyListed } from './key-list.js';
 import { MalformedFlagError } from './malformed-flag-error.js';
 
-/** Which step of FeatBit's decision list produced the result. Archived flags and malformed data give `Error`. */
+/** Which step of FeatBit's decision list produced the result. Malformed data gives `Error`. */
 export enum EvaluationKind {
   Off = 'Off',
   TargetMatch = 'TargetMatch',
@@ -27,17 +27,16 @@ export interface FlagEvaluation {
   value?: string;
 }
 
-/** The reason text of an archived flag, which the evaluation server serves no variation for. */
-export const ARCHIVED_REASON = 'flag archived';
-
 /**
  * Evaluates a flag for a user with the FeatBit evaluation server's semantics (`Evaluator.cs`, `RuleMatcher.cs`,
- * `Operator.cs`, `DispatchAlgorithm.cs`): archived → no variation (`Error`, reason `flag archived`); disabled →
+ * `Operator.cs`, `DispatchAlgorithm.cs`): disabled →
  * the off variation; then the first target list holding the user key; then the first rule whose conditions all
  * hold, bucketing on its dispatch key; then the default rule. The first rollout range holding the bucket wins.
  *
+ * Archived flags are evaluated like any other, as FeatBit's server SDKs serve them (they stay in the data-sync feed);
+ * only the evaluation server of client SDKs serves nothing for them, and that is never wider.
+ *
  * Where `@featbit/node-server-sdk` 1.3.0 differs, this follows the server:
- * - archived flags: the SDK evaluates them normally;
  * - a missing dispatch attribute: the SDK hashes `flagKey + "undefined"`, the server `flagKey + ""`;
  * - a missing condition attribute: the server uses `''` (so `NotEqual` holds); the SDK passes `undefined`, which
  *   makes `Contains`/`NotContain`/`StartsWith`/`EndsWith` throw a TypeError out of the variation call;
@@ -64,7 +63,6 @@ export function evaluateFlag(flag: FeatBitFlag, user: FeatBitUser, segments: Seg
 }
 
 function evaluate(flag: FeatBitFlag, user: FeatBitUser, segments: SegmentLookup): FlagEvaluation {
-  if (flag.isArchived) return { kind: EvaluationKind.Error, reason: ARCHIVED_REASON };
   if (!flag.isEnabled) {
     const variation = variationOf(flag, flag.disabledVariationId);
     return { kind: EvaluationKind.Off, variationId: variation.id, reason: 'flag off', value: variation.value };

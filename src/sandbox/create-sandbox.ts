@@ -149,12 +149,12 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   app.use('/sandbox', controlRoutes(control, envs, tokens, features.version));
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const target = req.path.startsWith('/api/public') ? FaultTarget.Sdk : FaultTarget.Rest;
-    const status = faults.takeFailure(target);
+    const status = faults.takeFailure(target, req.method);
     const latency = faults.takeLatency(target);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     if (status === undefined) return next();
     if (target === FaultTarget.Sdk) res.status(status).end();
-    else sendError(res, status, ['InternalServerError']);
+    else sendError(res, status, [status === 403 ? 'Forbidden' : status === 401 ? 'Unauthorized' : 'InternalServerError']);
   });
   app.use(sdkRoutes(store, envs, insights));
   const auth = authenticateAccessToken(tokens);

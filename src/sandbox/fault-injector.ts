@@ -8,6 +8,8 @@ export enum FaultTarget {
 interface FailureFault {
   readonly status: number;
   readonly target: FaultTarget;
+  /** Only requests with this HTTP method (a gateway refusing PATCH, say); every method when absent. */
+  readonly method?: string;
   remaining: number;
   readonly until: number;
 }
@@ -31,9 +33,12 @@ export class FaultInjector {
   private failures: FailureFault[] = [];
   private latencies: LatencyFault[] = [];
 
-  /** Answers the next requests with `status` (default 500) and FeatBit's `InternalServerError` envelope. */
-  fail(span: FaultSpan & { status?: number }): void {
-    this.failures.push({ status: span.status ?? 500, target: span.target ?? FaultTarget.Rest, ...bounds(span) });
+  /**
+   * Answers the next requests (of `method` only, when given) with `status` (default 500) in FeatBit's envelope: what a
+   * gateway in front of FeatBit, or FeatBit failing, answers.
+   */
+  fail(span: FaultSpan & { status?: number; method?: string }): void {
+    this.failures.push({ status: span.status ?? 500, target: span.target ?? FaultTarget.Rest, ...(span.method ? { method: span.method.toUpperCase() } : {}), ...bounds(span) });
   }
 
   /** Delays the next requests by `ms` before they are handled. */
@@ -48,8 +53,8 @@ export class FaultInjector {
   }
 
   /** The status to fail this request with, if a fault applies (consumes one count). */
-  takeFailure(target: FaultTarget.Rest | FaultTarget.Sdk): number | undefined {
-    const fault = take(this.failures, target);
+  takeFailure(target: FaultTarget.Rest | FaultTarget.Sdk, method?: string): number | undefined {
+    const fault = take(this.failures.filter((failure) => failure.method === undefined || failure.method === method?.toUpperCase()), target);
     return fault?.status;
   }
 

@@ -18,7 +18,7 @@ export interface SandboxControl {
   /** Resolves when every started webhook delivery, retries included, has finished. */
   webhooksIdle(): Promise<void>;
   /** Fails the next `count` requests, or all for `forMs`, with `status` (default 500). */
-  failRequests(span: FaultSpan & { status?: number }): void;
+  failRequests(span: FaultSpan & { status?: number; method?: string }): void;
   /** Adds `ms` of latency to the next `count` requests, or all for `forMs`. */
   addLatency(ms: number, span?: FaultSpan): void;
   /** Drops the next `count` webhook deliveries entirely. */

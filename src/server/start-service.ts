@@ -66,7 +66,13 @@ export interface StartServiceOptions {
   /** Expiry of a Redis lock whose holder died (default 30 s); crash tests shorten it. */
   readonly lockTtlMs?: number;
   /** Tuning of the webhook bridge for tests: retry backoff, queue take-over times, reconciler interval. */
-  readonly bridge?: { readonly retry?: RetryPolicy; readonly queueTuning?: BridgeQueueTuning; readonly reconcileIntervalMs?: number };
+  readonly bridge?: {
+    readonly retry?: RetryPolicy;
+    readonly queueTuning?: BridgeQueueTuning;
+    readonly reconcileIntervalMs?: number;
+    /** Called with the scheduled time of each cluster reconciler round this process ran (Redis mode). */
+    readonly onScheduledRound?: (scheduledAt: number) => void;
+  };
   /** How often staged exposure sweeps for due auto-advances, break-glass expiries and notices (tests shorten it). */
   readonly exposureSweepIntervalMs?: number;
   /** The workflow's clock (expiries, approval lifetimes, entry times); tests move it instead of sleeping. */
@@ -205,6 +211,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
             : {}),
           ...(options.bridge?.retry ? { retry: options.bridge.retry } : {}),
           ...(options.bridge?.queueTuning ? { queueTuning: options.bridge.queueTuning } : {}),
+          ...(options.bridge?.onScheduledRound ? { onScheduledRound: options.bridge.onScheduledRound } : {}),
           metrics: metrics.registry,
           logger,
         })
@@ -231,6 +238,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     const client = featbitSetup.client;
     const probeEnv = policy.environments[0]?.id;
     if (client && probeEnv) readiness.push({ name: 'featbit', check: async () => void (await client.listFlags(probeEnv, { pageSize: 1 })) });
+    if (bridge) readiness.push(...bridge.readiness);
 
     const app = createApp({
       routes: [...governanceRoutes(workflow), ...(bridge ? jobRoutes(bridge.queue) : []), ...exposureRoutes(exposure)],

@@ -27,3 +27,4 @@ export * from './policy-explanation.js';
 export * from './eval-check.js';
 export * from './evidence-check.js';
 export * from './lifecycle-notifications.js';
+export * from './lock-lease.js';

@@ -1,11 +1,16 @@
+import { UNLOSABLE_LEASE, type LockLease } from './lock-lease.js';
+
 /**
  * Mutual exclusion by name. The workflow runs every state change of a change record (and every FeatBit write
  * of a flag) inside the lock of that record (and flag), so validation and the ledger append it leads to are
  * one atomic step even with several `serve` processes on one Redis.
  */
 export interface KeyedLock {
-  /** Runs `fn` while holding every named lock (taken in sorted order, so two callers never deadlock). */
-  withLocks<T>(names: readonly string[], fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while holding every named lock (taken in sorted order, so two callers never deadlock). `fn` gets the
+   * lease: writes it guards call `lease.assertHeld()` first, so a lock lost midway stops them.
+   */
+  withLocks<T>(names: readonly string[], fn: (lease: LockLease) => Promise<T>): Promise<T>;
   /** Releases connections. */
   close(): Promise<void>;
 }
@@ -14,12 +19,12 @@ export interface KeyedLock {
 export class InProcessLock implements KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();
 
-  async withLocks<T>(names: readonly string[], fn: () => Promise<T>): Promise<T> {
+  async withLocks<T>(names: readonly string[], fn: (lease: LockLease) => Promise<T>): Promise<T> {
     const sorted = [...new Set(names)].sort();
     const releases: (() => void)[] = [];
     try {
       for (const name of sorted) releases.push(await this.acquire(name));
-      return await fn();
+      return await fn(UNLOSABLE_LEASE);
     } finally {
       for (const release of releases.reverse()) release();
     }

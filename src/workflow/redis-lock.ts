@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { ConflictError } from '../errors/index.js';
 import { InProcessLock, type KeyedLock } from './keyed-lock.js';
+import { LockLostError, type LockLease } from './lock-lease.js';
 
 /** Tuning of the Redis lock. */
 export interface RedisLockOptions {
@@ -42,22 +43,35 @@ export class RedisLock implements KeyedLock {
     this.waitMs = options.waitMs ?? 15_000;
   }
 
-  withLocks<T>(names: readonly string[], fn: () => Promise<T>): Promise<T> {
+  withLocks<T>(names: readonly string[], fn: (lease: LockLease) => Promise<T>): Promise<T> {
     const sorted = [...new Set(names)].sort();
     return this.local.withLocks(sorted, async () => {
       const token = randomUUID();
       const held: string[] = [];
-      const renewal = setInterval(() => {
-        for (const key of held) void this.redis.eval(RENEW, 1, key, token, String(this.ttlMs)).catch(() => undefined);
-      }, Math.max(100, Math.floor(this.ttlMs / 3)));
+      const lost = new AbortController();
+      /** Renews every held key; a key no longer ours (0) aborts the lease. A Redis error proves nothing either way. */
+      const renew = async (): Promise<void> => {
+        for (const key of held) {
+          const renewed = await this.redis.eval(RENEW, 1, key, token, String(this.ttlMs));
+          if (renewed !== 1 && !lost.signal.aborted) lost.abort(new LockLostError(key.slice(`${this.options.prefix}lock:`.length)));
+        }
+      };
+      const renewal = setInterval(() => void renew().catch(() => undefined), Math.max(100, Math.floor(this.ttlMs / 3)));
       renewal.unref();
+      const lease: LockLease = {
+        signal: lost.signal,
+        async assertHeld() {
+          if (!lost.signal.aborted) await renew();
+          if (lost.signal.aborted) throw lost.signal.reason as LockLostError;
+        },
+      };
       try {
         for (const name of sorted) {
           const key = `${this.options.prefix}lock:${name}`;
           await this.acquire(key, token, name);
           held.push(key);
         }
-        return await fn();
+        return await fn(lease);
       } finally {
         clearInterval(renewal);
         await Promise.all(held.map((key) => this.redis.eval(RELEASE, 1, key, token).catch(() => undefined)));

@@ -14,6 +14,7 @@ import { createMemoryJobQueue } from '../queue/memory-job-queue.js';
 import { registerQueueMetrics } from '../queue/queue-metrics.js';
 import { startRetryPromoter } from '../queue/retry-promoter.js';
 import { startReconciler, type Reconciler } from '../reconciler/reconciler.js';
+import { startClusterReconciler } from '../reconciler/cluster-reconciler.js';
 import { createMemoryDeliveryDeduper, type DeliveryDeduper } from '../receiver/delivery-deduper.js';
 import { createRedisDeliveryDeduper } from '../receiver/redis-delivery-deduper.js';
 import { createWebhookRouter } from '../receiver/webhook-router.js';
@@ -24,6 +25,9 @@ import { approvedStateReader } from './approved-state-reader.js';
 import { probeFeatBitRelease } from './featbit-version-probe.js';
 import { ConfigError } from '../../src/errors/index.js';
 import { governedTargetLister } from './governed-targets.js';
+import { BridgeHealth, FlagProblemKind, type BridgeReadinessCheck } from './bridge-health.js';
+import { TokenPermissions, type FlagPermissions } from './token-permissions.js';
+import { PermissionState } from '../../src/featbit/rest-client/index.js';
 
 /** BullMQ tuning (tests shorten the take-over of a killed worker's job). */
 export interface BridgeQueueTuning {
@@ -62,6 +66,8 @@ export interface WebhookBridgeOptions {
    * data-sync stream (a second trigger that sees edits FeatBit sends no webhook for); absent: webhooks and reconciler only.
    */
   readonly stream?: { readonly evaluationUrl: string; readonly environments: readonly StreamedEnvironment[] };
+  /** Called with the scheduled time of each cluster round this process ran (Redis mode; tests count rounds). */
+  readonly onScheduledRound?: (scheduledAt: number) => void;
   readonly logger?: Logger;
 }
 
@@ -73,6 +79,12 @@ export interface WebhookBridge {
   readonly reconciler: Reconciler;
   /** The data-sync stream trigger, when server secrets are configured. */
   readonly stream?: StreamTrigger;
+  /** What featgate's FeatBit token may do per governed flag. */
+  readonly permissions: TokenPermissions;
+  /** Open problems (missing permissions, blocked or failed reverts), raised in readiness, metrics and notifications. */
+  readonly health: BridgeHealth;
+  /** The checks `/readyz` adds for the bridge. */
+  readonly readiness: readonly BridgeReadinessCheck[];
   /** Stops the reconciler, waits for running jobs and releases the queue's connections. */
   close(): Promise<void>;
 }
@@ -99,6 +111,9 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
   const { projections } = options;
 
   const approvedStates = approvedStateReader(projections, options.ledger);
+  const permissions = new TokenPermissions(options.featbit);
+  const health = new BridgeHealth({ ...(notifier ? { notifier } : {}), ...(options.metrics ? { metrics: options.metrics } : {}), logger });
+  permissions.onChange((flag) => void reportPermissions(health, flag));
   const proposals: ProposalOpener = {
     keyFor: (proposal) => ProposalService.keyFor(proposal),
     exists: (changeKey) => options.proposals.exists(changeKey),
@@ -112,18 +127,19 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
     policy: options.policy,
     queue,
     lock: options.lock,
+    permissions,
+    health,
     ...(notifier ? { notifier } : {}),
     ...(options.serviceOperatorName ? { serviceOperatorName: options.serviceOperatorName } : {}),
     logger,
   });
   await queue.start(handler);
   if (options.metrics) registerQueueMetrics(queue, options.metrics);
-  const reconciler = startReconciler({
-    queue,
-    listTargets: governedTargetLister(options.featbit, options.policy, projections, logger),
-    intervalMs: options.reconcileIntervalMs,
-    logger,
-  });
+  const reconcilerOptions = { queue, listTargets: governedTargetLister(options.featbit, options.policy, projections, logger), intervalMs: options.reconcileIntervalMs, logger };
+  // Redis mode: one reconciler per cluster through a shared BullMQ job scheduler; in process: a local timer.
+  const reconciler = options.redis
+    ? await startClusterReconciler({ ...reconcilerOptions, redisUrl: options.redis.url, prefix: options.prefix, ...(options.onScheduledRound ? { onScheduledRound: options.onScheduledRound } : {}) })
+    : startReconciler(reconcilerOptions);
   const probeEnv = options.policy().environments[0]?.id;
   const promoter = probeEnv
     ? startRetryPromoter({ queue, probe: async () => void (await options.featbit.listFlags(probeEnv, { pageSize: 1 })), logger })
@@ -142,6 +158,9 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
     queue,
     reconciler,
     ...(stream ? { stream } : {}),
+    permissions,
+    health,
+    readiness: [health.readinessCheck()],
     async close() {
       promoter?.stop();
       await stream?.close();
@@ -166,4 +185,11 @@ async function refuseUnsupportedFeatBit(featbit: FeatBitRestClient, policy: Poli
       logger.warn({ envId: environment.id, err: (error as Error).message }, 'could not probe the FeatBit release behind a governed environment');
     }
   }
+}
+
+/** A flag's missing actions open (or update) its missing-permission problem; none left closes it. */
+async function reportPermissions(health: BridgeHealth, flag: FlagPermissions): Promise<void> {
+  const missing = [...flag.states.entries()].filter(([, state]) => state === PermissionState.Missing).map(([action]) => action);
+  if (missing.length === 0) health.clear(flag.envId, flag.flagKey, [FlagProblemKind.MissingPermission]);
+  else await health.raise(FlagProblemKind.MissingPermission, flag.envId, flag.flagKey, missing.sort().join(', '));
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { NotFoundError } from '../../src/errors/index.js';
 import type { Logger } from '../../src/logging/index.js';
 import { connectionErrorLog, silentLogger } from '../../src/logging/index.js';
@@ -17,6 +17,7 @@ import {
   type RetryPolicy,
 } from './job-queue.js';
 import { jobKeyOf, reconcileJobSchema, type ReconcileJob } from './reconcile-job.js';
+import { isPermanentFailure } from './permanent-failure.js';
 
 /** Options of the BullMQ queue; every Redis key lives under `prefix`. */
 export interface BullmqJobQueueOptions {
@@ -124,7 +125,15 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
       if (worker) throw new Error('the queue already has a worker');
       worker = new Worker(
         queueName,
-        async (job: Job) => handler(reconcileJobSchema.parse(job.data), job.attemptsMade + 1),
+        async (job: Job) => {
+          try {
+            await handler(reconcileJobSchema.parse(job.data), job.attemptsMade + 1);
+          } catch (error) {
+            // A permanent failure goes to the failed set now instead of being retried for half an hour.
+            if (isPermanentFailure(error)) throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+            throw error;
+          }
+        },
         {
           connection,
           prefix,

@@ -4,3 +4,4 @@ export * from './memory-job-queue.js';
 export * from './bullmq-job-queue.js';
 export * from './queue-metrics.js';
 export * from './retry-promoter.js';
+export * from './permanent-failure.js';

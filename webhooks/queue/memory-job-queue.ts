@@ -15,6 +15,7 @@ import {
   type RetryPolicy,
 } from './job-queue.js';
 import { jobKeyOf, type ReconcileJob } from './reconcile-job.js';
+import { isPermanentFailure } from './permanent-failure.js';
 
 /** Options of the in-process queue. */
 export interface MemoryJobQueueOptions {
@@ -84,7 +85,7 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): JobQu
     } catch (error) {
       activeByKey.delete(queued.key);
       const reason = error instanceof Error ? error.message : String(error);
-      if (queued.attemptsMade < retry.attempts && !closed) {
+      if (queued.attemptsMade < retry.attempts && !closed && !isPermanentFailure(error)) {
         const delay = retryDelayMs(retry, queued.attemptsMade);
         logger.warn({ jobId: queued.id, key: queued.key, attempt: queued.attemptsMade, delay, err: reason }, 'job failed, retrying');
         const timer = setTimeout(() => {

@@ -1,1 +1,2 @@
 export * from './reconciler.js';
+export * from './cluster-reconciler.js';

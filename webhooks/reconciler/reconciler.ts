@@ -29,6 +29,14 @@ export interface Reconciler {
   stop(): Promise<void>;
 }
 
+/** One round: queues a job for every governed flag (coalesced by the queue) and resolves with how many. */
+export async function reconcilerRound(queue: TriggerSink, listTargets: ReconcileTargetLister, logger: Logger): Promise<number> {
+  const targets = await listTargets();
+  for (const target of targets) await queue.enqueue(flagJob(target.envId, target.flagKey, TriggerSource.Reconciler));
+  logger.debug({ flags: targets.length }, 'reconciler round queued');
+  return targets.length;
+}
+
 /** Default time between reconciler rounds. */
 export const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
 
@@ -45,12 +53,7 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
   let current: Promise<number> | undefined;
   let timer: NodeJS.Timeout | undefined;
 
-  const round = async (): Promise<number> => {
-    const targets = await options.listTargets();
-    for (const target of targets) await options.queue.enqueue(flagJob(target.envId, target.flagKey, TriggerSource.Reconciler));
-    logger.debug({ flags: targets.length }, 'reconciler round queued');
-    return targets.length;
-  };
+  const round = () => reconcilerRound(options.queue, options.listTargets, logger);
 
   const runOnce = (): Promise<number> => {
     current ??= round().finally(() => (current = undefined));

@@ -21,9 +21,10 @@ import {
   type SegmentTargeting,
 } from './api-types.js';
 import { featBitErrorForStatus, type FeatBitApiError } from './featbit-api-error.js';
+import { PERMISSION_PROBES, PermissionState, probeAnswer, type FeatBitAction } from './flag-permission.js';
 import { resolveRestClientOptions, type FeatBitRestClientOptions, type ResolvedRestClientOptions } from './rest-client-options.js';
 import { backoffDelayMs, isTransientFailure } from './retry-policy.js';
-import { Semaphore } from './semaphore.js';
+import { AdaptiveLimit } from './adaptive-limit.js';
 
 type QueryValue = string | number | boolean | readonly string[] | undefined;
 
@@ -47,11 +48,11 @@ const booleanSchema = z.boolean();
 export class FeatBitRestClient {
   private readonly options: ResolvedRestClientOptions;
   private readonly http: AxiosInstance;
-  private readonly semaphore: Semaphore;
+  private readonly semaphore: AdaptiveLimit;
 
   constructor(options: FeatBitRestClientOptions) {
     this.options = resolveRestClientOptions(options);
-    this.semaphore = new Semaphore(this.options.maxConcurrency);
+    this.semaphore = new AdaptiveLimit(this.options.maxConcurrency);
     this.http = axios.create({
       baseURL: this.options.baseUrl.replace(/\/+$/, ''),
       timeout: this.options.timeoutMs,
@@ -175,6 +176,23 @@ export class FeatBitRestClient {
     });
   }
 
+  /**
+   * Whether this client's token holds `action` on the flag, asked with a request that FeatBit refuses after its
+   * permission check and before anything is saved (`PERMISSION_PROBES`); `Unknown` for an action no request can probe
+   * without writing, and for any answer that is not a permission verdict. Never retried: a probe is cheap to repeat.
+   */
+  async probePermission(envId: string, key: string, action: FeatBitAction): Promise<PermissionState> {
+    const probe = PERMISSION_PROBES[action];
+    if (!probe) return PermissionState.Unknown;
+    try {
+      const response = await this.semaphore.run(() => this.http.request({ method: probe.method, url: flagPath(envId, key) + probe.subPath, data: probe.body }), overloadedAnswer);
+      const envelope = envelopeSchema.safeParse(response.data);
+      return probeAnswer(response.status, envelope.success ? envelope.data.success : undefined);
+    } catch {
+      return PermissionState.Unknown;
+    }
+  }
+
   private async call<S extends z.ZodType>(spec: RequestSpec<S>): Promise<z.output<S>> {
     const { attempts } = this.options.retry;
     const request = `${spec.method} ${spec.path}`;
@@ -195,8 +213,9 @@ export class FeatBitRestClient {
     const request = `${spec.method} ${spec.path}`;
     let response: AxiosResponse<unknown>;
     try {
-      response = await this.semaphore.run(() =>
-        this.http.request({ method: spec.method, url: spec.path + queryString(spec.query), data: spec.body }),
+      response = await this.semaphore.run(
+        () => this.http.request({ method: spec.method, url: spec.path + queryString(spec.query), data: spec.body }),
+        overloadedAnswer,
       );
     } catch (error) {
       const networkCode = axios.isAxiosError(error) ? error.code : undefined;
@@ -222,6 +241,12 @@ export class FeatBitDocumentTooLargeError extends Error {
     super(`${what} from FeatBit has ${violation}`);
     this.name = 'FeatBitDocumentTooLargeError';
   }
+}
+
+/** An answer that says FeatBit is struggling: 429, 5xx, or no answer at all. */
+function overloadedAnswer(response: AxiosResponse<unknown> | undefined, error: unknown): boolean {
+  if (error !== undefined || response === undefined) return true;
+  return response.status === 429 || response.status >= 500;
 }
 
 function flagsPath(envId: string): string {

@@ -11,7 +11,7 @@ export interface FeatBitRestClientOptions {
   readonly accessToken: string;
   /** Per-attempt timeout; default 10 s. */
   readonly timeoutMs?: number;
-  /** Most requests in flight at once; default 4. */
+  /** Most requests in flight at once; default 16. The client starts at 4 and adapts within it (`AdaptiveLimit`). */
   readonly maxConcurrency?: number;
   /** Retry of 5xx, timeouts and refused/reset connections; never of 4xx. */
   readonly retry?: Partial<RetryPolicy>;
@@ -23,7 +23,7 @@ const optionsSchema = z.object({
   baseUrl: z.url({ protocol: /^https?$/ }),
   accessToken: z.string().min(1, 'an access token is required'),
   timeoutMs: z.number().int().positive().default(10_000),
-  maxConcurrency: z.number().int().positive().default(4),
+  maxConcurrency: z.number().int().positive().max(256).default(16),
   retry: z
     .object({
       attempts: z.number().int().min(1).default(DEFAULT_RETRY_POLICY.attempts),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerEventType } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
 import { createSandbox, SandboxPermission, type Sandbox } from '../../../src/sandbox/index.js';
+import { flagJob, TriggerSource } from '../../../webhooks/index.js';
 import { candidateShare, eventually, governedEnvironment, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
 
 let sandbox: Sandbox;
@@ -35,5 +36,21 @@ describe('a featgate token missing one FeatBit permission', () => {
     await h.settle();
     expect(candidateShare(h.live(key), key)).toBeCloseTo(0.05, 10);
     expect(h.live(key).isEnabled).toBe(true);
+  });
+});
+
+describe('a never-approved governed flag when the token lacks the default-rule permission', () => {
+  it('is at least switched off (the safe state cannot be written whole) and its job fails at once, raised in readiness', async () => {
+    const key = 'unapproved-forbidden-model-route';
+    h.sandbox.control.seed({ flags: [routeFlag(h.envId, key, { candidateShare: 0.5 })], segments: [] });
+    await h.service.bridge!.queue.enqueue(flagJob(h.envId, key, TriggerSource.Reconciler));
+    await h.settle();
+    expect(h.live(key).isEnabled).toBe(false);
+    const failed = (await h.call('GET', '/v1/jobs', { token: h.tokens.auditor })).body.failed.filter((job: { key: string }) => job.key === `${h.envId}:flag:${key}`);
+    // Each job (the reconciler's, then the one its own switch-off triggered) failed for good on its first attempt.
+    expect(failed.length).toBeGreaterThan(0);
+    for (const job of failed) expect(job.attemptsMade).toBe(1);
+    const ready = (await (await fetch(`${h.service.url}/readyz`)).json()) as { checks: { name: string; error?: string }[] };
+    expect(ready.checks.find((check) => check.name === 'featbit-governance')!.error).toContain(`featgate cannot revert flag ${key}`);
   });
 });

@@ -288,7 +288,7 @@ describe('platform endpoints', () => {
     expect((await h.call('GET', '/healthz')).status).toBe(200);
     const ready = await h.call('GET', '/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual([expect.objectContaining({ name: 'featbit', ok: true })]);
+    expect(ready.body.checks).toEqual([expect.objectContaining({ name: 'featbit', ok: true }), expect.objectContaining({ name: 'featbit-governance', ok: true })]);
     const metrics = await h.call('GET', '/metrics');
     expect(metrics.body).toContain('featgate_http_requests_total');
     const openapi = await h.call('GET', '/openapi.json');

@@ -94,7 +94,7 @@ describe('two serve processes on one Redis', () => {
   it('turn concurrent approvals sent to either into one consistent change state and one valid chain, with one set of generated keys', async () => {
     const [a, b] = urls as [string, string];
     const ready = await fetch(`${a}/readyz`).then((answer) => answer.json() as Promise<{ checks: { name: string; ok: boolean }[] }>);
-    expect(ready.checks).toEqual([{ name: 'redis', ok: true }, { name: 'featbit', ok: true }]);
+    expect(ready.checks).toEqual([{ name: 'redis', ok: true }, { name: 'featbit', ok: true }, { name: 'featbit-governance', ok: true }]);
     expect((await call(a, 'POST', '/v1/adoptions', tokens.admin!, { envId: sandbox.envs[0]!.id, flagKey: highFlag.key, reason: 'baseline' })).status).toBe(201);
     const keys = Array.from({ length: 6 }, (_, index) => `parallel-change-${index}`);
     await Promise.all(

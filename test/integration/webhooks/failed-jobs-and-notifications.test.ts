@@ -51,7 +51,8 @@ describe('reconcile jobs that keep failing, and notifications', () => {
     expect(listed.status).toBe(200);
     expect(listed.body.counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 1 });
     const [failed] = listed.body.failed;
-    expect(failed).toMatchObject({ key: `${h.envId}:flag:${key}`, attemptsMade: 2, job: { source: 'reconciler' } });
+    // A 403 cannot be cured by retrying: the job failed for good on its first attempt (no half hour of retries).
+    expect(failed).toMatchObject({ key: `${h.envId}:flag:${key}`, attemptsMade: 1, job: { source: 'reconciler' } });
     expect(failed.failedReason).toContain('403');
 
     const metrics = await fetch(`${h.service.url}/metrics`).then((response) => response.text());

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InProcessLock, RedisLock, type KeyedLock } from '../../../src/workflow/index.js';
+import { InProcessLock, LockLostError, RedisLock, type KeyedLock } from '../../../src/workflow/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 
 const clients: Redis[] = [];
@@ -43,5 +43,36 @@ describe('keyed locks', () => {
 
   it('lets holders of different names work at once', async () => {
     expect(await overlaps([new InProcessLock()], (index) => [`change:${index}`])).toBeGreaterThan(1);
+  });
+});
+
+describe('a lease on a Redis lock', () => {
+  it('stays held while its key is its own, and says so at once when the key is taken from it', async () => {
+    const redis = new Redis(testRedisUrl());
+    clients.push(redis);
+    const prefix = uniquePrefix('lease');
+    const lock = new RedisLock(redis, { prefix, ttlMs: 60_000 });
+    await lock.withLocks(['flag:a'], async (lease) => {
+      await lease.assertHeld();
+      expect(lease.signal.aborted).toBe(false);
+      await redis.set(`${prefix}lock:flag:a`, 'someone-else');
+      await expect(lease.assertHeld()).rejects.toBeInstanceOf(LockLostError);
+      expect(lease.signal.aborted).toBe(true);
+      expect((lease.signal.reason as LockLostError).lock).toBe('flag:a');
+    });
+    // The owner's release did not delete the other holder's key.
+    expect(await redis.get(`${prefix}lock:flag:a`)).toBe('someone-else');
+  });
+
+  it('is aborted by the renewal itself when the key expired under a stalled holder', async () => {
+    const redis = new Redis(testRedisUrl());
+    clients.push(redis);
+    const prefix = uniquePrefix('lease');
+    const lock = new RedisLock(redis, { prefix, ttlMs: 300 });
+    await lock.withLocks(['flag:b'], async (lease) => {
+      await redis.del(`${prefix}lock:flag:b`);
+      await new Promise<void>((resolve) => lease.signal.addEventListener('abort', () => resolve(), { once: true }));
+      expect(lease.signal.reason).toBeInstanceOf(LockLostError);
+    });
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ARCHIVED_REASON,
   EvaluationKind,
   evaluateFlag,
   isUserInSegment,
@@ -67,7 +66,7 @@ describe('evaluateFlag on the reference flags', () => {
     expect(() => matchCondition({ ...notIn, value: '["missing"]' }, { keyId: 'true-1' }, segments)).toThrow(MalformedFlagError);
   });
 
-  it('serves the off variation when disabled and nothing when archived', () => {
+  it('serves the off variation when disabled, and an archived flag as if it were not archived (as server SDKs do)', () => {
     const flag = referenceFlag('individual-targeting');
     expect(evaluateFlag({ ...flag, isEnabled: false }, { keyId: 'true-1' }, segments)).toEqual({
       kind: EvaluationKind.Off,
@@ -75,7 +74,8 @@ describe('evaluateFlag on the reference flags', () => {
       reason: 'flag off',
       value: 'false',
     });
-    expect(evaluateFlag({ ...flag, isArchived: true }, { keyId: 'true-1' }, segments)).toEqual({ kind: EvaluationKind.Error, reason: ARCHIVED_REASON });
+    expect(evaluateFlag({ ...flag, isArchived: true }, { keyId: 'true-1' }, segments)).toEqual(evaluateFlag(flag, { keyId: 'true-1' }, segments));
+    expect(evaluateFlag({ ...flag, isArchived: true }, { keyId: 'true-1' }, segments).kind).toBe(EvaluationKind.TargetMatch);
   });
 
   it('reports malformed flags as errors instead of serving a variation', () => {
