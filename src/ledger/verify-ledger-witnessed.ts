@@ -38,8 +38,11 @@ export async function verifyLedgerWitnessed(source: LedgerRecordSource, options:
   if (base && options.expectHead && options.expectHead.seq > 0 && options.expectHead.seq < base.seq) {
     throw new ConfigError(`the witnessed head ${options.expectHead.seq} lies before the verified base ${base.seq}; verify from genesis`);
   }
+  let checkpointsEnd: number | undefined;
   if (checking) {
-    const texts = base ? (await options.checkpoints!.readFrom(base.checkpoints)).checkpoints : await options.checkpoints!.readAll();
+    const tail = await options.checkpoints!.readFrom(base ? base.checkpoints : 0);
+    checkpointsEnd = tail.end;
+    const texts = tail.checkpoints;
     for (const [index, jws] of texts.entries()) {
       const checkpoint = await verifyCheckpoint(jws, options.publicKeys!);
       if (!checkpoint) {
@@ -83,7 +86,7 @@ export async function verifyLedgerWitnessed(source: LedgerRecordSource, options:
       return tampered(expected.seq, TamperKind.Forged, `hash differs from the witnessed head ${expected.seq}:${expected.hash}`);
     }
   }
-  return chain;
+  return checkpointsEnd === undefined ? chain : { ...chain, checkpointsEnd };
 }
 
 function firstUncovered(checkpoints: readonly LedgerCheckpoint[], entries: number, first: number): number | undefined {
