@@ -25,7 +25,7 @@ const owner = { id: 'owner', kind: ActorKind.User, roles: ['releaseOwner'] };
 
 /** Approvals of a few flags over and over, plus entries the projections only pass over. */
 function history(from: number, count: number, env = 'env-a'): LedgerAppend[] {
-  return Array.from({ length: count }, (_, offset) => {
+  return Array.from({ length: count }, (_, offset): LedgerAppend => {
     const index = from + offset;
     if (index % 3 === 2) return { type: LedgerEventType.ManifestSigned, actor: owner, subject: `env:${env}`, data: { envId: env, version: index } };
     const flag = scaleFlag(index % 5, ((index % 90) + 5) / 100);
