@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { canonicalJson, type JsonObject } from '../../src/canonical/index.js';
-import { ActorKind, GENESIS_HASH, hashEntry, LedgerEventType, type Actor, type LedgerHead } from '../../src/ledger/index.js';
+import { ActorKind, fileCheckpointStore, GENESIS_HASH, hashEntry, LedgerEventType, signCheckpoint, type Actor, type LedgerHead, type LedgerSigningKey } from '../../src/ledger/index.js';
 import { jsonlLedgerFiles, writeHeadFile } from '../../src/ledger/jsonl-ledger-files.js';
 import { redisLedgerKeys } from '../../src/ledger/redis-ledger-keys.js';
 import { encodeRedisHead } from '../../src/ledger/redis-head-codec.js';
@@ -72,7 +73,7 @@ function entryLine(index: number, prevHash: string, at: string): { line: string;
  * Produces a hash-chained history of `count` entries in chunks, handing each chunk's lines to `sink`; every
  * CHUNK-th entry is re-hashed with the ledger's own `hashEntry` to prove the fast path builds real entries.
  */
-async function generate(count: number, sink: (lines: string[]) => Promise<void>): Promise<LedgerHead | undefined> {
+async function generate(count: number, sink: (lines: string[]) => Promise<void>, key?: LedgerSigningKey, checkpoint?: (jws: string) => Promise<void>): Promise<LedgerHead | undefined> {
   const at = JSON.stringify(new Date().toISOString());
   let prevHash = GENESIS_HASH;
   for (let start = 0; start < count; start += CHUNK) {
@@ -85,28 +86,51 @@ async function generate(count: number, sink: (lines: string[]) => Promise<void>)
     const sample = JSON.parse(lines[0]!) as { hash: string };
     if (hashEntry(sample) !== sample.hash) throw new Error('the generated ledger entry does not hash as the ledger hashes');
     await sink(lines);
+    // one signed checkpoint per chunk, as featgate writes one per appended batch
+    if (key && checkpoint) {
+      await checkpoint(await signCheckpoint({ from: start + 1, to: start + lines.length, hash: prevHash, at: new Date().toISOString() }, key));
+    }
   }
   return count === 0 ? undefined : { seq: count, hash: prevHash };
 }
 
-/** Writes an embedded ledger of `count` entries (and its head anchor) into `dataDir`. */
-export async function writeJsonlHistory(dataDir: string, count: number): Promise<void> {
+/** Writes an embedded ledger of `count` entries (its head anchor, and with `key` its signed checkpoints) into `dataDir`. */
+export async function writeJsonlHistory(dataDir: string, count: number, key?: LedgerSigningKey): Promise<void> {
   const files = jsonlLedgerFiles(dataDir);
   const out = createWriteStream(files.ledger);
-  const head = await generate(count, async (lines) => {
-    if (!out.write(`${lines.join('\n')}\n`)) await once(out, 'drain');
-  });
+  const checkpoints = fileCheckpointStore(dataDir);
+  const head = await generate(
+    count,
+    async (lines) => {
+      if (!out.write(`${lines.join('\n')}\n`)) await once(out, 'drain');
+    },
+    key,
+    (jws) => checkpoints.append(jws),
+  );
   out.end();
   await once(out, 'finish');
   if (head) await writeHeadFile(files.head, head);
 }
 
-/** Writes a history of `count` entries into Redis under `prefix` (the list and head key the Redis store keeps). */
-export async function writeRedisHistory(redis: Redis, prefix: string, count: number): Promise<void> {
+/** Writes a history of `count` entries into Redis under `prefix` (the list and head key, with `key` the checkpoints). */
+export async function writeRedisHistory(redis: Redis, prefix: string, count: number, key?: LedgerSigningKey): Promise<void> {
   const keys = redisLedgerKeys(prefix);
-  await redis.del(keys.entries, keys.head);
-  const head = await generate(count, async (lines) => {
-    await redis.rpush(keys.entries, ...lines);
-  });
+  await redis.del(keys.entries, keys.head, keys.checkpoints, keys.snapshot);
+  const head = await generate(
+    count,
+    async (lines) => {
+      await redis.rpush(keys.entries, ...lines);
+    },
+    key,
+    async (jws) => void (await redis.rpush(keys.checkpoints, jws)),
+  );
   await redis.set(keys.head, encodeRedisHead(head));
+}
+
+/** A fresh Ed25519 ledger signing key for a bench run. */
+export async function benchLedgerKey(): Promise<LedgerSigningKey> {
+  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const { kty, crv, x } = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint({ kty, crv, x });
+  return { kid, privateKey, publicJwk: { kty, crv, x, kid, alg: 'EdDSA', use: 'sig' } };
 }
