@@ -21,7 +21,7 @@ export class JsonlLineOffsets {
 
   /**
    * `pivot` lines end exactly at byte `boundary` (0 and 0 for a full forward index); `forward` holds the starts of
-   * the lines after it.
+   * the lines after it; `chunk` is how many bytes one backward scan reads.
    */
   constructor(
     private readonly handle: FileHandle,
@@ -29,6 +29,7 @@ export class JsonlLineOffsets {
     private readonly pivot: number,
     boundary: number,
     forward: readonly number[],
+    private readonly chunk = CHUNK,
   ) {
     this.forward = [...forward];
     this.scanEnd = boundary - 1;
@@ -54,7 +55,7 @@ export class JsonlLineOffsets {
   /** Scans one chunk back from the lowest known line, adding the starts of the lines it finds. */
   private async scanBack(): Promise<void> {
     if (this.scanEnd < 0) throw this.missing();
-    const from = Math.max(0, this.scanEnd - CHUNK);
+    const from = Math.max(0, this.scanEnd - this.chunk);
     const bytes = await readRange(this.handle, from, this.scanEnd);
     for (let at = bytes.lastIndexOf(NEWLINE); at !== -1 && this.pivot > this.backward.length; at = at === 0 ? -1 : bytes.lastIndexOf(NEWLINE, at - 1)) {
       this.backward.push(from + at + 1);
