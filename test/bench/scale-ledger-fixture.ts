@@ -8,7 +8,10 @@ import { ActorKind, fileCheckpointStore, GENESIS_HASH, hashEntry, LedgerEventTyp
 import { jsonlLedgerFiles, writeHeadFile } from '../../src/ledger/jsonl-ledger-files.js';
 import { redisLedgerKeys } from '../../src/ledger/redis-ledger-keys.js';
 import { encodeRedisHead } from '../../src/ledger/redis-head-codec.js';
-import { flagSubject } from '../../src/projections/index.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseChangeRecord } from '../../src/change/index.js';
+import { flagSubject, ledgerPayload } from '../../src/projections/index.js';
 import { scaleFlag, statePayload } from './scale-support.js';
 
 const CHUNK = 10_000;
@@ -49,6 +52,23 @@ const approvals = Array.from({ length: HISTORY_FLAGS }, (_, index) => {
   const data = { state: statePayload(ENV, flag) };
   return { ...template(LedgerEventType.ApprovedStateSet, flagSubject(ENV, flag.key), owner, () => data), fixed: { canonical: canonicalJson(data), stored: JSON.stringify(data) } };
 });
+/**
+ * One entry in this many creates or edits one of CHANGE_RECORDS change records (created first, then edited over and
+ * over), so every length has the same current state and only the history grows.
+ */
+const CHANGE_EVERY = 100;
+const CHANGE_RECORDS = 50;
+const changeRecord = parseChangeRecord(readFileSync(fileURLToPath(new URL('../../policies/examples/high-model-provider-change.yaml', import.meta.url)), 'utf8'));
+
+/** A change record of the bench (the example record under another key), as `change.created` carries it. */
+export function benchChangeData(key: string): JsonObject {
+  return ledgerPayload(LedgerEventType.ChangeCreated, { record: { ...changeRecord, key } }) as JsonObject;
+}
+const changeNumber = (index: number) => Math.floor(index / CHANGE_EVERY) % CHANGE_RECORDS;
+const created = template(LedgerEventType.ChangeCreated, '', owner, (index) => benchChangeData(`bench-history-${changeNumber(index)}`));
+const edited = template(LedgerEventType.ChangeEdited, '', owner, (index) => ({
+  ...ledgerPayload(LedgerEventType.ChangeEdited, { record: { ...changeRecord, key: `bench-history-${changeNumber(index)}`, title: `edit ${index}` } }),
+}) as JsonObject);
 const signed = template(LedgerEventType.ManifestSigned, `env:${ENV}`, service, (index) => ({ envId: ENV, version: index }));
 
 /**
@@ -59,10 +79,12 @@ const signed = template(LedgerEventType.ManifestSigned, `env:${ENV}`, service, (
 function entryLine(index: number, prevHash: string, at: string): { line: string; hash: string } {
   const seq = index + 1;
   const approval = index % APPROVAL_EVERY === 0 ? approvals[(index / APPROVAL_EVERY) % HISTORY_FLAGS]! : undefined;
-  const shape = approval ?? signed;
-  const data = approval ? approval.fixed : signed.data(index);
+  const change = index % CHANGE_EVERY === CHANGE_EVERY / 2 + 5;
+  const changeShape = index < CHANGE_EVERY * CHANGE_RECORDS ? created : edited;
+  const shape = approval ?? (change ? changeShape : signed); // approvals fall on multiples of 10, changes never do
+  const data = approval ? approval.fixed : change ? changeShape.data(index) : signed.data(index);
   const type = JSON.stringify(shape.type);
-  const subject = JSON.stringify(shape.subject);
+  const subject = JSON.stringify(change ? `change:bench-history-${changeNumber(index)}` : shape.subject);
   const canonical = `{"actor":${shape.canonicalActor},"at":${at},"data":${data.canonical},"prevHash":"${prevHash}","seq":${seq},"subject":${subject},"type":${type}}`;
   const hash = createHash('sha256').update(canonical, 'utf8').digest('hex');
   const line = `{"seq":${seq},"type":${type},"at":${at},"actor":${shape.storedActor},"subject":${subject},"data":${data.stored},"prevHash":"${prevHash}","hash":"${hash}"}`;
