@@ -117,7 +117,10 @@ export class CheckpointedLedgerStore implements VerifiableLedgerStore {
    */
   async verifyOnwards(through: LedgerHead, checkpointsBefore: number): Promise<LedgerVerification> {
     const verification = await this.verify(through, this.base && this.base.seq <= through.seq ? this.base : undefined);
-    if (verification.ok) this.base = { seq: through.seq, hash: through.hash, checkpoints: checkpointsBefore, at: new Date().toISOString() };
+    if (verification.ok) {
+      const offset = await this.locate(through.seq);
+      this.base = { seq: through.seq, hash: through.hash, checkpoints: checkpointsBefore, at: new Date().toISOString(), ...(offset === undefined ? {} : { offset }) };
+    }
     return verification;
   }
 

@@ -66,7 +66,9 @@ export async function openCheckpointedLedger(options: OpenCheckpointedLedgerOpti
     verification ??= await ledger.verify();
     if (!verification.ok) throw new IntegrityError(`the ledger at ${source.location} contradicts its signed checkpoints: ${formatLedgerVerification(verification)}`);
     if (verification.entries > 0) {
-      ledger.setVerifiedBase({ seq: verification.entries, hash: verification.head, checkpoints: verification.checkpointsEnd ?? 0, at: new Date().toISOString() });
+      const offset = await ledger.locate(verification.entries);
+      const at = new Date().toISOString();
+      ledger.setVerifiedBase({ seq: verification.entries, hash: verification.head, checkpoints: verification.checkpointsEnd ?? 0, at, ...(offset === undefined ? {} : { offset }) });
     }
     return ledger;
   } catch (error) {
