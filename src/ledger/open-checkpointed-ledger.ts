@@ -47,7 +47,7 @@ export async function openCheckpointedLedger(options: OpenCheckpointedLedgerOpti
   const checkpoints = options.redis ? redisCheckpointStore(options.redis, options.prefix) : fileCheckpointStore(options.dataDir);
   try {
     const head = await store.head();
-    if (head && (await checkpoints.readAll()).length === 0) {
+    if (head && (await checkpoints.end()) === 0) {
       const chain = await verifyLedger(source);
       if (!chain.ok) throw new IntegrityError(`the ledger at ${source.location} fails verification: ${formatLedgerVerification(chain)}`);
       await checkpoints.append(await signCheckpoint({ from: 1, to: head.seq, hash: head.hash, at: new Date().toISOString() }, options.key));

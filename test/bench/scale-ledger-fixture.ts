@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
@@ -15,6 +16,8 @@ import { flagSubject, ledgerPayload } from '../../src/projections/index.js';
 import { scaleFlag, statePayload } from './scale-support.js';
 
 const CHUNK = 10_000;
+/** Entries per signed checkpoint in a generated history (featgate signs each batch; 1M entries carry 10,000). */
+const CHECKPOINT_EVERY = 100;
 /** Flags the generated history approves over and over (each stage of a release is one approved-state.set). */
 const HISTORY_FLAGS = 1_000;
 /** One entry in this many is an approved-state.set; the rest are small entries the projections only index. */
@@ -95,22 +98,28 @@ function entryLine(index: number, prevHash: string, at: string): { line: string;
  * Produces a hash-chained history of `count` entries in chunks, handing each chunk's lines to `sink`; every
  * CHUNK-th entry is re-hashed with the ledger's own `hashEntry` to prove the fast path builds real entries.
  */
-async function generate(count: number, sink: (lines: string[]) => Promise<void>, key?: LedgerSigningKey, checkpoint?: (jws: string) => Promise<void>): Promise<LedgerHead | undefined> {
+async function generate(count: number, sink: (lines: string[]) => Promise<void>, key?: LedgerSigningKey, checkpoint?: (jws: string[]) => Promise<void>): Promise<LedgerHead | undefined> {
   const at = JSON.stringify(new Date().toISOString());
   let prevHash = GENESIS_HASH;
   for (let start = 0; start < count; start += CHUNK) {
     const lines: string[] = [];
+    const signedEnds: { to: number; hash: string }[] = [];
     for (let index = start; index < Math.min(count, start + CHUNK); index += 1) {
       const entry = entryLine(index, prevHash, at);
       lines.push(entry.line);
       prevHash = entry.hash;
+      if ((index + 1) % CHECKPOINT_EVERY === 0 || index + 1 === count) signedEnds.push({ to: index + 1, hash: entry.hash });
     }
     const sample = JSON.parse(lines[0]!) as { hash: string };
     if (hashEntry(sample) !== sample.hash) throw new Error('the generated ledger entry does not hash as the ledger hashes');
     await sink(lines);
-    // one signed checkpoint per chunk, as featgate writes one per appended batch
+    // one signed checkpoint per CHECKPOINT_EVERY entries, as featgate writes one per appended batch
     if (key && checkpoint) {
-      await checkpoint(await signCheckpoint({ from: start + 1, to: start + lines.length, hash: prevHash, at: new Date().toISOString() }, key));
+      const signed: string[] = [];
+      for (const end of signedEnds) {
+        signed.push(await signCheckpoint({ from: Math.max(1, end.to - CHECKPOINT_EVERY + 1), to: end.to, hash: end.hash, at: new Date().toISOString() }, key));
+      }
+      await checkpoint(signed);
     }
   }
   return count === 0 ? undefined : { seq: count, hash: prevHash };
@@ -127,7 +136,7 @@ export async function writeJsonlHistory(dataDir: string, count: number, key?: Le
       if (!out.write(`${lines.join('\n')}\n`)) await once(out, 'drain');
     },
     key,
-    (jws) => checkpoints.append(jws),
+    (jws) => appendFile(checkpoints.location, jws.map((line) => `${line}\n`).join(''), { mode: 0o600 }),
   );
   out.end();
   await once(out, 'finish');
@@ -144,7 +153,7 @@ export async function writeRedisHistory(redis: Redis, prefix: string, count: num
       await redis.rpush(keys.entries, ...lines);
     },
     key,
-    async (jws) => void (await redis.rpush(keys.checkpoints, jws)),
+    async (jws) => void (jws.length > 0 && (await redis.rpush(keys.checkpoints, ...jws))),
   );
   await redis.set(keys.head, encodeRedisHead(head));
 }
