@@ -1,4 +1,5 @@
 import type { CheckpointStore } from './checkpoint-store.js';
+import type { LedgerBase } from './ledger-base.js';
 import { signCheckpoint, type LedgerSigningKey } from './ledger-checkpoint.js';
 import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
 import type { LedgerRecordSource } from './ledger-record-source.js';
@@ -36,6 +37,9 @@ export interface CheckpointedLedgerOptions {
 export class CheckpointedLedgerStore implements VerifiableLedgerStore {
   private pending: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
+  private base: LedgerBase | undefined;
+  /** The signed base the opening verification started from, when it did not start from genesis. */
+  startedFrom: LedgerBase | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly options: CheckpointedLedgerOptions) {
@@ -53,6 +57,16 @@ export class CheckpointedLedgerStore implements VerifiableLedgerStore {
     await this.pending;
     if (this.failure) throw this.failure;
     return stored;
+  }
+
+  /** Where entry `seq` starts in the store's file, when the store keeps one. */
+  locate(seq: number): Promise<number | undefined> {
+    return this.options.store.locate ? this.options.store.locate(seq) : Promise.resolve(undefined);
+  }
+
+  /** Position of the checkpoint store after the last checkpoint written now. */
+  checkpointsEnd(): Promise<number> {
+    return this.options.checkpoints.end();
   }
 
   readAfter(afterSeq: number, limit?: number): Promise<LedgerEntry[]> {
@@ -75,14 +89,44 @@ export class CheckpointedLedgerStore implements VerifiableLedgerStore {
    * The chain against the signed checkpoints (and every entry covered by one). Another process appends first and
    * signs right after, so an unsigned tail is given about two seconds to be covered before it is reported.
    */
-  async verify(expectHead?: LedgerHead): Promise<LedgerVerification> {
-    const once = () => verifyLedgerWitnessed(this.options.source, { checkpoints: this.options.checkpoints, publicKeys: [this.options.key.publicJwk], expectHead });
+  async verify(expectHead?: LedgerHead, base?: LedgerBase): Promise<LedgerVerification> {
+    await this.pending;
+    const witness = { checkpoints: this.options.checkpoints, publicKeys: [this.options.key.publicJwk], ...(expectHead ? { expectHead } : {}), ...(base ? { base } : {}) };
+    const once = () => verifyLedgerWitnessed(this.options.source, witness);
     let verification = await once();
     for (let retry = 0; !verification.ok && verification.problem.kind === TamperKind.Unsigned && retry < IN_FLIGHT_RETRIES; retry += 1) {
       await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_DELAY_MS));
       verification = await once();
     }
     return verification;
+  }
+
+  /**
+   * The newest point of the chain this process verified against the signed checkpoints (on open, then by each
+   * `verifyOnwards`); a snapshot may be sealed only at such a point, so an unsigned entry that another writer slipped
+   * in is never laundered into a signed base.
+   */
+  get verifiedBase(): LedgerBase | undefined {
+    return this.base;
+  }
+
+  /**
+   * Verifies what follows the last verified base (everything when there is none) up to the head, and when it holds
+   * and contains `through` (a seq and its hash), moves the verified base to `through`. Costs the entries since the
+   * last base. Returns the verification, for the caller to report.
+   */
+  async verifyOnwards(through: LedgerHead, checkpointsBefore: number): Promise<LedgerVerification> {
+    const verification = await this.verify(through, this.base && this.base.seq <= through.seq ? this.base : undefined);
+    if (verification.ok) {
+      const offset = await this.locate(through.seq);
+      this.base = { seq: through.seq, hash: through.hash, checkpoints: checkpointsBefore, at: new Date().toISOString(), ...(offset === undefined ? {} : { offset }) };
+    }
+    return verification;
+  }
+
+  /** Records the base verification on open reached (see `openCheckpointedLedger`). */
+  setVerifiedBase(base: LedgerBase | undefined): void {
+    this.base = base;
   }
 
   async close(): Promise<void> {

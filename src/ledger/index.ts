@@ -23,3 +23,4 @@ export * from './ledger-checkpoint.js';
 export * from './verify-ledger-witnessed.js';
 export * from './checkpointed-ledger-store.js';
 export * from './open-checkpointed-ledger.js';
+export * from './ledger-base.js';

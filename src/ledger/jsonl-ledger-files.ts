@@ -1,6 +1,7 @@
 import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LedgerHead } from './ledger-store.js';
+import { z } from 'zod';
 import { ledgerHeadSchema } from './ledger-schema.js';
 
 /** Where the embedded ledger keeps its files inside the data dir. */
@@ -22,8 +23,15 @@ export function jsonlLedgerFiles(dataDir: string): JsonlLedgerFiles {
   };
 }
 
+/** The head anchor as the embedded store keeps it: the head, and where its line ends in the file (a hint, checked on open). */
+export interface HeadAnchor extends LedgerHead {
+  readonly end?: number;
+}
+
+const headAnchorSchema = ledgerHeadSchema.extend({ end: z.number().int().positive().optional() });
+
 /** Reads the head anchor; undefined when it is missing or unreadable. */
-export async function readHeadFile(path: string): Promise<LedgerHead | undefined> {
+export async function readHeadFile(path: string): Promise<HeadAnchor | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -32,7 +40,7 @@ export async function readHeadFile(path: string): Promise<LedgerHead | undefined
     throw error;
   }
   try {
-    const result = ledgerHeadSchema.safeParse(JSON.parse(text));
+    const result = headAnchorSchema.safeParse(JSON.parse(text));
     return result.success ? result.data : undefined;
   } catch {
     return undefined;
@@ -42,12 +50,13 @@ export async function readHeadFile(path: string): Promise<LedgerHead | undefined
 /** Size of the head anchor record: JSON padded with spaces, so rewriting it in place never leaves old bytes. */
 const HEAD_RECORD_BYTES = 128;
 
-function headRecord(head: LedgerHead): Buffer {
-  return Buffer.from(`${JSON.stringify({ seq: head.seq, hash: head.hash }).padEnd(HEAD_RECORD_BYTES - 1)}\n`, 'utf8');
+function headRecord(head: HeadAnchor): Buffer {
+  const record = { seq: head.seq, hash: head.hash, ...(head.end === undefined ? {} : { end: head.end }) };
+  return Buffer.from(`${JSON.stringify(record).padEnd(HEAD_RECORD_BYTES - 1)}\n`, 'utf8');
 }
 
 /** Replaces the head anchor atomically (write a temp file, then rename over the old one). */
-export async function writeHeadFile(path: string, head: LedgerHead): Promise<void> {
+export async function writeHeadFile(path: string, head: HeadAnchor): Promise<void> {
   const temp = `${path}.tmp`;
   await writeFile(temp, headRecord(head), { mode: 0o600 });
   await rename(temp, path);
@@ -65,7 +74,7 @@ export class HeadAnchorFile {
    * Opens the anchor at `path` for in-place updates. `head` is the verified current head: an anchor file not in
    * the fixed-size form is first rewritten atomically with it, so in-place writes never leave stray bytes.
    */
-  static async open(path: string, head: LedgerHead | undefined): Promise<HeadAnchorFile> {
+  static async open(path: string, head: HeadAnchor | undefined): Promise<HeadAnchorFile> {
     const handle = await open(path, 'r+').catch(async (error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
       return open(path, 'w+', 0o600);
@@ -78,8 +87,8 @@ export class HeadAnchorFile {
     return new HeadAnchorFile(handle);
   }
 
-  /** Overwrites the anchor with `head`. */
-  async write(head: LedgerHead): Promise<void> {
+  /** Overwrites the anchor with `head` (and the offset where its line ends). */
+  async write(head: HeadAnchor): Promise<void> {
     const record = headRecord(head);
     await this.handle.write(record, 0, record.length, 0);
   }

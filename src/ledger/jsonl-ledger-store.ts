@@ -6,6 +6,7 @@ import { buildEntries, serializeEntry } from './build-entry.js';
 import { FileLock } from './file-lock.js';
 import { HeadAnchorFile, jsonlLedgerFiles, readHeadFile, writeHeadFile, type JsonlLedgerFiles } from './jsonl-ledger-files.js';
 import { indexLines, readRange, type JsonlLineIndex } from './jsonl-line-index.js';
+import { JsonlLineOffsets } from './jsonl-line-offsets.js';
 import { jsonlRecordSource } from './jsonl-record-source.js';
 import type { LedgerAppend, LedgerEntry } from './ledger-entry.js';
 import type { LedgerHead } from './ledger-store.js';
@@ -37,7 +38,7 @@ export class JsonlLedgerStore extends QueuedLedgerStore {
     private readonly handle: FileHandle,
     private readonly anchor: HeadAnchorFile,
     private readonly lock: FileLock,
-    private readonly starts: number[],
+    private readonly offsets: JsonlLineOffsets,
     private size: number,
     private currentHead: LedgerHead | undefined,
     private readonly logger: Logger,
@@ -57,10 +58,18 @@ export class JsonlLedgerStore extends QueuedLedgerStore {
       const handle = await open(files.ledger, 'a+', 0o600);
       try {
         await handle.chmod(0o600);
+        const fast = await openFromAnchor(handle, files, logger);
+        if (fast) {
+          const anchor = await HeadAnchorFile.open(files.head, { ...fast.head, end: fast.size });
+          return new JsonlLedgerStore(options.dataDir, files, handle, anchor, lock, fast.offsets, fast.size, fast.head, logger);
+        }
         const index = await dropTornTail(handle, files, await indexLines(handle), logger);
         const head = await checkHeadAndAnchor(handle, files, index, logger);
-        const anchor = await HeadAnchorFile.open(files.head, head);
-        return new JsonlLedgerStore(options.dataDir, files, handle, anchor, lock, [...index.starts], index.completeEnd, head, logger);
+        // from now on the anchor says where its line ends, so the next open reads only what follows it
+        if (head && (await readHeadFile(files.head))?.end !== index.completeEnd) await writeHeadFile(files.head, { ...head, end: index.completeEnd });
+        const anchor = await HeadAnchorFile.open(files.head, head && { ...head, end: index.completeEnd });
+        const offsets = new JsonlLineOffsets(handle, files.ledger, 0, 0, index.starts);
+        return new JsonlLedgerStore(options.dataDir, files, handle, anchor, lock, offsets, index.completeEnd, head, logger);
       } catch (error) {
         await handle.close();
         throw error;
@@ -74,11 +83,11 @@ export class JsonlLedgerStore extends QueuedLedgerStore {
   /** Entries after `afterSeq`, read straight from the file by offset and checked against their hashes. */
   async readAfter(afterSeq: number, limit?: number): Promise<LedgerEntry[]> {
     checkReadAfterArguments(afterSeq, limit);
-    const count = this.starts.length;
+    const count = this.offsets.count;
     if (afterSeq >= count) return [];
     const last = limit === undefined ? count : Math.min(count, afterSeq + limit);
-    const to = last < count ? this.starts[last]! : this.size;
-    const bytes = await readRange(this.handle, this.starts[afterSeq]!, to);
+    const to = last < count ? await this.offsets.startOf(last + 1) : this.size;
+    const bytes = await readRange(this.handle, await this.offsets.startOf(afterSeq + 1), to);
     const lines = bytes.toString('utf8').split('\n');
     return lines.slice(0, last - afterSeq).map((line, index) => this.recent.read(line, afterSeq + index + 1, this.files.ledger));
   }
@@ -86,12 +95,12 @@ export class JsonlLedgerStore extends QueuedLedgerStore {
   /** Entries by seq, each line read straight from the file by offset and checked against its hash. */
   async readSeqs(seqs: readonly number[]): Promise<LedgerEntry[]> {
     checkReadSeqsArguments(seqs);
-    const count = this.starts.length;
+    const count = this.offsets.count;
     const entries: LedgerEntry[] = [];
     for (const seq of seqs) {
       if (seq > count) break;
-      const to = seq < count ? this.starts[seq]! - 1 : this.size - 1;
-      const line = (await readRange(this.handle, this.starts[seq - 1]!, to)).toString('utf8');
+      const to = seq < count ? (await this.offsets.startOf(seq + 1)) - 1 : this.size - 1;
+      const line = (await readRange(this.handle, await this.offsets.startOf(seq), to)).toString('utf8');
       entries.push(this.recent.read(line, seq, this.files.ledger));
     }
     return entries;
@@ -100,6 +109,11 @@ export class JsonlLedgerStore extends QueuedLedgerStore {
   /** The last committed entry's seq and hash. */
   async head(): Promise<LedgerHead | undefined> {
     return this.currentHead;
+  }
+
+  /** Where entry `seq` starts in the file (a hint a signed ledger base keeps, so verification from it seeks there). */
+  async locate(seq: number): Promise<number | undefined> {
+    return seq >= 1 && seq <= this.offsets.count ? this.offsets.startOf(seq) : undefined;
   }
 
   /** Verifies the file as `featgate audit verify` does. */
@@ -129,12 +143,12 @@ export class JsonlLedgerStore extends QueuedLedgerStore {
       throw error;
     }
     for (const line of lines) {
-      this.starts.push(this.size);
+      this.offsets.push(this.size);
       this.size += line.length;
     }
     const last = entries[entries.length - 1]!;
     this.currentHead = { seq: last.seq, hash: last.hash };
-    await this.anchor.write(this.currentHead).catch((error: unknown) => {
+    await this.anchor.write({ ...this.currentHead, end: this.size }).catch((error: unknown) => {
       this.logger.error({ err: error, file: this.files.head }, 'could not update the ledger head anchor');
     });
     return { entries, texts };
@@ -157,9 +171,51 @@ async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
   }
 }
 
-async function dropTornTail(handle: FileHandle, files: JsonlLedgerFiles, index: JsonlLineIndex, logger: Logger): Promise<JsonlLineIndex> {
+/** What opening from the head anchor found: the head, the line offsets and the size of the complete lines. */
+interface AnchoredOpen {
+  readonly head: LedgerHead;
+  readonly offsets: JsonlLineOffsets;
+  readonly size: number;
+}
+
+/**
+ * Opens in time independent of the ledger's length when the head anchor says where its line ends: the line ending
+ * there must be the anchored entry (its seq and hash), then only the lines after it (appended since, a torn one
+ * dropped) are read. Lines before it are indexed when a read reaches them. Undefined when the anchor cannot be used
+ * (no offset, or the file does not match it): the caller then scans the whole file.
+ */
+async function openFromAnchor(handle: FileHandle, files: JsonlLedgerFiles, logger: Logger): Promise<AnchoredOpen | undefined> {
+  const anchor = await readHeadFile(files.head);
+  if (!anchor || anchor.end === undefined || anchor.seq === 0) return undefined;
+  const size = (await handle.stat()).size;
+  if (anchor.end > size) return undefined;
+  const lastByte = await readRange(handle, anchor.end - 1, anchor.end);
+  if (lastByte[0] !== 0x0a) return undefined;
+  const before = new JsonlLineOffsets(handle, files.ledger, anchor.seq, anchor.end, []);
+  try {
+    const start = await before.startOf(anchor.seq);
+    const anchored = parseStoredEntry((await readRange(handle, start, anchor.end - 1)).toString('utf8'), anchor.seq, files.ledger);
+    if (anchored.hash !== anchor.hash) return undefined;
+  } catch {
+    return undefined;
+  }
+  const tail = await dropTornTail(handle, files, await indexLines(handle, anchor.end), logger, anchor.seq);
+  const offsets = new JsonlLineOffsets(handle, files.ledger, anchor.seq, anchor.end, tail.starts);
+  let head: LedgerHead = { seq: anchor.seq, hash: anchor.hash };
+  if (tail.starts.length > 0) {
+    const seq = anchor.seq + tail.starts.length;
+    const text = (await readRange(handle, tail.starts[tail.starts.length - 1]!, tail.completeEnd - 1)).toString('utf8');
+    const entry = parseStoredEntry(text, seq, files.ledger);
+    head = { seq: entry.seq, hash: entry.hash };
+    await writeHeadFile(files.head, { ...head, end: tail.completeEnd });
+    logger.info({ file: files.head, seq }, 'brought the ledger head anchor up to date');
+  }
+  return { head, offsets, size: tail.completeEnd };
+}
+
+async function dropTornTail(handle: FileHandle, files: JsonlLedgerFiles, index: JsonlLineIndex, logger: Logger, linesBefore = 0): Promise<JsonlLineIndex> {
   if (index.size === index.completeEnd) return index;
-  const seq = index.starts.length + 1;
+  const seq = linesBefore + index.starts.length + 1;
   const anchor = await readHeadFile(files.head);
   if (anchor && anchor.seq >= seq) {
     throw new IntegrityError(`${files.ledger}: seq ${seq} lost its line end although it was committed; run \`featgate audit verify\``);

@@ -12,12 +12,12 @@ export interface JsonlLineIndex {
 const NEWLINE = 0x0a;
 const CHUNK = 1 << 20;
 
-/** Scans the file once to find where each line starts, so reads can seek straight to a seq. */
-export async function indexLines(handle: FileHandle): Promise<JsonlLineIndex> {
+/** Scans the file from byte `from` (a line start) to find where each line starts, so reads can seek straight to a seq. */
+export async function indexLines(handle: FileHandle, from = 0): Promise<JsonlLineIndex> {
   const starts: number[] = [];
   const buffer = Buffer.allocUnsafe(CHUNK);
-  let position = 0;
-  let lineStart = 0;
+  let position = from;
+  let lineStart = from;
   for (;;) {
     const { bytesRead } = await handle.read(buffer, 0, CHUNK, position);
     if (bytesRead === 0) break;

@@ -10,17 +10,27 @@ export function jsonlRecordSource(dataDir: string): LedgerRecordSource {
   return {
     location: files.ledger,
     readAnchor: (): Promise<LedgerHead | undefined> => readHeadFile(files.head),
-    records: () => readLines(files.ledger),
+    records: () => readLines(files.ledger, 0, 0),
+    recordsFrom: (seq, offset) => (offset === undefined ? readLines(files.ledger, 0, seq - 1) : readLines(files.ledger, offset, 0)),
   };
 }
 
 const NEWLINE = 0x0a;
 
-async function* readLines(path: string): AsyncGenerator<LedgerRecord> {
+/** Yields the lines from byte `offset` on, after skipping `skip` whole lines (counted, never decoded). */
+async function* readLines(path: string, offset: number, skip: number): AsyncGenerator<LedgerRecord> {
   if (!(await exists(path))) return;
   let carried: Buffer[] = [];
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  let skipping = skip;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, start: offset }) as AsyncIterable<Buffer>) {
     let start = 0;
+    while (skipping > 0) {
+      const end = chunk.indexOf(NEWLINE, start);
+      if (end === -1) break;
+      skipping -= 1;
+      start = end + 1;
+    }
+    if (skipping > 0) continue;
     for (let end = chunk.indexOf(NEWLINE, start); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
       const piece = chunk.subarray(start, end);
       const line = carried.length > 0 ? Buffer.concat([...carried, piece]) : piece;

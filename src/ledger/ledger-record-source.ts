@@ -15,4 +15,9 @@ export interface LedgerRecordSource {
   readAnchor(): Promise<LedgerHead | undefined>;
   /** Every stored record in storage order. Read after the anchor, so the anchor never runs ahead of them. */
   records(): AsyncIterable<LedgerRecord>;
+  /**
+   * The stored records from the one that should hold `seq` on (verification from a base). `offset` is a byte offset
+   * hint of the embedded file; the caller checks the first record it gets, so a wrong hint fails verification.
+   */
+  recordsFrom(seq: number, offset?: number): AsyncIterable<LedgerRecord>;
 }

@@ -25,6 +25,8 @@ export interface LedgerStore {
    * (entries other processes append are not reported). Optional: readers fall back to `readAfter`.
    */
   onAppended?(listener: LedgerAppendListener): () => void;
+  /** Where entry `seq` starts in the store's file (embedded store only): a hint a signed ledger base keeps. */
+  locate?(seq: number): Promise<number | undefined>;
   /** The newest entry's seq and hash, or undefined for an empty ledger. */
   head(): Promise<LedgerHead | undefined>;
   /** Releases files or connections. */

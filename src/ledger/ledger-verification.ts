@@ -17,6 +17,11 @@ export interface LedgerVerified {
   readonly head: string;
   /** True when a torn trailing fragment from a crash was ignored (the store drops it when it next opens). */
   readonly tornTail: boolean;
+  /**
+   * Checkpoint store position after the checkpoints this verification read (read before the entries, so every
+   * checkpoint of an entry after `entries` lies at or after it); set when checkpoints were checked.
+   */
+  readonly checkpointsEnd?: number;
 }
 
 /** A chain that failed verification. */

@@ -12,12 +12,15 @@ export function redisRecordSource(redis: Redis, prefix?: string): LedgerRecordSo
   return {
     location: `redis key ${keys.entries}`,
     readAnchor: async (): Promise<LedgerHead | undefined> => decodeRedisHead(await redis.get(keys.head)),
-    async *records(): AsyncGenerator<LedgerRecord> {
-      for (let start = 0; ; start += PAGE) {
-        const page = await redis.lrange(keys.entries, start, start + PAGE - 1);
-        for (const text of page) yield { text, complete: true };
-        if (page.length < PAGE) return;
-      }
-    },
+    records: () => pages(0),
+    recordsFrom: (seq) => pages(seq - 1),
   };
+
+  async function* pages(first: number): AsyncGenerator<LedgerRecord> {
+    for (let start = first; ; start += PAGE) {
+      const page = await redis.lrange(keys.entries, start, start + PAGE - 1);
+      for (const text of page) yield { text, complete: true };
+      if (page.length < PAGE) return;
+    }
+  }
 }

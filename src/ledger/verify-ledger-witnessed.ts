@@ -1,7 +1,9 @@
 import type { JWK } from 'jose';
+import { ConfigError } from '../errors/index.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { verifyCheckpoint, type LedgerCheckpoint } from './ledger-checkpoint.js';
 import type { LedgerRecord, LedgerRecordSource } from './ledger-record-source.js';
+import type { LedgerBase } from './ledger-base.js';
 import type { LedgerHead } from './ledger-store.js';
 import type { LedgerVerification } from './ledger-verification.js';
 import { TamperKind } from './tamper-kind.js';
@@ -15,6 +17,11 @@ export interface WitnessOptions {
   readonly publicKeys?: readonly JWK[];
   /** A head witnessed elsewhere (a manifest's `ledgerHead`, an auditor's note): the chain must contain it. */
   readonly expectHead?: LedgerHead;
+  /**
+   * Verify from this signed base instead of genesis (already checked by `verifyLedgerBase`): only its entry, the
+   * chain after it and the checkpoints written after it are read. Tampering before the base is not seen; genesis mode is.
+   */
+  readonly base?: LedgerBase;
 }
 
 /**
@@ -27,8 +34,15 @@ export interface WitnessOptions {
 export async function verifyLedgerWitnessed(source: LedgerRecordSource, options: WitnessOptions): Promise<LedgerVerification> {
   const checkpoints: LedgerCheckpoint[] = [];
   const checking = options.checkpoints !== undefined && options.publicKeys !== undefined && options.publicKeys.length > 0;
+  const base = options.base;
+  if (base && options.expectHead && options.expectHead.seq > 0 && options.expectHead.seq < base.seq) {
+    throw new ConfigError(`the witnessed head ${options.expectHead.seq} lies before the verified base ${base.seq}; verify from genesis`);
+  }
+  let checkpointsEnd: number | undefined;
   if (checking) {
-    const texts = await options.checkpoints!.readAll();
+    const tail = await options.checkpoints!.readFrom(base ? base.checkpoints : 0);
+    checkpointsEnd = tail.end;
+    const texts = tail.checkpoints;
     for (const [index, jws] of texts.entries()) {
       const checkpoint = await verifyCheckpoint(jws, options.publicKeys!);
       if (!checkpoint) {
@@ -40,12 +54,16 @@ export async function verifyLedgerWitnessed(source: LedgerRecordSource, options:
   const wanted = new Set<number>(checkpoints.map((checkpoint) => checkpoint.to));
   if (options.expectHead && options.expectHead.seq > 0) wanted.add(options.expectHead.seq);
   const captured = new Map<number, string>();
-  const chain = await verifyLedger(capturing(source, wanted, captured));
+  const chain = await verifyLedger(capturing(source, wanted, captured, base ? base.seq - 1 : 0), base);
   if (!chain.ok) return chain;
+  if (base) captured.set(base.seq, base.hash);
+  // a checkpoint written after the base may still cover entries before it (another writer's batch): its hash was
+  // checked when that part was verified, so only checkpoints reaching the base or beyond are checked here
+  const relevant = base ? checkpoints.filter((checkpoint) => checkpoint.to >= base.seq) : checkpoints;
   const hashAt = (seq: number): string | undefined => captured.get(seq);
   const tampered = (seq: number, kind: TamperKind, detail: string): LedgerVerification => ({ ok: false, entries: chain.entries, problem: { seq, kind, detail } });
 
-  for (const checkpoint of checkpoints) {
+  for (const checkpoint of relevant) {
     if (checkpoint.to > chain.entries) {
       return tampered(chain.entries + 1, TamperKind.Deleted, `the ledger ends at seq ${chain.entries} but a signed checkpoint covers seq ${checkpoint.to}`);
     }
@@ -54,7 +72,7 @@ export async function verifyLedgerWitnessed(source: LedgerRecordSource, options:
     }
   }
   if (checking) {
-    const uncovered = firstUncovered(checkpoints, chain.entries);
+    const uncovered = firstUncovered(relevant, chain.entries, base ? base.seq + 1 : 1);
     if (uncovered !== undefined) {
       return tampered(uncovered, TamperKind.Unsigned, `no signed checkpoint covers seq ${uncovered}: it was not appended by featgate`);
     }
@@ -68,13 +86,14 @@ export async function verifyLedgerWitnessed(source: LedgerRecordSource, options:
       return tampered(expected.seq, TamperKind.Forged, `hash differs from the witnessed head ${expected.seq}:${expected.hash}`);
     }
   }
-  return chain;
+  return checkpointsEnd === undefined ? chain : { ...chain, checkpointsEnd };
 }
 
-function firstUncovered(checkpoints: readonly LedgerCheckpoint[], entries: number): number | undefined {
+function firstUncovered(checkpoints: readonly LedgerCheckpoint[], entries: number, first: number): number | undefined {
   const ranges = [...checkpoints].sort((a, b) => a.from - b.from);
-  let next = 1;
+  let next = first;
   for (const range of ranges) {
+    if (range.to < next) continue;
     if (range.from > next) return next;
     next = Math.max(next, range.to + 1);
   }
@@ -85,20 +104,22 @@ function firstUncovered(checkpoints: readonly LedgerCheckpoint[], entries: numbe
  * The source, remembering the stored hash of the complete records at the wanted positions (seq = position when the
  * chain is intact), so memory grows by a hash per checkpoint, not by the ledger.
  */
-function capturing(source: LedgerRecordSource, wanted: ReadonlySet<number>, captured: Map<number, string>): LedgerRecordSource {
+function capturing(source: LedgerRecordSource, wanted: ReadonlySet<number>, captured: Map<number, string>, skipped: number): LedgerRecordSource {
+  async function* capture(records: AsyncIterable<LedgerRecord>, before: number): AsyncGenerator<LedgerRecord> {
+    let position = before;
+    for await (const record of records) {
+      if (record.complete) {
+        position += 1;
+        if (wanted.has(position)) captured.set(position, storedHash(record.text));
+      }
+      yield record;
+    }
+  }
   return {
     location: source.location,
     readAnchor: () => source.readAnchor(),
-    async *records(): AsyncGenerator<LedgerRecord> {
-      let position = 0;
-      for await (const record of source.records()) {
-        if (record.complete) {
-          position += 1;
-          if (wanted.has(position)) captured.set(position, storedHash(record.text));
-        }
-        yield record;
-      }
-    },
+    records: () => capture(source.records(), 0),
+    recordsFrom: (seq, offset) => capture(source.recordsFrom(seq, offset), skipped),
   };
 }
 

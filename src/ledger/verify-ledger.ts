@@ -1,6 +1,7 @@
 import { fieldIssuesFromZod, formatFieldIssue } from '../errors/index.js';
 import { GENESIS_HASH, type LedgerEntry } from './ledger-entry.js';
 import type { LedgerRecord, LedgerRecordSource } from './ledger-record-source.js';
+import type { LedgerHead } from './ledger-store.js';
 import type { LedgerProblem, LedgerVerification } from './ledger-verification.js';
 import { hashEntry } from './hash-entry.js';
 import { ledgerEntrySchema } from './ledger-schema.js';
@@ -13,17 +14,32 @@ type ParsedRecord = { readonly entry: LedgerEntry } | { readonly reason: string 
  * next seq and link to the previous hash, and the chain must reach the head anchor with the anchor's hash.
  * An intact entry found where another seq belongs is `reordered` when the missing seq turns up later, else
  * `deleted`. A ledger without an anchor is accepted only while it holds at most one entry (a crash can leave
- * the first append without its anchor).
+ * the first append without its anchor). With `base` (a point verified before: a signed ledger base) the walk starts at
+ * the base's entry, which must be stored with the base's hash, and checks only what follows it.
  */
-export async function verifyLedger(source: LedgerRecordSource): Promise<LedgerVerification> {
+export async function verifyLedger(source: LedgerRecordSource, base?: LedgerHead & { readonly offset?: number }): Promise<LedgerVerification> {
   const anchor = await source.readAnchor();
   let expected = 1;
   let prevHash = GENESIS_HASH;
   let tornTail = false;
   let gap: { readonly found: number } | undefined;
   const tampered = (problem: LedgerProblem): LedgerVerification => ({ ok: false, entries: expected - 1, problem });
+  const records = base ? source.recordsFrom(base.seq, base.offset) : source.records();
+  let atBase = base !== undefined;
 
-  for await (const record of source.records()) {
+  for await (const record of records) {
+    if (atBase) {
+      // the base is checked, not re-verified: its entry must be stored as the signed base says, and the chain goes on from it
+      atBase = false;
+      const parsed = record.complete ? parseRecord(record) : { reason: 'line end missing' };
+      if (!('entry' in parsed) || parsed.entry.seq !== base!.seq || parsed.entry.hash !== base!.hash) {
+        const found = 'entry' in parsed ? `seq ${parsed.entry.seq} with another hash` : parsed.reason;
+        return { ok: false, entries: 0, problem: { seq: base!.seq, kind: TamperKind.Forged, detail: `the entry at the verified base differs from it (${found})` } };
+      }
+      expected = base!.seq + 1;
+      prevHash = base!.hash;
+      continue;
+    }
     if (gap) {
       const later = parseRecord(record);
       if ('entry' in later && later.entry.seq === expected) {
@@ -58,6 +74,7 @@ export async function verifyLedger(source: LedgerRecordSource): Promise<LedgerVe
     expected += 1;
   }
 
+  if (atBase) return { ok: false, entries: 0, problem: { seq: base!.seq, kind: TamperKind.Deleted, detail: `the ledger ends before seq ${base!.seq}, the verified base` } };
   const count = expected - 1;
   if (gap) {
     const missing = gap.found - 1 === expected ? `seq ${expected} is missing` : `seq ${expected} to ${gap.found - 1} are missing`;

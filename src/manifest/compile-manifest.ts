@@ -58,8 +58,9 @@ export function compileManifestKeepingLastGood(
   states: readonly ApprovedFlagState[],
   options: CompileManifestOptions,
   lastGood?: ApprovalManifest,
+  cache?: CompiledFlagCache,
 ): CompiledManifest {
-  const { flags, issues, version } = compileEntries(envId, states);
+  const { flags, issues, version } = compileEntries(envId, states, cache);
   const failures: FlagCompileFailure[] = [];
   const denied: string[] = [];
   for (const failure of issues) {
@@ -77,7 +78,14 @@ interface EntryIssues {
   readonly issues: FieldIssue[];
 }
 
-function compileEntries(envId: string, states: readonly ApprovedFlagState[]): { flags: Record<string, ManifestFlag>; issues: EntryIssues[]; version: number } {
+/**
+ * Compiled entries by the approved state they were compiled from. Approved states are immutable values a fold
+ * replaces, never edits, so an entry is reused exactly while its flag's approved state is the same object: a signing
+ * compiles only the flags whose approval changed (their value hashes included).
+ */
+export type CompiledFlagCache = WeakMap<ApprovedFlagState, ManifestFlag>;
+
+function compileEntries(envId: string, states: readonly ApprovedFlagState[], cache?: CompiledFlagCache): { flags: Record<string, ManifestFlag>; issues: EntryIssues[]; version: number } {
   const flags: Record<string, ManifestFlag> = {};
   const issues: EntryIssues[] = [];
   let version = 0;
@@ -88,6 +96,11 @@ function compileEntries(envId: string, states: readonly ApprovedFlagState[]): { 
       continue;
     }
     version = Math.max(version, state.version);
+    const cached = cache?.get(state);
+    if (cached) {
+      flags[state.flagKey] = cached;
+      continue;
+    }
     const flagIssues: FieldIssue[] = [];
     let compiled: ManifestFlag | undefined;
     try {
@@ -95,8 +108,10 @@ function compileEntries(envId: string, states: readonly ApprovedFlagState[]): { 
     } catch (error) {
       flagIssues.push({ path, message: `cannot be compiled: ${error instanceof Error ? error.message : String(error)}` });
     }
-    if (compiled && flagIssues.length === 0) flags[state.flagKey] = compiled;
-    else issues.push({ flagKey: state.flagKey, envMatches: true, issues: flagIssues.length > 0 ? flagIssues : [{ path, message: 'cannot be compiled' }] });
+    if (compiled && flagIssues.length === 0) {
+      flags[state.flagKey] = compiled;
+      cache?.set(state, compiled);
+    } else issues.push({ flagKey: state.flagKey, envMatches: true, issues: flagIssues.length > 0 ? flagIssues : [{ path, message: 'cannot be compiled' }] });
   }
   return { flags, issues, version };
 }

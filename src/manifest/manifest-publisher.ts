@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { ApprovedFlagState } from '../approved-state/approved-flag-state.js';
-import { compileManifestKeepingLastGood, type FlagCompileFailure } from './compile-manifest.js';
+import { compileManifestKeepingLastGood, type CompiledFlagCache, type FlagCompileFailure } from './compile-manifest.js';
 import type { ApprovalManifest, ManifestGoverned, ManifestLedgerHead } from '@featgate/openfeature/manifest';
 import { signManifest } from './sign-manifest.js';
 import { manifestEtag, type SignedManifest, type SignedManifestSource } from './signed-manifest.js';
@@ -131,6 +131,9 @@ export class ManifestPublisher implements SignedManifestSource {
     return entry;
   }
 
+  /** Each flag's compiled entry (value hashes included) by the approved state it came from: a signing compiles only changed flags. */
+  private readonly compiled: CompiledFlagCache = new WeakMap();
+
   /** Per environment, the signing queued but not started yet: later publishes join it (it reads the newest states). */
   private readonly pendingSigns = new Map<string, Promise<SignedManifest>>();
   /** Per environment, when the last signing ended and how long it took (paces signings during bursts). */
@@ -175,6 +178,7 @@ export class ManifestPublisher implements SignedManifestSource {
       entry.states,
       { issuedAt: this.now(), ttlMs: this.ttlMs, ledgerHead, governed: entry.governance.governed, denied: entry.governance.denied },
       entry.lastManifest,
+      this.compiled,
     );
     const jws = await signManifest(manifest, this.options.key);
     entry.lastManifest = manifest;

@@ -8,12 +8,13 @@ import { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { WebhookEvent } from '../featbit/model/index.js';
 import { Authenticator, hashApiToken, IdentityMapping, Permission, RolePermissions, Role, type Principal } from '../identity/index.js';
 import type { ApiTokenConfig } from '../config/index.js';
-import { ActorKind, openCheckpointedLedger } from '../ledger/index.js';
+import { ActorKind } from '../ledger/index.js';
 import { connectionErrorLog, createLogger, type Logger } from '../logging/index.js';
 import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher, manifestGovernanceOf } from '../manifest/index.js';
 import { loadOrCreateRedactionKey, secretKeyMatcher } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
-import { followLifecycleNotifications, GovernanceService, InProcessLock, LedgerProjections, RedisLock, type KeyedLock } from '../workflow/index.js';
+import { followLifecycleNotifications, GovernanceService, InProcessLock, RedisLock, type KeyedLock } from '../workflow/index.js';
+import { openLedgerWithProjections } from './open-ledger-projections.js';
 import { createApp } from './app.js';
 import { createConsoleRouter } from '../console/index.js';
 import type { ApprovedFlagState } from '../approved-state/index.js';
@@ -127,14 +128,15 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     const generatedKeys = { dataDir: config.dataDir, ...(secrets ? { store: secrets } : {}) };
     const key = await loadOrCreateSigningKey({ ...generatedKeys, ...(config.signingKey ? { configuredKey: config.signingKey } : {}) });
     // the ledger is verified against its signed checkpoints before anything acts on it (ARCHITECTURE.md "Ledger")
-    const ledger = await openCheckpointedLedger({ redis, dataDir: config.dataDir, prefix: config.redisPrefix, logger, key });
+    // and started from the newest signed projection snapshot, so the start costs the entries after it (ARCHITECTURE.md "Projection snapshots")
+    const opened = await openLedgerWithProjections({ redis, dataDir: config.dataDir, prefix: config.redisPrefix, logger, key });
+    const { ledger, projections } = opened;
     closers.push(() => ledger.close());
+    closers.push(() => opened.close());
     const lock: KeyedLock = redis
       ? new RedisLock(redis, { prefix: config.redisPrefix, ...(options.lockTtlMs ? { ttlMs: options.lockTtlMs } : {}) })
       : new InProcessLock();
 
-    const projections = new LedgerProjections(ledger);
-    await projections.catchUp();
     const featbitSetup = await connectFeatBit(config, policy, logger, (envId) => projections.approvedInEnv(envId));
     if (featbitSetup.close) closers.push(featbitSetup.close);
 

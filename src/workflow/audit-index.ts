@@ -20,6 +20,16 @@ export class AuditIndex {
   private readonly byFlagKey = new Map<string, number[]>();
   private readonly byActor = new Map<string, number[]>();
   private readonly byType = new Map<string, number[]>();
+  /** Entries up to this seq were never added (the projections started from a snapshot). */
+  private coveredAfter = 0;
+
+  /**
+   * Declares that entries up to `seq` are not in the index (folded into a snapshot, not added): queries reaching
+   * before it get no candidates and scan the ledger, so an index started from a snapshot never answers incompletely.
+   */
+  coverFrom(seq: number): void {
+    this.coveredAfter = Math.max(this.coveredAfter, seq);
+  }
 
   /** Adds entries (in seq order, after every entry added before). */
   add(entries: readonly LedgerEntry[]): void {
@@ -41,7 +51,7 @@ export class AuditIndex {
 
   /**
    * Seqs after `afterSeq` of the entries matching every indexed filter given, ascending; undefined when the query
-   * gives none (the caller scans instead).
+   * gives none or reaches before what the index covers (the caller scans instead).
    */
   candidates(filters: IndexedAuditFilters, afterSeq: number): number[] | undefined {
     const lists: (readonly number[])[] = [];
@@ -51,7 +61,7 @@ export class AuditIndex {
     }
     if (filters.actor !== undefined) lists.push(this.byActor.get(filters.actor) ?? []);
     if (filters.type !== undefined) lists.push(this.byType.get(filters.type) ?? []);
-    if (lists.length === 0) return undefined;
+    if (lists.length === 0 || afterSeq < this.coveredAfter) return undefined;
     lists.sort((a, b) => a.length - b.length);
     const [shortest, ...others] = lists;
     const result: number[] = [];

@@ -2,16 +2,28 @@ import type { ApprovedFlagState } from '../approved-state/index.js';
 import { LedgerEventType, type LedgerEntry, type LedgerStore } from '../ledger/index.js';
 import {
   applyApprovedStateEntriesInPlace,
-  applyChangeEntries,
+  applyChangeEntriesInPlace,
   approvedStateKey,
-  EMPTY_CHANGE_RECORDS,
+  type ChangeRecordState,
   type ChangeRecordsState,
   type MutableApprovedStates,
+  type SkippedEntry,
+  type MutableChangeRecords,
 } from '../projections/index.js';
 import { AuditIndex } from './audit-index.js';
 import { proposalOpenedPayloadSchema, type ProposalState } from './proposal-payload.js';
 
 const PAGE = 5000;
+
+/** What a projection snapshot holds of LedgerProjections: the fold of entries 1..lastSeq. */
+export interface LedgerProjectionsState {
+  readonly lastSeq: number;
+  readonly changes: ReadonlyMap<string, ChangeRecordState>;
+  readonly changesSkipped: readonly SkippedEntry[];
+  readonly approved: ReadonlyMap<string, ApprovedFlagState>;
+  readonly approvedSkipped: readonly SkippedEntry[];
+  readonly proposals: ReadonlyMap<string, ProposalState>;
+}
 const MAX_UNFOLDED_APPENDS = 10_000;
 
 /**
@@ -20,12 +32,15 @@ const MAX_UNFOLDED_APPENDS = 10_000;
  * processes on one Redis answer from the same history. Concurrent catch-ups in one process share one read.
  */
 export class LedgerProjections {
-  private changesState: ChangeRecordsState = EMPTY_CHANGE_RECORDS;
+  /** Owned by this projection and folded in place (a write costs its entries, not the number of change records). */
+  private readonly changesState: MutableChangeRecords = { changes: new Map(), lastSeq: 0, skipped: [] };
   /** Owned by this projection and folded in place (a fold costs its entries, not the number of approved flags). */
   private readonly approvedState: MutableApprovedStates = { states: new Map(), lastSeq: 0, skipped: [] };
   /** The same approved states by environment, then flag key, in first-approval order. */
   private readonly approvedByEnv = new Map<string, Map<string, ApprovedFlagState>>();
   private readonly proposals = new Map<string, ProposalState>();
+  /** Entries up to this seq came from a snapshot, so the audit index covers only the entries after it. */
+  private restoredSeq = 0;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private readonly listeners = new Set<(envIds: ReadonlySet<string>) => void>();
@@ -91,6 +106,52 @@ export class LedgerProjections {
     this.appended.set(entry.seq, entry);
     if (this.appended.size > MAX_UNFOLDED_APPENDS) this.appended.delete(this.appended.keys().next().value!);
     this.foldAppended();
+  }
+
+  /**
+   * The state a snapshot keeps: everything the current state needs, nothing that grows with history (the audit
+   * index is left out; it covers what is folded after a restore, and older audit queries scan the ledger).
+   * Taken synchronously, so it is the fold of exactly the entries up to its `lastSeq`.
+   */
+  exportState(): LedgerProjectionsState {
+    return {
+      lastSeq: this.lastSeq,
+      changes: this.changesState.changes,
+      changesSkipped: this.changesState.skipped,
+      approved: this.approvedState.states,
+      approvedSkipped: this.approvedState.skipped,
+      proposals: this.proposals,
+    };
+  }
+
+  /**
+   * Starts from a snapshot's state (the fold of entries 1..`state.lastSeq`) instead of genesis; the tail is folded
+   * by the next catch-up. Only before anything was folded: a restore never mixes with a fold already made.
+   */
+  restore(state: LedgerProjectionsState): void {
+    if (this.lastSeq !== 0 || this.approvedState.states.size > 0) throw new Error('projections can only be restored before their first fold');
+    for (const [key, change] of state.changes) this.changesState.changes.set(key, change);
+    this.changesState.skipped.push(...state.changesSkipped);
+    this.changesState.lastSeq = state.lastSeq;
+    for (const [key, approved] of state.approved) {
+      this.approvedState.states.set(key, approved);
+      let inEnv = this.approvedByEnv.get(approved.envId);
+      if (!inEnv) {
+        inEnv = new Map();
+        this.approvedByEnv.set(approved.envId, inEnv);
+      }
+      inEnv.set(approved.flagKey, approved);
+    }
+    this.approvedState.skipped.push(...state.approvedSkipped);
+    this.approvedState.lastSeq = state.lastSeq;
+    for (const [key, proposal] of state.proposals) this.proposals.set(key, proposal);
+    this.restoredSeq = state.lastSeq;
+    this.audit.coverFrom(state.lastSeq);
+  }
+
+  /** Seq up to which the state came from a snapshot (0 when folded from genesis). */
+  get restoredFrom(): number {
+    return this.restoredSeq;
   }
 
   /** The change-record projection as of the last catch-up. */
@@ -163,7 +224,7 @@ export class LedgerProjections {
   /** Folds consecutive entries that start right after `lastSeq` into every projection and tells the listeners. */
   private fold(entries: readonly LedgerEntry[]): void {
     if (entries.length === 0) return;
-    this.changesState = applyChangeEntries(this.changesState, entries);
+    applyChangeEntriesInPlace(this.changesState, entries);
     const changed = new Set<string>();
     for (const state of applyApprovedStateEntriesInPlace(this.approvedState, entries)) {
       let inEnv = this.approvedByEnv.get(state.envId);

@@ -4,7 +4,8 @@ import type { Command} from 'commander';
 import { Option } from 'commander';
 import { Redis } from 'ioredis';
 import type { JWK } from 'jose';
-import { ConfigError } from '../../errors/index.js';
+import { ConfigError, IntegrityError } from '../../errors/index.js';
+import { fileSnapshotStore, redisSnapshotStore, type SnapshotStore } from '../../projections/index.js';
 import {
   DEFAULT_REDIS_PREFIX,
   fileCheckpointStore,
@@ -13,8 +14,12 @@ import {
   parseLedgerHead,
   redisCheckpointStore,
   redisRecordSource,
+  verifyLedgerBase,
   verifyLedgerWitnessed,
+  type CheckpointStore,
+  type LedgerBase,
   type LedgerHead,
+  type LedgerRecordSource,
   type LedgerVerification,
 } from '../../ledger/index.js';
 import { ExitCode } from '../exit-code.js';
@@ -29,12 +34,14 @@ interface VerifyOptions {
   readonly token?: string;
   readonly expectHead?: string;
   readonly publicKey?: string;
+  readonly fromCheckpoint?: boolean;
 }
 
 /** What the store's chain is checked against besides itself. */
 interface Witness {
   readonly expectHead?: LedgerHead;
   readonly publicKeys?: readonly JWK[];
+  readonly base?: LedgerBase;
 }
 
 /** The `audit` group, shared with other audit commands: created on first use, found afterwards. */
@@ -62,15 +69,21 @@ export function registerAuditCommands(program: Command): void {
         'FEATGATE_LEDGER_PUBLIC_KEY',
       ),
     )
+    .option(
+      '--from-checkpoint',
+      "verify incrementally from the newest signed base (the one the service's projection snapshot is sealed with): its signature, its entry and everything after it; entries before it are not re-read (the default verifies from genesis)",
+    )
     .action(async (options: VerifyOptions) => {
       if (options.url) {
+        if (options.fromCheckpoint) throw new ConfigError('--from-checkpoint reads the store itself; use it without --url');
         await verifyThroughApi(options);
         return;
       }
       const witness = await witnessFrom(options);
-      const result = options.redisUrl ? await verifyRedis(options.redisUrl, options.prefix, witness) : await verifyEmbedded(options.dataDir, witness);
+      const result = options.redisUrl ? await verifyRedis(options.redisUrl, options.prefix, witness, options.fromCheckpoint === true) : await verifyEmbedded(options.dataDir, witness, options.fromCheckpoint === true);
       const store = options.redisUrl ? `the Redis ledger at ${new URL(options.redisUrl).host} (prefix ${options.prefix})` : `the embedded ledger in ${resolve(options.dataDir)}`;
-      process.stderr.write(`featgate: verified ${store}\n`);
+      const from = 'base' in result ? ` from the signed base at seq ${result.base.seq} (entries before it not re-read; omit --from-checkpoint to verify from genesis)` : ' from genesis';
+      process.stderr.write(`featgate: verified ${store}${from}\n`);
       if (result.ok && result.entries === 0) {
         process.stderr.write('featgate: it holds no entries; if the service keeps its ledger elsewhere, pass --url <service> (or FEATGATE_URL), --redis-url or --data-dir\n');
       }
@@ -108,14 +121,36 @@ async function witnessFrom(options: VerifyOptions): Promise<Witness> {
   return { expectHead, publicKeys: [jwk] };
 }
 
-async function verifyEmbedded(dataDir: string, witness: Witness): Promise<LedgerVerification> {
+/** A verification and, when it was incremental, the signed base it started from. */
+type VerifyResult = LedgerVerification | (LedgerVerification & { readonly base: LedgerBase });
+
+/**
+ * The newest signed base (a projection snapshot's seal), checked against the public key: without a key, or with a
+ * seal the key did not sign, there is nothing to start from and the command refuses rather than verifying less.
+ */
+async function signedBase(snapshots: SnapshotStore, witness: Witness): Promise<LedgerBase> {
+  if (!witness.publicKeys) throw new ConfigError('--from-checkpoint needs --public-key (or FEATGATE_LEDGER_PUBLIC_KEY): the base it starts from must be signed by the ledger key');
+  const stored = await snapshots.read();
+  if (!stored) throw new ConfigError(`--from-checkpoint: no signed base in ${snapshots.location} yet; verify from genesis`);
+  const base = await verifyLedgerBase(stored.seal, witness.publicKeys);
+  if (!base) throw new IntegrityError(`--from-checkpoint: the base in ${snapshots.location} is not signed by the ledger key; verify from genesis`);
+  return base;
+}
+
+async function verifyFrom(source: LedgerRecordSource, checkpoints: CheckpointStore, snapshots: SnapshotStore, witness: Witness, incremental: boolean): Promise<VerifyResult> {
+  if (!incremental) return verifyLedgerWitnessed(source, { ...witness, checkpoints });
+  const base = await signedBase(snapshots, witness);
+  return { ...(await verifyLedgerWitnessed(source, { ...witness, checkpoints, base })), base };
+}
+
+async function verifyEmbedded(dataDir: string, witness: Witness, incremental: boolean): Promise<VerifyResult> {
   const dir = resolve(dataDir);
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) throw new ConfigError(`data dir ${dir} does not exist`);
-  return verifyLedgerWitnessed(jsonlRecordSource(dir), { ...witness, checkpoints: fileCheckpointStore(dir) });
+  return verifyFrom(jsonlRecordSource(dir), fileCheckpointStore(dir), fileSnapshotStore(dir), witness, incremental);
 }
 
-async function verifyRedis(url: string, prefix: string, witness: Witness): Promise<LedgerVerification> {
+async function verifyRedis(url: string, prefix: string, witness: Witness, incremental: boolean): Promise<VerifyResult> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 5000 });
   redis.on('error', () => undefined);
   try {
@@ -125,7 +160,7 @@ async function verifyRedis(url: string, prefix: string, witness: Witness): Promi
     throw new ConfigError(`cannot reach Redis at ${withoutCredentials(url)}: ${(error as Error).message}`);
   }
   try {
-    return await verifyLedgerWitnessed(redisRecordSource(redis, prefix), { ...witness, checkpoints: redisCheckpointStore(redis, prefix) });
+    return await verifyFrom(redisRecordSource(redis, prefix), redisCheckpointStore(redis, prefix), redisSnapshotStore(redis, prefix), witness, incremental);
   } finally {
     await redis.quit().catch(() => redis.disconnect());
   }

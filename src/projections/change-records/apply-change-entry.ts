@@ -58,6 +58,27 @@ export function applyChangeEntries(state: ChangeRecordsState, entries: readonly 
   return { changes: changes ?? state.changes, lastSeq, skipped: skipped ?? state.skipped };
 }
 
+/** Change records a projection owns alone and updates in place. */
+export interface MutableChangeRecords extends ChangeRecordsState {
+  readonly changes: Map<string, ChangeRecordState>;
+  lastSeq: number;
+  readonly skipped: SkippedEntry[];
+}
+
+/**
+ * Applies entries in order to `state` itself, at a cost that grows with the entries, never with the number of change
+ * records (for a projection that owns its state and is the single writer of it; `applyChangeEntries` is the pure form).
+ */
+export function applyChangeEntriesInPlace(state: MutableChangeRecords, entries: readonly LedgerEntry[]): void {
+  for (const entry of entries) {
+    if (entry.seq <= state.lastSeq) continue;
+    state.lastSeq = entry.seq;
+    if (!CONSUMED.has(entry.type) || !isProjectedEventType(entry.type)) continue;
+    const problem = applyOne(state.changes, entry, entry.type);
+    if (problem) state.skipped.push(problem);
+  }
+}
+
 /**
  * What an edit does to a change's reviews and status by itself: every review is superseded and the change is
  * proposed again. The service also records this as `review.approvals-reset` and `change.status-changed`, but an

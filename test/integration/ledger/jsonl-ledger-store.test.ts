@@ -39,14 +39,14 @@ async function ledgerWith(count: number): Promise<string> {
 }
 
 describe('JsonlLedgerStore on disk', () => {
-  it('writes one JSON line per entry and a head anchor naming the last one', async () => {
+  it('writes one JSON line per entry and a head anchor naming the last one and where its line ends', async () => {
     const dataDir = await ledgerWith(3);
     const files = jsonlLedgerFiles(dataDir);
     const lines = readFileSync(files.ledger, 'utf8').split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[3]).toBe('');
     const last = JSON.parse(lines[2]!) as { seq: number; hash: string };
-    expect(JSON.parse(readFileSync(files.head, 'utf8'))).toEqual({ seq: 3, hash: last.hash });
+    expect(JSON.parse(readFileSync(files.head, 'utf8'))).toEqual({ seq: 3, hash: last.hash, end: readFileSync(files.ledger).length });
   });
 
   it('drops a torn last line left by a crash, logs it, and keeps the chain before it valid', async () => {

@@ -39,6 +39,10 @@ function source(texts: readonly string[], anchor: LedgerHead | null = fullAnchor
       for (const text of texts) yield { text, complete: true };
       if (tornTail !== undefined) yield { text: tornTail, complete: false };
     },
+    async *recordsFrom(seq: number) {
+      for (const text of texts.slice(seq - 1)) yield { text, complete: true };
+      if (tornTail !== undefined) yield { text: tornTail, complete: false };
+    },
   };
 }
 
