@@ -1,4 +1,4 @@
-import type { SandboxStore } from './sandbox-store.js';
+import type { SandboxStore, SeedOptions } from './sandbox-store.js';
 import type { SandboxAccessToken, TokenOptions } from './sandbox-identity.js';
 import type { FaultSpan } from './fault-injector.js';
 import type { WebhookConfig, WebhookConfigInput, WebhookDeliveryRecord } from './webhooks/index.js';
@@ -28,7 +28,7 @@ export interface SandboxControl {
   /** Removes request failures and latency. */
   clearFaults(): void;
   /** Loads one more seed document (data-sync message, bare flags or bare segments). */
-  seed(document: unknown): void;
+  seed(document: unknown, options?: SeedOptions): void;
   /** Issues an access token acting as operator `name`, with all permissions unless `permissions` or `readOnly` say otherwise. */
   issueToken(name: string, options?: TokenOptions): SandboxAccessToken;
   /** Server-SDK WebSocket connections open on `/streaming`. */

@@ -70,6 +70,12 @@ export interface NewFlag {
   readonly tags: readonly string[];
 }
 
+/** How seed data is loaded. */
+export interface SeedOptions {
+  /** Tell the SDK data-sync stream (default true); false stands for data FeatBit held before anyone watched. */
+  readonly publish?: boolean;
+}
+
 /** Options of a flag write. */
 export interface FlagWriteOptions {
   readonly operation?: 'Update' | 'Archive' | 'Restore';
@@ -182,8 +188,14 @@ export class SandboxStore {
     return this.environments.some((candidate) => candidate.id.toLowerCase() === envId.toLowerCase());
   }
 
-  /** Loads seed data; items without `envId` go to `defaultEnvId`. Replaces items with the same key/id. */
-  seed(data: SeedData, defaultEnvId: string): void {
+  /**
+   * Loads seed data; items without `envId` go to `defaultEnvId`. Replaces items with the same key/id. With
+   * `publish: false` the SDK stream is not told (data FeatBit held before anyone was watching).
+   */
+  seed(data: SeedData, defaultEnvId: string, options: SeedOptions = {}): void {
+    const publish = (change: SandboxChange) => {
+      if (options.publish !== false) this.publish(change);
+    };
     const now = new Date().toISOString();
     for (const item of data.segments) {
       const segment = checkSeedSegment(item);
@@ -200,7 +212,7 @@ export class SandboxStore {
       } as unknown as SandboxSegment;
       this.segments.get(envId)!.set(stored.id, stored);
       this.noteUpdate(envId, stored.updatedAt);
-      this.publish({ envId, kind: 'segment', item: sdkSegment(stored) });
+      publish({ envId, kind: 'segment', item: sdkSegment(stored) });
     }
     for (const item of data.flags) {
       const flag = checkSeedFlag(item);
@@ -218,7 +230,7 @@ export class SandboxStore {
       for (const existing of flags.values()) if (existing.key === stored.key && existing.id !== stored.id) flags.delete(existing.id);
       flags.set(stored.id, stored);
       this.noteUpdate(envId, stored.updatedAt);
-      this.publish({ envId, kind: 'flag', item: stored });
+      publish({ envId, kind: 'flag', item: stored });
     }
   }
 

@@ -270,7 +270,9 @@ export async function startBridgeHarness(
     alice,
     tokens,
     async seedAndAdopt(...flags) {
-      sandbox.control.seed({ flags, segments: [] });
+      // Flags FeatBit held before featgate watched: the stream is not told, so no never-approved convergence races
+      // the adoption (a flag that appears while featgate watches is converged and proposed, never adopted as is).
+      sandbox.control.seed({ flags, segments: [] }, { publish: false });
       for (const flag of flags) {
         const adopted = await call('POST', '/v1/adoptions', { token: tokens.admin, body: { envId: env.id, flagKey: flag['key'], reason: 'baseline for the e2e test' } });
         if (adopted.status !== 201) throw new Error(`adoption of ${String(flag['key'])} failed: ${JSON.stringify(adopted.body)}`);
