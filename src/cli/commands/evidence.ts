@@ -1,22 +1,14 @@
 import { Option, type Command } from 'commander';
 import { clientFrom, runApiCommand, withApiOptions, type ApiCommandOptions } from '../api-client/index.js';
 import { renderChange, type ChangeSummary } from './render-change.js';
-import { EvidenceFileFormat, readEvidenceFile } from './evidence-file.js';
+import { EvidenceFileFormat, readEvidenceFile, type EvidenceFileOptions } from './evidence-file.js';
 
-interface EvidenceOptions extends ApiCommandOptions {
-  readonly type: string;
+/** `evidence attach` options: the API's, the file's (see `EvidenceFileOptions`), and those of a claim without a file. */
+interface EvidenceOptions extends ApiCommandOptions, EvidenceFileOptions {
   readonly summary?: string;
   readonly result?: string;
   readonly link?: string;
   readonly file?: string;
-  readonly format: EvidenceFileFormat;
-  readonly candidateHash?: string;
-  readonly dataset?: string;
-  readonly datasetVersion?: string;
-  readonly evaluatorVersion?: string;
-  readonly baselinePrompt?: string;
-  readonly candidatePrompt?: string;
-  readonly lowerIsBetter?: string[];
 }
 
 /**

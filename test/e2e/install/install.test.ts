@@ -1,16 +1,13 @@
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
-import express from 'express';
 import { exportJWK } from 'jose';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleForBrowser, startAppOrigin, type AppOrigin } from '../../support/app-origin.js';
 import { jsonFlag } from '../../support/json-flag.js';
 import { example, startHarness, type Harness } from '../../integration/server/service-harness.js';
 import { testSigningKey } from '../../unit/provider/gate-fixtures.js';
@@ -112,52 +109,6 @@ async function runtimePackages(appDir: string): Promise<string[]> {
 }
 
 /** Bundles the app's browser module from its own node_modules (the package's built dist/, default conditions). */
-async function bundleBrowserApp(appDir: string): Promise<string> {
-  const result = await build({
-    entryPoints: [join(appDir, 'browser-app.mjs')],
-    absWorkingDir: appDir,
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.text;
-}
-
-/** The app's origin: its page and bundle, and a backend route relaying FeatBit's SDK data (it holds the secret). */
-async function startAppOrigin(bundle: string, h: Harness): Promise<{ url: string; close(): Promise<void> }> {
-  const app = express();
-  app.get(
-    '/',
-    (_req, res) =>
-      void res
-        .type('html')
-        .send('<!doctype html><title>gated app</title><script type="module" src="/app.js"></script>'),
-  );
-  app.get('/app.js', (_req, res) => void res.type('text/javascript').send(bundle));
-  app.get('/featbit/latest-all', async (_req, res) => {
-    const upstream = await fetch(`${h.sandbox.url}/api/public/sdk/server/latest-all?timestamp=0`, {
-      headers: { authorization: h.sandbox.envs[0]!.sdkSecret },
-    });
-    res
-      .status(upstream.status)
-      .type('application/json')
-      .send(await upstream.text());
-  });
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 declare const app: {
   start(options: unknown): Promise<void>;
   evaluate(flagKey: string): { gated: Evaluation; bare: Evaluation };
@@ -171,7 +122,7 @@ describe.skipIf(!hasChromium && !process.env['CI'])(
     let h: Harness;
     let publicJwk: Record<string, unknown>;
     let bundle: string;
-    let appOrigin: { url: string; close(): Promise<void> };
+    let appOrigin: AppOrigin;
     let browser: Browser;
     let page: Page;
 
@@ -219,8 +170,8 @@ describe.skipIf(!hasChromium && !process.env['CI'])(
       });
       expect(adopted.status).toBe(201);
 
-      bundle = await bundleBrowserApp(appDir);
-      appOrigin = await startAppOrigin(bundle, h);
+      bundle = await bundleForBrowser(join(appDir, 'browser-app.mjs'), appDir);
+      appOrigin = await startAppOrigin(bundle, h.sandbox);
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
