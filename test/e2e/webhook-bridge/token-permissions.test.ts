@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChatCapture, type ChatCapture } from '../../support/loopback-server.js';
 import { LedgerEventType } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
 import { createSandbox, SandboxPermission, type Sandbox } from '../../../src/sandbox/index.js';
@@ -8,31 +7,22 @@ import { candidateShare, CANDIDATE_ROUTE, governedEnvironment, routeFlag, startB
 
 let sandbox: Sandbox;
 let h: BridgeHarness;
-let chat: Server;
-const messages: string[] = [];
+let chat: ChatCapture;
 
 // featgate's own FeatBit token may not update variations; everything else it may do.
 beforeAll(async () => {
-  chat = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      messages.push((JSON.parse(body) as { text: string }).text);
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => chat.listen(0, '127.0.0.1', resolve));
+  chat = await startChatCapture();
   const env = await governedEnvironment();
   sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
   sandbox.tokens.issue('featgate-bot', { permissions: Object.values(SandboxPermission).filter((permission) => permission !== SandboxPermission.UpdateFlagVariations) });
   sandbox.tokens.issue('alice');
-  h = await startBridgeHarness({ sandbox, webhooks: { notifyUrl: `http://127.0.0.1:${(chat.address() as AddressInfo).port}/hooks/featgate` } });
+  h = await startBridgeHarness({ sandbox, webhooks: { notifyUrl: chat.hookUrl } });
 }, 60_000);
 
 afterAll(async () => {
   await h?.close();
   await sandbox?.close();
-  await new Promise((resolve) => chat?.close(resolve));
+  await chat?.close();
 });
 
 const readiness = async () => {
@@ -68,7 +58,7 @@ describe("featgate's own FeatBit token permissions", () => {
     expect(ready.governance!.error).toContain(`lacks UpdateFlagVariations on flag ${key} (${h.envId})`);
     // The probes answered 400 or 403 and wrote nothing.
     expect(sandbox.control.store.auditLogs(h.envId).slice(0, sandbox.control.store.auditLogs(h.envId).length - writesBefore).filter((entry) => entry.creatorName === 'featgate-bot')).toEqual([]);
-    expect(messages.some((text) => text.includes(`lacks UpdateFlagVariations on flag ${key}`))).toBe(true);
+    expect(chat.messages.some((text) => text.includes(`lacks UpdateFlagVariations on flag ${key}`))).toBe(true);
   });
 
   it('stops a revert that needs a refused permission before its first write, fails its job at once and raises it', async () => {
@@ -103,7 +93,7 @@ describe("featgate's own FeatBit token permissions", () => {
       const metrics = await fetch(`${h.service.url}/metrics`).then((response) => response.text());
       expect(metrics).toContain('featgate_bridge_flag_problems{kind="revert-blocked"} 1');
       expect(metrics).toMatch(/featgate_bridge_revert_failures_total\{kind="revert-blocked"\} [1-9]/);
-      expect(messages.some((text) => text.includes(`featgate cannot revert flag ${key}`))).toBe(true);
+      expect(chat.messages.some((text) => text.includes(`featgate cannot revert flag ${key}`))).toBe(true);
     } finally {
       sandbox.control.clearFaults();
     }

@@ -7,7 +7,7 @@ import { DEFAULT_POLICY_PATH } from '../../../policies/index.js';
 import { runFeatgate } from '../ledger/run-cli.js';
 import { jsonFlag } from '../../support/json-flag.js';
 import { startExposureHarness, type ExposureHarness } from '../../e2e/staged-exposure/exposure-harness.js';
-import { startLoopbackServer, type LoopbackServer } from './loopback-server.js';
+import { startLoopbackServer, type LoopbackServer } from '../../support/loopback-server.js';
 
 const BASELINE = { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 800 };
 const SLOWER = { ...BASELINE, latencyTargetMs: 1200 };

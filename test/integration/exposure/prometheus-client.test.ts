@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusQueryError, queryPrometheus } from '../../../src/exposure/index.js';
-import { startLoopbackServer, type LoopbackServer } from './loopback-server.js';
+import { startLoopbackServer, type LoopbackServer } from '../../support/loopback-server.js';
 
 /** Answers in the shape of Prometheus's `GET /api/v1/query` (per its HTTP API documentation), chosen by the query. */
 const ANSWERS: Record<string, { status: number; body: unknown }> = {

@@ -5,7 +5,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH } from '../../../policies/index.js';
 import { contentHash } from '../../../src/canonical/index.js';
-import { startLoopbackServer, type LoopbackServer } from '../exposure/loopback-server.js';
+import { startLoopbackServer, type LoopbackServer } from '../../support/loopback-server.js';
 import { jsonFlag } from '../../support/json-flag.js';
 import { startExposureHarness, type ExposureHarness, type Person } from '../../e2e/staged-exposure/exposure-harness.js';
 

@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChatCapture, type ChatCapture } from '../../support/loopback-server.js';
 import { LedgerEventType } from '../../../src/ledger/index.js';
 import { eventually, FAST_BRIDGE_OPTIONS, routeFlag, startBridgeHarness, type BridgeHarness } from '../../e2e/webhook-bridge/bridge-harness.js';
 
@@ -10,28 +9,19 @@ const run = promisify(execFile);
 const cli = new URL('../../../src/cli/featgate.mjs', import.meta.url).pathname;
 
 let h: BridgeHarness;
-let chat: Server;
-const messages: string[] = [];
+let chat: ChatCapture;
 
 beforeAll(async () => {
-  chat = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      messages.push((JSON.parse(body) as { text: string }).text);
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => chat.listen(0, '127.0.0.1', resolve));
+  chat = await startChatCapture();
   h = await startBridgeHarness({
-    webhooks: { notifyUrl: `http://127.0.0.1:${(chat.address() as AddressInfo).port}/hooks/featgate` },
+    webhooks: { notifyUrl: chat.hookUrl },
     service: { ...FAST_BRIDGE_OPTIONS, bridge: { ...FAST_BRIDGE_OPTIONS.bridge, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 20 } } },
   });
 }, 60_000);
 
 afterAll(async () => {
   await h?.close();
-  await new Promise((resolve) => chat?.close(resolve));
+  await chat?.close();
 });
 
 describe('reconcile jobs that keep failing, and notifications', () => {
@@ -77,21 +67,21 @@ describe('reconcile jobs that keep failing, and notifications', () => {
   it('posts a revert, a proposal and its approval to the Slack-compatible webhook', async () => {
     const key = 'notify-model-route';
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
-    messages.length = 0;
+    chat.messages.length = 0;
     const flag = await h.alice.getFlag(h.envId, key);
     await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: { targetUsers: [{ keyIds: ['qa-lead'], variationId: `${key}-candidate` }], rules: flag.rules, fallthrough: flag.fallthrough, exptIncludeAllTargets: true } });
-    await eventually(() => ['reverted an unapproved edit', 'opened proposal', 'waits for review by'].every((part) => messages.some((text) => text.includes(part))), 10_000, 'revert, proposal and review-request messages');
-    expect(messages.find((text) => text.includes('reverted an unapproved edit'))).toContain(`${key} (${h.envId}) by alice`);
+    await eventually(() => ['reverted an unapproved edit', 'opened proposal', 'waits for review by'].every((part) => chat.messages.some((text) => text.includes(part))), 10_000, 'revert, proposal and review-request chat.messages');
+    expect(chat.messages.find((text) => text.includes('reverted an unapproved edit'))).toContain(`${key} (${h.envId}) by alice`);
     const [reverted] = await h.entries(LedgerEventType.EditReverted, key);
     const proposalKey = String(reverted!.data['proposal']);
-    expect(messages.find((text) => text.includes('opened proposal'))).toContain(proposalKey);
-    expect(messages.find((text) => text.includes('waits for review by'))).toMatch(new RegExp(`^Change ${proposalKey} \\(\\w+ tier\\) waits for review by \\w+`));
+    expect(chat.messages.find((text) => text.includes('opened proposal'))).toContain(proposalKey);
+    expect(chat.messages.find((text) => text.includes('waits for review by'))).toMatch(new RegExp(`^Change ${proposalKey} \\(\\w+ tier\\) waits for review by \\w+`));
 
     await h.call('POST', `/v1/changes/${proposalKey}/evidence`, { token: h.tokens.requester, body: { type: 'offlineEval', summary: 'evaluated', result: 'passed' } });
     const review = await h.call('POST', `/v1/changes/${proposalKey}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
     expect(review.body.status).toBe('approved');
-    await eventually(() => messages.some((text) => text.includes(`Change ${proposalKey} is approved`)), 10_000, 'the approval message');
-    expect(messages.filter((text) => text.includes(`Change ${proposalKey} is approved`))).toHaveLength(1);
-    expect(messages.join('\n')).not.toContain('whsec-');
+    await eventually(() => chat.messages.some((text) => text.includes(`Change ${proposalKey} is approved`)), 10_000, 'the approval message');
+    expect(chat.messages.filter((text) => text.includes(`Change ${proposalKey} is approved`))).toHaveLength(1);
+    expect(chat.messages.join('\n')).not.toContain('whsec-');
   });
 });

@@ -24,3 +24,22 @@ export async function startLoopbackServer(setup: (app: express.Express) => void)
     },
   };
 }
+
+/** A Slack-compatible incoming webhook on loopback that keeps the text of every message it receives. */
+export interface ChatCapture extends LoopbackServer {
+  /** The URL featgate's `notifyUrl` points at. */
+  readonly hookUrl: string;
+  readonly messages: string[];
+}
+
+/** Starts a chat capture (`webhooks.notifyUrl`), so tests read what featgate told people. */
+export async function startChatCapture(): Promise<ChatCapture> {
+  const messages: string[] = [];
+  const server = await startLoopbackServer((app) => {
+    app.post('/hooks/featgate', (req, res) => {
+      messages.push((req.body as { text: string }).text);
+      res.status(200).send('ok');
+    });
+  });
+  return { ...server, hookUrl: `${server.url}/hooks/featgate`, messages };
+}
