@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GateCore } from '../../../provider/core/gate-core.js';
 import { HttpManifestSource } from '../../../provider/core/http-manifest-source.js';
+import { StaticManifestSource } from '../../../provider/core/static-manifest-source.js';
 import { contentHash } from '../../../src/canonical/canonical-json.js';
 import { signCompactJws, MANIFEST_DELTA_JWS_TYPE, type ManifestDelta, type SignedManifest } from '../../../src/manifest/index.js';
 import { ApprovedStates, rolloutFlag, steppingPublisher } from './manifest-delta-fixtures.js';
@@ -178,5 +179,13 @@ describe('a gate following manifest deltas', () => {
     await following.gate.accept(v2.delta!.jws);
     expect(following.gate.stats().manifestVersion).toBe(v1.version);
     await expectRefusedThenRefetched(following, v2.jws, v1.version, v3);
+  });
+
+  it('refuses a delta while it holds no manifest, so a delta alone never makes a gate ready', async () => {
+    const [, v2] = await threeSignings();
+    const gate = new GateCore({ source: new StaticManifestSource(), publicKeys: [key.publicJwk], envId: ENV }, () => undefined);
+    expect(await gate.acceptDelta(v2.delta!.jws)).toBe(false);
+    expect(gate.hasManifest).toBe(false);
+    expect(gate.stats().manifestsRefused).toBe(1);
   });
 });
