@@ -71,4 +71,19 @@ describe('manifest deltas', () => {
     expect(held.flags.get('flag-7')!.approvedVariationForContext({ targetingKey: 'someone' })).toBeDefined();
     publisher.close();
   });
+
+  it('are verified and compiled once per process when several gates hold the same manifest', async () => {
+    const publisher = steppingPublisher(key);
+    const states = new ApprovedStates(ENV);
+    states.approve(rolloutFlag('flag-0', 0.5));
+    const first = await publisher.publish(ENV, states.all());
+    states.approve(rolloutFlag('flag-0', 0.8));
+    const second = await publisher.publish(ENV, states.all());
+    const [a, b] = await Promise.all([verifiedSnapshot(first.jws, trust), verifiedSnapshot(first.jws, trust)]);
+    expect(a).toBe(b);
+    const [nextA, nextB] = await Promise.all([verifiedDeltaSnapshot(a, second.delta!.jws, trust), verifiedDeltaSnapshot(b, second.delta!.jws, trust)]);
+    expect(nextA).toBe(nextB);
+    publisher.close();
+  });
 });
+
