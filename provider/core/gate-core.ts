@@ -6,7 +6,7 @@ import { GateMetadataKey, GateReason, UNAPPROVED_REASON } from './gate-reason.js
 import type { ManifestMark } from './manifest-high-water-mark.js';
 import type { ManifestSnapshot } from './manifest-snapshot.js';
 import { jsonEqual } from './json-equal.js';
-import { verifiedSnapshot } from './snapshot-cache.js';
+import { verifiedDeltaSnapshot, verifiedSnapshot } from './snapshot-cache.js';
 
 /** Counts of gated evaluations by reason, plus manifest bookkeeping. */
 export interface GateStats {
@@ -90,6 +90,7 @@ export class GateCore {
     await this.loadFloor();
     await this.options.source.start({
       manifest: (jws) => this.accept(jws),
+      delta: (jws) => this.acceptDelta(jws),
       error: (error) => this.logger.warn(`featgate: manifest source problem: ${describe(error)}`),
     });
     if (this.snapshot) {
@@ -126,17 +127,46 @@ export class GateCore {
       this.logger.error(`featgate: refused approval manifest: ${describe(error)}`);
       return;
     }
+    this.adopt(next);
+  }
+
+  /**
+   * Verifies a manifest delta and applies it to the manifest in use; gates against the result when it verifies,
+   * applies to exactly that manifest and is not older. Returns false when refused (logged, nothing changes: the
+   * last verified manifest stays), so the source fetches the whole manifest.
+   */
+  async acceptDelta(jws: string): Promise<boolean> {
+    const base = this.snapshot;
+    if (base?.jws === jws) return true;
+    if (!base) {
+      this.refused += 1;
+      this.logger.warn('featgate: refused a manifest delta: no verified manifest to apply it to');
+      return false;
+    }
+    let next: ManifestSnapshot;
+    try {
+      next = await verifiedDeltaSnapshot(base, jws, { keys: this.options.publicKeys, envId: this.options.envId });
+    } catch (error) {
+      this.refused += 1;
+      this.logger.error(`featgate: refused a manifest delta: ${describe(error)}`);
+      return false;
+    }
+    return this.adopt(next);
+  }
+
+  /** Gates against `next` unless it is older than the manifest in use or the high-water mark; returns whether it did. */
+  private adopt(next: ManifestSnapshot): boolean {
     const previous = this.snapshot;
     if (previous && (next.manifest.version < previous.manifest.version || next.issuedAtMs < previous.issuedAtMs)) {
       this.refused += 1;
       this.logger.warn('featgate: ignored an approval manifest older than the one in use');
-      return;
+      return false;
     }
     const floor = this.floor;
     if (floor && floor.envId === next.manifest.envId && (next.manifest.version < floor.version || next.issuedAtMs < floor.issuedAtMs)) {
       this.refused += 1;
       this.logger.warn('featgate: refused an approval manifest older than the newest this gate accepted before it restarted');
-      return;
+      return false;
     }
     this.snapshot = next;
     this.saveFloor(next);
@@ -146,6 +176,7 @@ export class GateCore {
     const wasExpired = previous !== undefined && isManifestExpired(previous.manifest, this.now());
     const changed = changedFlags(previous, next, wasExpired);
     if (changed.length > 0 || !previous) this.onChange(changed, !previous);
+    return true;
   }
 
   /**

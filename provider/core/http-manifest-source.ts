@@ -15,13 +15,20 @@ export interface HttpManifestSourceOptions {
   readonly pollIntervalMs?: number;
   /** First reconnect delay after the stream drops; doubles up to `pollIntervalMs`. Default 500 ms. */
   readonly reconnectDelayMs?: number;
+  /**
+   * Ask the stream for deltas (default): after the whole manifest on connect, each update carries only the changed
+   * flags; a delta the gate refuses makes the source fetch the whole manifest. `false` streams whole manifests.
+   */
+  readonly deltas?: boolean;
   /** The fetch to use; defaults to the global one (Node 20+ and browsers). */
   readonly fetch?: typeof fetch;
 }
 
 /**
  * Follows an environment's manifest on the featgate service: one conditional GET at start, then the SSE stream
- * (`/manifest/stream`); whenever the stream is down it polls with `If-None-Match` and reconnects with backoff.
+ * (`/manifest/stream?delta=1`: the whole manifest on connect, then deltas); a delta the gate refuses (a missed
+ * version, a bad signature) is followed by a fetch of the whole manifest. Whenever the stream is down it polls with
+ * `If-None-Match` and reconnects with backoff.
  * Browser-safe: uses only `fetch`, streams and timers.
  */
 export class HttpManifestSource implements ManifestSource {
@@ -94,7 +101,8 @@ export class HttpManifestSource implements ManifestSource {
 
   /** Reads the SSE stream until it ends; returns whether it delivered at least one manifest. */
   private async stream(listener: ManifestListener, signal: AbortSignal): Promise<boolean> {
-    const response = await this.fetchFn(`${this.manifestUrl}/stream`, {
+    const deltas = this.options.deltas !== false && listener.delta !== undefined;
+    const response = await this.fetchFn(`${this.manifestUrl}/stream${deltas ? '?delta=1' : ''}`, {
       headers: { ...this.options.headers, accept: 'text/event-stream' },
       signal,
       cache: 'no-store',
@@ -109,10 +117,16 @@ export class HttpManifestSource implements ManifestSource {
         const { value, done } = await reader.read();
         if (done) return delivered;
         for (const event of parser.push(decoder.decode(value, { stream: true }))) {
-          if (event.event !== 'manifest') continue;
-          if (event.id) this.etag = event.id;
-          delivered = true;
-          await listener.manifest(event.data.trim());
+          if (event.event === 'manifest') {
+            if (event.id) this.etag = event.id;
+            delivered = true;
+            await listener.manifest(event.data.trim());
+          } else if (event.event === 'manifest-delta' && deltas) {
+            // the whole manifest of this version has another ETag: the next poll must fetch it whole
+            this.etag = undefined;
+            delivered = true;
+            if (!(await listener.delta!(event.data.trim()))) await this.poll(listener, signal);
+          }
         }
       }
     } finally {

@@ -4,6 +4,12 @@ import type { EvaluationContext } from '@openfeature/core';
 export interface ManifestListener {
   /** A manifest JWS, not yet verified; the gate verifies it before using it. */
   manifest(jws: string): Promise<void>;
+  /**
+   * A manifest delta JWS, not yet verified: the gate applies it to the manifest it holds. Resolves false when the
+   * gate refused it (it does not verify, names another base, a replay, or no manifest is held yet): the source then
+   * fetches the whole manifest, since the gate may be behind.
+   */
+  delta?(jws: string): Promise<boolean>;
   /** A problem fetching manifests (network, file); the gate logs it and keeps its last verified manifest. */
   error(error: unknown): void;
 }

@@ -1,7 +1,10 @@
 import '../evaluator/re2-engine.js';
 export * from './manifest-schema.js';
+export * from './manifest-delta-schema.js';
 export * from './manifest-jws.js';
 export * from './featbit-value.js';
+export * from './flags-root.js';
 export * from './verify-manifest.js';
+export * from './verify-manifest-delta.js';
 export * from './manifest-integrity-error.js';
 export { ApprovedFlag } from '../core/approved-flag.js';

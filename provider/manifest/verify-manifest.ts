@@ -4,7 +4,8 @@ import { describeIssue } from './describe-issue.js';
 import { convertFeatBitValue, requestedTypeOf } from './featbit-value.js';
 import { MANIFEST_JWS_TYPE, MANIFEST_SIGNING_ALG } from './manifest-jws.js';
 import { ManifestIntegrityError } from './manifest-integrity-error.js';
-import { approvalManifestSchema, type ApprovalManifest } from './manifest-schema.js';
+import { approvalManifestSchema, type ApprovalManifest, type ManifestFlag } from './manifest-schema.js';
+import { sha256Hex } from './sha256-hex.js';
 
 /** What a manifest must be to be trusted. */
 export interface VerifyManifestOptions {
@@ -21,27 +22,7 @@ export interface VerifyManifestOptions {
  * Browser-safe: uses only WebCrypto.
  */
 export async function verifyManifest(jws: string, options: VerifyManifestOptions): Promise<ApprovalManifest> {
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(jws);
-  } catch {
-    throw new ManifestIntegrityError('manifest is not a compact JWS');
-  }
-  if (header.alg !== MANIFEST_SIGNING_ALG) throw new ManifestIntegrityError(`manifest signed with ${String(header.alg)}, expected EdDSA`);
-  if (header.typ !== MANIFEST_JWS_TYPE) throw new ManifestIntegrityError('JWS is not a featgate manifest');
-  const candidates = options.keys.filter((key) => key.kid === undefined || key.kid === header.kid);
-  if (candidates.length === 0) throw new ManifestIntegrityError(`manifest signed by unknown key ${String(header.kid)}`);
-  let payload: Uint8Array | undefined;
-  for (const jwk of candidates) {
-    try {
-      const key = await publicKeyOf(jwk);
-      payload = (await compactVerify(jws, key, { algorithms: [MANIFEST_SIGNING_ALG] })).payload;
-      break;
-    } catch {
-      // try the next key; none verifying is reported below
-    }
-  }
-  if (!payload) throw new ManifestIntegrityError('manifest signature does not verify');
+  const payload = await verifiedJwsPayload(jws, options.keys, MANIFEST_JWS_TYPE, 'manifest');
   let content: unknown;
   try {
     content = JSON.parse(new TextDecoder().decode(payload));
@@ -56,7 +37,7 @@ export async function verifyManifest(jws: string, options: VerifyManifestOptions
   if (options.envId !== undefined && manifest.envId !== options.envId) {
     throw new ManifestIntegrityError(`manifest is for environment ${manifest.envId}, not ${options.envId}`);
   }
-  await checkValueHashes(manifest);
+  await checkValueHashes(manifest.flags);
   return manifest;
 }
 
@@ -65,9 +46,13 @@ export function isManifestExpired(manifest: ApprovalManifest, now = Date.now()):
   return Date.parse(manifest.expiresAt) <= now;
 }
 
-async function checkValueHashes(manifest: ApprovalManifest): Promise<void> {
+/**
+ * Checks every variation's `valueHash` against its value and that each baseline is one of its variations; throws
+ * ManifestIntegrityError naming the first flag that fails. Deltas check only the entries they carry.
+ */
+export async function checkValueHashes(flags: Readonly<Record<string, ManifestFlag>>): Promise<void> {
   const checks: Promise<void>[] = [];
-  for (const [flagKey, flag] of Object.entries(manifest.flags)) {
+  for (const [flagKey, flag] of Object.entries(flags)) {
     const type = requestedTypeOf(flag.variationType);
     for (const variation of flag.variations) {
       const converted = convertFeatBitValue(variation.value, type);
@@ -90,6 +75,32 @@ async function checkValueHashes(manifest: ApprovalManifest): Promise<void> {
   if (failed) throw failed.reason;
 }
 
+/**
+ * Checks a compact JWS's header (EdDSA, the expected `typ`), picks the candidate keys by `kid` and returns the payload
+ * of the first key it verifies with. `what` names the document in errors.
+ */
+export async function verifiedJwsPayload(jws: string, keys: readonly JWK[], typ: string, what: string): Promise<Uint8Array> {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(jws);
+  } catch {
+    throw new ManifestIntegrityError(`${what} is not a compact JWS`);
+  }
+  if (header.alg !== MANIFEST_SIGNING_ALG) throw new ManifestIntegrityError(`${what} signed with ${String(header.alg)}, expected EdDSA`);
+  if (header.typ !== typ) throw new ManifestIntegrityError(`JWS is not a featgate ${what}`);
+  const candidates = keys.filter((key) => key.kid === undefined || key.kid === header.kid);
+  if (candidates.length === 0) throw new ManifestIntegrityError(`${what} signed by unknown key ${String(header.kid)}`);
+  for (const jwk of candidates) {
+    try {
+      const key = await publicKeyOf(jwk);
+      return (await compactVerify(jws, key, { algorithms: [MANIFEST_SIGNING_ALG] })).payload;
+    } catch {
+      // try the next key; none verifying is reported below
+    }
+  }
+  throw new ManifestIntegrityError(`${what} signature does not verify`);
+}
+
 const importedKeys = new Map<string, Promise<CryptoKey | Uint8Array>>();
 
 /** Imports a public Ed25519 JWK once per process (keys are few and never change). */
@@ -102,9 +113,4 @@ function publicKeyOf(jwk: JWK): Promise<CryptoKey | Uint8Array> {
     key.catch(() => importedKeys.delete(id));
   }
   return key;
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

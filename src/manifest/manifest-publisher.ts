@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import type { ApprovedFlagState } from '../approved-state/approved-flag-state.js';
 import { compileManifestKeepingLastGood, type CompiledFlagCache, type FlagCompileFailure } from './compile-manifest.js';
-import type { ApprovalManifest, ManifestGoverned, ManifestLedgerHead } from '@featgate/openfeature/manifest';
-import { signManifest } from './sign-manifest.js';
-import { manifestEtag, type SignedManifest, type SignedManifestSource } from './signed-manifest.js';
+import { MANIFEST_DELTA_JWS_TYPE, MANIFEST_JWS_TYPE, type ApprovalManifest, type ManifestGoverned, type ManifestLedgerHead } from '@featgate/openfeature/manifest';
+import { canonicalJson } from '../canonical/canonical-json.js';
+import { flagsRootOf, manifestDelta, type EntryHashCache } from './manifest-delta.js';
+import { signCompactJws } from './sign-compact-jws.js';
+import { manifestEtag, type SignedManifest, type SignedManifestDelta, type SignedManifestSource } from './signed-manifest.js';
 import type { ManifestSigningKey } from './signing-key.js';
 
 /** How long manifests live and when they are re-signed. */
@@ -35,9 +37,11 @@ type Listener = (manifest: SignedManifest) => void;
 interface EnvEntry {
   states: readonly ApprovedFlagState[];
   governance: EnvironmentGovernance;
-  signed?: SignedManifest;
+  signed?: LazySignedManifest;
   /** The content of the last signed manifest: the last good entry of a flag that fails to compile. */
   lastManifest?: ApprovalManifest;
+  /** The flags root of `lastManifest`: the base the next delta names. */
+  lastFlagsRoot?: string;
   failures: readonly FlagCompileFailure[];
   queue: Promise<unknown>;
   listeners: Set<Listener>;
@@ -133,6 +137,8 @@ export class ManifestPublisher implements SignedManifestSource {
 
   /** Each flag's compiled entry (value hashes included) by the approved state it came from: a signing compiles only changed flags. */
   private readonly compiled: CompiledFlagCache = new WeakMap();
+  /** Each compiled entry's hash: a signing hashes only changed entries for the flags root. */
+  private readonly entryHashes: EntryHashCache = new WeakMap();
 
   /** Per environment, the signing queued but not started yet: later publishes join it (it reads the newest states). */
   private readonly pendingSigns = new Map<string, Promise<SignedManifest>>();
@@ -180,8 +186,16 @@ export class ManifestPublisher implements SignedManifestSource {
       entry.lastManifest,
       this.compiled,
     );
-    const jws = await signManifest(manifest, this.options.key);
+    const flagsRoot = flagsRootOf(manifest, this.entryHashes);
+    const previous = entry.signed;
+    let delta: SignedManifestDelta | undefined;
+    if (previous && entry.lastManifest && entry.lastFlagsRoot !== undefined) {
+      const body = manifestDelta({ manifest: entry.lastManifest, flagsRoot: entry.lastFlagsRoot }, { manifest, flagsRoot });
+      const jws = signCompactJws(canonicalJson(body), this.options.key, MANIFEST_DELTA_JWS_TYPE);
+      delta = { jws, etag: manifestEtag(jws), baseSeq: previous.seq };
+    }
     entry.lastManifest = manifest;
+    entry.lastFlagsRoot = flagsRoot;
     entry.failures = failures;
     for (const failure of failures) {
       try {
@@ -190,14 +204,7 @@ export class ManifestPublisher implements SignedManifestSource {
         // reporting must never stop signing
       }
     }
-    const signed: SignedManifest = {
-      envId,
-      jws,
-      etag: manifestEtag(jws),
-      version: manifest.version,
-      issuedAt: manifest.issuedAt,
-      expiresAt: manifest.expiresAt,
-    };
+    const signed = new LazySignedManifest(manifest, this.options.key, (previous?.seq ?? 0) + 1, delta);
     entry.signed = signed;
     for (const listener of [...entry.listeners]) {
       try {
@@ -207,5 +214,48 @@ export class ManifestPublisher implements SignedManifestSource {
       }
     }
     return signed;
+  }
+}
+
+/**
+ * A signed manifest whose whole JWS is signed on first read: an approval signs only its delta (O(changed flags)),
+ * and the whole manifest (O(flags)) is canonicalised and signed once, when a GET, a new stream or a subscriber of
+ * whole manifests first asks for it.
+ */
+class LazySignedManifest implements SignedManifest {
+  readonly envId: string;
+  readonly version: number;
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+  private signedJws: string | undefined;
+  private signedEtag: string | undefined;
+  private content: ApprovalManifest | undefined;
+
+  constructor(
+    manifest: ApprovalManifest,
+    private readonly key: ManifestSigningKey,
+    readonly seq: number,
+    readonly delta: SignedManifestDelta | undefined,
+  ) {
+    this.content = manifest;
+    this.envId = manifest.envId;
+    this.version = manifest.version;
+    this.issuedAt = manifest.issuedAt;
+    this.expiresAt = manifest.expiresAt;
+  }
+
+  /** The whole manifest's compact JWS, signed on first read. */
+  get jws(): string {
+    if (this.signedJws === undefined) {
+      this.signedJws = signCompactJws(canonicalJson(this.content), this.key, MANIFEST_JWS_TYPE);
+      this.content = undefined;
+    }
+    return this.signedJws;
+  }
+
+  /** The whole manifest's strong ETag. */
+  get etag(): string {
+    this.signedEtag ??= manifestEtag(this.jws);
+    return this.signedEtag;
   }
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ApprovalManifest } from '@featgate/openfeature/manifest';
 import { fieldIssuesFromZod, problem, sendProblem } from '../errors/index.js';
 import { signManifest } from './sign-manifest.js';
-import type { SignedManifest, SignedManifestSource } from './signed-manifest.js';
+import type { SignedManifest, SignedManifestDelta, SignedManifestSource } from './signed-manifest.js';
 import type { ManifestSigningKey } from './signing-key.js';
 import { webContextSchema, webManifestFor } from './web-manifest.js';
 
@@ -52,6 +52,11 @@ export const JOSE_MEDIA_TYPE = 'application/jose';
 /** SSE event name that carries a manifest JWS. */
 export const MANIFEST_EVENT = 'manifest';
 
+/** SSE event name that carries a manifest delta JWS (streams opened with `?delta=1`). */
+export const MANIFEST_DELTA_EVENT = 'manifest-delta';
+
+const streamQuerySchema = z.object({ delta: z.enum(['0', '1']).optional() }).strict();
+
 const paramsSchema = z.object({
   env: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'expected an environment id (letters, digits, dot, underscore, dash)'),
 });
@@ -60,7 +65,9 @@ const paramsSchema = z.object({
  * Express routes that serve signed approval manifests:
  * - `GET /v1/envs/:env/manifest`: the compact JWS (`application/jose`) with a strong ETag; `If-None-Match` → 304.
  * - `GET /v1/envs/:env/manifest/stream`: Server-Sent Events; the current JWS on connect, then every new one
- *   (`event: manifest`, `id: <etag>`), with comment heartbeats.
+ *   (`event: manifest`, `id: <etag>`), with comment heartbeats. With `?delta=1`, after the whole manifest on connect
+ *   each update is its delta (`event: manifest-delta`, `id: <delta etag>`), sent only when it applies to the signing
+ *   the connection was sent last; otherwise the whole manifest.
  * With `readTokens` both routes need an environment read token; CORS is off unless `allowedOrigins` names origins
  * (preflight included, `ETag` exposed). SSE connections are limited (`maxStreams`), and only environments that have
  * a manifest get a stream.
@@ -118,6 +125,13 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
       cors(req, res);
       const env = parseEnv(req, res);
       if (env === undefined || !authorized(req, res, env)) return;
+      const query = streamQuerySchema.safeParse(req.query);
+      if (!query.success) {
+        const errors = fieldIssuesFromZod(query.error, { prefix: 'query' });
+        sendProblem(res, problem(400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors));
+        return;
+      }
+      const deltas = query.data.delta === '1';
       // only environments with a manifest get a stream, so unknown ids never add subscriptions
       if (!(await options.source.current(env))) {
         sendProblem(res, problem(404, 'NOT_FOUND', `no approval manifest for environment ${env}`));
@@ -136,11 +150,13 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
         'X-Accel-Buffering': 'no',
       });
       res.flushHeaders();
-      let lastEtag: string | undefined;
+      let last: SignedManifest | undefined;
       const send = (signed: SignedManifest): void => {
-        if (signed.etag === lastEtag || res.writableEnded) return;
-        lastEtag = signed.etag;
-        res.write(sseFrame(signed));
+        if (signed === last || res.writableEnded) return;
+        if (last?.seq !== undefined && signed.seq !== undefined && signed.seq <= last.seq) return;
+        const delta = deltas && last?.seq !== undefined ? signed.delta : undefined;
+        res.write(delta && delta.baseSeq === last!.seq ? deltaFrame(delta) : sseFrame(signed));
+        last = signed;
       };
       const unsubscribe = options.source.subscribe(env, send);
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
@@ -203,6 +219,18 @@ function sseFrame(signed: SignedManifest): Buffer {
   if (!frame) {
     frame = Buffer.from(`event: ${MANIFEST_EVENT}\nid: ${signed.etag}\ndata: ${signed.jws}\n\n`, 'utf8');
     frames.set(signed, frame);
+  }
+  return frame;
+}
+
+const deltaFrames = new WeakMap<SignedManifestDelta, Buffer>();
+
+/** The SSE frame of a manifest delta, encoded once and shared by every connected stream. */
+function deltaFrame(delta: SignedManifestDelta): Buffer {
+  let frame = deltaFrames.get(delta);
+  if (!frame) {
+    frame = Buffer.from(`event: ${MANIFEST_DELTA_EVENT}\nid: ${delta.etag}\ndata: ${delta.jws}\n\n`, 'utf8');
+    deltaFrames.set(delta, frame);
   }
   return frame;
 }

@@ -31,6 +31,7 @@ interface Curve {
   approvalMax: number;
   providerApplyMs: number;
   bytesPerUpdate: number;
+  wholeBytes: number;
   heapFirst: number;
   heapLast: number;
 }
@@ -69,7 +70,7 @@ async function measureSize(flags: number, capMs: number): Promise<Curve> {
     await lastPublish;
     const adoptMs = performance.now() - start;
     const finished = adopted === flags;
-    if (!finished) return { adoptMs, adopted, finished, approvalP50: NaN, approvalMax: NaN, providerApplyMs: NaN, bytesPerUpdate: NaN, heapFirst: NaN, heapLast: NaN };
+    if (!finished) return { adoptMs, adopted, finished, approvalP50: NaN, approvalMax: NaN, providerApplyMs: NaN, bytesPerUpdate: NaN, wholeBytes: NaN, heapFirst: NaN, heapLast: NaN };
 
     const approve = async (round: number): Promise<{ signed: SignedManifest; approvedAt: number }> => {
       const flag = scaleFlag(round % flags, ((round % 7) + 1) / 9);
@@ -79,15 +80,17 @@ async function measureSize(flags: number, capMs: number): Promise<Curve> {
       return { signed: await lastPublish!, approvedAt };
     };
 
-    // approval → every one of 50 raw SSE subscribers holds the new manifest
-    for (let index = 0; index < SUBSCRIBERS; index += 1) subscribers.push(await openSseSubscriber(`${url}/v1/envs/${ENV}/manifest/stream`));
+    // approval → every one of 50 raw SSE subscribers (delta streams, as providers open them) holds the new manifest
+    for (let index = 0; index < SUBSCRIBERS; index += 1) subscribers.push(await openSseSubscriber(`${url}/v1/envs/${ENV}/manifest/stream?delta=1`));
     const arrivals: number[] = [];
     let bytes = 0;
     let round = 0;
     for (; round < APPROVALS; round += 1) {
       const { signed, approvedAt } = await approve(round);
-      bytes = signed.jws.length;
-      const all = Promise.all(subscribers.map((subscriber) => subscriber.arrival(signed.etag)));
+      // each subscriber holds the previous signing, so the stream sends it this signing's delta
+      const update = signed.delta ?? signed;
+      bytes = update.jws.length;
+      const all = Promise.all(subscribers.map((subscriber) => subscriber.arrival(update.etag)));
       const timedOut = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ROUND_TIMEOUT_MS).unref());
       const times = await Promise.race([all, timedOut]);
       if (!times) {
@@ -117,6 +120,7 @@ async function measureSize(flags: number, capMs: number): Promise<Curve> {
       heaps.push(heapAfterGc() - heapBefore);
     }
     await OpenFeature.clearProviders();
+    const wholeBytes = publisher.current(ENV)!.jws.length;
     return {
       adoptMs,
       adopted,
@@ -125,6 +129,7 @@ async function measureSize(flags: number, capMs: number): Promise<Curve> {
       approvalMax: Math.max(...arrivals),
       providerApplyMs: percentile(applies, 50),
       bytesPerUpdate: bytes,
+      wholeBytes,
       heapFirst: heaps[0]!,
       heapLast: heaps[heaps.length - 1]!,
     };
@@ -165,7 +170,12 @@ export async function run(ctx: BenchContext): Promise<void> {
     );
     ctx.report(`${label}: approval→all ${SUBSCRIBERS} SSE subscribers p50`, curve.approvalP50, 'ms', `${Number.isFinite(curve.approvalMax) ? `max ${curve.approvalMax.toFixed(0)} ms` : `an approval was past ${ROUND_TIMEOUT_MS} ms`}; ${(curve.approvalP50 / base.approvalP50).toFixed(2)}x ${FLAG_COUNTS[0]} flags; aim < 1000 ms`);
     ctx.report(`${label}: approval→ConfigurationChanged (1 provider alone) p50`, curve.providerApplyMs, 'ms', `${(curve.providerApplyMs / base.providerApplyMs).toFixed(2)}x ${FLAG_COUNTS[0]} flags`);
-    ctx.report(`${label}: manifest bytes per update`, curve.bytesPerUpdate, 'bytes', `${(curve.bytesPerUpdate / flags).toFixed(0)} bytes/flag; ${(curve.bytesPerUpdate / base.bytesPerUpdate).toFixed(2)}x ${FLAG_COUNTS[0]} flags`);
+    ctx.report(
+      `${label}: manifest bytes per update (delta)`,
+      curve.bytesPerUpdate,
+      'bytes',
+      `${(curve.bytesPerUpdate / base.bytesPerUpdate).toFixed(2)}x ${FLAG_COUNTS[0]} flags; whole manifest (first fetch) ${curve.wholeBytes} bytes, ${(curve.wholeBytes / flags).toFixed(0)} bytes/flag`,
+    );
     ctx.report(
       `${label}: provider heap after ${APPROVALS} approvals`,
       curve.heapLast / 1024 / 1024,
