@@ -64,7 +64,7 @@ export function compileManifestKeepingLastGood(
   const failures: FlagCompileFailure[] = [];
   const denied: string[] = [];
   for (const failure of issues) {
-    const kept = lastGood?.envId === envId ? lastGood.flags[failure.flagKey] : undefined;
+    const kept = lastGood?.envId === envId && Object.hasOwn(lastGood.flags, failure.flagKey) ? lastGood.flags[failure.flagKey] : undefined;
     if (kept && failure.envMatches) flags[failure.flagKey] = kept;
     else if (failure.envMatches) denied.push(failure.flagKey);
     failures.push({ flagKey: failure.flagKey, issues: failure.issues, ...(kept && failure.envMatches ? { keptVersion: kept.version } : {}) });
@@ -86,7 +86,8 @@ interface EntryIssues {
 export type CompiledFlagCache = WeakMap<ApprovedFlagState, ManifestFlag>;
 
 function compileEntries(envId: string, states: readonly ApprovedFlagState[], cache?: CompiledFlagCache): { flags: Record<string, ManifestFlag>; issues: EntryIssues[]; version: number } {
-  const flags: Record<string, ManifestFlag> = {};
+  // Without a prototype, so a flag keyed `__proto__` or `constructor` is an entry like any other.
+  const flags: Record<string, ManifestFlag> = Object.create(null);
   const issues: EntryIssues[] = [];
   let version = 0;
   for (const state of states) {
@@ -123,7 +124,7 @@ function assemble(
   options: CompileManifestOptions,
   denied: readonly string[],
 ): ApprovalManifest {
-  const allDenied = [...new Set([...(options.denied ?? []), ...denied])].filter((key) => !(key in flags)).sort();
+  const allDenied = [...new Set([...(options.denied ?? []), ...denied])].filter((key) => !Object.hasOwn(flags, key)).sort();
   return {
     format: MANIFEST_FORMAT,
     envId,

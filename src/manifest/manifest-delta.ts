@@ -32,9 +32,10 @@ export interface RootedManifest {
  * object (so unchanged flags cost a pointer comparison) and the keys removed, with both flags roots.
  */
 export function manifestDelta(base: RootedManifest, next: RootedManifest): ManifestDelta {
-  const flags: Record<string, ManifestFlag> = {};
+  // Without a prototype, so a flag keyed `__proto__` or `constructor` is an entry like any other.
+  const flags: Record<string, ManifestFlag> = Object.create(null);
   for (const [key, entry] of Object.entries(next.manifest.flags)) {
-    if (base.manifest.flags[key] !== entry) flags[key] = entry;
+    if (!Object.hasOwn(base.manifest.flags, key) || base.manifest.flags[key] !== entry) flags[key] = entry;
   }
   const removed = Object.keys(base.manifest.flags).filter((key) => !Object.hasOwn(next.manifest.flags, key));
   const { manifest } = next;

@@ -32,7 +32,8 @@ export const webContextSchema = z
  * browser never needs a server-side secret). Governed selectors, the denied list and the ledger head are kept.
  */
 export function webManifestFor(server: ApprovalManifest, context: z.infer<typeof webContextSchema>, options: WebManifestOptions): ApprovalManifest {
-  const flags: Record<string, ManifestFlag> = {};
+  // Without a prototype, so a flag keyed `__proto__` or `constructor` is an entry like any other.
+  const flags: Record<string, ManifestFlag> = Object.create(null);
   const denied = new Set(server.denied);
   for (const [flagKey, entry] of Object.entries(server.flags)) {
     const approved = new ApprovedFlag(flagKey, entry);
