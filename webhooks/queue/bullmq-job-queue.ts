@@ -4,18 +4,17 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { NotFoundError } from '../../src/errors/index.js';
 import type { Logger } from '../../src/logging/index.js';
 import { connectionErrorLog, silentLogger } from '../../src/logging/index.js';
-import { BULLMQ_RUN_RETRY_DELAY_MS, reconnectDelayMs } from '../../src/redis/index.js';
+import { BULLMQ_RUN_RETRY_DELAY_MS } from '../../src/redis/index.js';
 import {
   DEFAULT_JOB_CONCURRENCY,
   DEFAULT_JOB_RETRY_POLICY,
-  retryDelayMs,
   type EnqueueOutcome,
   type FailedJob,
   type JobHandler,
   type JobQueue,
   type QueueCounts,
-  type JobRetryPolicy,
 } from './job-queue.js';
+import { bullmqConnection, retryDelayMs, type JobRetryPolicy } from '../../src/jobs/index.js';
 import { jobKeyOf, reconcileJobSchema, type ReconcileJob } from './reconcile-job.js';
 import { isPermanentFailure } from './permanent-failure.js';
 
@@ -68,8 +67,7 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
   const retry = options.retry ?? DEFAULT_JOB_RETRY_POLICY;
   const logger = options.logger ?? silentLogger;
   const queueName = options.queueName ?? 'reconcile';
-  const connection = { url: options.redisUrl, maxRetriesPerRequest: null, retryStrategy: reconnectDelayMs };
-  const prefix = `${options.prefix}bull`;
+  const { connection, prefix } = bullmqConnection(options.redisUrl, options.prefix);
   const queue = new Queue(queueName, { connection, prefix });
   queue.on('error', connectionErrorLog(logger, 'reconcile queue'));
   let worker: Worker | undefined;

@@ -6,14 +6,13 @@ import { silentLogger } from '../../src/logging/index.js';
 import {
   DEFAULT_JOB_CONCURRENCY,
   DEFAULT_JOB_RETRY_POLICY,
-  retryDelayMs,
   type EnqueueOutcome,
   type FailedJob,
   type JobHandler,
   type JobQueue,
   type QueueCounts,
-  type JobRetryPolicy,
 } from './job-queue.js';
+import { retryDelayMs, type JobRetryPolicy } from '../../src/jobs/index.js';
 import { jobKeyOf, type ReconcileJob } from './reconcile-job.js';
 import { isPermanentFailure } from './permanent-failure.js';
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flagJob, JobTargetKind, TriggerSource, type JobQueue, type ReconcileJob, type JobRetryPolicy } from '../../../webhooks/index.js';
+import { flagJob, JobTargetKind, TriggerSource, type JobQueue, type ReconcileJob } from '../../../webhooks/index.js';
+import type { JobRetryPolicy } from '../../../src/jobs/index.js';
 
 /** Makes a fresh, empty queue with the given retry policy. */
 export type QueueFactory = (retry: JobRetryPolicy) => JobQueue;
