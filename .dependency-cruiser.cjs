@@ -6,7 +6,7 @@
 const kernel = '^src/(canonical|errors|logging|config|secret-file|generated-secret|redis|yaml)/';
 /** The config schema assembles each feature's own config section (people, notification kinds); nothing else. */
 const configSections = '^src/(identity/identity-mapping|notify/notification|exposure/prometheus/prometheus-template-config)[.]ts$';
-const infrastructure = '^(src/(featbit/(model|rest-client)|notify)|webhooks/queue)/';
+const infrastructure = '^(src/(featbit/(model|rest-client)|notify|jobs)|webhooks/queue)/';
 const features =
   '^(src/(workflow|exposure|projections|approved-state|change|manifest|console|identity|ledger|redaction|sandbox)|policies|webhooks/(bridge|worker|receiver|reconciler|stream|notifier))/';
 const compositionRoots = '^src/(server/start-service|cli/|demo/)';
@@ -31,7 +31,7 @@ module.exports = {
     },
     {
       name: 'infrastructure-never-imports-features',
-      comment: 'Shared infrastructure (queue, notify, FeatBit REST) is reused by features, never the reverse.',
+      comment: 'Shared infrastructure (jobs and queue, notify, FeatBit REST) is reused by features, never the reverse.',
       severity: 'error',
       from: { path: infrastructure },
       to: { path: `${features}|${compositionRoots}` },

@@ -5,13 +5,13 @@ import { BreakGlassService, exposureLedgerFold, type ExposureLedgerState } from 
 import { GuardrailService } from './guardrails/index.js';
 import { PrometheusPuller, type PrometheusClientOptions, type PrometheusTemplate } from './prometheus/index.js';
 import { ReviewDueService } from './review-due/index.js';
-import { ExposureScheduler, type DelayedJobQueue } from './scheduler/index.js';
+import { ExposureScheduler, type ExposureJobQueue } from './scheduler/index.js';
 
 /** What staged exposure needs besides the workflow's own dependencies. */
 export interface ExposureOptions {
   readonly deps: WorkflowDeps;
   /** Delayed jobs: BullMQ on Redis, timers in the embedded mode. */
-  readonly queue: DelayedJobQueue;
+  readonly queue: ExposureJobQueue;
   /** Where review-date and post-review notices go (Slack-compatible); none sent without it. */
   readonly notifier?: Notifier;
   /** Prometheus to pull guardrail metrics from, and how often. */

@@ -2,7 +2,7 @@ import type { Notifier } from '../notify/index.js';
 import type { ExposureConfig } from '../config/index.js';
 import type { WorkflowDeps } from '../workflow/index.js';
 import { ExposureService } from './exposure-service.js';
-import { createBullmqDelayedQueue, createTimerDelayedQueue } from './scheduler/index.js';
+import { createExposureJobQueue } from './scheduler/index.js';
 
 /** What `featgate serve` hands staged exposure. */
 export interface StartExposureOptions {
@@ -20,9 +20,7 @@ export interface StartExposureOptions {
 /** Builds staged exposure on the service's stores (BullMQ with Redis, timers without) and starts its scheduler. */
 export async function startExposure(options: StartExposureOptions): Promise<ExposureService> {
   const { deps, config } = options;
-  const queue = options.redisUrl
-    ? createBullmqDelayedQueue({ redisUrl: options.redisUrl, prefix: options.prefix, logger: deps.logger })
-    : createTimerDelayedQueue({ logger: deps.logger });
+  const queue = createExposureJobQueue({ redisUrl: options.redisUrl, prefix: options.prefix, logger: deps.logger });
   const prometheus = config.prometheus;
   const exposure = new ExposureService({
     deps,

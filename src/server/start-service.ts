@@ -24,7 +24,8 @@ import { createHttpMetrics } from './http-metrics.js';
 import type { ReadinessCheck } from './readiness.js';
 import { governanceRoutes } from './routes/index.js';
 import { jobRoutes } from './routes/job-routes.js';
-import { startWebhookBridge, type BridgeQueueTuning, type RetryPolicy, type WebhookBridge } from '../../webhooks/index.js';
+import type { JobRetryPolicy } from '../jobs/index.js';
+import { startWebhookBridge, type BridgeQueueTuning, type WebhookBridge } from '../../webhooks/index.js';
 import { startExposure, templateIssues, type ExposureService } from '../exposure/index.js';
 import type { ChangeRecord } from '../change/index.js';
 import { exposureRoutes } from './routes/exposure-routes.js';
@@ -68,7 +69,7 @@ export interface StartServiceOptions {
   readonly lockTtlMs?: number;
   /** Tuning of the webhook bridge for tests: retry backoff, queue take-over times, reconciler interval. */
   readonly bridge?: {
-    readonly retry?: RetryPolicy;
+    readonly retry?: JobRetryPolicy;
     readonly queueTuning?: BridgeQueueTuning;
     readonly reconcileIntervalMs?: number;
     /** Called with the scheduled time of each cluster reconciler round this process ran (Redis mode). */

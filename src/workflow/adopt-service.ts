@@ -1,5 +1,5 @@
 import { resolveGovernedFlag } from '../../policies/index.js';
-import type { ApprovedFlagState } from '../approved-state/index.js';
+import { recordApprovedState, type ApprovedFlagState } from '../approved-state/index.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import { referencedSegmentIds } from '../featbit/diff/index.js';
 import { flagSchema, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../featbit/model/index.js';
@@ -43,7 +43,9 @@ export class AdoptService {
       }
       const baselineVariationId = this.baselineOf(flag, request.baselineVariationId ?? (resolution.governed ? resolution.baselineVariation : undefined));
       const segments = await Promise.all(referencedSegmentIds(flag).map((id) => featbit.getSegment(request.envId, id)));
-      await this.context.append(LedgerEventType.FlagAdopted, actorOf(principal), subject, {
+      await recordApprovedState(this.context.deps.ledger, {
+        type: LedgerEventType.FlagAdopted,
+        actor: actorOf(principal),
         state: {
           envId: request.envId,
           flagKey: flag.key,

@@ -1,5 +1,5 @@
 import { resolveGovernedFlag, type GovernedFlagResolution } from '../../policies/index.js';
-import type { ApprovedFlagState } from '../approved-state/index.js';
+import { ApprovedStateHistory, recordApprovedState, successorState, type ApprovedFlagState } from '../approved-state/index.js';
 import { ChangeStatus, durationMs, ReviewDecision, type ChangedFlag, type ChangeRecord, type StageAudienceBinding } from '../change/index.js';
 import { isRedactedValue, redactSecrets } from '../redaction/index.js';
 import type { JsonValue } from '../canonical/index.js';
@@ -10,7 +10,7 @@ import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { actorOf, Role, type Principal } from '../identity/index.js';
 import { LedgerEventType, type Actor } from '../ledger/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
-import { changeSubject, flagSubject, readLedgerPayload, type ChangeRecordState, type GuardrailBreach } from '../projections/index.js';
+import { changeSubject, flagSubject, type ChangeRecordState, type GuardrailBreach } from '../projections/index.js';
 import type { ChangeService } from './change-service.js';
 import { countedEvidence, isAuthor } from './change-authors.js';
 import type { ProposalState } from './proposal-payload.js';
@@ -293,26 +293,20 @@ export class ReleaseService {
     actor: Actor,
     previous: ApprovedFlagState,
     flag: FeatBitFlag,
-    origin: { changeKey?: string; stageIndex?: number },
+    origin: { changeKey?: string | undefined; stageIndex?: number | undefined },
     approvedBy: string,
-    segments: readonly FeatBitSegment[] = previous.segments,
-    baselineVariationId: string = previous.baselineVariationId,
+    segments?: readonly FeatBitSegment[],
+    baselineVariationId?: string,
   ): Promise<void> {
-    await this.context.append(LedgerEventType.ApprovedStateSet, actor, flagSubject(previous.envId, previous.flagKey), {
-      state: {
-        envId: previous.envId,
-        flagKey: previous.flagKey,
-        flag,
-        segments: [...segments],
-        baselineVariationId,
-        surface: previous.surface,
-        owner: previous.owner,
-        ...(origin.changeKey !== undefined ? { changeKey: origin.changeKey } : {}),
-        ...(origin.stageIndex !== undefined ? { stageIndex: origin.stageIndex } : {}),
-        approvedAt: this.context.nowIso(),
-        approvedBy,
-      },
+    const state = successorState(previous, {
+      flag,
+      origin,
+      approvedAt: this.context.nowIso(),
+      approvedBy,
+      ...(segments !== undefined ? { segments } : {}),
+      ...(baselineVariationId !== undefined ? { baselineVariationId } : {}),
     });
+    await recordApprovedState(this.context.deps.ledger, { type: LedgerEventType.ApprovedStateSet, actor, state });
   }
 
   /** The variation that carries the change's candidate: named by id, or equal in value (compared after redaction). */
@@ -359,22 +353,12 @@ export class ReleaseService {
 
   /** The approved state of the flag recorded last before the change's first stage touched it. */
   private async stateBefore(current: ApprovedFlagState, key: string): Promise<ApprovedFlagState | undefined> {
-    const subject = flagSubject(current.envId, current.flagKey);
     let before: ApprovedFlagState | undefined;
-    let afterSeq = 0;
-    for (;;) {
-      const entries = await this.context.deps.ledger.readAfter(afterSeq, 5000);
-      if (entries.length === 0) return before;
-      for (const entry of entries) {
-        afterSeq = entry.seq;
-        if (entry.subject !== subject) continue;
-        if (entry.type !== LedgerEventType.ApprovedStateSet && entry.type !== LedgerEventType.FlagAdopted) continue;
-        const read = readLedgerPayload(entry.type, entry.data);
-        if (!read.ok) continue;
-        if (read.payload.state.changeKey === key) return before;
-        before = { ...read.payload.state, version: entry.seq };
-      }
+    for await (const state of new ApprovedStateHistory(this.context.deps.ledger).of(current.envId, current.flagKey)) {
+      if (state.changeKey === key) return before;
+      before = state;
     }
+    return before;
   }
 }
 

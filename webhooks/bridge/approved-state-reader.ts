@@ -1,6 +1,6 @@
 import { ChangeStatus } from '../../src/change/index.js';
 import { LedgerEventType, type LedgerStore } from '../../src/ledger/index.js';
-import { readLedgerPayload } from '../../src/projections/index.js';
+import { ApprovedStateHistory } from '../../src/approved-state/index.js';
 import type { LedgerProjections } from '../../src/workflow/index.js';
 import type { ApprovedStateReader } from '../worker/bridge-ports.js';
 
@@ -14,6 +14,7 @@ const LIVE_RELEASE_STATUSES: ReadonlySet<string> = new Set([ChangeStatus.Releasi
  * under the flag's lock, so no accepted edit lies between them), found through the audit index.
  */
 export function approvedStateReader(projections: LedgerProjections, ledger: LedgerStore): ApprovedStateReader {
+  const history = new ApprovedStateHistory(ledger);
   return {
     async get(envId, flagKey) {
       await projections.catchUp();
@@ -34,11 +35,8 @@ export function approvedStateReader(projections: LedgerProjections, ledger: Ledg
       if (stageSeq === undefined) return undefined;
       const flag = `${state.envId}/${state.flagKey}`;
       const seqs = (projections.audit.candidates({ change: changeKey, flag, type: LedgerEventType.ApprovedStateSet }, 0) ?? []).filter((seq) => seq < stageSeq);
-      if (seqs.length === 0) return undefined;
-      const [entry] = await ledger.readSeqs([seqs.at(-1)!]);
-      const read = entry && readLedgerPayload(LedgerEventType.ApprovedStateSet, entry.data);
-      if (!read?.ok || read.payload.state.changeKey !== changeKey || read.payload.state.stageIndex !== stageIndex) return undefined;
-      return { ...read.payload.state, version: entry!.seq };
+      const written = await history.latestAmong(seqs.slice(-1));
+      return written?.changeKey === changeKey && written.stageIndex === stageIndex ? written : undefined;
     },
   };
 }

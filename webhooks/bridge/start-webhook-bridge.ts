@@ -9,7 +9,8 @@ import { silentLogger } from '../../src/logging/index.js';
 import { ProposalService, type KeyedLock, type LedgerProjections } from '../../src/workflow/index.js';
 import type { Notifier } from '../notifier/notification.js';
 import { createBullmqJobQueue } from '../queue/bullmq-job-queue.js';
-import type { JobQueue, RetryPolicy } from '../queue/job-queue.js';
+import type { JobRetryPolicy } from '../../src/jobs/index.js';
+import type { JobQueue } from '../queue/job-queue.js';
 import { createMemoryJobQueue } from '../queue/memory-job-queue.js';
 import { registerQueueMetrics } from '../queue/queue-metrics.js';
 import { startRetryPromoter } from '../queue/retry-promoter.js';
@@ -55,7 +56,7 @@ export interface WebhookBridgeOptions {
   /** Where reverts and proposals are announced (built by the composition root from the notification config). */
   readonly notifier?: Notifier;
   readonly bodyLimitBytes: number;
-  readonly retry?: RetryPolicy;
+  readonly retry?: JobRetryPolicy;
   readonly queueTuning?: BridgeQueueTuning;
   /** Where the queue gauges are registered (the service's `/metrics` registry). */
   readonly metrics?: Registry;

@@ -4,18 +4,17 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { NotFoundError } from '../../src/errors/index.js';
 import type { Logger } from '../../src/logging/index.js';
 import { connectionErrorLog, silentLogger } from '../../src/logging/index.js';
-import { BULLMQ_RUN_RETRY_DELAY_MS, reconnectDelayMs } from '../../src/redis/index.js';
+import { BULLMQ_RUN_RETRY_DELAY_MS } from '../../src/redis/index.js';
 import {
   DEFAULT_JOB_CONCURRENCY,
-  DEFAULT_RETRY_POLICY,
-  retryDelayMs,
+  DEFAULT_JOB_RETRY_POLICY,
   type EnqueueOutcome,
   type FailedJob,
   type JobHandler,
   type JobQueue,
   type QueueCounts,
-  type RetryPolicy,
 } from './job-queue.js';
+import { bullmqConnection, retryDelayMs, type JobRetryPolicy } from '../../src/jobs/index.js';
 import { jobKeyOf, reconcileJobSchema, type ReconcileJob } from './reconcile-job.js';
 import { isPermanentFailure } from './permanent-failure.js';
 
@@ -25,7 +24,7 @@ export interface BullmqJobQueueOptions {
   /** Key prefix, e.g. `featgate:`; BullMQ's keys become `<prefix>bull:<queueName>:…`. */
   readonly prefix: string;
   readonly queueName?: string;
-  readonly retry?: RetryPolicy;
+  readonly retry?: JobRetryPolicy;
   /** Jobs of different keys a worker runs in parallel. */
   readonly concurrency?: number;
   /** How long a worker's lock on a running job lasts without renewal; a killed worker's job is taken over after it. */
@@ -65,11 +64,10 @@ const BACKOFF_TYPE = 'featgate-capped-exponential';
  * - a trigger for a key whose job waits out a retry backoff promotes that job to run now.
  */
 export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
-  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  const retry = options.retry ?? DEFAULT_JOB_RETRY_POLICY;
   const logger = options.logger ?? silentLogger;
   const queueName = options.queueName ?? 'reconcile';
-  const connection = { url: options.redisUrl, maxRetriesPerRequest: null, retryStrategy: reconnectDelayMs };
-  const prefix = `${options.prefix}bull`;
+  const { connection, prefix } = bullmqConnection(options.redisUrl, options.prefix);
   const queue = new Queue(queueName, { connection, prefix });
   queue.on('error', connectionErrorLog(logger, 'reconcile queue'));
   let worker: Worker | undefined;

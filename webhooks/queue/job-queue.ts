@@ -1,17 +1,8 @@
+import type { JobRetryPolicy } from '../../src/jobs/index.js';
 import type { ReconcileJob } from './reconcile-job.js';
 
 /** Runs one job; throwing makes the queue retry it with backoff. `attempt` starts at 1. */
 export type JobHandler = (job: ReconcileJob, attempt: number) => Promise<void>;
-
-/** How failing jobs are retried: capped exponential backoff, then kept in the failed set. */
-export interface RetryPolicy {
-  /** Total attempts, the first included. */
-  readonly attempts: number;
-  /** Delay before the second attempt; doubles with every further one. */
-  readonly baseDelayMs: number;
-  /** Upper bound of one delay. */
-  readonly maxDelayMs: number;
-}
 
 /**
  * Jobs of different flags one worker runs at once. Jobs wait on FeatBit and Redis round trips far more than on CPU,
@@ -20,13 +11,7 @@ export interface RetryPolicy {
 export const DEFAULT_JOB_CONCURRENCY = 8;
 
 /** Production default: 12 attempts over about half an hour, then the job waits in the failed set for a person. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 12, baseDelayMs: 1000, maxDelayMs: 5 * 60 * 1000 };
-
-/** Delay before the attempt that follows `attemptsMade` failed attempts. */
-export function retryDelayMs(policy: RetryPolicy, attemptsMade: number): number {
-  const exponent = Math.max(0, attemptsMade - 1);
-  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(exponent, 30));
-}
+export const DEFAULT_JOB_RETRY_POLICY: JobRetryPolicy = { attempts: 12, baseDelayMs: 1000, maxDelayMs: 5 * 60 * 1000 };
 
 /** What enqueueing did: queued a new job, or folded the trigger into one already waiting or running. */
 export interface EnqueueOutcome {

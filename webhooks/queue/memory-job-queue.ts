@@ -5,21 +5,20 @@ import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
 import {
   DEFAULT_JOB_CONCURRENCY,
-  DEFAULT_RETRY_POLICY,
-  retryDelayMs,
+  DEFAULT_JOB_RETRY_POLICY,
   type EnqueueOutcome,
   type FailedJob,
   type JobHandler,
   type JobQueue,
   type QueueCounts,
-  type RetryPolicy,
 } from './job-queue.js';
+import { retryDelayMs, type JobRetryPolicy } from '../../src/jobs/index.js';
 import { jobKeyOf, type ReconcileJob } from './reconcile-job.js';
 import { isPermanentFailure } from './permanent-failure.js';
 
 /** Options of the in-process queue. */
 export interface MemoryJobQueueOptions {
-  readonly retry?: RetryPolicy;
+  readonly retry?: JobRetryPolicy;
   /** Jobs of different keys run in parallel up to this many. */
   readonly concurrency?: number;
   readonly logger?: Logger;
@@ -38,7 +37,7 @@ interface QueuedJob {
  * invariant 3), and the embedded mode is single-instance by definition.
  */
 export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): JobQueue {
-  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  const retry = options.retry ?? DEFAULT_JOB_RETRY_POLICY;
   const concurrency = options.concurrency ?? DEFAULT_JOB_CONCURRENCY;
   const logger = options.logger ?? silentLogger;
   const ready: QueuedJob[] = [];

@@ -1,6 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { connectionErrorLog, silentLogger } from '../../src/logging/index.js';
-import { BULLMQ_RUN_RETRY_DELAY_MS, reconnectDelayMs } from '../../src/redis/index.js';
+import { bullmqConnection } from '../../src/jobs/index.js';
+import { BULLMQ_RUN_RETRY_DELAY_MS } from '../../src/redis/index.js';
 import { DEFAULT_RECONCILE_INTERVAL_MS, reconcilerRound, type Reconciler, type ReconcilerOptions } from './reconciler.js';
 
 /** The job scheduler every process upserts: one id, so the cluster has one schedule. */
@@ -27,8 +28,7 @@ export async function startClusterReconciler(options: ClusterReconcilerOptions):
   const logger = options.logger ?? silentLogger;
   const intervalMs = options.intervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;
   const queueName = options.queueName ?? 'reconcile-rounds';
-  const connection = { url: options.redisUrl, maxRetriesPerRequest: null, retryStrategy: reconnectDelayMs };
-  const prefix = `${options.prefix}bull`;
+  const { connection, prefix } = bullmqConnection(options.redisUrl, options.prefix);
   let current: Promise<number> | undefined;
   const runOnce = (): Promise<number> => {
     current ??= reconcilerRound(options.queue, options.listTargets, logger).finally(() => (current = undefined));

@@ -1,10 +1,9 @@
-import type { ApprovedFlagState } from '../../src/approved-state/index.js';
+import { recordApprovedState, type ApprovedFlagState } from '../../src/approved-state/index.js';
 import type { FeatBitFlag, FeatBitSegment } from '../../src/featbit/model/index.js';
 import { ActorKind, type Actor } from '../../src/ledger/ledger-entry.js';
 import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
 import { flagSubject } from '../../src/projections/index.js';
 import type { ReconcileJob } from '../queue/reconcile-job.js';
-import { approvedStatePayload } from './approved-state-payload.js';
 import type { EditVerdict } from './edit-verdict.js';
 import { mergeSegments, type WorkerContext } from './worker-context.js';
 
@@ -32,12 +31,12 @@ export async function acceptEdit(
     changes: [...verdict.changes],
     exposure: { ...verdict.exposure },
   });
-  const state: ApprovedFlagState = {
+  const state = {
     ...approved,
     flag: live,
     segments: mergeSegments(approved.segments, liveSegments),
     approvedAt: context.now().toISOString(),
     approvedBy: operator,
   };
-  await context.append(LedgerEventType.ApprovedStateSet, context.serviceActor, subject, approvedStatePayload(LedgerEventType.ApprovedStateSet, state));
+  await recordApprovedState(context.deps.ledger, { type: LedgerEventType.ApprovedStateSet, actor: context.serviceActor, state, at: context.now().toISOString() });
 }

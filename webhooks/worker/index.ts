@@ -4,7 +4,6 @@ export * from './revert-plan.js';
 export * from './governed-field-patch.js';
 export * from './edit-verdict.js';
 export * from './edit-fingerprint.js';
-export * from './approved-state-payload.js';
 export * from './find-editor.js';
 export * from './reconcile-worker.js';
 export * from './revert-permissions.js';

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { checkBreakGlass, resolveGovernedFlag, uncoveredRequirements, type Approver } from '../../../policies/index.js';
-import type { ApprovedFlagState } from '../../approved-state/index.js';
+import { ApprovedStateHistory, recordApprovedState, successorState, type ApprovedFlagState, type ApprovedStateOrigin } from '../../approved-state/index.js';
 import { ReviewDecision } from '../../change/index.js';
 import { ConflictError, NotFoundError, PolicyViolationError } from '../../errors/index.js';
 import type { FeatBitFlag, RolloutVariation, Variation } from '../../featbit/model/index.js';
 import { actorOf, IdentityMapping, Role, type Principal } from '../../identity/index.js';
 import { LedgerEventType, type Actor } from '../../ledger/index.js';
-import { flagSubject, PostReviewOutcome, readLedgerPayload, type LedgerProjection } from '../../projections/index.js';
+import { flagSubject, PostReviewOutcome, type LedgerProjection } from '../../projections/index.js';
 import { findVariationByValue, newVariation, SwitchedOffFlag, WorkflowContext, writeFlagConfiguration, type ReasonRequest, type WorkflowDeps } from '../../workflow/index.js';
 import { serviceActor, ServiceActorId } from '../service-actors.js';
 import type { BreakGlassRequest, PostReviewRequest } from './break-glass-request.js';
@@ -194,10 +194,7 @@ export class BreakGlassService {
     }
     const prior = await this.approvedStateAt(current.used.priorVersion);
     await writeFlagConfiguration(this.featbit(), envId, flagKey, prior.flag, `featgate break-glass ${id} ended: ${reason}`, SwitchedOffFlag.KeepOff);
-    const restoredVersion = await this.setApproved(actor, prior, prior.flag, ServiceActorId.BreakGlass, {
-      ...(prior.changeKey !== undefined ? { changeKey: prior.changeKey } : {}),
-      ...(prior.stageIndex !== undefined ? { stageIndex: prior.stageIndex } : {}),
-    });
+    const restoredVersion = await this.setApproved(actor, prior, prior.flag, ServiceActorId.BreakGlass, { changeKey: prior.changeKey, stageIndex: prior.stageIndex });
     await this.context.append(LedgerEventType.BreakGlassExpired, actor, breakGlassSubject(id), { id, reason, restored: true, restoredVersion });
   }
 
@@ -209,47 +206,24 @@ export class BreakGlassService {
   }
 
   private async approvedStateAt(seq: number): Promise<ApprovedFlagState> {
-    const [entry] = await this.deps.ledger.readAfter(seq - 1, 1);
-    if (entry?.seq === seq && (entry.type === LedgerEventType.ApprovedStateSet || entry.type === LedgerEventType.FlagAdopted)) {
-      const read = readLedgerPayload(entry.type, entry.data);
-      if (read.ok) return { ...read.payload.state, version: entry.seq };
-    }
-    throw new ConflictError(`ledger entry ${seq} is not an approved state; the prior state cannot be restored`);
+    const state = await new ApprovedStateHistory(this.deps.ledger).at(seq);
+    if (!state) throw new ConflictError(`ledger entry ${seq} is not an approved state; the prior state cannot be restored`);
+    return state;
   }
 
   /** The newest approved state of a flag that no break-glass produced: what an emergency chain must come back to. */
   private async lastReviewedState(envId: string, flagKey: string): Promise<ApprovedFlagState> {
-    const subject = flagSubject(envId, flagKey);
     let reviewed: ApprovedFlagState | undefined;
-    for (let afterSeq = 0; ; ) {
-      const entries = await this.deps.ledger.readAfter(afterSeq, 5000);
-      if (entries.length === 0) break;
-      for (const entry of entries) {
-        afterSeq = entry.seq;
-        if (entry.subject !== subject || (entry.type !== LedgerEventType.ApprovedStateSet && entry.type !== LedgerEventType.FlagAdopted)) continue;
-        const read = readLedgerPayload(entry.type, entry.data);
-        if (read.ok && read.payload.state.breakGlassId === undefined) reviewed = { ...read.payload.state, version: entry.seq };
-      }
+    for await (const state of new ApprovedStateHistory(this.deps.ledger).of(envId, flagKey)) {
+      if (state.breakGlassId === undefined) reviewed = state;
     }
     if (!reviewed) throw new ConflictError(`flag ${flagKey} has no reviewed approved state to come back to; adopt it first`);
     return reviewed;
   }
 
-  private async setApproved(actor: Actor, previous: ApprovedFlagState, flag: FeatBitFlag, approvedBy: string, origin: { changeKey?: string; stageIndex?: number; breakGlassId?: string }): Promise<number> {
-    const entry = await this.context.append(LedgerEventType.ApprovedStateSet, actor, flagSubject(previous.envId, previous.flagKey), {
-      state: {
-        envId: previous.envId,
-        flagKey: previous.flagKey,
-        flag,
-        segments: [...previous.segments],
-        baselineVariationId: previous.baselineVariationId,
-        surface: previous.surface,
-        owner: previous.owner,
-        ...origin,
-        approvedAt: this.context.nowIso(),
-        approvedBy,
-      },
-    });
+  private async setApproved(actor: Actor, previous: ApprovedFlagState, flag: FeatBitFlag, approvedBy: string, origin: ApprovedStateOrigin): Promise<number> {
+    const state = successorState(previous, { flag, origin, approvedAt: this.context.nowIso(), approvedBy });
+    const entry = await recordApprovedState(this.deps.ledger, { type: LedgerEventType.ApprovedStateSet, actor, state });
     return entry.seq;
   }
 

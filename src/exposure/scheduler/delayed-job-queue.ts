@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DelayedJobQueue, JobRetryPolicy } from '../../jobs/index.js';
 
 /** What a delayed job does when it comes due. */
 export enum DelayedJobKind {
@@ -21,30 +22,12 @@ export const delayedJobSchema = z.strictObject({
 });
 export type DelayedJob = z.infer<typeof delayedJobSchema>;
 
-/** Runs a due job; throwing retries it with backoff (the handler re-checks everything, so a retry is harmless). */
-export type DelayedJobHandler = (job: DelayedJob) => Promise<void>;
-
 /**
- * Jobs that run at a set time. Two implementations keep one contract: BullMQ delayed jobs on Redis (shared by
- * every process, surviving restarts) and in-process timers (embedded mode; the exposure scheduler re-derives
- * every due job from the ledger at start and on every sweep, so nothing is lost with the process).
- * - `schedule` is idempotent per job id while the job waits;
- * - a job whose time has passed runs at once;
- * - a failing job is retried a few times with backoff, then dropped (the next sweep schedules it again if the
- *   ledger still says it is due).
+ * The exposure scheduler's queue: the shared delayed-job infrastructure (`src/jobs`) carrying exposure jobs.
+ * A failing job is retried per `EXPOSURE_JOB_RETRY_POLICY`, then dropped: the next sweep schedules it again if
+ * the ledger still says it is due.
  */
-export interface DelayedJobQueue {
-  /** Schedules a job; false when a job with the same id already waits. */
-  schedule(job: DelayedJob): Promise<boolean>;
-  /** Starts running due jobs with `handler` (once). */
-  start(handler: DelayedJobHandler): Promise<void>;
-  /** Ids of the jobs that wait. */
-  pendingIds(): Promise<string[]>;
-  /** Stops running jobs (waiting for running ones) and releases connections. */
-  close(): Promise<void>;
-}
+export type ExposureJobQueue = DelayedJobQueue<DelayedJob>;
 
-/** Attempts per job, the first included. */
-export const DELAYED_JOB_ATTEMPTS = 4;
-/** Delay before the second attempt; doubled for each further one. */
-export const DELAYED_JOB_BACKOFF_MS = 500;
+/** A few quick attempts (0.5, 1, 2 s apart): the handler re-checks the ledger, and the sweep re-schedules anyway. */
+export const EXPOSURE_JOB_RETRY_POLICY: JobRetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 4_000 };

@@ -8,7 +8,7 @@ import type { GuardrailService } from '../guardrails/index.js';
 import type { PrometheusPuller } from '../prometheus/index.js';
 import type { ReviewDueService } from '../review-due/index.js';
 import { servicePrincipal, ServiceActorId } from '../service-actors.js';
-import { DelayedJobKind, type DelayedJob, type DelayedJobQueue } from './delayed-job-queue.js';
+import { DelayedJobKind, type DelayedJob, type ExposureJobQueue } from './delayed-job-queue.js';
 
 /** What the scheduler runs, and how often. */
 export interface ExposureSchedulerOptions {
@@ -19,7 +19,7 @@ export interface ExposureSchedulerOptions {
   readonly guardrails?: GuardrailService;
   readonly breakGlass: BreakGlassService;
   readonly reviewDue: ReviewDueService;
-  readonly queue: DelayedJobQueue;
+  readonly queue: ExposureJobQueue;
   readonly puller?: PrometheusPuller;
   /** How often the ledger is swept for due jobs and review notices. */
   readonly sweepIntervalMs: number;

@@ -1,4 +1,3 @@
 export * from './delayed-job-queue.js';
-export * from './timer-delayed-queue.js';
-export * from './bullmq-delayed-queue.js';
+export * from './exposure-job-queue.js';
 export * from './exposure-scheduler.js';

@@ -23,7 +23,7 @@ import {
 import { featBitErrorForStatus, type FeatBitApiError } from './featbit-api-error.js';
 import { PERMISSION_PROBES, PermissionState, probeAnswer, type FeatBitAction } from './flag-permission.js';
 import { resolveRestClientOptions, type FeatBitRestClientOptions, type ResolvedRestClientOptions } from './rest-client-options.js';
-import { backoffDelayMs, isTransientFailure } from './retry-policy.js';
+import { backoffDelayMs, isTransientFailure } from './http-retry-policy.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
 
 type QueryValue = string | number | boolean | readonly string[] | undefined;

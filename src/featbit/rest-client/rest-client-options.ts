@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Logger } from '../../logging/index.js';
 import { parseOrThrow } from '../../errors/index.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
+import { DEFAULT_HTTP_RETRY_POLICY, type HttpRetryPolicy } from './http-retry-policy.js';
 
 /** Settings of a FeatBit REST client, validated when the client is built. */
 export interface FeatBitRestClientOptions {
@@ -14,7 +14,7 @@ export interface FeatBitRestClientOptions {
   /** Most requests in flight at once; default 16. The client starts at 4 and adapts within it (`AdaptiveLimit`). */
   readonly maxConcurrency?: number;
   /** Retry of 5xx, timeouts and refused/reset connections; never of 4xx. */
-  readonly retry?: Partial<RetryPolicy>;
+  readonly retry?: Partial<HttpRetryPolicy>;
   /** Where retries are reported; silent when absent. */
   readonly logger?: Logger;
 }
@@ -26,11 +26,11 @@ const optionsSchema = z.object({
   maxConcurrency: z.number().int().positive().max(256).default(16),
   retry: z
     .object({
-      attempts: z.number().int().min(1).default(DEFAULT_RETRY_POLICY.attempts),
-      baseDelayMs: z.number().int().nonnegative().default(DEFAULT_RETRY_POLICY.baseDelayMs),
-      maxDelayMs: z.number().int().nonnegative().default(DEFAULT_RETRY_POLICY.maxDelayMs),
+      attempts: z.number().int().min(1).default(DEFAULT_HTTP_RETRY_POLICY.attempts),
+      baseDelayMs: z.number().int().nonnegative().default(DEFAULT_HTTP_RETRY_POLICY.baseDelayMs),
+      maxDelayMs: z.number().int().nonnegative().default(DEFAULT_HTTP_RETRY_POLICY.maxDelayMs),
     })
-    .default(DEFAULT_RETRY_POLICY),
+    .default(DEFAULT_HTTP_RETRY_POLICY),
 });
 
 /** Options with every default filled in. */

@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvedStatePayload } from '../../../webhooks/index.js';
-import type { ApprovedFlagState } from '../../../src/approved-state/index.js';
+import { recordApprovedState, type ApprovedFlagState } from '../../../src/approved-state/index.js';
 import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
 import { ActorKind, createLedgerStore, LedgerEventType, type LedgerStore } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
@@ -63,11 +62,10 @@ describe('the per-flag lock the worker shares with releases', () => {
         await eventually(async () => (await h.service.bridge!.queue.counts()).active === 1, 10_000, 'the webhook job running');
         await Promise.race([waiter.seen, new Promise((_resolve, reject) => setTimeout(() => reject(new Error('the worker never asked for the flag lock')), 10_000))]);
         const state: ApprovedFlagState = { ...approved, flag: ramped, approvedAt: new Date().toISOString(), approvedBy: 'release-owner' };
-        await ledger.append({
+        await recordApprovedState(ledger, {
           type: LedgerEventType.ApprovedStateSet,
           actor: { id: 'featgate', kind: ActorKind.Service },
-          subject: flagSubject(h.envId, key),
-          data: approvedStatePayload(LedgerEventType.ApprovedStateSet, state),
+          state,
           at: new Date().toISOString(),
         });
       });

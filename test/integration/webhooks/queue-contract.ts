@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flagJob, JobTargetKind, TriggerSource, type JobQueue, type ReconcileJob, type RetryPolicy } from '../../../webhooks/index.js';
+import { flagJob, JobTargetKind, TriggerSource, type JobQueue, type ReconcileJob } from '../../../webhooks/index.js';
+import type { JobRetryPolicy } from '../../../src/jobs/index.js';
 
 /** Makes a fresh, empty queue with the given retry policy. */
-export type QueueFactory = (retry: RetryPolicy) => JobQueue;
+export type QueueFactory = (retry: JobRetryPolicy) => JobQueue;
 
-const fastRetry: RetryPolicy = { attempts: 3, baseDelayMs: 20, maxDelayMs: 50 };
+const fastRetry: JobRetryPolicy = { attempts: 3, baseDelayMs: 20, maxDelayMs: 50 };
 
 /** Resolves once `predicate` holds, polling; fails the test after `timeoutMs`. */
 export async function eventually(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {

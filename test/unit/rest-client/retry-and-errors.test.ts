@@ -13,7 +13,6 @@ import {
   FeatBitUnavailableError,
   FeatBitUnprocessableError,
   isTransientFailure,
-  Semaphore,
 } from '../../../src/featbit/rest-client/index.js';
 
 describe('retry policy', () => {
@@ -55,22 +54,5 @@ describe('typed FeatBit errors', () => {
     expect(error.code).toBe(code);
     expect(error.featBitMessage).toBe('Some_message');
     expect(error.message).toContain('Some_message');
-  });
-});
-
-describe('semaphore', () => {
-  it('never runs more tasks at once than its limit', async () => {
-    const semaphore = new Semaphore(2);
-    let running = 0;
-    let peak = 0;
-    const task = async () => {
-      running += 1;
-      peak = Math.max(peak, running);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      running -= 1;
-    };
-    await Promise.all(Array.from({ length: 7 }, () => semaphore.run(task)));
-    expect(peak).toBe(2);
-    expect(semaphore.inUse).toBe(0);
   });
 });

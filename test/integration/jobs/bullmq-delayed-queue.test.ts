@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBullmqDelayedQueue, DelayedJobKind, type DelayedJob } from '../../../src/exposure/index.js';
+import { createExposureJobQueue, DelayedJobKind, type DelayedJob } from '../../../src/exposure/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 
 const job = (id: string, inMs: number): DelayedJob => ({ id, kind: DelayedJobKind.AutoAdvance, subject: 'change-a', fromStageIndex: 0, runAt: new Date(Date.now() + inMs).toISOString() });
@@ -8,8 +8,8 @@ describe('BullMQ delayed queue on Redis', () => {
   it('keeps one waiting job per id across producers and runs it once when due, on one worker', async () => {
     const prefix = uniquePrefix('exposure-delayed');
     const redisUrl = testRedisUrl();
-    const producer = createBullmqDelayedQueue({ redisUrl, prefix });
-    const worker = createBullmqDelayedQueue({ redisUrl, prefix });
+    const producer = createExposureJobQueue({ redisUrl, prefix });
+    const worker = createExposureJobQueue({ redisUrl, prefix });
     const ran: DelayedJob[] = [];
     try {
       expect(await producer.schedule(job('advance.change-a.0', 400))).toBe(true);

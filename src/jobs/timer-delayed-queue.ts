@@ -1,28 +1,31 @@
-import type { Logger } from '../../logging/index.js';
-import { silentLogger } from '../../logging/index.js';
-import { DELAYED_JOB_ATTEMPTS, DELAYED_JOB_BACKOFF_MS, type DelayedJob, type DelayedJobHandler, type DelayedJobQueue } from './delayed-job-queue.js';
+import type { Logger } from '../logging/index.js';
+import { silentLogger } from '../logging/index.js';
+import type { DelayedJobHandler, DelayedJobQueue, ScheduledJob } from './delayed-job-queue.js';
+import { retryDelayMs, type JobRetryPolicy } from './job-retry-policy.js';
 
 /** Longest delay one Node timer can wait (about 24.8 days); longer delays are chained. */
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** Options of the in-process delayed queue. */
 export interface TimerDelayedQueueOptions {
+  readonly retry: JobRetryPolicy;
   readonly logger?: Logger;
   /** Clock in epoch ms (tests). */
   readonly now?: () => number;
 }
 
 /** The embedded mode's delayed queue: one timer per waiting job, in this process. */
-export function createTimerDelayedQueue(options: TimerDelayedQueueOptions = {}): DelayedJobQueue {
+export function createTimerDelayedQueue<J extends ScheduledJob>(options: TimerDelayedQueueOptions): DelayedJobQueue<J> {
+  const { retry } = options;
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
   const timers = new Map<string, NodeJS.Timeout>();
-  const pending = new Map<string, DelayedJob>();
+  const pending = new Map<string, J>();
   const running = new Set<Promise<void>>();
-  let handler: DelayedJobHandler | undefined;
+  let handler: DelayedJobHandler<J> | undefined;
   let closed = false;
 
-  const arm = (job: DelayedJob, atMs: number, attempt: number): void => {
+  const arm = (job: J, atMs: number, attempt: number): void => {
     if (closed) return;
     const wait = Math.max(0, atMs - now());
     const timer = setTimeout(
@@ -38,16 +41,19 @@ export function createTimerDelayedQueue(options: TimerDelayedQueueOptions = {}):
     timers.set(job.id, timer);
   };
 
-  const execute = async (job: DelayedJob, attempt: number): Promise<void> => {
+  const execute = async (job: J, attempt: number): Promise<void> => {
     try {
       await handler!(job);
       finish(job.id);
     } catch (error) {
-      if (attempt < DELAYED_JOB_ATTEMPTS && !closed) {
+      if (attempt < retry.attempts && !closed) {
         logger.warn({ jobId: job.id, attempt, err: (error as Error).message }, 'delayed job failed, retrying');
-        arm(job, now() + DELAYED_JOB_BACKOFF_MS * 2 ** (attempt - 1), attempt + 1);
+        arm(job, now() + retryDelayMs(retry, attempt), attempt + 1);
       } else {
-        logger.error({ jobId: job.id, attempts: attempt, err: (error as Error).message }, 'delayed job failed for good');
+        logger.error(
+          { jobId: job.id, attempts: attempt, err: (error as Error).message },
+          'delayed job failed for good',
+        );
         finish(job.id);
       }
     }

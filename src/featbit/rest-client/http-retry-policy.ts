@@ -1,5 +1,9 @@
-/** How the client retries transient failures: bounded attempts, exponential backoff with full jitter. */
-export interface RetryPolicy {
+/**
+ * How the FeatBit REST client retries one HTTP request that failed transiently, inside the caller's await: a few
+ * attempts, exponential backoff with full jitter (many callers hitting a recovering FeatBit spread out). Not the
+ * job queue's `JobRetryPolicy`, which re-runs a whole durable job minutes apart and keeps it when it gives up.
+ */
+export interface HttpRetryPolicy {
   /** Total attempts including the first; 1 disables retries. */
   readonly attempts: number;
   /** Backoff cap of the first retry; doubles on each further retry. */
@@ -9,7 +13,7 @@ export interface RetryPolicy {
 }
 
 /** Defaults suited to a FeatBit API server: 4 attempts, 200 ms doubling up to 5 s. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 5_000 };
+export const DEFAULT_HTTP_RETRY_POLICY: HttpRetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 5_000 };
 
 /** Network error codes that mean "FeatBit did not get or answer the request"; safe to retry. */
 const TRANSIENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ERR_CANCELED']);
@@ -22,7 +26,7 @@ export function isTransientFailure(status: number, networkCode: string | undefin
 }
 
 /** Full-jitter backoff before retry number `retry` (1-based): uniform in [0, min(max, base·2^(retry-1))]. */
-export function backoffDelayMs(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
+export function backoffDelayMs(policy: HttpRetryPolicy, retry: number, random: () => number = Math.random): number {
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
   return Math.floor(random() * cap);
 }
