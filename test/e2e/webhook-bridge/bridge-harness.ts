@@ -187,6 +187,8 @@ export function serviceConfigInput(input: {
   webhooks?: Record<string, unknown>;
   /** Follow the sandbox's SDK data-sync stream as a trigger (the governed environment's server secret). */
   stream?: boolean;
+  /** The Redis to use (the run's shared one when absent). */
+  redisUrl?: string;
 }): Record<string, unknown> {
   const featgateToken = input.sandbox.tokens.list().find((token) => token.name === 'featgate-bot')!;
   const env = input.sandbox.envs[0]!;
@@ -194,7 +196,7 @@ export function serviceConfigInput(input: {
   return {
     port: 0,
     dataDir: input.dataDir,
-    redisUrl: testRedisUrl(),
+    redisUrl: input.redisUrl ?? testRedisUrl(),
     redisPrefix: input.redisPrefix,
     featbit: { apiUrl: input.sandbox.url, accessToken: featgateToken.token, sandbox: false, webhookSecret: ['old-rotated-secret', input.secret], ...stream },
     identity: { tokens: input.tokenConfigs },
@@ -228,6 +230,8 @@ export async function startBridgeHarness(
     stream?: boolean;
     /** Configure no FeatBit webhook at all (the stream and the reconciler are then the only triggers). */
     withoutWebhooks?: boolean;
+    /** A Redis of the test's own (the run's shared one when absent). */
+    redisUrl?: string;
   } = {},
 ): Promise<BridgeHarness> {
   const env = await governedEnvironment();
@@ -238,7 +242,7 @@ export async function startBridgeHarness(
   const secret = options.secret ?? `whsec-${generateApiToken()}`;
   const redisPrefix = options.redisPrefix ?? uniquePrefix('bridge-e2e');
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-bridge-'));
-  const service = await startService(serviceConfigSchema.parse(serviceConfigInput({ sandbox, redisPrefix, dataDir, secret, tokenConfigs, ...(options.webhooks ? { webhooks: options.webhooks } : {}), ...(options.stream ? { stream: true } : {}) })), {
+  const service = await startService(serviceConfigSchema.parse(serviceConfigInput({ sandbox, redisPrefix, dataDir, secret, tokenConfigs, ...(options.webhooks ? { webhooks: options.webhooks } : {}), ...(options.stream ? { stream: true } : {}), ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}) })), {
     logger: process.env.BRIDGE_TEST_LOG ? createLogger("test", "info") : silentLogger,
     ...FAST_BRIDGE_OPTIONS,
     ...options.service,

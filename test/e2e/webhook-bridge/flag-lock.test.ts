@@ -6,16 +6,22 @@ import { ActorKind, createLedgerStore, LedgerEventType, type LedgerStore } from 
 import { silentLogger } from '../../../src/logging/index.js';
 import { flagSubject } from '../../../src/projections/index.js';
 import { RedisLock, writeFlagConfiguration } from '../../../src/workflow/index.js';
+import { hasRedisServerBinary, startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
 import { testRedisUrl } from '../../support/redis.js';
 import { aliceSetsShare, candidateShare, eventually, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
 
 let h: BridgeHarness;
 let redis: Redis;
 let ledger: LedgerStore;
+let ownRedis: PrivateRedis | undefined;
 
+// A Redis of this file's own where the binary is there: MONITOR below watches every command, and other files'
+// traffic must not reach it (with only REDIS_URL the shared one serves).
 beforeAll(async () => {
-  h = await startBridgeHarness();
-  redis = new Redis(testRedisUrl());
+  ownRedis = hasRedisServerBinary() ? await startPrivateRedis() : undefined;
+  const redisUrl = ownRedis?.url ?? testRedisUrl();
+  h = await startBridgeHarness({ redisUrl });
+  redis = new Redis(redisUrl);
   ledger = await createLedgerStore({ redis, prefix: h.redisPrefix, dataDir: h.dataDir });
 }, 60_000);
 
@@ -23,6 +29,7 @@ afterAll(async () => {
   await ledger?.close();
   redis?.disconnect();
   await h?.close();
+  await ownRedis?.stop();
 });
 
 const lockKey = (key: string) => `${h.redisPrefix}lock:${flagSubject(h.envId, key)}`;
