@@ -237,7 +237,14 @@ export class TelemetryRecorder {
     if (max <= 0) return;
     while (this.order.size >= max) this.evictOne();
     if (!contexts) this.remembered.set(flagKey, (contexts = new Map()));
-    const entry: Remembered = { flagKey, targetingKey, aggregate, epoch: this.buffer.epoch, touched: tick, placed: tick };
+    const entry: Remembered = {
+      flagKey,
+      targetingKey,
+      aggregate,
+      epoch: this.buffer.epoch,
+      touched: tick,
+      placed: tick,
+    };
     contexts.set(targetingKey, entry);
     this.order.add(entry);
   }
@@ -267,7 +274,11 @@ export class TelemetryRecorder {
       start += AGGREGATES_PER_REQUEST
     ) {
       const chunk = batch.aggregates.slice(start, start + AGGREGATES_PER_REQUEST);
-      if (chunk.length === 0) break;
+      if (chunk.length === 0) {
+        // featgate takes no batch without an aggregate: the count waits for the next one.
+        this.buffer.dropped += dropped;
+        return;
+      }
       try {
         const aggregates = await Promise.all(chunk.map(wireOf));
         const response = await fetchFn(url, {
