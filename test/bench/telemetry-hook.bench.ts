@@ -18,8 +18,8 @@ import {
 import { percentile, type BenchContext } from './bench-context.js';
 
 const ENV = 'env-bench-telemetry';
-const ROUNDS = 21;
-const ROUND_MS = 200;
+const ROUNDS = 31;
+const ROUND_MS = 300;
 const BATCH = 50;
 
 type Client = ReturnType<typeof OpenFeature.getClient>;
