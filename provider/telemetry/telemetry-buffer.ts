@@ -1,4 +1,5 @@
 import canonicalize from 'canonicalize';
+import { jsonEqual } from '../core/json-equal.js';
 
 /** The served variation an evaluation or an outcome counts for. */
 export interface ServedVariation {
@@ -25,17 +26,28 @@ export interface BufferedAggregate {
   readonly metrics: Map<string, MetricTotals>;
   /** The variation as first seen, shared by every later observation of it (what `track()` attribution keeps). */
   readonly served: ServedVariation;
+  /**
+   * Whether the gate itself named variant and manifest version (a gated result): then the variant fixes the content
+   * within that version. Otherwise the variant is the inner provider's word and every use checks the content.
+   */
+  readonly attested: boolean;
 }
 
 /**
  * Per-flag, per-variation aggregates awaiting a flush, bounded: at most `maxAggregates` distinct variations and
  * `maxMetrics` metric names each. An observation that would grow it beyond either bound is dropped and counted,
- * never thrown, so recording never fails an evaluation. Recording is a Map lookup and a few additions; the served
- * value is hashed only when the batch is sent.
+ * never thrown, so recording never fails an evaluation. Recording is three Map lookups, an identity check of the
+ * served value and a few additions in place; the served value is canonicalised only the first time an unattested
+ * content is seen, and hashed only when the batch is sent.
  */
 export class TelemetryBuffer {
-  private aggregates = new Map<string, BufferedAggregate>();
+  private aggregates: BufferedAggregate[] = [];
+  /** flag → variant → manifest version → the aggregate first seen under that name. */
+  private byVariant = new Map<string, Map<string, Map<number, BufferedAggregate>>>();
+  /** Content key (flag, canonical value, version) → aggregate, for values whose variant does not settle them. */
+  private byContent = new Map<string, BufferedAggregate>();
   private observations = 0;
+  private period = 0;
   /** Observations dropped because a bound was reached, since the last `take`. */
   dropped = 0;
 
@@ -49,45 +61,95 @@ export class TelemetryBuffer {
     return this.observations;
   }
 
+  /** Bumped by every `take`: an aggregate found in an earlier period belongs to a batch already handed over. */
+  get epoch(): number {
+    return this.period;
+  }
+
   /**
    * Counts one evaluation of a served variation; returns the variation as first seen (one shared object per
    * variation, so remembering it per context keeps no per-evaluation copy of a large value alive).
    */
   evaluation(served: ServedVariation): ServedVariation | undefined {
-    const aggregate = this.aggregateOf(served);
+    const aggregate = this.find(served.flagKey, served.value, served.variant, served.manifestVersion, false);
     if (!aggregate) return undefined;
-    aggregate.evaluations += 1;
-    this.observations += 1;
+    this.countEvaluation(aggregate);
     return aggregate.served;
   }
 
   /** Adds one outcome's metric values to its served variation. */
   outcome(served: ServedVariation, values: ReadonlyArray<readonly [string, number]>): void {
-    const aggregate = this.aggregateOf(served);
+    const aggregate = this.find(served.flagKey, served.value, served.variant, served.manifestVersion, false);
     if (!aggregate) return;
-    for (const [name, value] of values) {
-      let totals = aggregate.metrics.get(name);
-      if (!totals) {
-        if (aggregate.metrics.size >= this.maxMetrics) {
-          this.dropped += 1;
-          continue;
-        }
-        totals = { count: 0, sum: 0, sumSquares: 0 };
-        aggregate.metrics.set(name, totals);
+    for (const [name, value] of values) this.add(aggregate, name, value);
+  }
+
+  /** Counts one evaluation of an aggregate `find` returned in this period. */
+  countEvaluation(aggregate: BufferedAggregate): void {
+    aggregate.evaluations += 1;
+    this.observations += 1;
+  }
+
+  /** Adds one metric value to an aggregate `find` returned in this period, in place (dropped beyond `maxMetrics`). */
+  add(aggregate: BufferedAggregate, name: string, value: number): void {
+    let totals = aggregate.metrics.get(name);
+    if (!totals) {
+      if (aggregate.metrics.size >= this.maxMetrics) {
+        this.dropped += 1;
+        return;
       }
-      totals.count += 1;
-      totals.sum += value;
-      totals.sumSquares += value * value;
-      this.observations += 1;
+      totals = { count: 0, sum: 0, sumSquares: 0 };
+      aggregate.metrics.set(name, totals);
     }
+    totals.count += 1;
+    totals.sum += value;
+    totals.sumSquares += value * value;
+    this.observations += 1;
+  }
+
+  /**
+   * The aggregate of this period for a served variation, created if the bounds allow (otherwise one observation
+   * is counted as dropped and undefined returned). A variant seen under a manifest version stands for the content
+   * first seen under it only when the value is that content (the same object, or equal JSON) or when the gate
+   * named both this time and then (`attested`: within one manifest an approved variation id has one content); a
+   * different content under a reused name gets its own aggregate, so it is never hashed as another arm.
+   */
+  find(
+    flagKey: string,
+    value: unknown,
+    variant: string | undefined,
+    manifestVersion: number | undefined,
+    attested: boolean,
+  ): BufferedAggregate | undefined {
+    if (variant === undefined || manifestVersion === undefined)
+      return this.findByContent(flagKey, value, variant, manifestVersion);
+    let variants = this.byVariant.get(flagKey);
+    let versions = variants?.get(variant);
+    const named = versions?.get(manifestVersion);
+    if (named) {
+      if (named.value === value || (attested && named.attested) || sameContent(named.value, value)) return named;
+      // A reused name with other content: by content, unless the gate named it (its word outranks the inner's).
+      if (!attested) return this.findByContent(flagKey, value, variant, manifestVersion);
+    }
+    const aggregate = attested
+      ? this.create(flagKey, value, variant, manifestVersion, true)
+      : this.findByContent(flagKey, value, variant, manifestVersion);
+    if (!aggregate) return undefined;
+    if (!variants) this.byVariant.set(flagKey, (variants = new Map()));
+    if (!versions) variants.set(variant, (versions = new Map()));
+    versions.set(manifestVersion, aggregate);
+    return aggregate;
   }
 
   /** Hands over everything buffered and starts empty. */
   take(): { aggregates: BufferedAggregate[]; dropped: number } {
-    const taken = { aggregates: [...this.aggregates.values()], dropped: this.dropped };
-    this.aggregates = new Map();
+    const taken = { aggregates: this.aggregates, dropped: this.dropped };
+    this.aggregates = [];
+    this.byVariant = new Map();
+    this.byContent = new Map();
     this.observations = 0;
     this.dropped = 0;
+    this.period += 1;
     return taken;
   }
 
@@ -95,7 +157,7 @@ export class TelemetryBuffer {
   restore(batch: { aggregates: readonly BufferedAggregate[]; dropped: number }): void {
     this.dropped += batch.dropped;
     for (const old of batch.aggregates) {
-      const aggregate = this.aggregateOf(old);
+      const aggregate = this.find(old.flagKey, old.value, old.variant, old.manifestVersion, old.attested);
       if (!aggregate) {
         this.dropped += old.evaluations - 1 + [...old.metrics.values()].reduce((sum, totals) => sum + totals.count, 0);
         continue;
@@ -115,47 +177,62 @@ export class TelemetryBuffer {
     }
   }
 
-  private aggregateOf(served: ServedVariation): BufferedAggregate | undefined {
-    const key = keyOf(served);
+  private findByContent(
+    flagKey: string,
+    value: unknown,
+    variant: string | undefined,
+    manifestVersion: number | undefined,
+  ): BufferedAggregate | undefined {
+    const key = contentKeyOf(flagKey, value, manifestVersion);
     if (key === undefined) {
       this.dropped += 1;
       return undefined;
     }
-    let aggregate = this.aggregates.get(key);
+    let aggregate = this.byContent.get(key);
     if (!aggregate) {
-      if (this.aggregates.size >= this.maxAggregates) {
-        this.dropped += 1;
-        return undefined;
-      }
-      aggregate = {
-        flagKey: served.flagKey,
-        value: served.value,
-        ...(served.variant !== undefined ? { variant: served.variant } : {}),
-        ...(served.manifestVersion !== undefined ? { manifestVersion: served.manifestVersion } : {}),
-        evaluations: 0,
-        metrics: new Map(),
-        served,
-      };
-      this.aggregates.set(key, aggregate);
+      aggregate = this.create(flagKey, value, variant, manifestVersion, false);
+      if (aggregate) this.byContent.set(key, aggregate);
     }
+    return aggregate;
+  }
+
+  private create(
+    flagKey: string,
+    value: unknown,
+    variant: string | undefined,
+    manifestVersion: number | undefined,
+    attested: boolean,
+  ): BufferedAggregate | undefined {
+    if (this.aggregates.length >= this.maxAggregates) {
+      this.dropped += 1;
+      return undefined;
+    }
+    const served: { flagKey: string; value: unknown; variant?: string; manifestVersion?: number } = { flagKey, value };
+    if (variant !== undefined) served.variant = variant;
+    if (manifestVersion !== undefined) served.manifestVersion = manifestVersion;
+    const aggregate: BufferedAggregate = { ...served, evaluations: 0, metrics: new Map(), served, attested };
+    this.aggregates.push(aggregate);
     return aggregate;
   }
 }
 
-/**
- * The identity of a served variation: flag, variant and manifest version when the provider names both (within one
- * manifest a variation id has one approved content), otherwise flag and the value's content.
- */
-function keyOf(served: ServedVariation): string | undefined {
-  if (served.variant !== undefined && served.manifestVersion !== undefined)
-    return `${served.flagKey}\u0000v\u0000${served.variant}\u0000${served.manifestVersion}`;
+/** Whether two JSON values are equal by content; a value JSON cannot compare (too deep, a cycle) is not. */
+function sameContent(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  try {
+    return jsonEqual(a, b);
+  } catch {
+    return false;
+  }
+}
+
+/** The identity of a served value by content: flag, canonical JSON (RFC 8785) and manifest version. */
+function contentKeyOf(flagKey: string, value: unknown, manifestVersion: number | undefined): string | undefined {
   let content: string | undefined;
   try {
-    content = typeof served.value === 'string' ? `s${served.value}` : canonicalize(served.value);
+    content = typeof value === 'string' ? `s${value}` : canonicalize(value);
   } catch {
     return undefined; // a value JSON cannot hold (a cycle): not keyable, so dropped and counted
   }
-  return content === undefined
-    ? undefined
-    : `${served.flagKey}\u0000c\u0000${content}\u0000${served.manifestVersion ?? ''}`;
+  return content === undefined ? undefined : `${flagKey}\u0000c\u0000${content}\u0000${manifestVersion ?? ''}`;
 }

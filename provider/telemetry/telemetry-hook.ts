@@ -1,5 +1,5 @@
 import type { BaseHook, EvaluationDetails, FlagValue, HookContext } from '@openfeature/core';
-import { servedOf, type TelemetryRecorder } from './telemetry-recorder.js';
+import type { TelemetryRecorder } from './telemetry-recorder.js';
 
 /** Which evaluations the hook tags, and where the manifest version comes from when a result does not carry it. */
 export interface TelemetryHookOptions {
@@ -28,7 +28,7 @@ export function createTelemetryHook(
     after(hookContext: Readonly<HookContext<FlagValue>>, details: EvaluationDetails<FlagValue>): void {
       try {
         if (details.errorCode !== undefined || !wanted(details.flagKey)) return;
-        recorder.recordEvaluation(servedOf(details, version), hookContext.context.targetingKey);
+        recorder.recordDetails(details, hookContext.context.targetingKey, version);
       } catch {
         // Telemetry never breaks an evaluation.
       }

@@ -4,6 +4,21 @@ import { GateMetadataKey } from '../core/gate-reason.js';
 import { outcomeValues, type OutcomeMetrics } from './outcome-metrics.js';
 import { TelemetryBuffer, type BufferedAggregate, type ServedVariation } from './telemetry-buffer.js';
 
+/** Most metric values one `track()` event adds (as `MAX_OUTCOME_METRICS` for an outcome). */
+const VALUES_PER_EVENT = 20;
+
+/** The variation last served to one context for one flag, updated in place on every evaluation. */
+interface Remembered {
+  readonly flagKey: string;
+  readonly targetingKey: string;
+  aggregate: BufferedAggregate;
+  /** The buffer period `aggregate` belongs to; an older one is looked up again in the current period. */
+  epoch: number;
+  /** The recorder's tick of the last evaluation, and of the entry's place in the eviction order. */
+  touched: number;
+  placed: number;
+}
+
 /** Most aggregates featgate takes in one request (the route's bound). */
 const AGGREGATES_PER_REQUEST = 500;
 
@@ -50,7 +65,11 @@ export interface TelemetryRecorderStats {
  */
 export class TelemetryRecorder {
   private readonly buffer: TelemetryBuffer;
-  private readonly remembered = new Map<string, ServedVariation>();
+  /** flag → targeting key → last served variation (no composed string key per evaluation). */
+  private readonly remembered = new Map<string, Map<string, Remembered>>();
+  /** Every remembered entry, oldest place first: the second-chance eviction order. */
+  private readonly order = new Set<Remembered>();
+  private tick = 0;
   private readonly timer: ReturnType<typeof setInterval> | undefined;
   private flushing: Promise<void> | undefined;
   private sentBatches = 0;
@@ -73,14 +92,29 @@ export class TelemetryRecorder {
 
   /** Counts one evaluation (the hook calls this) and remembers it for `track()` calls of the same context. */
   recordEvaluation(served: ServedVariation, targetingKey?: string): void {
-    const shared = this.buffer.evaluation(served);
-    if (targetingKey !== undefined && shared) this.remember(`${targetingKey}\u0000${served.flagKey}`, shared);
-    this.flushIfFull();
+    const aggregate = this.buffer.find(served.flagKey, served.value, served.variant, served.manifestVersion, false);
+    if (aggregate) this.evaluated(aggregate, targetingKey);
+  }
+
+  /**
+   * Counts one evaluation straight from its details (what the hook calls: no intermediate object). The variant and
+   * manifest version count as the gate's word only when the gate marked the result as its own (`featgateGated`);
+   * otherwise `fallbackVersion` names the version and the content is checked against the variant's first content.
+   */
+  recordDetails(
+    details: EvaluationDetails<FlagValue>,
+    targetingKey: string | undefined,
+    fallbackVersion: (() => number | undefined) | undefined,
+  ): void {
+    const aggregate = this.aggregateOf(details, fallbackVersion);
+    if (aggregate) this.evaluated(aggregate, targetingKey);
   }
 
   /** Reports how the call made with an evaluation's value went (the helper for apps that keep the details). */
   outcome(details: EvaluationDetails<FlagValue>, outcome: OutcomeMetrics): void {
-    this.buffer.outcome(servedOf(details, this.options.manifestVersion), outcomeValues(outcome));
+    const aggregate = this.aggregateOf(details, this.options.manifestVersion);
+    if (!aggregate) return;
+    for (const [name, value] of outcomeValues(outcome)) this.buffer.add(aggregate, name, value);
     this.flushIfFull();
   }
 
@@ -89,12 +123,29 @@ export class TelemetryRecorder {
    * as dropped when that context was never served the flag here.
    */
   outcomeFor(targetingKey: string, flagKey: string, values: ReadonlyArray<readonly [string, number]>): void {
-    const served = this.remembered.get(`${targetingKey}\u0000${flagKey}`);
-    if (!served) {
-      this.buffer.dropped += 1;
-      return;
+    const aggregate = this.servedTo(targetingKey, flagKey);
+    if (!aggregate) return;
+    for (const [name, value] of values) this.buffer.add(aggregate, name, value);
+    this.flushIfFull();
+  }
+
+  /**
+   * Reports one `track(name, context, details)` event for the variation last served to `targetingKey` for
+   * `flagKey`: each finite number (and boolean as 0/1) in `details` but `flagKey`, at most 20, is added in place,
+   * `value` under the event's name; counted as dropped when that context was never served the flag here.
+   */
+  trackFor(targetingKey: string, flagKey: string, name: string, details: Readonly<Record<string, unknown>>): void {
+    const aggregate = this.servedTo(targetingKey, flagKey);
+    if (!aggregate) return;
+    let added = 0;
+    for (const key in details) {
+      if (key === 'flagKey' || added >= VALUES_PER_EVENT) continue;
+      const value = details[key];
+      const number = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+      if (typeof number !== 'number' || !Number.isFinite(number)) continue;
+      this.buffer.add(aggregate, key === 'value' ? name.slice(0, 200) : key.slice(0, 200), number);
+      added += 1;
     }
-    this.buffer.outcome(served, values);
     this.flushIfFull();
   }
 
@@ -125,11 +176,92 @@ export class TelemetryRecorder {
     if (this.buffer.size >= (this.options.flushAtObservations ?? 5000) && !this.flushing) void this.flush();
   }
 
-  private remember(key: string, served: ServedVariation): void {
-    this.remembered.delete(key);
-    this.remembered.set(key, served);
-    if (this.remembered.size > (this.options.maxRemembered ?? 10_000))
-      this.remembered.delete(this.remembered.keys().next().value!);
+  /** The aggregate an evaluation's details count for (see `recordDetails` for when the gate's word is taken). */
+  private aggregateOf(
+    details: EvaluationDetails<FlagValue>,
+    fallbackVersion: (() => number | undefined) | undefined,
+  ): BufferedAggregate | undefined {
+    const metadata = details.flagMetadata;
+    const version = metadata?.[GateMetadataKey.ManifestVersion];
+    return typeof version === 'number'
+      ? this.buffer.find(
+          details.flagKey,
+          details.value,
+          details.variant,
+          version,
+          metadata[GateMetadataKey.Gated] === true,
+        )
+      : this.buffer.find(details.flagKey, details.value, details.variant, fallbackVersion?.(), false);
+  }
+
+  private evaluated(aggregate: BufferedAggregate, targetingKey: string | undefined): void {
+    this.buffer.countEvaluation(aggregate);
+    if (targetingKey !== undefined) this.remember(aggregate.flagKey, targetingKey, aggregate);
+    this.flushIfFull();
+  }
+
+  /** The aggregate of this period for what `targetingKey` was last served of `flagKey`; a miss counts as dropped. */
+  private servedTo(targetingKey: string, flagKey: string): BufferedAggregate | undefined {
+    const entry = this.remembered.get(flagKey)?.get(targetingKey);
+    if (!entry) {
+      this.buffer.dropped += 1;
+      return undefined;
+    }
+    if (entry.epoch === this.buffer.epoch) return entry.aggregate;
+    const old = entry.aggregate;
+    const aggregate = this.buffer.find(old.flagKey, old.value, old.variant, old.manifestVersion, old.attested);
+    if (aggregate) {
+      entry.aggregate = aggregate;
+      entry.epoch = this.buffer.epoch;
+    }
+    return aggregate;
+  }
+
+  /**
+   * Remembers what a context was served, updating its entry in place. Bounded by `maxRemembered` with second-chance
+   * eviction (CLOCK): the entry with the oldest place goes, unless it was evaluated since it got that place, in
+   * which case it moves to the back once; so a context evaluated lately is not evicted before an idle one, and an
+   * evaluation costs two Map lookups and no Map mutation once the context is known.
+   */
+  private remember(flagKey: string, targetingKey: string, aggregate: BufferedAggregate): void {
+    const tick = ++this.tick;
+    let contexts = this.remembered.get(flagKey);
+    const known = contexts?.get(targetingKey);
+    if (known) {
+      known.aggregate = aggregate;
+      known.epoch = this.buffer.epoch;
+      known.touched = tick;
+      return;
+    }
+    const max = this.options.maxRemembered ?? 10_000;
+    if (max <= 0) return;
+    while (this.order.size >= max) this.evictOne();
+    if (!contexts) this.remembered.set(flagKey, (contexts = new Map()));
+    const entry: Remembered = {
+      flagKey,
+      targetingKey,
+      aggregate,
+      epoch: this.buffer.epoch,
+      touched: tick,
+      placed: tick,
+    };
+    contexts.set(targetingKey, entry);
+    this.order.add(entry);
+  }
+
+  private evictOne(): void {
+    for (const oldest of this.order) {
+      this.order.delete(oldest);
+      if (oldest.touched > oldest.placed) {
+        oldest.placed = oldest.touched;
+        this.order.add(oldest);
+        continue;
+      }
+      const contexts = this.remembered.get(oldest.flagKey);
+      contexts?.delete(oldest.targetingKey);
+      if (contexts?.size === 0) this.remembered.delete(oldest.flagKey);
+      return;
+    }
   }
 
   private async send(batch: { aggregates: BufferedAggregate[]; dropped: number }): Promise<void> {
@@ -142,7 +274,11 @@ export class TelemetryRecorder {
       start += AGGREGATES_PER_REQUEST
     ) {
       const chunk = batch.aggregates.slice(start, start + AGGREGATES_PER_REQUEST);
-      if (chunk.length === 0) break;
+      if (chunk.length === 0) {
+        // featgate takes no batch without an aggregate: the count waits for the next one.
+        this.buffer.dropped += dropped;
+        return;
+      }
       try {
         const aggregates = await Promise.all(chunk.map(wireOf));
         const response = await fetchFn(url, {

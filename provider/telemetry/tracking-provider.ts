@@ -19,17 +19,8 @@ export function withTelemetryTracking<P extends object>(provider: P, recorder: T
   const track = (name: string, context: EvaluationContext, details: TrackingEventDetails = {}): void => {
     try {
       const flagKey = details['flagKey'];
-      if (typeof flagKey === 'string' && context.targetingKey !== undefined) {
-        const values: Array<[string, number]> = [];
-        for (const key in details) {
-          if (key === 'flagKey' || values.length >= 20) continue;
-          const value = details[key];
-          const number = typeof value === 'boolean' ? (value ? 1 : 0) : value;
-          if (typeof number === 'number' && Number.isFinite(number))
-            values.push([key === 'value' ? name.slice(0, 200) : key.slice(0, 200), number]);
-        }
-        recorder.outcomeFor(context.targetingKey, flagKey, values);
-      }
+      if (typeof flagKey === 'string' && context.targetingKey !== undefined)
+        recorder.trackFor(context.targetingKey, flagKey, name, details);
     } catch {
       // Telemetry never breaks the caller.
     }
