@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { evaluate, type Policy } from '../../../policies/index.js';
 import { ChangeStatus, CleanupKind, durationMs } from '../../change/index.js';
-import { ReviewItemKind, type ChangeRecordState } from '../../projections/index.js';
+import { ReviewItemKind, type ChangeRecordFields, type ChangeRecordState, type LoadedChangeRecordState } from '../../projections/index.js';
 import { BreakGlassStatus, type BreakGlassRecord } from '../break-glass/index.js';
 
 /** Statuses whose configuration is approved or live, so its review date matters. */
@@ -38,7 +38,7 @@ export const reviewDueQuerySchema = z.strictObject({
 export type ReviewDueQuery = z.infer<typeof reviewDueQuerySchema>;
 
 /**
- * What is due for review at `asOf`:
+ * What is due for review at `asOf` (`dueDates` by change key, from `changeReviewDueDates`):
  * - a durable change (approved, releasing, held or completed) past its review date: the record's
  *   `cleanup.reviewDate`, else its creation plus the tier's `reviewAfter`; its owner is the named owner of the
  *   control (the record requires one) and answers for the review;
@@ -47,7 +47,8 @@ export type ReviewDueQuery = z.infer<typeof reviewDueQuerySchema>;
  * With `upcoming`, items due within the policy's largest `notifyBefore` are listed too (not overdue).
  */
 export function reviewDueItems(
-  changes: Iterable<ChangeRecordState>,
+  changes: Iterable<Pick<ChangeRecordState, 'key' | 'status'> & { readonly record: ChangeRecordFields }>,
+  dueDates: ReadonlyMap<string, string>,
   breakGlass: Iterable<BreakGlassRecord>,
   policy: Policy,
   asOf: Date,
@@ -56,8 +57,8 @@ export function reviewDueItems(
   const horizon = asOf.getTime() + (upcoming ? Math.max(0, ...policy.reviewDates.notifyBefore.map(durationMs)) : 0);
   const items: ReviewDueItem[] = [];
   for (const state of changes) {
-    if (!REVIEWED.has(state.status)) continue;
-    const dueAt = changeReviewDueAt(state, policy);
+    const dueAt = dueDates.get(state.key);
+    if (!REVIEWED.has(state.status) || dueAt === undefined) continue;
     if (Date.parse(dueAt) > horizon) continue;
     const overdue = Date.parse(dueAt) <= asOf.getTime();
     const roles = [...policy.reviewDates.notifyRoles];
@@ -97,8 +98,22 @@ export function reviewDueItems(
   return items.sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.key.localeCompare(b.key));
 }
 
+/**
+ * When each reviewed change's review is due, by change key: the tier comes from classifying the full record, read
+ * back one change at a time (so at most one record beyond the projection's LRU is in memory).
+ */
+export async function changeReviewDueDates(
+  changes: Iterable<ChangeRecordState>,
+  load: (state: ChangeRecordState) => Promise<LoadedChangeRecordState>,
+  policy: Policy,
+): Promise<Map<string, string>> {
+  const dates = new Map<string, string>();
+  for (const state of [...changes]) if (REVIEWED.has(state.status)) dates.set(state.key, changeReviewDueAt(await load(state), policy));
+  return dates;
+}
+
 /** When a change's review is due: its review date (start of that day, UTC), else its creation plus the tier's offset. */
-export function changeReviewDueAt(state: ChangeRecordState, policy: Policy): string {
+export function changeReviewDueAt(state: LoadedChangeRecordState, policy: Policy): string {
   const date = state.record.cleanup.reviewDate ?? evaluate(state.record, policy, { now: state.createdAt }).reviewDate!;
   return `${date}T00:00:00.000Z`;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../../policies/index.js';
 import { ChangeStatus, changeRecordSchema, CleanupKind, ReviewDecision } from '../../../src/change/index.js';
 import { parseOrThrow, ValidationError } from '../../../src/errors/index.js';
-import { BreakGlassStatus, noticeFor, postReviewOutcome, reviewDueItems, type BreakGlassRecord } from '../../../src/exposure/index.js';
+import { BreakGlassStatus, changeReviewDueAt, noticeFor, postReviewOutcome, reviewDueItems as itemsWithDates, type BreakGlassRecord } from '../../../src/exposure/index.js';
+import type { LoadedChangeRecordState } from '../../../src/projections/index.js';
 import { IdentityMapping } from '../../../src/identity/index.js';
 import { ActorKind } from '../../../src/ledger/index.js';
 import { PostReviewOutcome, ReviewItemKind } from '../../../src/projections/index.js';
@@ -37,6 +38,11 @@ const breakGlass: BreakGlassRecord = {
   reviews: [],
   status: BreakGlassStatus.Active,
 };
+
+/** The review-due items with each change's date as the notifier computes it from the loaded record. */
+function reviewDueItems(changes: LoadedChangeRecordState[], ...rest: Parameters<typeof itemsWithDates> extends [unknown, unknown, ...infer R] ? R : never) {
+  return itemsWithDates(changes, new Map(changes.map((state) => [state.key, changeReviewDueAt(state, rest[1])])), ...rest);
+}
 
 describe('review-due items', () => {
   it('lists durable changes and each flag of a temporary change past the review date, with the named owner', () => {
