@@ -7,6 +7,9 @@ import { BreakGlassStatus, type BreakGlassRecord } from '../break-glass/index.js
 /** Statuses whose configuration is approved or live, so its review date matters. */
 const REVIEWED: ReadonlySet<ChangeStatus> = new Set([ChangeStatus.Approved, ChangeStatus.Releasing, ChangeStatus.Held, ChangeStatus.Completed]);
 
+/** What the review-due list reads of a change: its key, status and record fields (an outline will do). */
+export type ReviewedChange = Pick<ChangeRecordState, 'key' | 'status'> & { readonly record: ChangeRecordFields };
+
 /** One thing whose review is due (or soon due). */
 export const reviewDueItemSchema = z.object({
   kind: z.enum(ReviewItemKind),
@@ -47,7 +50,7 @@ export type ReviewDueQuery = z.infer<typeof reviewDueQuerySchema>;
  * With `upcoming`, items due within the policy's largest `notifyBefore` are listed too (not overdue).
  */
 export function reviewDueItems(
-  changes: Iterable<Pick<ChangeRecordState, 'key' | 'status'> & { readonly record: ChangeRecordFields }>,
+  changes: Iterable<ReviewedChange>,
   dueDates: ReadonlyMap<string, string>,
   breakGlass: Iterable<BreakGlassRecord>,
   policy: Policy,
@@ -99,16 +102,21 @@ export function reviewDueItems(
 }
 
 /**
- * When each reviewed change's review is due, by change key: the tier comes from classifying the full record, read
- * back one change at a time (so at most one record beyond the projection's LRU is in memory).
+ * When each reviewed change's review is due, by change key: the record's review date, else one from the tier of
+ * the full record, read back one change at a time (so at most one record beyond the projection's LRU is in memory).
  */
-export async function changeReviewDueDates(
-  changes: Iterable<ChangeRecordState>,
-  load: (state: ChangeRecordState) => Promise<LoadedChangeRecordState>,
+export async function changeReviewDueDates<S extends ReviewedChange>(
+  changes: Iterable<S>,
+  load: (state: S) => Promise<LoadedChangeRecordState>,
   policy: Policy,
 ): Promise<Map<string, string>> {
   const dates = new Map<string, string>();
-  for (const state of [...changes]) if (REVIEWED.has(state.status)) dates.set(state.key, changeReviewDueAt(await load(state), policy));
+  for (const state of [...changes]) {
+    if (!REVIEWED.has(state.status)) continue;
+    // a record that names its review date needs no classification, so no read of the full record
+    const named = state.record.cleanup.reviewDate;
+    dates.set(state.key, named === undefined ? changeReviewDueAt(await load(state), policy) : `${named}T00:00:00.000Z`);
+  }
   return dates;
 }
 
