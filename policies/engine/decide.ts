@@ -52,7 +52,7 @@ export interface DecideOptions {
 }
 
 /** Everyone who wrote a change: its requester and the authors featgate recorded. */
-export function authorsOf(change: ChangeRecord): string[] {
+export function authorsOf(change: Pick<ChangeRecord, 'requester' | 'authors'>): string[] {
   return [...new Set([change.requester, ...(change.authors ?? [])])];
 }
 

@@ -3,6 +3,4 @@ export * from './skipped-entry.js';
 export * from './change-records/index.js';
 export * from './approved-state/index.js';
 export * from './ledger-projection.js';
-export * from './change-records-projection.js';
-export * from './approved-state-projection.js';
 export * from './snapshot/index.js';

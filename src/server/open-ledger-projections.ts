@@ -37,7 +37,8 @@ const keyed = z.looseObject({});
 /** The shape a snapshot body must decode to before LedgerProjections takes it (its content is covered by the seal). */
 const ledgerProjectionsStateSchema = z.strictObject({
   lastSeq: z.number().int().positive(),
-  changes: mapOf(z.looseObject({ key: z.string(), status: z.string(), lastSeq: z.number().int() })),
+  // a snapshot from before records were kept as outlines (no `recordSeq`) is ignored: the start folds from genesis
+  changes: mapOf(z.looseObject({ key: z.string(), status: z.string(), lastSeq: z.number().int(), recordSeq: z.number().int().min(1) })),
   changesSkipped: skippedSchema,
   approved: mapOf(z.looseObject({ envId: z.string(), flagKey: z.string() })),
   approvedSkipped: skippedSchema,

@@ -13,7 +13,7 @@ import { connectionErrorLog, createLogger, type Logger } from '../logging/index.
 import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher, manifestGovernanceOf } from '../manifest/index.js';
 import { loadOrCreateRedactionKey, secretKeyMatcher } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
-import { followLifecycleNotifications, GovernanceService, InProcessLock, RedisLock, type KeyedLock } from '../workflow/index.js';
+import { followLifecycleNotifications, GovernanceService, InProcessLock, RedisLock, type KeyedLock, type LedgerProjections } from '../workflow/index.js';
 import { openLedgerWithProjections } from './open-ledger-projections.js';
 import { createApp } from './app.js';
 import { createConsoleRouter } from '../console/index.js';
@@ -51,6 +51,8 @@ export interface RunningService {
    */
   readonly sandboxDemo?: { readonly envId: string; readonly adminToken: string; readonly sdkKey: string };
   readonly workflow: GovernanceService;
+  /** The ledger projections the workflow answers from (for operators' diagnostics and tests: retained bytes, seq). */
+  readonly projections: LedgerProjections;
   /** The webhook bridge (receiver, reconcile queue and worker, reconciler), when FeatBit is configured. */
   readonly bridge?: WebhookBridge;
   /** Staged exposure: guardrails, auto-advance, break-glass, review dates. */
@@ -282,6 +284,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       ...(featbitSetup.sandboxUrl ? { sandboxUrl: featbitSetup.sandboxUrl } : {}),
       ...(sandboxDemo ? { sandboxDemo } : {}),
       workflow,
+      projections,
       ...(bridge ? { bridge } : {}),
       exposure,
       close,

@@ -4,7 +4,7 @@ import { EvidenceResult, EvidenceType, typedContentOf, type ChangeRecord, type E
 import type { MetricCheck } from './eval-check.js';
 import { checkTypedEvidence } from './evidence-check.js';
 import { IdentityMapping, type Principal } from '../identity/index.js';
-import type { ChangeRecordState } from '../projections/index.js';
+import type { ChangeRecordFields, LoadedChangeRecordState } from '../projections/index.js';
 import { candidateHashOf, rollbackHashOf } from './change-derivation.js';
 
 /** featgate's guardrail identity: the only attacher whose `guardrailMetrics` evidence counts (ServiceActorId.Guardrails). */
@@ -25,7 +25,7 @@ export interface ChangeAuthor {
  * Everyone who wrote any part of a change (the requester, each editor, the FeatBit operator of an intercepted
  * edit), each with what they did. None of them may approve it, ramp it when the tier forbids, or vouch for it.
  */
-export function changeAuthors(record: ChangeRecord, identities: IdentityMapping, proposal: boolean): ChangeAuthor[] {
+export function changeAuthors(record: ChangeRecordFields, identities: IdentityMapping, proposal: boolean): ChangeAuthor[] {
   const seen = new Set<string>();
   const authors: ChangeAuthor[] = [];
   for (const identity of authorsOf(record)) {
@@ -43,7 +43,7 @@ export function changeAuthors(record: ChangeRecord, identities: IdentityMapping,
 }
 
 /** Whether the caller is an author of the record (by person, through the identity mapping). */
-export function isAuthor(record: ChangeRecord, principal: Pick<Principal, 'id' | 'aliases'>, identities: IdentityMapping): boolean {
+export function isAuthor(record: ChangeRecordFields, principal: Pick<Principal, 'id' | 'aliases'>, identities: IdentityMapping): boolean {
   const person = identities.personOfPrincipal(principal);
   return authorsOf(record).some((author) => identities.personOf(author) === person);
 }
@@ -74,7 +74,7 @@ export interface EvidenceVerdict {
  * item from before typing) counts by its result, except where the policy checks the kind: an offlineEval under eval
  * bars never counts as a claim, and a `checked` requirement is never met by one (`decide`).
  */
-export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityMapping, evalBars: readonly EvalBar[] = []): EvidenceVerdict[] {
+export function evidenceVerdicts(state: LoadedChangeRecordState, identities: IdentityMapping, evalBars: readonly EvalBar[] = []): EvidenceVerdict[] {
   const candidateHash = candidateHashOf(state.record);
   const authors = new Set(authorsOf(state.record).map((author) => identities.personOf(author)));
   const base = { checked: false, metrics: [] } as const;
@@ -154,7 +154,7 @@ export function evidenceVerdicts(state: ChangeRecordState, identities: IdentityM
 export type CountedEvidence = EvidenceItem & { readonly result: EvidenceResult; readonly checked: boolean };
 
 /** The evidence items whose result decides (see `evidenceVerdicts`): bound, and attached by someone allowed to. */
-export function countedEvidence(state: ChangeRecordState, identities: IdentityMapping, evalBars: readonly EvalBar[] = []): CountedEvidence[] {
+export function countedEvidence(state: LoadedChangeRecordState, identities: IdentityMapping, evalBars: readonly EvalBar[] = []): CountedEvidence[] {
   return evidenceVerdicts(state, identities, evalBars)
     .filter((verdict) => verdict.eligible)
     .map((verdict) => ({ ...verdict.item, result: verdict.item.result ?? EvidenceResult.Inconclusive, checked: verdict.checked }));

@@ -39,7 +39,7 @@ export class ChangeService {
       const created = await this.context.append(LedgerEventType.ChangeCreated, actor, changeSubject(record.key), { record });
       await this.classify(record, actor, created.seq);
     });
-    return this.view(prepared.key);
+    return await this.view(prepared.key);
   }
 
   /**
@@ -82,19 +82,19 @@ export class ChangeService {
       }
       await this.classify(record, actor, last.seq);
     });
-    return this.view(key);
+    return await this.view(key);
   }
 
   /** One change as the API shows it. */
   async getChange(key: string): Promise<ChangeView> {
     await this.context.deps.projections.catchUp();
-    return this.view(key);
+    return await this.view(key);
   }
 
   /** The policy explanation of one change (see `explainChange`). */
   async explainChange(key: string): Promise<PolicyExplanation> {
     await this.context.deps.projections.catchUp();
-    const state = this.context.deps.projections.changes.changes.get(key);
+    const state = await this.context.deps.projections.loadedChange(key);
     if (!state) throw new NotFoundError(`no change ${key}`);
     return explainChange(state, this.context.deps.policy(), this.context.identities, this.context.deps.projections.proposal(key) !== undefined, this.context.deps.knownReviewers?.() ?? []);
   }
@@ -108,7 +108,7 @@ export class ChangeService {
       if (query.status && state.status !== query.status) continue;
       if (query.owner && state.record.owner !== query.owner) continue;
       if (query.flag && !state.record.flags.some((flag) => flag.key === query.flag)) continue;
-      const view = changeView(state, policy, this.context.identities);
+      const view = changeView(await this.context.deps.projections.loaded(state), policy, this.context.identities);
       if (query.tier && view.tier !== query.tier) continue;
       if (query.waitingOnMe === 'true' && !this.waitsOn(state, view, principal)) continue;
       views.push(view);
@@ -144,7 +144,7 @@ export class ChangeService {
       });
       await this.followDecision(key, actor, reviewed.seq);
     });
-    return this.view(key);
+    return await this.view(key);
   }
 
   /**
@@ -205,12 +205,12 @@ export class ChangeService {
           attachedByKind: principal.kind === ActorKind.Service ? 'service' : 'user',
           ...(principal.aliases?.length ? { attachedByAliases: [...principal.aliases] } : {}),
           revision: state.revision,
-          candidateHash: candidateHashOf(state.record),
+          candidateHash: candidateHashOf((await this.context.deps.projections.loaded(state)).record),
         },
       });
       if (OPEN.has(state.status)) await this.followDecision(key, actor, attached.seq);
     });
-    return this.view(key);
+    return await this.view(key);
   }
 
   /**
@@ -227,7 +227,7 @@ export class ChangeService {
         reason: `withdrawn by ${principal.id}: ${reason}`,
       });
     });
-    return this.view(key);
+    return await this.view(key);
   }
 
   /**
@@ -253,8 +253,8 @@ export class ChangeService {
   }
 
   /** The view of a change after the projections caught up. */
-  view(key: string): ChangeView {
-    const state = this.context.deps.projections.changes.changes.get(key);
+  async view(key: string): Promise<ChangeView> {
+    const state = await this.context.deps.projections.loadedChange(key);
     if (!state) throw new NotFoundError(`no change ${key}`);
     return changeView(state, this.context.deps.policy(), this.context.identities);
   }
@@ -282,7 +282,7 @@ export class ChangeService {
   /** Records the tier of a record once the projections hold its entry `seq` (we hold its lock: nothing else changed it). */
   private async classify(record: ChangeRecord, actor: ReturnType<typeof actorOf>, seq: number): Promise<void> {
     await this.context.deps.projections.catchUpTo(seq);
-    const state = this.context.deps.projections.changes.changes.get(record.key);
+    const state = await this.context.deps.projections.loadedChange(record.key);
     if (!state) return;
     const { evaluation } = assess(state, this.context.deps.policy(), this.context.identities);
     await this.context.append(LedgerEventType.ChangeClassified, actor, changeSubject(record.key), {
@@ -296,7 +296,7 @@ export class ChangeService {
   /** Re-decides after the review or evidence recorded as `seq` and records the status the decision implies, if it differs. */
   private async followDecision(key: string, actor: ReturnType<typeof actorOf>, seq: number): Promise<void> {
     await this.context.deps.projections.catchUpTo(seq);
-    const state = this.context.deps.projections.changes.changes.get(key);
+    const state = await this.context.deps.projections.loadedChange(key);
     if (!state || !OPEN.has(state.status)) return;
     const { decision } = assess(state, this.context.deps.policy(), this.context.identities);
     const status =

@@ -1,6 +1,6 @@
 import { decide, evaluate, type Decision, type Evaluation, type Policy } from '../../policies/index.js';
 import { EvidenceResult, type ChangeRecord } from '../change/index.js';
-import type { ChangeRecordState } from '../projections/index.js';
+import type { LoadedChangeRecordState } from '../projections/index.js';
 import type { IdentityMapping } from '../identity/index.js';
 import type { ChangeView } from './change-view.js';
 import { countedEvidence, evidenceVerdicts, NO_PEOPLE } from './change-authors.js';
@@ -14,14 +14,14 @@ export interface Assessment {
 
 interface AssessedInputs {
   readonly record: ChangeRecord;
-  readonly evidence: ChangeRecordState['evidence'];
+  readonly evidence: LoadedChangeRecordState['evidence'];
   readonly policy: Policy;
   readonly identities: IdentityMapping;
   readonly assessment: Assessment;
 }
 
 const evaluations = new WeakMap<Policy, WeakMap<ChangeRecord, Evaluation>>();
-const assessments = new WeakMap<ChangeRecordState['reviews'], AssessedInputs>();
+const assessments = new WeakMap<LoadedChangeRecordState['reviews'], AssessedInputs>();
 
 /**
  * The policy's view of a change right now: classification and decision from its current reviews and evidence.
@@ -29,7 +29,7 @@ const assessments = new WeakMap<ChangeRecordState['reviews'], AssessedInputs>();
  * inputs (record, reviews, evidence, policy): a review request that re-decides and then renders the change
  * evaluates it once, and a record is classified once per policy.
  */
-export function assess(state: ChangeRecordState, policy: Policy, identities: IdentityMapping = NO_PEOPLE): Assessment {
+export function assess(state: LoadedChangeRecordState, policy: Policy, identities: IdentityMapping = NO_PEOPLE): Assessment {
   const known = assessments.get(state.reviews);
   if (known && known.record === state.record && known.evidence === state.evidence && known.policy === policy && known.identities === identities) {
     return known.assessment;
@@ -55,7 +55,7 @@ function evaluationOf(record: ChangeRecord, policy: Policy): Evaluation {
 }
 
 /** Builds the API view of a change from its projected state and the policy. */
-export function changeView(state: ChangeRecordState, policy: Policy, identities: IdentityMapping = NO_PEOPLE): ChangeView {
+export function changeView(state: LoadedChangeRecordState, policy: Policy, identities: IdentityMapping = NO_PEOPLE): ChangeView {
   const { evaluation, decision } = assess(state, policy, identities);
   return {
     key: state.key,

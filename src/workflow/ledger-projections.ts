@@ -4,7 +4,9 @@ import {
   applyApprovedStateEntriesInPlace,
   applyChangeEntriesInPlace,
   approvedStateKey,
+  ChangeRecordLoader,
   type ChangeRecordState,
+  type LoadedChangeRecordState,
   type ChangeRecordsState,
   type MutableApprovedStates,
   type SkippedEntry,
@@ -25,6 +27,12 @@ export interface LedgerProjectionsState {
   readonly proposals: ReadonlyMap<string, ProposalState>;
 }
 const MAX_UNFOLDED_APPENDS = 10_000;
+
+/** Options of LedgerProjections. */
+export interface LedgerProjectionsOptions {
+  /** Most bytes of full change records kept in memory (the LRU of records read back from the ledger). */
+  readonly recordCacheBytes?: number;
+}
 
 /**
  * Keeps the change-record and approved-state projections of this process caught up with the shared ledger.
@@ -51,8 +59,14 @@ export class LedgerProjections {
   /** Seqs by change, flag, actor and type of every entry folded in, for audit queries. */
   readonly audit = new AuditIndex();
   private readonly reportsAppends: boolean;
+  /** Full records (with values) read back from the ledger on demand, in an LRU bounded by bytes. */
+  private readonly records: ChangeRecordLoader;
 
-  constructor(private readonly ledger: LedgerStore) {
+  constructor(
+    private readonly ledger: LedgerStore,
+    options: LedgerProjectionsOptions = {},
+  ) {
+    this.records = new ChangeRecordLoader(ledger, options.recordCacheBytes === undefined ? {} : { maxBytes: options.recordCacheBytes });
     const unsubscribe = ledger.onAppended?.((entries) => {
       for (const entry of entries) this.offerAppended(entry);
     });
@@ -157,6 +171,25 @@ export class LedgerProjections {
   /** The change-record projection as of the last catch-up. */
   get changes(): ChangeRecordsState {
     return this.changesState;
+  }
+
+  /**
+   * A change's state with its full record: the projection keeps only the record's outline (values by hash), the
+   * record itself is read from the ledger entry at `state.recordSeq` (or the LRU) and checked against the outline.
+   */
+  async loaded(state: ChangeRecordState): Promise<LoadedChangeRecordState> {
+    return { ...state, record: await this.records.load(state) };
+  }
+
+  /** The loaded state of the change under `key` as of the last catch-up, or undefined when there is none. */
+  async loadedChange(key: string): Promise<LoadedChangeRecordState | undefined> {
+    const state = this.changesState.changes.get(key);
+    return state ? this.loaded(state) : undefined;
+  }
+
+  /** Bytes of full change records (values included) this projection holds now: bounded by the LRU, not by history. */
+  retainedValueBytes(): number {
+    return this.records.retainedBytes();
   }
 
   /** Seq of the newest entry folded in. */

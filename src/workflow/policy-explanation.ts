@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { writtenValues, type Policy } from '../../policies/index.js';
 import { EvidenceResult } from '../change/index.js';
 import type { IdentityMapping } from '../identity/index.js';
-import type { ChangeRecordState } from '../projections/index.js';
+import type { LoadedChangeRecordState } from '../projections/index.js';
 import { changeAuthors, evidenceVerdicts } from './change-authors.js';
 import { assess } from './change-views.js';
 import type { KnownReviewer } from './workflow-context.js';
@@ -92,7 +92,7 @@ export type PolicyExplanation = z.infer<typeof policyExplanationSchema>;
 
 /** Builds the policy explanation of a change from its projected state, the policy and the identity mapping. */
 export function explainChange(
-  state: ChangeRecordState,
+  state: LoadedChangeRecordState,
   policy: Policy,
   identities: IdentityMapping,
   proposal: boolean,
@@ -155,7 +155,7 @@ export function explainChange(
 
 /** Who of the known identities may still give an approval that counts (see `mayStillApprove`). */
 function stillApproving(
-  state: ChangeRecordState,
+  state: LoadedChangeRecordState,
   decision: ReturnType<typeof assess>['decision'],
   identities: IdentityMapping,
   proposal: boolean,

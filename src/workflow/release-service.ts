@@ -10,7 +10,7 @@ import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { actorOf, Role, type Principal } from '../identity/index.js';
 import { LedgerEventType, type Actor } from '../ledger/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
-import { changeSubject, flagSubject, type ChangeRecordState, type GuardrailBreach } from '../projections/index.js';
+import { changeSubject, flagSubject, type ChangeRecordFields, type GuardrailBreach, type LoadedChangeRecordState } from '../projections/index.js';
 import type { ChangeService } from './change-service.js';
 import { countedEvidence, isAuthor } from './change-authors.js';
 import type { ProposalState } from './proposal-payload.js';
@@ -209,7 +209,7 @@ export class ReleaseService {
     };
   }
 
-  private async withRelease(key: string, fn: (state: ChangeRecordState) => Promise<undefined>): Promise<ChangeView> {
+  private async withRelease(key: string, fn: (state: LoadedChangeRecordState) => Promise<undefined>): Promise<ChangeView> {
     await this.context.deps.projections.catchUp();
     const before = this.context.deps.projections.changes.changes.get(key);
     const flagLocks = before ? this.flagLockNames(before.record) : [];
@@ -218,14 +218,14 @@ export class ReleaseService {
       async (state) => {
         const current = this.flagLockNames(state.record);
         if (current.join('\n') !== flagLocks.join('\n')) throw new ConflictError(`change ${key} changed its flags meanwhile; try again`);
-        return fn(state);
+        return fn(await this.context.deps.projections.loaded(state));
       },
       flagLocks,
     );
-    return this.changes.view(key);
+    return await this.changes.view(key);
   }
 
-  private flagLockNames(record: ChangeRecord): string[] {
+  private flagLockNames(record: ChangeRecordFields): string[] {
     const policy = this.context.deps.policy();
     return record.flags
       .map((flag) => {

@@ -6,7 +6,7 @@ import { NotFoundError } from '../errors/index.js';
 import type { FeatBitFlag } from '../featbit/model/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
 import { redactSecrets } from '../redaction/index.js';
-import type { ChangeRecordState } from '../projections/index.js';
+import type { LoadedChangeRecordState } from '../projections/index.js';
 import { secretKeyMatcherOf } from './policy-helpers.js';
 import { servedExposure, servedExposureSchema } from './served-exposure.js';
 import { latestBreaches } from './stage-checks.js';
@@ -61,7 +61,7 @@ export class ReleaseStatusReader {
   /** The release status of change `key`; 404 when there is no such change. */
   async status(key: string, now: Date = this.context.deps.now?.() ?? new Date()): Promise<ReleaseStatus> {
     await this.context.deps.projections.catchUp();
-    const state = this.context.deps.projections.changes.changes.get(key);
+    const state = await this.context.deps.projections.loadedChange(key);
     if (!state) throw new NotFoundError(`no change ${key}`);
     const stages = state.record.release.stages;
     const current = state.stageIndex ?? -1;
@@ -77,7 +77,7 @@ export class ReleaseStatusReader {
     };
   }
 
-  private nextStage(state: ChangeRecordState, stages: readonly ReleaseStage[], index: number, now: Date): NonNullable<ReleaseStatus['nextStage']> {
+  private nextStage(state: LoadedChangeRecordState, stages: readonly ReleaseStage[], index: number, now: Date): NonNullable<ReleaseStatus['nextStage']> {
     const waitingFor: string[] = [];
     if (!RELEASABLE.has(state.status)) waitingFor.push(`the change is ${state.status}; only approved changes are released`);
     if (state.status === ChangeStatus.Held) waitingFor.push(`the release is held (${state.statusReason ?? 'no reason given'}); resume it first`);
@@ -92,7 +92,7 @@ export class ReleaseStatusReader {
     return { ...stageInfo(stages[index]!, index), notBefore, waitingFor };
   }
 
-  private async flagExposure(state: ChangeRecordState, flagKey: string, candidate: JsonValue): Promise<ReleaseStatus['flags'][number]> {
+  private async flagExposure(state: LoadedChangeRecordState, flagKey: string, candidate: JsonValue): Promise<ReleaseStatus['flags'][number]> {
     const policy = this.context.deps.policy();
     const governance = resolveGovernedFlag(policy, state.record.environment, { key: flagKey });
     if (!governance.governed) return { flagKey, envId: null, featbit: null, error: `not governed in ${state.record.environment}: ${governance.reason}` };

@@ -2,11 +2,11 @@ import type { Evaluation } from '../../policies/index.js';
 import type { EvidenceType} from '../change/index.js';
 import { breaks, ChangeStatus, thresholdConditions, durationMs, EvidenceResult, GuardrailAction, type EvidenceItem } from '../change/index.js';
 import { ConflictError, PolicyViolationError } from '../errors/index.js';
-import type { ChangeRecordState } from '../projections/index.js';
+import type { LoadedChangeRecordState } from '../projections/index.js';
 
 /** What a stage request is checked against. */
 export interface StageCheckInput {
-  readonly state: ChangeRecordState;
+  readonly state: LoadedChangeRecordState;
   /** The requested stage, 0-based. */
   readonly index: number;
   readonly evaluation: Evaluation;
@@ -72,7 +72,7 @@ export function assertStageAllowed(input: StageCheckInput): void {
 }
 
 /** The holdIf conditions the change's latest signals break, in words. */
-export function latestBreaches(state: ChangeRecordState): string[] {
+export function latestBreaches(state: Pick<LoadedChangeRecordState, 'signals' | 'record'>): string[] {
   const signals = state.signals ?? {};
   return thresholdConditions(state.record.release.holdIf)
     .filter((condition) => {

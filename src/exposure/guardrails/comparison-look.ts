@@ -1,5 +1,5 @@
-import { isComparison, WorseDirection, type ChangeRecord, type ComparisonCondition } from '../../change/index.js';
-import type { ComparisonNumbers } from '../../projections/index.js';
+import { isComparison, WorseDirection, type ComparisonCondition } from '../../change/index.js';
+import type { ChangeRecordFields, ComparisonNumbers } from '../../projections/index.js';
 import { EMPTY_ARM } from './arm-summary.js';
 import { compareArms } from './sequential-test.js';
 import type { StageTelemetry } from './telemetry-state.js';
@@ -11,7 +11,7 @@ export interface ComparisonLook {
 }
 
 /** Looks at every comparative `holdIf` condition of a record over the telemetry of one stage (none: all empty). */
-export function comparisonLooks(record: ChangeRecord, telemetry: StageTelemetry | undefined): ComparisonLook[] {
+export function comparisonLooks(record: Pick<ChangeRecordFields, 'release'>, telemetry: StageTelemetry | undefined): ComparisonLook[] {
   return record.release.holdIf.filter(isComparison).map((condition) => {
     const pair = telemetry?.metrics.get(condition.metric);
     const comparison = compareArms(pair?.candidate ?? EMPTY_ARM, pair?.baseline ?? EMPTY_ARM, {

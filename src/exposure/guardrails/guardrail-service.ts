@@ -269,8 +269,9 @@ export class GuardrailService {
       for (const flag of state.record.flags) {
         const governance = resolveGovernedFlag(policy, state.record.environment, { key: flag.key });
         if (!governance.governed || (governance.environment.id !== env && governance.environment.name !== env)) continue;
-        const candidate = contentHash(flag.candidate);
-        const baseline = contentHash(flag.baseline);
+        // the outline's value hashes are `contentHash` of the values, so the index needs no record read back
+        const candidate = flag.values.candidate.hash;
+        const baseline = flag.values.baseline.hash;
         if (candidate === baseline) continue;
         index.set(`${flag.key}\n${candidate}`, { changeKey: state.key, arm: 'candidate' });
         index.set(`${flag.key}\n${baseline}`, { changeKey: state.key, arm: 'baseline' });

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { evaluate, type Policy } from '../../../policies/index.js';
 import { ChangeStatus, CleanupKind, durationMs } from '../../change/index.js';
-import { ReviewItemKind, type ChangeRecordState } from '../../projections/index.js';
+import { ReviewItemKind, type ChangeRecordFields, type ChangeRecordState, type LoadedChangeRecordState } from '../../projections/index.js';
 import { BreakGlassStatus, type BreakGlassRecord } from '../break-glass/index.js';
 
 /** Statuses whose configuration is approved or live, so its review date matters. */
 const REVIEWED: ReadonlySet<ChangeStatus> = new Set([ChangeStatus.Approved, ChangeStatus.Releasing, ChangeStatus.Held, ChangeStatus.Completed]);
+
+/** What the review-due list reads of a change: its key, status and record fields (an outline will do). */
+export type ReviewedChange = Pick<ChangeRecordState, 'key' | 'status'> & { readonly record: ChangeRecordFields };
 
 /** One thing whose review is due (or soon due). */
 export const reviewDueItemSchema = z.object({
@@ -38,7 +41,7 @@ export const reviewDueQuerySchema = z.strictObject({
 export type ReviewDueQuery = z.infer<typeof reviewDueQuerySchema>;
 
 /**
- * What is due for review at `asOf`:
+ * What is due for review at `asOf` (`dueDates` by change key, from `changeReviewDueDates`):
  * - a durable change (approved, releasing, held or completed) past its review date: the record's
  *   `cleanup.reviewDate`, else its creation plus the tier's `reviewAfter`; its owner is the named owner of the
  *   control (the record requires one) and answers for the review;
@@ -47,7 +50,8 @@ export type ReviewDueQuery = z.infer<typeof reviewDueQuerySchema>;
  * With `upcoming`, items due within the policy's largest `notifyBefore` are listed too (not overdue).
  */
 export function reviewDueItems(
-  changes: Iterable<ChangeRecordState>,
+  changes: Iterable<ReviewedChange>,
+  dueDates: ReadonlyMap<string, string>,
   breakGlass: Iterable<BreakGlassRecord>,
   policy: Policy,
   asOf: Date,
@@ -56,8 +60,8 @@ export function reviewDueItems(
   const horizon = asOf.getTime() + (upcoming ? Math.max(0, ...policy.reviewDates.notifyBefore.map(durationMs)) : 0);
   const items: ReviewDueItem[] = [];
   for (const state of changes) {
-    if (!REVIEWED.has(state.status)) continue;
-    const dueAt = changeReviewDueAt(state, policy);
+    const dueAt = dueDates.get(state.key);
+    if (!REVIEWED.has(state.status) || dueAt === undefined) continue;
     if (Date.parse(dueAt) > horizon) continue;
     const overdue = Date.parse(dueAt) <= asOf.getTime();
     const roles = [...policy.reviewDates.notifyRoles];
@@ -97,8 +101,27 @@ export function reviewDueItems(
   return items.sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.key.localeCompare(b.key));
 }
 
+/**
+ * When each reviewed change's review is due, by change key: the record's review date, else one from the tier of
+ * the full record, read back one change at a time (so at most one record beyond the projection's LRU is in memory).
+ */
+export async function changeReviewDueDates<S extends ReviewedChange>(
+  changes: Iterable<S>,
+  load: (state: S) => Promise<LoadedChangeRecordState>,
+  policy: Policy,
+): Promise<Map<string, string>> {
+  const dates = new Map<string, string>();
+  for (const state of [...changes]) {
+    if (!REVIEWED.has(state.status)) continue;
+    // a record that names its review date needs no classification, so no read of the full record
+    const named = state.record.cleanup.reviewDate;
+    dates.set(state.key, named === undefined ? changeReviewDueAt(await load(state), policy) : `${named}T00:00:00.000Z`);
+  }
+  return dates;
+}
+
 /** When a change's review is due: its review date (start of that day, UTC), else its creation plus the tier's offset. */
-export function changeReviewDueAt(state: ChangeRecordState, policy: Policy): string {
+export function changeReviewDueAt(state: LoadedChangeRecordState, policy: Policy): string {
   const date = state.record.cleanup.reviewDate ?? evaluate(state.record, policy, { now: state.createdAt }).reviewDate!;
   return `${date}T00:00:00.000Z`;
 }

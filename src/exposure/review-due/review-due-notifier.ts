@@ -6,7 +6,7 @@ import { ReviewItemKind } from '../../projections/index.js';
 import { WorkflowContext, type WorkflowDeps } from '../../workflow/index.js';
 import { noticeKey, type ExposureLedgerState } from '../break-glass/index.js';
 import { serviceActor, ServiceActorId } from '../service-actors.js';
-import { noticeFor, reviewDueItems, type ReviewDueItem, type ReviewDueList } from './review-due-items.js';
+import { changeReviewDueDates, noticeFor, reviewDueItems, type ReviewDueItem, type ReviewDueList } from './review-due-items.js';
 
 /** Lists review-due items and notifies people of each one once per notice (recorded as `review-date.notified`). */
 export class ReviewDueService {
@@ -25,7 +25,11 @@ export class ReviewDueService {
     const at = asOf ?? this.now();
     await this.deps.projections.catchUp();
     const exposure = await this.state.current();
-    const items = reviewDueItems(this.deps.projections.changes.changes.values(), exposure.breakGlass.values(), this.deps.policy(), at, upcoming);
+    const { projections } = this.deps;
+    const policy = this.deps.policy();
+    const changes = [...projections.changes.changes.values()];
+    const dueDates = await changeReviewDueDates(changes, (state) => projections.loaded(state), policy);
+    const items = reviewDueItems(changes, dueDates, exposure.breakGlass.values(), policy, at, upcoming);
     return { asOf: at.toISOString(), items };
   }
 

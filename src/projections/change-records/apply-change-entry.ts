@@ -14,6 +14,7 @@ import type {
   StageAppliedPayload,
 } from '../payloads/index.js';
 import { skippedForPayload, type SkippedEntry } from '../skipped-entry.js';
+import { outlineChangeRecord } from './change-record-outline.js';
 import { EMPTY_CHANGE_RECORDS, type ChangeRecordState, type ChangeRecordsState } from './change-record-state.js';
 
 const CONSUMED: ReadonlySet<string> = new Set<LedgerEventType>([
@@ -103,13 +104,14 @@ function applyOne(changes: Map<string, ChangeRecordState>, entry: LedgerEntry, t
   if (type === LedgerEventType.ChangeCreated || type === LedgerEventType.ChangeEdited) {
     const read = readLedgerPayload(type, entry.data);
     if (!read.ok) return skippedForPayload(entry, read.error);
-    const record = read.payload.record;
+    const record = outlineChangeRecord(read.payload.record);
     const existing = changes.get(record.key);
     if (type === LedgerEventType.ChangeCreated) {
       if (existing) return skip(`change ${record.key} already exists`);
       changes.set(record.key, {
         key: record.key,
         record,
+        recordSeq: entry.seq,
         status: ChangeStatus.Proposed,
         revision: 1,
         reviews: [],
@@ -123,7 +125,7 @@ function applyOne(changes: Map<string, ChangeRecordState>, entry: LedgerEntry, t
       return undefined;
     }
     if (!existing) return skip(`change ${record.key} does not exist`);
-    changes.set(record.key, { ...existing, ...withdrawnApprovals(existing), record, revision: existing.revision + 1, updatedAt: entry.at, lastSeq: entry.seq });
+    changes.set(record.key, { ...existing, ...withdrawnApprovals(existing), record, recordSeq: entry.seq, revision: existing.revision + 1, updatedAt: entry.at, lastSeq: entry.seq });
     return undefined;
   }
 

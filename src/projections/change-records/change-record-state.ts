@@ -1,12 +1,18 @@
 import type { RiskTier } from '../../../policies/engine/risk-tier.js';
 import type { ChangeRecord, ChangeStatus, EvidenceItem, Review } from '../../change/index.js';
 import type { SkippedEntry } from '../skipped-entry.js';
+import type { ChangeRecordOutline } from './change-record-outline.js';
 
 /** The current state of one change record, folded from its ledger entries. */
 export interface ChangeRecordState {
   readonly key: string;
-  /** The latest version of the record (secrets redacted). */
-  readonly record: ChangeRecord;
+  /**
+   * The latest version of the record (secrets redacted), its flag values by hash only: the full record is read
+   * from the ledger entry at `recordSeq` on demand (`LedgerProjections.record`).
+   */
+  readonly record: ChangeRecordOutline;
+  /** Seq of the `change.created` or `change.edited` entry that holds the latest version of the record. */
+  readonly recordSeq: number;
   readonly status: ChangeStatus;
   /** 1 for the created record, +1 per edit. */
   readonly revision: number;
@@ -30,6 +36,9 @@ export interface ChangeRecordState {
   /** Seq of the last entry that changed this record. */
   readonly lastSeq: number;
 }
+
+/** A change's state with its full record (values included) read back from the ledger, for code that reads values. */
+export type LoadedChangeRecordState = Omit<ChangeRecordState, 'record'> & { readonly record: ChangeRecord };
 
 /** The newest value of one guardrail metric of a change. */
 export interface LatestSignal {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ChangeStatus, parseChangeRecord, type ChangeRecord } from '../../../src/change/index.js';
-import type { ChangeRecordState } from '../../../src/projections/index.js';
+import type { LoadedChangeRecordState } from '../../../src/projections/index.js';
 
 /** The high-tier example change record, with stages, guardrails and cleanup adjusted by `patch`. */
 export function exampleRecord(patch: (record: ChangeRecord) => ChangeRecord = (record) => record): ChangeRecord {
@@ -9,11 +9,12 @@ export function exampleRecord(patch: (record: ChangeRecord) => ChangeRecord = (r
   return patch(parseChangeRecord(text));
 }
 
-/** A change-record state as the projection would hold it. */
-export function changeState(record: ChangeRecord, fields: Partial<ChangeRecordState> = {}): ChangeRecordState {
+/** A change-record state as the projection would hold it, with its full record loaded. */
+export function changeState(record: ChangeRecord, fields: Partial<LoadedChangeRecordState> = {}): LoadedChangeRecordState {
   return {
     key: record.key,
     record,
+    recordSeq: 1,
     status: ChangeStatus.Approved,
     revision: 1,
     reviews: [],

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../../policies/index.js';
 import { ChangeStatus, changeRecordSchema, CleanupKind, ReviewDecision } from '../../../src/change/index.js';
 import { parseOrThrow, ValidationError } from '../../../src/errors/index.js';
-import { BreakGlassStatus, noticeFor, postReviewOutcome, reviewDueItems, type BreakGlassRecord } from '../../../src/exposure/index.js';
+import { BreakGlassStatus, changeReviewDueAt, changeReviewDueDates, noticeFor, postReviewOutcome, reviewDueItems as itemsWithDates, type BreakGlassRecord } from '../../../src/exposure/index.js';
+import type { LoadedChangeRecordState } from '../../../src/projections/index.js';
 import { IdentityMapping } from '../../../src/identity/index.js';
 import { ActorKind } from '../../../src/ledger/index.js';
 import { PostReviewOutcome, ReviewItemKind } from '../../../src/projections/index.js';
@@ -38,6 +39,11 @@ const breakGlass: BreakGlassRecord = {
   status: BreakGlassStatus.Active,
 };
 
+/** The review-due items with each change's date as the notifier computes it from the loaded record. */
+function reviewDueItems(changes: LoadedChangeRecordState[], ...rest: Parameters<typeof itemsWithDates> extends [unknown, unknown, ...infer R] ? R : never) {
+  return itemsWithDates(changes, new Map(changes.map((state) => [state.key, changeReviewDueAt(state, rest[1])])), ...rest);
+}
+
 describe('review-due items', () => {
   it('lists durable changes and each flag of a temporary change past the review date, with the named owner', () => {
     const items = reviewDueItems([durable, temporary, proposed], [], policy, new Date('2026-04-02T00:00:00Z'));
@@ -67,6 +73,21 @@ describe('review-due items', () => {
     const [item] = reviewDueItems([defaulted], [], policy, new Date('2026-04-01T00:00:00Z'));
     expect(item).toMatchObject({ key: 'no-date', dueAt: '2026-03-31T00:00:00.000Z', overdue: true });
     expect(reviewDueItems([defaulted], [], policy, new Date('2026-03-30T00:00:00Z'))).toEqual([]);
+  });
+
+  it('reads back the full record only of a reviewed change without a review date, whose tier decides it', async () => {
+    const loaded: string[] = [];
+    const load = async (state: LoadedChangeRecordState) => {
+      loaded.push(state.key);
+      return state;
+    };
+    const dates = await changeReviewDueDates([durable, temporary, defaulted, proposed], load, policy);
+    expect(loaded).toEqual(['no-date']);
+    expect([...dates]).toEqual([
+      [durable.key, '2026-04-01T00:00:00.000Z'],
+      ['holiday-banner', '2026-03-20T00:00:00.000Z'],
+      ['no-date', changeReviewDueAt(defaulted, policy)],
+    ]);
   });
 
   it('lists upcoming items within the largest notice window, not overdue', () => {

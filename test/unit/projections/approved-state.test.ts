@@ -3,13 +3,13 @@ import { ConfigSurface } from '../../../src/change/index.js';
 import { restFlagSchema } from '../../../src/featbit/model/index.js';
 import { ActorKind, LedgerEventType } from '../../../src/ledger/index.js';
 import {
-  ApprovedStateProjection,
   flagSubject,
   foldApprovedStates,
   ledgerPayload,
   type ApprovedStatePayloadInput,
 } from '../../../src/projections/index.js';
 import { readReference } from '../../support/reference.js';
+import { LedgerProjections } from '../../../src/workflow/index.js';
 import { MemoryLedgerStore } from './memory-ledger-store.js';
 
 const envelope = readReference('api-get-flag-response.constructed.json') as { data: unknown };
@@ -62,22 +62,23 @@ describe('approved-state projection', () => {
 
   it('answers from the whole store, including entries another process appended', async () => {
     const store = new MemoryLedgerStore();
-    const projection = new ApprovedStateProjection(store);
-    expect(await projection.get('env-a', restFlag.key)).toBeUndefined();
+    const projections = new LedgerProjections(store);
+    await projections.catchUp();
+    expect(projections.approved('env-a', restFlag.key)).toBeUndefined();
     await append(store, LedgerEventType.FlagAdopted, stateFor('env-a'));
     await append(store, LedgerEventType.FlagAdopted, stateFor('env-b'));
-    expect((await projection.get('env-a', restFlag.key))?.version).toBe(1);
-    expect((await projection.listForEnvironment('env-b')).map((flag) => flag.envId)).toEqual(['env-b']);
+    await projections.catchUp();
+    expect(projections.approved('env-a', restFlag.key)?.version).toBe(1);
+    expect(projections.approvedInEnv('env-b').map((flag) => flag.envId)).toEqual(['env-b']);
   });
 
-  it('runs concurrent catch-ups one at a time without applying an entry twice', async () => {
+  it('runs concurrent catch-ups without applying an entry twice', async () => {
     const store = new MemoryLedgerStore();
     for (let i = 0; i < 5; i += 1) await append(store, LedgerEventType.ApprovedStateSet, stateFor('env-a', { approvedBy: `r${i}` }));
-    const projection = new ApprovedStateProjection(store, { batchSize: 2 });
-    const answers = await Promise.all([projection.state(), projection.state(), projection.state()]);
-    for (const answer of answers) {
-      expect(answer.lastSeq).toBe(5);
-      expect(answer.states.get(`env-a/${restFlag.key}`)?.approvedBy).toBe('r4');
-    }
+    const projections = new LedgerProjections(store);
+    await Promise.all([projections.catchUp(), projections.catchUp(), projections.catchUp()]);
+    expect(projections.lastSeq).toBe(5);
+    expect(projections.approved('env-a', restFlag.key)?.approvedBy).toBe('r4');
+    expect(projections.exportState().approved).toEqual(foldApprovedStates(store.entries).states);
   });
 });

@@ -7,7 +7,6 @@ import { ActorKind, LedgerEventType, type LedgerEntry } from '../../../src/ledge
 import {
   applyChangeEntry,
   changeSubject,
-  ChangeRecordsProjection,
   EMPTY_CHANGE_RECORDS,
   foldChangeRecords,
   ledgerPayload,
@@ -15,6 +14,8 @@ import {
   type ProjectedEventType,
 } from '../../../src/projections/index.js';
 import { RiskTier } from '../../../policies/index.js';
+import { contentHash } from '../../../src/canonical/index.js';
+import { LedgerProjections } from '../../../src/workflow/index.js';
 import { MemoryLedgerStore } from './memory-ledger-store.js';
 
 const text = readFileSync(fileURLToPath(new URL('../../../policies/examples/high-model-provider-change.yaml', import.meta.url)), 'utf8');
@@ -110,19 +111,34 @@ describe('change-records projection', () => {
 
   it('catches up from the store before answering, so two processes sharing it agree', async () => {
     const store = await storeWithLifecycle();
-    const first = new ChangeRecordsProjection(store, { batchSize: 3 });
-    const second = new ChangeRecordsProjection(store);
-    expect((await first.get(key))?.status).toBe(ChangeStatus.Held);
+    const first = new LedgerProjections(store);
+    const second = new LedgerProjections(store);
+    await first.catchUp();
+    expect(first.changes.changes.get(key)?.status).toBe(ChangeStatus.Held);
     await store.append({
       type: LedgerEventType.ReleaseResumed,
       actor: alice,
       subject: changeSubject(key),
       data: ledgerPayload(LedgerEventType.ReleaseResumed, { changeKey: key, reason: 'fixed' }),
     });
-    expect((await second.get(key))?.status).toBe(ChangeStatus.Releasing);
-    expect((await first.get(key))?.status).toBe(ChangeStatus.Releasing);
-    expect(await first.list({ status: ChangeStatus.Held })).toEqual([]);
-    expect((await first.list({ flagKey: 'intent-router-model-route', owner: 'ai-platform' })).map((change) => change.key)).toEqual([key]);
+    await second.catchUp();
+    expect(second.changes.changes.get(key)?.status).toBe(ChangeStatus.Releasing);
+    expect(first.changes.changes.get(key)?.status).toBe(ChangeStatus.Held);
+    await first.catchUp();
+    expect(first.changes.changes.get(key)?.status).toBe(ChangeStatus.Releasing);
+    expect(first.changes).toEqual(second.changes);
+  });
+
+  it('keeps each flag value as its content hash and reads the full record back from the ledger entry that wrote it', async () => {
+    const store = await storeWithLifecycle();
+    const projections = new LedgerProjections(store);
+    await projections.catchUp();
+    const change = projections.changes.changes.get(key)!;
+    const edited = store.entries.find((entry) => entry.type === LedgerEventType.ChangeEdited)!;
+    expect(change.recordSeq).toBe(edited.seq);
+    expect(change.record.flags.map((flag) => flag.values.candidate.hash)).toEqual(record.flags.map((flag) => contentHash(flag.candidate)));
+    expect(JSON.stringify(change)).not.toContain(JSON.stringify(record.flags[0]!.candidate));
+    expect((await projections.loaded(change)).record).toEqual({ ...record, title: 'Move the intent router to Mistral' });
   });
 
   it('refuses to build a payload the projection could not read, naming the field', () => {

@@ -9,7 +9,7 @@ import {
   type EvidenceItem,
 } from '../../../src/change/index.js';
 import { IdentityMapping } from '../../../src/identity/index.js';
-import type { ChangeRecordState } from '../../../src/projections/index.js';
+import type { LoadedChangeRecordState } from '../../../src/projections/index.js';
 import { candidateHashOf, countedEvidence, evidenceVerdicts } from '../../../src/workflow/index.js';
 import { changeOf, REQUESTER } from '../policies/policy-fixtures.js';
 
@@ -88,6 +88,7 @@ describe('offline evals under eval bars (property)', () => {
         const state = {
           key: 'fixture-change',
           record,
+          recordSeq: 1,
           status: ChangeStatus.Proposed,
           revision: 2,
           reviews: [],
@@ -97,7 +98,7 @@ describe('offline evals under eval bars (property)', () => {
           createdBy: REQUESTER,
           updatedAt: '2026-12-01T00:00:00.000Z',
           lastSeq: 1,
-        } as ChangeRecordState;
+        } as LoadedChangeRecordState;
         const verdicts = evidenceVerdicts(state, identities, bars);
         expect(verdicts.map((verdict) => verdict.counts)).toEqual(steps.map(shouldCount));
         for (const verdict of verdicts) {
@@ -119,6 +120,7 @@ describe('evidence from before typing', () => {
     ({
       key: 'fixture-change',
       record,
+      recordSeq: 1,
       status: ChangeStatus.Proposed,
       revision: 2,
       reviews: [],
@@ -128,7 +130,7 @@ describe('evidence from before typing', () => {
       createdBy: REQUESTER,
       updatedAt: '2026-12-01T00:00:00.000Z',
       lastSeq: 1,
-    }) as ChangeRecordState;
+    }) as LoadedChangeRecordState;
   const bound = {
     attachedBy: 'ci',
     attachedByKind: 'service' as const,
