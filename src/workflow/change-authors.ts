@@ -1,6 +1,6 @@
 import { authorsOf } from '../../policies/index.js';
 import type { EvalBar } from '../../policies/index.js';
-import { EvidenceResult, EvidenceType, typedContentOf, type ChangeRecord, type EvidenceItem } from '../change/index.js';
+import { EvidenceResult, EvidenceType, typedContentOf, type EvidenceItem } from '../change/index.js';
 import type { MetricCheck } from './eval-check.js';
 import { checkTypedEvidence } from './evidence-check.js';
 import { IdentityMapping, type Principal } from '../identity/index.js';

@@ -1,5 +1,4 @@
 import { resolveGovernedFlag } from '../../../policies/index.js';
-import { contentHash } from '../../canonical/index.js';
 import { breaks, ChangeStatus, EvidenceResult, EvidenceType, GuardrailAction, HoldOperator, isComparison, thresholdConditions } from '../../change/index.js';
 import { ConflictError, ForbiddenError } from '../../errors/index.js';
 import { actorOf, type Principal } from '../../identity/index.js';
