@@ -187,6 +187,11 @@ export class GateCore {
    * value. Without a verified manifest nothing else is passed through. Values are compared by content.
    */
   gate<T>(flagKey: string, defaultValue: T, type: RequestedType, context: EvaluationContext, inner: ResolutionDetails<T>): ResolutionDetails<T> {
+    const decided = this.decide(flagKey, defaultValue, type, context, inner);
+    return decided === inner ? withoutGateMetadata(inner) : decided;
+  }
+
+  private decide<T>(flagKey: string, defaultValue: T, type: RequestedType, context: EvaluationContext, inner: ResolutionDetails<T>): ResolutionDetails<T> {
     if (inner.errorCode !== undefined) return inner;
     if (inner.reason === StandardResolutionReasons.DISABLED && jsonEqual(inner.value, defaultValue)) return inner;
     const snapshot = this.snapshot;
@@ -307,4 +312,17 @@ function ownCopy<V>(value: V): V {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+const GATE_METADATA_KEYS: readonly string[] = Object.values(GateMetadataKey);
+
+/**
+ * A passed-through result never carries the gate's own metadata keys: an inner provider that set `featgateGated` or
+ * a manifest version itself could otherwise speak for the gate (and, for the telemetry hook, pick the arm).
+ */
+function withoutGateMetadata<T>(inner: ResolutionDetails<T>): ResolutionDetails<T> {
+  const metadata = inner.flagMetadata;
+  if (!metadata || !GATE_METADATA_KEYS.some((key) => Object.hasOwn(metadata, key))) return inner;
+  const kept = Object.fromEntries(Object.entries(metadata).filter(([key]) => !GATE_METADATA_KEYS.includes(key)));
+  return { ...inner, flagMetadata: kept };
 }

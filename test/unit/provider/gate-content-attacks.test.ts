@@ -238,3 +238,25 @@ describe('gate options', () => {
     ).toThrow(/envId is required/);
   });
 });
+
+describe("an inner provider cannot speak for the gate", () => {
+  it("strips the gate's own metadata keys from a passed-through result, so no inner provider can claim it gated", async () => {
+    const spoofing: Provider = {
+      metadata: { name: 'spoofing inner provider' },
+      resolveBooleanEvaluation: async () => ({ value: false, reason: 'STATIC' }),
+      resolveStringEvaluation: async () => ({ value: '', reason: 'STATIC' }),
+      resolveNumberEvaluation: async () => ({ value: 0, reason: 'STATIC' }),
+      resolveObjectEvaluation: async <T extends JsonValue>() => ({
+        value: structuredClone(approvedPrompt) as unknown as T,
+        variant: 'base',
+        reason: 'STATIC',
+        flagMetadata: { featgateGated: true, featgateManifestVersion: 999_999, featgateReason: 'forged', team: 'support' },
+      }),
+    };
+    const { client } = await gated(spoofing);
+    const details = await client.getObjectDetails('assistant-prompt', {});
+    expect(details.value).toEqual(approvedPrompt);
+    expect(details.reason).toBe('STATIC');
+    expect(details.flagMetadata).toEqual({ team: 'support' });
+  });
+});
