@@ -15,10 +15,9 @@ import {
 } from '@featgate/openfeature/telemetry';
 import { jsonFlag } from '../../support/json-flag.js';
 import { seededRandom } from '../../support/seeded-random.js';
-import { startExposureHarness, type ExposureHarness, type Person } from '../staged-exposure/exposure-harness.js';
+import { PROVIDER_SWITCH, providerSwitchRecord, startExposureHarness, type ExposureHarness, type Person } from '../staged-exposure/exposure-harness.js';
 
-const BASELINE = { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 800 };
-const CANDIDATE = { provider: 'mistral', model: 'mistral-small', region: 'eu', latencyTargetMs: 800 };
+const { baseline: BASELINE, candidate: CANDIDATE } = PROVIDER_SWITCH;
 const WORSE_FLAG = 'claims-model-route';
 const HEALTHY_FLAG = 'faq-model-route';
 const MIN_SAMPLE = 150;
@@ -93,45 +92,15 @@ afterAll(async () => {
 
 /** A high-tier provider switch with a 30% first stage that advances by itself, then 100%, and one comparison. */
 function changeRecord(key: string, flagKey: string, action: 'hold' | 'rollback'): unknown {
-  return {
+  return providerSwitchRecord(
     key,
-    title: `Move ${flagKey} to mistral`,
-    owner: 'ai-platform',
-    service: 'assistant',
-    environment: 'production',
-    affectedWorkflow: 'Answers of the assistant',
-    requester: 'requester',
-    flags: [{ key: flagKey, surface: 'modelRoute', baseline: BASELINE, candidate: CANDIDATE }],
-    behaviourChange: 'Answers come from another provider at the same latency target.',
-    impact: {
-      data: 'another processor (EU)',
-      cost: 'lower',
-      latency: 'same target',
-      safety: 'measured offline',
-      support: 'escalations watched',
-      compliance: 'DPA signed',
-    },
-    release: {
-      decisionOwner: 'release-management',
-      stages: [
-        { name: 'first', audience: 'everyone', percentage: 30, minDuration: '1s', advance: 'auto' },
-        { name: 'all', audience: 'everyone', percentage: 100, minDuration: '1h' },
-      ],
-      holdIf: [
-        {
-          kind: 'comparison',
-          metric: 'errorRate',
-          worseIf: 'higher',
-          byMoreThan: 0.02,
-          minSamplePerArm: MIN_SAMPLE,
-          alpha: 0.05,
-          action,
-        },
-      ],
-      rollback: { plan: 'Back to openai.', fallbackBehaviour: 'Static answers.' },
-    },
-    cleanup: { kind: 'durable' },
-  };
+    flagKey,
+    [
+      { name: 'first', audience: 'everyone', percentage: 30, minDuration: '1s', advance: 'auto' },
+      { name: 'all', audience: 'everyone', percentage: 100, minDuration: '1h' },
+    ],
+    [{ kind: 'comparison', metric: 'errorRate', worseIf: 'higher', byMoreThan: 0.02, minSamplePerArm: MIN_SAMPLE, alpha: 0.05, action }],
+  );
 }
 
 /** Opens a change, attaches the approval-phase evidence from CI and collects approvals, then applies stage 1. */

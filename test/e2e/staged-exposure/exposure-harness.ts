@@ -101,3 +101,27 @@ export function manifestVersion(jws: string): number {
   const payload = JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as { version: number };
   return payload.version;
 }
+
+/** The model route both exposure tests switch: from openai (baseline) to mistral (candidate). */
+export const PROVIDER_SWITCH = {
+  baseline: { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 800 },
+  candidate: { provider: 'mistral', model: 'mistral-small', region: 'eu', latencyTargetMs: 800 },
+} as const;
+
+/** A high-tier change record (provider switch) of one model-route flag with the given release plan's stages and guardrails. */
+export function providerSwitchRecord(key: string, flagKey: string, stages: unknown[], holdIf: unknown[] = []): unknown {
+  return {
+    key,
+    title: `Move ${flagKey} to mistral`,
+    owner: 'ai-platform',
+    service: 'assistant',
+    environment: 'production',
+    affectedWorkflow: 'Answers of the assistant',
+    requester: 'requester',
+    flags: [{ key: flagKey, surface: 'modelRoute', baseline: PROVIDER_SWITCH.baseline, candidate: PROVIDER_SWITCH.candidate }],
+    behaviourChange: 'Answers come from another provider at the same latency target.',
+    impact: { data: 'another processor (EU)', cost: 'lower', latency: 'same target', safety: 'measured offline', support: 'escalations watched', compliance: 'DPA signed' },
+    release: { decisionOwner: 'release-management', stages, holdIf, rollback: { plan: 'Back to openai.', fallbackBehaviour: 'Static answers.' } },
+    cleanup: { kind: 'durable' },
+  };
+}

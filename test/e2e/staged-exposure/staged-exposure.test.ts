@@ -9,10 +9,9 @@ import { DEFAULT_POLICY_PATH } from '../../../policies/index.js';
 import { FeatBitServerProvider, FeatgateServerProvider, HttpManifestSource, StaticManifestSource } from '../../../provider/index.js';
 import { runFeatgate } from '../../integration/ledger/run-cli.js';
 import { jsonFlag } from '../../support/json-flag.js';
-import { manifestVersion, startExposureHarness, type ExposureHarness, type Person } from './exposure-harness.js';
+import { manifestVersion, PROVIDER_SWITCH, providerSwitchRecord as changeRecord, startExposureHarness, type ExposureHarness, type Person } from './exposure-harness.js';
 
-const BASELINE = { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 800 };
-const CANDIDATE = { provider: 'mistral', model: 'mistral-small', region: 'eu', latencyTargetMs: 800 };
+const { baseline: BASELINE, candidate: CANDIDATE } = PROVIDER_SWITCH;
 const RAMP_FLAG = 'assistant-model-route';
 const GUARDED_FLAG = 'triage-model-route';
 const FALLBACK_FLAG = 'assistant-fallback';
@@ -77,23 +76,6 @@ afterAll(async () => {
   if (policyDir) rmSync(policyDir, { recursive: true, force: true });
 });
 
-/** A high-tier change (provider switch) of one model-route flag with the given stages and guardrails. */
-function changeRecord(key: string, flagKey: string, stages: unknown[], holdIf: unknown[] = []): unknown {
-  return {
-    key,
-    title: `Move ${flagKey} to mistral`,
-    owner: 'ai-platform',
-    service: 'assistant',
-    environment: 'production',
-    affectedWorkflow: 'Answers of the assistant',
-    requester: 'requester',
-    flags: [{ key: flagKey, surface: 'modelRoute', baseline: BASELINE, candidate: CANDIDATE }],
-    behaviourChange: 'Answers come from another provider at the same latency target.',
-    impact: { data: 'another processor (EU)', cost: 'lower', latency: 'same target', safety: 'measured offline', support: 'escalations watched', compliance: 'DPA signed' },
-    release: { decisionOwner: 'release-management', stages, holdIf, rollback: { plan: 'Back to openai.', fallbackBehaviour: 'Static answers.' } },
-    cleanup: { kind: 'durable' },
-  };
-}
 
 /** Opens a change, attaches the approval-phase evidence and collects approvals until it is approved. */
 async function approvedChange(record: any, requester: Person = 'requester'): Promise<any> {
