@@ -5,7 +5,8 @@
  */
 const kernel = '^src/(canonical|errors|logging|config|secret-file|generated-secret|redis|yaml)/';
 /** The config schema assembles each feature's own config section (people, notification kinds); nothing else. */
-const configSections = '^src/(identity/identity-mapping|notify/notification|exposure/prometheus/prometheus-template-config)[.]ts$';
+const configSections =
+  '^src/(identity/identity-mapping|notify/notification|exposure/prometheus/prometheus-template-config)[.]ts$';
 const infrastructure = '^(src/(featbit/(model|rest-client)|notify|jobs)|webhooks/queue)/';
 const features =
   '^(src/(workflow|exposure|projections|approved-state|change|manifest|console|identity|ledger|redaction|sandbox)|policies|webhooks/(bridge|worker|receiver|reconciler|stream|notifier))/';
@@ -48,6 +49,9 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['featgate-source', 'import', 'types', 'node', 'default'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['featgate-source', 'import', 'types', 'node', 'default'],
+    },
   },
 };

@@ -44,7 +44,8 @@ export function checkBreakGlass(policy: Policy, request: BreakGlassRequest): Bre
   }
   const start = Date.parse(request.at);
   if (Number.isNaN(start)) problems.push(`at ${request.at} is not a time`);
-  if (problems.length > 0 || requested === undefined) return { allowed: false, problems, postReviewRoles: rules.postReviewRoles };
+  if (problems.length > 0 || requested === undefined)
+    return { allowed: false, problems, postReviewRoles: rules.postReviewRoles };
   return {
     allowed: true,
     problems,

@@ -69,15 +69,21 @@ export function applyComparison(comparison: Comparison, before: unknown, after: 
       const lower = term.toLowerCase();
       return afterText.includes(lower) && !beforeText.includes(lower);
     });
-    return introduced.length > 0 ? `introduces ${introduced.map((term) => JSON.stringify(term)).join(', ')}` : undefined;
+    return introduced.length > 0
+      ? `introduces ${introduced.map((term) => JSON.stringify(term)).join(', ')}`
+      : undefined;
   }
   if ('changedToNoneOf' in comparison) {
     if (after === undefined || jsonEqual(before, after)) return undefined;
     const allowed = comparison.changedToNoneOf;
     const outside = (value: unknown): boolean => !allowed.some((candidate) => jsonEqual(candidate, value));
     if (Array.isArray(after)) {
-      const gained = after.filter((item) => outside(item) && !(Array.isArray(before) && before.some((old) => jsonEqual(old, item))));
-      return gained.length > 0 ? `adds ${gained.map(show).join(', ')}, outside ${allowed.map(show).join(', ')}` : undefined;
+      const gained = after.filter(
+        (item) => outside(item) && !(Array.isArray(before) && before.some((old) => jsonEqual(old, item))),
+      );
+      return gained.length > 0
+        ? `adds ${gained.map(show).join(', ')}, outside ${allowed.map(show).join(', ')}`
+        : undefined;
     }
     return outside(after) ? `${show(before)} → ${show(after)}, outside ${allowed.map(show).join(', ')}` : undefined;
   }
@@ -108,15 +114,21 @@ function applyPlain(comparison: ValueComparison, before: unknown, after: unknown
       }
       return before !== undefined && after === undefined ? `removes ${show(before)}` : undefined;
     case ValueComparison.Increased:
-      return typeof before === 'number' && typeof after === 'number' && after > before ? `${before} → ${after}` : undefined;
+      return typeof before === 'number' && typeof after === 'number' && after > before
+        ? `${before} → ${after}`
+        : undefined;
     case ValueComparison.Decreased:
-      return typeof before === 'number' && typeof after === 'number' && after < before ? `${before} → ${after}` : undefined;
+      return typeof before === 'number' && typeof after === 'number' && after < before
+        ? `${before} → ${after}`
+        : undefined;
     case ValueComparison.BecomesTrue:
       return after === true && before !== true ? `${show(before)} → true` : undefined;
     case ValueComparison.BecomesFalse:
       return before === true && after !== true ? `true → ${show(after)}` : undefined;
     case ValueComparison.WhitespaceOnly:
-      return !jsonEqual(before, after) && before !== undefined && jsonEqual(collapseWhitespace(before), collapseWhitespace(after))
+      return !jsonEqual(before, after) &&
+        before !== undefined &&
+        jsonEqual(collapseWhitespace(before), collapseWhitespace(after))
         ? 'differs only in whitespace'
         : undefined;
   }
@@ -133,7 +145,10 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const aKeys = Object.keys(a);
   if (aKeys.length !== Object.keys(b).length) return false;
-  return aKeys.every((key) => Object.hasOwn(b, key) && jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+  return aKeys.every(
+    (key) =>
+      Object.hasOwn(b, key) && jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
 }
 
 function collapseWhitespace(value: unknown): unknown {

@@ -61,6 +61,9 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
 
 /** Turns a glob (`*` any run of characters, `?` one character) into an anchored regular expression. */
 export function globToRegExp(glob: string): RegExp {
-  const source = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`);
 }

@@ -114,7 +114,8 @@ export function decide(
   const counted = [...latest.values()].map((entry) => entry.review);
   const approvers = counted.filter((review) => review.decision === ReviewDecision.Approve);
   const rejecters = counted.filter((review) => review.decision === ReviewDecision.Reject);
-  for (const review of rejecters) reasons.push(`rejected by ${review.reviewer}${review.comment ? `: ${review.comment}` : ''}`);
+  for (const review of rejecters)
+    reasons.push(`rejected by ${review.reviewer}${review.comment ? `: ${review.comment}` : ''}`);
 
   const required = evaluation.requiredApprovals;
   const missingApprovals = Math.max(0, required.count - approvers.length);
@@ -131,21 +132,33 @@ export function decide(
     );
   }
 
-  const allEvidence: readonly EvidenceOutcome[] = options.recordEvidenceCounts === false ? [...evidence] : [...change.evidence, ...evidence];
+  const allEvidence: readonly EvidenceOutcome[] =
+    options.recordEvidenceCounts === false ? [...evidence] : [...change.evidence, ...evidence];
   const missingEvidence = evaluation.requiredEvidence.filter(
     (requirement) =>
       requirement.phase === 'approval' &&
       !requirement.anyOf.some(
         (type) =>
           PRODUCED_BY_FEATGATE.has(type) ||
-          allEvidence.some((item) => item.type === type && item.result === EvidenceResult.Passed && (!requirement.checked || item.checked === true)),
+          allEvidence.some(
+            (item) =>
+              item.type === type &&
+              item.result === EvidenceResult.Passed &&
+              (!requirement.checked || item.checked === true),
+          ),
       ),
   );
   for (const requirement of missingEvidence) {
     const failed = allEvidence.filter(
-      (item) => requirement.anyOf.includes(item.type) && (item.result !== EvidenceResult.Passed || (requirement.checked && item.checked !== true)),
+      (item) =>
+        requirement.anyOf.includes(item.type) &&
+        (item.result !== EvidenceResult.Passed || (requirement.checked && item.checked !== true)),
     );
-    const why = failed.map((item) => (item.result === EvidenceResult.Passed ? 'a claim featgate cannot check' : (item.result ?? EvidenceResult.Inconclusive)));
+    const why = failed.map((item) =>
+      item.result === EvidenceResult.Passed
+        ? 'a claim featgate cannot check'
+        : (item.result ?? EvidenceResult.Inconclusive),
+    );
     reasons.push(
       `needs passed evidence of ${requirement.anyOf.join(' or ')}${requirement.checked ? ' checked by featgate' : ''}` +
         (failed.length > 0 ? ` (attached but ${why.join(', ')})` : ''),
@@ -162,7 +175,9 @@ export function decide(
         ? DecisionStatus.Approved
         : DecisionStatus.Pending;
   if (status === DecisionStatus.Approved) {
-    reasons.push(`approved by ${approvers.map((review) => review.reviewer).join(', ')} for the ${evaluation.tier} tier`);
+    reasons.push(
+      `approved by ${approvers.map((review) => review.reviewer).join(', ')} for the ${evaluation.tier} tier`,
+    );
   }
   return {
     status,
@@ -180,16 +195,22 @@ function releasePlanProblems(change: ChangeRecord, evaluation: Evaluation): stri
   const stages = change.release.stages;
   const first = stages[0];
   if (first && first.percentage > exposure.maxFirstStagePercentage) {
-    problems.push(`the first stage exposes ${first.percentage}%; the ${tier} tier allows at most ${exposure.maxFirstStagePercentage}%`);
+    problems.push(
+      `the first stage exposes ${first.percentage}%; the ${tier} tier allows at most ${exposure.maxFirstStagePercentage}%`,
+    );
   }
   if (stages.length < exposure.minStages) {
-    problems.push(`the release plan has ${stages.length} stage(s); the ${tier} tier needs at least ${exposure.minStages}`);
+    problems.push(
+      `the release plan has ${stages.length} stage(s); the ${tier} tier needs at least ${exposure.minStages}`,
+    );
   }
   if (exposure.minStageDuration) {
     const least = durationMs(exposure.minStageDuration);
     stages.slice(0, -1).forEach((stage, index) => {
       if (durationMs(stage.minDuration) < least) {
-        problems.push(`stage ${index + 1} (${stage.name}) runs at least ${stage.minDuration}; the ${tier} tier needs at least ${exposure.minStageDuration} before the next stage`);
+        problems.push(
+          `stage ${index + 1} (${stage.name}) runs at least ${stage.minDuration}; the ${tier} tier needs at least ${exposure.minStageDuration} before the next stage`,
+        );
       }
     });
   }

@@ -47,7 +47,9 @@ export function evaluate(change: ChangeRecord, policy: Policy, options: Evaluate
       reasons.push(`${flag.flagKey}: no rule fired; the default tier of ${flag.surface} is ${flag.tier}`);
     } else {
       for (const fired of flag.firedRules) {
-        reasons.push(`${flag.flagKey}: rule ${fired.ruleId} (${fired.tier}) fired on the ${fired.value ?? 'candidate'} at ${fired.path}: ${fired.explanation} [${fired.detail}]`);
+        reasons.push(
+          `${flag.flagKey}: rule ${fired.ruleId} (${fired.tier}) fired on the ${fired.value ?? 'candidate'} at ${fired.path}: ${fired.explanation} [${fired.detail}]`,
+        );
       }
     }
   }
@@ -64,10 +66,14 @@ export function evaluate(change: ChangeRecord, policy: Policy, options: Evaluate
     flags,
     firedRules,
     reasons,
-    ...(environment ? { environment: { id: environment.id, name: environment.name, strictness: environment.strictness } } : {}),
+    ...(environment
+      ? { environment: { id: environment.id, name: environment.name, strictness: environment.strictness } }
+      : {}),
     requiredApprovals: requiredApprovals(policy, tier, flags, firedRules),
     requiredEvidence: tierPolicy.evidence,
-    evalBars: tierPolicy.evalBars.filter((bar) => bar.surface === undefined || flags.some((flag) => flag.surface === bar.surface)),
+    evalBars: tierPolicy.evalBars.filter(
+      (bar) => bar.surface === undefined || flags.some((flag) => flag.surface === bar.surface),
+    ),
     exposure: {
       maxFirstStagePercentage: tierPolicy.exposure.maxFirstStagePercentage,
       minStages: tierPolicy.exposure.minStages,
@@ -94,11 +100,15 @@ function governedSurface(
   if (!environment) return flag.surface;
   const resolution = resolveGovernedFlag(policy, environment.id, { key: flag.key });
   if (!resolution.governed) {
-    warnings.push(`flag ${flag.key} is not governed in ${environment.name}; classified as the record's ${flag.surface}`);
+    warnings.push(
+      `flag ${flag.key} is not governed in ${environment.name}; classified as the record's ${flag.surface}`,
+    );
     return flag.surface;
   }
   if (resolution.surface !== flag.surface) {
-    warnings.push(`flag ${flag.key} is governed as ${resolution.surface}, not ${flag.surface}; classified as ${resolution.surface}`);
+    warnings.push(
+      `flag ${flag.key} is governed as ${resolution.surface}, not ${flag.surface}; classified as ${resolution.surface}`,
+    );
   }
   return resolution.surface;
 }
@@ -138,7 +148,13 @@ function classifyFlag(
     }
   }
   if (firedRules.length === 0) {
-    return { flagKey: flag.key, surface, tier: policy.surfaces[surface].defaultTier, firedRules, defaultTierApplied: true };
+    return {
+      flagKey: flag.key,
+      surface,
+      tier: policy.surfaces[surface].defaultTier,
+      firedRules,
+      defaultTierApplied: true,
+    };
   }
   const tier = firedRules.reduce((highest, fired) => maxTier(highest, fired.tier), RiskTier.Low);
   return { flagKey: flag.key, surface, tier, firedRules, defaultTierApplied: false };
@@ -202,9 +218,13 @@ function requiredApprovals(
 function narrowestRequirements(requirements: { anyOf: string[]; reasons: string[] }[]): RoleRequirement[] {
   const kept = requirements.filter((broad) => {
     const narrower = requirements.find(
-      (other) => other !== broad && other.anyOf.length < broad.anyOf.length && other.anyOf.every((role) => broad.anyOf.includes(role)),
+      (other) =>
+        other !== broad &&
+        other.anyOf.length < broad.anyOf.length &&
+        other.anyOf.every((role) => broad.anyOf.includes(role)),
     );
-    if (narrower) for (const reason of broad.reasons) if (!narrower.reasons.includes(reason)) narrower.reasons.push(reason);
+    if (narrower)
+      for (const reason of broad.reasons) if (!narrower.reasons.includes(reason)) narrower.reasons.push(reason);
     return !narrower;
   });
   return kept;

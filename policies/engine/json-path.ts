@@ -39,7 +39,13 @@ export function selectPath(root: unknown, segments: readonly PathSegment[]): Map
   return found;
 }
 
-function walk(value: unknown, segments: readonly PathSegment[], index: number, path: string, found: Map<string, unknown>): void {
+function walk(
+  value: unknown,
+  segments: readonly PathSegment[],
+  index: number,
+  path: string,
+  found: Map<string, unknown>,
+): void {
   if (index === segments.length) {
     found.set(path, value);
     return;
@@ -47,14 +53,18 @@ function walk(value: unknown, segments: readonly PathSegment[], index: number, p
   const segment = segments[index]!;
   if (segment === WILDCARD) {
     if (Array.isArray(value)) value.forEach((item, i) => walk(item, segments, index + 1, `${path}[${i}]`, found));
-    else if (isObject(value)) for (const [key, member] of Object.entries(value)) walk(member, segments, index + 1, memberPath(path, key), found);
+    else if (isObject(value))
+      for (const [key, member] of Object.entries(value))
+        walk(member, segments, index + 1, memberPath(path, key), found);
     return;
   }
   if (typeof segment === 'number') {
-    if (Array.isArray(value) && segment < value.length) walk(value[segment], segments, index + 1, `${path}[${segment}]`, found);
+    if (Array.isArray(value) && segment < value.length)
+      walk(value[segment], segments, index + 1, `${path}[${segment}]`, found);
     return;
   }
-  if (isObject(value) && Object.hasOwn(value, segment)) walk(value[segment], segments, index + 1, memberPath(path, segment), found);
+  if (isObject(value) && Object.hasOwn(value, segment))
+    walk(value[segment], segments, index + 1, memberPath(path, segment), found);
 }
 
 function memberPath(path: string, key: string): string {

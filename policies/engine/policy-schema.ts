@@ -142,7 +142,8 @@ export const governedFlagSchema = z
   })
   .superRefine((entry, ctx) => {
     const named = [entry.key, entry.keyPattern, entry.tag].filter((selector) => selector !== undefined).length;
-    if (named !== 1) ctx.addIssue({ code: 'custom', message: 'name the flags by exactly one of key, keyPattern or tag' });
+    if (named !== 1)
+      ctx.addIssue({ code: 'custom', message: 'name the flags by exactly one of key, keyPattern or tag' });
   });
 export type GovernedFlag = z.infer<typeof governedFlagSchema>;
 
@@ -196,13 +197,16 @@ export const policySchema = z
     secrets: z.strictObject({
       /** Regular expressions (case-insensitive) for member names whose values are secrets. */
       keyPatterns: z.array(
-        z.string().min(1).superRefine((pattern, ctx) => {
-          try {
-            new RegExp(pattern, 'i');
-          } catch (error) {
-            ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(error as Error).message}` });
-          }
-        }),
+        z
+          .string()
+          .min(1)
+          .superRefine((pattern, ctx) => {
+            try {
+              new RegExp(pattern, 'i');
+            } catch (error) {
+              ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(error as Error).message}` });
+            }
+          }),
       ),
     }),
     reviewDates: z.strictObject({
@@ -216,7 +220,12 @@ export const policySchema = z
     const known = new Set(Object.keys(policy.roles));
     const checkRoles = (roles: readonly string[], path: (string | number)[]): void => {
       roles.forEach((role, index) => {
-        if (!known.has(role)) ctx.addIssue({ code: 'custom', path: [...path, index], message: `unknown role ${role}; declare it under roles` });
+        if (!known.has(role))
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, index],
+            message: `unknown role ${role}; declare it under roles`,
+          });
       });
     };
     for (const [tier, tierPolicy] of Object.entries(policy.tiers)) {
@@ -228,7 +237,8 @@ export const policySchema = z
     }
     const ruleIds = new Set<string>();
     policy.rules.forEach((rule, index) => {
-      if (ruleIds.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', index, 'id'], message: `duplicate rule id ${rule.id}` });
+      if (ruleIds.has(rule.id))
+        ctx.addIssue({ code: 'custom', path: ['rules', index, 'id'], message: `duplicate rule id ${rule.id}` });
       ruleIds.add(rule.id);
       checkRoles(rule.escalateTo, ['rules', index, 'escalateTo']);
     });
@@ -236,7 +246,11 @@ export const policySchema = z
     policy.environments.forEach((environment, index) => {
       for (const field of ['id', 'name'] as const) {
         if (environmentNames.has(environment[field])) {
-          ctx.addIssue({ code: 'custom', path: ['environments', index, field], message: `environment ${environment[field]} is named twice` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', index, field],
+            message: `environment ${environment[field]} is named twice`,
+          });
         }
       }
       environmentNames.add(environment.id);
@@ -254,7 +268,11 @@ export const policySchema = z
       });
     });
     if (durationMs(policy.breakGlass.postReviewWithin) > MAX_POST_REVIEW_MS) {
-      ctx.addIssue({ code: 'custom', path: ['breakGlass', 'postReviewWithin'], message: 'the post-review of a break-glass change is due within 48h at most' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['breakGlass', 'postReviewWithin'],
+        message: 'the post-review of a break-glass change is due within 48h at most',
+      });
     }
     checkRoles(policy.breakGlass.roles, ['breakGlass', 'roles']);
     checkRoles(policy.breakGlass.postReviewRoles, ['breakGlass', 'postReviewRoles']);

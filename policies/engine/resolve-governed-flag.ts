@@ -57,7 +57,9 @@ export function resolveGovernedFlag(
   const byKey = candidates.find(({ entry }) => entry.key === flag.key);
   const byPattern = byKey ? undefined : candidates.find(({ keyPattern }) => keyPattern?.test(flag.key));
   const byTag =
-    byKey || byPattern ? undefined : candidates.find(({ entry }) => entry.tag !== undefined && (flag.tags ?? []).includes(entry.tag));
+    byKey || byPattern
+      ? undefined
+      : candidates.find(({ entry }) => entry.tag !== undefined && (flag.tags ?? []).includes(entry.tag));
   const found = byKey ?? byPattern ?? byTag;
   if (!found) return { governed: false, reason: UngovernedReason.NoMatchingEntry, environment: governedEnvironment };
   return {

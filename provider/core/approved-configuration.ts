@@ -1,5 +1,10 @@
 import { isSegmentCondition } from '../evaluator/condition-matcher.js';
-import { type Condition, type FeatBitFlag, type FeatBitSegment, type RolloutVariation } from '../featbit-model/index.js';
+import {
+  type Condition,
+  type FeatBitFlag,
+  type FeatBitSegment,
+  type RolloutVariation,
+} from '../featbit-model/index.js';
 import type { GrantCondition, GrantRollout, ManifestFlag } from '../manifest/manifest-schema.js';
 
 /** A governed flag's approved FeatBit configuration, rebuilt from its manifest entry for the project's evaluator. */
@@ -31,7 +36,10 @@ export function approvedConfigurationOf(flagKey: string, entry: ManifestFlag): A
     })),
     isEnabled: grants.isEnabled,
     disabledVariationId: grants.disabledVariationId,
-    fallthrough: { dispatchKey: grants.fallthrough.dispatchKey, variations: grants.fallthrough.variations.map(toRollout) },
+    fallthrough: {
+      dispatchKey: grants.fallthrough.dispatchKey,
+      variations: grants.fallthrough.variations.map(toRollout),
+    },
     isArchived: false,
   };
   const segments = new Map<string, FeatBitSegment>(
@@ -58,7 +66,8 @@ function propertiesReadBy(flag: FeatBitFlag, segments: readonly FeatBitSegment[]
     for (const condition of rule.conditions) if (!isSegmentCondition(condition)) add(condition.property);
   }
   add(flag.fallthrough.dispatchKey);
-  for (const segment of segments) for (const rule of segment.rules) for (const condition of rule.conditions) add(condition.property);
+  for (const segment of segments)
+    for (const rule of segment.rules) for (const condition of rule.conditions) add(condition.property);
   return [...properties];
 }
 

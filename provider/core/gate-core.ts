@@ -1,4 +1,10 @@
-import { ErrorCode, StandardResolutionReasons, type EvaluationContext, type Logger, type ResolutionDetails } from '@openfeature/core';
+import {
+  ErrorCode,
+  StandardResolutionReasons,
+  type EvaluationContext,
+  type Logger,
+  type ResolutionDetails,
+} from '@openfeature/core';
 import type { RequestedType } from '../manifest/featbit-value.js';
 import { isManifestExpired } from '../manifest/verify-manifest.js';
 import { UngovernedFlagPolicy, type GateOptions } from './gate-options.js';
@@ -78,7 +84,9 @@ export class GateCore {
       manifestsAccepted: this.accepted,
       manifestsRefused: this.refused,
       manifestVersion: this.snapshot?.manifest.version,
-      ...(this.snapshot?.manifest.ledgerHead ? { ledgerHead: `${this.snapshot.manifest.ledgerHead.seq}:${this.snapshot.manifest.ledgerHead.hash}` } : {}),
+      ...(this.snapshot?.manifest.ledgerHead
+        ? { ledgerHead: `${this.snapshot.manifest.ledgerHead.seq}:${this.snapshot.manifest.ledgerHead.hash}` }
+        : {}),
     };
   }
 
@@ -163,9 +171,15 @@ export class GateCore {
       return false;
     }
     const floor = this.floor;
-    if (floor && floor.envId === next.manifest.envId && (next.manifest.version < floor.version || next.issuedAtMs < floor.issuedAtMs)) {
+    if (
+      floor &&
+      floor.envId === next.manifest.envId &&
+      (next.manifest.version < floor.version || next.issuedAtMs < floor.issuedAtMs)
+    ) {
       this.refused += 1;
-      this.logger.warn('featgate: refused an approval manifest older than the newest this gate accepted before it restarted');
+      this.logger.warn(
+        'featgate: refused an approval manifest older than the newest this gate accepted before it restarted',
+      );
       return false;
     }
     this.snapshot = next;
@@ -186,12 +200,24 @@ export class GateCore {
    * default (the safe direction is always allowed); a `DISABLED` result with any other value is gated like every
    * value. Without a verified manifest nothing else is passed through. Values are compared by content.
    */
-  gate<T>(flagKey: string, defaultValue: T, type: RequestedType, context: EvaluationContext, inner: ResolutionDetails<T>): ResolutionDetails<T> {
+  gate<T>(
+    flagKey: string,
+    defaultValue: T,
+    type: RequestedType,
+    context: EvaluationContext,
+    inner: ResolutionDetails<T>,
+  ): ResolutionDetails<T> {
     const decided = this.decide(flagKey, defaultValue, type, context, inner);
     return decided === inner ? withoutGateMetadata(inner) : decided;
   }
 
-  private decide<T>(flagKey: string, defaultValue: T, type: RequestedType, context: EvaluationContext, inner: ResolutionDetails<T>): ResolutionDetails<T> {
+  private decide<T>(
+    flagKey: string,
+    defaultValue: T,
+    type: RequestedType,
+    context: EvaluationContext,
+    inner: ResolutionDetails<T>,
+  ): ResolutionDetails<T> {
     if (inner.errorCode !== undefined) return inner;
     if (inner.reason === StandardResolutionReasons.DISABLED && jsonEqual(inner.value, defaultValue)) return inner;
     const snapshot = this.snapshot;
@@ -230,7 +256,9 @@ export class GateCore {
       servedId = flag.baselineVariationId;
       reason = GateReason.ManifestExpired;
     } else {
-      const approvedId = snapshot.admits(context) ? flag.approvedVariationForContext(context) : flag.baselineVariationId;
+      const approvedId = snapshot.admits(context)
+        ? flag.approvedVariationForContext(context)
+        : flag.baselineVariationId;
       if (innerId !== undefined && innerId === view.representative.get(approvedId ?? '')) return inner;
       servedId = approvedId ?? flag.baselineVariationId;
       reason = innerId !== undefined ? GateReason.OutsideGrant : GateReason.VariationNotApproved;
@@ -261,23 +289,36 @@ export class GateCore {
     this.floorLoaded = true;
     try {
       const mark = await this.options.highWaterMark.load();
-      if (mark && mark.envId === this.options.envId && (!this.floor || mark.version >= this.floor.version)) this.floor = mark;
+      if (mark && mark.envId === this.options.envId && (!this.floor || mark.version >= this.floor.version))
+        this.floor = mark;
     } catch (error) {
       this.logger.warn(`featgate: could not read the manifest high-water mark: ${describe(error)}`);
     }
   }
 
   private saveFloor(snapshot: ManifestSnapshot): void {
-    const mark: ManifestMark = { envId: snapshot.manifest.envId, version: snapshot.manifest.version, issuedAtMs: snapshot.issuedAtMs };
+    const mark: ManifestMark = {
+      envId: snapshot.manifest.envId,
+      version: snapshot.manifest.version,
+      issuedAtMs: snapshot.issuedAtMs,
+    };
     this.floor = mark;
     if (!this.options.highWaterMark) return;
     // saves run one after the other, so the newest mark is the one left stored
     this.saving = this.saving
       .then(() => this.options.highWaterMark!.save(mark))
-      .catch((error: unknown) => this.logger.warn(`featgate: could not keep the manifest high-water mark: ${describe(error)}`));
+      .catch((error: unknown) =>
+        this.logger.warn(`featgate: could not keep the manifest high-water mark: ${describe(error)}`),
+      );
   }
 
-  private report(flagKey: string, reason: GateReason, servedVariationId: string, innerVariant: string | undefined, manifestVersion: number): void {
+  private report(
+    flagKey: string,
+    reason: GateReason,
+    servedVariationId: string,
+    innerVariant: string | undefined,
+    manifestVersion: number,
+  ): void {
     if (!this.options.onGated) return;
     try {
       this.options.onGated({ flagKey, reason, servedVariationId, innerVariant, manifestVersion });

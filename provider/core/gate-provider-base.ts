@@ -78,7 +78,10 @@ export abstract class GateProviderBase<E extends AnyProviderEvent, H> {
    */
   async initialize(context?: EvaluationContext, domain?: string): Promise<void> {
     this.closing = undefined;
-    const [manifest, inner] = await Promise.allSettled([this.core.start(), innerBindings.open(this.inner, this, context, domain)]);
+    const [manifest, inner] = await Promise.allSettled([
+      this.core.start(),
+      innerBindings.open(this.inner, this, context, domain),
+    ]);
     if (inner.status === 'rejected') throw inner.reason;
     if (manifest.status === 'rejected') {
       this.initFailedForManifest = true;
@@ -113,6 +116,9 @@ export abstract class GateProviderBase<E extends AnyProviderEvent, H> {
       this.initFailedForManifest = false;
       this.events.emit(this.eventNames.ready, { message: 'featgate: approval manifest verified' });
     }
-    this.events.emit(this.eventNames.configurationChanged, { flagsChanged, message: 'featgate: approval manifest changed' });
+    this.events.emit(this.eventNames.configurationChanged, {
+      flagsChanged,
+      message: 'featgate: approval manifest changed',
+    });
   }
 }

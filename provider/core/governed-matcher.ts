@@ -8,7 +8,14 @@ import type { ManifestGoverned } from '../manifest/manifest-schema.js';
 export function governedMatcher(governed: ManifestGoverned): (flagKey: string) => boolean {
   const keys = new Set(governed.keys);
   const patterns = governed.keyPatterns.map(
-    (glob) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's'),
+    (glob) =>
+      new RegExp(
+        `^${glob
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+        's',
+      ),
   );
   return (flagKey) => keys.has(flagKey) || patterns.some((pattern) => pattern.test(flagKey));
 }

@@ -23,7 +23,12 @@ const bindings = new WeakMap<SharedInner, Binding>();
  */
 export const innerBindings = {
   /** Opens `gate` over `inner` for `domain`; initializes the inner provider unless an open gate already did. */
-  open(inner: SharedInner, gate: object, context: EvaluationContext | undefined, domain: string | undefined): Promise<void> {
+  open(
+    inner: SharedInner,
+    gate: object,
+    context: EvaluationContext | undefined,
+    domain: string | undefined,
+  ): Promise<void> {
     let binding = bindings.get(inner);
     if (!binding) {
       binding = { open: new Map(), initializing: undefined };
@@ -33,7 +38,9 @@ export const innerBindings = {
     if (inner.domainScoped) {
       for (const [other, bound] of binding.open) {
         if (other !== gate && bound !== requested) {
-          return Promise.reject(new GeneralError(`Cannot bind domain-scoped provider '${inner.metadata.name}' to more than one domain.`));
+          return Promise.reject(
+            new GeneralError(`Cannot bind domain-scoped provider '${inner.metadata.name}' to more than one domain.`),
+          );
         }
       }
     }

@@ -21,7 +21,8 @@ export function parseManifestMark(text: string | null | undefined): ManifestMark
   if (!text) return undefined;
   try {
     const value = JSON.parse(text) as Partial<ManifestMark>;
-    if (typeof value.envId !== 'string' || !Number.isSafeInteger(value.version) || !Number.isFinite(value.issuedAtMs)) return undefined;
+    if (typeof value.envId !== 'string' || !Number.isSafeInteger(value.version) || !Number.isFinite(value.issuedAtMs))
+      return undefined;
     return { envId: value.envId, version: value.version!, issuedAtMs: value.issuedAtMs! };
   } catch {
     return undefined;

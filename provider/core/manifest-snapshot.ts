@@ -23,7 +23,11 @@ export class ManifestSnapshot {
   constructor(
     readonly manifest: ApprovalManifest,
     readonly jws: string,
-    reuse?: { readonly flags: ReadonlyMap<string, ApprovedFlag>; readonly entryHashes: ReadonlyMap<string, string>; readonly root: string },
+    reuse?: {
+      readonly flags: ReadonlyMap<string, ApprovedFlag>;
+      readonly entryHashes: ReadonlyMap<string, string>;
+      readonly root: string;
+    },
   ) {
     if (reuse) {
       this.flags = reuse.flags;
@@ -51,11 +55,15 @@ export class ManifestSnapshot {
    */
   async applyDelta(delta: ManifestDelta, jws: string): Promise<ManifestSnapshot> {
     const { manifest } = this;
-    if (delta.envId !== manifest.envId) throw new ManifestIntegrityError(`manifest delta is for environment ${delta.envId}, not ${manifest.envId}`);
+    if (delta.envId !== manifest.envId)
+      throw new ManifestIntegrityError(`manifest delta is for environment ${delta.envId}, not ${manifest.envId}`);
     if (delta.base.version !== manifest.version || Date.parse(delta.base.issuedAt) !== this.issuedAtMs) {
-      throw new ManifestIntegrityError(`manifest delta applies to version ${delta.base.version} of ${delta.base.issuedAt}, not the manifest held (version ${manifest.version} of ${manifest.issuedAt})`);
+      throw new ManifestIntegrityError(
+        `manifest delta applies to version ${delta.base.version} of ${delta.base.issuedAt}, not the manifest held (version ${manifest.version} of ${manifest.issuedAt})`,
+      );
     }
-    if (delta.base.flagsRoot !== (await this.flagsRoot())) throw new ManifestIntegrityError('manifest delta applies to other flags than the manifest held');
+    if (delta.base.flagsRoot !== (await this.flagsRoot()))
+      throw new ManifestIntegrityError('manifest delta applies to other flags than the manifest held');
     const hashes = new Map(await this.hashes());
     const flags = new Map(this.flags);
     const entries: Record<string, ManifestFlag> = { ...manifest.flags };
@@ -71,7 +79,8 @@ export class ManifestSnapshot {
       entries[key] = entry;
     });
     const root = await manifestFlagsRoot(hashes);
-    if (root !== delta.flagsRoot) throw new ManifestIntegrityError('manifest delta does not produce the flags it signed (flags root differs)');
+    if (root !== delta.flagsRoot)
+      throw new ManifestIntegrityError('manifest delta does not produce the flags it signed (flags root differs)');
     for (const [key, entry] of changed) flags.set(key, new ApprovedFlag(key, entry));
     const next: ApprovalManifest = {
       format: manifest.format,

@@ -28,7 +28,11 @@ export function verifiedSnapshot(jws: string, options: VerifyManifestOptions): P
  * changed entries are verified and compiled. Rejects with ManifestIntegrityError when the delta does not verify or
  * does not apply to `base`.
  */
-export function verifiedDeltaSnapshot(base: ManifestSnapshot, jws: string, options: VerifyManifestOptions): Promise<ManifestSnapshot> {
+export function verifiedDeltaSnapshot(
+  base: ManifestSnapshot,
+  jws: string,
+  options: VerifyManifestOptions,
+): Promise<ManifestSnapshot> {
   return memoised(jws, `${trustOf(options)}\u0000${base.serial}`, async () => {
     const delta = await verifyManifestDelta(jws, options);
     if (usesRegex(delta)) await loadRegexEngine();

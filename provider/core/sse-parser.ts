@@ -50,7 +50,8 @@ export class SseParser {
 
   private line(line: string, events: SseEvent[]): void {
     if (line === '') {
-      if (this.data.length > 0) events.push({ event: this.event || 'message', data: this.data.join('\n'), id: this.id });
+      if (this.data.length > 0)
+        events.push({ event: this.event || 'message', data: this.data.join('\n'), id: this.id });
       this.event = '';
       this.data = [];
       return;

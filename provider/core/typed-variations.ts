@@ -36,7 +36,9 @@ export class TypedVariations {
     }
     this.baselineId = this.representative.get(baselineVariationId) ?? baselineVariationId;
     // the baseline first: the value most evaluations carry
-    const distinct = [...new Set(this.representative.values())].sort((a, b) => Number(b === this.baselineId) - Number(a === this.baselineId));
+    const distinct = [...new Set(this.representative.values())].sort(
+      (a, b) => Number(b === this.baselineId) - Number(a === this.baselineId),
+    );
     for (const id of distinct) {
       const value = this.approvedValue(id);
       if (typeof value === 'object' && value !== null) this.objectCandidates.push([id, value]);

@@ -24,14 +24,21 @@ function compile(condition: Condition): CompiledCondition {
   if (cached !== undefined && cached.op === condition.op && cached.value === condition.value) return cached;
   const fresh: CompiledCondition = isSegmentCondition(condition)
     ? { op: condition.op, value: condition.value, matcher: undefined, segmentIds: parseSegmentIds(condition.value) }
-    : { op: condition.op, value: condition.value, matcher: compileOperator(condition.op, condition.value), segmentIds: undefined };
+    : {
+        op: condition.op,
+        value: condition.value,
+        matcher: compileOperator(condition.op, condition.value),
+        segmentIds: undefined,
+      };
   compiled.set(condition, fresh);
   return fresh;
 }
 
 /** Whether a condition tests segment membership (`User is in segment` / `User is not in segment`). */
 export function isSegmentCondition(condition: Condition): boolean {
-  return condition.property === SegmentConditionProperty.IsIn || condition.property === SegmentConditionProperty.IsNotIn;
+  return (
+    condition.property === SegmentConditionProperty.IsIn || condition.property === SegmentConditionProperty.IsNotIn
+  );
 }
 
 /** Reads a segment condition's value, a JSON array of segment ids; anything else is malformed data. */
@@ -40,7 +47,9 @@ export function parseSegmentIds(value: string): readonly string[] {
   try {
     parsed = JSON.parse(value);
   } catch (error) {
-    throw new MalformedFlagError(`segment condition value is not a JSON array of segment ids: ${value}`, { cause: error });
+    throw new MalformedFlagError(`segment condition value is not a JSON array of segment ids: ${value}`, {
+      cause: error,
+    });
   }
   if (parsed === null) return [];
   if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) {

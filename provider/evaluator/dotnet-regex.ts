@@ -61,13 +61,18 @@ export interface RuleRegex {
  */
 export function compileRuleRegex(pattern: string): RuleRegex {
   if (pattern.length > MAX_REGEX_PATTERN_LENGTH) {
-    throw new MalformedFlagError(`rule condition has a regular expression longer than ${MAX_REGEX_PATTERN_LENGTH} characters`);
+    throw new MalformedFlagError(
+      `rule condition has a regular expression longer than ${MAX_REGEX_PATTERN_LENGTH} characters`,
+    );
   }
   const engine = regexEngine();
   try {
     const compiled = engine.compile(translateDotNetPattern(pattern));
     return { test: (userValue) => compiled.test(userValue) };
   } catch (error) {
-    throw new MalformedFlagError(`rule condition has a regular expression featgate cannot compile: ${pattern.slice(0, 200)}`, { cause: error });
+    throw new MalformedFlagError(
+      `rule condition has a regular expression featgate cannot compile: ${pattern.slice(0, 200)}`,
+      { cause: error },
+    );
   }
 }

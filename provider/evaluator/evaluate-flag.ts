@@ -57,7 +57,8 @@ export function evaluateFlag(flag: FeatBitFlag, user: FeatBitUser, segments: Seg
   try {
     return evaluate(flag, user, segments);
   } catch (error) {
-    if (error instanceof MalformedFlagError) return { kind: EvaluationKind.Error, reason: `malformed flag: ${error.message}` };
+    if (error instanceof MalformedFlagError)
+      return { kind: EvaluationKind.Error, reason: `malformed flag: ${error.message}` };
     throw error;
   }
 }
@@ -70,7 +71,12 @@ function evaluate(flag: FeatBitFlag, user: FeatBitUser, segments: SegmentLookup)
   for (const target of flag.targetUsers) {
     if (isKeyListed(target.keyIds, user.keyId)) {
       const variation = variationOf(flag, target.variationId);
-      return { kind: EvaluationKind.TargetMatch, variationId: variation.id, reason: 'target match', value: variation.value };
+      return {
+        kind: EvaluationKind.TargetMatch,
+        variationId: variation.id,
+        reason: 'target match',
+        value: variation.value,
+      };
     }
   }
   for (const rule of flag.rules) {
@@ -87,7 +93,12 @@ function evaluate(flag: FeatBitFlag, user: FeatBitUser, segments: SegmentLookup)
   }
   const fallthrough = flag.fallthrough;
   const variation = variationOf(flag, pickRollout(flag.key, fallthrough.variations, user, fallthrough.dispatchKey).id);
-  return { kind: EvaluationKind.FallThrough, variationId: variation.id, reason: 'fall through targets and rules', value: variation.value };
+  return {
+    kind: EvaluationKind.FallThrough,
+    variationId: variation.id,
+    reason: 'fall through targets and rules',
+    value: variation.value,
+  };
 }
 
 /**
@@ -114,6 +125,7 @@ export function pickRollout(
 
 function variationOf(flag: FeatBitFlag, variationId: string): Variation {
   const variation = flag.variations.find((candidate) => candidate.id === variationId);
-  if (variation === undefined) throw new MalformedFlagError(`variation ${variationId} does not exist in flag ${flag.key}`);
+  if (variation === undefined)
+    throw new MalformedFlagError(`variation ${variationId} does not exist in flag ${flag.key}`);
   return variation;
 }

@@ -86,7 +86,6 @@ function lazy(build: () => ValueMatcher): ValueMatcher {
   };
 }
 
-
 /** Reads a FeatBit list value (a JSON array of strings, possibly `null`); anything else is malformed data. */
 export function parseStringList(ruleValue: string): ReadonlySet<string | null> | null {
   let parsed: unknown;

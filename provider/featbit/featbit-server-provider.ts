@@ -1,4 +1,10 @@
-import { FbClientBuilder, ReasonKinds, type IEvalDetail, type IFbClient, type IOptions } from '@featbit/node-server-sdk';
+import {
+  FbClientBuilder,
+  ReasonKinds,
+  type IEvalDetail,
+  type IFbClient,
+  type IOptions,
+} from '@featbit/node-server-sdk';
 import {
   ErrorCode,
   OpenFeatureEventEmitter,
@@ -67,16 +73,34 @@ export class FeatBitServerProvider implements Provider {
     this.client.track(sdkUserFromContext(context), trackingEventName, details?.value);
   }
 
-  async resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
-    return this.resolve(flagKey, defaultValue, RequestedType.Boolean, context, (user) => this.client.boolVariationDetail(flagKey, user, defaultValue));
+  async resolveBooleanEvaluation(
+    flagKey: string,
+    defaultValue: boolean,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<boolean>> {
+    return this.resolve(flagKey, defaultValue, RequestedType.Boolean, context, (user) =>
+      this.client.boolVariationDetail(flagKey, user, defaultValue),
+    );
   }
 
-  async resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext): Promise<ResolutionDetails<string>> {
-    return this.resolve(flagKey, defaultValue, RequestedType.String, context, (user) => this.client.stringVariationDetail(flagKey, user, defaultValue));
+  async resolveStringEvaluation(
+    flagKey: string,
+    defaultValue: string,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<string>> {
+    return this.resolve(flagKey, defaultValue, RequestedType.String, context, (user) =>
+      this.client.stringVariationDetail(flagKey, user, defaultValue),
+    );
   }
 
-  async resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext): Promise<ResolutionDetails<number>> {
-    return this.resolve(flagKey, defaultValue, RequestedType.Number, context, (user) => this.client.numberVariationDetail(flagKey, user, defaultValue));
+  async resolveNumberEvaluation(
+    flagKey: string,
+    defaultValue: number,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<number>> {
+    return this.resolve(flagKey, defaultValue, RequestedType.Number, context, (user) =>
+      this.client.numberVariationDetail(flagKey, user, defaultValue),
+    );
   }
 
   /**
@@ -84,23 +108,38 @@ export class FeatBitServerProvider implements Provider {
    * evaluation and insight event as `jsonVariationDetail`), finds its variation id by that string and parses it once,
    * as the SDK's JSON converter would; so a large JSON value is never canonicalised per evaluation.
    */
-  async resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext, _logger: Logger): Promise<ResolutionDetails<T>> {
+  async resolveObjectEvaluation<T extends JsonValue>(
+    flagKey: string,
+    defaultValue: T,
+    context: EvaluationContext,
+    _logger: Logger,
+  ): Promise<ResolutionDetails<T>> {
     const store = this.store;
-    if (!store) return this.resolve(flagKey, defaultValue, RequestedType.Object, context, (user) => this.client.jsonVariationDetail(flagKey, user, defaultValue));
+    if (!store)
+      return this.resolve(flagKey, defaultValue, RequestedType.Object, context, (user) =>
+        this.client.jsonVariationDetail(flagKey, user, defaultValue),
+      );
     let variant: string | undefined;
-    return this.resolve(flagKey, defaultValue, RequestedType.Object, context, async (user): Promise<IEvalDetail<T>> => {
-      const raw = await this.client.stringVariationDetail(flagKey, user, '');
-      const text = raw.value;
-      if (!isServed(raw.kind) || text === undefined) return { ...raw, value: defaultValue };
-      let value: T;
-      try {
-        value = JSON.parse(text) as T;
-      } catch {
-        return { flagKey, kind: ReasonKinds.WrongType, reason: 'type mismatch', value: defaultValue };
-      }
-      variant = store.variationIdOfRawJson(flagKey, text);
-      return { ...raw, value };
-    }, () => variant);
+    return this.resolve(
+      flagKey,
+      defaultValue,
+      RequestedType.Object,
+      context,
+      async (user): Promise<IEvalDetail<T>> => {
+        const raw = await this.client.stringVariationDetail(flagKey, user, '');
+        const text = raw.value;
+        if (!isServed(raw.kind) || text === undefined) return { ...raw, value: defaultValue };
+        let value: T;
+        try {
+          value = JSON.parse(text) as T;
+        } catch {
+          return { flagKey, kind: ReasonKinds.WrongType, reason: 'type mismatch', value: defaultValue };
+        }
+        variant = store.variationIdOfRawJson(flagKey, text);
+        return { ...raw, value };
+      },
+      () => variant,
+    );
   }
 
   private async resolve<T>(
@@ -113,14 +152,22 @@ export class FeatBitServerProvider implements Provider {
   ): Promise<ResolutionDetails<T>> {
     const user = sdkUserFromContext(context);
     if (user.key.trim() === '') {
-      return error(defaultValue, ErrorCode.TARGETING_KEY_MISSING, 'FeatBit needs a targetingKey (or key) in the context');
+      return error(
+        defaultValue,
+        ErrorCode.TARGETING_KEY_MISSING,
+        'FeatBit needs a targetingKey (or key) in the context',
+      );
     }
     let detail: IEvalDetail<T>;
     try {
       detail = await evaluate(user);
     } catch (thrown) {
       // The SDK throws from some operators when a rule reads an attribute the context lacks.
-      return error(defaultValue, ErrorCode.GENERAL, `FeatBit evaluation failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
+      return error(
+        defaultValue,
+        ErrorCode.GENERAL,
+        `FeatBit evaluation failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+      );
     }
     const message = detail.reason ?? detail.kind;
     switch (detail.kind) {
@@ -150,7 +197,9 @@ export class FeatBitServerProvider implements Provider {
       case ReasonKinds.RuleMatch:
         return StandardResolutionReasons.TARGETING_MATCH;
       case ReasonKinds.FallThrough:
-        return this.store?.isSplitFallthrough(flagKey) ? StandardResolutionReasons.SPLIT : StandardResolutionReasons.DEFAULT;
+        return this.store?.isSplitFallthrough(flagKey)
+          ? StandardResolutionReasons.SPLIT
+          : StandardResolutionReasons.DEFAULT;
       default:
         return StandardResolutionReasons.UNKNOWN;
     }
@@ -159,7 +208,12 @@ export class FeatBitServerProvider implements Provider {
 
 /** Whether the SDK served a variation (rather than the default for a missing, failing or unready flag). */
 function isServed(kind: ReasonKinds): boolean {
-  return kind === ReasonKinds.Off || kind === ReasonKinds.TargetMatch || kind === ReasonKinds.RuleMatch || kind === ReasonKinds.FallThrough;
+  return (
+    kind === ReasonKinds.Off ||
+    kind === ReasonKinds.TargetMatch ||
+    kind === ReasonKinds.RuleMatch ||
+    kind === ReasonKinds.FallThrough
+  );
 }
 
 function error<T>(value: T, errorCode: ErrorCode, errorMessage: string): ResolutionDetails<T> {

@@ -1,4 +1,11 @@
-import type { IDataKind, IKeyedStoreItem, IStore, IStoreDataStorage, IStoreItem, IStoreKindData } from '@featbit/node-server-sdk';
+import type {
+  IDataKind,
+  IKeyedStoreItem,
+  IStore,
+  IStoreDataStorage,
+  IStoreItem,
+  IStoreKindData,
+} from '@featbit/node-server-sdk';
 import { convertFeatBitValue, RequestedType } from '../manifest/featbit-value.js';
 import { NO_KEY, valueKey, type ValueKey } from '../core/value-key.js';
 

@@ -12,7 +12,8 @@ export enum RequestedType {
 }
 
 /** Outcome of converting a FeatBit string value: the typed value, or `convertible: false`. */
-export type ConvertedValue = { readonly convertible: true; readonly value: JsonValue } | { readonly convertible: false };
+export type ConvertedValue =
+  { readonly convertible: true; readonly value: JsonValue } | { readonly convertible: false };
 
 const NOT_CONVERTIBLE: ConvertedValue = { convertible: false };
 

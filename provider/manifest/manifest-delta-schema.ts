@@ -33,7 +33,9 @@ export const manifestDeltaSchema = z.object({
   denied: z.array(flagKey()).check(z.maxLength(MAX_KEYS)),
   base: manifestDeltaBaseSchema,
   flagsRoot: hash(),
-  flags: z.record(flagKey(), manifestFlagSchema).check(z.refine((flags) => Object.keys(flags).length <= MAX_KEYS, `at most ${MAX_KEYS} flags`)),
+  flags: z
+    .record(flagKey(), manifestFlagSchema)
+    .check(z.refine((flags) => Object.keys(flags).length <= MAX_KEYS, `at most ${MAX_KEYS} flags`)),
   removed: z.array(flagKey()).check(z.maxLength(MAX_KEYS)),
 });
 export type ManifestDelta = z.infer<typeof manifestDeltaSchema>;

@@ -128,6 +128,8 @@ export const approvalManifestSchema = z.object({
   audience: z.optional(z.object({ targetingKey: z.string().check(z.maxLength(512)) })),
   /** Governed flags without a servable entry (never approved, or never compiled): gates deny them. */
   denied: z.array(flagKey()).check(z.maxLength(MAX_KEYS)),
-  flags: z.record(flagKey(), manifestFlagSchema).check(z.refine((flags) => Object.keys(flags).length <= MAX_FLAGS, `at most ${MAX_FLAGS} flags`)),
+  flags: z
+    .record(flagKey(), manifestFlagSchema)
+    .check(z.refine((flags) => Object.keys(flags).length <= MAX_FLAGS, `at most ${MAX_FLAGS} flags`)),
 });
 export type ApprovalManifest = z.infer<typeof approvalManifestSchema>;

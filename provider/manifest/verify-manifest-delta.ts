@@ -20,7 +20,9 @@ export async function verifyManifestDelta(jws: string, options: VerifyManifestOp
   }
   const parsed = manifestDeltaSchema.safeParse(content);
   if (!parsed.success) {
-    throw new ManifestIntegrityError(`manifest delta layout invalid: ${parsed.error.issues.map(describeIssue).join('; ')}`);
+    throw new ManifestIntegrityError(
+      `manifest delta layout invalid: ${parsed.error.issues.map(describeIssue).join('; ')}`,
+    );
   }
   const delta = parsed.data;
   if (options.envId !== undefined && delta.envId !== options.envId) {

@@ -60,7 +60,9 @@ export async function checkValueHashes(flags: Readonly<Record<string, ManifestFl
       checks.push(
         hash.then((actual) => {
           if (actual !== variation.valueHash) {
-            throw new ManifestIntegrityError(`manifest flag ${flagKey} variation ${variation.id}: value does not match its hash`);
+            throw new ManifestIntegrityError(
+              `manifest flag ${flagKey} variation ${variation.id}: value does not match its hash`,
+            );
           }
         }),
       );
@@ -79,14 +81,20 @@ export async function checkValueHashes(flags: Readonly<Record<string, ManifestFl
  * Checks a compact JWS's header (EdDSA, the expected `typ`), picks the candidate keys by `kid` and returns the payload
  * of the first key it verifies with. `what` names the document in errors.
  */
-export async function verifiedJwsPayload(jws: string, keys: readonly JWK[], typ: string, what: string): Promise<Uint8Array> {
+export async function verifiedJwsPayload(
+  jws: string,
+  keys: readonly JWK[],
+  typ: string,
+  what: string,
+): Promise<Uint8Array> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(jws);
   } catch {
     throw new ManifestIntegrityError(`${what} is not a compact JWS`);
   }
-  if (header.alg !== MANIFEST_SIGNING_ALG) throw new ManifestIntegrityError(`${what} signed with ${String(header.alg)}, expected EdDSA`);
+  if (header.alg !== MANIFEST_SIGNING_ALG)
+    throw new ManifestIntegrityError(`${what} signed with ${String(header.alg)}, expected EdDSA`);
   if (header.typ !== typ) throw new ManifestIntegrityError(`JWS is not a featgate ${what}`);
   const candidates = keys.filter((key) => key.kid === undefined || key.kid === header.kid);
   if (candidates.length === 0) throw new ManifestIntegrityError(`${what} signed by unknown key ${String(header.kid)}`);

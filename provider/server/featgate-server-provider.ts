@@ -38,25 +38,45 @@ export class FeatgateServerProvider extends GateProviderBase<ProviderEvents, Hoo
     super(inner, options, new OpenFeatureEventEmitter(), EVENT_NAMES, 'featgate-gate');
   }
 
-  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext, logger: Logger): Promise<ResolutionDetails<boolean>> {
+  resolveBooleanEvaluation(
+    flagKey: string,
+    defaultValue: boolean,
+    context: EvaluationContext,
+    logger: Logger,
+  ): Promise<ResolutionDetails<boolean>> {
     return this.inner
       .resolveBooleanEvaluation(flagKey, defaultValue, context, logger)
       .then((inner) => this.core.gate(flagKey, defaultValue, RequestedType.Boolean, context, inner));
   }
 
-  resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext, logger: Logger): Promise<ResolutionDetails<string>> {
+  resolveStringEvaluation(
+    flagKey: string,
+    defaultValue: string,
+    context: EvaluationContext,
+    logger: Logger,
+  ): Promise<ResolutionDetails<string>> {
     return this.inner
       .resolveStringEvaluation(flagKey, defaultValue, context, logger)
       .then((inner) => this.core.gate(flagKey, defaultValue, RequestedType.String, context, inner));
   }
 
-  resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext, logger: Logger): Promise<ResolutionDetails<number>> {
+  resolveNumberEvaluation(
+    flagKey: string,
+    defaultValue: number,
+    context: EvaluationContext,
+    logger: Logger,
+  ): Promise<ResolutionDetails<number>> {
     return this.inner
       .resolveNumberEvaluation(flagKey, defaultValue, context, logger)
       .then((inner) => this.core.gate(flagKey, defaultValue, RequestedType.Number, context, inner));
   }
 
-  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext, logger: Logger): Promise<ResolutionDetails<T>> {
+  resolveObjectEvaluation<T extends JsonValue>(
+    flagKey: string,
+    defaultValue: T,
+    context: EvaluationContext,
+    logger: Logger,
+  ): Promise<ResolutionDetails<T>> {
     return this.inner
       .resolveObjectEvaluation(flagKey, defaultValue, context, logger)
       .then((inner) => this.core.gate(flagKey, defaultValue, RequestedType.Object, context, inner));

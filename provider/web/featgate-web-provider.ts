@@ -15,7 +15,13 @@ import type { GateOptions } from '../core/gate-options.js';
 const EVENT_NAMES = {
   ready: ProviderEvents.Ready,
   configurationChanged: ProviderEvents.ConfigurationChanged,
-  forwarded: [ProviderEvents.Ready, ProviderEvents.Error, ProviderEvents.Stale, ProviderEvents.ConfigurationChanged, ProviderEvents.Reconciling],
+  forwarded: [
+    ProviderEvents.Ready,
+    ProviderEvents.Error,
+    ProviderEvents.Stale,
+    ProviderEvents.ConfigurationChanged,
+    ProviderEvents.Reconciling,
+  ],
 };
 
 /**
@@ -52,22 +58,42 @@ export class FeatgateWebProvider extends GateProviderBase<ProviderEvents, Hook> 
     return Promise.all([inner, this.source.useContext(newContext)]).then(() => undefined);
   }
 
-  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext, logger: Logger): ResolutionDetails<boolean> {
+  resolveBooleanEvaluation(
+    flagKey: string,
+    defaultValue: boolean,
+    context: EvaluationContext,
+    logger: Logger,
+  ): ResolutionDetails<boolean> {
     const inner = this.inner.resolveBooleanEvaluation(flagKey, defaultValue, context, logger);
     return this.core.gate(flagKey, defaultValue, RequestedType.Boolean, context, inner);
   }
 
-  resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext, logger: Logger): ResolutionDetails<string> {
+  resolveStringEvaluation(
+    flagKey: string,
+    defaultValue: string,
+    context: EvaluationContext,
+    logger: Logger,
+  ): ResolutionDetails<string> {
     const inner = this.inner.resolveStringEvaluation(flagKey, defaultValue, context, logger);
     return this.core.gate(flagKey, defaultValue, RequestedType.String, context, inner);
   }
 
-  resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext, logger: Logger): ResolutionDetails<number> {
+  resolveNumberEvaluation(
+    flagKey: string,
+    defaultValue: number,
+    context: EvaluationContext,
+    logger: Logger,
+  ): ResolutionDetails<number> {
     const inner = this.inner.resolveNumberEvaluation(flagKey, defaultValue, context, logger);
     return this.core.gate(flagKey, defaultValue, RequestedType.Number, context, inner);
   }
 
-  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext, logger: Logger): ResolutionDetails<T> {
+  resolveObjectEvaluation<T extends JsonValue>(
+    flagKey: string,
+    defaultValue: T,
+    context: EvaluationContext,
+    logger: Logger,
+  ): ResolutionDetails<T> {
     const inner = this.inner.resolveObjectEvaluation(flagKey, defaultValue, context, logger);
     return this.core.gate(flagKey, defaultValue, RequestedType.Object, context, inner);
   }

@@ -34,7 +34,10 @@ export const stageAudienceBindingSchema = z.strictObject({
   ruleId: z.string().min(1).max(200).optional(),
   ruleName: z.string().max(500).optional(),
   /** SHA-256 of the rule's conditions (and of the segment's membership for a segment audience). */
-  conditionsHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  conditionsHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   segmentId: z.string().min(1).max(200).optional(),
   segmentName: z.string().max(500).optional(),
 });
@@ -53,7 +56,10 @@ export type BasedOn = z.infer<typeof basedOnSchema>;
 /** Change record keys: lower-case letters, digits and dashes, so they fit ledger subjects and URLs. */
 export const changeKeySchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'use 1 to 80 lower-case letters, digits and dashes, starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,79}$/,
+    'use 1 to 80 lower-case letters, digits and dashes, starting with a letter or digit',
+  );
 
 /** One FeatBit flag the change touches, with the config surface it holds and its values before and after. */
 export const changedFlagSchema = z.strictObject({
@@ -119,7 +125,10 @@ export type RollbackPlan = z.infer<typeof rollbackPlanSchema>;
 /** Ordered stages, hold conditions, who decides, and how to roll back. */
 export const releasePlanSchema = z.strictObject({
   decisionOwner: text,
-  stages: z.array(releaseStageSchema).min(1, 'a release plan needs at least one stage').max(20, 'a release plan has at most 20 stages'),
+  stages: z
+    .array(releaseStageSchema)
+    .min(1, 'a release plan needs at least one stage')
+    .max(20, 'a release plan has at most 20 stages'),
   holdIf: z.array(holdConditionSchema).max(20).default([]),
   rollback: rollbackPlanSchema.optional(),
 });
@@ -153,7 +162,10 @@ export const changeRecordSchema = z
     environment: text,
     affectedWorkflow: text,
     requester: text,
-    flags: z.array(changedFlagSchema).min(1, 'a change touches at least one flag').max(20, 'a change touches at most 20 flags'),
+    flags: z
+      .array(changedFlagSchema)
+      .min(1, 'a change touches at least one flag')
+      .max(20, 'a change touches at most 20 flags'),
     /** The intended behaviour change, in plain language. */
     behaviourChange: text,
     impact: impactSchema,

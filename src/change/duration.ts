@@ -5,7 +5,10 @@ const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600
 /** Duration text such as `30m`, `24h`, `7d` or `1w`: one positive integer and one unit (s, m, h, d, w). */
 export const durationSchema = z
   .string()
-  .regex(/^[1-9][0-9]*[smhdw]$/, 'expected a duration such as 30m, 24h, 7d or 2w (one number and one unit of s, m, h, d, w)');
+  .regex(
+    /^[1-9][0-9]*[smhdw]$/,
+    'expected a duration such as 30m, 24h, 7d or 2w (one number and one unit of s, m, h, d, w)',
+  );
 
 /** Milliseconds a duration text stands for; throws on text that `durationSchema` rejects. */
 export function durationMs(text: string): number {

@@ -5,7 +5,11 @@ import type { ChangeRecord, ChangedFlag } from './change-record.js';
  * Redacts the baseline, candidate and rollback value of every flag of a change record with the installation's
  * redaction key (see `redactSecrets`); the rest of the record is kept as written.
  */
-export function redactChangeRecord(record: ChangeRecord, isSecretKey: SecretKeyMatcher, key: RedactionKey): ChangeRecord {
+export function redactChangeRecord(
+  record: ChangeRecord,
+  isSecretKey: SecretKeyMatcher,
+  key: RedactionKey,
+): ChangeRecord {
   return { ...record, flags: record.flags.map((flag) => redactFlagValues(flag, isSecretKey, key)) };
 }
 
@@ -16,6 +20,7 @@ function redactFlagValues(flag: ChangedFlag, isSecretKey: SecretKeyMatcher, key:
     candidate: redactSecrets(flag.candidate, isSecretKey, key),
   };
   if (flag.rollbackValue !== undefined) redacted.rollbackValue = redactSecrets(flag.rollbackValue, isSecretKey, key);
-  if (flag.servedValues !== undefined) redacted.servedValues = flag.servedValues.map((value) => redactSecrets(value, isSecretKey, key));
+  if (flag.servedValues !== undefined)
+    redacted.servedValues = flag.servedValues.map((value) => redactSecrets(value, isSecretKey, key));
   return redacted;
 }

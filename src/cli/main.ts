@@ -13,7 +13,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Error;
     }
-    const message = error instanceof FeatgateError ? error.message : error instanceof Error ? error.stack : String(error);
+    const message =
+      error instanceof FeatgateError ? error.message : error instanceof Error ? error.stack : String(error);
     process.stderr.write(`featgate: ${message}\n`);
     return ExitCode.Error;
   }

@@ -10,8 +10,18 @@ export async function assertPortFree(port: number, host: string): Promise<void> 
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') reject(new ConfigError(`port ${port} on ${host} is already in use: stop what holds it, or choose another with --port or PORT`));
-      else if (error.code === 'EACCES') reject(new ConfigError(`port ${port} on ${host} needs privileges this process lacks: choose a port above 1023 with --port or PORT`));
+      if (error.code === 'EADDRINUSE')
+        reject(
+          new ConfigError(
+            `port ${port} on ${host} is already in use: stop what holds it, or choose another with --port or PORT`,
+          ),
+        );
+      else if (error.code === 'EACCES')
+        reject(
+          new ConfigError(
+            `port ${port} on ${host} needs privileges this process lacks: choose a port above 1023 with --port or PORT`,
+          ),
+        );
       else reject(new ConfigError(`cannot listen on ${host}:${port}: ${error.message}`));
     });
     probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));

@@ -16,25 +16,84 @@ interface CommandEntry {
  * API verbs start without loading the rest.
  */
 const commands: readonly CommandEntry[] = [
-  { name: 'serve', description: 'Run the governance service (config: --config / FEATGATE_CONFIG, environment variables, --port)', load: [async () => (await import('./commands/serve.js')).registerServeCommands] },
-  { name: 'sandbox', description: 'Run a local FeatBit emulator (REST API, SDK endpoints, webhooks, fault injection)', load: [async () => (await import('./commands/sandbox.js')).registerSandboxCommands] },
-  { name: 'policy', description: 'Check the policy pack and see how it classifies a change', load: [async () => (await import('./commands/policy.js')).registerPolicyCommands] },
+  {
+    name: 'serve',
+    description: 'Run the governance service (config: --config / FEATGATE_CONFIG, environment variables, --port)',
+    load: [async () => (await import('./commands/serve.js')).registerServeCommands],
+  },
+  {
+    name: 'sandbox',
+    description: 'Run a local FeatBit emulator (REST API, SDK endpoints, webhooks, fault injection)',
+    load: [async () => (await import('./commands/sandbox.js')).registerSandboxCommands],
+  },
+  {
+    name: 'policy',
+    description: 'Check the policy pack and see how it classifies a change',
+    load: [async () => (await import('./commands/policy.js')).registerPolicyCommands],
+  },
   {
     name: 'audit',
     description: 'Inspect and check the tamper-evident ledger',
-    load: [async () => (await import('./commands/audit.js')).registerAuditCommands, async () => (await import('./commands/audit-query.js')).registerAuditQueryCommands],
+    load: [
+      async () => (await import('./commands/audit.js')).registerAuditCommands,
+      async () => (await import('./commands/audit-query.js')).registerAuditQueryCommands,
+    ],
   },
-  { name: 'keys', description: 'Print the public JWK of the manifest signing key', load: [async () => (await import('./commands/keys.js')).registerKeysCommands] },
-  { name: 'change', description: 'Open, edit and inspect change records', load: [async () => (await import('./commands/change.js')).registerChangeCommands] },
-  { name: 'review', description: 'Approve or reject change records', load: [async () => (await import('./commands/review.js')).registerReviewCommands] },
-  { name: 'evidence', description: 'Attach evidence to change records', load: [async () => (await import('./commands/evidence.js')).registerEvidenceCommands] },
-  { name: 'release', description: 'Ramp approved changes through their release stages', load: [async () => (await import('./commands/release.js')).registerReleaseCommands] },
-  { name: 'adopt', description: "Record a flag's current FeatBit state as its approved baseline", load: [async () => (await import('./commands/adopt.js')).registerAdoptCommands] },
-  { name: 'jobs', description: "The webhook bridge's reconcile jobs", load: [async () => (await import('./commands/jobs.js')).registerJobsCommands] },
-  { name: 'signals', description: 'Guardrail metrics of changes being ramped', load: [async () => (await import('./commands/signals.js')).registerSignalsCommands] },
-  { name: 'break-glass', description: 'Emergency changes without prior approval; one per flag, every end restores the pre-incident state', load: [async () => (await import('./commands/break-glass.js')).registerBreakGlassCommands] },
-  { name: 'demo', description: 'Play the demo: a flag admin edits FeatBit; an app evaluates through the gate', load: [async () => (await import('./commands/demo.js')).registerDemoCommands] },
-  { name: 'review-due', description: 'List changes and temporary flags past their review date, and overdue break-glass post-reviews', load: [async () => (await import('./commands/review-due.js')).registerReviewDueCommands] },
+  {
+    name: 'keys',
+    description: 'Print the public JWK of the manifest signing key',
+    load: [async () => (await import('./commands/keys.js')).registerKeysCommands],
+  },
+  {
+    name: 'change',
+    description: 'Open, edit and inspect change records',
+    load: [async () => (await import('./commands/change.js')).registerChangeCommands],
+  },
+  {
+    name: 'review',
+    description: 'Approve or reject change records',
+    load: [async () => (await import('./commands/review.js')).registerReviewCommands],
+  },
+  {
+    name: 'evidence',
+    description: 'Attach evidence to change records',
+    load: [async () => (await import('./commands/evidence.js')).registerEvidenceCommands],
+  },
+  {
+    name: 'release',
+    description: 'Ramp approved changes through their release stages',
+    load: [async () => (await import('./commands/release.js')).registerReleaseCommands],
+  },
+  {
+    name: 'adopt',
+    description: "Record a flag's current FeatBit state as its approved baseline",
+    load: [async () => (await import('./commands/adopt.js')).registerAdoptCommands],
+  },
+  {
+    name: 'jobs',
+    description: "The webhook bridge's reconcile jobs",
+    load: [async () => (await import('./commands/jobs.js')).registerJobsCommands],
+  },
+  {
+    name: 'signals',
+    description: 'Guardrail metrics of changes being ramped',
+    load: [async () => (await import('./commands/signals.js')).registerSignalsCommands],
+  },
+  {
+    name: 'break-glass',
+    description: 'Emergency changes without prior approval; one per flag, every end restores the pre-incident state',
+    load: [async () => (await import('./commands/break-glass.js')).registerBreakGlassCommands],
+  },
+  {
+    name: 'demo',
+    description: 'Play the demo: a flag admin edits FeatBit; an app evaluates through the gate',
+    load: [async () => (await import('./commands/demo.js')).registerDemoCommands],
+  },
+  {
+    name: 'review-due',
+    description: 'List changes and temporary flags past their review date, and overdue break-glass post-reviews',
+    load: [async () => (await import('./commands/review-due.js')).registerReviewDueCommands],
+  },
 ];
 
 /**

@@ -44,7 +44,12 @@ export const webhookBridgeConfigSchema = z.strictObject({
   /** Slack-compatible incoming-webhook URL for reverts, proposals and approvals (`FEATGATE_NOTIFY_URL`); it holds a secret. */
   notifyUrl: z.url().optional(),
   /** Largest accepted FeatBit delivery in bytes; larger ones get 413. */
-  bodyLimitBytes: z.number().int().positive().max(50 * 1024 * 1024).default(1024 * 1024),
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(50 * 1024 * 1024)
+    .default(1024 * 1024),
 });
 export type WebhookBridgeConfig = z.infer<typeof webhookBridgeConfigSchema>;
 
@@ -61,7 +66,9 @@ export const notificationTargetSchema = z
     /** Only these kinds (`awaiting-review`, `change-approved`, `stage-applied`, `release-held`, `release-rolled-back`, `break-glass-used`, `edit-reverted`, `revert-failed`, `proposal-opened`, `review-due`, `break-glass-post-review-due`). */
     kinds: z.array(z.enum(NotificationKind)).max(20).optional(),
   })
-  .refine((target) => (target.slack ? 1 : 0) + (target.email ? 1 : 0) === 1, { message: 'name exactly one of slack or email' });
+  .refine((target) => (target.slack ? 1 : 0) + (target.email ? 1 : 0) === 1, {
+    message: 'name exactly one of slack or email',
+  });
 export type NotificationTargetConfig = z.infer<typeof notificationTargetSchema>;
 
 /** Outgoing notifications for every lifecycle event that needs a person, routed by role. */
@@ -81,7 +88,10 @@ export const notificationsConfigSchema = z
       .optional(),
     targets: z.array(notificationTargetSchema).max(50).default([]),
   })
-  .refine((config) => !config.targets.some((target) => target.email) || config.smtp, { message: 'e-mail targets need notifications.smtp', path: ['smtp'] });
+  .refine((config) => !config.targets.some((target) => target.email) || config.smtp, {
+    message: 'e-mail targets need notifications.smtp',
+    path: ['smtp'],
+  });
 export type NotificationsConfig = z.infer<typeof notificationsConfigSchema>;
 
 /** Staged exposure: the scheduler of automatic stage advances, break-glass expiries and review-date notices. */
@@ -117,7 +127,10 @@ export const serviceConfigSchema = z.strictObject({
   /** Interface to listen on. */
   host: z.string().min(1).default('127.0.0.1'),
   /** Redis for the ledger, locks and several processes (`REDIS_URL`); absent = embedded single-process store. */
-  redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
   /** Prefix of every Redis key the service writes. */
   redisPrefix: z.string().min(1).default('featgate:'),
   /** Folder of the embedded ledger and, without Redis, of the generated signing and redaction keys (`FEATGATE_DATA_DIR`). */
@@ -125,7 +138,12 @@ export const serviceConfigSchema = z.strictObject({
   /** Policy pack file (`FEATGATE_POLICY`); the built-in default pack when absent. */
   policy: z.string().min(1).optional(),
   /** Largest accepted request body in bytes; larger ones get 413. */
-  bodyLimitBytes: z.number().int().positive().max(50 * 1024 * 1024).default(1024 * 1024),
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(50 * 1024 * 1024)
+    .default(1024 * 1024),
   /**
    * Private signing key of the approval manifest, JWK JSON or PKCS8 PEM (`FEATGATE_SIGNING_KEY`); generated on first
    * start when absent, into the data folder, or into Redis (under the prefix) when `redisUrl` is set, so every process shares it.
@@ -161,7 +179,8 @@ export const serviceConfigSchema = z.strictObject({
     })
     .transform(({ webhookSecretPrevious, ...featbit }) => ({
       ...featbit,
-      webhookSecret: webhookSecretPrevious === undefined ? featbit.webhookSecret : [...featbit.webhookSecret, webhookSecretPrevious],
+      webhookSecret:
+        webhookSecretPrevious === undefined ? featbit.webhookSecret : [...featbit.webhookSecret, webhookSecretPrevious],
     }))
     .default({ webhookSecret: [], serverSecrets: {} }),
   webhooks: webhookBridgeConfigSchema.default({ reconcileIntervalSeconds: 60, bodyLimitBytes: 1024 * 1024 }),

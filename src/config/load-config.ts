@@ -30,7 +30,8 @@ export function loadServiceConfig(options: LoadConfigOptions = {}): ServiceConfi
     yaml = parsed.yaml;
     // An empty file is an empty mapping: every setting at its default.
     const value = yaml.value ?? {};
-    if (!isRecord(value)) throw new InvalidConfigError([{ path: '', message: 'expected a YAML mapping', file, line: 1 }]);
+    if (!isRecord(value))
+      throw new InvalidConfigError([{ path: '', message: 'expected a YAML mapping', file, line: 1 }]);
     raw = structuredClone(value);
   }
   const fromEnv = new Map<string, string>();
@@ -47,7 +48,9 @@ export function loadServiceConfig(options: LoadConfigOptions = {}): ServiceConfi
   }
   const result = serviceConfigSchema.safeParse(raw);
   if (result.success) return result.data;
-  const issues = fieldIssuesFromZod(result.error, yaml ? { locate: locatorOf(yaml) } : {}).map((issue) => attributeToEnv(issue, fromEnv));
+  const issues = fieldIssuesFromZod(result.error, yaml ? { locate: locatorOf(yaml) } : {}).map((issue) =>
+    attributeToEnv(issue, fromEnv),
+  );
   throw new InvalidConfigError(issues);
 }
 

@@ -36,7 +36,8 @@ export async function buildConsoleBundle(): Promise<ConsoleBundle> {
   });
   const script = result.outputFiles.find((file) => file.path.endsWith('.js'))?.text;
   const styles = result.outputFiles.find((file) => file.path.endsWith('.css'))?.text;
-  if (script === undefined || styles === undefined) throw new Error('the console bundle lacks its script or style sheet');
+  if (script === undefined || styles === undefined)
+    throw new Error('the console bundle lacks its script or style sheet');
   return { script, styles, version: versionOf(script, styles) };
 }
 

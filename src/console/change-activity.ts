@@ -29,14 +29,16 @@ export const activityItemSchema = z.object({
 export type ActivityItem = z.infer<typeof activityItemSchema>;
 
 type Data = Record<string, unknown>;
-const text = (value: unknown): string => (typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value));
+const text = (value: unknown): string =>
+  typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
 const record = (value: unknown): Data => (typeof value === 'object' && value !== null ? (value as Data) : {});
 
 /** What each kind of entry says in words; kinds not listed are named by their type. */
 const SUMMARIES: Partial<Record<string, (data: Data) => string>> = {
   [LedgerEventType.ChangeCreated]: () => 'opened the change',
   [LedgerEventType.ChangeEdited]: () => 'edited the change record',
-  [LedgerEventType.ChangeClassified]: (data) => `classified as ${text(data.tier)}${Array.isArray(data.reasons) ? `: ${data.reasons.map(text).join('; ')}` : ''}`,
+  [LedgerEventType.ChangeClassified]: (data) =>
+    `classified as ${text(data.tier)}${Array.isArray(data.reasons) ? `: ${data.reasons.map(text).join('; ')}` : ''}`,
   [LedgerEventType.ReviewSubmitted]: (data) => {
     const review = record(data.review);
     return `${review.decision === 'approve' ? 'approved' : 'rejected'}${review.comment ? `: ${text(review.comment)}` : ''}`;
@@ -46,7 +48,8 @@ const SUMMARIES: Partial<Record<string, (data: Data) => string>> = {
     const evidence = record(data.evidence);
     return `attached ${text(evidence.type)} evidence (${text(evidence.result)}): ${text(evidence.summary)}`;
   },
-  [LedgerEventType.ChangeStatusChanged]: (data) => `status ${text(data.status)}${data.reason ? `: ${text(data.reason)}` : ''}`,
+  [LedgerEventType.ChangeStatusChanged]: (data) =>
+    `status ${text(data.status)}${data.reason ? `: ${text(data.reason)}` : ''}`,
   [LedgerEventType.StageApplied]: (data) => `applied stage ${Number(data.stageIndex) + 1} (${text(data.percentage)}%)`,
   [LedgerEventType.ReleaseHeld]: (data) => `held the release: ${text(data.reason)}`,
   [LedgerEventType.ReleaseResumed]: (data) => `resumed the release${data.reason ? `: ${text(data.reason)}` : ''}`,
@@ -56,7 +59,8 @@ const SUMMARIES: Partial<Record<string, (data: Data) => string>> = {
     const breach = record(data.breach);
     return `guardrail breached: ${text(breach.metric)} ${text(breach.value)} ${text(breach.operator)} ${text(breach.threshold)} (${text(breach.action)})`;
   },
-  [LedgerEventType.SignalRecorded]: (data) => `signal ${text(data.metric)} = ${text(data.value)} (${text(data.source)})`,
+  [LedgerEventType.SignalRecorded]: (data) =>
+    `signal ${text(data.metric)} = ${text(data.value)} (${text(data.source)})`,
   [LedgerEventType.TelemetryRecorded]: (data) => {
     const evaluations = record(data.evaluations);
     return `telemetry for ${text(data.flagKey)}: ${text(evaluations.candidate)} candidate and ${text(evaluations.baseline)} baseline evaluations`;
@@ -68,7 +72,8 @@ const SUMMARIES: Partial<Record<string, (data: Data) => string>> = {
     return `${text(data.metric)} ${text(comparison.verdict)}: candidate ${text(candidate.mean)} (n=${text(candidate.count)}) vs baseline ${text(baseline.mean)} (n=${text(baseline.count)}), worse by ${text(comparison.lower)} to ${text(comparison.upper)} against ${text(comparison.margin)}`;
   },
   [LedgerEventType.ApprovedStateSet]: (data) => `approved state of ${text(data.flagKey)} set`,
-  [LedgerEventType.ProposalOpened]: (data) => `opened a proposal from ${text(data.operator)}'s edit of ${text(data.flagKey)} in FeatBit`,
+  [LedgerEventType.ProposalOpened]: (data) =>
+    `opened a proposal from ${text(data.operator)}'s edit of ${text(data.flagKey)} in FeatBit`,
 };
 
 /**
@@ -86,22 +91,42 @@ export function activityOf(entries: readonly LedgerEntry[], intercepted?: Ledger
       summary: SUMMARIES[entry.type]?.(data) ?? entry.type,
     };
     if (entry.type === LedgerEventType.SignalRecorded && typeof data.value === 'number') {
-      return { ...item, signal: { metric: text(data.metric), value: data.value, observedAt: text(data.observedAt) || entry.at } };
+      return {
+        ...item,
+        signal: { metric: text(data.metric), value: data.value, observedAt: text(data.observedAt) || entry.at },
+      };
     }
     if (entry.type === LedgerEventType.ProposalOpened) {
       const changes = Array.isArray(data.changes) ? data.changes.map(text) : [];
-      return { ...item, edit: { operator: text(data.operator), flagKey: text(data.flagKey), changes, targeting: targetingInWords(data.edited), ...interceptionOf(intercepted, data.edited) } };
+      return {
+        ...item,
+        edit: {
+          operator: text(data.operator),
+          flagKey: text(data.flagKey),
+          changes,
+          targeting: targetingInWords(data.edited),
+          ...interceptionOf(intercepted, data.edited),
+        },
+      };
     }
     return item;
   });
 }
 
 /** When and how featgate saw an intercepted edit, and its exposure verdict per variation (named as the edit names them). */
-function interceptionOf(entry: LedgerEntry | undefined, edited: unknown): { seenAt?: string; source?: string; exposure: { variation: string; verdict: string }[] } {
+function interceptionOf(
+  entry: LedgerEntry | undefined,
+  edited: unknown,
+): { seenAt?: string; source?: string; exposure: { variation: string; verdict: string }[] } {
   if (!entry) return { exposure: [] };
   const data = record(entry.data);
-  const variations = Array.isArray(record(edited).variations) ? (record(edited).variations as unknown[]).map(record) : [];
+  const variations = Array.isArray(record(edited).variations)
+    ? (record(edited).variations as unknown[]).map(record)
+    : [];
   const nameOf = (id: string) => text(variations.find((variation) => variation.id === id)?.name) || id;
-  const exposure = Object.entries(record(data.exposure)).map(([id, verdict]) => ({ variation: nameOf(id), verdict: text(verdict) }));
+  const exposure = Object.entries(record(data.exposure)).map(([id, verdict]) => ({
+    variation: nameOf(id),
+    verdict: text(verdict),
+  }));
   return { seenAt: entry.at, ...(typeof data.source === 'string' ? { source: data.source } : {}), exposure };
 }

@@ -78,5 +78,10 @@ export function inboxOf(all: readonly ChangeView[], waiting: ReadonlySet<string>
   }
   items.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.key.localeCompare(b.key));
   const sorted = (set: Set<string>) => [...set].sort();
-  return { items, counts, waitingOnMe: waiting.size, choices: { environments: sorted(sets.environments), owners: sorted(sets.owners), flags: sorted(sets.flags) } };
+  return {
+    items,
+    counts,
+    waitingOnMe: waiting.size,
+    choices: { environments: sorted(sets.environments), owners: sorted(sets.owners), flags: sorted(sets.flags) },
+  };
 }

@@ -24,9 +24,16 @@ export interface DemoEditOutcome {
  * default rule starts serving the `concise` variation to half of all users. Then it watches FeatBit until featgate has
  * put the approved configuration back (or `waitMs` passes), as a newcomer would watch it in FeatBit's UI.
  */
-export async function playDemoEdit(target: DemoEditTarget, options: { flagKey?: string; waitMs?: number } = {}): Promise<DemoEditOutcome> {
+export async function playDemoEdit(
+  target: DemoEditTarget,
+  options: { flagKey?: string; waitMs?: number } = {},
+): Promise<DemoEditOutcome> {
   const flagKey = options.flagKey ?? 'support-assistant-prompt';
-  const admin = new FeatBitRestClient({ baseUrl: target.sandboxUrl, accessToken: target.adminToken, logger: silentLogger });
+  const admin = new FeatBitRestClient({
+    baseUrl: target.sandboxUrl,
+    accessToken: target.adminToken,
+    logger: silentLogger,
+  });
   const before = await admin.getFlag(target.envId, flagKey);
   const served = before.fallthrough.variations[0]?.id;
   const other = before.variations.find((variation) => variation.id !== served);
@@ -40,7 +47,12 @@ export async function playDemoEdit(target: DemoEditTarget, options: { flagKey?: 
   };
   await admin.updateTargeting(target.envId, flagKey, {
     revision: before.revision,
-    targeting: { targetUsers: before.targetUsers, rules: before.rules, fallthrough, exptIncludeAllTargets: before.exptIncludeAllTargets },
+    targeting: {
+      targetUsers: before.targetUsers,
+      rules: before.rules,
+      fallthrough,
+      exptIncludeAllTargets: before.exptIncludeAllTargets,
+    },
     comment: 'demo: flag admin edits FeatBit directly',
   });
   const edit = `flag-admin made ${flagKey} serve "${other.name}" to 50% of users, directly in FeatBit`;
@@ -48,7 +60,8 @@ export async function playDemoEdit(target: DemoEditTarget, options: { flagKey?: 
   const deadline = started + (options.waitMs ?? 15_000);
   while (Date.now() < deadline) {
     const now = await admin.getFlag(target.envId, flagKey);
-    if (isDeepStrictEqual(now.fallthrough, before.fallthrough)) return { flagKey, edit, restoredAfterMs: Date.now() - started };
+    if (isDeepStrictEqual(now.fallthrough, before.fallthrough))
+      return { flagKey, edit, restoredAfterMs: Date.now() - started };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { flagKey, edit };

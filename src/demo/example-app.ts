@@ -34,7 +34,13 @@ export interface ExampleAppOptions {
  */
 export async function runExampleApp(options: ExampleAppOptions): Promise<void> {
   const inner = new FeatBitServerProvider({
-    options: { sdkKey: options.sdkKey, pollingUri: options.featbitUrl, eventsUri: options.featbitUrl, dataSyncMode: DataSyncModeEnum.POLLING, pollingInterval: 1000 },
+    options: {
+      sdkKey: options.sdkKey,
+      pollingUri: options.featbitUrl,
+      eventsUri: options.featbitUrl,
+      dataSyncMode: DataSyncModeEnum.POLLING,
+      pollingInterval: 1000,
+    },
   });
   const source = new HttpManifestSource({ baseUrl: options.featgateUrl, envId: options.envId });
   const gate = new FeatgateServerProvider(inner, { source, publicKeys: [options.publicJwk], envId: options.envId });
@@ -49,7 +55,8 @@ export async function runExampleApp(options: ExampleAppOptions): Promise<void> {
           const details = await client.getObjectDetails<JsonValue>(flag, {}, { targetingKey: user });
           const line = describe(details);
           const key = `${flag} ${user}`;
-          if (last.get(key) !== line) options.out(`${new Date().toISOString().slice(11, 19)} ${flag} for ${user}: ${line}`);
+          if (last.get(key) !== line)
+            options.out(`${new Date().toISOString().slice(11, 19)} ${flag} for ${user}: ${line}`);
           last.set(key, line);
         }
       }
@@ -61,6 +68,7 @@ export async function runExampleApp(options: ExampleAppOptions): Promise<void> {
 }
 
 function describe(details: EvaluationDetails<JsonValue>): string {
-  const gated = details.reason === 'UNAPPROVED' ? ' (gated: FeatBit offered an unapproved value, the approved one is served)' : '';
+  const gated =
+    details.reason === 'UNAPPROVED' ? ' (gated: FeatBit offered an unapproved value, the approved one is served)' : '';
   return `${details.variant ?? '?'} ${JSON.stringify(details.value)} [${details.reason ?? 'UNKNOWN'}]${gated}`;
 }

@@ -30,7 +30,13 @@ const TITLE_OF: Record<number, string> = {
 
 /** Builds a problem document; `code` is featgate's stable machine-readable reason, `errors` the field paths of bad input. */
 export function problem(status: number, code: string, detail: string, errors?: readonly FieldIssue[]): Problem {
-  const body: Problem = { type: `https://featgate.dev/problems/${code.toLowerCase()}`, title: TITLE_OF[status] ?? 'Error', status, detail, code };
+  const body: Problem = {
+    type: `https://featgate.dev/problems/${code.toLowerCase()}`,
+    title: TITLE_OF[status] ?? 'Error',
+    status,
+    detail,
+    code,
+  };
   return errors ? { ...body, errors: errors.map(({ path, message }) => ({ path, message })) } : body;
 }
 

@@ -30,7 +30,11 @@ export function fieldIssuesFromZod(error: z.ZodError, options: FieldIssueOptions
 }
 
 /** Parses `input` with `schema`, throwing a ValidationError that names every bad field. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, options: FieldIssueOptions = {}): z.output<S> {
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  options: FieldIssueOptions = {},
+): z.output<S> {
   const result = schema.safeParse(input);
   if (!result.success) throw new ValidationError(fieldIssuesFromZod(result.error, options));
   return result.data;

@@ -47,7 +47,15 @@ export class ExposureService {
     this.guardrails = new GuardrailService(deps, changes, releases);
     this.breakGlass = new BreakGlassService(deps, state);
     this.reviewDue = new ReviewDueService(deps, state, options.notifier);
-    this.puller = options.prometheus ? new PrometheusPuller(deps.projections, this.guardrails, options.prometheus.client, deps.logger, options.prometheus.templates) : undefined;
+    this.puller = options.prometheus
+      ? new PrometheusPuller(
+          deps.projections,
+          this.guardrails,
+          options.prometheus.client,
+          deps.logger,
+          options.prometheus.templates,
+        )
+      : undefined;
     this.scheduler = new ExposureScheduler({
       projections: deps.projections,
       exposure: state,

@@ -29,7 +29,10 @@ export async function startExposure(options: StartExposureOptions): Promise<Expo
     ...(prometheus
       ? {
           prometheus: {
-            client: { url: prometheus.url, ...(prometheus.bearerToken ? { headers: { authorization: `Bearer ${prometheus.bearerToken}` } } : {}) },
+            client: {
+              url: prometheus.url,
+              ...(prometheus.bearerToken ? { headers: { authorization: `Bearer ${prometheus.bearerToken}` } } : {}),
+            },
             intervalMs: prometheus.intervalSeconds * 1000,
             templates: prometheus.templates,
           },

@@ -28,7 +28,8 @@ export function redisSecretStore(options: RedisSecretStoreOptions): GeneratedSec
       const key = keyOf(name);
       const stored = await options.redis.get(key);
       if (stored !== null) return stored;
-      const candidate = (options.seedDir ? await readSecretFileIfPresent(join(options.seedDir, name)) : undefined) ?? (await create());
+      const candidate =
+        (options.seedDir ? await readSecretFileIfPresent(join(options.seedDir, name)) : undefined) ?? (await create());
       await options.redis.set(key, candidate, 'NX');
       return (await options.redis.get(key)) ?? candidate;
     },

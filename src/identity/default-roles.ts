@@ -28,7 +28,13 @@ const READ = [Permission.ChangeRead];
 export const DEFAULT_ROLE_PERMISSIONS: Readonly<Record<string, readonly Permission[]>> = {
   [Role.Requester]: [...READ, Permission.ChangeCreate, Permission.ChangeEdit, Permission.EvidenceAttach],
   [Role.Reviewer]: [...READ, Permission.ReviewSubmit, Permission.EvidenceAttach, Permission.BreakGlassReview],
-  [Role.Security]: [...READ, Permission.ReviewSubmit, Permission.EvidenceAttach, Permission.AuditRead, Permission.BreakGlassReview],
+  [Role.Security]: [
+    ...READ,
+    Permission.ReviewSubmit,
+    Permission.EvidenceAttach,
+    Permission.AuditRead,
+    Permission.BreakGlassReview,
+  ],
   [Role.ReleaseOwner]: [
     ...READ,
     Permission.ReviewSubmit,
@@ -50,5 +56,11 @@ export const DEFAULT_ROLE_PERMISSIONS: Readonly<Record<string, readonly Permissi
   ],
   [Role.Admin]: Object.values(Permission),
   [Role.Auditor]: [...READ, Permission.AuditRead, Permission.AuditVerify],
-  [Role.Service]: [...READ, Permission.ChangeCreate, Permission.ChangeEdit, Permission.EvidenceAttach, Permission.SignalRecord],
+  [Role.Service]: [
+    ...READ,
+    Permission.ChangeCreate,
+    Permission.ChangeEdit,
+    Permission.EvidenceAttach,
+    Permission.SignalRecord,
+  ],
 };

@@ -28,12 +28,17 @@ export const peopleSchema = z
     const ids = new Set<string>();
     people.forEach((person, index) => {
       const id = foldIdentity(person.id);
-      if (ids.has(id)) ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `person ${person.id} is listed twice` });
+      if (ids.has(id))
+        ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `person ${person.id} is listed twice` });
       ids.add(id);
       for (const spelling of spellingsOf(person)) {
         const owner = owners.get(spelling);
         if (owner !== undefined && owner !== person.id) {
-          ctx.addIssue({ code: 'custom', path: [index], message: `identity ${spelling} belongs to ${owner} and ${person.id}; one identity names one person` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [index],
+            message: `identity ${spelling} belongs to ${owner} and ${person.id}; one identity names one person`,
+          });
         }
         owners.set(spelling, person.id);
       }
@@ -51,7 +56,9 @@ export function foldIdentity(value: string): string {
 }
 
 function spellingsOf(person: Person): string[] {
-  return [person.id, ...person.emails, ...person.oidcSubjects, ...person.tokens, ...person.featbitUsers].map(foldIdentity);
+  return [person.id, ...person.emails, ...person.oidcSubjects, ...person.tokens, ...person.featbitUsers].map(
+    foldIdentity,
+  );
 }
 
 /**
@@ -64,7 +71,8 @@ export class IdentityMapping {
 
   constructor(people: readonly Person[] = []) {
     const byIdentity = new Map<string, string>();
-    for (const person of people) for (const spelling of spellingsOf(person)) byIdentity.set(spelling, `person:${foldIdentity(person.id)}`);
+    for (const person of people)
+      for (const spelling of spellingsOf(person)) byIdentity.set(spelling, `person:${foldIdentity(person.id)}`);
     this.byIdentity = byIdentity;
   }
 

@@ -37,8 +37,13 @@ export class OidcVerifier {
       throw new UnauthorizedError(`token has no ${this.config.subjectClaim} claim`);
     }
     const email = payload.email;
-    const usableEmail = typeof email === 'string' && email.includes('@') && payload.email_verified !== false ? email : undefined;
-    return { subject, roles: rolesFrom(claimAt(payload, this.config.rolesClaim)), ...(usableEmail ? { email: usableEmail } : {}) };
+    const usableEmail =
+      typeof email === 'string' && email.includes('@') && payload.email_verified !== false ? email : undefined;
+    return {
+      subject,
+      roles: rolesFrom(claimAt(payload, this.config.rolesClaim)),
+      ...(usableEmail ? { email: usableEmail } : {}),
+    };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ActorKind} from '../ledger/ledger-entry.js';
+import type { ActorKind } from '../ledger/ledger-entry.js';
 import { type Actor } from '../ledger/ledger-entry.js';
 import type { Permission } from './permission.js';
 

@@ -25,7 +25,11 @@ export function buildEntry(append: LedgerAppend, head: LedgerHead | undefined, n
 }
 
 /** Builds consecutive entries for a batch of appends on top of `head`. */
-export function buildEntries(appends: readonly LedgerAppend[], head: LedgerHead | undefined, now: Date = new Date()): LedgerEntry[] {
+export function buildEntries(
+  appends: readonly LedgerAppend[],
+  head: LedgerHead | undefined,
+  now: Date = new Date(),
+): LedgerEntry[] {
   const entries: LedgerEntry[] = [];
   let previous = head;
   for (const append of appends) {

@@ -37,10 +37,12 @@ const NEWLINE = 0x0a;
 /** The embedded ledger's checkpoints: one JWS per line in `<dataDir>/ledger.checkpoints.jsonl` (mode 0600). */
 export function fileCheckpointStore(dataDir: string): CheckpointStore {
   const path = join(dataDir, CHECKPOINT_FILE);
-  const missingIs = <T>(value: T) => (error: NodeJS.ErrnoException): T => {
-    if (error.code === 'ENOENT') return value;
-    throw error;
-  };
+  const missingIs =
+    <T>(value: T) =>
+    (error: NodeJS.ErrnoException): T => {
+      if (error.code === 'ENOENT') return value;
+      throw error;
+    };
   return {
     location: path,
     append: (jws) => appendFile(path, `${jws}\n`, { mode: 0o600, flush: true }),

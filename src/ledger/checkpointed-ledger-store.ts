@@ -91,10 +91,19 @@ export class CheckpointedLedgerStore implements VerifiableLedgerStore {
    */
   async verify(expectHead?: LedgerHead, base?: LedgerBase): Promise<LedgerVerification> {
     await this.pending;
-    const witness = { checkpoints: this.options.checkpoints, publicKeys: [this.options.key.publicJwk], ...(expectHead ? { expectHead } : {}), ...(base ? { base } : {}) };
+    const witness = {
+      checkpoints: this.options.checkpoints,
+      publicKeys: [this.options.key.publicJwk],
+      ...(expectHead ? { expectHead } : {}),
+      ...(base ? { base } : {}),
+    };
     const once = () => verifyLedgerWitnessed(this.options.source, witness);
     let verification = await once();
-    for (let retry = 0; !verification.ok && verification.problem.kind === TamperKind.Unsigned && retry < IN_FLIGHT_RETRIES; retry += 1) {
+    for (
+      let retry = 0;
+      !verification.ok && verification.problem.kind === TamperKind.Unsigned && retry < IN_FLIGHT_RETRIES;
+      retry += 1
+    ) {
       await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_DELAY_MS));
       verification = await once();
     }
@@ -119,7 +128,13 @@ export class CheckpointedLedgerStore implements VerifiableLedgerStore {
     const verification = await this.verify(through, this.base && this.base.seq <= through.seq ? this.base : undefined);
     if (verification.ok) {
       const offset = await this.locate(through.seq);
-      this.base = { seq: through.seq, hash: through.hash, checkpoints: checkpointsBefore, at: new Date().toISOString(), ...(offset === undefined ? {} : { offset }) };
+      this.base = {
+        seq: through.seq,
+        hash: through.hash,
+        checkpoints: checkpointsBefore,
+        at: new Date().toISOString(),
+        ...(offset === undefined ? {} : { offset }),
+      };
     }
     return verification;
   }
@@ -141,11 +156,16 @@ export class CheckpointedLedgerStore implements VerifiableLedgerStore {
     if (!first || !last) return;
     this.pending = this.pending.then(async () => {
       try {
-        const jws = await signCheckpoint({ from: first.seq, to: last.seq, hash: last.hash, at: new Date().toISOString() }, this.options.key);
+        const jws = await signCheckpoint(
+          { from: first.seq, to: last.seq, hash: last.hash, at: new Date().toISOString() },
+          this.options.key,
+        );
         await this.options.checkpoints.append(jws);
       } catch (error) {
         // an entry without its checkpoint fails verification; refuse further appends so it is noticed at once
-        this.failure = new Error(`ledger checkpoint could not be written: ${error instanceof Error ? error.message : String(error)}`);
+        this.failure = new Error(
+          `ledger checkpoint could not be written: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     });
   }

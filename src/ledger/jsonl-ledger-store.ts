@@ -4,7 +4,13 @@ import { IntegrityError } from '../errors/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
 import { buildEntries, serializeEntry } from './build-entry.js';
 import { FileLock } from './file-lock.js';
-import { HeadAnchorFile, jsonlLedgerFiles, readHeadFile, writeHeadFile, type JsonlLedgerFiles } from './jsonl-ledger-files.js';
+import {
+  HeadAnchorFile,
+  jsonlLedgerFiles,
+  readHeadFile,
+  writeHeadFile,
+  type JsonlLedgerFiles,
+} from './jsonl-ledger-files.js';
 import { indexLines, readRange, type JsonlLineIndex } from './jsonl-line-index.js';
 import { JsonlLineOffsets } from './jsonl-line-offsets.js';
 import { jsonlRecordSource } from './jsonl-record-source.js';
@@ -61,15 +67,36 @@ export class JsonlLedgerStore extends QueuedLedgerStore {
         const fast = await openFromAnchor(handle, files, logger);
         if (fast) {
           const anchor = await HeadAnchorFile.open(files.head, { ...fast.head, end: fast.size });
-          return new JsonlLedgerStore(options.dataDir, files, handle, anchor, lock, fast.offsets, fast.size, fast.head, logger);
+          return new JsonlLedgerStore(
+            options.dataDir,
+            files,
+            handle,
+            anchor,
+            lock,
+            fast.offsets,
+            fast.size,
+            fast.head,
+            logger,
+          );
         }
         const index = await dropTornTail(handle, files, await indexLines(handle), logger);
         const head = await checkHeadAndAnchor(handle, files, index, logger);
         // from now on the anchor says where its line ends, so the next open reads only what follows it
-        if (head && (await readHeadFile(files.head))?.end !== index.completeEnd) await writeHeadFile(files.head, { ...head, end: index.completeEnd });
+        if (head && (await readHeadFile(files.head))?.end !== index.completeEnd)
+          await writeHeadFile(files.head, { ...head, end: index.completeEnd });
         const anchor = await HeadAnchorFile.open(files.head, head && { ...head, end: index.completeEnd });
         const offsets = new JsonlLineOffsets(handle, files.ledger, 0, 0, index.starts);
-        return new JsonlLedgerStore(options.dataDir, files, handle, anchor, lock, offsets, index.completeEnd, head, logger);
+        return new JsonlLedgerStore(
+          options.dataDir,
+          files,
+          handle,
+          anchor,
+          lock,
+          offsets,
+          index.completeEnd,
+          head,
+          logger,
+        );
       } catch (error) {
         await handle.close();
         throw error;
@@ -89,7 +116,9 @@ export class JsonlLedgerStore extends QueuedLedgerStore {
     const to = last < count ? await this.offsets.startOf(last + 1) : this.size;
     const bytes = await readRange(this.handle, await this.offsets.startOf(afterSeq + 1), to);
     const lines = bytes.toString('utf8').split('\n');
-    return lines.slice(0, last - afterSeq).map((line, index) => this.recent.read(line, afterSeq + index + 1, this.files.ledger));
+    return lines
+      .slice(0, last - afterSeq)
+      .map((line, index) => this.recent.read(line, afterSeq + index + 1, this.files.ledger));
   }
 
   /** Entries by seq, each line read straight from the file by offset and checked against its hash. */
@@ -158,7 +187,9 @@ export class JsonlLedgerStore extends QueuedLedgerStore {
     try {
       await this.handle.truncate(this.size);
     } catch {
-      this.failure = new IntegrityError(`${this.files.ledger}: a failed write could not be undone; reopen the store`, { cause });
+      this.failure = new IntegrityError(`${this.files.ledger}: a failed write could not be undone; reopen the store`, {
+        cause,
+      });
     }
   }
 }
@@ -184,7 +215,11 @@ interface AnchoredOpen {
  * dropped) are read. Lines before it are indexed when a read reaches them. Undefined when the anchor cannot be used
  * (no offset, or the file does not match it): the caller then scans the whole file.
  */
-async function openFromAnchor(handle: FileHandle, files: JsonlLedgerFiles, logger: Logger): Promise<AnchoredOpen | undefined> {
+async function openFromAnchor(
+  handle: FileHandle,
+  files: JsonlLedgerFiles,
+  logger: Logger,
+): Promise<AnchoredOpen | undefined> {
   const anchor = await readHeadFile(files.head);
   if (!anchor || anchor.end === undefined || anchor.seq === 0) return undefined;
   const size = (await handle.stat()).size;
@@ -194,7 +229,11 @@ async function openFromAnchor(handle: FileHandle, files: JsonlLedgerFiles, logge
   const before = new JsonlLineOffsets(handle, files.ledger, anchor.seq, anchor.end, []);
   try {
     const start = await before.startOf(anchor.seq);
-    const anchored = parseStoredEntry((await readRange(handle, start, anchor.end - 1)).toString('utf8'), anchor.seq, files.ledger);
+    const anchored = parseStoredEntry(
+      (await readRange(handle, start, anchor.end - 1)).toString('utf8'),
+      anchor.seq,
+      files.ledger,
+    );
     if (anchored.hash !== anchor.hash) return undefined;
   } catch {
     return undefined;
@@ -213,16 +252,27 @@ async function openFromAnchor(handle: FileHandle, files: JsonlLedgerFiles, logge
   return { head, offsets, size: tail.completeEnd };
 }
 
-async function dropTornTail(handle: FileHandle, files: JsonlLedgerFiles, index: JsonlLineIndex, logger: Logger, linesBefore = 0): Promise<JsonlLineIndex> {
+async function dropTornTail(
+  handle: FileHandle,
+  files: JsonlLedgerFiles,
+  index: JsonlLineIndex,
+  logger: Logger,
+  linesBefore = 0,
+): Promise<JsonlLineIndex> {
   if (index.size === index.completeEnd) return index;
   const seq = linesBefore + index.starts.length + 1;
   const anchor = await readHeadFile(files.head);
   if (anchor && anchor.seq >= seq) {
-    throw new IntegrityError(`${files.ledger}: seq ${seq} lost its line end although it was committed; run \`featgate audit verify\``);
+    throw new IntegrityError(
+      `${files.ledger}: seq ${seq} lost its line end although it was committed; run \`featgate audit verify\``,
+    );
   }
   await handle.truncate(index.completeEnd);
   await handle.sync();
-  logger.warn({ file: files.ledger, seq, droppedBytes: index.size - index.completeEnd }, 'dropped a torn last ledger line left by a crash');
+  logger.warn(
+    { file: files.ledger, seq, droppedBytes: index.size - index.completeEnd },
+    'dropped a torn last ledger line left by a crash',
+  );
   return { ...index, size: index.completeEnd };
 }
 

@@ -57,7 +57,11 @@ export class JsonlLineOffsets {
     if (this.scanEnd < 0) throw this.missing();
     const from = Math.max(0, this.scanEnd - this.chunk);
     const bytes = await readRange(this.handle, from, this.scanEnd);
-    for (let at = bytes.lastIndexOf(NEWLINE); at !== -1 && this.pivot > this.backward.length; at = at === 0 ? -1 : bytes.lastIndexOf(NEWLINE, at - 1)) {
+    for (
+      let at = bytes.lastIndexOf(NEWLINE);
+      at !== -1 && this.pivot > this.backward.length;
+      at = at === 0 ? -1 : bytes.lastIndexOf(NEWLINE, at - 1)
+    ) {
       this.backward.push(from + at + 1);
       this.scanEnd = from + at;
     }
@@ -74,6 +78,8 @@ export class JsonlLineOffsets {
   }
 
   private missing(): IntegrityError {
-    return new IntegrityError(`${this.location}: the file does not hold the ${this.pivot} lines its head anchor names; run \`featgate audit verify\``);
+    return new IntegrityError(
+      `${this.location}: the file does not hold the ${this.pivot} lines its head anchor names; run \`featgate audit verify\``,
+    );
   }
 }

@@ -11,7 +11,8 @@ export function jsonlRecordSource(dataDir: string): LedgerRecordSource {
     location: files.ledger,
     readAnchor: (): Promise<LedgerHead | undefined> => readHeadFile(files.head),
     records: () => readLines(files.ledger, 0, 0),
-    recordsFrom: (seq, offset) => (offset === undefined ? readLines(files.ledger, 0, seq - 1) : readLines(files.ledger, offset, 0)),
+    recordsFrom: (seq, offset) =>
+      offset === undefined ? readLines(files.ledger, 0, seq - 1) : readLines(files.ledger, offset, 0),
   };
 }
 
@@ -22,7 +23,10 @@ async function* readLines(path: string, offset: number, skip: number): AsyncGene
   if (!(await exists(path))) return;
   let carried: Buffer[] = [];
   let skipping = skip;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, start: offset }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(path, {
+    highWaterMark: 1 << 20,
+    start: offset,
+  }) as AsyncIterable<Buffer>) {
     let start = 0;
     while (skipping > 0) {
       const end = chunk.indexOf(NEWLINE, start);

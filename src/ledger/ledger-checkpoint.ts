@@ -57,7 +57,9 @@ export async function verifyCheckpoint(jws: string, keys: readonly JWK[]): Promi
 }
 
 /** Signs the checkpoint covering one appended batch (a store that writes checkpoints with its batches uses it). */
-export function batchSigner(key: LedgerSigningKey): (entries: readonly { seq: number; hash: string }[]) => Promise<string> {
+export function batchSigner(
+  key: LedgerSigningKey,
+): (entries: readonly { seq: number; hash: string }[]) => Promise<string> {
   return (entries) => {
     const first = entries[0];
     const last = entries[entries.length - 1];

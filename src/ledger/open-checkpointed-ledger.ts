@@ -41,34 +41,67 @@ export async function openCheckpointedLedger(options: OpenCheckpointedLedgerOpti
   const logger = options.logger ?? silentLogger;
   // Redis: each batch and its checkpoint land in one script call; the file store writes the checkpoint right after
   const store = options.redis
-    ? new RedisLedgerStore({ redis: options.redis, prefix: options.prefix, logger, signBatch: batchSigner(options.key) })
+    ? new RedisLedgerStore({
+        redis: options.redis,
+        prefix: options.prefix,
+        logger,
+        signBatch: batchSigner(options.key),
+      })
     : await JsonlLedgerStore.open({ dataDir: options.dataDir, logger });
   const source = options.redis ? redisRecordSource(options.redis, options.prefix) : jsonlRecordSource(options.dataDir);
-  const checkpoints = options.redis ? redisCheckpointStore(options.redis, options.prefix) : fileCheckpointStore(options.dataDir);
+  const checkpoints = options.redis
+    ? redisCheckpointStore(options.redis, options.prefix)
+    : fileCheckpointStore(options.dataDir);
   try {
     const head = await store.head();
     if (head && (await checkpoints.end()) === 0) {
       const chain = await verifyLedger(source);
-      if (!chain.ok) throw new IntegrityError(`the ledger at ${source.location} fails verification: ${formatLedgerVerification(chain)}`);
-      await checkpoints.append(await signCheckpoint({ from: 1, to: head.seq, hash: head.hash, at: new Date().toISOString() }, options.key));
-      logger.warn({ seq: head.seq, location: checkpoints.location }, 'ledger had no signed checkpoints: adopted its verified chain with a first checkpoint');
+      if (!chain.ok)
+        throw new IntegrityError(
+          `the ledger at ${source.location} fails verification: ${formatLedgerVerification(chain)}`,
+        );
+      await checkpoints.append(
+        await signCheckpoint({ from: 1, to: head.seq, hash: head.hash, at: new Date().toISOString() }, options.key),
+      );
+      logger.warn(
+        { seq: head.seq, location: checkpoints.location },
+        'ledger had no signed checkpoints: adopted its verified chain with a first checkpoint',
+      );
     }
-    const ledger = new CheckpointedLedgerStore({ store, source, checkpoints, key: options.key, signedByStore: options.redis !== undefined });
+    const ledger = new CheckpointedLedgerStore({
+      store,
+      source,
+      checkpoints,
+      key: options.key,
+      signedByStore: options.redis !== undefined,
+    });
     let verification: LedgerVerification | undefined;
     if (options.base) {
       verification = await ledger.verify(undefined, options.base);
       if (verification.ok) ledger.startedFrom = options.base;
       else {
-        logger.warn({ seq: options.base.seq, problem: verification.problem }, 'the ledger does not continue the signed snapshot base: verifying from genesis and ignoring the snapshot');
+        logger.warn(
+          { seq: options.base.seq, problem: verification.problem },
+          'the ledger does not continue the signed snapshot base: verifying from genesis and ignoring the snapshot',
+        );
         verification = undefined;
       }
     }
     verification ??= await ledger.verify();
-    if (!verification.ok) throw new IntegrityError(`the ledger at ${source.location} contradicts its signed checkpoints: ${formatLedgerVerification(verification)}`);
+    if (!verification.ok)
+      throw new IntegrityError(
+        `the ledger at ${source.location} contradicts its signed checkpoints: ${formatLedgerVerification(verification)}`,
+      );
     if (verification.entries > 0) {
       const offset = await ledger.locate(verification.entries);
       const at = new Date().toISOString();
-      ledger.setVerifiedBase({ seq: verification.entries, hash: verification.head, checkpoints: verification.checkpointsEnd ?? 0, at, ...(offset === undefined ? {} : { offset }) });
+      ledger.setVerifiedBase({
+        seq: verification.entries,
+        hash: verification.head,
+        checkpoints: verification.checkpointsEnd ?? 0,
+        at,
+        ...(offset === undefined ? {} : { offset }),
+      });
     }
     return ledger;
   } catch (error) {

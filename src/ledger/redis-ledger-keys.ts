@@ -15,5 +15,10 @@ export interface RedisLedgerKeys {
 
 /** Keys of the ledger under `prefix`; the `{ledger}` hash tag keeps both in one Redis Cluster slot. */
 export function redisLedgerKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisLedgerKeys {
-  return { entries: `${prefix}{ledger}:entries`, head: `${prefix}{ledger}:head`, checkpoints: `${prefix}{ledger}:checkpoints`, snapshot: `${prefix}{ledger}:snapshot` };
+  return {
+    entries: `${prefix}{ledger}:entries`,
+    head: `${prefix}{ledger}:head`,
+    checkpoints: `${prefix}{ledger}:checkpoints`,
+    snapshot: `${prefix}{ledger}:snapshot`,
+  };
 }

@@ -48,7 +48,9 @@ export class RedisLedgerStore extends QueuedLedgerStore {
     this.logger = options.logger ?? silentLogger;
     this.maxConflicts = options.maxConflicts ?? 10_000;
     if (this.ownsClient) {
-      this.redis.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'ledger Redis connection error'));
+      this.redis.on('error', (error: Error) =>
+        this.logger.warn({ err: error.message }, 'ledger Redis connection error'),
+      );
     }
   }
 
@@ -104,7 +106,14 @@ export class RedisLedgerStore extends QueuedLedgerStore {
       let result;
       try {
         const checkpoint = this.options.signBatch ? await this.options.signBatch(entries) : '';
-        result = await runAppendScript(this.redis, [this.keys.entries, this.keys.head, this.keys.checkpoints], encodeRedisHead(base), encodeRedisHead(newHead), texts, checkpoint);
+        result = await runAppendScript(
+          this.redis,
+          [this.keys.entries, this.keys.head, this.keys.checkpoints],
+          encodeRedisHead(base),
+          encodeRedisHead(newHead),
+          texts,
+          checkpoint,
+        );
       } catch (error) {
         this.cachedHead = undefined;
         throw error;

@@ -31,12 +31,18 @@ export interface WitnessOptions {
  * ledger and its checkpoints back to an older signed state is caught only by a witnessed head (`expectHead`), which
  * every gate holds in its manifest.
  */
-export async function verifyLedgerWitnessed(source: LedgerRecordSource, options: WitnessOptions): Promise<LedgerVerification> {
+export async function verifyLedgerWitnessed(
+  source: LedgerRecordSource,
+  options: WitnessOptions,
+): Promise<LedgerVerification> {
   const checkpoints: LedgerCheckpoint[] = [];
-  const checking = options.checkpoints !== undefined && options.publicKeys !== undefined && options.publicKeys.length > 0;
+  const checking =
+    options.checkpoints !== undefined && options.publicKeys !== undefined && options.publicKeys.length > 0;
   const base = options.base;
   if (base && options.expectHead && options.expectHead.seq > 0 && options.expectHead.seq < base.seq) {
-    throw new ConfigError(`the witnessed head ${options.expectHead.seq} lies before the verified base ${base.seq}; verify from genesis`);
+    throw new ConfigError(
+      `the witnessed head ${options.expectHead.seq} lies before the verified base ${base.seq}; verify from genesis`,
+    );
   }
   let checkpointsEnd: number | undefined;
   if (checking) {
@@ -46,7 +52,15 @@ export async function verifyLedgerWitnessed(source: LedgerRecordSource, options:
     for (const [index, jws] of texts.entries()) {
       const checkpoint = await verifyCheckpoint(jws, options.publicKeys!);
       if (!checkpoint) {
-        return { ok: false, entries: 0, problem: { seq: 0, kind: TamperKind.Forged, detail: `checkpoint ${index + 1} in ${options.checkpoints!.location} is not signed by the ledger key` } };
+        return {
+          ok: false,
+          entries: 0,
+          problem: {
+            seq: 0,
+            kind: TamperKind.Forged,
+            detail: `checkpoint ${index + 1} in ${options.checkpoints!.location} is not signed by the ledger key`,
+          },
+        };
       }
       checkpoints.push(checkpoint);
     }
@@ -61,29 +75,53 @@ export async function verifyLedgerWitnessed(source: LedgerRecordSource, options:
   // checked when that part was verified, so only checkpoints reaching the base or beyond are checked here
   const relevant = base ? checkpoints.filter((checkpoint) => checkpoint.to >= base.seq) : checkpoints;
   const hashAt = (seq: number): string | undefined => captured.get(seq);
-  const tampered = (seq: number, kind: TamperKind, detail: string): LedgerVerification => ({ ok: false, entries: chain.entries, problem: { seq, kind, detail } });
+  const tampered = (seq: number, kind: TamperKind, detail: string): LedgerVerification => ({
+    ok: false,
+    entries: chain.entries,
+    problem: { seq, kind, detail },
+  });
 
   for (const checkpoint of relevant) {
     if (checkpoint.to > chain.entries) {
-      return tampered(chain.entries + 1, TamperKind.Deleted, `the ledger ends at seq ${chain.entries} but a signed checkpoint covers seq ${checkpoint.to}`);
+      return tampered(
+        chain.entries + 1,
+        TamperKind.Deleted,
+        `the ledger ends at seq ${chain.entries} but a signed checkpoint covers seq ${checkpoint.to}`,
+      );
     }
     if (hashAt(checkpoint.to) !== checkpoint.hash) {
-      return tampered(checkpoint.to, TamperKind.Forged, `hash differs from the signed checkpoint (entries up to seq ${checkpoint.to} were rewritten and rehashed)`);
+      return tampered(
+        checkpoint.to,
+        TamperKind.Forged,
+        `hash differs from the signed checkpoint (entries up to seq ${checkpoint.to} were rewritten and rehashed)`,
+      );
     }
   }
   if (checking) {
     const uncovered = firstUncovered(relevant, chain.entries, base ? base.seq + 1 : 1);
     if (uncovered !== undefined) {
-      return tampered(uncovered, TamperKind.Unsigned, `no signed checkpoint covers seq ${uncovered}: it was not appended by featgate`);
+      return tampered(
+        uncovered,
+        TamperKind.Unsigned,
+        `no signed checkpoint covers seq ${uncovered}: it was not appended by featgate`,
+      );
     }
   }
   const expected = options.expectHead;
   if (expected && expected.seq > 0) {
     if (expected.seq > chain.entries) {
-      return tampered(chain.entries + 1, TamperKind.Deleted, `the ledger ends at seq ${chain.entries} but the witnessed head is seq ${expected.seq}`);
+      return tampered(
+        chain.entries + 1,
+        TamperKind.Deleted,
+        `the ledger ends at seq ${chain.entries} but the witnessed head is seq ${expected.seq}`,
+      );
     }
     if (hashAt(expected.seq) !== expected.hash) {
-      return tampered(expected.seq, TamperKind.Forged, `hash differs from the witnessed head ${expected.seq}:${expected.hash}`);
+      return tampered(
+        expected.seq,
+        TamperKind.Forged,
+        `hash differs from the witnessed head ${expected.seq}:${expected.hash}`,
+      );
     }
   }
   return checkpointsEnd === undefined ? chain : { ...chain, checkpointsEnd };
@@ -104,7 +142,12 @@ function firstUncovered(checkpoints: readonly LedgerCheckpoint[], entries: numbe
  * The source, remembering the stored hash of the complete records at the wanted positions (seq = position when the
  * chain is intact), so memory grows by a hash per checkpoint, not by the ledger.
  */
-function capturing(source: LedgerRecordSource, wanted: ReadonlySet<number>, captured: Map<number, string>, skipped: number): LedgerRecordSource {
+function capturing(
+  source: LedgerRecordSource,
+  wanted: ReadonlySet<number>,
+  captured: Map<number, string>,
+  skipped: number,
+): LedgerRecordSource {
   async function* capture(records: AsyncIterable<LedgerRecord>, before: number): AsyncGenerator<LedgerRecord> {
     let position = before;
     for await (const record of records) {

@@ -17,7 +17,10 @@ type ParsedRecord = { readonly entry: LedgerEntry } | { readonly reason: string 
  * the first append without its anchor). With `base` (a point verified before: a signed ledger base) the walk starts at
  * the base's entry, which must be stored with the base's hash, and checks only what follows it.
  */
-export async function verifyLedger(source: LedgerRecordSource, base?: LedgerHead & { readonly offset?: number }): Promise<LedgerVerification> {
+export async function verifyLedger(
+  source: LedgerRecordSource,
+  base?: LedgerHead & { readonly offset?: number },
+): Promise<LedgerVerification> {
   const anchor = await source.readAnchor();
   let expected = 1;
   let prevHash = GENESIS_HASH;
@@ -34,7 +37,15 @@ export async function verifyLedger(source: LedgerRecordSource, base?: LedgerHead
       const parsed = record.complete ? parseRecord(record) : { reason: 'line end missing' };
       if (!('entry' in parsed) || parsed.entry.seq !== base!.seq || parsed.entry.hash !== base!.hash) {
         const found = 'entry' in parsed ? `seq ${parsed.entry.seq} with another hash` : parsed.reason;
-        return { ok: false, entries: 0, problem: { seq: base!.seq, kind: TamperKind.Forged, detail: `the entry at the verified base differs from it (${found})` } };
+        return {
+          ok: false,
+          entries: 0,
+          problem: {
+            seq: base!.seq,
+            kind: TamperKind.Forged,
+            detail: `the entry at the verified base differs from it (${found})`,
+          },
+        };
       }
       expected = base!.seq + 1;
       prevHash = base!.hash;
@@ -43,13 +54,21 @@ export async function verifyLedger(source: LedgerRecordSource, base?: LedgerHead
     if (gap) {
       const later = parseRecord(record);
       if ('entry' in later && later.entry.seq === expected) {
-        return tampered({ seq: expected, kind: TamperKind.Reordered, detail: `found seq ${gap.found} in its place; seq ${expected} comes later` });
+        return tampered({
+          seq: expected,
+          kind: TamperKind.Reordered,
+          detail: `found seq ${gap.found} in its place; seq ${expected} comes later`,
+        });
       }
       continue;
     }
     if (!record.complete) {
       if (anchor && anchor.seq >= expected) {
-        return tampered({ seq: expected, kind: TamperKind.Edited, detail: 'line end missing although the head anchor covers this entry' });
+        return tampered({
+          seq: expected,
+          kind: TamperKind.Edited,
+          detail: 'line end missing although the head anchor covers this entry',
+        });
       }
       tornTail = true;
       break;
@@ -59,13 +78,21 @@ export async function verifyLedger(source: LedgerRecordSource, base?: LedgerHead
     const entry = parsed.entry;
     if (entry.seq !== expected) {
       if (entry.seq < expected) {
-        return tampered({ seq: expected, kind: TamperKind.Reordered, detail: `found seq ${entry.seq} again where seq ${expected} belongs` });
+        return tampered({
+          seq: expected,
+          kind: TamperKind.Reordered,
+          detail: `found seq ${entry.seq} again where seq ${expected} belongs`,
+        });
       }
       gap = { found: entry.seq };
       continue;
     }
     if (entry.prevHash !== prevHash) {
-      return tampered({ seq: expected, kind: TamperKind.Edited, detail: `prevHash does not match the hash of seq ${expected - 1}` });
+      return tampered({
+        seq: expected,
+        kind: TamperKind.Edited,
+        detail: `prevHash does not match the hash of seq ${expected - 1}`,
+      });
     }
     if (anchor && anchor.seq === expected && anchor.hash !== entry.hash) {
       return tampered({ seq: expected, kind: TamperKind.Edited, detail: 'hash differs from the head anchor' });
@@ -74,17 +101,35 @@ export async function verifyLedger(source: LedgerRecordSource, base?: LedgerHead
     expected += 1;
   }
 
-  if (atBase) return { ok: false, entries: 0, problem: { seq: base!.seq, kind: TamperKind.Deleted, detail: `the ledger ends before seq ${base!.seq}, the verified base` } };
+  if (atBase)
+    return {
+      ok: false,
+      entries: 0,
+      problem: {
+        seq: base!.seq,
+        kind: TamperKind.Deleted,
+        detail: `the ledger ends before seq ${base!.seq}, the verified base`,
+      },
+    };
   const count = expected - 1;
   if (gap) {
-    const missing = gap.found - 1 === expected ? `seq ${expected} is missing` : `seq ${expected} to ${gap.found - 1} are missing`;
+    const missing =
+      gap.found - 1 === expected ? `seq ${expected} is missing` : `seq ${expected} to ${gap.found - 1} are missing`;
     return tampered({ seq: expected, kind: TamperKind.Deleted, detail: missing });
   }
   if (anchor && anchor.seq > count) {
-    return tampered({ seq: expected, kind: TamperKind.Deleted, detail: `the ledger ends at seq ${count} but its head anchor names seq ${anchor.seq}` });
+    return tampered({
+      seq: expected,
+      kind: TamperKind.Deleted,
+      detail: `the ledger ends at seq ${count} but its head anchor names seq ${anchor.seq}`,
+    });
   }
   if (!anchor && count > 1) {
-    return tampered({ seq: expected, kind: TamperKind.Deleted, detail: `the head anchor is missing, so entries after seq ${count} may have been deleted` });
+    return tampered({
+      seq: expected,
+      kind: TamperKind.Deleted,
+      detail: `the head anchor is missing, so entries after seq ${count} may have been deleted`,
+    });
   }
   return { ok: true, entries: count, head: prevHash, tornTail };
 }
@@ -99,6 +144,7 @@ function parseRecord(record: LedgerRecord): ParsedRecord {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { reason: 'not a JSON object' };
   if (hashEntry(raw) !== (raw as { hash?: unknown }).hash) return { reason: 'hash mismatch' };
   const result = ledgerEntrySchema.safeParse(raw);
-  if (!result.success) return { reason: `not a ledger entry: ${fieldIssuesFromZod(result.error).map(formatFieldIssue).join('; ')}` };
+  if (!result.success)
+    return { reason: `not a ledger entry: ${fieldIssuesFromZod(result.error).map(formatFieldIssue).join('; ')}` };
   return { entry: raw as LedgerEntry };
 }

@@ -13,6 +13,9 @@ export function connectionErrorLog(logger: Logger, what: string, windowMs = 30_0
     if ((lastLogged.get(key) ?? -Infinity) > now - windowMs) return;
     lastLogged.set(key, now);
     if (lastLogged.size > 100) lastLogged.delete(lastLogged.keys().next().value!);
-    logger.warn({ err: error.message }, `${what}: connection error (repeats of it are silent for ${Math.round(windowMs / 1000)} s)`);
+    logger.warn(
+      { err: error.message },
+      `${what}: connection error (repeats of it are silent for ${Math.round(windowMs / 1000)} s)`,
+    );
   };
 }

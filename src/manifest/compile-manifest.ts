@@ -1,8 +1,23 @@
 import type { ApprovedFlagState } from '../approved-state/approved-flag-state.js';
 import { contentHash } from '../canonical/canonical-json.js';
 import { ValidationError, type FieldIssue } from '../errors/index.js';
-import { SegmentConditionProperty, type FeatBitFlag, type FeatBitSegment, type RolloutVariation } from '../featbit/model/index.js';
-import { convertFeatBitValue, requestedTypeOf, MANIFEST_FORMAT, type ApprovalManifest, type GrantRollout, type ManifestFlag, type ManifestGoverned, type ManifestGrants, type ManifestLedgerHead } from '@featgate/openfeature/manifest';
+import {
+  SegmentConditionProperty,
+  type FeatBitFlag,
+  type FeatBitSegment,
+  type RolloutVariation,
+} from '../featbit/model/index.js';
+import {
+  convertFeatBitValue,
+  requestedTypeOf,
+  MANIFEST_FORMAT,
+  type ApprovalManifest,
+  type GrantRollout,
+  type ManifestFlag,
+  type ManifestGoverned,
+  type ManifestGrants,
+  type ManifestLedgerHead,
+} from '@featgate/openfeature/manifest';
 
 /** When a compiled manifest is issued and how long providers may trust it, plus what it witnesses and denies. */
 export interface CompileManifestOptions {
@@ -64,10 +79,17 @@ export function compileManifestKeepingLastGood(
   const failures: FlagCompileFailure[] = [];
   const denied: string[] = [];
   for (const failure of issues) {
-    const kept = lastGood?.envId === envId && Object.hasOwn(lastGood.flags, failure.flagKey) ? lastGood.flags[failure.flagKey] : undefined;
+    const kept =
+      lastGood?.envId === envId && Object.hasOwn(lastGood.flags, failure.flagKey)
+        ? lastGood.flags[failure.flagKey]
+        : undefined;
     if (kept && failure.envMatches) flags[failure.flagKey] = kept;
     else if (failure.envMatches) denied.push(failure.flagKey);
-    failures.push({ flagKey: failure.flagKey, issues: failure.issues, ...(kept && failure.envMatches ? { keptVersion: kept.version } : {}) });
+    failures.push({
+      flagKey: failure.flagKey,
+      issues: failure.issues,
+      ...(kept && failure.envMatches ? { keptVersion: kept.version } : {}),
+    });
   }
   return { manifest: assemble(envId, flags, version, options, denied), failures };
 }
@@ -85,7 +107,11 @@ interface EntryIssues {
  */
 export type CompiledFlagCache = WeakMap<ApprovedFlagState, ManifestFlag>;
 
-function compileEntries(envId: string, states: readonly ApprovedFlagState[], cache?: CompiledFlagCache): { flags: Record<string, ManifestFlag>; issues: EntryIssues[]; version: number } {
+function compileEntries(
+  envId: string,
+  states: readonly ApprovedFlagState[],
+  cache?: CompiledFlagCache,
+): { flags: Record<string, ManifestFlag>; issues: EntryIssues[]; version: number } {
   // Without a prototype, so a flag keyed `__proto__` or `constructor` is an entry like any other.
   const flags: Record<string, ManifestFlag> = Object.create(null);
   const issues: EntryIssues[] = [];
@@ -93,7 +119,11 @@ function compileEntries(envId: string, states: readonly ApprovedFlagState[], cac
   for (const state of states) {
     const path = `flags.${state.flagKey}`;
     if (state.envId !== envId) {
-      issues.push({ flagKey: state.flagKey, envMatches: false, issues: [{ path, message: `approved state belongs to environment ${state.envId}, not ${envId}` }] });
+      issues.push({
+        flagKey: state.flagKey,
+        envMatches: false,
+        issues: [{ path, message: `approved state belongs to environment ${state.envId}, not ${envId}` }],
+      });
       continue;
     }
     version = Math.max(version, state.version);
@@ -107,12 +137,20 @@ function compileEntries(envId: string, states: readonly ApprovedFlagState[], cac
     try {
       compiled = compileFlag(state, path, flagIssues);
     } catch (error) {
-      flagIssues.push({ path, message: `cannot be compiled: ${error instanceof Error ? error.message : String(error)}` });
+      flagIssues.push({
+        path,
+        message: `cannot be compiled: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
     if (compiled && flagIssues.length === 0) {
       flags[state.flagKey] = compiled;
       cache?.set(state, compiled);
-    } else issues.push({ flagKey: state.flagKey, envMatches: true, issues: flagIssues.length > 0 ? flagIssues : [{ path, message: 'cannot be compiled' }] });
+    } else
+      issues.push({
+        flagKey: state.flagKey,
+        envMatches: true,
+        issues: flagIssues.length > 0 ? flagIssues : [{ path, message: 'cannot be compiled' }],
+      });
   }
   return { flags, issues, version };
 }
@@ -124,7 +162,9 @@ function assemble(
   options: CompileManifestOptions,
   denied: readonly string[],
 ): ApprovalManifest {
-  const allDenied = [...new Set([...(options.denied ?? []), ...denied])].filter((key) => !Object.hasOwn(flags, key)).sort();
+  const allDenied = [...new Set([...(options.denied ?? []), ...denied])]
+    .filter((key) => !Object.hasOwn(flags, key))
+    .sort();
   return {
     format: MANIFEST_FORMAT,
     envId,
@@ -179,7 +219,11 @@ function compileGrants(
     rule.conditions.forEach((condition, conditionIndex) => {
       for (const id of segmentIdsOf(condition.property, condition.value)) {
         if (segmentsById.has(id)) referenced.add(id);
-        else issues.push({ path: `${path}.rules.${ruleIndex}.conditions.${conditionIndex}`, message: `segment ${id} is not in the approved state` });
+        else
+          issues.push({
+            path: `${path}.rules.${ruleIndex}.conditions.${conditionIndex}`,
+            message: `segment ${id} is not in the approved state`,
+          });
       }
     }),
   );
@@ -194,7 +238,10 @@ function compileGrants(
       conditions: rule.conditions.map(({ property, op, value }) => ({ property, op, value })),
       variations: rule.variations.map(toGrantRollout),
     })),
-    fallthrough: { dispatchKey: flag.fallthrough.dispatchKey ?? null, variations: flag.fallthrough.variations.map(toGrantRollout) },
+    fallthrough: {
+      dispatchKey: flag.fallthrough.dispatchKey ?? null,
+      variations: flag.fallthrough.variations.map(toGrantRollout),
+    },
     segments: [...referenced].map((id) => {
       const segment = segmentsById.get(id)!;
       return {
@@ -226,10 +273,16 @@ function segmentIdsOf(property: string, value: string): string[] {
 
 function referencedVariationIds(flag: FeatBitFlag): Array<[string, string]> {
   const references: Array<[string, string]> = [['disabledVariationId', flag.disabledVariationId]];
-  flag.targetUsers.forEach((target, index) => references.push([`targetUsers.${index}.variationId`, target.variationId]));
-  flag.rules.forEach((rule, ruleIndex) =>
-    rule.variations.forEach((variation, index) => references.push([`rules.${ruleIndex}.variations.${index}.id`, variation.id])),
+  flag.targetUsers.forEach((target, index) =>
+    references.push([`targetUsers.${index}.variationId`, target.variationId]),
   );
-  flag.fallthrough.variations.forEach((variation, index) => references.push([`fallthrough.variations.${index}.id`, variation.id]));
+  flag.rules.forEach((rule, ruleIndex) =>
+    rule.variations.forEach((variation, index) =>
+      references.push([`rules.${ruleIndex}.variations.${index}.id`, variation.id]),
+    ),
+  );
+  flag.fallthrough.variations.forEach((variation, index) =>
+    references.push([`fallthrough.variations.${index}.id`, variation.id]),
+  );
   return references;
 }

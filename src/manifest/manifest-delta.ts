@@ -1,5 +1,11 @@
 import { contentHash, sha256Hex } from '../canonical/canonical-json.js';
-import { flagsRootText, MANIFEST_DELTA_FORMAT, type ApprovalManifest, type ManifestDelta, type ManifestFlag } from '@featgate/openfeature/manifest';
+import {
+  flagsRootText,
+  MANIFEST_DELTA_FORMAT,
+  type ApprovalManifest,
+  type ManifestDelta,
+  type ManifestFlag,
+} from '@featgate/openfeature/manifest';
 
 /**
  * Entry hashes by compiled entry. Compiled entries are reused while their approved state is the same object, so a

@@ -6,10 +6,15 @@ import type { EnvironmentGovernance } from './manifest-publisher.js';
  * there, so gates deny a matching flag that has no entry instead of passing it. Tag entries cannot be decided from
  * a key; flags governed by tag without an approval belong in `denied` (the caller knows FeatBit's tags).
  */
-export function manifestGovernanceOf(policy: Policy, envId: string, denied: readonly string[] = []): EnvironmentGovernance {
+export function manifestGovernanceOf(
+  policy: Policy,
+  envId: string,
+  denied: readonly string[] = [],
+): EnvironmentGovernance {
   const environment = policy.environments.find((env) => env.id === envId);
   const applies = (environments: readonly string[] | undefined): boolean =>
-    environments === undefined || (environment !== undefined && environments.some((named) => named === environment.id || named === environment.name));
+    environments === undefined ||
+    (environment !== undefined && environments.some((named) => named === environment.id || named === environment.name));
   const entries = policy.governedFlags.filter((entry) => applies(entry.environments));
   return {
     governed: {

@@ -1,11 +1,22 @@
 import { performance } from 'node:perf_hooks';
 import type { ApprovedFlagState } from '../approved-state/approved-flag-state.js';
 import { compileManifestKeepingLastGood, type CompiledFlagCache, type FlagCompileFailure } from './compile-manifest.js';
-import { MANIFEST_DELTA_JWS_TYPE, MANIFEST_JWS_TYPE, type ApprovalManifest, type ManifestGoverned, type ManifestLedgerHead } from '@featgate/openfeature/manifest';
+import {
+  MANIFEST_DELTA_JWS_TYPE,
+  MANIFEST_JWS_TYPE,
+  type ApprovalManifest,
+  type ManifestGoverned,
+  type ManifestLedgerHead,
+} from '@featgate/openfeature/manifest';
 import { canonicalJson } from '../canonical/canonical-json.js';
 import { flagsRootOf, manifestDelta, type EntryHashCache } from './manifest-delta.js';
 import { signCompactJws } from './sign-compact-jws.js';
-import { manifestEtag, type SignedManifest, type SignedManifestDelta, type SignedManifestSource } from './signed-manifest.js';
+import {
+  manifestEtag,
+  type SignedManifest,
+  type SignedManifestDelta,
+  type SignedManifestSource,
+} from './signed-manifest.js';
 import type { ManifestSigningKey } from './signing-key.js';
 
 /** How long manifests live and when they are re-signed. */
@@ -73,7 +84,11 @@ export class ManifestPublisher implements SignedManifestSource {
    * Compiles, signs and announces the manifest of `envId` from its complete set of approved states. Compiles flag by
    * flag: one that cannot compile keeps its last good entry (or is denied) and is reported, never failing the rest.
    */
-  publish(envId: string, states: readonly ApprovedFlagState[], governance?: EnvironmentGovernance): Promise<SignedManifest> {
+  publish(
+    envId: string,
+    states: readonly ApprovedFlagState[],
+    governance?: EnvironmentGovernance,
+  ): Promise<SignedManifest> {
     const entry = this.entry(envId);
     entry.states = states;
     if (governance) entry.governance = governance;
@@ -182,7 +197,13 @@ export class ManifestPublisher implements SignedManifestSource {
     const { manifest, failures } = compileManifestKeepingLastGood(
       envId,
       entry.states,
-      { issuedAt: this.now(), ttlMs: this.ttlMs, ledgerHead, governed: entry.governance.governed, denied: entry.governance.denied },
+      {
+        issuedAt: this.now(),
+        ttlMs: this.ttlMs,
+        ledgerHead,
+        governed: entry.governance.governed,
+        denied: entry.governance.denied,
+      },
       entry.lastManifest,
       this.compiled,
     );
@@ -190,7 +211,10 @@ export class ManifestPublisher implements SignedManifestSource {
     const previous = entry.signed;
     let delta: SignedManifestDelta | undefined;
     if (previous && entry.lastManifest && entry.lastFlagsRoot !== undefined) {
-      const body = manifestDelta({ manifest: entry.lastManifest, flagsRoot: entry.lastFlagsRoot }, { manifest, flagsRoot });
+      const body = manifestDelta(
+        { manifest: entry.lastManifest, flagsRoot: entry.lastFlagsRoot },
+        { manifest, flagsRoot },
+      );
       const jws = signCompactJws(canonicalJson(body), this.options.key, MANIFEST_DELTA_JWS_TYPE);
       delta = { jws, etag: manifestEtag(jws), baseSeq: previous.seq };
     }

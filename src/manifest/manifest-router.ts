@@ -58,7 +58,9 @@ export const MANIFEST_DELTA_EVENT = 'manifest-delta';
 const streamQuerySchema = z.object({ delta: z.enum(['0', '1']).optional() }).strict();
 
 const paramsSchema = z.object({
-  env: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'expected an environment id (letters, digits, dot, underscore, dash)'),
+  env: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,128}$/, 'expected an environment id (letters, digits, dot, underscore, dash)'),
 });
 
 /**
@@ -84,19 +86,28 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
     const presented = /^Bearer (.+)$/.exec(req.header('authorization') ?? '')?.[1];
     if (presented !== undefined && tokens.some((token) => sameSecret(presented, token))) return true;
     res.setHeader('WWW-Authenticate', 'Bearer realm="featgate-manifest"');
-    sendProblem(res, problem(401, 'UNAUTHENTICATED', 'a read token of this environment is required (Authorization: Bearer <token>)'));
+    sendProblem(
+      res,
+      problem(401, 'UNAUTHENTICATED', 'a read token of this environment is required (Authorization: Bearer <token>)'),
+    );
     return false;
   };
 
   const webCors = corsHeaders(options.web?.allowedOrigins ?? '*');
-  router.options(['/v1/envs/:env/manifest', '/v1/envs/:env/manifest/stream', '/v1/envs/:env/web-manifest'], (req, res) => {
-    if ((req.path.endsWith('/web-manifest') && options.web ? webCors : cors)(req, res)) {
-      res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, If-None-Match, Last-Event-ID, Accept, Content-Type');
-      res.setHeader('Access-Control-Max-Age', '600');
-    }
-    res.status(204).end();
-  });
+  router.options(
+    ['/v1/envs/:env/manifest', '/v1/envs/:env/manifest/stream', '/v1/envs/:env/web-manifest'],
+    (req, res) => {
+      if ((req.path.endsWith('/web-manifest') && options.web ? webCors : cors)(req, res)) {
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST');
+        res.setHeader(
+          'Access-Control-Allow-Headers',
+          'Authorization, If-None-Match, Last-Event-ID, Accept, Content-Type',
+        );
+        res.setHeader('Access-Control-Max-Age', '600');
+      }
+      res.status(204).end();
+    },
+  );
 
   router.get('/v1/envs/:env/manifest', async (req, res, next) => {
     try {
@@ -128,7 +139,10 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
       const query = streamQuerySchema.safeParse(req.query);
       if (!query.success) {
         const errors = fieldIssuesFromZod(query.error, { prefix: 'query' });
-        sendProblem(res, problem(400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors));
+        sendProblem(
+          res,
+          problem(400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors),
+        );
         return;
       }
       const deltas = query.data.delta === '1';
@@ -184,7 +198,10 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
         const body = z.object({ context: webContextSchema }).strict().safeParse(req.body);
         if (!body.success) {
           const errors = fieldIssuesFromZod(body.error, { prefix: 'body' });
-          sendProblem(res, problem(400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors));
+          sendProblem(
+            res,
+            problem(400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors),
+          );
           return;
         }
         const server = web.manifests(env);
@@ -192,7 +209,11 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
           sendProblem(res, problem(404, 'NOT_FOUND', `no approval manifest for environment ${env}`));
           return;
         }
-        const manifest = webManifestFor(server, body.data.context, { issuedAt: new Date(), ttlMs: web.ttlMs ?? 5 * 60_000, isSecretKey: web.isSecretKey });
+        const manifest = webManifestFor(server, body.data.context, {
+          issuedAt: new Date(),
+          ttlMs: web.ttlMs ?? 5 * 60_000,
+          isSecretKey: web.isSecretKey,
+        });
         res.setHeader('Cache-Control', 'no-store');
         res.type(JOSE_MEDIA_TYPE).send(await signManifest(manifest, web.key));
       } catch (error) {
@@ -200,12 +221,17 @@ export function createManifestRouter(options: ManifestRouterOptions): Router {
       }
     });
     // a body that is not JSON, too deep for the parser or too large answers a precise 400/413, never a 500
-    router.use('/v1/envs/:env/web-manifest', (error: unknown, _req: Request, res: Response, next: (error?: unknown) => void) => {
-      const type = (error as { type?: string } | undefined)?.type;
-      if (type === 'entity.too.large') sendProblem(res, problem(413, 'TOO_LARGE', 'the request body is larger than 16 KB'));
-      else if (type === 'entity.parse.failed' || type === 'entity.verify.failed' || error instanceof SyntaxError) sendProblem(res, problem(400, 'VALIDATION', 'the request body is not valid JSON'));
-      else next(error);
-    });
+    router.use(
+      '/v1/envs/:env/web-manifest',
+      (error: unknown, _req: Request, res: Response, next: (error?: unknown) => void) => {
+        const type = (error as { type?: string } | undefined)?.type;
+        if (type === 'entity.too.large')
+          sendProblem(res, problem(413, 'TOO_LARGE', 'the request body is larger than 16 KB'));
+        else if (type === 'entity.parse.failed' || type === 'entity.verify.failed' || error instanceof SyntaxError)
+          sendProblem(res, problem(400, 'VALIDATION', 'the request body is not valid JSON'));
+        else next(error);
+      },
+    );
   }
 
   return router;
@@ -255,7 +281,10 @@ function parseEnv(req: Request, res: Response): string | undefined {
   const parsed = paramsSchema.safeParse(req.params);
   if (parsed.success) return parsed.data.env;
   const errors = fieldIssuesFromZod(parsed.error, { prefix: 'params' });
-  sendProblem(res, problem(400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors));
+  sendProblem(
+    res,
+    problem(400, 'VALIDATION', errors.map((issue) => `${issue.path}: ${issue.message}`).join('; '), errors),
+  );
   return undefined;
 }
 

@@ -1,4 +1,12 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, importPKCS8, type CryptoKey, type JWK } from 'jose';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  importPKCS8,
+  type CryptoKey,
+  type JWK,
+} from 'jose';
 import { ConfigError } from '../errors/index.js';
 import { dataDirSecretStore, type GeneratedSecretStore } from '../generated-secret/index.js';
 import { MANIFEST_SIGNING_ALG } from '@featgate/openfeature/manifest';
@@ -54,7 +62,8 @@ export async function signingKeyFromText(text: string, origin: string): Promise<
       privateKey = await importPKCS8(trimmed, MANIFEST_SIGNING_ALG, { extractable: true });
     }
   } catch (error) {
-    const reason = error instanceof SyntaxError ? 'not valid JSON' : error instanceof Error ? error.message : 'unreadable';
+    const reason =
+      error instanceof SyntaxError ? 'not valid JSON' : error instanceof Error ? error.message : 'unreadable';
     throw new ConfigError(`${origin}: the manifest signing key is unusable: ${reason}`);
   }
   const { kty, crv, x } = await exportJWK(privateKey);

@@ -1,6 +1,12 @@
 import type { EvaluationContext } from '@openfeature/core';
 import { z } from 'zod';
-import { ApprovedFlag, convertFeatBitValue, requestedTypeOf, type ApprovalManifest, type ManifestFlag } from '@featgate/openfeature/manifest';
+import {
+  ApprovedFlag,
+  convertFeatBitValue,
+  requestedTypeOf,
+  type ApprovalManifest,
+  type ManifestFlag,
+} from '@featgate/openfeature/manifest';
 
 /** How a per-context web manifest is cut from the server manifest. */
 export interface WebManifestOptions {
@@ -31,14 +37,20 @@ export const webContextSchema = z
  * leave the service, and a flag whose approved values hold a secret-named member is not sent at all but denied (a
  * browser never needs a server-side secret). Governed selectors, the denied list and the ledger head are kept.
  */
-export function webManifestFor(server: ApprovalManifest, context: z.infer<typeof webContextSchema>, options: WebManifestOptions): ApprovalManifest {
+export function webManifestFor(
+  server: ApprovalManifest,
+  context: z.infer<typeof webContextSchema>,
+  options: WebManifestOptions,
+): ApprovalManifest {
   // Without a prototype, so a flag keyed `__proto__` or `constructor` is an entry like any other.
   const flags: Record<string, ManifestFlag> = Object.create(null);
   const denied = new Set(server.denied);
   for (const [flagKey, entry] of Object.entries(server.flags)) {
     const approved = new ApprovedFlag(flagKey, entry);
     const servedId = approved.approvedVariationForContext(context as EvaluationContext) ?? entry.baseline.variationId;
-    const kept = entry.variations.filter((variation) => variation.id === servedId || variation.id === entry.baseline.variationId);
+    const kept = entry.variations.filter(
+      (variation) => variation.id === servedId || variation.id === entry.baseline.variationId,
+    );
     const type = requestedTypeOf(entry.variationType);
     if (kept.some((variation) => holdsSecret(convertFeatBitValue(variation.value, type), options.isSecretKey))) {
       denied.add(flagKey);
@@ -64,7 +76,9 @@ export function webManifestFor(server: ApprovalManifest, context: z.infer<typeof
     envId: server.envId,
     version: server.version,
     issuedAt: options.issuedAt.toISOString(),
-    expiresAt: new Date(Math.min(options.issuedAt.getTime() + options.ttlMs, Date.parse(server.expiresAt))).toISOString(),
+    expiresAt: new Date(
+      Math.min(options.issuedAt.getTime() + options.ttlMs, Date.parse(server.expiresAt)),
+    ).toISOString(),
     ledgerHead: server.ledgerHead,
     governed: server.governed,
     audience: { targetingKey: context.targetingKey },
@@ -73,7 +87,10 @@ export function webManifestFor(server: ApprovalManifest, context: z.infer<typeof
   };
 }
 
-function holdsSecret(converted: ReturnType<typeof convertFeatBitValue>, isSecretKey: (key: string) => boolean): boolean {
+function holdsSecret(
+  converted: ReturnType<typeof convertFeatBitValue>,
+  isSecretKey: (key: string) => boolean,
+): boolean {
   if (!converted.convertible) return false;
   const visit = (value: unknown, depth: number): boolean => {
     if (depth > 64 || typeof value !== 'object' || value === null) return false;

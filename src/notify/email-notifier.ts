@@ -48,7 +48,10 @@ export function createEmailNotifier(options: EmailNotifierOptions): Notifier & {
           text: `${notification.text}\n${notification.seq === undefined ? '' : `\nLedger entry ${notification.seq}.\n`}`,
         });
       } catch (error) {
-        logger.error({ kind: notification.kind, subject: notification.subject, err: (error as Error).message }, 'notification e-mail could not be sent');
+        logger.error(
+          { kind: notification.kind, subject: notification.subject, err: (error as Error).message },
+          'notification e-mail could not be sent',
+        );
       }
     },
     close: () => transport.close(),

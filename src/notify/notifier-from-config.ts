@@ -16,13 +16,22 @@ export interface ConfiguredNotifier {
  * set, receives everything; each configured target receives the roles and kinds it names, by Slack webhook or SMTP
  * e-mail. Undefined when nothing is configured.
  */
-export function notifierFromConfig(input: { notifyUrl?: string | undefined; notifications: NotificationsConfig; logger: Logger }): ConfiguredNotifier | undefined {
+export function notifierFromConfig(input: {
+  notifyUrl?: string | undefined;
+  notifications: NotificationsConfig;
+  logger: Logger;
+}): ConfiguredNotifier | undefined {
   const routes: NotificationRoute[] = [];
   const closers: (() => void)[] = [];
-  if (input.notifyUrl) routes.push({ notifier: createSlackNotifier({ webhookUrl: input.notifyUrl, logger: input.logger }) });
+  if (input.notifyUrl)
+    routes.push({ notifier: createSlackNotifier({ webhookUrl: input.notifyUrl, logger: input.logger }) });
   for (const target of input.notifications.targets) {
-    const filter = { ...(target.roles ? { roles: target.roles } : {}), ...(target.kinds ? { kinds: target.kinds } : {}) };
-    if (target.slack) routes.push({ notifier: createSlackNotifier({ webhookUrl: target.slack, logger: input.logger }), ...filter });
+    const filter = {
+      ...(target.roles ? { roles: target.roles } : {}),
+      ...(target.kinds ? { kinds: target.kinds } : {}),
+    };
+    if (target.slack)
+      routes.push({ notifier: createSlackNotifier({ webhookUrl: target.slack, logger: input.logger }), ...filter });
     if (target.email && input.notifications.smtp) {
       const email = createEmailNotifier({ smtp: input.notifications.smtp, to: target.email, logger: input.logger });
       closers.push(() => email.close());

@@ -20,7 +20,11 @@ export function routeTakes(route: NotificationRoute, notification: Notification)
 export function createRoutedNotifier(routes: readonly NotificationRoute[]): Notifier {
   return {
     async notify(notification) {
-      await Promise.all(routes.filter((route) => routeTakes(route, notification)).map((route) => route.notifier.notify(notification).catch(() => undefined)));
+      await Promise.all(
+        routes
+          .filter((route) => routeTakes(route, notification))
+          .map((route) => route.notifier.notify(notification).catch(() => undefined)),
+      );
     },
   };
 }

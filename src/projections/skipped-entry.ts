@@ -11,5 +11,9 @@ export interface SkippedEntry {
 
 /** A SkippedEntry for an entry whose payload fails its schema. */
 export function skippedForPayload(entry: LedgerEntry, error: z.ZodError): SkippedEntry {
-  return { seq: entry.seq, type: entry.type, reason: `invalid payload: ${fieldIssuesFromZod(error).map(formatFieldIssue).join('; ')}` };
+  return {
+    seq: entry.seq,
+    type: entry.type,
+    reason: `invalid payload: ${fieldIssuesFromZod(error).map(formatFieldIssue).join('; ')}`,
+  };
 }

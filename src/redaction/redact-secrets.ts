@@ -8,13 +8,20 @@ import type { SecretKeyMatcher } from './secret-key-matcher.js';
  * redaction marker keyed with `key` (a bare marker when `key` is undefined). Markers already in place are kept, so
  * redacting twice changes nothing. Pure: the key is a parameter, never read from the environment.
  */
-export function redactSecrets(value: JsonValue, isSecretKey: SecretKeyMatcher, key: RedactionKey | undefined): JsonValue {
+export function redactSecrets(
+  value: JsonValue,
+  isSecretKey: SecretKeyMatcher,
+  key: RedactionKey | undefined,
+): JsonValue {
   if (Array.isArray(value)) return value.map((item) => redactSecrets(item, isSecretKey, key));
   if (value === null || typeof value !== 'object') return value;
   if (isRedactedValue(value)) return value;
   const copy: { [name: string]: JsonValue } = {};
   for (const [name, member] of Object.entries(value)) {
-    copy[name] = isSecretKey(name) && !isRedactedValue(member) ? { ...redactedValue(member, key) } : redactSecrets(member, isSecretKey, key);
+    copy[name] =
+      isSecretKey(name) && !isRedactedValue(member)
+        ? { ...redactedValue(member, key) }
+        : redactSecrets(member, isSecretKey, key);
   }
   return copy;
 }

@@ -20,7 +20,10 @@ const HEX_64 = /^[0-9a-f]{64}$/;
 /** The marker standing in for one secret, keyed with `key`; without a key, the bare marker. */
 export function redactedValue(secret: JsonValue, key: RedactionKey | undefined): RedactedValue {
   if (!key) return { [REDACTED_MARKER]: true };
-  return { [REDACTED_MARKER]: true, hmacSha256: createHmac('sha256', key).update(canonicalJson(secret), 'utf8').digest('hex') };
+  return {
+    [REDACTED_MARKER]: true,
+    hmacSha256: createHmac('sha256', key).update(canonicalJson(secret), 'utf8').digest('hex'),
+  };
 }
 
 /**

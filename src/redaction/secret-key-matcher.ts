@@ -10,9 +10,17 @@ export function secretKeyMatcher(patterns: readonly string[]): SecretKeyMatcher 
 
 /** Member names (compared case-insensitively) whose values never reach the ledger, whatever the policy says. */
 const ALWAYS_SECRET = new Set(
-  ['authorization', 'password', 'secret', 'token', 'apiKey', 'accessToken', 'signingKey', 'webhookSecret', 'privateKey'].map(
-    (name) => name.toLowerCase(),
-  ),
+  [
+    'authorization',
+    'password',
+    'secret',
+    'token',
+    'apiKey',
+    'accessToken',
+    'signingKey',
+    'webhookSecret',
+    'privateKey',
+  ].map((name) => name.toLowerCase()),
 );
 
 /** The ledger's last line of defence: names that are secret in every installation. */

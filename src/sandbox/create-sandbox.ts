@@ -13,7 +13,14 @@ import { sdkRoutes, type InsightCounter } from './routes/sdk-routes.js';
 import { segmentRoutes } from './routes/segment-routes.js';
 import type { SandboxControl } from './sandbox-control.js';
 import { guidRouteValue } from './routes/route-authorization.js';
-import { SANDBOX_ORGANIZATION, SANDBOX_PROJECT, TokenRegistry, createEnvironment, type SandboxEnvironment, type TokenOptions } from './sandbox-identity.js';
+import {
+  SANDBOX_ORGANIZATION,
+  SANDBOX_PROJECT,
+  TokenRegistry,
+  createEnvironment,
+  type SandboxEnvironment,
+  type TokenOptions,
+} from './sandbox-identity.js';
 import { SandboxStore } from './sandbox-store.js';
 import { StreamingServer } from './streaming/index.js';
 import { parseSeedDocument, type SeedData } from './seed.js';
@@ -58,14 +65,28 @@ export interface Sandbox {
 }
 
 function isSeedData(value: unknown): value is SeedData {
-  return typeof value === 'object' && value !== null && Array.isArray((value as SeedData).flags) && Array.isArray((value as SeedData).segments);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as SeedData).flags) &&
+    Array.isArray((value as SeedData).segments)
+  );
 }
 
 function planEnvironments(options: SandboxOptions, seeds: readonly SeedData[]): SandboxEnvironment[] {
-  if (options.environments && options.environments.length > 0) return options.environments.map((env, index) => createEnvironment(env, index === 0));
-  const seededIds = [...new Set(seeds.flatMap((seed) => [...seed.segments, ...seed.flags].map((item) => item.envId).filter((id): id is string => !!id)))];
+  if (options.environments && options.environments.length > 0)
+    return options.environments.map((env, index) => createEnvironment(env, index === 0));
+  const seededIds = [
+    ...new Set(
+      seeds.flatMap((seed) =>
+        [...seed.segments, ...seed.flags].map((item) => item.envId).filter((id): id is string => !!id),
+      ),
+    ),
+  ];
   if (seededIds.length === 0) return [createEnvironment({}, true)];
-  return seededIds.map((id, index) => createEnvironment({ id, name: index === 0 ? 'Sandbox' : `Sandbox ${id.slice(0, 8)}` }, index === 0));
+  return seededIds.map((id, index) =>
+    createEnvironment({ id, name: index === 0 ? 'Sandbox' : `Sandbox ${id.slice(0, 8)}` }, index === 0),
+  );
 }
 
 /**
@@ -128,7 +149,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     addLatency: (ms, span) => faults.delay(ms, span),
     dropWebhooks: (count) => dispatcher.dropNext(count),
     clearFaults: () => faults.clear(),
-    seed: (document, options) => store.seed(isSeedData(document) ? document : parseSeedDocument(document), defaultEnv.id, options),
+    seed: (document, options) =>
+      store.seed(isSeedData(document) ? document : parseSeedDocument(document), defaultEnv.id, options),
     issueToken: (name, tokenOptions) => tokens.issue(name, tokenOptions),
     insightRequests: () => insights.requests,
     streamingConnections: () => streaming.connectionCount(),
@@ -137,7 +159,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       await dropListener();
       reopenTimer = setTimeout(() => {
         reopenTimer = undefined;
-        if (!closed) void listen().catch((error: unknown) => options.logger?.error({ err: error }, 'sandbox could not listen again'));
+        if (!closed)
+          void listen().catch((error: unknown) =>
+            options.logger?.error({ err: error }, 'sandbox could not listen again'),
+          );
       }, forMs);
     },
   };
@@ -154,7 +179,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     if (status === undefined) return next();
     if (target === FaultTarget.Sdk) res.status(status).end();
-    else sendError(res, status, [status === 403 ? 'Forbidden' : status === 401 ? 'Unauthorized' : 'InternalServerError']);
+    else
+      sendError(res, status, [status === 403 ? 'Forbidden' : status === 401 ? 'Unauthorized' : 'InternalServerError']);
   });
   app.use(sdkRoutes(store, envs, insights));
   const auth = authenticateAccessToken(tokens);

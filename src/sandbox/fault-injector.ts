@@ -38,7 +38,12 @@ export class FaultInjector {
    * gateway in front of FeatBit, or FeatBit failing, answers.
    */
   fail(span: FaultSpan & { status?: number; method?: string }): void {
-    this.failures.push({ status: span.status ?? 500, target: span.target ?? FaultTarget.Rest, ...(span.method ? { method: span.method.toUpperCase() } : {}), ...bounds(span) });
+    this.failures.push({
+      status: span.status ?? 500,
+      target: span.target ?? FaultTarget.Rest,
+      ...(span.method ? { method: span.method.toUpperCase() } : {}),
+      ...bounds(span),
+    });
   }
 
   /** Delays the next requests by `ms` before they are handled. */
@@ -54,7 +59,10 @@ export class FaultInjector {
 
   /** The status to fail this request with, if a fault applies (consumes one count). */
   takeFailure(target: FaultTarget.Rest | FaultTarget.Sdk, method?: string): number | undefined {
-    const fault = take(this.failures.filter((failure) => failure.method === undefined || failure.method === method?.toUpperCase()), target);
+    const fault = take(
+      this.failures.filter((failure) => failure.method === undefined || failure.method === method?.toUpperCase()),
+      target,
+    );
     return fault?.status;
   }
 
@@ -76,11 +84,18 @@ function bounds(span: FaultSpan): { remaining: number; until: number } {
   return { remaining: span.count ?? 1, until: Number.POSITIVE_INFINITY };
 }
 
-function applies(fault: { target: FaultTarget; remaining: number; until: number }, target: FaultTarget, now: number): boolean {
+function applies(
+  fault: { target: FaultTarget; remaining: number; until: number },
+  target: FaultTarget,
+  now: number,
+): boolean {
   return fault.remaining > 0 && fault.until > now && (fault.target === FaultTarget.All || fault.target === target);
 }
 
-function take<F extends { target: FaultTarget; remaining: number; until: number }>(faults: F[], target: FaultTarget): F | undefined {
+function take<F extends { target: FaultTarget; remaining: number; until: number }>(
+  faults: F[],
+  target: FaultTarget,
+): F | undefined {
   const now = Date.now();
   const fault = faults.find((item) => applies(item, target, now));
   if (fault) fault.remaining -= 1;

@@ -6,21 +6,31 @@ import { removedMemberDefault, strictSandboxFlagSchema, type SandboxFlag } from 
 export class MalformedPatchError extends Error {}
 
 /** The outcome of applying a patch: the patched flag, or FeatBit's error text (answered as 200 `success:false`). */
-export type PatchOutcome = { readonly ok: true; readonly flag: SandboxFlag } | { readonly ok: false; readonly error: string };
+export type PatchOutcome =
+  { readonly ok: true; readonly flag: SandboxFlag } | { readonly ok: false; readonly error: string };
 
 const OPERATIONS = ['add', 'remove', 'replace', 'move', 'copy', 'test'];
 /** Bounds the work one request can cause (FeatBit has none; this only keeps the sandbox itself responsive). */
 const MAX_OPERATIONS = 10_000;
 
 /** `OperationType` as `Enum.TryParse(op, ignoreCase: true)` reads it: a name in any case, or the enum's number. */
-const OPERATION_NUMBERS: Readonly<Record<string, string>> = { 0: 'add', 1: 'remove', 2: 'replace', 3: 'move', 4: 'copy', 5: 'test' };
+const OPERATION_NUMBERS: Readonly<Record<string, string>> = {
+  0: 'add',
+  1: 'remove',
+  2: 'replace',
+  3: 'move',
+  4: 'copy',
+  5: 'test',
+};
 
 /** The operation FeatBit runs for an `op` string, or `undefined` for `OperationType.Invalid`, which `Apply` skips. */
 function operationType(op: unknown): string | undefined {
   if (typeof op !== 'string') return undefined;
   const name = op.trim().toLowerCase();
   if (OPERATIONS.includes(name)) return name;
-  return OPERATION_NUMBERS[String(Number(name))] && /^\s*\+?\d+\s*$/.test(op) ? OPERATION_NUMBERS[String(Number(name))] : undefined;
+  return OPERATION_NUMBERS[String(Number(name))] && /^\s*\+?\d+\s*$/.test(op)
+    ? OPERATION_NUMBERS[String(Number(name))]
+    : undefined;
 }
 
 /**
@@ -32,10 +42,14 @@ export function readPatchDocument(body: unknown): fastJsonPatch.Operation[] {
   if (!Array.isArray(body)) throw new MalformedPatchError('a JSON Patch document is an array of operations');
   if (body.length > MAX_OPERATIONS) throw new MalformedPatchError(`at most ${MAX_OPERATIONS} operations`);
   for (const operation of body) {
-    if (typeof operation !== 'object' || operation === null || Array.isArray(operation)) throw new MalformedPatchError('an operation is an object');
+    if (typeof operation !== 'object' || operation === null || Array.isArray(operation))
+      throw new MalformedPatchError('an operation is an object');
     const { op, path, from } = operation as { op?: unknown; path?: unknown; from?: unknown };
-    for (const member of [op, path, from]) if (member !== undefined && member !== null && typeof member !== 'string') throw new MalformedPatchError('op, path and from are strings');
-    if (operationType(op) !== undefined && typeof path !== 'string') throw new MalformedPatchError('Value cannot be null. (Parameter path)');
+    for (const member of [op, path, from])
+      if (member !== undefined && member !== null && typeof member !== 'string')
+        throw new MalformedPatchError('op, path and from are strings');
+    if (operationType(op) !== undefined && typeof path !== 'string')
+      throw new MalformedPatchError('Value cannot be null. (Parameter path)');
   }
   return body as fastJsonPatch.Operation[];
 }
@@ -61,7 +75,10 @@ function normalizePath(document: unknown, path: string): string {
 
 /** The value at a normalized pointer, and whether its parent is an object (not an array). */
 function locate(document: unknown, path: string): { parentIsObject: boolean; value: unknown } {
-  const segments = path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = path
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   let parent: unknown = undefined;
   let node: unknown = document;
   for (const segment of segments) {
@@ -83,7 +100,11 @@ export function applyFlagPatch(flag: SandboxFlag, operations: readonly fastJsonP
 }
 
 /** `applyFlagPatch` for any stored entity, given the strict schema of its C# type (segments use it too). */
-export function applyEntityPatch(entity: unknown, operations: readonly fastJsonPatch.Operation[], strictSchema: z.ZodType): { ok: true; entity: unknown } | { ok: false; error: string } {
+export function applyEntityPatch(
+  entity: unknown,
+  operations: readonly fastJsonPatch.Operation[],
+  strictSchema: z.ZodType,
+): { ok: true; entity: unknown } | { ok: false; error: string } {
   let document: unknown = structuredClone(entity);
   let lastError: string | undefined;
   for (const raw of operations) {
@@ -97,13 +118,20 @@ export function applyEntityPatch(entity: unknown, operations: readonly fastJsonP
   return lastError === undefined ? { ok: true, entity: document } : { ok: false, error: lastError };
 }
 
-function applyOne(document: unknown, raw: fastJsonPatch.Operation, strictSchema: z.ZodType): string | { document: unknown } {
+function applyOne(
+  document: unknown,
+  raw: fastJsonPatch.Operation,
+  strictSchema: z.ZodType,
+): string | { document: unknown } {
   const operation = { ...raw, path: normalizePath(document, raw.path) } as fastJsonPatch.Operation;
-  if ('from' in operation && typeof operation.from === 'string') (operation as { from: string }).from = normalizePath(document, operation.from);
+  if ('from' in operation && typeof operation.from === 'string')
+    (operation as { from: string }).from = normalizePath(document, operation.from);
   if (operation.path === '') return `The target location specified by path segment '' was not found.`;
   const target = locate(document, operation.path);
   const asReset = operation.op === 'remove' && target.parentIsObject && target.value !== undefined;
-  const effective = asReset ? ({ op: 'replace', path: operation.path, value: removedMemberDefault(target.value) } as fastJsonPatch.Operation) : operation;
+  const effective = asReset
+    ? ({ op: 'replace', path: operation.path, value: removedMemberDefault(target.value) } as fastJsonPatch.Operation)
+    : operation;
   let next: unknown;
   try {
     next = fastJsonPatch.applyOperation(structuredClone(document), effective, true, true).newDocument;
@@ -123,7 +151,8 @@ function applyOne(document: unknown, raw: fastJsonPatch.Operation, strictSchema:
 /** `Resources.resx` of Microsoft.AspNetCore.JsonPatch.SystemTextJson. */
 function patchErrorText(error: unknown, operation: fastJsonPatch.Operation): string {
   const name = (error as { name?: string }).name ?? '';
-  if (name === 'TEST_OPERATION_FAILED') return `The current value at path '${operation.path}' is not equal to the test value '${JSON.stringify((operation as { value?: unknown }).value ?? null)}'.`;
+  if (name === 'TEST_OPERATION_FAILED')
+    return `The current value at path '${operation.path}' is not equal to the test value '${JSON.stringify((operation as { value?: unknown }).value ?? null)}'.`;
   const last = operation.path.split('/').pop() ?? '';
   return `The target location specified by path segment '${last}' was not found.`;
 }

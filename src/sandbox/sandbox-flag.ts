@@ -17,17 +17,31 @@ const netBool = z.boolean({ error: 'System.Boolean' }).default(false);
 
 /** A .NET `double` under `JsonSerializerDefaults.Web` (`AllowReadingFromString`): a number or a numeric string; missing is 0. */
 const netDouble = z
-  .union([z.number(), z.string().regex(/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/).transform(Number)], { error: 'System.Double' })
+  .union(
+    [
+      z.number(),
+      z
+        .string()
+        .regex(/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/)
+        .transform(Number),
+    ],
+    { error: 'System.Double' },
+  )
   .default(0);
 
 /** A .NET collection member: a JSON array or null; missing is null. */
-const netList = <T extends z.ZodType>(item: T) => z.array(item, { error: 'System.Collections.Generic.ICollection' }).nullable().default(null);
+const netList = <T extends z.ZodType>(item: T) =>
+  z.array(item, { error: 'System.Collections.Generic.ICollection' }).nullable().default(null);
 
 /** `Variation`: id, name and value, each possibly null. */
 export const sandboxVariationSchema = z.object({ id: netString, name: netString, value: netString });
 
 /** `RolloutVariation`: any list of doubles as the range. */
-export const sandboxRolloutVariationSchema = z.object({ id: netString, rollout: netList(netDouble.unwrap()), exptRollout: netDouble });
+export const sandboxRolloutVariationSchema = z.object({
+  id: netString,
+  rollout: netList(netDouble.unwrap()),
+  exptRollout: netDouble,
+});
 
 /** `Condition`: property, op and value, each possibly null. */
 export const sandboxConditionSchema = z.object({ id: netString, property: netString, op: netString, value: netString });
@@ -46,7 +60,11 @@ export const sandboxTargetRuleSchema = z.object({
 });
 
 /** `Fallthrough` (the default rule). */
-export const sandboxFallthroughSchema = z.object({ dispatchKey: netString, includedInExpt: netBool, variations: netList(sandboxRolloutVariationSchema) });
+export const sandboxFallthroughSchema = z.object({
+  dispatchKey: netString,
+  includedInExpt: netBool,
+  variations: netList(sandboxRolloutVariationSchema),
+});
 
 /** `FlagTargeting`, the `targeting` of `PUT …/targeting`; `exptIncludeAllTargets` defaults to true there. */
 export const sandboxTargetingSchema = z.object({
@@ -89,11 +107,16 @@ export const SANDBOX_FLAG_MEMBERS: readonly string[] = Object.keys(sandboxFlagSc
 
 /** The strict twin of a schema: the same members, but an unknown member is an error (JSON Patch paths must exist). */
 export function strictly(schema: z.ZodType): z.ZodType {
-  if (schema instanceof z.ZodDefault) return strictly(schema.unwrap() as z.ZodType).default(schema.def.defaultValue as never);
+  if (schema instanceof z.ZodDefault)
+    return strictly(schema.unwrap() as z.ZodType).default(schema.def.defaultValue as never);
   if (schema instanceof z.ZodNullable) return strictly(schema.unwrap() as z.ZodType).nullable();
   if (schema instanceof z.ZodArray) return z.array(strictly(schema.element as z.ZodType));
   if (schema instanceof z.ZodObject) {
-    return z.strictObject(Object.fromEntries(Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, member]) => [key, strictly(member)])));
+    return z.strictObject(
+      Object.fromEntries(
+        Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, member]) => [key, strictly(member)]),
+      ),
+    );
   }
   return schema;
 }

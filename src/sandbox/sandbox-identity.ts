@@ -3,7 +3,10 @@ import { ALLOW_ALL, SandboxPermission, toStatements, type PolicyStatement } from
 import type { IdName } from './webhooks/index.js';
 
 /** The sandbox's organization (fixed so webhook scopes can be written down in advance). */
-export const SANDBOX_ORGANIZATION: IdName = { id: '8f1c2e9a-0b7d-4c3e-9a51-5a4dbf0e0001', name: 'Sandbox Organization' };
+export const SANDBOX_ORGANIZATION: IdName = {
+  id: '8f1c2e9a-0b7d-4c3e-9a51-5a4dbf0e0001',
+  name: 'Sandbox Organization',
+};
 
 /** The sandbox's single project. */
 export const SANDBOX_PROJECT: IdName = { id: '8f1c2e9a-0b7d-4c3e-9a51-5a4dbf0e0002', name: 'Sandbox Project' };
@@ -61,7 +64,13 @@ export class TokenRegistry {
   readonly demo: SandboxAccessToken;
 
   constructor() {
-    this.demo = this.add({ id: randomUUID(), name: 'sandbox-demo', token: SANDBOX_DEMO_ACCESS_TOKEN, readOnly: false, statements: [ALLOW_ALL] });
+    this.demo = this.add({
+      id: randomUUID(),
+      name: 'sandbox-demo',
+      token: SANDBOX_DEMO_ACCESS_TOKEN,
+      readOnly: false,
+      statements: [ALLOW_ALL],
+    });
   }
 
   /** Issues a token acting as operator `name`, e.g. `alice` to play a flag admin in a test, with the permissions given. */
@@ -73,7 +82,13 @@ export class TokenRegistry {
       : options.readOnly
         ? toStatements([SandboxPermission.CanAccessEnv])
         : [ALLOW_ALL];
-    return this.add({ id: randomUUID(), name, token, readOnly: options.permissions === undefined && (options.readOnly ?? false), statements });
+    return this.add({
+      id: randomUUID(),
+      name,
+      token,
+      readOnly: options.permissions === undefined && (options.readOnly ?? false),
+      statements,
+    });
   }
 
   /** The token whose value equals the `Authorization` header exactly, if any. */
@@ -93,7 +108,10 @@ export class TokenRegistry {
 }
 
 /** Creates an environment; the first one gets the fixed default id and demo secret. */
-export function createEnvironment(input: { id?: string; name?: string; key?: string; sdkSecret?: string }, isDefault: boolean): SandboxEnvironment {
+export function createEnvironment(
+  input: { id?: string; name?: string; key?: string; sdkSecret?: string },
+  isDefault: boolean,
+): SandboxEnvironment {
   return {
     id: input.id ?? (isDefault ? SANDBOX_DEFAULT_ENV_ID : randomUUID()),
     name: input.name ?? (isDefault ? 'Sandbox' : 'Sandbox environment'),

@@ -47,14 +47,21 @@ export interface PolicyStatement {
 }
 
 /** The statement of a token with every permission. */
-export const ALLOW_ALL: PolicyStatement = { effect: PolicyEffect.Allow, actions: ['*'], resources: ['*'], resourceType: '*' };
+export const ALLOW_ALL: PolicyStatement = {
+  effect: PolicyEffect.Allow,
+  actions: ['*'],
+  resources: ['*'],
+  resourceType: '*',
+};
 
 /**
  * Turns what tests pass as `permissions` into statements: an action name allows that action on every resource;
  * a statement is taken as it is.
  */
 export function toStatements(permissions: readonly (string | PolicyStatement)[]): PolicyStatement[] {
-  return permissions.map((item) => (typeof item === 'string' ? { effect: PolicyEffect.Allow, actions: [item], resources: ['*'] } : item));
+  return permissions.map((item) =>
+    typeof item === 'string' ? { effect: PolicyEffect.Allow, actions: [item], resources: ['*'] } : item,
+  );
 }
 
 /** `PolicyHelper.IsAllowed`. */
@@ -62,7 +69,8 @@ export function isAllowed(statements: readonly PolicyStatement[], resourceName: 
   const matched = statements.filter(
     (statement) =>
       statement.resourceType === '*' ||
-      (statement.actions.some((action) => action === '*' || action === permission) && statement.resources.some((pattern) => rnMatches(resourceName, pattern))),
+      (statement.actions.some((action) => action === '*' || action === permission) &&
+        statement.resources.some((pattern) => rnMatches(resourceName, pattern))),
   );
   return matched.length > 0 && matched.every((statement) => statement.effect === PolicyEffect.Allow);
 }
@@ -73,7 +81,13 @@ export function envResourceName(projectKey: string, envKey: string): string {
 }
 
 /** `RN.ForFlag` (and `RN.ForSegment` with `kind` `segment`): tags after a `;`, comma-joined. */
-export function itemResourceName(projectKey: string, envKey: string, kind: 'flag' | 'segment', key: string | null, tags: readonly (string | null)[] | null): string {
+export function itemResourceName(
+  projectKey: string,
+  envKey: string,
+  kind: 'flag' | 'segment',
+  key: string | null,
+  tags: readonly (string | null)[] | null,
+): string {
   const tagList = tags ?? [];
   return `${envResourceName(projectKey, envKey)}:${kind}/${key ?? ''}${tagList.length > 0 ? `;${tagList.join(',')}` : ''}`;
 }

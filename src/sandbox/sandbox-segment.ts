@@ -8,13 +8,19 @@ import { sandboxConditionSchema } from './sandbox-flag.js';
  */
 
 const netString = z.string({ error: 'System.String' }).nullable().default(null);
-const netStrings = z.array(z.string({ error: 'System.String' }).nullable(), { error: 'System.String[]' }).nullable().default(null);
+const netStrings = z
+  .array(z.string({ error: 'System.String' }).nullable(), { error: 'System.String[]' })
+  .nullable()
+  .default(null);
 
 /** `MatchRule`. */
 export const sandboxMatchRuleSchema = z.object({
   id: netString,
   name: netString,
-  conditions: z.array(sandboxConditionSchema, { error: 'System.Collections.Generic.ICollection' }).nullable().default([]),
+  conditions: z
+    .array(sandboxConditionSchema, { error: 'System.Collections.Generic.ICollection' })
+    .nullable()
+    .default([]),
 });
 export type SandboxMatchRule = z.output<typeof sandboxMatchRuleSchema>;
 
@@ -45,5 +51,9 @@ export const sandboxSegmentTargetingSchema = z.object({
   included: netStrings.default([]),
   excluded: netStrings.default([]),
   rules: z.array(sandboxMatchRuleSchema, { error: 'System.Collections.Generic.ICollection' }).nullable().default([]),
-  comment: z.string({ error: 'System.String' }).nullable().optional().transform((value) => value ?? ''),
+  comment: z
+    .string({ error: 'System.String' })
+    .nullable()
+    .optional()
+    .transform((value) => value ?? ''),
 });

@@ -27,7 +27,15 @@ import {
  * A segment as the sandbox stores it (FeatBit's `Segment` entity), typed as featgate's model for existing
  * callers; the objects are what FeatBit stored and may not fit it (see `rawSegments`).
  */
-export type StoredSegment = FeatBitSegment & { envId: string; key: string; workspaceId: string; type: string; scopes: string[]; createdAt: string; updatedAt: string };
+export type StoredSegment = FeatBitSegment & {
+  envId: string;
+  key: string;
+  workspaceId: string;
+  type: string;
+  scopes: string[];
+  createdAt: string;
+  updatedAt: string;
+};
 
 /** An audit log entry (`AuditLog` + the fields `AuditLogVm` adds). */
 export interface AuditLogRecord {
@@ -87,7 +95,11 @@ export interface FlagWriteOptions {
    * when the comparer cannot read the flags): PUT targeting checks its per-part permissions here. Throwing
    * saves nothing.
    */
-  readonly authorize?: (instructions: FlagInstruction[] | undefined, previous: SandboxFlag, current: SandboxFlag) => void;
+  readonly authorize?: (
+    instructions: FlagInstruction[] | undefined,
+    previous: SandboxFlag,
+    current: SandboxFlag,
+  ) => void;
 }
 
 /** `character varying(n) NOT NULL` columns of FeatBit's Postgres schema (`infra/postgresql/…/v0.0.0.sql`). */
@@ -102,7 +114,11 @@ const characters = (text: string) => [...text].length;
  * throws on save, the request answers 500 and nothing is stored. Only JSON Patch (and an over-long off variation)
  * can reach this; the validators of the other routes stop it earlier.
  */
-function violatesColumns(entity: Record<string, unknown>, columns: Readonly<Record<string, number>>, nullable: Readonly<Record<string, number>> = {}): boolean {
+function violatesColumns(
+  entity: Record<string, unknown>,
+  columns: Readonly<Record<string, number>>,
+  nullable: Readonly<Record<string, number>> = {},
+): boolean {
   for (const [column, length] of Object.entries(columns)) {
     const value = entity[column];
     if (typeof value !== 'string' || characters(value) > length) return true;
@@ -227,7 +243,8 @@ export class SandboxStore {
         revision: flag.revision ?? randomUUID(),
       } as SandboxFlag;
       const flags = this.flags.get(envId)!;
-      for (const existing of flags.values()) if (existing.key === stored.key && existing.id !== stored.id) flags.delete(existing.id);
+      for (const existing of flags.values())
+        if (existing.key === stored.key && existing.id !== stored.id) flags.delete(existing.id);
       flags.set(stored.id, stored);
       this.noteUpdate(envId, stored.updatedAt);
       publish({ envId, kind: 'flag', item: stored });
@@ -279,10 +296,19 @@ export class SandboxStore {
    * the comparer cannot read the flags: FeatBit's webhook handler is fire-and-forget). A mutation returning
    * `undefined` changes nothing and answers the current flag.
    */
-  writeFlag(envId: string, key: string, operator: Operator, mutate: FlagMutation, options: FlagWriteOptions = {}): SandboxFlag {
+  writeFlag(
+    envId: string,
+    key: string,
+    operator: Operator,
+    mutate: FlagMutation,
+    options: FlagWriteOptions = {},
+  ): SandboxFlag {
     const env = this.environment(envId);
     const previous = this.rawFlag(env.id, key);
-    if (options.expectedRevision !== undefined && options.expectedRevision.toLowerCase() !== previous.revision.toLowerCase()) {
+    if (
+      options.expectedRevision !== undefined &&
+      options.expectedRevision.toLowerCase() !== previous.revision.toLowerCase()
+    ) {
       throw SandboxHttpError.conflict();
     }
     const draft = mutate(structuredClone(previous));
@@ -318,17 +344,31 @@ export class SandboxStore {
     return current;
   }
 
-  private dispatchFlagChange(env: SandboxEnvironment, operator: Operator, previous: SandboxFlag, current: SandboxFlag, instructions: FlagInstruction[]): void {
+  private dispatchFlagChange(
+    env: SandboxEnvironment,
+    operator: Operator,
+    previous: SandboxFlag,
+    current: SandboxFlag,
+    instructions: FlagInstruction[],
+  ): void {
     try {
       const [before, after] = [previous as unknown as RestFlag, current as unknown as RestFlag];
       const events = flagEventsOf(instructions.map((instruction) => instruction.kind));
-      const changes = [...new Set(instructions.map((instruction) => describeFlagInstruction(instruction, before, after)))];
+      const changes = [
+        ...new Set(instructions.map((instruction) => describeFlagInstruction(instruction, before, after))),
+      ];
       this.dispatcher.dispatch({
         projectId: this.resource.project.id,
         envId: env.id,
         events,
         dataObject: flagWebhookDataObject(
-          { events, operator: operator.name, happenedAt: new Date(current.updatedAt), changes, resource: this.descriptor(env) },
+          {
+            events,
+            operator: operator.name,
+            happenedAt: new Date(current.updatedAt),
+            changes,
+            resource: this.descriptor(env),
+          },
           after,
         ),
       });
@@ -359,7 +399,11 @@ export class SandboxStore {
       rules: [],
       isEnabled: input.isEnabled,
       disabledVariationId: input.disabledVariationId,
-      fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: input.enabledVariationId, rollout: [0, 1], exptRollout: 1 }] },
+      fallthrough: {
+        dispatchKey: null,
+        includedInExpt: true,
+        variations: [{ id: input.enabledVariationId, rollout: [0, 1], exptRollout: 1 }],
+      },
       exptIncludeAllTargets: true,
       tags: input.tags,
       isArchived: false,
@@ -377,7 +421,12 @@ export class SandboxStore {
    * the origin's whole stored configuration (targeting, rules, archive state included) under a new id, key, name,
    * description and tags, announced like a creation.
    */
-  cloneFlag(envId: string, originKey: string, operator: Operator, input: { name: string; key: string; description: string | null; tags: readonly string[] | null }): SandboxFlag {
+  cloneFlag(
+    envId: string,
+    originKey: string,
+    operator: Operator,
+    input: { name: string; key: string; description: string | null; tags: readonly string[] | null },
+  ): SandboxFlag {
     const env = this.environment(envId);
     if (this.isKeyUsed(env.id, input.key)) throw new SandboxHttpError(422, ['KeyHasBeenUsed']);
     const origin = this.rawFlag(env.id, originKey);
@@ -419,7 +468,13 @@ export class SandboxStore {
       envId: env.id,
       events,
       dataObject: flagWebhookDataObject(
-        { events, operator: operator.name, happenedAt: new Date(flag.updatedAt), changes: [`Created Flag: $${flag.name}`], resource: this.descriptor(env) },
+        {
+          events,
+          operator: operator.name,
+          happenedAt: new Date(flag.updatedAt),
+          changes: [`Created Flag: $${flag.name}`],
+          resource: this.descriptor(env),
+        },
         flag as unknown as RestFlag,
       ),
     });
@@ -448,7 +503,13 @@ export class SandboxStore {
       envId: env.id,
       events,
       dataObject: flagWebhookDataObject(
-        { events, operator: operator.name, happenedAt: new Date(previous.updatedAt), changes: [`Deleted Flag: $${previous.name}`], resource: this.descriptor(env) },
+        {
+          events,
+          operator: operator.name,
+          happenedAt: new Date(previous.updatedAt),
+          changes: [`Deleted Flag: $${previous.name}`],
+          resource: this.descriptor(env),
+        },
         previous as unknown as RestFlag,
       ),
     });
@@ -491,7 +552,10 @@ export class SandboxStore {
   /** A stored segment by id (GUIDs compare ignoring case), if any. */
   findSegment(envId: string, segmentId: string): SandboxSegment | undefined {
     const segments = this.segments.get(this.environment(envId).id)!;
-    return segments.get(segmentId) ?? [...segments.values()].find((item) => item.id.toLowerCase() === segmentId.toLowerCase());
+    return (
+      segments.get(segmentId) ??
+      [...segments.values()].find((item) => item.id.toLowerCase() === segmentId.toLowerCase())
+    );
   }
 
   /** Flags of the environment whose rules name the segment (`GetFlagReferencesAsync`). */
@@ -506,7 +570,9 @@ export class SandboxStore {
       .filter((flag) =>
         (flag.rules ?? []).some((rule) =>
           (rule?.conditions ?? []).some(
-            (condition) => SEGMENT_CONDITION_PROPERTIES.includes(condition?.property ?? '') && (condition?.value ?? '').includes(segmentId),
+            (condition) =>
+              SEGMENT_CONDITION_PROPERTIES.includes(condition?.property ?? '') &&
+              (condition?.value ?? '').includes(segmentId),
           ),
         ),
       )
@@ -529,10 +595,16 @@ export class SandboxStore {
     const previous = this.rawSegment(env.id, segmentId);
     const draft = mutate(structuredClone(previous));
     if (draft === undefined) return previous;
-    const parsed = sandboxSegmentSchema.safeParse({ ...draft, id: previous.id, envId: previous.envId, updatedAt: this.peekTimestamp(env.id) });
+    const parsed = sandboxSegmentSchema.safeParse({
+      ...draft,
+      id: previous.id,
+      envId: previous.envId,
+      updatedAt: this.peekTimestamp(env.id),
+    });
     if (!parsed.success) throw new ValidationError(fieldIssuesFromZod(parsed.error));
     const current = parsed.data;
-    if (violatesColumns(current, SEGMENT_COLUMNS, { description: 512 })) throw new SandboxHttpError(500, ['InternalServerError']);
+    if (violatesColumns(current, SEGMENT_COLUMNS, { description: 512 }))
+      throw new SandboxHttpError(500, ['InternalServerError']);
     this.commitTimestamp(env.id, current.updatedAt);
     this.segments.get(env.id)!.set(current.id, current);
     const instructions = compareStoredSegments(previous, current);
@@ -557,10 +629,12 @@ export class SandboxStore {
       // `OnSegmentChange` looks the affected flags up after saving: when that query fails the change stays saved
       // and audited, but nothing is published to SDKs, no webhook is sent, and the request answers 500.
       if (references === undefined) throw new SandboxHttpError(500, ['InternalServerError']);
-      for (const reference of references) this.markReferencedFlagUpdated(env.id, reference.id, current.name ?? '', operator);
+      for (const reference of references)
+        this.markReferencedFlagUpdated(env.id, reference.id, current.name ?? '', operator);
     }
     this.publish({ envId: env.id, kind: 'segment', item: sdkSegment(current) });
-    if (instructions && references) this.dispatchSegmentChange(env, operator, previous, current, instructions, references);
+    if (instructions && references)
+      this.dispatchSegmentChange(env, operator, previous, current, instructions, references);
     return current;
   }
 
@@ -575,13 +649,21 @@ export class SandboxStore {
     try {
       const [before, after] = [previous as unknown as FeatBitSegment, current as unknown as FeatBitSegment];
       const events = segmentEventsOf(instructions.map((instruction) => instruction.kind as never));
-      const changes = [...new Set(instructions.map((instruction) => describeSegmentInstruction(instruction as never, before, after)))];
+      const changes = [
+        ...new Set(instructions.map((instruction) => describeSegmentInstruction(instruction as never, before, after))),
+      ];
       this.dispatcher.dispatch({
         projectId: this.resource.project.id,
         envId: env.id,
         events,
         dataObject: segmentWebhookDataObject(
-          { events, operator: operator.name, happenedAt: new Date(current.updatedAt), changes, resource: this.descriptor(env) },
+          {
+            events,
+            operator: operator.name,
+            happenedAt: new Date(current.updatedAt),
+            changes,
+            resource: this.descriptor(env),
+          },
           after as never,
           references,
         ),
@@ -600,11 +682,18 @@ export class SandboxStore {
    * The server-SDK data-sync payload (`DataSyncService.GetServerSdkPayloadAsync`): `full` for timestamp 0,
    * else a `patch` of what changed strictly after `timestamp`; `undefined` when the patch would be empty.
    */
-  sdkPayload(envId: string, timestamp: number): { eventType: 'full' | 'patch'; featureFlags: unknown[]; segments: unknown[] } | undefined {
+  sdkPayload(
+    envId: string,
+    timestamp: number,
+  ): { eventType: 'full' | 'patch'; featureFlags: unknown[]; segments: unknown[] } | undefined {
     const eventType = timestamp === 0 ? 'full' : 'patch';
     const changed = (updatedAt: string) => eventType === 'full' || Date.parse(updatedAt) > timestamp;
-    const featureFlags = this.rawFlags(envId).filter((flag) => changed(flag.updatedAt)).map(sdkFlag);
-    const segments = this.rawSegments(envId).filter((segment) => changed(segment.updatedAt)).map(sdkSegment);
+    const featureFlags = this.rawFlags(envId)
+      .filter((flag) => changed(flag.updatedAt))
+      .map(sdkFlag);
+    const segments = this.rawSegments(envId)
+      .filter((segment) => changed(segment.updatedAt))
+      .map(sdkSegment);
     if (eventType === 'patch' && featureFlags.length === 0 && segments.length === 0) return undefined;
     return { eventType, featureFlags, segments };
   }
@@ -629,7 +718,10 @@ export class SandboxStore {
 
   private appendAudit(
     envId: string,
-    entry: Omit<AuditLogRecord, 'id' | 'envId' | 'dataChange' | 'creatorId' | 'creatorName' | 'creatorEmail' | 'createdAt'> & {
+    entry: Omit<
+      AuditLogRecord,
+      'id' | 'envId' | 'dataChange' | 'creatorId' | 'creatorName' | 'creatorEmail' | 'createdAt'
+    > & {
       previous: unknown;
       current: unknown;
       operator: Operator;
@@ -640,7 +732,10 @@ export class SandboxStore {
       ...rest,
       id: randomUUID(),
       envId,
-      dataChange: { previous: previous === undefined ? '' : JSON.stringify(previous), current: current === undefined ? '' : JSON.stringify(current) },
+      dataChange: {
+        previous: previous === undefined ? '' : JSON.stringify(previous),
+        current: current === undefined ? '' : JSON.stringify(current),
+      },
       creatorId: operator.id,
       creatorName: operator.name,
       creatorEmail: 'Access token',
@@ -649,7 +744,11 @@ export class SandboxStore {
   }
 
   private descriptor(env: SandboxEnvironment) {
-    return { organization: this.resource.organization, project: this.resource.project, environment: { id: env.id, name: env.name } };
+    return {
+      organization: this.resource.organization,
+      project: this.resource.project,
+      environment: { id: env.id, name: env.name },
+    };
   }
 
   /** A strictly increasing `updatedAt` per environment, so SDK polling (`updatedAt > timestamp`) sees every write. */
@@ -675,8 +774,22 @@ export class SandboxStore {
 }
 
 const SDK_FLAG_FIELDS = [
-  'id', 'envId', 'name', 'description', 'key', 'variationType', 'variations', 'targetUsers', 'rules', 'isEnabled',
-  'disabledVariationId', 'fallthrough', 'exptIncludeAllTargets', 'tags', 'updatedAt', 'isArchived',
+  'id',
+  'envId',
+  'name',
+  'description',
+  'key',
+  'variationType',
+  'variations',
+  'targetUsers',
+  'rules',
+  'isEnabled',
+  'disabledVariationId',
+  'fallthrough',
+  'exptIncludeAllTargets',
+  'tags',
+  'updatedAt',
+  'isArchived',
 ] as const;
 
 /** The evaluation server's flag shape (`RowSerializer.SerializeFlag`): no revision, creator or createdAt. */

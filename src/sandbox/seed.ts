@@ -5,7 +5,15 @@ import { sandboxFlagSchema } from './sandbox-flag.js';
 import { sandboxSegmentSchema } from './sandbox-segment.js';
 
 /** What a flag created through FeatBit's API has for members a seed leaves out (`new FeatureFlag(…)`). */
-const CREATION_DEFAULTS = { name: '', description: '', targetUsers: [], rules: [], tags: [], exptIncludeAllTargets: true, isArchived: false };
+const CREATION_DEFAULTS = {
+  name: '',
+  description: '',
+  targetUsers: [],
+  rules: [],
+  tags: [],
+  exptIncludeAllTargets: true,
+  isArchived: false,
+};
 
 /**
  * A flag as seeds may carry it: anything FeatBit could have stored (typed like its entity, nothing semantic
@@ -13,7 +21,8 @@ const CREATION_DEFAULTS = { name: '', description: '', targetUsers: [], rules: [
  * flag has, and envId, revision and timestamps are filled in when missing.
  */
 export const seedFlagSchema = z.preprocess(
-  (item) => (typeof item === 'object' && item !== null && !Array.isArray(item) ? { ...CREATION_DEFAULTS, ...item } : item),
+  (item) =>
+    typeof item === 'object' && item !== null && !Array.isArray(item) ? { ...CREATION_DEFAULTS, ...item } : item,
   sandboxFlagSchema
     .extend({
       id: z.string().min(1),
@@ -44,7 +53,15 @@ export const seedSegmentSchema = sandboxSegmentSchema
 export type SeedSegment = z.output<typeof seedSegmentSchema> & { readonly source: Record<string, unknown> };
 
 /** What a segment created through FeatBit's API has for members a seed leaves out. */
-const SEGMENT_DEFAULTS = { name: '', description: '', included: [], excluded: [], rules: [], tags: [], isArchived: false };
+const SEGMENT_DEFAULTS = {
+  name: '',
+  description: '',
+  included: [],
+  excluded: [],
+  rules: [],
+  tags: [],
+  isArchived: false,
+};
 
 /** Flags and segments read from seed documents. */
 export interface SeedData {
@@ -52,7 +69,8 @@ export interface SeedData {
   readonly segments: SeedSegment[];
 }
 
-const looksLikeFlag = (item: unknown) => typeof item === 'object' && item !== null && 'variations' in item && 'fallthrough' in item;
+const looksLikeFlag = (item: unknown) =>
+  typeof item === 'object' && item !== null && 'variations' in item && 'fallthrough' in item;
 
 /**
  * Reads one seed document: a data-sync message (`{messageType, data: {featureFlags, segments}}`), its `data`
@@ -68,13 +86,19 @@ export function parseSeedDocument(document: unknown, source?: string): SeedData 
   if (Array.isArray(document)) {
     flagsPath = segmentsPath = '';
     for (const item of document) (looksLikeFlag(item) ? flagItems : segmentItems).push(item);
-  } else if (typeof container === 'object' && container !== null && ('featureFlags' in container || 'segments' in container)) {
+  } else if (
+    typeof container === 'object' &&
+    container !== null &&
+    ('featureFlags' in container || 'segments' in container)
+  ) {
     if (container === document) [flagsPath, segmentsPath] = ['featureFlags', 'segments'];
     const { featureFlags, segments } = container as { featureFlags?: unknown; segments?: unknown };
     flagItems = Array.isArray(featureFlags) ? featureFlags : [];
     segmentItems = Array.isArray(segments) ? segments : [];
   } else {
-    throw new ValidationError([{ path: '', message: 'a seed is a data-sync document, an array of flags or an array of segments', file: source }]);
+    throw new ValidationError([
+      { path: '', message: 'a seed is a data-sync document, an array of flags or an array of segments', file: source },
+    ]);
   }
   const flags = flagItems.map((item, index) => checkSeedFlag(item, join(flagsPath, index), source));
   const segments = segmentItems.map((item, index) => checkSeedSegment(item, join(segmentsPath, index), source));
@@ -86,14 +110,32 @@ export function parseSeedDocument(document: unknown, source?: string): SeedData 
  * an already checked flag is returned as it is.
  */
 export function checkSeedFlag(item: unknown, path = '', file?: string): SeedFlag {
-  if (typeof item === 'object' && item !== null && 'source' in item && typeof (item as { source?: unknown }).source === 'object') return item as SeedFlag;
-  return { ...parseItem(seedFlagSchema, item, path, file), source: { ...CREATION_DEFAULTS, ...(item as Record<string, unknown>) } };
+  if (
+    typeof item === 'object' &&
+    item !== null &&
+    'source' in item &&
+    typeof (item as { source?: unknown }).source === 'object'
+  )
+    return item as SeedFlag;
+  return {
+    ...parseItem(seedFlagSchema, item, path, file),
+    source: { ...CREATION_DEFAULTS, ...(item as Record<string, unknown>) },
+  };
 }
 
 /** `checkSeedFlag` for segments. */
 export function checkSeedSegment(item: unknown, path = '', file?: string): SeedSegment {
-  if (typeof item === 'object' && item !== null && 'source' in item && typeof (item as { source?: unknown }).source === 'object') return item as SeedSegment;
-  return { ...parseItem(seedSegmentSchema, item, path, file), source: { ...SEGMENT_DEFAULTS, ...(item as Record<string, unknown>) } };
+  if (
+    typeof item === 'object' &&
+    item !== null &&
+    'source' in item &&
+    typeof (item as { source?: unknown }).source === 'object'
+  )
+    return item as SeedSegment;
+  return {
+    ...parseItem(seedSegmentSchema, item, path, file),
+    source: { ...SEGMENT_DEFAULTS, ...(item as Record<string, unknown>) },
+  };
 }
 
 /** Reads and parses a seed file (JSON). */
@@ -111,10 +153,18 @@ function join(prefix: string, index: number): string {
   return prefix ? `${prefix}.${index}` : String(index);
 }
 
-function parseItem<S extends z.ZodType>(schema: S, item: unknown, path: string, source: string | undefined): z.output<S> {
+function parseItem<S extends z.ZodType>(
+  schema: S,
+  item: unknown,
+  path: string,
+  source: string | undefined,
+): z.output<S> {
   const result = schema.safeParse(item);
   if (result.success) return result.data;
   throw new ValidationError(
-    fieldIssuesFromZod(result.error, { prefix: path, ...(source !== undefined ? { locate: () => ({ file: source }) } : {}) }),
+    fieldIssuesFromZod(result.error, {
+      prefix: path,
+      ...(source !== undefined ? { locate: () => ({ file: source }) } : {}),
+    }),
   );
 }

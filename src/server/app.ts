@@ -53,7 +53,8 @@ export function createApp(options: AppOptions): Express {
       return;
     }
     const problem = problemFromError(error);
-    if (problem.status >= 500) options.logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    if (problem.status >= 500)
+      options.logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     sendProblem(res, problem);
   });
   return app;

@@ -3,8 +3,16 @@ import type { ApprovedFlagState } from '../approved-state/index.js';
 
 /** The AI-config flags the demo sandbox starts with: a support prompt and a model route, both governed by the default policy. */
 export function demoSeedFlags(envId: string): unknown[] {
-  const variation = (id: string, name: string, value: unknown) => ({ id, name, value: typeof value === 'string' ? value : JSON.stringify(value) });
-  const serve = (id: string) => ({ dispatchKey: null, includedInExpt: true, variations: [{ id, rollout: [0, 1], exptRollout: 1 }] });
+  const variation = (id: string, name: string, value: unknown) => ({
+    id,
+    name,
+    value: typeof value === 'string' ? value : JSON.stringify(value),
+  });
+  const serve = (id: string) => ({
+    dispatchKey: null,
+    includedInExpt: true,
+    variations: [{ id, rollout: [0, 1], exptRollout: 1 }],
+  });
   return [
     {
       id: 'b7a3c1de-0001-4c55-9a10-demo00000001',
@@ -14,8 +22,13 @@ export function demoSeedFlags(envId: string): unknown[] {
       description: 'System prompt of the support assistant',
       variationType: 'json',
       variations: [
-        variation('prompt-current', 'current', { template: 'You are a helpful support assistant. Answer from the knowledge base only.' }),
-        variation('prompt-concise', 'concise', { template: 'You are a concise support assistant. Answer from the knowledge base only, in three sentences or fewer.' }),
+        variation('prompt-current', 'current', {
+          template: 'You are a helpful support assistant. Answer from the knowledge base only.',
+        }),
+        variation('prompt-concise', 'concise', {
+          template:
+            'You are a concise support assistant. Answer from the knowledge base only, in three sentences or fewer.',
+        }),
       ],
       targetUsers: [],
       rules: [],
@@ -33,7 +46,14 @@ export function demoSeedFlags(envId: string): unknown[] {
       name: 'Support model route',
       description: 'Which model answers support questions',
       variationType: 'json',
-      variations: [variation('route-current', 'current', { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 1500 })],
+      variations: [
+        variation('route-current', 'current', {
+          provider: 'openai',
+          model: 'gpt-4o-mini',
+          region: 'eu',
+          latencyTargetMs: 1500,
+        }),
+      ],
       targetUsers: [],
       rules: [],
       isEnabled: true,
@@ -56,11 +76,16 @@ export function demoEnvironment(policy: Policy): { id: string; name: string } {
  * The demo sandbox's seed on a restart: every flag as the ledger last approved it (a FeatBit flag configuration is
  * what the approved state keeps), and the first-start seed for demo flags nothing approved yet.
  */
-export function demoSeedFromApprovedState(envId: string, approved: readonly ApprovedFlagState[]): { featureFlags: unknown[]; segments: unknown[] } {
+export function demoSeedFromApprovedState(
+  envId: string,
+  approved: readonly ApprovedFlagState[],
+): { featureFlags: unknown[]; segments: unknown[] } {
   const byKey = new Map(approved.map((state) => [state.flagKey, state]));
   const flags = (demoSeedFlags(envId) as { key: string }[]).map((seed) => byKey.get(seed.key)?.flag ?? seed);
   const seededKeys = new Set(flags.map((flag) => (flag as { key: string }).key));
   for (const state of approved) if (!seededKeys.has(state.flagKey)) flags.push(state.flag);
-  const segments = new Map(approved.flatMap((state) => state.segments.map((segment) => [segment.id, segment] as const)));
+  const segments = new Map(
+    approved.flatMap((state) => state.segments.map((segment) => [segment.id, segment] as const)),
+  );
   return { featureFlags: flags, segments: [...segments.values()] };
 }

@@ -2,7 +2,14 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { openCheckpointedLedger, type CheckpointedLedgerStore, type LedgerSigningKey } from '../ledger/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
-import { fileSnapshotStore, openSnapshot, ProjectionSnapshotter, redisSnapshotStore, type OpenedSnapshot, type SnapshotStore } from '../projections/index.js';
+import {
+  fileSnapshotStore,
+  openSnapshot,
+  ProjectionSnapshotter,
+  redisSnapshotStore,
+  type OpenedSnapshot,
+  type SnapshotStore,
+} from '../projections/index.js';
 import { LedgerProjections, type LedgerProjectionsState } from '../workflow/index.js';
 
 /** Entries folded between two projection snapshots; a start folds at most about this many after the newest one. */
@@ -31,14 +38,23 @@ export interface LedgerWithProjections {
 }
 
 const mapOf = <T extends z.ZodType>(value: T) => z.map(z.string(), value);
-const skippedSchema = z.array(z.strictObject({ seq: z.number().int().positive(), type: z.string(), reason: z.string() }));
+const skippedSchema = z.array(
+  z.strictObject({ seq: z.number().int().positive(), type: z.string(), reason: z.string() }),
+);
 const keyed = z.looseObject({});
 
 /** The shape a snapshot body must decode to before LedgerProjections takes it (its content is covered by the seal). */
 const ledgerProjectionsStateSchema = z.strictObject({
   lastSeq: z.number().int().positive(),
   // a snapshot from before records were kept as outlines (no `recordSeq`) is ignored: the start folds from genesis
-  changes: mapOf(z.looseObject({ key: z.string(), status: z.string(), lastSeq: z.number().int(), recordSeq: z.number().int().min(1) })),
+  changes: mapOf(
+    z.looseObject({
+      key: z.string(),
+      status: z.string(),
+      lastSeq: z.number().int(),
+      recordSeq: z.number().int().min(1),
+    }),
+  ),
   changesSkipped: skippedSchema,
   approved: mapOf(z.looseObject({ envId: z.string(), flagKey: z.string() })),
   approvedSkipped: skippedSchema,
@@ -46,24 +62,39 @@ const ledgerProjectionsStateSchema = z.strictObject({
 });
 
 /** The snapshot store beside the ledger: a Redis hash with Redis, else a file in the data dir. */
-export function snapshotStoreFor(options: Pick<OpenLedgerProjectionsOptions, 'redis' | 'dataDir' | 'prefix'>): SnapshotStore {
+export function snapshotStoreFor(
+  options: Pick<OpenLedgerProjectionsOptions, 'redis' | 'dataDir' | 'prefix'>,
+): SnapshotStore {
   return options.redis ? redisSnapshotStore(options.redis, options.prefix) : fileSnapshotStore(options.dataDir);
 }
 
-async function loadSnapshot(store: SnapshotStore, key: LedgerSigningKey, logger: Logger): Promise<(OpenedSnapshot & { readonly state: LedgerProjectionsState }) | undefined> {
+async function loadSnapshot(
+  store: SnapshotStore,
+  key: LedgerSigningKey,
+  logger: Logger,
+): Promise<(OpenedSnapshot & { readonly state: LedgerProjectionsState }) | undefined> {
   const stored = await store.read().catch((error: unknown) => {
-    logger.warn({ err: error, location: store.location }, 'projection snapshot unreadable: folding the ledger from genesis');
+    logger.warn(
+      { err: error, location: store.location },
+      'projection snapshot unreadable: folding the ledger from genesis',
+    );
     return undefined;
   });
   if (!stored) return undefined;
   const opened = await openSnapshot(stored, [key.publicJwk]);
   if (!opened.ok) {
-    logger.warn({ location: store.location, reason: opened.reason }, 'projection snapshot ignored: folding the ledger from genesis');
+    logger.warn(
+      { location: store.location, reason: opened.reason },
+      'projection snapshot ignored: folding the ledger from genesis',
+    );
     return undefined;
   }
   const state = ledgerProjectionsStateSchema.safeParse(opened.state);
   if (!state.success || state.data.lastSeq !== opened.base.seq) {
-    logger.warn({ location: store.location }, 'projection snapshot ignored (its state does not have the projections shape): folding the ledger from genesis');
+    logger.warn(
+      { location: store.location },
+      'projection snapshot ignored (its state does not have the projections shape): folding the ledger from genesis',
+    );
     return undefined;
   }
   return { base: opened.base, state: state.data as unknown as LedgerProjectionsState };
@@ -90,7 +121,9 @@ export async function openLedgerWithProjections(options: OpenLedgerProjectionsOp
   let folded = projections.lastSeq - restoredFrom;
   const takeSnapshot = () => {
     folded = 0;
-    void snapshots.write().catch((error: unknown) => logger.error({ err: error }, 'projection snapshot could not be written'));
+    void snapshots
+      .write()
+      .catch((error: unknown) => logger.error({ err: error }, 'projection snapshot could not be written'));
   };
   const unsubscribe = projections.onEntries((entries) => {
     folded += entries.length;
@@ -104,7 +137,9 @@ export async function openLedgerWithProjections(options: OpenLedgerProjectionsOp
     restoredFrom,
     async close() {
       unsubscribe();
-      await snapshots.write().catch((error: unknown) => logger.warn({ err: error }, 'last projection snapshot could not be written'));
+      await snapshots
+        .write()
+        .catch((error: unknown) => logger.warn({ err: error }, 'last projection snapshot could not be written'));
     },
   };
 }

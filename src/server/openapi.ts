@@ -37,10 +37,7 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
 }
 
 function operationOf(route: RouteDefinition): Record<string, unknown> {
-  const parameters = [
-    ...parametersOf(route.params, 'path'),
-    ...parametersOf(route.query, 'query'),
-  ];
+  const parameters = [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')];
   const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
   const responses: Record<string, unknown> = {
     [String(route.successStatus ?? 200)]: {

@@ -40,12 +40,18 @@ export interface ProblemExtras {
 export function problemFromError(error: unknown): Problem {
   if (error instanceof HttpProblemError) return problem(error.status, error.code, error.message);
   if (isBodyParserError(error)) {
-    if (error.status === 413) return problem(413, 'PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${error.limit} bytes`);
+    if (error.status === 413)
+      return problem(413, 'PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${error.limit} bytes`);
     return problem(400, ErrorCode.Validation, error.message);
   }
   if (error instanceof FeatBitApiError) {
-    if (error instanceof FeatBitConflictError) return problem(409, ErrorCode.Conflict, 'FeatBit changed the flag meanwhile; try again');
-    return problem(502, ErrorCode.Upstream, `FeatBit refused or failed: ${error.featBitMessage || `HTTP ${error.status}`}`);
+    if (error instanceof FeatBitConflictError)
+      return problem(409, ErrorCode.Conflict, 'FeatBit changed the flag meanwhile; try again');
+    return problem(
+      502,
+      ErrorCode.Upstream,
+      `FeatBit refused or failed: ${error.featBitMessage || `HTTP ${error.status}`}`,
+    );
   }
   if (error instanceof FeatgateError) {
     const status = STATUS_OF[error.code] ?? 500;

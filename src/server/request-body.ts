@@ -18,13 +18,18 @@ export function rawBody(limit: number): RequestHandler {
 export function decodeBody(body: unknown, contentType: string | undefined, allowYaml: boolean): unknown {
   if (!Buffer.isBuffer(body)) {
     if (contentType && !/^application\/json|\+json/.test(contentType) && !isYaml(contentType)) {
-      throw new HttpProblemError(415, 'UNSUPPORTED_MEDIA_TYPE', `unsupported media type ${contentType}; send application/json`);
+      throw new HttpProblemError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `unsupported media type ${contentType}; send application/json`,
+      );
     }
     return undefined;
   }
   const text = body.toString('utf8');
   if (isYaml(contentType)) {
-    if (!allowYaml) throw new HttpProblemError(415, 'UNSUPPORTED_MEDIA_TYPE', 'this endpoint accepts application/json only');
+    if (!allowYaml)
+      throw new HttpProblemError(415, 'UNSUPPORTED_MEDIA_TYPE', 'this endpoint accepts application/json only');
     try {
       return withinDepth(parseYaml(text));
     } catch (error) {
@@ -54,8 +59,10 @@ export function withinDepth<T>(value: T): T {
   while (pending.length > 0) {
     const { node, depth, path } = pending.pop()!;
     if (node === null || typeof node !== 'object') continue;
-    if (depth >= MAX_BODY_DEPTH) throw new ValidationError([{ path, message: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
-    for (const [key, child] of Object.entries(node)) pending.push({ node: child, depth: depth + 1, path: path === '' ? key : `${path}.${key}` });
+    if (depth >= MAX_BODY_DEPTH)
+      throw new ValidationError([{ path, message: `nests deeper than ${MAX_BODY_DEPTH} levels` }]);
+    for (const [key, child] of Object.entries(node))
+      pending.push({ node: child, depth: depth + 1, path: path === '' ? key : `${path}.${key}` });
   }
   return value;
 }

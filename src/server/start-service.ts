@@ -6,14 +6,34 @@ import { DEFAULT_POLICY_PATH, loadPolicyFile, type Policy } from '../../policies
 import type { ServiceConfig } from '../config/index.js';
 import { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { WebhookEvent } from '../featbit/model/index.js';
-import { Authenticator, hashApiToken, IdentityMapping, Permission, RolePermissions, Role, type Principal } from '../identity/index.js';
+import {
+  Authenticator,
+  hashApiToken,
+  IdentityMapping,
+  Permission,
+  RolePermissions,
+  Role,
+  type Principal,
+} from '../identity/index.js';
 import type { ApiTokenConfig } from '../config/index.js';
 import { ActorKind } from '../ledger/index.js';
 import { connectionErrorLog, createLogger, type Logger } from '../logging/index.js';
-import { createManifestRouter, loadOrCreateSigningKey, ManifestPublisher, manifestGovernanceOf } from '../manifest/index.js';
+import {
+  createManifestRouter,
+  loadOrCreateSigningKey,
+  ManifestPublisher,
+  manifestGovernanceOf,
+} from '../manifest/index.js';
 import { loadOrCreateRedactionKey, secretKeyMatcher } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
-import { followLifecycleNotifications, GovernanceService, InProcessLock, RedisLock, type KeyedLock, type LedgerProjections } from '../workflow/index.js';
+import {
+  followLifecycleNotifications,
+  GovernanceService,
+  InProcessLock,
+  RedisLock,
+  type KeyedLock,
+  type LedgerProjections,
+} from '../workflow/index.js';
 import { openLedgerWithProjections } from './open-ledger-projections.js';
 import { createApp } from './app.js';
 import { createConsoleRouter } from '../console/index.js';
@@ -97,7 +117,11 @@ function reconcileWhenRedisReturns(redis: Redis, reconciler: { runOnce(): Promis
     if (!lost) return;
     lost = false;
     logger.info('Redis answers again: reconciling every governed flag now');
-    void reconciler.runOnce().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'reconciler round after the Redis outage failed'));
+    void reconciler
+      .runOnce()
+      .catch((error: unknown) =>
+        logger.warn({ err: (error as Error).message }, 'reconciler round after the Redis outage failed'),
+      );
   });
 }
 
@@ -118,21 +142,35 @@ export async function startService(config: ServiceConfig, options: StartServiceO
   const logger = options.logger ?? createLogger('featgate');
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
-    for (const closer of closers.reverse()) await closer().catch((error: unknown) => logger.warn({ err: error }, 'close failed'));
+    for (const closer of closers.reverse())
+      await closer().catch((error: unknown) => logger.warn({ err: error }, 'close failed'));
   };
   try {
     const policy = await loadPolicyFile(config.policy ?? DEFAULT_POLICY_PATH);
-    const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false, retryStrategy: reconnectDelayMs }) : undefined;
+    const redis = config.redisUrl
+      ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false, retryStrategy: reconnectDelayMs })
+      : undefined;
     if (redis) {
       redis.on('error', connectionErrorLog(logger, 'redis'));
       closers.push(async () => void (await redis.quit()));
     }
-    const secrets = redis ? redisSecretStore({ redis, prefix: config.redisPrefix, seedDir: config.dataDir }) : undefined;
+    const secrets = redis
+      ? redisSecretStore({ redis, prefix: config.redisPrefix, seedDir: config.dataDir })
+      : undefined;
     const generatedKeys = { dataDir: config.dataDir, ...(secrets ? { store: secrets } : {}) };
-    const key = await loadOrCreateSigningKey({ ...generatedKeys, ...(config.signingKey ? { configuredKey: config.signingKey } : {}) });
+    const key = await loadOrCreateSigningKey({
+      ...generatedKeys,
+      ...(config.signingKey ? { configuredKey: config.signingKey } : {}),
+    });
     // the ledger is verified against its signed checkpoints before anything acts on it (ARCHITECTURE.md "Ledger")
     // and started from the newest signed projection snapshot, so the start costs the entries after it (ARCHITECTURE.md "Projection snapshots")
-    const opened = await openLedgerWithProjections({ redis, dataDir: config.dataDir, prefix: config.redisPrefix, logger, key });
+    const opened = await openLedgerWithProjections({
+      redis,
+      dataDir: config.dataDir,
+      prefix: config.redisPrefix,
+      logger,
+      key,
+    });
     const { ledger, projections } = opened;
     closers.push(() => ledger.close());
     closers.push(() => opened.close());
@@ -147,20 +185,35 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       key,
       ledgerHead: async () => (await ledger.head()) ?? null,
       onFlagCompileFailure: (envId, { flagKey, keptVersion, issues }) =>
-        logger.warn({ envId, flagKey, keptVersion, issues }, keptVersion === undefined ? 'flag cannot be compiled: gates deny it' : 'flag cannot be compiled: its last good entry is kept'),
+        logger.warn(
+          { envId, flagKey, keptVersion, issues },
+          keptVersion === undefined
+            ? 'flag cannot be compiled: gates deny it'
+            : 'flag cannot be compiled: its last good entry is kept',
+        ),
     });
     closers.push(async () => publisher.close());
     projections.onApprovedChange((envIds) => {
-      for (const envId of envIds) void publisher.publish(envId, projections.approvedInEnv(envId), manifestGovernanceOf(policy, envId)).catch((error: unknown) => logger.error({ err: error }, 'manifest signing failed'));
+      for (const envId of envIds)
+        void publisher
+          .publish(envId, projections.approvedInEnv(envId), manifestGovernanceOf(policy, envId))
+          .catch((error: unknown) => logger.error({ err: error }, 'manifest signing failed'));
     });
     await projections.catchUp();
-    for (const envId of policy.environments.map((env) => env.id)) await publisher.publish(envId, projections.approvedInEnv(envId), manifestGovernanceOf(policy, envId));
+    for (const envId of policy.environments.map((env) => env.id))
+      await publisher.publish(envId, projections.approvedInEnv(envId), manifestGovernanceOf(policy, envId));
     publisher.startRenewal();
-    const refresh = setInterval(() => void projections.catchUp().catch(() => undefined), options.refreshIntervalMs ?? 1000);
+    const refresh = setInterval(
+      () => void projections.catchUp().catch(() => undefined),
+      options.refreshIntervalMs ?? 1000,
+    );
     refresh.unref();
     closers.push(async () => clearInterval(refresh));
 
-    const redactionKey = await loadOrCreateRedactionKey({ ...generatedKeys, ...(config.redactionKey ? { configuredKey: config.redactionKey } : {}) });
+    const redactionKey = await loadOrCreateRedactionKey({
+      ...generatedKeys,
+      ...(config.redactionKey ? { configuredKey: config.redactionKey } : {}),
+    });
     const identities = IdentityMapping.fromConfig(config.identity.people);
     const templates = config.exposure.prometheus?.templates ?? {};
     const checkRecord = (record: ChangeRecord) => templateIssues(templates, record);
@@ -170,26 +223,58 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       // With the demo sandbox, the FeatBit flag admin is a featgate person too (a requester), so the proposals made
       // from their edits can be edited or withdrawn by them: the whole story works with the printed tokens.
       const people = featbitSetup.demoEnvId ? [DEMO_FLAG_ADMIN] : [];
-      for (const [name, token] of Object.entries(loadOrCreateDemoTokens(config.dataDir, [...demoRoles(policy), ...people]))) {
+      for (const [name, token] of Object.entries(
+        loadOrCreateDemoTokens(config.dataDir, [...demoRoles(policy), ...people]),
+      )) {
         demoTokens[name] = token;
         const person = name === DEMO_FLAG_ADMIN;
         // The demo's `service` token plays CI: it attaches evidence and reports guardrail signals as a service identity.
         const kind = name === Role.Service ? 'service' : 'user';
-        tokens.push({ name: person ? name : `demo-${name}`, sha256: hashApiToken(token), roles: [person ? Role.Requester : name], kind });
+        tokens.push({
+          name: person ? name : `demo-${name}`,
+          sha256: hashApiToken(token),
+          roles: [person ? Role.Requester : name],
+          kind,
+        });
       }
     }
     const roles = new RolePermissions(config.identity.roles, Object.keys(policy.roles));
     // Who a policy explanation can name as still able to approve: the configured tokens whose roles may review.
-    const knownReviewers = () => tokens.map((token) => ({ identity: token.name, roles: [...token.roles], mayReview: roles.permissionsOf(token.roles).has(Permission.ReviewSubmit) }));
-    const workflowDeps = { ledger, projections, lock, policy: () => policy, redactionKey, featbit: featbitSetup.client, logger, identities, ...(options.now ? { now: options.now } : {}), knownReviewers, checkRecord };
+    const knownReviewers = () =>
+      tokens.map((token) => ({
+        identity: token.name,
+        roles: [...token.roles],
+        mayReview: roles.permissionsOf(token.roles).has(Permission.ReviewSubmit),
+      }));
+    const workflowDeps = {
+      ledger,
+      projections,
+      lock,
+      policy: () => policy,
+      redactionKey,
+      featbit: featbitSetup.client,
+      logger,
+      identities,
+      ...(options.now ? { now: options.now } : {}),
+      knownReviewers,
+      checkRecord,
+    };
     const workflow = new GovernanceService(workflowDeps);
-    const authenticator = new Authenticator({ tokens, ...(config.identity.oidc ? { oidc: config.identity.oidc } : {}), roles });
+    const authenticator = new Authenticator({
+      tokens,
+      ...(config.identity.oidc ? { oidc: config.identity.oidc } : {}),
+      roles,
+    });
     if (featbitSetup.demoEnvId && featbitSetup.client) {
       await adoptDemoFlags(workflow, featbitSetup.demoEnvId, roles);
     }
 
     const metrics = createHttpMetrics();
-    const notifications = notifierFromConfig({ notifyUrl: config.webhooks.notifyUrl, notifications: config.notifications, logger });
+    const notifications = notifierFromConfig({
+      notifyUrl: config.webhooks.notifyUrl,
+      notifications: config.notifications,
+      logger,
+    });
     if (notifications) closers.push(async () => notifications.close());
     const notifier = notifications?.notifier;
     const bridge = featbitSetup.client
@@ -210,7 +295,10 @@ export async function startService(config: ServiceConfig, options: StartServiceO
             ? {
                 stream: {
                   evaluationUrl: config.featbit.evaluationUrl,
-                  environments: Object.entries(config.featbit.serverSecrets).map(([envId, serverSecret]) => ({ envId, serverSecret })),
+                  environments: Object.entries(config.featbit.serverSecrets).map(([envId, serverSecret]) => ({
+                    envId,
+                    serverSecret,
+                  })),
                 },
               }
             : {}),
@@ -233,8 +321,16 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     });
     closers.push(() => exposure.close());
     if (notifier) {
-      const claims = redis ? createRedisDeliveryDeduper(redis, { prefix: config.redisPrefix }) : createMemoryDeliveryDeduper();
-      const unfollow = followLifecycleNotifications({ ledger: projections, notifier, claims, pendingRoles: (changeKey) => pendingReviewRoles(workflow, changeKey), logger });
+      const claims = redis
+        ? createRedisDeliveryDeduper(redis, { prefix: config.redisPrefix })
+        : createMemoryDeliveryDeduper();
+      const unfollow = followLifecycleNotifications({
+        ledger: projections,
+        notifier,
+        claims,
+        pendingRoles: (changeKey) => pendingReviewRoles(workflow, changeKey),
+        logger,
+      });
       closers.push(async () => unfollow());
     }
 
@@ -242,14 +338,20 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     if (redis) readiness.push({ name: 'redis', check: async () => void (await redis.ping()) });
     const client = featbitSetup.client;
     const probeEnv = policy.environments[0]?.id;
-    if (client && probeEnv) readiness.push({ name: 'featbit', check: async () => void (await client.listFlags(probeEnv, { pageSize: 1 })) });
+    if (client && probeEnv)
+      readiness.push({ name: 'featbit', check: async () => void (await client.listFlags(probeEnv, { pageSize: 1 })) });
     if (bridge) readiness.push(...bridge.readiness);
 
     const app = createApp({
       routes: [...governanceRoutes(workflow), ...(bridge ? jobRoutes(bridge.queue) : []), ...exposureRoutes(exposure)],
       authenticator,
       bodyLimitBytes: config.bodyLimitBytes,
-      rateLimiter: new PrincipalRateLimiter(config.rateLimits, { ...(redis ? { redis } : {}), prefix: config.redisPrefix }, identities, logger),
+      rateLimiter: new PrincipalRateLimiter(
+        config.rateLimits,
+        { ...(redis ? { redis } : {}), prefix: config.redisPrefix },
+        identities,
+        logger,
+      ),
       metrics,
       readiness,
       logger,
@@ -257,7 +359,11 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       routers: [
         createManifestRouter({
           source: publisher,
-          web: { manifests: (envId) => publisher.currentManifest(envId), key, isSecretKey: secretKeyMatcher(policy.secrets.keyPatterns) },
+          web: {
+            manifests: (envId) => publisher.currentManifest(envId),
+            key,
+            isSecretKey: secretKeyMatcher(policy.secrets.keyPatterns),
+          },
         }),
         createKeysRouter(key.publicJwk),
         ...(bridge?.router ? [bridge.router] : []),
@@ -272,10 +378,24 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     if (featbitSetup.demoWebhook && bridge?.router) featbitSetup.demoWebhook.deliverTo(`${url}/webhooks/featbit`);
     const sandboxDemo =
       featbitSetup.demoEnvId && featbitSetup.demoWebhook && featbitSetup.sandboxUrl
-        ? { envId: featbitSetup.demoEnvId, adminToken: featbitSetup.demoWebhook.adminToken, sdkKey: featbitSetup.demoWebhook.sdkKey }
+        ? {
+            envId: featbitSetup.demoEnvId,
+            adminToken: featbitSetup.demoWebhook.adminToken,
+            sdkKey: featbitSetup.demoWebhook.sdkKey,
+          }
         : undefined;
     if (sandboxDemo && Object.keys(demoTokens).length > 0) {
-      writeDemoState(config.dataDir, { tokens: demoTokens, featgateUrl: url, publicJwk: { ...key.publicJwk } as Record<string, string>, sandbox: { url: featbitSetup.sandboxUrl!, envId: sandboxDemo.envId, sdkKey: sandboxDemo.sdkKey, adminToken: sandboxDemo.adminToken } });
+      writeDemoState(config.dataDir, {
+        tokens: demoTokens,
+        featgateUrl: url,
+        publicJwk: { ...key.publicJwk } as Record<string, string>,
+        sandbox: {
+          url: featbitSetup.sandboxUrl!,
+          envId: sandboxDemo.envId,
+          sdkKey: sandboxDemo.sdkKey,
+          adminToken: sandboxDemo.adminToken,
+        },
+      });
     }
     return {
       url,
@@ -300,7 +420,12 @@ interface FeatBitSetup {
   readonly sandboxUrl?: string;
   readonly demoEnvId?: string;
   /** With the demo sandbox and no configured secret: the generated webhook secret and how to aim its deliveries. */
-  readonly demoWebhook?: { readonly secret: string; readonly adminToken: string; readonly sdkKey: string; deliverTo(url: string): void };
+  readonly demoWebhook?: {
+    readonly secret: string;
+    readonly adminToken: string;
+    readonly sdkKey: string;
+    deliverTo(url: string): void;
+  };
   readonly close?: () => Promise<void>;
 }
 
@@ -308,7 +433,12 @@ interface FeatBitSetup {
  * The configured FeatBit, or the in-process sandbox seeded with demo AI-config flags. On a restart of the demo the
  * sandbox starts from what the ledger approved (not from the first seeds), so the approved state survives a restart.
  */
-async function connectFeatBit(config: ServiceConfig, policy: Policy, logger: Logger, approvedInEnv: (envId: string) => readonly ApprovedFlagState[]): Promise<FeatBitSetup> {
+async function connectFeatBit(
+  config: ServiceConfig,
+  policy: Policy,
+  logger: Logger,
+  approvedInEnv: (envId: string) => readonly ApprovedFlagState[],
+): Promise<FeatBitSetup> {
   const { apiUrl, accessToken } = config.featbit;
   const useSandbox = config.featbit.sandbox ?? !apiUrl;
   if (!useSandbox) {
@@ -320,7 +450,11 @@ async function connectFeatBit(config: ServiceConfig, policy: Policy, logger: Log
   }
   const { createSandbox, SANDBOX_DEMO_ACCESS_TOKEN } = await import('../sandbox/index.js');
   const env = demoEnvironment(policy);
-  const sandbox = await createSandbox({ seeds: [demoSeedFromApprovedState(env.id, approvedInEnv(env.id))], environments: policy.environments.length > 0 ? policy.environments.map(({ id, name }) => ({ id, name })) : [env], logger });
+  const sandbox = await createSandbox({
+    seeds: [demoSeedFromApprovedState(env.id, approvedInEnv(env.id))],
+    environments: policy.environments.length > 0 ? policy.environments.map(({ id, name }) => ({ id, name })) : [env],
+    logger,
+  });
   const secret = config.featbit.webhookSecret.length === 0 ? randomBytes(24).toString('base64url') : undefined;
   return {
     client: new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: SANDBOX_DEMO_ACCESS_TOKEN, logger }),
@@ -332,7 +466,13 @@ async function connectFeatBit(config: ServiceConfig, policy: Policy, logger: Log
             secret,
             adminToken: sandbox.control.issueToken(DEMO_FLAG_ADMIN).token,
             sdkKey: sandbox.envs[0]!.sdkSecret,
-            deliverTo: (url: string) => void sandbox.control.configureWebhook({ name: 'featgate demo', url, secret, events: Object.values(WebhookEvent) }),
+            deliverTo: (url: string) =>
+              void sandbox.control.configureWebhook({
+                name: 'featgate demo',
+                url,
+                secret,
+                events: Object.values(WebhookEvent),
+              }),
           },
         }
       : {}),
@@ -351,7 +491,13 @@ async function pendingReviewRoles(workflow: GovernanceService, changeKey: string
 
 /** Adopts the demo flags as approved baselines on a first start, so the demo has something to govern. */
 async function adoptDemoFlags(workflow: GovernanceService, envId: string, roles: RolePermissions): Promise<void> {
-  const admin: Principal = { id: 'featgate-demo-setup', kind: ActorKind.Service, roles: [Role.Admin], permissions: roles.permissionsOf([Role.Admin]), via: 'api-token' };
+  const admin: Principal = {
+    id: 'featgate-demo-setup',
+    kind: ActorKind.Service,
+    roles: [Role.Admin],
+    permissions: roles.permissionsOf([Role.Admin]),
+    via: 'api-token',
+  };
   const adopted = await workflow.queryAudit({ type: 'flag.adopted', afterSeq: 0, limit: 1000 });
   const done = new Set(adopted.map((entry) => entry.subject));
   for (const flag of demoSeedFlags(envId) as { key: string }[]) {

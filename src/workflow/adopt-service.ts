@@ -21,27 +21,42 @@ export class AdoptService {
 
   async adopt(principal: Principal, request: AdoptRequest): Promise<ApprovedFlagState> {
     const featbit = this.context.deps.featbit;
-    if (!featbit) throw new ConflictError('FeatBit is not configured (FEATBIT_API_URL, FEATBIT_ACCESS_TOKEN); nothing can be adopted');
+    if (!featbit)
+      throw new ConflictError(
+        'FeatBit is not configured (FEATBIT_API_URL, FEATBIT_ACCESS_TOKEN); nothing can be adopted',
+      );
     const { lock, projections } = this.context.deps;
     const subject = flagSubject(request.envId, request.flagKey);
     return lock.withLocks([subject], async () => {
       await projections.catchUp();
       const emergency = projections.approved(request.envId, request.flagKey)?.breakGlassId;
       if (emergency !== undefined) {
-        throw new ConflictError(`${request.flagKey} is under break-glass ${emergency}; its emergency configuration cannot be adopted as a baseline (end the break-glass first)`);
+        throw new ConflictError(
+          `${request.flagKey} is under break-glass ${emergency}; its emergency configuration cannot be adopted as a baseline (end the break-glass first)`,
+        );
       }
       const live = await featbit.getFlag(request.envId, request.flagKey);
       const flag = approvableFlag(live);
-      const resolution = resolveGovernedFlag(this.context.deps.policy(), request.envId, { key: flag.key, tags: flag.tags });
+      const resolution = resolveGovernedFlag(this.context.deps.policy(), request.envId, {
+        key: flag.key,
+        tags: flag.tags,
+      });
       const surface = request.surface ?? (resolution.governed ? resolution.surface : undefined);
       const owner = request.owner ?? (resolution.governed ? resolution.owner : undefined);
       if (!surface || !owner) {
         throw new ValidationError([
-          ...(!surface ? [{ path: 'surface', message: `flag ${flag.key} is not governed by the policy; name its surface` }] : []),
-          ...(!owner ? [{ path: 'owner', message: `flag ${flag.key} is not governed by the policy; name its owner` }] : []),
+          ...(!surface
+            ? [{ path: 'surface', message: `flag ${flag.key} is not governed by the policy; name its surface` }]
+            : []),
+          ...(!owner
+            ? [{ path: 'owner', message: `flag ${flag.key} is not governed by the policy; name its owner` }]
+            : []),
         ]);
       }
-      const baselineVariationId = this.baselineOf(flag, request.baselineVariationId ?? (resolution.governed ? resolution.baselineVariation : undefined));
+      const baselineVariationId = this.baselineOf(
+        flag,
+        request.baselineVariationId ?? (resolution.governed ? resolution.baselineVariation : undefined),
+      );
       const segments = await Promise.all(referencedSegmentIds(flag).map((id) => featbit.getSegment(request.envId, id)));
       await recordApprovedState(this.context.deps.ledger, {
         type: LedgerEventType.FlagAdopted,
@@ -70,13 +85,19 @@ export class AdoptService {
   private baselineOf(flag: FeatBitFlag, named: string | undefined): string {
     if (named) {
       const variation = flag.variations.find((candidate) => candidate.id === named || candidate.name === named);
-      if (!variation) throw new ValidationError([{ path: 'baselineVariationId', message: `flag ${flag.key} has no variation ${named}` }]);
+      if (!variation)
+        throw new ValidationError([
+          { path: 'baselineVariationId', message: `flag ${flag.key} has no variation ${named}` },
+        ]);
       return variation.id;
     }
     const served = flag.fallthrough.variations.filter((rollout) => rollout.rollout[1] - rollout.rollout[0] > 0);
     if (served.length === 1) return served[0]!.id;
     throw new ValidationError([
-      { path: 'baselineVariationId', message: `the default rule of ${flag.key} splits between variations; name the baseline variation` },
+      {
+        path: 'baselineVariationId',
+        message: `the default rule of ${flag.key} splits between variations; name the baseline variation`,
+      },
     ]);
   }
 }

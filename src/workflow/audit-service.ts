@@ -75,7 +75,7 @@ export class AuditService {
     const matches = matcher(query);
     const found: LedgerEntry[] = [];
     let afterSeq = query.afterSeq;
-    for (let read = 0; read < this.readBudget; ) {
+    for (let read = 0; read < this.readBudget;) {
       const requested = Math.min(PAGE, this.readBudget - read);
       const entries = await this.context.deps.ledger.readAfter(afterSeq, requested);
       for (const entry of entries) {
@@ -97,7 +97,9 @@ function matcher(query: AuditQuery): (entry: LedgerEntry) => boolean {
   return (entry) => {
     if (query.change && entry.subject !== `change:${query.change}` && changeKeyOf(entry) !== query.change) return false;
     if (query.flag) {
-      const flagSubject = query.flag.includes('/') ? entry.subject === `flag:${query.flag}` : entry.subject.startsWith('flag:') && entry.subject.endsWith(`/${query.flag}`);
+      const flagSubject = query.flag.includes('/')
+        ? entry.subject === `flag:${query.flag}`
+        : entry.subject.startsWith('flag:') && entry.subject.endsWith(`/${query.flag}`);
       if (!flagSubject) return false;
     }
     if (query.actor && entry.actor.id !== query.actor) return false;

@@ -25,25 +25,32 @@ export interface ChangeAuthor {
  * Everyone who wrote any part of a change (the requester, each editor, the FeatBit operator of an intercepted
  * edit), each with what they did. None of them may approve it, ramp it when the tier forbids, or vouch for it.
  */
-export function changeAuthors(record: ChangeRecordFields, identities: IdentityMapping, proposal: boolean): ChangeAuthor[] {
+export function changeAuthors(
+  record: ChangeRecordFields,
+  identities: IdentityMapping,
+  proposal: boolean,
+): ChangeAuthor[] {
   const seen = new Set<string>();
   const authors: ChangeAuthor[] = [];
   for (const identity of authorsOf(record)) {
     if (seen.has(identity)) continue;
     seen.add(identity);
-    const why =
-      identities.samePerson(identity, record.requester)
-        ? proposal
-          ? 'made the FeatBit edit this proposal would apply'
-          : 'requested the change'
-        : 'edited the change';
+    const why = identities.samePerson(identity, record.requester)
+      ? proposal
+        ? 'made the FeatBit edit this proposal would apply'
+        : 'requested the change'
+      : 'edited the change';
     authors.push({ identity, person: identities.personOf(identity), why });
   }
   return authors;
 }
 
 /** Whether the caller is an author of the record (by person, through the identity mapping). */
-export function isAuthor(record: ChangeRecordFields, principal: Pick<Principal, 'id' | 'aliases'>, identities: IdentityMapping): boolean {
+export function isAuthor(
+  record: ChangeRecordFields,
+  principal: Pick<Principal, 'id' | 'aliases'>,
+  identities: IdentityMapping,
+): boolean {
   const person = identities.personOfPrincipal(principal);
   return authorsOf(record).some((author) => identities.personOf(author) === person);
 }
@@ -74,19 +81,27 @@ export interface EvidenceVerdict {
  * item from before typing) counts by its result, except where the policy checks the kind: an offlineEval under eval
  * bars never counts as a claim, and a `checked` requirement is never met by one (`decide`).
  */
-export function evidenceVerdicts(state: LoadedChangeRecordState, identities: IdentityMapping, evalBars: readonly EvalBar[] = []): EvidenceVerdict[] {
+export function evidenceVerdicts(
+  state: LoadedChangeRecordState,
+  identities: IdentityMapping,
+  evalBars: readonly EvalBar[] = [],
+): EvidenceVerdict[] {
   const candidateHash = candidateHashOf(state.record);
   const authors = new Set(authorsOf(state.record).map((author) => identities.personOf(author)));
   const base = { checked: false, metrics: [] } as const;
   // An item that does not count shows no result of its own: what the attacher claimed stays `claimedResult`.
-  const voided = (item: EvidenceItem) => ({ item: { ...item, result: EvidenceResult.Inconclusive }, ...(item.result ? { claimedResult: item.result } : {}) });
+  const voided = (item: EvidenceItem) => ({
+    item: { ...item, result: EvidenceResult.Inconclusive },
+    ...(item.result ? { claimedResult: item.result } : {}),
+  });
   const verdicts: EvidenceVerdict[] = state.record.evidence.map((item) => ({
     ...base,
     ...voided(item),
     source: 'record',
     counts: false,
     eligible: false,
-    reason: 'written into the record by its authors: self-attested evidence satisfies nothing; attach it through the API from CI or another person',
+    reason:
+      'written into the record by its authors: self-attested evidence satisfies nothing; attach it through the API from CI or another person',
   }));
   const context = {
     candidateHash,
@@ -96,27 +111,82 @@ export function evidenceVerdicts(state: LoadedChangeRecordState, identities: Ide
     isAuthor: (identity: string) => authors.has(identities.personOf(identity)),
   };
   for (const item of state.evidence) {
-    const verdict = (counts: boolean, reason: string, eligible = counts): EvidenceVerdict => ({ ...base, ...voided(item), source: 'attached', counts, eligible, reason });
+    const verdict = (counts: boolean, reason: string, eligible = counts): EvidenceVerdict => ({
+      ...base,
+      ...voided(item),
+      source: 'attached',
+      counts,
+      eligible,
+      reason,
+    });
     const content = typedContentOf(item);
     if (item.revision === undefined || item.candidateHash === undefined) {
-      verdicts.push(verdict(false, 'attached without a record revision and candidate hash (before evidence was bound)'));
+      verdicts.push(
+        verdict(false, 'attached without a record revision and candidate hash (before evidence was bound)'),
+      );
     } else if (item.revision !== state.revision) {
-      verdicts.push(verdict(false, `attached to revision ${item.revision}; the record is at revision ${state.revision}, so an edit voided it`));
+      verdicts.push(
+        verdict(
+          false,
+          `attached to revision ${item.revision}; the record is at revision ${state.revision}, so an edit voided it`,
+        ),
+      );
     } else if (item.candidateHash !== candidateHash) {
-      verdicts.push(verdict(false, `attached for candidate ${item.candidateHash.slice(0, 12)}; the candidate is now ${candidateHash.slice(0, 12)}`));
-    } else if (item.type === EvidenceType.GuardrailMetrics && (item.attachedByKind !== 'service' || item.attachedBy !== GUARDRAILS_IDENTITY)) {
-      verdicts.push(verdict(false, `guardrail metrics come from featgate's own comparison of candidate and baseline telemetry (${GUARDRAILS_IDENTITY}), not from a claim by ${item.attachedBy ?? 'an unknown attacher'}`));
+      verdicts.push(
+        verdict(
+          false,
+          `attached for candidate ${item.candidateHash.slice(0, 12)}; the candidate is now ${candidateHash.slice(0, 12)}`,
+        ),
+      );
+    } else if (
+      item.type === EvidenceType.GuardrailMetrics &&
+      (item.attachedByKind !== 'service' || item.attachedBy !== GUARDRAILS_IDENTITY)
+    ) {
+      verdicts.push(
+        verdict(
+          false,
+          `guardrail metrics come from featgate's own comparison of candidate and baseline telemetry (${GUARDRAILS_IDENTITY}), not from a claim by ${item.attachedBy ?? 'an unknown attacher'}`,
+        ),
+      );
     } else if (
       item.attachedByKind !== 'service' &&
-      authors.has(identities.personOfPrincipal({ id: item.attachedBy ?? '', ...(item.attachedByAliases ? { aliases: item.attachedByAliases } : {}) }))
+      authors.has(
+        identities.personOfPrincipal({
+          id: item.attachedBy ?? '',
+          ...(item.attachedByAliases ? { aliases: item.attachedByAliases } : {}),
+        }),
+      )
     ) {
-      verdicts.push(verdict(false, `attached by ${item.attachedBy ?? 'an unknown person'}, an author of the change: nobody vouches for their own change`));
+      verdicts.push(
+        verdict(
+          false,
+          `attached by ${item.attachedBy ?? 'an unknown person'}, an author of the change: nobody vouches for their own change`,
+        ),
+      );
     } else if (content) {
-      const attacher = identities.personOfPrincipal({ id: item.attachedBy ?? '', ...(item.attachedByAliases ? { aliases: item.attachedByAliases } : {}) });
-      const isAttacher = item.attachedByKind === 'service' ? undefined : (identity: string) => identities.personOf(identity) === attacher;
-      const check = checkTypedEvidence(content, { ...context, attachedAt: item.at, ...(isAttacher ? { isAttacher } : {}) });
+      const attacher = identities.personOfPrincipal({
+        id: item.attachedBy ?? '',
+        ...(item.attachedByAliases ? { aliases: item.attachedByAliases } : {}),
+      });
+      const isAttacher =
+        item.attachedByKind === 'service'
+          ? undefined
+          : (identity: string) => identities.personOf(identity) === attacher;
+      const check = checkTypedEvidence(content, {
+        ...context,
+        attachedAt: item.at,
+        ...(isAttacher ? { isAttacher } : {}),
+      });
       const judged = { ...item, result: check.passed ? EvidenceResult.Passed : EvidenceResult.Failed };
-      verdicts.push({ item: judged, source: 'attached', counts: check.passed, eligible: true, checked: true, reason: check.reason, metrics: check.metrics });
+      verdicts.push({
+        item: judged,
+        source: 'attached',
+        counts: check.passed,
+        eligible: true,
+        checked: true,
+        reason: check.reason,
+        metrics: check.metrics,
+      });
     } else {
       const claimed = item.result ?? EvidenceResult.Inconclusive;
       const claim = (counts: boolean, reason: string): EvidenceVerdict => ({
@@ -125,7 +195,14 @@ export function evidenceVerdicts(state: LoadedChangeRecordState, identities: Ide
         counts,
         eligible: true,
         reason,
-        item: { ...item, result: counts ? EvidenceResult.Passed : claimed === EvidenceResult.Passed ? EvidenceResult.Inconclusive : claimed },
+        item: {
+          ...item,
+          result: counts
+            ? EvidenceResult.Passed
+            : claimed === EvidenceResult.Passed
+              ? EvidenceResult.Inconclusive
+              : claimed,
+        },
         claimedResult: claimed,
       });
       const legacy = item.type === EvidenceType.OfflineEval && item.eval !== undefined;
@@ -142,8 +219,13 @@ export function evidenceVerdicts(state: LoadedChangeRecordState, identities: Ide
       } else if (claimed !== EvidenceResult.Passed) {
         verdicts.push(claim(false, `claimed ${claimed}; only passed evidence satisfies a requirement`));
       } else {
-        const by = item.attachedByKind === 'service' ? `the service identity ${item.attachedBy ?? ''}` : `${item.attachedBy ?? ''}, not an author`;
-        verdicts.push(claim(true, `a claim attached by ${by}: counts only where the policy does not check ${item.type}`));
+        const by =
+          item.attachedByKind === 'service'
+            ? `the service identity ${item.attachedBy ?? ''}`
+            : `${item.attachedBy ?? ''}, not an author`;
+        verdicts.push(
+          claim(true, `a claim attached by ${by}: counts only where the policy does not check ${item.type}`),
+        );
       }
     }
   }
@@ -154,8 +236,16 @@ export function evidenceVerdicts(state: LoadedChangeRecordState, identities: Ide
 export type CountedEvidence = EvidenceItem & { readonly result: EvidenceResult; readonly checked: boolean };
 
 /** The evidence items whose result decides (see `evidenceVerdicts`): bound, and attached by someone allowed to. */
-export function countedEvidence(state: LoadedChangeRecordState, identities: IdentityMapping, evalBars: readonly EvalBar[] = []): CountedEvidence[] {
+export function countedEvidence(
+  state: LoadedChangeRecordState,
+  identities: IdentityMapping,
+  evalBars: readonly EvalBar[] = [],
+): CountedEvidence[] {
   return evidenceVerdicts(state, identities, evalBars)
     .filter((verdict) => verdict.eligible)
-    .map((verdict) => ({ ...verdict.item, result: verdict.item.result ?? EvidenceResult.Inconclusive, checked: verdict.checked }));
+    .map((verdict) => ({
+      ...verdict.item,
+      result: verdict.item.result ?? EvidenceResult.Inconclusive,
+      checked: verdict.checked,
+    }));
 }

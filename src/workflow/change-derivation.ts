@@ -3,13 +3,24 @@ import type { ApprovedFlagState } from '../approved-state/index.js';
 import { contentHash, type JsonValue } from '../canonical/index.js';
 import { StageAudienceKind, type ChangedFlag, type ChangeRecord, type StageAudienceBinding } from '../change/index.js';
 import { ConflictError, ValidationError, type FieldIssue } from '../errors/index.js';
-import { SegmentConditionProperty, type FeatBitFlag, type FeatBitSegment, type TargetRule } from '../featbit/model/index.js';
+import {
+  SegmentConditionProperty,
+  type FeatBitFlag,
+  type FeatBitSegment,
+  type TargetRule,
+} from '../featbit/model/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
 import { redactSecrets, type RedactionKey } from '../redaction/index.js';
 import { secretKeyMatcherOf } from './policy-helpers.js';
 
 /** Audience words that mean FeatBit's default rule: everyone no individual target or rule catches. */
-export const EVERYONE_AUDIENCES: ReadonlySet<string> = new Set(['everyone', 'all users', 'all', 'everybody', 'all contexts']);
+export const EVERYONE_AUDIENCES: ReadonlySet<string> = new Set([
+  'everyone',
+  'all users',
+  'all',
+  'everybody',
+  'all contexts',
+]);
 
 /** What deriving a record needs: the policy, the approved state, and the installation's redaction key. */
 export interface DerivationContext {
@@ -19,7 +30,11 @@ export interface DerivationContext {
 }
 
 /** The approved state of a change's flag, when the policy governs it and a baseline is approved. */
-export function approvedStateOf(context: DerivationContext, record: ChangeRecord, flag: Pick<ChangedFlag, 'key'>): ApprovedFlagState | undefined {
+export function approvedStateOf(
+  context: DerivationContext,
+  record: ChangeRecord,
+  flag: Pick<ChangedFlag, 'key'>,
+): ApprovedFlagState | undefined {
   const resolution = resolveGovernedFlag(context.policy, record.environment, { key: flag.key });
   if (!resolution.governed) return undefined;
   return context.approved(resolution.environment.id, flag.key);
@@ -46,7 +61,11 @@ export function deriveRecord(context: DerivationContext, record: ChangeRecord, p
     const { basedOn: _basedOn, stageAudiences: _stageAudiences, servedValues, ...kept } = flag;
     const rest: ChangedFlag = { ...kept };
     if (servedValues !== undefined && !proposal) {
-      issues.push({ path: `flags.${index}.servedValues`, message: 'set by featgate for proposals from FeatBit edits; a change lists its values as candidate and rollbackValue' });
+      issues.push({
+        path: `flags.${index}.servedValues`,
+        message:
+          'set by featgate for proposals from FeatBit edits; a change lists its values as candidate and rollbackValue',
+      });
     }
     const approved = approvedStateOf(context, record, flag);
     if (!approved) return proposal && servedValues ? { ...rest, servedValues } : rest;
@@ -83,7 +102,10 @@ export function deriveRecord(context: DerivationContext, record: ChangeRecord, p
       }
       return binding;
     });
-    return { ...derived, stageAudiences: bindings.filter((binding): binding is StageAudienceBinding => binding !== undefined) };
+    return {
+      ...derived,
+      stageAudiences: bindings.filter((binding): binding is StageAudienceBinding => binding !== undefined),
+    };
   });
   if (issues.length > 0) throw new ValidationError(issues);
   return { ...record, flags };
@@ -94,12 +116,26 @@ export function deriveRecord(context: DerivationContext, record: ChangeRecord, p
  * targeting rule is that rule, by id, with a hash of its conditions; the name of a segment is the rule whose only
  * condition puts contexts in that segment, with a hash of its conditions and of the segment's membership.
  */
-export function bindAudience(flag: FeatBitFlag, segments: readonly FeatBitSegment[], audience: string, stage: number): StageAudienceBinding | undefined {
+export function bindAudience(
+  flag: FeatBitFlag,
+  segments: readonly FeatBitSegment[],
+  audience: string,
+  stage: number,
+): StageAudienceBinding | undefined {
   const words = normalise(audience);
   if (EVERYONE_AUDIENCES.has(words)) return { stage, kind: StageAudienceKind.Everyone };
   const rule = flag.rules.find((candidate) => normalise(candidate.name) === words);
-  if (rule) return { stage, kind: StageAudienceKind.Rule, ruleId: rule.id, ruleName: rule.name, conditionsHash: conditionsHashOf(rule) };
-  const segment = segments.find((candidate) => normalise(String(candidate.name ?? '')) === words || candidate.id === audience.trim());
+  if (rule)
+    return {
+      stage,
+      kind: StageAudienceKind.Rule,
+      ruleId: rule.id,
+      ruleName: rule.name,
+      conditionsHash: conditionsHashOf(rule),
+    };
+  const segment = segments.find(
+    (candidate) => normalise(String(candidate.name ?? '')) === words || candidate.id === audience.trim(),
+  );
   if (!segment) return undefined;
   const serving = flag.rules.find((candidate) => ruleSegmentIds(candidate).includes(segment.id));
   if (!serving) return undefined;
@@ -124,7 +160,9 @@ export function membershipHashOf(segment: FeatBitSegment): string {
   return contentHash({
     included: [...segment.included],
     excluded: [...segment.excluded],
-    rules: segment.rules.map((rule) => rule.conditions.map(({ property, op, value }) => ({ property, op: op ?? null, value }))),
+    rules: segment.rules.map((rule) =>
+      rule.conditions.map(({ property, op, value }) => ({ property, op: op ?? null, value })),
+    ),
   });
 }
 
@@ -151,12 +189,14 @@ export function candidateHashOf(record: ChangeRecord): string {
 /** Where two JSON values first differ, in words. */
 export function firstDifference(expected: JsonValue, actual: JsonValue, path = '$'): string {
   if (contentHash(expected) === contentHash(actual)) return 'no difference';
-  const bothObjects = (value: JsonValue): value is Record<string, JsonValue> => value !== null && typeof value === 'object' && !Array.isArray(value);
+  const bothObjects = (value: JsonValue): value is Record<string, JsonValue> =>
+    value !== null && typeof value === 'object' && !Array.isArray(value);
   if (bothObjects(expected) && bothObjects(actual)) {
     for (const key of [...new Set([...Object.keys(expected), ...Object.keys(actual)])].sort()) {
       if (!(key in actual)) return `${path}.${key} is missing (approved: ${shown(expected[key]!)})`;
       if (!(key in expected)) return `${path}.${key} is not in the approved baseline (record: ${shown(actual[key]!)})`;
-      if (contentHash(expected[key]) !== contentHash(actual[key])) return firstDifference(expected[key]!, actual[key]!, `${path}.${key}`);
+      if (contentHash(expected[key]) !== contentHash(actual[key]))
+        return firstDifference(expected[key]!, actual[key]!, `${path}.${key}`);
     }
   }
   if (Array.isArray(expected) && Array.isArray(actual) && expected.length === actual.length) {

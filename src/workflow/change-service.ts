@@ -1,7 +1,21 @@
 import { DecisionStatus, secretKeyMatcherOf } from './policy-helpers.js';
-import { changeRecordSchema, ChangeStatus, redactChangeRecord, ReviewDecision, type ChangeRecord, type ChangeRecordInput } from '../change/index.js';
+import {
+  changeRecordSchema,
+  ChangeStatus,
+  redactChangeRecord,
+  ReviewDecision,
+  type ChangeRecord,
+  type ChangeRecordInput,
+} from '../change/index.js';
 import { canonicalJson, type JsonValue } from '../canonical/index.js';
-import { ConflictError, fieldIssuesFromZod, NotFoundError, PolicyViolationError, TooLargeError, ValidationError } from '../errors/index.js';
+import {
+  ConflictError,
+  fieldIssuesFromZod,
+  NotFoundError,
+  PolicyViolationError,
+  TooLargeError,
+  ValidationError,
+} from '../errors/index.js';
 import { actorOf, Permission, Role, type Principal } from '../identity/index.js';
 import { ActorKind } from '../ledger/index.js';
 import { changeAuthors, isAuthor } from './change-authors.js';
@@ -33,10 +47,15 @@ export class ChangeService {
         throw new ConflictError(`change ${prepared.key} already exists; edit it instead`);
       }
       const aliases = onBehalfOf === undefined ? (principal.aliases ?? []) : [];
-      const record = { ...this.derive(prepared, onBehalfOf !== undefined), authors: [...new Set([prepared.requester, ...aliases])] };
+      const record = {
+        ...this.derive(prepared, onBehalfOf !== undefined),
+        authors: [...new Set([prepared.requester, ...aliases])],
+      };
       assertRecordSize(record);
       const actor = actorOf(principal);
-      const created = await this.context.append(LedgerEventType.ChangeCreated, actor, changeSubject(record.key), { record });
+      const created = await this.context.append(LedgerEventType.ChangeCreated, actor, changeSubject(record.key), {
+        record,
+      });
       await this.classify(record, actor, created.seq);
     });
     return await this.view(prepared.key);
@@ -49,11 +68,15 @@ export class ChangeService {
    */
   async editChange(principal: Principal, key: string, input: ChangeRecordInput): Promise<ChangeView> {
     await this.withChange(key, async (state) => {
-      if (input.key !== key) throw new ValidationError([{ path: 'key', message: `must stay ${key}; the key of a change cannot change` }]);
+      if (input.key !== key)
+        throw new ValidationError([{ path: 'key', message: `must stay ${key}; the key of a change cannot change` }]);
       if (!this.isRequester(principal, state.record.requester) && !principal.roles.includes(Role.Admin)) {
-        throw new PolicyViolationError(`only the requester ${state.record.requester} or an admin may edit change ${key}`);
+        throw new PolicyViolationError(
+          `only the requester ${state.record.requester} or an admin may edit change ${key}`,
+        );
       }
-      if (!OPEN.has(state.status)) throw new ConflictError(`change ${key} is ${state.status}; it can no longer be edited`);
+      if (!OPEN.has(state.status))
+        throw new ConflictError(`change ${key} is ${state.status}; it can no longer be edited`);
       if (this.context.deps.projections.proposal(key)) {
         throw new ConflictError(
           `change ${key} is a proposal from an edit made in FeatBit: it releases exactly that edit, so it cannot be edited; withdraw it and open a change with the values you want`,
@@ -61,7 +84,9 @@ export class ChangeService {
       }
       const prepared = this.prepare(input, state.record.requester);
       assertRecordSize(prepared);
-      const authors = [...new Set([...(state.record.authors ?? [state.record.requester]), principal.id, ...(principal.aliases ?? [])])];
+      const authors = [
+        ...new Set([...(state.record.authors ?? [state.record.requester]), principal.id, ...(principal.aliases ?? [])]),
+      ];
       const record = { ...this.derive(prepared, false), authors };
       assertRecordSize(record);
       const actor = actorOf(principal);
@@ -96,7 +121,13 @@ export class ChangeService {
     await this.context.deps.projections.catchUp();
     const state = await this.context.deps.projections.loadedChange(key);
     if (!state) throw new NotFoundError(`no change ${key}`);
-    return explainChange(state, this.context.deps.policy(), this.context.identities, this.context.deps.projections.proposal(key) !== undefined, this.context.deps.knownReviewers?.() ?? []);
+    return explainChange(
+      state,
+      this.context.deps.policy(),
+      this.context.identities,
+      this.context.deps.projections.proposal(key) !== undefined,
+      this.context.deps.knownReviewers?.() ?? [],
+    );
   }
 
   /** Changes filtered by status, tier, flag, owner, or waiting on the caller's review. */
@@ -166,11 +197,15 @@ export class ChangeService {
     if (isAuthor(state.record, principal, this.context.identities)) {
       const identities = this.context.identities;
       const proposal = this.context.deps.projections.proposal(key) !== undefined;
-      const author = changeAuthors(state.record, identities, proposal).find((one) => one.person === identities.personOfPrincipal(principal));
+      const author = changeAuthors(state.record, identities, proposal).find(
+        (one) => one.person === identities.personOfPrincipal(principal),
+      );
       const as = author && author.identity !== principal.id ? ` (as ${author.identity})` : '';
       const requested = !author || identities.samePerson(author.identity, state.record.requester);
       const did = requested ? `requested change ${key}` : `edited change ${key}`;
-      return new PolicyViolationError(`${principal.id}${as} ${did} and cannot review it: separation of duties requires another person`);
+      return new PolicyViolationError(
+        `${principal.id}${as} ${did} and cannot review it: separation of duties requires another person`,
+      );
     }
     if (!OPEN.has(state.status)) return new ConflictError(`change ${key} is ${state.status}; reviews are closed`);
     return undefined;
@@ -180,11 +215,15 @@ export class ChangeService {
   private withdrawRefusal(state: ChangeRecordState, principal: Principal): Error | undefined {
     const key = state.key;
     if (!this.isRequester(principal, state.record.requester) && !principal.roles.includes(Role.Admin)) {
-      return new PolicyViolationError(`only the requester ${state.record.requester} or an admin may withdraw change ${key}`);
+      return new PolicyViolationError(
+        `only the requester ${state.record.requester} or an admin may withdraw change ${key}`,
+      );
     }
     if (!OPEN.has(state.status)) {
       const hint = state.stageIndex !== undefined && state.stageIndex !== null ? '; roll it back instead' : '';
-      return new ConflictError(`change ${key} is ${state.status}; only a change that is not released yet can be withdrawn${hint}`);
+      return new ConflictError(
+        `change ${key} is ${state.status}; only a change that is not released yet can be withdrawn${hint}`,
+      );
     }
     return undefined;
   }
@@ -192,7 +231,11 @@ export class ChangeService {
   /** Attaches evidence; when it completes what the tier requires, the change becomes approved. */
   async attachEvidence(principal: Principal, key: string, request: EvidenceRequest): Promise<ChangeView> {
     await this.withChange(key, async (state) => {
-      if (state.status === ChangeStatus.Completed || state.status === ChangeStatus.RolledBack || state.status === ChangeStatus.Withdrawn) {
+      if (
+        state.status === ChangeStatus.Completed ||
+        state.status === ChangeStatus.RolledBack ||
+        state.status === ChangeStatus.Withdrawn
+      ) {
         throw new ConflictError(`change ${key} is ${state.status}; it takes no more evidence`);
       }
       const actor = actorOf(principal);
@@ -235,14 +278,22 @@ export class ChangeService {
    * 404 when the change is unknown. This is how several processes stay consistent: every state change of a
    * change record validates against the latest history and appends while no one else can append for it.
    */
-  withChange<T>(key: string, fn: (state: ChangeRecordState) => Promise<T>, extraLocks: readonly string[] = []): Promise<T> {
+  withChange<T>(
+    key: string,
+    fn: (state: ChangeRecordState) => Promise<T>,
+    extraLocks: readonly string[] = [],
+  ): Promise<T> {
     return this.locked(key, extraLocks, (state) => {
       if (!state) throw new NotFoundError(`no change ${key}`);
       return fn(state);
     });
   }
 
-  private locked<T>(key: string, extraLocks: readonly string[], fn: (state: ChangeRecordState | undefined) => Promise<T>): Promise<T> {
+  private locked<T>(
+    key: string,
+    extraLocks: readonly string[],
+    fn: (state: ChangeRecordState | undefined) => Promise<T>,
+  ): Promise<T> {
     const { lock, projections } = this.context.deps;
     return lock.withLocks([changeSubject(key), ...extraLocks], async () => {
       await projections.catchUp();
@@ -267,7 +318,15 @@ export class ChangeService {
   /** The record with what featgate derives filled in (baseline checked, approved versions, stage audiences). */
   private derive(record: ChangeRecord, proposal: boolean): ChangeRecord {
     const { projections, redactionKey } = this.context.deps;
-    return deriveRecord({ policy: this.context.deps.policy(), redactionKey, approved: (envId, flagKey) => projections.approved(envId, flagKey) }, record, proposal);
+    return deriveRecord(
+      {
+        policy: this.context.deps.policy(),
+        redactionKey,
+        approved: (envId, flagKey) => projections.approved(envId, flagKey),
+      },
+      record,
+      proposal,
+    );
   }
 
   private prepare(input: ChangeRecordInput, requester: string): ChangeRecord {
@@ -275,7 +334,11 @@ export class ChangeService {
     if (!parsed.success) throw new ValidationError(fieldIssuesFromZod(parsed.error));
     const issues = this.context.deps.checkRecord?.(parsed.data) ?? [];
     if (issues.length > 0) throw new ValidationError(issues);
-    const record = redactChangeRecord(parsed.data, secretKeyMatcherOf(this.context.deps.policy()), this.context.deps.redactionKey);
+    const record = redactChangeRecord(
+      parsed.data,
+      secretKeyMatcherOf(this.context.deps.policy()),
+      this.context.deps.redactionKey,
+    );
     return record;
   }
 
@@ -315,14 +378,18 @@ export class ChangeService {
 
   /** Whether a change waits for this principal: open, not theirs, not yet reviewed by them, and a role of theirs is needed. */
   private waitsOn(state: ChangeRecordState, view: ChangeView, principal: Principal): boolean {
-    if (state.status !== ChangeStatus.Proposed || isAuthor(state.record, principal, this.context.identities)) return false;
+    if (state.status !== ChangeStatus.Proposed || isAuthor(state.record, principal, this.context.identities))
+      return false;
     if (!principal.permissions.has(Permission.ReviewSubmit)) return false;
     const identities = this.context.identities;
     const person = identities.personOfPrincipal(principal);
-    const reviewed = (review: (typeof state.reviews)[number]) => identities.personOfPrincipal({ id: review.reviewer, ...(review.aliases ? { aliases: review.aliases } : {}) }) === person;
+    const reviewed = (review: (typeof state.reviews)[number]) =>
+      identities.personOfPrincipal({ id: review.reviewer, ...(review.aliases ? { aliases: review.aliases } : {}) }) ===
+      person;
     if (state.reviews.some((review) => reviewed(review) && review.decision === ReviewDecision.Approve)) return false;
     const missing = view.decision.missing as { approvals: number; roles: readonly { anyOf: readonly string[] }[] };
-    if (missing.roles.some((requirement) => requirement.anyOf.some((role) => principal.roles.includes(role)))) return true;
+    if (missing.roles.some((requirement) => requirement.anyOf.some((role) => principal.roles.includes(role))))
+      return true;
     return missing.approvals > 0 && missing.roles.length === 0;
   }
 }

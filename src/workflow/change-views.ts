@@ -29,16 +29,27 @@ const assessments = new WeakMap<LoadedChangeRecordState['reviews'], AssessedInpu
  * inputs (record, reviews, evidence, policy): a review request that re-decides and then renders the change
  * evaluates it once, and a record is classified once per policy.
  */
-export function assess(state: LoadedChangeRecordState, policy: Policy, identities: IdentityMapping = NO_PEOPLE): Assessment {
+export function assess(
+  state: LoadedChangeRecordState,
+  policy: Policy,
+  identities: IdentityMapping = NO_PEOPLE,
+): Assessment {
   const known = assessments.get(state.reviews);
-  if (known && known.record === state.record && known.evidence === state.evidence && known.policy === policy && known.identities === identities) {
+  if (
+    known &&
+    known.record === state.record &&
+    known.evidence === state.evidence &&
+    known.policy === policy &&
+    known.identities === identities
+  ) {
     return known.assessment;
   }
   const evaluation = evaluationOf(state.record, policy);
   const evidence = countedEvidence(state, identities, evaluation.evalBars);
   const decision = decide(state.record, state.reviews, evidence, policy, evaluation, {
     personOf: (identity) => identities.personOf(identity),
-    personOfReview: (review) => identities.personOfPrincipal({ id: review.reviewer, ...(review.aliases ? { aliases: review.aliases } : {}) }),
+    personOfReview: (review) =>
+      identities.personOfPrincipal({ id: review.reviewer, ...(review.aliases ? { aliases: review.aliases } : {}) }),
     recordEvidenceCounts: false,
   });
   const assessment = { evaluation, decision };
@@ -55,7 +66,11 @@ function evaluationOf(record: ChangeRecord, policy: Policy): Evaluation {
 }
 
 /** Builds the API view of a change from its projected state and the policy. */
-export function changeView(state: LoadedChangeRecordState, policy: Policy, identities: IdentityMapping = NO_PEOPLE): ChangeView {
+export function changeView(
+  state: LoadedChangeRecordState,
+  policy: Policy,
+  identities: IdentityMapping = NO_PEOPLE,
+): ChangeView {
   const { evaluation, decision } = assess(state, policy, identities);
   return {
     key: state.key,

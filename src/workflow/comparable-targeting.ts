@@ -19,7 +19,11 @@ export function comparableTargeting(flag: FeatBitFlag) {
     fallthrough: {
       dispatchKey: flag.fallthrough.dispatchKey ?? null,
       includedInExpt: flag.fallthrough.includedInExpt,
-      variations: flag.fallthrough.variations.map(({ id, rollout, exptRollout }) => ({ id, rollout: [...rollout], exptRollout })),
+      variations: flag.fallthrough.variations.map(({ id, rollout, exptRollout }) => ({
+        id,
+        rollout: [...rollout],
+        exptRollout,
+      })),
     },
     exptIncludeAllTargets: flag.exptIncludeAllTargets,
   };

@@ -22,9 +22,14 @@ export interface ConfigurationPlan {
  */
 export function planConfigurationWrites(live: FeatBitFlag, wanted: FeatBitFlag, comment: string): ConfigurationPlan {
   const writes: PlannedFlagWrite[] = [];
-  const variationsDiffer = canonicalJson(live.variations.map(plainVariation)) !== canonicalJson(wanted.variations.map(plainVariation));
+  const variationsDiffer =
+    canonicalJson(live.variations.map(plainVariation)) !== canonicalJson(wanted.variations.map(plainVariation));
   const targetingDiffers = canonicalJson(comparableTargeting(live)) !== canonicalJson(comparableTargeting(wanted));
-  const variationsWrite: PlannedFlagWrite = { kind: FlagWriteKind.Variations, variations: wanted.variations.map(plainVariation), comment };
+  const variationsWrite: PlannedFlagWrite = {
+    kind: FlagWriteKind.Variations,
+    variations: wanted.variations.map(plainVariation),
+    comment,
+  };
   const targetingWrite: PlannedFlagWrite = { kind: FlagWriteKind.Targeting, targeting: targetingOf(wanted), comment };
   const liveIds = new Set(live.variations.map((variation) => variation.id));
   const addsVariation = wanted.variations.some((variation) => !liveIds.has(variation.id));
@@ -75,7 +80,9 @@ export async function writeFlagConfiguration(
   const result = await updateFlagWithRevision(featbit, envId, flagKey, (fresh) => {
     const killed = !fresh.isEnabled && wanted.isEnabled;
     if (killed && switchedOff === SwitchedOffFlag.Refuse) {
-      throw new ConflictError(`${flagKey} is switched off in FeatBit (a kill switch featgate has not recorded yet); featgate does not widen a switched-off flag, retry once the kill switch is recorded`);
+      throw new ConflictError(
+        `${flagKey} is switched off in FeatBit (a kill switch featgate has not recorded yet); featgate does not widen a switched-off flag, retry once the kill switch is recorded`,
+      );
     }
     const target = killed && switchedOff === SwitchedOffFlag.KeepOff ? { ...wanted, isEnabled: false } : wanted;
     const plan = planConfigurationWrites(fresh, target, comment);

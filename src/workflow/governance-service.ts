@@ -37,20 +37,29 @@ export class GovernanceService implements GovernanceWorkflow {
     this.proposals = new ProposalService(context, this.changes);
   }
 
-  readonly createChange: GovernanceWorkflow['createChange'] = (principal, record) => this.changes.createChange(principal, record);
-  readonly editChange: GovernanceWorkflow['editChange'] = (principal, key, record) => this.changes.editChange(principal, key, record);
+  readonly createChange: GovernanceWorkflow['createChange'] = (principal, record) =>
+    this.changes.createChange(principal, record);
+  readonly editChange: GovernanceWorkflow['editChange'] = (principal, key, record) =>
+    this.changes.editChange(principal, key, record);
   readonly getChange: GovernanceWorkflow['getChange'] = (key) => this.changes.getChange(key);
-  readonly listChanges: GovernanceWorkflow['listChanges'] = (principal, query) => this.changes.listChanges(principal, query);
-  readonly withdrawChange: GovernanceWorkflow['withdrawChange'] = (principal, key, request) => this.changes.withdrawChange(principal, key, request.reason);
+  readonly listChanges: GovernanceWorkflow['listChanges'] = (principal, query) =>
+    this.changes.listChanges(principal, query);
+  readonly withdrawChange: GovernanceWorkflow['withdrawChange'] = (principal, key, request) =>
+    this.changes.withdrawChange(principal, key, request.reason);
   readonly explainChange: GovernanceWorkflow['explainChange'] = (key) => this.changes.explainChange(key);
-  readonly submitReview: GovernanceWorkflow['submitReview'] = (principal, key, review) => this.changes.submitReview(principal, key, review);
+  readonly submitReview: GovernanceWorkflow['submitReview'] = (principal, key, review) =>
+    this.changes.submitReview(principal, key, review);
   readonly refusals: GovernanceWorkflow['refusals'] = (principal, key) => this.changes.refusals(principal, key);
   readonly releaseStatus: GovernanceWorkflow['releaseStatus'] = (key) => this.releaseStatusReader.status(key);
-  readonly attachEvidence: GovernanceWorkflow['attachEvidence'] = (principal, key, evidence) => this.changes.attachEvidence(principal, key, evidence);
-  readonly applyStage: GovernanceWorkflow['applyStage'] = (principal, key, request) => this.releases.applyStage(principal, key, request);
+  readonly attachEvidence: GovernanceWorkflow['attachEvidence'] = (principal, key, evidence) =>
+    this.changes.attachEvidence(principal, key, evidence);
+  readonly applyStage: GovernanceWorkflow['applyStage'] = (principal, key, request) =>
+    this.releases.applyStage(principal, key, request);
   readonly hold: GovernanceWorkflow['hold'] = (principal, key, request) => this.releases.hold(principal, key, request);
-  readonly resume: GovernanceWorkflow['resume'] = (principal, key, request) => this.releases.resume(principal, key, request);
-  readonly rollback: GovernanceWorkflow['rollback'] = (principal, key, request) => this.releases.rollback(principal, key, request);
+  readonly resume: GovernanceWorkflow['resume'] = (principal, key, request) =>
+    this.releases.resume(principal, key, request);
+  readonly rollback: GovernanceWorkflow['rollback'] = (principal, key, request) =>
+    this.releases.rollback(principal, key, request);
   readonly adopt: GovernanceWorkflow['adopt'] = (principal, request) => this.adoptions.adopt(principal, request);
   readonly auditPage: GovernanceWorkflow['auditPage'] = (query) => this.audit.page(query);
   readonly queryAudit: GovernanceWorkflow['queryAudit'] = (query) => this.audit.query(query);

@@ -66,7 +66,10 @@ export class LedgerProjections {
     private readonly ledger: LedgerStore,
     options: LedgerProjectionsOptions = {},
   ) {
-    this.records = new ChangeRecordLoader(ledger, options.recordCacheBytes === undefined ? {} : { maxBytes: options.recordCacheBytes });
+    this.records = new ChangeRecordLoader(
+      ledger,
+      options.recordCacheBytes === undefined ? {} : { maxBytes: options.recordCacheBytes },
+    );
     const unsubscribe = ledger.onAppended?.((entries) => {
       for (const entry of entries) this.offerAppended(entry);
     });
@@ -143,7 +146,8 @@ export class LedgerProjections {
    * by the next catch-up. Only before anything was folded: a restore never mixes with a fold already made.
    */
   restore(state: LedgerProjectionsState): void {
-    if (this.lastSeq !== 0 || this.approvedState.states.size > 0) throw new Error('projections can only be restored before their first fold');
+    if (this.lastSeq !== 0 || this.approvedState.states.size > 0)
+      throw new Error('projections can only be restored before their first fold');
     for (const [key, change] of state.changes) this.changesState.changes.set(key, change);
     this.changesState.skipped.push(...state.changesSkipped);
     this.changesState.lastSeq = state.lastSeq;
@@ -233,7 +237,8 @@ export class LedgerProjections {
     for (const entry of entries) {
       if (entry.type !== LedgerEventType.ProposalOpened) continue;
       const parsed = proposalOpenedPayloadSchema.safeParse(entry.data);
-      if (parsed.success && !this.proposals.has(parsed.data.changeKey)) this.proposals.set(parsed.data.changeKey, { ...parsed.data, seq: entry.seq });
+      if (parsed.success && !this.proposals.has(parsed.data.changeKey))
+        this.proposals.set(parsed.data.changeKey, { ...parsed.data, seq: entry.seq });
     }
   }
 
@@ -249,7 +254,8 @@ export class LedgerProjections {
 
   private foldAppended(): void {
     const next: LedgerEntry[] = [];
-    for (let entry = this.appended.get(this.lastSeq + 1); entry; entry = this.appended.get(entry.seq + 1)) next.push(entry);
+    for (let entry = this.appended.get(this.lastSeq + 1); entry; entry = this.appended.get(entry.seq + 1))
+      next.push(entry);
     for (const seq of this.appended.keys()) if (seq <= this.lastSeq + next.length) this.appended.delete(seq);
     this.fold(next);
   }

@@ -36,7 +36,10 @@ const RELEASE_ROLES = ['releaseOwner'];
  * approved, a stage applied, a release held or rolled back, break-glass used (to its post-review roles, with the due
  * date). Reverts and proposals are announced by the bridge when it acts.
  */
-export async function lifecycleNotificationOf(entry: LedgerEntry, pendingRoles: PendingRoles): Promise<Notification | undefined> {
+export async function lifecycleNotificationOf(
+  entry: LedgerEntry,
+  pendingRoles: PendingRoles,
+): Promise<Notification | undefined> {
   const data = entry.data as Record<string, unknown>;
   const changeKey = String(data['changeKey'] ?? entry.subject.replace(/^change:/, ''));
   const base = { subject: entry.subject, seq: entry.seq };
@@ -44,17 +47,42 @@ export async function lifecycleNotificationOf(entry: LedgerEntry, pendingRoles: 
     case LedgerEventType.ChangeClassified: {
       const roles = await pendingRoles(changeKey);
       if (roles.length === 0) return undefined;
-      return { ...base, kind: NotificationKind.AwaitingReview, roles, text: `Change ${changeKey} (${String(data['tier'])} tier) waits for review by ${roles.join(', ')}.` };
+      return {
+        ...base,
+        kind: NotificationKind.AwaitingReview,
+        roles,
+        text: `Change ${changeKey} (${String(data['tier'])} tier) waits for review by ${roles.join(', ')}.`,
+      };
     }
     case LedgerEventType.ChangeStatusChanged:
       if (data['status'] !== ChangeStatus.Approved) return undefined;
-      return { ...base, kind: NotificationKind.ChangeApproved, roles: RELEASE_ROLES, text: `Change ${changeKey} is approved (by ${entry.actor.id}'s review) and can be released.` };
+      return {
+        ...base,
+        kind: NotificationKind.ChangeApproved,
+        roles: RELEASE_ROLES,
+        text: `Change ${changeKey} is approved (by ${entry.actor.id}'s review) and can be released.`,
+      };
     case LedgerEventType.StageApplied:
-      return { ...base, kind: NotificationKind.StageApplied, roles: RELEASE_ROLES, text: `Change ${changeKey}: stage ${Number(data['stageIndex']) + 1} is live at ${String(data['percentage'])}% (by ${entry.actor.id}).` };
+      return {
+        ...base,
+        kind: NotificationKind.StageApplied,
+        roles: RELEASE_ROLES,
+        text: `Change ${changeKey}: stage ${Number(data['stageIndex']) + 1} is live at ${String(data['percentage'])}% (by ${entry.actor.id}).`,
+      };
     case LedgerEventType.ReleaseHeld:
-      return { ...base, kind: NotificationKind.ReleaseHeld, roles: RELEASE_ROLES, text: `Change ${changeKey} is held: ${String(data['reason'])}.` };
+      return {
+        ...base,
+        kind: NotificationKind.ReleaseHeld,
+        roles: RELEASE_ROLES,
+        text: `Change ${changeKey} is held: ${String(data['reason'])}.`,
+      };
     case LedgerEventType.ReleaseRolledBack:
-      return { ...base, kind: NotificationKind.ReleaseRolledBack, roles: [...RELEASE_ROLES, 'incidentCommander'], text: `Change ${changeKey} was rolled back: ${String(data['reason'])}.` };
+      return {
+        ...base,
+        kind: NotificationKind.ReleaseRolledBack,
+        roles: [...RELEASE_ROLES, 'incidentCommander'],
+        text: `Change ${changeKey} was rolled back: ${String(data['reason'])}.`,
+      };
     case LedgerEventType.BreakGlassUsed: {
       const roles = Array.isArray(data['postReviewRoles']) ? (data['postReviewRoles'] as string[]) : [];
       return {
@@ -85,7 +113,9 @@ export function followLifecycleNotifications(options: LifecycleNotificationOptio
           if (!notification) return;
           if (await options.claims.claim(`notification:${entry.seq}`)) await options.notifier.notify(notification);
         })
-        .catch((error: unknown) => logger.warn({ seq: entry.seq, err: (error as Error).message }, 'lifecycle notification failed'));
+        .catch((error: unknown) =>
+          logger.warn({ seq: entry.seq, err: (error as Error).message }, 'lifecycle notification failed'),
+        );
     }
   });
 }

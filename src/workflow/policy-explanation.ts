@@ -101,15 +101,26 @@ export function explainChange(
   const { evaluation, decision } = assess(state, policy, identities);
   const values = state.record.flags.flatMap((flag) =>
     writtenValues(flag).map((written) => {
-      const fired = evaluation.firedRules.filter((rule) => rule.flagKey === flag.key && (rule.value ?? 'candidate') === written.name);
+      const fired = evaluation.firedRules.filter(
+        (rule) => rule.flagKey === flag.key && (rule.value ?? 'candidate') === written.name,
+      );
       const tiers = fired.map((rule) => rule.tier);
       const order = ['low', 'medium', 'high', 'restricted'];
       const tier = tiers.sort((a, b) => order.indexOf(b) - order.indexOf(a))[0];
-      return { flagKey: flag.key, value: written.name, ...(tier ? { tier } : {}), firedRuleIds: fired.map((rule) => rule.ruleId) };
+      return {
+        flagKey: flag.key,
+        value: written.name,
+        ...(tier ? { tier } : {}),
+        firedRuleIds: fired.map((rule) => rule.ruleId),
+      };
     }),
   );
-  const excluded = changeAuthors(state.record, identities, proposal).map((author) => ({ identity: author.identity, why: `${author.why}: authors never approve` }));
-  for (const approver of decision.approvedBy) excluded.push({ identity: approver, why: 'already approved: one person counts once' });
+  const excluded = changeAuthors(state.record, identities, proposal).map((author) => ({
+    identity: author.identity,
+    why: `${author.why}: authors never approve`,
+  }));
+  for (const approver of decision.approvedBy)
+    excluded.push({ identity: approver, why: 'already approved: one person counts once' });
   return {
     key: state.key,
     revision: state.revision,
@@ -127,12 +138,19 @@ export function explainChange(
       escalateTo: [...rule.escalateTo],
     })),
     reasons: [...evaluation.reasons, ...evaluation.warnings],
-    flags: state.record.flags.map((flag) => ({ flagKey: flag.key, basedOn: flag.basedOn ?? null, stageAudiences: flag.stageAudiences ?? [] })),
+    flags: state.record.flags.map((flag) => ({
+      flagKey: flag.key,
+      basedOn: flag.basedOn ?? null,
+      stageAudiences: flag.stageAudiences ?? [],
+    })),
     approvals: {
       required: evaluation.requiredApprovals.count,
       approvedBy: [...decision.approvedBy],
       stillNeeded: decision.missing.approvals,
-      rolesStillNeeded: decision.missing.roles.map((requirement) => ({ anyOf: [...requirement.anyOf], reasons: [...requirement.reasons] })),
+      rolesStillNeeded: decision.missing.roles.map((requirement) => ({
+        anyOf: [...requirement.anyOf],
+        reasons: [...requirement.reasons],
+      })),
       excluded,
       mayStillApprove: stillApproving(state, decision, identities, proposal, known),
     },
@@ -148,7 +166,10 @@ export function explainChange(
       metrics: verdict.metrics.map((metric) => ({ ...metric })),
       ...(verdict.claimedResult ? { claimedResult: verdict.claimedResult } : {}),
     })),
-    missingEvidence: decision.missing.evidence.map((requirement) => ({ anyOf: [...requirement.anyOf], phase: requirement.phase })),
+    missingEvidence: decision.missing.evidence.map((requirement) => ({
+      anyOf: [...requirement.anyOf],
+      phase: requirement.phase,
+    })),
     decision: { status: decision.status, reasons: [...decision.reasons] },
   };
 }
@@ -166,9 +187,14 @@ function stillApproving(
   const approved = new Set(decision.approvedBy.map((approver) => identities.personOf(approver)));
   const roles = decision.missing.roles;
   const counted = (reviewer: KnownReviewer): boolean =>
-    roles.length > 0 ? roles.some((requirement) => requirement.anyOf.some((role) => reviewer.roles.includes(role))) : decision.missing.approvals > 0;
+    roles.length > 0
+      ? roles.some((requirement) => requirement.anyOf.some((role) => reviewer.roles.includes(role)))
+      : decision.missing.approvals > 0;
   return known
     .filter((reviewer) => reviewer.mayReview && counted(reviewer))
-    .filter((reviewer) => !authors.has(identities.personOf(reviewer.identity)) && !approved.has(identities.personOf(reviewer.identity)))
+    .filter(
+      (reviewer) =>
+        !authors.has(identities.personOf(reviewer.identity)) && !approved.has(identities.personOf(reviewer.identity)),
+    )
     .map((reviewer) => ({ identity: reviewer.identity, roles: [...reviewer.roles] }));
 }

@@ -19,8 +19,12 @@ export interface CandidateExposure {
 export function candidateExposure(flag: FeatBitFlag, candidateId: string | undefined): CandidateExposure {
   if (!candidateId || !flag.isEnabled) return { percentage: 0 };
   const shareOf = (slot: FeatBitFlag['fallthrough']['variations']) =>
-    slot.filter((rollout) => rollout.id === candidateId).reduce((sum, rollout) => sum + Math.max(0, rollout.rollout[1] - rollout.rollout[0]), 0);
-  let widest: CandidateExposure = { percentage: Math.min(100, Math.round(shareOf(flag.fallthrough.variations) * 10_000) / 100) };
+    slot
+      .filter((rollout) => rollout.id === candidateId)
+      .reduce((sum, rollout) => sum + Math.max(0, rollout.rollout[1] - rollout.rollout[0]), 0);
+  let widest: CandidateExposure = {
+    percentage: Math.min(100, Math.round(shareOf(flag.fallthrough.variations) * 10_000) / 100),
+  };
   for (const rule of flag.rules) {
     const percentage = Math.min(100, Math.round(shareOf(rule.variations) * 10_000) / 100);
     if (percentage > widest.percentage && rule.name.trim()) widest = { ruleName: rule.name, percentage };
@@ -35,14 +39,29 @@ export function candidateExposure(flag: FeatBitFlag, candidateId: string | undef
  * tier demands, each running at least the tier's minimum stage duration, and a rollback plan when it needs one. Reviewers then approve the edit in stages instead of
  * rejecting a plan no one may approve.
  */
-export function proposalPlan(owner: string, exposure: CandidateExposure, limits: Evaluation['exposure'], tier: string): ReleasePlan {
+export function proposalPlan(
+  owner: string,
+  exposure: CandidateExposure,
+  limits: Evaluation['exposure'],
+  tier: string,
+): ReleasePlan {
   const audience = exposure.ruleName ?? 'all users';
-  const final: ReleaseStage = { name: PROPOSAL_FINAL_STAGE, audience: exposure.ruleName ?? 'as configured in the edit', percentage: exposure.percentage, minDuration: '1m' };
+  const final: ReleaseStage = {
+    name: PROPOSAL_FINAL_STAGE,
+    audience: exposure.ruleName ?? 'as configured in the edit',
+    percentage: exposure.percentage,
+    minDuration: '1m',
+  };
   const ramp: ReleaseStage[] = [];
   if (exposure.percentage > limits.maxFirstStagePercentage || limits.minStages > 1) {
     let share = Math.min(limits.maxFirstStagePercentage, exposure.percentage);
     while (share < exposure.percentage || ramp.length + 1 < limits.minStages) {
-      ramp.push({ name: `ramp ${ramp.length + 1}`, audience, percentage: share, minDuration: limits.minStageDuration ?? RAMP_STAGE_DURATION });
+      ramp.push({
+        name: `ramp ${ramp.length + 1}`,
+        audience,
+        percentage: share,
+        minDuration: limits.minStageDuration ?? RAMP_STAGE_DURATION,
+      });
       if (ramp.length > 20) break;
       share = Math.min(exposure.percentage, Math.max(share * 2, share + 1));
     }

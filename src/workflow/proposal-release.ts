@@ -10,12 +10,21 @@ import type { ProposalState } from './proposal-payload.js';
  * on/off), all as featgate's service identity with revision-guarded writes. Answers the segments to record in
  * the approved state.
  */
-export async function writeProposalConfiguration(featbit: FeatBitRestClient, proposal: ProposalState, comment: string): Promise<FeatBitSegment[]> {
+export async function writeProposalConfiguration(
+  featbit: FeatBitRestClient,
+  proposal: ProposalState,
+  comment: string,
+): Promise<FeatBitSegment[]> {
   const segments: FeatBitSegment[] = [];
   for (const wanted of proposal.editedSegments) {
     const live = segmentSchema.parse(await featbit.getSegment(proposal.envId, wanted.id));
     if (membershipOf(live) !== membershipOf(wanted)) {
-      await featbit.updateSegmentTargeting(proposal.envId, wanted.id, { included: wanted.included, excluded: wanted.excluded, rules: wanted.rules, comment });
+      await featbit.updateSegmentTargeting(proposal.envId, wanted.id, {
+        included: wanted.included,
+        excluded: wanted.excluded,
+        rules: wanted.rules,
+        comment,
+      });
     }
     segments.push(wanted);
   }
@@ -27,6 +36,10 @@ function membershipOf(segment: FeatBitSegment): string {
   return canonicalJson({
     included: [...segment.included],
     excluded: [...segment.excluded],
-    rules: segment.rules.map((rule) => ({ id: rule.id, name: rule.name, conditions: rule.conditions.map(({ property, op, value }) => ({ property, op: op ?? null, value })) })),
+    rules: segment.rules.map((rule) => ({
+      id: rule.id,
+      name: rule.name,
+      conditions: rule.conditions.map(({ property, op, value }) => ({ property, op: op ?? null, value })),
+    })),
   });
 }

@@ -49,7 +49,6 @@ const FEATGATE_PRINCIPAL: Principal = {
   via: 'api-token',
 };
 
-
 /**
  * Turns intercepted FeatBit edits into change records. The key is derived from the edit's fingerprint, so the same
  * edit seen again (duplicate, replayed or reordered deliveries, reconciler rounds, a retried job) reuses one
@@ -64,7 +63,12 @@ export class ProposalService {
 
   /** The change key a proposal for this edit has: `edit-<flag>-<fingerprint prefix>`. */
   static keyFor(edit: Pick<InterceptedEdit, 'flagKey' | 'fingerprint'>): string {
-    const slug = edit.flagKey.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'flag';
+    const slug =
+      edit.flagKey
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 60) || 'flag';
     return `edit-${slug}-${edit.fingerprint.slice(0, 12)}`;
   }
 
@@ -114,7 +118,8 @@ export class ProposalService {
 
   private recordOf(key: string, edit: InterceptedEdit): ChangeRecordInput {
     const candidate = candidateVariationOf(edit);
-    const baseline = edit.edited.variations.find((variation) => variation.id === edit.approved.baselineVariationId) ??
+    const baseline =
+      edit.edited.variations.find((variation) => variation.id === edit.approved.baselineVariationId) ??
       edit.approved.flag.variations.find((variation) => variation.id === edit.approved.baselineVariationId);
     const type = requestedTypeOf(edit.edited.variationType);
     const valueOf = (variation: Variation | undefined): JsonValue => {
@@ -125,7 +130,8 @@ export class ProposalService {
     const changes = edit.changes.length > 0 ? edit.changes.join(', ') : 'configuration changed';
     const exposure = candidateExposure(edit.edited, candidate?.id);
     const where = `${exposure.percentage}% of ${exposure.ruleName ? `rule "${exposure.ruleName}"` : 'the default rule'}`;
-    const unknown = (area: string) => `not known to featgate (${area} of an edit made directly in FeatBit): ask ${edit.requester} before approving`;
+    const unknown = (area: string) =>
+      `not known to featgate (${area} of an edit made directly in FeatBit): ask ${edit.requester} before approving`;
     const record: ChangeRecordInput = {
       key,
       title: `FeatBit edit of ${edit.flagKey} by ${edit.requester}`,
@@ -141,7 +147,10 @@ export class ProposalService {
           baseline: valueOf(baseline),
           candidate: valueOf(candidate),
           ...(candidate ? { candidateVariationId: candidate.id } : {}),
-          servedValues: servedVariations(edit.edited, [candidate?.id, ...(baselineUnchanged(edit) ? [edit.approved.baselineVariationId] : [])]).map(valueOf),
+          servedValues: servedVariations(edit.edited, [
+            candidate?.id,
+            ...(baselineUnchanged(edit) ? [edit.approved.baselineVariationId] : []),
+          ]).map(valueOf),
         },
       ],
       behaviourChange:
@@ -156,7 +165,17 @@ export class ProposalService {
         support: `users in ${where} see the edited ${edit.surface}; owner ${edit.owner}`,
         compliance: unknown('compliance'),
       },
-      release: { decisionOwner: edit.owner, stages: [{ name: 'apply the FeatBit edit', audience: 'as configured in the edit', percentage: exposure.percentage, minDuration: '1m' }] },
+      release: {
+        decisionOwner: edit.owner,
+        stages: [
+          {
+            name: 'apply the FeatBit edit',
+            audience: 'as configured in the edit',
+            percentage: exposure.percentage,
+            minDuration: '1m',
+          },
+        ],
+      },
       cleanup: { kind: CleanupKind.Durable },
     };
     return { ...record, release: this.planFor(record, exposure) };
@@ -166,7 +185,9 @@ export class ProposalService {
   private planFor(record: ChangeRecordInput, exposure: CandidateExposure): ChangeRecordInput['release'] {
     const parsed = changeRecordSchema.safeParse(record);
     if (!parsed.success) return record.release;
-    const evaluation = evaluate(parsed.data, this.context.deps.policy(), { redactionKey: this.context.deps.redactionKey });
+    const evaluation = evaluate(parsed.data, this.context.deps.policy(), {
+      redactionKey: this.context.deps.redactionKey,
+    });
     return proposalPlan(record.owner, exposure, evaluation.exposure, evaluation.tier);
   }
 }
@@ -180,7 +201,9 @@ function candidateVariationOf(edit: InterceptedEdit): Variation | undefined {
   }
   const approved = new Map(edit.approved.flag.variations.map((variation) => [variation.id, variation.value]));
   return (
-    edit.edited.variations.find((variation) => approved.has(variation.id) && approved.get(variation.id) !== variation.value) ??
+    edit.edited.variations.find(
+      (variation) => approved.has(variation.id) && approved.get(variation.id) !== variation.value,
+    ) ??
     edit.edited.variations.find((variation) => !approved.has(variation.id)) ??
     edit.edited.variations.find((variation) => variation.id !== edit.approved.baselineVariationId)
   );

@@ -53,7 +53,8 @@ export class RedisLock implements KeyedLock {
       const renew = async (): Promise<void> => {
         for (const key of held) {
           const renewed = await this.redis.eval(RENEW, 1, key, token, String(this.ttlMs));
-          if (renewed !== 1 && !lost.signal.aborted) lost.abort(new LockLostError(key.slice(`${this.options.prefix}lock:`.length)));
+          if (renewed !== 1 && !lost.signal.aborted)
+            lost.abort(new LockLostError(key.slice(`${this.options.prefix}lock:`.length)));
         }
       };
       const renewal = setInterval(() => void renew().catch(() => undefined), Math.max(100, Math.floor(this.ttlMs / 3)));

@@ -1,6 +1,18 @@
 import { resolveGovernedFlag, type GovernedFlagResolution } from '../../policies/index.js';
-import { ApprovedStateHistory, recordApprovedState, successorState, type ApprovedFlagState } from '../approved-state/index.js';
-import { ChangeStatus, durationMs, ReviewDecision, type ChangedFlag, type ChangeRecord, type StageAudienceBinding } from '../change/index.js';
+import {
+  ApprovedStateHistory,
+  recordApprovedState,
+  successorState,
+  type ApprovedFlagState,
+} from '../approved-state/index.js';
+import {
+  ChangeStatus,
+  durationMs,
+  ReviewDecision,
+  type ChangedFlag,
+  type ChangeRecord,
+  type StageAudienceBinding,
+} from '../change/index.js';
 import { isRedactedValue, redactSecrets } from '../redaction/index.js';
 import type { JsonValue } from '../canonical/index.js';
 import { contentHash } from '../canonical/index.js';
@@ -10,7 +22,13 @@ import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { actorOf, Role, type Principal } from '../identity/index.js';
 import { LedgerEventType, type Actor } from '../ledger/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
-import { changeSubject, flagSubject, type ChangeRecordFields, type GuardrailBreach, type LoadedChangeRecordState } from '../projections/index.js';
+import {
+  changeSubject,
+  flagSubject,
+  type ChangeRecordFields,
+  type GuardrailBreach,
+  type LoadedChangeRecordState,
+} from '../projections/index.js';
 import type { ChangeService } from './change-service.js';
 import { countedEvidence, isAuthor } from './change-authors.js';
 import type { ProposalState } from './proposal-payload.js';
@@ -56,10 +74,22 @@ export class ReleaseService {
    * (`assertStageAllowed`: in the plan, not held, minimum duration passed, guardrails healthy, expansion evidence)
    * and separation of duties (the tier's ramp roles; the requester may not ramp when the tier says so).
    */
-  async applyStage(principal: Principal, key: string, request: ApplyStageRequest, origin: StageRequestOrigin = {}): Promise<ChangeView> {
+  async applyStage(
+    principal: Principal,
+    key: string,
+    request: ApplyStageRequest,
+    origin: StageRequestOrigin = {},
+  ): Promise<ChangeView> {
     return this.withRelease(key, async (state) => {
-      if (origin.automaticFrom !== undefined && (state.stageIndex !== origin.automaticFrom || state.status !== ChangeStatus.Releasing)) return undefined;
-      if (state.status === ChangeStatus.Held) throw new ConflictError(`the release of ${key} is held (${state.statusReason ?? 'no reason given'}); resume it before ramping`);
+      if (
+        origin.automaticFrom !== undefined &&
+        (state.stageIndex !== origin.automaticFrom || state.status !== ChangeStatus.Releasing)
+      )
+        return undefined;
+      if (state.status === ChangeStatus.Held)
+        throw new ConflictError(
+          `the release of ${key} is held (${state.statusReason ?? 'no reason given'}); resume it before ramping`,
+        );
       if (state.status !== ChangeStatus.Approved && state.status !== ChangeStatus.Releasing) {
         throw new ConflictError(`change ${key} is ${state.status}; only approved changes are released`);
       }
@@ -80,18 +110,29 @@ export class ReleaseService {
       } else {
         const rampRoles = evaluation.exposure.rampRoles;
         if (rampRoles.length > 0 && !principal.roles.some((role) => rampRoles.includes(role) || role === Role.Admin)) {
-          throw new PolicyViolationError(`the ${evaluation.tier} tier is ramped by ${rampRoles.join(' or ')}; ${principal.id} holds ${principal.roles.join(', ') || 'no roles'}`);
+          throw new PolicyViolationError(
+            `the ${evaluation.tier} tier is ramped by ${rampRoles.join(' or ')}; ${principal.id} holds ${principal.roles.join(', ') || 'no roles'}`,
+          );
         }
         if (!evaluation.exposure.requesterMayRamp && isAuthor(state.record, principal, this.context.identities)) {
           const identities = this.context.identities;
-          const verb = identities.personOfPrincipal(principal) === identities.personOf(state.record.requester) ? 'requested' : 'is an author of';
-          throw new PolicyViolationError(`${principal.id} ${verb} ${key} and may not ramp it: the ${evaluation.tier} tier needs another person to apply its stages`);
+          const verb =
+            identities.personOfPrincipal(principal) === identities.personOf(state.record.requester)
+              ? 'requested'
+              : 'is an author of';
+          throw new PolicyViolationError(
+            `${principal.id} ${verb} ${key} and may not ramp it: the ${evaluation.tier} tier needs another person to apply its stages`,
+          );
         }
       }
       const now = this.context.deps.now?.() ?? new Date();
       if (state.stageIndex === undefined && evaluation.exposure.approvalLifetime) {
         const approvedAt = Math.max(
-          ...state.reviews.filter((review) => review.decision === ReviewDecision.Approve && decision.approvedBy.includes(review.reviewer)).map((review) => Date.parse(review.at)),
+          ...state.reviews
+            .filter(
+              (review) => review.decision === ReviewDecision.Approve && decision.approvedBy.includes(review.reviewer),
+            )
+            .map((review) => Date.parse(review.at)),
         );
         const expiresAt = approvedAt + durationMs(evaluation.exposure.approvalLifetime);
         if (Number.isFinite(expiresAt) && now.getTime() > expiresAt) {
@@ -101,7 +142,13 @@ export class ReleaseService {
           );
         }
       }
-      assertStageAllowed({ state, index, evaluation, now, evidence: countedEvidence(state, this.context.identities, evaluation.evalBars) });
+      assertStageAllowed({
+        state,
+        index,
+        evaluation,
+        now,
+        evidence: countedEvidence(state, this.context.identities, evaluation.evalBars),
+      });
       const stage = stages[index]!;
       const actor = actorOf(principal);
       const comment = `featgate: ${key} stage ${index + 1} (${stage.name}, ${stage.percentage}%)${request.comment ? `: ${request.comment}` : ''}`;
@@ -115,19 +162,46 @@ export class ReleaseService {
         // (see proposalPlan) put the edited candidate value on the stage's share, like any change.
         if (proposal && proposal.flagKey === target.flag.key && proposal.envId === target.approved.envId && last) {
           const segments = await writeProposalConfiguration(this.featbitClient(), proposal, comment);
-          await this.setApproved(actor, target.approved, proposal.edited, { changeKey: key, stageIndex: index }, principal.id, segments);
+          await this.setApproved(
+            actor,
+            target.approved,
+            proposal.edited,
+            { changeKey: key, stageIndex: index },
+            principal.id,
+            segments,
+          );
           continue;
         }
-        const staged = proposal && proposal.flagKey === target.flag.key ? { ...target, flag: withoutVariationId(target.flag) } : target;
+        const staged =
+          proposal && proposal.flagKey === target.flag.key
+            ? { ...target, flag: withoutVariationId(target.flag) }
+            : target;
         const binding = target.flag.stageAudiences?.find((one) => one.stage === index);
-        const { flag: approvedFlag, candidateVariationId, everyone } = await this.writeStage(staged, key, stage.percentage, stage.audience, comment, binding);
+        const {
+          flag: approvedFlag,
+          candidateVariationId,
+          everyone,
+        } = await this.writeStage(staged, key, stage.percentage, stage.audience, comment, binding);
         // A completed change whose last stage serves its candidate to everyone makes the candidate the baseline (invariant 9).
         const baselineVariationId = last && everyone && stage.percentage >= 100 ? candidateVariationId : undefined;
-        await this.setApproved(actor, target.approved, approvedFlag, { changeKey: key, stageIndex: index }, principal.id, target.approved.segments, baselineVariationId);
+        await this.setApproved(
+          actor,
+          target.approved,
+          approvedFlag,
+          { changeKey: key, stageIndex: index },
+          principal.id,
+          target.approved.segments,
+          baselineVariationId,
+        );
       }
       const subject = changeSubject(key);
-      await this.context.append(LedgerEventType.StageApplied, actor, subject, { changeKey: key, stageIndex: index, percentage: stage.percentage });
-      if (index === stages.length - 1) await this.context.append(LedgerEventType.ReleaseCompleted, actor, subject, { changeKey: key });
+      await this.context.append(LedgerEventType.StageApplied, actor, subject, {
+        changeKey: key,
+        stageIndex: index,
+        percentage: stage.percentage,
+      });
+      if (index === stages.length - 1)
+        await this.context.append(LedgerEventType.ReleaseCompleted, actor, subject, { changeKey: key });
       return undefined;
     });
   }
@@ -135,7 +209,8 @@ export class ReleaseService {
   /** Pauses ramping; the applied stage stays live. `breach` names the guardrail metric value when one held it. */
   async hold(principal: Principal, key: string, request: ReasonRequest, breach?: GuardrailBreach): Promise<ChangeView> {
     return this.withRelease(key, async (state) => {
-      if (state.status !== ChangeStatus.Releasing) throw new ConflictError(`change ${key} is ${state.status}; only a releasing change can be held`);
+      if (state.status !== ChangeStatus.Releasing)
+        throw new ConflictError(`change ${key} is ${state.status}; only a releasing change can be held`);
       await this.context.append(LedgerEventType.ReleaseHeld, actorOf(principal), changeSubject(key), {
         changeKey: key,
         reason: request.reason,
@@ -148,7 +223,8 @@ export class ReleaseService {
   /** Resumes a held release. */
   async resume(principal: Principal, key: string, request: ResumeRequest): Promise<ChangeView> {
     return this.withRelease(key, async (state) => {
-      if (state.status !== ChangeStatus.Held) throw new ConflictError(`change ${key} is ${state.status}; only a held release can be resumed`);
+      if (state.status !== ChangeStatus.Held)
+        throw new ConflictError(`change ${key} is ${state.status}; only a held release can be resumed`);
       await this.context.append(LedgerEventType.ReleaseResumed, actorOf(principal), changeSubject(key), {
         changeKey: key,
         ...(request.comment ? { reason: request.comment } : {}),
@@ -167,10 +243,16 @@ export class ReleaseService {
    * approved configuration from before the change written back. The result
    * becomes the approved state; `breach` names the guardrail metric value when a guardrail rolled it back.
    */
-  async rollback(principal: Principal, key: string, request: ReasonRequest, breach?: GuardrailBreach): Promise<ChangeView> {
+  async rollback(
+    principal: Principal,
+    key: string,
+    request: ReasonRequest,
+    breach?: GuardrailBreach,
+  ): Promise<ChangeView> {
     return this.withRelease(key, async (state) => {
       const allowed = [ChangeStatus.Approved, ChangeStatus.Releasing, ChangeStatus.Held, ChangeStatus.Completed];
-      if (!allowed.includes(state.status)) throw new ConflictError(`change ${key} is ${state.status}; there is nothing to roll back`);
+      if (!allowed.includes(state.status))
+        throw new ConflictError(`change ${key} is ${state.status}; there is nothing to roll back`);
       const actor = actorOf(principal);
       const served: { flagKey: string; variationId: string }[] = [];
       const targets = this.targets(state.record, false);
@@ -178,10 +260,26 @@ export class ReleaseService {
       for (const target of targets) {
         if (!target.approved || target.approved.changeKey !== key) continue;
         const baseline = await this.stateBefore(target.approved, key);
-        if (!baseline) throw new ConflictError(`no approved state of ${target.flag.key} before ${key} is recorded; cannot roll back`);
+        if (!baseline)
+          throw new ConflictError(
+            `no approved state of ${target.flag.key} before ${key} is recorded; cannot roll back`,
+          );
         const { flag, variationId } = this.rollbackConfiguration(target, baseline);
-        await writeFlagConfiguration(this.featbitClient(), target.approved.envId, target.flag.key, flag, `featgate: roll back ${key}: ${request.reason}`, SwitchedOffFlag.KeepOff);
-        await this.setApproved(actor, baseline, flag, { changeKey: baseline.changeKey, stageIndex: baseline.stageIndex }, principal.id);
+        await writeFlagConfiguration(
+          this.featbitClient(),
+          target.approved.envId,
+          target.flag.key,
+          flag,
+          `featgate: roll back ${key}: ${request.reason}`,
+          SwitchedOffFlag.KeepOff,
+        );
+        await this.setApproved(
+          actor,
+          baseline,
+          flag,
+          { changeKey: baseline.changeKey, stageIndex: baseline.stageIndex },
+          principal.id,
+        );
         served.push({ flagKey: target.flag.key, variationId });
       }
       await this.context.append(LedgerEventType.ReleaseRolledBack, actor, changeSubject(key), {
@@ -195,21 +293,33 @@ export class ReleaseService {
   }
 
   /** The configuration a rollback writes for one flag, and the variation it serves where the change had reached. */
-  private rollbackConfiguration(target: ReleaseTarget, baseline: ApprovedFlagState): { flag: FeatBitFlag; variationId: string } {
+  private rollbackConfiguration(
+    target: ReleaseTarget,
+    baseline: ApprovedFlagState,
+  ): { flag: FeatBitFlag; variationId: string } {
     const current = target.approved.flag;
     const wanted = target.flag.rollbackValue ?? target.flag.baseline;
     const holders = current.variations.filter((variation) => this.sameValue(current, variation, wanted));
     const variation = holders.find((holder) => holder.id === baseline.baselineVariationId) ?? holders[0];
     if (!variation) return { flag: baseline.flag, variationId: baseline.baselineVariationId };
-    if (variation.id === baseline.baselineVariationId) return { flag: { ...current, ...targetingOf(baseline.flag) }, variationId: variation.id };
+    if (variation.id === baseline.baselineVariationId)
+      return { flag: { ...current, ...targetingOf(baseline.flag) }, variationId: variation.id };
     const everyone = rolloutSplit(variation.id, variation.id, 100);
     return {
-      flag: { ...current, targetUsers: [], rules: current.rules.map((rule) => ({ ...rule, variations: everyone })), fallthrough: { ...current.fallthrough, variations: everyone } },
+      flag: {
+        ...current,
+        targetUsers: [],
+        rules: current.rules.map((rule) => ({ ...rule, variations: everyone })),
+        fallthrough: { ...current.fallthrough, variations: everyone },
+      },
       variationId: variation.id,
     };
   }
 
-  private async withRelease(key: string, fn: (state: LoadedChangeRecordState) => Promise<undefined>): Promise<ChangeView> {
+  private async withRelease(
+    key: string,
+    fn: (state: LoadedChangeRecordState) => Promise<undefined>,
+  ): Promise<ChangeView> {
     await this.context.deps.projections.catchUp();
     const before = this.context.deps.projections.changes.changes.get(key);
     const flagLocks = before ? this.flagLockNames(before.record) : [];
@@ -217,7 +327,8 @@ export class ReleaseService {
       key,
       async (state) => {
         const current = this.flagLockNames(state.record);
-        if (current.join('\n') !== flagLocks.join('\n')) throw new ConflictError(`change ${key} changed its flags meanwhile; try again`);
+        if (current.join('\n') !== flagLocks.join('\n'))
+          throw new ConflictError(`change ${key} changed its flags meanwhile; try again`);
         return fn(await this.context.deps.projections.loaded(state));
       },
       flagLocks,
@@ -242,12 +353,18 @@ export class ReleaseService {
     for (const flag of record.flags) {
       const governance = resolveGovernedFlag(policy, record.environment, { key: flag.key });
       if (!governance.governed) {
-        if (strict) throw new ConflictError(`flag ${flag.key} is not governed in ${record.environment} (${governance.reason}); the policy must name it`);
+        if (strict)
+          throw new ConflictError(
+            `flag ${flag.key} is not governed in ${record.environment} (${governance.reason}); the policy must name it`,
+          );
         continue;
       }
       const approved = this.context.deps.projections.approved(governance.environment.id, flag.key);
       if (!approved) {
-        if (strict) throw new ConflictError(`flag ${flag.key} has no approved baseline in ${governance.environment.name}; adopt it first`);
+        if (strict)
+          throw new ConflictError(
+            `flag ${flag.key} has no approved baseline in ${governance.environment.name}; adopt it first`,
+          );
         continue;
       }
       targets.push({ flag, governance, approved });
@@ -257,7 +374,10 @@ export class ReleaseService {
 
   private featbitClient(): FeatBitRestClient {
     const featbit = this.context.deps.featbit;
-    if (!featbit) throw new ConflictError('FeatBit is not configured (FEATBIT_API_URL, FEATBIT_ACCESS_TOKEN); releases cannot be applied');
+    if (!featbit)
+      throw new ConflictError(
+        'FeatBit is not configured (FEATBIT_API_URL, FEATBIT_ACCESS_TOKEN); releases cannot be applied',
+      );
     return featbit;
   }
 
@@ -285,7 +405,14 @@ export class ReleaseService {
       ...(binding ? { binding: { ...binding, segments: target.approved.segments } } : {}),
     });
     const next: FeatBitFlag = { ...approvedFlag, variations, ...targeting };
-    await writeFlagConfiguration(this.featbitClient(), target.approved.envId, target.flag.key, next, comment, SwitchedOffFlag.Refuse);
+    await writeFlagConfiguration(
+      this.featbitClient(),
+      target.approved.envId,
+      target.flag.key,
+      next,
+      comment,
+      SwitchedOffFlag.Refuse,
+    );
     return { flag: next, candidateVariationId: candidate.id, everyone: slot.kind === 'default-rule' };
   }
 
@@ -348,7 +475,9 @@ export class ReleaseService {
     if (!converted.convertible) return false;
     const matcher = secretKeyMatcherOf(this.context.deps.policy());
     const key = this.context.deps.redactionKey;
-    return contentHash(redactSecrets(converted.value, matcher, key)) === contentHash(redactSecrets(approved, matcher, key));
+    return (
+      contentHash(redactSecrets(converted.value, matcher, key)) === contentHash(redactSecrets(approved, matcher, key))
+    );
   }
 
   /** The approved state of the flag recorded last before the change's first stage touched it. */
@@ -383,12 +512,20 @@ function assertNotUnderBreakGlass(target: ReleaseTarget, key: string, action: 's
  * exact version it was an edit of); during its release no other change may have taken the flag over. The 409
  * names the change (or adoption) that moved it.
  */
-function assertBaseUnmoved(target: ReleaseTarget, key: string, stageIndex: number | undefined, proposal: ProposalState | undefined): void {
+function assertBaseUnmoved(
+  target: ReleaseTarget,
+  key: string,
+  stageIndex: number | undefined,
+  proposal: ProposalState | undefined,
+): void {
   const approved = target.approved;
-  const mover = approved.changeKey !== undefined ? `change ${approved.changeKey}` : 'an adoption or accepted FeatBit edit';
+  const mover =
+    approved.changeKey !== undefined ? `change ${approved.changeKey}` : 'an adoption or accepted FeatBit edit';
   if (stageIndex !== undefined) {
     if (approved.changeKey !== undefined && approved.changeKey !== key) {
-      throw new ConflictError(`${target.flag.key} is now approved from ${mover} (version ${approved.version}); ${key} would write over it`);
+      throw new ConflictError(
+        `${target.flag.key} is now approved from ${mover} (version ${approved.version}); ${key} would write over it`,
+      );
     }
     return;
   }
@@ -403,7 +540,10 @@ function assertBaseUnmoved(target: ReleaseTarget, key: string, stageIndex: numbe
   }
   const basedOn = target.flag.basedOn;
   if (!basedOn) return;
-  if (basedOn.version !== approved.version && (basedOn.changeKey !== approved.changeKey || basedOn.baselineVariationId !== approved.baselineVariationId)) {
+  if (
+    basedOn.version !== approved.version &&
+    (basedOn.changeKey !== approved.changeKey || basedOn.baselineVariationId !== approved.baselineVariationId)
+  ) {
     throw new ConflictError(
       `${key} is based on approved version ${basedOn.version} of ${target.flag.key}, but ${mover} moved it to version ${approved.version}; ` +
         'edit the change so it is based on what is approved now (it is reviewed again)',

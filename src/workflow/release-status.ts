@@ -49,7 +49,11 @@ export const releaseStatusSchema = z.object({
 });
 export type ReleaseStatus = z.infer<typeof releaseStatusSchema>;
 
-const RELEASABLE: ReadonlySet<ChangeStatus> = new Set([ChangeStatus.Approved, ChangeStatus.Releasing, ChangeStatus.Held]);
+const RELEASABLE: ReadonlySet<ChangeStatus> = new Set([
+  ChangeStatus.Approved,
+  ChangeStatus.Releasing,
+  ChangeStatus.Held,
+]);
 
 /**
  * Answers "where is this release?" from the ledger (stages applied, hold, signals) and from FeatBit itself (what
@@ -71,31 +75,50 @@ export class ReleaseStatusReader {
       status: state.status,
       statusReason: state.statusReason ?? null,
       stageCount: stages.length,
-      currentStage: current >= 0 ? { ...stageInfo(stages[current]!, current), appliedAt: state.stageAppliedAt ?? null } : null,
+      currentStage:
+        current >= 0 ? { ...stageInfo(stages[current]!, current), appliedAt: state.stageAppliedAt ?? null } : null,
       nextStage: next === undefined ? null : this.nextStage(state, stages, next, now),
       flags: await Promise.all(state.record.flags.map((flag) => this.flagExposure(state, flag.key, flag.candidate))),
     };
   }
 
-  private nextStage(state: LoadedChangeRecordState, stages: readonly ReleaseStage[], index: number, now: Date): NonNullable<ReleaseStatus['nextStage']> {
+  private nextStage(
+    state: LoadedChangeRecordState,
+    stages: readonly ReleaseStage[],
+    index: number,
+    now: Date,
+  ): NonNullable<ReleaseStatus['nextStage']> {
     const waitingFor: string[] = [];
-    if (!RELEASABLE.has(state.status)) waitingFor.push(`the change is ${state.status}; only approved changes are released`);
-    if (state.status === ChangeStatus.Held) waitingFor.push(`the release is held (${state.statusReason ?? 'no reason given'}); resume it first`);
+    if (!RELEASABLE.has(state.status))
+      waitingFor.push(`the change is ${state.status}; only approved changes are released`);
+    if (state.status === ChangeStatus.Held)
+      waitingFor.push(`the release is held (${state.statusReason ?? 'no reason given'}); resume it first`);
     let notBefore: string | null = null;
     const applied = stages[index - 1];
     if (applied && state.stageAppliedAt) {
       const earliest = Date.parse(state.stageAppliedAt) + durationMs(applied.minDuration);
       notBefore = new Date(earliest).toISOString();
-      if (now.getTime() < earliest) waitingFor.push(`stage ${index} (${applied.name}) runs at least ${applied.minDuration}, until ${notBefore}`);
+      if (now.getTime() < earliest)
+        waitingFor.push(`stage ${index} (${applied.name}) runs at least ${applied.minDuration}, until ${notBefore}`);
     }
     for (const breach of latestBreaches(state)) waitingFor.push(`guardrail: ${breach}`);
     return { ...stageInfo(stages[index]!, index), notBefore, waitingFor };
   }
 
-  private async flagExposure(state: LoadedChangeRecordState, flagKey: string, candidate: JsonValue): Promise<ReleaseStatus['flags'][number]> {
+  private async flagExposure(
+    state: LoadedChangeRecordState,
+    flagKey: string,
+    candidate: JsonValue,
+  ): Promise<ReleaseStatus['flags'][number]> {
     const policy = this.context.deps.policy();
     const governance = resolveGovernedFlag(policy, state.record.environment, { key: flagKey });
-    if (!governance.governed) return { flagKey, envId: null, featbit: null, error: `not governed in ${state.record.environment}: ${governance.reason}` };
+    if (!governance.governed)
+      return {
+        flagKey,
+        envId: null,
+        featbit: null,
+        error: `not governed in ${state.record.environment}: ${governance.reason}`,
+      };
     const envId = governance.environment.id;
     const featbit = this.context.deps.featbit;
     if (!featbit) return { flagKey, envId, featbit: null, error: 'FeatBit is not configured' };

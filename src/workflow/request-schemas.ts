@@ -71,4 +71,6 @@ export const auditQuerySchema = z.strictObject({
 export type AuditQuery = z.infer<typeof auditQuerySchema>;
 
 /** Path parameter naming a change. */
-export const changeKeyParamsSchema = z.strictObject({ key: z.string().regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'not a change key') });
+export const changeKeyParamsSchema = z.strictObject({
+  key: z.string().regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'not a change key'),
+});

@@ -46,14 +46,25 @@ export function servedExposure(flag: FeatBitFlag, isCandidate: (variationId: str
     ...(users === undefined ? {} : { users }),
   });
   const rollout = (variations: readonly RolloutVariation[]) =>
-    variations.map((variation) => share(variation.id, Math.max(0, Math.min(1, variation.rollout[1]) - Math.max(0, variation.rollout[0]))));
+    variations.map((variation) =>
+      share(variation.id, Math.max(0, Math.min(1, variation.rollout[1]) - Math.max(0, variation.rollout[0]))),
+    );
   if (!flag.isEnabled) {
-    return { enabled: false, archived: flag.isArchived, slots: [{ where: 'flag off', shares: [share(flag.disabledVariationId, 1)] }] };
+    return {
+      enabled: false,
+      archived: flag.isArchived,
+      slots: [{ where: 'flag off', shares: [share(flag.disabledVariationId, 1)] }],
+    };
   }
   const slots: ServedSlot[] = [];
   const targeted = flag.targetUsers.filter((target) => target.keyIds.length > 0);
-  if (targeted.length > 0) slots.push({ where: 'individual targets', shares: targeted.map((target) => share(target.variationId, 1, target.keyIds.length)) });
-  for (const rule of flag.rules) slots.push({ where: `rule "${rule.name || rule.id}"`, shares: rollout(rule.variations) });
+  if (targeted.length > 0)
+    slots.push({
+      where: 'individual targets',
+      shares: targeted.map((target) => share(target.variationId, 1, target.keyIds.length)),
+    });
+  for (const rule of flag.rules)
+    slots.push({ where: `rule "${rule.name || rule.id}"`, shares: rollout(rule.variations) });
   slots.push({ where: 'default rule', shares: rollout(flag.fallthrough.variations) });
   return { enabled: true, archived: flag.isArchived, slots };
 }

@@ -1,6 +1,14 @@
 import type { Evaluation } from '../../policies/index.js';
-import type { EvidenceType} from '../change/index.js';
-import { breaks, ChangeStatus, thresholdConditions, durationMs, EvidenceResult, GuardrailAction, type EvidenceItem } from '../change/index.js';
+import type { EvidenceType } from '../change/index.js';
+import {
+  breaks,
+  ChangeStatus,
+  thresholdConditions,
+  durationMs,
+  EvidenceResult,
+  GuardrailAction,
+  type EvidenceItem,
+} from '../change/index.js';
 import { ConflictError, PolicyViolationError } from '../errors/index.js';
 import type { LoadedChangeRecordState } from '../projections/index.js';
 
@@ -37,13 +45,21 @@ export function assertStageAllowed(input: StageCheckInput): void {
   const current = state.stageIndex ?? -1;
   if (index < 0 || index >= stages.length) {
     const names = stages.map((stage, position) => `${position + 1} ${stage.name}`).join(', ');
-    throw new ConflictError(`stage ${index + 1} is not in the release plan of ${key}; the plan has ${stages.length} stage(s): ${names}`);
+    throw new ConflictError(
+      `stage ${index + 1} is not in the release plan of ${key}; the plan has ${stages.length} stage(s): ${names}`,
+    );
   }
   if (state.status === ChangeStatus.Held) {
-    throw new ConflictError(`the release of ${key} is held (${state.statusReason ?? 'no reason given'}); resume it before ramping`);
+    throw new ConflictError(
+      `the release of ${key} is held (${state.statusReason ?? 'no reason given'}); resume it before ramping`,
+    );
   }
-  if (index > current + 1) throw new ConflictError(`stage ${index + 1} cannot be applied before stage ${current + 2} (${stages[current + 1]!.name})`);
-  if (index < current) throw new ConflictError(`stage ${index + 1} is behind the applied stage ${current + 1}; roll back instead`);
+  if (index > current + 1)
+    throw new ConflictError(
+      `stage ${index + 1} cannot be applied before stage ${current + 2} (${stages[current + 1]!.name})`,
+    );
+  if (index < current)
+    throw new ConflictError(`stage ${index + 1} is behind the applied stage ${current + 1}; roll back instead`);
   if (index === current) return;
   if (current >= 0) {
     const applied = stages[current]!;
@@ -58,13 +74,17 @@ export function assertStageAllowed(input: StageCheckInput): void {
   }
   const breaches = latestBreaches(state);
   if (breaches.length > 0) {
-    throw new ConflictError(`a guardrail holds the release of ${key}: ${breaches.join('; ')}; ramping waits for healthy signals`);
+    throw new ConflictError(
+      `a guardrail holds the release of ${key}: ${breaches.join('; ')}; ramping waits for healthy signals`,
+    );
   }
   if (index > 0) {
     const missing = missingExpansionEvidence(input);
     if (missing.length > 0) {
       throw Object.assign(
-        new PolicyViolationError(`exposure beyond the first stage of ${key} needs passed evidence of ${missing.map((anyOf) => anyOf.join(' or ')).join(', and of ')}`),
+        new PolicyViolationError(
+          `exposure beyond the first stage of ${key} needs passed evidence of ${missing.map((anyOf) => anyOf.join(' or ')).join(', and of ')}`,
+        ),
         { missing: { evidence: missing.map((anyOf) => ({ anyOf, phase: 'expansion' })) } },
       );
     }
@@ -89,6 +109,11 @@ function missingExpansionEvidence(input: StageCheckInput): EvidenceType[][] {
   const evidence = input.evidence ?? input.state.evidence;
   return input.evaluation.requiredEvidence
     .filter((requirement) => requirement.phase === 'expansion')
-    .filter((requirement) => !requirement.anyOf.some((type) => evidence.some((item) => item.type === type && item.result === EvidenceResult.Passed)))
+    .filter(
+      (requirement) =>
+        !requirement.anyOf.some((type) =>
+          evidence.some((item) => item.type === type && item.result === EvidenceResult.Passed),
+        ),
+    )
     .map((requirement) => [...requirement.anyOf]);
 }

@@ -6,7 +6,8 @@ import { conditionsHashOf, membershipHashOf } from './change-derivation.js';
 import { contentHash } from '../canonical/index.js';
 
 /** Where a release stage puts its exposure in FeatBit's targeting. */
-export type StageSlot = { readonly kind: 'default-rule' } | { readonly kind: 'rule'; readonly ruleId: string; readonly ruleName: string };
+export type StageSlot =
+  { readonly kind: 'default-rule' } | { readonly kind: 'rule'; readonly ruleId: string; readonly ruleName: string };
 
 /** What one stage of a change means for one flag. */
 export interface StageTargetingInput {
@@ -40,8 +41,12 @@ export interface StageTargetingInput {
 export function stageTargeting(input: StageTargetingInput): { targeting: FlagTargeting; slot: StageSlot } {
   const split = rolloutSplit(input.candidateVariationId, input.baselineVariationId, input.percentage);
   const audience = normalise(input.audience);
-  const rule = input.binding ? boundRule(input.baseline, input.binding) : input.baseline.rules.find((candidate) => normalise(candidate.name) === audience);
-  const rules = input.baseline.rules.map((existing) => (existing === rule ? { ...existing, variations: split } : existing));
+  const rule = input.binding
+    ? boundRule(input.baseline, input.binding)
+    : input.baseline.rules.find((candidate) => normalise(candidate.name) === audience);
+  const rules = input.baseline.rules.map((existing) =>
+    existing === rule ? { ...existing, variations: split } : existing,
+  );
   const fallthrough = rule ? input.baseline.fallthrough : { ...input.baseline.fallthrough, variations: split };
   return {
     targeting: {
@@ -59,19 +64,30 @@ export function stageTargeting(input: StageTargetingInput): { targeting: FlagTar
  * or segment binding needs the same rule id with the same conditions (and the segment with the same membership),
  * else the stage is refused with what changed.
  */
-function boundRule(flag: FeatBitFlag, binding: StageAudienceBinding & { readonly segments: readonly FeatBitSegment[] }): TargetRule | undefined {
+function boundRule(
+  flag: FeatBitFlag,
+  binding: StageAudienceBinding & { readonly segments: readonly FeatBitSegment[] },
+): TargetRule | undefined {
   if (binding.kind === StageAudienceKind.Everyone) return undefined;
   const rule = flag.rules.find((candidate) => candidate.id === binding.ruleId);
   const named = `rule ${binding.ruleName ? `"${binding.ruleName}" ` : ''}(${binding.ruleId ?? '?'})`;
-  if (!rule) throw new ConflictError(`stage ${binding.stage + 1} is approved for ${named} of ${flag.key}, which no longer exists; the stage is refused`);
+  if (!rule)
+    throw new ConflictError(
+      `stage ${binding.stage + 1} is approved for ${named} of ${flag.key}, which no longer exists; the stage is refused`,
+    );
   if (binding.kind === StageAudienceKind.Rule) {
     if (conditionsHashOf(rule) !== binding.conditionsHash) {
-      throw new ConflictError(`stage ${binding.stage + 1} is approved for ${named} of ${flag.key}, whose conditions changed since approval; the stage is refused`);
+      throw new ConflictError(
+        `stage ${binding.stage + 1} is approved for ${named} of ${flag.key}, whose conditions changed since approval; the stage is refused`,
+      );
     }
     return rule;
   }
   const segment = binding.segments.find((candidate) => candidate.id === binding.segmentId);
-  if (!segment || contentHash({ rule: conditionsHashOf(rule), segment: membershipHashOf(segment) }) !== binding.conditionsHash) {
+  if (
+    !segment ||
+    contentHash({ rule: conditionsHashOf(rule), segment: membershipHashOf(segment) }) !== binding.conditionsHash
+  ) {
     throw new ConflictError(
       `stage ${binding.stage + 1} is approved for segment ${binding.segmentName ?? binding.segmentId ?? '?'} through ${named} of ${flag.key}; ` +
         'the rule or the segment changed since approval, so the stage is refused',

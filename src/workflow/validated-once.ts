@@ -27,18 +27,29 @@ export function itemsValidatedOnce<S extends z.ZodType>(item: S): z.ZodType<z.ou
 type Refinement = (value: unknown, ctx: z.core.$RefinementCtx) => void;
 
 function trusting<T>(documented: z.ZodType, refine: Refinement): z.ZodType<T> {
-  const json = z.toJSONSchema(documented, { io: 'output', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const json = z.toJSONSchema(documented, { io: 'output', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<
+    string,
+    unknown
+  >;
   delete json.$schema;
-  if ('$defs' in json) throw new TypeError('validatedOnce needs a schema without $defs: its references would not resolve once nested');
+  if ('$defs' in json)
+    throw new TypeError('validatedOnce needs a schema without $defs: its references would not resolve once nested');
   return z.any().superRefine(refine).meta(json) as unknown as z.ZodType<T>;
 }
 
-function checkOnce(schema: z.ZodType, seen: WeakSet<object>, value: unknown, ctx: z.core.$RefinementCtx, at: PropertyKey[]): void {
+function checkOnce(
+  schema: z.ZodType,
+  seen: WeakSet<object>,
+  value: unknown,
+  ctx: z.core.$RefinementCtx,
+  at: PropertyKey[],
+): void {
   const trackable = typeof value === 'object' && value !== null;
   if (trackable && seen.has(value)) return;
   const result = schema.safeParse(value);
   if (!result.success) {
-    for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: [...at, ...issue.path] } as z.core.$ZodRawIssue);
+    for (const issue of result.error.issues)
+      ctx.addIssue({ ...issue, path: [...at, ...issue.path] } as z.core.$ZodRawIssue);
     return;
   }
   if (trackable) seen.add(value);

@@ -8,13 +8,16 @@ import { ValidationError } from '../errors/index.js';
 export function featBitValueOf(value: JsonValue, type: VariationType): string {
   switch (type) {
     case VariationType.String:
-      if (typeof value !== 'string') throw new ValidationError([{ path: 'candidate', message: 'a string flag needs a string value' }]);
+      if (typeof value !== 'string')
+        throw new ValidationError([{ path: 'candidate', message: 'a string flag needs a string value' }]);
       return value;
     case VariationType.Boolean:
-      if (typeof value !== 'boolean') throw new ValidationError([{ path: 'candidate', message: 'a boolean flag needs true or false' }]);
+      if (typeof value !== 'boolean')
+        throw new ValidationError([{ path: 'candidate', message: 'a boolean flag needs true or false' }]);
       return String(value);
     case VariationType.Number:
-      if (typeof value !== 'number') throw new ValidationError([{ path: 'candidate', message: 'a number flag needs a number' }]);
+      if (typeof value !== 'number')
+        throw new ValidationError([{ path: 'candidate', message: 'a number flag needs a number' }]);
       return String(value);
     case VariationType.Json:
       return JSON.stringify(value);

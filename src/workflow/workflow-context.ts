@@ -61,7 +61,12 @@ export class WorkflowContext {
   }
 
   /** Appends one event whose payload is validated against the projections' schema for its type. */
-  append<T extends ProjectedEventType>(type: T, actor: Actor, subject: string, payload: LedgerPayloadInput<T>): Promise<LedgerEntry> {
+  append<T extends ProjectedEventType>(
+    type: T,
+    actor: Actor,
+    subject: string,
+    payload: LedgerPayloadInput<T>,
+  ): Promise<LedgerEntry> {
     const data: JsonObject = ledgerPayload(type, payload);
     return this.deps.ledger.append({ type, actor, subject, data });
   }

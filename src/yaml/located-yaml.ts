@@ -40,7 +40,9 @@ export function lineOf(yaml: LocatedYaml, path: readonly (string | number)[]): n
   let line = startLine(node, yaml.lines) ?? 1;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (!pair) return line;
       line = startLine(pair.key, yaml.lines) ?? line;
       node = pair.value;

@@ -23,7 +23,9 @@ export async function readYamlSource<S extends z.ZodType>(path: string, schema: 
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`${path}: cannot read file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new ConfigError(`${path}: cannot read file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      cause: error,
+    });
   }
   return parseYamlSource(text, path, schema);
 }

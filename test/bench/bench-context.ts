@@ -1,5 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { hasRedisServerBinary, REDIS_MISSING_MESSAGE, startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
+import {
+  hasRedisServerBinary,
+  REDIS_MISSING_MESSAGE,
+  startPrivateRedis,
+  type PrivateRedis,
+} from '../support/private-redis.js';
 
 /** What every benchmark file receives: a way to print a figure and a private Redis on demand. */
 export interface BenchContext {

@@ -13,7 +13,11 @@ export interface CountingProxy {
 
 function shape(req: IncomingMessage): string {
   const path = (req.url ?? '').split('?')[0]!;
-  const parts = path.split('/').map((part, index, all) => (index > 0 && ['envs', 'feature-flags', 'segments'].includes(all[index - 1]!) ? ':id' : part));
+  const parts = path
+    .split('/')
+    .map((part, index, all) =>
+      index > 0 && ['envs', 'feature-flags', 'segments'].includes(all[index - 1]!) ? ':id' : part,
+    );
   return `${req.method} ${parts.join('/')}`;
 }
 
@@ -31,9 +35,17 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     counts.set(key, (counts.get(key) ?? 0) + 1);
     void (async () => {
       try {
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([name, value]) => typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name))) as Record<string, string>;
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).filter(
+            ([name, value]) => typeof value === 'string' && !['host', 'content-length', 'connection'].includes(name),
+          ),
+        ) as Record<string, string>;
         const payload = await body(req);
-        const answer = await fetch(`${target}${req.url ?? ''}`, { method: req.method ?? 'GET', headers, ...(payload ? { body: new Uint8Array(payload) } : {}) });
+        const answer = await fetch(`${target}${req.url ?? ''}`, {
+          method: req.method ?? 'GET',
+          headers,
+          ...(payload ? { body: new Uint8Array(payload) } : {}),
+        });
         const bytes = Buffer.from(await answer.arrayBuffer());
         res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
         res.end(bytes);

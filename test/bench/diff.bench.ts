@@ -20,7 +20,12 @@ function flagWithRules(): FeatBitFlag {
       dispatchKey: i % 2 === 0 ? null : 'country',
       includedInExpt: false,
       conditions: [
-        { id: `c-${i}-1`, property: 'country', op: 'IsOneOf', value: JSON.stringify(countries.slice(0, 1 + (i % countries.length))) },
+        {
+          id: `c-${i}-1`,
+          property: 'country',
+          op: 'IsOneOf',
+          value: JSON.stringify(countries.slice(0, 1 + (i % countries.length))),
+        },
         { id: `c-${i}-2`, property: 'age', op: 'BiggerThan', value: String(18 + i) },
         ...(i % 5 === 0 ? [{ id: `c-${i}-3`, property: 'User is in segment', op: null, value: '["seg-1"]' }] : []),
       ],
@@ -43,7 +48,18 @@ export async function run(ctx: BenchContext): Promise<void> {
     { id: 'cand-b', rollout: [0, 0.1], exptRollout: 1 },
     { id: 'base', rollout: [0.1, 1], exptRollout: 1 },
   ];
-  const segments = [{ id: 'seg-1', name: 'seg', description: '', included: ['a'], excluded: [], rules: [], tags: [], isArchived: false }];
+  const segments = [
+    {
+      id: 'seg-1',
+      name: 'seg',
+      description: '',
+      included: ['a'],
+      excluded: [],
+      rules: [],
+      tags: [],
+      isArchived: false,
+    },
+  ];
   const options = { baselineVariationId: 'base', segmentsBefore: segments, segmentsAfter: segments };
   const verdict = diffFlag(before, after, options).exposure['cand-b'];
   if (verdict !== 'narrowed') throw new Error(`expected the lowered share to be a narrowing, got ${verdict}`);
@@ -60,5 +76,10 @@ export async function run(ctx: BenchContext): Promise<void> {
   const clones = time(() => structuredClone(after));
   const median = percentile(diffs, 50);
   ctx.report('diff: 50-rule flag, median', median, 'ms/diff', `p95 ${percentile(diffs, 95).toFixed(3)} ms`);
-  ctx.report('diff: 50-rule flag / structuredClone of the flag', median / percentile(clones, 50), 'x', 'baseline measured in the same run');
+  ctx.report(
+    'diff: 50-rule flag / structuredClone of the flag',
+    median / percentile(clones, 50),
+    'x',
+    'baseline measured in the same run',
+  );
 }

@@ -14,7 +14,11 @@ function contexts(): FeatBitUser[] {
   return Array.from({ length: CONTEXTS }, (_, i) => ({
     keyId: i % 10 === 0 ? `true-${(i % 9) + 1}` : `user-${i}`,
     name: i % 3 === 0 ? `tester_${i}_qa` : `person-${i}`,
-    customizedProperties: { age: String(15 + (i % 40)), country: countries[i % countries.length]!, isMember: i % 2 === 0 ? 'true' : 'false' },
+    customizedProperties: {
+      age: String(15 + (i % 40)),
+      country: countries[i % countries.length]!,
+      isMember: i % 2 === 0 ? 'true' : 'false',
+    },
   }));
 }
 
@@ -47,7 +51,10 @@ function hashesPerSecond(values: readonly string[], hash: (text: string) => numb
 
 /** The portable MD5 beside node:crypto on bucketing inputs, in interleaved rounds (medians). */
 function measureMd5(ctx: BenchContext): void {
-  const values = Array.from({ length: 20_000 }, (_, i) => `assistant-prompt-rollout${i % 7 === 0 ? `用户-${i}` : `user-${i}`}`);
+  const values = Array.from(
+    { length: 20_000 },
+    (_, i) => `assistant-prompt-rollout${i % 7 === 0 ? `用户-${i}` : `user-${i}`}`,
+  );
   const portable = (text: string) => md5FirstInt32LE(text);
   const native = (text: string) => createHash('md5').update(text, 'utf8').digest().readInt32LE(0);
   hashesPerSecond(values, portable);
@@ -61,7 +68,12 @@ function measureMd5(ctx: BenchContext): void {
   const ours = percentile(portableRounds, 50);
   const node = percentile(nativeRounds, 50);
   ctx.report('evaluator: portable MD5 bucket hashes/s', Math.round(ours), 'hashes/s', 'browser-safe, no node:crypto');
-  ctx.report('evaluator: node:crypto MD5 bucket hashes/s', Math.round(node), 'hashes/s', 'createHash per value, as the Node SDK does');
+  ctx.report(
+    'evaluator: node:crypto MD5 bucket hashes/s',
+    Math.round(node),
+    'hashes/s',
+    'createHash per value, as the Node SDK does',
+  );
   ctx.report('evaluator: portable / node:crypto MD5', ours / node, 'x');
 }
 
@@ -77,7 +89,12 @@ export async function run(ctx: BenchContext): Promise<void> {
   const client = new FbClientBuilder()
     .offline(true)
     .logLevel('none')
-    .useJsonBootstrapProvider(JSON.stringify({ messageType: 'data-sync', data: { eventType: 'full', featureFlags: rawFlags, segments: rawSegments } }))
+    .useJsonBootstrapProvider(
+      JSON.stringify({
+        messageType: 'data-sync',
+        data: { eventType: 'full', featureFlags: rawFlags, segments: rawSegments },
+      }),
+    )
     .build();
   await client.waitForInitialization();
 
@@ -101,8 +118,18 @@ export async function run(ctx: BenchContext): Promise<void> {
     return count;
   });
   await client.close();
-  ctx.report('evaluator: featgate evaluations/s', Math.round(ours), 'evals/s', `${flags.length} reference flags x ${CONTEXTS} contexts`);
-  ctx.report('evaluator: node-server-sdk evaluations/s', Math.round(sdk), 'evals/s', 'offline, stringVariationDetail, same flags and contexts');
+  ctx.report(
+    'evaluator: featgate evaluations/s',
+    Math.round(ours),
+    'evals/s',
+    `${flags.length} reference flags x ${CONTEXTS} contexts`,
+  );
+  ctx.report(
+    'evaluator: node-server-sdk evaluations/s',
+    Math.round(sdk),
+    'evals/s',
+    'offline, stringVariationDetail, same flags and contexts',
+  );
   ctx.report('evaluator: featgate / node-server-sdk', ours / sdk, 'x', 'aim >= 1');
   measureMd5(ctx);
 }

@@ -11,13 +11,22 @@ const MEASURED = ['featbit-503-10s', 'worker-killed-9', 'redis-crash-10s-aof'];
  */
 export async function run(ctx: BenchContext): Promise<void> {
   const redisUrl = await ctx.redisUrl();
-  const run = async (name: string): Promise<RowResult> => runRow(rows.find((row) => row.name === name)!, redisUrl);
+  const run = async (name: string): Promise<RowResult> =>
+    runRow(
+      rows.find((row) => row.name === name)!,
+      redisUrl,
+    );
   const baseline = await run('baseline');
   const baselineP99 = percentile(baseline.restoreMs, 99);
   ctx.report('fault baseline restore p99', baselineP99, 'ms', `20 edits, ${baseline.lost} lost`);
   for (const name of MEASURED) {
     const result = await run(name);
     const p99 = percentile(result.restoreMs, 99);
-    ctx.report(`fault ${name} restore p99 after it clears`, p99, 'ms', `${(p99 / baselineP99).toFixed(2)}x the baseline p99; ${result.lost} lost, ${result.loops} loops`);
+    ctx.report(
+      `fault ${name} restore p99 after it clears`,
+      p99,
+      'ms',
+      `${(p99 / baselineP99).toFixed(2)}x the baseline p99; ${result.lost} lost, ${result.loops} loops`,
+    );
   }
 }

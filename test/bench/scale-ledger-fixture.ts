@@ -5,7 +5,17 @@ import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { canonicalJson, type JsonObject } from '../../src/canonical/index.js';
-import { ActorKind, fileCheckpointStore, GENESIS_HASH, hashEntry, LedgerEventType, signCheckpoint, type Actor, type LedgerHead, type LedgerSigningKey } from '../../src/ledger/index.js';
+import {
+  ActorKind,
+  fileCheckpointStore,
+  GENESIS_HASH,
+  hashEntry,
+  LedgerEventType,
+  signCheckpoint,
+  type Actor,
+  type LedgerHead,
+  type LedgerSigningKey,
+} from '../../src/ledger/index.js';
 import { jsonlLedgerFiles, writeHeadFile } from '../../src/ledger/jsonl-ledger-files.js';
 import { redisLedgerKeys } from '../../src/ledger/redis-ledger-keys.js';
 import { encodeRedisHead } from '../../src/ledger/redis-head-codec.js';
@@ -53,7 +63,10 @@ const service: Actor = { id: 'featgate', kind: ActorKind.Service, roles: [] };
 const approvals = Array.from({ length: HISTORY_FLAGS }, (_, index) => {
   const flag = scaleFlag(index, ((index % 97) + 1) / 100);
   const data = { state: statePayload(ENV, flag) };
-  return { ...template(LedgerEventType.ApprovedStateSet, flagSubject(ENV, flag.key), owner, () => data), fixed: { canonical: canonicalJson(data), stored: JSON.stringify(data) } };
+  return {
+    ...template(LedgerEventType.ApprovedStateSet, flagSubject(ENV, flag.key), owner, () => data),
+    fixed: { canonical: canonicalJson(data), stored: JSON.stringify(data) },
+  };
 });
 /**
  * One entry in this many creates or edits one of CHANGE_RECORDS change records (created first, then edited over and
@@ -61,18 +74,36 @@ const approvals = Array.from({ length: HISTORY_FLAGS }, (_, index) => {
  */
 const CHANGE_EVERY = 100;
 const CHANGE_RECORDS = 50;
-const changeRecord = parseChangeRecord(readFileSync(fileURLToPath(new URL('../../policies/examples/high-model-provider-change.yaml', import.meta.url)), 'utf8'));
+const changeRecord = parseChangeRecord(
+  readFileSync(
+    fileURLToPath(new URL('../../policies/examples/high-model-provider-change.yaml', import.meta.url)),
+    'utf8',
+  ),
+);
 
 /** A change record of the bench (the example record under another key), as `change.created` carries it. */
 export function benchChangeData(key: string): JsonObject {
   return ledgerPayload(LedgerEventType.ChangeCreated, { record: { ...changeRecord, key } }) as JsonObject;
 }
 const changeNumber = (index: number) => Math.floor(index / CHANGE_EVERY) % CHANGE_RECORDS;
-const created = template(LedgerEventType.ChangeCreated, '', owner, (index) => benchChangeData(`bench-history-${changeNumber(index)}`));
-const edited = template(LedgerEventType.ChangeEdited, '', owner, (index) => ({
-  ...ledgerPayload(LedgerEventType.ChangeEdited, { record: { ...changeRecord, key: `bench-history-${changeNumber(index)}`, title: `edit ${index}` } }),
-}) as JsonObject);
-const signed = template(LedgerEventType.ManifestSigned, `env:${ENV}`, service, (index) => ({ envId: ENV, version: index }));
+const created = template(LedgerEventType.ChangeCreated, '', owner, (index) =>
+  benchChangeData(`bench-history-${changeNumber(index)}`),
+);
+const edited = template(
+  LedgerEventType.ChangeEdited,
+  '',
+  owner,
+  (index) =>
+    ({
+      ...ledgerPayload(LedgerEventType.ChangeEdited, {
+        record: { ...changeRecord, key: `bench-history-${changeNumber(index)}`, title: `edit ${index}` },
+      }),
+    }) as JsonObject,
+);
+const signed = template(LedgerEventType.ManifestSigned, `env:${ENV}`, service, (index) => ({
+  envId: ENV,
+  version: index,
+}));
 
 /**
  * The entry line at `index` (0-based) following `prevHash`, and its hash. The canonical text is assembled in
@@ -98,7 +129,12 @@ function entryLine(index: number, prevHash: string, at: string): { line: string;
  * Produces a hash-chained history of `count` entries in chunks, handing each chunk's lines to `sink`; every
  * CHUNK-th entry is re-hashed with the ledger's own `hashEntry` to prove the fast path builds real entries.
  */
-async function generate(count: number, sink: (lines: string[]) => Promise<void>, key?: LedgerSigningKey, checkpoint?: (jws: string[]) => Promise<void>): Promise<LedgerHead | undefined> {
+async function generate(
+  count: number,
+  sink: (lines: string[]) => Promise<void>,
+  key?: LedgerSigningKey,
+  checkpoint?: (jws: string[]) => Promise<void>,
+): Promise<LedgerHead | undefined> {
   const at = JSON.stringify(new Date().toISOString());
   let prevHash = GENESIS_HASH;
   for (let start = 0; start < count; start += CHUNK) {
@@ -108,16 +144,28 @@ async function generate(count: number, sink: (lines: string[]) => Promise<void>,
       const entry = entryLine(index, prevHash, at);
       lines.push(entry.line);
       prevHash = entry.hash;
-      if ((index + 1) % CHECKPOINT_EVERY === 0 || index + 1 === count) signedEnds.push({ to: index + 1, hash: entry.hash });
+      if ((index + 1) % CHECKPOINT_EVERY === 0 || index + 1 === count)
+        signedEnds.push({ to: index + 1, hash: entry.hash });
     }
     const sample = JSON.parse(lines[0]!) as { hash: string };
-    if (hashEntry(sample) !== sample.hash) throw new Error('the generated ledger entry does not hash as the ledger hashes');
+    if (hashEntry(sample) !== sample.hash)
+      throw new Error('the generated ledger entry does not hash as the ledger hashes');
     await sink(lines);
     // one signed checkpoint per CHECKPOINT_EVERY entries, as featgate writes one per appended batch
     if (key && checkpoint) {
       const signed: string[] = [];
       for (const end of signedEnds) {
-        signed.push(await signCheckpoint({ from: Math.max(1, end.to - CHECKPOINT_EVERY + 1), to: end.to, hash: end.hash, at: new Date().toISOString() }, key));
+        signed.push(
+          await signCheckpoint(
+            {
+              from: Math.max(1, end.to - CHECKPOINT_EVERY + 1),
+              to: end.to,
+              hash: end.hash,
+              at: new Date().toISOString(),
+            },
+            key,
+          ),
+        );
       }
       await checkpoint(signed);
     }
@@ -144,7 +192,12 @@ export async function writeJsonlHistory(dataDir: string, count: number, key?: Le
 }
 
 /** Writes a history of `count` entries into Redis under `prefix` (the list and head key, with `key` the checkpoints). */
-export async function writeRedisHistory(redis: Redis, prefix: string, count: number, key?: LedgerSigningKey): Promise<void> {
+export async function writeRedisHistory(
+  redis: Redis,
+  prefix: string,
+  count: number,
+  key?: LedgerSigningKey,
+): Promise<void> {
   const keys = redisLedgerKeys(prefix);
   await redis.del(keys.entries, keys.head, keys.checkpoints, keys.snapshot);
   const head = await generate(

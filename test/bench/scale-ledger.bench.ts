@@ -1,16 +1,31 @@
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { ActorKind, fileCheckpointStore, JsonlLedgerStore, LedgerEventType, RedisLedgerStore, type LedgerSigningKey, type LedgerStore } from '../../src/ledger/index.js';
+import {
+  ActorKind,
+  fileCheckpointStore,
+  JsonlLedgerStore,
+  LedgerEventType,
+  RedisLedgerStore,
+  type LedgerSigningKey,
+  type LedgerStore,
+} from '../../src/ledger/index.js';
 import { encodeSnapshotState, sealSnapshot, type SnapshotStore } from '../../src/projections/index.js';
-import { openLedgerWithProjections, snapshotStoreFor, type LedgerWithProjections, type OpenLedgerProjectionsOptions } from '../../src/server/open-ledger-projections.js';
+import {
+  openLedgerWithProjections,
+  snapshotStoreFor,
+  type LedgerWithProjections,
+  type OpenLedgerProjectionsOptions,
+} from '../../src/server/open-ledger-projections.js';
 import { LedgerProjections } from '../../src/workflow/index.js';
 import { percentile, type BenchContext } from './bench-context.js';
 import { benchChangeData, benchLedgerKey, writeJsonlHistory, writeRedisHistory } from './scale-ledger-fixture.js';
 import { heapAfterGc, mb, scratchDir } from './scale-support.js';
 
 /** Ledger lengths of the curve; the first is the baseline. `FEATGATE_BENCH_LEDGER_MAX` lowers the largest. */
-const LENGTHS = [10_000, 100_000, 1_000_000].filter((length) => length <= Number(process.env.FEATGATE_BENCH_LEDGER_MAX ?? 1_000_000));
+const LENGTHS = [10_000, 100_000, 1_000_000].filter(
+  (length) => length <= Number(process.env.FEATGATE_BENCH_LEDGER_MAX ?? 1_000_000),
+);
 /** Entries appended after the newest snapshot, the same at every length: what a start folds and verifies. */
 const TAIL = 2_000;
 const WRITES = 200;
@@ -32,13 +47,24 @@ type Where = Omit<OpenLedgerProjectionsOptions, 'key' | 'logger'>;
  * projections, sealed with the ledger key, bound to the generated chain and its checkpoints), then TAIL entries
  * appended through the checkpointed ledger as the service appends them.
  */
-async function prepare(where: Where, key: LedgerSigningKey, plain: () => Promise<LedgerStore>, checkpointsEnd: () => Promise<number>): Promise<void> {
+async function prepare(
+  where: Where,
+  key: LedgerSigningKey,
+  plain: () => Promise<LedgerStore>,
+  checkpointsEnd: () => Promise<number>,
+): Promise<void> {
   const store = await plain();
   const projections = new LedgerProjections(store);
   await projections.catchUp();
   const head = (await store.head())!;
   const offset = await store.locate?.(head.seq);
-  const base = { seq: head.seq, hash: head.hash, checkpoints: await checkpointsEnd(), at: new Date().toISOString(), ...(offset === undefined ? {} : { offset }) };
+  const base = {
+    seq: head.seq,
+    hash: head.hash,
+    checkpoints: await checkpointsEnd(),
+    at: new Date().toISOString(),
+    ...(offset === undefined ? {} : { offset }),
+  };
   const snapshots: SnapshotStore = snapshotStoreFor(where);
   await snapshots.write(await sealSnapshot(encodeSnapshotState(projections.exportState()), base, key));
   await store.close();
@@ -49,7 +75,12 @@ async function prepare(where: Where, key: LedgerSigningKey, plain: () => Promise
 }
 
 function benchAppend(index: number) {
-  return { type: LedgerEventType.ReviewDateNotified, actor: { id: 'featgate', kind: ActorKind.Service, roles: [] }, subject: 'change:CH-bench', data: { index } };
+  return {
+    type: LedgerEventType.ReviewDateNotified,
+    actor: { id: 'featgate', kind: ActorKind.Service, roles: [] },
+    subject: 'change:CH-bench',
+    data: { index },
+  };
 }
 
 let created = 0;
@@ -57,7 +88,12 @@ let created = 0;
 function createChange() {
   created += 1;
   const key = `bench-write-${created}`;
-  return { type: LedgerEventType.ChangeCreated, actor: { id: 'bench-owner', kind: ActorKind.User, roles: ['releaseOwner'] }, subject: `change:${key}`, data: benchChangeData(key) };
+  return {
+    type: LedgerEventType.ChangeCreated,
+    actor: { id: 'bench-owner', kind: ActorKind.User, roles: ['releaseOwner'] },
+    subject: `change:${key}`,
+    data: benchChangeData(key),
+  };
 }
 
 /**
@@ -75,13 +111,20 @@ async function measure(where: Where, key: LedgerSigningKey, length: number): Pro
     await opened.ledger.close();
   }
   const begun = performance.now();
-  let opened: LedgerWithProjections | undefined = await openLedgerWithProjections({ ...where, key, snapshotEvery: NEVER });
+  let opened: LedgerWithProjections | undefined = await openLedgerWithProjections({
+    ...where,
+    key,
+    snapshotEvery: NEVER,
+  });
   starts.push(performance.now() - begun);
   // what the opened ledger and projections keep alive: the heap with them, less the heap once they are dropped
   const heapWith = heapAfterGc();
-  if (opened.restoredFrom !== length - TAIL || opened.projections.lastSeq !== length) throw new Error(`the start did not use the snapshot (restored from ${opened.restoredFrom})`);
+  if (opened.restoredFrom !== length - TAIL || opened.projections.lastSeq !== length)
+    throw new Error(`the start did not use the snapshot (restored from ${opened.restoredFrom})`);
   if (opened.projections.changes.changes.size < 50 || opened.projections.changes.skipped.length > 0) {
-    throw new Error(`the history holds ${opened.projections.changes.changes.size} change records; skipped: ${opened.projections.changes.skipped[0]?.reason}`);
+    throw new Error(
+      `the history holds ${opened.projections.changes.changes.size} change records; skipped: ${opened.projections.changes.skipped[0]?.reason}`,
+    );
   }
   const samples: number[] = [];
   for (let index = 0; index < WRITES; index += 1) {
@@ -90,21 +133,42 @@ async function measure(where: Where, key: LedgerSigningKey, length: number): Pro
     await opened.projections.catchUpOwnWrites();
     samples.push(performance.now() - writeBegun);
   }
-  if (opened.projections.changes.skipped.length > 0) throw new Error(`the projections skipped entries: ${opened.projections.changes.skipped[0]!.reason}`);
+  if (opened.projections.changes.skipped.length > 0)
+    throw new Error(`the projections skipped entries: ${opened.projections.changes.skipped[0]!.reason}`);
   await opened.ledger.close();
   // Dropped so the heap measured next no longer holds the opened projections.
   // eslint-disable-next-line no-useless-assignment
   opened = undefined;
   const heap = heapWith - heapAfterGc();
-  return { startupMs: percentile(starts, 50), heap, writeP50: percentile(samples, 50), writeP99: percentile(samples, 99) };
+  return {
+    startupMs: percentile(starts, 50),
+    heap,
+    writeP50: percentile(samples, 50),
+    writeP99: percentile(samples, 99),
+  };
 }
 
 function report(ctx: BenchContext, store: string, length: number, point: Point, base: Point): void {
   const label = `scale ledger ${store} ${length.toLocaleString('en-US')} entries`;
   const baseline = `${LENGTHS[0]!.toLocaleString('en-US')} entries`;
-  ctx.report(`${label}: startup (snapshot + verify and fold ${TAIL} tail)`, point.startupMs, 'ms', `${(point.startupMs / base.startupMs).toFixed(2)}x ${baseline}; aim <= 2x at 1M`);
-  ctx.report(`${label}: projection heap`, point.heap / 1024 / 1024, 'MB', `${(point.heap / Math.max(1, base.heap)).toFixed(2)}x ${baseline} (${mb(base.heap)})`);
-  ctx.report(`${label}: create a change (append + fold) p50`, point.writeP50, 'ms', `p99 ${point.writeP99.toFixed(2)} ms; ${(point.writeP50 / base.writeP50).toFixed(2)}x ${baseline}`);
+  ctx.report(
+    `${label}: startup (snapshot + verify and fold ${TAIL} tail)`,
+    point.startupMs,
+    'ms',
+    `${(point.startupMs / base.startupMs).toFixed(2)}x ${baseline}; aim <= 2x at 1M`,
+  );
+  ctx.report(
+    `${label}: projection heap`,
+    point.heap / 1024 / 1024,
+    'MB',
+    `${(point.heap / Math.max(1, base.heap)).toFixed(2)}x ${baseline} (${mb(base.heap)})`,
+  );
+  ctx.report(
+    `${label}: create a change (append + fold) p50`,
+    point.writeP50,
+    'ms',
+    `p99 ${point.writeP99.toFixed(2)} ms; ${(point.writeP50 / base.writeP50).toFixed(2)}x ${baseline}`,
+  );
 }
 
 /** Startup time, projection heap and write latency of both stores at 10k / 100k / 1M ledger entries. */
@@ -118,11 +182,22 @@ export async function run(ctx: BenchContext): Promise<void> {
       await writeJsonlHistory(dir, length - TAIL, key);
       const generateMs = performance.now() - generated;
       const where = { dataDir: dir };
-      await prepare(where, key, () => JsonlLedgerStore.open({ dataDir: dir }), () => fileCheckpointStore(dir).end());
+      await prepare(
+        where,
+        key,
+        () => JsonlLedgerStore.open({ dataDir: dir }),
+        () => fileCheckpointStore(dir).end(),
+      );
       const point = await measure(where, key, length);
       embedded.push(point);
       report(ctx, 'embedded', length, point, embedded[0]!);
-      if (length === LENGTHS[LENGTHS.length - 1]) ctx.report(`scale ledger ${length.toLocaleString('en-US')} entries: generated in`, generateMs, 'ms', 'fixture, not featgate');
+      if (length === LENGTHS[LENGTHS.length - 1])
+        ctx.report(
+          `scale ledger ${length.toLocaleString('en-US')} entries: generated in`,
+          generateMs,
+          'ms',
+          'fixture, not featgate',
+        );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -138,12 +213,22 @@ export async function run(ctx: BenchContext): Promise<void> {
       try {
         await writeRedisHistory(client, prefix, length - TAIL, key);
         const where = { dataDir: dir, redis: client, prefix };
-        await prepare(where, key, async () => new RedisLedgerStore({ redis: client, prefix }), () => client.llen(`${prefix}{ledger}:checkpoints`));
+        await prepare(
+          where,
+          key,
+          async () => new RedisLedgerStore({ redis: client, prefix }),
+          () => client.llen(`${prefix}{ledger}:checkpoints`),
+        );
         const point = await measure(where, key, length);
         redis.push(point);
         report(ctx, 'redis', length, point, redis[0]!);
       } finally {
-        await client.del(`${prefix}{ledger}:entries`, `${prefix}{ledger}:head`, `${prefix}{ledger}:checkpoints`, `${prefix}{ledger}:snapshot`);
+        await client.del(
+          `${prefix}{ledger}:entries`,
+          `${prefix}{ledger}:head`,
+          `${prefix}{ledger}:checkpoints`,
+          `${prefix}{ledger}:snapshot`,
+        );
         rmSync(dir, { recursive: true, force: true });
       }
     }

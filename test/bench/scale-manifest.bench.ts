@@ -64,24 +64,47 @@ async function measureSize(flags: number, capMs: number): Promise<Curve> {
     for (; adopted < flags; adopted += 1) {
       if (performance.now() - start > capMs) break;
       const flag = scaleFlag(adopted);
-      await ledger.append({ type: LedgerEventType.FlagAdopted, actor: ADMIN, subject: flagSubject(ENV, flag.key), data: { state: statePayload(ENV, flag), reason: 'bench adoption' } });
+      await ledger.append({
+        type: LedgerEventType.FlagAdopted,
+        actor: ADMIN,
+        subject: flagSubject(ENV, flag.key),
+        data: { state: statePayload(ENV, flag), reason: 'bench adoption' },
+      });
       await projections.catchUpOwnWrites();
     }
     await lastPublish;
     const adoptMs = performance.now() - start;
     const finished = adopted === flags;
-    if (!finished) return { adoptMs, adopted, finished, approvalP50: NaN, approvalMax: NaN, providerApplyMs: NaN, bytesPerUpdate: NaN, wholeBytes: NaN, heapFirst: NaN, heapLast: NaN };
+    if (!finished)
+      return {
+        adoptMs,
+        adopted,
+        finished,
+        approvalP50: NaN,
+        approvalMax: NaN,
+        providerApplyMs: NaN,
+        bytesPerUpdate: NaN,
+        wholeBytes: NaN,
+        heapFirst: NaN,
+        heapLast: NaN,
+      };
 
     const approve = async (round: number): Promise<{ signed: SignedManifest; approvedAt: number }> => {
       const flag = scaleFlag(round % flags, ((round % 7) + 1) / 9);
       const approvedAt = performance.now();
-      await ledger.append({ type: LedgerEventType.ApprovedStateSet, actor: ADMIN, subject: flagSubject(ENV, flag.key), data: { state: statePayload(ENV, flag) } });
+      await ledger.append({
+        type: LedgerEventType.ApprovedStateSet,
+        actor: ADMIN,
+        subject: flagSubject(ENV, flag.key),
+        data: { state: statePayload(ENV, flag) },
+      });
       await projections.catchUpOwnWrites();
       return { signed: await lastPublish!, approvedAt };
     };
 
     // approval → every one of 50 raw SSE subscribers (delta streams, as providers open them) holds the new manifest
-    for (let index = 0; index < SUBSCRIBERS; index += 1) subscribers.push(await openSseSubscriber(`${url}/v1/envs/${ENV}/manifest/stream?delta=1`));
+    for (let index = 0; index < SUBSCRIBERS; index += 1)
+      subscribers.push(await openSseSubscriber(`${url}/v1/envs/${ENV}/manifest/stream?delta=1`));
     const arrivals: number[] = [];
     let bytes = 0;
     let round = 0;
@@ -91,7 +114,9 @@ async function measureSize(flags: number, capMs: number): Promise<Curve> {
       const update = signed.delta ?? signed;
       bytes = update.jws.length;
       const all = Promise.all(subscribers.map((subscriber) => subscriber.arrival(update.etag)));
-      const timedOut = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ROUND_TIMEOUT_MS).unref());
+      const timedOut = new Promise<undefined>((resolve) =>
+        setTimeout(() => resolve(undefined), ROUND_TIMEOUT_MS).unref(),
+      );
       const times = await Promise.race([all, timedOut]);
       if (!times) {
         arrivals.push(Number.POSITIVE_INFINITY);
@@ -110,7 +135,9 @@ async function measureSize(flags: number, capMs: number): Promise<Curve> {
       envId: ENV,
     });
     await OpenFeature.setProviderAndWait(`scale-${flags}`, gate);
-    OpenFeature.getClient(`scale-${flags}`).addHandler(ProviderEvents.ConfigurationChanged, () => changed?.(performance.now()));
+    OpenFeature.getClient(`scale-${flags}`).addHandler(ProviderEvents.ConfigurationChanged, () =>
+      changed?.(performance.now()),
+    );
     const heaps: number[] = [];
     const applies: number[] = [];
     for (let index = 0; index < APPROVALS; index += 1) {
@@ -159,7 +186,12 @@ export async function run(ctx: BenchContext): Promise<void> {
     const previous = curves[curves.length - 2];
     const label = `scale ${flags} flags`;
     if (!curve.finished) {
-      ctx.report(`${label}: adoption`, curve.adoptMs, 'ms', `UNFINISHED: ${curve.adopted} of ${flags} adopted within ${GROWTH_CAP}x the previous size; aim <= ${GROWTH_CAP}x`);
+      ctx.report(
+        `${label}: adoption`,
+        curve.adoptMs,
+        'ms',
+        `UNFINISHED: ${curve.adopted} of ${flags} adopted within ${GROWTH_CAP}x the previous size; aim <= ${GROWTH_CAP}x`,
+      );
       break;
     }
     ctx.report(
@@ -168,8 +200,18 @@ export async function run(ctx: BenchContext): Promise<void> {
       'ms',
       `${(curve.adoptMs / base.adoptMs).toFixed(2)}x ${FLAG_COUNTS[0]} flags${previous ? `, ${(curve.adoptMs / previous.adoptMs).toFixed(2)}x the previous size (aim <= ${GROWTH_CAP}x)` : ''}`,
     );
-    ctx.report(`${label}: approval→all ${SUBSCRIBERS} SSE subscribers p50`, curve.approvalP50, 'ms', `${Number.isFinite(curve.approvalMax) ? `max ${curve.approvalMax.toFixed(0)} ms` : `an approval was past ${ROUND_TIMEOUT_MS} ms`}; ${(curve.approvalP50 / base.approvalP50).toFixed(2)}x ${FLAG_COUNTS[0]} flags; aim < 1000 ms`);
-    ctx.report(`${label}: approval→ConfigurationChanged (1 provider alone) p50`, curve.providerApplyMs, 'ms', `${(curve.providerApplyMs / base.providerApplyMs).toFixed(2)}x ${FLAG_COUNTS[0]} flags`);
+    ctx.report(
+      `${label}: approval→all ${SUBSCRIBERS} SSE subscribers p50`,
+      curve.approvalP50,
+      'ms',
+      `${Number.isFinite(curve.approvalMax) ? `max ${curve.approvalMax.toFixed(0)} ms` : `an approval was past ${ROUND_TIMEOUT_MS} ms`}; ${(curve.approvalP50 / base.approvalP50).toFixed(2)}x ${FLAG_COUNTS[0]} flags; aim < 1000 ms`,
+    );
+    ctx.report(
+      `${label}: approval→ConfigurationChanged (1 provider alone) p50`,
+      curve.providerApplyMs,
+      'ms',
+      `${(curve.providerApplyMs / base.providerApplyMs).toFixed(2)}x ${FLAG_COUNTS[0]} flags`,
+    );
     ctx.report(
       `${label}: manifest bytes per update (delta)`,
       curve.bytesPerUpdate,

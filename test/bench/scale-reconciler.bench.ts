@@ -26,7 +26,11 @@ async function measureRound(flags: number): Promise<{ ms: number; calls: number;
   const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
   const envId = policy.environments[0]!.id;
   const seeded = Array.from({ length: flags }, (_, index) => routeFlag(envId, `scale-${index}-model-route`));
-  const sandbox = await createSandbox({ environments: [{ id: envId, name: 'production' }], seeds: [{ flags: seeded, segments: [] }], logger: silentLogger });
+  const sandbox = await createSandbox({
+    environments: [{ id: envId, name: 'production' }],
+    seeds: [{ flags: seeded, segments: [] }],
+    logger: silentLogger,
+  });
   const proxy = await startCountingProxy(sandbox.url);
   const dataDir = scratchDir('scale-reconciler');
   const ledger = await JsonlLedgerStore.open({ dataDir });
@@ -35,7 +39,12 @@ async function measureRound(flags: number): Promise<{ ms: number; calls: number;
     seeded.map((raw) => {
       const { envId: _envId, ...flagFields } = raw;
       const flag = flagSchema.parse(flagFields);
-      return ledger.append({ type: LedgerEventType.FlagAdopted, actor, subject: flagSubject(envId, flag.key), data: { state: { ...statePayload(envId, flag), baselineVariationId: `${flag.key}-current` } } });
+      return ledger.append({
+        type: LedgerEventType.FlagAdopted,
+        actor,
+        subject: flagSubject(envId, flag.key),
+        data: { state: { ...statePayload(envId, flag), baselineVariationId: `${flag.key}-current` } },
+      });
     }),
   );
   await ledger.close();
@@ -74,8 +83,22 @@ export async function run(ctx: BenchContext): Promise<void> {
     const round = await measureRound(flags);
     rounds.push(round);
     const base = rounds[0]!;
-    const shapes = [...round.byShape].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([shape, count]) => `${count} ${shape}`).join(', ');
-    ctx.report(`scale reconciler ${flags} flags: round time`, round.ms, 'ms', `${(round.ms / base.ms).toFixed(2)}x ${SIZES[0]} flags; embedded store, sandbox FeatBit on loopback`);
-    ctx.report(`scale reconciler ${flags} flags: REST calls per round`, round.calls, 'calls', `${(round.calls / flags).toFixed(2)} per flag; ${(round.calls / base.calls).toFixed(2)}x ${SIZES[0]} flags; ${shapes}`);
+    const shapes = [...round.byShape]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([shape, count]) => `${count} ${shape}`)
+      .join(', ');
+    ctx.report(
+      `scale reconciler ${flags} flags: round time`,
+      round.ms,
+      'ms',
+      `${(round.ms / base.ms).toFixed(2)}x ${SIZES[0]} flags; embedded store, sandbox FeatBit on loopback`,
+    );
+    ctx.report(
+      `scale reconciler ${flags} flags: REST calls per round`,
+      round.calls,
+      'calls',
+      `${(round.calls / flags).toFixed(2)} per flag; ${(round.calls / base.calls).toFixed(2)}x ${SIZES[0]} flags; ${shapes}`,
+    );
   }
 }

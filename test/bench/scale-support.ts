@@ -33,7 +33,12 @@ export function scaleFlag(index: number, candidateShare = 0.5): FeatBitFlag {
     targetUsers: [],
     rules: [],
     disabledVariationId: 'base',
-    fallthrough: { variations: [{ id: 'candidate', rollout: [0, candidateShare] }, { id: 'base', rollout: [candidateShare, 1] }] },
+    fallthrough: {
+      variations: [
+        { id: 'candidate', rollout: [0, candidateShare] },
+        { id: 'base', rollout: [candidateShare, 1] },
+      ],
+    },
   });
 }
 

@@ -35,7 +35,9 @@ async function requestsPerSecond(request: (worker: number, n: number) => Promise
 export async function run(ctx: BenchContext): Promise<void> {
   const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
   const envId = policy.environments[0]!.id;
-  const record = parseYaml(readFileSync(new URL('../../policies/examples/high-model-provider-change.yaml', import.meta.url), 'utf8'));
+  const record = parseYaml(
+    readFileSync(new URL('../../policies/examples/high-model-provider-change.yaml', import.meta.url), 'utf8'),
+  );
   const sandbox = await createSandbox({ environments: [{ id: envId, name: 'production' }], logger: silentLogger });
   const requester = generateApiToken();
   const reviewer = generateApiToken();
@@ -60,12 +62,18 @@ export async function run(ctx: BenchContext): Promise<void> {
     const headers = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
     const keys = Array.from({ length: CONCURRENCY }, (_, index) => `bench-change-${index}`);
     for (const key of keys) {
-      const created = await fetch(`${service.url}/v1/changes`, { method: 'POST', headers: headers(requester), body: JSON.stringify({ ...record, key }) });
+      const created = await fetch(`${service.url}/v1/changes`, {
+        method: 'POST',
+        headers: headers(requester),
+        body: JSON.stringify({ ...record, key }),
+      });
       if (created.status !== 201) throw new Error(`could not create ${key}: ${await created.text()}`);
     }
     const baseline = await requestsPerSecond(() => fetch(`${service.url}/healthz`));
     ctx.report('service GET /healthz (baseline)', baseline, 'req/s', `${CONCURRENCY} concurrent, loopback`);
-    const reads = await requestsPerSecond((worker) => fetch(`${service.url}/v1/changes/${keys[worker]}`, { headers: headers(reviewer) }));
+    const reads = await requestsPerSecond((worker) =>
+      fetch(`${service.url}/v1/changes/${keys[worker]}`, { headers: headers(reviewer) }),
+    );
     ctx.report('service change read (Redis)', reads, 'req/s', `${(reads / baseline).toFixed(2)}x of /healthz`);
     const reviews = await requestsPerSecond((worker, n) =>
       fetch(`${service.url}/v1/changes/${keys[worker]}/reviews`, {

@@ -41,7 +41,11 @@ export async function run(ctx: BenchContext): Promise<void> {
   const fallthrough = (variations: typeof approvedRollout) => ({ dispatchKey: null, includedInExpt: true, variations });
   const sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
   const featgateToken = sandbox.tokens.issue('featgate-bot');
-  const alice = new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: sandbox.tokens.issue('alice').token, logger: silentLogger });
+  const alice = new FeatBitRestClient({
+    baseUrl: sandbox.url,
+    accessToken: sandbox.tokens.issue('alice').token,
+    logger: silentLogger,
+  });
   const admin = generateApiToken();
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-bench-stream-'));
   const prefix = `bench:stream:${randomUUID().slice(0, 8)}:`;
@@ -52,7 +56,14 @@ export async function run(ctx: BenchContext): Promise<void> {
       dataDir,
       redisUrl,
       redisPrefix: prefix,
-      featbit: { apiUrl: sandbox.url, accessToken: featgateToken.token, sandbox: false, webhookSecret: ['bench-unused-secret'], evaluationUrl: sandbox.url, serverSecrets: { [sandboxEnv.id]: sandboxEnv.sdkSecret } },
+      featbit: {
+        apiUrl: sandbox.url,
+        accessToken: featgateToken.token,
+        sandbox: false,
+        webhookSecret: ['bench-unused-secret'],
+        evaluationUrl: sandbox.url,
+        serverSecrets: { [sandboxEnv.id]: sandboxEnv.sdkSecret },
+      },
       identity: { tokens: [{ name: 'bench-admin', sha256: hashApiToken(admin), roles: ['admin'] }] },
     }),
     { logger: silentLogger, bridge: { reconcileIntervalMs: 3_600_000 } },
@@ -64,7 +75,27 @@ export async function run(ctx: BenchContext): Promise<void> {
     await service.bridge!.queue.whenIdle(30_000);
     // featgate never approves flags itself: the flag appears after the bridge's first round and an admin adopts it.
     sandbox.control.seed({
-      flags: [{ id: `id-${key}`, envId: env.id, key, name: key, variationType: 'json', variations: [{ id: current, name: 'current', value: '{"model":"a"}' }, { id: candidate, name: 'candidate', value: '{"model":"b"}' }], targetUsers: [], rules: [], isEnabled: true, disabledVariationId: current, fallthrough: fallthrough(approvedRollout), exptIncludeAllTargets: true, tags: [], isArchived: false }],
+      flags: [
+        {
+          id: `id-${key}`,
+          envId: env.id,
+          key,
+          name: key,
+          variationType: 'json',
+          variations: [
+            { id: current, name: 'current', value: '{"model":"a"}' },
+            { id: candidate, name: 'candidate', value: '{"model":"b"}' },
+          ],
+          targetUsers: [],
+          rules: [],
+          isEnabled: true,
+          disabledVariationId: current,
+          fallthrough: fallthrough(approvedRollout),
+          exptIncludeAllTargets: true,
+          tags: [],
+          isArchived: false,
+        },
+      ],
       segments: [],
     });
     const adopted = await fetch(`${service.url}/v1/adoptions`, {
@@ -81,7 +112,15 @@ export async function run(ctx: BenchContext): Promise<void> {
     for (let i = 0; i < 50; i += 1) {
       const start = performance.now();
       const flag = await alice.getFlag(env.id, key);
-      await alice.updateTargeting(env.id, key, { revision: flag.revision, targeting: { targetUsers: [], rules: [], fallthrough: fallthrough(approvedRollout), exptIncludeAllTargets: true } });
+      await alice.updateTargeting(env.id, key, {
+        revision: flag.revision,
+        targeting: {
+          targetUsers: [],
+          rules: [],
+          fallthrough: fallthrough(approvedRollout),
+          exptIncludeAllTargets: true,
+        },
+      });
       roundTrips.push(performance.now() - start);
     }
     await service.bridge!.queue.whenIdle(30_000);
@@ -89,7 +128,15 @@ export async function run(ctx: BenchContext): Promise<void> {
     const samples: number[] = [];
     for (let i = 0; i < EDITS; i += 1) {
       const flag = await alice.getFlag(env.id, key);
-      await alice.updateTargeting(env.id, key, { revision: flag.revision, targeting: { targetUsers: [], rules: [], fallthrough: fallthrough(swappedRollout), exptIncludeAllTargets: true } });
+      await alice.updateTargeting(env.id, key, {
+        revision: flag.revision,
+        targeting: {
+          targetUsers: [],
+          rules: [],
+          fallthrough: fallthrough(swappedRollout),
+          exptIncludeAllTargets: true,
+        },
+      });
       const edit = audit()[0]!;
       const deadline = Date.now() + 10_000;
       for (;;) {
@@ -105,8 +152,18 @@ export async function run(ctx: BenchContext): Promise<void> {
     }
     const baseP50 = percentile(roundTrips, 50);
     const baseP99 = percentile(roundTrips, 99);
-    ctx.report('no-webhook edit-to-restore via stream p50', percentile(samples, 50), 'ms', `${EDITS} swapped-id edits, webhooks off; ${(percentile(samples, 50) / baseP50).toFixed(1)}x a FeatBit read+write round trip ${baseP50.toFixed(2)} ms`);
-    ctx.report('no-webhook edit-to-restore via stream p99', percentile(samples, 99), 'ms', `${(percentile(samples, 99) / baseP99).toFixed(1)}x round trip p99 ${baseP99.toFixed(2)} ms; aim < 1000 ms`);
+    ctx.report(
+      'no-webhook edit-to-restore via stream p50',
+      percentile(samples, 50),
+      'ms',
+      `${EDITS} swapped-id edits, webhooks off; ${(percentile(samples, 50) / baseP50).toFixed(1)}x a FeatBit read+write round trip ${baseP50.toFixed(2)} ms`,
+    );
+    ctx.report(
+      'no-webhook edit-to-restore via stream p99',
+      percentile(samples, 99),
+      'ms',
+      `${(percentile(samples, 99) / baseP99).toFixed(1)}x round trip p99 ${baseP99.toFixed(2)} ms; aim < 1000 ms`,
+    );
   } finally {
     await service.close();
     await sandbox.close();

@@ -40,11 +40,18 @@ function delivery(flagKey: string): { body: string; headers: Record<string, stri
 }
 
 /** Sequential request latencies of two routes, alternating request by request so both see the same machine load. */
-async function pairedLatencies(bareUrl: string, hookUrl: string, count: number): Promise<{ bare: number[]; acked: number[] }> {
+async function pairedLatencies(
+  bareUrl: string,
+  hookUrl: string,
+  count: number,
+): Promise<{ bare: number[]; acked: number[] }> {
   const bare: number[] = [];
   const acked: number[] = [];
   for (let i = 0; i < count; i += 1) {
-    for (const [url, samples] of [[bareUrl, bare], [hookUrl, acked]] as const) {
+    for (const [url, samples] of [
+      [bareUrl, bare],
+      [hookUrl, acked],
+    ] as const) {
       const { body, headers } = delivery(`flag-${i % 50}`);
       const start = performance.now();
       await (await fetch(url, { method: 'POST', body, headers })).arrayBuffer();
@@ -72,7 +79,12 @@ async function throughput(url: string, durationMs: number): Promise<number> {
 }
 
 /** Throughput of two routes in alternating rounds, so a burst of load elsewhere weighs on both alike. */
-async function pairedThroughput(bareUrl: string, hookUrl: string, rounds: number, roundMs: number): Promise<{ bare: number; acked: number }> {
+async function pairedThroughput(
+  bareUrl: string,
+  hookUrl: string,
+  rounds: number,
+  roundMs: number,
+): Promise<{ bare: number; acked: number }> {
   let bare = 0;
   let acked = 0;
   for (let round = 0; round < rounds; round += 1) {
@@ -96,14 +108,45 @@ async function editToRevert(ctx: BenchContext, redisUrl: string): Promise<void> 
   const key = 'bench-model-route';
   const current = `${key}-current`;
   const candidate = `${key}-candidate`;
-  const share = (value: number) => ({ dispatchKey: null, includedInExpt: true, variations: [{ id: candidate, rollout: [0, value] as [number, number], exptRollout: 1 }, { id: current, rollout: [value, 1] as [number, number], exptRollout: 1 }] });
+  const share = (value: number) => ({
+    dispatchKey: null,
+    includedInExpt: true,
+    variations: [
+      { id: candidate, rollout: [0, value] as [number, number], exptRollout: 1 },
+      { id: current, rollout: [value, 1] as [number, number], exptRollout: 1 },
+    ],
+  });
   const sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
   sandbox.control.seed({
-    flags: [{ id: `id-${key}`, envId: env.id, key, name: key, variationType: 'json', variations: [{ id: current, name: 'current', value: '{"model":"a"}' }, { id: candidate, name: 'candidate', value: '{"model":"b"}' }], targetUsers: [], rules: [], isEnabled: true, disabledVariationId: current, fallthrough: share(0.05), exptIncludeAllTargets: true, tags: [], isArchived: false }],
+    flags: [
+      {
+        id: `id-${key}`,
+        envId: env.id,
+        key,
+        name: key,
+        variationType: 'json',
+        variations: [
+          { id: current, name: 'current', value: '{"model":"a"}' },
+          { id: candidate, name: 'candidate', value: '{"model":"b"}' },
+        ],
+        targetUsers: [],
+        rules: [],
+        isEnabled: true,
+        disabledVariationId: current,
+        fallthrough: share(0.05),
+        exptIncludeAllTargets: true,
+        tags: [],
+        isArchived: false,
+      },
+    ],
     segments: [],
   });
   const featgateToken = sandbox.tokens.issue('featgate-bot');
-  const alice = new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: sandbox.tokens.issue('alice').token, logger: silentLogger });
+  const alice = new FeatBitRestClient({
+    baseUrl: sandbox.url,
+    accessToken: sandbox.tokens.issue('alice').token,
+    logger: silentLogger,
+  });
   const admin = generateApiToken();
   const secret = 'bench-webhook-secret';
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-bench-'));
@@ -136,15 +179,30 @@ async function editToRevert(ctx: BenchContext, redisUrl: string): Promise<void> 
     for (let i = 0; i < 50; i += 1) {
       const start = performance.now();
       const flag = await alice.getFlag(env.id, key);
-      await alice.updateTargeting(env.id, key, { revision: flag.revision, targeting: { targetUsers: [], rules: [], fallthrough: share(0.05), exptIncludeAllTargets: true } });
+      await alice.updateTargeting(env.id, key, {
+        revision: flag.revision,
+        targeting: { targetUsers: [], rules: [], fallthrough: share(0.05), exptIncludeAllTargets: true },
+      });
       roundTrips.push(performance.now() - start);
     }
-    sandbox.control.configureWebhook({ url: `${service.url}/webhooks/featbit`, secret, events: Object.values(WebhookEvent) });
+    sandbox.control.configureWebhook({
+      url: `${service.url}/webhooks/featbit`,
+      secret,
+      events: Object.values(WebhookEvent),
+    });
 
     const samples: number[] = [];
     for (let i = 0; i < EDITS; i += 1) {
       const flag = await alice.getFlag(env.id, key);
-      await alice.updateTargeting(env.id, key, { revision: flag.revision, targeting: { targetUsers: [], rules: [], fallthrough: share(0.3 + (i % 500) / 1000), exptIncludeAllTargets: true } });
+      await alice.updateTargeting(env.id, key, {
+        revision: flag.revision,
+        targeting: {
+          targetUsers: [],
+          rules: [],
+          fallthrough: share(0.3 + (i % 500) / 1000),
+          exptIncludeAllTargets: true,
+        },
+      });
       const edit = audit()[0]!;
       const deadline = Date.now() + 10_000;
       for (;;) {
@@ -159,8 +217,18 @@ async function editToRevert(ctx: BenchContext, redisUrl: string): Promise<void> 
     }
     await service.bridge!.queue.whenIdle(30_000);
     const baseP50 = percentile(roundTrips, 50);
-    ctx.report('edit-to-revert latency p50', percentile(samples, 50), 'ms', `${EDITS} unauthorized edits; ${(percentile(samples, 50) / baseP50).toFixed(1)}x a FeatBit read+write round trip ${baseP50.toFixed(2)} ms`);
-    ctx.report('edit-to-revert latency p99', percentile(samples, 99), 'ms', `${(percentile(samples, 99) / percentile(roundTrips, 99)).toFixed(1)}x round trip p99 ${percentile(roundTrips, 99).toFixed(2)} ms; aim < 1000 ms`);
+    ctx.report(
+      'edit-to-revert latency p50',
+      percentile(samples, 50),
+      'ms',
+      `${EDITS} unauthorized edits; ${(percentile(samples, 50) / baseP50).toFixed(1)}x a FeatBit read+write round trip ${baseP50.toFixed(2)} ms`,
+    );
+    ctx.report(
+      'edit-to-revert latency p99',
+      percentile(samples, 99),
+      'ms',
+      `${(percentile(samples, 99) / percentile(roundTrips, 99)).toFixed(1)}x round trip p99 ${percentile(roundTrips, 99).toFixed(2)} ms; aim < 1000 ms`,
+    );
   } finally {
     await service.close();
     await sandbox.close();
@@ -192,10 +260,25 @@ export async function run(ctx: BenchContext): Promise<void> {
     const { bare, acked } = await pairedLatencies(`${base}/bare`, `${base}/webhooks/featbit`, REQUESTS);
     const bareP50 = percentile(bare, 50);
     const bareP99 = percentile(bare, 99);
-    ctx.report('webhook ack latency p50', percentile(acked, 50), 'ms', `${(percentile(acked, 50) / bareP50).toFixed(2)}x bare route ${bareP50.toFixed(3)} ms`);
-    ctx.report('webhook ack latency p99', percentile(acked, 99), 'ms', `${(percentile(acked, 99) / bareP99).toFixed(2)}x bare route ${bareP99.toFixed(3)} ms`);
+    ctx.report(
+      'webhook ack latency p50',
+      percentile(acked, 50),
+      'ms',
+      `${(percentile(acked, 50) / bareP50).toFixed(2)}x bare route ${bareP50.toFixed(3)} ms`,
+    );
+    ctx.report(
+      'webhook ack latency p99',
+      percentile(acked, 99),
+      'ms',
+      `${(percentile(acked, 99) / bareP99).toFixed(2)}x bare route ${bareP99.toFixed(3)} ms`,
+    );
     const rates = await pairedThroughput(`${base}/bare`, `${base}/webhooks/featbit`, 3, 500);
-    ctx.report('webhook ack throughput', rates.acked, 'req/s', `${(rates.acked / rates.bare).toFixed(2)} of bare route ${rates.bare.toFixed(0)} req/s, ${CONCURRENCY} concurrent`);
+    ctx.report(
+      'webhook ack throughput',
+      rates.acked,
+      'req/s',
+      `${(rates.acked / rates.bare).toFixed(2)} of bare route ${rates.bare.toFixed(0)} req/s, ${CONCURRENCY} concurrent`,
+    );
   } finally {
     await new Promise((resolve) => server.close(resolve));
     await queue.close();

@@ -6,7 +6,9 @@ if (!hasRedisServerBinary()) throw new Error(REDIS_MISSING_MESSAGE);
 const only = process.argv.slice(2);
 const redis = await startPrivateRedis();
 try {
-  for (const row of rows.filter((candidate) => only.length === 0 || only.some((name) => candidate.name.includes(name)))) {
+  for (const row of rows.filter(
+    (candidate) => only.length === 0 || only.some((name) => candidate.name.includes(name)),
+  )) {
     console.log(describeRow(row.name, await runRow(row, redis.url)));
   }
 } finally {

@@ -42,7 +42,12 @@ export interface Row {
   /** Also switch each flag off right after widening it (the kill switch must win). */
   readonly switchOff?: boolean;
   /** Starts the fault before the edits; returns how to clear it. */
-  fault?(world: FaultWorld, context: RowContext, redis: RestartableRedis, prepared?: ChildProcess): Promise<() => Promise<void>>;
+  fault?(
+    world: FaultWorld,
+    context: RowContext,
+    redis: RestartableRedis,
+    prepared?: ChildProcess,
+  ): Promise<() => Promise<void>>;
   /** Runs (and is awaited) before the edits, e.g. to start a second worker the fault then kills. */
   prepare?(world: FaultWorld): Promise<ChildProcess>;
   /** Runs after the edits, before the fault clears. */
@@ -83,7 +88,11 @@ export const rows: Row[] = [
       const deliveries = world.sandbox.control.deliveries();
       for (let round = 0; round < 3; round += 1) {
         for (const delivery of deliveries) {
-          await fetch(`${world.service.url}/webhooks/featbit`, { method: 'POST', headers: delivery.headers, body: delivery.payload }).catch(() => undefined);
+          await fetch(`${world.service.url}/webhooks/featbit`, {
+            method: 'POST',
+            headers: delivery.headers,
+            body: delivery.payload,
+          }).catch(() => undefined);
         }
       }
     },
@@ -139,7 +148,12 @@ async function widen(world: FaultWorld, key: string): Promise<void> {
   const flag = await world.live(key);
   await world.featbit('PUT', `/api/v1/envs/${world.envId}/feature-flags/${key}/targeting`, {
     revision: flag.revision,
-    targeting: { targetUsers: flag.targetUsers, rules: flag.rules, fallthrough: fallthrough(key, 0.5), exptIncludeAllTargets: true },
+    targeting: {
+      targetUsers: flag.targetUsers,
+      rules: flag.rules,
+      fallthrough: fallthrough(key, 0.5),
+      exptIncludeAllTargets: true,
+    },
   });
 }
 
@@ -147,7 +161,12 @@ async function widen(world: FaultWorld, key: string): Promise<void> {
 export async function runRow(row: Row, sharedRedisUrl: string): Promise<RowResult> {
   const own = row.ownRedis ? await ownRedis() : undefined;
   const redisUrl = own?.url() ?? sharedRedisUrl;
-  const world = await startFaultWorld({ redisUrl, prefix: `faults:${row.name}:${Date.now()}:`, flagCount: FLAGS, webhooks: row.webhooks ?? true });
+  const world = await startFaultWorld({
+    redisUrl,
+    prefix: `faults:${row.name}:${Date.now()}:`,
+    flagCount: FLAGS,
+    webhooks: row.webhooks ?? true,
+  });
   try {
     const keys = Array.from({ length: FLAGS }, (_, index) => `fault-${index}-model-route`);
     const editedAt = new Map<string, number>();
@@ -199,7 +218,15 @@ export async function runRow(row: Row, sharedRedisUrl: string): Promise<RowResul
     const restoreMs = [...restoredAt].map(([key, at]) => at - Math.max(editedAt.get(key)!, clearedAt));
     const counts = await world.service.bridge!.queue.counts();
     const lost = keys.length - restoredAt.size;
-    return { edits: keys.length, restored: restoredAt.size, lost, loops, killSwitchViolations: violations, restoreMs, recovered: lost === 0 && counts.failed === 0 };
+    return {
+      edits: keys.length,
+      restored: restoredAt.size,
+      lost,
+      loops,
+      killSwitchViolations: violations,
+      restoreMs,
+      recovered: lost === 0 && counts.failed === 0,
+    };
   } finally {
     await world.close();
     await own?.stop();
@@ -226,7 +253,6 @@ async function ownRedis(): Promise<RestartableRedis & { url(): string; stop(): P
     },
   };
 }
-
 
 /** One line per row: every count, the restore percentiles and whether it recovered without a human. */
 export function describeRow(name: string, result: RowResult): string {

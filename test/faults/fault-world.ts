@@ -61,7 +61,12 @@ export interface FaultWorld {
 }
 
 /** Starts a world with `flagCount` governed flags serving their baseline, adopted as approved baselines. */
-export async function startFaultWorld(input: { redisUrl: string; prefix: string; flagCount: number; webhooks: boolean }): Promise<FaultWorld> {
+export async function startFaultWorld(input: {
+  redisUrl: string;
+  prefix: string;
+  flagCount: number;
+  webhooks: boolean;
+}): Promise<FaultWorld> {
   const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
   const env = policy.environments[0]!;
   const sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
@@ -79,7 +84,14 @@ export async function startFaultWorld(input: { redisUrl: string; prefix: string;
       redisPrefix: input.prefix,
       // As in production with the stream trigger configured: FeatBit's SDK data-sync stream (not faulted by the proxy,
       // which sits in front of featgate's REST calls only) triggers a job for every flag it reports changed.
-      featbit: { apiUrl: proxy.url, accessToken: featgate.token, sandbox: false, webhookSecret: [secret], evaluationUrl: sandbox.url, serverSecrets: { [env.id]: sandbox.envs[0]!.sdkSecret } },
+      featbit: {
+        apiUrl: proxy.url,
+        accessToken: featgate.token,
+        sandbox: false,
+        webhookSecret: [secret],
+        evaluationUrl: sandbox.url,
+        serverSecrets: { [env.id]: sandbox.envs[0]!.sdkSecret },
+      },
       identity: { tokens: [{ name: 'admin-user', sha256: hashApiToken(adminToken), roles: ['admin'] }] },
     }),
     // FAULTS_LOG=debug (or info, warn) shows what featgate does during a row.
@@ -97,8 +109,15 @@ export async function startFaultWorld(input: { redisUrl: string; prefix: string;
   await service.bridge!.reconciler.runOnce();
   await service.bridge!.queue.whenIdle(60_000);
   // featgate never approves flags itself (a flag nobody approved is switched off): seed after its first round, then adopt.
-  sandbox.control.seed({ flags: Array.from({ length: input.flagCount }, (_, index) => routeFlag(env.id, `fault-${index}-model-route`, 0)), segments: [] });
-  const adopted = new Set((await service.workflow.queryAudit({ type: 'flag.adopted', afterSeq: 0, limit: 100_000 })).map((entry) => entry.subject));
+  sandbox.control.seed({
+    flags: Array.from({ length: input.flagCount }, (_, index) => routeFlag(env.id, `fault-${index}-model-route`, 0)),
+    segments: [],
+  });
+  const adopted = new Set(
+    (await service.workflow.queryAudit({ type: 'flag.adopted', afterSeq: 0, limit: 100_000 })).map(
+      (entry) => entry.subject,
+    ),
+  );
   for (let index = 0; index < input.flagCount; index += 1) {
     const flagKey = `fault-${index}-model-route`;
     if (adopted.has(`flag:${env.id}/${flagKey}`)) continue;
@@ -107,11 +126,18 @@ export async function startFaultWorld(input: { redisUrl: string; prefix: string;
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ envId: env.id, flagKey, reason: 'fault matrix baseline' }),
     });
-    if (answer.status !== 201) throw new Error(`adoption of ${flagKey} failed: ${answer.status} ${await answer.text()}`);
+    if (answer.status !== 201)
+      throw new Error(`adoption of ${flagKey} failed: ${answer.status} ${await answer.text()}`);
   }
   const workers: ChildProcess[] = [];
   const cli = fileURLToPath(new URL('../../src/cli/featgate.mjs', import.meta.url));
-  if (input.webhooks) sandbox.control.configureWebhook({ url: `${service.url}/webhooks/featbit`, secret, events: Object.values(WebhookEvent), retryDelayMs: 2_000 });
+  if (input.webhooks)
+    sandbox.control.configureWebhook({
+      url: `${service.url}/webhooks/featbit`,
+      secret,
+      events: Object.values(WebhookEvent),
+      retryDelayMs: 2_000,
+    });
   return {
     sandbox,
     proxy,
@@ -119,22 +145,56 @@ export async function startFaultWorld(input: { redisUrl: string; prefix: string;
     envId: env.id,
     adminToken,
     featbit: (method, path, body) => call(sandbox.url, alice.token, method, path, body),
-    live: async (key) => (await call(sandbox.url, alice.token, 'GET', `/api/v1/envs/${env.id}/feature-flags/${key}`)).data,
+    live: async (key) =>
+      (await call(sandbox.url, alice.token, 'GET', `/api/v1/envs/${env.id}/feature-flags/${key}`)).data,
     async featgateWrites(key) {
       const flag = (await call(sandbox.url, alice.token, 'GET', `/api/v1/envs/${env.id}/feature-flags/${key}`)).data;
-      const logs = await call(sandbox.url, alice.token, 'GET', `/api/v1/envs/${env.id}/audit-logs?refId=${flag.id}&refType=FeatureFlag&pageSize=1000`);
-      return (logs.data.items as { creatorName: string }[]).filter((item) => item.creatorName === 'featgate-bot').length;
+      const logs = await call(
+        sandbox.url,
+        alice.token,
+        'GET',
+        `/api/v1/envs/${env.id}/audit-logs?refId=${flag.id}&refType=FeatureFlag&pageSize=1000`,
+      );
+      return (logs.data.items as { creatorName: string }[]).filter((item) => item.creatorName === 'featgate-bot')
+        .length;
     },
     async spawnWorker() {
       const workerDir = mkdtempSync(join(dataDir, 'worker-'));
       const config = join(workerDir, 'featgate.yaml');
-      writeFileSync(config, stringify({ host: '127.0.0.1', featbit: { apiUrl: proxy.url, accessToken: featgate.token, sandbox: false, webhookSecret: [secret] }, identity: { tokens: [{ name: 'admin-user', sha256: hashApiToken(adminToken), roles: ['admin'] }] } }));
-      const env: NodeJS.ProcessEnv = { ...process.env, FEATGATE_FROM_SOURCE: '1', REDIS_URL: input.redisUrl, FEATGATE_REDIS_PREFIX: input.prefix, FEATGATE_DATA_DIR: workerDir, LOG_LEVEL: 'error' };
-      for (const name of ['FEATGATE_SIGNING_KEY', 'FEATGATE_REDACTION_KEY', 'FEATGATE_CONFIG', 'FEATBIT_API_URL', 'FEATBIT_ACCESS_TOKEN'] as const) delete env[name];
-      const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--config', config], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      writeFileSync(
+        config,
+        stringify({
+          host: '127.0.0.1',
+          featbit: { apiUrl: proxy.url, accessToken: featgate.token, sandbox: false, webhookSecret: [secret] },
+          identity: { tokens: [{ name: 'admin-user', sha256: hashApiToken(adminToken), roles: ['admin'] }] },
+        }),
+      );
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        FEATGATE_FROM_SOURCE: '1',
+        REDIS_URL: input.redisUrl,
+        FEATGATE_REDIS_PREFIX: input.prefix,
+        FEATGATE_DATA_DIR: workerDir,
+        LOG_LEVEL: 'error',
+      };
+      for (const name of [
+        'FEATGATE_SIGNING_KEY',
+        'FEATGATE_REDACTION_KEY',
+        'FEATGATE_CONFIG',
+        'FEATBIT_API_URL',
+        'FEATBIT_ACCESS_TOKEN',
+      ] as const)
+        delete env[name];
+      const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--config', config], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       workers.push(child);
       await new Promise<void>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).on('line', (line) => line.startsWith('featgate listening on') && resolve());
+        createInterface({ input: child.stdout! }).on(
+          'line',
+          (line) => line.startsWith('featgate listening on') && resolve(),
+        );
         child.once('exit', (code) => reject(new Error(`the second serve process exited with ${code}`)));
       });
       return child;

@@ -28,7 +28,9 @@ export async function startFeatBitProxy(target: string): Promise<FeatBitProxy> {
     if (state.mode === ProxyMode.Refuse) return void req.socket.destroy();
     const forward = () => {
       if (state.mode === ProxyMode.Unavailable) {
-        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ success: false, errors: ['ServiceUnavailable'], data: null }));
+        res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ success: false, errors: ['ServiceUnavailable'], data: null }));
         return;
       }
       const proxied = request(

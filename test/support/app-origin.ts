@@ -31,14 +31,23 @@ export async function bundleForBrowser(entry: string, workingDir?: string): Prom
  */
 export async function startAppOrigin(bundle: string, sandbox: Sandbox): Promise<AppOrigin> {
   const app = express();
-  app.get('/', (_req, res) => void res.type('html').send('<!doctype html><title>gated app</title><script type="module" src="/app.js"></script>'));
+  app.get(
+    '/',
+    (_req, res) =>
+      void res
+        .type('html')
+        .send('<!doctype html><title>gated app</title><script type="module" src="/app.js"></script>'),
+  );
   app.get('/app.js', (_req, res) => void res.type('text/javascript').send(bundle));
   app.get('/featbit/latest-all', async (req, res) => {
     const timestamp = encodeURIComponent(String(req.query['timestamp'] ?? '0'));
     const upstream = await fetch(`${sandbox.url}/api/public/sdk/server/latest-all?timestamp=${timestamp}`, {
       headers: { authorization: sandbox.envs[0]!.sdkSecret },
     });
-    res.status(upstream.status).type('application/json').send(await upstream.text());
+    res
+      .status(upstream.status)
+      .type('application/json')
+      .send(await upstream.text());
   });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));

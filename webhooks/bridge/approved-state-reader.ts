@@ -5,7 +5,11 @@ import type { LedgerProjections } from '../../src/workflow/index.js';
 import type { ApprovedStateReader } from '../worker/bridge-ports.js';
 
 /** Statuses in which a change's applied stage is live and approved. */
-const LIVE_RELEASE_STATUSES: ReadonlySet<string> = new Set([ChangeStatus.Releasing, ChangeStatus.Held, ChangeStatus.Completed]);
+const LIVE_RELEASE_STATUSES: ReadonlySet<string> = new Set([
+  ChangeStatus.Releasing,
+  ChangeStatus.Held,
+  ChangeStatus.Completed,
+]);
 
 /**
  * The worker's view of approved state, answered from the service's projections after a catch-up. `stageState`
@@ -30,11 +34,15 @@ export function approvedStateReader(projections: LedgerProjections, ledger: Ledg
       await projections.catchUp();
       const status = projections.changes.changes.get(changeKey)?.status;
       if (status === undefined || !LIVE_RELEASE_STATUSES.has(status)) return undefined;
-      const applied = await ledger.readSeqs(projections.audit.candidates({ change: changeKey, type: LedgerEventType.StageApplied }, 0) ?? []);
+      const applied = await ledger.readSeqs(
+        projections.audit.candidates({ change: changeKey, type: LedgerEventType.StageApplied }, 0) ?? [],
+      );
       const stageSeq = applied.findLast((entry) => entry.data['stageIndex'] === stageIndex)?.seq;
       if (stageSeq === undefined) return undefined;
       const flag = `${state.envId}/${state.flagKey}`;
-      const seqs = (projections.audit.candidates({ change: changeKey, flag, type: LedgerEventType.ApprovedStateSet }, 0) ?? []).filter((seq) => seq < stageSeq);
+      const seqs = (
+        projections.audit.candidates({ change: changeKey, flag, type: LedgerEventType.ApprovedStateSet }, 0) ?? []
+      ).filter((seq) => seq < stageSeq);
       const written = await history.latestAmong(seqs.slice(-1));
       return written?.changeKey === changeKey && written.stageIndex === stageIndex ? written : undefined;
     },

@@ -45,7 +45,14 @@ export class BridgeHealth {
   private readonly logger: Logger;
   private readonly now: () => Date;
 
-  constructor(options: { readonly notifier?: Notifier; readonly metrics?: Registry; readonly logger?: Logger; readonly now?: () => Date } = {}) {
+  constructor(
+    options: {
+      readonly notifier?: Notifier;
+      readonly metrics?: Registry;
+      readonly logger?: Logger;
+      readonly now?: () => Date;
+    } = {},
+  ) {
     this.notifier = options.notifier;
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? (() => new Date());
@@ -57,10 +64,16 @@ export class BridgeHealth {
         labelNames: ['kind'],
         registers: [options.metrics],
         collect() {
-          for (const kind of Object.values(FlagProblemKind)) this.set({ kind }, problems().filter((problem) => problem.kind === kind).length);
+          for (const kind of Object.values(FlagProblemKind))
+            this.set({ kind }, problems().filter((problem) => problem.kind === kind).length);
         },
       });
-      this.failures = new Counter({ name: 'featgate_bridge_revert_failures_total', help: 'Reverts that stopped or did not restore, by kind', labelNames: ['kind'], registers: [options.metrics] });
+      this.failures = new Counter({
+        name: 'featgate_bridge_revert_failures_total',
+        help: 'Reverts that stopped or did not restore, by kind',
+        labelNames: ['kind'],
+        registers: [options.metrics],
+      });
     }
   }
 
@@ -72,7 +85,11 @@ export class BridgeHealth {
     this.open.set(id, { kind, envId, flagKey, detail, since: existing?.since ?? this.now().toISOString() });
     if (existing && existing.detail === detail) return;
     this.logger.error({ envId, flagKey, kind, detail }, 'featgate cannot hold a governed flag at its approved state');
-    await this.notifier?.notify({ kind: NotificationKind.RevertFailed, subject: `flag:${envId}:${flagKey}`, text: describe({ kind, envId, flagKey, detail, since: '' }) });
+    await this.notifier?.notify({
+      kind: NotificationKind.RevertFailed,
+      subject: `flag:${envId}:${flagKey}`,
+      text: describe({ kind, envId, flagKey, detail, since: '' }),
+    });
   }
 
   /** Closes the flag's problems of `kinds` (all kinds when absent). */

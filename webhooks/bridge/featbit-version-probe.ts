@@ -1,5 +1,9 @@
 import { ConfigError } from '../../src/errors/index.js';
-import { FeatBitConflictError, FeatBitForbiddenError, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import {
+  FeatBitConflictError,
+  FeatBitForbiddenError,
+  type FeatBitRestClient,
+} from '../../src/featbit/rest-client/index.js';
 import type { FlagTargeting } from '../../src/featbit/rest-client/index.js';
 
 /** What probing one environment showed about the FeatBit release behind it. */
@@ -24,7 +28,9 @@ export async function probeFeatBitRelease(featbit: FeatBitRestClient, envId: str
   if (!item) return FeatBitReleaseProbe.Unknown;
   const raw = await featbit.getRawFlag(envId, item.key);
   if (raw.revision === undefined) {
-    throw new ConfigError(`FeatBit behind environment ${envId} has no flag revisions: featgate needs FeatBit 5.3.3 or later (revisions came in 5.2.2)`);
+    throw new ConfigError(
+      `FeatBit behind environment ${envId} has no flag revisions: featgate needs FeatBit 5.3.3 or later (revisions came in 5.2.2)`,
+    );
   }
   const targeting = {
     targetUsers: raw['targetUsers'] ?? [],
@@ -33,7 +39,11 @@ export async function probeFeatBitRelease(featbit: FeatBitRestClient, envId: str
     exptIncludeAllTargets: raw['exptIncludeAllTargets'] ?? true,
   } as unknown as FlagTargeting;
   try {
-    await featbit.updateTargeting(envId, item.key, { revision: EMPTY_REVISION, targeting, comment: 'featgate: release probe (a stale revision, nothing is written)' });
+    await featbit.updateTargeting(envId, item.key, {
+      revision: EMPTY_REVISION,
+      targeting,
+      comment: 'featgate: release probe (a stale revision, nothing is written)',
+    });
   } catch (error) {
     if (error instanceof FeatBitConflictError) return FeatBitReleaseProbe.Supported;
     if (error instanceof FeatBitForbiddenError) {
@@ -43,5 +53,7 @@ export async function probeFeatBitRelease(featbit: FeatBitRestClient, envId: str
     }
     throw error;
   }
-  throw new ConfigError(`FeatBit accepted a targeting write with an impossible revision in environment ${envId}: it does not guard revisions; featgate needs FeatBit 5.3.3 or later`);
+  throw new ConfigError(
+    `FeatBit accepted a targeting write with an impossible revision in environment ${envId}: it does not guard revisions; featgate needs FeatBit 5.3.3 or later`,
+  );
 }

@@ -10,7 +10,12 @@ import type { ReconcileTarget, ReconcileTargetLister } from '../reconciler/recon
  * names, or one FeatBit lost, is still looked at). An environment FeatBit cannot list is logged and skipped, so it
  * never keeps the others from being reconciled.
  */
-export function governedTargetLister(featbit: FeatBitRestClient, policy: () => Policy, projections: LedgerProjections, logger?: Logger): ReconcileTargetLister {
+export function governedTargetLister(
+  featbit: FeatBitRestClient,
+  policy: () => Policy,
+  projections: LedgerProjections,
+  logger?: Logger,
+): ReconcileTargetLister {
   return async () => {
     const current = policy();
     const targets = new Map<string, ReconcileTarget>();
@@ -19,12 +24,23 @@ export function governedTargetLister(featbit: FeatBitRestClient, policy: () => P
       let flags: Awaited<ReturnType<FeatBitRestClient['listAllFlags']>> = [];
       try {
         // Archived flags too: FeatBit's list hides them by default, but its server SDKs keep serving them.
-        flags = [...(await featbit.listAllFlags(environment.id)), ...(await featbit.listAllFlags(environment.id, { isArchived: true }))];
+        flags = [
+          ...(await featbit.listAllFlags(environment.id)),
+          ...(await featbit.listAllFlags(environment.id, { isArchived: true })),
+        ];
       } catch (error) {
-        logger?.warn({ envId: environment.id, err: (error as Error).message }, 'governed environment could not be listed in FeatBit');
+        logger?.warn(
+          { envId: environment.id, err: (error as Error).message },
+          'governed environment could not be listed in FeatBit',
+        );
       }
       for (const flag of flags) {
-        if (resolveGovernedFlag(current, environment.id, { key: flag.key, tags: (flag.tags ?? []).filter((tag): tag is string => typeof tag === 'string') }).governed) {
+        if (
+          resolveGovernedFlag(current, environment.id, {
+            key: flag.key,
+            tags: (flag.tags ?? []).filter((tag): tag is string => typeof tag === 'string'),
+          }).governed
+        ) {
           targets.set(`${environment.id}/${flag.key}`, { envId: environment.id, flagKey: flag.key });
         }
       }

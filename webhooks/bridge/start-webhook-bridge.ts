@@ -106,14 +106,24 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
         ...(options.retry ? { retry: options.retry } : {}),
         ...options.queueTuning,
       })
-    : createMemoryJobQueue({ logger, ...(options.retry ? { retry: options.retry } : {}), ...(options.queueTuning?.concurrency ? { concurrency: options.queueTuning.concurrency } : {}) });
-  const claims: DeliveryDeduper = options.redis ? createRedisDeliveryDeduper(options.redis.client, { prefix: options.prefix }) : createMemoryDeliveryDeduper();
+    : createMemoryJobQueue({
+        logger,
+        ...(options.retry ? { retry: options.retry } : {}),
+        ...(options.queueTuning?.concurrency ? { concurrency: options.queueTuning.concurrency } : {}),
+      });
+  const claims: DeliveryDeduper = options.redis
+    ? createRedisDeliveryDeduper(options.redis.client, { prefix: options.prefix })
+    : createMemoryDeliveryDeduper();
   const { notifier } = options;
   const { projections } = options;
 
   const approvedStates = approvedStateReader(projections, options.ledger);
   const permissions = new TokenPermissions(options.featbit);
-  const health = new BridgeHealth({ ...(notifier ? { notifier } : {}), ...(options.metrics ? { metrics: options.metrics } : {}), logger });
+  const health = new BridgeHealth({
+    ...(notifier ? { notifier } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    logger,
+  });
   permissions.onChange((flag) => void reportPermissions(health, flag));
   const proposals: ProposalOpener = {
     keyFor: (proposal) => ProposalService.keyFor(proposal),
@@ -136,23 +146,51 @@ export async function startWebhookBridge(options: WebhookBridgeOptions): Promise
   });
   await queue.start(handler);
   if (options.metrics) registerQueueMetrics(queue, options.metrics);
-  const reconcilerOptions = { queue, listTargets: governedTargetLister(options.featbit, options.policy, projections, logger), intervalMs: options.reconcileIntervalMs, logger };
+  const reconcilerOptions = {
+    queue,
+    listTargets: governedTargetLister(options.featbit, options.policy, projections, logger),
+    intervalMs: options.reconcileIntervalMs,
+    logger,
+  };
   // Redis mode: one reconciler per cluster through a shared BullMQ job scheduler; in process: a local timer.
   const reconciler = options.redis
-    ? await startClusterReconciler({ ...reconcilerOptions, redisUrl: options.redis.url, prefix: options.prefix, ...(options.onScheduledRound ? { onScheduledRound: options.onScheduledRound } : {}) })
+    ? await startClusterReconciler({
+        ...reconcilerOptions,
+        redisUrl: options.redis.url,
+        prefix: options.prefix,
+        ...(options.onScheduledRound ? { onScheduledRound: options.onScheduledRound } : {}),
+      })
     : startReconciler(reconcilerOptions);
   const probeEnv = options.policy().environments[0]?.id;
   const promoter = probeEnv
-    ? startRetryPromoter({ queue, probe: async () => void (await options.featbit.listFlags(probeEnv, { pageSize: 1 })), logger })
+    ? startRetryPromoter({
+        queue,
+        probe: async () => void (await options.featbit.listFlags(probeEnv, { pageSize: 1 })),
+        logger,
+      })
     : undefined;
   const router =
     options.secrets.length > 0
-      ? createWebhookRouter({ secrets: options.secrets, queue, deduper: claims, bodyLimit: options.bodyLimitBytes, logger })
+      ? createWebhookRouter({
+          secrets: options.secrets,
+          queue,
+          deduper: claims,
+          bodyLimit: options.bodyLimitBytes,
+          logger,
+        })
       : undefined;
-  if (!router) logger.warn('no FeatBit webhook secret is configured: POST /webhooks/featbit is off; the reconciler alone catches edits');
+  if (!router)
+    logger.warn(
+      'no FeatBit webhook secret is configured: POST /webhooks/featbit is off; the reconciler alone catches edits',
+    );
   const stream =
     options.stream && options.stream.environments.length > 0
-      ? startStreamTrigger({ queue, evaluationUrl: options.stream.evaluationUrl, environments: options.stream.environments, logger })
+      ? startStreamTrigger({
+          queue,
+          evaluationUrl: options.stream.evaluationUrl,
+          environments: options.stream.environments,
+          logger,
+        })
       : undefined;
   return {
     ...(router ? { router } : {}),
@@ -183,14 +221,19 @@ async function refuseUnsupportedFeatBit(featbit: FeatBitRestClient, policy: Poli
       logger.debug({ envId: environment.id, probe }, 'FeatBit release probed');
     } catch (error) {
       if (error instanceof ConfigError) throw error;
-      logger.warn({ envId: environment.id, err: (error as Error).message }, 'could not probe the FeatBit release behind a governed environment');
+      logger.warn(
+        { envId: environment.id, err: (error as Error).message },
+        'could not probe the FeatBit release behind a governed environment',
+      );
     }
   }
 }
 
 /** A flag's missing actions open (or update) its missing-permission problem; none left closes it. */
 async function reportPermissions(health: BridgeHealth, flag: FlagPermissions): Promise<void> {
-  const missing = [...flag.states.entries()].filter(([, state]) => state === PermissionState.Missing).map(([action]) => action);
+  const missing = [...flag.states.entries()]
+    .filter(([, state]) => state === PermissionState.Missing)
+    .map(([action]) => action);
   if (missing.length === 0) health.clear(flag.envId, flag.flagKey, [FlagProblemKind.MissingPermission]);
   else await health.raise(FlagProblemKind.MissingPermission, flag.envId, flag.flagKey, missing.sort().join(', '));
 }

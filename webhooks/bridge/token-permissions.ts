@@ -1,5 +1,10 @@
 import { canonicalJson } from '../../src/canonical/index.js';
-import { FeatBitAction, PermissionState, PROBED_ACTIONS, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import {
+  FeatBitAction,
+  PermissionState,
+  PROBED_ACTIONS,
+  type FeatBitRestClient,
+} from '../../src/featbit/rest-client/index.js';
 
 /** The flag actions featgate's writes may need: what readiness reports as missing. */
 export const FLAG_ACTIONS: readonly FeatBitAction[] = [
@@ -48,7 +53,10 @@ export class TokenPermissions {
   private readonly entries = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<FlagPermissions>>();
   private readonly listeners: PermissionsListener[] = [];
-  private readonly waiting = new Map<string, { envId: string; flag: { key: string; tags?: readonly string[] | null } }>();
+  private readonly waiting = new Map<
+    string,
+    { envId: string; flag: { key: string; tags?: readonly string[] | null } }
+  >();
   private background = 0;
   private readonly ttlMs: number;
   private readonly now: () => number;
@@ -67,13 +75,18 @@ export class TokenPermissions {
   }
 
   /** The flag's permissions, probing the probe-able actions when the last probe is stale or the resource moved. */
-  async forFlag(envId: string, flag: { readonly key: string; readonly tags?: readonly string[] | null }): Promise<FlagPermissions> {
+  async forFlag(
+    envId: string,
+    flag: { readonly key: string; readonly tags?: readonly string[] | null },
+  ): Promise<FlagPermissions> {
     const id = entryId(envId, flag.key);
     const resource = resourceOf(flag);
     const entry = this.entries.get(id);
     // A flag with a probe-able action missing is probed again on every ask, so a fixed token clears its problem at once.
-    const probedMissing = entry !== undefined && PROBED_ACTIONS.some((action) => entry.states.get(action) === PermissionState.Missing);
-    if (entry && entry.resource === resource && !probedMissing && this.now() - entry.probedAt < this.ttlMs) return this.view(envId, flag.key, entry);
+    const probedMissing =
+      entry !== undefined && PROBED_ACTIONS.some((action) => entry.states.get(action) === PermissionState.Missing);
+    if (entry && entry.resource === resource && !probedMissing && this.now() - entry.probedAt < this.ttlMs)
+      return this.view(envId, flag.key, entry);
     const running = this.inFlight.get(id);
     if (running) return running;
     const probe = this.probe(envId, flag.key, resource, entry).finally(() => this.inFlight.delete(id));
@@ -89,8 +102,10 @@ export class TokenPermissions {
   refreshSoon(envId: string, flag: { readonly key: string; readonly tags?: readonly string[] | null }): void {
     const id = entryId(envId, flag.key);
     const entry = this.entries.get(id);
-    const probedMissing = entry !== undefined && PROBED_ACTIONS.some((action) => entry.states.get(action) === PermissionState.Missing);
-    if (entry && entry.resource === resourceOf(flag) && !probedMissing && this.now() - entry.probedAt < this.ttlMs) return;
+    const probedMissing =
+      entry !== undefined && PROBED_ACTIONS.some((action) => entry.states.get(action) === PermissionState.Missing);
+    if (entry && entry.resource === resourceOf(flag) && !probedMissing && this.now() - entry.probedAt < this.ttlMs)
+      return;
     if (this.inFlight.has(id) || this.waiting.has(id)) return;
     this.waiting.set(id, { envId, flag });
     this.drain();
@@ -107,7 +122,10 @@ export class TokenPermissions {
 
   private drain(): void {
     while (this.background < MAX_BACKGROUND && this.waiting.size > 0) {
-      const [id, next] = this.waiting.entries().next().value as [string, { envId: string; flag: { key: string; tags?: readonly string[] | null } }];
+      const [id, next] = this.waiting.entries().next().value as [
+        string,
+        { envId: string; flag: { key: string; tags?: readonly string[] | null } },
+      ];
       this.waiting.delete(id);
       this.background += 1;
       void this.forFlag(next.envId, next.flag)
@@ -122,7 +140,11 @@ export class TokenPermissions {
   /** Records what FeatBit answered to one of featgate's own writes (a 403 is `Missing`, a success `Granted`). */
   learn(envId: string, flagKey: string, actions: readonly FeatBitAction[], state: PermissionState): void {
     const id = entryId(envId, flagKey);
-    const entry = this.entries.get(id) ?? { resource: '', probedAt: Number.NEGATIVE_INFINITY, states: new Map<FeatBitAction, PermissionState>() };
+    const entry = this.entries.get(id) ?? {
+      resource: '',
+      probedAt: Number.NEGATIVE_INFINITY,
+      states: new Map<FeatBitAction, PermissionState>(),
+    };
     const changed = actions.some((action) => entry.states.get(action) !== state);
     for (const action of actions) entry.states.set(action, state);
     this.entries.set(id, entry);
@@ -137,7 +159,9 @@ export class TokenPermissions {
   /** Every flag with at least one missing action, for readiness. */
   missing(): { readonly envId: string; readonly flagKey: string; readonly actions: readonly FeatBitAction[] }[] {
     return [...this.entries.entries()].flatMap(([id, entry]) => {
-      const actions = [...entry.states.entries()].filter(([, state]) => state === PermissionState.Missing).map(([action]) => action);
+      const actions = [...entry.states.entries()]
+        .filter(([, state]) => state === PermissionState.Missing)
+        .map(([action]) => action);
       if (actions.length === 0) return [];
       const [envId = '', flagKey = ''] = id.split('\u0000');
       return [{ envId, flagKey, actions }];
@@ -152,13 +176,20 @@ export class TokenPermissions {
     this.emit({ envId, flagKey, states: new Map() });
   }
 
-  private async probe(envId: string, flagKey: string, resource: string, previous: Entry | undefined): Promise<FlagPermissions> {
+  private async probe(
+    envId: string,
+    flagKey: string,
+    resource: string,
+    previous: Entry | undefined,
+  ): Promise<FlagPermissions> {
     // One probe at a time: probes must never crowd out the jobs' own FeatBit calls.
     const answers: (readonly [FeatBitAction, PermissionState])[] = [];
-    for (const action of PROBED_ACTIONS) answers.push([action, await this.featbit.probePermission(envId, flagKey, action)]);
+    for (const action of PROBED_ACTIONS)
+      answers.push([action, await this.featbit.probePermission(envId, flagKey, action)]);
     // Learned answers survive a re-probe of the same resource within the TTL; after it (or for a new resource name) only
     // what the probe says is kept, so a targeting permission granted meanwhile is tried again by the next revert.
-    const keepLearned = previous !== undefined && previous.resource === resource && this.now() - previous.probedAt < this.ttlMs;
+    const keepLearned =
+      previous !== undefined && previous.resource === resource && this.now() - previous.probedAt < this.ttlMs;
     const states = new Map(keepLearned ? previous.states : []);
     for (const [action, state] of answers) {
       if (state === PermissionState.Unknown) continue;

@@ -48,8 +48,6 @@ export const DEFAULT_LOCK_DURATION_MS = 1_200;
 /** How often workers look for jobs whose worker died (one small Lua script per worker per interval). */
 export const DEFAULT_STALLED_INTERVAL_MS = 250;
 
-
-
 const JOB_NAME = 'reconcile';
 const BACKOFF_TYPE = 'featgate-capped-exponential';
 
@@ -92,7 +90,11 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
   const promoteIfDelayed = async (jobId: string): Promise<void> => {
     const existing = await queue.getJob(jobId);
     if (!existing || !(await existing.isDelayed())) return;
-    await existing.promote().catch((error: unknown) => logger.debug({ jobId, err: (error as Error).message }, 'retry already left the delayed set'));
+    await existing
+      .promote()
+      .catch((error: unknown) =>
+        logger.debug({ jobId, err: (error as Error).message }, 'retry already left the delayed set'),
+      );
   };
 
   const toFailedJob = (job: Job): FailedJob => {
@@ -128,7 +130,8 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
             await handler(reconcileJobSchema.parse(job.data), job.attemptsMade + 1);
           } catch (error) {
             // A permanent failure goes to the failed set now instead of being retried for half an hour.
-            if (isPermanentFailure(error)) throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+            if (isPermanentFailure(error))
+              throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
             throw error;
           }
         },

@@ -86,14 +86,20 @@ export function createMemoryJobQueue(options: MemoryJobQueueOptions = {}): JobQu
       const reason = error instanceof Error ? error.message : String(error);
       if (queued.attemptsMade < retry.attempts && !closed && !isPermanentFailure(error)) {
         const delay = retryDelayMs(retry, queued.attemptsMade);
-        logger.warn({ jobId: queued.id, key: queued.key, attempt: queued.attemptsMade, delay, err: reason }, 'job failed, retrying');
+        logger.warn(
+          { jobId: queued.id, key: queued.key, attempt: queued.attemptsMade, delay, err: reason },
+          'job failed, retrying',
+        );
         const timer = setTimeout(() => {
           delayedByKey.delete(queued.key);
           push(queued);
         }, delay);
         delayedByKey.set(queued.key, { queued, timer });
       } else {
-        logger.error({ jobId: queued.id, key: queued.key, attempts: queued.attemptsMade, err: reason }, 'job failed for good');
+        logger.error(
+          { jobId: queued.id, key: queued.key, attempts: queued.attemptsMade, err: reason },
+          'job failed for good',
+        );
         failed.set(queued.id, {
           id: queued.id,
           key: queued.key,

@@ -15,7 +15,9 @@ const RETRYABLE_CLIENT_STATUSES: ReadonlySet<number> = new Set([408, 409, 425, 4
  * the person who must act; everything else (5xx, no answer, a revert FeatBit did not hold) is retried with backoff.
  */
 export function isPermanentFailure(error: unknown): boolean {
-  if (typeof error === 'object' && error !== null && (error as Partial<PermanentFailure>).permanent === true) return true;
-  if (error instanceof FeatBitApiError) return error.status >= 400 && error.status < 500 && !RETRYABLE_CLIENT_STATUSES.has(error.status);
+  if (typeof error === 'object' && error !== null && (error as Partial<PermanentFailure>).permanent === true)
+    return true;
+  if (error instanceof FeatBitApiError)
+    return error.status >= 400 && error.status < 500 && !RETRYABLE_CLIENT_STATUSES.has(error.status);
   return false;
 }

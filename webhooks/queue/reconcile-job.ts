@@ -42,11 +42,27 @@ export function jobKeyOf(job: Pick<ReconcileJob, 'envId' | 'target'>): string {
 }
 
 /** Builds a flag job stamped with the current time. */
-export function flagJob(envId: string, flagKey: string, source: TriggerSource, extra: Partial<Pick<ReconcileJob, 'operator' | 'deliveryId'>> = {}): ReconcileJob {
+export function flagJob(
+  envId: string,
+  flagKey: string,
+  source: TriggerSource,
+  extra: Partial<Pick<ReconcileJob, 'operator' | 'deliveryId'>> = {},
+): ReconcileJob {
   return { envId, target: { kind: JobTargetKind.Flag, flagKey }, source, queuedAt: new Date().toISOString(), ...extra };
 }
 
 /** Builds a segment job stamped with the current time. */
-export function segmentJob(envId: string, segmentId: string, source: TriggerSource, extra: Partial<Pick<ReconcileJob, 'operator' | 'deliveryId'>> = {}): ReconcileJob {
-  return { envId, target: { kind: JobTargetKind.Segment, segmentId }, source, queuedAt: new Date().toISOString(), ...extra };
+export function segmentJob(
+  envId: string,
+  segmentId: string,
+  source: TriggerSource,
+  extra: Partial<Pick<ReconcileJob, 'operator' | 'deliveryId'>> = {},
+): ReconcileJob {
+  return {
+    envId,
+    target: { kind: JobTargetKind.Segment, segmentId },
+    source,
+    queuedAt: new Date().toISOString(),
+    ...extra,
+  };
 }

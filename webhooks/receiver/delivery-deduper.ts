@@ -25,7 +25,9 @@ export const DEFAULT_DELIVERY_TTL_MS = 24 * 60 * 60 * 1000;
 export const PENDING_CLAIM_TTL_MS = 1_500;
 
 /** An in-process deduper for the embedded (single-instance) mode, with expiry and a bounded size. */
-export function createMemoryDeliveryDeduper(options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {}): DeliveryDeduper {
+export function createMemoryDeliveryDeduper(
+  options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {},
+): DeliveryDeduper {
   const ttlMs = options.ttlMs ?? DEFAULT_DELIVERY_TTL_MS;
   const maxEntries = options.maxEntries ?? 100_000;
   const now = options.now ?? Date.now;

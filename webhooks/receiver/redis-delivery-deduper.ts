@@ -10,7 +10,9 @@ export function createRedisDeliveryDeduper(redis: Redis, options: { prefix: stri
   const keyOf = (deliveryId: string): string => `${options.prefix}delivery:${deliveryId}`;
   return {
     async claim(deliveryId) {
-      return (await redis.set(keyOf(deliveryId), 'pending', 'PX', Math.min(ttlMs, PENDING_CLAIM_TTL_MS), 'NX')) === 'OK';
+      return (
+        (await redis.set(keyOf(deliveryId), 'pending', 'PX', Math.min(ttlMs, PENDING_CLAIM_TTL_MS), 'NX')) === 'OK'
+      );
     },
     async confirm(deliveryId) {
       await redis.set(keyOf(deliveryId), 'queued', 'PX', ttlMs);

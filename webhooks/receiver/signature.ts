@@ -40,10 +40,14 @@ export function verifyFeatBitSignature(body: Buffer, header: string | undefined,
 export function parseWebhookSecrets(value: string | readonly string[] | undefined): string[] {
   const secrets = typeof value === 'string' ? [value] : [...(value ?? [])];
   if (secrets.some((secret) => secret.trim().length === 0)) {
-    throw new ConfigError('FEATBIT_WEBHOOK_SECRET: a webhook secret is blank; FeatBit sends no signature for a blank secret');
+    throw new ConfigError(
+      'FEATBIT_WEBHOOK_SECRET: a webhook secret is blank; FeatBit sends no signature for a blank secret',
+    );
   }
   if (secrets.length === 0) {
-    throw new ConfigError('FEATBIT_WEBHOOK_SECRET: at least one webhook secret is required to verify FeatBit deliveries');
+    throw new ConfigError(
+      'FEATBIT_WEBHOOK_SECRET: at least one webhook secret is required to verify FeatBit deliveries',
+    );
   }
   return secrets;
 }

@@ -52,41 +52,54 @@ export function createWebhookRouter(options: WebhookRouterOptions): Router {
   const router = express.Router();
   const path = options.path ?? WEBHOOK_PATH;
 
-  router.post(path, express.raw({ type: () => true, limit: options.bodyLimit ?? '1mb' }), async (req: Request, res: Response) => {
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (!verifyFeatBitSignature(body, req.get(SIGNATURE_HEADER), secrets)) {
-      logger.warn({ delivery: req.get(DELIVERY_HEADER) }, 'webhook rejected: missing or wrong signature');
-      sendProblem(res, problem(401, 'UNAUTHORIZED', 'missing or invalid X-FeatBit-Signature-256'));
-      return;
-    }
-    let target: WebhookTarget;
-    try {
-      target = identifyWebhookTarget(body.toString('utf8'));
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      sendProblem(res, problem(400, 'VALIDATION', error.message, error.issues));
-      return;
-    }
-    const deliveryId = req.get(DELIVERY_HEADER)?.trim() || undefined;
-    if (deliveryId && options.deduper && !(await options.deduper.claim(deliveryId))) {
-      res.status(202).json({ status: 'duplicate', deliveryId });
-      return;
-    }
-    try {
-      const outcome = await options.queue.enqueue(jobFor(target, deliveryId));
-      if (deliveryId && options.deduper) await options.deduper.confirm(deliveryId).catch(() => undefined);
-      res.status(202).json({ status: outcome.coalesced ? 'coalesced' : 'queued', jobId: outcome.jobId, ...(deliveryId ? { deliveryId } : {}) });
-    } catch (error) {
-      if (deliveryId && options.deduper) await options.deduper.release(deliveryId).catch(() => undefined);
-      logger.error({ delivery: deliveryId, err: (error as Error).message }, 'webhook could not be queued');
-      sendProblem(res, problem(503, 'UNAVAILABLE', 'the job queue is unavailable; retry the delivery'));
-    }
-  });
+  router.post(
+    path,
+    express.raw({ type: () => true, limit: options.bodyLimit ?? '1mb' }),
+    async (req: Request, res: Response) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (!verifyFeatBitSignature(body, req.get(SIGNATURE_HEADER), secrets)) {
+        logger.warn({ delivery: req.get(DELIVERY_HEADER) }, 'webhook rejected: missing or wrong signature');
+        sendProblem(res, problem(401, 'UNAUTHORIZED', 'missing or invalid X-FeatBit-Signature-256'));
+        return;
+      }
+      let target: WebhookTarget;
+      try {
+        target = identifyWebhookTarget(body.toString('utf8'));
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        sendProblem(res, problem(400, 'VALIDATION', error.message, error.issues));
+        return;
+      }
+      const deliveryId = req.get(DELIVERY_HEADER)?.trim() || undefined;
+      if (deliveryId && options.deduper && !(await options.deduper.claim(deliveryId))) {
+        res.status(202).json({ status: 'duplicate', deliveryId });
+        return;
+      }
+      try {
+        const outcome = await options.queue.enqueue(jobFor(target, deliveryId));
+        if (deliveryId && options.deduper) await options.deduper.confirm(deliveryId).catch(() => undefined);
+        res
+          .status(202)
+          .json({
+            status: outcome.coalesced ? 'coalesced' : 'queued',
+            jobId: outcome.jobId,
+            ...(deliveryId ? { deliveryId } : {}),
+          });
+      } catch (error) {
+        if (deliveryId && options.deduper) await options.deduper.release(deliveryId).catch(() => undefined);
+        logger.error({ delivery: deliveryId, err: (error as Error).message }, 'webhook could not be queued');
+        sendProblem(res, problem(503, 'UNAVAILABLE', 'the job queue is unavailable; retry the delivery'));
+      }
+    },
+  );
 
   router.use(path, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     const status = (error as { status?: number; type?: string }).status;
     if (status === 413) {
-      sendProblem(res, problem(413, 'PAYLOAD_TOO_LARGE', `webhook bodies are limited to ${String(options.bodyLimit ?? '1mb')}`));
+      sendProblem(
+        res,
+        problem(413, 'PAYLOAD_TOO_LARGE', `webhook bodies are limited to ${String(options.bodyLimit ?? '1mb')}`),
+      );
       return;
     }
     if (status === 400) {

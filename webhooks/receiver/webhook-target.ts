@@ -14,8 +14,18 @@ export enum WebhookObjectKind {
  * API (ARCHITECTURE.md invariant 3), so the rest of the payload is never trusted as data.
  */
 export type WebhookTarget =
-  | { readonly kind: WebhookObjectKind.FeatureFlag; readonly envId: string; readonly flagKey: string; readonly operator?: string }
-  | { readonly kind: WebhookObjectKind.Segment; readonly envId: string; readonly segmentId: string; readonly operator?: string };
+  | {
+      readonly kind: WebhookObjectKind.FeatureFlag;
+      readonly envId: string;
+      readonly flagKey: string;
+      readonly operator?: string;
+    }
+  | {
+      readonly kind: WebhookObjectKind.Segment;
+      readonly envId: string;
+      readonly segmentId: string;
+      readonly operator?: string;
+    };
 
 const decodedText = z
   .string()

@@ -2,7 +2,12 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { connectionErrorLog, silentLogger } from '../../src/logging/index.js';
 import { bullmqConnection } from '../../src/jobs/index.js';
 import { BULLMQ_RUN_RETRY_DELAY_MS } from '../../src/redis/index.js';
-import { DEFAULT_RECONCILE_INTERVAL_MS, reconcilerRound, type Reconciler, type ReconcilerOptions } from './reconciler.js';
+import {
+  DEFAULT_RECONCILE_INTERVAL_MS,
+  reconcilerRound,
+  type Reconciler,
+  type ReconcilerOptions,
+} from './reconciler.js';
 
 /** The job scheduler every process upserts: one id, so the cluster has one schedule. */
 export const RECONCILER_SCHEDULER_ID = 'featgate-reconciler';
@@ -37,7 +42,11 @@ export async function startClusterReconciler(options: ClusterReconcilerOptions):
 
   const queue = new Queue(queueName, { connection, prefix });
   queue.on('error', connectionErrorLog(logger, 'reconciler schedule'));
-  await queue.upsertJobScheduler(RECONCILER_SCHEDULER_ID, { every: intervalMs }, { name: 'round', opts: { removeOnComplete: true, removeOnFail: 100 } });
+  await queue.upsertJobScheduler(
+    RECONCILER_SCHEDULER_ID,
+    { every: intervalMs },
+    { name: 'round', opts: { removeOnComplete: true, removeOnFail: 100 } },
+  );
   const worker = new Worker(
     queueName,
     async (job: Job) => {

@@ -30,7 +30,11 @@ export interface Reconciler {
 }
 
 /** One round: queues a job for every governed flag (coalesced by the queue) and resolves with how many. */
-export async function reconcilerRound(queue: TriggerSink, listTargets: ReconcileTargetLister, logger: Logger): Promise<number> {
+export async function reconcilerRound(
+  queue: TriggerSink,
+  listTargets: ReconcileTargetLister,
+  logger: Logger,
+): Promise<number> {
   const targets = await listTargets();
   for (const target of targets) await queue.enqueue(flagJob(target.envId, target.flagKey, TriggerSource.Reconciler));
   logger.debug({ flags: targets.length }, 'reconciler round queued');

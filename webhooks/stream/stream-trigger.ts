@@ -53,20 +53,32 @@ export function startStreamTrigger(options: StreamTriggerOptions): StreamTrigger
     client.on('update', (keys: string[]) => {
       for (const key of keys) {
         options.queue.enqueue(flagJob(environment.envId, key, TriggerSource.Stream)).catch((error: unknown) => {
-          logger.warn({ envId: environment.envId, flagKey: key, err: (error as Error).message }, 'could not queue a job for a streamed flag change');
+          logger.warn(
+            { envId: environment.envId, flagKey: key, err: (error as Error).message },
+            'could not queue a job for a streamed flag change',
+          );
         });
       }
     });
-    client.on('error', (error: unknown) => logger.warn({ envId: environment.envId, err: (error as Error)?.message }, 'FeatBit data-sync stream error'));
+    client.on('error', (error: unknown) =>
+      logger.warn({ envId: environment.envId, err: (error as Error)?.message }, 'FeatBit data-sync stream error'),
+    );
     clients.push(client);
     initialised.push(
       client.waitForInitialization().then(
         () => undefined,
-        (error: unknown) => logger.warn({ envId: environment.envId, err: (error as Error)?.message }, 'FeatBit data-sync stream did not initialise; webhooks and the reconciler still run'),
+        (error: unknown) =>
+          logger.warn(
+            { envId: environment.envId, err: (error as Error)?.message },
+            'FeatBit data-sync stream did not initialise; webhooks and the reconciler still run',
+          ),
       ),
     );
   }
-  logger.info({ environments: options.environments.map((environment) => environment.envId) }, 'following FeatBit data-sync streams');
+  logger.info(
+    { environments: options.environments.map((environment) => environment.envId) },
+    'following FeatBit data-sync streams',
+  );
   return {
     ready: async () => void (await Promise.all(initialised)),
     async close() {

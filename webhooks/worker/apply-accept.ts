@@ -38,5 +38,10 @@ export async function acceptEdit(
     approvedAt: context.now().toISOString(),
     approvedBy: operator,
   };
-  await recordApprovedState(context.deps.ledger, { type: LedgerEventType.ApprovedStateSet, actor: context.serviceActor, state, at: context.now().toISOString() });
+  await recordApprovedState(context.deps.ledger, {
+    type: LedgerEventType.ApprovedStateSet,
+    actor: context.serviceActor,
+    state,
+    at: context.now().toISOString(),
+  });
 }

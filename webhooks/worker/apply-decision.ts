@@ -11,7 +11,11 @@ import { ReconcileOutcome, type FlagResult, type WorkerContext } from './worker-
  * The "apply" step of a flag job: carries out a decision (FeatBit writes, ledger entries, the proposal) and says what
  * was done. Reads here only serve the writes (the editor's name, the permission probe, the re-read after a revert).
  */
-export async function applyDecision(context: WorkerContext, job: ReconcileJob, decision: FlagDecision): Promise<FlagResult> {
+export async function applyDecision(
+  context: WorkerContext,
+  job: ReconcileJob,
+  decision: FlagDecision,
+): Promise<FlagResult> {
   switch (decision.kind) {
     case FlagDecisionKind.Missing:
       return { outcome: ReconcileOutcome.Missing };
@@ -29,12 +33,33 @@ export async function applyDecision(context: WorkerContext, job: ReconcileJob, d
       return restoreWholesale(context, job, decision.approved, decision.raw, decision.issues, decision.enforce);
     case FlagDecisionKind.Revert: {
       const operator = await context.operatorOf(job.envId, decision.live, job);
-      return revertEdit(context, job, decision.approved, decision.live, decision.liveSegments, decision.verdict, operator, decision.enforce, decision.unreadableSegmentIds);
+      return revertEdit(
+        context,
+        job,
+        decision.approved,
+        decision.live,
+        decision.liveSegments,
+        decision.verdict,
+        operator,
+        decision.enforce,
+        decision.unreadableSegmentIds,
+      );
     }
     case FlagDecisionKind.Accept: {
       const operator = await context.operatorOf(job.envId, decision.live, job);
-      await acceptEdit(context, job, decision.approved, flagSchema.parse(decision.liveFlag), decision.liveSegments, decision.verdict, operator);
-      context.logger.info({ envId: job.envId, flagKey: decision.live.key, operator, verdict: decision.verdict.kind }, 'accepted edit');
+      await acceptEdit(
+        context,
+        job,
+        decision.approved,
+        flagSchema.parse(decision.liveFlag),
+        decision.liveSegments,
+        decision.verdict,
+        operator,
+      );
+      context.logger.info(
+        { envId: job.envId, flagKey: decision.live.key, operator, verdict: decision.verdict.kind },
+        'accepted edit',
+      );
       return { outcome: ReconcileOutcome.Accepted };
     }
   }

@@ -65,7 +65,10 @@ export async function revertEdit(
       }
     } catch (error) {
       // Best effort: the approved state is restored already; the next edit or round proposes again.
-      context.logger.warn({ envId: job.envId, flagKey: live.key, changeKey, err: error instanceof Error ? error.message : String(error) }, 'could not open the proposal of a reverted edit');
+      context.logger.warn(
+        { envId: job.envId, flagKey: live.key, changeKey, err: error instanceof Error ? error.message : String(error) },
+        'could not open the proposal of a reverted edit',
+      );
     }
   };
 
@@ -94,18 +97,41 @@ export async function revertEdit(
     const current = liveSegments.find((candidate) => candidate.id === segment.id);
     return (current && !segmentsEqual(current, segment)) || unreadableSegmentIds.includes(segment.id);
   });
-  const segmentActions = [...new Set(segmentsToRestore.flatMap((segment) => segmentRevertActions(unreadableSegmentIds.includes(segment.id) ? undefined : liveSegments.find((current) => current.id === segment.id), segment)))];
+  const segmentActions = [
+    ...new Set(
+      segmentsToRestore.flatMap((segment) =>
+        segmentRevertActions(
+          unreadableSegmentIds.includes(segment.id)
+            ? undefined
+            : liveSegments.find((current) => current.id === segment.id),
+          segment,
+        ),
+      ),
+    ),
+  ];
   const restoredSegments: string[] = [];
   let revision: string;
   let writes: number;
   try {
-    const access = await context.revertAccess(job.envId, live, flagRevertActions(edited, { ...approved.flag, isEnabled: edited.isEnabled }));
+    const access = await context.revertAccess(
+      job.envId,
+      live,
+      flagRevertActions(edited, { ...approved.flag, isEnabled: edited.isEnabled }),
+    );
     // Segments cannot be restored by JSON Patch: a missing segment action blocks the revert before its first write.
-    const segmentsMissing = segmentActions.filter((action) => context.deps.permissions?.stateOf(job.envId, live.key, action) === PermissionState.Missing);
-    if (segmentsMissing.length > 0 || access.route === RevertRoute.Blocked) throw new RevertBlockedError(job.envId, live.key, [...new Set([...segmentsMissing, ...access.missing])]);
+    const segmentsMissing = segmentActions.filter(
+      (action) => context.deps.permissions?.stateOf(job.envId, live.key, action) === PermissionState.Missing,
+    );
+    if (segmentsMissing.length > 0 || access.route === RevertRoute.Blocked)
+      throw new RevertBlockedError(job.envId, live.key, [...new Set([...segmentsMissing, ...access.missing])]);
     for (const segment of segmentsToRestore) {
       try {
-        await context.deps.featbit.updateSegmentTargeting(job.envId, segment.id, { included: segment.included, excluded: segment.excluded, rules: segment.rules, comment });
+        await context.deps.featbit.updateSegmentTargeting(job.envId, segment.id, {
+          included: segment.included,
+          excluded: segment.excluded,
+          rules: segment.rules,
+          comment,
+        });
       } catch (error) {
         if (!(error instanceof FeatBitForbiddenError)) throw error;
         access.learn(segmentActions, PermissionState.Missing);
@@ -114,7 +140,14 @@ export async function revertEdit(
       restoredSegments.push(segment.id);
     }
     if (segmentActions.length > 0) access.learn(segmentActions, PermissionState.Granted);
-    ({ revision, writes } = await revertJudgedFlag(context.deps.featbit, job.envId, live, approved.flag, comment, access));
+    ({ revision, writes } = await revertJudgedFlag(
+      context.deps.featbit,
+      job.envId,
+      live,
+      approved.flag,
+      comment,
+      access,
+    ));
   } catch (error) {
     // A revert that cannot be written still leaves reviewers the edit to look at (the flag's problem is raised too).
     if (error instanceof RevertBlockedError) await openProposal();
@@ -124,12 +157,18 @@ export async function revertEdit(
     job.envId,
     approved.flagKey,
     approved.flag,
-    approved.segments.filter((segment) => liveSegments.some((current) => current.id === segment.id) || unreadableSegmentIds.includes(segment.id)),
+    approved.segments.filter(
+      (segment) =>
+        liveSegments.some((current) => current.id === segment.id) || unreadableSegmentIds.includes(segment.id),
+    ),
   );
   if (writes === 0 && restoredSegments.length === 0) {
     // FeatBit already held the approved state when the revert looked (someone restored it meanwhile): nothing was
     // restored by featgate, so no `edit.reverted` claims it was; the intercepted edit and its proposal stand.
-    context.logger.info({ envId: job.envId, flagKey: approved.flagKey, changeKey }, 'FeatBit already held the approved state; nothing to restore');
+    context.logger.info(
+      { envId: job.envId, flagKey: approved.flagKey, changeKey },
+      'FeatBit already held the approved state; nothing to restore',
+    );
     await openProposal();
     return { outcome: ReconcileOutcome.Equal, notifications };
   }
@@ -147,8 +186,22 @@ export async function revertEdit(
   if (restored.isEnabled !== approved.flag.isEnabled) {
     // The edit came with a switch-off (or FeatBit's switch moved): the widening is undone, the switch position is kept
     // and recorded as accepted, and it approves nothing it carried (ARCHITECTURE.md invariant 10).
-    const onOff = { ...verdict, kind: EditVerdictKind.OnOff, widened: [], contentChanged: false, changes: [FlagChangeKind.Toggled] };
-    await acceptEdit(context, job, approved, { ...approved.flag, isEnabled: restored.isEnabled }, approved.segments, onOff, operator);
+    const onOff = {
+      ...verdict,
+      kind: EditVerdictKind.OnOff,
+      widened: [],
+      contentChanged: false,
+      changes: [FlagChangeKind.Toggled],
+    };
+    await acceptEdit(
+      context,
+      job,
+      approved,
+      { ...approved.flag, isEnabled: restored.isEnabled },
+      approved.segments,
+      onOff,
+      operator,
+    );
   }
   await openProposal();
   notifications.unshift({

@@ -21,7 +21,11 @@ import { ReconcileOutcome, type FlagResult, type WorkerContext } from './worker-
  * safe state the decision chose (switched off, serving the baseline, and only the baseline when switched on) and the
  * admin's configuration becomes a proposal. Without the policy's baseline variation the flag is only switched off.
  */
-export async function convergeUnapproved(context: WorkerContext, job: ReconcileJob, decision: Extract<FlagDecision, { kind: FlagDecisionKind.Converge }>): Promise<FlagResult> {
+export async function convergeUnapproved(
+  context: WorkerContext,
+  job: ReconcileJob,
+  decision: Extract<FlagDecision, { kind: FlagDecisionKind.Converge }>,
+): Promise<FlagResult> {
   const { live, liveFlag: flag, safe, baselineVariationId, resolution, enforce } = decision;
   const segments = decision.liveSegments;
   const subject = flagSubject(job.envId, live.key);
@@ -38,7 +42,13 @@ export async function convergeUnapproved(context: WorkerContext, job: ReconcileJ
     approvedBy: 'nobody',
     version: 0,
   };
-  const verdict = judgeEdit({ approved: safe, live: flag, baselineVariationId: placeholder.baselineVariationId, segmentsBefore: [], segmentsAfter: segments });
+  const verdict = judgeEdit({
+    approved: safe,
+    live: flag,
+    baselineVariationId: placeholder.baselineVariationId,
+    segmentsBefore: [],
+    segmentsAfter: segments,
+  });
   await context.append(LedgerEventType.EditIntercepted, { id: operator, kind: ActorKind.FeatBitOperator }, subject, {
     envId: job.envId,
     flagKey: live.key,
@@ -101,12 +111,23 @@ export async function convergeUnapproved(context: WorkerContext, job: ReconcileJ
     };
     try {
       const { changeKey, reused } = await context.deps.proposals.openProposal(proposal);
-      if (!reused) notifications.push({ kind: NotificationKind.ProposalOpened, subject: `change:${changeKey}`, text: `featgate opened proposal ${changeKey} from ${operator}'s new governed flag ${live.key} (${job.envId}).` });
+      if (!reused)
+        notifications.push({
+          kind: NotificationKind.ProposalOpened,
+          subject: `change:${changeKey}`,
+          text: `featgate opened proposal ${changeKey} from ${operator}'s new governed flag ${live.key} (${job.envId}).`,
+        });
     } catch (error) {
-      context.logger.warn({ envId: job.envId, flagKey: live.key, err: error instanceof Error ? error.message : String(error) }, 'could not open the proposal of a never-approved flag');
+      context.logger.warn(
+        { envId: job.envId, flagKey: live.key, err: error instanceof Error ? error.message : String(error) },
+        'could not open the proposal of a never-approved flag',
+      );
     }
   }
-  context.logger.info({ envId: job.envId, flagKey: live.key, operator, writes }, 'converged a governed flag nobody approved to its safe state');
+  context.logger.info(
+    { envId: job.envId, flagKey: live.key, operator, writes },
+    'converged a governed flag nobody approved to its safe state',
+  );
   return { outcome: ReconcileOutcome.Converged, notifications };
 }
 
@@ -114,10 +135,19 @@ export async function convergeUnapproved(context: WorkerContext, job: ReconcileJ
  * A flag nobody approved, in a shape featgate cannot parse, governed by its key or tags: switched off (the toggle needs
  * no understanding of the document) and left for a person; gates deny it, as any unapproved flag.
  */
-export async function switchOffUnreadable(context: WorkerContext, job: ReconcileJob, decision: Extract<FlagDecision, { kind: FlagDecisionKind.SwitchOffUnreadable }>): Promise<FlagResult> {
+export async function switchOffUnreadable(
+  context: WorkerContext,
+  job: ReconcileJob,
+  decision: Extract<FlagDecision, { kind: FlagDecisionKind.SwitchOffUnreadable }>,
+): Promise<FlagResult> {
   const { raw, issues } = decision;
   const subject = flagSubject(job.envId, raw.key);
-  const operator = await findEditor(context.deps.featbit, job.envId, { id: raw.id, key: raw.key, ...(raw.revision ? { revision: raw.revision } : {}) }, { fallback: job.operator, serviceOperatorName: context.deps.serviceOperatorName, logger: context.logger });
+  const operator = await findEditor(
+    context.deps.featbit,
+    job.envId,
+    { id: raw.id, key: raw.key, ...(raw.revision ? { revision: raw.revision } : {}) },
+    { fallback: job.operator, serviceOperatorName: context.deps.serviceOperatorName, logger: context.logger },
+  );
   await context.append(LedgerEventType.EditIntercepted, { id: operator, kind: ActorKind.FeatBitOperator }, subject, {
     envId: job.envId,
     flagKey: raw.key,
@@ -129,14 +159,36 @@ export async function switchOffUnreadable(context: WorkerContext, job: Reconcile
     revision: raw.revision ?? null,
   });
   if (!decision.enforce) return { outcome: ReconcileOutcome.Observed };
-  await switchOff(context, job.envId, raw, `featgate: ${raw.key} is governed, nobody approved it and featgate cannot read it; switched off`);
+  await switchOff(
+    context,
+    job.envId,
+    raw,
+    `featgate: ${raw.key} is governed, nobody approved it and featgate cannot read it; switched off`,
+  );
   const after = await context.deps.featbit.getRawFlag(job.envId, raw.key);
   if (after['isEnabled'] !== false) throw new RevertNotRestoredError(job.envId, raw.key, 'isEnabled');
-  await context.append(LedgerEventType.EditReverted, context.serviceActor, subject, { envId: job.envId, flagKey: raw.key, operator, unapproved: true, revision: after.revision ?? null, writes: 1, restoredSegments: [] });
-  context.logger.error({ envId: job.envId, flagKey: raw.key, issues: issues.slice(0, 3) }, 'switched off a governed flag nobody approved that featgate cannot parse; a person must fix it');
+  await context.append(LedgerEventType.EditReverted, context.serviceActor, subject, {
+    envId: job.envId,
+    flagKey: raw.key,
+    operator,
+    unapproved: true,
+    revision: after.revision ?? null,
+    writes: 1,
+    restoredSegments: [],
+  });
+  context.logger.error(
+    { envId: job.envId, flagKey: raw.key, issues: issues.slice(0, 3) },
+    'switched off a governed flag nobody approved that featgate cannot parse; a person must fix it',
+  );
   return {
     outcome: ReconcileOutcome.Converged,
-    notifications: [{ kind: NotificationKind.RevertFailed, subject, text: `featgate switched off ${raw.key} (${job.envId}): governed, never approved, and in a shape featgate cannot read (${issues.slice(0, 3).join('; ')}). A person must fix it.` }],
+    notifications: [
+      {
+        kind: NotificationKind.RevertFailed,
+        subject,
+        text: `featgate switched off ${raw.key} (${job.envId}): governed, never approved, and in a shape featgate cannot read (${issues.slice(0, 3).join('; ')}). A person must fix it.`,
+      },
+    ],
   };
 }
 
@@ -155,7 +207,8 @@ async function switchOff(context: WorkerContext, envId: string, raw: RawFlag, co
       permissions?.learn(envId, raw.key, [FeatBitAction.ToggleFlag], PermissionState.Missing);
     }
   }
-  if (permissions?.stateOf(envId, raw.key, FeatBitAction.PatchFlag) === PermissionState.Missing) throw new RevertBlockedError(envId, raw.key, [FeatBitAction.ToggleFlag, FeatBitAction.PatchFlag]);
+  if (permissions?.stateOf(envId, raw.key, FeatBitAction.PatchFlag) === PermissionState.Missing)
+    throw new RevertBlockedError(envId, raw.key, [FeatBitAction.ToggleFlag, FeatBitAction.PatchFlag]);
   try {
     await context.deps.featbit.patchFlag(envId, raw.key, [{ op: 'replace', path: '/isEnabled', value: false }]);
   } catch (error) {

@@ -19,10 +19,24 @@ import { ReconcileOutcome, type FlagResult, type WorkerContext } from './worker-
  * variation type or key): unauthorized by definition. The approved configuration is restored wholesale with one JSON
  * Patch, without needing to understand the live document.
  */
-export async function restoreWholesale(context: WorkerContext, job: ReconcileJob, approved: ApprovedFlagState, raw: RawFlag, issues: readonly string[], enforce: boolean): Promise<FlagResult> {
+export async function restoreWholesale(
+  context: WorkerContext,
+  job: ReconcileJob,
+  approved: ApprovedFlagState,
+  raw: RawFlag,
+  issues: readonly string[],
+  enforce: boolean,
+): Promise<FlagResult> {
   const subject = flagSubject(job.envId, approved.flagKey);
-  const operator = await findEditor(context.deps.featbit, job.envId, { id: raw.id, key: raw.key, ...(raw.revision ? { revision: raw.revision } : {}) }, { fallback: job.operator, serviceOperatorName: context.deps.serviceOperatorName, logger: context.logger });
-  const widened = approved.flag.variations.map((variation) => variation.id).filter((id) => id !== approved.baselineVariationId);
+  const operator = await findEditor(
+    context.deps.featbit,
+    job.envId,
+    { id: raw.id, key: raw.key, ...(raw.revision ? { revision: raw.revision } : {}) },
+    { fallback: job.operator, serviceOperatorName: context.deps.serviceOperatorName, logger: context.logger },
+  );
+  const widened = approved.flag.variations
+    .map((variation) => variation.id)
+    .filter((id) => id !== approved.baselineVariationId);
   await context.append(LedgerEventType.EditIntercepted, { id: operator, kind: ActorKind.FeatBitOperator }, subject, {
     envId: job.envId,
     flagKey: approved.flagKey,
@@ -39,10 +53,13 @@ export async function restoreWholesale(context: WorkerContext, job: ReconcileJob
     revision: raw.revision ?? null,
   });
   if (!enforce) return { outcome: ReconcileOutcome.Observed };
-  const tags = Array.isArray(raw['tags']) ? (raw['tags'] as unknown[]).filter((tag): tag is string => typeof tag === 'string') : [];
+  const tags = Array.isArray(raw['tags'])
+    ? (raw['tags'] as unknown[]).filter((tag): tag is string => typeof tag === 'string')
+    : [];
   if (context.deps.permissions) await context.deps.permissions.forFlag(job.envId, { key: raw.key, tags });
   // The one write that can restore a document featgate cannot read: refused, nothing is written at all.
-  if (context.deps.permissions?.stateOf(job.envId, raw.key, FeatBitAction.PatchFlag) === PermissionState.Missing) throw new RevertBlockedError(job.envId, raw.key, [FeatBitAction.PatchFlag]);
+  if (context.deps.permissions?.stateOf(job.envId, raw.key, FeatBitAction.PatchFlag) === PermissionState.Missing)
+    throw new RevertBlockedError(job.envId, raw.key, [FeatBitAction.PatchFlag]);
   try {
     await context.deps.featbit.patchFlag(job.envId, raw.key, wholesaleRestorePatch(raw, approved.flag));
   } catch (error) {
@@ -63,10 +80,27 @@ export async function restoreWholesale(context: WorkerContext, job: ReconcileJob
     restoredSegments: [],
   });
   if (restored.isEnabled !== approved.flag.isEnabled) {
-    const onOff: EditVerdict = { kind: EditVerdictKind.OnOff, changes: [FlagChangeKind.Toggled], exposure: {}, contentChanged: false, widened: [] };
-    await acceptEdit(context, job, approved, { ...approved.flag, isEnabled: restored.isEnabled }, approved.segments, onOff, operator);
+    const onOff: EditVerdict = {
+      kind: EditVerdictKind.OnOff,
+      changes: [FlagChangeKind.Toggled],
+      exposure: {},
+      contentChanged: false,
+      widened: [],
+    };
+    await acceptEdit(
+      context,
+      job,
+      approved,
+      { ...approved.flag, isEnabled: restored.isEnabled },
+      approved.segments,
+      onOff,
+      operator,
+    );
   }
-  context.logger.warn({ envId: job.envId, flagKey: approved.flagKey, operator, issues: issues.slice(0, 3) }, 'restored a governed flag FeatBit held in a shape featgate cannot parse');
+  context.logger.warn(
+    { envId: job.envId, flagKey: approved.flagKey, operator, issues: issues.slice(0, 3) },
+    'restored a governed flag FeatBit held in a shape featgate cannot parse',
+  );
   return {
     outcome: ReconcileOutcome.Reverted,
     notifications: [

@@ -37,10 +37,33 @@ export interface GovernedResolution {
 
 /** The decision with everything its apply step needs; `enforce` false means record only (observe mode). */
 export type FlagDecision =
-  | { readonly kind: FlagDecisionKind.Missing | FlagDecisionKind.Ungoverned | FlagDecisionKind.Equal | FlagDecisionKind.Unapproved }
-  | { readonly kind: FlagDecisionKind.Converge; readonly live: RestFlag; readonly liveFlag: FeatBitFlag; readonly safe: FeatBitFlag; readonly baselineVariationId?: string; readonly resolution: GovernedResolution; readonly liveSegments: readonly FeatBitSegment[]; readonly enforce: boolean }
-  | { readonly kind: FlagDecisionKind.SwitchOffUnreadable; readonly raw: RawFlag; readonly issues: readonly string[]; readonly enforce: boolean }
-  | { readonly kind: FlagDecisionKind.RestoreWholesale; readonly approved: ApprovedFlagState; readonly raw: RawFlag; readonly issues: readonly string[]; readonly enforce: boolean }
+  | {
+      readonly kind:
+        FlagDecisionKind.Missing | FlagDecisionKind.Ungoverned | FlagDecisionKind.Equal | FlagDecisionKind.Unapproved;
+    }
+  | {
+      readonly kind: FlagDecisionKind.Converge;
+      readonly live: RestFlag;
+      readonly liveFlag: FeatBitFlag;
+      readonly safe: FeatBitFlag;
+      readonly baselineVariationId?: string;
+      readonly resolution: GovernedResolution;
+      readonly liveSegments: readonly FeatBitSegment[];
+      readonly enforce: boolean;
+    }
+  | {
+      readonly kind: FlagDecisionKind.SwitchOffUnreadable;
+      readonly raw: RawFlag;
+      readonly issues: readonly string[];
+      readonly enforce: boolean;
+    }
+  | {
+      readonly kind: FlagDecisionKind.RestoreWholesale;
+      readonly approved: ApprovedFlagState;
+      readonly raw: RawFlag;
+      readonly issues: readonly string[];
+      readonly enforce: boolean;
+    }
   | {
       readonly kind: FlagDecisionKind.Revert;
       readonly approved: ApprovedFlagState;
@@ -51,7 +74,14 @@ export type FlagDecision =
       readonly unreadableSegmentIds: readonly string[];
       readonly enforce: boolean;
     }
-  | { readonly kind: FlagDecisionKind.Accept; readonly approved: ApprovedFlagState; readonly live: RestFlag; readonly liveFlag: FeatBitFlag; readonly liveSegments: readonly FeatBitSegment[]; readonly verdict: EditVerdict };
+  | {
+      readonly kind: FlagDecisionKind.Accept;
+      readonly approved: ApprovedFlagState;
+      readonly live: RestFlag;
+      readonly liveFlag: FeatBitFlag;
+      readonly liveSegments: readonly FeatBitSegment[];
+      readonly verdict: EditVerdict;
+    };
 
 /**
  * The pure decision of a flag job (ARCHITECTURE.md invariants 2-4, 10, 11): from what was observed and the policy,
@@ -66,16 +96,25 @@ export function decideFlag(observation: FlagObservation, policy: Policy): FlagDe
   if (!raw || !shape) return { kind: FlagDecisionKind.Missing };
   if (!approved) {
     if (!shape.parsed) {
-      const tags = Array.isArray(raw['tags']) ? (raw['tags'] as unknown[]).filter((tag): tag is string => typeof tag === 'string') : [];
+      const tags = Array.isArray(raw['tags'])
+        ? (raw['tags'] as unknown[]).filter((tag): tag is string => typeof tag === 'string')
+        : [];
       const resolution = resolveGovernedFlag(policy, observation.envId, { key: raw.key, tags });
       if (!resolution.governed) return { kind: FlagDecisionKind.Ungoverned };
       if (raw['isEnabled'] === false) return { kind: FlagDecisionKind.Unapproved };
-      return { kind: FlagDecisionKind.SwitchOffUnreadable, raw, issues: shape.issues, enforce: resolution.environment.strictness === EnvironmentStrictness.Enforce };
+      return {
+        kind: FlagDecisionKind.SwitchOffUnreadable,
+        raw,
+        issues: shape.issues,
+        enforce: resolution.environment.strictness === EnvironmentStrictness.Enforce,
+      };
     }
     const resolution = resolveGovernedFlag(policy, observation.envId, shape.live);
     if (!resolution.governed) return { kind: FlagDecisionKind.Ungoverned };
     const baselineVariationId = resolveBaselineVariationId(shape.liveFlag, resolution.baselineVariation);
-    const safe: FeatBitFlag = baselineVariationId ? { ...baselineOnlyConfiguration(shape.liveFlag, baselineVariationId), isEnabled: false } : { ...shape.liveFlag, isEnabled: false };
+    const safe: FeatBitFlag = baselineVariationId
+      ? { ...baselineOnlyConfiguration(shape.liveFlag, baselineVariationId), isEnabled: false }
+      : { ...shape.liveFlag, isEnabled: false };
     if (flagsEqual(shape.liveFlag, safe)) return { kind: FlagDecisionKind.Unapproved };
     return {
       kind: FlagDecisionKind.Converge,
@@ -83,7 +122,11 @@ export function decideFlag(observation: FlagObservation, policy: Policy): FlagDe
       liveFlag: shape.liveFlag,
       safe,
       ...(baselineVariationId ? { baselineVariationId } : {}),
-      resolution: { surface: resolution.surface, owner: resolution.owner, baselineVariation: resolution.baselineVariation },
+      resolution: {
+        surface: resolution.surface,
+        owner: resolution.owner,
+        baselineVariation: resolution.baselineVariation,
+      },
       liveSegments: observation.liveSegments,
       enforce: resolution.environment.strictness === EnvironmentStrictness.Enforce,
     };
@@ -94,22 +137,59 @@ export function decideFlag(observation: FlagObservation, policy: Policy): FlagDe
   if (!shape.parsed) return { kind: FlagDecisionKind.RestoreWholesale, approved, raw, issues: shape.issues, enforce };
   const { live, liveFlag } = shape;
   const { liveSegments, unreadableSegmentIds } = observation;
-  const segmentsUnchanged = approved.segments.every((segment) => liveSegments.some((current) => current.id === segment.id && segmentsEqual(current, segment)));
+  const segmentsUnchanged = approved.segments.every((segment) =>
+    liveSegments.some((current) => current.id === segment.id && segmentsEqual(current, segment)),
+  );
   if (flagsEqual(liveFlag, approved.flag) && segmentsUnchanged) return { kind: FlagDecisionKind.Equal };
-  const verdict = judgeFlagEdit({ approved: approved.flag, live: liveFlag, baselineVariationId: approved.baselineVariationId, segmentsBefore: approved.segments, segmentsAfter: liveSegments });
+  const verdict = judgeFlagEdit({
+    approved: approved.flag,
+    live: liveFlag,
+    baselineVariationId: approved.baselineVariationId,
+    segmentsBefore: approved.segments,
+    segmentsAfter: liveSegments,
+  });
   // An approved segment FeatBit holds in a shape featgate cannot parse is never accepted: it is restored wholesale.
-  const unreadableApproved = unreadableSegmentIds.filter((id) => approved.segments.some((segment) => segment.id === id));
+  const unreadableApproved = unreadableSegmentIds.filter((id) =>
+    approved.segments.some((segment) => segment.id === id),
+  );
   if (unreadableApproved.length > 0) {
-    const unknown: EditVerdict = { ...verdict, kind: EditVerdictKind.Unauthorized, changes: [...verdict.changes, EditVerdictKind.UnknownShape] };
-    return { kind: FlagDecisionKind.Revert, approved, live, liveSegments, verdict: unknown, unreadableSegmentIds: unreadableApproved, enforce };
+    const unknown: EditVerdict = {
+      ...verdict,
+      kind: EditVerdictKind.Unauthorized,
+      changes: [...verdict.changes, EditVerdictKind.UnknownShape],
+    };
+    return {
+      kind: FlagDecisionKind.Revert,
+      approved,
+      live,
+      liveSegments,
+      verdict: unknown,
+      unreadableSegmentIds: unreadableApproved,
+      enforce,
+    };
   }
   if (verdict.kind === EditVerdictKind.Equal) return { kind: FlagDecisionKind.Equal };
-  if (verdict.kind !== EditVerdictKind.Unauthorized) return { kind: FlagDecisionKind.Accept, approved, live, liveFlag, liveSegments, verdict };
+  if (verdict.kind !== EditVerdictKind.Unauthorized)
+    return { kind: FlagDecisionKind.Accept, approved, live, liveFlag, liveSegments, verdict };
   // Wider than the approved state (say, re-enabling after a kill switch during a ramp) is still approved when it stays
   // within the configuration the release wrote for the current stage of a live approved change.
   if (observation.stage) {
-    const againstStage = judgeFlagEdit({ approved: observation.stage.flag, live: liveFlag, baselineVariationId: approved.baselineVariationId, segmentsBefore: observation.stage.segments, segmentsAfter: liveSegments });
-    if (againstStage.kind !== EditVerdictKind.Unauthorized) return { kind: FlagDecisionKind.Accept, approved, live, liveFlag, liveSegments, verdict: { ...verdict, kind: EditVerdictKind.WithinApprovedStage } };
+    const againstStage = judgeFlagEdit({
+      approved: observation.stage.flag,
+      live: liveFlag,
+      baselineVariationId: approved.baselineVariationId,
+      segmentsBefore: observation.stage.segments,
+      segmentsAfter: liveSegments,
+    });
+    if (againstStage.kind !== EditVerdictKind.Unauthorized)
+      return {
+        kind: FlagDecisionKind.Accept,
+        approved,
+        live,
+        liveFlag,
+        liveSegments,
+        verdict: { ...verdict, kind: EditVerdictKind.WithinApprovedStage },
+      };
   }
   return { kind: FlagDecisionKind.Revert, approved, live, liveSegments, verdict, unreadableSegmentIds, enforce };
 }

@@ -4,7 +4,12 @@ import type { FeatBitFlag, FeatBitSegment } from '../../src/featbit/model/index.
 import { comparableFlag, comparableSegment } from './flag-config.js';
 
 /** Identifies one unauthorized edit: the same configuration over the same approved version gives the same hash. */
-export function editFingerprint(envId: string, approved: ApprovedFlagState, edited: FeatBitFlag, segments: readonly FeatBitSegment[]): string {
+export function editFingerprint(
+  envId: string,
+  approved: ApprovedFlagState,
+  edited: FeatBitFlag,
+  segments: readonly FeatBitSegment[],
+): string {
   return sha256Hex(
     canonicalJson({
       envId,

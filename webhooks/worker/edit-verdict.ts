@@ -37,7 +37,11 @@ export interface EditVerdict {
 }
 
 /** Change kinds the playbook rates low when they are the only changes: descriptive fields. */
-const DESCRIPTIVE_CHANGES: ReadonlySet<string> = new Set([FlagChangeKind.NameChanged, FlagChangeKind.DescriptionChanged, FlagChangeKind.TagsChanged]);
+const DESCRIPTIVE_CHANGES: ReadonlySet<string> = new Set([
+  FlagChangeKind.NameChanged,
+  FlagChangeKind.DescriptionChanged,
+  FlagChangeKind.TagsChanged,
+]);
 
 /**
  * Judges a live configuration against the approved one with the semantic diff (sound: it never calls a widening
@@ -62,7 +66,8 @@ export function judgeEdit(input: {
   const base = { changes, exposure, contentChanged: diff.contentChanged, widened };
   if (changes.length === 0) return { kind: EditVerdictKind.Equal, ...base };
   // A new key is a new flag to every application and moves every bucket: never accepted without approval.
-  if (widened.length > 0 || diff.contentChanged || changes.includes(FlagChangeKind.KeyChanged)) return { kind: EditVerdictKind.Unauthorized, ...base };
+  if (widened.length > 0 || diff.contentChanged || changes.includes(FlagChangeKind.KeyChanged))
+    return { kind: EditVerdictKind.Unauthorized, ...base };
   if (changes.every((kind) => DESCRIPTIVE_CHANGES.has(kind))) return { kind: EditVerdictKind.LowRisk, ...base };
   return { kind: EditVerdictKind.SafeDirection, ...base };
 }
@@ -91,11 +96,16 @@ export function judgeFlagEdit(input: {
   if (whole.kind === EditVerdictKind.Equal) return whole;
   const onConfiguration = judgeEdit({ ...input, approved: switchedOn(input.approved), live: switchedOn(input.live) });
   const offVariation = input.live.disabledVariationId;
-  const offVariationWidened = offVariation !== input.baselineVariationId && offVariation !== input.approved.disabledVariationId;
+  const offVariationWidened =
+    offVariation !== input.baselineVariationId && offVariation !== input.approved.disabledVariationId;
   const widened = [...new Set([...onConfiguration.widened, ...(offVariationWidened ? [offVariation] : [])])];
-  const exposure = { ...onConfiguration.exposure, ...(offVariationWidened ? { [offVariation]: ExposureVerdict.Widened } : {}) };
+  const exposure = {
+    ...onConfiguration.exposure,
+    ...(offVariationWidened ? { [offVariation]: ExposureVerdict.Widened } : {}),
+  };
   const base = { changes: whole.changes, exposure, contentChanged: onConfiguration.contentChanged, widened };
-  if (onConfiguration.kind === EditVerdictKind.Unauthorized || widened.length > 0) return { kind: EditVerdictKind.Unauthorized, ...base };
+  if (onConfiguration.kind === EditVerdictKind.Unauthorized || widened.length > 0)
+    return { kind: EditVerdictKind.Unauthorized, ...base };
   if (onConfiguration.kind === EditVerdictKind.Equal) return { kind: EditVerdictKind.OnOff, ...base };
   return { kind: onConfiguration.kind, ...base };
 }

@@ -19,12 +19,17 @@ export async function findEditor(
 ): Promise<string> {
   try {
     const page = await featbit.listAuditLogs(envId, { refId: live.id, refType: 'FeatureFlag', pageSize: 10 });
-    const byRevision = page.items.find((item) => item.creatorName && revisionOf(item.dataChange.current) === live.revision);
+    const byRevision = page.items.find(
+      (item) => item.creatorName && revisionOf(item.dataChange.current) === live.revision,
+    );
     if (byRevision?.creatorName) return byRevision.creatorName;
     const other = page.items.find((item) => item.creatorName && item.creatorName !== options.serviceOperatorName);
     if (other?.creatorName && !options.fallback) return other.creatorName;
   } catch (error) {
-    options.logger?.warn({ envId, flagKey: live.key, err: (error as Error).message }, 'audit log unavailable; using the webhook operator');
+    options.logger?.warn(
+      { envId, flagKey: live.key, err: (error as Error).message },
+      'audit log unavailable; using the webhook operator',
+    );
   }
   return options.fallback ?? UNKNOWN_OPERATOR;
 }

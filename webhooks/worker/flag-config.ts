@@ -45,7 +45,10 @@ export function segmentsEqual(a: FeatBitSegment, b: FeatBitSegment): boolean {
 
 /** Finds the baseline variation's id from the policy's `baselineVariation`, which may be an id or a name. */
 export function resolveBaselineVariationId(flag: FeatBitFlag, idOrName: string): string | undefined {
-  return (flag.variations.find((variation) => variation.id === idOrName) ?? flag.variations.find((variation) => variation.name === idOrName))?.id;
+  return (
+    flag.variations.find((variation) => variation.id === idOrName) ??
+    flag.variations.find((variation) => variation.name === idOrName)
+  )?.id;
 }
 
 /**

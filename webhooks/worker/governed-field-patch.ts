@@ -46,8 +46,13 @@ function approvedValue(approved: FeatBitFlag, field: (typeof WHOLESALE_FIELDS)[n
  * The JSON Patch that writes back the governed fields the guarded endpoints cannot (key last, so the request path,
  * the live key, stays valid until the end); empty when they already match. `live` is FeatBit's document as read.
  */
-export function governedFieldPatch(live: Readonly<Record<string, unknown>>, approved: FeatBitFlag): JsonPatchOperation[] {
-  return PATCHED_FIELDS.filter((field) => canonicalJson((live[field] ?? null) as JsonValue) !== canonicalJson(approvedValue(approved, field))).map((field) => ({
+export function governedFieldPatch(
+  live: Readonly<Record<string, unknown>>,
+  approved: FeatBitFlag,
+): JsonPatchOperation[] {
+  return PATCHED_FIELDS.filter(
+    (field) => canonicalJson((live[field] ?? null) as JsonValue) !== canonicalJson(approvedValue(approved, field)),
+  ).map((field) => ({
     op: 'add' as const,
     path: `/${field}`,
     value: approvedValue(approved, field),
@@ -59,8 +64,15 @@ export function governedFieldPatch(live: Readonly<Record<string, unknown>>, appr
  * one in a single atomic write (no intermediate state), without needing to understand the live document. The switch
  * is left as FeatBit has it when it is a boolean (a kill switch stays), and set off when it is anything else.
  */
-export function wholesaleRestorePatch(live: Readonly<Record<string, unknown>>, approved: FeatBitFlag): JsonPatchOperation[] {
-  const operations: JsonPatchOperation[] = WHOLESALE_FIELDS.map((field) => ({ op: 'add' as const, path: `/${field}`, value: approvedValue(approved, field) }));
+export function wholesaleRestorePatch(
+  live: Readonly<Record<string, unknown>>,
+  approved: FeatBitFlag,
+): JsonPatchOperation[] {
+  const operations: JsonPatchOperation[] = WHOLESALE_FIELDS.map((field) => ({
+    op: 'add' as const,
+    path: `/${field}`,
+    value: approvedValue(approved, field),
+  }));
   if (typeof live['isEnabled'] !== 'boolean') operations.unshift({ op: 'add', path: '/isEnabled', value: false });
   return operations;
 }

@@ -24,7 +24,8 @@ export function leaseGuardedFeatBit(featbit: FeatBitRestClient, lease: LockLease
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
       if (typeof value !== 'function') return value;
-      if (typeof property !== 'string' || !WRITES.has(property)) return (value as (...args: unknown[]) => unknown).bind(target);
+      if (typeof property !== 'string' || !WRITES.has(property))
+        return (value as (...args: unknown[]) => unknown).bind(target);
       return async (...args: unknown[]) => {
         await lease.assertHeld();
         return (value as (...args: unknown[]) => Promise<unknown>).apply(target, args);

@@ -1,6 +1,13 @@
 import type { ApprovedFlagState } from '../../src/approved-state/index.js';
 import { referencedSegmentIds } from '../../src/featbit/diff/index.js';
-import { flagSchema, restFlagSchema, type FeatBitFlag, type FeatBitSegment, type RawFlag, type RestFlag } from '../../src/featbit/model/index.js';
+import {
+  flagSchema,
+  restFlagSchema,
+  type FeatBitFlag,
+  type FeatBitSegment,
+  type RawFlag,
+  type RestFlag,
+} from '../../src/featbit/model/index.js';
 import { FeatBitNotFoundError } from '../../src/featbit/rest-client/index.js';
 import { flagsEqual, segmentsEqual } from './flag-config.js';
 import type { WorkerContext } from './worker-context.js';
@@ -59,18 +66,35 @@ export async function observeFlag(context: WorkerContext, envId: string, flagKey
   }
   const live = parsed.data;
   const liveFlag = flagSchema.parse(live);
-  const segmentIds = [...new Set([...referencedSegmentIds(liveFlag), ...(approved?.segments.map((segment) => segment.id) ?? [])])];
+  const segmentIds = [
+    ...new Set([...referencedSegmentIds(liveFlag), ...(approved?.segments.map((segment) => segment.id) ?? [])]),
+  ];
   const { segments, unreadable } = await context.readSegments(envId, segmentIds);
   // The stage matters only for an edit to judge: it is read when FeatBit differs from the approved state.
-  const differs = approved !== undefined && !(flagsEqual(liveFlag, approved.flag) && approved.segments.every((segment) => segments.some((current) => current.id === segment.id && segmentsEqual(current, segment))));
+  const differs =
+    approved !== undefined &&
+    !(
+      flagsEqual(liveFlag, approved.flag) &&
+      approved.segments.every((segment) =>
+        segments.some((current) => current.id === segment.id && segmentsEqual(current, segment)),
+      )
+    );
   const stage = approved && differs ? await approvedStates.stageState(approved) : undefined;
-  return { ...base, shape: { parsed: true, live, liveFlag }, liveSegments: segments, unreadableSegmentIds: unreadable, ...(stage ? { stage } : {}) };
+  return {
+    ...base,
+    shape: { parsed: true, live, liveFlag },
+    liveSegments: segments,
+    unreadableSegmentIds: unreadable,
+    ...(stage ? { stage } : {}),
+  };
 }
 
 /** The live flag of an approved state found by FeatBit's id, archived or not, when its key moved (JSON Patch renames). */
 async function findById(context: WorkerContext, envId: string, id: string): Promise<RawFlag | undefined> {
   for (const isArchived of [false, true]) {
-    const item = (await context.deps.featbit.listAllFlags(envId, { isArchived })).find((candidate) => candidate.id === id);
+    const item = (await context.deps.featbit.listAllFlags(envId, { isArchived })).find(
+      (candidate) => candidate.id === id,
+    );
     if (item) return context.deps.featbit.getRawFlag(envId, item.key);
   }
   return undefined;

@@ -9,7 +9,7 @@ import { applyDecision } from './apply-decision.js';
 import { decideFlag } from './decide-flag.js';
 import { observeFlag } from './observe-flag.js';
 import { RevertBlockedError, RevertNotRestoredError, StaleEditError } from './revert-plan.js';
-import type { ReconcileOutcome} from './worker-context.js';
+import type { ReconcileOutcome } from './worker-context.js';
 import { workerContext, type FlagResult, type ReconcileWorkerDeps } from './worker-context.js';
 
 export { ReconcileOutcome, type ReconcileWorkerDeps } from './worker-context.js';
@@ -24,7 +24,9 @@ const MAX_JUDGEMENTS = 5;
  * decided again. A segment job fans out to flag jobs for every governed flag whose approved configuration
  * references the segment. A blocked or failed revert is raised in the bridge's health; a job that succeeds clears it.
  */
-export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & { reconcileFlag(job: ReconcileJob): Promise<ReconcileOutcome> } {
+export function createReconcileHandler(
+  deps: ReconcileWorkerDeps,
+): JobHandler & { reconcileFlag(job: ReconcileJob): Promise<ReconcileOutcome> } {
   const { logger } = workerContext(deps);
 
   const reconcileOnce = async (job: ReconcileJob, flagKey: string, lease: LockLease): Promise<FlagResult> => {
@@ -34,7 +36,8 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     const decision = decideFlag(observation, deps.policy());
     // Every governed flag's permissions are probed (in the background, at most once per TTL), so readiness names what
     // is missing before a revert needs it; a revert itself waits for the probe (ARCHITECTURE.md, "FeatBit permissions").
-    if (observation.approved && observation.shape?.parsed) deps.permissions?.refreshSoon(job.envId, observation.shape.live);
+    if (observation.approved && observation.shape?.parsed)
+      deps.permissions?.refreshSoon(job.envId, observation.shape.live);
     return applyDecision(context, job, decision);
   };
 
@@ -55,11 +58,15 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     let result: FlagResult;
     try {
       result = deps.lock
-        ? await deps.lock.withLocks([flagSubject(job.envId, flagKey)], (lease) => rejudgeWhileStale(job, flagKey, lease))
+        ? await deps.lock.withLocks([flagSubject(job.envId, flagKey)], (lease) =>
+            rejudgeWhileStale(job, flagKey, lease),
+          )
         : await rejudgeWhileStale(job, flagKey, UNLOSABLE_LEASE);
     } catch (error) {
-      if (error instanceof RevertBlockedError) await deps.health?.raise(FlagProblemKind.RevertBlocked, job.envId, flagKey, error.message);
-      else if (error instanceof RevertNotRestoredError) await deps.health?.raise(FlagProblemKind.RevertFailed, job.envId, flagKey, `${error.differs} differ`);
+      if (error instanceof RevertBlockedError)
+        await deps.health?.raise(FlagProblemKind.RevertBlocked, job.envId, flagKey, error.message);
+      else if (error instanceof RevertNotRestoredError)
+        await deps.health?.raise(FlagProblemKind.RevertFailed, job.envId, flagKey, `${error.differs} differ`);
       throw error;
     }
     deps.health?.clear(job.envId, flagKey, [FlagProblemKind.RevertBlocked, FlagProblemKind.RevertFailed]);
@@ -71,8 +78,13 @@ export function createReconcileHandler(deps: ReconcileWorkerDeps): JobHandler & 
     if (job.target.kind !== JobTargetKind.Segment) return;
     const segmentId = job.target.segmentId;
     for (const state of await deps.approvedStates.list(job.envId)) {
-      const references = state.segments.some((segment) => segment.id === segmentId) || referencedSegmentIds(state.flag).includes(segmentId);
-      if (references) await deps.queue.enqueue(flagJob(job.envId, state.flagKey, TriggerSource.Segment, job.operator ? { operator: job.operator } : {}));
+      const references =
+        state.segments.some((segment) => segment.id === segmentId) ||
+        referencedSegmentIds(state.flag).includes(segmentId);
+      if (references)
+        await deps.queue.enqueue(
+          flagJob(job.envId, state.flagKey, TriggerSource.Segment, job.operator ? { operator: job.operator } : {}),
+        );
     }
   };
 

@@ -21,18 +21,26 @@ export function flagRevertActions(live: FeatBitFlag, approved: FeatBitFlag): Fea
     ...(same(variations(live), variations(approved)) ? [] : [FeatBitAction.UpdateFlagVariations]),
     ...(same(before.targetUsers, after.targetUsers) ? [] : [FeatBitAction.UpdateFlagIndividualTargeting]),
     ...(same(before.rules, after.rules) ? [] : [FeatBitAction.UpdateFlagTargetingRules]),
-    ...(same(before.fallthrough, after.fallthrough) && before.exptIncludeAllTargets === after.exptIncludeAllTargets ? [] : [FeatBitAction.UpdateFlagDefaultRule]),
+    ...(same(before.fallthrough, after.fallthrough) && before.exptIncludeAllTargets === after.exptIncludeAllTargets
+      ? []
+      : [FeatBitAction.UpdateFlagDefaultRule]),
     ...(live.disabledVariationId === approved.disabledVariationId ? [] : [FeatBitAction.UpdateFlagOffVariation]),
-    ...(governedFieldPatch(live as unknown as Record<string, unknown>, approved).length === 0 ? [] : [FeatBitAction.PatchFlag]),
+    ...(governedFieldPatch(live as unknown as Record<string, unknown>, approved).length === 0
+      ? []
+      : [FeatBitAction.PatchFlag]),
   ];
 }
 
 /** The actions restoring `approved` over `live` needs on a segment (`Segments/UpdateTargeting.cs`, by what differs). */
 export function segmentRevertActions(live: FeatBitSegment | undefined, approved: FeatBitSegment): FeatBitAction[] {
-  const before = live ? (comparableSegment(live) as { included: unknown; excluded: unknown; rules: unknown }) : undefined;
+  const before = live
+    ? (comparableSegment(live) as { included: unknown; excluded: unknown; rules: unknown })
+    : undefined;
   const after = comparableSegment(approved) as { included: unknown; excluded: unknown; rules: unknown };
   return [
-    ...(before && same(before.included, after.included) && same(before.excluded, after.excluded) ? [] : [FeatBitAction.UpdateSegmentTargetingUsers]),
+    ...(before && same(before.included, after.included) && same(before.excluded, after.excluded)
+      ? []
+      : [FeatBitAction.UpdateSegmentTargetingUsers]),
     ...(before && same(before.rules, after.rules) ? [] : [FeatBitAction.UpdateSegmentRules]),
   ];
 }
@@ -44,7 +52,8 @@ export function segmentRevertActions(live: FeatBitSegment | undefined, approved:
 export function actionsOfRequest(request: string, targetingParts: readonly FeatBitAction[]): FeatBitAction[] {
   const [method = '', path = ''] = request.split(' ');
   if (method === 'PATCH') return [FeatBitAction.PatchFlag];
-  if (/\/segments\/[^/]+\/targeting$/.test(path)) return [FeatBitAction.UpdateSegmentTargetingUsers, FeatBitAction.UpdateSegmentRules];
+  if (/\/segments\/[^/]+\/targeting$/.test(path))
+    return [FeatBitAction.UpdateSegmentTargetingUsers, FeatBitAction.UpdateSegmentRules];
   if (path.endsWith('/targeting')) return [...targetingParts];
   if (path.endsWith('/variations')) return [FeatBitAction.UpdateFlagVariations];
   if (path.endsWith('/off-variation')) return [FeatBitAction.UpdateFlagOffVariation];
@@ -57,4 +66,8 @@ export function targetingActions(actions: readonly FeatBitAction[]): FeatBitActi
   return actions.filter((action) => TARGETING.has(action));
 }
 
-const TARGETING: ReadonlySet<FeatBitAction> = new Set([FeatBitAction.UpdateFlagDefaultRule, FeatBitAction.UpdateFlagIndividualTargeting, FeatBitAction.UpdateFlagTargetingRules]);
+const TARGETING: ReadonlySet<FeatBitAction> = new Set([
+  FeatBitAction.UpdateFlagDefaultRule,
+  FeatBitAction.UpdateFlagIndividualTargeting,
+  FeatBitAction.UpdateFlagTargetingRules,
+]);

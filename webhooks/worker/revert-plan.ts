@@ -1,9 +1,19 @@
 import { ConflictError, ForbiddenError } from '../../src/errors/index.js';
 import type { FeatBitFlag, RestFlag } from '../../src/featbit/model/index.js';
-import { FeatBitAction, FeatBitForbiddenError, PermissionState, updateFlagWithRevision, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import {
+  FeatBitAction,
+  FeatBitForbiddenError,
+  PermissionState,
+  updateFlagWithRevision,
+  type FeatBitRestClient,
+} from '../../src/featbit/rest-client/index.js';
 import { actionsOfRequest, targetingActions } from './revert-permissions.js';
 import { governedFieldPatch, wholesaleRestorePatch } from './governed-field-patch.js';
-import { planConfigurationWrites, type ConfigurationPlan, type ConfigurationWriteResult } from '../../src/workflow/index.js';
+import {
+  planConfigurationWrites,
+  type ConfigurationPlan,
+  type ConfigurationWriteResult,
+} from '../../src/workflow/index.js';
 
 /** The revision-guarded writes (and the toggle, which FeatBit does not guard) that bring `live` back to `approved`. */
 export type RevertPlan = ConfigurationPlan;
@@ -26,7 +36,9 @@ export class StaleEditError extends ConflictError {
     readonly judgedRevision: string,
     readonly currentRevision: string,
   ) {
-    super(`flag ${flagKey} changed from revision ${judgedRevision} to ${currentRevision} while its revert was prepared; judging it again`);
+    super(
+      `flag ${flagKey} changed from revision ${judgedRevision} to ${currentRevision} while its revert was prepared; judging it again`,
+    );
   }
 }
 
@@ -53,7 +65,8 @@ export async function revertJudgedFlag(
   let result: { revision: string; writes: number };
   try {
     result = await updateFlagWithRevision(featbit, envId, judged.key, (fresh) => {
-      if (fresh.revision.toLowerCase() !== judged.revision.toLowerCase()) throw new StaleEditError(judged.key, judged.revision, fresh.revision);
+      if (fresh.revision.toLowerCase() !== judged.revision.toLowerCase())
+        throw new StaleEditError(judged.key, judged.revision, fresh.revision);
       lastRead = fresh;
       return planRevert(fresh, { ...approved, isEnabled: fresh.isEnabled }, comment).writes;
     });
@@ -64,10 +77,19 @@ export async function revertJudgedFlag(
     // revert is finished with one JSON Patch, which needs authentication only in FeatBit 5.4.2 and leaves the switch as
     // it is, so it can never undo a kill switch. The writes made so far only narrowed (the plan orders them so).
     access.learn(actionsOfRequest(error.request, targetingActions(access.needed)), PermissionState.Missing);
-    if (access.patchRefused()) throw new RevertBlockedError(envId, judged.key, actionsOfRequest(error.request, targetingActions(access.needed)), { cause: error });
+    if (access.patchRefused())
+      throw new RevertBlockedError(
+        envId,
+        judged.key,
+        actionsOfRequest(error.request, targetingActions(access.needed)),
+        { cause: error },
+      );
     return restoreWholesaleOver(featbit, envId, judged, approved, access, true);
   }
-  access.learn(access.needed.filter((action) => action !== FeatBitAction.PatchFlag), PermissionState.Granted);
+  access.learn(
+    access.needed.filter((action) => action !== FeatBitAction.PatchFlag),
+    PermissionState.Granted,
+  );
   const patch = governedFieldPatch(lastRead, approved);
   if (patch.length === 0) return { revision: result.revision, writes: result.writes };
   await patchOrBlock(featbit, envId, judged.key, patch, access);
@@ -97,17 +119,27 @@ export interface RevertAccess {
   patchRefused(): boolean;
 }
 
-const OPEN_ACCESS: RevertAccess = { route: RevertRoute.Guarded, needed: [], missing: [], learn: () => undefined, patchRefused: () => false };
+const OPEN_ACCESS: RevertAccess = {
+  route: RevertRoute.Guarded,
+  needed: [],
+  missing: [],
+  learn: () => undefined,
+  patchRefused: () => false,
+};
 
 /**
  * Decides a revert's route before its first write (ARCHITECTURE.md, "FeatBit permissions"): guarded unless a needed
  * action is known missing; then one atomic JSON Patch unless JSON Patch is known refused; then blocked, so a flag is
  * never left half-reverted by a write refused midway.
  */
-export function chooseRevertRoute(needed: readonly FeatBitAction[], stateOf: (action: FeatBitAction) => PermissionState): { route: RevertRoute; missing: FeatBitAction[] } {
+export function chooseRevertRoute(
+  needed: readonly FeatBitAction[],
+  stateOf: (action: FeatBitAction) => PermissionState,
+): { route: RevertRoute; missing: FeatBitAction[] } {
   const missing = needed.filter((action) => stateOf(action) === PermissionState.Missing);
   if (missing.length === 0) return { route: RevertRoute.Guarded, missing };
-  if (stateOf(FeatBitAction.PatchFlag) === PermissionState.Missing) return { route: RevertRoute.Blocked, missing: [...new Set([...missing, FeatBitAction.PatchFlag])] };
+  if (stateOf(FeatBitAction.PatchFlag) === PermissionState.Missing)
+    return { route: RevertRoute.Blocked, missing: [...new Set([...missing, FeatBitAction.PatchFlag])] };
   return { route: RevertRoute.Wholesale, missing };
 }
 
@@ -115,22 +147,38 @@ export function chooseRevertRoute(needed: readonly FeatBitAction[], stateOf: (ac
  * The one JSON Patch that writes the whole approved configuration (the switch kept), over exactly the judged revision:
  * a flag that moved since it was judged is judged again (`StaleEditError`), as in the guarded route.
  */
-async function restoreWholesaleOver(featbit: FeatBitRestClient, envId: string, judged: RestFlag, approved: FeatBitFlag, access: RevertAccess, afterRefusal = false): Promise<ConfigurationWriteResult> {
+async function restoreWholesaleOver(
+  featbit: FeatBitRestClient,
+  envId: string,
+  judged: RestFlag,
+  approved: FeatBitFlag,
+  access: RevertAccess,
+  afterRefusal = false,
+): Promise<ConfigurationWriteResult> {
   const fresh = await featbit.getRawFlag(envId, judged.key);
   // After a refused guarded write the narrowing writes before it moved the revision; that is featgate's own move.
-  if (!afterRefusal && (fresh.revision ?? '').toLowerCase() !== judged.revision.toLowerCase()) throw new StaleEditError(judged.key, judged.revision, fresh.revision ?? '');
+  if (!afterRefusal && (fresh.revision ?? '').toLowerCase() !== judged.revision.toLowerCase())
+    throw new StaleEditError(judged.key, judged.revision, fresh.revision ?? '');
   await patchOrBlock(featbit, envId, judged.key, wholesaleRestorePatch(fresh, approved), access);
   return { revision: fresh.revision ?? judged.revision, writes: 1 };
 }
 
-async function patchOrBlock(featbit: FeatBitRestClient, envId: string, key: string, patch: Parameters<FeatBitRestClient['patchFlag']>[2], access: RevertAccess): Promise<void> {
+async function patchOrBlock(
+  featbit: FeatBitRestClient,
+  envId: string,
+  key: string,
+  patch: Parameters<FeatBitRestClient['patchFlag']>[2],
+  access: RevertAccess,
+): Promise<void> {
   try {
     await featbit.patchFlag(envId, key, patch);
     access.learn([FeatBitAction.PatchFlag], PermissionState.Granted);
   } catch (error) {
     if (!(error instanceof FeatBitForbiddenError)) throw error;
     access.learn([FeatBitAction.PatchFlag], PermissionState.Missing);
-    const missing = access.needed.filter((action) => action === FeatBitAction.PatchFlag || access.missing.includes(action));
+    const missing = access.needed.filter(
+      (action) => action === FeatBitAction.PatchFlag || access.missing.includes(action),
+    );
     throw new RevertBlockedError(envId, key, [...new Set([...missing, FeatBitAction.PatchFlag])], { cause: error });
   }
 }
@@ -149,7 +197,10 @@ export class RevertBlockedError extends ForbiddenError {
     readonly missing: readonly FeatBitAction[],
     options?: { cause?: unknown },
   ) {
-    super(`featgate's FeatBit token lacks ${missing.join(', ') || 'a permission'} on flag ${flagKey} (${envId}): the revert is stopped; grant the permission and retry the job`, options);
+    super(
+      `featgate's FeatBit token lacks ${missing.join(', ') || 'a permission'} on flag ${flagKey} (${envId}): the revert is stopped; grant the permission and retry the job`,
+      options,
+    );
   }
 }
 
@@ -163,6 +214,8 @@ export class RevertNotRestoredError extends ConflictError {
     readonly flagKey: string,
     readonly differs: string,
   ) {
-    super(`FeatBit does not hold the approved configuration of ${flagKey} (${envId}) after featgate's revert (${differs} differ); the revert is retried`);
+    super(
+      `FeatBit does not hold the approved configuration of ${flagKey} (${envId}) after featgate's revert (${differs} differ); the revert is retried`,
+    );
   }
 }

@@ -1,8 +1,19 @@
 import { ZodError } from 'zod';
 import { canonicalJson, type JsonObject, type JsonValue } from '../../src/canonical/index.js';
 import { ValidationError } from '../../src/errors/index.js';
-import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../../src/featbit/model/index.js';
-import { FeatBitAction, FeatBitNotFoundError, PermissionState, type FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
+import {
+  flagSchema,
+  segmentSchema,
+  type FeatBitFlag,
+  type FeatBitSegment,
+  type RestFlag,
+} from '../../src/featbit/model/index.js';
+import {
+  FeatBitAction,
+  FeatBitNotFoundError,
+  PermissionState,
+  type FeatBitRestClient,
+} from '../../src/featbit/rest-client/index.js';
 import { ActorKind, type Actor } from '../../src/ledger/ledger-entry.js';
 import type { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
@@ -87,9 +98,18 @@ export interface WorkerContext {
    */
   readSegments(envId: string, ids: readonly string[]): Promise<{ segments: FeatBitSegment[]; unreadable: string[] }>;
   /** Who made the edit FeatBit now holds (its audit log), else the job's operator. */
-  operatorOf(envId: string, live: { readonly id: string; readonly key: string; readonly revision?: string }, job: ReconcileJob): Promise<string>;
+  operatorOf(
+    envId: string,
+    live: { readonly id: string; readonly key: string; readonly revision?: string },
+    job: ReconcileJob,
+  ): Promise<string>;
   /** Re-reads what featgate just wrote and fails the job unless FeatBit now holds `wanted` (flag and segments). */
-  verifyRestored(envId: string, flagKey: string, wanted: FeatBitFlag, segments: readonly FeatBitSegment[]): Promise<FeatBitFlag>;
+  verifyRestored(
+    envId: string,
+    flagKey: string,
+    wanted: FeatBitFlag,
+    segments: readonly FeatBitSegment[],
+  ): Promise<FeatBitFlag>;
   /** How a revert of `live` may write, decided before its first write from what is known of the token's permissions. */
   revertAccess(envId: string, live: RestFlag, needed: readonly FeatBitAction[]): Promise<RevertAccess>;
 }
@@ -118,14 +138,30 @@ export function workerContext(deps: ReconcileWorkerDeps): WorkerContext {
     serviceActor: deps.serviceActor ?? FEATGATE_ACTOR,
     append: (type, actor, subject, data) => deps.ledger.append({ type, actor, subject, data, at: now().toISOString() }),
     readSegments,
-    operatorOf: (envId, live, job) => findEditor(deps.featbit, envId, live, { fallback: job.operator, serviceOperatorName: deps.serviceOperatorName, logger }),
+    operatorOf: (envId, live, job) =>
+      findEditor(deps.featbit, envId, live, {
+        fallback: job.operator,
+        serviceOperatorName: deps.serviceOperatorName,
+        logger,
+      }),
     async verifyRestored(envId, flagKey, wanted, segments) {
       const after = flagSchema.safeParse(await deps.featbit.getFlag(envId, flagKey));
-      const afterSegments = (await readSegments(envId, segments.map((segment) => segment.id))).segments;
+      const afterSegments = (
+        await readSegments(
+          envId,
+          segments.map((segment) => segment.id),
+        )
+      ).segments;
       const flagRestored = after.success && flagsEqual(after.data, { ...wanted, isEnabled: after.data.isEnabled });
-      const segmentsRestored = segments.every((segment) => afterSegments.some((current) => current.id === segment.id && segmentsEqual(current, segment)));
+      const segmentsRestored = segments.every((segment) =>
+        afterSegments.some((current) => current.id === segment.id && segmentsEqual(current, segment)),
+      );
       if (!after.success || !flagRestored || !segmentsRestored) {
-        const differs = !after.success ? 'its shape' : !flagRestored ? differingFields(after.data, wanted).join(', ') : 'a segment';
+        const differs = !after.success
+          ? 'its shape'
+          : !flagRestored
+            ? differingFields(after.data, wanted).join(', ')
+            : 'a segment';
         throw new RevertNotRestoredError(envId, flagKey, differs);
       }
       return after.data;
@@ -133,7 +169,8 @@ export function workerContext(deps: ReconcileWorkerDeps): WorkerContext {
     async revertAccess(envId, live, needed) {
       const permissions = deps.permissions;
       if (permissions) await permissions.forFlag(envId, { key: live.key, tags: live.tags });
-      const stateOf = (action: FeatBitAction) => permissions?.stateOf(envId, live.key, action) ?? PermissionState.Unknown;
+      const stateOf = (action: FeatBitAction) =>
+        permissions?.stateOf(envId, live.key, action) ?? PermissionState.Unknown;
       const { route, missing } = chooseRevertRoute(needed, stateOf);
       return {
         route,
@@ -157,5 +194,7 @@ export function mergeSegments(approved: readonly FeatBitSegment[], live: readonl
 function differingFields(live: FeatBitFlag, wanted: FeatBitFlag): string[] {
   const a = comparableFlag({ ...live, isEnabled: wanted.isEnabled }) as Record<string, unknown>;
   const b = comparableFlag(wanted) as Record<string, unknown>;
-  return Object.keys(b).filter((field) => canonicalJson(a[field] as JsonValue) !== canonicalJson(b[field] as JsonValue));
+  return Object.keys(b).filter(
+    (field) => canonicalJson(a[field] as JsonValue) !== canonicalJson(b[field] as JsonValue),
+  );
 }

@@ -53,7 +53,8 @@ export class ApiClient {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
     } catch (error) {
-      const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+      const reason =
+        error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
       throw new ApiUnavailableError(`cannot reach featgate at ${this.options.url}: ${reason}`);
     }
     const text = await response.text();
@@ -61,7 +62,9 @@ export class ApiClient {
     try {
       parsed = text === '' ? undefined : JSON.parse(text);
     } catch {
-      throw new ApiUnavailableError(`featgate at ${this.options.url} answered ${response.status} with a body that is not JSON`);
+      throw new ApiUnavailableError(
+        `featgate at ${this.options.url} answered ${response.status} with a body that is not JSON`,
+      );
     }
     if (!response.ok) {
       const problem = typeof parsed === 'object' && parsed !== null ? (parsed as ApiProblemError['problem']) : {};

@@ -15,7 +15,9 @@ export class ApiProblemError extends FeatgateError {
     },
   ) {
     super(describeProblem(status, problem));
-    this.code = (Object.values(ErrorCode) as string[]).includes(problem.code ?? '') ? (problem.code as ErrorCode) : ErrorCode.Upstream;
+    this.code = (Object.values(ErrorCode) as string[]).includes(problem.code ?? '')
+      ? (problem.code as ErrorCode)
+      : ErrorCode.Upstream;
   }
 }
 

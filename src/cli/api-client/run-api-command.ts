@@ -18,7 +18,8 @@ export async function runApiCommand<T>(
     process.exitCode = ExitCode.Ok;
   } catch (error) {
     if (error instanceof ApiProblemError) {
-      if (options.json) process.stdout.write(`${JSON.stringify({ status: error.status, ...error.problem }, null, 2)}\n`);
+      if (options.json)
+        process.stdout.write(`${JSON.stringify({ status: error.status, ...error.problem }, null, 2)}\n`);
       process.stderr.write(`featgate: ${error.message}\n`);
       process.exitCode = error.status >= 500 ? ExitCode.Error : ExitCode.CheckFailed;
       return;

@@ -22,7 +22,10 @@ export function registerAdoptCommands(program: Command): void {
     .requiredOption('--reason <text>', 'why this state is accepted as approved')
     .option('--surface <surface>', 'config surface (default: from the policy)')
     .option('--owner <owner>', 'owner (default: from the policy)')
-    .option('--baseline-variation <id>', 'baseline variation id (default: from the policy, else what the default rule serves)')
+    .option(
+      '--baseline-variation <id>',
+      'baseline variation id (default: from the policy, else what the default rule serves)',
+    )
     .action(async (env: string, flag: string, options: AdoptOptions) => {
       const body = {
         envId: env,
@@ -35,7 +38,8 @@ export function registerAdoptCommands(program: Command): void {
       await runApiCommand(
         options,
         () => clientFrom(options).post<AdoptedState>('/v1/adoptions', body),
-        (state) => `adopted ${state.envId}/${state.flagKey}: baseline ${state.baselineVariationId}, version ${state.version}`,
+        (state) =>
+          `adopted ${state.envId}/${state.flagKey}: baseline ${state.baselineVariationId}, version ${state.version}`,
       );
     });
 }

@@ -50,9 +50,12 @@ export function registerAuditQueryCommands(program: Command): void {
         options,
         () => clientFrom(options).get<{ entries: AuditEntryView[]; nextAfterSeq: number | null }>('/v1/audit', query),
         (result) => {
-          const lines = result.entries.map((entry) => `${entry.seq}\t${entry.at}\t${entry.type}\t${entry.subject}\t${entry.actor.id}`);
+          const lines = result.entries.map(
+            (entry) => `${entry.seq}\t${entry.at}\t${entry.type}\t${entry.subject}\t${entry.actor.id}`,
+          );
           if (lines.length === 0) lines.push('no entries');
-          if (result.nextAfterSeq !== null) lines.push(`more after seq ${result.nextAfterSeq} (--after-seq ${result.nextAfterSeq})`);
+          if (result.nextAfterSeq !== null)
+            lines.push(`more after seq ${result.nextAfterSeq} (--after-seq ${result.nextAfterSeq})`);
           return lines.join('\n');
         },
       );

@@ -30,15 +30,22 @@ interface BreakGlassAnswer {
 }
 
 function render(answer: BreakGlassAnswer): string {
-  const review = answer.postReviewOutcome ?? (answer.postReviewOverdue ? 'OVERDUE' : `due by ${answer.postReviewDueBy}`);
+  const review =
+    answer.postReviewOutcome ?? (answer.postReviewOverdue ? 'OVERDUE' : `due by ${answer.postReviewDueBy}`);
   return `${answer.id} ${answer.status} on ${answer.flagKey} by ${answer.usedBy}${answer.incidentReference ? ` (${answer.incidentReference})` : ''}; expires ${answer.expiresAt}; post-review: ${review}`;
 }
 
 /** Adds `featgate break-glass apply|review|end|list`: emergency changes with forced post-review. */
 export function registerBreakGlassCommands(program: Command): void {
-  const group = program.command('break-glass').description('Emergency changes without prior approval; one per flag, and every end restores the pre-incident approved state');
+  const group = program
+    .command('break-glass')
+    .description(
+      'Emergency changes without prior approval; one per flag, and every end restores the pre-incident approved state',
+    );
   withApiOptions(group.command('apply'))
-    .description('Serve one variation (or value) of a governed flag to everyone now; needs a break-glass role of the policy')
+    .description(
+      'Serve one variation (or value) of a governed flag to everyone now; needs a break-glass role of the policy',
+    )
     .requiredOption('--env <env>', 'environment id or name')
     .requiredOption('--flag <key>', 'flag key')
     .option('--incident <ref>', 'incident reference')
@@ -54,7 +61,8 @@ export function registerBreakGlassCommands(program: Command): void {
       }
       let serve: unknown;
       try {
-        serve = options.variation !== undefined ? { variationId: options.variation } : { value: JSON.parse(options.value!) };
+        serve =
+          options.variation !== undefined ? { variationId: options.variation } : { value: JSON.parse(options.value!) };
       } catch {
         process.stderr.write('featgate: --value must be JSON (quote strings: --value \'"text"\')\n');
         process.exitCode = 1;
@@ -71,7 +79,9 @@ export function registerBreakGlassCommands(program: Command): void {
       await runApiCommand(options, () => clientFrom(options).post<BreakGlassAnswer>('/v1/break-glass', body), render);
     });
   withApiOptions(group.command('review').argument('<id>', 'break-glass id'))
-    .description('Post-review an emergency change; once concluded (approved: it was justified; rejected) it ends and the pre-incident state is back')
+    .description(
+      'Post-review an emergency change; once concluded (approved: it was justified; rejected) it ends and the pre-incident state is back',
+    )
     .option('--approve', 'approve')
     .option('--reject', 'reject (needs --comment)')
     .option('--comment <text>', 'comment')
@@ -81,14 +91,30 @@ export function registerBreakGlassCommands(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const body = { decision: options.approve ? 'approve' : 'reject', ...(options.comment ? { comment: options.comment } : {}) };
-      await runApiCommand(options, () => clientFrom(options).post<BreakGlassAnswer>(`/v1/break-glass/${encodeURIComponent(id)}/reviews`, body), render);
+      const body = {
+        decision: options.approve ? 'approve' : 'reject',
+        ...(options.comment ? { comment: options.comment } : {}),
+      };
+      await runApiCommand(
+        options,
+        () => clientFrom(options).post<BreakGlassAnswer>(`/v1/break-glass/${encodeURIComponent(id)}/reviews`, body),
+        render,
+      );
     });
   withApiOptions(group.command('end').argument('<id>', 'break-glass id'))
-    .description('End an active emergency change now (the incident is over): the pre-incident approved state comes back')
+    .description(
+      'End an active emergency change now (the incident is over): the pre-incident approved state comes back',
+    )
     .requiredOption('--reason <text>', 'why it ends')
     .action(async (id: string, options: ApiCommandOptions & { reason: string }) => {
-      await runApiCommand(options, () => clientFrom(options).post<BreakGlassAnswer>(`/v1/break-glass/${encodeURIComponent(id)}/end`, { reason: options.reason }), render);
+      await runApiCommand(
+        options,
+        () =>
+          clientFrom(options).post<BreakGlassAnswer>(`/v1/break-glass/${encodeURIComponent(id)}/end`, {
+            reason: options.reason,
+          }),
+        render,
+      );
     });
   withApiOptions(group.command('list'))
     .description('Every break-glass use, newest first; overdue post-reviews are marked')

@@ -1,7 +1,19 @@
 import { Option, type Command } from 'commander';
-import { clientFrom, readBodyFile, runApiCommand, withApiOptions, type ApiCommandOptions } from '../api-client/index.js';
+import {
+  clientFrom,
+  readBodyFile,
+  runApiCommand,
+  withApiOptions,
+  type ApiCommandOptions,
+} from '../api-client/index.js';
 import { ApiProblemError } from '../api-client/api-problem-error.js';
-import { renderChange, renderChangeDetail, renderChangeLine, type ChangeSummary, type TimelineEntry } from './render-change.js';
+import {
+  renderChange,
+  renderChangeDetail,
+  renderChangeLine,
+  type ChangeSummary,
+  type TimelineEntry,
+} from './render-change.js';
 
 interface ListOptions extends ApiCommandOptions {
   readonly status?: string;
@@ -30,10 +42,16 @@ export function registerChangeCommands(program: Command): void {
     .description('Replace a change record; an edit after a review resets every approval')
     .action(async (key: string, file: string, options: ApiCommandOptions) => {
       const client = clientFrom(options);
-      await runApiCommand(options, () => client.put<ChangeSummary>(`/v1/changes/${encodeURIComponent(key)}`, readBodyFile(file)), renderChange);
+      await runApiCommand(
+        options,
+        () => client.put<ChangeSummary>(`/v1/changes/${encodeURIComponent(key)}`, readBodyFile(file)),
+        renderChange,
+      );
     });
   withApiOptions(group.command('show').argument('<key>', 'change key'))
-    .description('Show a change: requester, a diff of every value, decision and what is missing, stages, reviews and timeline')
+    .description(
+      'Show a change: requester, a diff of every value, decision and what is missing, stages, reviews and timeline',
+    )
     .action(async (key: string, options: ApiCommandOptions) => {
       const client = clientFrom(options);
       const path = `/v1/changes/${encodeURIComponent(key)}`;
@@ -43,7 +61,10 @@ export function registerChangeCommands(program: Command): void {
           const change = await client.get<ChangeSummary>(path);
           const timeline = await client.get<{ entries: TimelineEntry[] }>(`${path}/timeline`).then(
             (answer) => answer.entries,
-            (error: unknown) => (error instanceof ApiProblemError && error.status < 500 ? `not shown: ${error.message}` : Promise.reject(error)),
+            (error: unknown) =>
+              error instanceof ApiProblemError && error.status < 500
+                ? `not shown: ${error.message}`
+                : Promise.reject(error),
           );
           return { ...change, timeline };
         },
@@ -51,11 +72,17 @@ export function registerChangeCommands(program: Command): void {
       );
     });
   withApiOptions(group.command('withdraw').argument('<key>', 'change key'))
-    .description('Close a change that has not been released (its requester or an admin); roll back a released one instead')
+    .description(
+      'Close a change that has not been released (its requester or an admin); roll back a released one instead',
+    )
     .requiredOption('--reason <text>', 'why it is withdrawn')
     .action(async (key: string, options: WithdrawOptions) => {
       const client = clientFrom(options);
-      await runApiCommand(options, () => client.post<ChangeSummary>(`/v1/changes/${encodeURIComponent(key)}/withdraw`, { reason: options.reason }), renderChange);
+      await runApiCommand(
+        options,
+        () => client.post<ChangeSummary>(`/v1/changes/${encodeURIComponent(key)}/withdraw`, { reason: options.reason }),
+        renderChange,
+      );
     });
   withApiOptions(group.command('list'))
     .description('List change records')

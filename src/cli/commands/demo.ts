@@ -9,11 +9,15 @@ interface DemoOptions {
 }
 
 /** The running demo's state from the data folder, or a ConfigError saying to start it first. */
-function runningDemo(options: DemoOptions): Required<Pick<DemoState, 'sandbox' | 'featgateUrl' | 'publicJwk'>> & DemoState {
+function runningDemo(
+  options: DemoOptions,
+): Required<Pick<DemoState, 'sandbox' | 'featgateUrl' | 'publicJwk'>> & DemoState {
   const config = loadServiceConfig({ overrides: { dataDir: options.dataDir } });
   const state = readDemoState(config.dataDir);
   if (!state?.sandbox || !state.featgateUrl || !state.publicJwk) {
-    throw new ConfigError(`no running demo in ${config.dataDir}: start one with \`npm start\` (featgate serve with no configuration) first`);
+    throw new ConfigError(
+      `no running demo in ${config.dataDir}: start one with \`npm start\` (featgate serve with no configuration) first`,
+    );
   }
   return state as Required<Pick<DemoState, 'sandbox' | 'featgateUrl' | 'publicJwk'>> & DemoState;
 }
@@ -24,7 +28,9 @@ function runningDemo(options: DemoOptions): Required<Pick<DemoState, 'sandbox' |
  * runs from `demo.json` in the data folder, written by `featgate serve` in demo mode.
  */
 export function registerDemoCommands(program: Command): void {
-  const group = program.command('demo').description('Play the demo: a flag admin edits FeatBit; an app evaluates through the gate');
+  const group = program
+    .command('demo')
+    .description('Play the demo: a flag admin edits FeatBit; an app evaluates through the gate');
   group
     .command('edit')
     .description("Make the FeatBit flag admin's unauthorized edit of the support prompt, and watch featgate restore it")
@@ -33,11 +39,20 @@ export function registerDemoCommands(program: Command): void {
     .action(async (options: DemoOptions & { flag: string }) => {
       const demo = runningDemo(options);
       const { playDemoEdit } = await import('../../demo/index.js');
-      const outcome = await playDemoEdit({ sandboxUrl: demo.sandbox.url, envId: demo.sandbox.envId, adminToken: demo.sandbox.adminToken }, { flagKey: options.flag });
+      const outcome = await playDemoEdit(
+        { sandboxUrl: demo.sandbox.url, envId: demo.sandbox.envId, adminToken: demo.sandbox.adminToken },
+        { flagKey: options.flag },
+      );
       const lines = [outcome.edit];
-      if (outcome.restoredAfterMs === undefined) lines.push('featgate has not restored it yet: see `featgate jobs list` and the service log');
-      else lines.push(`featgate restored the approved configuration in FeatBit after ${outcome.restoredAfterMs} ms and opened a proposal:`);
-      lines.push(`  FEATGATE_URL=${demo.featgateUrl} FEATGATE_TOKEN=${demo.tokens['admin'] ?? '<admin token>'} featgate change list --status proposed`);
+      if (outcome.restoredAfterMs === undefined)
+        lines.push('featgate has not restored it yet: see `featgate jobs list` and the service log');
+      else
+        lines.push(
+          `featgate restored the approved configuration in FeatBit after ${outcome.restoredAfterMs} ms and opened a proposal:`,
+        );
+      lines.push(
+        `  FEATGATE_URL=${demo.featgateUrl} FEATGATE_TOKEN=${demo.tokens['admin'] ?? '<admin token>'} featgate change list --status proposed`,
+      );
       process.stdout.write(`${lines.join('\n')}\n`);
     });
   group
@@ -48,7 +63,10 @@ export function registerDemoCommands(program: Command): void {
     .action((options: DemoOptions & { role: string }) => {
       const demo = runningDemo(options);
       const token = demo.tokens[options.role];
-      if (!token) throw new ConfigError(`the demo has no role ${options.role}; its roles: ${Object.keys(demo.tokens).join(', ')}`);
+      if (!token)
+        throw new ConfigError(
+          `the demo has no role ${options.role}; its roles: ${Object.keys(demo.tokens).join(', ')}`,
+        );
       process.stdout.write(`export FEATGATE_URL=${demo.featgateUrl} FEATGATE_TOKEN=${token}\n`);
     });
   group

@@ -27,7 +27,9 @@ export function registerKeysCommands(program: Command): void {
     .option('--config <file>', 'service config file (default: FEATGATE_CONFIG)')
     .addOption(new Option('--url <url>', 'read the key from a running featgate service instead').env('FEATGATE_URL'))
     .action(async (options: KeysOptions) => {
-      const { jwk, source } = options.url ? await keyOfService(options.url) : await keyOfStore(loadServiceConfig({ file: options.config, overrides: { dataDir: options.dataDir } }));
+      const { jwk, source } = options.url
+        ? await keyOfService(options.url)
+        : await keyOfStore(loadServiceConfig({ file: options.config, overrides: { dataDir: options.dataDir } }));
       process.stderr.write(`featgate: ${source}\n`);
       process.stdout.write(`${JSON.stringify(jwk, null, 2)}\n`);
     });
@@ -43,7 +45,8 @@ async function keyOfService(url: string): Promise<{ jwk: JWK; source: string }> 
   }
   const body = (await answer.json().catch(() => undefined)) as { keys?: JWK[] } | undefined;
   const jwk = body?.keys?.[0];
-  if (!answer.ok || !jwk) throw new ConfigError(`featgate at ${url} answered ${answer.status} without a signing key at ${address}`);
+  if (!answer.ok || !jwk)
+    throw new ConfigError(`featgate at ${url} answered ${answer.status} without a signing key at ${address}`);
   return { jwk, source: `public key the service at ${url} signs manifests with` };
 }
 
@@ -54,7 +57,9 @@ async function keyOfStore(config: ServiceConfig): Promise<{ jwk: JWK; source: st
   }
   const redis = config.redisUrl ? await connectOrRefuse(config.redisUrl) : undefined;
   try {
-    const store = redis ? redisSecretStore({ redis, prefix: config.redisPrefix, seedDir: config.dataDir }) : dataDirSecretStore(config.dataDir);
+    const store = redis
+      ? redisSecretStore({ redis, prefix: config.redisPrefix, seedDir: config.dataDir })
+      : dataDirSecretStore(config.dataDir);
     let generated = false;
     const noting: GeneratedSecretStore = {
       readOrCreate: (name, create) =>
@@ -77,13 +82,20 @@ async function keyOfStore(config: ServiceConfig): Promise<{ jwk: JWK; source: st
 
 /** Connects to the configured Redis at once, or refuses: a key generated elsewhere would never be the service's. */
 async function connectOrRefuse(url: string): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 5000 });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    connectTimeout: 5000,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     return redis;
   } catch (error) {
     redis.disconnect();
-    throw new ConfigError(`cannot reach Redis at ${new URL(url).host}: ${(error as Error).message}; no key is printed, since one generated now would not be the service's`);
+    throw new ConfigError(
+      `cannot reach Redis at ${new URL(url).host}: ${(error as Error).message}; no key is printed, since one generated now would not be the service's`,
+    );
   }
 }

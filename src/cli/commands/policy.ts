@@ -57,7 +57,11 @@ export function registerPolicyCommands(program: Command): void {
     .action(async (file: string, options: ExplainOptions) => {
       if (!existsSync(file) && /^[a-z0-9][a-z0-9-]{0,79}$/.test(file)) {
         const client = clientFrom(options);
-        await runApiCommand(options, () => client.get<PolicyExplanation>(`/v1/changes/${encodeURIComponent(file)}/policy`), renderServiceExplanation);
+        await runApiCommand(
+          options,
+          () => client.get<PolicyExplanation>(`/v1/changes/${encodeURIComponent(file)}/policy`),
+          renderServiceExplanation,
+        );
         return;
       }
       const policy = await loadOrReport(resolvePolicyPath(options.policy));
@@ -91,7 +95,9 @@ async function reportIssues<T>(load: () => Promise<T>): Promise<T | undefined> {
     return await load();
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    process.stdout.write(`${error.issues.map((issue) => formatFieldIssue({ ...issue, file: issue.file && relativeOrAbsolute(issue.file) })).join('\n')}\n`);
+    process.stdout.write(
+      `${error.issues.map((issue) => formatFieldIssue({ ...issue, file: issue.file && relativeOrAbsolute(issue.file) })).join('\n')}\n`,
+    );
     process.exitCode = ExitCode.CheckFailed;
     return undefined;
   }
@@ -105,7 +111,8 @@ function relativeOrAbsolute(file: string): string {
 
 function renderExplanation(file: string, evaluation: Evaluation, decision: Decision): string {
   const lines = [`${file}: ${evaluation.changeKey} is ${evaluation.tier.toUpperCase()}`];
-  if (evaluation.environment) lines.push(`environment: ${evaluation.environment.name} (${evaluation.environment.strictness})`);
+  if (evaluation.environment)
+    lines.push(`environment: ${evaluation.environment.name} (${evaluation.environment.strictness})`);
   lines.push('why:', ...evaluation.reasons.map((reason) => `  - ${reason}`));
   const approvals = evaluation.requiredApprovals;
   lines.push(
@@ -118,7 +125,10 @@ function renderExplanation(file: string, evaluation: Evaluation, decision: Decis
   lines.push(`routed to: ${approvals.roles.join(', ')}`);
   lines.push(
     'evidence:',
-    ...evaluation.requiredEvidence.map((requirement) => `  - ${requirement.anyOf.join(' or ')} (before ${requirement.phase}${requirement.checked ? ', checked by featgate' : ''})`),
+    ...evaluation.requiredEvidence.map(
+      (requirement) =>
+        `  - ${requirement.anyOf.join(' or ')} (before ${requirement.phase}${requirement.checked ? ', checked by featgate' : ''})`,
+    ),
     ...evaluation.evalBars.map((bar) => `  - offlineEval bar, checked by featgate: ${describeEvalBar(bar)}`),
   );
   const exposure = evaluation.exposure;
@@ -136,31 +146,53 @@ function renderExplanation(file: string, evaluation: Evaluation, decision: Decis
 
 /** The service's explanation of a change, in words: values, rules, evidence checks, who may still approve. */
 export function renderServiceExplanation(explained: PolicyExplanation): string {
-  const lines = [`${explained.key} (revision ${explained.revision}, ${explained.status}) is ${explained.tier.toUpperCase()}`];
+  const lines = [
+    `${explained.key} (revision ${explained.revision}, ${explained.status}) is ${explained.tier.toUpperCase()}`,
+  ];
   lines.push('values classified:');
   for (const value of explained.values) {
-    lines.push(`  - ${value.flagKey} ${value.value}: ${value.tier ?? 'no rule fired'}${value.firedRuleIds.length > 0 ? ` (${value.firedRuleIds.join(', ')})` : ''}`);
+    lines.push(
+      `  - ${value.flagKey} ${value.value}: ${value.tier ?? 'no rule fired'}${value.firedRuleIds.length > 0 ? ` (${value.firedRuleIds.join(', ')})` : ''}`,
+    );
   }
-  lines.push('rules that fired:', ...explained.firedRules.map((rule) => `  - ${rule.ruleId} (${rule.tier}) on ${rule.flagKey} ${rule.value ?? 'candidate'} at ${rule.path}: ${rule.detail}`));
+  lines.push(
+    'rules that fired:',
+    ...explained.firedRules.map(
+      (rule) =>
+        `  - ${rule.ruleId} (${rule.tier}) on ${rule.flagKey} ${rule.value ?? 'candidate'} at ${rule.path}: ${rule.detail}`,
+    ),
+  );
   lines.push('why:', ...explained.reasons.map((reason) => `  - ${reason}`));
   const approvals = explained.approvals;
-  lines.push(`approvals: ${approvals.approvedBy.length} of ${approvals.required} (${approvals.approvedBy.join(', ') || 'none yet'}); ${approvals.stillNeeded} more needed`);
-  for (const role of approvals.rolesStillNeeded) lines.push(`  - still needs ${role.anyOf.join(' or ')} (${role.reasons.join('; ')})`);
+  lines.push(
+    `approvals: ${approvals.approvedBy.length} of ${approvals.required} (${approvals.approvedBy.join(', ') || 'none yet'}); ${approvals.stillNeeded} more needed`,
+  );
+  for (const role of approvals.rolesStillNeeded)
+    lines.push(`  - still needs ${role.anyOf.join(' or ')} (${role.reasons.join('; ')})`);
   lines.push(
     'may still approve:',
     ...(approvals.mayStillApprove.length > 0
       ? approvals.mayStillApprove.map((reviewer) => `  - ${reviewer.identity} (${reviewer.roles.join(', ')})`)
-      : [approvals.stillNeeded > 0 || approvals.rolesStillNeeded.length > 0 ? '  - no configured token; a signed-in person holding a needed role' : '  - nobody needs to']),
+      : [
+          approvals.stillNeeded > 0 || approvals.rolesStillNeeded.length > 0
+            ? '  - no configured token; a signed-in person holding a needed role'
+            : '  - nobody needs to',
+        ]),
   );
   lines.push('may not approve:', ...approvals.excluded.map((person) => `  - ${person.identity}: ${person.why}`));
-  if (explained.evalBars.length > 0) lines.push('eval bars (checked by featgate):', ...explained.evalBars.map((bar) => `  - ${describeEvalBar(bar)}`));
+  if (explained.evalBars.length > 0)
+    lines.push('eval bars (checked by featgate):', ...explained.evalBars.map((bar) => `  - ${describeEvalBar(bar)}`));
   lines.push('evidence:');
   for (const item of explained.evidence) {
     const claim = item.claimedResult && item.claimedResult !== item.result ? `, claimed ${item.claimedResult}` : '';
-    lines.push(`  - ${item.type} ${item.result} (${item.source}${item.attachedBy ? ` by ${item.attachedBy}` : ''}${claim}): ${item.counts ? 'counts' : 'does not count'}, ${item.reason}`);
-    for (const metric of item.metrics) lines.push(`      ${metric.metric}: ${metric.passed ? 'meets' : 'fails'} ${metric.reason}`);
+    lines.push(
+      `  - ${item.type} ${item.result} (${item.source}${item.attachedBy ? ` by ${item.attachedBy}` : ''}${claim}): ${item.counts ? 'counts' : 'does not count'}, ${item.reason}`,
+    );
+    for (const metric of item.metrics)
+      lines.push(`      ${metric.metric}: ${metric.passed ? 'meets' : 'fails'} ${metric.reason}`);
   }
-  for (const missing of explained.missingEvidence) lines.push(`  - missing: ${missing.anyOf.join(' or ')} (before ${missing.phase})`);
+  for (const missing of explained.missingEvidence)
+    lines.push(`  - missing: ${missing.anyOf.join(' or ')} (before ${missing.phase})`);
   lines.push(`decision: ${explained.decision.status}`, ...explained.decision.reasons.map((reason) => `  - ${reason}`));
   return lines.join('\n');
 }

@@ -28,13 +28,18 @@ export function registerReleaseCommands(program: Command): void {
         options,
         async () => {
           const change = await client.post<ChangeSummary>(path(key, 'apply-stage'), body);
-          return { ...change, exposure: await client.get<ReleaseStatus>(`/v1/changes/${encodeURIComponent(key)}/release`) };
+          return {
+            ...change,
+            exposure: await client.get<ReleaseStatus>(`/v1/changes/${encodeURIComponent(key)}/release`),
+          };
         },
         ({ exposure, ...change }) => [renderChange(change), ...renderServed(exposure)].join('\n'),
       );
     });
   withApiOptions(group.command('status').argument('<key>', 'change key'))
-    .description('Where a release is: applied and next stage, what the next one waits for, what FeatBit serves now, guardrails')
+    .description(
+      'Where a release is: applied and next stage, what the next one waits for, what FeatBit serves now, guardrails',
+    )
     .action(async (key: string, options: ApiCommandOptions) => {
       const client = clientFrom(options);
       const changePath = `/v1/changes/${encodeURIComponent(key)}`;
@@ -54,19 +59,31 @@ export function registerReleaseCommands(program: Command): void {
     .description('Pause ramping; the current stage stays applied')
     .requiredOption('--reason <text>', 'why')
     .action(async (key: string, options: ReleaseOptions) => {
-      await runApiCommand(options, () => clientFrom(options).post<ChangeSummary>(path(key, 'hold'), { reason: options.reason }), renderChange);
+      await runApiCommand(
+        options,
+        () => clientFrom(options).post<ChangeSummary>(path(key, 'hold'), { reason: options.reason }),
+        renderChange,
+      );
     });
   withApiOptions(group.command('resume').argument('<key>', 'change key'))
     .description('Resume a held release')
     .option('--comment <text>', 'comment')
     .action(async (key: string, options: ReleaseOptions) => {
       const body = options.comment ? { comment: options.comment } : {};
-      await runApiCommand(options, () => clientFrom(options).post<ChangeSummary>(path(key, 'resume'), body), renderChange);
+      await runApiCommand(
+        options,
+        () => clientFrom(options).post<ChangeSummary>(path(key, 'resume'), body),
+        renderChange,
+      );
     });
   withApiOptions(group.command('rollback').argument('<key>', 'change key'))
     .description('Roll FeatBit back to the baseline the change started from')
     .requiredOption('--reason <text>', 'why')
     .action(async (key: string, options: ReleaseOptions) => {
-      await runApiCommand(options, () => clientFrom(options).post<ChangeSummary>(path(key, 'rollback'), { reason: options.reason }), renderChange);
+      await runApiCommand(
+        options,
+        () => clientFrom(options).post<ChangeSummary>(path(key, 'rollback'), { reason: options.reason }),
+        renderChange,
+      );
     });
 }

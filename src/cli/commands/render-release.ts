@@ -16,7 +16,9 @@ export interface GuardrailLine {
 export function renderServed(status: ReleaseStatus): string[] {
   return status.flags.flatMap((flag) => [
     `flag ${flag.flagKey}${flag.envId ? ` in ${flag.envId}` : ''}, as FeatBit serves it now:`,
-    ...(flag.featbit ? describeServedExposure(flag.featbit).map((line) => `  ${line}`) : [`  ${flag.error ?? 'unknown'}`]),
+    ...(flag.featbit
+      ? describeServedExposure(flag.featbit).map((line) => `  ${line}`)
+      : [`  ${flag.error ?? 'unknown'}`]),
   ]);
 }
 
@@ -26,7 +28,12 @@ export function renderReleaseStatus(status: ReleaseStatus, guardrails: readonly 
     `${info.number} of ${status.stageCount}: ${info.name}, ${info.percentage}% of ${info.audience}`;
   const lines = aligned([
     ['change', `${status.key} (${status.status}${status.statusReason ? `: ${status.statusReason}` : ''})`],
-    ['applied', status.currentStage ? `${stage(status.currentStage)}${status.currentStage.appliedAt ? ` since ${status.currentStage.appliedAt}` : ''}` : 'no stage yet'],
+    [
+      'applied',
+      status.currentStage
+        ? `${stage(status.currentStage)}${status.currentStage.appliedAt ? ` since ${status.currentStage.appliedAt}` : ''}`
+        : 'no stage yet',
+    ],
     [
       'next',
       status.nextStage
@@ -38,8 +45,12 @@ export function renderReleaseStatus(status: ReleaseStatus, guardrails: readonly 
   lines.push('', ...renderServed(status), '', 'guardrails');
   if (guardrails.length === 0) lines.push('  none in the release plan');
   for (const guardrail of guardrails) {
-    const latest = guardrail.latest ? `latest ${guardrail.latest.value}${guardrail.latest.observedAt ? ` at ${guardrail.latest.observedAt}` : ''}` : 'no data yet';
-    lines.push(`  ${guardrail.metric.padEnd(20)} ${guardrail.state.padEnd(9)} ${guardrail.operator ?? ''} ${guardrail.threshold ?? ''}  ${latest}${guardrail.action ? `  (${guardrail.action})` : ''}`);
+    const latest = guardrail.latest
+      ? `latest ${guardrail.latest.value}${guardrail.latest.observedAt ? ` at ${guardrail.latest.observedAt}` : ''}`
+      : 'no data yet';
+    lines.push(
+      `  ${guardrail.metric.padEnd(20)} ${guardrail.state.padEnd(9)} ${guardrail.operator ?? ''} ${guardrail.threshold ?? ''}  ${latest}${guardrail.action ? `  (${guardrail.action})` : ''}`,
+    );
   }
   return lines.join('\n');
 }

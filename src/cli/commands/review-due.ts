@@ -8,7 +8,15 @@ interface ReviewDueOptions extends ApiCommandOptions {
 
 interface ReviewDueAnswer {
   readonly asOf: string;
-  readonly items: readonly { kind: string; key: string; title: string; owner: string; dueAt: string; overdue: boolean; action: string }[];
+  readonly items: readonly {
+    kind: string;
+    key: string;
+    title: string;
+    owner: string;
+    dueAt: string;
+    overdue: boolean;
+    action: string;
+  }[];
 }
 
 /** Adds `featgate review-due`: changes, temporary flags and break-glass post-reviews past their review date. */
@@ -20,12 +28,19 @@ export function registerReviewDueCommands(program: Command): void {
     .action(async (options: ReviewDueOptions) => {
       await runApiCommand(
         options,
-        () => clientFrom(options).get<ReviewDueAnswer>('/v1/review-due', { asOf: options.asOf, upcoming: options.upcoming ? 'true' : undefined }),
+        () =>
+          clientFrom(options).get<ReviewDueAnswer>('/v1/review-due', {
+            asOf: options.asOf,
+            upcoming: options.upcoming ? 'true' : undefined,
+          }),
         (answer) =>
           answer.items.length === 0
             ? `nothing due for review as of ${answer.asOf}`
             : answer.items
-                .map((item) => `${item.overdue ? 'DUE     ' : 'upcoming'} ${item.dueAt.slice(0, 10)} ${item.kind} ${item.key} (owner ${item.owner}): ${item.title}\n         ${item.action}`)
+                .map(
+                  (item) =>
+                    `${item.overdue ? 'DUE     ' : 'upcoming'} ${item.dueAt.slice(0, 10)} ${item.kind} ${item.key} (owner ${item.owner}): ${item.title}\n         ${item.action}`,
+                )
                 .join('\n'),
       );
     });

@@ -17,10 +17,16 @@ export function registerSandboxCommands(program: Command): void {
     .description('Run a local FeatBit emulator (REST API, SDK polling endpoint, webhooks, fault injection)')
     .option('--port <port>', 'TCP port (0 picks a free one)', '5100')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--seed <file>', 'seed JSON: data-sync document, array of flags or array of segments (repeatable)', collect, [])
+    .option(
+      '--seed <file>',
+      'seed JSON: data-sync document, array of flags or array of segments (repeatable)',
+      collect,
+      [],
+    )
     .action(async (options: { port: string; host: string; seed: string[] }) => {
       const port = Number.parseInt(options.port, 10);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${options.port}`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`--port must be 0..65535, got ${options.port}`);
       const { createSandbox, readSeedFile } = await import('../../sandbox/index.js');
       const seeds: SeedData[] = [];
       for (const file of options.seed) seeds.push(await readSeedFile(file));

@@ -22,12 +22,18 @@ export function registerServeCommands(program: Command): void {
     .action(async (options: ServeOptions) => {
       const config = loadServiceConfig({
         ...(options.config ? { file: options.config } : {}),
-        overrides: { port: options.port === undefined ? undefined : /^\d+$/.test(options.port) ? Number(options.port) : options.port },
+        overrides: {
+          port:
+            options.port === undefined ? undefined : /^\d+$/.test(options.port) ? Number(options.port) : options.port,
+        },
       });
       await assertPortFree(config.port, config.host);
       const shutdown = listenForShutdown();
       const { startService, demoBanner } = await import('../../server/index.js');
-      const started = await Promise.race([startService(config).then((service) => ({ service })), shutdown.received.then((signal) => ({ signal }))]);
+      const started = await Promise.race([
+        startService(config).then((service) => ({ service })),
+        shutdown.received.then((signal) => ({ signal })),
+      ]);
       if ('signal' in started) return shutdown.exitAfter(async () => undefined, started.signal, 0);
       const { service } = started;
       process.stdout.write(`${demoBanner(service, config).join('\n')}\n`);

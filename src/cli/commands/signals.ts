@@ -15,12 +15,20 @@ interface SignalsAnswer {
 
 interface GuardrailAnswer {
   readonly changeKey: string;
-  readonly conditions: readonly { metric: string; operator: string; threshold: number; action: string; state: string; latest: { value: number; observedAt: string } | null }[];
+  readonly conditions: readonly {
+    metric: string;
+    operator: string;
+    threshold: number;
+    action: string;
+    state: string;
+    latest: { value: number; observedAt: string } | null;
+  }[];
 }
 
 /** Parses `name=value` into a metric reading. */
 function metricReading(text: string, previous: string[] = []): string[] {
-  if (!/^[^=\s]+=-?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i.test(text)) throw new InvalidArgumentError(`expected name=number, got ${text}`);
+  if (!/^[^=\s]+=-?(\d+(\.\d*)?|\.\d+)(e[-+]?\d+)?$/i.test(text))
+    throw new InvalidArgumentError(`expected name=number, got ${text}`);
   return [...previous, text];
 }
 
@@ -28,7 +36,9 @@ function metricReading(text: string, previous: string[] = []): string[] {
 export function registerSignalsCommands(program: Command): void {
   const group = program.command('signals').description('Guardrail metrics of changes being ramped');
   withApiOptions(group.command('record').argument('<key>', 'change key'))
-    .description('Report metric values (e.g. --metric escalationRate=0.04); a breach holds or rolls back as the plan says')
+    .description(
+      'Report metric values (e.g. --metric escalationRate=0.04); a breach holds or rolls back as the plan says',
+    )
     .requiredOption('--metric <name=value>', 'metric reading, repeatable', metricReading)
     .option('--at <time>', 'when the values were measured (ISO time); now when absent')
     .action(async (key: string, options: SignalOptions) => {
@@ -42,12 +52,15 @@ export function registerSignalsCommands(program: Command): void {
         (answer) =>
           [
             `${answer.recorded} value(s) recorded for ${answer.change.key}; guardrails: ${answer.outcome}; status ${answer.change.status}`,
-            ...answer.breaches.map((breach) => `  breach: ${breach.metric} ${breach.value} ${breach.operator} ${breach.threshold} -> ${breach.action}`),
+            ...answer.breaches.map(
+              (breach) =>
+                `  breach: ${breach.metric} ${breach.value} ${breach.operator} ${breach.threshold} -> ${breach.action}`,
+            ),
           ].join('\n'),
       );
     });
   withApiOptions(group.command('status').argument('<key>', 'change key'))
-    .description("Each guardrail condition of a change with its latest value")
+    .description('Each guardrail condition of a change with its latest value')
     .action(async (key: string, options: ApiCommandOptions) => {
       await runApiCommand(
         options,
@@ -56,7 +69,10 @@ export function registerSignalsCommands(program: Command): void {
           answer.conditions.length === 0
             ? `${answer.changeKey} has no guardrail conditions`
             : answer.conditions
-                .map((condition) => `${condition.state.padEnd(8)} ${condition.metric} ${condition.operator} ${condition.threshold} (${condition.action})${condition.latest ? `: ${condition.latest.value} at ${condition.latest.observedAt}` : ''}`)
+                .map(
+                  (condition) =>
+                    `${condition.state.padEnd(8)} ${condition.metric} ${condition.operator} ${condition.threshold} (${condition.action})${condition.latest ? `: ${condition.latest.value} at ${condition.latest.observedAt}` : ''}`,
+                )
                 .join('\n'),
       );
     });

@@ -30,13 +30,28 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
   const token = session.token();
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), credentials: 'omit', cache: 'no-store' });
+  const response = await fetch(path, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    credentials: 'omit',
+    cache: 'no-store',
+  });
   const text = await response.text();
   const parsed: unknown = text ? JSON.parse(text) : undefined;
   if (!response.ok) {
-    const problem = (parsed ?? {}) as { code?: string; detail?: string; title?: string; errors?: { path: string; message: string }[] };
+    const problem = (parsed ?? {}) as {
+      code?: string;
+      detail?: string;
+      title?: string;
+      errors?: { path: string; message: string }[];
+    };
     const fields = problem.errors?.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    throw new ApiError(response.status, problem.code ?? 'ERROR', [problem.detail ?? problem.title ?? `HTTP ${response.status}`, fields].filter(Boolean).join(' — '));
+    throw new ApiError(
+      response.status,
+      problem.code ?? 'ERROR',
+      [problem.detail ?? problem.title ?? `HTTP ${response.status}`, fields].filter(Boolean).join(' — '),
+    );
   }
   return parsed as T;
 }

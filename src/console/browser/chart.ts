@@ -23,16 +23,38 @@ export function metricChart(series: MetricSeries): HTMLElement {
   const high = Math.max(series.threshold, ...values);
   const span = high - low || Math.abs(high) || 1;
   const y = (value: number) => HEIGHT - PAD - ((value - low) / span) * (HEIGHT - 2 * PAD);
-  const x = (index: number) => PAD + (series.points.length <= 1 ? (WIDTH - 2 * PAD) / 2 : (index / (series.points.length - 1)) * (WIDTH - 2 * PAD));
-  const line = series.points.map((point, index) => `${index === 0 ? 'M' : 'L'}${x(index).toFixed(1)},${y(point.value).toFixed(1)}`).join(' ');
+  const x = (index: number) =>
+    PAD +
+    (series.points.length <= 1 ? (WIDTH - 2 * PAD) / 2 : (index / (series.points.length - 1)) * (WIDTH - 2 * PAD));
+  const line = series.points
+    .map((point, index) => `${index === 0 ? 'M' : 'L'}${x(index).toFixed(1)},${y(point.value).toFixed(1)}`)
+    .join(' ');
   const title = `${series.metric}: ${series.points.length} value(s); holds when ${series.operator} ${series.threshold}`;
   const image = svg(
     'svg',
-    { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, width: WIDTH, height: HEIGHT, role: 'img', 'aria-label': title, class: 'chart' },
+    {
+      viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+      width: WIDTH,
+      height: HEIGHT,
+      role: 'img',
+      'aria-label': title,
+      class: 'chart',
+    },
     svg('line', { x1: PAD, x2: WIDTH - PAD, y1: y(series.threshold), y2: y(series.threshold), class: 'threshold' }),
-    svg('text', { x: WIDTH - PAD, y: y(series.threshold) - 4, 'text-anchor': 'end', class: 'label' }, `threshold ${series.threshold}`),
+    svg(
+      'text',
+      { x: WIDTH - PAD, y: y(series.threshold) - 4, 'text-anchor': 'end', class: 'label' },
+      `threshold ${series.threshold}`,
+    ),
     line ? svg('path', { d: line, class: 'series' }) : null,
-    series.points.map((point, index) => svg('circle', { cx: x(index), cy: y(point.value), r: 3, class: breaks(series, point.value) ? 'point breach' : 'point' })),
+    series.points.map((point, index) =>
+      svg('circle', {
+        cx: x(index),
+        cy: y(point.value),
+        r: 3,
+        class: breaks(series, point.value) ? 'point breach' : 'point',
+      }),
+    ),
   );
   return h(
     'figure',
@@ -43,8 +65,30 @@ export function metricChart(series: MetricSeries): HTMLElement {
       'table',
       { class: 'compact' },
       h('caption', {}, `${series.metric} values`),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Observed'), h('th', { scope: 'col' }, 'Value'), h('th', { scope: 'col' }, 'State'))),
-      h('tbody', {}, series.points.map((point) => h('tr', {}, h('td', {}, formatTime(point.at)), h('td', {}, String(point.value)), h('td', {}, breaks(series, point.value) ? 'breach' : 'healthy')))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'Observed'),
+          h('th', { scope: 'col' }, 'Value'),
+          h('th', { scope: 'col' }, 'State'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        series.points.map((point) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, formatTime(point.at)),
+            h('td', {}, String(point.value)),
+            h('td', {}, breaks(series, point.value) ? 'breach' : 'healthy'),
+          ),
+        ),
+      ),
     ),
   );
 }

@@ -13,7 +13,9 @@ function segments(list: readonly Segment[] | undefined): HTMLElement {
   return h(
     'span',
     { class: 'text' },
-    list.map((segment) => (segment.change === 'same' ? segment.text : h(segment.change === 'added' ? 'ins' : 'del', {}, segment.text))),
+    list.map((segment) =>
+      segment.change === 'same' ? segment.text : h(segment.change === 'added' ? 'ins' : 'del', {}, segment.text),
+    ),
   );
 }
 
@@ -21,14 +23,29 @@ function segments(list: readonly Segment[] | undefined): HTMLElement {
  * The side-by-side diff of one flag's approved value and candidate: a row per field, the approved text left and the
  * candidate right, removed words struck and added words underlined (and named for screen readers by ins/del).
  */
-export function diffTable(flagKey: string, baseline: unknown, candidate: unknown, labels = { before: 'Approved (baseline)', after: 'Candidate' }): HTMLElement {
+export function diffTable(
+  flagKey: string,
+  baseline: unknown,
+  candidate: unknown,
+  labels = { before: 'Approved (baseline)', after: 'Candidate' },
+): HTMLElement {
   const rows = diffValues(baseline, candidate);
   const changed = rows.filter((row) => row.change !== FieldChange.Same).length;
   return h(
     'table',
     { class: 'diff' },
     h('caption', {}, `${flagKey}: ${changed} of ${rows.length} field(s) differ`),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Field'), h('th', { scope: 'col' }, labels.before), h('th', { scope: 'col' }, labels.after))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col' }, 'Field'),
+        h('th', { scope: 'col' }, labels.before),
+        h('th', { scope: 'col' }, labels.after),
+      ),
+    ),
     h(
       'tbody',
       {},
@@ -36,7 +53,13 @@ export function diffTable(flagKey: string, baseline: unknown, candidate: unknown
         h(
           'tr',
           { class: `row-${row.change}` },
-          h('th', { scope: 'row' }, h('code', {}, row.path), h('span', { class: 'change' }, CHANGE_LABEL[row.change]), row.secret ? h('span', { class: 'badge' }, 'secret') : null),
+          h(
+            'th',
+            { scope: 'row' },
+            h('code', {}, row.path),
+            h('span', { class: 'change' }, CHANGE_LABEL[row.change]),
+            row.secret ? h('span', { class: 'badge' }, 'secret') : null,
+          ),
           h('td', { class: 'before' }, segments(row.before)),
           h('td', { class: 'after' }, segments(row.after)),
         ),

@@ -7,7 +7,11 @@ export type Child = Node | string | number | null | undefined | false | readonly
  * Builds an element. Text is always inserted as text nodes (never parsed as HTML), so values from the API, such
  * as a 20 KB prompt a requester wrote, cannot inject markup or script.
  */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined || value === null || value === false) continue;

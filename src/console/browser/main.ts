@@ -34,9 +34,22 @@ function shell(user: Me | undefined): { main: HTMLElement; status: HTMLElement }
   const app = document.getElementById('app')!;
   const main = h('main', { id: 'main', tabindex: '-1' });
   const status = h('p', { id: 'live', class: 'live', role: 'status', 'aria-live': 'polite' });
-  const skip = h('a', { class: 'skip', href: '#main', onclick: (event) => (event.preventDefault(), main.focus()) }, 'Skip to content');
+  const skip = h(
+    'a',
+    { class: 'skip', href: '#main', onclick: (event) => (event.preventDefault(), main.focus()) },
+    'Skip to content',
+  );
   const nav = user
-    ? h('nav', { 'aria-label': 'Console' }, h('ul', {}, h('li', {}, h('a', { href: '#/inbox' }, 'Inbox')), h('li', {}, h('a', { href: '#/audit' }, 'Audit'))))
+    ? h(
+        'nav',
+        { 'aria-label': 'Console' },
+        h(
+          'ul',
+          {},
+          h('li', {}, h('a', { href: '#/inbox' }, 'Inbox')),
+          h('li', {}, h('a', { href: '#/audit' }, 'Audit')),
+        ),
+      )
     : null;
   const who = user
     ? h(
@@ -45,10 +58,20 @@ function shell(user: Me | undefined): { main: HTMLElement; status: HTMLElement }
         'Signed in as ',
         h('strong', {}, user.id),
         ` (${user.roles.join(', ') || 'no roles'}) `,
-        h('button', { type: 'button', class: 'link', onclick: () => (session.signOut(), (me = undefined), void render()) }, 'Sign out'),
+        h(
+          'button',
+          { type: 'button', class: 'link', onclick: () => (session.signOut(), (me = undefined), void render()) },
+          'Sign out',
+        ),
       )
     : null;
-  replace(app, skip, h('header', { class: 'top' }, h('p', { class: 'brand' }, 'featgate console'), nav, who), main, status);
+  replace(
+    app,
+    skip,
+    h('header', { class: 'top' }, h('p', { class: 'brand' }, 'featgate console'), nav, who),
+    main,
+    status,
+  );
   return { main, status };
 }
 

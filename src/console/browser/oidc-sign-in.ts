@@ -16,7 +16,10 @@ function redirectUri(): string {
 }
 
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 function randomText(): string {
@@ -35,10 +38,20 @@ export async function signInSettings(): Promise<OidcSettings | null> {
 export async function startOidcSignIn(settings: OidcSettings): Promise<void> {
   const verifier = randomText();
   const state = randomText();
-  const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+  const challenge = base64url(
+    new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))),
+  );
   sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state }));
   const url = new URL(settings.authorizationEndpoint);
-  const params = { response_type: 'code', client_id: settings.clientId, redirect_uri: redirectUri(), scope: settings.scope, state, code_challenge: challenge, code_challenge_method: 'S256' };
+  const params = {
+    response_type: 'code',
+    client_id: settings.clientId,
+    redirect_uri: redirectUri(),
+    scope: settings.scope,
+    state,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  };
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   location.assign(url.toString());
 }
@@ -53,9 +66,21 @@ export async function completeOidcSignIn(): Promise<string | undefined> {
   const pending = sessionStorage.getItem(PENDING_KEY);
   sessionStorage.removeItem(PENDING_KEY);
   history.replaceState(null, '', `/console/${location.hash}`);
-  if (params.has('error')) throw new Error(`the identity provider refused the sign-in: ${params.get('error')}${params.get('error_description') ? ` (${params.get('error_description')})` : ''}`);
-  const { verifier, state } = pending ? (JSON.parse(pending) as { verifier: string; state: string }) : { verifier: '', state: '' };
-  if (!state || params.get('state') !== state) throw new Error('this sign-in answer does not belong to a sign-in this tab started; nothing was exchanged, sign in again');
-  const { idToken } = await api<{ idToken: string }>('POST', '/console/oidc/token', { code: params.get('code'), codeVerifier: verifier, redirectUri: redirectUri() });
+  if (params.has('error'))
+    throw new Error(
+      `the identity provider refused the sign-in: ${params.get('error')}${params.get('error_description') ? ` (${params.get('error_description')})` : ''}`,
+    );
+  const { verifier, state } = pending
+    ? (JSON.parse(pending) as { verifier: string; state: string })
+    : { verifier: '', state: '' };
+  if (!state || params.get('state') !== state)
+    throw new Error(
+      'this sign-in answer does not belong to a sign-in this tab started; nothing was exchanged, sign in again',
+    );
+  const { idToken } = await api<{ idToken: string }>('POST', '/console/oidc/token', {
+    code: params.get('code'),
+    codeVerifier: verifier,
+    redirectUri: redirectUri(),
+  });
   return idToken;
 }

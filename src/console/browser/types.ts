@@ -12,30 +12,78 @@ export interface ChangeView {
     readonly affectedWorkflow: string;
     readonly behaviourChange: string;
     readonly impact: Readonly<Record<string, string>>;
-    readonly flags: readonly { key: string; surface: string; baseline: unknown; candidate: unknown; rollbackValue?: unknown; candidateVariationId?: string }[];
+    readonly flags: readonly {
+      key: string;
+      surface: string;
+      baseline: unknown;
+      candidate: unknown;
+      rollbackValue?: unknown;
+      candidateVariationId?: string;
+    }[];
     readonly release: {
       readonly decisionOwner: string;
-      readonly stages: readonly { name: string; audience: string; percentage: number; minDuration: string; advance?: string }[];
-      readonly holdIf: readonly { metric: string; operator: string; threshold: number; action?: string; window?: string; description?: string }[];
+      readonly stages: readonly {
+        name: string;
+        audience: string;
+        percentage: number;
+        minDuration: string;
+        advance?: string;
+      }[];
+      readonly holdIf: readonly {
+        metric: string;
+        operator: string;
+        threshold: number;
+        action?: string;
+        window?: string;
+        description?: string;
+      }[];
       readonly rollback?: { plan: string; fallbackBehaviour: string };
     };
   };
-  readonly reviews: readonly { reviewer: string; roles: readonly string[]; decision: string; comment: string; at: string }[];
+  readonly reviews: readonly {
+    reviewer: string;
+    roles: readonly string[];
+    decision: string;
+    comment: string;
+    at: string;
+  }[];
   /** Attached evidence; `result` is featgate's verdict and `reason` says why (per metric in `metrics`). */
-  readonly evidence: readonly { type: string; summary: string; result: string; reason?: string; counts?: boolean; link?: string; attachedBy?: string; at?: string }[];
+  readonly evidence: readonly {
+    type: string;
+    summary: string;
+    result: string;
+    reason?: string;
+    counts?: boolean;
+    link?: string;
+    attachedBy?: string;
+    at?: string;
+  }[];
   readonly decision: {
     readonly status: string;
     readonly approvedBy: readonly string[];
     readonly rejectedBy: readonly string[];
-    readonly missing: { approvals?: number; roles?: readonly { anyOf: readonly string[]; reasons?: readonly string[] }[] } | null;
+    readonly missing: {
+      approvals?: number;
+      roles?: readonly { anyOf: readonly string[]; reasons?: readonly string[] }[];
+    } | null;
     readonly reasons: readonly string[];
   };
   readonly requirements: {
-    readonly approvals: { count?: number; mustInclude?: readonly { anyOf: readonly string[]; reasons?: readonly string[] }[] } | null;
+    readonly approvals: {
+      count?: number;
+      mustInclude?: readonly { anyOf: readonly string[]; reasons?: readonly string[] }[];
+    } | null;
     readonly evidence: readonly { anyOf: readonly string[]; phase?: string }[] | null;
-    readonly firedRules: readonly { ruleId: string; flagKey: string; tier: string; path: string; explanation: string; detail?: string }[] | null;
+    readonly firedRules:
+      | readonly { ruleId: string; flagKey: string; tier: string; path: string; explanation: string; detail?: string }[]
+      | null;
   };
-  readonly release: { readonly stageIndex: number | null; readonly stageCount: number; readonly held: boolean; readonly statusReason: string | null };
+  readonly release: {
+    readonly stageIndex: number | null;
+    readonly stageCount: number;
+    readonly held: boolean;
+    readonly statusReason: string | null;
+  };
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly version: number;

@@ -37,7 +37,12 @@ interface Leaf {
 
 /** Whether `value` is the redaction marker featgate stores in place of a secret. */
 export function isRedactedMarker(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && (value as Record<string, unknown>)['$redacted'] === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    (value as Record<string, unknown>)['$redacted'] === true
+  );
 }
 
 function secretText(value: unknown): string {
@@ -49,9 +54,11 @@ function secretText(value: unknown): string {
 export function leavesOf(value: unknown, path = '$', into = new Map<string, Leaf>()): Map<string, Leaf> {
   if (isRedactedMarker(value)) into.set(path, { text: secretText(value), kind: 'secret' });
   else if (typeof value === 'string') into.set(path, { text: value, kind: 'string' });
-  else if (Array.isArray(value) && value.length > 0) value.forEach((item, index) => leavesOf(item, `${path}[${index}]`, into));
+  else if (Array.isArray(value) && value.length > 0)
+    value.forEach((item, index) => leavesOf(item, `${path}[${index}]`, into));
   else if (typeof value === 'object' && value !== null && Object.keys(value).length > 0) {
-    for (const [key, item] of Object.entries(value)) leavesOf(item, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, into);
+    for (const [key, item] of Object.entries(value))
+      leavesOf(item, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, into);
   } else into.set(path, { text: JSON.stringify(value) ?? 'null', kind: 'json' });
   return into;
 }
@@ -93,7 +100,14 @@ export function diffValues(baseline: unknown, candidate: unknown): DiffRow[] {
       const same: Segment[] = [{ text: left.text, change: 'same' }];
       return { path, change: FieldChange.Same, before: same, after: same, secret };
     }
-    if (left.kind === 'string' && right.kind === 'string') return { path, change: FieldChange.Changed, ...wordSegments(left.text, right.text), secret };
-    return { path, change: FieldChange.Changed, before: [{ text: left.text, change: 'removed' }], after: [{ text: right.text, change: 'added' }], secret };
+    if (left.kind === 'string' && right.kind === 'string')
+      return { path, change: FieldChange.Changed, ...wordSegments(left.text, right.text), secret };
+    return {
+      path,
+      change: FieldChange.Changed,
+      before: [{ text: left.text, change: 'removed' }],
+      after: [{ text: right.text, change: 'added' }],
+      secret,
+    };
   });
 }

@@ -31,4 +31,6 @@ export const postReviewRequestSchema = reviewRequestSchema;
 export type PostReviewRequest = z.infer<typeof postReviewRequestSchema>;
 
 /** Path parameter naming a break-glass use. */
-export const breakGlassIdParamsSchema = z.strictObject({ id: z.string().regex(/^bg-[a-z0-9-]{4,60}$/, 'not a break-glass id') });
+export const breakGlassIdParamsSchema = z.strictObject({
+  id: z.string().regex(/^bg-[a-z0-9-]{4,60}$/, 'not a break-glass id'),
+});

@@ -1,13 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { checkBreakGlass, resolveGovernedFlag, uncoveredRequirements, type Approver } from '../../../policies/index.js';
-import { ApprovedStateHistory, recordApprovedState, successorState, type ApprovedFlagState, type ApprovedStateOrigin } from '../../approved-state/index.js';
+import {
+  ApprovedStateHistory,
+  recordApprovedState,
+  successorState,
+  type ApprovedFlagState,
+  type ApprovedStateOrigin,
+} from '../../approved-state/index.js';
 import { ReviewDecision } from '../../change/index.js';
 import { ConflictError, NotFoundError, PolicyViolationError } from '../../errors/index.js';
 import type { FeatBitFlag, RolloutVariation, Variation } from '../../featbit/model/index.js';
 import { actorOf, IdentityMapping, Role, type Principal } from '../../identity/index.js';
 import { LedgerEventType, type Actor } from '../../ledger/index.js';
 import { flagSubject, PostReviewOutcome, type LedgerProjection } from '../../projections/index.js';
-import { findVariationByValue, newVariation, SwitchedOffFlag, WorkflowContext, writeFlagConfiguration, type ReasonRequest, type WorkflowDeps } from '../../workflow/index.js';
+import {
+  findVariationByValue,
+  newVariation,
+  SwitchedOffFlag,
+  WorkflowContext,
+  writeFlagConfiguration,
+  type ReasonRequest,
+  type WorkflowDeps,
+} from '../../workflow/index.js';
 import { serviceActor, ServiceActorId } from '../service-actors.js';
 import type { BreakGlassRequest, PostReviewRequest } from './break-glass-request.js';
 import { BreakGlassStatus, type BreakGlassRecord, type ExposureLedgerState } from './break-glass-state.js';
@@ -61,7 +75,10 @@ export class BreakGlassService {
       throw new PolicyViolationError(`break-glass refused: ${decision.problems.join('; ')}`);
     }
     const governance = resolveGovernedFlag(policy, request.environment, { key: request.flagKey });
-    if (!governance.governed) throw new ConflictError(`flag ${request.flagKey} is not governed in ${request.environment} (${governance.reason})`);
+    if (!governance.governed)
+      throw new ConflictError(
+        `flag ${request.flagKey} is not governed in ${request.environment} (${governance.reason})`,
+      );
     const envId = governance.environment.id;
     const id = newBreakGlassId(at);
     await this.deps.lock.withLocks([flagSubject(envId, request.flagKey), breakGlassSubject(id)], async () => {
@@ -74,11 +91,21 @@ export class BreakGlassService {
         );
       }
       const approved = this.deps.projections.approved(envId, request.flagKey);
-      if (!approved) throw new ConflictError(`flag ${request.flagKey} has no approved state in ${governance.environment.name}; adopt it first`);
-      const prior = approved.breakGlassId === undefined ? approved : await this.lastReviewedState(envId, request.flagKey);
+      if (!approved)
+        throw new ConflictError(
+          `flag ${request.flagKey} has no approved state in ${governance.environment.name}; adopt it first`,
+        );
+      const prior =
+        approved.breakGlassId === undefined ? approved : await this.lastReviewedState(envId, request.flagKey);
       const { flag, variation } = emergencyConfiguration(approved.flag, request, id);
       const actor = actorOf(principal);
-      await writeFlagConfiguration(this.featbit(), envId, request.flagKey, flag, `featgate break-glass ${id}${request.incidentReference ? ` (${request.incidentReference})` : ''}: ${request.reason}`);
+      await writeFlagConfiguration(
+        this.featbit(),
+        envId,
+        request.flagKey,
+        flag,
+        `featgate break-glass ${id}${request.incidentReference ? ` (${request.incidentReference})` : ''}: ${request.reason}`,
+      );
       const applied = await this.setApproved(actor, prior, flag, principal.id, { breakGlassId: id });
       await this.context.append(LedgerEventType.BreakGlassUsed, actor, breakGlassSubject(id), {
         id,
@@ -102,34 +129,52 @@ export class BreakGlassService {
   /** Records a post-review; the outcome follows from every review so far, and a concluded one ends the use. */
   async review(principal: Principal, id: string, request: PostReviewRequest): Promise<BreakGlassView> {
     const record = await this.record(id);
-    await this.deps.lock.withLocks([flagSubject(record.used.envId, record.used.flagKey), breakGlassSubject(id)], async () => {
-      const current = await this.record(id);
-      const identities = this.context.identities;
-      if (identities.personOfPrincipal(principal) === commanderOf(current, identities)) {
-        throw new PolicyViolationError(`${principal.id} broke glass for ${id} (as ${current.usedBy.id}) and cannot post-review it: separation of duties requires another person`);
-      }
-      const roles = current.used.postReviewRoles;
-      if (!principal.roles.some((role) => roles.includes(role))) {
-        throw new PolicyViolationError(`the post-review of ${id} is done by ${roles.join(' or ')}; ${principal.id} holds ${principal.roles.join(', ') || 'no roles'}`);
-      }
-      if (current.postReviewOutcome !== undefined) throw new ConflictError(`the post-review of ${id} concluded: ${current.postReviewOutcome}`);
-      const review = {
-        reviewer: principal.id,
-        ...(principal.aliases?.length ? { reviewerAliases: [...principal.aliases] } : {}),
-        roles: [...principal.roles],
-        decision: request.decision,
-        comment: request.comment,
-        at: this.context.nowIso(),
-      };
-      const outcome = postReviewOutcome([...current.reviews, review], commanderIdentities(current), roles, this.deps.policy().separationOfDuties.onePersonMayFillSeveralRoles, identities);
-      await this.context.append(LedgerEventType.BreakGlassReviewed, actorOf(principal), breakGlassSubject(id), { id, review, outcome });
-      if (outcome === PostReviewOutcome.Pending) return;
-      const reason =
-        outcome === PostReviewOutcome.Rejected
-          ? `rejected in post-review by ${principal.id}: ${request.comment}`
-          : `post-review approved (the emergency was justified; its value is not approved by it)`;
-      await this.endLocked(id, reason, true);
-    });
+    await this.deps.lock.withLocks(
+      [flagSubject(record.used.envId, record.used.flagKey), breakGlassSubject(id)],
+      async () => {
+        const current = await this.record(id);
+        const identities = this.context.identities;
+        if (identities.personOfPrincipal(principal) === commanderOf(current, identities)) {
+          throw new PolicyViolationError(
+            `${principal.id} broke glass for ${id} (as ${current.usedBy.id}) and cannot post-review it: separation of duties requires another person`,
+          );
+        }
+        const roles = current.used.postReviewRoles;
+        if (!principal.roles.some((role) => roles.includes(role))) {
+          throw new PolicyViolationError(
+            `the post-review of ${id} is done by ${roles.join(' or ')}; ${principal.id} holds ${principal.roles.join(', ') || 'no roles'}`,
+          );
+        }
+        if (current.postReviewOutcome !== undefined)
+          throw new ConflictError(`the post-review of ${id} concluded: ${current.postReviewOutcome}`);
+        const review = {
+          reviewer: principal.id,
+          ...(principal.aliases?.length ? { reviewerAliases: [...principal.aliases] } : {}),
+          roles: [...principal.roles],
+          decision: request.decision,
+          comment: request.comment,
+          at: this.context.nowIso(),
+        };
+        const outcome = postReviewOutcome(
+          [...current.reviews, review],
+          commanderIdentities(current),
+          roles,
+          this.deps.policy().separationOfDuties.onePersonMayFillSeveralRoles,
+          identities,
+        );
+        await this.context.append(LedgerEventType.BreakGlassReviewed, actorOf(principal), breakGlassSubject(id), {
+          id,
+          review,
+          outcome,
+        });
+        if (outcome === PostReviewOutcome.Pending) return;
+        const reason =
+          outcome === PostReviewOutcome.Rejected
+            ? `rejected in post-review by ${principal.id}: ${request.comment}`
+            : `post-review approved (the emergency was justified; its value is not approved by it)`;
+        await this.endLocked(id, reason, true);
+      },
+    );
     return this.get(id);
   }
 
@@ -139,7 +184,9 @@ export class BreakGlassService {
     const policy = this.deps.policy();
     const allowed = [...policy.breakGlass.roles, ...record.used.postReviewRoles, Role.Admin];
     if (!principal.roles.some((role) => allowed.includes(role))) {
-      throw new PolicyViolationError(`break-glass ${id} is ended by ${[...new Set(allowed)].join(' or ')}; ${principal.id} holds ${principal.roles.join(', ') || 'no roles'}`);
+      throw new PolicyViolationError(
+        `break-glass ${id} is ended by ${[...new Set(allowed)].join(' or ')}; ${principal.id} holds ${principal.roles.join(', ') || 'no roles'}`,
+      );
     }
     if (record.status === BreakGlassStatus.Ended) throw new ConflictError(`break-glass ${id} has ended already`);
     await this.deps.lock.withLocks([flagSubject(record.used.envId, record.used.flagKey), breakGlassSubject(id)], () =>
@@ -193,9 +240,24 @@ export class BreakGlassService {
       return;
     }
     const prior = await this.approvedStateAt(current.used.priorVersion);
-    await writeFlagConfiguration(this.featbit(), envId, flagKey, prior.flag, `featgate break-glass ${id} ended: ${reason}`, SwitchedOffFlag.KeepOff);
-    const restoredVersion = await this.setApproved(actor, prior, prior.flag, ServiceActorId.BreakGlass, { changeKey: prior.changeKey, stageIndex: prior.stageIndex });
-    await this.context.append(LedgerEventType.BreakGlassExpired, actor, breakGlassSubject(id), { id, reason, restored: true, restoredVersion });
+    await writeFlagConfiguration(
+      this.featbit(),
+      envId,
+      flagKey,
+      prior.flag,
+      `featgate break-glass ${id} ended: ${reason}`,
+      SwitchedOffFlag.KeepOff,
+    );
+    const restoredVersion = await this.setApproved(actor, prior, prior.flag, ServiceActorId.BreakGlass, {
+      changeKey: prior.changeKey,
+      stageIndex: prior.stageIndex,
+    });
+    await this.context.append(LedgerEventType.BreakGlassExpired, actor, breakGlassSubject(id), {
+      id,
+      reason,
+      restored: true,
+      restoredVersion,
+    });
   }
 
   private async record(id: string): Promise<BreakGlassRecord> {
@@ -207,7 +269,8 @@ export class BreakGlassService {
 
   private async approvedStateAt(seq: number): Promise<ApprovedFlagState> {
     const state = await new ApprovedStateHistory(this.deps.ledger).at(seq);
-    if (!state) throw new ConflictError(`ledger entry ${seq} is not an approved state; the prior state cannot be restored`);
+    if (!state)
+      throw new ConflictError(`ledger entry ${seq} is not an approved state; the prior state cannot be restored`);
     return state;
   }
 
@@ -217,11 +280,18 @@ export class BreakGlassService {
     for await (const state of new ApprovedStateHistory(this.deps.ledger).of(envId, flagKey)) {
       if (state.breakGlassId === undefined) reviewed = state;
     }
-    if (!reviewed) throw new ConflictError(`flag ${flagKey} has no reviewed approved state to come back to; adopt it first`);
+    if (!reviewed)
+      throw new ConflictError(`flag ${flagKey} has no reviewed approved state to come back to; adopt it first`);
     return reviewed;
   }
 
-  private async setApproved(actor: Actor, previous: ApprovedFlagState, flag: FeatBitFlag, approvedBy: string, origin: ApprovedStateOrigin): Promise<number> {
+  private async setApproved(
+    actor: Actor,
+    previous: ApprovedFlagState,
+    flag: FeatBitFlag,
+    approvedBy: string,
+    origin: ApprovedStateOrigin,
+  ): Promise<number> {
     const state = successorState(previous, { flag, origin, approvedAt: this.context.nowIso(), approvedBy });
     const entry = await recordApprovedState(this.deps.ledger, { type: LedgerEventType.ApprovedStateSet, actor, state });
     return entry.seq;
@@ -229,7 +299,10 @@ export class BreakGlassService {
 
   private featbit() {
     const featbit = this.deps.featbit;
-    if (!featbit) throw new ConflictError('FeatBit is not configured (FEATBIT_API_URL, FEATBIT_ACCESS_TOKEN); break-glass cannot write it');
+    if (!featbit)
+      throw new ConflictError(
+        'FeatBit is not configured (FEATBIT_API_URL, FEATBIT_ACCESS_TOKEN); break-glass cannot write it',
+      );
     return featbit;
   }
 
@@ -241,7 +314,8 @@ export class BreakGlassService {
 /** The active break-glass use of a flag, if any (there is at most one). */
 export function activeOn(state: ExposureLedgerState, envId: string, flagKey: string): BreakGlassRecord | undefined {
   for (const record of state.breakGlass.values()) {
-    if (record.status !== BreakGlassStatus.Ended && record.used.envId === envId && record.used.flagKey === flagKey) return record;
+    if (record.status !== BreakGlassStatus.Ended && record.used.envId === envId && record.used.flagKey === flagKey)
+      return record;
   }
   return undefined;
 }
@@ -257,7 +331,11 @@ function commanderOf(record: BreakGlassRecord, identities: IdentityMapping): str
 }
 
 /** The approved configuration with one variation served to everyone (individual targets dropped). */
-export function emergencyConfiguration(approved: FeatBitFlag, request: BreakGlassRequest, id: string): { flag: FeatBitFlag; variation: Variation } {
+export function emergencyConfiguration(
+  approved: FeatBitFlag,
+  request: BreakGlassRequest,
+  id: string,
+): { flag: FeatBitFlag; variation: Variation } {
   let variation: Variation | undefined;
   let variations = approved.variations;
   if ('variationId' in request.serve) {
@@ -292,7 +370,12 @@ export function emergencyConfiguration(approved: FeatBitFlag, request: BreakGlas
  * counts and one person reviewing under two names is one approver.
  */
 export function postReviewOutcome(
-  reviews: readonly { reviewer: string; reviewerAliases?: readonly string[]; roles: readonly string[]; decision: ReviewDecision }[],
+  reviews: readonly {
+    reviewer: string;
+    reviewerAliases?: readonly string[];
+    roles: readonly string[];
+    decision: ReviewDecision;
+  }[],
   usedBy: { readonly id: string; readonly aliases?: readonly string[] },
   roles: readonly string[],
   onePersonMayFillSeveralRoles: boolean,
@@ -302,15 +385,22 @@ export function postReviewOutcome(
   const latest = new Map<string, Approver>();
   const decisions = new Map<string, ReviewDecision>();
   for (const review of reviews) {
-    const person = identities.personOfPrincipal({ id: review.reviewer, ...(review.reviewerAliases ? { aliases: review.reviewerAliases } : {}) });
+    const person = identities.personOfPrincipal({
+      id: review.reviewer,
+      ...(review.reviewerAliases ? { aliases: review.reviewerAliases } : {}),
+    });
     if (person === commander) continue;
     latest.set(person, { reviewer: person, roles: review.roles });
     decisions.set(person, review.decision);
   }
   if ([...decisions.values()].some((decision) => decision === ReviewDecision.Reject)) return PostReviewOutcome.Rejected;
-  const approvers = [...latest.values()].filter((approver) => decisions.get(approver.reviewer) === ReviewDecision.Approve);
+  const approvers = [...latest.values()].filter(
+    (approver) => decisions.get(approver.reviewer) === ReviewDecision.Approve,
+  );
   const requirements = roles.map((role) => ({ anyOf: [role], reasons: [`break-glass post-review by ${role}`] }));
-  return uncoveredRequirements(requirements, approvers, onePersonMayFillSeveralRoles).length === 0 ? PostReviewOutcome.Approved : PostReviewOutcome.Pending;
+  return uncoveredRequirements(requirements, approvers, onePersonMayFillSeveralRoles).length === 0
+    ? PostReviewOutcome.Approved
+    : PostReviewOutcome.Pending;
 }
 
 function newBreakGlassId(at: string): string {

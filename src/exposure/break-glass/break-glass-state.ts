@@ -73,12 +73,22 @@ export const exposureLedgerFold: ProjectionFold<ExposureLedgerState> = {
   },
 };
 
-function applyBreakGlass(records: ReadonlyMap<string, BreakGlassRecord>, entry: LedgerEntry): BreakGlassRecord | undefined {
+function applyBreakGlass(
+  records: ReadonlyMap<string, BreakGlassRecord>,
+  entry: LedgerEntry,
+): BreakGlassRecord | undefined {
   switch (entry.type) {
     case LedgerEventType.BreakGlassUsed: {
       const read = readLedgerPayload(entry.type, entry.data);
       if (!read.ok || records.has(read.payload.id)) return undefined;
-      return { used: read.payload, usedBy: entry.actor, usedAt: entry.at, seq: entry.seq, reviews: [], status: BreakGlassStatus.Active };
+      return {
+        used: read.payload,
+        usedBy: entry.actor,
+        usedAt: entry.at,
+        seq: entry.seq,
+        reviews: [],
+        status: BreakGlassStatus.Active,
+      };
     }
     case LedgerEventType.BreakGlassReviewed: {
       const read = readLedgerPayload(entry.type, entry.data);
@@ -90,7 +100,10 @@ function applyBreakGlass(records: ReadonlyMap<string, BreakGlassRecord>, entry: 
         ...existing,
         reviews: [...existing.reviews, read.payload.review],
         ...(concluded ? { postReviewOutcome: outcome, postReviewedAt: entry.at } : {}),
-        status: outcome === PostReviewOutcome.Approved && existing.status === BreakGlassStatus.Active ? BreakGlassStatus.Approved : existing.status,
+        status:
+          outcome === PostReviewOutcome.Approved && existing.status === BreakGlassStatus.Active
+            ? BreakGlassStatus.Approved
+            : existing.status,
       };
     }
     case LedgerEventType.BreakGlassExpired: {

@@ -18,7 +18,15 @@ export const breakGlassViewSchema = z.object({
   postReviewOutcome: z.string().nullable(),
   /** True when the post-review is not concluded and its due time has passed. */
   postReviewOverdue: z.boolean(),
-  reviews: z.array(z.object({ reviewer: z.string(), roles: z.array(z.string()), decision: z.string(), comment: z.string(), at: z.string() })),
+  reviews: z.array(
+    z.object({
+      reviewer: z.string(),
+      roles: z.array(z.string()),
+      decision: z.string(),
+      comment: z.string(),
+      at: z.string(),
+    }),
+  ),
   ended: z.object({ at: z.string(), reason: z.string(), restored: z.boolean() }).nullable(),
 });
 export type BreakGlassView = z.infer<typeof breakGlassViewSchema>;
@@ -40,7 +48,13 @@ export function breakGlassView(record: BreakGlassRecord, now: Date): BreakGlassV
     postReviewRoles: [...record.used.postReviewRoles],
     postReviewOutcome: record.postReviewOutcome ?? null,
     postReviewOverdue: isPostReviewOverdue(record, now),
-    reviews: record.reviews.map((review) => ({ reviewer: review.reviewer, roles: [...review.roles], decision: review.decision, comment: review.comment, at: review.at })),
+    reviews: record.reviews.map((review) => ({
+      reviewer: review.reviewer,
+      roles: [...review.roles],
+      decision: review.decision,
+      comment: review.comment,
+      at: review.at,
+    })),
     ended: record.ended ? { at: record.ended.at, reason: record.ended.reason, restored: record.ended.restored } : null,
   };
 }

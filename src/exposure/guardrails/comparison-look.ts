@@ -11,7 +11,10 @@ export interface ComparisonLook {
 }
 
 /** Looks at every comparative `holdIf` condition of a record over the telemetry of one stage (none: all empty). */
-export function comparisonLooks(record: Pick<ChangeRecordFields, 'release'>, telemetry: StageTelemetry | undefined): ComparisonLook[] {
+export function comparisonLooks(
+  record: Pick<ChangeRecordFields, 'release'>,
+  telemetry: StageTelemetry | undefined,
+): ComparisonLook[] {
   return record.release.holdIf.filter(isComparison).map((condition) => {
     const pair = telemetry?.metrics.get(condition.metric);
     const comparison = compareArms(pair?.candidate ?? EMPTY_ARM, pair?.baseline ?? EMPTY_ARM, {

@@ -23,7 +23,10 @@ export function breachOf(condition: ThresholdCondition, value: number): Guardrai
  * Every condition the latest values break, rollbacks first (a rollback decides over a hold). A metric with no
  * value yet breaks nothing: guardrails judge evidence, and the absence of evidence is not a breach.
  */
-export function breachesOf(conditions: readonly ThresholdCondition[], latest: Readonly<Record<string, ObservedValue>>): GuardrailBreach[] {
+export function breachesOf(
+  conditions: readonly ThresholdCondition[],
+  latest: Readonly<Record<string, ObservedValue>>,
+): GuardrailBreach[] {
   const breaches: GuardrailBreach[] = [];
   for (const condition of conditions) {
     const observed = latest[condition.metric];

@@ -1,10 +1,31 @@
 import { resolveGovernedFlag } from '../../../policies/index.js';
-import { breaks, ChangeStatus, EvidenceResult, EvidenceType, GuardrailAction, HoldOperator, isComparison, thresholdConditions } from '../../change/index.js';
+import {
+  breaks,
+  ChangeStatus,
+  EvidenceResult,
+  EvidenceType,
+  GuardrailAction,
+  HoldOperator,
+  isComparison,
+  thresholdConditions,
+} from '../../change/index.js';
 import { ConflictError, ForbiddenError } from '../../errors/index.js';
 import { actorOf, type Principal } from '../../identity/index.js';
 import { LedgerEventType } from '../../ledger/index.js';
-import { changeSubject, LedgerProjection, SignalSource, type ChangeRecordState, type GuardrailBreach } from '../../projections/index.js';
-import { isAuthor, WorkflowContext, type ChangeService, type ReleaseService, type WorkflowDeps } from '../../workflow/index.js';
+import {
+  changeSubject,
+  LedgerProjection,
+  SignalSource,
+  type ChangeRecordState,
+  type GuardrailBreach,
+} from '../../projections/index.js';
+import {
+  isAuthor,
+  WorkflowContext,
+  type ChangeService,
+  type ReleaseService,
+  type WorkflowDeps,
+} from '../../workflow/index.js';
 import { servicePrincipal, ServiceActorId } from '../service-actors.js';
 import { EMPTY_ARM, mergeArms, type ArmSummary } from './arm-summary.js';
 import { comparisonLooks, describeLook, type ComparisonLook } from './comparison-look.js';
@@ -50,11 +71,18 @@ export class GuardrailService {
   }
 
   /** Records a batch of signals for a change and applies what its guardrails decide. */
-  async recordSignals(principal: Principal, key: string, request: SignalsRequest, source = SignalSource.Api): Promise<SignalsResult> {
+  async recordSignals(
+    principal: Principal,
+    key: string,
+    request: SignalsRequest,
+    source = SignalSource.Api,
+  ): Promise<SignalsResult> {
     const now = this.context.nowIso();
     const { breaches, status } = await this.changes.withChange(key, async (state) => {
       if (!WATCHED.has(state.status)) {
-        throw new ConflictError(`change ${key} is ${state.status}; signals are recorded while its candidate is exposed (releasing, held or completed)`);
+        throw new ConflictError(
+          `change ${key} is ${state.status}; signals are recorded while its candidate is exposed (releasing, held or completed)`,
+        );
       }
       this.refuseAuthor(principal, state, 'signals');
       const actor = actorOf(principal);
@@ -106,14 +134,19 @@ export class GuardrailService {
         const known = [...arms.keys()].some((id) => id.startsWith(`${aggregate.flagKey}\n`));
         ignored.push({
           flagKey: aggregate.flagKey,
-          reason: known ? 'the served value is neither the candidate nor the approved baseline of the exposed change' : `no change with a comparative guardrail exposes ${aggregate.flagKey} in ${env}`,
+          reason: known
+            ? 'the served value is neither the candidate nor the approved baseline of the exposed change'
+            : `no change with a comparative guardrail exposes ${aggregate.flagKey} in ${env}`,
         });
         continue;
       }
       accepted += 1;
       const perFlag = batches.get(route.changeKey) ?? new Map<string, ChangeBatch>();
       batches.set(route.changeKey, perFlag);
-      const batch = perFlag.get(aggregate.flagKey) ?? { evaluations: { candidate: 0, baseline: 0 }, metrics: new Map() };
+      const batch = perFlag.get(aggregate.flagKey) ?? {
+        evaluations: { candidate: 0, baseline: 0 },
+        metrics: new Map(),
+      };
       perFlag.set(aggregate.flagKey, batch);
       batch.evaluations[route.arm] += aggregate.evaluations;
       for (const [metric, totals] of Object.entries(aggregate.metrics)) {
@@ -130,7 +163,11 @@ export class GuardrailService {
       const result = await this.recordChangeTelemetry(principal, changeKey, perFlag);
       if (result) changes.push(result);
     }
-    if (request.dropped > 0) this.deps.logger.warn({ env, dropped: request.dropped, principal: principal.id }, 'telemetry recorder dropped observations');
+    if (request.dropped > 0)
+      this.deps.logger.warn(
+        { env, dropped: request.dropped, principal: principal.id },
+        'telemetry recorder dropped observations',
+      );
     return { accepted, ignored: ignored.slice(0, 100), changes };
   }
 
@@ -159,7 +196,12 @@ export class GuardrailService {
       const looks = comparisonLooks(state.record, await this.stageTelemetry(state));
       const actor = actorOf(servicePrincipal(ServiceActorId.AutoAdvance));
       for (const look of looks) {
-        await this.context.append(LedgerEventType.GuardrailCompared, actor, changeSubject(key), { changeKey: key, stageIndex: state.stageIndex, metric: look.condition.metric, comparison: look.comparison });
+        await this.context.append(LedgerEventType.GuardrailCompared, actor, changeSubject(key), {
+          changeKey: key,
+          stageIndex: state.stageIndex,
+          metric: look.condition.metric,
+          comparison: look.comparison,
+        });
       }
       return looks.map(describeLook).join('; ');
     });
@@ -199,7 +241,11 @@ export class GuardrailService {
     };
   }
 
-  private async recordChangeTelemetry(principal: Principal, key: string, perFlag: ReadonlyMap<string, ChangeBatch>): Promise<TelemetryResult['changes'][number] | undefined> {
+  private async recordChangeTelemetry(
+    principal: Principal,
+    key: string,
+    perFlag: ReadonlyMap<string, ChangeBatch>,
+  ): Promise<TelemetryResult['changes'][number] | undefined> {
     const looked = await this.changes.withChange(key, async (state) => {
       if (!COMPARED.has(state.status) || state.stageIndex === undefined) return undefined;
       const stageIndex = state.stageIndex;
@@ -222,13 +268,24 @@ export class GuardrailService {
         const previous = telemetry?.verdicts.get(look.condition.metric)?.verdict;
         const verdict = look.comparison.verdict;
         if (previous !== verdict) {
-          await this.context.append(LedgerEventType.GuardrailCompared, actorOf(guardrails), subject, { changeKey: key, stageIndex, metric: look.condition.metric, comparison: look.comparison });
+          await this.context.append(LedgerEventType.GuardrailCompared, actorOf(guardrails), subject, {
+            changeKey: key,
+            stageIndex,
+            metric: look.condition.metric,
+            comparison: look.comparison,
+          });
         }
         // A breach is recorded when the verdict turns, and again on every look while the release still ramps (a
         // resumed release with the same numbers is held again).
-        if (verdict !== ComparisonVerdict.Breached || (previous === verdict && state.status !== ChangeStatus.Releasing)) continue;
+        if (verdict !== ComparisonVerdict.Breached || (previous === verdict && state.status !== ChangeStatus.Releasing))
+          continue;
         const breach = breachOfLook(look);
-        await this.context.append(LedgerEventType.GuardrailBreached, actorOf(guardrails), subject, { changeKey: key, breach, observedAt: this.context.nowIso(), stageIndex });
+        await this.context.append(LedgerEventType.GuardrailBreached, actorOf(guardrails), subject, {
+          changeKey: key,
+          breach,
+          observedAt: this.context.nowIso(),
+          stageIndex,
+        });
         breaches.push(breach);
       }
       breaches.sort((a, b) => rank(b.action) - rank(a.action));
@@ -236,8 +293,10 @@ export class GuardrailService {
     });
     if (!looked) return undefined;
     const outcome = await this.act(key, looked.breaches, looked.status);
-    const healthy = looked.looks.length > 0 && looked.looks.every((look) => look.comparison.verdict === ComparisonVerdict.Healthy);
-    if (healthy && outcome === GuardrailOutcome.Healthy && !looked.evidenced) await this.attachEvidence(key, looked.looks);
+    const healthy =
+      looked.looks.length > 0 && looked.looks.every((look) => look.comparison.verdict === ComparisonVerdict.Healthy);
+    if (healthy && outcome === GuardrailOutcome.Healthy && !looked.evidenced)
+      await this.attachEvidence(key, looked.looks);
     return {
       changeKey: key,
       outcome,
@@ -264,10 +323,16 @@ export class GuardrailService {
     const policy = this.deps.policy();
     const index = new Map<string, { changeKey: string; arm: 'candidate' | 'baseline' }>();
     for (const state of this.deps.projections.changes.changes.values()) {
-      if (!COMPARED.has(state.status) || state.stageIndex === undefined || !state.record.release.holdIf.some(isComparison)) continue;
+      if (
+        !COMPARED.has(state.status) ||
+        state.stageIndex === undefined ||
+        !state.record.release.holdIf.some(isComparison)
+      )
+        continue;
       for (const flag of state.record.flags) {
         const governance = resolveGovernedFlag(policy, state.record.environment, { key: flag.key });
-        if (!governance.governed || (governance.environment.id !== env && governance.environment.name !== env)) continue;
+        if (!governance.governed || (governance.environment.id !== env && governance.environment.name !== env))
+          continue;
         // the outline's value hashes are `contentHash` of the values, so the index needs no record read back
         const candidate = flag.values.candidate.hash;
         const baseline = flag.values.baseline.hash;
@@ -291,7 +356,11 @@ export class GuardrailService {
     );
   }
 
-  private async act(key: string, breaches: readonly GuardrailBreach[], status: ChangeStatus): Promise<GuardrailOutcome> {
+  private async act(
+    key: string,
+    breaches: readonly GuardrailBreach[],
+    status: ChangeStatus,
+  ): Promise<GuardrailOutcome> {
     const decisive = breaches[0];
     if (!decisive) return GuardrailOutcome.Healthy;
     const principal = servicePrincipal(ServiceActorId.Guardrails);
@@ -326,10 +395,14 @@ function breachOfLook(look: ComparisonLook): GuardrailBreach {
 
 /** Whether featgate's guardrails already vouched for the current revision. */
 function hasOwnEvidence(state: ChangeRecordState): boolean {
-  return state.evidence.some((item) => item.type === EvidenceType.GuardrailMetrics && item.attachedBy === ServiceActorId.Guardrails && item.revision === state.revision);
+  return state.evidence.some(
+    (item) =>
+      item.type === EvidenceType.GuardrailMetrics &&
+      item.attachedBy === ServiceActorId.Guardrails &&
+      item.revision === state.revision,
+  );
 }
 
 function rank(action: GuardrailAction): number {
   return action === GuardrailAction.Rollback ? 1 : 0;
 }
-

@@ -23,7 +23,10 @@ const queryResponseSchema = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('success'),
     data: z.discriminatedUnion('resultType', [
-      z.object({ resultType: z.literal('vector'), result: z.array(z.object({ metric: z.record(z.string(), z.string()), value: sample })) }),
+      z.object({
+        resultType: z.literal('vector'),
+        result: z.array(z.object({ metric: z.record(z.string(), z.string()), value: sample })),
+      }),
       z.object({ resultType: z.literal('scalar'), result: sample }),
       z.object({ resultType: z.literal('matrix'), result: z.array(z.unknown()) }),
       z.object({ resultType: z.literal('string'), result: z.unknown() }),
@@ -45,13 +48,19 @@ export interface PrometheusSample {
  * vector of several series, a matrix, or a value that is not a finite number (NaN, ±Inf) is refused, because a
  * guardrail must never judge a value it cannot read.
  */
-export async function queryPrometheus(options: PrometheusClientOptions, query: string): Promise<PrometheusSample | undefined> {
+export async function queryPrometheus(
+  options: PrometheusClientOptions,
+  query: string,
+): Promise<PrometheusSample | undefined> {
   const url = new URL('api/v1/query', options.url.endsWith('/') ? options.url : `${options.url}/`);
   url.searchParams.set('query', query);
   const fetchFn = options.fetch ?? globalThis.fetch;
   let response: Response;
   try {
-    response = await fetchFn(url, { headers: { accept: 'application/json', ...options.headers }, signal: AbortSignal.timeout(options.timeoutMs ?? 5000) });
+    response = await fetchFn(url, {
+      headers: { accept: 'application/json', ...options.headers },
+      signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+    });
   } catch (error) {
     throw new PrometheusQueryError(`Prometheus at ${url.origin} could not be reached: ${(error as Error).message}`);
   }
@@ -63,18 +72,25 @@ export async function queryPrometheus(options: PrometheusClientOptions, query: s
     throw new PrometheusQueryError(`Prometheus answered HTTP ${response.status} without JSON`);
   }
   const parsed = queryResponseSchema.safeParse(body);
-  if (!parsed.success) throw new PrometheusQueryError(`Prometheus answered HTTP ${response.status} with an unexpected body`);
+  if (!parsed.success)
+    throw new PrometheusQueryError(`Prometheus answered HTTP ${response.status} with an unexpected body`);
   if (parsed.data.status === 'error') {
-    throw new PrometheusQueryError(`Prometheus refused the query (${parsed.data.errorType ?? `HTTP ${response.status}`}): ${parsed.data.error ?? ''}`.trim());
+    throw new PrometheusQueryError(
+      `Prometheus refused the query (${parsed.data.errorType ?? `HTTP ${response.status}`}): ${parsed.data.error ?? ''}`.trim(),
+    );
   }
   const data = parsed.data.data;
   let point: [number, string];
   if (data.resultType === 'scalar') point = data.result;
   else if (data.resultType === 'vector') {
     if (data.result.length === 0) return undefined;
-    if (data.result.length > 1) throw new PrometheusQueryError(`the query returned ${data.result.length} series; aggregate it to one value`);
+    if (data.result.length > 1)
+      throw new PrometheusQueryError(`the query returned ${data.result.length} series; aggregate it to one value`);
     point = data.result[0]!.value;
-  } else throw new PrometheusQueryError(`the query returned a ${data.resultType}; use an instant query that yields one value`);
+  } else
+    throw new PrometheusQueryError(
+      `the query returned a ${data.resultType}; use an instant query that yields one value`,
+    );
   const value = Number(point[1]);
   if (!Number.isFinite(value)) throw new PrometheusQueryError(`the query returned ${point[1]}, not a finite number`);
   return { value, observedAt: new Date(point[0] * 1000).toISOString() };

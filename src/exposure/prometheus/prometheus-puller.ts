@@ -43,13 +43,19 @@ export class PrometheusPuller {
         if (!condition.prometheus || signals.some((signal) => signal.metric === condition.metric)) continue;
         try {
           // The template's owner wrote the PromQL; the plan only picks it and fills its declared parameters.
-          const query = renderTemplate(this.templates, condition.prometheus, { changeKey: state.key, ...(condition.window ? { window: condition.window } : {}) });
+          const query = renderTemplate(this.templates, condition.prometheus, {
+            changeKey: state.key,
+            ...(condition.window ? { window: condition.window } : {}),
+          });
           const sample = await queryPrometheus(this.prometheus, query);
           if (sample) signals.push({ metric: condition.metric, value: sample.value, observedAt: sample.observedAt });
         } catch (error) {
           const message = (error as Error).message;
           failures.push({ changeKey: state.key, metric: condition.metric, error: message });
-          this.logger.warn({ changeKey: state.key, metric: condition.metric, err: message }, 'guardrail metric pull failed');
+          this.logger.warn(
+            { changeKey: state.key, metric: condition.metric, err: message },
+            'guardrail metric pull failed',
+          );
         }
       }
       if (signals.length === 0) continue;
@@ -57,7 +63,11 @@ export class PrometheusPuller {
         await this.guardrails.recordSignals(principal, state.key, { signals }, SignalSource.Prometheus);
         recorded += signals.length;
       } catch (error) {
-        failures.push({ changeKey: state.key, metric: signals.map((signal) => signal.metric).join(','), error: (error as Error).message });
+        failures.push({
+          changeKey: state.key,
+          metric: signals.map((signal) => signal.metric).join(','),
+          error: (error as Error).message,
+        });
       }
     }
     return { recorded, failures };

@@ -1,11 +1,21 @@
 import { z } from 'zod';
 import { evaluate, type Policy } from '../../../policies/index.js';
 import { ChangeStatus, CleanupKind, durationMs } from '../../change/index.js';
-import { ReviewItemKind, type ChangeRecordFields, type ChangeRecordState, type LoadedChangeRecordState } from '../../projections/index.js';
+import {
+  ReviewItemKind,
+  type ChangeRecordFields,
+  type ChangeRecordState,
+  type LoadedChangeRecordState,
+} from '../../projections/index.js';
 import { BreakGlassStatus, type BreakGlassRecord } from '../break-glass/index.js';
 
 /** Statuses whose configuration is approved or live, so its review date matters. */
-const REVIEWED: ReadonlySet<ChangeStatus> = new Set([ChangeStatus.Approved, ChangeStatus.Releasing, ChangeStatus.Held, ChangeStatus.Completed]);
+const REVIEWED: ReadonlySet<ChangeStatus> = new Set([
+  ChangeStatus.Approved,
+  ChangeStatus.Releasing,
+  ChangeStatus.Held,
+  ChangeStatus.Completed,
+]);
 
 /** What the review-due list reads of a change: its key, status and record fields (an outline will do). */
 export type ReviewedChange = Pick<ChangeRecordState, 'key' | 'status'> & { readonly record: ChangeRecordFields };
@@ -80,7 +90,16 @@ export function reviewDueItems(
         });
       }
     } else {
-      items.push({ kind: ReviewItemKind.Change, key: state.key, title: state.record.title, owner, roles, dueAt, overdue, action: `review ${state.key} and confirm or change it` });
+      items.push({
+        kind: ReviewItemKind.Change,
+        key: state.key,
+        title: state.record.title,
+        owner,
+        roles,
+        dueAt,
+        overdue,
+        action: `review ${state.key} and confirm or change it`,
+      });
     }
   }
   for (const record of breakGlass) {
@@ -134,6 +153,8 @@ export function changeReviewDueAt(state: LoadedChangeRecordState, policy: Policy
 export function noticeFor(item: ReviewDueItem, notifyBefore: readonly string[], now: Date): string | undefined {
   const due = Date.parse(item.dueAt);
   if (now.getTime() >= due) return item.kind === ReviewItemKind.BreakGlassPostReview ? 'overdue' : 'due';
-  const open = [...notifyBefore].filter((before) => now.getTime() >= due - durationMs(before)).sort((a, b) => durationMs(a) - durationMs(b));
+  const open = [...notifyBefore]
+    .filter((before) => now.getTime() >= due - durationMs(before))
+    .sort((a, b) => durationMs(a) - durationMs(b));
   return open[0] ? `before:${open[0]}` : undefined;
 }

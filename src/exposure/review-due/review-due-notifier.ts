@@ -6,7 +6,13 @@ import { ReviewItemKind } from '../../projections/index.js';
 import { WorkflowContext, type WorkflowDeps } from '../../workflow/index.js';
 import { noticeKey, type ExposureLedgerState } from '../break-glass/index.js';
 import { serviceActor, ServiceActorId } from '../service-actors.js';
-import { changeReviewDueDates, noticeFor, reviewDueItems, type ReviewDueItem, type ReviewDueList } from './review-due-items.js';
+import {
+  changeReviewDueDates,
+  noticeFor,
+  reviewDueItems,
+  type ReviewDueItem,
+  type ReviewDueList,
+} from './review-due-items.js';
 
 /** Lists review-due items and notifies people of each one once per notice (recorded as `review-date.notified`). */
 export class ReviewDueService {
@@ -49,18 +55,26 @@ export class ReviewDueService {
       const exposure = await this.state.current();
       if (exposure.notified.has(noticeKey(item.kind, item.key, item.dueAt, notice))) continue;
       await this.notifier.notify({
-        kind: item.kind === ReviewItemKind.BreakGlassPostReview ? NotificationKind.BreakGlassPostReviewDue : NotificationKind.ReviewDue,
+        kind:
+          item.kind === ReviewItemKind.BreakGlassPostReview
+            ? NotificationKind.BreakGlassPostReviewDue
+            : NotificationKind.ReviewDue,
         text: noticeText(item, notice),
         subject: item.key,
       });
-      await this.context.append(LedgerEventType.ReviewDateNotified, serviceActor(ServiceActorId.ReviewDates), `review:${item.kind}/${item.key}`, {
-        itemKind: item.kind,
-        itemKey: item.key,
-        dueAt: item.dueAt,
-        notice,
-        owner: item.owner,
-        roles: item.roles,
-      });
+      await this.context.append(
+        LedgerEventType.ReviewDateNotified,
+        serviceActor(ServiceActorId.ReviewDates),
+        `review:${item.kind}/${item.key}`,
+        {
+          itemKind: item.kind,
+          itemKey: item.key,
+          dueAt: item.dueAt,
+          notice,
+          owner: item.owner,
+          roles: item.roles,
+        },
+      );
       sent.push({ item, notice });
     }
     return sent;
@@ -72,6 +86,11 @@ export class ReviewDueService {
 }
 
 function noticeText(item: ReviewDueItem, notice: string): string {
-  const when = notice === 'overdue' ? 'is overdue since' : notice === 'due' ? 'is due since' : `is due within ${notice.slice('before:'.length)}, on`;
+  const when =
+    notice === 'overdue'
+      ? 'is overdue since'
+      : notice === 'due'
+        ? 'is due since'
+        : `is due within ${notice.slice('before:'.length)}, on`;
   return `featgate: review of ${item.title} ${when} ${item.dueAt}. Owner: ${item.owner}${item.roles.length > 0 ? `; roles: ${item.roles.join(', ')}` : ''}. Next step: ${item.action}.`;
 }

@@ -98,16 +98,27 @@ export class ExposureScheduler {
     const guardrails = this.options.guardrails;
     const waiting = guardrails ? await guardrails.advanceRefusal(job.subject, from) : undefined;
     if (waiting) {
-      this.options.logger.info({ changeKey: job.subject, reason: waiting }, 'auto-advance waits for healthy comparisons; it is tried again on a later sweep');
+      this.options.logger.info(
+        { changeKey: job.subject, reason: waiting },
+        'auto-advance waits for healthy comparisons; it is tried again on a later sweep',
+      );
       return;
     }
     const grounds = guardrails ? await guardrails.recordAdvanceGrounds(job.subject) : '';
     const comment = `advanced automatically after the minimum duration${grounds ? `; ${grounds}` : ''}`;
     try {
-      await this.options.releases.applyStage(servicePrincipal(ServiceActorId.AutoAdvance), job.subject, { stage: from + 2, comment }, { automaticFrom: from });
+      await this.options.releases.applyStage(
+        servicePrincipal(ServiceActorId.AutoAdvance),
+        job.subject,
+        { stage: from + 2, comment },
+        { automaticFrom: from },
+      );
     } catch (error) {
       if (!(error instanceof ConflictError) && !(error instanceof PolicyViolationError)) throw error;
-      this.options.logger.info({ changeKey: job.subject, err: error.message }, 'auto-advance refused; it is tried again on a later sweep');
+      this.options.logger.info(
+        { changeKey: job.subject, err: error.message },
+        'auto-advance refused; it is tried again on a later sweep',
+      );
     }
   }
 }
@@ -131,7 +142,12 @@ export function dueJobs(projections: LedgerProjections, exposure: ExposureLedger
   for (const record of exposure.breakGlass.values()) {
     // Any use not ended yet, an approved one too (its end may have been cut short by a crash): expiry ends it.
     if (record.status === BreakGlassStatus.Ended) continue;
-    jobs.push({ id: `expire.${record.used.id}`, kind: DelayedJobKind.BreakGlassExpiry, subject: record.used.id, runAt: record.used.expiresAt });
+    jobs.push({
+      id: `expire.${record.used.id}`,
+      kind: DelayedJobKind.BreakGlassExpiry,
+      subject: record.used.id,
+      runAt: record.used.expiresAt,
+    });
   }
   return jobs;
 }

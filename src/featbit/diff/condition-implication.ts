@@ -80,9 +80,15 @@ export function propertyConditionImplies(a: Condition, b: Condition): boolean {
   if (numericImplies(a, b)) return true;
   switch (a.op) {
     case OperatorType.StartsWith:
-      return (b.op === OperatorType.StartsWith && a.value.startsWith(b.value)) || (b.op === OperatorType.Contains && a.value.includes(b.value));
+      return (
+        (b.op === OperatorType.StartsWith && a.value.startsWith(b.value)) ||
+        (b.op === OperatorType.Contains && a.value.includes(b.value))
+      );
     case OperatorType.EndsWith:
-      return (b.op === OperatorType.EndsWith && a.value.endsWith(b.value)) || (b.op === OperatorType.Contains && a.value.includes(b.value));
+      return (
+        (b.op === OperatorType.EndsWith && a.value.endsWith(b.value)) ||
+        (b.op === OperatorType.Contains && a.value.includes(b.value))
+      );
     case OperatorType.Contains:
       return b.op === OperatorType.Contains && a.value.includes(b.value);
     case OperatorType.NotContain:
@@ -113,7 +119,10 @@ export function propertyConditionsExclude(a: Condition, b: Condition): boolean {
   if (a.property !== b.property) return false;
   const values = a.op !== null && EXACT_OPS.has(a.op) ? exactValues(a) : undefined;
   if (values !== undefined) return values.every((value) => decideCondition(b, value) === false);
-  return (a.op === OperatorType.IsTrue && b.op === OperatorType.IsFalse) || (a.op === OperatorType.IsFalse && b.op === OperatorType.IsTrue);
+  return (
+    (a.op === OperatorType.IsTrue && b.op === OperatorType.IsFalse) ||
+    (a.op === OperatorType.IsFalse && b.op === OperatorType.IsTrue)
+  );
 }
 
 function segmentIds(condition: Condition): readonly string[] | undefined {

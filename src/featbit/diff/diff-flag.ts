@@ -52,7 +52,9 @@ function toLookup(source: SegmentSource | undefined): SegmentLookup<FeatBitSegme
 function contentChangedIds(before: FeatBitFlag, after: FeatBitFlag): string[] {
   if (before.variationType !== after.variationType) return after.variations.map((variation) => variation.id);
   const beforeValues = new Map(before.variations.map((variation) => [variation.id, variation.value]));
-  return after.variations.filter((variation) => beforeValues.has(variation.id) && beforeValues.get(variation.id) !== variation.value).map((variation) => variation.id);
+  return after.variations
+    .filter((variation) => beforeValues.has(variation.id) && beforeValues.get(variation.id) !== variation.value)
+    .map((variation) => variation.id);
 }
 
 /**
@@ -70,11 +72,21 @@ export function diffFlag(before: FeatBitFlag, after: FeatBitFlag, options: DiffF
   const changes: FlagChange[] = [...listFlagChanges(before, after)];
   for (const segment of segments) {
     if (segment.changes.length > 0) {
-      changes.push({ kind: FlagChangeKind.ReferencedSegmentChanged, segmentId: segment.segmentId, membership: segment.membership, featbitEvent: null });
+      changes.push({
+        kind: FlagChangeKind.ReferencedSegmentChanged,
+        segmentId: segment.segmentId,
+        membership: segment.membership,
+        featbitEvent: null,
+      });
     }
   }
 
-  const grid = new BucketGrid([before.fallthrough.variations, after.fallthrough.variations, ...before.rules.map((rule) => rule.variations), ...after.rules.map((rule) => rule.variations)]);
+  const grid = new BucketGrid([
+    before.fallthrough.variations,
+    after.fallthrough.variations,
+    ...before.rules.map((rule) => rule.variations),
+    ...after.rules.map((rule) => rule.variations),
+  ]);
   const beforeModel = buildSideModel(FlagSide.Before, before, segmentsBefore, grid);
   const afterModel = buildSideModel(FlagSide.After, after, segmentsAfter, grid);
   const sides = new SegmentSides(segmentsBefore, segmentsAfter);
@@ -91,7 +103,8 @@ export function diffFlag(before: FeatBitFlag, after: FeatBitFlag, options: DiffF
     const servedAfter = canServe(afterModel, variationId);
     const unprovable = servedAfter && (malformed !== undefined || contentChangedVariationIds.includes(variationId));
     if (unprovable || !widening.contained(variationId)) exposure[variationId] = ExposureVerdict.Widened;
-    else exposure[variationId] = narrowing.contained(variationId) ? ExposureVerdict.Unchanged : ExposureVerdict.Narrowed;
+    else
+      exposure[variationId] = narrowing.contained(variationId) ? ExposureVerdict.Unchanged : ExposureVerdict.Narrowed;
   }
   const widenedVariationIds = Object.keys(exposure).filter((id) => exposure[id] === ExposureVerdict.Widened);
   return {

@@ -6,9 +6,7 @@ import { dispatchIdentity, type FlagSideModel, type RolloutStep } from './flag-s
 import type { SegmentContainment } from './flag-side.js';
 
 type KeyConstraint =
-  | { readonly kind: 'any' }
-  | { readonly kind: 'untargeted' }
-  | { readonly kind: 'exact'; readonly keyId: string };
+  { readonly kind: 'any' } | { readonly kind: 'untargeted' } | { readonly kind: 'exact'; readonly keyId: string };
 
 /**
  * A set of contexts that one step of the source flag serves the variation to: a key constraint, the step's
@@ -25,20 +23,28 @@ interface ExposurePiece {
 function piecesOf(source: FlagSideModel, variationId: string): ExposurePiece[] {
   // No short-circuit for archived flags: FeatBit's server SDKs keep serving them, so archiving narrows nothing.
   const { flag } = source;
-  if (!flag.isEnabled) return flag.disabledVariationId === variationId ? [{ key: { kind: 'any' }, holds: [], failedRules: 0, bucket: undefined }] : [];
+  if (!flag.isEnabled)
+    return flag.disabledVariationId === variationId
+      ? [{ key: { kind: 'any' }, holds: [], failedRules: 0, bucket: undefined }]
+      : [];
   const pieces: ExposurePiece[] = [];
   for (const [keyId, target] of source.firstTarget) {
-    if (target === variationId) pieces.push({ key: { kind: 'exact', keyId }, holds: [], failedRules: 0, bucket: undefined });
+    if (target === variationId)
+      pieces.push({ key: { kind: 'exact', keyId }, holds: [], failedRules: 0, bucket: undefined });
   }
   const steps = [...source.rules, source.fallthrough];
   steps.forEach((step, index) => {
     const set = step.served(variationId);
     if (isBucketEmpty(set)) return;
-    pieces.push({ key: { kind: 'untargeted' }, holds: step.conditions, failedRules: index, bucket: { dispatch: step.dispatch, set } });
+    pieces.push({
+      key: { kind: 'untargeted' },
+      holds: step.conditions,
+      failedRules: index,
+      bucket: { dispatch: step.dispatch, set },
+    });
   });
   return pieces;
 }
-
 
 const isKeyCondition = (condition: Condition) => condition.property === 'keyId' && !isSegmentCondition(condition);
 
@@ -58,7 +64,9 @@ export class ExposureProof {
 
   /** Whether E_source(v) ⊆ E_target(v) is proven. */
   contained(variationId: string): boolean {
-    return piecesOf(this.source, variationId).every((piece) => this.isEmpty(piece) || this.targetServes(piece, variationId));
+    return piecesOf(this.source, variationId).every(
+      (piece) => this.isEmpty(piece) || this.targetServes(piece, variationId),
+    );
   }
 
   /** A piece is empty when its conditions contradict each other or imply an earlier source rule it must fail (a catch-all rule). */
@@ -108,19 +116,28 @@ export class ExposureProof {
       const first = step.rollouts.find((entry) => isInRollout(bucket, entry.rollout));
       return first?.id === variationId;
     }
-    return piece.bucket !== undefined && piece.bucket.dispatch === step.dispatch && isBucketSubset(piece.bucket.set, served);
+    return (
+      piece.bucket !== undefined && piece.bucket.dispatch === step.dispatch && isBucketSubset(piece.bucket.set, served)
+    );
   }
 
   private mustMatch(piece: ExposurePiece, conditions: readonly Condition[]): boolean {
     if (conditionsImply(piece.holds, this.source.side, conditions, this.target.side, this.segments)) return true;
     const { key } = piece;
-    return key.kind === 'exact' && conditions.every((condition) => isKeyCondition(condition) && decideCondition(condition, key.keyId) === true);
+    return (
+      key.kind === 'exact' &&
+      conditions.every((condition) => isKeyCondition(condition) && decideCondition(condition, key.keyId) === true)
+    );
   }
 
   private cannotMatch(piece: ExposurePiece, targetRuleIndex: number): boolean {
     const conditions = this.target.rules[targetRuleIndex]!.conditions;
     const { key } = piece;
-    if (key.kind === 'exact' && conditions.some((condition) => isKeyCondition(condition) && decideCondition(condition, key.keyId) === false)) return true;
+    if (
+      key.kind === 'exact' &&
+      conditions.some((condition) => isKeyCondition(condition) && decideCondition(condition, key.keyId) === false)
+    )
+      return true;
     if (conditionsExclude(piece.holds, conditions)) return true;
     for (let failed = 0; failed < piece.failedRules; failed += 1) {
       if (this.targetRuleImpliesSourceRule(targetRuleIndex, failed)) return true;

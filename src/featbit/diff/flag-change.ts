@@ -49,8 +49,16 @@ export type FlagChange = ChangeBase &
   (
     | { readonly kind: FlagChangeKind.Toggled; readonly before: boolean; readonly after: boolean }
     | { readonly kind: FlagChangeKind.Archived | FlagChangeKind.Restored }
-    | { readonly kind: FlagChangeKind.KeyChanged | FlagChangeKind.NameChanged | FlagChangeKind.DescriptionChanged; readonly before: string; readonly after: string }
-    | { readonly kind: FlagChangeKind.TagsChanged; readonly added: readonly string[]; readonly removed: readonly string[] }
+    | {
+        readonly kind: FlagChangeKind.KeyChanged | FlagChangeKind.NameChanged | FlagChangeKind.DescriptionChanged;
+        readonly before: string;
+        readonly after: string;
+      }
+    | {
+        readonly kind: FlagChangeKind.TagsChanged;
+        readonly added: readonly string[];
+        readonly removed: readonly string[];
+      }
     | { readonly kind: FlagChangeKind.VariationTypeChanged; readonly before: string; readonly after: string }
     | { readonly kind: FlagChangeKind.VariationAdded | FlagChangeKind.VariationRemoved; readonly variation: Variation }
     | {
@@ -59,28 +67,79 @@ export type FlagChange = ChangeBase &
         readonly before: string;
         readonly after: string;
       }
-    | { readonly kind: FlagChangeKind.VariationsReordered; readonly before: readonly string[]; readonly after: readonly string[] }
+    | {
+        readonly kind: FlagChangeKind.VariationsReordered;
+        readonly before: readonly string[];
+        readonly after: readonly string[];
+      }
     | { readonly kind: FlagChangeKind.OffVariationChanged; readonly before: string; readonly after: string }
     | {
         readonly kind: FlagChangeKind.DefaultRuleRolloutChanged | FlagChangeKind.DefaultRuleExperimentChanged;
         readonly before: readonly RolloutVariation[];
         readonly after: readonly RolloutVariation[];
       }
-    | { readonly kind: FlagChangeKind.DefaultRuleDispatchKeyChanged; readonly before: string | null; readonly after: string | null }
-    | { readonly kind: FlagChangeKind.TargetUsersAdded | FlagChangeKind.TargetUsersRemoved; readonly variationId: string; readonly keyIds: readonly string[] }
-    | { readonly kind: FlagChangeKind.TargetListsReordered; readonly before: readonly string[]; readonly after: readonly string[] }
-    | { readonly kind: FlagChangeKind.RuleAdded | FlagChangeKind.RuleRemoved; readonly rule: TargetRule; readonly index: number }
-    | { readonly kind: FlagChangeKind.RulesReordered; readonly before: readonly string[]; readonly after: readonly string[] }
-    | { readonly kind: FlagChangeKind.RuleNameChanged; readonly ruleId: string; readonly before: string; readonly after: string }
-    | { readonly kind: FlagChangeKind.RuleDispatchKeyChanged; readonly ruleId: string; readonly before: string | null; readonly after: string | null }
-    | { readonly kind: FlagChangeKind.RuleConditionAdded | FlagChangeKind.RuleConditionRemoved; readonly ruleId: string; readonly condition: Condition }
-    | { readonly kind: FlagChangeKind.RuleConditionChanged; readonly ruleId: string; readonly before: Condition; readonly after: Condition }
+    | {
+        readonly kind: FlagChangeKind.DefaultRuleDispatchKeyChanged;
+        readonly before: string | null;
+        readonly after: string | null;
+      }
+    | {
+        readonly kind: FlagChangeKind.TargetUsersAdded | FlagChangeKind.TargetUsersRemoved;
+        readonly variationId: string;
+        readonly keyIds: readonly string[];
+      }
+    | {
+        readonly kind: FlagChangeKind.TargetListsReordered;
+        readonly before: readonly string[];
+        readonly after: readonly string[];
+      }
+    | {
+        readonly kind: FlagChangeKind.RuleAdded | FlagChangeKind.RuleRemoved;
+        readonly rule: TargetRule;
+        readonly index: number;
+      }
+    | {
+        readonly kind: FlagChangeKind.RulesReordered;
+        readonly before: readonly string[];
+        readonly after: readonly string[];
+      }
+    | {
+        readonly kind: FlagChangeKind.RuleNameChanged;
+        readonly ruleId: string;
+        readonly before: string;
+        readonly after: string;
+      }
+    | {
+        readonly kind: FlagChangeKind.RuleDispatchKeyChanged;
+        readonly ruleId: string;
+        readonly before: string | null;
+        readonly after: string | null;
+      }
+    | {
+        readonly kind: FlagChangeKind.RuleConditionAdded | FlagChangeKind.RuleConditionRemoved;
+        readonly ruleId: string;
+        readonly condition: Condition;
+      }
+    | {
+        readonly kind: FlagChangeKind.RuleConditionChanged;
+        readonly ruleId: string;
+        readonly before: Condition;
+        readonly after: Condition;
+      }
     | {
         readonly kind: FlagChangeKind.RuleRolloutChanged | FlagChangeKind.RuleExperimentChanged;
         readonly ruleId: string;
         readonly before: readonly RolloutVariation[];
         readonly after: readonly RolloutVariation[];
       }
-    | { readonly kind: FlagChangeKind.ExperimentIncludeAllTargetsChanged; readonly before: boolean; readonly after: boolean }
-    | { readonly kind: FlagChangeKind.ReferencedSegmentChanged; readonly segmentId: string; readonly membership: ExposureVerdict }
+    | {
+        readonly kind: FlagChangeKind.ExperimentIncludeAllTargetsChanged;
+        readonly before: boolean;
+        readonly after: boolean;
+      }
+    | {
+        readonly kind: FlagChangeKind.ReferencedSegmentChanged;
+        readonly segmentId: string;
+        readonly membership: ExposureVerdict;
+      }
   );

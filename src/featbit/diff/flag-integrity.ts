@@ -1,4 +1,11 @@
-import { compileOperator, isSegmentCondition, MalformedFlagError, OperatorType, parseSegmentIds, type SegmentLookup } from '@featgate/openfeature/evaluator';
+import {
+  compileOperator,
+  isSegmentCondition,
+  MalformedFlagError,
+  OperatorType,
+  parseSegmentIds,
+  type SegmentLookup,
+} from '@featgate/openfeature/evaluator';
 import type { Condition, FeatBitFlag, FeatBitSegment } from '../model/index.js';
 
 /**

@@ -54,7 +54,12 @@ function rolloutStep(
 }
 
 /** Builds the model of one flag state over a shared bucket grid. */
-export function buildSideModel(side: FlagSide, flag: FeatBitFlag, segments: SegmentLookup<FeatBitSegment>, grid: BucketGrid): FlagSideModel {
+export function buildSideModel(
+  side: FlagSide,
+  flag: FeatBitFlag,
+  segments: SegmentLookup<FeatBitSegment>,
+  grid: BucketGrid,
+): FlagSideModel {
   const firstTarget = new Map<string, string>();
   for (const target of flag.targetUsers) {
     for (const key of target.keyIds) if (!firstTarget.has(key)) firstTarget.set(key, target.variationId);

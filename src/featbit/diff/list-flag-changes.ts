@@ -5,7 +5,13 @@ import { FlagChangeKind, type FlagChange } from './flag-change.js';
 const ROLLOUT_TOLERANCE = 0.00001;
 
 function sameRollouts(a: readonly RolloutVariation[], b: readonly RolloutVariation[]): boolean {
-  return a.length === b.length && a.every((entry, i) => entry.id === b[i]!.id && entry.rollout[0] === b[i]!.rollout[0] && entry.rollout[1] === b[i]!.rollout[1]);
+  return (
+    a.length === b.length &&
+    a.every(
+      (entry, i) =>
+        entry.id === b[i]!.id && entry.rollout[0] === b[i]!.rollout[0] && entry.rollout[1] === b[i]!.rollout[1],
+    )
+  );
 }
 
 function sameExperiment(a: readonly RolloutVariation[], b: readonly RolloutVariation[]): boolean {
@@ -21,7 +27,9 @@ function featbitSeesRolloutChange(a: readonly RolloutVariation[], b: readonly Ro
   const ids = new Set(b.map((entry) => entry.id));
   if (a.some((entry) => !ids.has(entry.id))) return true;
   return a.some(
-    (entry, i) => Math.abs(entry.rollout[0] - b[i]!.rollout[0]) >= ROLLOUT_TOLERANCE || Math.abs(entry.rollout[1] - b[i]!.rollout[1]) >= ROLLOUT_TOLERANCE,
+    (entry, i) =>
+      Math.abs(entry.rollout[0] - b[i]!.rollout[0]) >= ROLLOUT_TOLERANCE ||
+      Math.abs(entry.rollout[1] - b[i]!.rollout[1]) >= ROLLOUT_TOLERANCE,
   );
 }
 
@@ -35,7 +43,12 @@ function without<T>(items: readonly T[], others: readonly T[]): T[] {
 function basicChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[] {
   const changes: FlagChange[] = [];
   if (before.isEnabled !== after.isEnabled) {
-    changes.push({ kind: FlagChangeKind.Toggled, before: before.isEnabled, after: after.isEnabled, featbitEvent: WebhookEvent.FlagToggled });
+    changes.push({
+      kind: FlagChangeKind.Toggled,
+      before: before.isEnabled,
+      after: after.isEnabled,
+      featbitEvent: WebhookEvent.FlagToggled,
+    });
   }
   if (before.isArchived !== after.isArchived) {
     changes.push(
@@ -48,10 +61,20 @@ function basicChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[] {
     changes.push({ kind: FlagChangeKind.KeyChanged, before: before.key, after: after.key, featbitEvent: null });
   }
   if (before.name !== after.name) {
-    changes.push({ kind: FlagChangeKind.NameChanged, before: before.name, after: after.name, featbitEvent: WebhookEvent.FlagBasicInfoUpdated });
+    changes.push({
+      kind: FlagChangeKind.NameChanged,
+      before: before.name,
+      after: after.name,
+      featbitEvent: WebhookEvent.FlagBasicInfoUpdated,
+    });
   }
   if (before.description !== after.description) {
-    changes.push({ kind: FlagChangeKind.DescriptionChanged, before: before.description, after: after.description, featbitEvent: WebhookEvent.FlagBasicInfoUpdated });
+    changes.push({
+      kind: FlagChangeKind.DescriptionChanged,
+      before: before.description,
+      after: after.description,
+      featbitEvent: WebhookEvent.FlagBasicInfoUpdated,
+    });
   }
   const added = without(after.tags, before.tags);
   const removed = without(before.tags, after.tags);
@@ -59,7 +82,12 @@ function basicChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[] {
     changes.push({ kind: FlagChangeKind.TagsChanged, added, removed, featbitEvent: WebhookEvent.FlagBasicInfoUpdated });
   }
   if (before.exptIncludeAllTargets !== after.exptIncludeAllTargets) {
-    changes.push({ kind: FlagChangeKind.ExperimentIncludeAllTargetsChanged, before: before.exptIncludeAllTargets, after: after.exptIncludeAllTargets, featbitEvent: null });
+    changes.push({
+      kind: FlagChangeKind.ExperimentIncludeAllTargetsChanged,
+      before: before.exptIncludeAllTargets,
+      after: after.exptIncludeAllTargets,
+      featbitEvent: null,
+    });
   }
   return changes;
 }
@@ -68,7 +96,12 @@ function variationChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[]
   const changes: FlagChange[] = [];
   const event = WebhookEvent.FlagVariationChanged;
   if (before.variationType !== after.variationType) {
-    changes.push({ kind: FlagChangeKind.VariationTypeChanged, before: before.variationType, after: after.variationType, featbitEvent: event });
+    changes.push({
+      kind: FlagChangeKind.VariationTypeChanged,
+      before: before.variationType,
+      after: after.variationType,
+      featbitEvent: event,
+    });
   }
   const afterById = new Map(after.variations.map((variation) => [variation.id, variation]));
   const beforeById = new Map(before.variations.map((variation) => [variation.id, variation]));
@@ -79,22 +112,45 @@ function variationChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[]
       continue;
     }
     if (next.value !== variation.value) {
-      changes.push({ kind: FlagChangeKind.VariationValueChanged, variationId: variation.id, before: variation.value, after: next.value, featbitEvent: event });
+      changes.push({
+        kind: FlagChangeKind.VariationValueChanged,
+        variationId: variation.id,
+        before: variation.value,
+        after: next.value,
+        featbitEvent: event,
+      });
     }
     if (next.name !== variation.name) {
-      changes.push({ kind: FlagChangeKind.VariationNameChanged, variationId: variation.id, before: variation.name, after: next.name, featbitEvent: event });
+      changes.push({
+        kind: FlagChangeKind.VariationNameChanged,
+        variationId: variation.id,
+        before: variation.name,
+        after: next.name,
+        featbitEvent: event,
+      });
     }
   }
   for (const variation of after.variations) {
-    if (!beforeById.has(variation.id)) changes.push({ kind: FlagChangeKind.VariationAdded, variation, featbitEvent: event });
+    if (!beforeById.has(variation.id))
+      changes.push({ kind: FlagChangeKind.VariationAdded, variation, featbitEvent: event });
   }
   const commonBefore = before.variations.map((variation) => variation.id).filter((id) => afterById.has(id));
   const commonAfter = after.variations.map((variation) => variation.id).filter((id) => beforeById.has(id));
   if (commonBefore.join('\n') !== commonAfter.join('\n')) {
-    changes.push({ kind: FlagChangeKind.VariationsReordered, before: commonBefore, after: commonAfter, featbitEvent: null });
+    changes.push({
+      kind: FlagChangeKind.VariationsReordered,
+      before: commonBefore,
+      after: commonAfter,
+      featbitEvent: null,
+    });
   }
   if (before.disabledVariationId !== after.disabledVariationId) {
-    changes.push({ kind: FlagChangeKind.OffVariationChanged, before: before.disabledVariationId, after: after.disabledVariationId, featbitEvent: WebhookEvent.FlagOffVariationChanged });
+    changes.push({
+      kind: FlagChangeKind.OffVariationChanged,
+      before: before.disabledVariationId,
+      after: after.disabledVariationId,
+      featbitEvent: WebhookEvent.FlagOffVariationChanged,
+    });
   }
   return changes;
 }
@@ -119,21 +175,28 @@ function fallthroughChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange
     });
   }
   if (a.includedInExpt !== b.includedInExpt || !sameExperiment(a.variations, b.variations)) {
-    changes.push({ kind: FlagChangeKind.DefaultRuleExperimentChanged, before: a.variations, after: b.variations, featbitEvent: null });
+    changes.push({
+      kind: FlagChangeKind.DefaultRuleExperimentChanged,
+      before: a.variations,
+      after: b.variations,
+      featbitEvent: null,
+    });
   }
   return changes;
 }
 
 function keysByVariation(flag: FeatBitFlag): Map<string, string[]> {
   const keys = new Map<string, string[]>();
-  for (const target of flag.targetUsers) keys.set(target.variationId, [...(keys.get(target.variationId) ?? []), ...target.keyIds]);
+  for (const target of flag.targetUsers)
+    keys.set(target.variationId, [...(keys.get(target.variationId) ?? []), ...target.keyIds]);
   return keys;
 }
 
 /** Whether FeatBit's per-variation comparison of first target lists (`CompareTargetUsers`) sees a difference. */
 function featbitSeesTargetChange(before: FeatBitFlag, after: FeatBitFlag, variationId: string): boolean {
   if (!after.variations.some((variation) => variation.id === variationId)) return false;
-  const first = (flag: FeatBitFlag) => flag.targetUsers.find((target) => target.variationId === variationId)?.keyIds ?? [];
+  const first = (flag: FeatBitFlag) =>
+    flag.targetUsers.find((target) => target.variationId === variationId)?.keyIds ?? [];
   const [a, b] = [first(before), first(after)];
   return without(a, b).length > 0 || without(b, a).length > 0;
 }
@@ -147,15 +210,24 @@ function targetChanges(before: FeatBitFlag, after: FeatBitFlag): FlagChange[] {
     const b = afterKeys.get(variationId) ?? [];
     const added = [...new Set(without(b, a))];
     const removed = [...new Set(without(a, b))];
-    const featbitEvent = featbitSeesTargetChange(before, after, variationId) ? WebhookEvent.FlagTargetUsersChanged : null;
-    if (added.length > 0) changes.push({ kind: FlagChangeKind.TargetUsersAdded, variationId, keyIds: added, featbitEvent });
-    if (removed.length > 0) changes.push({ kind: FlagChangeKind.TargetUsersRemoved, variationId, keyIds: removed, featbitEvent });
+    const featbitEvent = featbitSeesTargetChange(before, after, variationId)
+      ? WebhookEvent.FlagTargetUsersChanged
+      : null;
+    if (added.length > 0)
+      changes.push({ kind: FlagChangeKind.TargetUsersAdded, variationId, keyIds: added, featbitEvent });
+    if (removed.length > 0)
+      changes.push({ kind: FlagChangeKind.TargetUsersRemoved, variationId, keyIds: removed, featbitEvent });
   }
   const order = (flag: FeatBitFlag) => flag.targetUsers.map((target) => target.variationId);
   const [orderBefore, orderAfter] = [order(before), order(after)];
   const sameMultiset = [...orderBefore].sort().join('\n') === [...orderAfter].sort().join('\n');
   if (changes.length === 0 && sameMultiset && orderBefore.join('\n') !== orderAfter.join('\n')) {
-    changes.push({ kind: FlagChangeKind.TargetListsReordered, before: orderBefore, after: orderAfter, featbitEvent: null });
+    changes.push({
+      kind: FlagChangeKind.TargetListsReordered,
+      before: orderBefore,
+      after: orderAfter,
+      featbitEvent: null,
+    });
   }
   return changes;
 }
@@ -171,11 +243,20 @@ function conditionChanges(ruleId: string, before: readonly Condition[], after: r
   const beforeKeys = new Set(before.map(keyOf));
   before.forEach((condition, index) => {
     const next = afterByKey.get(keyOf(condition, index));
-    if (next === undefined) changes.push({ kind: FlagChangeKind.RuleConditionRemoved, ruleId, condition, featbitEvent: event });
-    else if (!sameCondition(condition, next)) changes.push({ kind: FlagChangeKind.RuleConditionChanged, ruleId, before: condition, after: next, featbitEvent: event });
+    if (next === undefined)
+      changes.push({ kind: FlagChangeKind.RuleConditionRemoved, ruleId, condition, featbitEvent: event });
+    else if (!sameCondition(condition, next))
+      changes.push({
+        kind: FlagChangeKind.RuleConditionChanged,
+        ruleId,
+        before: condition,
+        after: next,
+        featbitEvent: event,
+      });
   });
   after.forEach((condition, index) => {
-    if (!beforeKeys.has(keyOf(condition, index))) changes.push({ kind: FlagChangeKind.RuleConditionAdded, ruleId, condition, featbitEvent: event });
+    if (!beforeKeys.has(keyOf(condition, index)))
+      changes.push({ kind: FlagChangeKind.RuleConditionAdded, ruleId, condition, featbitEvent: event });
   });
   return changes;
 }
@@ -183,7 +264,14 @@ function conditionChanges(ruleId: string, before: readonly Condition[], after: r
 function ruleChanges(a: TargetRule, b: TargetRule): FlagChange[] {
   const changes: FlagChange[] = [];
   const event = WebhookEvent.FlagTargetingRulesChanged;
-  if (a.name !== b.name) changes.push({ kind: FlagChangeKind.RuleNameChanged, ruleId: a.id, before: a.name, after: b.name, featbitEvent: event });
+  if (a.name !== b.name)
+    changes.push({
+      kind: FlagChangeKind.RuleNameChanged,
+      ruleId: a.id,
+      before: a.name,
+      after: b.name,
+      featbitEvent: event,
+    });
   changes.push(...conditionChanges(a.id, a.conditions, b.conditions));
   if (!sameRollouts(a.variations, b.variations)) {
     changes.push({
@@ -204,7 +292,13 @@ function ruleChanges(a: TargetRule, b: TargetRule): FlagChange[] {
     });
   }
   if (a.includedInExpt !== b.includedInExpt || !sameExperiment(a.variations, b.variations)) {
-    changes.push({ kind: FlagChangeKind.RuleExperimentChanged, ruleId: a.id, before: a.variations, after: b.variations, featbitEvent: null });
+    changes.push({
+      kind: FlagChangeKind.RuleExperimentChanged,
+      ruleId: a.id,
+      before: a.variations,
+      after: b.variations,
+      featbitEvent: null,
+    });
   }
   return changes;
 }

@@ -18,7 +18,9 @@ function membershipOf(segment: FeatBitSegment): string {
  * when their property reads `User is in segment` (FeatBit's `IsMatchSegment` looks no segment up there).
  */
 function ruleImpliesSomeRule(rule: SegmentRule, others: readonly SegmentRule[]): boolean {
-  return others.some((other) => other.conditions.every((b) => rule.conditions.some((a) => propertyConditionImplies(a, b))));
+  return others.some((other) =>
+    other.conditions.every((b) => rule.conditions.some((a) => propertyConditionImplies(a, b))),
+  );
 }
 
 /**
@@ -32,7 +34,8 @@ export function isSegmentContained(inner: FeatBitSegment, outer: FeatBitSegment)
   if (!outer.excluded.every((key) => innerExcluded.has(key))) return false;
   const outerIncluded = new Set(outer.included);
   const outerMatchesAll = outer.rules.some((rule) => rule.conditions.length === 0);
-  if (!outerMatchesAll && !inner.included.every((key) => innerExcluded.has(key) || outerIncluded.has(key))) return false;
+  if (!outerMatchesAll && !inner.included.every((key) => innerExcluded.has(key) || outerIncluded.has(key)))
+    return false;
   return inner.rules.every((rule) => ruleImpliesSomeRule(rule, outer.rules));
 }
 

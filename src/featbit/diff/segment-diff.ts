@@ -23,11 +23,26 @@ export enum SegmentChangeKind {
 
 /** One segment change; `kind` discriminates. */
 export type SegmentChange =
-  | { readonly kind: SegmentChangeKind.Added | SegmentChangeKind.Removed | SegmentChangeKind.Archived | SegmentChangeKind.Restored }
-  | { readonly kind: SegmentChangeKind.NameChanged | SegmentChangeKind.DescriptionChanged; readonly before: string; readonly after: string }
-  | { readonly kind: SegmentChangeKind.TagsChanged; readonly added: readonly string[]; readonly removed: readonly string[] }
   | {
-      readonly kind: SegmentChangeKind.IncludedAdded | SegmentChangeKind.IncludedRemoved | SegmentChangeKind.ExcludedAdded | SegmentChangeKind.ExcludedRemoved;
+      readonly kind:
+        SegmentChangeKind.Added | SegmentChangeKind.Removed | SegmentChangeKind.Archived | SegmentChangeKind.Restored;
+    }
+  | {
+      readonly kind: SegmentChangeKind.NameChanged | SegmentChangeKind.DescriptionChanged;
+      readonly before: string;
+      readonly after: string;
+    }
+  | {
+      readonly kind: SegmentChangeKind.TagsChanged;
+      readonly added: readonly string[];
+      readonly removed: readonly string[];
+    }
+  | {
+      readonly kind:
+        | SegmentChangeKind.IncludedAdded
+        | SegmentChangeKind.IncludedRemoved
+        | SegmentChangeKind.ExcludedAdded
+        | SegmentChangeKind.ExcludedRemoved;
       readonly keyIds: readonly string[];
     }
   | { readonly kind: SegmentChangeKind.RuleAdded | SegmentChangeKind.RuleRemoved; readonly rule: SegmentRule }
@@ -45,7 +60,8 @@ function without(items: readonly string[], others: readonly string[]): string[] 
   return [...new Set(items.filter((item) => !set.has(item)))];
 }
 
-const ruleContent = (rule: SegmentRule) => canonicalJson(rule.conditions.map(({ property, op, value }) => ({ property, op, value })));
+const ruleContent = (rule: SegmentRule) =>
+  canonicalJson(rule.conditions.map(({ property, op, value }) => ({ property, op, value })));
 
 function ruleChanges(before: readonly SegmentRule[], after: readonly SegmentRule[]): SegmentChange[] {
   const changes: SegmentChange[] = [];
@@ -56,7 +72,8 @@ function ruleChanges(before: readonly SegmentRule[], after: readonly SegmentRule
   before.forEach((rule, index) => {
     const next = afterByKey.get(keyOf(rule, index));
     if (next === undefined) changes.push({ kind: SegmentChangeKind.RuleRemoved, rule });
-    else if (ruleContent(rule) !== ruleContent(next) || rule.name !== next.name) changes.push({ kind: SegmentChangeKind.RuleChanged, before: rule, after: next });
+    else if (ruleContent(rule) !== ruleContent(next) || rule.name !== next.name)
+      changes.push({ kind: SegmentChangeKind.RuleChanged, before: rule, after: next });
   });
   after.forEach((rule, index) => {
     if (!beforeKeys.has(keyOf(rule, index))) changes.push({ kind: SegmentChangeKind.RuleAdded, rule });
@@ -66,11 +83,15 @@ function ruleChanges(before: readonly SegmentRule[], after: readonly SegmentRule
 
 function listSegmentChanges(before: FeatBitSegment, after: FeatBitSegment): SegmentChange[] {
   const changes: SegmentChange[] = [];
-  if (before.isArchived !== after.isArchived) changes.push({ kind: after.isArchived ? SegmentChangeKind.Archived : SegmentChangeKind.Restored });
-  if (before.name !== after.name) changes.push({ kind: SegmentChangeKind.NameChanged, before: before.name, after: after.name });
-  if (before.description !== after.description) changes.push({ kind: SegmentChangeKind.DescriptionChanged, before: before.description, after: after.description });
+  if (before.isArchived !== after.isArchived)
+    changes.push({ kind: after.isArchived ? SegmentChangeKind.Archived : SegmentChangeKind.Restored });
+  if (before.name !== after.name)
+    changes.push({ kind: SegmentChangeKind.NameChanged, before: before.name, after: after.name });
+  if (before.description !== after.description)
+    changes.push({ kind: SegmentChangeKind.DescriptionChanged, before: before.description, after: after.description });
   const [tagsAdded, tagsRemoved] = [without(after.tags, before.tags), without(before.tags, after.tags)];
-  if (tagsAdded.length > 0 || tagsRemoved.length > 0) changes.push({ kind: SegmentChangeKind.TagsChanged, added: tagsAdded, removed: tagsRemoved });
+  if (tagsAdded.length > 0 || tagsRemoved.length > 0)
+    changes.push({ kind: SegmentChangeKind.TagsChanged, added: tagsAdded, removed: tagsRemoved });
   const lists = [
     [SegmentChangeKind.IncludedAdded, without(after.included, before.included)],
     [SegmentChangeKind.IncludedRemoved, without(before.included, after.included)],
@@ -87,10 +108,17 @@ function listSegmentChanges(before: FeatBitSegment, after: FeatBitSegment): Segm
  * unchanged, proven narrowed (members only lost), or possibly widened. A segment that appears counts as widened,
  * one that disappears as narrowed (a flag naming a missing segment fails to evaluate).
  */
-export function diffSegment(segmentId: string, before: FeatBitSegment | undefined, after: FeatBitSegment | undefined): SegmentDiff {
-  if (before === undefined && after === undefined) return { segmentId, changes: [], membership: ExposureVerdict.Unchanged };
-  if (before === undefined) return { segmentId, changes: [{ kind: SegmentChangeKind.Added }], membership: ExposureVerdict.Widened };
-  if (after === undefined) return { segmentId, changes: [{ kind: SegmentChangeKind.Removed }], membership: ExposureVerdict.Narrowed };
+export function diffSegment(
+  segmentId: string,
+  before: FeatBitSegment | undefined,
+  after: FeatBitSegment | undefined,
+): SegmentDiff {
+  if (before === undefined && after === undefined)
+    return { segmentId, changes: [], membership: ExposureVerdict.Unchanged };
+  if (before === undefined)
+    return { segmentId, changes: [{ kind: SegmentChangeKind.Added }], membership: ExposureVerdict.Widened };
+  if (after === undefined)
+    return { segmentId, changes: [{ kind: SegmentChangeKind.Removed }], membership: ExposureVerdict.Narrowed };
   const changes = listSegmentChanges(before, after);
   if (!isSegmentContained(after, before)) return { segmentId, changes, membership: ExposureVerdict.Widened };
   const membership = isSegmentContained(before, after) ? ExposureVerdict.Unchanged : ExposureVerdict.Narrowed;

@@ -8,7 +8,11 @@ export { VariationType };
 export const variationSchema = z.looseObject({
   id: z.string().min(1),
   // FeatBit stores a null name for a variation written without one (descriptive only).
-  name: z.string().nullable().default('').transform((value) => value ?? ''),
+  name: z
+    .string()
+    .nullable()
+    .default('')
+    .transform((value) => value ?? ''),
   value: z.string(),
 });
 export type Variation = z.infer<typeof variationSchema>;
@@ -26,10 +30,17 @@ export type TargetUser = z.infer<typeof targetUserSchema>;
  */
 export const conditionSchema = z.looseObject({
   // FeatBit stores a null id for a condition written without one; nothing refers to condition ids.
-  id: z.string().nullable().transform((value) => value ?? undefined).optional(),
+  id: z
+    .string()
+    .nullable()
+    .transform((value) => value ?? undefined)
+    .optional(),
   property: z.string(),
   op: z.string().nullable().default(null),
-  value: z.string().nullable().transform((value) => value ?? ''),
+  value: z
+    .string()
+    .nullable()
+    .transform((value) => value ?? ''),
 });
 export type Condition = z.infer<typeof conditionSchema>;
 
@@ -44,7 +55,11 @@ export type RolloutVariation = z.infer<typeof rolloutVariationSchema>;
 /** A targeting rule: all conditions must match, then the rollout picks a variation. */
 export const targetRuleSchema = z.looseObject({
   id: z.string().min(1),
-  name: z.string().nullable().default('').transform((value) => value ?? ''),
+  name: z
+    .string()
+    .nullable()
+    .default('')
+    .transform((value) => value ?? ''),
   dispatchKey: z.string().nullable().optional(),
   includedInExpt: z.boolean().default(false),
   conditions: z.array(conditionSchema),
@@ -71,7 +86,11 @@ export const flagSchema = z.looseObject({
   id: z.string().min(1),
   key: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'flag keys use letters, digits, dot, underscore and dash'),
   name: z.string().default(''),
-  description: z.string().nullable().default('').transform((value) => value ?? ''),
+  description: z
+    .string()
+    .nullable()
+    .default('')
+    .transform((value) => value ?? ''),
   variationType: z.enum(VariationType),
   variations: z.array(variationSchema),
   targetUsers: z.array(targetUserSchema).default([]),
@@ -80,7 +99,11 @@ export const flagSchema = z.looseObject({
   disabledVariationId: z.string().min(1),
   fallthrough: fallthroughSchema,
   exptIncludeAllTargets: featBitBoolean.default(true),
-  tags: z.array(z.string()).nullable().default([]).transform((value) => value ?? []),
+  tags: z
+    .array(z.string())
+    .nullable()
+    .default([])
+    .transform((value) => value ?? []),
   isArchived: featBitBoolean.default(false),
 });
 export type FeatBitFlag = z.infer<typeof flagSchema>;

@@ -19,11 +19,19 @@ export const segmentSchema = z.looseObject({
   envId: z.string().optional(),
   key: z.string().optional(),
   name: z.string().default(''),
-  description: z.string().nullable().default('').transform((value) => value ?? ''),
+  description: z
+    .string()
+    .nullable()
+    .default('')
+    .transform((value) => value ?? ''),
   included: z.array(z.string()).default([]),
   excluded: z.array(z.string()).default([]),
   rules: z.array(segmentRuleSchema).default([]),
-  tags: z.array(z.string()).nullable().default([]).transform((value) => value ?? []),
+  tags: z
+    .array(z.string())
+    .nullable()
+    .default([])
+    .transform((value) => value ?? []),
   isArchived: featBitBoolean.default(false),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),

@@ -5,7 +5,11 @@ import { fallthroughSchema, segmentSchema, targetRuleSchema, targetUserSchema } 
 /** FeatBit's response envelope (`Api/Controllers/ApiResponse.cs`). */
 export const envelopeSchema = z.looseObject({
   success: z.boolean(),
-  errors: z.array(z.string()).nullable().default([]).transform((value) => value ?? []),
+  errors: z
+    .array(z.string())
+    .nullable()
+    .default([])
+    .transform((value) => value ?? []),
   data: z.unknown().optional(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
@@ -26,7 +30,9 @@ export function responseErrors(body: unknown): string[] {
   if (envelope.success) return envelope.data.errors;
   const problem = problemDetailsSchema.safeParse(body);
   if (!problem.success) return [];
-  const byPath = Object.entries(problem.data.errors ?? {}).flatMap(([path, messages]) => messages.map((message) => `${path}: ${message}`));
+  const byPath = Object.entries(problem.data.errors ?? {}).flatMap(([path, messages]) =>
+    messages.map((message) => `${path}: ${message}`),
+  );
   if (byPath.length > 0) return byPath;
   return problem.data.title === undefined ? [] : [problem.data.title];
 }
@@ -132,7 +138,10 @@ export const auditLogItemSchema = z.looseObject({
   creatorName: z.string().nullable(),
   creatorEmail: z.string().nullable().optional(),
   createdAt: z.string(),
-  instructions: z.array(z.looseObject({ kind: z.string(), value: z.unknown().optional() })).nullable().optional(),
+  instructions: z
+    .array(z.looseObject({ kind: z.string(), value: z.unknown().optional() }))
+    .nullable()
+    .optional(),
 });
 export type AuditLogItem = z.infer<typeof auditLogItemSchema>;
 

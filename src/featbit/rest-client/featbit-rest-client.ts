@@ -1,7 +1,15 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { z } from 'zod';
 import { parseOrThrow } from '../../errors/index.js';
-import { jsonBoundsViolation, rawFlagSchema, restFlagSchema, variationSchema, type RawFlag, type RestFlag, type Variation } from '../model/index.js';
+import {
+  jsonBoundsViolation,
+  rawFlagSchema,
+  restFlagSchema,
+  variationSchema,
+  type RawFlag,
+  type RestFlag,
+  type Variation,
+} from '../model/index.js';
 import {
   auditLogItemSchema,
   envelopeSchema,
@@ -22,7 +30,11 @@ import {
 } from './api-types.js';
 import { featBitErrorForStatus, type FeatBitApiError } from './featbit-api-error.js';
 import { PERMISSION_PROBES, PermissionState, probeAnswer, type FeatBitAction } from './flag-permission.js';
-import { resolveRestClientOptions, type FeatBitRestClientOptions, type ResolvedRestClientOptions } from './rest-client-options.js';
+import {
+  resolveRestClientOptions,
+  type FeatBitRestClientOptions,
+  type ResolvedRestClientOptions,
+} from './rest-client-options.js';
 import { backoffDelayMs, isTransientFailure } from './http-retry-policy.js';
 import { AdaptiveLimit } from './adaptive-limit.js';
 
@@ -101,19 +113,41 @@ export class FeatBitRestClient {
   }
 
   /** Replaces targeting (individual targets, rules, default rule); returns the flag's new revision. */
-  updateTargeting(envId: string, key: string, write: { revision: string; targeting: FlagTargeting; comment?: string }): Promise<string> {
+  updateTargeting(
+    envId: string,
+    key: string,
+    write: { revision: string; targeting: FlagTargeting; comment?: string },
+  ): Promise<string> {
     return this.call({ method: 'PUT', path: `${flagPath(envId, key)}/targeting`, body: write, schema: revisionSchema });
   }
 
   /** Replaces the variations; returns the new revision. */
-  updateVariations(envId: string, key: string, write: { revision: string; variations: readonly Variation[]; comment?: string }): Promise<string> {
+  updateVariations(
+    envId: string,
+    key: string,
+    write: { revision: string; variations: readonly Variation[]; comment?: string },
+  ): Promise<string> {
     const variations = write.variations.map((variation) => parseOrThrow(variationSchema, variation));
-    return this.call({ method: 'PUT', path: `${flagPath(envId, key)}/variations`, body: { ...write, variations }, schema: revisionSchema });
+    return this.call({
+      method: 'PUT',
+      path: `${flagPath(envId, key)}/variations`,
+      body: { ...write, variations },
+      schema: revisionSchema,
+    });
   }
 
   /** Sets the variation served while the flag is off; returns the new revision. */
-  updateOffVariation(envId: string, key: string, write: { revision: string; offVariationId: string; comment?: string }): Promise<string> {
-    return this.call({ method: 'PUT', path: `${flagPath(envId, key)}/off-variation`, body: write, schema: revisionSchema });
+  updateOffVariation(
+    envId: string,
+    key: string,
+    write: { revision: string; offVariationId: string; comment?: string },
+  ): Promise<string> {
+    return this.call({
+      method: 'PUT',
+      path: `${flagPath(envId, key)}/off-variation`,
+      body: write,
+      schema: revisionSchema,
+    });
   }
 
   /** Turns the flag on or off; FeatBit answers the current revision unchanged when nothing changes. */
@@ -133,31 +167,59 @@ export class FeatBitRestClient {
 
   /** Archives the flag (idempotent). */
   async archiveFlag(envId: string, key: string, comment?: string): Promise<void> {
-    await this.call({ method: 'PUT', path: `${flagPath(envId, key)}/archive`, body: comment === undefined ? {} : { comment }, schema: booleanSchema });
+    await this.call({
+      method: 'PUT',
+      path: `${flagPath(envId, key)}/archive`,
+      body: comment === undefined ? {} : { comment },
+      schema: booleanSchema,
+    });
   }
 
   /** Restores an archived flag (idempotent). */
   async restoreFlag(envId: string, key: string, comment?: string): Promise<void> {
-    await this.call({ method: 'PUT', path: `${flagPath(envId, key)}/restore`, body: comment === undefined ? {} : { comment }, schema: booleanSchema });
+    await this.call({
+      method: 'PUT',
+      path: `${flagPath(envId, key)}/restore`,
+      body: comment === undefined ? {} : { comment },
+      schema: booleanSchema,
+    });
   }
 
   /** Deletes an archived flag; FeatBit answers 422 `CannotDeleteUnarchivedFeatureFlag` for a live one. */
   async deleteFlag(envId: string, key: string, comment?: string): Promise<void> {
-    await this.call({ method: 'DELETE', path: flagPath(envId, key), body: comment === undefined ? {} : { comment }, schema: booleanSchema });
+    await this.call({
+      method: 'DELETE',
+      path: flagPath(envId, key),
+      body: comment === undefined ? {} : { comment },
+      schema: booleanSchema,
+    });
   }
 
   /** One page of an environment's segments. */
   listSegments(envId: string, query: SegmentListQuery = {}): Promise<Paged<RestSegment>> {
-    return this.call({ method: 'GET', path: segmentsPath(envId), query: { ...query }, schema: pagedSchema(restSegmentSchema) });
+    return this.call({
+      method: 'GET',
+      path: segmentsPath(envId),
+      query: { ...query },
+      schema: pagedSchema(restSegmentSchema),
+    });
   }
 
   /** One segment by id. */
   getSegment(envId: string, segmentId: string): Promise<RestSegment> {
-    return this.call({ method: 'GET', path: `${segmentsPath(envId)}/${encodeURIComponent(segmentId)}`, schema: restSegmentSchema });
+    return this.call({
+      method: 'GET',
+      path: `${segmentsPath(envId)}/${encodeURIComponent(segmentId)}`,
+      schema: restSegmentSchema,
+    });
   }
 
   /** Replaces a segment's included/excluded keys and rules (FeatBit has no revision check for segments). */
-  async updateSegmentTargeting(envId: string, segmentId: string, targeting: SegmentTargeting & { comment?: string }): Promise<void> {
+  async updateSegmentTargeting(
+    envId: string,
+    segmentId: string,
+    targeting: SegmentTargeting & { comment?: string },
+  ): Promise<void> {
     await this.call({
       method: 'PUT',
       path: `${segmentsPath(envId)}/${encodeURIComponent(segmentId)}/targeting`,
@@ -185,7 +247,10 @@ export class FeatBitRestClient {
     const probe = PERMISSION_PROBES[action];
     if (!probe) return PermissionState.Unknown;
     try {
-      const response = await this.semaphore.run(() => this.http.request({ method: probe.method, url: flagPath(envId, key) + probe.subPath, data: probe.body }), overloadedAnswer);
+      const response = await this.semaphore.run(
+        () => this.http.request({ method: probe.method, url: flagPath(envId, key) + probe.subPath, data: probe.body }),
+        overloadedAnswer,
+      );
       const envelope = envelopeSchema.safeParse(response.data);
       return probeAnswer(response.status, envelope.success ? envelope.data.success : undefined);
     } catch {
@@ -202,7 +267,10 @@ export class FeatBitRestClient {
       const error = outcome.error;
       if (!isTransientFailure(error.status, outcome.networkCode) || attempt >= attempts) throw error;
       const delay = backoffDelayMs(this.options.retry, attempt);
-      this.options.logger?.warn({ request, status: error.status, attempt, delayMs: delay, reason: error.featBitMessage }, 'retrying FeatBit request');
+      this.options.logger?.warn(
+        { request, status: error.status, attempt, delayMs: delay, reason: error.featBitMessage },
+        'retrying FeatBit request',
+      );
       await sleep(delay);
     }
   }
@@ -220,7 +288,11 @@ export class FeatBitRestClient {
     } catch (error) {
       const networkCode = axios.isAxiosError(error) ? error.code : undefined;
       const message = error instanceof Error ? error.message : String(error);
-      return { ok: false, networkCode, error: featBitErrorForStatus({ status: 0, errors: [`${networkCode ?? 'NETWORK'}: ${message}`], request }) };
+      return {
+        ok: false,
+        networkCode,
+        error: featBitErrorForStatus({ status: 0, errors: [`${networkCode ?? 'NETWORK'}: ${message}`], request }),
+      };
     }
     const envelope = envelopeSchema.safeParse(response.data);
     if (response.status >= 200 && response.status < 300) {
@@ -228,7 +300,10 @@ export class FeatBitRestClient {
       const reason = envelope.success ? envelope.data.errors : ['response is not a FeatBit envelope'];
       return { ok: false, error: featBitErrorForStatus({ status: response.status, errors: reason, request }) };
     }
-    return { ok: false, error: featBitErrorForStatus({ status: response.status, errors: responseErrors(response.data), request }) };
+    return {
+      ok: false,
+      error: featBitErrorForStatus({ status: response.status, errors: responseErrors(response.data), request }),
+    };
   }
 }
 

@@ -48,7 +48,11 @@ export const PERMISSION_PROBES: Readonly<Partial<Record<FeatBitAction, Permissio
   [FeatBitAction.UpdateFlagVariations]: { method: 'PUT', subPath: '/variations', body: { variations: [] } },
   // `UpdateOffVariationValidator`: a blank id is `offVariationId_is_required`, checked before the revision.
   [FeatBitAction.UpdateFlagOffVariation]: { method: 'PUT', subPath: '/off-variation', body: { offVariationId: '' } },
-  [FeatBitAction.PatchFlag]: { method: 'PATCH', subPath: '', body: [{ op: 'remove', path: '/featgatePermissionProbe' }] },
+  [FeatBitAction.PatchFlag]: {
+    method: 'PATCH',
+    subPath: '',
+    body: [{ op: 'remove', path: '/featgatePermissionProbe' }],
+  },
 };
 
 /** The actions a request can probe without writing. */

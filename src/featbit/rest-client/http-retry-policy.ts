@@ -16,7 +16,14 @@ export interface HttpRetryPolicy {
 export const DEFAULT_HTTP_RETRY_POLICY: HttpRetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 5_000 };
 
 /** Network error codes that mean "FeatBit did not get or answer the request"; safe to retry. */
-const TRANSIENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ERR_CANCELED']);
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ERR_CANCELED',
+]);
 
 /** True for failures worth another attempt: 5xx, timeouts, refused and reset connections; never 4xx such as 409. */
 export function isTransientFailure(status: number, networkCode: string | undefined): boolean {

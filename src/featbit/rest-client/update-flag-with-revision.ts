@@ -20,7 +20,10 @@ export type PlannedFlagWrite =
  * Decides the writes that take `flag` where the caller wants it; an empty list means nothing to do.
  * Called again with a fresh read after every 409, so it must derive the writes from `flag` alone.
  */
-export type FlagWritePlanner = (flag: RestFlag, attempt: number) => readonly PlannedFlagWrite[] | Promise<readonly PlannedFlagWrite[]>;
+export type FlagWritePlanner = (
+  flag: RestFlag,
+  attempt: number,
+) => readonly PlannedFlagWrite[] | Promise<readonly PlannedFlagWrite[]>;
 
 /** What a guarded update did. */
 export interface RevisionedUpdateResult {
@@ -61,13 +64,23 @@ export async function updateFlagWithRevision(
   }
 }
 
-function applyWrite(client: FeatBitRestClient, envId: string, key: string, revision: string, write: PlannedFlagWrite): Promise<string> {
+function applyWrite(
+  client: FeatBitRestClient,
+  envId: string,
+  key: string,
+  revision: string,
+  write: PlannedFlagWrite,
+): Promise<string> {
   switch (write.kind) {
     case FlagWriteKind.Targeting:
       return client.updateTargeting(envId, key, { revision, targeting: write.targeting, comment: write.comment });
     case FlagWriteKind.Variations:
       return client.updateVariations(envId, key, { revision, variations: write.variations, comment: write.comment });
     case FlagWriteKind.OffVariation:
-      return client.updateOffVariation(envId, key, { revision, offVariationId: write.offVariationId, comment: write.comment });
+      return client.updateOffVariation(envId, key, {
+        revision,
+        offVariationId: write.offVariationId,
+        comment: write.comment,
+      });
   }
 }

@@ -16,7 +16,11 @@ export function applyApprovedStateEntry(state: ApprovedStates, entry: LedgerEntr
  * at or below `lastSeq` are ignored; entries with a bad payload are listed in `skipped`.
  */
 export function applyApprovedStateEntries(state: ApprovedStates, entries: readonly LedgerEntry[]): ApprovedStates {
-  const next: MutableApprovedStates = { states: new Map(state.states), lastSeq: state.lastSeq, skipped: [...state.skipped] };
+  const next: MutableApprovedStates = {
+    states: new Map(state.states),
+    lastSeq: state.lastSeq,
+    skipped: [...state.skipped],
+  };
   applyApprovedStateEntriesInPlace(next, entries);
   return next;
 }
@@ -33,7 +37,10 @@ export interface MutableApprovedStates extends ApprovedStates {
  * approved flags (for a projection that owns its state; `applyApprovedStateEntries` is the pure form). Returns the
  * approved states the entries set, in order, so the caller can tell which environments changed.
  */
-export function applyApprovedStateEntriesInPlace(state: MutableApprovedStates, entries: readonly LedgerEntry[]): ApprovedFlagState[] {
+export function applyApprovedStateEntriesInPlace(
+  state: MutableApprovedStates,
+  entries: readonly LedgerEntry[],
+): ApprovedFlagState[] {
   const set: ApprovedFlagState[] = [];
   for (const entry of entries) {
     if (entry.seq <= state.lastSeq) continue;

@@ -99,7 +99,11 @@ export function foldChangeRecords(entries: readonly LedgerEntry[]): ChangeRecord
   return applyChangeEntries(EMPTY_CHANGE_RECORDS, entries);
 }
 
-function applyOne(changes: Map<string, ChangeRecordState>, entry: LedgerEntry, type: ProjectedEventType): SkippedEntry | undefined {
+function applyOne(
+  changes: Map<string, ChangeRecordState>,
+  entry: LedgerEntry,
+  type: ProjectedEventType,
+): SkippedEntry | undefined {
   const skip = (reason: string): SkippedEntry => ({ seq: entry.seq, type: entry.type, reason });
   if (type === LedgerEventType.ChangeCreated || type === LedgerEventType.ChangeEdited) {
     const read = readLedgerPayload(type, entry.data);
@@ -125,7 +129,15 @@ function applyOne(changes: Map<string, ChangeRecordState>, entry: LedgerEntry, t
       return undefined;
     }
     if (!existing) return skip(`change ${record.key} does not exist`);
-    changes.set(record.key, { ...existing, ...withdrawnApprovals(existing), record, recordSeq: entry.seq, revision: existing.revision + 1, updatedAt: entry.at, lastSeq: entry.seq });
+    changes.set(record.key, {
+      ...existing,
+      ...withdrawnApprovals(existing),
+      record,
+      recordSeq: entry.seq,
+      revision: existing.revision + 1,
+      updatedAt: entry.at,
+      lastSeq: entry.seq,
+    });
     return undefined;
   }
 
@@ -155,7 +167,11 @@ function applyOne(changes: Map<string, ChangeRecordState>, entry: LedgerEntry, t
       return set({ status, statusReason: reason });
     }
     case LedgerEventType.StageApplied:
-      return set({ status: ChangeStatus.Releasing, stageIndex: (read.payload as StageAppliedPayload).stageIndex, stageAppliedAt: entry.at });
+      return set({
+        status: ChangeStatus.Releasing,
+        stageIndex: (read.payload as StageAppliedPayload).stageIndex,
+        stageAppliedAt: entry.at,
+      });
     case LedgerEventType.ReleaseHeld:
       return set({ status: ChangeStatus.Held, statusReason: (read.payload as ReleaseHeldPayload).reason });
     case LedgerEventType.ReleaseResumed:

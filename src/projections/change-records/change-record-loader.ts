@@ -70,11 +70,13 @@ export class ChangeRecordLoader {
     const [entry] = await this.ledger.readSeqs([state.recordSeq]);
     const wrong = (why: string) => new IntegrityError(`ledger entry ${state.recordSeq} of change ${state.key} ${why}`);
     if (!entry || entry.seq !== state.recordSeq) throw wrong('cannot be read back');
-    if (entry.type !== LedgerEventType.ChangeCreated && entry.type !== LedgerEventType.ChangeEdited) throw wrong(`is a ${entry.type}, not the record`);
+    if (entry.type !== LedgerEventType.ChangeCreated && entry.type !== LedgerEventType.ChangeEdited)
+      throw wrong(`is a ${entry.type}, not the record`);
     const read = readLedgerPayload(entry.type, entry.data);
     if (!read.ok) throw wrong('no longer holds a valid record');
     const record = read.payload.record;
-    if (record.key !== state.key || !matchesOutline(record, state.record)) throw wrong('differs from the record the projection folded');
+    if (record.key !== state.key || !matchesOutline(record, state.record))
+      throw wrong('differs from the record the projection folded');
     this.keep(state.recordSeq, record);
     return record;
   }

@@ -22,7 +22,11 @@ export interface ChangeRecordState {
   readonly supersededReviews: readonly Review[];
   /** Evidence attached after creation (the record's own evidence is in `record.evidence`). */
   readonly evidence: readonly EvidenceItem[];
-  readonly classification?: { readonly tier: RiskTier; readonly firedRuleIds: readonly string[]; readonly reasons: readonly string[] };
+  readonly classification?: {
+    readonly tier: RiskTier;
+    readonly firedRuleIds: readonly string[];
+    readonly reasons: readonly string[];
+  };
   /** Index of the release stage applied last, when ramping has started. */
   readonly stageIndex?: number;
   /** When the stage at `stageIndex` was applied (the ledger time of its entry); minimum durations count from it. */

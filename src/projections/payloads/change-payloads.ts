@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { RiskTier } from '../../../policies/engine/risk-tier.js';
-import { changeKeySchema, ChangeStatus, changeRecordSchema, evidenceItemSchema, reviewSchema } from '../../change/index.js';
+import {
+  changeKeySchema,
+  ChangeStatus,
+  changeRecordSchema,
+  evidenceItemSchema,
+  reviewSchema,
+} from '../../change/index.js';
 
 /** `change.created` and `change.edited`: the whole record, secrets already redacted (`redactChangeRecord`). */
 export const changeRecordPayloadSchema = z.strictObject({

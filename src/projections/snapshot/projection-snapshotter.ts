@@ -24,7 +24,8 @@ export interface ProjectionSnapshotterOptions {
 }
 
 /** What one `write` did. */
-export type SnapshotOutcome = { readonly written: true; readonly seq: number } | { readonly written: false; readonly reason: string };
+export type SnapshotOutcome =
+  { readonly written: true; readonly seq: number } | { readonly written: false; readonly reason: string };
 
 /**
  * Writes projection snapshots bound to the ledger: the state at seq s is sealed with the ledger key only after the
@@ -56,7 +57,8 @@ export class ProjectionSnapshotter {
     const state = source.exportState();
     const seq = state.lastSeq;
     if (seq === 0) return { written: false, reason: 'the ledger is empty' };
-    if (seq === (this.lastWritten ?? ledger.startedFrom?.seq)) return { written: false, reason: 'nothing new since the snapshot in use' };
+    if (seq === (this.lastWritten ?? ledger.startedFrom?.seq))
+      return { written: false, reason: 'nothing new since the snapshot in use' };
     // encoded before any await: the projection keeps folding in place, the body is the state at `seq`
     const body = encodeSnapshotState(state);
     const [entry] = await ledger.readSeqs([seq]);
@@ -67,7 +69,10 @@ export class ProjectionSnapshotter {
     const verification = await ledger.verifyOnwards({ seq, hash: entry.hash }, checkpointsBefore);
     if (!verification.ok) {
       const reason = `the ledger fails verification: ${formatLedgerVerification(verification)}`;
-      this.logger.error({ seq, problem: verification.problem }, 'projection snapshot not written: the ledger fails verification against its signed checkpoints');
+      this.logger.error(
+        { seq, problem: verification.problem },
+        'projection snapshot not written: the ledger fails verification against its signed checkpoints',
+      );
       return { written: false, reason };
     }
     await store.write(await sealing);

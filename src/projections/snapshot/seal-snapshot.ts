@@ -22,7 +22,11 @@ function digest(body: string): string {
  * Seals a projection state folded up to `base.seq`: the body is the encoded state (`encodeSnapshotState`), the seal a signed ledger base
  * naming the body's SHA-256, so neither can be changed or swapped without the ledger key.
  */
-export async function sealSnapshot(body: string, base: Omit<LedgerBase, 'state'>, key: LedgerSigningKey): Promise<StoredSnapshot> {
+export async function sealSnapshot(
+  body: string,
+  base: Omit<LedgerBase, 'state'>,
+  key: LedgerSigningKey,
+): Promise<StoredSnapshot> {
   const seal = await signLedgerBase({ ...base, state: digest(body) }, key);
   return { seal, body };
 }
@@ -32,10 +36,14 @@ export async function sealSnapshot(body: string, base: Omit<LedgerBase, 'state'>
  * digest it names and decode. Binding to the ledger (its entry at `base.seq` has `base.hash`) is checked by the
  * verification that starts from the base.
  */
-export async function openSnapshot(stored: StoredSnapshot, publicKeys: readonly JWK[]): Promise<({ readonly ok: true } & OpenedSnapshot) | SnapshotRejection> {
+export async function openSnapshot(
+  stored: StoredSnapshot,
+  publicKeys: readonly JWK[],
+): Promise<({ readonly ok: true } & OpenedSnapshot) | SnapshotRejection> {
   const base = await verifyLedgerBase(stored.seal, publicKeys);
   if (!base) return { ok: false, reason: 'its seal is not a ledger base signed by the ledger key' };
-  if (base.state === undefined || digest(stored.body) !== base.state) return { ok: false, reason: 'its body does not have the digest its seal names' };
+  if (base.state === undefined || digest(stored.body) !== base.state)
+    return { ok: false, reason: 'its body does not have the digest its seal names' };
   try {
     return { ok: true, base, state: decodeSnapshotState(stored.body) };
   } catch (error) {

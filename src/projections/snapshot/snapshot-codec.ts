@@ -56,7 +56,8 @@ function decode(raw: unknown, depth: number): unknown {
     if (tag === MAP) {
       return new Map(
         items.map((pair) => {
-          if (!Array.isArray(pair) || pair.length !== 2) throw new IntegrityError('the projection snapshot holds a malformed map entry');
+          if (!Array.isArray(pair) || pair.length !== 2)
+            throw new IntegrityError('the projection snapshot holds a malformed map entry');
           return [decode(pair[0], depth + 1), decode(pair[1], depth + 1)] as const;
         }),
       );

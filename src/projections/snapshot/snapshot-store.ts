@@ -37,7 +37,9 @@ export function fileSnapshotStore(dataDir: string): SnapshotStore {
       });
       if (text === undefined) return undefined;
       const newline = text.indexOf('\n');
-      return newline === -1 ? { seal: text, body: '' } : { seal: text.slice(0, newline), body: text.slice(newline + 1) };
+      return newline === -1
+        ? { seal: text, body: '' }
+        : { seal: text.slice(0, newline), body: text.slice(newline + 1) };
     },
     async write(snapshot) {
       const temp = `${path}.${process.pid}.tmp`;

@@ -8,7 +8,11 @@ import { PolicyEffect } from '../sandbox-permissions.js';
 import { DEFAULT_FEATBIT_VERSION } from '../featbit-version.js';
 import { parseBody } from './request-context.js';
 
-const span = { count: z.number().int().positive().optional(), forMs: z.number().int().positive().optional(), target: z.enum(FaultTarget).optional() };
+const span = {
+  count: z.number().int().positive().optional(),
+  forMs: z.number().int().positive().optional(),
+  target: z.enum(FaultTarget).optional(),
+};
 const faultBody = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('fail'), status: z.number().int().min(500).max(599).default(500), ...span }),
   z.object({ kind: z.literal('latency'), ms: z.number().int().positive(), ...span }),
@@ -26,11 +30,19 @@ const statement = z.strictObject({
 const tokenBody = z.strictObject({
   name: z.string().min(1).max(200),
   readOnly: z.boolean().default(false),
-  permissions: z.array(z.union([z.string().min(1).max(100), statement])).max(200).optional(),
+  permissions: z
+    .array(z.union([z.string().min(1).max(100), statement]))
+    .max(200)
+    .optional(),
 });
 
 /** The sandbox's own control surface under `/sandbox` (a path FeatBit does not use); never faulted. */
-export function controlRoutes(control: SandboxControl, environments: readonly SandboxEnvironment[], tokens: TokenRegistry, featBitVersion = DEFAULT_FEATBIT_VERSION): Router {
+export function controlRoutes(
+  control: SandboxControl,
+  environments: readonly SandboxEnvironment[],
+  tokens: TokenRegistry,
+  featBitVersion = DEFAULT_FEATBIT_VERSION,
+): Router {
   const router = Router();
   router.get('/info', (_req, res) => {
     res.json({
@@ -63,8 +75,13 @@ export function controlRoutes(control: SandboxControl, environments: readonly Sa
   });
   router.post('/tokens', (req, res) => {
     const body = parseBody(tokenBody, req.body);
-    const issued = control.issueToken(body.name, { readOnly: body.readOnly, ...(body.permissions ? { permissions: body.permissions } : {}) });
-    res.status(201).json({ name: issued.name, token: issued.token, readOnly: issued.readOnly, statements: issued.statements });
+    const issued = control.issueToken(body.name, {
+      readOnly: body.readOnly,
+      ...(body.permissions ? { permissions: body.permissions } : {}),
+    });
+    res
+      .status(201)
+      .json({ name: issued.name, token: issued.token, readOnly: issued.readOnly, statements: issued.statements });
   });
   router.post('/seed', (req, res) => {
     control.seed(req.body);

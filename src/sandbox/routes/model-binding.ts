@@ -22,7 +22,10 @@ function conversionMessage(path: string, netType: string): string {
 
 /** `$.targeting.rules[0].id` from a zod issue path. */
 function jsonPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : `${text}.${String(part)}`), '$');
+  return path.reduce<string>(
+    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : `${text}.${String(part)}`),
+    '$',
+  );
 }
 
 /**

@@ -59,7 +59,10 @@ export function envelopeErrorHandler(error: unknown, _req: Request, res: Respons
   if (error instanceof ModelBindingProblem) return sendModelBindingProblem(res, error);
   if (error instanceof ValidationError) return sendError(res, 400, validationCodes(error));
   if (error instanceof SyntaxError || (error as { type?: string }).type === 'entity.parse.failed') {
-    return sendModelBindingProblem(res, new ModelBindingProblem({ $: [`The request body is not valid JSON: ${(error as Error).message}`] }));
+    return sendModelBindingProblem(
+      res,
+      new ModelBindingProblem({ $: [`The request body is not valid JSON: ${(error as Error).message}`] }),
+    );
   }
   sendError(res, 500, ['InternalServerError']);
 }
@@ -69,7 +72,9 @@ function pagingValue(query: Request['query'], name: string, fallback: number): n
   if (raw === undefined) return fallback;
   const text = String(Array.isArray(raw) ? raw[0] : raw).trim();
   if (!/^[-+]?\d{1,10}$/.test(text) || Math.abs(Number(text)) > 2 ** 31 - 1) {
-    throw new ModelBindingProblem({ [name]: [`The value '${String(raw)}' is not valid for ${name[0]!.toUpperCase()}${name.slice(1)}.`] });
+    throw new ModelBindingProblem({
+      [name]: [`The value '${String(raw)}' is not valid for ${name[0]!.toUpperCase()}${name.slice(1)}.`],
+    });
   }
   return Number(text);
 }
@@ -79,7 +84,11 @@ function pagingValue(query: Request['query'], name: string, fallback: number): n
  * LIMIT size`, so size 0 is an empty page and a negative offset or limit a database error (500); a value that is
  * not an int fails model binding. `map` turns each item of the page into its view model (and may throw).
  */
-export function page<T, V = T>(items: readonly T[], query: Request['query'], map?: (item: T) => V): { totalCount: number; items: V[] } {
+export function page<T, V = T>(
+  items: readonly T[],
+  query: Request['query'],
+  map?: (item: T) => V,
+): { totalCount: number; items: V[] } {
   const pageIndex = pagingValue(query, 'pageIndex', 0);
   const pageSize = pagingValue(query, 'pageSize', 10);
   if (pageIndex < 0 || pageSize < 0) throw new Error('OFFSET and LIMIT must not be negative');

@@ -42,7 +42,8 @@ export function requirePermission(store: SandboxStore, permission: SandboxPermis
     if (env) {
       const envRn = envResourceName(SANDBOX_PROJECT_KEY, env.key);
       if (permission === SandboxPermission.CanAccessEnv) resource = envRn;
-      else if (permission.endsWith('Segment') || permission.startsWith('UpdateSegment')) resource = segmentResourceName(store, env, params['segmentId']);
+      else if (permission.endsWith('Segment') || permission.startsWith('UpdateSegment'))
+        resource = segmentResourceName(store, env, params['segmentId']);
       else if (params['key'] === undefined) resource = `${envRn}:flag/*`;
       else {
         const flag = store.findFlag(env.id, params['key']);
@@ -54,29 +55,57 @@ export function requirePermission(store: SandboxStore, permission: SandboxPermis
   };
 }
 
-function segmentResourceName(store: SandboxStore, env: SandboxEnvironment, segmentId: string | undefined): string | undefined {
+function segmentResourceName(
+  store: SandboxStore,
+  env: SandboxEnvironment,
+  segmentId: string | undefined,
+): string | undefined {
   const envRn = envResourceName(SANDBOX_PROJECT_KEY, env.key);
   if (segmentId === undefined) return `${envRn}:segment/*`;
   const segment = store.findSegment(env.id, segmentId);
-  return segment ? itemResourceName(SANDBOX_PROJECT_KEY, env.key, 'segment', segment.key, segment.tags ?? []) : undefined;
+  return segment
+    ? itemResourceName(SANDBOX_PROJECT_KEY, env.key, 'segment', segment.key, segment.tags ?? [])
+    : undefined;
 }
 
-const DEFAULT_RULE_KINDS: readonly string[] = [FlagInstructionKind.UpdateDefaultRuleVariationOrRollouts, FlagInstructionKind.UpdateDefaultRuleDispatchKey];
-const TARGET_USER_KINDS: readonly string[] = [FlagInstructionKind.AddTargetUsers, FlagInstructionKind.RemoveTargetUsers, FlagInstructionKind.SetTargetUsers];
+const DEFAULT_RULE_KINDS: readonly string[] = [
+  FlagInstructionKind.UpdateDefaultRuleVariationOrRollouts,
+  FlagInstructionKind.UpdateDefaultRuleDispatchKey,
+];
+const TARGET_USER_KINDS: readonly string[] = [
+  FlagInstructionKind.AddTargetUsers,
+  FlagInstructionKind.RemoveTargetUsers,
+  FlagInstructionKind.SetTargetUsers,
+];
 const RULE_KINDS: readonly string[] = [
-  FlagInstructionKind.AddRule, FlagInstructionKind.RemoveRule, FlagInstructionKind.SetRules, FlagInstructionKind.UpdateRuleName,
-  FlagInstructionKind.UpdateRuleDispatchKey, FlagInstructionKind.AddRuleConditions, FlagInstructionKind.RemoveRuleConditions,
-  FlagInstructionKind.UpdateRuleCondition, FlagInstructionKind.AddValuesToRuleCondition, FlagInstructionKind.RemoveValuesFromRuleCondition,
+  FlagInstructionKind.AddRule,
+  FlagInstructionKind.RemoveRule,
+  FlagInstructionKind.SetRules,
+  FlagInstructionKind.UpdateRuleName,
+  FlagInstructionKind.UpdateRuleDispatchKey,
+  FlagInstructionKind.AddRuleConditions,
+  FlagInstructionKind.RemoveRuleConditions,
+  FlagInstructionKind.UpdateRuleCondition,
+  FlagInstructionKind.AddValuesToRuleCondition,
+  FlagInstructionKind.RemoveValuesFromRuleCondition,
   FlagInstructionKind.UpdateRuleVariationOrRollouts,
 ];
 const SEGMENT_RULE_KINDS: readonly string[] = [
-  SegmentInstructionKind.AddRule, SegmentInstructionKind.RemoveRule, SegmentInstructionKind.SetRules, SegmentInstructionKind.UpdateRuleName,
-  SegmentInstructionKind.AddRuleConditions, SegmentInstructionKind.RemoveRuleConditions, SegmentInstructionKind.UpdateRuleCondition,
-  SegmentInstructionKind.AddValuesToRuleCondition, SegmentInstructionKind.RemoveValuesFromRuleCondition,
+  SegmentInstructionKind.AddRule,
+  SegmentInstructionKind.RemoveRule,
+  SegmentInstructionKind.SetRules,
+  SegmentInstructionKind.UpdateRuleName,
+  SegmentInstructionKind.AddRuleConditions,
+  SegmentInstructionKind.RemoveRuleConditions,
+  SegmentInstructionKind.UpdateRuleCondition,
+  SegmentInstructionKind.AddValuesToRuleCondition,
+  SegmentInstructionKind.RemoveValuesFromRuleCondition,
 ];
 const SEGMENT_USER_KINDS: readonly string[] = [
-  SegmentInstructionKind.AddTargetUsersToIncluded, SegmentInstructionKind.RemoveTargetUsersFromIncluded,
-  SegmentInstructionKind.AddTargetUsersToExcluded, SegmentInstructionKind.RemoveTargetUsersFromExcluded,
+  SegmentInstructionKind.AddTargetUsersToIncluded,
+  SegmentInstructionKind.RemoveTargetUsersFromIncluded,
+  SegmentInstructionKind.AddTargetUsersToExcluded,
+  SegmentInstructionKind.RemoveTargetUsersFromExcluded,
 ];
 
 /**
@@ -87,7 +116,9 @@ export function flagTargetingPermissions(instructions: readonly Instruction[]): 
   const kinds = instructions.map((instruction) => instruction.kind);
   return [
     ...(kinds.some((kind) => DEFAULT_RULE_KINDS.includes(kind)) ? [SandboxPermission.UpdateFlagDefaultRule] : []),
-    ...(kinds.some((kind) => TARGET_USER_KINDS.includes(kind)) ? [SandboxPermission.UpdateFlagIndividualTargeting] : []),
+    ...(kinds.some((kind) => TARGET_USER_KINDS.includes(kind))
+      ? [SandboxPermission.UpdateFlagIndividualTargeting]
+      : []),
     ...(kinds.some((kind) => RULE_KINDS.includes(kind)) ? [SandboxPermission.UpdateFlagTargetingRules] : []),
   ];
 }
@@ -104,5 +135,6 @@ export function segmentTargetingPermissions(instructions: readonly Instruction[]
 /** Throws FeatBit's 403 unless the token holds every permission on the resource (checked inside the handler). */
 export function demandPermissions(res: Response, resource: string, permissions: readonly SandboxPermission[]): void {
   const statements = requestToken(res).statements;
-  if (permissions.some((permission) => !isAllowed(statements, resource, permission))) throw new SandboxHttpError(403, ['Forbidden']);
+  if (permissions.some((permission) => !isAllowed(statements, resource, permission)))
+    throw new SandboxHttpError(403, ['Forbidden']);
 }

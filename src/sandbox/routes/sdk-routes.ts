@@ -13,7 +13,11 @@ export interface InsightCounter {
  * (`SdkController`; env secret as the raw `Authorization`; full for 0, patch otherwise, empty 200 body
  * when nothing changed, 400 for a timestamp that is not a long) and `POST /api/public/insight/track`, which the Node SDK posts events to.
  */
-export function sdkRoutes(store: SandboxStore, environments: readonly SandboxEnvironment[], insights: InsightCounter): Router {
+export function sdkRoutes(
+  store: SandboxStore,
+  environments: readonly SandboxEnvironment[],
+  insights: InsightCounter,
+): Router {
   const router = Router();
   router.get('/api/public/sdk/server/latest-all', (req, res) => {
     const env = environments.find((candidate) => candidate.sdkSecret === req.header('authorization'));
@@ -25,7 +29,10 @@ export function sdkRoutes(store: SandboxStore, environments: readonly SandboxEnv
     const raw = req.query['timestamp'];
     const text = raw === undefined ? '0' : String(Array.isArray(raw) ? raw[0] : raw).trim();
     if (!/^[-+]?\d{1,19}$/.test(text) || !Number.isSafeInteger(Number(text))) {
-      sendModelBindingProblem(res, new ModelBindingProblem({ timestamp: [`The value '${String(raw)}' is not valid for timestamp.`] }));
+      sendModelBindingProblem(
+        res,
+        new ModelBindingProblem({ timestamp: [`The value '${String(raw)}' is not valid for timestamp.`] }),
+      );
       return;
     }
     const payload = store.sdkPayload(env.id, Number(text));

@@ -5,8 +5,21 @@
  * of the time code.
  */
 
-const ENCODE: Readonly<Record<string, string>> = { 0: 'Q', 1: 'B', 2: 'W', 3: 'S', 4: 'P', 5: 'H', 6: 'D', 7: 'X', 8: 'Z', 9: 'U' };
-const DECODE: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(ENCODE).map(([digit, letter]) => [letter, digit]));
+const ENCODE: Readonly<Record<string, string>> = {
+  0: 'Q',
+  1: 'B',
+  2: 'W',
+  3: 'S',
+  4: 'P',
+  5: 'H',
+  6: 'D',
+  7: 'X',
+  8: 'Z',
+  9: 'U',
+};
+const DECODE: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(ENCODE).map(([digit, letter]) => [letter, digit]),
+);
 
 /** A decoded token: the env secret it carries and when it was made. */
 export interface ConnectionToken {
@@ -15,7 +28,12 @@ export interface ConnectionToken {
 }
 
 function encodeNumber(value: number, length: number): string {
-  return String(value).padStart(length, '0').slice(-length).split('').map((digit) => ENCODE[digit]!).join('');
+  return String(value)
+    .padStart(length, '0')
+    .slice(-length)
+    .split('')
+    .map((digit) => ENCODE[digit]!)
+    .join('');
 }
 
 /** `TokenNumber.TryDecode…`: empty is 0; any character outside the alphabet fails. */

@@ -30,7 +30,11 @@ interface StreamConnection {
  * with that segment; deleting a flag pushes nothing.
  */
 export class StreamingServer {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+  });
   private readonly connections = new Set<StreamConnection>();
   private readonly unsubscribe: () => void;
 
@@ -44,7 +48,9 @@ export class StreamingServer {
 
   /** Handles `upgrade` events of `server` for `/streaming`; other upgrade paths are refused. */
   attach(server: Server): void {
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.upgrade(request, socket, head),
+    );
   }
 
   /** How many SDK connections are open (for tests). */
@@ -108,15 +114,21 @@ export class StreamingServer {
     if (message?.messageType !== 'data-sync') return;
     const timestamp = message.data?.timestamp;
     if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp)) return;
-    const payload = this.store.sdkPayload(connection.envId, timestamp) ?? { eventType: 'patch', featureFlags: [], segments: [] };
+    const payload = this.store.sdkPayload(connection.envId, timestamp) ?? {
+      eventType: 'patch',
+      featureFlags: [],
+      segments: [],
+    };
     this.send(connection, { messageType: 'data-sync', data: payload });
   }
 
   private push(change: SandboxChange): void {
-    const data = change.kind === 'flag'
-      ? { eventType: 'patch', featureFlags: [change.item], segments: [] }
-      : { eventType: 'patch', featureFlags: [], segments: [change.item] };
-    for (const connection of this.connections) if (connection.envId === change.envId) this.send(connection, { messageType: 'data-sync', data });
+    const data =
+      change.kind === 'flag'
+        ? { eventType: 'patch', featureFlags: [change.item], segments: [] }
+        : { eventType: 'patch', featureFlags: [], segments: [change.item] };
+    for (const connection of this.connections)
+      if (connection.envId === change.envId) this.send(connection, { messageType: 'data-sync', data });
   }
 
   private send(connection: StreamConnection, message: unknown): void {

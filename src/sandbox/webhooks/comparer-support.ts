@@ -67,7 +67,12 @@ export function parseValueList(value: string | null | undefined): string[] | nul
 
 /** `Condition.ValueEquals`: same id, property, op and value. */
 export function conditionEquals(a: LooseCondition, b: LooseCondition): boolean {
-  return str(a.id) === str(b.id) && str(a.property) === str(b.property) && str(a.op) === str(b.op) && str(a.value) === str(b.value);
+  return (
+    str(a.id) === str(b.id) &&
+    str(a.property) === str(b.property) &&
+    str(a.op) === str(b.op) &&
+    str(a.value) === str(b.value)
+  );
 }
 
 /** The properties that mark a segment condition (`SegmentConsts.ConditionProperties`). */

@@ -11,13 +11,22 @@ export function dotnetJson(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (Array.isArray(value)) return `[${value.map(dotnetJson).join(',')}]`;
   if (typeof value === 'object') {
-    const members = Object.entries(value as Record<string, unknown>).map(([name, member]) => `"${escapeDotnetString(name)}":${dotnetJson(member)}`);
+    const members = Object.entries(value as Record<string, unknown>).map(
+      ([name, member]) => `"${escapeDotnetString(name)}":${dotnetJson(member)}`,
+    );
     return `{${members.join(',')}}`;
   }
   return 'null';
 }
 
-const SHORT_ESCAPES: Record<string, string> = { '\b': '\\b', '\t': '\\t', '\n': '\\n', '\f': '\\f', '\r': '\\r', '\\': '\\\\' };
+const SHORT_ESCAPES: Record<string, string> = {
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\f': '\\f',
+  '\r': '\\r',
+  '\\': '\\\\',
+};
 const HTML_SENSITIVE = new Set(['"', '&', "'", '+', '<', '>', '`']);
 
 /** Escapes a string as `JavaScriptEncoder.Default` does inside a JSON string literal. */
@@ -28,7 +37,8 @@ export function escapeDotnetString(value: string): string {
     const code = value.charCodeAt(index);
     const short = SHORT_ESCAPES[char];
     if (short) out += short;
-    else if (code < 0x20 || code >= 0x7f || HTML_SENSITIVE.has(char)) out += `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+    else if (code < 0x20 || code >= 0x7f || HTML_SENSITIVE.has(char))
+      out += `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
     else out += char;
   }
   return out;

@@ -1,4 +1,11 @@
-import type { Condition, FeatBitFlag, RolloutVariation, TargetRule, TargetUser, Variation } from '../../featbit/model/index.js';
+import type {
+  Condition,
+  FeatBitFlag,
+  RolloutVariation,
+  TargetRule,
+  TargetUser,
+  Variation,
+} from '../../featbit/model/index.js';
 import {
   conditionEquals,
   except,
@@ -25,12 +32,19 @@ const ROLLOUT_TOLERANCE = 0.00001;
 export function compareFlags(original: FeatBitFlag, current: FeatBitFlag): FlagInstruction[] {
   const instructions: FlagInstruction[] = [];
   if (original.isEnabled !== current.isEnabled) {
-    instructions.push({ kind: current.isEnabled ? FlagInstructionKind.TurnFlagOn : FlagInstructionKind.TurnFlagOff, value: null });
+    instructions.push({
+      kind: current.isEnabled ? FlagInstructionKind.TurnFlagOn : FlagInstructionKind.TurnFlagOff,
+      value: null,
+    });
   }
   if (original.isArchived !== current.isArchived) {
-    instructions.push({ kind: current.isArchived ? FlagInstructionKind.ArchiveFlag : FlagInstructionKind.RestoreFlag, value: null });
+    instructions.push({
+      kind: current.isArchived ? FlagInstructionKind.ArchiveFlag : FlagInstructionKind.RestoreFlag,
+      value: null,
+    });
   }
-  if (str(original.name) !== str(current.name)) instructions.push({ kind: FlagInstructionKind.UpdateName, value: current.name });
+  if (str(original.name) !== str(current.name))
+    instructions.push({ kind: FlagInstructionKind.UpdateName, value: current.name });
   if (str(original.description) !== str(current.description)) {
     instructions.push({ kind: FlagInstructionKind.UpdateDescription, value: current.description });
   }
@@ -46,7 +60,10 @@ export function compareFlags(original: FeatBitFlag, current: FeatBitFlag): FlagI
     instructions.push({ kind: FlagInstructionKind.UpdateDisabledVariation, value: current.disabledVariationId });
   }
   if (rolloutsDiffer(original.fallthrough.variations, current.fallthrough.variations)) {
-    instructions.push({ kind: FlagInstructionKind.UpdateDefaultRuleVariationOrRollouts, value: current.fallthrough.variations });
+    instructions.push({
+      kind: FlagInstructionKind.UpdateDefaultRuleVariationOrRollouts,
+      value: current.fallthrough.variations,
+    });
   }
   const originalDispatch = str(original.fallthrough.dispatchKey);
   const currentDispatch = str(current.fallthrough.dispatchKey);
@@ -61,8 +78,10 @@ export function compareFlags(original: FeatBitFlag, current: FeatBitFlag): FlagI
 function compareVariations(original: readonly Variation[], current: readonly Variation[]): FlagInstruction[] {
   const id = (variation: Variation) => variation.id;
   const instructions: FlagInstruction[] = [];
-  for (const removed of exceptBy(original, current.map(id), id)) instructions.push({ kind: FlagInstructionKind.RemoveVariation, value: removed.id });
-  for (const added of exceptBy(current, original.map(id), id)) instructions.push({ kind: FlagInstructionKind.AddVariation, value: added });
+  for (const removed of exceptBy(original, current.map(id), id))
+    instructions.push({ kind: FlagInstructionKind.RemoveVariation, value: removed.id });
+  for (const added of exceptBy(current, original.map(id), id))
+    instructions.push({ kind: FlagInstructionKind.AddVariation, value: added });
   for (const common of intersectBy(original, current.map(id), id)) {
     const before = original.find((variation) => variation.id === common.id)!;
     const after = current.find((variation) => variation.id === common.id)!;
@@ -76,10 +95,20 @@ function compareVariations(original: readonly Variation[], current: readonly Var
 /** `FlagComparer.CompareRolloutVariations`: count, ids, then ranges pairwise by position (tolerance 1e-5). */
 export function rolloutsDiffer(original: readonly RolloutVariation[], current: readonly RolloutVariation[]): boolean {
   if (original.length !== current.length) return true;
-  if (exceptBy(original, current.map((v) => v.id), (v) => v.id).length > 0) return true;
+  if (
+    exceptBy(
+      original,
+      current.map((v) => v.id),
+      (v) => v.id,
+    ).length > 0
+  )
+    return true;
   return original.some((before, index) => {
     const after = current[index]!;
-    return Math.abs(before.rollout[0] - after.rollout[0]) >= ROLLOUT_TOLERANCE || Math.abs(before.rollout[1] - after.rollout[1]) >= ROLLOUT_TOLERANCE;
+    return (
+      Math.abs(before.rollout[0] - after.rollout[0]) >= ROLLOUT_TOLERANCE ||
+      Math.abs(before.rollout[1] - after.rollout[1]) >= ROLLOUT_TOLERANCE
+    );
   });
 }
 
@@ -87,14 +116,21 @@ function isNullOrEmpty(targetUser: TargetUser | undefined): boolean {
   return !targetUser?.keyIds || targetUser.keyIds.length === 0;
 }
 
-function compareTargetUsers(variations: readonly Variation[], original: readonly TargetUser[], current: readonly TargetUser[]): FlagInstruction[] {
+function compareTargetUsers(
+  variations: readonly Variation[],
+  original: readonly TargetUser[],
+  current: readonly TargetUser[],
+): FlagInstruction[] {
   const instructions: FlagInstruction[] = [];
   for (const variation of variations) {
     const before = original.find((target) => target.variationId === variation.id);
     const after = current.find((target) => target.variationId === variation.id);
     if (isNullOrEmpty(before) && isNullOrEmpty(after)) continue;
     if (isNullOrEmpty(before)) {
-      instructions.push({ kind: FlagInstructionKind.SetTargetUsers, value: { variationId: variation.id, keyIds: after!.keyIds } });
+      instructions.push({
+        kind: FlagInstructionKind.SetTargetUsers,
+        value: { variationId: variation.id, keyIds: after!.keyIds },
+      });
       continue;
     }
     if (isNullOrEmpty(after)) {
@@ -103,8 +139,16 @@ function compareTargetUsers(variations: readonly Variation[], original: readonly
     }
     const added = except(after!.keyIds, before!.keyIds);
     const removed = except(before!.keyIds, after!.keyIds);
-    if (added.length > 0) instructions.push({ kind: FlagInstructionKind.AddTargetUsers, value: { variationId: variation.id, keyIds: added } });
-    if (removed.length > 0) instructions.push({ kind: FlagInstructionKind.RemoveTargetUsers, value: { variationId: variation.id, keyIds: removed } });
+    if (added.length > 0)
+      instructions.push({
+        kind: FlagInstructionKind.AddTargetUsers,
+        value: { variationId: variation.id, keyIds: added },
+      });
+    if (removed.length > 0)
+      instructions.push({
+        kind: FlagInstructionKind.RemoveTargetUsers,
+        value: { variationId: variation.id, keyIds: removed },
+      });
   }
   return instructions;
 }
@@ -114,8 +158,10 @@ function compareRules(original: readonly TargetRule[], current: readonly TargetR
   if (original.length === 0 || current.length === 0) return [{ kind: FlagInstructionKind.SetRules, value: current }];
   const id = (rule: TargetRule) => rule.id;
   const instructions: FlagInstruction[] = [];
-  for (const added of exceptBy(current, original.map(id), id)) instructions.push({ kind: FlagInstructionKind.AddRule, value: added });
-  for (const removed of exceptBy(original, current.map(id), id)) instructions.push({ kind: FlagInstructionKind.RemoveRule, value: removed.id });
+  for (const added of exceptBy(current, original.map(id), id))
+    instructions.push({ kind: FlagInstructionKind.AddRule, value: added });
+  for (const removed of exceptBy(original, current.map(id), id))
+    instructions.push({ kind: FlagInstructionKind.RemoveRule, value: removed.id });
   for (const common of intersectBy(original, current.map(id), id)) {
     const before = original.find((rule) => rule.id === common.id)!;
     const after = current.find((rule) => rule.id === common.id)!;
@@ -127,10 +173,14 @@ function compareRules(original: readonly TargetRule[], current: readonly TargetR
 function compareRule(original: TargetRule, current: TargetRule): FlagInstruction[] {
   const ruleId = original.id;
   const instructions: FlagInstruction[] = [];
-  if (str(original.name) !== str(current.name)) instructions.push({ kind: FlagInstructionKind.UpdateRuleName, value: { ruleId, name: current.name } });
+  if (str(original.name) !== str(current.name))
+    instructions.push({ kind: FlagInstructionKind.UpdateRuleName, value: { ruleId, name: current.name } });
   instructions.push(...compareRuleConditions(ruleId, original.conditions, current.conditions, ruleConditionKinds));
   if (rolloutsDiffer(original.variations, current.variations)) {
-    instructions.push({ kind: FlagInstructionKind.UpdateRuleVariationOrRollouts, value: { ruleId, rolloutVariations: current.variations } });
+    instructions.push({
+      kind: FlagInstructionKind.UpdateRuleVariationOrRollouts,
+      value: { ruleId, rolloutVariations: current.variations },
+    });
   }
   const dispatchKey = str(current.dispatchKey);
   if (dispatchKey !== null && str(original.dispatchKey) !== dispatchKey) {
@@ -177,11 +227,20 @@ export function compareRuleConditions<K extends string>(
   return instructions;
 }
 
-function compareCondition<K extends string>(ruleId: string, original: Condition, current: Condition, kinds: ConditionKinds<K>): Instruction<K>[] {
+function compareCondition<K extends string>(
+  ruleId: string,
+  original: Condition,
+  current: Condition,
+  kinds: ConditionKinds<K>,
+): Instruction<K>[] {
   const sameProperty = original.property === current.property;
   const valueChanged = str(original.value) !== str(current.value);
   const segmentValues = sameProperty && SEGMENT_CONDITION_PROPERTIES.includes(original.property) && valueChanged;
-  const multiValues = sameProperty && str(original.op) === str(current.op) && MULTI_VALUE_OPERATORS.includes(original.op ?? '') && valueChanged;
+  const multiValues =
+    sameProperty &&
+    str(original.op) === str(current.op) &&
+    MULTI_VALUE_OPERATORS.includes(original.op ?? '') &&
+    valueChanged;
   if (segmentValues || multiValues) {
     const before = parseValueList(original.value);
     const after = parseValueList(current.value);
@@ -189,10 +248,20 @@ function compareCondition<K extends string>(ruleId: string, original: Condition,
       const instructions: Instruction<K>[] = [];
       const removedValues = except(before, after);
       const addedValues = except(after, before);
-      if (removedValues.length > 0) instructions.push({ kind: kinds.removeValues, value: { ruleId, conditionId: current.id ?? null, values: removedValues } });
-      if (addedValues.length > 0) instructions.push({ kind: kinds.addValues, value: { ruleId, conditionId: current.id ?? null, values: addedValues } });
+      if (removedValues.length > 0)
+        instructions.push({
+          kind: kinds.removeValues,
+          value: { ruleId, conditionId: current.id ?? null, values: removedValues },
+        });
+      if (addedValues.length > 0)
+        instructions.push({
+          kind: kinds.addValues,
+          value: { ruleId, conditionId: current.id ?? null, values: addedValues },
+        });
       return instructions;
     }
   }
-  return conditionEquals(original, current) ? [] : [{ kind: kinds.updateCondition, value: { ruleId, condition: current } }];
+  return conditionEquals(original, current)
+    ? []
+    : [{ kind: kinds.updateCondition, value: { ruleId, condition: current } }];
 }

@@ -17,7 +17,11 @@ const RULE_SCOPED_FLAG_KINDS = new Set<FlagInstructionKind>([
 const text = (value: string | null | undefined): string => value ?? '';
 
 /** The `changes` line FeatBit writes for a flag instruction (`InstructionDescriptor.Describe`). */
-export function describeFlagInstruction(instruction: FlagInstruction, origin: FeatBitFlag, current: FeatBitFlag): string {
+export function describeFlagInstruction(
+  instruction: FlagInstruction,
+  origin: FeatBitFlag,
+  current: FeatBitFlag,
+): string {
   const value = instruction.value;
   switch (instruction.kind) {
     case FlagInstructionKind.TurnFlagOn:
@@ -77,11 +81,17 @@ function describeTargetUsers(instruction: FlagInstruction, origin: FeatBitFlag):
   const name = text(variation.name);
   if (instruction.kind === FlagInstructionKind.AddTargetUsers) return `Add target users to variation '${name}'`;
   if (instruction.kind === FlagInstructionKind.RemoveTargetUsers) return `Remove target users from variation '${name}'`;
-  return target.keyIds.length > 0 ? `Set target users for variation '${name}'` : `Clear target users for variation '${name}'`;
+  return target.keyIds.length > 0
+    ? `Set target users for variation '${name}'`
+    : `Clear target users for variation '${name}'`;
 }
 
 /** The `changes` line FeatBit writes for a segment instruction. */
-export function describeSegmentInstruction(instruction: SegmentInstruction, origin: FeatBitSegment, current: FeatBitSegment): string {
+export function describeSegmentInstruction(
+  instruction: SegmentInstruction,
+  origin: FeatBitSegment,
+  current: FeatBitSegment,
+): string {
   const value = instruction.value;
   switch (instruction.kind) {
     case SegmentInstructionKind.Archive:

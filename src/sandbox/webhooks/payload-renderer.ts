@@ -10,7 +10,9 @@ engine.registerHelper('eq', function (this: unknown, left: unknown, right: unkno
   return left !== undefined && left !== null && left === right ? options.fn(this) : options.inverse(this);
 });
 engine.registerHelper('json', (value: unknown) => dotnetJson(value));
-engine.registerHelper(ENCODE_HELPER, (value: unknown) => (value === null || value === undefined ? '' : htmlEncodeLegacy(String(value))));
+engine.registerHelper(ENCODE_HELPER, (value: unknown) =>
+  value === null || value === undefined ? '' : htmlEncodeLegacy(String(value)),
+);
 
 type Node = hbs.AST.Node & Record<string, unknown>;
 
@@ -36,8 +38,11 @@ function encodePlainMustaches(node: Node): void {
     }
   }
   for (const value of Object.values(node)) {
-    if (Array.isArray(value)) for (const child of value) if (child && typeof child === 'object' && 'type' in child) encodePlainMustaches(child as Node);
-    if (value && typeof value === 'object' && !Array.isArray(value) && 'type' in value && value !== node) encodePlainMustaches(value as Node);
+    if (Array.isArray(value))
+      for (const child of value)
+        if (child && typeof child === 'object' && 'type' in child) encodePlainMustaches(child as Node);
+    if (value && typeof value === 'object' && !Array.isArray(value) && 'type' in value && value !== node)
+      encodePlainMustaches(value as Node);
   }
 }
 

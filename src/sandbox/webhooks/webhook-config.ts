@@ -15,7 +15,13 @@ export const webhookConfigInputSchema = z.object({
   secret: z.string().optional(),
   events: z.array(z.enum(WebhookEvent)).min(1, 'a webhook needs at least one event'),
   /** `"<projectId>/<envId>,<envId>"` strings; default: every sandbox environment. */
-  scopes: z.array(z.string().regex(/^[0-9a-fA-F-]{36}\/[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36})*$/, 'scope is <projectId>/<envId>[,<envId>…]')).optional(),
+  scopes: z
+    .array(
+      z
+        .string()
+        .regex(/^[0-9a-fA-F-]{36}\/[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36})*$/, 'scope is <projectId>/<envId>[,<envId>…]'),
+    )
+    .optional(),
   headers: z.array(z.object({ key: z.string().min(1), value: z.string() })).default([]),
   isActive: z.boolean().default(true),
   preventEmptyPayloads: z.boolean().default(false),
@@ -27,7 +33,10 @@ export const webhookConfigInputSchema = z.object({
 export type WebhookConfigInput = z.input<typeof webhookConfigInputSchema>;
 
 /** A configured webhook with every default applied. */
-export type WebhookConfig = Omit<z.output<typeof webhookConfigInputSchema>, 'id' | 'scopes'> & { readonly id: string; readonly scopes: readonly string[] };
+export type WebhookConfig = Omit<z.output<typeof webhookConfigInputSchema>, 'id' | 'scopes'> & {
+  readonly id: string;
+  readonly scopes: readonly string[];
+};
 
 /** Validates a webhook configuration; `defaultScopes` applies when the input names none. */
 export function resolveWebhookConfig(input: unknown, defaultScopes: readonly string[]): WebhookConfig {
@@ -39,5 +48,8 @@ export function resolveWebhookConfig(input: unknown, defaultScopes: readonly str
 export function scopeMatches(scope: string, projectId: string, envId: string): boolean {
   const [project, envs] = scope.split('/');
   if (!project || envs === undefined) return false;
-  return project.toLowerCase() === projectId.toLowerCase() && envs.split(',').some((id) => id.toLowerCase() === envId.toLowerCase());
+  return (
+    project.toLowerCase() === projectId.toLowerCase() &&
+    envs.split(',').some((id) => id.toLowerCase() === envId.toLowerCase())
+  );
 }

@@ -36,7 +36,12 @@ export function formatRoundTripUtc(instant: Date): string {
   return instant.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
 }
 
-const condition = (c: Condition) => ({ id: c.id ?? null, property: c.property ?? null, op: c.op ?? null, value: c.value ?? null });
+const condition = (c: Condition) => ({
+  id: c.id ?? null,
+  property: c.property ?? null,
+  op: c.op ?? null,
+  value: c.value ?? null,
+});
 const rollout = (r: RolloutVariation) => ({ id: r.id, rollout: r.rollout, exptRollout: r.exptRollout });
 
 function head(info: WebhookHead): Record<string, unknown> {
@@ -92,7 +97,11 @@ export function flagWebhookDataObject(info: WebhookHead, flag: FeatBitFlag): Rec
 }
 
 /** The data object of a segment webhook (`DataObjectBuilder.AddSegment`), with the flags that reference it. */
-export function segmentWebhookDataObject(info: WebhookHead, segment: FeatBitSegment, flagReferences: readonly FlagReference[]): Record<string, unknown> {
+export function segmentWebhookDataObject(
+  info: WebhookHead,
+  segment: FeatBitSegment,
+  flagReferences: readonly FlagReference[],
+): Record<string, unknown> {
   return {
     ...head(info),
     data: {
@@ -104,7 +113,11 @@ export function segmentWebhookDataObject(info: WebhookHead, segment: FeatBitSegm
         tags: segment.tags,
         included: segment.included,
         excluded: segment.excluded,
-        rules: segment.rules.map((rule) => ({ id: rule.id, name: rule.name ?? null, conditions: rule.conditions.map(condition) })),
+        rules: segment.rules.map((rule) => ({
+          id: rule.id,
+          name: rule.name ?? null,
+          conditions: rule.conditions.map(condition),
+        })),
         isArchived: String(segment.isArchived),
         flagReferences: flagReferences.map((ref) => ({ envId: ref.envId, id: ref.id, name: ref.name, key: ref.key })),
       },

@@ -113,24 +113,57 @@ export class WebhookDispatcher {
     const events = trigger.events.join(',');
     const deliveryId = randomUUID();
     const startedAt = new Date().toISOString();
-    const base = { deliveryId, hookId: hook.id, events, url: hook.url, headers: {}, dropped: false, ignored: false, startedAt };
+    const base = {
+      deliveryId,
+      hookId: hook.id,
+      events,
+      url: hook.url,
+      headers: {},
+      dropped: false,
+      ignored: false,
+      startedAt,
+    };
     let payload: string;
     try {
       payload = compilePayloadTemplate(hook.payloadTemplate)(trigger.dataObject);
       const parsed: unknown = JSON.parse(payload);
       if (hook.preventEmptyPayloads && isEmptyObject(parsed)) {
-        this.records.push({ ...base, attempt: 0, payload, success: false, ignored: true, error: 'Not allowed to send an empty JSON object', endedAt: new Date().toISOString() });
+        this.records.push({
+          ...base,
+          attempt: 0,
+          payload,
+          success: false,
+          ignored: true,
+          error: 'Not allowed to send an empty JSON object',
+          endedAt: new Date().toISOString(),
+        });
         return;
       }
     } catch (error) {
       const message = `Cannot construct a valid JSON payload by using the template and the data object: ${(error as Error).message}`;
-      this.records.push({ ...base, attempt: 0, payload: '', success: false, error: message, endedAt: new Date().toISOString() });
+      this.records.push({
+        ...base,
+        attempt: 0,
+        payload: '',
+        success: false,
+        error: message,
+        endedAt: new Date().toISOString(),
+      });
       return;
     }
     const headers = buildHeaders(hook, deliveryId, events, payload);
     if (this.dropRemaining > 0) {
       this.dropRemaining -= 1;
-      this.records.push({ ...base, attempt: 1, payload, headers, success: false, dropped: true, error: 'dropped by fault injection', endedAt: new Date().toISOString() });
+      this.records.push({
+        ...base,
+        attempt: 1,
+        payload,
+        headers,
+        success: false,
+        dropped: true,
+        error: 'dropped by fault injection',
+        endedAt: new Date().toISOString(),
+      });
       return;
     }
     for (let attempt = 1; attempt <= hook.maxAttempts && !this.closed; attempt += 1) {
@@ -146,7 +179,10 @@ export class WebhookDispatcher {
     hook: WebhookConfig,
     payload: string,
     headers: Record<string, string>,
-    base: Omit<WebhookDeliveryRecord, 'payload' | 'headers' | 'success' | 'endedAt' | 'status' | 'error' | 'startedAt'> & { startedAt: string },
+    base: Omit<
+      WebhookDeliveryRecord,
+      'payload' | 'headers' | 'success' | 'endedAt' | 'status' | 'error' | 'startedAt'
+    > & { startedAt: string },
   ): Promise<WebhookDeliveryRecord> {
     const abort = new AbortController();
     this.aborts.add(abort);
@@ -154,11 +190,28 @@ export class WebhookDispatcher {
     const startedAt = new Date().toISOString();
     try {
       // .NET's HttpClient follows redirects (a 301/302/303 turns the POST into a GET), as fetch does.
-      const response = await fetch(hook.url, { method: 'POST', headers, body: payload, signal: abort.signal, redirect: 'follow' });
+      const response = await fetch(hook.url, {
+        method: 'POST',
+        headers,
+        body: payload,
+        signal: abort.signal,
+        redirect: 'follow',
+      });
       await response.arrayBuffer().catch(() => undefined);
-      return { ...base, startedAt, payload, headers, status: response.status, success: response.ok, endedAt: new Date().toISOString() };
+      return {
+        ...base,
+        startedAt,
+        payload,
+        headers,
+        status: response.status,
+        success: response.ok,
+        endedAt: new Date().toISOString(),
+      };
     } catch (error) {
-      const reason = abort.signal.aborted && abort.signal.reason instanceof Error ? abort.signal.reason.message : (error as Error).message;
+      const reason =
+        abort.signal.aborted && abort.signal.reason instanceof Error
+          ? abort.signal.reason.message
+          : (error as Error).message;
       return { ...base, startedAt, payload, headers, success: false, error: reason, endedAt: new Date().toISOString() };
     } finally {
       clearTimeout(timer);
@@ -190,17 +243,24 @@ function isEmptyObject(value: unknown): boolean {
  * `Content-Type`: `WebhookSender` adds user headers to the request headers, where .NET refuses content headers
  * (medium confidence), so the body keeps `application/json; charset=utf-8`.
  */
-function buildHeaders(hook: WebhookConfig, deliveryId: string, events: string, payload: string): Record<string, string> {
+function buildHeaders(
+  hook: WebhookConfig,
+  deliveryId: string,
+  events: string,
+  payload: string,
+): Record<string, string> {
   const headers: Record<string, string> = {
     'Content-Type': 'application/json; charset=utf-8',
     'X-FeatBit-Delivery': deliveryId,
     'X-FeatBit-Event': events,
     'X-FeatBit-Hook-ID': hook.id,
   };
-  if (hook.secret && hook.secret.trim() !== '') headers['X-FeatBit-Signature-256'] = signWebhookPayload(hook.secret, payload);
+  if (hook.secret && hook.secret.trim() !== '')
+    headers['X-FeatBit-Signature-256'] = signWebhookPayload(hook.secret, payload);
   for (const { key, value } of hook.headers) {
     if (key.trim().toLowerCase() === 'content-type') continue;
-    for (const existing of Object.keys(headers)) if (existing.toLowerCase() === key.toLowerCase()) delete headers[existing];
+    for (const existing of Object.keys(headers))
+      if (existing.toLowerCase() === key.toLowerCase()) delete headers[existing];
     headers[key] = value;
   }
   return headers;

@@ -58,7 +58,12 @@ export class PrincipalRateLimiter {
       this.limiters.set(
         budget,
         store.redis
-          ? new RateLimiterRedis({ ...options, storeClient: store.redis, useRedisPackage: false, insuranceLimiter: new RateLimiterMemory(options) })
+          ? new RateLimiterRedis({
+              ...options,
+              storeClient: store.redis,
+              useRedisPackage: false,
+              insuranceLimiter: new RateLimiterMemory(options),
+            })
           : new RateLimiterMemory(options),
       );
     }
@@ -85,7 +90,12 @@ export class PrincipalRateLimiter {
         return;
       }
       const retryAfterSeconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
-      const allowed = budget === RequestBudget.Read ? this.config.reads : budget === RequestBudget.ServiceWrite ? this.config.serviceWrites : this.config.writes;
+      const allowed =
+        budget === RequestBudget.Read
+          ? this.config.reads
+          : budget === RequestBudget.ServiceWrite
+            ? this.config.serviceWrites
+            : this.config.writes;
       throw new RateLimitedError(
         retryAfterSeconds,
         `${principal.id} made more than ${allowed} ${budget === RequestBudget.Read ? 'reads' : 'writes'} in ${this.config.windowSeconds} s; retry after ${retryAfterSeconds} s`,

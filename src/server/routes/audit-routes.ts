@@ -24,7 +24,8 @@ export function auditRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       method: 'get',
       path: '/v1/audit',
       operationId: 'queryAudit',
-      summary: 'Ledger entries by change, flag, actor, type and time, one bounded page at a time (continue with afterSeq=nextAfterSeq)',
+      summary:
+        'Ledger entries by change, flag, actor, type and time, one bounded page at a time (continue with afterSeq=nextAfterSeq)',
       tag: 'audit',
       permission: Permission.AuditRead,
       query: auditQuerySchema,

@@ -26,10 +26,15 @@ export const changeTimelineSchema = z.object({
 function withIfMatch(body: ReviewRequest, header: string | undefined): ReviewRequest {
   if (header === undefined) return body;
   const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!match) throw new ValidationError([{ path: 'headers.if-match', message: 'expected the record revision the review is about, e.g. "3"' }]);
+  if (!match)
+    throw new ValidationError([
+      { path: 'headers.if-match', message: 'expected the record revision the review is about, e.g. "3"' },
+    ]);
   const revision = Number(match[1]);
   if (body.revision !== undefined && body.revision !== revision) {
-    throw new ValidationError([{ path: 'revision', message: `the body names revision ${body.revision}, If-Match names ${revision}` }]);
+    throw new ValidationError([
+      { path: 'revision', message: `the body names revision ${body.revision}, If-Match names ${revision}` },
+    ]);
   }
   return { ...body, revision };
 }
@@ -97,7 +102,9 @@ export function changeRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       handler: async ({ params }) => {
         await workflow.getChange(params.key);
         const entries = await workflow.queryAudit({ change: params.key, afterSeq: 0, limit: 1000 });
-        return { entries: entries.map((entry) => ({ seq: entry.seq, at: entry.at, type: entry.type, actor: entry.actor.id })) };
+        return {
+          entries: entries.map((entry) => ({ seq: entry.seq, at: entry.at, type: entry.type, actor: entry.actor.id })),
+        };
       },
     }),
     defineRoute({
@@ -111,7 +118,8 @@ export function changeRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       body: reviewRequestSchema,
       response: changeViewSchema,
       successStatus: 201,
-      handler: ({ principal, params, body, request }) => workflow.submitReview(principal, params.key, withIfMatch(body, request.headers['if-match'])),
+      handler: ({ principal, params, body, request }) =>
+        workflow.submitReview(principal, params.key, withIfMatch(body, request.headers['if-match'])),
     }),
     defineRoute({
       method: 'post',
@@ -129,7 +137,8 @@ export function changeRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       method: 'get',
       path: '/v1/changes/:key/policy',
       operationId: 'explainChange',
-      summary: 'Every value the change can write classified, each rule that fired, the evidence checks and who may still approve',
+      summary:
+        'Every value the change can write classified, each rule that fired, the evidence checks and who may still approve',
       tag: 'changes',
       permission: Permission.ChangeRead,
       params: changeKeyParamsSchema,

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { activityItemSchema, activityOf, changeActions, inboxOf, inboxQuerySchema, inboxSchema } from '../../console/index.js';
+import {
+  activityItemSchema,
+  activityOf,
+  changeActions,
+  inboxOf,
+  inboxQuerySchema,
+  inboxSchema,
+} from '../../console/index.js';
 import { Permission } from '../../identity/index.js';
 import { LedgerEventType } from '../../ledger/index.js';
 import { changeKeyParamsSchema, type GovernanceWorkflow } from '../../workflow/index.js';
@@ -24,20 +31,36 @@ export function consoleRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       summary: 'The caller as the console shows them: id, roles and permissions',
       tag: 'console',
       permission: Permission.ChangeRead,
-      response: z.object({ id: z.string(), kind: z.string(), via: z.string(), roles: z.array(z.string()), permissions: z.array(z.string()) }),
-      handler: async ({ principal }) => ({ id: principal.id, kind: principal.kind, via: principal.via, roles: [...principal.roles], permissions: [...principal.permissions].sort() }),
+      response: z.object({
+        id: z.string(),
+        kind: z.string(),
+        via: z.string(),
+        roles: z.array(z.string()),
+        permissions: z.array(z.string()),
+      }),
+      handler: async ({ principal }) => ({
+        id: principal.id,
+        kind: principal.kind,
+        via: principal.via,
+        roles: [...principal.roles],
+        permissions: [...principal.permissions].sort(),
+      }),
     }),
     defineRoute({
       method: 'get',
       path: '/v1/console/inbox',
       operationId: 'consoleInbox',
-      summary: 'Inbox rows (no values) by status, tier, flag, owner, environment or waiting on the caller, with counts by status',
+      summary:
+        'Inbox rows (no values) by status, tier, flag, owner, environment or waiting on the caller, with counts by status',
       tag: 'console',
       permission: Permission.ChangeRead,
       query: inboxQuerySchema,
       response: inboxSchema,
       handler: async ({ principal, query }) => {
-        const [all, waiting] = await Promise.all([workflow.listChanges(principal, {}), workflow.listChanges(principal, { waitingOnMe: 'true' })]);
+        const [all, waiting] = await Promise.all([
+          workflow.listChanges(principal, {}),
+          workflow.listChanges(principal, { waitingOnMe: 'true' }),
+        ]);
         return inboxOf(all, new Set(waiting.map((view) => view.key)), query);
       },
     }),
@@ -49,10 +72,22 @@ export function consoleRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       tag: 'console',
       permission: Permission.ChangeRead,
       params: changeKeyParamsSchema,
-      response: z.object({ version: z.number().int(), review: actionStateSchema, attachEvidence: actionStateSchema, withdraw: actionStateSchema, applyStage: actionStateSchema, hold: actionStateSchema, resume: actionStateSchema, rollback: actionStateSchema }),
+      response: z.object({
+        version: z.number().int(),
+        review: actionStateSchema,
+        attachEvidence: actionStateSchema,
+        withdraw: actionStateSchema,
+        applyStage: actionStateSchema,
+        hold: actionStateSchema,
+        resume: actionStateSchema,
+        rollback: actionStateSchema,
+      }),
       handler: async ({ principal, params }) => {
         const view = await workflow.getChange(params.key);
-        return { version: view.version, ...changeActions(view, principal, await workflow.refusals(principal, params.key)) };
+        return {
+          version: view.version,
+          ...changeActions(view, principal, await workflow.refusals(principal, params.key)),
+        };
       },
     }),
     defineRoute({
@@ -70,7 +105,14 @@ export function consoleRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
         const opened = entries.find((entry) => entry.type === LedgerEventType.ProposalOpened);
         const flag = opened ? `${String(opened.data.envId)}/${String(opened.data.flagKey)}` : undefined;
         const intercepted = flag
-          ? (await workflow.queryAudit({ flag, type: LedgerEventType.EditIntercepted, afterSeq: 0, limit: ACTIVITY_LIMIT })).findLast((entry) => entry.data.proposal === params.key)
+          ? (
+              await workflow.queryAudit({
+                flag,
+                type: LedgerEventType.EditIntercepted,
+                afterSeq: 0,
+                limit: ACTIVITY_LIMIT,
+              })
+            ).findLast((entry) => entry.data.proposal === params.key)
           : undefined;
         return { items: activityOf(entries, intercepted) };
       },

@@ -25,7 +25,8 @@ export function exposureRoutes(exposure: ExposureService): RouteDefinition[] {
       method: 'post',
       path: '/v1/changes/:key/signals',
       operationId: 'recordSignals',
-      summary: "Report guardrail metric values for an exposed change; a breach holds the ramp or rolls it back as the plan says",
+      summary:
+        'Report guardrail metric values for an exposed change; a breach holds the ramp or rolls it back as the plan says',
       tag: 'guardrails',
       permission: Permission.SignalRecord,
       params: changeKeyParamsSchema,
@@ -51,7 +52,8 @@ export function exposureRoutes(exposure: ExposureService): RouteDefinition[] {
       method: 'get',
       path: '/v1/changes/:key/guardrails',
       operationId: 'guardrailStatus',
-      summary: "Each holdIf condition of a change with its latest value (healthy, breached or no data), and each comparison of candidate with baseline with its numbers",
+      summary:
+        'Each holdIf condition of a change with its latest value (healthy, breached or no data), and each comparison of candidate with baseline with its numbers',
       tag: 'guardrails',
       permission: Permission.ChangeRead,
       params: changeKeyParamsSchema,
@@ -62,7 +64,8 @@ export function exposureRoutes(exposure: ExposureService): RouteDefinition[] {
       method: 'post',
       path: '/v1/break-glass',
       operationId: 'breakGlass',
-      summary: 'Apply an emergency change without approval (policy roles, incident reference, maximum duration); it expires unless post-approved',
+      summary:
+        'Apply an emergency change without approval (policy roles, incident reference, maximum duration); it expires unless post-approved',
       tag: 'break-glass',
       permission: Permission.BreakGlassUse,
       body: breakGlassRequestSchema,
@@ -95,7 +98,8 @@ export function exposureRoutes(exposure: ExposureService): RouteDefinition[] {
       method: 'post',
       path: '/v1/break-glass/:id/reviews',
       operationId: 'postReviewBreakGlass',
-      summary: 'Post-review an emergency change; a concluded post-review (approved or rejected) ends it and restores the pre-incident approved state',
+      summary:
+        'Post-review an emergency change; a concluded post-review (approved or rejected) ends it and restores the pre-incident approved state',
       tag: 'break-glass',
       permission: Permission.BreakGlassReview,
       params: breakGlassIdParamsSchema,
@@ -108,7 +112,8 @@ export function exposureRoutes(exposure: ExposureService): RouteDefinition[] {
       method: 'post',
       path: '/v1/break-glass/:id/end',
       operationId: 'endBreakGlass',
-      summary: 'End an active emergency change by hand (break-glass or post-review roles, admins); the pre-incident approved state comes back',
+      summary:
+        'End an active emergency change by hand (break-glass or post-review roles, admins); the pre-incident approved state comes back',
       tag: 'break-glass',
       // Coarse gate only: the service checks the policy's break-glass and post-review roles.
       permission: Permission.ChangeRead,
@@ -121,12 +126,14 @@ export function exposureRoutes(exposure: ExposureService): RouteDefinition[] {
       method: 'get',
       path: '/v1/review-due',
       operationId: 'listReviewDue',
-      summary: 'Changes, temporary flags and break-glass post-reviews past (or, with upcoming=true, near) their review date',
+      summary:
+        'Changes, temporary flags and break-glass post-reviews past (or, with upcoming=true, near) their review date',
       tag: 'review-dates',
       permission: Permission.ChangeRead,
       query: reviewDueQuerySchema,
       response: reviewDueListSchema,
-      handler: ({ query }) => exposure.reviewDue.list(query.asOf ? new Date(query.asOf) : undefined, query.upcoming === 'true'),
+      handler: ({ query }) =>
+        exposure.reviewDue.list(query.asOf ? new Date(query.asOf) : undefined, query.upcoming === 'true'),
     }),
   ];
 }

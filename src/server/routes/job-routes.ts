@@ -5,7 +5,10 @@ import { defineRoute, type RouteDefinition } from '../route-definition.js';
 
 const reconcileJobResponse = z.object({
   envId: z.string(),
-  target: z.union([z.object({ kind: z.literal('flag'), flagKey: z.string() }), z.object({ kind: z.literal('segment'), segmentId: z.string() })]),
+  target: z.union([
+    z.object({ kind: z.literal('flag'), flagKey: z.string() }),
+    z.object({ kind: z.literal('segment'), segmentId: z.string() }),
+  ]),
   source: z.string(),
   operator: z.string().optional(),
   deliveryId: z.string().optional(),
@@ -22,7 +25,12 @@ export const failedJobResponse = z.object({
   failedAt: z.string(),
 });
 
-const countsResponse = z.object({ waiting: z.number().int(), active: z.number().int(), delayed: z.number().int(), failed: z.number().int() });
+const countsResponse = z.object({
+  waiting: z.number().int(),
+  active: z.number().int(),
+  delayed: z.number().int(),
+  failed: z.number().int(),
+});
 
 /**
  * The webhook bridge's job queue: sizes and the failed jobs (kept until retried, never dropped), and retrying one.

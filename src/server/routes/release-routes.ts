@@ -20,7 +20,8 @@ export function releaseRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       method: 'post',
       path: releasePath('apply-stage'),
       operationId: 'applyStage',
-      summary: 'Apply the next (or the named) stage of an approved change: featgate writes FeatBit and advances the approved state',
+      summary:
+        'Apply the next (or the named) stage of an approved change: featgate writes FeatBit and advances the approved state',
       tag: 'release',
       permission: Permission.ReleaseApply,
       params: changeKeyParamsSchema,
@@ -68,7 +69,8 @@ export function releaseRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       method: 'get',
       path: '/v1/changes/:key/release',
       operationId: 'releaseStatus',
-      summary: 'Where a release is: the applied and the next stage, what the next one waits for, and what FeatBit serves for each flag now',
+      summary:
+        'Where a release is: the applied and the next stage, what the next one waits for, and what FeatBit serves for each flag now',
       tag: 'release',
       permission: Permission.ChangeRead,
       params: changeKeyParamsSchema,

@@ -34,13 +34,18 @@ describe('the console of the built service', () => {
     const port = await freePort();
     const { FEATGATE_FROM_SOURCE: _source, ...env } = process.env;
     // esbuild cannot even be resolved in this process: the built service must serve what the build wrote.
-    server = spawn(process.execPath, ['--import', NO_ESBUILD, join(root, 'src/cli/featgate.mjs'), 'serve'], { cwd: root, env: { ...env, PORT: String(port), FEATGATE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(process.execPath, ['--import', NO_ESBUILD, join(root, 'src/cli/featgate.mjs'), 'serve'], {
+      cwd: root,
+      env: { ...env, PORT: String(port), FEATGATE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     const deadline = Date.now() + 60_000;
     while (!output.includes('featgate listening')) {
-      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`the built service did not start:\n${output}`);
+      if (Date.now() > deadline || server.exitCode !== null)
+        throw new Error(`the built service did not start:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const url = `http://127.0.0.1:${port}`;

@@ -21,7 +21,9 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 /** featgate in demo mode (embedded store, in-process FeatBit sandbox, demo flags, a token per role), in this process. */
 export async function startDemo(): Promise<{ service: RunningService; close(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-console-'));
-  const service = await startService(serviceConfigSchema.parse({ port: 0, host: '127.0.0.1', dataDir }), { logger: silentLogger });
+  const service = await startService(serviceConfigSchema.parse({ port: 0, host: '127.0.0.1', dataDir }), {
+    logger: silentLogger,
+  });
   return {
     service,
     async close() {
@@ -53,7 +55,8 @@ export async function signIn(browser: Browser, baseUrl: string, token: string): 
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text()) || message.type() === 'error') problems.push(message.text());
+    if (/Content Security Policy|Refused to/i.test(message.text()) || message.type() === 'error')
+      problems.push(message.text());
   });
   page.on('pageerror', (error) => problems.push(String(error)));
   await page.goto(`${baseUrl}/console/`);
@@ -76,11 +79,26 @@ export async function signIn(browser: Browser, baseUrl: string, token: string): 
 export async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            context: Document,
+            options: unknown,
+          ): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+        };
+      }
+    ).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((violation) => ({ id: violation.id, impact: violation.impact, targets: violation.nodes.slice(0, 3).map((node) => node.target.join(' ')) }));
+    return result.violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      targets: violation.nodes.slice(0, 3).map((node) => node.target.join(' ')),
+    }));
   });
-  return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((violation) => `${violation.id} (${violation.impact}): ${violation.targets.join(', ')}`);
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id} (${violation.impact}): ${violation.targets.join(', ')}`);
 }
 
 /** Saves a full-page screenshot under the artifacts folder. */
@@ -100,11 +118,22 @@ export async function tabTo(page: Page, id: string, limit = 300): Promise<number
 
 /** A prompt of about `bytes` bytes: numbered paragraphs of support guidance (deterministic). */
 export function longPrompt(bytes: number, extra = ''): string {
-  const topics = ['billing questions', 'password resets', 'shipping delays', 'account closures', 'data exports', 'plan upgrades', 'invoice corrections', 'login problems'];
+  const topics = [
+    'billing questions',
+    'password resets',
+    'shipping delays',
+    'account closures',
+    'data exports',
+    'plan upgrades',
+    'invoice corrections',
+    'login problems',
+  ];
   const paragraphs: string[] = [];
   for (let index = 0; paragraphs.join('\n\n').length < bytes; index += 1) {
     const topic = topics[index % topics.length]!;
-    paragraphs.push(`${index + 1}. For ${topic}, read the customer's last three messages, answer from the knowledge base only, cite the article you used, and hand over to a person when the customer asks for one or when you are unsure.`);
+    paragraphs.push(
+      `${index + 1}. For ${topic}, read the customer's last three messages, answer from the knowledge base only, cite the article you used, and hand over to a person when the customer asks for one or when you are unsure.`,
+    );
   }
   return `${paragraphs.join('\n\n')}${extra}`;
 }

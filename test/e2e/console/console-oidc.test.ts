@@ -19,7 +19,15 @@ describe('console sign-in with OIDC (authorization code with PKCE)', () => {
 
   beforeAll(async () => {
     provider = await startTestIdentityProvider(CLIENT_ID, { subject: 'rita@example.com', roles: ['featureOwner'] });
-    service = await startService(serviceConfigSchema.parse({ port: 0, host: '127.0.0.1', dataDir, identity: { oidc: { issuer: provider.issuer, audience: CLIENT_ID, jwksUri: `${provider.issuer}/jwks.json` } } }), { logger: silentLogger });
+    service = await startService(
+      serviceConfigSchema.parse({
+        port: 0,
+        host: '127.0.0.1',
+        dataDir,
+        identity: { oidc: { issuer: provider.issuer, audience: CLIENT_ID, jwksUri: `${provider.issuer}/jwks.json` } },
+      }),
+      { logger: silentLogger },
+    );
     browser = await launchBrowser();
   }, 120_000);
 
@@ -50,18 +58,31 @@ describe('console sign-in with OIDC (authorization code with PKCE)', () => {
     const page = await context.newPage();
     await page.goto(`${service.url}/console/?code=stolen-code&state=forged`);
     await page.waitForSelector('body[data-rendered="sign-in"]');
-    await expect(page.locator('[role="alert"]').textContent()).resolves.toContain('does not belong to a sign-in this tab started');
+    await expect(page.locator('[role="alert"]').textContent()).resolves.toContain(
+      'does not belong to a sign-in this tab started',
+    );
     expect(provider.tokenRequests).toBe(before);
     expect(page.url()).toBe(`${service.url}/console/`);
     await context.close();
   });
 
   it('refuses a code with the wrong verifier at the provider, and says so', async () => {
-    const answer = await fetch(`${service.url}/console/oidc/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'nope', codeVerifier: 'v'.repeat(43), redirectUri: `${service.url}/console/` }) });
+    const answer = await fetch(`${service.url}/console/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 'nope', codeVerifier: 'v'.repeat(43), redirectUri: `${service.url}/console/` }),
+    });
     expect(answer.status).toBe(401);
     expect(((await answer.json()) as { detail: string }).detail).toContain('invalid_grant');
-    const bad = await fetch(`${service.url}/console/oidc/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'x', codeVerifier: 'short', redirectUri: 'not a url' }) });
+    const bad = await fetch(`${service.url}/console/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 'x', codeVerifier: 'short', redirectUri: 'not a url' }),
+    });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { errors: { path: string }[] }).errors.map((issue) => issue.path).sort()).toEqual(['codeVerifier', 'redirectUri']);
+    expect(((await bad.json()) as { errors: { path: string }[] }).errors.map((issue) => issue.path).sort()).toEqual([
+      'codeVerifier',
+      'redirectUri',
+    ]);
   });
 });

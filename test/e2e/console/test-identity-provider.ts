@@ -27,14 +27,26 @@ export async function startTestIdentityProvider(clientId: string, user: Provider
   let issuer = '';
   const app = express();
   app.get('/.well-known/openid-configuration', (_req, res) => {
-    res.json({ issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks.json`, code_challenge_methods_supported: ['S256'] });
+    res.json({
+      issuer,
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/token`,
+      jwks_uri: `${issuer}/jwks.json`,
+      code_challenge_methods_supported: ['S256'],
+    });
   });
   app.get('/jwks.json', (_req, res) => {
     res.json({ keys: [jwk] });
   });
   app.get('/authorize', (req, res) => {
     const query = req.query as Record<string, string>;
-    if (query.client_id !== clientId || query.response_type !== 'code' || query.code_challenge_method !== 'S256' || !query.code_challenge || !query.redirect_uri) {
+    if (
+      query.client_id !== clientId ||
+      query.response_type !== 'code' ||
+      query.code_challenge_method !== 'S256' ||
+      !query.code_challenge ||
+      !query.redirect_uri
+    ) {
       res.status(400).send('bad authorization request');
       return;
     }
@@ -50,9 +62,18 @@ export async function startTestIdentityProvider(clientId: string, user: Provider
     const body = req.body as Record<string, string>;
     const grant = codes.get(body.code ?? '');
     codes.delete(body.code ?? '');
-    const challenge = createHash('sha256').update(body.code_verifier ?? '').digest('base64url');
-    if (!grant || body.client_id !== clientId || body.redirect_uri !== grant.redirectUri || challenge !== grant.challenge) {
-      res.status(400).json({ error: 'invalid_grant', error_description: 'code, verifier or redirect URI do not match' });
+    const challenge = createHash('sha256')
+      .update(body.code_verifier ?? '')
+      .digest('base64url');
+    if (
+      !grant ||
+      body.client_id !== clientId ||
+      body.redirect_uri !== grant.redirectUri ||
+      challenge !== grant.challenge
+    ) {
+      res
+        .status(400)
+        .json({ error: 'invalid_grant', error_description: 'code, verifier or redirect URI do not match' });
       return;
     }
     const now = Math.floor(Date.now() / 1000);

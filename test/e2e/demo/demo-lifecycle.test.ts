@@ -13,7 +13,13 @@ let tokens: Record<string, string> = {};
 
 /** Runs one CLI command as the demo person holding `who`'s printed token. */
 function featgate(who: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env, FEATGATE_DATA_DIR: dataDir, FEATGATE_URL: url, FEATGATE_TOKEN: tokens[who] ?? '', LOG_LEVEL: 'warn' };
+  const env = {
+    ...process.env,
+    FEATGATE_DATA_DIR: dataDir,
+    FEATGATE_URL: url,
+    FEATGATE_TOKEN: tokens[who] ?? '',
+    LOG_LEVEL: 'warn',
+  };
   const child = spawn(process.execPath, [bin, ...args], { env });
   let stdout = '';
   let stderr = '';
@@ -56,7 +62,9 @@ afterAll(async () => {
 
 describe('the demo walks the whole lifecycle with the tokens it prints', () => {
   it('intercepted edit, review by every required role, staged release, guardrail hold, rollback, break-glass and its post-review', async () => {
-    expect(Object.keys(tokens)).toEqual(expect.arrayContaining(['admin', 'requester', 'releaseOwner', 'incidentCommander', 'security', 'flag-admin']));
+    expect(Object.keys(tokens)).toEqual(
+      expect.arrayContaining(['admin', 'requester', 'releaseOwner', 'incidentCommander', 'security', 'flag-admin']),
+    );
 
     // 1. The flag admin widens the support prompt in FeatBit; featgate restores it and opens a proposal in their name.
     const edit = await featgate('flag-admin', ['demo', 'edit']);
@@ -71,12 +79,32 @@ describe('the demo walks the whole lifecycle with the tokens it prints', () => {
 
     // 2. A proposal releases exactly the FeatBit edit, so the flag admin (a featgate person too) withdraws it and
     //    opens the same change through featgate, with a guardrail.
-    const withdrawn = await json('flag-admin', ['change', 'withdraw', proposal.key, '--reason', 'reopened with a guardrail']);
+    const withdrawn = await json('flag-admin', [
+      'change',
+      'withdraw',
+      proposal.key,
+      '--reason',
+      'reopened with a guardrail',
+    ]);
     expect(withdrawn.status).toBe('withdrawn');
     const key = 'support-prompt-concise';
-    const record = { ...proposal.record, flags: proposal.record.flags.map(({ servedValues: _served, ...flag }: { servedValues?: unknown }) => flag) };
+    const record = {
+      ...proposal.record,
+      flags: proposal.record.flags.map(({ servedValues: _served, ...flag }: { servedValues?: unknown }) => flag),
+    };
     const file = join(dataDir, 'change.json');
-    writeFileSync(file, JSON.stringify({ ...record, key, title: 'Concise support prompt for half of all users', release: { ...record.release, holdIf: [{ metric: 'errorRate', operator: 'above', threshold: 0.05, action: 'hold' }] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...record,
+        key,
+        title: 'Concise support prompt for half of all users',
+        release: {
+          ...record.release,
+          holdIf: [{ metric: 'errorRate', operator: 'above', threshold: 0.05, action: 'hold' }],
+        },
+      }),
+    );
     proposal = await json('flag-admin', ['change', 'create', file]);
     expect(proposal).toMatchObject({ key, requester: 'flag-admin', status: 'proposed' });
 
@@ -87,11 +115,32 @@ describe('the demo walks the whole lifecycle with the tokens it prints', () => {
       if (type === 'offlineEval') {
         const evalFile = join(dataDir, 'eval.json');
         const metrics = [{ metric: 'groundedness', baselineScore: 0.9, candidateScore: 0.91 }];
-        writeFileSync(evalFile, JSON.stringify({ candidateHash: proposal.candidateHash, dataset: 'support-golden', datasetVersion: '7', evaluator: 'ragas', evaluatorVersion: '0.2.1', sampleSize: 200, metrics }));
+        writeFileSync(
+          evalFile,
+          JSON.stringify({
+            candidateHash: proposal.candidateHash,
+            dataset: 'support-golden',
+            datasetVersion: '7',
+            evaluator: 'ragas',
+            evaluatorVersion: '0.2.1',
+            sampleSize: 200,
+            metrics,
+          }),
+        );
         const attached = await json('requester', ['evidence', 'attach', key, '--type', type, '--file', evalFile]);
         expect(attached.evidence.at(-1)).toMatchObject({ type, result: 'passed', checked: true });
       } else {
-        await json('requester', ['evidence', 'attach', key, '--type', type, '--summary', 'checked in the demo', '--result', 'passed']);
+        await json('requester', [
+          'evidence',
+          'attach',
+          key,
+          '--type',
+          type,
+          '--summary',
+          'checked in the demo',
+          '--result',
+          'passed',
+        ]);
       }
     }
     const reviewed = new Set<string>();
@@ -99,7 +148,9 @@ describe('the demo walks the whole lifecycle with the tokens it prints', () => {
       proposal = await json('auditor', ['change', 'show', key]);
       if (proposal.status !== 'proposed') break;
       const missing = proposal.decision.missing as { roles: { anyOf: string[] }[]; approvals: number };
-      const role = missing.roles[0]?.anyOf.find((name) => tokens[name] && !reviewed.has(name)) ?? ['featureOwner', 'releaseOwner', 'security'].find((name) => !reviewed.has(name))!;
+      const role =
+        missing.roles[0]?.anyOf.find((name) => tokens[name] && !reviewed.has(name)) ??
+        ['featureOwner', 'releaseOwner', 'security'].find((name) => !reviewed.has(name))!;
       reviewed.add(role);
       await json(role, ['review', 'approve', key, '--comment', `approved as ${role}`]);
     }
@@ -124,13 +175,27 @@ describe('the demo walks the whole lifecycle with the tokens it prints', () => {
     const rolledBack = await json('auditor', ['release', 'status', key]);
     expect(rolledBack.status).toBe('rolled-back');
     const slot = rolledBack.flags[0].featbit.slots.at(-1);
-    expect(slot.shares.filter((share: { candidate: boolean; share: number }) => share.candidate && share.share > 0)).toEqual([]);
+    expect(
+      slot.shares.filter((share: { candidate: boolean; share: number }) => share.candidate && share.share > 0),
+    ).toEqual([]);
 
     // 7. In an incident the incident commander breaks glass; a post-reviewer approves it afterwards.
     const envId: string = rolledBack.flags[0].envId;
     const glass = await json('incidentCommander', [
-      'break-glass', 'apply', '--env', envId, '--flag', 'support-model-route', '--incident', 'INC-1',
-      '--reason', 'primary model provider is down', '--duration', '1h', '--value', JSON.stringify({ provider: 'fallback', model: 'small' }),
+      'break-glass',
+      'apply',
+      '--env',
+      envId,
+      '--flag',
+      'support-model-route',
+      '--incident',
+      'INC-1',
+      '--reason',
+      'primary model provider is down',
+      '--duration',
+      '1h',
+      '--value',
+      JSON.stringify({ provider: 'fallback', model: 'small' }),
     ]);
     const review = await json('security', ['break-glass', 'review', glass.id, '--approve', '--comment', 'right call']);
     expect(JSON.stringify(review)).toContain('approve');

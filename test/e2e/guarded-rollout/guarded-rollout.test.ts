@@ -15,7 +15,13 @@ import {
 } from '@featgate/openfeature/telemetry';
 import { jsonFlag } from '../../support/json-flag.js';
 import { seededRandom } from '../../support/seeded-random.js';
-import { PROVIDER_SWITCH, providerSwitchRecord, startExposureHarness, type ExposureHarness, type Person } from '../staged-exposure/exposure-harness.js';
+import {
+  PROVIDER_SWITCH,
+  providerSwitchRecord,
+  startExposureHarness,
+  type ExposureHarness,
+  type Person,
+} from '../staged-exposure/exposure-harness.js';
 
 const { baseline: BASELINE, candidate: CANDIDATE } = PROVIDER_SWITCH;
 const WORSE_FLAG = 'claims-model-route';
@@ -99,7 +105,17 @@ function changeRecord(key: string, flagKey: string, action: 'hold' | 'rollback')
       { name: 'first', audience: 'everyone', percentage: 30, minDuration: '1s', advance: 'auto' },
       { name: 'all', audience: 'everyone', percentage: 100, minDuration: '1h' },
     ],
-    [{ kind: 'comparison', metric: 'errorRate', worseIf: 'higher', byMoreThan: 0.02, minSamplePerArm: MIN_SAMPLE, alpha: 0.05, action }],
+    [
+      {
+        kind: 'comparison',
+        metric: 'errorRate',
+        worseIf: 'higher',
+        byMoreThan: 0.02,
+        minSamplePerArm: MIN_SAMPLE,
+        alpha: 0.05,
+        action,
+      },
+    ],
   );
 }
 

@@ -40,7 +40,12 @@ describe("the README's quick start and demo, verbatim on a fresh clone", () => {
     const startLine = quickStart!.split('\n').find((line) => line.startsWith('npm ci && npm start'))!;
     const port = await freePort();
     const env = newcomerEnv(port);
-    server = spawn('bash', ['-c', startLine.replace(/#.*$/, '')], { cwd: clone, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn('bash', ['-c', startLine.replace(/#.*$/, '')], {
+      cwd: clone,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let banner = '';
     server.stdout!.on('data', (chunk: Buffer) => (banner += chunk.toString('utf8')));
     server.stderr!.on('data', (chunk: Buffer) => (banner += chunk.toString('utf8')));
@@ -56,7 +61,8 @@ describe("the README's quick start and demo, verbatim on a fresh clone", () => {
     expect(output).toMatch(/featgate restored the approved configuration in FeatBit after \d+ ms/);
     const appLines = output.split('\n').filter((line) => / support-assistant-prompt for user-\d: /.test(line));
     expect(appLines.length).toBeGreaterThan(0);
-    for (const line of appLines) expect(line).toContain('prompt-current {"template":"You are a helpful support assistant.');
+    for (const line of appLines)
+      expect(line).toContain('prompt-current {"template":"You are a helpful support assistant.');
     expect(output).toMatch(/^edit-support-assistant-prompt-\S+\tproposed\t.*by flag-admin$/m);
     expect(output).toMatch(/\tfeatbit\.edit-reverted\t/);
     expect(output).toMatch(/^ok: \d+ entries/m);

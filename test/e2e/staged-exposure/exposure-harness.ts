@@ -42,7 +42,10 @@ export interface ExposureHarness {
 }
 
 /** Starts a sandbox seeded with `flags`, and featgate (embedded ledger, default policy) with a fast exposure sweep. */
-export async function startExposureHarness(flags: (envId: string) => unknown[], config: Partial<ServiceConfigInput> = {}): Promise<ExposureHarness> {
+export async function startExposureHarness(
+  flags: (envId: string) => unknown[],
+  config: Partial<ServiceConfigInput> = {},
+): Promise<ExposureHarness> {
   const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
   const env = policy.environments[0]!;
   const sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
@@ -50,7 +53,12 @@ export async function startExposureHarness(flags: (envId: string) => unknown[], 
   const tokens: Record<string, string> = {};
   const tokenConfigs = Object.entries(PEOPLE).map(([person, roles]) => {
     tokens[person] = generateApiToken();
-    return { name: person, sha256: hashApiToken(tokens[person]!), roles: [...roles], kind: person === 'monitoring' ? ('service' as const) : ('user' as const) };
+    return {
+      name: person,
+      sha256: hashApiToken(tokens[person]!),
+      roles: [...roles],
+      kind: person === 'monitoring' ? ('service' as const) : ('user' as const),
+    };
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-exposure-'));
   const service = await startService(
@@ -79,12 +87,18 @@ export async function startExposureHarness(flags: (envId: string) => unknown[], 
     async call(person, method, path, body) {
       const headers: Record<string, string> = { authorization: `Bearer ${tokens[person]}` };
       if (body !== undefined) headers['content-type'] = 'application/json';
-      const response = await fetch(`${service.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      const response = await fetch(`${service.url}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
       const text = await response.text();
       return { status: response.status, body: text ? JSON.parse(text) : undefined };
     },
     async liveFlag(flagKey) {
-      const response = await fetch(`${sandbox.url}/api/v1/envs/${env.id}/feature-flags/${flagKey}`, { headers: { Authorization: sandbox.tokens.demo.token } });
+      const response = await fetch(`${sandbox.url}/api/v1/envs/${env.id}/feature-flags/${flagKey}`, {
+        headers: { Authorization: sandbox.tokens.demo.token },
+      });
       return ((await response.json()) as { data: unknown }).data;
     },
     async close() {
@@ -94,7 +108,6 @@ export async function startExposureHarness(flags: (envId: string) => unknown[], 
     },
   };
 }
-
 
 /** Reads the `version` of a manifest JWS (its payload, unverified: the gate verifies). */
 export function manifestVersion(jws: string): number {
@@ -118,10 +131,24 @@ export function providerSwitchRecord(key: string, flagKey: string, stages: unkno
     environment: 'production',
     affectedWorkflow: 'Answers of the assistant',
     requester: 'requester',
-    flags: [{ key: flagKey, surface: 'modelRoute', baseline: PROVIDER_SWITCH.baseline, candidate: PROVIDER_SWITCH.candidate }],
+    flags: [
+      { key: flagKey, surface: 'modelRoute', baseline: PROVIDER_SWITCH.baseline, candidate: PROVIDER_SWITCH.candidate },
+    ],
     behaviourChange: 'Answers come from another provider at the same latency target.',
-    impact: { data: 'another processor (EU)', cost: 'lower', latency: 'same target', safety: 'measured offline', support: 'escalations watched', compliance: 'DPA signed' },
-    release: { decisionOwner: 'release-management', stages, holdIf, rollback: { plan: 'Back to openai.', fallbackBehaviour: 'Static answers.' } },
+    impact: {
+      data: 'another processor (EU)',
+      cost: 'lower',
+      latency: 'same target',
+      safety: 'measured offline',
+      support: 'escalations watched',
+      compliance: 'DPA signed',
+    },
+    release: {
+      decisionOwner: 'release-management',
+      stages,
+      holdIf,
+      rollback: { plan: 'Back to openai.', fallbackBehaviour: 'Static answers.' },
+    },
     cleanup: { kind: 'durable' },
   };
 }

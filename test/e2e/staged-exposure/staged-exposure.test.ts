@@ -6,10 +6,22 @@ import { InMemoryProvider, type EvaluationContext } from '@openfeature/server-sd
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH } from '../../../policies/index.js';
-import { FeatBitServerProvider, FeatgateServerProvider, HttpManifestSource, StaticManifestSource } from '../../../provider/index.js';
+import {
+  FeatBitServerProvider,
+  FeatgateServerProvider,
+  HttpManifestSource,
+  StaticManifestSource,
+} from '../../../provider/index.js';
 import { runFeatgate } from '../../integration/ledger/run-cli.js';
 import { jsonFlag } from '../../support/json-flag.js';
-import { manifestVersion, PROVIDER_SWITCH, providerSwitchRecord as changeRecord, startExposureHarness, type ExposureHarness, type Person } from './exposure-harness.js';
+import {
+  manifestVersion,
+  PROVIDER_SWITCH,
+  providerSwitchRecord as changeRecord,
+  startExposureHarness,
+  type ExposureHarness,
+  type Person,
+} from './exposure-harness.js';
 
 const { baseline: BASELINE, candidate: CANDIDATE } = PROVIDER_SWITCH;
 const RAMP_FLAG = 'assistant-model-route';
@@ -59,14 +71,26 @@ beforeAll(async () => {
       jsonFlag(envId, GUARDED_FLAG, [{ id: 'route-current', name: 'current', value: BASELINE }]),
       jsonFlag(envId, ROLLBACK_FLAG, [{ id: 'route-current', name: 'current', value: BASELINE }]),
       jsonFlag(envId, FALLBACK_FLAG, [
-        { id: 'fallback-current', name: 'current', value: { mode: 'human-handoff', message: 'A person will help you.' } },
-        { id: 'fallback-static', name: 'static', value: { mode: 'static-message', message: 'The assistant is paused.' } },
+        {
+          id: 'fallback-current',
+          name: 'current',
+          value: { mode: 'human-handoff', message: 'A person will help you.' },
+        },
+        {
+          id: 'fallback-static',
+          name: 'static',
+          value: { mode: 'static-message', message: 'The assistant is paused.' },
+        },
       ]),
     ],
     { policy: policyFile() },
   );
   for (const flagKey of [RAMP_FLAG, GUARDED_FLAG, ROLLBACK_FLAG, FALLBACK_FLAG]) {
-    const adopted = await h.call('admin', 'POST', '/v1/adoptions', { envId: h.envId, flagKey, reason: 'baseline for the staged-exposure test' });
+    const adopted = await h.call('admin', 'POST', '/v1/adoptions', {
+      envId: h.envId,
+      flagKey,
+      reason: 'baseline for the staged-exposure test',
+    });
     expect(adopted.status).toBe(201);
   }
 });
@@ -76,21 +100,27 @@ afterAll(async () => {
   if (policyDir) rmSync(policyDir, { recursive: true, force: true });
 });
 
-
 /** Opens a change, attaches the approval-phase evidence and collects approvals until it is approved. */
 async function approvedChange(record: any, requester: Person = 'requester'): Promise<any> {
   const created = await h.call(requester, 'POST', '/v1/changes', record);
   expect(created.status).toBe(201);
   expect(created.body.tier).toBe('high');
   for (const requirement of created.body.decision.missing.evidence as { anyOf: string[] }[]) {
-    const attached = await h.call('monitoring', 'POST', `/v1/changes/${record.key}/evidence`, { type: requirement.anyOf[0], summary: 'done', result: 'passed' });
+    const attached = await h.call('monitoring', 'POST', `/v1/changes/${record.key}/evidence`, {
+      type: requirement.anyOf[0],
+      summary: 'done',
+      result: 'passed',
+    });
     expect(attached.status).toBe(201);
   }
   let view = (await h.call('requester', 'GET', `/v1/changes/${record.key}`)).body;
   const reviewers: Person[] = ['aiPlatformOwner', 'releaseOwner', 'security', 'featureOwner'];
   for (const reviewer of reviewers) {
     if (view.status === 'approved') break;
-    const answer = await h.call(reviewer, 'POST', `/v1/changes/${record.key}/reviews`, { decision: 'approve', comment: 'ok' });
+    const answer = await h.call(reviewer, 'POST', `/v1/changes/${record.key}/reviews`, {
+      decision: 'approve',
+      comment: 'ok',
+    });
     expect(answer.status).toBe(201);
     view = answer.body;
   }
@@ -104,7 +134,11 @@ async function applyStage(key: string, body: unknown = {}, person: Person = 'rel
 
 /** Seq of the newest approved state of a flag. */
 async function approvedVersion(flagKey: string): Promise<number> {
-  const audit = await h.call('auditor', 'GET', `/v1/audit?flag=${h.envId}/${flagKey}&type=approved-state.set&limit=1000`);
+  const audit = await h.call(
+    'auditor',
+    'GET',
+    `/v1/audit?flag=${h.envId}/${flagKey}&type=approved-state.set&limit=1000`,
+  );
   expect(audit.status).toBe(200);
   return Math.max(...(audit.body.entries as { seq: number }[]).map((entry) => entry.seq));
 }
@@ -114,10 +148,13 @@ async function currentManifest(flagKey: string): Promise<string> {
   const wanted = await approvedVersion(flagKey);
   let jws = '';
   await expect
-    .poll(async () => {
-      jws = await fetch(`${h.service.url}/v1/envs/${h.envId}/manifest`).then((response) => response.text());
-      return manifestVersion(jws) >= wanted;
-    }, { timeout: 5000, interval: 50 })
+    .poll(
+      async () => {
+        jws = await fetch(`${h.service.url}/v1/envs/${h.envId}/manifest`).then((response) => response.text());
+        return manifestVersion(jws) >= wanted;
+      },
+      { timeout: 5000, interval: 50 },
+    )
     .toBe(true);
   return jws;
 }
@@ -131,21 +168,36 @@ async function currentManifest(flagKey: string): Promise<string> {
 async function expectGrantsFollowFeatBit(flagKey: string): Promise<{ internal: number; others: number }> {
   const jws = await currentManifest(flagKey);
   const payload = h.sandbox.control.store.sdkPayload(h.envId, 0);
-  const featbitSdk = new FbClientBuilder().offline(true).logLevel('none').useJsonBootstrapProvider(JSON.stringify({ messageType: 'data-sync', data: payload })).build();
+  const featbitSdk = new FbClientBuilder()
+    .offline(true)
+    .logLevel('none')
+    .useJsonBootstrapProvider(JSON.stringify({ messageType: 'data-sync', data: payload }))
+    .build();
   await featbitSdk.waitForInitialization();
-  const inner = new InMemoryProvider({ [flagKey]: { variants: { candidate: CANDIDATE }, defaultVariant: 'candidate', disabled: false } });
-  const gate = new FeatgateServerProvider(inner, { source: new StaticManifestSource(jws), publicKeys: [h.publicKey], envId: h.envId });
+  const inner = new InMemoryProvider({
+    [flagKey]: { variants: { candidate: CANDIDATE }, defaultVariant: 'candidate', disabled: false },
+  });
+  const gate = new FeatgateServerProvider(inner, {
+    source: new StaticManifestSource(jws),
+    publicKeys: [h.publicKey],
+    envId: h.envId,
+  });
   await gate.initialize();
   const counts = { internal: 0, others: 0 };
   const mismatches: string[] = [];
   for (const context of contexts) {
-    const user = { key: context.targetingKey!, name: '', customizedProperties: [{ name: 'email', value: String(context.email) }] };
+    const user = {
+      key: context.targetingKey!,
+      name: '',
+      customizedProperties: [{ name: 'email', value: String(context.email) }],
+    };
     const featbit = await featbitSdk.jsonVariationDetail(flagKey, user, null);
     expect(featbit.value, featbit.reason).not.toBeNull();
     const featbitServesCandidate = JSON.stringify(featbit.value) === JSON.stringify(CANDIDATE);
     const gated = await gate.resolveObjectEvaluation(flagKey, {}, context, logger);
     const gateServesCandidate = JSON.stringify(gated.value) === JSON.stringify(CANDIDATE);
-    if (gateServesCandidate !== featbitServesCandidate) mismatches.push(`${context.targetingKey}: FeatBit ${featbitServesCandidate}, gate ${gateServesCandidate}`);
+    if (gateServesCandidate !== featbitServesCandidate)
+      mismatches.push(`${context.targetingKey}: FeatBit ${featbitServesCandidate}, gate ${gateServesCandidate}`);
     if (featbitServesCandidate) counts[String(context.email).endsWith('@example.com') ? 'internal' : 'others'] += 1;
   }
   await gate.onClose();
@@ -156,7 +208,9 @@ async function expectGrantsFollowFeatBit(flagKey: string): Promise<{ internal: n
 
 /** How many writes featgate's FeatBit identity has made to a flag, counted in FeatBit's audit log. */
 function featgateWrites(flagKey: string): number {
-  return h.sandbox.control.store.auditLogs(h.envId).filter((entry) => entry.keyword.startsWith(`${flagKey},`) && entry.creatorName === 'featgate').length;
+  return h.sandbox.control.store
+    .auditLogs(h.envId)
+    .filter((entry) => entry.keyword.startsWith(`${flagKey},`) && entry.creatorName === 'featgate').length;
 }
 
 function candidateIdOf(flag: any): string {
@@ -206,7 +260,15 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
     const withoutExpansionEvidence = await applyStage(key);
     expect(withoutExpansionEvidence.body.detail).toContain('exposure beyond the first stage');
     expect(withoutExpansionEvidence.body.missing.evidence[0].anyOf).toEqual(['shadowTraffic', 'guardrailMetrics']);
-    expect((await h.call('monitoring', 'POST', `/v1/changes/${key}/evidence`, { type: 'shadowTraffic', summary: 'internal week clean', result: 'passed' })).status).toBe(201);
+    expect(
+      (
+        await h.call('monitoring', 'POST', `/v1/changes/${key}/evidence`, {
+          type: 'shadowTraffic',
+          summary: 'internal week clean',
+          result: 'passed',
+        })
+      ).status,
+    ).toBe(201);
 
     const five = await applyStage(key);
     expect(five.status).toBe(200);
@@ -230,7 +292,12 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
     const atQuarter = await expectGrantsFollowFeatBit(RAMP_FLAG);
     expect(atQuarter.others).toBeGreaterThan(atFive.others);
 
-    await expect.poll(async () => (await h.call('releaseOwner', 'GET', `/v1/changes/${key}`)).body.status, { timeout: 8000, interval: 200 }).toBe('completed');
+    await expect
+      .poll(async () => (await h.call('releaseOwner', 'GET', `/v1/changes/${key}`)).body.status, {
+        timeout: 8000,
+        interval: 200,
+      })
+      .toBe('completed');
     live = await h.liveFlag(RAMP_FLAG);
     expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: candidateId, rollout: [0, 1] })]);
     expect(await expectGrantsFollowFeatBit(RAMP_FLAG)).toEqual({ internal: 200, others: 1800 });
@@ -262,8 +329,18 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
         ],
       ),
     );
-    expect((await h.call('monitoring', 'POST', `/v1/changes/${key}/evidence`, { type: 'shadowTraffic', summary: 'shadow run', result: 'passed' })).status).toBe(201);
-    const notExposed = await h.call('monitoring', 'POST', `/v1/changes/${key}/signals`, { signals: [{ metric: 'escalationRate', value: 0.01 }] });
+    expect(
+      (
+        await h.call('monitoring', 'POST', `/v1/changes/${key}/evidence`, {
+          type: 'shadowTraffic',
+          summary: 'shadow run',
+          result: 'passed',
+        })
+      ).status,
+    ).toBe(201);
+    const notExposed = await h.call('monitoring', 'POST', `/v1/changes/${key}/signals`, {
+      signals: [{ metric: 'escalationRate', value: 0.01 }],
+    });
     expect(notExposed.status).toBe(409);
     expect((await applyStage(key)).status).toBe(200);
     await expect.poll(async () => (await applyStage(key)).status, { timeout: 5000, interval: 250 }).toBe(200);
@@ -295,21 +372,41 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
       };
       await expect.poll(serving, { timeout: 5000, interval: 100 }).toBeGreaterThan(300);
 
-      const healthy = await h.call('monitoring', 'POST', `/v1/changes/${key}/signals`, { signals: [{ metric: 'escalationRate', value: 0.02 }, { metric: 'groundingScore', value: 0.91 }] });
+      const healthy = await h.call('monitoring', 'POST', `/v1/changes/${key}/signals`, {
+        signals: [
+          { metric: 'escalationRate', value: 0.02 },
+          { metric: 'groundingScore', value: 0.91 },
+        ],
+      });
       expect(healthy.status).toBe(201);
-      expect(healthy.body).toMatchObject({ recorded: 2, outcome: 'healthy', breaches: [], change: { status: 'releasing' } });
+      expect(healthy.body).toMatchObject({
+        recorded: 2,
+        outcome: 'healthy',
+        breaches: [],
+        change: { status: 'releasing' },
+      });
 
-      const breach = await h.call('monitoring', 'POST', `/v1/changes/${key}/signals`, { signals: [{ metric: 'escalationRate', value: 0.09 }] });
+      const breach = await h.call('monitoring', 'POST', `/v1/changes/${key}/signals`, {
+        signals: [{ metric: 'escalationRate', value: 0.09 }],
+      });
       expect(breach.status).toBe(201);
-      expect(breach.body).toMatchObject({ outcome: 'held', breaches: [{ metric: 'escalationRate', value: 0.09, operator: 'above', threshold: 0.05, action: 'hold' }] });
+      expect(breach.body).toMatchObject({
+        outcome: 'held',
+        breaches: [{ metric: 'escalationRate', value: 0.09, operator: 'above', threshold: 0.05, action: 'hold' }],
+      });
       expect(breach.body.change.status).toBe('held');
       expect(breach.body.change.release.statusReason).toContain('escalationRate 0.09 above 0.05');
 
       const duringHold = await applyStage(key);
       expect(duringHold.status).toBe(409);
       expect(duringHold.body.detail).toContain('is held (guardrail breached: escalationRate 0.09 above 0.05)');
-      expect((await h.call('releaseOwner', 'POST', `/v1/changes/${key}/release/resume`, { comment: 'looking into it' })).body.status).toBe('releasing');
-      await expect.poll(async () => (await applyStage(key)).body.detail, { timeout: 5000, interval: 250 }).toContain('a guardrail holds the release');
+      expect(
+        (await h.call('releaseOwner', 'POST', `/v1/changes/${key}/release/resume`, { comment: 'looking into it' })).body
+          .status,
+      ).toBe('releasing');
+      await expect
+        .poll(async () => (await applyStage(key)).body.detail, { timeout: 5000, interval: 250 })
+        .toContain('a guardrail holds the release');
       const stillBreached = await applyStage(key);
       expect(stillBreached.status).toBe(409);
       expect(stillBreached.body.detail).toContain('escalationRate 0.09 above 0.05');
@@ -319,17 +416,30 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
         ['groundingScore', 'healthy'],
         ['latencyP95Ms', 'no-data'],
       ]);
-      expect((await h.liveFlag(GUARDED_FLAG)).fallthrough.variations[0]).toMatchObject({ id: candidateId, rollout: [0, 0.25] });
+      expect((await h.liveFlag(GUARDED_FLAG)).fallthrough.variations[0]).toMatchObject({
+        id: candidateId,
+        rollout: [0, 0.25],
+      });
 
       const writesBeforeRollback = featgateWrites(GUARDED_FLAG);
-      const rollback = await h.call('monitoring', 'POST', `/v1/changes/${key}/signals`, { signals: [{ metric: 'groundingScore', value: 0.41 }] });
+      const rollback = await h.call('monitoring', 'POST', `/v1/changes/${key}/signals`, {
+        signals: [{ metric: 'groundingScore', value: 0.41 }],
+      });
       expect(rollback.status).toBe(201);
       expect(featgateWrites(GUARDED_FLAG) - writesBeforeRollback).toBe(1);
-      expect(rollback.body).toMatchObject({ outcome: 'rolled-back', breaches: [{ metric: 'groundingScore', value: 0.41, action: 'rollback' }], change: { status: 'rolled-back' } });
-      expect((await h.liveFlag(GUARDED_FLAG)).fallthrough.variations).toEqual([expect.objectContaining({ id: 'route-current', rollout: [0, 1] })]);
+      expect(rollback.body).toMatchObject({
+        outcome: 'rolled-back',
+        breaches: [{ metric: 'groundingScore', value: 0.41, action: 'rollback' }],
+        change: { status: 'rolled-back' },
+      });
+      expect((await h.liveFlag(GUARDED_FLAG)).fallthrough.variations).toEqual([
+        expect.objectContaining({ id: 'route-current', rollout: [0, 1] }),
+      ]);
 
       const rolledBackVersion = manifestVersion(await currentManifest(GUARDED_FLAG));
-      await expect.poll(() => gate.stats().manifestVersion ?? 0, { timeout: 5000, interval: 20 }).toBeGreaterThanOrEqual(rolledBackVersion);
+      await expect
+        .poll(() => gate.stats().manifestVersion ?? 0, { timeout: 5000, interval: 20 })
+        .toBeGreaterThanOrEqual(rolledBackVersion);
       expect(await serving()).toBe(0);
 
       const breaches = await h.call('auditor', 'GET', `/v1/audit?change=${key}&type=guardrail.breached`);
@@ -340,7 +450,10 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
       const rolledBack = await h.call('auditor', 'GET', `/v1/audit?change=${key}&type=release.rolled-back`);
       expect(rolledBack.body.entries[0]).toMatchObject({
         actor: { id: 'featgate-guardrails', kind: 'service' },
-        data: { breach: { metric: 'groundingScore', value: 0.41 }, served: [{ flagKey: GUARDED_FLAG, variationId: 'route-current' }] },
+        data: {
+          breach: { metric: 'groundingScore', value: 0.41 },
+          served: [{ flagKey: GUARDED_FLAG, variationId: 'route-current' }],
+        },
       });
     } finally {
       await gate.onClose();
@@ -355,13 +468,16 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
     ]);
     record.flags[0].rollbackValue = SAFE_ROUTE;
     await approvedChange(record);
-    const cli = (args: string[]) => runFeatgate([...args, '--url', h.service.url, '--token', h.token('releaseOwner'), '--json']);
+    const cli = (args: string[]) =>
+      runFeatgate([...args, '--url', h.service.url, '--token', h.token('releaseOwner'), '--json']);
 
     const applied = await cli(['release', 'apply-stage', key]);
     expect(applied.code, applied.stderr).toBe(0);
     expect(JSON.parse(applied.stdout).release.stageIndex).toBe(0);
     const staged = await h.liveFlag(ROLLBACK_FLAG);
-    const safe = staged.variations.find((variation: any) => JSON.stringify(JSON.parse(variation.value)) === JSON.stringify(SAFE_ROUTE));
+    const safe = staged.variations.find(
+      (variation: any) => JSON.stringify(JSON.parse(variation.value)) === JSON.stringify(SAFE_ROUTE),
+    );
     expect(safe).toBeDefined();
     expect(staged.fallthrough.variations.map((variation: any) => variation.id)).not.toContain(safe.id);
 
@@ -370,63 +486,138 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
     expect(rolled.code, rolled.stderr).toBe(0);
     expect(JSON.parse(rolled.stdout).status).toBe('rolled-back');
     expect(featgateWrites(ROLLBACK_FLAG) - writesBefore).toBe(1);
-    expect((await h.liveFlag(ROLLBACK_FLAG)).fallthrough.variations).toEqual([expect.objectContaining({ id: safe.id, rollout: [0, 1] })]);
+    expect((await h.liveFlag(ROLLBACK_FLAG)).fallthrough.variations).toEqual([
+      expect.objectContaining({ id: safe.id, rollout: [0, 1] }),
+    ]);
 
     const jws = await currentManifest(ROLLBACK_FLAG);
-    const inner = new InMemoryProvider({ [ROLLBACK_FLAG]: { variants: { candidate: CANDIDATE }, defaultVariant: 'candidate', disabled: false } });
-    const gate = new FeatgateServerProvider(inner, { source: new StaticManifestSource(jws), publicKeys: [h.publicKey], envId: h.envId });
+    const inner = new InMemoryProvider({
+      [ROLLBACK_FLAG]: { variants: { candidate: CANDIDATE }, defaultVariant: 'candidate', disabled: false },
+    });
+    const gate = new FeatgateServerProvider(inner, {
+      source: new StaticManifestSource(jws),
+      publicKeys: [h.publicKey],
+      envId: h.envId,
+    });
     await gate.initialize();
     const served = new Set<string>();
-    for (const context of contexts.slice(0, 200)) served.add(JSON.stringify((await gate.resolveObjectEvaluation(ROLLBACK_FLAG, {}, context, logger)).value));
+    for (const context of contexts.slice(0, 200))
+      served.add(JSON.stringify((await gate.resolveObjectEvaluation(ROLLBACK_FLAG, {}, context, logger)).value));
     await gate.onClose();
     expect([...served]).toEqual([JSON.stringify(SAFE_ROUTE)]);
     const entry = await h.call('auditor', 'GET', `/v1/audit?change=${key}&type=release.rolled-back`);
-    expect(entry.body.entries[0]).toMatchObject({ actor: { id: 'releaseOwner' }, data: { reason: 'answers got worse', served: [{ flagKey: ROLLBACK_FLAG, variationId: safe.id }] } });
+    expect(entry.body.entries[0]).toMatchObject({
+      actor: { id: 'releaseOwner' },
+      data: { reason: 'answers got worse', served: [{ flagKey: ROLLBACK_FLAG, variationId: safe.id }] },
+    });
   }, 60_000);
 
   it('restores the approved state when a break-glass change expires, and when its post-review approves it', async () => {
-    const refusedRole = await h.call('releaseOwner', 'POST', '/v1/break-glass', { environment: 'production', flagKey: FALLBACK_FLAG, incidentReference: 'INC-1', reason: 'outage', duration: '1h', serve: { variationId: 'fallback-static' } });
+    const refusedRole = await h.call('releaseOwner', 'POST', '/v1/break-glass', {
+      environment: 'production',
+      flagKey: FALLBACK_FLAG,
+      incidentReference: 'INC-1',
+      reason: 'outage',
+      duration: '1h',
+      serve: { variationId: 'fallback-static' },
+    });
     expect(refusedRole.status).toBe(403);
-    const admin = await h.call('admin', 'POST', '/v1/break-glass', { environment: 'production', flagKey: FALLBACK_FLAG, incidentReference: 'INC-1', reason: 'outage', duration: '1h', serve: { variationId: 'fallback-static' } });
+    const admin = await h.call('admin', 'POST', '/v1/break-glass', {
+      environment: 'production',
+      flagKey: FALLBACK_FLAG,
+      incidentReference: 'INC-1',
+      reason: 'outage',
+      duration: '1h',
+      serve: { variationId: 'fallback-static' },
+    });
     expect(admin.status).toBe(403);
     expect(admin.body.detail).toContain('break-glass needs one of the roles incidentCommander');
-    const tooLong = await h.call('incidentCommander', 'POST', '/v1/break-glass', { environment: 'production', flagKey: FALLBACK_FLAG, reason: 'outage', duration: '5h', serve: { variationId: 'fallback-static' } });
+    const tooLong = await h.call('incidentCommander', 'POST', '/v1/break-glass', {
+      environment: 'production',
+      flagKey: FALLBACK_FLAG,
+      reason: 'outage',
+      duration: '5h',
+      serve: { variationId: 'fallback-static' },
+    });
     expect(tooLong.status).toBe(403);
     expect(tooLong.body.detail).toContain('needs an incident reference');
     expect(tooLong.body.detail).toContain('lasts at most 4h');
 
     const expiring = await h.call('incidentCommander', 'POST', '/v1/break-glass', {
-      environment: 'production', flagKey: FALLBACK_FLAG, incidentReference: 'INC-4711', reason: 'answers leak internal notes', duration: '2s', serve: { variationId: 'fallback-static' },
+      environment: 'production',
+      flagKey: FALLBACK_FLAG,
+      incidentReference: 'INC-4711',
+      reason: 'answers leak internal notes',
+      duration: '2s',
+      serve: { variationId: 'fallback-static' },
     });
     expect(expiring.status).toBe(201);
-    expect(expiring.body).toMatchObject({ status: 'active', usedBy: 'incidentCommander', incidentReference: 'INC-4711', postReviewOutcome: null });
-    expect((await h.liveFlag(FALLBACK_FLAG)).fallthrough.variations).toEqual([expect.objectContaining({ id: 'fallback-static', rollout: [0, 1] })]);
-    const selfReview = await h.call('incidentCommander', 'POST', `/v1/break-glass/${expiring.body.id}/reviews`, { decision: 'approve' });
+    expect(expiring.body).toMatchObject({
+      status: 'active',
+      usedBy: 'incidentCommander',
+      incidentReference: 'INC-4711',
+      postReviewOutcome: null,
+    });
+    expect((await h.liveFlag(FALLBACK_FLAG)).fallthrough.variations).toEqual([
+      expect.objectContaining({ id: 'fallback-static', rollout: [0, 1] }),
+    ]);
+    const selfReview = await h.call('incidentCommander', 'POST', `/v1/break-glass/${expiring.body.id}/reviews`, {
+      decision: 'approve',
+    });
     expect(selfReview.status).toBe(403);
 
-    await expect.poll(async () => (await h.call('auditor', 'GET', `/v1/break-glass/${expiring.body.id}`)).body.status, { timeout: 8000, interval: 200 }).toBe('ended');
-    expect((await h.liveFlag(FALLBACK_FLAG)).fallthrough.variations).toEqual([expect.objectContaining({ id: 'fallback-current', rollout: [0, 1] })]);
+    await expect
+      .poll(async () => (await h.call('auditor', 'GET', `/v1/break-glass/${expiring.body.id}`)).body.status, {
+        timeout: 8000,
+        interval: 200,
+      })
+      .toBe('ended');
+    expect((await h.liveFlag(FALLBACK_FLAG)).fallthrough.variations).toEqual([
+      expect.objectContaining({ id: 'fallback-current', rollout: [0, 1] }),
+    ]);
     const ended = await h.call('auditor', 'GET', `/v1/break-glass/${expiring.body.id}`);
     expect(ended.body.ended).toMatchObject({ restored: true, reason: 'expired' });
 
     const kept = await h.call('incidentCommander', 'POST', '/v1/break-glass', {
-      environment: 'production', flagKey: FALLBACK_FLAG, incidentReference: 'INC-4712', reason: 'provider outage', duration: '3s', serve: { value: { mode: 'static-message', message: 'We are on it.' } },
+      environment: 'production',
+      flagKey: FALLBACK_FLAG,
+      incidentReference: 'INC-4712',
+      reason: 'provider outage',
+      duration: '3s',
+      serve: { value: { mode: 'static-message', message: 'We are on it.' } },
     });
     expect(kept.status).toBe(201);
     await h.service.exposure.scheduler.sweep();
-    const security = await h.call('security', 'POST', `/v1/break-glass/${kept.body.id}/reviews`, { decision: 'approve', comment: 'right call' });
+    const security = await h.call('security', 'POST', `/v1/break-glass/${kept.body.id}/reviews`, {
+      decision: 'approve',
+      comment: 'right call',
+    });
     expect(security.body.postReviewOutcome).toBeNull();
-    const release = await h.call('releaseOwner', 'POST', `/v1/break-glass/${kept.body.id}/reviews`, { decision: 'approve', comment: 'keep it' });
+    const release = await h.call('releaseOwner', 'POST', `/v1/break-glass/${kept.body.id}/reviews`, {
+      decision: 'approve',
+      comment: 'keep it',
+    });
     expect(release.status).toBe(201);
     expect(release.body).toMatchObject({ status: 'ended', postReviewOutcome: 'approved', ended: { restored: true } });
     // An approved post-review says the emergency was justified; it approves no value: the pre-incident state is back.
     const live = await h.liveFlag(FALLBACK_FLAG);
     expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: 'fallback-current', rollout: [0, 1] })]);
-    expect(live.variations.map((variation: any) => JSON.parse(variation.value))).not.toContainEqual({ mode: 'static-message', message: 'We are on it.' });
+    expect(live.variations.map((variation: any) => JSON.parse(variation.value))).not.toContainEqual({
+      mode: 'static-message',
+      message: 'We are on it.',
+    });
   });
 
   it('keeps everything in the ledger, and featgate audit verify passes', async () => {
-    const types = ['guardrail.signal-recorded', 'guardrail.breached', 'release.held', 'release.rolled-back', 'break-glass.used', 'break-glass.expired', 'break-glass.reviewed'];
+    const types = [
+      'guardrail.signal-recorded',
+      'guardrail.breached',
+      'release.held',
+      'release.rolled-back',
+      'break-glass.used',
+      'break-glass.expired',
+      'break-glass.reviewed',
+    ];
     for (const type of types) {
       const entries = await h.call('auditor', 'GET', `/v1/audit?type=${type}`);
       expect(entries.body.entries.length, type).toBeGreaterThan(0);

@@ -33,7 +33,8 @@ const harness: WebGateHarness = {
     const source = new ContextManifestSource({ baseUrl: featgateUrl, envId, refreshMs: 200 });
     const gate = new FeatgateWebProvider(inner, { source, publicKeys: [publicJwk], envId });
     OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (details) => {
-      if (details?.message?.startsWith('featgate')) manifestChanges.push([...((details.flagsChanged as string[] | undefined) ?? [])]);
+      if (details?.message?.startsWith('featgate'))
+        manifestChanges.push([...((details.flagsChanged as string[] | undefined) ?? [])]);
     });
     await OpenFeature.setContext({ targetingKey });
     await OpenFeature.setProviderAndWait(gate);

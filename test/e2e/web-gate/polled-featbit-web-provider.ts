@@ -9,7 +9,12 @@ import {
   type ResolutionDetails,
 } from '@openfeature/web-sdk';
 import { EvaluationKind, evaluateFlag } from '@featgate/openfeature/evaluator';
-import { sdkFlagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment } from '../../../src/featbit/model/index.js';
+import {
+  sdkFlagSchema,
+  segmentSchema,
+  type FeatBitFlag,
+  type FeatBitSegment,
+} from '../../../src/featbit/model/index.js';
 import { convertFeatBitValue, RequestedType } from '@featgate/openfeature/manifest';
 import { featBitUserFromContext } from '../../../provider/core/featbit-user-from-context.js';
 
@@ -47,32 +52,65 @@ export class PolledFeatBitWebProvider implements Provider {
     clearInterval(this.timer);
   }
 
-  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): ResolutionDetails<boolean> {
+  resolveBooleanEvaluation(
+    flagKey: string,
+    defaultValue: boolean,
+    context: EvaluationContext,
+  ): ResolutionDetails<boolean> {
     return this.resolve(flagKey, defaultValue, RequestedType.Boolean, context);
   }
 
-  resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext): ResolutionDetails<string> {
+  resolveStringEvaluation(
+    flagKey: string,
+    defaultValue: string,
+    context: EvaluationContext,
+  ): ResolutionDetails<string> {
     return this.resolve(flagKey, defaultValue, RequestedType.String, context);
   }
 
-  resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext): ResolutionDetails<number> {
+  resolveNumberEvaluation(
+    flagKey: string,
+    defaultValue: number,
+    context: EvaluationContext,
+  ): ResolutionDetails<number> {
     return this.resolve(flagKey, defaultValue, RequestedType.Number, context);
   }
 
-  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): ResolutionDetails<T> {
+  resolveObjectEvaluation<T extends JsonValue>(
+    flagKey: string,
+    defaultValue: T,
+    context: EvaluationContext,
+  ): ResolutionDetails<T> {
     return this.resolve(flagKey, defaultValue, RequestedType.Object, context);
   }
 
-  private resolve<T>(flagKey: string, defaultValue: T, type: RequestedType, context: EvaluationContext): ResolutionDetails<T> {
+  private resolve<T>(
+    flagKey: string,
+    defaultValue: T,
+    type: RequestedType,
+    context: EvaluationContext,
+  ): ResolutionDetails<T> {
     const flag = this.flags.get(flagKey);
-    if (!flag) return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ErrorCode.FLAG_NOT_FOUND };
+    if (!flag)
+      return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ErrorCode.FLAG_NOT_FOUND };
     const result = evaluateFlag(flag, featBitUserFromContext(context), (id) => this.segments.get(id));
     if (result.kind === EvaluationKind.Error || result.value === undefined) {
-      return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ErrorCode.GENERAL, errorMessage: result.reason };
+      return {
+        value: defaultValue,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.GENERAL,
+        errorMessage: result.reason,
+      };
     }
     const converted = convertFeatBitValue(result.value, type);
-    if (!converted.convertible) return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ErrorCode.TYPE_MISMATCH };
-    const reason = result.kind === EvaluationKind.Off ? StandardResolutionReasons.DISABLED : result.kind === EvaluationKind.FallThrough ? StandardResolutionReasons.DEFAULT : StandardResolutionReasons.TARGETING_MATCH;
+    if (!converted.convertible)
+      return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ErrorCode.TYPE_MISMATCH };
+    const reason =
+      result.kind === EvaluationKind.Off
+        ? StandardResolutionReasons.DISABLED
+        : result.kind === EvaluationKind.FallThrough
+          ? StandardResolutionReasons.DEFAULT
+          : StandardResolutionReasons.TARGETING_MATCH;
     return { value: converted.value as T, variant: result.variationId, reason };
   }
 

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerEventType } from '../../../src/ledger/index.js';
-import { candidateShare, eventually, openApprovedChange, routeChangeRecord, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
+import {
+  candidateShare,
+  eventually,
+  openApprovedChange,
+  routeChangeRecord,
+  routeFlag,
+  startBridgeHarness,
+  type BridgeHarness,
+} from './bridge-harness.js';
 
 let h: BridgeHarness;
 
@@ -19,7 +27,10 @@ async function rampToFirstStage(key: string, changeKey: string): Promise<void> {
     { name: 'everyone', percentage: 100 },
   ]);
   await openApprovedChange(h, record);
-  expect((await h.call('POST', `/v1/changes/${changeKey}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} })).status).toBe(200);
+  expect(
+    (await h.call('POST', `/v1/changes/${changeKey}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} }))
+      .status,
+  ).toBe(200);
   await h.settle();
 }
 
@@ -29,7 +40,15 @@ async function aliceSetsShare(key: string, share: number): Promise<void> {
     { id: `${key}-candidate`, rollout: [0, share] as [number, number], exptRollout: 1 },
     { id: `${key}-current`, rollout: [share, 1] as [number, number], exptRollout: 1 },
   ];
-  await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: { targetUsers: flag.targetUsers, rules: flag.rules, fallthrough: { ...flag.fallthrough, variations }, exptIncludeAllTargets: flag.exptIncludeAllTargets } });
+  await h.alice.updateTargeting(h.envId, key, {
+    revision: flag.revision,
+    targeting: {
+      targetUsers: flag.targetUsers,
+      rules: flag.rules,
+      fallthrough: { ...flag.fallthrough, variations },
+      exptIncludeAllTargets: flag.exptIncludeAllTargets,
+    },
+  });
 }
 
 describe('edits within the applied stage of an approved change', () => {
@@ -62,7 +81,11 @@ describe('edits within the applied stage of an approved change', () => {
     await rampToFirstStage(key, 'beyond-stage-latency-target');
 
     await aliceSetsShare(key, 0.5);
-    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the revert');
+    await eventually(
+      async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1,
+      10_000,
+      'the revert',
+    );
     await h.settle();
     expect(candidateShare(h.live(key), key)).toBeCloseTo(0.2, 10);
   });

@@ -51,8 +51,22 @@ export function routeFlag(envId: string, key: string, shape: RouteFlagShape = {}
     targetUsers: shape.targets?.length ? [{ keyIds: [...shape.targets], variationId: candidate }] : [],
     rules: shape.rules
       ? [
-          { id: `${key}-rule-pro`, name: 'pro plan', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'plan', op: 'Equal', value: 'pro' }], variations: [{ id: current, rollout: [0, 1], exptRollout: 1 }] },
-          { id: `${key}-rule-nl`, name: 'dutch users', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'country', op: 'Equal', value: 'nl' }], variations: [{ id: candidate, rollout: [0, 1], exptRollout: 1 }] },
+          {
+            id: `${key}-rule-pro`,
+            name: 'pro plan',
+            dispatchKey: null,
+            includedInExpt: false,
+            conditions: [{ property: 'plan', op: 'Equal', value: 'pro' }],
+            variations: [{ id: current, rollout: [0, 1], exptRollout: 1 }],
+          },
+          {
+            id: `${key}-rule-nl`,
+            name: 'dutch users',
+            dispatchKey: null,
+            includedInExpt: false,
+            conditions: [{ property: 'country', op: 'Equal', value: 'nl' }],
+            variations: [{ id: candidate, rollout: [0, 1], exptRollout: 1 }],
+          },
         ]
       : [],
     isEnabled: true,
@@ -60,7 +74,13 @@ export function routeFlag(envId: string, key: string, shape: RouteFlagShape = {}
     fallthrough: {
       dispatchKey: null,
       includedInExpt: true,
-      variations: share > 0 ? [{ id: candidate, rollout: [0, share], exptRollout: 1 }, { id: current, rollout: [share, 1], exptRollout: 1 }] : [{ id: current, rollout: [0, 1], exptRollout: 1 }],
+      variations:
+        share > 0
+          ? [
+              { id: candidate, rollout: [0, share], exptRollout: 1 },
+              { id: current, rollout: [share, 1], exptRollout: 1 },
+            ]
+          : [{ id: current, rollout: [0, 1], exptRollout: 1 }],
     },
     exptIncludeAllTargets: true,
     tags: [],
@@ -75,7 +95,11 @@ export interface RouteStage {
 }
 
 /** A change record (medium tier under the default policy) that ramps `key`'s candidate route through `stages`. */
-export function routeChangeRecord(key: string, changeKey: string, stages: readonly RouteStage[]): Record<string, unknown> {
+export function routeChangeRecord(
+  key: string,
+  changeKey: string,
+  stages: readonly RouteStage[],
+): Record<string, unknown> {
   return {
     key: changeKey,
     title: 'Looser latency target',
@@ -84,10 +108,28 @@ export function routeChangeRecord(key: string, changeKey: string, stages: readon
     environment: 'production',
     affectedWorkflow: 'ticket summaries',
     requester: 'someone',
-    flags: [{ key, surface: 'modelRoute', baseline: CURRENT_ROUTE, candidate: CANDIDATE_ROUTE, candidateVariationId: `${key}-candidate` }],
+    flags: [
+      {
+        key,
+        surface: 'modelRoute',
+        baseline: CURRENT_ROUTE,
+        candidate: CANDIDATE_ROUTE,
+        candidateVariationId: `${key}-candidate`,
+      },
+    ],
     behaviourChange: 'summaries may take longer',
-    impact: { data: 'none', cost: 'none', latency: 'up to 400 ms more', safety: 'none', support: 'none', compliance: 'none' },
-    release: { decisionOwner: 'ai-platform', stages: stages.map((stage) => ({ ...stage, audience: 'everyone', minDuration: '1h' })) },
+    impact: {
+      data: 'none',
+      cost: 'none',
+      latency: 'up to 400 ms more',
+      safety: 'none',
+      support: 'none',
+      compliance: 'none',
+    },
+    release: {
+      decisionOwner: 'ai-platform',
+      stages: stages.map((stage) => ({ ...stage, audience: 'everyone', minDuration: '1h' })),
+    },
     cleanup: { kind: 'durable' },
   };
 }
@@ -98,14 +140,30 @@ export function routeChangeRecord(key: string, changeKey: string, stages: readon
  */
 export async function openApprovedChange(h: BridgeHarness, record: Record<string, unknown>): Promise<any> {
   const created = await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: record });
-  if (created.status !== 201) throw new Error(`creating ${String(record['key'])} answered ${created.status}: ${JSON.stringify(created.body)}`);
+  if (created.status !== 201)
+    throw new Error(`creating ${String(record['key'])} answered ${created.status}: ${JSON.stringify(created.body)}`);
   for (const requirement of created.body.decision.missing.evidence as { anyOf: string[] }[]) {
-    const body = { type: requirement.anyOf[0], summary: 'no regressions', result: 'passed', link: 'https://ci.example.com/run/1' };
-    const attached = await h.call('POST', `/v1/changes/${String(record['key'])}/evidence`, { token: h.tokens.service, body });
-    if (attached.status !== 201) throw new Error(`evidence answered ${attached.status}: ${JSON.stringify(attached.body)}`);
+    const body = {
+      type: requirement.anyOf[0],
+      summary: 'no regressions',
+      result: 'passed',
+      link: 'https://ci.example.com/run/1',
+    };
+    const attached = await h.call('POST', `/v1/changes/${String(record['key'])}/evidence`, {
+      token: h.tokens.service,
+      body,
+    });
+    if (attached.status !== 201)
+      throw new Error(`evidence answered ${attached.status}: ${JSON.stringify(attached.body)}`);
   }
-  const review = await h.call('POST', `/v1/changes/${String(record['key'])}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
-  if (review.body?.status !== 'approved') throw new Error(`the review left ${String(record['key'])} ${review.body?.status}: ${JSON.stringify(review.body?.decision)}`);
+  const review = await h.call('POST', `/v1/changes/${String(record['key'])}/reviews`, {
+    token: h.tokens.aiPlatformOwner,
+    body: { decision: 'approve' },
+  });
+  if (review.body?.status !== 'approved')
+    throw new Error(
+      `the review left ${String(record['key'])} ${review.body?.status}: ${JSON.stringify(review.body?.decision)}`,
+    );
   return review.body;
 }
 
@@ -117,7 +175,13 @@ export function withShare(flag: RestFlag, share: number) {
     targetUsers: flag.targetUsers,
     rules: flag.rules,
     exptIncludeAllTargets: flag.exptIncludeAllTargets,
-    fallthrough: { ...flag.fallthrough, variations: [{ id: candidate, rollout: [0, share] as [number, number], exptRollout: 1 }, { id: current, rollout: [share, 1] as [number, number], exptRollout: 1 }] },
+    fallthrough: {
+      ...flag.fallthrough,
+      variations: [
+        { id: candidate, rollout: [0, share] as [number, number], exptRollout: 1 },
+        { id: current, rollout: [share, 1] as [number, number], exptRollout: 1 },
+      ],
+    },
   };
 }
 
@@ -148,7 +212,11 @@ export interface BridgeHarness {
   settle(): Promise<void>;
   /** Ledger entries of one type about one flag (or about anything). */
   entries(type: string, flagKey?: string): Promise<LedgerEntry[]>;
-  call(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<{ status: number; body: any }>;
+  call(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown },
+  ): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
@@ -168,7 +236,10 @@ export async function startGovernedSandbox(): Promise<Sandbox> {
 }
 
 /** API tokens for every e2e role, and the config entries holding their hashes. */
-export function roleTokens(): { tokens: Record<E2eRole, string>; configs: { name: string; sha256: string; roles: string[] }[] } {
+export function roleTokens(): {
+  tokens: Record<E2eRole, string>;
+  configs: { name: string; sha256: string; roles: string[] }[];
+} {
   const tokens = {} as Record<E2eRole, string>;
   const configs = ROLES.map((role) => {
     tokens[role] = generateApiToken();
@@ -198,7 +269,13 @@ export function serviceConfigInput(input: {
     dataDir: input.dataDir,
     redisUrl: input.redisUrl ?? testRedisUrl(),
     redisPrefix: input.redisPrefix,
-    featbit: { apiUrl: input.sandbox.url, accessToken: featgateToken.token, sandbox: false, webhookSecret: ['old-rotated-secret', input.secret], ...stream },
+    featbit: {
+      apiUrl: input.sandbox.url,
+      accessToken: featgateToken.token,
+      sandbox: false,
+      webhookSecret: ['old-rotated-secret', input.secret],
+      ...stream,
+    },
     identity: { tokens: input.tokenConfigs },
     ...(input.webhooks ? { webhooks: input.webhooks } : {}),
   };
@@ -242,23 +319,47 @@ export async function startBridgeHarness(
   const secret = options.secret ?? `whsec-${generateApiToken()}`;
   const redisPrefix = options.redisPrefix ?? uniquePrefix('bridge-e2e');
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-bridge-'));
-  const service = await startService(serviceConfigSchema.parse(serviceConfigInput({ sandbox, redisPrefix, dataDir, secret, tokenConfigs, ...(options.webhooks ? { webhooks: options.webhooks } : {}), ...(options.stream ? { stream: true } : {}), ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}) })), {
-    logger: process.env.BRIDGE_TEST_LOG ? createLogger("test", "info") : silentLogger,
-    ...FAST_BRIDGE_OPTIONS,
-    ...options.service,
-  });
+  const service = await startService(
+    serviceConfigSchema.parse(
+      serviceConfigInput({
+        sandbox,
+        redisPrefix,
+        dataDir,
+        secret,
+        tokenConfigs,
+        ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+        ...(options.stream ? { stream: true } : {}),
+        ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+      }),
+    ),
+    {
+      logger: process.env.BRIDGE_TEST_LOG ? createLogger('test', 'info') : silentLogger,
+      ...FAST_BRIDGE_OPTIONS,
+      ...options.service,
+    },
+  );
   const bridge = service.bridge!;
   await bridge.reconciler.runOnce();
   await bridge.stream?.ready();
   await bridge.queue.whenIdle(20_000);
-  if (!options.withoutWebhooks) sandbox.control.configureWebhook({ url: `${service.url}/webhooks/featbit`, secret, events: Object.values(WebhookEvent), retryDelayMs: 200 });
+  if (!options.withoutWebhooks)
+    sandbox.control.configureWebhook({
+      url: `${service.url}/webhooks/featbit`,
+      secret,
+      events: Object.values(WebhookEvent),
+      retryDelayMs: 200,
+    });
   const alice = new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: aliceToken.token, logger: silentLogger });
 
   const call: BridgeHarness['call'] = async (method, path, callOptions = {}) => {
     const headers: Record<string, string> = {};
     if (callOptions.token) headers.authorization = `Bearer ${callOptions.token}`;
     if (callOptions.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${service.url}${path}`, { method, headers, ...(callOptions.body !== undefined ? { body: JSON.stringify(callOptions.body) } : {}) });
+    const response = await fetch(`${service.url}${path}`, {
+      method,
+      headers,
+      ...(callOptions.body !== undefined ? { body: JSON.stringify(callOptions.body) } : {}),
+    });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
@@ -278,8 +379,12 @@ export async function startBridgeHarness(
       // the adoption (a flag that appears while featgate watches is converged and proposed, never adopted as is).
       sandbox.control.seed({ flags, segments: [] }, { publish: false });
       for (const flag of flags) {
-        const adopted = await call('POST', '/v1/adoptions', { token: tokens.admin, body: { envId: env.id, flagKey: flag['key'], reason: 'baseline for the e2e test' } });
-        if (adopted.status !== 201) throw new Error(`adoption of ${String(flag['key'])} failed: ${JSON.stringify(adopted.body)}`);
+        const adopted = await call('POST', '/v1/adoptions', {
+          token: tokens.admin,
+          body: { envId: env.id, flagKey: flag['key'], reason: 'baseline for the e2e test' },
+        });
+        if (adopted.status !== 201)
+          throw new Error(`adoption of ${String(flag['key'])} failed: ${JSON.stringify(adopted.body)}`);
       }
     },
     live: (key) => sandbox.control.store.getFlag(env.id, key),
@@ -288,7 +393,12 @@ export async function startBridgeHarness(
       await bridge.queue.whenIdle(60_000);
     },
     entries: (type, flagKey) =>
-      service.workflow.queryAudit({ type, ...(flagKey ? { flag: `${env.id}/${flagKey}` } : {}), afterSeq: 0, limit: 1000 }),
+      service.workflow.queryAudit({
+        type,
+        ...(flagKey ? { flag: `${env.id}/${flagKey}` } : {}),
+        afterSeq: 0,
+        limit: 1000,
+      }),
     call,
     async close() {
       await service.close();
@@ -299,7 +409,11 @@ export async function startBridgeHarness(
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<Exclude<T, false | undefined>> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<Exclude<T, false | undefined>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -310,6 +424,11 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
 }
 
 /** The candidate's share of the default rule. */
-export function candidateShare(flag: { fallthrough: { variations: readonly { id: string; rollout: readonly number[] }[] } }, key: string): number {
-  return flag.fallthrough.variations.filter((rollout) => rollout.id === `${key}-candidate`).reduce((sum, rollout) => sum + (rollout.rollout[1]! - rollout.rollout[0]!), 0);
+export function candidateShare(
+  flag: { fallthrough: { variations: readonly { id: string; rollout: readonly number[] }[] } },
+  key: string,
+): number {
+  return flag.fallthrough.variations
+    .filter((rollout) => rollout.id === `${key}-candidate`)
+    .reduce((sum, rollout) => sum + (rollout.rollout[1]! - rollout.rollout[0]!), 0);
 }

@@ -17,7 +17,12 @@ const PERMISSION_SETS: readonly (readonly string[])[] = [
   ALL,
   [SandboxPermission.CanAccessEnv],
   [SandboxPermission.CanAccessEnv, SandboxPermission.UpdateFlagDefaultRule, SandboxPermission.ToggleFlag],
-  [SandboxPermission.CanAccessEnv, SandboxPermission.UpdateFlagVariations, SandboxPermission.UpdateFlagOffVariation, SandboxPermission.ArchiveFlag],
+  [
+    SandboxPermission.CanAccessEnv,
+    SandboxPermission.UpdateFlagVariations,
+    SandboxPermission.UpdateFlagOffVariation,
+    SandboxPermission.ArchiveFlag,
+  ],
 ];
 
 // Webhooks off and no scheduled round: the test decides when featgate looks (one reconciler round per settle).
@@ -25,7 +30,12 @@ beforeAll(async () => {
   h = await startBridgeHarness({ withoutWebhooks: true });
   editors = PERMISSION_SETS.map(
     (permissions, index) =>
-      new FeatBitRestClient({ baseUrl: h.sandbox.url, accessToken: h.sandbox.control.issueToken(`editor-${index}`, { permissions: [...permissions] }).token, logger: silentLogger, retry: { attempts: 1 } }),
+      new FeatBitRestClient({
+        baseUrl: h.sandbox.url,
+        accessToken: h.sandbox.control.issueToken(`editor-${index}`, { permissions: [...permissions] }).token,
+        logger: silentLogger,
+        retry: { attempts: 1 },
+      }),
   );
 }, 60_000);
 
@@ -38,7 +48,12 @@ type Write = (editor: FeatBitRestClient, key: string) => Promise<unknown>;
 
 const share = fc.constantFrom(0, 0.05, 0.2, 0.5, 1);
 const rollout = (key: string, value: number) =>
-  value >= 1 ? [{ id: `${key}-candidate`, rollout: [0, 1] as [number, number], exptRollout: 1 }] : [{ id: `${key}-candidate`, rollout: [0, value] as [number, number], exptRollout: 1 }, { id: `${key}-current`, rollout: [value, 1] as [number, number], exptRollout: 1 }];
+  value >= 1
+    ? [{ id: `${key}-candidate`, rollout: [0, 1] as [number, number], exptRollout: 1 }]
+    : [
+        { id: `${key}-candidate`, rollout: [0, value] as [number, number], exptRollout: 1 },
+        { id: `${key}-current`, rollout: [value, 1] as [number, number], exptRollout: 1 },
+      ];
 
 const patchOperations = (key: string): fc.Arbitrary<JsonPatchOperation[]> =>
   fc
@@ -52,7 +67,11 @@ const patchOperations = (key: string): fc.Arbitrary<JsonPatchOperation[]> =>
         { op: 'replace', path: '/description', value: 'line one\nline two' },
         { op: 'replace', path: '/disabledVariationId', value: `${key}-candidate` },
         { op: 'add', path: '/variations/-', value: { id: 'evil', name: 'evil', value: '{"provider":"evil"}' } },
-        { op: 'replace', path: '/fallthrough/variations', value: [{ id: `${key}-candidate`, rollout: [0, 1.0000001], exptRollout: 1 }] },
+        {
+          op: 'replace',
+          path: '/fallthrough/variations',
+          value: [{ id: `${key}-candidate`, rollout: [0, 1.0000001], exptRollout: 1 }],
+        },
         { op: 'replace', path: '/variations/1/value', value: null },
         { op: 'replace', path: '/variations/1/value', value: '{"provider":"other"}' },
         { op: 'add', path: '/targetUsers/-', value: { keyIds: ['vip'], variationId: `${key}-candidate` } },
@@ -65,37 +84,80 @@ const writeArb = (key: string): fc.Arbitrary<Write> =>
   fc.oneof(
     share.map((value): Write => async (editor, flagKey) => {
       const flag = await editor.getFlag(h.envId, flagKey);
-      return editor.updateTargeting(h.envId, flagKey, { revision: flag.revision, targeting: { targetUsers: flag.targetUsers, rules: flag.rules, fallthrough: { ...flag.fallthrough, variations: rollout(key, value) }, exptIncludeAllTargets: true } });
+      return editor.updateTargeting(h.envId, flagKey, {
+        revision: flag.revision,
+        targeting: {
+          targetUsers: flag.targetUsers,
+          rules: flag.rules,
+          fallthrough: { ...flag.fallthrough, variations: rollout(key, value) },
+          exptIncludeAllTargets: true,
+        },
+      });
     }),
     fc.constant<Write>(async (editor, flagKey) => {
       const flag = await editor.getFlag(h.envId, flagKey);
       const [first, second] = flag.fallthrough.variations;
-      const swapped = second ? [{ ...first!, id: second.id }, { ...second, id: first!.id }] : flag.fallthrough.variations;
-      return editor.updateTargeting(h.envId, flagKey, { revision: flag.revision, targeting: { targetUsers: flag.targetUsers, rules: flag.rules, fallthrough: { ...flag.fallthrough, variations: swapped }, exptIncludeAllTargets: true } });
+      const swapped = second
+        ? [
+            { ...first!, id: second.id },
+            { ...second, id: first!.id },
+          ]
+        : flag.fallthrough.variations;
+      return editor.updateTargeting(h.envId, flagKey, {
+        revision: flag.revision,
+        targeting: {
+          targetUsers: flag.targetUsers,
+          rules: flag.rules,
+          fallthrough: { ...flag.fallthrough, variations: swapped },
+          exptIncludeAllTargets: true,
+        },
+      });
     }),
-    fc.constantFrom('{"provider":"x"}', '{"provider":"openai","model":"gpt-4o","region":"eu","latencyTargetMs":800}').map((value): Write => async (editor, flagKey) => {
-      const flag = await editor.getFlag(h.envId, flagKey);
-      return editor.updateVariations(h.envId, flagKey, { revision: flag.revision, variations: flag.variations.map((variation) => (variation.name === 'candidate' ? { ...variation, value } : variation)) });
-    }),
+    fc
+      .constantFrom('{"provider":"x"}', '{"provider":"openai","model":"gpt-4o","region":"eu","latencyTargetMs":800}')
+      .map((value): Write => async (editor, flagKey) => {
+        const flag = await editor.getFlag(h.envId, flagKey);
+        return editor.updateVariations(h.envId, flagKey, {
+          revision: flag.revision,
+          variations: flag.variations.map((variation) =>
+            variation.name === 'candidate' ? { ...variation, value } : variation,
+          ),
+        });
+      }),
     fc.constant<Write>(async (editor, flagKey) => {
       const flag = await editor.getFlag(h.envId, flagKey);
-      return editor.updateOffVariation(h.envId, flagKey, { revision: flag.revision, offVariationId: `${key}-candidate` });
+      return editor.updateOffVariation(h.envId, flagKey, {
+        revision: flag.revision,
+        offVariationId: `${key}-candidate`,
+      });
     }),
-    fc.boolean().map((on): Write => (editor, flagKey) => editor.toggle(h.envId, flagKey, on)),
+    fc.boolean().map(
+      (on): Write =>
+        (editor, flagKey) =>
+          editor.toggle(h.envId, flagKey, on),
+    ),
     fc.constant<Write>((editor, flagKey) => editor.archiveFlag(h.envId, flagKey)),
     fc.constant<Write>((editor, flagKey) => editor.restoreFlag(h.envId, flagKey)),
-    patchOperations(key).map((operations): Write => (editor, flagKey) => editor.patchFlag(h.envId, flagKey, operations)),
+    patchOperations(key).map(
+      (operations): Write =>
+        (editor, flagKey) =>
+          editor.patchFlag(h.envId, flagKey, operations),
+    ),
   );
 
 async function approvedFlag(key: string): Promise<FeatBitFlag> {
   const entries = await h.service.workflow.queryAudit({ flag: `${h.envId}/${key}`, afterSeq: 0, limit: 10_000 });
-  const states = entries.filter((entry) => entry.type === LedgerEventType.ApprovedStateSet || entry.type === LedgerEventType.FlagAdopted);
+  const states = entries.filter(
+    (entry) => entry.type === LedgerEventType.ApprovedStateSet || entry.type === LedgerEventType.FlagAdopted,
+  );
   return flagSchema.parse((states.at(-1)!.data['state'] as { flag: RestFlag }).flag);
 }
 
 function featgateWrites(key: string): number {
   const id = h.live(key).id;
-  return h.sandbox.control.store.auditLogs(h.envId).filter((entry) => entry.refId === id && entry.creatorName === 'featgate-bot').length;
+  return h.sandbox.control.store
+    .auditLogs(h.envId)
+    .filter((entry) => entry.refId === id && entry.creatorName === 'featgate-bot').length;
 }
 
 async function settleRound(): Promise<void> {
@@ -114,7 +176,10 @@ describe('the bridge against random FeatBit writes through every route, under ra
           return fc.record({
             key: fc.constant(key),
             initialShare: fc.constantFrom(0, 0.05, 0.2),
-            writes: fc.array(fc.record({ editor: fc.integer({ min: 0, max: PERMISSION_SETS.length - 1 }), write: writeArb(key) }), { minLength: 1, maxLength: 5 }),
+            writes: fc.array(
+              fc.record({ editor: fc.integer({ min: 0, max: PERMISSION_SETS.length - 1 }), write: writeArb(key) }),
+              { minLength: 1, maxLength: 5 },
+            ),
           });
         }),
         async ({ key, initialShare, writes }) => {
@@ -135,8 +200,16 @@ describe('the bridge against random FeatBit writes through every route, under ra
           // FeatBit holds the approved state (the switch position aside, which is always accepted).
           expect(comparableFlag({ ...live, isEnabled: approved.isEnabled })).toEqual(comparableFlag(approved));
           // And the approved state only ever narrowed from the first one: nobody approved anything wider.
-          const drift = judgeFlagEdit({ approved: initial, live: approved, baselineVariationId: `${key}-current`, segmentsBefore: [], segmentsAfter: [] });
-          expect(drift.kind, `approved state moved: ${drift.changes.join(', ')}`).not.toBe(EditVerdictKind.Unauthorized);
+          const drift = judgeFlagEdit({
+            approved: initial,
+            live: approved,
+            baselineVariationId: `${key}-current`,
+            segmentsBefore: [],
+            segmentsAfter: [],
+          });
+          expect(drift.kind, `approved state moved: ${drift.changes.join(', ')}`).not.toBe(
+            EditVerdictKind.Unauthorized,
+          );
           // A killed flag is never switched back on by featgate: whatever on/off FeatBit shows came from an editor.
           const quiet = featgateWrites(key);
           await settleRound();

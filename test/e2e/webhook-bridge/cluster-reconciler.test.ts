@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceConfigSchema } from '../../../src/config/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
 import { startService, type RunningService } from '../../../src/server/index.js';
-import { eventually, FAST_BRIDGE_OPTIONS, roleTokens, serviceConfigInput, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
+import {
+  eventually,
+  FAST_BRIDGE_OPTIONS,
+  roleTokens,
+  serviceConfigInput,
+  startBridgeHarness,
+  type BridgeHarness,
+} from './bridge-harness.js';
 
 const INTERVAL_MS = 250;
 const rounds: { process: string; scheduledAt: number }[] = [];
@@ -15,14 +22,24 @@ let secondDir: string;
 
 const bridgeOptions = (name: string) => ({
   ...FAST_BRIDGE_OPTIONS,
-  bridge: { ...FAST_BRIDGE_OPTIONS.bridge, reconcileIntervalMs: INTERVAL_MS, onScheduledRound: (scheduledAt: number) => rounds.push({ process: name, scheduledAt }) },
+  bridge: {
+    ...FAST_BRIDGE_OPTIONS.bridge,
+    reconcileIntervalMs: INTERVAL_MS,
+    onScheduledRound: (scheduledAt: number) => rounds.push({ process: name, scheduledAt }),
+  },
 });
 
 // Two featgate processes on one Redis (one prefix): one cluster.
 beforeAll(async () => {
   h = await startBridgeHarness({ service: bridgeOptions('first') });
   secondDir = mkdtempSync(join(tmpdir(), 'featgate-bridge-second-'));
-  const config = serviceConfigInput({ sandbox: h.sandbox, redisPrefix: h.redisPrefix, dataDir: secondDir, secret: h.secret, tokenConfigs: roleTokens().configs });
+  const config = serviceConfigInput({
+    sandbox: h.sandbox,
+    redisPrefix: h.redisPrefix,
+    dataDir: secondDir,
+    secret: h.secret,
+    tokenConfigs: roleTokens().configs,
+  });
   second = await startService(serviceConfigSchema.parse(config), { logger: silentLogger, ...bridgeOptions('second') });
 }, 60_000);
 
@@ -42,6 +59,7 @@ describe('the reconciler in Redis mode', () => {
     expect(new Set(slots).size).toBe(slots.length);
     // ...and the slots are those of the one shared schedule: whole intervals apart.
     const sorted = [...slots].sort((a, b) => a - b);
-    for (let index = 1; index < sorted.length; index += 1) expect((sorted[index]! - sorted[index - 1]!) % INTERVAL_MS).toBe(0);
+    for (let index = 1; index < sorted.length; index += 1)
+      expect((sorted[index]! - sorted[index - 1]!) % INTERVAL_MS).toBe(0);
   });
 });

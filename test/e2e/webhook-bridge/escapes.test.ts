@@ -22,7 +22,9 @@ function governedView(flag: RestFlag) {
 
 async function approvedFlag(key: string): Promise<RestFlag> {
   const entries = await h.service.workflow.queryAudit({ flag: `${h.envId}/${key}`, afterSeq: 0, limit: 1000 });
-  const states = entries.filter((entry) => entry.type === LedgerEventType.ApprovedStateSet || entry.type === LedgerEventType.FlagAdopted);
+  const states = entries.filter(
+    (entry) => entry.type === LedgerEventType.ApprovedStateSet || entry.type === LedgerEventType.FlagAdopted,
+  );
   return (states.at(-1)!.data['state'] as { flag: RestFlag }).flag;
 }
 
@@ -78,7 +80,11 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
     await withoutWebhooks(() =>
       alicePatches(key, [
         { op: 'replace', path: '/tags', value: [] },
-        { op: 'replace', path: '/fallthrough/variations', value: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }] },
+        {
+          op: 'replace',
+          path: '/fallthrough/variations',
+          value: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }],
+        },
       ]),
     );
     await expectRestored(key, before);
@@ -90,7 +96,11 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
     const before = h.live(key);
     await alicePatches(key, [{ op: 'replace', path: '/variationType', value: 'string' }]);
-    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the revert');
+    await eventually(
+      async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1,
+      10_000,
+      'the revert',
+    );
     await h.settle();
     await expectRestored(key, before);
     expect(h.live(key).variationType).toBe('json');
@@ -103,7 +113,11 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
     await withoutWebhooks(() =>
       alicePatches(key, [
         { op: 'replace', path: '/key', value: 'escaped-flag' },
-        { op: 'replace', path: '/fallthrough/variations', value: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }] },
+        {
+          op: 'replace',
+          path: '/fallthrough/variations',
+          value: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }],
+        },
       ]),
     );
     await expectRestored(key, before);
@@ -118,7 +132,11 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
       await alicePatches(key, [
         { op: 'replace', path: '/isArchived', value: true },
         { op: 'replace', path: '/isEnabled', value: false },
-        { op: 'replace', path: '/fallthrough/variations', value: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }] },
+        {
+          op: 'replace',
+          path: '/fallthrough/variations',
+          value: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }],
+        },
       ]);
     });
     const live = h.live(key);
@@ -133,9 +151,17 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
     const before = h.live(key);
     await alicePatches(key, [
       { op: 'add', path: '/variations/-', value: { id: 'evil', name: 'evil', value: '{"provider":"evil"}' } },
-      { op: 'replace', path: '/fallthrough/variations', value: [{ id: 'evil', rollout: [0, 1.0000001], exptRollout: 1 }] },
+      {
+        op: 'replace',
+        path: '/fallthrough/variations',
+        value: [{ id: 'evil', rollout: [0, 1.0000001], exptRollout: 1 }],
+      },
     ]);
-    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the wholesale restore');
+    await eventually(
+      async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1,
+      10_000,
+      'the wholesale restore',
+    );
     await h.settle();
     await expectRestored(key, before);
     const [intercepted] = await h.entries(LedgerEventType.EditIntercepted, key);
@@ -165,9 +191,15 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
     const flag = await h.alice.getFlag(h.envId, key);
     await h.alice.updateVariations(h.envId, key, {
       revision: flag.revision,
-      variations: flag.variations.map((variation) => (variation.name === 'candidate' ? { ...variation, value: deep } : variation)),
+      variations: flag.variations.map((variation) =>
+        variation.name === 'candidate' ? { ...variation, value: deep } : variation,
+      ),
     });
-    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the revert');
+    await eventually(
+      async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1,
+      10_000,
+      'the revert',
+    );
     await h.settle();
     await expectRestored(key, before);
   });
@@ -192,14 +224,32 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
       targeting: {
         targetUsers: [],
         rules: [
-          { id: 'r-equal', name: 'equal', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'email', op: 'Equal', value: `${'a'.repeat(40)}!` }], variations: [{ id: candidate, rollout: [0, 1], exptRollout: 1 }] },
-          { id: 'r-regex', name: 'regex', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'email', op: 'MatchRegex', value: '^(a+)+$' }], variations: [{ id: candidate, rollout: [0, 1], exptRollout: 1 }] },
+          {
+            id: 'r-equal',
+            name: 'equal',
+            dispatchKey: null,
+            includedInExpt: false,
+            conditions: [{ property: 'email', op: 'Equal', value: `${'a'.repeat(40)}!` }],
+            variations: [{ id: candidate, rollout: [0, 1], exptRollout: 1 }],
+          },
+          {
+            id: 'r-regex',
+            name: 'regex',
+            dispatchKey: null,
+            includedInExpt: false,
+            conditions: [{ property: 'email', op: 'MatchRegex', value: '^(a+)+$' }],
+            variations: [{ id: candidate, rollout: [0, 1], exptRollout: 1 }],
+          },
         ],
         fallthrough: flag.fallthrough,
         exptIncludeAllTargets: true,
       },
     });
-    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the revert');
+    await eventually(
+      async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1,
+      10_000,
+      'the revert',
+    );
     judging = false;
     await probe;
     await h.settle();
@@ -211,7 +261,18 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
   it('switches off a governed flag nobody approved that FeatBit holds in a shape featgate cannot parse', async () => {
     const key = 'unreadable-new-model-route';
     const flag = routeFlag(h.envId, key) as { fallthrough: Record<string, unknown> };
-    h.sandbox.control.seed({ flags: [{ ...flag, fallthrough: { ...flag.fallthrough, variations: [{ id: `${key}-candidate`, rollout: [0, 1.0000001], exptRollout: 1 }] } }], segments: [] });
+    h.sandbox.control.seed({
+      flags: [
+        {
+          ...flag,
+          fallthrough: {
+            ...flag.fallthrough,
+            variations: [{ id: `${key}-candidate`, rollout: [0, 1.0000001], exptRollout: 1 }],
+          },
+        },
+      ],
+      segments: [],
+    });
     await h.service.bridge!.reconciler.runOnce();
     await h.settle();
     expect(h.live(key).isEnabled).toBe(false);
@@ -230,15 +291,36 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
     const segmentId = '5e6f0000-0000-4000-8000-0000000000aa';
     const flag = routeFlag(h.envId, key);
     flag['rules'] = [
-      { id: `${key}-beta`, name: 'beta testers', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'User is in segment', op: null, value: JSON.stringify([segmentId]) }], variations: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }] },
+      {
+        id: `${key}-beta`,
+        name: 'beta testers',
+        dispatchKey: null,
+        includedInExpt: false,
+        conditions: [{ property: 'User is in segment', op: null, value: JSON.stringify([segmentId]) }],
+        variations: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }],
+      },
     ];
-    h.sandbox.control.seed({ flags: [], segments: [{ id: segmentId, envId: h.envId, name: 'beta testers', included: ['tester-1'], excluded: [], rules: [] }] });
+    h.sandbox.control.seed({
+      flags: [],
+      segments: [
+        { id: segmentId, envId: h.envId, name: 'beta testers', included: ['tester-1'], excluded: [], rules: [] },
+      ],
+    });
     await h.seedAndAdopt(flag);
     await withoutWebhooks(async () => {
       const response = await fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/segments/${segmentId}`, {
         method: 'PATCH',
-        headers: { authorization: h.sandbox.tokens.list().find((token) => token.name === 'alice')!.token, 'content-type': 'application/json' },
-        body: JSON.stringify([{ op: 'add', path: '/rules/-', value: { id: 'everyone', name: 'everyone', conditions: [{ property: null, op: 'IsOneOf', value: null }] } }]),
+        headers: {
+          authorization: h.sandbox.tokens.list().find((token) => token.name === 'alice')!.token,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify([
+          {
+            op: 'add',
+            path: '/rules/-',
+            value: { id: 'everyone', name: 'everyone', conditions: [{ property: null, op: 'IsOneOf', value: null }] },
+          },
+        ]),
       });
       expect((await response.json()).success).toBe(true);
     });
@@ -251,7 +333,10 @@ describe('every edit a FeatBit token can make is judged and restored (issue 11)'
 
   it('converges a new governed flag that was archived right away (archived flags still serve through server SDKs)', async () => {
     const key = 'archived-new-model-route';
-    h.sandbox.control.seed({ flags: [{ ...routeFlag(h.envId, key, { candidateShare: 0.5 }), isArchived: true }], segments: [] });
+    h.sandbox.control.seed({
+      flags: [{ ...routeFlag(h.envId, key, { candidateShare: 0.5 }), isArchived: true }],
+      segments: [],
+    });
     await h.service.bridge!.reconciler.runOnce();
     await h.settle();
     const live = h.live(key);

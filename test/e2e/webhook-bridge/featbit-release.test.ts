@@ -8,13 +8,24 @@ import { governedEnvironment, routeFlag } from './bridge-harness.js';
 
 async function probe(featBitVersion: string) {
   const env = await governedEnvironment();
-  const sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger, featBitVersion });
+  const sandbox = await createSandbox({
+    environments: [{ id: env.id, name: env.name }],
+    logger: silentLogger,
+    featBitVersion,
+  });
   try {
     sandbox.control.seed({ flags: [routeFlag(env.id, 'probe-model-route', { candidateShare: 0.05 })], segments: [] });
     const before = sandbox.control.store.getFlag(env.id, 'probe-model-route');
-    const client = new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: sandbox.tokens.issue('featgate-bot').token, logger: silentLogger });
+    const client = new FeatBitRestClient({
+      baseUrl: sandbox.url,
+      accessToken: sandbox.tokens.issue('featgate-bot').token,
+      logger: silentLogger,
+    });
     const outcome = await probeFeatBitRelease(client, env.id).catch((error: unknown) => error);
-    return { outcome, unchanged: sandbox.control.store.getFlag(env.id, 'probe-model-route').revision === before.revision };
+    return {
+      outcome,
+      unchanged: sandbox.control.store.getFlag(env.id, 'probe-model-route').revision === before.revision,
+    };
   } finally {
     await sandbox.close();
   }

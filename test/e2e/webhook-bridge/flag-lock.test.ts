@@ -8,7 +8,14 @@ import { flagSubject } from '../../../src/projections/index.js';
 import { RedisLock, writeFlagConfiguration } from '../../../src/workflow/index.js';
 import { hasRedisServerBinary, startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
 import { testRedisUrl } from '../../support/redis.js';
-import { aliceSetsShare, candidateShare, eventually, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
+import {
+  aliceSetsShare,
+  candidateShare,
+  eventually,
+  routeFlag,
+  startBridgeHarness,
+  type BridgeHarness,
+} from './bridge-harness.js';
 
 let h: BridgeHarness;
 let redis: Redis;
@@ -33,7 +40,10 @@ afterAll(async () => {
 });
 
 const lockKey = (key: string) => `${h.redisPrefix}lock:${flagSubject(h.envId, key)}`;
-const featgateWrites = (key: string) => h.sandbox.control.store.auditLogs(h.envId).filter((entry) => entry.refId === h.live(key).id && entry.creatorName === 'featgate-bot').length;
+const featgateWrites = (key: string) =>
+  h.sandbox.control.store
+    .auditLogs(h.envId)
+    .filter((entry) => entry.refId === h.live(key).id && entry.creatorName === 'featgate-bot').length;
 
 /** Resolves when a Redis client other than `except` tries `SET <key> … NX` (a worker waiting for the lock). */
 async function someoneWaitsFor(key: string): Promise<{ seen: Promise<void>; stop: () => void }> {
@@ -41,7 +51,8 @@ async function someoneWaitsFor(key: string): Promise<{ seen: Promise<void>; stop
   let resolve!: () => void;
   const seen = new Promise<void>((done) => (resolve = done));
   monitor.on('monitor', (_time: string, args: string[]) => {
-    if (args[0]?.toLowerCase() === 'set' && args[1] === key && args.some((arg) => arg.toUpperCase() === 'NX')) resolve();
+    if (args[0]?.toLowerCase() === 'set' && args[1] === key && args.some((arg) => arg.toUpperCase() === 'NX'))
+      resolve();
   });
   return { seen, stop: () => monitor.disconnect() };
 }
@@ -52,9 +63,18 @@ describe('the per-flag lock the worker shares with releases', () => {
     await h.seedAndAdopt(routeFlag(h.envId, key));
     const [adopted] = await h.entries(LedgerEventType.FlagAdopted, key);
     const approved = { ...(adopted!.data['state'] as unknown as ApprovedFlagState), version: adopted!.seq };
-    const featgate = new FeatBitRestClient({ baseUrl: h.sandbox.url, accessToken: h.featgateToken.token, logger: silentLogger });
-    const ramped = { ...approved.flag, fallthrough: (routeFlag(h.envId, key, { candidateShare: 0.1 }) as unknown as ApprovedFlagState['flag']).fallthrough };
-    const featbitAudit = () => h.sandbox.control.store.auditLogs(h.envId).filter((entry) => entry.refId === h.live(key).id);
+    const featgate = new FeatBitRestClient({
+      baseUrl: h.sandbox.url,
+      accessToken: h.featgateToken.token,
+      logger: silentLogger,
+    });
+    const ramped = {
+      ...approved.flag,
+      fallthrough: (routeFlag(h.envId, key, { candidateShare: 0.1 }) as unknown as ApprovedFlagState['flag'])
+        .fallthrough,
+    };
+    const featbitAudit = () =>
+      h.sandbox.control.store.auditLogs(h.envId).filter((entry) => entry.refId === h.live(key).id);
     const writesBefore = featbitAudit().length;
 
     // A release in another featgate process: FeatBit first, then the approved state, both under the flag's lock.
@@ -66,9 +86,23 @@ describe('the per-flag lock the worker shares with releases', () => {
         await h.sandbox.control.webhooksIdle();
         // The worker's job for the release's webhook is running and asks Redis for the flag's lock: it waits for us.
         // A worker that skipped the lock never asks, and this wait fails the test.
-        await eventually(async () => (await h.service.bridge!.queue.counts()).active === 1, 10_000, 'the webhook job running');
-        await Promise.race([waiter.seen, new Promise((_resolve, reject) => setTimeout(() => reject(new Error('the worker never asked for the flag lock')), 10_000))]);
-        const state: ApprovedFlagState = { ...approved, flag: ramped, approvedAt: new Date().toISOString(), approvedBy: 'release-owner' };
+        await eventually(
+          async () => (await h.service.bridge!.queue.counts()).active === 1,
+          10_000,
+          'the webhook job running',
+        );
+        await Promise.race([
+          waiter.seen,
+          new Promise((_resolve, reject) =>
+            setTimeout(() => reject(new Error('the worker never asked for the flag lock')), 10_000),
+          ),
+        ]);
+        const state: ApprovedFlagState = {
+          ...approved,
+          flag: ramped,
+          approvedAt: new Date().toISOString(),
+          approvedBy: 'release-owner',
+        };
         await recordApprovedState(ledger, {
           type: LedgerEventType.ApprovedStateSet,
           actor: { id: 'featgate', kind: ActorKind.Service },
@@ -101,7 +135,10 @@ describe('the per-flag lock the worker shares with releases', () => {
     const retry = await someoneWaitsFor(lockKey(key));
     try {
       // The job's attempt ended and its retry asks for the lock again: in between, it wrote nothing.
-      await Promise.race([retry.seen, new Promise((_resolve, reject) => setTimeout(() => reject(new Error('the job never retried')), 15_000))]);
+      await Promise.race([
+        retry.seen,
+        new Promise((_resolve, reject) => setTimeout(() => reject(new Error('the job never retried')), 15_000)),
+      ]);
       expect(featgateWrites(key)).toBe(writesAtLoss);
       expect(candidateShare(h.live(key), key)).toBeCloseTo(0.5, 10);
       expect(await h.entries(LedgerEventType.EditReverted, key)).toHaveLength(0);

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestFlag } from '../../../src/featbit/model/index.js';
 import { LedgerEventType } from '../../../src/ledger/index.js';
-import { aliceSetsShare, candidateShare, eventually, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
+import {
+  aliceSetsShare,
+  candidateShare,
+  eventually,
+  routeFlag,
+  startBridgeHarness,
+  type BridgeHarness,
+} from './bridge-harness.js';
 
 let h: BridgeHarness;
 
@@ -15,7 +22,9 @@ afterAll(async () => {
 
 async function approvedFlag(key: string): Promise<RestFlag> {
   const entries = await h.service.workflow.queryAudit({ flag: `${h.envId}/${key}`, afterSeq: 0, limit: 1000 });
-  const states = entries.filter((entry) => entry.type === LedgerEventType.ApprovedStateSet || entry.type === LedgerEventType.FlagAdopted);
+  const states = entries.filter(
+    (entry) => entry.type === LedgerEventType.ApprovedStateSet || entry.type === LedgerEventType.FlagAdopted,
+  );
   return (states.at(-1)!.data['state'] as { flag: RestFlag }).flag;
 }
 
@@ -43,7 +52,9 @@ describe('a kill switch always wins, and never approves what it carries (issue 1
     expect(candidateShare(approved, key)).toBeCloseTo(0.05, 10);
     const [reverted] = await h.entries(LedgerEventType.EditReverted, key);
     expect(reverted!.data).toMatchObject({ operator: 'alice', writes: 1 });
-    expect((await h.entries(LedgerEventType.EditAccepted, key)).map((entry) => entry.data['verdict'])).toEqual(['on-off']);
+    expect((await h.entries(LedgerEventType.EditAccepted, key)).map((entry) => entry.data['verdict'])).toEqual([
+      'on-off',
+    ]);
 
     await h.alice.toggle(h.envId, key, true);
     await h.service.bridge!.reconciler.runOnce();
@@ -57,15 +68,23 @@ describe('a kill switch always wins, and never approves what it carries (issue 1
     const key = 'content-then-killed-model-route';
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
     const before = await h.alice.getFlag(h.envId, key);
-    const variations = before.variations.map((variation) => (variation.name === 'candidate' ? { ...variation, value: '{"provider":"evil"}' } : variation));
+    const variations = before.variations.map((variation) =>
+      variation.name === 'candidate' ? { ...variation, value: '{"provider":"evil"}' } : variation,
+    );
     await h.alice.updateVariations(h.envId, key, { revision: before.revision, variations });
     await h.alice.toggle(h.envId, key, false);
-    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length >= 1, 10_000, 'the revert');
+    await eventually(
+      async () => (await h.entries(LedgerEventType.EditReverted, key)).length >= 1,
+      10_000,
+      'the revert',
+    );
     await h.settle();
 
     const live = h.live(key);
     expect(live.isEnabled).toBe(false);
-    expect(live.variations.find((variation) => variation.name === 'candidate')!.value).toBe(before.variations.find((variation) => variation.name === 'candidate')!.value);
+    expect(live.variations.find((variation) => variation.name === 'candidate')!.value).toBe(
+      before.variations.find((variation) => variation.name === 'candidate')!.value,
+    );
     expect((await approvedFlag(key)).isEnabled).toBe(false);
   });
 
@@ -88,7 +107,11 @@ describe('a kill switch always wins, and never approves what it carries (issue 1
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
     const flag = await h.alice.getFlag(h.envId, key);
     await h.alice.updateOffVariation(h.envId, key, { revision: flag.revision, offVariationId: `${key}-candidate` });
-    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the revert');
+    await eventually(
+      async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1,
+      10_000,
+      'the revert',
+    );
     await h.settle();
     expect(h.live(key).disabledVariationId).toBe(`${key}-current`);
 

@@ -3,7 +3,14 @@ import { LedgerEventType } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
 import { createSandbox, SandboxPermission, type Sandbox } from '../../../src/sandbox/index.js';
 import { flagJob, TriggerSource } from '../../../webhooks/index.js';
-import { candidateShare, eventually, governedEnvironment, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
+import {
+  candidateShare,
+  eventually,
+  governedEnvironment,
+  routeFlag,
+  startBridgeHarness,
+  type BridgeHarness,
+} from './bridge-harness.js';
 
 let sandbox: Sandbox;
 let h: BridgeHarness;
@@ -12,7 +19,9 @@ let h: BridgeHarness;
 beforeAll(async () => {
   const env = await governedEnvironment();
   sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
-  const granted = Object.values(SandboxPermission).filter((permission) => permission !== SandboxPermission.UpdateFlagDefaultRule);
+  const granted = Object.values(SandboxPermission).filter(
+    (permission) => permission !== SandboxPermission.UpdateFlagDefaultRule,
+  );
   sandbox.tokens.issue('featgate-bot', { permissions: granted });
   sandbox.tokens.issue('alice');
   h = await startBridgeHarness({ sandbox });
@@ -30,9 +39,18 @@ describe('a featgate token missing one FeatBit permission', () => {
     const flag = await h.alice.getFlag(h.envId, key);
     await h.alice.updateTargeting(h.envId, key, {
       revision: flag.revision,
-      targeting: { targetUsers: [], rules: [], fallthrough: { ...flag.fallthrough, variations: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }] }, exptIncludeAllTargets: true },
+      targeting: {
+        targetUsers: [],
+        rules: [],
+        fallthrough: { ...flag.fallthrough, variations: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }] },
+        exptIncludeAllTargets: true,
+      },
     });
-    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the revert');
+    await eventually(
+      async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1,
+      10_000,
+      'the revert',
+    );
     await h.settle();
     expect(candidateShare(h.live(key), key)).toBeCloseTo(0.05, 10);
     expect(h.live(key).isEnabled).toBe(true);
@@ -46,11 +64,17 @@ describe('a never-approved governed flag when the token lacks the default-rule p
     await h.service.bridge!.queue.enqueue(flagJob(h.envId, key, TriggerSource.Reconciler));
     await h.settle();
     expect(h.live(key).isEnabled).toBe(false);
-    const failed = (await h.call('GET', '/v1/jobs', { token: h.tokens.auditor })).body.failed.filter((job: { key: string }) => job.key === `${h.envId}:flag:${key}`);
+    const failed = (await h.call('GET', '/v1/jobs', { token: h.tokens.auditor })).body.failed.filter(
+      (job: { key: string }) => job.key === `${h.envId}:flag:${key}`,
+    );
     // Each job (the reconciler's, then the one its own switch-off triggered) failed for good on its first attempt.
     expect(failed.length).toBeGreaterThan(0);
     for (const job of failed) expect(job.attemptsMade).toBe(1);
-    const ready = (await (await fetch(`${h.service.url}/readyz`)).json()) as { checks: { name: string; error?: string }[] };
-    expect(ready.checks.find((check) => check.name === 'featbit-governance')!.error).toContain(`featgate cannot revert flag ${key}`);
+    const ready = (await (await fetch(`${h.service.url}/readyz`)).json()) as {
+      checks: { name: string; error?: string }[];
+    };
+    expect(ready.checks.find((check) => check.name === 'featbit-governance')!.error).toContain(
+      `featgate cannot revert flag ${key}`,
+    );
   });
 });

@@ -16,16 +16,28 @@ afterAll(async () => {
 });
 
 function targetingOf(flag: RestFlag): FlagTargeting {
-  return { targetUsers: flag.targetUsers, rules: flag.rules, fallthrough: flag.fallthrough, exptIncludeAllTargets: flag.exptIncludeAllTargets };
+  return {
+    targetUsers: flag.targetUsers,
+    rules: flag.rules,
+    fallthrough: flag.fallthrough,
+    exptIncludeAllTargets: flag.exptIncludeAllTargets,
+  };
 }
 
 async function aliceSetsTargeting(key: string, edit: (targeting: FlagTargeting) => FlagTargeting): Promise<void> {
   const flag = await h.alice.getFlag(h.envId, key);
-  await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: edit(structuredClone(targetingOf(flag))) });
+  await h.alice.updateTargeting(h.envId, key, {
+    revision: flag.revision,
+    targeting: edit(structuredClone(targetingOf(flag))),
+  });
 }
 
 async function restoredByTheStream(key: string): Promise<void> {
-  await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, `the stream-triggered revert of ${key}`);
+  await eventually(
+    async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1,
+    10_000,
+    `the stream-triggered revert of ${key}`,
+  );
   await h.settle();
   const [intercepted] = await h.entries(LedgerEventType.EditIntercepted, key);
   expect(intercepted!.data['source']).toBe('stream');
@@ -37,7 +49,10 @@ describe('with webhooks off, the SDK data-sync stream triggers the restore of ea
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
     await aliceSetsTargeting(key, (targeting) => {
       const [first, second] = targeting.fallthrough.variations;
-      targeting.fallthrough.variations = [{ ...first!, id: second!.id }, { ...second!, id: first!.id }];
+      targeting.fallthrough.variations = [
+        { ...first!, id: second!.id },
+        { ...second!, id: first!.id },
+      ];
       return targeting;
     });
     await restoredByTheStream(key);
@@ -59,17 +74,29 @@ describe('with webhooks off, the SDK data-sync stream triggers the restore of ea
     const key = 'dispatch-stream-model-route';
     const seeded = routeFlag(h.envId, key, { candidateShare: 0.2 }) as { fallthrough: Record<string, unknown> };
     await h.seedAndAdopt({ ...seeded, fallthrough: { ...seeded.fallthrough, dispatchKey: 'country' } });
-    await aliceSetsTargeting(key, (targeting) => ({ ...targeting, fallthrough: { ...targeting.fallthrough, dispatchKey: null } }));
+    await aliceSetsTargeting(key, (targeting) => ({
+      ...targeting,
+      fallthrough: { ...targeting.fallthrough, dispatchKey: null },
+    }));
     await restoredByTheStream(key);
     expect(h.live(key).fallthrough.dispatchKey).toBe('country');
   });
 
   it('a widening on a flag whose description holds a raw line break (FeatBit drops every webhook of such a flag)', async () => {
     const key = 'linebreak-stream-model-route';
-    await h.seedAndAdopt({ ...routeFlag(h.envId, key, { candidateShare: 0.05 }), description: 'first line\nsecond line' });
+    await h.seedAndAdopt({
+      ...routeFlag(h.envId, key, { candidateShare: 0.05 }),
+      description: 'first line\nsecond line',
+    });
     await aliceSetsTargeting(key, (targeting) => ({
       ...targeting,
-      fallthrough: { ...targeting.fallthrough, variations: [{ id: `${key}-candidate`, rollout: [0, 0.5], exptRollout: 1 }, { id: `${key}-current`, rollout: [0.5, 1], exptRollout: 1 }] },
+      fallthrough: {
+        ...targeting.fallthrough,
+        variations: [
+          { id: `${key}-candidate`, rollout: [0, 0.5], exptRollout: 1 },
+          { id: `${key}-current`, rollout: [0.5, 1], exptRollout: 1 },
+        ],
+      },
     }));
     await restoredByTheStream(key);
     expect(candidateShare(h.live(key), key)).toBeCloseTo(0.05, 10);

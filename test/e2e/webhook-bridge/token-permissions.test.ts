@@ -3,7 +3,14 @@ import { startChatCapture, type ChatCapture } from '../../support/loopback-serve
 import { LedgerEventType } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
 import { createSandbox, SandboxPermission, type Sandbox } from '../../../src/sandbox/index.js';
-import { candidateShare, CANDIDATE_ROUTE, governedEnvironment, routeFlag, startBridgeHarness, type BridgeHarness } from './bridge-harness.js';
+import {
+  candidateShare,
+  CANDIDATE_ROUTE,
+  governedEnvironment,
+  routeFlag,
+  startBridgeHarness,
+  type BridgeHarness,
+} from './bridge-harness.js';
 
 let sandbox: Sandbox;
 let h: BridgeHarness;
@@ -14,7 +21,11 @@ beforeAll(async () => {
   chat = await startChatCapture();
   const env = await governedEnvironment();
   sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
-  sandbox.tokens.issue('featgate-bot', { permissions: Object.values(SandboxPermission).filter((permission) => permission !== SandboxPermission.UpdateFlagVariations) });
+  sandbox.tokens.issue('featgate-bot', {
+    permissions: Object.values(SandboxPermission).filter(
+      (permission) => permission !== SandboxPermission.UpdateFlagVariations,
+    ),
+  });
   sandbox.tokens.issue('alice');
   h = await startBridgeHarness({ sandbox, webhooks: { notifyUrl: chat.hookUrl } });
 }, 60_000);
@@ -30,16 +41,28 @@ const readiness = async () => {
   const body = (await response.json()) as { checks: { name: string; ok: boolean; error?: string }[] };
   return { status: response.status, governance: body.checks.find((check) => check.name === 'featbit-governance') };
 };
-const featgateWrites = (key: string) => sandbox.control.store.auditLogs(h.envId).filter((entry) => entry.refId === h.live(key).id && entry.creatorName === 'featgate-bot');
+const featgateWrites = (key: string) =>
+  sandbox.control.store
+    .auditLogs(h.envId)
+    .filter((entry) => entry.refId === h.live(key).id && entry.creatorName === 'featgate-bot');
 
 /** Alice changes the candidate's content and sends everyone to it: the revert needs the variations endpoint. */
 async function aliceRewritesTheCandidate(key: string): Promise<void> {
   const flag = await h.alice.getFlag(h.envId, key);
-  const variations = flag.variations.map((variation) => (variation.id === `${key}-candidate` ? { ...variation, value: JSON.stringify({ ...CANDIDATE_ROUTE, model: 'unreviewed-model' }) } : variation));
+  const variations = flag.variations.map((variation) =>
+    variation.id === `${key}-candidate`
+      ? { ...variation, value: JSON.stringify({ ...CANDIDATE_ROUTE, model: 'unreviewed-model' }) }
+      : variation,
+  );
   const revision = await h.alice.updateVariations(h.envId, key, { revision: flag.revision, variations });
   await h.alice.updateTargeting(h.envId, key, {
     revision,
-    targeting: { targetUsers: [], rules: [], fallthrough: { ...flag.fallthrough, variations: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }] }, exptIncludeAllTargets: true },
+    targeting: {
+      targetUsers: [],
+      rules: [],
+      fallthrough: { ...flag.fallthrough, variations: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }] },
+      exptIncludeAllTargets: true,
+    },
   });
 }
 
@@ -57,7 +80,12 @@ describe("featgate's own FeatBit token permissions", () => {
     expect(ready.governance).toMatchObject({ ok: false });
     expect(ready.governance!.error).toContain(`lacks UpdateFlagVariations on flag ${key} (${h.envId})`);
     // The probes answered 400 or 403 and wrote nothing.
-    expect(sandbox.control.store.auditLogs(h.envId).slice(0, sandbox.control.store.auditLogs(h.envId).length - writesBefore).filter((entry) => entry.creatorName === 'featgate-bot')).toEqual([]);
+    expect(
+      sandbox.control.store
+        .auditLogs(h.envId)
+        .slice(0, sandbox.control.store.auditLogs(h.envId).length - writesBefore)
+        .filter((entry) => entry.creatorName === 'featgate-bot'),
+    ).toEqual([]);
     expect(chat.messages.some((text) => text.includes(`lacks UpdateFlagVariations on flag ${key}`))).toBe(true);
   });
 
@@ -78,7 +106,9 @@ describe("featgate's own FeatBit token permissions", () => {
       expect(await h.entries(LedgerEventType.EditReverted, key)).toHaveLength(0);
       expect((await h.entries(LedgerEventType.EditIntercepted, key)).length).toBeGreaterThan(0);
       // Reviewers still see the edit it could not revert.
-      expect((await h.entries(LedgerEventType.ProposalOpened)).some((entry) => entry.data['flagKey'] === key)).toBe(true);
+      expect((await h.entries(LedgerEventType.ProposalOpened)).some((entry) => entry.data['flagKey'] === key)).toBe(
+        true,
+      );
 
       const jobs = await h.call('GET', '/v1/jobs', { token: h.tokens.auditor });
       const failed = jobs.body.failed.filter((job: { key: string }) => job.key === `${h.envId}:flag:${key}`);
@@ -99,11 +129,15 @@ describe("featgate's own FeatBit token permissions", () => {
     }
 
     // The gateway lets PATCH through again: retrying the job restores the flag in one atomic JSON Patch.
-    const [job] = (await h.call('GET', '/v1/jobs', { token: h.tokens.auditor })).body.failed.filter((item: { key: string }) => item.key === `${h.envId}:flag:${key}`);
+    const [job] = (await h.call('GET', '/v1/jobs', { token: h.tokens.auditor })).body.failed.filter(
+      (item: { key: string }) => item.key === `${h.envId}:flag:${key}`,
+    );
     expect((await h.call('POST', `/v1/jobs/${job.id}/retry`, { token: h.tokens.admin })).status).toBe(202);
     await h.settle();
     expect(candidateShare(h.live(key), key)).toBeCloseTo(0.05, 10);
-    expect(JSON.parse(h.live(key).variations.find((variation) => variation.id === `${key}-candidate`)!.value!)).toEqual(CANDIDATE_ROUTE);
+    expect(JSON.parse(h.live(key).variations.find((variation) => variation.id === `${key}-candidate`)!.value!)).toEqual(
+      CANDIDATE_ROUTE,
+    );
     expect(featgateWrites(key).map((entry) => entry.operation)).toHaveLength(1);
     const [reverted] = await h.entries(LedgerEventType.EditReverted, key);
     expect(reverted!.data).toMatchObject({ writes: 1 });

@@ -2,7 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signFeatBitBody } from '../../../webhooks/index.js';
 import type { RestFlag } from '../../../src/featbit/model/index.js';
 import { LedgerEventType } from '../../../src/ledger/index.js';
-import { aliceSetsShare, CANDIDATE_ROUTE, CURRENT_ROUTE, candidateShare, eventually, openApprovedChange, routeChangeRecord, routeFlag, startBridgeHarness, withShare, type BridgeHarness } from './bridge-harness.js';
+import {
+  aliceSetsShare,
+  CANDIDATE_ROUTE,
+  CURRENT_ROUTE,
+  candidateShare,
+  eventually,
+  openApprovedChange,
+  routeChangeRecord,
+  routeFlag,
+  startBridgeHarness,
+  withShare,
+  type BridgeHarness,
+} from './bridge-harness.js';
 
 let h: BridgeHarness;
 
@@ -31,7 +43,11 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
 
     await aliceSetsShare(h, key, 0.5);
-    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the revert');
+    await eventually(
+      async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1,
+      10_000,
+      'the revert',
+    );
     await h.settle();
 
     expect(candidateShare(h.live(key), key)).toBeCloseTo(0.05, 10);
@@ -58,7 +74,10 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     await aliceSetsShare(h, key, 0.1);
     await h.settle();
     let flag = await h.alice.getFlag(h.envId, key);
-    await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: { ...withShare(flag, 0.1), targetUsers: [{ keyIds: ['qa-1'], variationId: `${key}-candidate` }] } });
+    await h.alice.updateTargeting(h.envId, key, {
+      revision: flag.revision,
+      targeting: { ...withShare(flag, 0.1), targetUsers: [{ keyIds: ['qa-1'], variationId: `${key}-candidate` }] },
+    });
     await h.settle();
     await h.alice.toggle(h.envId, key, false);
     await h.settle();
@@ -70,7 +89,12 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     expect(await h.entries(LedgerEventType.EditReverted, key)).toHaveLength(0);
     const accepted = await h.entries(LedgerEventType.EditAccepted, key);
     expect(accepted.map((entry) => entry.data['verdict'])).toEqual(['safe-direction', 'safe-direction', 'on-off']);
-    const approved = await h.service.workflow.queryAudit({ type: LedgerEventType.ApprovedStateSet, flag: `${h.envId}/${key}`, afterSeq: 0, limit: 10 });
+    const approved = await h.service.workflow.queryAudit({
+      type: LedgerEventType.ApprovedStateSet,
+      flag: `${h.envId}/${key}`,
+      afterSeq: 0,
+      limit: 10,
+    });
     expect((approved.at(-1)!.data['state'] as { flag: RestFlag }).flag.isEnabled).toBe(false);
   });
 
@@ -105,7 +129,15 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     h.sandbox.control.clearDeliveries();
 
     const flag = await h.alice.getFlag(h.envId, key);
-    await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: { targetUsers: flag.targetUsers, rules: [...flag.rules].reverse(), fallthrough: flag.fallthrough, exptIncludeAllTargets: flag.exptIncludeAllTargets } });
+    await h.alice.updateTargeting(h.envId, key, {
+      revision: flag.revision,
+      targeting: {
+        targetUsers: flag.targetUsers,
+        rules: [...flag.rules].reverse(),
+        fallthrough: flag.fallthrough,
+        exptIncludeAllTargets: flag.exptIncludeAllTargets,
+      },
+    });
     await h.settle();
     expect(h.sandbox.control.deliveries()).toHaveLength(0);
     expect(h.live(key).rules.map((rule) => rule.id)).toEqual([...approvedOrder].reverse());
@@ -121,19 +153,37 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     const key = 'replay-model-route';
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
     await aliceSetsShare(h, key, 0.3);
-    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the first revert');
+    await eventually(
+      async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1,
+      10_000,
+      'the first revert',
+    );
     await h.settle();
-    const older = h.sandbox.control.deliveries().find((delivery) => delivery.payload.includes(`"${key}"`) && delivery.success)!;
+    const older = h.sandbox.control
+      .deliveries()
+      .find((delivery) => delivery.payload.includes(`"${key}"`) && delivery.success)!;
 
     h.sandbox.control.dropWebhooks(1);
     await aliceSetsShare(h, key, 0.6);
     await h.settle();
-    const newer = h.sandbox.control.deliveries().findLast((delivery) => delivery.payload.includes(`"${key}"`) && delivery.dropped)!;
+    const newer = h.sandbox.control
+      .deliveries()
+      .findLast((delivery) => delivery.payload.includes(`"${key}"`) && delivery.dropped)!;
     expect(candidateShare(h.live(key), key)).toBeCloseTo(0.6, 10);
 
     const post = (delivery: typeof newer, extra: Record<string, string> = {}) =>
-      fetch(`${h.service.url}/webhooks/featbit`, { method: 'POST', headers: { ...delivery.headers, ...extra }, body: delivery.payload });
-    const answers = await Promise.all([post(newer), post(newer), post(newer), post(older), post(newer, { 'X-FeatBit-Delivery': 'replayed-later' })]);
+      fetch(`${h.service.url}/webhooks/featbit`, {
+        method: 'POST',
+        headers: { ...delivery.headers, ...extra },
+        body: delivery.payload,
+      });
+    const answers = await Promise.all([
+      post(newer),
+      post(newer),
+      post(newer),
+      post(older),
+      post(newer, { 'X-FeatBit-Delivery': 'replayed-later' }),
+    ]);
     expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202, 202, 202]);
     await h.settle();
     await post(older);
@@ -151,13 +201,19 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     h.sandbox.control.dropWebhooks(1);
     await aliceSetsShare(h, key, 0.4);
     await h.sandbox.control.webhooksIdle();
-    const delivery = h.sandbox.control.deliveries().findLast((record) => record.payload.includes(`"${key}"`) && record.dropped)!;
+    const delivery = h.sandbox.control
+      .deliveries()
+      .findLast((record) => record.payload.includes(`"${key}"`) && record.dropped)!;
     const ledgerBefore = (await h.service.workflow.queryAudit({ afterSeq: 0, limit: 1000 })).length;
 
     const send = (signature: string | undefined) =>
       fetch(`${h.service.url}/webhooks/featbit`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-featbit-delivery': `manual-${signature?.slice(7, 15) ?? 'none'}`, ...(signature ? { 'x-featbit-signature-256': signature } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          'x-featbit-delivery': `manual-${signature?.slice(7, 15) ?? 'none'}`,
+          ...(signature ? { 'x-featbit-signature-256': signature } : {}),
+        },
         body: delivery.payload,
       });
     expect((await send(signFeatBitBody(delivery.payload, 'not-the-secret'))).status).toBe(401);
@@ -176,18 +232,34 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     const key = 'proposal-model-route';
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
     const before = await h.alice.getFlag(h.envId, key);
-    const edited = { ...withShare(before, 0.2), targetUsers: [{ keyIds: ['qa-lead'], variationId: `${key}-candidate` }] };
+    const edited = {
+      ...withShare(before, 0.2),
+      targetUsers: [{ keyIds: ['qa-lead'], variationId: `${key}-candidate` }],
+    };
     await h.alice.updateTargeting(h.envId, key, { revision: before.revision, targeting: edited });
-    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the revert');
+    await eventually(
+      async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1,
+      10_000,
+      'the revert',
+    );
     await h.settle();
     expect(h.live(key).targetUsers).toEqual([]);
     const [proposal] = await proposalsOf(key);
 
-    const evidence = await h.call('POST', `/v1/changes/${proposal.key}/evidence`, { token: h.tokens.requester, body: { type: 'offlineEval', summary: 'evaluated', result: 'passed' } });
+    const evidence = await h.call('POST', `/v1/changes/${proposal.key}/evidence`, {
+      token: h.tokens.requester,
+      body: { type: 'offlineEval', summary: 'evaluated', result: 'passed' },
+    });
     expect(evidence.status).toBe(201);
-    const review = await h.call('POST', `/v1/changes/${proposal.key}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
+    const review = await h.call('POST', `/v1/changes/${proposal.key}/reviews`, {
+      token: h.tokens.aiPlatformOwner,
+      body: { decision: 'approve' },
+    });
     expect(review.body.status).toBe('approved');
-    const applied = await h.call('POST', `/v1/changes/${proposal.key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });
+    const applied = await h.call('POST', `/v1/changes/${proposal.key}/release/apply-stage`, {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(applied.status).toBe(200);
     expect(applied.body.status).toBe('completed');
 
@@ -205,7 +277,10 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     const create = (key: string, enabledVariation: 'current' | 'candidate') =>
       fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/feature-flags`, {
         method: 'POST',
-        headers: { authorization: h.sandbox.tokens.list().find((token) => token.name === 'alice')!.token, 'content-type': 'application/json' },
+        headers: {
+          authorization: h.sandbox.tokens.list().find((token) => token.name === 'alice')!.token,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({
           name: key,
           key,
@@ -223,7 +298,11 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
       });
     expect((await create('fresh-model-route', 'current')).status).toBe(200);
     expect((await create('wide-model-route', 'candidate')).status).toBe(200);
-    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, 'wide-model-route')).length === 1, 10_000, 'the convergence');
+    await eventually(
+      async () => (await h.entries(LedgerEventType.EditReverted, 'wide-model-route')).length === 1,
+      10_000,
+      'the convergence',
+    );
     await h.settle();
 
     for (const key of ['fresh-model-route', 'wide-model-route']) {
@@ -252,13 +331,33 @@ describe('the webhook bridge against the FeatBit sandbox, real Redis and BullMQ'
     const segmentId = '5e6f0000-0000-4000-8000-000000000001';
     const flag = routeFlag(h.envId, key);
     flag['rules'] = [
-      { id: `${key}-beta`, name: 'beta testers', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'User is in segment', op: null, value: JSON.stringify([segmentId]) }], variations: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }] },
+      {
+        id: `${key}-beta`,
+        name: 'beta testers',
+        dispatchKey: null,
+        includedInExpt: false,
+        conditions: [{ property: 'User is in segment', op: null, value: JSON.stringify([segmentId]) }],
+        variations: [{ id: `${key}-candidate`, rollout: [0, 1], exptRollout: 1 }],
+      },
     ];
-    h.sandbox.control.seed({ flags: [], segments: [{ id: segmentId, envId: h.envId, name: 'beta testers', included: ['tester-1'], excluded: [], rules: [] }] });
+    h.sandbox.control.seed({
+      flags: [],
+      segments: [
+        { id: segmentId, envId: h.envId, name: 'beta testers', included: ['tester-1'], excluded: [], rules: [] },
+      ],
+    });
     await h.seedAndAdopt(flag);
 
-    await h.alice.updateSegmentTargeting(h.envId, segmentId, { included: ['tester-1', 'everyone-else'], excluded: [], rules: [] });
-    await eventually(async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1, 10_000, 'the segment revert');
+    await h.alice.updateSegmentTargeting(h.envId, segmentId, {
+      included: ['tester-1', 'everyone-else'],
+      excluded: [],
+      rules: [],
+    });
+    await eventually(
+      async () => (await h.entries(LedgerEventType.EditReverted, key)).length === 1,
+      10_000,
+      'the segment revert',
+    );
     await h.settle();
     expect(h.sandbox.control.store.getSegment(h.envId, segmentId).included).toEqual(['tester-1']);
     const [reverted] = await h.entries(LedgerEventType.EditReverted, key);

@@ -22,7 +22,17 @@ describe('the built featgate CLI', () => {
   it('lists every command in --help and loads a command whole only when it runs', () => {
     const help = runBuilt(['--help']);
     expect(help.status).toBe(0);
-    for (const command of ['serve', 'sandbox', 'policy', 'audit', 'keys', 'change', 'review', 'release', 'break-glass']) {
+    for (const command of [
+      'serve',
+      'sandbox',
+      'policy',
+      'audit',
+      'keys',
+      'change',
+      'review',
+      'release',
+      'break-glass',
+    ]) {
       expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
     const audit = runBuilt(['help', 'audit']);

@@ -28,8 +28,13 @@ function emptyDir(): string {
 }
 
 /** Runs the CLI with only the given featgate variables set (none inherited from the test's shell). */
-function featgate(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(FEATGATE_(?!FROM_SOURCE)|REDIS_URL)/.test(name)));
+function featgate(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(FEATGATE_(?!FROM_SOURCE)|REDIS_URL)/.test(name)),
+  );
   const child = spawn(process.execPath, [bin, ...args], { env: { ...clean, ...env } });
   let stdout = '';
   let stderr = '';
@@ -64,9 +69,11 @@ describe('local-store commands say which store they read and never hand out a ke
     expect(result.stderr).toContain(`the service at ${h.service.url} signs manifests with`);
     const jwk = JSON.parse(result.stdout);
     expect(jwk).not.toHaveProperty('d');
-    const manifest = await fetch(`${h.service.url}/v1/envs/${h.envId}/manifest`, { headers: { authorization: `Bearer ${h.tokens.auditor}` } });
+    const manifest = await fetch(`${h.service.url}/v1/envs/${h.envId}/manifest`, {
+      headers: { authorization: `Bearer ${h.tokens.auditor}` },
+    });
     const text = await manifest.text();
-    const jws = text.startsWith('{') ? (JSON.parse(text) as { jws?: string }).jws ?? text : text;
+    const jws = text.startsWith('{') ? ((JSON.parse(text) as { jws?: string }).jws ?? text) : text;
     expect(decodeProtectedHeader(jws).kid).toBe(jwk.kid);
   });
 
@@ -78,7 +85,10 @@ describe('local-store commands say which store they read and never hand out a ke
     expect(local.stderr).toContain(`verified the embedded ledger in ${dataDir}`);
     expect(local.stderr).toContain('it holds no entries');
 
-    const viaService = await featgate(['audit', 'verify'], { FEATGATE_URL: h.service.url, FEATGATE_TOKEN: h.tokens.auditor });
+    const viaService = await featgate(['audit', 'verify'], {
+      FEATGATE_URL: h.service.url,
+      FEATGATE_TOKEN: h.tokens.auditor,
+    });
     expect(viaService.code, viaService.stderr).toBe(0);
     expect(viaService.stderr).toContain(`asking the service at ${h.service.url}`);
     expect(viaService.stdout).toMatch(/^ok: \d+ entries/);

@@ -22,7 +22,10 @@ interface Serve {
 function serve(args: string[], env: Record<string, string> = {}): Serve {
   const dataDir = mkdtempSync(join(tmpdir(), 'featgate-ops-'));
   dirs.push(dataDir);
-  const child = spawn(process.execPath, [bin, 'serve', ...args], { env: { ...process.env, FEATGATE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'serve', ...args], {
+    env: { ...process.env, FEATGATE_DATA_DIR: dataDir, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.push(child);
   let out = '';
   let err = '';
@@ -46,7 +49,8 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
 }
 
 afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of running.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -59,7 +63,9 @@ describe('featgate serve, operated', () => {
       const service = serve(['--port', String(port)], { HOST: '127.0.0.1' });
       const { code } = await service.exited(Date.now());
       expect(code).toBe(2);
-      expect(service.errors().trim().split('\n')).toEqual([`featgate: port ${port} on 127.0.0.1 is already in use: stop what holds it, or choose another with --port or PORT`]);
+      expect(service.errors().trim().split('\n')).toEqual([
+        `featgate: port ${port} on 127.0.0.1 is already in use: stop what holds it, or choose another with --port or PORT`,
+      ]);
       expect(service.output()).toBe('');
     } finally {
       await new Promise((resolve) => holder.close(resolve));
@@ -96,9 +102,20 @@ describe('featgate serve, operated', () => {
   it('closes and exits 0 on SIGTERM once running, and keeps its demo tokens for the next start', async () => {
     const first = serve(['--port', '0']);
     await until(() => first.output().includes('next steps'), 30_000, 'the demo banner');
-    const tokens = (text: string) => [...text.matchAll(/^ {2}([\w-]+) +(fgt_\S+)$/gm)].map((match) => [match[1], match[2]]);
+    const tokens = (text: string) =>
+      [...text.matchAll(/^ {2}([\w-]+) +(fgt_\S+)$/gm)].map((match) => [match[1], match[2]]);
     const printed = tokens(first.output());
-    expect(printed.map(([role]) => role)).toEqual(expect.arrayContaining(['admin', 'requester', 'incidentCommander', 'safetyOwner', 'compliance', 'releaseOwner', 'flag-admin']));
+    expect(printed.map(([role]) => role)).toEqual(
+      expect.arrayContaining([
+        'admin',
+        'requester',
+        'incidentCommander',
+        'safetyOwner',
+        'compliance',
+        'releaseOwner',
+        'flag-admin',
+      ]),
+    );
     const dataDir = dirs.at(-1)!;
     expect(JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8')).tokens).toEqual(Object.fromEntries(printed));
     // An approved change of FeatBit before the restart: the incident commander breaks glass on the model route.
@@ -106,15 +123,28 @@ describe('featgate serve, operated', () => {
     const demo = JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8')) as { sandbox: { envId: string } };
     const glass = await fetch(`${firstUrl}/v1/break-glass`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${Object.fromEntries(printed)['incidentCommander']}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ environment: demo.sandbox.envId, flagKey: 'support-model-route', incidentReference: 'INC-7', reason: 'provider down', duration: '1h', serve: { value: { provider: 'fallback', model: 'small' } } }),
+      headers: {
+        authorization: `Bearer ${Object.fromEntries(printed)['incidentCommander']}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        environment: demo.sandbox.envId,
+        flagKey: 'support-model-route',
+        incidentReference: 'INC-7',
+        reason: 'provider down',
+        duration: '1h',
+        serve: { value: { provider: 'fallback', model: 'small' } },
+      }),
     });
     expect(glass.status, await glass.clone().text()).toBe(201);
     const sent = Date.now();
     first.child.kill('SIGTERM');
     expect((await first.exited(sent)).code).toBe(0);
 
-    const again = spawn(process.execPath, [bin, 'serve', '--port', '0'], { env: { ...process.env, FEATGATE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const again = spawn(process.execPath, [bin, 'serve', '--port', '0'], {
+      env: { ...process.env, FEATGATE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     running.push(again);
     let output = '';
     again.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -126,18 +156,31 @@ describe('featgate serve, operated', () => {
     const url = /featgate listening on (\S+)/.exec(output)![1]!;
     const admin = Object.fromEntries(printed)['admin']!;
     const ledger = async (type: string) => {
-      const answer = await fetch(`${url}/v1/audit?type=${type}&limit=1000`, { headers: { authorization: `Bearer ${admin}` } });
+      const answer = await fetch(`${url}/v1/audit?type=${type}&limit=1000`, {
+        headers: { authorization: `Bearer ${admin}` },
+      });
       return ((await answer.json()) as { entries: { subject: string; actor: { id: string } }[] }).entries;
     };
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const adopted = await ledger('flag.adopted');
-    expect(adopted.map((entry) => entry.subject).sort()).toEqual([...new Set(adopted.map((entry) => entry.subject))].sort());
+    expect(adopted.map((entry) => entry.subject).sort()).toEqual(
+      [...new Set(adopted.map((entry) => entry.subject))].sort(),
+    );
     expect(adopted).toHaveLength(2);
     expect(await ledger('featbit.edit-accepted')).toEqual([]);
     expect(await ledger('featbit.edit-reverted')).toEqual([]);
-    const restarted = JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8')) as { sandbox: { url: string; envId: string; adminToken: string } };
-    const served = await fetch(`${restarted.sandbox.url}/api/v1/envs/${restarted.sandbox.envId}/feature-flags/support-model-route`, { headers: { authorization: restarted.sandbox.adminToken } });
-    const flag = ((await served.json()) as { data: { variations: { id: string; value: string }[]; fallthrough: { variations: { id: string }[] } } }).data;
+    const restarted = JSON.parse(readFileSync(join(dataDir, 'demo.json'), 'utf8')) as {
+      sandbox: { url: string; envId: string; adminToken: string };
+    };
+    const served = await fetch(
+      `${restarted.sandbox.url}/api/v1/envs/${restarted.sandbox.envId}/feature-flags/support-model-route`,
+      { headers: { authorization: restarted.sandbox.adminToken } },
+    );
+    const flag = (
+      (await served.json()) as {
+        data: { variations: { id: string; value: string }[]; fallthrough: { variations: { id: string }[] } };
+      }
+    ).data;
     const live = flag.variations.find((variation) => variation.id === flag.fallthrough.variations[0]!.id)!;
     expect(JSON.parse(live.value)).toEqual({ provider: 'fallback', model: 'small' });
   }, 90_000);

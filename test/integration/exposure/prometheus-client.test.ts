@@ -5,11 +5,26 @@ import { startLoopbackServer, type LoopbackServer } from '../../support/loopback
 /** Answers in the shape of Prometheus's `GET /api/v1/query` (per its HTTP API documentation), chosen by the query. */
 const ANSWERS: Record<string, { status: number; body: unknown }> = {
   scalar: { status: 200, body: { status: 'success', data: { resultType: 'scalar', result: [1772359200.5, '0.042'] } } },
-  vector: { status: 200, body: { status: 'success', data: { resultType: 'vector', result: [{ metric: { job: 'assistant' }, value: [1772359200, '0.91'] }] } } },
+  vector: {
+    status: 200,
+    body: {
+      status: 'success',
+      data: { resultType: 'vector', result: [{ metric: { job: 'assistant' }, value: [1772359200, '0.91'] }] },
+    },
+  },
   empty: { status: 200, body: { status: 'success', data: { resultType: 'vector', result: [] } } },
   many: {
     status: 200,
-    body: { status: 'success', data: { resultType: 'vector', result: [{ metric: { a: '1' }, value: [1, '1'] }, { metric: { a: '2' }, value: [1, '2'] }] } },
+    body: {
+      status: 'success',
+      data: {
+        resultType: 'vector',
+        result: [
+          { metric: { a: '1' }, value: [1, '1'] },
+          { metric: { a: '2' }, value: [1, '2'] },
+        ],
+      },
+    },
   },
   nan: { status: 200, body: { status: 'success', data: { resultType: 'scalar', result: [1772359200, 'NaN'] } } },
   bad: { status: 400, body: { status: 'error', errorType: 'bad_data', error: 'parse error at char 4' } },
@@ -46,13 +61,17 @@ describe('Prometheus instant queries over HTTP', () => {
   });
 
   it('refuses several series, a value that is not a finite number, and a query Prometheus rejects', async () => {
-    await expect(queryPrometheus({ url: prometheus.url }, 'many')).rejects.toThrow('returned 2 series; aggregate it to one value');
+    await expect(queryPrometheus({ url: prometheus.url }, 'many')).rejects.toThrow(
+      'returned 2 series; aggregate it to one value',
+    );
     await expect(queryPrometheus({ url: prometheus.url }, 'nan')).rejects.toThrow('returned NaN, not a finite number');
     await expect(queryPrometheus({ url: prometheus.url }, 'bad')).rejects.toThrow(PrometheusQueryError);
     await expect(queryPrometheus({ url: prometheus.url }, 'bad')).rejects.toThrow('bad_data');
   });
 
   it('names an unreachable Prometheus', async () => {
-    await expect(queryPrometheus({ url: 'http://127.0.0.1:9', timeoutMs: 500 }, 'scalar')).rejects.toThrow('could not be reached');
+    await expect(queryPrometheus({ url: 'http://127.0.0.1:9', timeoutMs: 500 }, 'scalar')).rejects.toThrow(
+      'could not be reached',
+    );
   });
 });

@@ -19,7 +19,10 @@ const ARCHIVED = ['return-10p-true', 'two-custom-rules'];
 function generateUsers(count: number, seed: number): FeatBitUser[] {
   const random = seededRandom(seed);
   const pick = pickWith(random);
-  const listedKeys = [...Array.from({ length: 10 }, (_, i) => `true-${i + 1}`), ...Array.from({ length: 5 }, (_, i) => `false-${i + 1}`)];
+  const listedKeys = [
+    ...Array.from({ length: 10 }, (_, i) => `true-${i + 1}`),
+    ...Array.from({ length: 5 }, (_, i) => `false-${i + 1}`),
+  ];
   return Array.from({ length: count }, (_, index) => ({
     keyId: random() < 0.1 ? pick(listedKeys) : `user-${index}-${Math.floor(random() * 1e9).toString(36)}`,
     name: pick(['alice', 'bob', 'carol_qa', 'dave_qa', 'erin', 'qa', '_qa', 'frank_QA']),
@@ -53,7 +56,10 @@ interface ModeWorld {
 
 async function startWorld(mode: DataSyncModeEnum): Promise<ModeWorld> {
   const sandbox = await createSandbox({
-    seeds: [readReference('server-sdk-flags.eval-server-fakes.json'), readReference('server-sdk-segments.eval-server-fakes.json')],
+    seeds: [
+      readReference('server-sdk-flags.eval-server-fakes.json'),
+      readReference('server-sdk-segments.eval-server-fakes.json'),
+    ],
   });
   const envId = sandbox.envs[0]!.id;
   for (const key of ARCHIVED) {
@@ -79,7 +85,11 @@ async function startWorld(mode: DataSyncModeEnum): Promise<ModeWorld> {
 }
 
 /** The SDK's value and featgate's evaluator's value for every stored flag and user, where they differ. */
-async function disagreements(world: ModeWorld, users: readonly FeatBitUser[], evaluateAs: (flag: FeatBitFlag) => FeatBitFlag = (flag) => flag): Promise<string[]> {
+async function disagreements(
+  world: ModeWorld,
+  users: readonly FeatBitUser[],
+  evaluateAs: (flag: FeatBitFlag) => FeatBitFlag = (flag) => flag,
+): Promise<string[]> {
   const flags = world.sandbox.control.store.rawFlags(world.envId) as unknown as FeatBitFlag[];
   const segments = world.sandbox.control.store.listSegments(world.envId) as unknown as FeatBitSegment[];
   const lookup = (id: string) => segments.find((segment) => segment.id === id);
@@ -90,7 +100,10 @@ async function disagreements(world: ModeWorld, users: readonly FeatBitUser[], ev
       const ours = evaluateFlag(evaluateAs(flag), user, lookup);
       const theirs = await world.client.boolVariationDetail(flag.key, target, false);
       const oursValue = 'value' in ours ? ours.value : '(no variation)';
-      if (String(theirs.value) !== oursValue) mismatches.push(`${flag.key} ${user.keyId}: sdk ${String(theirs.value)} (${theirs.reason}), ours ${oursValue} (${ours.reason})`);
+      if (String(theirs.value) !== oursValue)
+        mismatches.push(
+          `${flag.key} ${user.keyId}: sdk ${String(theirs.value)} (${theirs.reason}), ours ${oursValue} (${ours.reason})`,
+        );
     }
   }
   return mismatches;
@@ -117,7 +130,12 @@ describe.each([
 
   it('receives archived flags and serves them as if they were not archived', async () => {
     const flags = world.sandbox.control.store.rawFlags(world.envId);
-    expect(flags.filter((flag) => flag.isArchived).map((flag) => flag.key).sort()).toEqual([...ARCHIVED].sort());
+    expect(
+      flags
+        .filter((flag) => flag.isArchived)
+        .map((flag) => flag.key)
+        .sort(),
+    ).toEqual([...ARCHIVED].sort());
     const users = generateUsers(CONTEXTS, 11);
     const unarchived = (flag: FeatBitFlag) => ({ ...flag, isArchived: false });
     expect((await disagreements(world, users, unarchived)).slice(0, 5)).toEqual([]);
@@ -125,7 +143,9 @@ describe.each([
 
   it('agrees with featgate evaluator on every unarchived reference flag', async () => {
     const users = generateUsers(CONTEXTS, 12);
-    const mismatches = (await disagreements(world, users)).filter((line) => !ARCHIVED.some((key) => line.startsWith(`${key} `)));
+    const mismatches = (await disagreements(world, users)).filter(
+      (line) => !ARCHIVED.some((key) => line.startsWith(`${key} `)),
+    );
     expect(mismatches.slice(0, 5)).toEqual([]);
   }, 120_000);
 
@@ -141,8 +161,17 @@ describe.each([
     const trueId = flag.variations!.find((variation) => variation.value === 'true')!.id;
     const response = await fetch(`${world.sandbox.url}/api/v1/envs/${world.envId}/feature-flags/${key}`, {
       method: 'PATCH',
-      headers: { authorization: world.sandbox.tokens.issue('mallory', { permissions: [] }).token, 'content-type': 'application/json' },
-      body: JSON.stringify([{ op: 'replace', path: '/fallthrough/variations', value: [{ id: trueId, rollout: [0, 1.0000001], exptRollout: 1 }] }]),
+      headers: {
+        authorization: world.sandbox.tokens.issue('mallory', { permissions: [] }).token,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify([
+        {
+          op: 'replace',
+          path: '/fallthrough/variations',
+          value: [{ id: trueId, rollout: [0, 1.0000001], exptRollout: 1 }],
+        },
+      ]),
     });
     expect(await response.json()).toEqual({ success: true, errors: [], data: true });
     const probe = sdkUser({ keyId: 'user-1', name: 'x', customizedProperties: {} });
@@ -164,23 +193,51 @@ function hostileFlag(key: string, over: Record<string, unknown>): Record<string,
     key,
     name: key,
     variationType: 'string',
-    variations: [{ id: 'a', name: 'a', value: 'A' }, { id: 'b', name: 'b', value: 'B' }],
+    variations: [
+      { id: 'a', name: 'a', value: 'A' },
+      { id: 'b', name: 'b', value: 'B' },
+    ],
     targetUsers: [],
     rules: [],
     isEnabled: true,
     disabledVariationId: 'a',
-    fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: 'a', rollout: [0, 1], exptRollout: 1 }] },
+    fallthrough: {
+      dispatchKey: null,
+      includedInExpt: true,
+      variations: [{ id: 'a', rollout: [0, 1], exptRollout: 1 }],
+    },
     exptIncludeAllTargets: true,
     tags: [],
     isArchived: false,
     ...over,
   };
 }
-const fallthroughOf = (...variations: [string, number, number][]) => ({ dispatchKey: null, includedInExpt: true, variations: variations.map(([id, from, to]) => ({ id, rollout: [from, to], exptRollout: 1 })) });
+const fallthroughOf = (...variations: [string, number, number][]) => ({
+  dispatchKey: null,
+  includedInExpt: true,
+  variations: variations.map(([id, from, to]) => ({ id, rollout: [from, to], exptRollout: 1 })),
+});
 const HOSTILE_FLAGS = [
   hostileFlag('rollout-above-one', { fallthrough: fallthroughOf(['b', 0, 1.0000001]) }),
-  hostileFlag('null-value', { variations: [{ id: 'a', name: 'a', value: 'A' }, { id: 'b', name: 'b', value: null }], fallthrough: fallthroughOf(['b', 0, 1]) }),
-  hostileFlag('null-property', { rules: [{ id: 'r', name: 'r', dispatchKey: null, includedInExpt: false, conditions: [{ id: 'c', property: null, op: 'IsTrue', value: null }], variations: [{ id: 'b', rollout: [0, 1], exptRollout: 1 }] }] }),
+  hostileFlag('null-value', {
+    variations: [
+      { id: 'a', name: 'a', value: 'A' },
+      { id: 'b', name: 'b', value: null },
+    ],
+    fallthrough: fallthroughOf(['b', 0, 1]),
+  }),
+  hostileFlag('null-property', {
+    rules: [
+      {
+        id: 'r',
+        name: 'r',
+        dispatchKey: null,
+        includedInExpt: false,
+        conditions: [{ id: 'c', property: null, op: 'IsTrue', value: null }],
+        variations: [{ id: 'b', rollout: [0, 1], exptRollout: 1 }],
+      },
+    ],
+  }),
   hostileFlag('rollout-gap', { fallthrough: fallthroughOf(['b', 0, 0.3]) }),
   hostileFlag('negative-bound', { fallthrough: fallthroughOf(['b', -0.5, 0.5], ['a', 0.5, 1]) }),
   hostileFlag('off-variation-unknown', { isEnabled: false, disabledVariationId: 'ghost' }),
@@ -195,8 +252,27 @@ describe.each([
   let client: IFbClient;
 
   beforeAll(async () => {
-    sandbox = await createSandbox({ seeds: [{ featureFlags: [...HOSTILE_FLAGS, hostileFlag('target-unknown-variation', { targetUsers: [{ keyIds: ['vip'], variationId: 'ghost' }] })], segments: [] }] });
-    client = new FbClientBuilder({ sdkKey: sandbox.envs[0]!.sdkSecret, dataSyncMode: mode, streamingUri: sandbox.url, pollingUri: sandbox.url, eventsUri: sandbox.url, pollingInterval: 100, disableEvents: true, logLevel: 'none' }).build();
+    sandbox = await createSandbox({
+      seeds: [
+        {
+          featureFlags: [
+            ...HOSTILE_FLAGS,
+            hostileFlag('target-unknown-variation', { targetUsers: [{ keyIds: ['vip'], variationId: 'ghost' }] }),
+          ],
+          segments: [],
+        },
+      ],
+    });
+    client = new FbClientBuilder({
+      sdkKey: sandbox.envs[0]!.sdkSecret,
+      dataSyncMode: mode,
+      streamingUri: sandbox.url,
+      pollingUri: sandbox.url,
+      eventsUri: sandbox.url,
+      pollingInterval: 100,
+      disableEvents: true,
+      logLevel: 'none',
+    }).build();
     await client.waitForInitialization();
   });
 
@@ -213,7 +289,10 @@ describe.each([
         const theirs = await client.stringVariationDetail(stored.key, sdkUser(user), 'SDK-DEFAULT');
         const ours = evaluateFlag({ ...stored, isArchived: false }, user, () => undefined);
         const oursValue = 'value' in ours ? ours.value : 'SDK-DEFAULT';
-        if (theirs.value !== oursValue) mismatches.push(`${stored.key} ${user.keyId}: sdk ${String(theirs.value)} (${theirs.kind}), ours ${String(oursValue)} (${ours.kind})`);
+        if (theirs.value !== oursValue)
+          mismatches.push(
+            `${stored.key} ${user.keyId}: sdk ${String(theirs.value)} (${theirs.kind}), ours ${String(oursValue)} (${ours.kind})`,
+          );
       }
     }
     expect(mismatches.slice(0, 5)).toEqual([]);
@@ -221,9 +300,24 @@ describe.each([
 
   it('throws a TypeError to the caller for a user targeted at a variation the flag does not have, where featgate sees no variation', async () => {
     const stored = sandbox.control.store.rawFlag(HOSTILE_ENV, 'target-unknown-variation') as unknown as FeatBitFlag;
-    const vip = async () => client.stringVariationDetail(stored.key, sdkUser({ keyId: 'vip', name: 'v', customizedProperties: {} }), 'SDK-DEFAULT');
+    const vip = async () =>
+      client.stringVariationDetail(
+        stored.key,
+        sdkUser({ keyId: 'vip', name: 'v', customizedProperties: {} }),
+        'SDK-DEFAULT',
+      );
     await expect(vip()).rejects.toBeInstanceOf(TypeError);
-    expect(evaluateFlag(stored, { keyId: 'vip', name: 'v', customizedProperties: {} }, () => undefined)).not.toHaveProperty('value');
-    expect((await client.stringVariationDetail(stored.key, sdkUser({ keyId: 'other', name: 'o', customizedProperties: {} }), 'SDK-DEFAULT')).value).toBe('A');
+    expect(
+      evaluateFlag(stored, { keyId: 'vip', name: 'v', customizedProperties: {} }, () => undefined),
+    ).not.toHaveProperty('value');
+    expect(
+      (
+        await client.stringVariationDetail(
+          stored.key,
+          sdkUser({ keyId: 'other', name: 'o', customizedProperties: {} }),
+          'SDK-DEFAULT',
+        )
+      ).value,
+    ).toBe('A');
   });
 });

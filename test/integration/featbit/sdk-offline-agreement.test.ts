@@ -13,7 +13,12 @@ const CONTEXTS = 10_000;
  */
 function operatorCoverageFlag(template: FeatBitFlag): unknown {
   const [on, off] = template.variations.map((variation) => variation.id) as [string, string];
-  const rule = (id: string, conditions: object[], rollouts: [string, number, number][], dispatchKey: string | null = null) => ({
+  const rule = (
+    id: string,
+    conditions: object[],
+    rollouts: [string, number, number][],
+    dispatchKey: string | null = null,
+  ) => ({
     id,
     name: id,
     dispatchKey,
@@ -27,20 +32,73 @@ function operatorCoverageFlag(template: FeatBitFlag): unknown {
     key: 'operator-coverage',
     targetUsers: [{ keyIds: ['user-7', 'user-8'], variationId: off }],
     rules: [
-      rule('contains', [{ property: 'name', op: 'Contains', value: 'nn' }, { property: 'age', op: 'LessThan', value: '30' }], [[on, 0, 1]]),
-      rule('starts', [{ property: 'name', op: 'StartsWith', value: 'bo' }, { property: 'isMember', op: 'IsFalse', value: 'IsFalse' }], [[on, 0, 0.5], [off, 0.5, 1]], 'country'),
-      rule('not-one-of', [{ property: 'country', op: 'NotOneOf', value: '["cn","us"]' }, { property: 'age', op: 'BiggerEqualThan', value: '40' }], [[off, 0, 0.3], [on, 0.3, 1]], 'name'),
-      rule('not-in-segment', [{ property: 'User is not in segment', op: null, value: '["0779d76b-afc6-4886-ab65-af8c004273ad"]' }, { property: 'country', op: 'Equal', value: 'jp' }], [[on, 0, 1]]),
-      rule('empty-conditions-never-reached', [{ property: 'name', op: 'NotContain', value: 'zzz' }, { property: 'age', op: 'LessEqualThan', value: '5' }], [[off, 0, 1]]),
+      rule(
+        'contains',
+        [
+          { property: 'name', op: 'Contains', value: 'nn' },
+          { property: 'age', op: 'LessThan', value: '30' },
+        ],
+        [[on, 0, 1]],
+      ),
+      rule(
+        'starts',
+        [
+          { property: 'name', op: 'StartsWith', value: 'bo' },
+          { property: 'isMember', op: 'IsFalse', value: 'IsFalse' },
+        ],
+        [
+          [on, 0, 0.5],
+          [off, 0.5, 1],
+        ],
+        'country',
+      ),
+      rule(
+        'not-one-of',
+        [
+          { property: 'country', op: 'NotOneOf', value: '["cn","us"]' },
+          { property: 'age', op: 'BiggerEqualThan', value: '40' },
+        ],
+        [
+          [off, 0, 0.3],
+          [on, 0.3, 1],
+        ],
+        'name',
+      ),
+      rule(
+        'not-in-segment',
+        [
+          { property: 'User is not in segment', op: null, value: '["0779d76b-afc6-4886-ab65-af8c004273ad"]' },
+          { property: 'country', op: 'Equal', value: 'jp' },
+        ],
+        [[on, 0, 1]],
+      ),
+      rule(
+        'empty-conditions-never-reached',
+        [
+          { property: 'name', op: 'NotContain', value: 'zzz' },
+          { property: 'age', op: 'LessEqualThan', value: '5' },
+        ],
+        [[off, 0, 1]],
+      ),
     ],
-    fallthrough: { dispatchKey: 'keyId', includedInExpt: true, variations: [{ id: on, rollout: [0, 0.25], exptRollout: 1 }, { id: off, rollout: [0.25, 1], exptRollout: 1 }] },
+    fallthrough: {
+      dispatchKey: 'keyId',
+      includedInExpt: true,
+      variations: [
+        { id: on, rollout: [0, 0.25], exptRollout: 1 },
+        { id: off, rollout: [0.25, 1], exptRollout: 1 },
+      ],
+    },
   };
 }
 
 /** A flag whose default rule buckets on `plan` and splits between the buckets of `key + ""` and `key + "undefined"`. */
 function missingDispatchFlag(template: FeatBitFlag): FeatBitFlag {
   const key = 'dispatch-on-missing-plan';
-  const [low, high] = [dispatchBucket(key, ''), dispatchBucket(key, 'undefined')].sort((a, b) => a - b) as [number, number];
+  const [low, high] = [dispatchBucket(key, ''), dispatchBucket(key, 'undefined')].sort((a, b) => a - b) as [
+    number,
+    number,
+  ];
   const split = (low + high) / 2;
   const [on, off] = template.variations.map((variation) => variation.id) as [string, string];
   return flagSchema.parse({
@@ -49,7 +107,14 @@ function missingDispatchFlag(template: FeatBitFlag): FeatBitFlag {
     key,
     rules: [],
     targetUsers: [],
-    fallthrough: { dispatchKey: 'plan', includedInExpt: true, variations: [{ id: on, rollout: [0, split], exptRollout: 1 }, { id: off, rollout: [split, 1], exptRollout: 1 }] },
+    fallthrough: {
+      dispatchKey: 'plan',
+      includedInExpt: true,
+      variations: [
+        { id: on, rollout: [0, split], exptRollout: 1 },
+        { id: off, rollout: [split, 1], exptRollout: 1 },
+      ],
+    },
   });
 }
 
@@ -67,7 +132,8 @@ function generateContext(random: () => number, index: number): FeatBitUser {
   const pick = pickWith(random);
   const keyId = random() < 0.15 ? pick(TARGET_KEYS) : `user-${index}`;
   const customizedProperties: Record<string, string> = {};
-  if (random() < 0.9) customizedProperties.age = random() < 0.2 ? (random() * 60).toFixed(1) : String(Math.floor(random() * 60));
+  if (random() < 0.9)
+    customizedProperties.age = random() < 0.2 ? (random() * 60).toFixed(1) : String(Math.floor(random() * 60));
   if (random() < 0.9) customizedProperties.country = pick(COUNTRIES);
   if (random() < 0.8) customizedProperties.isMember = pick(MEMBER);
   return { keyId, name: pick(NAMES), customizedProperties };
@@ -85,7 +151,10 @@ describe('our evaluator agrees with @featbit/node-server-sdk 1.3.0 (offline, JSO
   const rawFlags = readReference('server-sdk-flags.eval-server-fakes.json') as FeatBitFlag[];
   const rawSegments = readReference('server-sdk-segments.eval-server-fakes.json') as FeatBitSegment[];
   const bootstrap = readReference('sdk-bootstrap.node-sdk-test.json') as { data: { featureFlags: FeatBitFlag[] } };
-  const sdkFlags = [...rawFlags, ...bootstrap.data.featureFlags, operatorCoverageFlag(rawFlags[0]!)] as { key: string; updatedAt?: string }[];
+  const sdkFlags = [...rawFlags, ...bootstrap.data.featureFlags, operatorCoverageFlag(rawFlags[0]!)] as {
+    key: string;
+    updatedAt?: string;
+  }[];
   const flags = sdkFlags.map((flag) => flagSchema.parse(flag));
   const segmentList = rawSegments.map((segment) => segmentSchema.parse(segment));
   const byId = new Map(segmentList.map((segment) => [segment.id, segment]));
@@ -94,8 +163,14 @@ describe('our evaluator agrees with @featbit/node-server-sdk 1.3.0 (offline, JSO
   let client: IFbClient;
 
   beforeAll(async () => {
-    const featureFlags = [...sdkFlags, divergent].map((flag) => ({ ...flag, updatedAt: flag.updatedAt ?? '2024-01-01T00:00:00.000Z' }));
-    const json = JSON.stringify({ messageType: 'data-sync', data: { eventType: 'full', featureFlags, segments: rawSegments } });
+    const featureFlags = [...sdkFlags, divergent].map((flag) => ({
+      ...flag,
+      updatedAt: flag.updatedAt ?? '2024-01-01T00:00:00.000Z',
+    }));
+    const json = JSON.stringify({
+      messageType: 'data-sync',
+      data: { eventType: 'full', featureFlags, segments: rawSegments },
+    });
     client = new FbClientBuilder().offline(true).logLevel('none').useJsonBootstrapProvider(json).build();
     await client.waitForInitialization();
   });
@@ -116,23 +191,35 @@ describe('our evaluator agrees with @featbit/node-server-sdk 1.3.0 (offline, JSO
         const theirs = await client.stringVariationDetail(flag.key, sdkUser, '<default>');
         kinds.set(`${flag.key}:${ours.kind}`, (kinds.get(`${flag.key}:${ours.kind}`) ?? 0) + 1);
         if (ours.value !== theirs.value || ours.kind !== String(theirs.kind)) {
-          disagreements.push(`${flag.key} ${JSON.stringify(user)}: ours ${ours.kind}/${ours.value}, sdk ${theirs.kind}/${theirs.value}`);
+          disagreements.push(
+            `${flag.key} ${JSON.stringify(user)}: ours ${ours.kind}/${ours.value}, sdk ${theirs.kind}/${theirs.value}`,
+          );
         }
       }
     }
     expect(disagreements.slice(0, 5)).toEqual([]);
     for (const flag of flags) {
       const reached = [...kinds.keys()].filter((key) => key.startsWith(`${flag.key}:`));
-      expect(reached.length, `${flag.key} reaches more than one decision step`).toBeGreaterThan(flag.rules.length > 0 || flag.targetUsers.length > 0 ? 1 : 0);
+      expect(reached.length, `${flag.key} reaches more than one decision step`).toBeGreaterThan(
+        flag.rules.length > 0 || flag.targetUsers.length > 0 ? 1 : 0,
+      );
     }
     expect(kinds.get('operator-coverage:RuleMatch')).toBeGreaterThan(CONTEXTS / 10);
   });
 
   it('differs from the SDK where the server differs: a missing dispatch attribute hashes as "", not "undefined"', async () => {
     const ours = evaluateFlag(divergent, { keyId: 'anyone' }, segments);
-    const theirs = await client.stringVariationDetail(divergent.key, { key: 'anyone', name: 'x', customizedProperties: [] }, '<default>');
-    expect(ours.value).toBe(evaluateFlag(divergent, { keyId: 'other', customizedProperties: { plan: '' } }, segments).value);
-    expect(theirs.value).toBe(evaluateFlag(divergent, { keyId: 'other', customizedProperties: { plan: 'undefined' } }, segments).value);
+    const theirs = await client.stringVariationDetail(
+      divergent.key,
+      { key: 'anyone', name: 'x', customizedProperties: [] },
+      '<default>',
+    );
+    expect(ours.value).toBe(
+      evaluateFlag(divergent, { keyId: 'other', customizedProperties: { plan: '' } }, segments).value,
+    );
+    expect(theirs.value).toBe(
+      evaluateFlag(divergent, { keyId: 'other', customizedProperties: { plan: 'undefined' } }, segments).value,
+    );
     expect(ours.value).not.toBe(theirs.value);
   });
 });

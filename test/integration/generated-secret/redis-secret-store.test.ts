@@ -36,13 +36,18 @@ describe('generated keys shared through Redis', () => {
     const prefix = uniquePrefix('shared-keys');
     const starts = [dataDir(), dataDir(), dataDir()].map(async (dir) => {
       const store = redisSecretStore({ redis, prefix, seedDir: dir });
-      const [signing, redaction] = await Promise.all([loadOrCreateSigningKey({ dataDir: dir, store }), loadOrCreateRedactionKey({ dataDir: dir, store })]);
+      const [signing, redaction] = await Promise.all([
+        loadOrCreateSigningKey({ dataDir: dir, store }),
+        loadOrCreateRedactionKey({ dataDir: dir, store }),
+      ]);
       return { kid: signing.kid, redaction: fingerprint(redaction) };
     });
     const keys = await Promise.all(starts);
     expect(new Set(keys.map((key) => key.kid)).size).toBe(1);
     expect(new Set(keys.map((key) => key.redaction)).size).toBe(1);
-    expect(await redis.exists(`${prefix}generated-secret:signing-key.json`, `${prefix}generated-secret:redaction-key`)).toBe(2);
+    expect(
+      await redis.exists(`${prefix}generated-secret:signing-key.json`, `${prefix}generated-secret:redaction-key`),
+    ).toBe(2);
   });
 
   it('keeps the keys an installation generated in its data folder before it shared them through Redis', async () => {
@@ -52,7 +57,9 @@ describe('generated keys shared through Redis', () => {
     const prefix = uniquePrefix('seeded-keys');
     const upgraded = redisSecretStore({ redis, prefix, seedDir: dir });
     expect((await loadOrCreateSigningKey({ dataDir: dir, store: upgraded })).kid).toBe(earlierSigning.kid);
-    expect(fingerprint(await loadOrCreateRedactionKey({ dataDir: dir, store: upgraded }))).toBe(fingerprint(earlierRedaction));
+    expect(fingerprint(await loadOrCreateRedactionKey({ dataDir: dir, store: upgraded }))).toBe(
+      fingerprint(earlierRedaction),
+    );
     const other = dataDir();
     const joining = redisSecretStore({ redis, prefix, seedDir: other });
     expect((await loadOrCreateSigningKey({ dataDir: other, store: joining })).kid).toBe(earlierSigning.kid);

@@ -2,7 +2,8 @@
 import { ActorKind, RedisLedgerStore } from '../../../src/ledger/index.js';
 
 const [redisUrl, prefix, worker, count] = process.argv.slice(2);
-if (!redisUrl || !prefix || !worker || !count) throw new Error('usage: append-worker <redisUrl> <prefix> <worker> <count>');
+if (!redisUrl || !prefix || !worker || !count)
+  throw new Error('usage: append-worker <redisUrl> <prefix> <worker> <count>');
 const store = new RedisLedgerStore({ redis: redisUrl, prefix });
 try {
   for (let index = 0; index < Number(count); index += 1) {

@@ -13,7 +13,14 @@ import {
 } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
 import { ephemeralRedactionKey } from '../../../src/redaction/index.js';
-import { auditQuerySchema, AuditService, InProcessLock, LedgerProjections, WorkflowContext, type AuditQuery } from '../../../src/workflow/index.js';
+import {
+  auditQuerySchema,
+  AuditService,
+  InProcessLock,
+  LedgerProjections,
+  WorkflowContext,
+  type AuditQuery,
+} from '../../../src/workflow/index.js';
 
 /** The embedded store of one test, counting the entries each query reads from it. */
 class CountingStore implements VerifiableLedgerStore {
@@ -78,10 +85,14 @@ async function serviceOver(entries: number, readBudget?: number): Promise<AuditS
   return new AuditService(context, readBudget);
 }
 
-const query = (filters: Partial<Record<keyof AuditQuery, string | number>>): AuditQuery => auditQuerySchema.parse(filters);
+const query = (filters: Partial<Record<keyof AuditQuery, string | number>>): AuditQuery =>
+  auditQuerySchema.parse(filters);
 
 /** Follows nextAfterSeq until the end and returns every entry found. */
-async function allPages(service: AuditService, filters: Partial<Record<keyof AuditQuery, string | number>>): Promise<LedgerEntry[]> {
+async function allPages(
+  service: AuditService,
+  filters: Partial<Record<keyof AuditQuery, string | number>>,
+): Promise<LedgerEntry[]> {
   const found: LedgerEntry[] = [];
   let afterSeq = 0;
   for (let pages = 0; pages < 1000; pages += 1) {
@@ -109,8 +120,19 @@ describe('paged audit queries', () => {
     for (const filters of cases) {
       const expected = everything.filter((entry) => {
         const data = entry.data as { changeKey?: string; state?: { changeKey?: string } };
-        if (filters.change && entry.subject !== `change:${filters.change}` && (data.changeKey ?? data.state?.changeKey) !== filters.change) return false;
-        if (filters.flag && !(filters.flag.includes('/') ? entry.subject === `flag:${filters.flag}` : entry.subject.startsWith('flag:') && entry.subject.endsWith(`/${filters.flag}`))) return false;
+        if (
+          filters.change &&
+          entry.subject !== `change:${filters.change}` &&
+          (data.changeKey ?? data.state?.changeKey) !== filters.change
+        )
+          return false;
+        if (
+          filters.flag &&
+          !(filters.flag.includes('/')
+            ? entry.subject === `flag:${filters.flag}`
+            : entry.subject.startsWith('flag:') && entry.subject.endsWith(`/${filters.flag}`))
+        )
+          return false;
         if (filters.actor && entry.actor.id !== filters.actor) return false;
         if (filters.type && entry.type !== filters.type) return false;
         if (filters.from && entry.at < filters.from) return false;
@@ -118,9 +140,10 @@ describe('paged audit queries', () => {
         return true;
       });
       expect(expected.length, JSON.stringify(filters)).toBeGreaterThan(0);
-      expect((await allPages(service, { ...filters, limit: 4 })).map((entry) => entry.seq), JSON.stringify(filters)).toEqual(
-        expected.map((entry) => entry.seq),
-      );
+      expect(
+        (await allPages(service, { ...filters, limit: 4 })).map((entry) => entry.seq),
+        JSON.stringify(filters),
+      ).toEqual(expected.map((entry) => entry.seq));
     }
   });
 

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JsonlLedgerStore, RedisLedgerStore, jsonlLedgerFiles, redisLedgerKeys, type LedgerEntry } from '../../../src/ledger/index.js';
+import {
+  JsonlLedgerStore,
+  RedisLedgerStore,
+  jsonlLedgerFiles,
+  redisLedgerKeys,
+  type LedgerEntry,
+} from '../../../src/ledger/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 import { sampleAppend } from './ledger-store-contract.js';
 import { runFeatgate } from './run-cli.js';
@@ -64,7 +70,11 @@ function describeTampering(name: string, makeLedger: () => Promise<Tamperable>):
       await ledger.swap(3, 6);
       const outcome = await runFeatgate(['audit', 'verify', ...ledger.cliArgs, '--json']);
       expect(outcome.code).toBe(1);
-      expect(JSON.parse(outcome.stdout)).toMatchObject({ ok: false, entries: 2, problem: { seq: 3, kind: 'reordered' } });
+      expect(JSON.parse(outcome.stdout)).toMatchObject({
+        ok: false,
+        entries: 2,
+        problem: { seq: 3, kind: 'reordered' },
+      });
     });
   });
 }

@@ -2,7 +2,17 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ActorKind, buildEntry, jsonlLedgerFiles, LedgerEventType, openCheckpointedLedger, serializeEntry, signLedgerBase, writeHeadFile, type LedgerAppend } from '../../../src/ledger/index.js';
+import {
+  ActorKind,
+  buildEntry,
+  jsonlLedgerFiles,
+  LedgerEventType,
+  openCheckpointedLedger,
+  serializeEntry,
+  signLedgerBase,
+  writeHeadFile,
+  type LedgerAppend,
+} from '../../../src/ledger/index.js';
 import { fileSnapshotStore } from '../../../src/projections/index.js';
 import { openLedgerWithProjections } from '../../../src/server/open-ledger-projections.js';
 import { ledgerTestKey } from './ledger-test-key.js';
@@ -40,7 +50,8 @@ async function editInPlace(dir: string, seq: number): Promise<void> {
   await writeFile(path, lines.join('\n'));
 }
 
-const verify = (dir: string, ...extra: string[]) => runFeatgate(['audit', 'verify', '--data-dir', dir, '--public-key', publicKey, ...extra]);
+const verify = (dir: string, ...extra: string[]) =>
+  runFeatgate(['audit', 'verify', '--data-dir', dir, '--public-key', publicKey, ...extra]);
 
 describe('featgate audit verify --from-checkpoint (incremental) and from genesis', () => {
   it('both modes pass an intact ledger; the incremental one says where it started', async () => {
@@ -74,7 +85,10 @@ describe('featgate audit verify --from-checkpoint (incremental) and from genesis
   it('the incremental mode catches an entry appended after the base without the ledger key', async () => {
     const dir = await ledgerWithBaseAt30();
     const files = jsonlLedgerFiles(dir);
-    const last = JSON.parse((await readFile(files.ledger, 'utf8')).trimEnd().split('\n').at(-1)!) as { seq: number; hash: string };
+    const last = JSON.parse((await readFile(files.ledger, 'utf8')).trimEnd().split('\n').at(-1)!) as {
+      seq: number;
+      hash: string;
+    };
     const forged = buildEntry(reviewer(41), { seq: last.seq, hash: last.hash });
     await writeFile(files.ledger, `${serializeEntry(forged)}\n`, { flag: 'a' });
     await writeHeadFile(files.head, { seq: forged.seq, hash: forged.hash });
@@ -87,7 +101,9 @@ describe('featgate audit verify --from-checkpoint (incremental) and from genesis
     const dir = await ledgerWithBaseAt30();
     const snapshots = fileSnapshotStore(dir);
     const stored = (await snapshots.read())!;
-    const payload = JSON.parse(Buffer.from(stored.seal.split('.')[1]!, 'base64url').toString('utf8')) as Parameters<typeof signLedgerBase>[0];
+    const payload = JSON.parse(Buffer.from(stored.seal.split('.')[1]!, 'base64url').toString('utf8')) as Parameters<
+      typeof signLedgerBase
+    >[0];
 
     await snapshots.write({ ...stored, seal: await signLedgerBase(payload, await ledgerTestKey()) });
     const foreign = await verify(dir, '--from-checkpoint');

@@ -46,7 +46,11 @@ describe('JsonlLedgerStore on disk', () => {
     expect(lines).toHaveLength(4);
     expect(lines[3]).toBe('');
     const last = JSON.parse(lines[2]!) as { seq: number; hash: string };
-    expect(JSON.parse(readFileSync(files.head, 'utf8'))).toEqual({ seq: 3, hash: last.hash, end: readFileSync(files.ledger).length });
+    expect(JSON.parse(readFileSync(files.head, 'utf8'))).toEqual({
+      seq: 3,
+      hash: last.hash,
+      end: readFileSync(files.ledger).length,
+    });
   });
 
   it('drops a torn last line left by a crash, logs it, and keeps the chain before it valid', async () => {
@@ -58,7 +62,9 @@ describe('JsonlLedgerStore on disk', () => {
     const store = await JsonlLedgerStore.open({ dataDir, logger });
     try {
       expect(readFileSync(files.ledger, 'utf8')).toBe(before);
-      expect(lines).toContainEqual(expect.objectContaining({ level: 40, seq: 4, droppedBytes: 28, msg: expect.stringMatching(/torn/) }));
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: 40, seq: 4, droppedBytes: 28, msg: expect.stringMatching(/torn/) }),
+      );
       expect(await store.verify()).toMatchObject({ ok: true, entries: 3, tornTail: false });
       expect(await store.append(sampleAppend(4))).toMatchObject({ seq: 4 });
     } finally {

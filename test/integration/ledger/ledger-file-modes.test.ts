@@ -2,7 +2,13 @@ import { mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CheckpointedLedgerStore, fileCheckpointStore, JsonlLedgerStore, jsonlLedgerFiles, jsonlRecordSource } from '../../../src/ledger/index.js';
+import {
+  CheckpointedLedgerStore,
+  fileCheckpointStore,
+  JsonlLedgerStore,
+  jsonlLedgerFiles,
+  jsonlRecordSource,
+} from '../../../src/ledger/index.js';
 import { testSigningKey } from '../../unit/provider/gate-fixtures.js';
 import { sampleAppend } from './ledger-store-contract.js';
 
@@ -13,7 +19,12 @@ describe('the embedded ledger on disk', () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'featgate-modes-')), 'data');
     await mkdir(dir, { mode: 0o755 });
     await writeFile(jsonlLedgerFiles(dir).ledger, '', { mode: 0o644 });
-    const store = new CheckpointedLedgerStore({ store: await JsonlLedgerStore.open({ dataDir: dir }), source: jsonlRecordSource(dir), checkpoints: fileCheckpointStore(dir), key: await testSigningKey() });
+    const store = new CheckpointedLedgerStore({
+      store: await JsonlLedgerStore.open({ dataDir: dir }),
+      source: jsonlRecordSource(dir),
+      checkpoints: fileCheckpointStore(dir),
+      key: await testSigningKey(),
+    });
     await store.append(sampleAppend(1));
     await store.close();
     const files = jsonlLedgerFiles(dir);

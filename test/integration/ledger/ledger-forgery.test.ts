@@ -95,7 +95,13 @@ const backends: Backend[] = [
         open() {
           // as serve runs it: each batch and its checkpoint in one script call
           const store = new RedisLedgerStore({ redis: testRedisUrl(), prefix, signBatch: batchSigner(key) });
-          return new CheckpointedLedgerStore({ store, source: redisRecordSource(redis, prefix), checkpoints, key, signedByStore: true });
+          return new CheckpointedLedgerStore({
+            store,
+            source: redisRecordSource(redis, prefix),
+            checkpoints,
+            key,
+            signedByStore: true,
+          });
         },
         source: () => redisRecordSource(redis, prefix),
         checkpoints: () => checkpoints,
@@ -118,11 +124,28 @@ const backends: Backend[] = [
 async function seeded(ledger: Ledger): Promise<{ entries: LedgerEntry[]; head: LedgerHead }> {
   const store = await ledger.open();
   for (let index = 0; index < 6; index += 1) {
-    await store.append({ type: LedgerEventType.ReviewSubmitted, actor: { id: `reviewer-${index}`, kind: ActorKind.User }, subject: `change:CH-${index}`, data: { verdict: 'approve' } });
+    await store.append({
+      type: LedgerEventType.ReviewSubmitted,
+      actor: { id: `reviewer-${index}`, kind: ActorKind.User },
+      subject: `change:CH-${index}`,
+      data: { verdict: 'approve' },
+    });
   }
-  await store.append({ type: LedgerEventType.ReviewSubmitted, actor: { id: 'security', kind: ActorKind.User }, subject: 'change:CH-7', data: { verdict: 'reject' } });
+  await store.append({
+    type: LedgerEventType.ReviewSubmitted,
+    actor: { id: 'security', kind: ActorKind.User },
+    subject: 'change:CH-7',
+    data: { verdict: 'reject' },
+  });
   await Promise.all(
-    [8, 9, 10].map((index) => store.append({ type: LedgerEventType.ReviewSubmitted, actor: { id: 'bot', kind: ActorKind.Service }, subject: `change:CH-${index}`, data: { verdict: 'approve' } })),
+    [8, 9, 10].map((index) =>
+      store.append({
+        type: LedgerEventType.ReviewSubmitted,
+        actor: { id: 'bot', kind: ActorKind.Service },
+        subject: `change:CH-${index}`,
+        data: { verdict: 'approve' },
+      }),
+    ),
   );
   const entries = await store.readAfter(0);
   const head = (await store.head())!;
@@ -146,7 +169,11 @@ function rehashed(entries: readonly LedgerEntry[], from = 0): LedgerEntry[] {
 }
 
 function witnessed(ledger: Ledger, expectHead?: LedgerHead) {
-  return verifyLedgerWitnessed(ledger.source(), { checkpoints: ledger.checkpoints(), publicKeys: [key.publicJwk], expectHead });
+  return verifyLedgerWitnessed(ledger.source(), {
+    checkpoints: ledger.checkpoints(),
+    publicKeys: [key.publicJwk],
+    expectHead,
+  });
 }
 
 describe.each(backends)('signed checkpoints over the $name ledger', (backend) => {
@@ -154,7 +181,9 @@ describe.each(backends)('signed checkpoints over the $name ledger', (backend) =>
     const ledger = await backend.create();
     const { entries } = await seeded(ledger);
     const target = entries.findIndex((entry) => entry.subject === 'change:CH-7');
-    const forged = entries.map((entry, index) => (index === target ? { ...entry, data: { verdict: 'approve' } } : entry));
+    const forged = entries.map((entry, index) =>
+      index === target ? { ...entry, data: { verdict: 'approve' } } : entry,
+    );
     await ledger.rewrite(rehashed(forged, target));
     expect(await verifyLedger(ledger.source())).toMatchObject({ ok: true, entries: 10 });
     const result = await witnessed(ledger);
@@ -173,7 +202,14 @@ describe.each(backends)('signed checkpoints over the $name ledger', (backend) =>
   it('detect a forged entry appended with a valid link and anchor', async () => {
     const ledger = await backend.create();
     const { entries } = await seeded(ledger);
-    const extra = { ...entries.at(-1)!, seq: 11, subject: 'change:CH-7', data: { verdict: 'approve' }, prevHash: entries.at(-1)!.hash, hash: '' };
+    const extra = {
+      ...entries.at(-1)!,
+      seq: 11,
+      subject: 'change:CH-7',
+      data: { verdict: 'approve' },
+      prevHash: entries.at(-1)!.hash,
+      hash: '',
+    };
     await ledger.rewrite([...entries, { ...extra, hash: hashEntry(extra) }]);
     expect(await verifyLedger(ledger.source())).toMatchObject({ ok: true, entries: 11 });
     expect(await witnessed(ledger)).toMatchObject({ ok: false, problem: { kind: TamperKind.Unsigned, seq: 11 } });
@@ -182,9 +218,14 @@ describe.each(backends)('signed checkpoints over the $name ledger', (backend) =>
   it('detect a checkpoint signed with another key', async () => {
     const ledger = await backend.create();
     const { entries } = await seeded(ledger);
-    const forged = rehashed(entries.map((entry, index) => (index === 6 ? { ...entry, data: { verdict: 'approve' } } : entry)), 6);
+    const forged = rehashed(
+      entries.map((entry, index) => (index === 6 ? { ...entry, data: { verdict: 'approve' } } : entry)),
+      6,
+    );
     await ledger.rewrite(forged);
-    await ledger.rewriteCheckpoints([await signCheckpoint({ from: 1, to: 10, hash: forged.at(-1)!.hash, at: new Date().toISOString() }, otherKey)]);
+    await ledger.rewriteCheckpoints([
+      await signCheckpoint({ from: 1, to: 10, hash: forged.at(-1)!.hash, at: new Date().toISOString() }, otherKey),
+    ]);
     expect(await witnessed(ledger)).toMatchObject({ ok: false, problem: { kind: TamperKind.Forged } });
   });
 
@@ -203,7 +244,12 @@ describe.each(backends)('signed checkpoints over the $name ledger', (backend) =>
     const { head } = await seeded(ledger);
     expect(await witnessed(ledger, head)).toMatchObject({ ok: true, entries: 10 });
     const store = await ledger.open();
-    await store.append({ type: LedgerEventType.ReviewSubmitted, actor: { id: 'late', kind: ActorKind.User }, subject: 'change:CH-11', data: {} });
+    await store.append({
+      type: LedgerEventType.ReviewSubmitted,
+      actor: { id: 'late', kind: ActorKind.User },
+      subject: 'change:CH-11',
+      data: {},
+    });
     expect(await store.verify(head)).toMatchObject({ ok: true, entries: 11 });
     await store.close();
   });
@@ -214,14 +260,28 @@ describe('signed checkpoints under random tampering (embedded JSONL)', () => {
     const ledger = await backends[0]!.create();
     const { entries } = await seeded(ledger);
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: entries.length - 1 }), fc.oneof(fc.constant('edit'), fc.constant('truncate'), fc.constant('drop')), async (index, attack) => {
-        let tampered: LedgerEntry[];
-        if (attack === 'edit') tampered = rehashed(entries.map((entry, at) => (at === index ? { ...entry, actor: { id: 'mallory', kind: ActorKind.User } } : entry)), index);
-        else if (attack === 'truncate') tampered = entries.slice(0, index);
-        else tampered = rehashed(entries.filter((_, at) => at !== index).map((entry, at) => ({ ...entry, seq: at + 1 })), index);
-        await ledger.rewrite(tampered);
-        expect((await witnessed(ledger)).ok).toBe(false);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: entries.length - 1 }),
+        fc.oneof(fc.constant('edit'), fc.constant('truncate'), fc.constant('drop')),
+        async (index, attack) => {
+          let tampered: LedgerEntry[];
+          if (attack === 'edit')
+            tampered = rehashed(
+              entries.map((entry, at) =>
+                at === index ? { ...entry, actor: { id: 'mallory', kind: ActorKind.User } } : entry,
+              ),
+              index,
+            );
+          else if (attack === 'truncate') tampered = entries.slice(0, index);
+          else
+            tampered = rehashed(
+              entries.filter((_, at) => at !== index).map((entry, at) => ({ ...entry, seq: at + 1 })),
+              index,
+            );
+          await ledger.rewrite(tampered);
+          expect((await witnessed(ledger)).ok).toBe(false);
+        },
+      ),
       { numRuns: 25 },
     );
     await ledger.rewrite(entries);

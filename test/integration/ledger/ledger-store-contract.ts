@@ -81,12 +81,16 @@ export function describeLedgerStoreContract(name: string, makeHarness: () => Led
     it('keeps one valid chain when 200 appends from one process race', async () => {
       const store = await open(makeHarness());
       const entries = await Promise.all(Array.from({ length: 200 }, (_, index) => store.append(sampleAppend(index))));
-      expect(entries.map((entry) => entry.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, index) => index + 1));
+      expect(entries.map((entry) => entry.seq).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 200 }, (_, index) => index + 1),
+      );
       const stored = await store.readAfter(0);
       expect(stored.map((entry) => entry.data.index).sort((a, b) => Number(a) - Number(b))).toEqual(
         Array.from({ length: 200 }, (_, index) => index),
       );
-      stored.forEach((entry, index) => expect(entry.prevHash).toBe(index === 0 ? GENESIS_HASH : stored[index - 1]!.hash));
+      stored.forEach((entry, index) =>
+        expect(entry.prevHash).toBe(index === 0 ? GENESIS_HASH : stored[index - 1]!.hash),
+      );
       expect(await store.verify()).toMatchObject({ ok: true, entries: 200 });
     });
 
@@ -109,7 +113,10 @@ export function describeLedgerStoreContract(name: string, makeHarness: () => Led
       const store = await open(makeHarness());
       for (let index = 1; index <= 5; index += 1) await store.append(sampleAppend(index));
       const entries = await store.readSeqs([2, 4, 9]);
-      expect(entries.map((entry) => [entry.seq, entry.data.index])).toEqual([[2, 2], [4, 4]]);
+      expect(entries.map((entry) => [entry.seq, entry.data.index])).toEqual([
+        [2, 2],
+        [4, 4],
+      ]);
       expect(entries).toEqual((await store.readAfter(0)).filter((entry) => entry.seq === 2 || entry.seq === 4));
       await expect(store.readSeqs([3, 1])).rejects.toThrow(/seqs\.1/);
       await expect(store.readSeqs([0])).rejects.toBeInstanceOf(ValidationError);
@@ -119,10 +126,12 @@ export function describeLedgerStoreContract(name: string, makeHarness: () => Led
       const store = await open(makeHarness());
       const reported: number[] = [];
       const stop = store.onAppended!((entries) => reported.push(...entries.map((entry) => entry.seq)));
-      const seen = await Promise.all([1, 2, 3].map(async (index) => {
-        const entry = await store.append(sampleAppend(index));
-        return reported.includes(entry.seq);
-      }));
+      const seen = await Promise.all(
+        [1, 2, 3].map(async (index) => {
+          const entry = await store.append(sampleAppend(index));
+          return reported.includes(entry.seq);
+        }),
+      );
       expect(seen).toEqual([true, true, true]);
       expect(reported).toEqual([1, 2, 3]);
       stop();
@@ -132,10 +141,16 @@ export function describeLedgerStoreContract(name: string, makeHarness: () => Led
 
     it('never stores the value of a secret-named field', async () => {
       const store = await open(makeHarness());
-      await store.append({ ...sampleAppend(1), data: { webhook: { webhookSecret: 's3cr3t-hook', url: 'https://x' }, Token: 'tok-live-1' } });
+      await store.append({
+        ...sampleAppend(1),
+        data: { webhook: { webhookSecret: 's3cr3t-hook', url: 'https://x' }, Token: 'tok-live-1' },
+      });
       const [entry] = await store.readAfter(0);
       expect(JSON.stringify(entry)).not.toMatch(/s3cr3t-hook|tok-live-1/);
-      expect(entry!.data).toEqual({ webhook: { webhookSecret: { $redacted: true }, url: 'https://x' }, Token: { $redacted: true } });
+      expect(entry!.data).toEqual({
+        webhook: { webhookSecret: { $redacted: true }, url: 'https://x' },
+        Token: { $redacted: true },
+      });
     });
 
     it('refuses appends once closed', async () => {

@@ -13,6 +13,9 @@ export async function ledgerTestKey(): Promise<LedgerSigningKey> {
 /** A logger that keeps the messages of its warnings and errors, so a test can see what an operator is told. */
 export function recordingLogger(): { readonly logger: Logger; readonly warnings: string[] } {
   const warnings: string[] = [];
-  const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(String((JSON.parse(line) as { msg?: unknown }).msg)) });
+  const logger = pino(
+    { level: 'warn' },
+    { write: (line: string) => void warnings.push(String((JSON.parse(line) as { msg?: unknown }).msg)) },
+  );
   return { logger, warnings };
 }

@@ -34,7 +34,12 @@ afterAll(async () => {
 function forge(entries: readonly LedgerEntry[], index: number): LedgerEntry[] {
   const out: LedgerEntry[] = entries.slice(0, index);
   for (const entry of entries.slice(index)) {
-    const relinked = { ...entry, ...(out.length === index ? { data: { verdict: 'approve' } } : {}), prevHash: out.at(-1)?.hash ?? entry.prevHash, hash: '' };
+    const relinked = {
+      ...entry,
+      ...(out.length === index ? { data: { verdict: 'approve' } } : {}),
+      prevHash: out.at(-1)?.hash ?? entry.prevHash,
+      hash: '',
+    };
     out.push({ ...relinked, hash: hashEntry(relinked) });
   }
   return out;
@@ -59,7 +64,9 @@ describe('opening the checkpointed ledger at service start', () => {
     await writeHeadFile(files.head, { seq: forged.at(-1)!.seq, hash: forged.at(-1)!.hash });
     expect((await readFile(files.ledger, 'utf8')).includes('"approve"')).toBe(true);
     await expect(openCheckpointedLedger({ dataDir: dir, key })).rejects.toThrow(IntegrityError);
-    await expect(openCheckpointedLedger({ dataDir: dir, key })).rejects.toThrow(/contradicts its signed checkpoints: seq \d+: forged/);
+    await expect(openCheckpointedLedger({ dataDir: dir, key })).rejects.toThrow(
+      /contradicts its signed checkpoints: seq \d+: forged/,
+    );
   });
 
   it('Redis: refuses to start on a ledger truncated and re-anchored behind its checkpoints', async () => {
@@ -72,7 +79,9 @@ describe('opening the checkpointed ledger at service start', () => {
     const keys = redisLedgerKeys(prefix);
     await redis.ltrim(keys.entries, 0, 2);
     await redis.set(keys.head, `3:${entries[2]!.hash}`);
-    await expect(openCheckpointedLedger({ redis, prefix, dataDir: '/nonexistent', key })).rejects.toThrow(/seq 4: deleted/);
+    await expect(openCheckpointedLedger({ redis, prefix, dataDir: '/nonexistent', key })).rejects.toThrow(
+      /seq 4: deleted/,
+    );
     // the store itself still opens and reads: only the checkpointed open refuses
     const plain = new RedisLedgerStore({ redis, prefix });
     expect(await plain.verify()).toMatchObject({ ok: true, entries: 3 });
@@ -81,10 +90,14 @@ describe('opening the checkpointed ledger at service start', () => {
 
   it('Redis: four processes appending at once leave every entry covered, with no checkpoint for a lost race', async () => {
     const prefix = uniquePrefix('open-checkpointed-writers');
-    const writers = await Promise.all([0, 1, 2, 3].map(() => openCheckpointedLedger({ redis, prefix, dataDir: '/nonexistent', key })));
-    await Promise.all(writers.map(async (writer, w) => {
-      for (let index = 0; index < 25; index += 1) await writer.append(sampleAppend(w * 100 + index));
-    }));
+    const writers = await Promise.all(
+      [0, 1, 2, 3].map(() => openCheckpointedLedger({ redis, prefix, dataDir: '/nonexistent', key })),
+    );
+    await Promise.all(
+      writers.map(async (writer, w) => {
+        for (let index = 0; index < 25; index += 1) await writer.append(sampleAppend(w * 100 + index));
+      }),
+    );
     expect(await writers[0]!.verify()).toMatchObject({ ok: true, entries: 100 });
     const checkpoints = await redisCheckpointStore(redis, prefix).readAll();
     expect(checkpoints.length).toBeLessThanOrEqual(100);

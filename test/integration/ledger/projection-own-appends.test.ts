@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseChangeRecord } from '../../../src/change/index.js';
-import { ActorKind, LedgerEventType, RedisLedgerStore, type LedgerAppend, type LedgerEntry } from '../../../src/ledger/index.js';
+import {
+  ActorKind,
+  LedgerEventType,
+  RedisLedgerStore,
+  type LedgerAppend,
+  type LedgerEntry,
+} from '../../../src/ledger/index.js';
 import { changeSubject, ledgerPayload } from '../../../src/projections/index.js';
 import { LedgerProjections } from '../../../src/workflow/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 
-const record = parseChangeRecord(readFileSync(new URL('../../../policies/examples/high-model-provider-change.yaml', import.meta.url), 'utf8'));
+const record = parseChangeRecord(
+  readFileSync(new URL('../../../policies/examples/high-model-provider-change.yaml', import.meta.url), 'utf8'),
+);
 const actor = { id: 'alice@example.com', kind: ActorKind.User };
 const created = (key: string): LedgerAppend => ({
   type: LedgerEventType.ChangeCreated,

@@ -3,10 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActorKind, buildEntry, LedgerEventType, redisLedgerKeys, serializeEntry, type LedgerAppend } from '../../../src/ledger/index.js';
+import {
+  ActorKind,
+  buildEntry,
+  LedgerEventType,
+  redisLedgerKeys,
+  serializeEntry,
+  type LedgerAppend,
+} from '../../../src/ledger/index.js';
 import { encodeRedisHead } from '../../../src/ledger/redis-head-codec.js';
 import { flagSubject, SNAPSHOT_FILE } from '../../../src/projections/index.js';
-import { openLedgerWithProjections, type OpenLedgerProjectionsOptions } from '../../../src/server/open-ledger-projections.js';
+import {
+  openLedgerWithProjections,
+  type OpenLedgerProjectionsOptions,
+} from '../../../src/server/open-ledger-projections.js';
 import { LedgerProjections } from '../../../src/workflow/index.js';
 import { scaleFlag, statePayload } from '../../bench/scale-support.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
@@ -27,9 +37,20 @@ const owner = { id: 'owner', kind: ActorKind.User, roles: ['releaseOwner'] };
 function history(from: number, count: number, env = 'env-a'): LedgerAppend[] {
   return Array.from({ length: count }, (_, offset): LedgerAppend => {
     const index = from + offset;
-    if (index % 3 === 2) return { type: LedgerEventType.ManifestSigned, actor: owner, subject: `env:${env}`, data: { envId: env, version: index } };
+    if (index % 3 === 2)
+      return {
+        type: LedgerEventType.ManifestSigned,
+        actor: owner,
+        subject: `env:${env}`,
+        data: { envId: env, version: index },
+      };
     const flag = scaleFlag(index % 5, ((index % 90) + 5) / 100);
-    return { type: LedgerEventType.ApprovedStateSet, actor: owner, subject: flagSubject(env, flag.key), data: { state: statePayload(env, flag) } };
+    return {
+      type: LedgerEventType.ApprovedStateSet,
+      actor: owner,
+      subject: flagSubject(env, flag.key),
+      data: { state: statePayload(env, flag) },
+    };
   });
 }
 
@@ -40,10 +61,21 @@ interface Deployment {
 
 const deployments: Deployment[] = [
   { name: 'embedded', options: async () => ({ dataDir: await mkdtemp(join(tmpdir(), 'featgate-snapshot-')) }) },
-  { name: 'redis', options: async () => ({ dataDir: await mkdtemp(join(tmpdir(), 'featgate-snapshot-')), redis, prefix: uniquePrefix('snapshot') }) },
+  {
+    name: 'redis',
+    options: async () => ({
+      dataDir: await mkdtemp(join(tmpdir(), 'featgate-snapshot-')),
+      redis,
+      prefix: uniquePrefix('snapshot'),
+    }),
+  },
 ];
 
-async function write(where: Omit<OpenLedgerProjectionsOptions, 'key' | 'logger'>, appends: readonly LedgerAppend[], signingKey = key) {
+async function write(
+  where: Omit<OpenLedgerProjectionsOptions, 'key' | 'logger'>,
+  appends: readonly LedgerAppend[],
+  signingKey = key,
+) {
   const opened = await openLedgerWithProjections({ ...where, key: signingKey, snapshotEvery: 1_000_000 });
   for (const append of appends) await opened.ledger.append(append);
   await opened.close();
@@ -80,7 +112,9 @@ describe.each(deployments)('projection snapshots ($name store)', (deployment) =>
   it('a snapshot whose body was edited (a flag approved behind the seal) is ignored with a warning, and the start folds from genesis', async () => {
     const where = await deployment.options();
     await write(where, history(0, 20));
-    const stored = where.redis ? await where.redis.hget(redisLedgerKeys(where.prefix).snapshot, 'body') : (await readFile(join(where.dataDir, SNAPSHOT_FILE), 'utf8'));
+    const stored = where.redis
+      ? await where.redis.hget(redisLedgerKeys(where.prefix).snapshot, 'body')
+      : await readFile(join(where.dataDir, SNAPSHOT_FILE), 'utf8');
     expect(stored).toContain('"scale-flag-1"');
     const edited = stored!.replaceAll('scale-flag-1', 'scale-flag-9');
     if (where.redis) await where.redis.hset(redisLedgerKeys(where.prefix).snapshot, 'body', edited);
@@ -142,14 +176,26 @@ describe.each(deployments)('projection snapshots ($name store)', (deployment) =>
 
 describe('projection snapshots and entries appended without the ledger key (redis)', () => {
   it('an entry pushed straight into Redis is never sealed into a snapshot: the snapshot is refused and the forgery reported', async () => {
-    const where = { dataDir: await mkdtemp(join(tmpdir(), 'featgate-snapshot-')), redis, prefix: uniquePrefix('snapshot-forged') };
+    const where = {
+      dataDir: await mkdtemp(join(tmpdir(), 'featgate-snapshot-')),
+      redis,
+      prefix: uniquePrefix('snapshot-forged'),
+    };
     await write(where, history(0, 10));
     const { logger, warnings } = recordingLogger();
     const opened = await openLedgerWithProjections({ ...where, key, logger });
     try {
       const keys = redisLedgerKeys(where.prefix);
       const head = (await opened.ledger.head())!;
-      const forged = buildEntry({ type: LedgerEventType.ApprovedStateSet, actor: owner, subject: flagSubject('env-a', 'scale-flag-0'), data: { state: statePayload('env-a', scaleFlag(0, 1)) } }, head);
+      const forged = buildEntry(
+        {
+          type: LedgerEventType.ApprovedStateSet,
+          actor: owner,
+          subject: flagSubject('env-a', 'scale-flag-0'),
+          data: { state: statePayload('env-a', scaleFlag(0, 1)) },
+        },
+        head,
+      );
       await redis.rpush(keys.entries, serializeEntry(forged));
       await redis.set(keys.head, encodeRedisHead({ seq: forged.seq, hash: forged.hash }));
       const outcome = await opened.snapshots.write();
@@ -162,7 +208,10 @@ describe('projection snapshots and entries appended without the ledger key (redi
   }, 20_000);
 });
 
-async function copySnapshot(from: Omit<OpenLedgerProjectionsOptions, 'key' | 'logger'>, to: Omit<OpenLedgerProjectionsOptions, 'key' | 'logger'>): Promise<void> {
+async function copySnapshot(
+  from: Omit<OpenLedgerProjectionsOptions, 'key' | 'logger'>,
+  to: Omit<OpenLedgerProjectionsOptions, 'key' | 'logger'>,
+): Promise<void> {
   if (from.redis && to.redis) {
     const stored = await from.redis.hgetall(redisLedgerKeys(from.prefix).snapshot);
     await to.redis.hset(redisLedgerKeys(to.prefix).snapshot, stored);

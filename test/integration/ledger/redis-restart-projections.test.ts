@@ -10,7 +10,9 @@ import { changeSubject, ledgerPayload } from '../../../src/projections/index.js'
 import { LedgerProjections } from '../../../src/workflow/index.js';
 import { freePort, hasRedisServerBinary, startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
 
-const record = parseChangeRecord(readFileSync(new URL('../../../policies/examples/high-model-provider-change.yaml', import.meta.url), 'utf8'));
+const record = parseChangeRecord(
+  readFileSync(new URL('../../../policies/examples/high-model-provider-change.yaml', import.meta.url), 'utf8'),
+);
 const created = (key: string): LedgerAppend => ({
   type: LedgerEventType.ChangeCreated,
   actor: { id: 'alice@example.com', kind: ActorKind.User },

@@ -51,11 +51,15 @@ describe('featgate policy', () => {
     const { path, text } = policyCopy('wrong-type.yaml', (policy) => policy.replace('minStages: 2', 'minStages: two'));
     const result = await featgate('policy', 'check', '--policy', path);
     expect(result.code).toBe(1);
-    expect(result.stdout.trim()).toBe(`${path}:${lineOf(text, 'minStages: two')}: tiers.high.exposure.minStages: Invalid input: expected number, received string`);
+    expect(result.stdout.trim()).toBe(
+      `${path}:${lineOf(text, 'minStages: two')}: tiers.high.exposure.minStages: Invalid input: expected number, received string`,
+    );
   });
 
   it('exits 1 naming file, line and field for an unknown key', async () => {
-    const { path, text } = policyCopy('unknown-key.yaml', (policy) => policy.replace('breakGlass:\n', 'breakGlass:\n  sirens: loud\n'));
+    const { path, text } = policyCopy('unknown-key.yaml', (policy) =>
+      policy.replace('breakGlass:\n', 'breakGlass:\n  sirens: loud\n'),
+    );
     const result = await featgate('policy', 'check', '--policy', path);
     expect(result.code).toBe(1);
     expect(result.stdout.trim()).toBe(`${path}:${lineOf(text, 'sirens: loud')}: breakGlass.sirens: unknown key`);
@@ -78,7 +82,10 @@ describe('featgate policy', () => {
   ])('explains %s as %s because %s fired', async (file, tier, ruleId) => {
     const result = await featgate('policy', 'explain', `policies/examples/${file}`, '--json');
     expect(result.code).toBe(0);
-    const output = JSON.parse(result.stdout) as { evaluation: { tier: string; firedRules: { ruleId: string }[] }; decision: { status: string } };
+    const output = JSON.parse(result.stdout) as {
+      evaluation: { tier: string; firedRules: { ruleId: string }[] };
+      decision: { status: string };
+    };
     expect(output.evaluation.tier).toBe(tier);
     expect(output.evaluation.firedRules.map((rule) => rule.ruleId)).toContain(ruleId);
     expect(output.decision.status).toBe('pending');
@@ -95,7 +102,13 @@ describe('featgate policy', () => {
 
   it('exits 1 naming the line of a bad change record', async () => {
     const path = join(scratch, 'bad-change.yaml');
-    writeFileSync(path, readFileSync(join(root, 'policies/examples/low-prompt-whitespace.yaml'), 'utf8').replace('surface: prompt', 'surface: poem'));
+    writeFileSync(
+      path,
+      readFileSync(join(root, 'policies/examples/low-prompt-whitespace.yaml'), 'utf8').replace(
+        'surface: prompt',
+        'surface: poem',
+      ),
+    );
     const result = await featgate('policy', 'explain', path);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/bad-change\.yaml:\d+: flags\.0\.surface: Invalid option/);

@@ -14,7 +14,11 @@ afterEach(async () => {
 });
 
 /** Reads SSE frames of a stream until `count` events arrived; returns their event names and data lengths. */
-async function readEvents(url: string, count: number, onOpen: () => Promise<void>): Promise<Array<{ event: string; bytes: number }>> {
+async function readEvents(
+  url: string,
+  count: number,
+  onOpen: () => Promise<void>,
+): Promise<Array<{ event: string; bytes: number }>> {
   const controller = new AbortController();
   const response = await fetch(url, { signal: controller.signal, headers: { accept: 'text/event-stream' } });
   expect(response.status).toBe(200);
@@ -88,7 +92,14 @@ describe('manifest stream with deltas', () => {
       return fetch(input, init);
     };
     const changes: Array<() => void> = [];
-    const gate = new GateCore({ source: new HttpManifestSource({ baseUrl: service.url, envId: ENV, fetch: counting }), publicKeys: [key.publicJwk], envId: ENV }, () => changes.shift()?.());
+    const gate = new GateCore(
+      {
+        source: new HttpManifestSource({ baseUrl: service.url, envId: ENV, fetch: counting }),
+        publicKeys: [key.publicJwk],
+        envId: ENV,
+      },
+      () => changes.shift()?.(),
+    );
     await gate.start();
     try {
       for (let round = 1; round <= 3; round += 1) {

@@ -1,7 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { createManifestRouter, ManifestPublisher, type ManifestRouterOptions, type ManifestSigningKey } from '../../../src/manifest/index.js';
+import {
+  createManifestRouter,
+  ManifestPublisher,
+  type ManifestRouterOptions,
+  type ManifestSigningKey,
+} from '../../../src/manifest/index.js';
 
 /** A small featgate stand-in on loopback: the real manifest router over a real publisher. */
 export interface ManifestService {

@@ -21,7 +21,12 @@ function toneFlag(candidateShare: number) {
       { id: 'bold', name: 'bold', value: 'bold' },
     ],
     disabledVariationId: 'calm',
-    fallthrough: { variations: [{ id: 'bold', rollout: [0, candidateShare] }, { id: 'calm', rollout: [candidateShare, 1] }] },
+    fallthrough: {
+      variations: [
+        { id: 'bold', rollout: [0, candidateShare] },
+        { id: 'calm', rollout: [candidateShare, 1] },
+      ],
+    },
   });
 }
 
@@ -48,7 +53,9 @@ describe('manifest router', () => {
     const again = await fetch(`${service.url}/v1/envs/${ENV}/manifest`, { headers: { 'if-none-match': signed.etag } });
     expect(again.status).toBe(304);
     await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0.5), 'calm', 2)]);
-    expect((await fetch(`${service.url}/v1/envs/${ENV}/manifest`, { headers: { 'if-none-match': signed.etag } })).status).toBe(200);
+    expect(
+      (await fetch(`${service.url}/v1/envs/${ENV}/manifest`, { headers: { 'if-none-match': signed.etag } })).status,
+    ).toBe(200);
   });
 
   it('lets an allowed origin read the manifest and its ETag (CORS, preflight included)', async () => {
@@ -67,7 +74,10 @@ describe('manifest router', () => {
     expect(answer.headers.get('access-control-allow-origin')).toBe(origin);
     expect(answer.headers.get('access-control-expose-headers')).toBe('ETag');
     const controller = new AbortController();
-    const stream = await fetch(`${service.url}/v1/envs/${ENV}/manifest/stream`, { headers: { origin }, signal: controller.signal });
+    const stream = await fetch(`${service.url}/v1/envs/${ENV}/manifest/stream`, {
+      headers: { origin },
+      signal: controller.signal,
+    });
     expect(stream.headers.get('access-control-allow-origin')).toBe(origin);
     expect(stream.headers.get('content-type')).toBe('text/event-stream');
     controller.abort();
@@ -102,17 +112,25 @@ describe('manifest routes under attack', () => {
     const service = await startManifestService(key);
     services.push(service);
     await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
-    const answer = await fetch(`${service.url}/v1/envs/${ENV}/manifest`, { headers: { origin: 'https://app.example.com' } });
+    const answer = await fetch(`${service.url}/v1/envs/${ENV}/manifest`, {
+      headers: { origin: 'https://app.example.com' },
+    });
     expect(answer.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('need an environment read token when tokens are configured, and a gate presenting one follows the stream', async () => {
-    const service = await startManifestService(key, undefined, 15_000, { readTokens: (env) => (env === ENV ? ['read-token-prod'] : undefined) });
+    const service = await startManifestService(key, undefined, 15_000, {
+      readTokens: (env) => (env === ENV ? ['read-token-prod'] : undefined),
+    });
     services.push(service);
     await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
     await service.publisher.publish('env-other', [approvedState('env-other', toneFlag(0), 'calm')]);
     const url = `${service.url}/v1/envs/${ENV}/manifest`;
-    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong' }, { authorization: 'read-token-prod' }];
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: 'read-token-prod' },
+    ];
     for (const headers of attempts) {
       const refused = await fetch(url, { headers });
       expect(refused.status).toBe(401);
@@ -120,13 +138,31 @@ describe('manifest routes under attack', () => {
       expect(await refused.text()).not.toContain('eyJ');
     }
     expect((await fetch(`${url}/stream`)).status).toBe(401);
-    expect((await fetch(`${service.url}/v1/envs/env-other/manifest`, { headers: { authorization: 'Bearer read-token-prod' } })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${service.url}/v1/envs/env-other/manifest`, {
+          headers: { authorization: 'Bearer read-token-prod' },
+        })
+      ).status,
+    ).toBe(401);
     expect((await fetch(url, { headers: { authorization: 'Bearer read-token-prod' } })).status).toBe(200);
 
-    const inner = new InMemoryProvider({ tone: { variants: { calm: 'calm' }, defaultVariant: 'calm', disabled: false } });
-    const source = new HttpManifestSource({ baseUrl: service.url, envId: ENV, headers: { authorization: 'Bearer read-token-prod' } });
-    await OpenFeature.setProviderAndWait('token-gate', new FeatgateServerProvider(inner, { source, publicKeys: [key.publicJwk], envId: ENV }));
-    expect(await OpenFeature.getClient('token-gate').getStringDetails('tone', 'x')).toMatchObject({ value: 'calm', reason: 'STATIC' });
+    const inner = new InMemoryProvider({
+      tone: { variants: { calm: 'calm' }, defaultVariant: 'calm', disabled: false },
+    });
+    const source = new HttpManifestSource({
+      baseUrl: service.url,
+      envId: ENV,
+      headers: { authorization: 'Bearer read-token-prod' },
+    });
+    await OpenFeature.setProviderAndWait(
+      'token-gate',
+      new FeatgateServerProvider(inner, { source, publicKeys: [key.publicJwk], envId: ENV }),
+    );
+    expect(await OpenFeature.getClient('token-gate').getStringDetails('tone', 'x')).toMatchObject({
+      value: 'calm',
+      reason: 'STATIC',
+    });
   });
 
   it('open no stream for an unknown environment and cap the streams held at once', async () => {
@@ -135,31 +171,48 @@ describe('manifest routes under attack', () => {
     await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
     expect((await fetch(`${service.url}/v1/envs/env-never-heard-of/manifest/stream`)).status).toBe(404);
     const controllers = [new AbortController(), new AbortController()];
-    const open = await Promise.all(controllers.map((controller) => fetch(`${service.url}/v1/envs/${ENV}/manifest/stream`, { signal: controller.signal })));
+    const open = await Promise.all(
+      controllers.map((controller) =>
+        fetch(`${service.url}/v1/envs/${ENV}/manifest/stream`, { signal: controller.signal }),
+      ),
+    );
     expect(open.map((answer) => answer.status)).toEqual([200, 200]);
     const third = await fetch(`${service.url}/v1/envs/${ENV}/manifest/stream`);
     expect(third.status).toBe(503);
     expect(third.headers.get('retry-after')).toBe('5');
     controllers[0]!.abort();
-    await expect.poll(async () => {
-      const controller = new AbortController();
-      const answer = await fetch(`${service.url}/v1/envs/${ENV}/manifest/stream`, { signal: controller.signal });
-      controller.abort();
-      return answer.status;
-    }).toBe(200);
+    await expect
+      .poll(async () => {
+        const controller = new AbortController();
+        const answer = await fetch(`${service.url}/v1/envs/${ENV}/manifest/stream`, { signal: controller.signal });
+        controller.abort();
+        return answer.status;
+      })
+      .toBe(200);
     controllers[1]!.abort();
   });
 });
 
 describe('HTTP manifest source', () => {
   async function gateOver(service: ManifestService, stream: boolean) {
-    const inner = new InMemoryProvider({ tone: { variants: { bold: 'bold', calm: 'calm' }, defaultVariant: 'bold', disabled: false } });
-    const source = new HttpManifestSource({ baseUrl: service.url, envId: ENV, stream, pollIntervalMs: 150, reconnectDelayMs: 50 });
+    const inner = new InMemoryProvider({
+      tone: { variants: { bold: 'bold', calm: 'calm' }, defaultVariant: 'bold', disabled: false },
+    });
+    const source = new HttpManifestSource({
+      baseUrl: service.url,
+      envId: ENV,
+      stream,
+      pollIntervalMs: 150,
+      reconnectDelayMs: 50,
+    });
     const gate = new FeatgateServerProvider(inner, { source, publicKeys: [key.publicJwk], envId: ENV });
     const domain = `http-source-${stream}`;
     await OpenFeature.setProviderAndWait(domain, gate);
     const changes: EventDetails[] = [];
-    OpenFeature.getClient(domain).addHandler(ProviderEvents.ConfigurationChanged, (details) => void changes.push(details!));
+    OpenFeature.getClient(domain).addHandler(
+      ProviderEvents.ConfigurationChanged,
+      (details) => void changes.push(details!),
+    );
     return { client: OpenFeature.getClient(domain), changes, gate };
   }
 
@@ -171,11 +224,17 @@ describe('HTTP manifest source', () => {
     services.push(service);
     await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(0), 'calm')]);
     const { client, changes } = await gateOver(service, stream);
-    expect(await client.getStringDetails('tone', 'x', { targetingKey: 'u-1' })).toMatchObject({ value: 'calm', reason: 'UNAPPROVED' });
+    expect(await client.getStringDetails('tone', 'x', { targetingKey: 'u-1' })).toMatchObject({
+      value: 'calm',
+      reason: 'UNAPPROVED',
+    });
     await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(1), 'calm', 2)]);
     await expect.poll(() => changes.length, { timeout: 5_000 }).toBeGreaterThan(0);
     expect(changes[0]!.flagsChanged).toEqual(['tone']);
-    expect(await client.getStringDetails('tone', 'x', { targetingKey: 'u-1' })).toMatchObject({ value: 'bold', reason: 'STATIC' });
+    expect(await client.getStringDetails('tone', 'x', { targetingKey: 'u-1' })).toMatchObject({
+      value: 'bold',
+      reason: 'STATIC',
+    });
   });
 
   it('recovers from a dropped stream by polling and reconnecting', async () => {
@@ -185,7 +244,9 @@ describe('HTTP manifest source', () => {
     const { client, gate } = await gateOver(service, true);
     service.dropConnections();
     await service.publisher.publish(ENV, [approvedState(ENV, toneFlag(1), 'calm', 2)]);
-    await expect.poll(async () => (await client.getStringValue('tone', 'x', { targetingKey: 'u-1' })), { timeout: 5_000 }).toBe('bold');
+    await expect
+      .poll(async () => await client.getStringValue('tone', 'x', { targetingKey: 'u-1' }), { timeout: 5_000 })
+      .toBe('bold');
     expect(gate.stats().manifestsAccepted).toBe(2);
   });
 });

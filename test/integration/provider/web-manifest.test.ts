@@ -14,20 +14,43 @@ const ORIGIN = 'https://app.example.com';
 const key = await testSigningKey();
 const isSecretKey = secretKeyMatcher(['api[-_]?key', 'token$', 'secret$']);
 
-const beta = featBitSegment({ id: 'seg-beta', name: 'beta', included: ['bob@example.com', 'carol@example.com'], excluded: [], rules: [] });
+const beta = featBitSegment({
+  id: 'seg-beta',
+  name: 'beta',
+  included: ['bob@example.com', 'carol@example.com'],
+  excluded: [],
+  rules: [],
+});
 const tone = featBitFlag({
   key: 'assistant-tone',
   variationType: 'string',
-  variations: [{ id: 'calm', name: 'calm', value: 'calm' }, { id: 'bold', name: 'bold', value: 'bold' }],
+  variations: [
+    { id: 'calm', name: 'calm', value: 'calm' },
+    { id: 'bold', name: 'bold', value: 'bold' },
+  ],
   disabledVariationId: 'calm',
   targetUsers: [{ keyIds: ['alice@example.com'], variationId: 'bold' }],
-  rules: [{ id: 'r-beta', name: 'beta', dispatchKey: null, conditions: [{ property: 'User is in segment', op: null, value: '["seg-beta"]' }], variations: [{ id: 'bold', rollout: [0, 1] }] }],
+  rules: [
+    {
+      id: 'r-beta',
+      name: 'beta',
+      dispatchKey: null,
+      conditions: [{ property: 'User is in segment', op: null, value: '["seg-beta"]' }],
+      variations: [{ id: 'bold', rollout: [0, 1] }],
+    },
+  ],
   fallthrough: { variations: [{ id: 'calm', rollout: [0, 1] }] },
 });
 const route = featBitFlag({
   key: 'support-model-route',
   variationType: 'json',
-  variations: [{ id: 'v-route', name: 'route', value: JSON.stringify({ model: 'gpt-large', provider: { apiKey: 'sk-live-0123456789' } }) }],
+  variations: [
+    {
+      id: 'v-route',
+      name: 'route',
+      value: JSON.stringify({ model: 'gpt-large', provider: { apiKey: 'sk-live-0123456789' } }),
+    },
+  ],
   disabledVariationId: 'v-route',
   fallthrough: { variations: [{ id: 'v-route', rollout: [0, 1] }] },
 });
@@ -39,7 +62,13 @@ const publisher = new ManifestPublisher({ key });
 beforeAll(async () => {
   await publisher.publish(ENV, [approvedState(ENV, tone, 'calm', 1, [beta]), approvedState(ENV, route, 'v-route', 2)]);
   const app = express();
-  app.use(createManifestRouter({ source: publisher, allowedOrigins: [ORIGIN], web: { manifests: (env) => publisher.currentManifest(env), key, isSecretKey, allowedOrigins: [ORIGIN] } }));
+  app.use(
+    createManifestRouter({
+      source: publisher,
+      allowedOrigins: [ORIGIN],
+      web: { manifests: (env) => publisher.currentManifest(env), key, isSecretKey, allowedOrigins: [ORIGIN] },
+    }),
+  );
   server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -54,19 +83,38 @@ afterAll(async () => {
 });
 
 const webManifest = (body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${baseUrl}/v1/envs/${ENV}/web-manifest`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${baseUrl}/v1/envs/${ENV}/web-manifest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('what a browser receives', () => {
   it('holds no other user keys, no segment members and no secret values, only what its own context is served', async () => {
-    const answer = await webManifest({ context: { targetingKey: 'dave@example.com', plan: 'pro' } }, { origin: ORIGIN });
+    const answer = await webManifest(
+      { context: { targetingKey: 'dave@example.com', plan: 'pro' } },
+      { origin: ORIGIN },
+    );
     expect(answer.status).toBe(200);
     expect(answer.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     const jws = await answer.text();
     const payload = Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8');
-    for (const leaked of ['alice@example.com', 'bob@example.com', 'carol@example.com', 'seg-beta', 'sk-live-0123456789', 'apiKey', 'gpt-large']) {
+    for (const leaked of [
+      'alice@example.com',
+      'bob@example.com',
+      'carol@example.com',
+      'seg-beta',
+      'sk-live-0123456789',
+      'apiKey',
+      'gpt-large',
+    ]) {
       expect(payload).not.toContain(leaked);
     }
-    const manifest = decodeJwt(jws) as unknown as { audience: unknown; denied: string[]; flags: Record<string, { variations: Array<{ id: string }> }> };
+    const manifest = decodeJwt(jws) as unknown as {
+      audience: unknown;
+      denied: string[];
+      flags: Record<string, { variations: Array<{ id: string }> }>;
+    };
     expect(manifest.audience).toEqual({ targetingKey: 'dave@example.com' });
     expect(manifest.denied).toContain('support-model-route');
     expect(manifest.flags['assistant-tone']!.variations.map((variation) => variation.id)).toEqual(['calm']);
@@ -80,7 +128,11 @@ describe('what a browser receives', () => {
     const payload = Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8');
     expect(payload).not.toContain('alice@example.com');
     expect(payload).not.toContain('carol@example.com');
-    expect((decodeJwt(jws) as unknown as { flags: Record<string, { variations: Array<{ id: string }> }> }).flags['assistant-tone']!.variations.map((variation) => variation.id).sort()).toEqual(['bold', 'calm']);
+    expect(
+      (decodeJwt(jws) as unknown as { flags: Record<string, { variations: Array<{ id: string }> }> }).flags[
+        'assistant-tone'
+      ]!.variations.map((variation) => variation.id).sort(),
+    ).toEqual(['bold', 'calm']);
   });
 
   it('answers bad contexts with precise 400s and oversized bodies with 413', async () => {
@@ -102,7 +154,11 @@ describe('what a browser receives', () => {
       'assistant-tone': { variants: { bold: 'bold' }, defaultVariant: 'bold', disabled: false },
       'support-model-route': { variants: { live: { model: 'gpt-large' } }, defaultVariant: 'live', disabled: false },
     });
-    const gate = new FeatgateWebProvider(inner, { source: new ContextManifestSource({ baseUrl, envId: ENV }), publicKeys: [key.publicJwk], envId: ENV });
+    const gate = new FeatgateWebProvider(inner, {
+      source: new ContextManifestSource({ baseUrl, envId: ENV }),
+      publicKeys: [key.publicJwk],
+      envId: ENV,
+    });
     await WebOpenFeature.setContext('web-context', { targetingKey: 'dave@example.com' });
     await WebOpenFeature.setProviderAndWait('web-context', gate);
     const client = WebOpenFeature.getClient('web-context');

@@ -27,7 +27,10 @@ const clientFor = (token: string, overrides: { timeoutMs?: number; attempts?: nu
 
 beforeAll(async () => {
   sandbox = await createSandbox({
-    seeds: [readReference('server-sdk-flags.eval-server-fakes.json'), readReference('server-sdk-segments.eval-server-fakes.json')],
+    seeds: [
+      readReference('server-sdk-flags.eval-server-fakes.json'),
+      readReference('server-sdk-segments.eval-server-fakes.json'),
+    ],
   });
   envId = sandbox.envs[0]!.id;
 });
@@ -50,7 +53,11 @@ describe('FeatBit REST client against the sandbox', () => {
   });
 
   it('recovers from refused connections', async () => {
-    const client = new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: sandbox.tokens.demo.token, retry: { attempts: 8, baseDelayMs: 100, maxDelayMs: 200 } });
+    const client = new FeatBitRestClient({
+      baseUrl: sandbox.url,
+      accessToken: sandbox.tokens.demo.token,
+      retry: { attempts: 8, baseDelayMs: 100, maxDelayMs: 200 },
+    });
     await sandbox.control.refuseConnections(250);
     await expect(fetch(`${sandbox.url}/sandbox/info`)).rejects.toThrow();
     const flag = await client.getFlag(envId, 'return-10p-true');
@@ -86,9 +93,15 @@ describe('FeatBit REST client against the sandbox', () => {
   it('surfaces a stale revision as a conflict without retrying the write', async () => {
     const client = clientFor(sandbox.tokens.demo.token);
     const flag = await client.getFlag(envId, 'two-custom-rules');
-    const newRevision = await client.updateOffVariation(envId, 'two-custom-rules', { revision: flag.revision, offVariationId: flag.variations[0]!.id });
+    const newRevision = await client.updateOffVariation(envId, 'two-custom-rules', {
+      revision: flag.revision,
+      offVariationId: flag.variations[0]!.id,
+    });
     expect(newRevision).not.toBe(flag.revision);
-    const stale = client.updateOffVariation(envId, 'two-custom-rules', { revision: flag.revision, offVariationId: flag.variations[1]!.id });
+    const stale = client.updateOffVariation(envId, 'two-custom-rules', {
+      revision: flag.revision,
+      offVariationId: flag.variations[1]!.id,
+    });
     await expect(stale).rejects.toBeInstanceOf(FeatBitConflictError);
     await expect(stale).rejects.toMatchObject({ status: 409, errors: ['Conflict'] });
   });
@@ -98,16 +111,28 @@ describe('FeatBit REST client against the sandbox', () => {
     const unknown = clientFor('api-not-a-real-token');
     const readOnly = clientFor(sandbox.tokens.issue('auditor', { readOnly: true }).token);
     await expect(unknown.getFlag(envId, 'returns-true')).rejects.toSatisfy(
-      (error) => error instanceof FeatBitUnauthorizedError && error.featBitMessage === 'Unauthorized' && !error.message.includes('api-not-a-real-token'),
+      (error) =>
+        error instanceof FeatBitUnauthorizedError &&
+        error.featBitMessage === 'Unauthorized' &&
+        !error.message.includes('api-not-a-real-token'),
     );
-    await expect(readOnly.toggle(envId, 'returns-true', false)).rejects.toSatisfy((error) => error instanceof FeatBitForbiddenError && error.featBitMessage === 'Forbidden');
-    await expect(demo.getFlag(envId, 'no-such-flag')).rejects.toSatisfy((error) => error instanceof FeatBitNotFoundError && error.featBitMessage === 'ResourceNotFound');
+    await expect(readOnly.toggle(envId, 'returns-true', false)).rejects.toSatisfy(
+      (error) => error instanceof FeatBitForbiddenError && error.featBitMessage === 'Forbidden',
+    );
+    await expect(demo.getFlag(envId, 'no-such-flag')).rejects.toSatisfy(
+      (error) => error instanceof FeatBitNotFoundError && error.featBitMessage === 'ResourceNotFound',
+    );
     const flag = await demo.getFlag(envId, 'returns-true');
-    await expect(demo.updateOffVariation(envId, 'returns-true', { revision: flag.revision, offVariationId: '' })).rejects.toSatisfy(
+    await expect(
+      demo.updateOffVariation(envId, 'returns-true', { revision: flag.revision, offVariationId: '' }),
+    ).rejects.toSatisfy(
       (error) => error instanceof FeatBitBadRequestError && error.featBitMessage === 'offVariationId_is_required',
     );
     await expect(demo.deleteFlag(envId, 'returns-true')).rejects.toSatisfy(
-      (error) => error instanceof FeatBitUnprocessableError && error.status === 422 && error.featBitMessage === 'CannotDeleteUnarchivedFeatureFlag',
+      (error) =>
+        error instanceof FeatBitUnprocessableError &&
+        error.status === 422 &&
+        error.featBitMessage === 'CannotDeleteUnarchivedFeatureFlag',
     );
   });
 
@@ -140,14 +165,19 @@ describe('sandbox request binding, as FeatBit’s ASP.NET controllers answer it'
   it('answers a revision that is not a GUID with 400 problem details and changes nothing', async () => {
     const client = clientFor(sandbox.tokens.demo.token);
     const before = await client.getFlag(envId, 'return-10p-true');
-    const response = await put('return-10p-true/off-variation', { revision: 'not-a-guid', offVariationId: before.variations[0]!.id });
+    const response = await put('return-10p-true/off-variation', {
+      revision: 'not-a-guid',
+      offVariationId: before.variations[0]!.id,
+    });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     const problem = (await response.json()) as { title: string; status: number; errors: Record<string, string[]> };
     expect(problem).toMatchObject({ title: 'One or more validation errors occurred.', status: 400 });
     expect(problem.errors['$.revision']![0]).toContain('System.Guid');
     const typed = client.updateTargeting(envId, 'return-10p-true', { revision: 'not-a-guid', targeting: before });
-    await expect(typed).rejects.toSatisfy((error) => error instanceof FeatBitBadRequestError && error.featBitMessage.startsWith('$.revision: '));
+    await expect(typed).rejects.toSatisfy(
+      (error) => error instanceof FeatBitBadRequestError && error.featBitMessage.startsWith('$.revision: '),
+    );
     expect((await client.getFlag(envId, 'return-10p-true')).revision).toBe(before.revision);
   });
 
@@ -157,7 +187,10 @@ describe('sandbox request binding, as FeatBit’s ASP.NET controllers answer it'
     const response = await put('return-10p-true/off-variation', { offVariationId: before.variations[0]!.id });
     expect(response.status).toBe(409);
     expect(await response.json()).toEqual({ success: false, errors: ['Conflict'], data: null });
-    const upper = await put('return-10p-true/off-variation', { revision: before.revision.toUpperCase(), offVariationId: before.variations[0]!.id });
+    const upper = await put('return-10p-true/off-variation', {
+      revision: before.revision.toUpperCase(),
+      offVariationId: before.variations[0]!.id,
+    });
     expect(upper.status).toBe(200);
   });
 
@@ -167,7 +200,9 @@ describe('sandbox request binding, as FeatBit’s ASP.NET controllers answer it'
     expect(broken.headers.get('content-type')).toContain('application/problem+json');
     const toggle = await put('return-10p-true/toggle/maybe', {});
     expect(toggle.status).toBe(400);
-    expect(((await toggle.json()) as { errors: Record<string, string[]> }).errors).toEqual({ status: ["The value 'maybe' is not valid."] });
+    expect(((await toggle.json()) as { errors: Record<string, string[]> }).errors).toEqual({
+      status: ["The value 'maybe' is not valid."],
+    });
     const comment = await put('return-10p-true/archive', { comment: 5 });
     expect(comment.status).toBe(400);
   });

@@ -56,9 +56,20 @@ describe('featgate sandbox', () => {
   }, 30_000);
 
   it('refuses a seed that is not FeatBit data, naming the file and field', async () => {
-    child = spawn(process.execPath, [join(root, 'src/cli/featgate.mjs'), 'sandbox', '--port', '0', '--seed', join(referenceDir(), 'webhook-default-payload-template.json')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      [
+        join(root, 'src/cli/featgate.mjs'),
+        'sandbox',
+        '--port',
+        '0',
+        '--seed',
+        join(referenceDir(), 'webhook-default-payload-template.json'),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const code = await new Promise<number | null>((resolve) => child!.once('exit', resolve));

@@ -45,7 +45,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   sandbox = await createSandbox({
-    seeds: [readReference('server-sdk-flags.eval-server-fakes.json'), readReference('server-sdk-segments.eval-server-fakes.json')],
+    seeds: [
+      readReference('server-sdk-flags.eval-server-fakes.json'),
+      readReference('server-sdk-segments.eval-server-fakes.json'),
+    ],
   });
   envId = sandbox.envs[0]!.id;
   sandbox.control.configureWebhook({
@@ -55,7 +58,11 @@ beforeAll(async () => {
     retryDelayMs: 20,
     headers: [{ key: 'X-Test', value: 'featgate' }],
   });
-  alice = new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: sandbox.tokens.issue('alice').token, retry: { attempts: 1 } });
+  alice = new FeatBitRestClient({
+    baseUrl: sandbox.url,
+    accessToken: sandbox.tokens.issue('alice').token,
+    retry: { attempts: 1 },
+  });
 });
 
 afterEach(async () => {
@@ -86,7 +93,9 @@ describe('sandbox webhooks', () => {
     await sandbox.control.webhooksIdle();
     expect(received).toHaveLength(1);
     const [delivery] = received;
-    expect(delivery!.headers['x-featbit-event']).toBe('feature_flag.default_rule_changed,feature_flag.targeting_rules_changed');
+    expect(delivery!.headers['x-featbit-event']).toBe(
+      'feature_flag.default_rule_changed,feature_flag.targeting_rules_changed',
+    );
     expect(signatureValid(delivery!)).toBe(true);
     expect(delivery!.headers['x-featbit-hook-id']).toBe(sandbox.control.webhooks()[0]!.id);
     expect(delivery!.headers['x-test']).toBe('featgate');
@@ -105,15 +114,26 @@ describe('sandbox webhooks', () => {
     expect(new Set(received.map((request) => request.headers['x-featbit-delivery'])).size).toBe(1);
     expect(received.every(signatureValid)).toBe(true);
     expect(received[0]!.headers['x-featbit-event']).toBe('feature_flag.toggled');
-    const attempts = sandbox.control.deliveries().filter((record) => record.deliveryId === received[0]!.headers['x-featbit-delivery']);
-    expect(attempts.map((record) => [record.attempt, record.status])).toEqual([[1, 500], [2, 500], [3, 204]]);
+    const attempts = sandbox.control
+      .deliveries()
+      .filter((record) => record.deliveryId === received[0]!.headers['x-featbit-delivery']);
+    expect(attempts.map((record) => [record.attempt, record.status])).toEqual([
+      [1, 500],
+      [2, 500],
+      [3, 204],
+    ]);
   });
 
   it('sends nothing for a rule reorder or a dispatch key set to null, though the revision changes', async () => {
     const flag = await alice.getFlag(envId, 'custom-rule-with-segment');
     const reordered = await alice.updateTargeting(envId, flag.key, {
       revision: flag.revision,
-      targeting: { targetUsers: flag.targetUsers, rules: [...flag.rules].reverse(), fallthrough: flag.fallthrough, exptIncludeAllTargets: flag.exptIncludeAllTargets },
+      targeting: {
+        targetUsers: flag.targetUsers,
+        rules: [...flag.rules].reverse(),
+        fallthrough: flag.fallthrough,
+        exptIncludeAllTargets: flag.exptIncludeAllTargets,
+      },
     });
     expect(reordered).not.toBe(flag.revision);
     // The reference conditions carry no id; FeatBit binds a missing id to null and stores it, so the flag is now read raw.
@@ -136,12 +156,18 @@ describe('sandbox webhooks', () => {
   it('sends a segment event but no flag webhook when a segment used by a flag changes', async () => {
     const segment = await alice.getSegment(envId, '556c11b2-f08a-4e10-b0b7-af8e008125b3');
     const flagBefore = sandbox.control.store.rawFlag(envId, 'custom-rule-with-segment');
-    await alice.updateSegmentTargeting(envId, segment.id, { included: [...segment.included, 'new-member'], excluded: segment.excluded, rules: segment.rules });
+    await alice.updateSegmentTargeting(envId, segment.id, {
+      included: [...segment.included, 'new-member'],
+      excluded: segment.excluded,
+      rules: segment.rules,
+    });
     await sandbox.control.webhooksIdle();
     expect(received.map((request) => request.headers['x-featbit-event'])).toEqual(['segment.target_users_changed']);
     const payload = JSON.parse(received[0]!.body.toString('utf8'));
     expect(payload.data.kind).toBe('segment');
-    expect(payload.data.object.flagReferences.map((ref: { key: string }) => ref.key)).toEqual(['custom-rule-with-segment']);
+    expect(payload.data.object.flagReferences.map((ref: { key: string }) => ref.key)).toEqual([
+      'custom-rule-with-segment',
+    ]);
     const flagAfter = sandbox.control.store.rawFlag(envId, 'custom-rule-with-segment');
     expect(flagAfter.revision).toBe(flagBefore.revision);
     expect(Date.parse(flagAfter.updatedAt)).toBeGreaterThan(Date.parse(flagBefore.updatedAt));
@@ -150,10 +176,18 @@ describe('sandbox webhooks', () => {
   it('sends nothing when the default template renders invalid JSON, as a multi-line description does in FeatBit', async () => {
     const segment = await alice.getSegment(envId, '0779d76b-afc6-4886-ab65-af8c004273ad');
     expect(segment.description).toContain('\n');
-    await alice.updateSegmentTargeting(envId, segment.id, { included: segment.included, excluded: [...segment.excluded, 'false-6'], rules: segment.rules });
+    await alice.updateSegmentTargeting(envId, segment.id, {
+      included: segment.included,
+      excluded: [...segment.excluded, 'false-6'],
+      rules: segment.rules,
+    });
     await sandbox.control.webhooksIdle();
     expect(received).toHaveLength(0);
-    expect(sandbox.control.deliveries().at(-1)).toMatchObject({ attempt: 0, events: 'segment.target_users_changed', success: false });
+    expect(sandbox.control.deliveries().at(-1)).toMatchObject({
+      attempt: 0,
+      events: 'segment.target_users_changed',
+      success: false,
+    });
     expect(sandbox.control.deliveries().at(-1)!.error).toContain('Cannot construct a valid JSON payload');
   });
 
@@ -163,7 +197,10 @@ describe('sandbox webhooks', () => {
       secret: SECRET,
       events: [WebhookEvent.FlagToggled],
       retryDelayMs: 20,
-      headers: [{ key: 'Content-Type', value: 'text/plain' }, { key: 'X-Team', value: 'ai' }],
+      headers: [
+        { key: 'Content-Type', value: 'text/plain' },
+        { key: 'X-Team', value: 'ai' },
+      ],
     });
     try {
       await alice.toggle(envId, 'individual-targeting', false);

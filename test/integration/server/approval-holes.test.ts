@@ -13,7 +13,13 @@ const high = example('high-model-provider-change');
 const promptKey: string = low.flags[0].key;
 const routeKey: string = high.flags[0].key;
 const CLAIMS = 'We guarantee a full refund on every claim, risk-free.';
-const STAFF_RULE = { id: 'rule-staff', name: 'internal staff', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'email', op: 'EndsWith', value: '@acme.example' }] };
+const STAFF_RULE = {
+  id: 'rule-staff',
+  name: 'internal staff',
+  dispatchKey: null,
+  includedInExpt: false,
+  conditions: [{ property: 'email', op: 'EndsWith', value: '@acme.example' }],
+};
 
 const PROPOSAL_FLAG = 'proposal-model-route';
 const ROUTE = { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 800 };
@@ -24,9 +30,12 @@ const token = (name: string): string => h.extraTokens[name]!;
 beforeAll(async () => {
   h = await startHarness(
     (envId) => [
-      jsonFlag(envId, promptKey, [{ id: 'current', name: 'current', value: low.flags[0].baseline }], [
-        { ...STAFF_RULE, variations: [{ id: 'current', rollout: [0, 1], exptRollout: 1 }] },
-      ]),
+      jsonFlag(
+        envId,
+        promptKey,
+        [{ id: 'current', name: 'current', value: low.flags[0].baseline }],
+        [{ ...STAFF_RULE, variations: [{ id: 'current', rollout: [0, 1], exptRollout: 1 }] }],
+      ),
       jsonFlag(envId, routeKey, [{ id: 'current', name: 'current', value: high.flags[0].baseline }]),
       jsonFlag(envId, PROPOSAL_FLAG, [{ id: 'current', name: 'current', value: ROUTE }]),
     ],
@@ -47,7 +56,14 @@ beforeAll(async () => {
     ],
   );
   for (const flagKey of [promptKey, routeKey, PROPOSAL_FLAG]) {
-    expect((await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey, reason: 'baseline' } })).status).toBe(201);
+    expect(
+      (
+        await h.call('POST', '/v1/adoptions', {
+          token: h.tokens.admin,
+          body: { envId: h.envId, flagKey, reason: 'baseline' },
+        })
+      ).status,
+    ).toBe(201);
   }
 });
 
@@ -64,18 +80,26 @@ async function create(record: unknown, as = h.tokens.requester) {
 }
 
 async function approve(key: string, as: string, body: Record<string, unknown> = {}) {
-  return h.call('POST', `/v1/changes/${key}/reviews`, { token: as, body: { decision: 'approve', comment: 'ok', ...body } });
+  return h.call('POST', `/v1/changes/${key}/reviews`, {
+    token: as,
+    body: { decision: 'approve', comment: 'ok', ...body },
+  });
 }
 
 async function liveFlag(flagKey: string): Promise<any> {
-  const answer = await fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/feature-flags/${flagKey}`, { headers: { Authorization: h.sandbox.tokens.demo.token } });
+  const answer = await fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/feature-flags/${flagKey}`, {
+    headers: { Authorization: h.sandbox.tokens.demo.token },
+  });
   return ((await answer.json()) as any).data;
 }
 
 describe('claimed baselines', () => {
   it('refuses a record whose baseline differs from the approved one by one space, naming the difference', async () => {
     const baseline = { ...low.flags[0].baseline, template: `${low.flags[0].baseline.template} ` };
-    const claimed = await create({ ...lowChange('claimed-baseline', { ...low.flags[0].baseline, template: CLAIMS }), flags: [{ ...low.flags[0], baseline, candidate: { ...baseline, template: CLAIMS } }] });
+    const claimed = await create({
+      ...lowChange('claimed-baseline', { ...low.flags[0].baseline, template: CLAIMS }),
+      flags: [{ ...low.flags[0], baseline, candidate: { ...baseline, template: CLAIMS } }],
+    });
     expect(claimed.status).toBe(409);
     expect(claimed.body.detail).toContain('is not the approved baseline');
     expect(claimed.body.detail).toContain('$.template');
@@ -91,16 +115,26 @@ describe('claimed baselines', () => {
 
 describe('rollback values', () => {
   it('classifies the rollback value: a whitespace change that rolls back to a claims prompt is high, and the explanation says which value fired', async () => {
-    const created = await create(lowChange('rollback-to-claims', low.flags[0].candidate, { rollbackValue: { ...low.flags[0].baseline, template: CLAIMS } }));
+    const created = await create(
+      lowChange('rollback-to-claims', low.flags[0].candidate, {
+        rollbackValue: { ...low.flags[0].baseline, template: CLAIMS },
+      }),
+    );
     expect(created.status).toBe(201);
     expect(created.body.tier).toBe('high');
     const explained = await h.call('GET', '/v1/changes/rollback-to-claims/policy', { token: h.tokens.auditor });
     expect(explained.status).toBe(200);
     expect(explained.body.values).toEqual([
       expect.objectContaining({ value: 'candidate', firedRuleIds: ['prompt-whitespace-only'] }),
-      expect.objectContaining({ value: 'rollbackValue', tier: 'high', firedRuleIds: expect.arrayContaining(['prompt-claims']) }),
+      expect.objectContaining({
+        value: 'rollbackValue',
+        tier: 'high',
+        firedRuleIds: expect.arrayContaining(['prompt-claims']),
+      }),
     ]);
-    expect(explained.body.firedRules).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'prompt-claims', value: 'rollbackValue' })]));
+    expect(explained.body.firedRules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ ruleId: 'prompt-claims', value: 'rollbackValue' })]),
+    );
   });
 
   it('refuses servedValues from a requester: only featgate lists them, for proposals', async () => {
@@ -120,12 +154,17 @@ describe('separation of duties', () => {
       expect(own.body.detail).toContain('cannot review it: separation of duties');
     }
     const explained = await h.call('GET', '/v1/changes/alice-rewrap/policy', { token: h.tokens.auditor });
-    expect(explained.body.approvals.excluded).toEqual([expect.objectContaining({ identity: 'alice@corp.example', why: expect.stringContaining('requested the change') })]);
+    expect(explained.body.approvals.excluded).toEqual([
+      expect.objectContaining({ identity: 'alice@corp.example', why: expect.stringContaining('requested the change') }),
+    ]);
     expect(explained.body.approvals.stillNeeded).toBe(1);
   });
 
   it('makes an admin who rewrote the change an author: they cannot approve it alone', async () => {
-    const edited = await h.call('PUT', '/v1/changes/alice-rewrap', { token: token('bob-admin'), body: lowChange('alice-rewrap', { ...low.flags[0].candidate, template: `${low.flags[0].candidate.template}\n` }) });
+    const edited = await h.call('PUT', '/v1/changes/alice-rewrap', {
+      token: token('bob-admin'),
+      body: lowChange('alice-rewrap', { ...low.flags[0].candidate, template: `${low.flags[0].candidate.template}\n` }),
+    });
     expect(edited.status).toBe(200);
     expect(edited.body.record.authors).toEqual(['alice@corp.example', 'bob-admin']);
     const bob = await approve('alice-rewrap', token('bob-admin'));
@@ -135,7 +174,11 @@ describe('separation of duties', () => {
     expect(carol.status).toBe(201);
     expect(carol.body).toMatchObject({ status: 'approved', decision: { approvedBy: ['carol'] } });
     const explained = await h.call('GET', '/v1/changes/alice-rewrap/policy', { token: h.tokens.auditor });
-    expect(explained.body.approvals.excluded.map((one: any) => one.identity)).toEqual(['alice@corp.example', 'bob-admin', 'carol']);
+    expect(explained.body.approvals.excluded.map((one: any) => one.identity)).toEqual([
+      'alice@corp.example',
+      'bob-admin',
+      'carol',
+    ]);
   });
 });
 
@@ -143,7 +186,10 @@ describe('reviews name a version', () => {
   it('answers 409 to a review of a revision that an edit replaced, and accepts If-Match for the current one', async () => {
     const created = await create(lowChange('review-race'));
     expect(created.body.revision).toBe(1);
-    const edited = await h.call('PUT', '/v1/changes/review-race', { token: h.tokens.requester, body: lowChange('review-race', { ...low.flags[0].baseline, template: CLAIMS }) });
+    const edited = await h.call('PUT', '/v1/changes/review-race', {
+      token: h.tokens.requester,
+      body: lowChange('review-race', { ...low.flags[0].baseline, template: CLAIMS }),
+    });
     expect(edited.body.revision).toBe(2);
     const stale = await approve('review-race', token('carol'), { revision: 1 });
     expect(stale.status).toBe(409);
@@ -169,20 +215,40 @@ describe('evidence', () => {
     const record = { ...high, key: 'route-evidence', flags: [{ ...high.flags[0] }] };
     const created = await create(record);
     expect(created.status).toBe(201);
-    const own = await h.call('POST', '/v1/changes/route-evidence/evidence', { token: h.tokens.requester, body: { type: 'offlineEval', summary: 'mine', result: 'passed' } });
+    const own = await h.call('POST', '/v1/changes/route-evidence/evidence', {
+      token: h.tokens.requester,
+      body: { type: 'offlineEval', summary: 'mine', result: 'passed' },
+    });
     expect(own.status).toBe(201);
     expect(own.body.decision.missing.evidence.map((item: any) => item.anyOf[0])).toContain('offlineEval');
-    const ci = await h.call('POST', '/v1/changes/route-evidence/evidence', { token: h.tokens.service, body: { type: 'offlineEval', summary: 'ci run', result: 'passed' } });
+    const ci = await h.call('POST', '/v1/changes/route-evidence/evidence', {
+      token: h.tokens.service,
+      body: { type: 'offlineEval', summary: 'ci run', result: 'passed' },
+    });
     expect(ci.body.decision.missing.evidence.map((item: any) => item.anyOf[0])).not.toContain('offlineEval');
     let explained = await h.call('GET', '/v1/changes/route-evidence/policy', { token: h.tokens.auditor });
     expect(explained.body.evidence).toEqual([
-      expect.objectContaining({ attachedBy: 'requester-user', counts: false, reason: expect.stringContaining('an author of the change') }),
+      expect.objectContaining({
+        attachedBy: 'requester-user',
+        counts: false,
+        reason: expect.stringContaining('an author of the change'),
+      }),
       expect.objectContaining({ attachedBy: 'service-user', counts: true }),
     ]);
     const candidate = { ...high.flags[0].candidate, model: 'mistral-medium-2' };
-    expect((await h.call('PUT', '/v1/changes/route-evidence', { token: h.tokens.requester, body: { ...record, flags: [{ ...high.flags[0], candidate }] } })).status).toBe(200);
+    expect(
+      (
+        await h.call('PUT', '/v1/changes/route-evidence', {
+          token: h.tokens.requester,
+          body: { ...record, flags: [{ ...high.flags[0], candidate }] },
+        })
+      ).status,
+    ).toBe(200);
     explained = await h.call('GET', '/v1/changes/route-evidence/policy', { token: h.tokens.auditor });
-    expect(explained.body.evidence[1]).toMatchObject({ counts: false, reason: expect.stringContaining('an edit voided it') });
+    expect(explained.body.evidence[1]).toMatchObject({
+      counts: false,
+      reason: expect.stringContaining('an edit voided it'),
+    });
     expect(explained.body.missingEvidence.map((item: any) => item.anyOf[0])).toContain('offlineEval');
   });
 });
@@ -190,7 +256,10 @@ describe('evidence', () => {
 describe('stage audiences', () => {
   it('refuses a stage audience that names no rule, segment or everyone, instead of silently using the default rule', async () => {
     const record = lowChange('unknown-audience');
-    record.release = { ...record.release, stages: [{ name: 'beta', audience: 'beta testers', percentage: 25, minDuration: '1h' }] };
+    record.release = {
+      ...record.release,
+      stages: [{ name: 'beta', audience: 'beta testers', percentage: 25, minDuration: '1h' }],
+    };
     const refused = await create(record);
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.body)).toContain('release.stages.0.audience');
@@ -198,24 +267,49 @@ describe('stage audiences', () => {
 
   it('writes an approved "internal staff, 25%" stage to that rule by id, never to everyone', async () => {
     const record = lowChange('staff-quarter');
-    record.release = { ...record.release, stages: [{ name: 'staff', audience: 'Internal Staff', percentage: 25, minDuration: '1h' }] };
+    record.release = {
+      ...record.release,
+      stages: [{ name: 'staff', audience: 'Internal Staff', percentage: 25, minDuration: '1h' }],
+    };
     const created = await create(record);
     expect(created.status).toBe(201);
-    expect(created.body.record.flags[0].stageAudiences).toEqual([expect.objectContaining({ kind: 'rule', ruleId: 'rule-staff' })]);
+    expect(created.body.record.flags[0].stageAudiences).toEqual([
+      expect.objectContaining({ kind: 'rule', ruleId: 'rule-staff' }),
+    ]);
     expect((await approve('staff-quarter', token('carol'))).body.status).toBe('approved');
-    const applied = await h.call('POST', '/v1/changes/staff-quarter/release/apply-stage', { token: h.tokens.releaseOwner, body: {} });
+    const applied = await h.call('POST', '/v1/changes/staff-quarter/release/apply-stage', {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(applied.status).toBe(200);
     const live = await liveFlag(promptKey);
     expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: 'current', rollout: [0, 1] })]);
-    expect(live.rules[0].variations).toEqual([expect.objectContaining({ rollout: [0, 0.25] }), expect.objectContaining({ id: 'current', rollout: [0.25, 1] })]);
-    expect((await h.call('POST', '/v1/changes/staff-quarter/release/rollback', { token: h.tokens.releaseOwner, body: { reason: 'test over' } })).status).toBe(200);
+    expect(live.rules[0].variations).toEqual([
+      expect.objectContaining({ rollout: [0, 0.25] }),
+      expect.objectContaining({ id: 'current', rollout: [0.25, 1] }),
+    ]);
+    expect(
+      (
+        await h.call('POST', '/v1/changes/staff-quarter/release/rollback', {
+          token: h.tokens.releaseOwner,
+          body: { reason: 'test over' },
+        })
+      ).status,
+    ).toBe(200);
   });
 });
 
 describe('segment audiences', () => {
   it("ramps the playbook's internal-support-team, then five-percent-low-risk-accounts, each bound to the rule that serves its segment", async () => {
     const flagKey = 'segments-model-route';
-    const segment = (id: string, name: string, included: string[]) => ({ id, envId: h.envId, name, included, excluded: [], rules: [] });
+    const segment = (id: string, name: string, included: string[]) => ({
+      id,
+      envId: h.envId,
+      name,
+      included,
+      excluded: [],
+      rules: [],
+    });
     const inSegment = (id: string, ruleId: string, name: string) => ({
       id: ruleId,
       name,
@@ -225,10 +319,26 @@ describe('segment audiences', () => {
       variations: [{ id: 'current', rollout: [0, 1], exptRollout: 1 }],
     });
     h.sandbox.control.seed({
-      flags: [jsonFlag(h.envId, flagKey, [{ id: 'current', name: 'current', value: ROUTE }], [inSegment('5e6f0000-0000-4000-8000-0000000000a1', 'rule-support', 'support team'), inSegment('5e6f0000-0000-4000-8000-0000000000a2', 'rule-low-risk', 'low risk')])],
-      segments: [segment('5e6f0000-0000-4000-8000-0000000000a1', 'internal-support-team', ['agent-1', 'agent-2']), segment('5e6f0000-0000-4000-8000-0000000000a2', 'five-percent-low-risk-accounts', ['acct-9'])],
+      flags: [
+        jsonFlag(
+          h.envId,
+          flagKey,
+          [{ id: 'current', name: 'current', value: ROUTE }],
+          [
+            inSegment('5e6f0000-0000-4000-8000-0000000000a1', 'rule-support', 'support team'),
+            inSegment('5e6f0000-0000-4000-8000-0000000000a2', 'rule-low-risk', 'low risk'),
+          ],
+        ),
+      ],
+      segments: [
+        segment('5e6f0000-0000-4000-8000-0000000000a1', 'internal-support-team', ['agent-1', 'agent-2']),
+        segment('5e6f0000-0000-4000-8000-0000000000a2', 'five-percent-low-risk-accounts', ['acct-9']),
+      ],
     });
-    const adoption = await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey, reason: 'baseline' } });
+    const adoption = await h.call('POST', '/v1/adoptions', {
+      token: h.tokens.admin,
+      body: { envId: h.envId, flagKey, reason: 'baseline' },
+    });
     expect(adoption.status, JSON.stringify(adoption.body)).toBe(201);
     const record = {
       ...high,
@@ -246,17 +356,37 @@ describe('segment audiences', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body.tier).toBe('medium');
     expect(created.body.record.flags[0].stageAudiences).toEqual([
-      expect.objectContaining({ kind: 'segment', segmentId: '5e6f0000-0000-4000-8000-0000000000a1', ruleId: 'rule-support' }),
-      expect.objectContaining({ kind: 'segment', segmentId: '5e6f0000-0000-4000-8000-0000000000a2', ruleId: 'rule-low-risk' }),
+      expect.objectContaining({
+        kind: 'segment',
+        segmentId: '5e6f0000-0000-4000-8000-0000000000a1',
+        ruleId: 'rule-support',
+      }),
+      expect.objectContaining({
+        kind: 'segment',
+        segmentId: '5e6f0000-0000-4000-8000-0000000000a2',
+        ruleId: 'rule-low-risk',
+      }),
     ]);
-    await h.call('POST', '/v1/changes/segment-ramp/evidence', { token: h.tokens.service, body: { type: 'offlineEval', summary: 'ci', result: 'passed' } });
+    await h.call('POST', '/v1/changes/segment-ramp/evidence', {
+      token: h.tokens.service,
+      body: { type: 'offlineEval', summary: 'ci', result: 'passed' },
+    });
     expect((await approve('segment-ramp', h.tokens.aiPlatformOwner)).body.status).toBe('approved');
-    expect((await h.call('POST', '/v1/changes/segment-ramp/release/apply-stage', { token: h.tokens.releaseOwner, body: {} })).status).toBe(200);
+    expect(
+      (await h.call('POST', '/v1/changes/segment-ramp/release/apply-stage', { token: h.tokens.releaseOwner, body: {} }))
+        .status,
+    ).toBe(200);
     const live = await liveFlag(flagKey);
-    expect(live.rules.map((rule: any) => rule.variations.map((slot: any) => slot.id === 'current'))).toEqual([[false, true], [true]]);
+    expect(live.rules.map((rule: any) => rule.variations.map((slot: any) => slot.id === 'current'))).toEqual([
+      [false, true],
+      [true],
+    ]);
     expect(live.rules[0].variations[0].rollout).toEqual([0, 0.2]);
     expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: 'current' })]);
-    const early = await h.call('POST', '/v1/changes/segment-ramp/release/apply-stage', { token: h.tokens.releaseOwner, body: {} });
+    const early = await h.call('POST', '/v1/changes/segment-ramp/release/apply-stage', {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(early.status).toBe(409);
     expect(early.body.detail).toContain('must run at least 30m');
   });
@@ -274,14 +404,30 @@ describe('stage audiences after FeatBit edits', () => {
     };
     expect((await create(record)).status).toBe(201);
     expect((await approve('staff-renamed', token('carol'))).body.status).toBe('approved');
-    expect((await h.call('POST', '/v1/changes/staff-renamed/release/apply-stage', { token: h.tokens.releaseOwner, body: {} })).status).toBe(200);
+    expect(
+      (
+        await h.call('POST', '/v1/changes/staff-renamed/release/apply-stage', {
+          token: h.tokens.releaseOwner,
+          body: {},
+        })
+      ).status,
+    ).toBe(200);
 
-    const alice = new FeatBitRestClient({ baseUrl: h.sandbox.url, accessToken: h.sandbox.tokens.issue('Alice Smith').token, logger: silentLogger });
+    const alice = new FeatBitRestClient({
+      baseUrl: h.sandbox.url,
+      accessToken: h.sandbox.tokens.issue('Alice Smith').token,
+      logger: silentLogger,
+    });
     const editRule = async (change: (rule: any) => any) => {
       const flag = await alice.getFlag(h.envId, promptKey);
       await alice.updateTargeting(h.envId, promptKey, {
         revision: flag.revision,
-        targeting: { targetUsers: flag.targetUsers, rules: flag.rules.map((rule) => (rule.id === 'rule-staff' ? change(rule) : rule)), fallthrough: flag.fallthrough, exptIncludeAllTargets: flag.exptIncludeAllTargets },
+        targeting: {
+          targetUsers: flag.targetUsers,
+          rules: flag.rules.map((rule) => (rule.id === 'rule-staff' ? change(rule) : rule)),
+          fallthrough: flag.fallthrough,
+          exptIncludeAllTargets: flag.exptIncludeAllTargets,
+        },
       });
       await h.service.bridge!.reconciler.runOnce();
       await h.service.bridge!.queue.whenIdle(20_000);
@@ -289,40 +435,69 @@ describe('stage audiences after FeatBit edits', () => {
     await editRule((rule) => ({ ...rule, name: 'everyone' }));
     expect((await liveFlag(promptKey)).rules[0].name).toBe('everyone');
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const second = await h.call('POST', '/v1/changes/staff-renamed/release/apply-stage', { token: h.tokens.releaseOwner, body: {} });
+    const second = await h.call('POST', '/v1/changes/staff-renamed/release/apply-stage', {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(second.status, JSON.stringify(second.body)).toBe(200);
     const live = await liveFlag(promptKey);
     expect(live.rules[0].variations).toEqual([expect.objectContaining({ rollout: [0, 1] })]);
     expect(live.rules[0].variations[0].id).not.toBe('current');
     expect(live.fallthrough.variations).toEqual([expect.objectContaining({ id: 'current', rollout: [0, 1] })]);
-    expect((await h.call('POST', '/v1/changes/staff-renamed/release/rollback', { token: h.tokens.releaseOwner, body: { reason: 'test over' } })).status).toBe(200);
+    expect(
+      (
+        await h.call('POST', '/v1/changes/staff-renamed/release/rollback', {
+          token: h.tokens.releaseOwner,
+          body: { reason: 'test over' },
+        })
+      ).status,
+    ).toBe(200);
   });
 });
 
 describe('changes compose', () => {
   it('makes a completed change the baseline, refuses a change based on the old baseline with 409 naming the change that moved it', async () => {
-    const firstCandidate = { ...low.flags[0].baseline, template: 'You are the support assistant for Acme.  Answer briefly and cite the help centre article you used.' };
-    const second = await create(lowChange('compose-late', { ...low.flags[0].baseline, template: 'You are the support assistant for Acme. Answer briefly and cite the help centre article you used. ' }));
+    const firstCandidate = {
+      ...low.flags[0].baseline,
+      template: 'You are the support assistant for Acme.  Answer briefly and cite the help centre article you used.',
+    };
+    const second = await create(
+      lowChange('compose-late', {
+        ...low.flags[0].baseline,
+        template: 'You are the support assistant for Acme. Answer briefly and cite the help centre article you used. ',
+      }),
+    );
     expect(second.status).toBe(201);
     expect((await approve('compose-late', token('carol'))).body.status).toBe('approved');
 
     const first = await create(lowChange('compose-first', firstCandidate));
     expect(first.status).toBe(201);
     expect((await approve('compose-first', token('carol'))).body.status).toBe('approved');
-    const done = await h.call('POST', '/v1/changes/compose-first/release/apply-stage', { token: h.tokens.releaseOwner, body: {} });
+    const done = await h.call('POST', '/v1/changes/compose-first/release/apply-stage', {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(done.status).toBe(200);
     expect(done.body.status).toBe('completed');
-    expect(await liveFlag(promptKey)).toMatchObject({ fallthrough: { variations: [expect.objectContaining({ rollout: [0, 1] })] } });
+    expect(await liveFlag(promptKey)).toMatchObject({
+      fallthrough: { variations: [expect.objectContaining({ rollout: [0, 1] })] },
+    });
     expect((await liveFlag(promptKey)).fallthrough.variations[0].id).not.toBe('current');
 
-    const late = await h.call('POST', '/v1/changes/compose-late/release/apply-stage', { token: h.tokens.releaseOwner, body: {} });
+    const late = await h.call('POST', '/v1/changes/compose-late/release/apply-stage', {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(late.status).toBe(409);
     expect(late.body.detail).toContain('change compose-first moved it');
 
     const stale = await create(lowChange('compose-stale'));
     expect(stale.status).toBe(409);
     expect(stale.body.detail).toContain('by change compose-first');
-    const next = await create({ ...lowChange('compose-next', low.flags[0].baseline), flags: [{ ...low.flags[0], baseline: firstCandidate, candidate: low.flags[0].baseline }] });
+    const next = await create({
+      ...lowChange('compose-next', low.flags[0].baseline),
+      flags: [{ ...low.flags[0], baseline: firstCandidate, candidate: low.flags[0].baseline }],
+    });
     expect(next.status).toBe(201);
     expect(next.body.record.flags[0].basedOn).toMatchObject({ changeKey: 'compose-first' });
   });
@@ -334,7 +509,10 @@ describe('size limits', () => {
     expect(huge.status).toBe(400);
     expect(JSON.stringify(huge.body)).toContain('flags.0.candidate');
     expect(JSON.stringify(huge.body)).toContain('at most 65536 bytes');
-    const many = await create({ ...lowChange('many-flags'), flags: Array.from({ length: 21 }, (_, index) => ({ ...low.flags[0], key: `flag-${index}` })) });
+    const many = await create({
+      ...lowChange('many-flags'),
+      flags: Array.from({ length: 21 }, (_, index) => ({ ...low.flags[0], key: `flag-${index}` })),
+    });
     expect(many.status).toBe(400);
     expect(JSON.stringify(many.body)).toContain('at most 20 flags');
   });
@@ -342,7 +520,11 @@ describe('size limits', () => {
   it('answers 400 to an If-Match that names no revision', async () => {
     const answer = await fetch(`${h.service.url}/v1/changes/withdraw-me/reviews`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token('carol')}`, 'content-type': 'application/json', 'if-match': 'yesterday' },
+      headers: {
+        authorization: `Bearer ${token('carol')}`,
+        'content-type': 'application/json',
+        'if-match': 'yesterday',
+      },
       body: JSON.stringify({ decision: 'approve' }),
     });
     expect(answer.status).toBe(400);
@@ -353,8 +535,18 @@ describe('size limits', () => {
 describe('withdrawal', () => {
   it('lets the requester withdraw an open change, which then can never be approved or released', async () => {
     expect((await create({ ...high, key: 'withdraw-me' })).status).toBe(201);
-    expect((await h.call('POST', '/v1/changes/withdraw-me/withdraw', { token: token('carol'), body: { reason: 'not mine' } })).status).toBe(403);
-    const withdrawn = await h.call('POST', '/v1/changes/withdraw-me/withdraw', { token: h.tokens.requester, body: { reason: 'superseded' } });
+    expect(
+      (
+        await h.call('POST', '/v1/changes/withdraw-me/withdraw', {
+          token: token('carol'),
+          body: { reason: 'not mine' },
+        })
+      ).status,
+    ).toBe(403);
+    const withdrawn = await h.call('POST', '/v1/changes/withdraw-me/withdraw', {
+      token: h.tokens.requester,
+      body: { reason: 'superseded' },
+    });
     expect(withdrawn.status).toBe(200);
     expect(withdrawn.body.status).toBe('withdrawn');
     expect((await approve('withdraw-me', token('carol'))).status).toBe(409);
@@ -363,12 +555,20 @@ describe('withdrawal', () => {
 
 describe('proposals from FeatBit edits', () => {
   it('classifies every variation the edit serves, excludes the FeatBit operator by identity mapping, refuses edits of the proposal, and refuses to apply it over a newer approved state', async () => {
-    const alice = new FeatBitRestClient({ baseUrl: h.sandbox.url, accessToken: h.sandbox.tokens.issue('Alice Smith').token, logger: silentLogger });
+    const alice = new FeatBitRestClient({
+      baseUrl: h.sandbox.url,
+      accessToken: h.sandbox.tokens.issue('Alice Smith').token,
+      logger: silentLogger,
+    });
     let flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
     const variations = [
       ...flag.variations,
       { id: 'tweak', name: 'tweak', value: JSON.stringify({ ...ROUTE, model: 'gpt-4o' }) },
-      { id: 'mistral', name: 'mistral', value: JSON.stringify({ ...ROUTE, provider: 'mistral', model: 'mistral-small' }) },
+      {
+        id: 'mistral',
+        name: 'mistral',
+        value: JSON.stringify({ ...ROUTE, provider: 'mistral', model: 'mistral-small' }),
+      },
     ];
     await alice.updateVariations(h.envId, PROPOSAL_FLAG, { revision: flag.revision, variations });
     flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
@@ -377,7 +577,13 @@ describe('proposals from FeatBit edits', () => {
       targeting: {
         targetUsers: [{ keyIds: ['qa-lead'], variationId: 'tweak' }],
         rules: flag.rules,
-        fallthrough: { ...flag.fallthrough, variations: [{ id: 'mistral', rollout: [0, 0.5], exptRollout: 1 }, { id: 'current', rollout: [0.5, 1], exptRollout: 1 }] },
+        fallthrough: {
+          ...flag.fallthrough,
+          variations: [
+            { id: 'mistral', rollout: [0, 0.5], exptRollout: 1 },
+            { id: 'current', rollout: [0.5, 1], exptRollout: 1 },
+          ],
+        },
         exptIncludeAllTargets: flag.exptIncludeAllTargets,
       },
     });
@@ -388,68 +594,138 @@ describe('proposals from FeatBit edits', () => {
     const proposal = listed.body.items[0];
     expect(proposal).toMatchObject({ requester: 'Alice Smith', tier: 'high' });
     const explained = await h.call('GET', `/v1/changes/${proposal.key}/policy`, { token: h.tokens.auditor });
-    expect(explained.body.values.map((value: any) => value.value)).toEqual(expect.arrayContaining(['candidate', 'servedValues[0]']));
-    expect(explained.body.firedRules).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'model-provider-changed' })]));
-    expect(explained.body.approvals.excluded[0]).toMatchObject({ identity: 'Alice Smith', why: expect.stringContaining('made the FeatBit edit') });
+    expect(explained.body.values.map((value: any) => value.value)).toEqual(
+      expect.arrayContaining(['candidate', 'servedValues[0]']),
+    );
+    expect(explained.body.firedRules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ ruleId: 'model-provider-changed' })]),
+    );
+    expect(explained.body.approvals.excluded[0]).toMatchObject({
+      identity: 'Alice Smith',
+      why: expect.stringContaining('made the FeatBit edit'),
+    });
 
     expect((await approve(proposal.key, token('Alice@Corp.example'))).status).toBe(403);
-    const trimmed = { ...proposal.record, release: { ...proposal.record.release, stages: [{ ...proposal.record.release.stages[0], percentage: 25 }] } };
+    const trimmed = {
+      ...proposal.record,
+      release: { ...proposal.record.release, stages: [{ ...proposal.record.release.stages[0], percentage: 25 }] },
+    };
     const edit = await h.call('PUT', `/v1/changes/${proposal.key}`, { token: token('bob-admin'), body: trimmed });
     expect(edit.status).toBe(409);
     expect(edit.body.detail).toContain('releases exactly that edit');
 
-    expect((await h.call('POST', `/v1/changes/${proposal.key}/withdraw`, { token: h.tokens.admin, body: { reason: 'tested' } })).body.status).toBe('withdrawn');
+    expect(
+      (
+        await h.call('POST', `/v1/changes/${proposal.key}/withdraw`, {
+          token: h.tokens.admin,
+          body: { reason: 'tested' },
+        })
+      ).body.status,
+    ).toBe('withdrawn');
   });
 
   it('refuses to apply an approved proposal after the approved state moved on, naming what moved it', async () => {
-    const alice = new FeatBitRestClient({ baseUrl: h.sandbox.url, accessToken: h.sandbox.tokens.issue('Alice Smith').token, logger: silentLogger });
+    const alice = new FeatBitRestClient({
+      baseUrl: h.sandbox.url,
+      accessToken: h.sandbox.tokens.issue('Alice Smith').token,
+      logger: silentLogger,
+    });
     let flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
-    await alice.updateVariations(h.envId, PROPOSAL_FLAG, { revision: flag.revision, variations: [...flag.variations, { id: 'tweak-2', name: 'tweak', value: JSON.stringify({ ...ROUTE, model: 'gpt-4o' }) }] });
+    await alice.updateVariations(h.envId, PROPOSAL_FLAG, {
+      revision: flag.revision,
+      variations: [
+        ...flag.variations,
+        { id: 'tweak-2', name: 'tweak', value: JSON.stringify({ ...ROUTE, model: 'gpt-4o' }) },
+      ],
+    });
     flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
     await alice.updateTargeting(h.envId, PROPOSAL_FLAG, {
       revision: flag.revision,
-      targeting: { targetUsers: [{ keyIds: ['qa-lead'], variationId: 'tweak-2' }], rules: flag.rules, fallthrough: flag.fallthrough, exptIncludeAllTargets: flag.exptIncludeAllTargets },
+      targeting: {
+        targetUsers: [{ keyIds: ['qa-lead'], variationId: 'tweak-2' }],
+        rules: flag.rules,
+        fallthrough: flag.fallthrough,
+        exptIncludeAllTargets: flag.exptIncludeAllTargets,
+      },
     });
     await h.service.bridge!.reconciler.runOnce();
     await h.service.bridge!.queue.whenIdle(20_000);
-    const listed = await h.call('GET', `/v1/changes?flag=${PROPOSAL_FLAG}&status=proposed`, { token: h.tokens.auditor });
+    const listed = await h.call('GET', `/v1/changes?flag=${PROPOSAL_FLAG}&status=proposed`, {
+      token: h.tokens.auditor,
+    });
     expect(listed.body.items).toHaveLength(1);
     const proposal = listed.body.items[0];
     expect(proposal.tier).toBe('medium');
     for (const requirement of proposal.decision.missing.evidence as { anyOf: string[] }[]) {
-      await h.call('POST', `/v1/changes/${proposal.key}/evidence`, { token: h.tokens.service, body: { type: requirement.anyOf[0], summary: 'ci', result: 'passed' } });
+      await h.call('POST', `/v1/changes/${proposal.key}/evidence`, {
+        token: h.tokens.service,
+        body: { type: requirement.anyOf[0], summary: 'ci', result: 'passed' },
+      });
     }
     const view = (await approve(proposal.key, h.tokens.aiPlatformOwner)).body;
     expect(view.status).toBe('approved');
-    expect((await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey: PROPOSAL_FLAG, reason: 're-adopted' } })).status).toBe(201);
-    const applied = await h.call('POST', `/v1/changes/${proposal.key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });
+    expect(
+      (
+        await h.call('POST', '/v1/adoptions', {
+          token: h.tokens.admin,
+          body: { envId: h.envId, flagKey: PROPOSAL_FLAG, reason: 're-adopted' },
+        })
+      ).status,
+    ).toBe(201);
+    const applied = await h.call('POST', `/v1/changes/${proposal.key}/release/apply-stage`, {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(applied.status).toBe(409);
     expect(applied.body.detail).toContain('would write the old edit over');
   });
 
   it('classifies an edit that rewrites the baseline variation itself, keeping the approved baseline as the record baseline', async () => {
-    const listedBefore = (await h.call('GET', `/v1/changes?flag=${PROPOSAL_FLAG}&status=proposed`, { token: h.tokens.auditor })).body.items;
-    for (const open of listedBefore) await h.call('POST', `/v1/changes/${open.key}/withdraw`, { token: h.tokens.admin, body: { reason: 'next test' } });
-    const alice = new FeatBitRestClient({ baseUrl: h.sandbox.url, accessToken: h.sandbox.tokens.issue('Alice Smith').token, logger: silentLogger });
+    const listedBefore = (
+      await h.call('GET', `/v1/changes?flag=${PROPOSAL_FLAG}&status=proposed`, { token: h.tokens.auditor })
+    ).body.items;
+    for (const open of listedBefore)
+      await h.call('POST', `/v1/changes/${open.key}/withdraw`, {
+        token: h.tokens.admin,
+        body: { reason: 'next test' },
+      });
+    const alice = new FeatBitRestClient({
+      baseUrl: h.sandbox.url,
+      accessToken: h.sandbox.tokens.issue('Alice Smith').token,
+      logger: silentLogger,
+    });
     let flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
     const variations = [
-      ...flag.variations.map((variation) => (variation.id === 'current' ? { ...variation, value: JSON.stringify({ ...ROUTE, provider: 'mistral' }) } : variation)),
+      ...flag.variations.map((variation) =>
+        variation.id === 'current'
+          ? { ...variation, value: JSON.stringify({ ...ROUTE, provider: 'mistral' }) }
+          : variation,
+      ),
       { id: 'tweak-3', name: 'tweak', value: JSON.stringify({ ...ROUTE, model: 'gpt-4o' }) },
     ];
     await alice.updateVariations(h.envId, PROPOSAL_FLAG, { revision: flag.revision, variations });
     flag = await alice.getFlag(h.envId, PROPOSAL_FLAG);
     await alice.updateTargeting(h.envId, PROPOSAL_FLAG, {
       revision: flag.revision,
-      targeting: { targetUsers: [{ keyIds: ['qa-lead'], variationId: 'tweak-3' }], rules: flag.rules, fallthrough: flag.fallthrough, exptIncludeAllTargets: flag.exptIncludeAllTargets },
+      targeting: {
+        targetUsers: [{ keyIds: ['qa-lead'], variationId: 'tweak-3' }],
+        rules: flag.rules,
+        fallthrough: flag.fallthrough,
+        exptIncludeAllTargets: flag.exptIncludeAllTargets,
+      },
     });
     await h.service.bridge!.reconciler.runOnce();
     await h.service.bridge!.queue.whenIdle(20_000);
-    const listed = await h.call('GET', `/v1/changes?flag=${PROPOSAL_FLAG}&status=proposed`, { token: h.tokens.auditor });
+    const listed = await h.call('GET', `/v1/changes?flag=${PROPOSAL_FLAG}&status=proposed`, {
+      token: h.tokens.auditor,
+    });
     expect(listed.body.items).toHaveLength(1);
     const proposal = listed.body.items[0];
     expect(proposal.tier).toBe('high');
     expect(proposal.record.flags[0].baseline).toEqual(ROUTE);
     const explained = await h.call('GET', `/v1/changes/${proposal.key}/policy`, { token: h.tokens.auditor });
-    expect(explained.body.firedRules).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'model-provider-changed' })]));
+    expect(explained.body.firedRules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ ruleId: 'model-provider-changed' })]),
+    );
   });
 });

@@ -26,7 +26,14 @@ beforeAll(async () => {
     { policy: join(dir, 'policy.yaml') },
   );
   for (const flagKey of [low.flags[0].key, high.flags[0].key]) {
-    expect((await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey, reason: 'baseline' } })).status).toBe(201);
+    expect(
+      (
+        await h.call('POST', '/v1/adoptions', {
+          token: h.tokens.admin,
+          body: { envId: h.envId, flagKey, reason: 'baseline' },
+        })
+      ).status,
+    ).toBe(201);
   }
 });
 
@@ -38,10 +45,16 @@ afterAll(async () => {
 describe('tier limits', () => {
   it('expires an approval that was not released within the tier lifetime', async () => {
     expect((await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: low })).status).toBe(201);
-    const approved = await h.call('POST', `/v1/changes/${low.key}/reviews`, { token: h.tokens.reviewer, body: { decision: 'approve' } });
+    const approved = await h.call('POST', `/v1/changes/${low.key}/reviews`, {
+      token: h.tokens.reviewer,
+      body: { decision: 'approve' },
+    });
     expect(approved.body.status).toBe('approved');
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const late = await h.call('POST', `/v1/changes/${low.key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });
+    const late = await h.call('POST', `/v1/changes/${low.key}/release/apply-stage`, {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(late.status).toBe(409);
     expect(late.body.detail).toContain(`the approval of ${low.key} expired`);
   });
@@ -50,10 +63,18 @@ describe('tier limits', () => {
     const hurried = {
       ...high,
       key: 'hurried-provider-switch',
-      release: { ...high.release, stages: [{ name: 'canary', audience: 'all users', percentage: 1, minDuration: '1s' }, { name: 'all', audience: 'all users', percentage: 100, minDuration: '1s' }] },
+      release: {
+        ...high.release,
+        stages: [
+          { name: 'canary', audience: 'all users', percentage: 1, minDuration: '1s' },
+          { name: 'all', audience: 'all users', percentage: 100, minDuration: '1s' },
+        ],
+      },
     };
     const created = await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: hurried });
     expect(created.status).toBe(201);
-    expect(created.body.decision.missing.releasePlan).toEqual(['stage 1 (canary) runs at least 1s; the high tier needs at least 1h before the next stage']);
+    expect(created.body.decision.missing.releasePlan).toEqual([
+      'stage 1 (canary) runs at least 1s; the high tier needs at least 1h before the next stage',
+    ]);
   });
 });

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluate, loadPolicyFile, DEFAULT_POLICY_PATH, uncoveredRequirements, type Policy } from '../../../policies/index.js';
+import {
+  evaluate,
+  loadPolicyFile,
+  DEFAULT_POLICY_PATH,
+  uncoveredRequirements,
+  type Policy,
+} from '../../../policies/index.js';
 import { canonicalJson } from '../../../src/canonical/index.js';
 import { jsonFlag } from '../../support/json-flag.js';
 import { example, startHarness, type Harness } from './service-harness.js';
@@ -27,7 +33,12 @@ const VALUES: Record<string, unknown[]> = {
     { ...P0, template: `${P0.template} Refunds follow the warranty terms.` },
     { ...P0, safety: { refuseTopics: ['medical'] } },
   ],
-  [ROUTE]: [R0, { ...R0, latencyTargetMs: 900 }, { ...R0, provider: 'mistral', model: 'mistral-small' }, { ...R0, region: 'us' }],
+  [ROUTE]: [
+    R0,
+    { ...R0, latencyTargetMs: 900 },
+    { ...R0, provider: 'mistral', model: 'mistral-small' },
+    { ...R0, region: 'us' },
+  ],
 };
 const SURFACE: Record<string, string> = { [PROMPT]: 'prompt', [ROUTE]: 'modelRoute' };
 
@@ -56,9 +67,18 @@ const NAMES = Object.keys(PRINCIPALS);
 
 const PLANS = [
   { stages: [{ name: 'everyone', audience: 'all users', percentage: 100, minDuration: '1s' }] },
-  { stages: [{ name: 'fifth', audience: 'all users', percentage: 20, minDuration: '1h' }, { name: 'all', audience: 'everyone', percentage: 100, minDuration: '1h' }] },
   {
-    stages: [{ name: 'canary', audience: 'all users', percentage: 1, minDuration: '4h' }, { name: 'ten', audience: 'all users', percentage: 10, minDuration: '4h' }, { name: 'all', audience: 'all users', percentage: 100, minDuration: '4h' }],
+    stages: [
+      { name: 'fifth', audience: 'all users', percentage: 20, minDuration: '1h' },
+      { name: 'all', audience: 'everyone', percentage: 100, minDuration: '1h' },
+    ],
+  },
+  {
+    stages: [
+      { name: 'canary', audience: 'all users', percentage: 1, minDuration: '4h' },
+      { name: 'ten', audience: 'all users', percentage: 10, minDuration: '4h' },
+      { name: 'all', audience: 'all users', percentage: 100, minDuration: '4h' },
+    ],
     rollback: { plan: 'roll back', fallbackBehaviour: 'baseline' },
   },
 ];
@@ -69,7 +89,15 @@ const ALIASES: Record<string, string> = { 'ann-req': 'Ann@Corp.example', dee: 'd
 const openedBy = new Map<string, string>();
 
 type Action =
-  | { kind: 'create'; as: string; flag: string; candidate: number; rollback: number | null; plan: number; staleBaseline: boolean }
+  | {
+      kind: 'create';
+      as: string;
+      flag: string;
+      candidate: number;
+      rollback: number | null;
+      plan: number;
+      staleBaseline: boolean;
+    }
   | { kind: 'edit'; as: string; change: number; candidate: number }
   | { kind: 'review'; as: string; change: number; approve: boolean; revision: boolean }
   | { kind: 'evidence'; as: string; change: number; type: string }
@@ -81,22 +109,92 @@ type Action =
   | { kind: 'signal'; as: string; change: number; value: number };
 
 /** Mostly someone who may make the call, sometimes anyone: every call is also tried by the wrong people. */
-const as = (...likely: string[]): fc.Arbitrary<string> => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...likely) }, { weight: 1, arbitrary: fc.constantFrom(...NAMES) });
+const as = (...likely: string[]): fc.Arbitrary<string> =>
+  fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...likely) }, { weight: 1, arbitrary: fc.constantFrom(...NAMES) });
 const flag = fc.oneof({ weight: 3, arbitrary: fc.constant(PROMPT) }, { weight: 1, arbitrary: fc.constant(ROUTE) });
 const change = fc.nat({ max: 1 });
 /** Candidates: the low-tier one (index 1) often, so releases happen; the others raise the tier. */
-const candidate = fc.oneof({ weight: 5, arbitrary: fc.constant(1) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 4 }) });
+const candidate = fc.oneof(
+  { weight: 5, arbitrary: fc.constant(1) },
+  { weight: 2, arbitrary: fc.integer({ min: 1, max: 4 }) },
+);
 const action: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('create' as const), as: as('ann-req', 'dee', 'ci'), flag, candidate, rollback: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null, freq: 3 }), plan: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.nat({ max: 2 }) }), staleBaseline: fc.nat({ max: 3 }).map((roll) => roll === 0) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('edit' as const), as: as('ann-req', 'dee', 'ben-admin'), change, candidate }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('review' as const), as: as('Ann@Corp.example', 'ben-rev', 'cy', 'dee', 'ic'), change, approve: fc.nat({ max: 4 }).map((roll) => roll > 0), revision: fc.boolean() }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('evidence' as const), as: as('ci', 'ann-req', 'dee'), change, type: fc.constantFrom('offlineEval', 'offlineEval', 'offlineEval', 'rollbackTest', 'rollbackTest', 'securityReview', 'shadowTraffic') }) },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('apply' as const), as: as('cy', 'dee', 'ic', 'ben-admin'), change }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('create' as const),
+      as: as('ann-req', 'dee', 'ci'),
+      flag,
+      candidate,
+      rollback: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null, freq: 3 }),
+      plan: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.nat({ max: 2 }) }),
+      staleBaseline: fc.nat({ max: 3 }).map((roll) => roll === 0),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('edit' as const),
+      as: as('ann-req', 'dee', 'ben-admin'),
+      change,
+      candidate,
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('review' as const),
+      as: as('Ann@Corp.example', 'ben-rev', 'cy', 'dee', 'ic'),
+      change,
+      approve: fc.nat({ max: 4 }).map((roll) => roll > 0),
+      revision: fc.boolean(),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('evidence' as const),
+      as: as('ci', 'ann-req', 'dee'),
+      change,
+      type: fc.constantFrom(
+        'offlineEval',
+        'offlineEval',
+        'offlineEval',
+        'rollbackTest',
+        'rollbackTest',
+        'securityReview',
+        'shadowTraffic',
+      ),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({ kind: fc.constant('apply' as const), as: as('cy', 'dee', 'ic', 'ben-admin'), change }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rollback' as const), as: as('cy', 'ic'), change }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('breakGlass' as const), as: as('ic'), flag, value: fc.nat({ max: 4 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('postReview' as const), as: as('dee', 'cy', 'ic'), flag, approve: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('breakGlass' as const), as: as('ic'), flag, value: fc.nat({ max: 4 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('postReview' as const),
+      as: as('dee', 'cy', 'ic'),
+      flag,
+      approve: fc.boolean(),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('endBreakGlass' as const), as: as('ic', 'dee'), flag }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('signal' as const), as: as('ci', 'cy', 'ann-req'), change, value: fc.double({ min: 0, max: 1, noNaN: true }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('signal' as const),
+      as: as('ci', 'cy', 'ann-req'),
+      change,
+      value: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
+  },
 );
 
 /** An episode: open a change, a few random calls (mostly about it), then try to ship it; sequences chain episodes. */
@@ -104,15 +202,37 @@ const episode: fc.Arbitrary<Action[]> = fc
   .tuple(
     action.filter((one) => one.kind === 'create'),
     fc.array(action, { maxLength: 5 }),
-    fc.tuple(as('ci', 'ann-req', 'dee'), fc.nat({ max: 3 })).map(([attacher, count]): Action[] =>
-      ['offlineEval', 'rollbackTest', 'securityReview'].slice(0, count).map((type) => ({ kind: 'evidence', as: attacher, change: 0, type })),
+    fc
+      .tuple(as('ci', 'ann-req', 'dee'), fc.nat({ max: 3 }))
+      .map(([attacher, count]): Action[] =>
+        ['offlineEval', 'rollbackTest', 'securityReview']
+          .slice(0, count)
+          .map((type) => ({ kind: 'evidence', as: attacher, change: 0, type })),
+      ),
+    fc.array(
+      fc.record({
+        kind: fc.constant('review' as const),
+        as: fc.oneof(as('Ann@Corp.example', 'ben-rev', 'cy', 'dee', 'ic'), fc.constant(ALIAS)),
+        change: fc.constant(0),
+        approve: fc.nat({ max: 7 }).map((roll) => roll > 0),
+        revision: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 3 },
     ),
-    fc.array(fc.record({ kind: fc.constant('review' as const), as: fc.oneof(as('Ann@Corp.example', 'ben-rev', 'cy', 'dee', 'ic'), fc.constant(ALIAS)), change: fc.constant(0), approve: fc.nat({ max: 7 }).map((roll) => roll > 0), revision: fc.boolean() }), { minLength: 1, maxLength: 3 }),
     fc.record({ kind: fc.constant('apply' as const), as: as('cy', 'dee', 'ic'), change: fc.constant(0) }),
     fc.array(action, { maxLength: 3 }),
   )
-  .map(([opened, noise, evidence, reviews, ship, after]) => [opened, ...noise, ...evidence, ...reviews, ship, ...after]);
-const sequence: fc.Arbitrary<Action[]> = fc.array(episode, { minLength: 2, maxLength: 5 }).map((episodes) => episodes.flat());
+  .map(([opened, noise, evidence, reviews, ship, after]) => [
+    opened,
+    ...noise,
+    ...evidence,
+    ...reviews,
+    ship,
+    ...after,
+  ]);
+const sequence: fc.Arbitrary<Action[]> = fc
+  .array(episode, { minLength: 2, maxLength: 5 })
+  .map((episodes) => episodes.flat());
 
 let h: Harness;
 let policy: Policy;
@@ -123,12 +243,22 @@ const answered = new Map<string, number>();
 beforeAll(async () => {
   policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
   h = await startHarness(
-    (envId) => [jsonFlag(envId, PROMPT, [{ id: 'current', name: 'current', value: P0 }]), jsonFlag(envId, ROUTE, [{ id: 'current', name: 'current', value: R0 }])],
+    (envId) => [
+      jsonFlag(envId, PROMPT, [{ id: 'current', name: 'current', value: P0 }]),
+      jsonFlag(envId, ROUTE, [{ id: 'current', name: 'current', value: R0 }]),
+    ],
     { identity: { people: PEOPLE } },
     NAMES.map((name) => ({ name, roles: PRINCIPALS[name]! })),
   );
   for (const flagKey of [PROMPT, ROUTE]) {
-    expect((await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey, reason: 'baseline' } })).status).toBe(201);
+    expect(
+      (
+        await h.call('POST', '/v1/adoptions', {
+          token: h.tokens.admin,
+          body: { envId: h.envId, flagKey, reason: 'baseline' },
+        })
+      ).status,
+    ).toBe(201);
   }
 }, 60_000);
 
@@ -150,7 +280,10 @@ async function ledger(): Promise<any[]> {
 
 /** The approved baseline value of a flag, read from the ledger's newest approved state. */
 function approvedBaseline(entries: any[], flagKey: string): unknown {
-  const states = entries.filter((entry) => (entry.type === 'approved-state.set' || entry.type === 'flag.adopted') && entry.data.state?.flagKey === flagKey);
+  const states = entries.filter(
+    (entry) =>
+      (entry.type === 'approved-state.set' || entry.type === 'flag.adopted') && entry.data.state?.flagKey === flagKey,
+  );
   const state = states.at(-1)!.data.state;
   return JSON.parse(state.flag.variations.find((variation: any) => variation.id === state.baselineVariationId).value);
 }
@@ -168,7 +301,9 @@ function oracle(entries: any[]): { allowed: Map<string, Set<string>>; violations
   for (const entry of entries) {
     if (entry.type === 'approved-state.set' && entry.data.state?.breakGlassId) {
       const state = entry.data.state;
-      const served = state.flag.variations.find((variation: any) => variation.id === state.flag.fallthrough.variations[0].id);
+      const served = state.flag.variations.find(
+        (variation: any) => variation.id === state.flag.fallthrough.variations[0].id,
+      );
       emergency.set(state.breakGlassId, { flagKey: state.flagKey, value: canonicalJson(JSON.parse(served.value)) });
       continue;
     }
@@ -178,7 +313,15 @@ function oracle(entries: any[]): { allowed: Map<string, Set<string>>; violations
     }
     if (entry.type === 'flag.adopted') {
       const state = entry.data.state;
-      allowed.get(state.flagKey)?.add(canonicalJson(JSON.parse(state.flag.variations.find((variation: any) => variation.id === state.baselineVariationId).value)));
+      allowed
+        .get(state.flagKey)
+        ?.add(
+          canonicalJson(
+            JSON.parse(
+              state.flag.variations.find((variation: any) => variation.id === state.baselineVariationId).value,
+            ),
+          ),
+        );
       continue;
     }
     if (entry.type === 'change.created' || entry.type === 'change.edited') {
@@ -204,17 +347,22 @@ function oracle(entries: any[]): { allowed: Map<string, Set<string>>; violations
         if (state.authors.has(person)) continue;
         latest.set(person, review);
       }
-      const approvers = [...latest.entries()].filter(([, review]) => review.decision === 'approve').map(([person, review]) => ({ reviewer: person, roles: review.roles }));
+      const approvers = [...latest.entries()]
+        .filter(([, review]) => review.decision === 'approve')
+        .map(([person, review]) => ({ reviewer: person, roles: review.roles }));
       const rejected = [...latest.values()].some((review) => review.decision === 'reject');
       const required = evaluation.requiredApprovals;
       const uncovered = uncoveredRequirements(required.mustInclude, approvers, required.onePersonMayFillSeveralRoles);
       if (rejected || approvers.length < required.count || uncovered.length > 0) {
-        violations.push(`${key} (${evaluation.tier}) reached FeatBit approved by [${approvers.map((one) => one.reviewer).join(', ')}], authors [${[...state.authors].join(', ')}]`);
+        violations.push(
+          `${key} (${evaluation.tier}) reached FeatBit approved by [${approvers.map((one) => one.reviewer).join(', ')}], authors [${[...state.authors].join(', ')}]`,
+        );
       }
       for (const changed of state.record.flags) {
         const values = allowed.get(changed.key);
         if (!values) continue;
-        for (const value of [changed.candidate, changed.rollbackValue, ...(changed.servedValues ?? [])]) if (value !== undefined) values.add(canonicalJson(value));
+        for (const value of [changed.candidate, changed.rollbackValue, ...(changed.servedValues ?? [])])
+          if (value !== undefined) values.add(canonicalJson(value));
       }
     }
   }
@@ -224,14 +372,18 @@ function oracle(entries: any[]): { allowed: Map<string, Set<string>>; violations
 
 /** Every value FeatBit can serve for a flag right now: targets, rule and default-rule rollouts, the off variation. */
 async function servedValues(flagKey: string): Promise<string[]> {
-  const answer = await fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/feature-flags/${flagKey}`, { headers: { Authorization: h.sandbox.tokens.demo.token } });
+  const answer = await fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/feature-flags/${flagKey}`, {
+    headers: { Authorization: h.sandbox.tokens.demo.token },
+  });
   const flag = ((await answer.json()) as any).data;
   const ids = new Set<string>([flag.disabledVariationId]);
   for (const target of flag.targetUsers) if (target.keyIds.length > 0) ids.add(target.variationId);
   for (const slot of [...flag.rules.map((rule: any) => rule.variations), flag.fallthrough.variations]) {
     for (const rollout of slot) if (rollout.rollout[1] > rollout.rollout[0]) ids.add(rollout.id);
   }
-  return flag.variations.filter((variation: any) => ids.has(variation.id)).map((variation: any) => canonicalJson(JSON.parse(variation.value)));
+  return flag.variations
+    .filter((variation: any) => ids.has(variation.id))
+    .map((variation: any) => canonicalJson(JSON.parse(variation.value)));
 }
 
 const pick = (flagKey: string, index: number): unknown => VALUES[flagKey]![index % VALUES[flagKey]!.length];
@@ -245,9 +397,23 @@ async function perform(step: Action, keys: string[], entries: any[]): Promise<nu
     case 'create': {
       const key = `prop-${run}-${keys.length}`;
       const baseline = step.staleBaseline ? VALUES[step.flag]![0] : approvedBaseline(entries, step.flag);
-      const flagEntry: Record<string, unknown> = { key: step.flag, surface: SURFACE[step.flag], baseline, candidate: pick(step.flag, step.candidate) };
+      const flagEntry: Record<string, unknown> = {
+        key: step.flag,
+        surface: SURFACE[step.flag],
+        baseline,
+        candidate: pick(step.flag, step.candidate),
+      };
       if (step.rollback !== null) flagEntry.rollbackValue = pick(step.flag, step.rollback);
-      const record = { ...low, key, flags: [flagEntry], release: { decisionOwner: 'support-ai-team', holdIf: [{ metric: 'errorRate', operator: 'above', threshold: 0.5 }], ...PLANS[step.plan] } };
+      const record = {
+        ...low,
+        key,
+        flags: [flagEntry],
+        release: {
+          decisionOwner: 'support-ai-team',
+          holdIf: [{ metric: 'errorRate', operator: 'above', threshold: 0.5 }],
+          ...PLANS[step.plan],
+        },
+      };
       const answer = await h.call('POST', '/v1/changes', { token, body: record });
       if (answer.status === 201) {
         keys.push(key);
@@ -261,22 +427,36 @@ async function perform(step: Action, keys: string[], entries: any[]): Promise<nu
       const current = await h.call('GET', `/v1/changes/${key}`, { token: h.tokens.auditor });
       const record = { ...current.body.record };
       delete record.authors;
-      record.flags = record.flags.map(({ basedOn: _b, stageAudiences: _s, ...rest }: any) => ({ ...rest, candidate: pick(rest.key, step.candidate) }));
+      record.flags = record.flags.map(({ basedOn: _b, stageAudiences: _s, ...rest }: any) => ({
+        ...rest,
+        candidate: pick(rest.key, step.candidate),
+      }));
       const answer = await h.call('PUT', `/v1/changes/${key}`, { token, body: record });
       return answer.status;
     }
     case 'review': {
       const key = keyOf(step.change);
       if (!key) return 0;
-      const revision = step.revision ? (await h.call('GET', `/v1/changes/${key}`, { token: h.tokens.auditor })).body.revision : undefined;
-      const body = { decision: step.approve ? 'approve' : 'reject', comment: step.approve ? '' : 'no', ...(revision ? { revision } : {}) };
+      const revision = step.revision
+        ? (await h.call('GET', `/v1/changes/${key}`, { token: h.tokens.auditor })).body.revision
+        : undefined;
+      const body = {
+        decision: step.approve ? 'approve' : 'reject',
+        comment: step.approve ? '' : 'no',
+        ...(revision ? { revision } : {}),
+      };
       const answer = await h.call('POST', `/v1/changes/${key}/reviews`, { token, body });
       return answer.status;
     }
     case 'evidence': {
       const key = keyOf(step.change);
       if (!key) return 0;
-      return (await h.call('POST', `/v1/changes/${key}/evidence`, { token, body: { type: step.type, summary: 'ran', result: 'passed' } })).status;
+      return (
+        await h.call('POST', `/v1/changes/${key}/evidence`, {
+          token,
+          body: { type: step.type, summary: 'ran', result: 'passed' },
+        })
+      ).status;
     }
     case 'apply': {
       const key = keyOf(step.change);
@@ -287,11 +467,19 @@ async function perform(step: Action, keys: string[], entries: any[]): Promise<nu
     case 'rollback': {
       const key = keyOf(step.change);
       if (!key) return 0;
-      return (await h.call('POST', `/v1/changes/${key}/release/rollback`, { token, body: { reason: 'random' } })).status;
+      return (await h.call('POST', `/v1/changes/${key}/release/rollback`, { token, body: { reason: 'random' } }))
+        .status;
     }
     case 'breakGlass': {
       // Any value, approved or not: the emergency value is served while the use is active, never approved by it.
-      const body = { environment: 'production', flagKey: step.flag, incidentReference: 'INC-1', reason: 'incident', duration: '1h', serve: { value: pick(step.flag, step.value) } };
+      const body = {
+        environment: 'production',
+        flagKey: step.flag,
+        incidentReference: 'INC-1',
+        reason: 'incident',
+        duration: '1h',
+        serve: { value: pick(step.flag, step.value) },
+      };
       return (await h.call('POST', '/v1/break-glass', { token, body })).status;
     }
     case 'postReview':
@@ -299,14 +487,20 @@ async function perform(step: Action, keys: string[], entries: any[]): Promise<nu
       const listed = await h.call('GET', '/v1/break-glass', { token: h.tokens.auditor });
       const active = listed.body.items.find((item: any) => item.flagKey === step.flag && item.status !== 'ended');
       if (!active) return 0;
-      if (step.kind === 'endBreakGlass') return (await h.call('POST', `/v1/break-glass/${active.id}/end`, { token, body: { reason: 'over' } })).status;
+      if (step.kind === 'endBreakGlass')
+        return (await h.call('POST', `/v1/break-glass/${active.id}/end`, { token, body: { reason: 'over' } })).status;
       const body = { decision: step.approve ? 'approve' : 'reject', comment: step.approve ? '' : 'no' };
       return (await h.call('POST', `/v1/break-glass/${active.id}/reviews`, { token, body })).status;
     }
     case 'signal': {
       const key = keyOf(step.change);
       if (!key) return 0;
-      return (await h.call('POST', `/v1/changes/${key}/signals`, { token, body: { signals: [{ metric: 'errorRate', value: step.value }] } })).status;
+      return (
+        await h.call('POST', `/v1/changes/${key}/signals`, {
+          token,
+          body: { signals: [{ metric: 'errorRate', value: step.value }] },
+        })
+      ).status;
     }
   }
 }
@@ -327,7 +521,10 @@ describe('approvals over random API sequences (property)', () => {
           expect(violations).toEqual([]);
           for (const flagKey of [PROMPT, ROUTE]) {
             for (const served of await servedValues(flagKey)) {
-              expect(allowed.get(flagKey)!.has(served), `${flagKey} serves ${served} after ${JSON.stringify(step)}`).toBe(true);
+              expect(
+                allowed.get(flagKey)!.has(served),
+                `${flagKey} serves ${served} after ${JSON.stringify(step)}`,
+              ).toBe(true);
             }
           }
         }

@@ -10,9 +10,12 @@ const REDACTION_KEY = 'audit-query-test-redaction-key-0123456789';
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness((envId) => [jsonFlag(envId, FLAG, [{ id: 'route-current', name: 'current', value: { provider: 'openai' } }])], {
-    redactionKey: REDACTION_KEY,
-  });
+  h = await startHarness(
+    (envId) => [jsonFlag(envId, FLAG, [{ id: 'route-current', name: 'current', value: { provider: 'openai' } }])],
+    {
+      redactionKey: REDACTION_KEY,
+    },
+  );
 });
 
 afterAll(async () => {
@@ -22,13 +25,21 @@ afterAll(async () => {
 describe('adoption reason', () => {
   it('shows the reason an admin gave for adopting a flag in GET /v1/audit', async () => {
     const reason = 'taking the live model route as the baseline before the Q3 review';
-    const adopted = await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey: FLAG, reason } });
+    const adopted = await h.call('POST', '/v1/adoptions', {
+      token: h.tokens.admin,
+      body: { envId: h.envId, flagKey: FLAG, reason },
+    });
     expect(adopted.status).toBe(201);
 
-    const audit = await h.call('GET', `/v1/audit?flag=${h.envId}/${FLAG}&type=flag.adopted&actor=admin-user`, { token: h.tokens.auditor });
+    const audit = await h.call('GET', `/v1/audit?flag=${h.envId}/${FLAG}&type=flag.adopted&actor=admin-user`, {
+      token: h.tokens.auditor,
+    });
     expect(audit.status).toBe(200);
     expect(audit.body.entries).toHaveLength(1);
-    expect(audit.body.entries[0]).toMatchObject({ actor: { id: 'admin-user' }, data: { reason, state: { flagKey: FLAG } } });
+    expect(audit.body.entries[0]).toMatchObject({
+      actor: { id: 'admin-user' },
+      data: { reason, state: { flagKey: FLAG } },
+    });
   });
 });
 
@@ -39,7 +50,9 @@ describe('secret values in the ledger', () => {
     const created = await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: record });
     expect(created.status).toBe(201);
 
-    const audit = await h.call('GET', '/v1/audit?change=secret-in-ledger&type=change.created', { token: h.tokens.auditor });
+    const audit = await h.call('GET', '/v1/audit?change=secret-in-ledger&type=change.created', {
+      token: h.tokens.auditor,
+    });
     const text = JSON.stringify(audit.body.entries);
     expect(text).not.toContain(secret);
     expect(text).not.toContain(sha256Hex(canonicalJson(secret)));
@@ -66,7 +79,9 @@ describe('paged audit query', () => {
     const paged: number[] = [];
     let afterSeq = 0;
     for (;;) {
-      const page = await h.call('GET', `/v1/audit?change=paged-audit&limit=2&afterSeq=${afterSeq}`, { token: h.tokens.auditor });
+      const page = await h.call('GET', `/v1/audit?change=paged-audit&limit=2&afterSeq=${afterSeq}`, {
+        token: h.tokens.auditor,
+      });
       expect(page.status).toBe(200);
       expect(page.body.entries.length).toBeLessThanOrEqual(2);
       paged.push(...page.body.entries.map((entry: { seq: number }) => entry.seq));

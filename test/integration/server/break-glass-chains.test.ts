@@ -15,7 +15,16 @@ const EMERGENCY = [
   { ...ROUTE, provider: 'fallback', model: 'small' },
   { ...ROUTE, region: 'us' },
 ];
-const FLAGS = ['overlap-model-route', 'reject-model-route', 'approve-model-route', 'alias-model-route', 'stage-model-route', 'expiry-model-route', 'chain-model-route', 'cli-end-model-route'];
+const FLAGS = [
+  'overlap-model-route',
+  'reject-model-route',
+  'approve-model-route',
+  'alias-model-route',
+  'stage-model-route',
+  'expiry-model-route',
+  'chain-model-route',
+  'cli-end-model-route',
+];
 
 let h: Harness;
 let clock = Date.now();
@@ -25,7 +34,11 @@ const preIncident = new Map<string, unknown>();
 beforeAll(async () => {
   h = await startHarness(
     (envId) => FLAGS.map((key) => jsonFlag(envId, key, [{ id: 'current', name: 'current', value: ROUTE }])),
-    { identity: { people: [{ id: 'ivan', emails: ['ivan@corp.example'], tokens: ['ivan-ic', 'ivan-pager', 'ivan-sec'] }] } },
+    {
+      identity: {
+        people: [{ id: 'ivan', emails: ['ivan@corp.example'], tokens: ['ivan-ic', 'ivan-pager', 'ivan-sec'] }],
+      },
+    },
     [
       { name: 'ivan-ic', roles: ['incidentCommander'] },
       { name: 'ivan-pager', roles: ['incidentCommander'] },
@@ -42,28 +55,51 @@ afterAll(async () => {
 });
 
 async function liveFlag(flagKey: string): Promise<any> {
-  const answer = await fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/feature-flags/${flagKey}`, { headers: { Authorization: h.sandbox.tokens.demo.token } });
+  const answer = await fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/feature-flags/${flagKey}`, {
+    headers: { Authorization: h.sandbox.tokens.demo.token },
+  });
   return ((await answer.json()) as any).data;
 }
 
 /** What a flag serves: variations, targets, rules, default rule and off variation (not revisions or times). */
 function configuration(flag: any): unknown {
-  return { variations: flag.variations, targetUsers: flag.targetUsers, rules: flag.rules, fallthrough: flag.fallthrough, disabledVariationId: flag.disabledVariationId };
+  return {
+    variations: flag.variations,
+    targetUsers: flag.targetUsers,
+    rules: flag.rules,
+    fallthrough: flag.fallthrough,
+    disabledVariationId: flag.disabledVariationId,
+  };
 }
 
 /** Every approved state of a flag the ledger holds, oldest first. */
 async function approvedStates(flagKey: string): Promise<any[]> {
   const answer = await h.call('GET', `/v1/audit?flag=${h.envId}/${flagKey}&limit=1000`, { token: h.tokens.auditor });
   expect(answer.status).toBe(200);
-  return answer.body.entries.filter((entry: any) => entry.type === 'approved-state.set' || entry.type === 'flag.adopted').map((entry: any) => entry.data.state);
+  return answer.body.entries
+    .filter((entry: any) => entry.type === 'approved-state.set' || entry.type === 'flag.adopted')
+    .map((entry: any) => entry.data.state);
 }
 
 function breakGlass(flagKey: string, as: string, value: unknown, duration = '1h') {
-  return h.call('POST', '/v1/break-glass', { token: as, body: { environment: h.envId, flagKey, incidentReference: 'INC-7', reason: 'provider outage', duration, serve: { value } } });
+  return h.call('POST', '/v1/break-glass', {
+    token: as,
+    body: {
+      environment: h.envId,
+      flagKey,
+      incidentReference: 'INC-7',
+      reason: 'provider outage',
+      duration,
+      serve: { value },
+    },
+  });
 }
 
 function postReview(id: string, as: string, decision: 'approve' | 'reject') {
-  return h.call('POST', `/v1/break-glass/${id}/reviews`, { token: as, body: { decision, comment: decision === 'reject' ? 'not an emergency' : 'right call' } });
+  return h.call('POST', `/v1/break-glass/${id}/reviews`, {
+    token: as,
+    body: { decision, comment: decision === 'reject' ? 'not an emergency' : 'right call' },
+  });
 }
 
 function end(id: string, as: string) {
@@ -115,7 +151,10 @@ describe('break-glass chains', () => {
   it('ends the emergency change when its post-review approves it: the use was justified, its value is not approved by it', async () => {
     const flagKey = FLAGS[2]!;
     const used = await breakGlass(flagKey, h.tokens.incidentCommander, EMERGENCY[2]);
-    expect((await postReview(used.body.id, h.tokens.security, 'approve')).body).toMatchObject({ status: 'active', postReviewOutcome: null });
+    expect((await postReview(used.body.id, h.tokens.security, 'approve')).body).toMatchObject({
+      status: 'active',
+      postReviewOutcome: null,
+    });
     const approved = await postReview(used.body.id, h.tokens.releaseOwner, 'approve');
     expect(approved.body).toMatchObject({ status: 'ended', postReviewOutcome: 'approved', ended: { restored: true } });
     await expectPreIncident(flagKey);
@@ -130,7 +169,9 @@ describe('break-glass chains', () => {
       expect(refused.status).toBe(403);
       expect(refused.body.detail).toContain('separation of duties requires another person');
     }
-    expect((await h.call('GET', `/v1/break-glass/${used.body.id}`, { token: h.tokens.auditor })).body.reviews).toEqual([]);
+    expect((await h.call('GET', `/v1/break-glass/${used.body.id}`, { token: h.tokens.auditor })).body.reviews).toEqual(
+      [],
+    );
     expect((await end(used.body.id, h.tokens.security)).status).toBe(200);
     await expectPreIncident(flagKey);
   });
@@ -144,23 +185,48 @@ describe('break-glass chains', () => {
       ...medium,
       key,
       flags: [{ key: flagKey, surface: 'modelRoute', baseline: ROUTE, candidate: { ...ROUTE, latencyTargetMs: 1200 } }],
-      release: { decisionOwner: 'ai-platform', stages: [{ name: 'canary', audience: 'everyone', percentage: 20, minDuration: '24h' }, { name: 'all', audience: 'everyone', percentage: 100, minDuration: '24h' }] },
+      release: {
+        decisionOwner: 'ai-platform',
+        stages: [
+          { name: 'canary', audience: 'everyone', percentage: 20, minDuration: '24h' },
+          { name: 'all', audience: 'everyone', percentage: 100, minDuration: '24h' },
+        ],
+      },
       evidence: [],
     };
     const created = await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: record });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    await h.call('POST', `/v1/changes/${key}/evidence`, { token: h.tokens.service, body: { type: 'offlineEval', summary: 'ci', result: 'passed' } });
-    expect((await h.call('POST', `/v1/changes/${key}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve', comment: 'ok' } })).body.status).toBe('approved');
-    const refused = await h.call('POST', `/v1/changes/${key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });
+    await h.call('POST', `/v1/changes/${key}/evidence`, {
+      token: h.tokens.service,
+      body: { type: 'offlineEval', summary: 'ci', result: 'passed' },
+    });
+    expect(
+      (
+        await h.call('POST', `/v1/changes/${key}/reviews`, {
+          token: h.tokens.aiPlatformOwner,
+          body: { decision: 'approve', comment: 'ok' },
+        })
+      ).body.status,
+    ).toBe('approved');
+    const refused = await h.call('POST', `/v1/changes/${key}/release/apply-stage`, {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(refused.status).toBe(409);
     expect(refused.body.detail).toContain(`under break-glass ${used.body.id}`);
     expect(JSON.parse((await liveFlag(flagKey)).variations.at(-1).value)).toEqual(EMERGENCY[0]);
     expect((await end(used.body.id, h.tokens.incidentCommander)).status).toBe(200);
     await expectPreIncident(flagKey);
-    const applied = await h.call('POST', `/v1/changes/${key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });
+    const applied = await h.call('POST', `/v1/changes/${key}/release/apply-stage`, {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(applied.status, JSON.stringify(applied.body)).toBe(200);
     const live = await liveFlag(flagKey);
-    expect(live.variations.map((variation: any) => JSON.parse(variation.value))).toEqual([ROUTE, { ...ROUTE, latencyTargetMs: 1200 }]);
+    expect(live.variations.map((variation: any) => JSON.parse(variation.value))).toEqual([
+      ROUTE,
+      { ...ROUTE, latencyTargetMs: 1200 },
+    ]);
   });
 
   it('restores the pre-incident state when a use expires, and a stranger cannot end one', async () => {
@@ -168,7 +234,9 @@ describe('break-glass chains', () => {
     const used = await breakGlass(flagKey, h.tokens.incidentCommander, EMERGENCY[1], '30m');
     expect((await end(used.body.id, h.tokens.requester)).status).toBe(403);
     await h.service.exposure.breakGlass.expire(used.body.id);
-    expect((await h.call('GET', `/v1/break-glass/${used.body.id}`, { token: h.tokens.auditor })).body.status).toBe('active');
+    expect((await h.call('GET', `/v1/break-glass/${used.body.id}`, { token: h.tokens.auditor })).body.status).toBe(
+      'active',
+    );
     clock += 31 * 60_000;
     await h.service.exposure.breakGlass.expire(used.body.id);
     const expired = await h.call('GET', `/v1/break-glass/${used.body.id}`, { token: h.tokens.auditor });
@@ -182,7 +250,17 @@ describe('break-glass end from the CLI', () => {
     const flagKey = FLAGS[7]!;
     const used = await breakGlass(flagKey, h.tokens.incidentCommander, EMERGENCY[0]);
     expect(used.status).toBe(201);
-    const cli = await runFeatgate(['break-glass', 'end', used.body.id, '--reason', 'incident over', '--url', h.service.url, '--token', h.tokens.incidentCommander]);
+    const cli = await runFeatgate([
+      'break-glass',
+      'end',
+      used.body.id,
+      '--reason',
+      'incident over',
+      '--url',
+      h.service.url,
+      '--token',
+      h.tokens.incidentCommander,
+    ]);
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stdout).toContain(`${used.body.id} ended on ${flagKey}`);
     await expectPreIncident(flagKey);
@@ -200,7 +278,11 @@ describe('break-glass chains, property', () => {
   const step: fc.Arbitrary<Step> = fc.oneof(
     fc.record({ kind: fc.constant('use' as const), as: fc.nat(2), value: fc.nat(EMERGENCY.length - 1) }),
     fc.record({ kind: fc.constant('end' as const), as: fc.nat(2) }),
-    fc.record({ kind: fc.constant('review' as const), as: fc.nat(3), decision: fc.constantFrom('approve' as const, 'reject' as const) }),
+    fc.record({
+      kind: fc.constant('review' as const),
+      as: fc.nat(3),
+      decision: fc.constantFrom('approve' as const, 'reject' as const),
+    }),
     fc.record({ kind: fc.constant('expire' as const), minutes: fc.constantFrom(5, 61) }),
   );
 
@@ -242,7 +324,8 @@ describe('break-glass chains, property', () => {
             } else {
               clock += one.minutes * 60_000;
               await h.service.exposure.breakGlass.expire(active);
-              exited = (await h.call('GET', `/v1/break-glass/${active}`, { token: h.tokens.auditor })).body.status === 'ended';
+              exited =
+                (await h.call('GET', `/v1/break-glass/${active}`, { token: h.tokens.auditor })).body.status === 'ended';
             }
             if (exited) {
               active = undefined;
@@ -255,7 +338,9 @@ describe('break-glass chains, property', () => {
         await expectPreIncident(flagKey);
         for (const state of await approvedStates(flagKey)) {
           const values = state.flag.variations.map((variation: any) => JSON.parse(variation.value));
-          const emergency = values.some((value: unknown) => EMERGENCY.some((one) => JSON.stringify(one) === JSON.stringify(value)));
+          const emergency = values.some((value: unknown) =>
+            EMERGENCY.some((one) => JSON.stringify(one) === JSON.stringify(value)),
+          );
           if (emergency) expect(state.breakGlassId).toEqual(expect.stringMatching(/^bg-/));
         }
       }),

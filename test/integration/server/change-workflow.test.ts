@@ -11,19 +11,26 @@ const killedFlagKey = 'kill-switch-model-route';
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness((envId) => [
-    jsonFlag(envId, highFlag.key, [
-      { id: 'route-current', name: 'current', value: highFlag.baseline },
-      { id: 'route-mistral', name: 'mistral', value: highFlag.candidate },
-    ]),
-    jsonFlag(envId, restrictedFlag.key, [{ id: 'tools-current', name: 'current', value: restrictedFlag.baseline }]),
-    jsonFlag(envId, killedFlagKey, [
-      { id: 'route-current', name: 'current', value: highFlag.baseline },
-      { id: 'route-mistral', name: 'mistral', value: highFlag.candidate },
-    ]),
-  ], {}, [{ name: 'lee', roles: ['requester', 'aiPlatformOwner'] }]);
+  h = await startHarness(
+    (envId) => [
+      jsonFlag(envId, highFlag.key, [
+        { id: 'route-current', name: 'current', value: highFlag.baseline },
+        { id: 'route-mistral', name: 'mistral', value: highFlag.candidate },
+      ]),
+      jsonFlag(envId, restrictedFlag.key, [{ id: 'tools-current', name: 'current', value: restrictedFlag.baseline }]),
+      jsonFlag(envId, killedFlagKey, [
+        { id: 'route-current', name: 'current', value: highFlag.baseline },
+        { id: 'route-mistral', name: 'mistral', value: highFlag.candidate },
+      ]),
+    ],
+    {},
+    [{ name: 'lee', roles: ['requester', 'aiPlatformOwner'] }],
+  );
   for (const flagKey of [highFlag.key, restrictedFlag.key, killedFlagKey]) {
-    const adopted = await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey, reason: 'baseline for the test' } });
+    const adopted = await h.call('POST', '/v1/adoptions', {
+      token: h.tokens.admin,
+      body: { envId: h.envId, flagKey, reason: 'baseline for the test' },
+    });
     expect(adopted.status).toBe(201);
   }
 });
@@ -38,7 +45,12 @@ async function attachMissingEvidence(key: string, view: any): Promise<any> {
   for (const requirement of view.decision.missing.evidence as { anyOf: string[] }[]) {
     const answer = await h.call('POST', `/v1/changes/${key}/evidence`, {
       token: h.tokens.service,
-      body: { type: requirement.anyOf[0], summary: `${requirement.anyOf[0]} done`, result: 'passed', link: 'https://ci.example.com/run/1' },
+      body: {
+        type: requirement.anyOf[0],
+        summary: `${requirement.anyOf[0]} done`,
+        result: 'passed',
+        link: 'https://ci.example.com/run/1',
+      },
     });
     expect(answer.status).toBe(201);
     current = answer.body;
@@ -51,7 +63,9 @@ async function review(key: string, role: TestRole, decision = 'approve', comment
 }
 
 async function liveFlag(flagKey: string): Promise<any> {
-  const answer = await fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/feature-flags/${flagKey}`, { headers: { Authorization: h.sandbox.tokens.demo.token } });
+  const answer = await fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/feature-flags/${flagKey}`, {
+    headers: { Authorization: h.sandbox.tokens.demo.token },
+  });
   return ((await answer.json()) as any).data;
 }
 
@@ -73,9 +87,15 @@ describe('governance workflow over HTTP', () => {
     expect(created.body).toMatchObject({ key: high.key, tier: 'high', status: 'proposed', requester: 'lee' });
     expect(JSON.stringify(created.body.record)).not.toContain('mk-live-222');
 
-    const ownReview = await h.call('POST', `/v1/changes/${high.key}/reviews`, { token: h.extraTokens.lee!, body: { decision: 'approve' } });
+    const ownReview = await h.call('POST', `/v1/changes/${high.key}/reviews`, {
+      token: h.extraTokens.lee!,
+      body: { decision: 'approve' },
+    });
     expect(ownReview.status).toBe(403);
-    expect(ownReview.body).toMatchObject({ code: 'POLICY_VIOLATION', detail: expect.stringContaining('cannot review it: separation of duties') });
+    expect(ownReview.body).toMatchObject({
+      code: 'POLICY_VIOLATION',
+      detail: expect.stringContaining('cannot review it: separation of duties'),
+    });
 
     await attachMissingEvidence(high.key, created.body);
     const first = await review(high.key, 'aiPlatformOwner');
@@ -83,11 +103,19 @@ describe('governance workflow over HTTP', () => {
     const second = await review(high.key, 'releaseOwner');
     expect(second.status).toBe(201);
     expect(second.body.status).toBe('approved');
-    expect(second.body.decision.approvedBy).toEqual(expect.arrayContaining(['aiPlatformOwner-user', 'releaseOwner-user']));
+    expect(second.body.decision.approvedBy).toEqual(
+      expect.arrayContaining(['aiPlatformOwner-user', 'releaseOwner-user']),
+    );
 
-    const requesterRelease = await h.call('POST', `/v1/changes/${high.key}/release/apply-stage`, { token: h.tokens.requester, body: {} });
+    const requesterRelease = await h.call('POST', `/v1/changes/${high.key}/release/apply-stage`, {
+      token: h.tokens.requester,
+      body: {},
+    });
     expect(requesterRelease.status).toBe(403);
-    const stage = await h.call('POST', `/v1/changes/${high.key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });
+    const stage = await h.call('POST', `/v1/changes/${high.key}/release/apply-stage`, {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(stage.status).toBe(200);
     expect(stage.body).toMatchObject({ status: 'releasing', release: { stageIndex: 0 } });
 
@@ -101,10 +129,15 @@ describe('governance workflow over HTTP', () => {
 
     const manifest = await fetch(`${h.service.url}/v1/envs/${h.envId}/manifest`);
     expect(manifest.status).toBe(200);
-    const audit = await h.call('GET', `/v1/audit?change=${high.key}&type=approved-state.set`, { token: h.tokens.auditor });
+    const audit = await h.call('GET', `/v1/audit?change=${high.key}&type=approved-state.set`, {
+      token: h.tokens.auditor,
+    });
     expect(audit.status).toBe(200);
     expect(audit.body.entries).toHaveLength(1);
-    expect(audit.body.entries[0]).toMatchObject({ actor: { id: 'releaseOwner-user' }, data: { state: { changeKey: high.key, stageIndex: 0 } } });
+    expect(audit.body.entries[0]).toMatchObject({
+      actor: { id: 'releaseOwner-user' },
+      data: { state: { changeKey: high.key, stageIndex: 0 } },
+    });
   });
 
   it('refuses a restricted change until the security role approves', async () => {
@@ -115,7 +148,9 @@ describe('governance workflow over HTTP', () => {
 
     let view = created.body;
     for (let round = 0; round < 5; round += 1) {
-      const other = (view.decision.missing.roles as { anyOf: string[] }[]).find((requirement) => !requirement.anyOf.includes('security'));
+      const other = (view.decision.missing.roles as { anyOf: string[] }[]).find(
+        (requirement) => !requirement.anyOf.includes('security'),
+      );
       const role = other?.anyOf.find((name): name is TestRole => (TEST_ROLES as readonly string[]).includes(name));
       if (!role) break;
       const answer = await review(restricted.key, role);
@@ -127,9 +162,14 @@ describe('governance workflow over HTTP', () => {
     }
     const pending = await h.call('GET', `/v1/changes/${restricted.key}`, { token: h.tokens.reviewer });
     expect(pending.body.status).toBe('proposed');
-    expect(pending.body.decision.missing.roles).toEqual(expect.arrayContaining([expect.objectContaining({ anyOf: expect.arrayContaining(['security']) })]));
+    expect(pending.body.decision.missing.roles).toEqual(
+      expect.arrayContaining([expect.objectContaining({ anyOf: expect.arrayContaining(['security']) })]),
+    );
 
-    const refused = await h.call('POST', `/v1/changes/${restricted.key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });
+    const refused = await h.call('POST', `/v1/changes/${restricted.key}/release/apply-stage`, {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(refused.status).toBe(409);
 
     const waiting = await h.call('GET', '/v1/changes?waitingOnMe=true', { token: h.tokens.security });
@@ -139,7 +179,10 @@ describe('governance workflow over HTTP', () => {
     expect(security.status).toBe(201);
     expect(security.body.decision.reasons).toEqual(expect.arrayContaining([expect.stringContaining('approved by')]));
     expect(security.body.status).toBe('approved');
-    const applied = await h.call('POST', `/v1/changes/${restricted.key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });
+    const applied = await h.call('POST', `/v1/changes/${restricted.key}/release/apply-stage`, {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(applied.status).toBe(200);
     expect(applied.body.release.stageIndex).toBe(0);
   });
@@ -152,31 +195,58 @@ describe('governance workflow over HTTP', () => {
     await review(key, 'aiPlatformOwner');
     const approved = await review(key, 'releaseOwner');
     expect(approved.body.status).toBe('approved');
-    const edited = await h.call('PUT', `/v1/changes/${key}`, { token: h.tokens.requester, body: { ...record, title: 'Changed after approval' } });
+    const edited = await h.call('PUT', `/v1/changes/${key}`, {
+      token: h.tokens.requester,
+      body: { ...record, title: 'Changed after approval' },
+    });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ status: 'proposed', reviews: [] });
-    const ship = await h.call('POST', `/v1/changes/${key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });
+    const ship = await h.call('POST', `/v1/changes/${key}/release/apply-stage`, {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(ship.status).toBe(409);
   });
 
   it('holds, resumes and rolls a release back to the baseline in FeatBit', async () => {
     const key = high.key;
-    expect((await h.call('POST', `/v1/changes/${key}/release/hold`, { token: h.tokens.releaseOwner, body: { reason: 'error rate' } })).body.status).toBe('held');
-    expect((await h.call('POST', `/v1/changes/${key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} })).status).toBe(409);
-    expect((await h.call('POST', `/v1/changes/${key}/release/resume`, { token: h.tokens.releaseOwner, body: {} })).body.status).toBe('releasing');
-    const rolled = await h.call('POST', `/v1/changes/${key}/release/rollback`, { token: h.tokens.releaseOwner, body: { reason: 'latency' } });
+    expect(
+      (
+        await h.call('POST', `/v1/changes/${key}/release/hold`, {
+          token: h.tokens.releaseOwner,
+          body: { reason: 'error rate' },
+        })
+      ).body.status,
+    ).toBe('held');
+    expect(
+      (await h.call('POST', `/v1/changes/${key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} }))
+        .status,
+    ).toBe(409);
+    expect(
+      (await h.call('POST', `/v1/changes/${key}/release/resume`, { token: h.tokens.releaseOwner, body: {} })).body
+        .status,
+    ).toBe('releasing');
+    const rolled = await h.call('POST', `/v1/changes/${key}/release/rollback`, {
+      token: h.tokens.releaseOwner,
+      body: { reason: 'latency' },
+    });
     expect(rolled.status).toBe(200);
     expect(rolled.body.status).toBe('rolled-back');
     const live = await fetch(`${h.sandbox.url}/api/v1/envs/${h.envId}/feature-flags/${highFlag.key}`, {
       headers: { Authorization: h.sandbox.tokens.demo.token },
     }).then((response) => response.json() as Promise<any>);
-    expect(live.data.fallthrough.variations).toEqual([expect.objectContaining({ id: 'route-current', rollout: [0, 1] })]);
+    expect(live.data.fallthrough.variations).toEqual([
+      expect.objectContaining({ id: 'route-current', rollout: [0, 1] }),
+    ]);
     const verify = await h.call('GET', '/v1/audit/verify', { token: h.tokens.auditor });
     expect(verify.body.ok).toBe(true);
   });
 
   it('lists changes by status, tier, flag and owner', async () => {
-    const keys = async (query: string) => (await h.call('GET', `/v1/changes?${query}`, { token: h.tokens.auditor })).body.items.map((item: any) => item.key);
+    const keys = async (query: string) =>
+      (await h.call('GET', `/v1/changes?${query}`, { token: h.tokens.auditor })).body.items.map(
+        (item: any) => item.key,
+      );
     expect(await keys('')).toEqual([high.key, restricted.key, 'prompt-edit-after-approval']);
     expect(await keys('status=rolled-back')).toEqual([high.key]);
     expect(await keys('status=proposed')).toEqual(['prompt-edit-after-approval']);
@@ -188,7 +258,11 @@ describe('governance workflow over HTTP', () => {
 
   it('never switches a killed flag back on: a stage is refused and a rollback leaves it off', async () => {
     const key = 'route-under-kill-switch';
-    const record = { ...high, key, flags: [{ ...highFlag, key: killedFlagKey, candidateVariationId: 'route-mistral' }] };
+    const record = {
+      ...high,
+      key,
+      flags: [{ ...highFlag, key: killedFlagKey, candidateVariationId: 'route-mistral' }],
+    };
     const created = await h.call('POST', '/v1/changes', { token: h.extraTokens.lee!, body: record });
     expect(created.status).toBe(201);
     await attachMissingEvidence(key, created.body);
@@ -196,15 +270,27 @@ describe('governance workflow over HTTP', () => {
     expect((await review(key, 'releaseOwner')).body.status).toBe('approved');
 
     await toggleInFeatBit(killedFlagKey, false);
-    const refused = await h.call('POST', `/v1/changes/${key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} });
+    const refused = await h.call('POST', `/v1/changes/${key}/release/apply-stage`, {
+      token: h.tokens.releaseOwner,
+      body: {},
+    });
     expect(refused.status).toBe(409);
     expect(refused.body.detail).toContain('switched off in FeatBit');
-    expect(await liveFlag(killedFlagKey)).toMatchObject({ isEnabled: false, fallthrough: { variations: [expect.objectContaining({ id: 'route-current', rollout: [0, 1] })] } });
+    expect(await liveFlag(killedFlagKey)).toMatchObject({
+      isEnabled: false,
+      fallthrough: { variations: [expect.objectContaining({ id: 'route-current', rollout: [0, 1] })] },
+    });
 
     await toggleInFeatBit(killedFlagKey, true);
-    expect((await h.call('POST', `/v1/changes/${key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} })).status).toBe(200);
+    expect(
+      (await h.call('POST', `/v1/changes/${key}/release/apply-stage`, { token: h.tokens.releaseOwner, body: {} }))
+        .status,
+    ).toBe(200);
     await toggleInFeatBit(killedFlagKey, false);
-    const rolled = await h.call('POST', `/v1/changes/${key}/release/rollback`, { token: h.tokens.releaseOwner, body: { reason: 'incident' } });
+    const rolled = await h.call('POST', `/v1/changes/${key}/release/rollback`, {
+      token: h.tokens.releaseOwner,
+      body: { reason: 'incident' },
+    });
     expect(rolled.status).toBe(200);
     const live = await liveFlag(killedFlagKey);
     expect(live.isEnabled).toBe(false);

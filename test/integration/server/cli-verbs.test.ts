@@ -33,7 +33,9 @@ afterAll(async () => {
 });
 
 function featgate(args: string[], token: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args, '--url', h.service.url], { env: { ...process.env, FEATGATE_TOKEN: token } });
+  const child = spawn(process.execPath, [CLI, ...args, '--url', h.service.url], {
+    env: { ...process.env, FEATGATE_TOKEN: token },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += String(chunk)));
@@ -43,7 +45,10 @@ function featgate(args: string[], token: string): Promise<{ code: number | null;
 
 describe('CLI verbs over the API', () => {
   it('adopts, opens a change from YAML, refuses the requester own approval with exit 1, and queries the audit', async () => {
-    const adopt = await featgate(['adopt', h.envId, high.flags[0].key, '--reason', 'baseline', '--json'], h.tokens.admin);
+    const adopt = await featgate(
+      ['adopt', h.envId, high.flags[0].key, '--reason', 'baseline', '--json'],
+      h.tokens.admin,
+    );
     expect(adopt.code).toBe(0);
     expect(JSON.parse(adopt.stdout)).toMatchObject({ flagKey: high.flags[0].key, baselineVariationId: 'current' });
 
@@ -58,9 +63,15 @@ describe('CLI verbs over the API', () => {
     expect(JSON.parse(own.stdout)).toMatchObject({ status: 403, code: 'POLICY_VIOLATION' });
     expect(own.stderr).toContain('separation of duties');
 
-    const evidence = await featgate(['evidence', 'add', high.key, '--type', 'offlineEval', '--summary', 'eval ok', '--result', 'passed'], h.tokens.requester);
+    const evidence = await featgate(
+      ['evidence', 'add', high.key, '--type', 'offlineEval', '--summary', 'eval ok', '--result', 'passed'],
+      h.tokens.requester,
+    );
     expect(evidence.code).toBe(0);
-    const invalid = await featgate(['evidence', 'add', high.key, '--type', 'vibes', '--summary', 's', '--result', 'passed', '--json'], h.tokens.requester);
+    const invalid = await featgate(
+      ['evidence', 'add', high.key, '--type', 'vibes', '--summary', 's', '--result', 'passed', '--json'],
+      h.tokens.requester,
+    );
     expect(invalid.code).toBe(1);
     expect(JSON.parse(invalid.stdout).errors[0].path).toBe('type');
 
@@ -73,7 +84,9 @@ describe('CLI verbs over the API', () => {
     expect(audit.stdout).toContain('change.created');
     expect(audit.stdout).toContain('evidence.attached');
 
-    const unreachable = spawn(process.execPath, [CLI, 'change', 'show', high.key, '--url', 'http://127.0.0.1:1'], { env: { ...process.env, FEATGATE_TOKEN: 'x' } });
+    const unreachable = spawn(process.execPath, [CLI, 'change', 'show', high.key, '--url', 'http://127.0.0.1:1'], {
+      env: { ...process.env, FEATGATE_TOKEN: 'x' },
+    });
     expect(await new Promise((resolve) => unreachable.on('exit', resolve))).toBe(2);
   }, 180_000);
 
@@ -81,7 +94,9 @@ describe('CLI verbs over the API', () => {
     const pending = await h.call('GET', `/v1/changes/${high.key}`, { token: h.tokens.auditor });
     for (const requirement of pending.body.decision.missing.evidence as { anyOf: string[] }[]) {
       const body = { type: requirement.anyOf[0], summary: 'done', result: 'passed' };
-      expect((await h.call('POST', `/v1/changes/${high.key}/evidence`, { token: h.tokens.requester, body })).status).toBe(201);
+      expect(
+        (await h.call('POST', `/v1/changes/${high.key}/evidence`, { token: h.tokens.requester, body })).status,
+      ).toBe(201);
     }
     for (const token of [h.tokens.aiPlatformOwner, h.tokens.releaseOwner]) {
       const approved = await featgate(['review', 'approve', high.key, '--comment', 'ok'], token);
@@ -90,7 +105,9 @@ describe('CLI verbs over the API', () => {
     const explained = await featgate(['policy', 'explain', high.key], h.tokens.auditor);
     expect(explained.code, explained.stderr).toBe(0);
     expect(explained.stdout).toContain(`${high.key} (revision 1, approved) is HIGH`);
-    expect(explained.stdout).toContain('model-provider-changed (high) on intent-router-model-route candidate at $.provider');
+    expect(explained.stdout).toContain(
+      'model-provider-changed (high) on intent-router-model-route candidate at $.provider',
+    );
     expect(explained.stdout).toContain('kim: requested the change: authors never approve');
     expect(explained.stdout).toContain('aiPlatformOwner-user: already approved');
     expect(explained.stdout).toMatch(/offlineEval passed \(attached by requester-user\): counts/);
@@ -122,16 +139,24 @@ describe('CLI verbs over the API', () => {
     expect(shownReleasing.stdout).toMatch(/\* 1\. canary .*<- applied/);
     expect(shownReleasing.stdout).toMatch(/approve +aiPlatformOwner-user/);
     expect(shownReleasing.stdout).toMatch(/release\.stage-applied +releaseOwner-user/);
-    const withdrawReleasing = await featgate(['change', 'withdraw', high.key, '--reason', 'changed my mind', '--json'], h.extraTokens.kim!);
+    const withdrawReleasing = await featgate(
+      ['change', 'withdraw', high.key, '--reason', 'changed my mind', '--json'],
+      h.extraTokens.kim!,
+    );
     expect(withdrawReleasing.code).toBe(1);
     expect(JSON.parse(withdrawReleasing.stdout)).toMatchObject({ status: 409 });
     expect(withdrawReleasing.stderr).toContain('roll it back instead');
-    expect((await featgate(['release', 'hold', high.key, '--reason', 'error rate'], h.tokens.releaseOwner)).stdout).toContain('\theld\t');
+    expect(
+      (await featgate(['release', 'hold', high.key, '--reason', 'error rate'], h.tokens.releaseOwner)).stdout,
+    ).toContain('\theld\t');
     const whileHeld = await featgate(['release', 'apply-stage', high.key, '--json'], h.tokens.releaseOwner);
     expect(whileHeld.code).toBe(1);
     expect(JSON.parse(whileHeld.stdout).status).toBe(409);
     expect((await featgate(['release', 'resume', high.key], h.tokens.releaseOwner)).code).toBe(0);
-    const rolledBack = await featgate(['release', 'rollback', high.key, '--reason', 'latency', '--json'], h.tokens.releaseOwner);
+    const rolledBack = await featgate(
+      ['release', 'rollback', high.key, '--reason', 'latency', '--json'],
+      h.tokens.releaseOwner,
+    );
     expect(rolledBack.code).toBe(0);
     expect(JSON.parse(rolledBack.stdout).status).toBe('rolled-back');
 
@@ -142,14 +167,22 @@ describe('CLI verbs over the API', () => {
 
   it('lets the requester withdraw an unreleased change, refuses anyone else, and closes its reviews', async () => {
     const key = 'cli-withdrawn-change';
-    expect((await h.call('POST', '/v1/changes', { token: h.extraTokens.kim!, body: { ...high, key } })).status).toBe(201);
+    expect((await h.call('POST', '/v1/changes', { token: h.extraTokens.kim!, body: { ...high, key } })).status).toBe(
+      201,
+    );
     const stranger = await featgate(['change', 'withdraw', key, '--reason', 'not mine'], h.tokens.requester);
     expect(stranger.code).toBe(1);
     expect(stranger.stderr).toContain('only the requester kim or an admin may withdraw');
-    const withdrawn = await featgate(['change', 'withdraw', key, '--reason', 'superseded by another change'], h.extraTokens.kim!);
+    const withdrawn = await featgate(
+      ['change', 'withdraw', key, '--reason', 'superseded by another change'],
+      h.extraTokens.kim!,
+    );
     expect(withdrawn.code, withdrawn.stderr).toBe(0);
     expect(withdrawn.stdout).toContain(`${key}\twithdrawn`);
-    const review = await h.call('POST', `/v1/changes/${key}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
+    const review = await h.call('POST', `/v1/changes/${key}/reviews`, {
+      token: h.tokens.aiPlatformOwner,
+      body: { decision: 'approve' },
+    });
     expect(review.status).toBe(409);
     const shown = await featgate(['change', 'show', key], h.tokens.auditor);
     expect(shown.stdout).toMatch(/reason: +withdrawn by kim: superseded by another change/);
@@ -158,10 +191,17 @@ describe('CLI verbs over the API', () => {
 
   it('rejects with a comment, and verifies the ledger through the service with the auditor role only', async () => {
     const key = 'cli-rejected-change';
-    expect((await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: { ...high, key } })).status).toBe(201);
-    const rejected = await featgate(['review', 'reject', key, '--comment', 'needs an eval', '--json'], h.tokens.aiPlatformOwner);
+    expect((await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: { ...high, key } })).status).toBe(
+      201,
+    );
+    const rejected = await featgate(
+      ['review', 'reject', key, '--comment', 'needs an eval', '--json'],
+      h.tokens.aiPlatformOwner,
+    );
     expect(rejected.code).toBe(0);
-    expect(JSON.parse(rejected.stdout).reviews).toEqual([expect.objectContaining({ decision: 'reject', comment: 'needs an eval' })]);
+    expect(JSON.parse(rejected.stdout).reviews).toEqual([
+      expect.objectContaining({ decision: 'reject', comment: 'needs an eval' }),
+    ]);
 
     const verified = await featgate(['audit', 'verify'], h.tokens.auditor);
     expect(verified.code).toBe(0);

@@ -21,7 +21,14 @@ function change(key: string, candidate = 'You are a helpful support assistant. W
     requester: 'ignored',
     flags: [{ key: FLAG, surface: 'prompt', baseline: BASELINE, candidate: { template: candidate } }],
     behaviourChange: 'The assistant makes a promise.',
-    impact: { data: 'none', cost: 'none', latency: 'none', safety: 'claims', support: 'none', compliance: 'claims reviewed' },
+    impact: {
+      data: 'none',
+      cost: 'none',
+      latency: 'none',
+      safety: 'claims',
+      support: 'none',
+      compliance: 'claims reviewed',
+    },
     release: {
       decisionOwner: 'support-ai-team',
       stages: [
@@ -41,7 +48,11 @@ function change(key: string, candidate = 'You are a helpful support assistant. W
 }
 
 beforeAll(async () => {
-  h = await startHarness((envId) => [jsonFlag(envId, FLAG, [{ id: 'current', name: 'current', value: BASELINE }])], {}, [{ name: 'compliance', roles: ['compliance'] }]);
+  h = await startHarness(
+    (envId) => [jsonFlag(envId, FLAG, [{ id: 'current', name: 'current', value: BASELINE }])],
+    {},
+    [{ name: 'compliance', roles: ['compliance'] }],
+  );
 });
 
 afterAll(async () => {
@@ -52,7 +63,11 @@ afterAll(async () => {
 const ACTIONS = {
   approve: { state: 'review', path: 'reviews', body: { decision: 'approve' } },
   reject: { state: 'review', path: 'reviews', body: { decision: 'reject', comment: 'not like this' } },
-  attachEvidence: { state: 'attachEvidence', path: 'evidence', body: { type: 'shadowTraffic', summary: 'shadowed a day', result: 'passed' } },
+  attachEvidence: {
+    state: 'attachEvidence',
+    path: 'evidence',
+    body: { type: 'shadowTraffic', summary: 'shadowed a day', result: 'passed' },
+  },
   applyStage: { state: 'applyStage', path: 'release/apply-stage', body: {} },
   hold: { state: 'hold', path: 'release/hold', body: { reason: 'looking into it' } },
   resume: { state: 'resume', path: 'release/resume', body: {} },
@@ -76,19 +91,36 @@ describe('console routes', () => {
   it('lists inbox rows without any value, with counts and what waits for the caller', async () => {
     const key = `inbox-${(serial += 1)}`;
     const secretWords = 'a candidate sentence the inbox never carries';
-    expect((await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: change(key, `We guarantee ${secretWords}.`) })).status).toBe(201);
+    expect(
+      (
+        await h.call('POST', '/v1/changes', {
+          token: h.tokens.requester,
+          body: change(key, `We guarantee ${secretWords}.`),
+        })
+      ).status,
+    ).toBe(201);
     const owner = await h.call('GET', '/v1/console/inbox?waitingOnMe=true', { token: h.tokens.featureOwner });
     expect(owner.status).toBe(200);
     const row = owner.body.items.find((item: { key: string }) => item.key === key);
-    expect(row).toMatchObject({ status: 'proposed', tier: 'high', requester: 'requester-user', flags: [FLAG], waitingOnMe: true });
+    expect(row).toMatchObject({
+      status: 'proposed',
+      tier: 'high',
+      requester: 'requester-user',
+      flags: [FLAG],
+      waitingOnMe: true,
+    });
     expect(row.missingRoles).toEqual(expect.arrayContaining(['featureOwner', 'compliance']));
     expect(JSON.stringify(owner.body)).not.toContain(secretWords);
     expect(owner.body.counts.proposed).toBeGreaterThanOrEqual(1);
     const requester = await h.call('GET', '/v1/console/inbox?waitingOnMe=true', { token: h.tokens.requester });
     expect(requester.body.items.map((item: { key: string }) => item.key)).not.toContain(key);
-    const filtered = await h.call('GET', `/v1/console/inbox?environment=production&flag=${FLAG}&status=approved`, { token: h.tokens.auditor });
+    const filtered = await h.call('GET', `/v1/console/inbox?environment=production&flag=${FLAG}&status=approved`, {
+      token: h.tokens.auditor,
+    });
     expect(filtered.body.items.map((item: { key: string }) => item.key)).not.toContain(key);
-    expect((await h.call('GET', '/v1/console/inbox?status=lost', { token: h.tokens.auditor })).body.errors[0].path).toBe('query.status');
+    expect(
+      (await h.call('GET', '/v1/console/inbox?status=lost', { token: h.tokens.auditor })).body.errors[0].path,
+    ).toBe('query.status');
   });
 
   it("refuses the requester's own review, even one who holds a reviewer role, with the API's words", async () => {
@@ -96,7 +128,10 @@ describe('console routes', () => {
     expect((await h.call('POST', '/v1/changes', { token: h.tokens.admin, body: change(key) })).status).toBe(201);
     const actions = await h.call('GET', `/v1/console/changes/${key}/actions`, { token: h.tokens.admin });
     expect(actions.body.review.allowed).toBe(false);
-    const answer = await h.call('POST', `/v1/changes/${key}/reviews`, { token: h.tokens.admin, body: { decision: 'approve' } });
+    const answer = await h.call('POST', `/v1/changes/${key}/reviews`, {
+      token: h.tokens.admin,
+      body: { decision: 'approve' },
+    });
     expect(answer.status).toBe(403);
     expect(actions.body.review.reason).toBe(answer.body.detail);
     expect(actions.body.review.reason).toContain('separation of duties');
@@ -105,23 +140,45 @@ describe('console routes', () => {
   it('tells the history of a change in words, oldest first', async () => {
     const key = `history-${(serial += 1)}`;
     await h.call('POST', '/v1/changes', { token: h.tokens.requester, body: change(key) });
-    await h.call('POST', `/v1/changes/${key}/reviews`, { token: h.tokens.featureOwner, body: { decision: 'reject', comment: 'too bold' } });
+    await h.call('POST', `/v1/changes/${key}/reviews`, {
+      token: h.tokens.featureOwner,
+      body: { decision: 'reject', comment: 'too bold' },
+    });
     const activity = await h.call('GET', `/v1/console/changes/${key}/activity`, { token: h.tokens.reviewer });
     expect(activity.status).toBe(200);
-    const lines = activity.body.items.map((item: { actor: { id: string }; summary: string }) => `${item.actor.id} ${item.summary}`);
+    const lines = activity.body.items.map(
+      (item: { actor: { id: string }; summary: string }) => `${item.actor.id} ${item.summary}`,
+    );
     expect(lines[0]).toBe('requester-user opened the change');
     expect(lines).toContain('featureOwner-user rejected: too bold');
-    expect((await h.call('GET', '/v1/console/changes/no-such-change/activity', { token: h.tokens.reviewer })).status).toBe(404);
+    expect(
+      (await h.call('GET', '/v1/console/changes/no-such-change/activity', { token: h.tokens.reviewer })).status,
+    ).toBe(404);
   });
 
   it('allows exactly what the API accepts, and words every refusal as the API does, over random sequences', async () => {
-    const roles: TestRole[] = ['requester', 'featureOwner', 'reviewer', 'security', 'releaseOwner', 'incidentCommander', 'auditor', 'admin'];
+    const roles: TestRole[] = [
+      'requester',
+      'featureOwner',
+      'reviewer',
+      'security',
+      'releaseOwner',
+      'incidentCommander',
+      'auditor',
+      'admin',
+    ];
     const complianceToken = h.extraTokens.compliance!;
     const seen = new Map<string, number>();
     const tally = (what: string) => seen.set(what, (seen.get(what) ?? 0) + 1);
     // Release owners and stage applications are drawn more often, so sequences get far enough to ramp.
-    const role = fc.oneof({ weight: 3, arbitrary: fc.constant<TestRole | 'compliance'>('releaseOwner') }, { weight: 4, arbitrary: fc.constantFrom<TestRole | 'compliance'>(...roles, 'compliance') });
-    const action = fc.oneof({ weight: 3, arbitrary: fc.constant<ActionName>('applyStage') }, { weight: 5, arbitrary: fc.constantFrom(...(Object.keys(ACTIONS) as ActionName[])) });
+    const role = fc.oneof(
+      { weight: 3, arbitrary: fc.constant<TestRole | 'compliance'>('releaseOwner') },
+      { weight: 4, arbitrary: fc.constantFrom<TestRole | 'compliance'>(...roles, 'compliance') },
+    );
+    const action = fc.oneof(
+      { weight: 3, arbitrary: fc.constant<ActionName>('applyStage') },
+      { weight: 5, arbitrary: fc.constantFrom(...(Object.keys(ACTIONS) as ActionName[])) },
+    );
     const step = fc.record({ role, action });
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 4, maxLength: 14 }), async (steps) => {
@@ -130,17 +187,26 @@ describe('console routes', () => {
         expect(created.status).toBe(201);
         // CI attaches the evidence the tier requires (evidence written into the record by its author never counts).
         for (const requirement of created.body.decision.missing.evidence as { anyOf: string[] }[]) {
-          await h.call('POST', `/v1/changes/${key}/evidence`, { token: h.tokens.service, body: passingEvidence(requirement.anyOf[0]!, created.body, { link: 'https://ci.example.com/run/1' }) });
+          await h.call('POST', `/v1/changes/${key}/evidence`, {
+            token: h.tokens.service,
+            body: passingEvidence(requirement.anyOf[0]!, created.body, { link: 'https://ci.example.com/run/1' }),
+          });
         }
         // Most sequences need both approvals before release actions mean anything: give them first half the time.
         if (serial % 2 === 0) {
-          await h.call('POST', `/v1/changes/${key}/reviews`, { token: h.tokens.featureOwner, body: { decision: 'approve' } });
+          await h.call('POST', `/v1/changes/${key}/reviews`, {
+            token: h.tokens.featureOwner,
+            body: { decision: 'approve' },
+          });
           await h.call('POST', `/v1/changes/${key}/reviews`, { token: complianceToken, body: { decision: 'approve' } });
         }
         for (const { role, action } of steps) {
           const token = role === 'compliance' ? complianceToken : h.tokens[role];
           const spec = ACTIONS[action];
-          const predicted = (await h.call('GET', `/v1/console/changes/${key}/actions`, { token })).body[spec.state] as { allowed: boolean; reason: string | null };
+          const predicted = (await h.call('GET', `/v1/console/changes/${key}/actions`, { token })).body[spec.state] as {
+            allowed: boolean;
+            reason: string | null;
+          };
           const answer = await h.call('POST', `/v1/changes/${key}/${spec.path}`, { token, body: spec.body });
           const accepted = answer.status < 300;
           tally(`${action} ${accepted ? 'accepted' : 'refused'}`);
@@ -154,6 +220,15 @@ describe('console routes', () => {
       { numRuns: 20 },
     );
     // The sequences reached releases and refusals alike, so the comparison above was exercised both ways.
-    expect([...seen.keys()]).toEqual(expect.arrayContaining(['approve accepted', 'approve refused', 'applyStage accepted', 'applyStage refused', 'hold refused', 'withdraw refused']));
+    expect([...seen.keys()]).toEqual(
+      expect.arrayContaining([
+        'approve accepted',
+        'approve refused',
+        'applyStage accepted',
+        'applyStage refused',
+        'hold refused',
+        'withdraw refused',
+      ]),
+    );
   }, 180_000);
 });

@@ -38,7 +38,14 @@ describe('featgate serve with no configuration (the README quick start)', () => 
       targeting: {
         targetUsers: before.targetUsers,
         rules: before.rules,
-        fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: current, rollout: [0, 0.5], exptRollout: 1 }, { id: concise.id, rollout: [0.5, 1], exptRollout: 1 }] },
+        fallthrough: {
+          dispatchKey: null,
+          includedInExpt: true,
+          variations: [
+            { id: current, rollout: [0, 0.5], exptRollout: 1 },
+            { id: concise.id, rollout: [0.5, 1], exptRollout: 1 },
+          ],
+        },
         exptIncludeAllTargets: true,
       },
     });
@@ -54,9 +61,15 @@ describe('featgate serve with no configuration (the README quick start)', () => 
     // The revert comes first and the proposal right after it (best effort), so wait for the proposal too.
     let proposed = false;
     for (let attempt = 0; attempt < 100 && !proposed; attempt += 1) {
-      const response = await fetch(`${service.url}/v1/changes?status=proposed`, { headers: { authorization: `Bearer ${service.demoTokens.admin}` } });
-      const { items } = (await response.json()) as { items: { requester: string; record: { flags: { key: string }[] } }[] };
-      proposed = items.some((item) => item.requester === 'flag-admin' && item.record.flags.some((flag) => flag.key === FLAG));
+      const response = await fetch(`${service.url}/v1/changes?status=proposed`, {
+        headers: { authorization: `Bearer ${service.demoTokens.admin}` },
+      });
+      const { items } = (await response.json()) as {
+        items: { requester: string; record: { flags: { key: string }[] } }[];
+      };
+      proposed = items.some(
+        (item) => item.requester === 'flag-admin' && item.record.flags.some((flag) => flag.key === FLAG),
+      );
       if (!proposed) await sleep(100);
     }
     expect(proposed).toBe(true);

@@ -28,7 +28,14 @@ beforeAll(async () => {
     },
     [{ name: 'erin-token', roles: ['requester'] }],
   );
-  expect((await h.call('POST', '/v1/adoptions', { token: h.tokens.admin, body: { envId: h.envId, flagKey: low.flags[0].key, reason: 'baseline' } })).status).toBe(201);
+  expect(
+    (
+      await h.call('POST', '/v1/adoptions', {
+        token: h.tokens.admin,
+        body: { envId: h.envId, flagKey: low.flags[0].key, reason: 'baseline' },
+      })
+    ).status,
+  ).toBe(201);
 });
 
 afterAll(async () => {
@@ -51,10 +58,16 @@ function login(subject: string, email: string, verified = true): Promise<string>
 describe('OIDC identities in separation of duties', () => {
   it("refuses the requester's own OIDC login by its verified e-mail, and accepts another person's", async () => {
     expect((await h.call('POST', '/v1/changes', { token: h.extraTokens['erin-token']!, body: low })).status).toBe(201);
-    const own = await h.call('POST', `/v1/changes/${low.key}/reviews`, { token: await login('00u-erin-subject', 'Erin@Corp.example'), body: { decision: 'approve' } });
+    const own = await h.call('POST', `/v1/changes/${low.key}/reviews`, {
+      token: await login('00u-erin-subject', 'Erin@Corp.example'),
+      body: { decision: 'approve' },
+    });
     expect(own.status).toBe(403);
     expect(own.body.detail).toContain('cannot review it: separation of duties');
-    const other = await h.call('POST', `/v1/changes/${low.key}/reviews`, { token: await login('00u-frank', 'frank@corp.example'), body: { decision: 'approve' } });
+    const other = await h.call('POST', `/v1/changes/${low.key}/reviews`, {
+      token: await login('00u-frank', 'frank@corp.example'),
+      body: { decision: 'approve' },
+    });
     expect(other.status).toBe(201);
     expect(other.body.status).toBe('approved');
     expect(other.body.reviews[0]).toMatchObject({ reviewer: '00u-frank', aliases: ['frank@corp.example'] });

@@ -41,14 +41,23 @@ describe('policy explanation', () => {
   it('classifies every written value, lists each fired rule, and names who may still approve (never an author)', async () => {
     const explained = await explain();
     expect(explained.values.map((value: any) => value.value)).toEqual(['candidate', 'rollbackValue']);
-    expect(explained.values[0]).toMatchObject({ flagKey: FLAG, tier: 'high', firedRuleIds: expect.arrayContaining(['model-provider-changed']) });
-    expect(explained.firedRules).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'model-provider-changed', flagKey: FLAG, path: '$.provider' })]));
+    expect(explained.values[0]).toMatchObject({
+      flagKey: FLAG,
+      tier: 'high',
+      firedRuleIds: expect.arrayContaining(['model-provider-changed']),
+    });
+    expect(explained.firedRules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ruleId: 'model-provider-changed', flagKey: FLAG, path: '$.provider' }),
+      ]),
+    );
 
     const needed: string[] = explained.approvals.rolesStillNeeded.flatMap((requirement: any) => requirement.anyOf);
     expect(needed).toContain('aiPlatformOwner');
     const may = explained.approvals.mayStillApprove.map((reviewer: any) => reviewer.identity);
     expect(may).toEqual(expect.arrayContaining(['aiPlatformOwner-user', 'rita']));
-    for (const reviewer of explained.approvals.mayStillApprove) expect(reviewer.roles.some((role: string) => needed.includes(role))).toBe(true);
+    for (const reviewer of explained.approvals.mayStillApprove)
+      expect(reviewer.roles.some((role: string) => needed.includes(role))).toBe(true);
     // requester-user (Ria) requested it: Ria's other token never appears; nor those who cannot review.
     expect(may, JSON.stringify(explained.approvals)).not.toContain('ria-platform');
     expect(may).not.toContain('requester-user');
@@ -57,16 +66,28 @@ describe('policy explanation', () => {
   });
 
   it('drops an approver and the holders of a covered role, and the CLI prints the same', async () => {
-    for (const needed of (await h.call('GET', `/v1/changes/${high.key}`, { token: h.tokens.auditor })).body.decision.missing.evidence as { anyOf: string[] }[]) {
-      await h.call('POST', `/v1/changes/${high.key}/evidence`, { token: h.tokens.service, body: { type: needed.anyOf[0], summary: 'ci', result: 'passed' } });
+    for (const needed of (await h.call('GET', `/v1/changes/${high.key}`, { token: h.tokens.auditor })).body.decision
+      .missing.evidence as { anyOf: string[] }[]) {
+      await h.call('POST', `/v1/changes/${high.key}/evidence`, {
+        token: h.tokens.service,
+        body: { type: needed.anyOf[0], summary: 'ci', result: 'passed' },
+      });
     }
-    expect((await h.call('POST', `/v1/changes/${high.key}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve', comment: 'ok' } })).status).toBe(201);
+    expect(
+      (
+        await h.call('POST', `/v1/changes/${high.key}/reviews`, {
+          token: h.tokens.aiPlatformOwner,
+          body: { decision: 'approve', comment: 'ok' },
+        })
+      ).status,
+    ).toBe(201);
     const explained = await explain();
     const may = explained.approvals.mayStillApprove.map((reviewer: any) => reviewer.identity);
     expect(may).not.toContain('aiPlatformOwner-user');
     const needed: string[] = explained.approvals.rolesStillNeeded.flatMap((requirement: any) => requirement.anyOf);
     if (!needed.includes('aiPlatformOwner')) expect(may).not.toContain('rita');
-    for (const reviewer of explained.approvals.mayStillApprove) expect(reviewer.roles.some((role: string) => needed.includes(role))).toBe(true);
+    for (const reviewer of explained.approvals.mayStillApprove)
+      expect(reviewer.roles.some((role: string) => needed.includes(role))).toBe(true);
 
     const cli = await runFeatgate(['policy', 'explain', high.key, '--url', h.service.url, '--token', h.tokens.auditor]);
     expect(cli.code, cli.stderr).toBe(0);
@@ -74,7 +95,9 @@ describe('policy explanation', () => {
     expect(cli.stdout).toContain(`${FLAG} rollbackValue:`);
     expect(cli.stdout).toContain('model-provider-changed (high)');
     expect(cli.stdout).toContain('may still approve:');
-    for (const reviewer of explained.approvals.mayStillApprove) expect(cli.stdout).toContain(`  - ${reviewer.identity} (${reviewer.roles.join(', ')})`);
-    if (explained.approvals.mayStillApprove.length === 0) expect(cli.stdout).toMatch(/may still approve:\n {2}- (nobody needs to|no configured token)/);
+    for (const reviewer of explained.approvals.mayStillApprove)
+      expect(cli.stdout).toContain(`  - ${reviewer.identity} (${reviewer.roles.join(', ')})`);
+    if (explained.approvals.mayStillApprove.length === 0)
+      expect(cli.stdout).toMatch(/may still approve:\n {2}- (nobody needs to|no configured token)/);
   });
 });

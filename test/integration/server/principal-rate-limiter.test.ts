@@ -6,9 +6,15 @@ import { PrincipalRateLimiter, RateLimitedError, RequestBudget } from '../../../
 import { hasRedisServerBinary, startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
 
 const LIMITS = { windowSeconds: 60, writes: 3, serviceWrites: 6, reads: 0 };
-const person = (id: string, kind = ActorKind.User): Principal => ({ id, kind, roles: [], permissions: new Set() }) as unknown as Principal;
+const person = (id: string, kind = ActorKind.User): Principal =>
+  ({ id, kind, roles: [], permissions: new Set() }) as unknown as Principal;
 
-async function taken(limiter: PrincipalRateLimiter, principal: Principal, method: string, times: number): Promise<number> {
+async function taken(
+  limiter: PrincipalRateLimiter,
+  principal: Principal,
+  method: string,
+  times: number,
+): Promise<number> {
   let accepted = 0;
   for (let index = 0; index < times; index += 1) {
     try {

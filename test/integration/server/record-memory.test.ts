@@ -16,7 +16,9 @@ const VALUE_BYTES = 60 * 1024;
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness((envId) => FLAGS.map((key) => jsonFlag(envId, key, [{ id: 'current', name: 'current', value: ROUTE }])));
+  h = await startHarness((envId) =>
+    FLAGS.map((key) => jsonFlag(envId, key, [{ id: 'current', name: 'current', value: ROUTE }])),
+  );
 });
 
 afterAll(async () => {
@@ -32,10 +34,18 @@ function record(index: number): unknown {
     environment: 'production',
     affectedWorkflow: 'routing',
     requester: 'someone',
-    flags: FLAGS.map((key, at) => ({ key, surface: 'modelRoute', baseline: ROUTE, candidate: { ...ROUTE, notes: `${index}/${at}:`.padEnd(VALUE_BYTES, 'x') } })),
+    flags: FLAGS.map((key, at) => ({
+      key,
+      surface: 'modelRoute',
+      baseline: ROUTE,
+      candidate: { ...ROUTE, notes: `${index}/${at}:`.padEnd(VALUE_BYTES, 'x') },
+    })),
     behaviourChange: 'none',
     impact: { data: 'none', cost: 'none', latency: 'none', safety: 'none', support: 'none', compliance: 'none' },
-    release: { decisionOwner: 'ai-platform', stages: [{ name: 'all', audience: 'everyone', percentage: 100, minDuration: '1h' }] },
+    release: {
+      decisionOwner: 'ai-platform',
+      stages: [{ name: 'all', audience: 'everyone', percentage: 100, minDuration: '1h' }],
+    },
     cleanup: { kind: 'durable' },
   };
 }
@@ -51,7 +61,9 @@ describe('change-record memory through the API', () => {
     for (let index = 0; index < CHANGES; index += 1) {
       const view = await h.call('GET', `/v1/changes/memory-${index}`, { token: h.tokens.auditor });
       expect(view.status).toBe(200);
-      expect(view.body.record.flags.map((flag: { candidate: { notes: string } }) => flag.candidate.notes.slice(0, 8))).toEqual(FLAGS.map((_, at) => `${index}/${at}:`.padEnd(8, 'x')));
+      expect(
+        view.body.record.flags.map((flag: { candidate: { notes: string } }) => flag.candidate.notes.slice(0, 8)),
+      ).toEqual(FLAGS.map((_, at) => `${index}/${at}:`.padEnd(8, 'x')));
       expect(h.service.projections.retainedValueBytes()).toBeLessThanOrEqual(DEFAULT_RECORD_CACHE_BYTES);
     }
     // what the projection state holds for all those records: no value, a few KB per record

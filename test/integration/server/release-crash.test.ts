@@ -29,7 +29,10 @@ const children: ChildProcess[] = [];
 
 /** Starts `featgate serve` on the shared Redis prefix and resolves with the process and its URL once it listens. */
 function serve(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--config', config], { env: environment, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--config', config], {
+    env: environment,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -40,10 +43,19 @@ function serve(): Promise<{ child: ChildProcess; url: string }> {
   });
 }
 
-async function call(url: string, method: string, path: string, role: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function call(
+  url: string,
+  method: string,
+  path: string,
+  role: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${tokens[role]}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${tokens[role]}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: await response.json() };
@@ -51,9 +63,18 @@ async function call(url: string, method: string, path: string, role: string, bod
 
 /** The candidate's share of the default rule as FeatBit holds the flag now. */
 function candidateShare(): number {
-  const flag = sandbox.control.store.rawFlag(envId, FLAG) as unknown as { fallthrough: { variations: { id: string; rollout: [number, number] }[] }; variations: { id: string; value: string }[] };
-  const candidateIds = new Set(flag.variations.filter((variation) => JSON.parse(variation.value).latencyTargetMs === 1200).map((variation) => variation.id));
-  return flag.fallthrough.variations.filter((rollout) => candidateIds.has(rollout.id)).reduce((sum, rollout) => sum + rollout.rollout[1] - rollout.rollout[0], 0);
+  const flag = sandbox.control.store.rawFlag(envId, FLAG) as unknown as {
+    fallthrough: { variations: { id: string; rollout: [number, number] }[] };
+    variations: { id: string; value: string }[];
+  };
+  const candidateIds = new Set(
+    flag.variations
+      .filter((variation) => JSON.parse(variation.value).latencyTargetMs === 1200)
+      .map((variation) => variation.id),
+  );
+  return flag.fallthrough.variations
+    .filter((rollout) => candidateIds.has(rollout.id))
+    .reduce((sum, rollout) => sum + rollout.rollout[1] - rollout.rollout[0], 0);
 }
 
 beforeAll(async () => {
@@ -64,7 +85,12 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'featgate-release-crash-'));
   const identity = ROLES.map((role) => {
     tokens[role] = generateApiToken();
-    return { name: `${role}-user`, sha256: hashApiToken(tokens[role]!), roles: [role], kind: role === 'service' ? 'service' : 'user' };
+    return {
+      name: `${role}-user`,
+      sha256: hashApiToken(tokens[role]!),
+      roles: [role],
+      kind: role === 'service' ? 'service' : 'user',
+    };
   });
   config = join(dir, 'featgate.yaml');
   writeFileSync(config, stringify({ host: '127.0.0.1', featbit: { sandbox: false }, identity: { tokens: identity } }));
@@ -77,7 +103,8 @@ beforeAll(async () => {
     FEATBIT_ACCESS_TOKEN: sandbox.tokens.issue('featgate-bot').token,
     LOG_LEVEL: 'error',
   };
-  for (const name of ['FEATGATE_SIGNING_KEY', 'FEATGATE_REDACTION_KEY', 'FEATGATE_CONFIG'] as const) delete environment[name];
+  for (const name of ['FEATGATE_SIGNING_KEY', 'FEATGATE_REDACTION_KEY', 'FEATGATE_CONFIG'] as const)
+    delete environment[name];
 }, 60_000);
 
 afterAll(async () => {
@@ -89,22 +116,65 @@ afterAll(async () => {
 describe('a release killed between its FeatBit write and its ledger entry', () => {
   it('is reverted to the approved state after the restart, the change stays approved, and the stage can be applied again', async () => {
     const first = await serve();
-    sandbox.control.seed({ flags: [jsonFlag(envId, FLAG, [{ id: 'current', name: 'current', value: CURRENT }, { id: 'candidate', name: 'candidate', value: CANDIDATE }])], segments: [] });
-    expect((await call(first.url, 'POST', '/v1/adoptions', 'admin', { envId, flagKey: FLAG, reason: 'baseline' })).status).toBe(201);
+    sandbox.control.seed({
+      flags: [
+        jsonFlag(envId, FLAG, [
+          { id: 'current', name: 'current', value: CURRENT },
+          { id: 'candidate', name: 'candidate', value: CANDIDATE },
+        ]),
+      ],
+      segments: [],
+    });
+    expect(
+      (await call(first.url, 'POST', '/v1/adoptions', 'admin', { envId, flagKey: FLAG, reason: 'baseline' })).status,
+    ).toBe(201);
     const key = 'crash-latency';
     const record = {
-      key, title: 'Looser latency target', owner: 'ai-platform', service: 'summaries', environment: 'production', affectedWorkflow: 'summaries', requester: 'x',
-      flags: [{ key: FLAG, surface: 'modelRoute', baseline: CURRENT, candidate: CANDIDATE, candidateVariationId: 'candidate' }],
-      behaviourChange: 'summaries may take longer', impact: { data: 'none', cost: 'none', latency: '+400 ms', safety: 'none', support: 'none', compliance: 'none' },
-      release: { decisionOwner: 'ai-platform', stages: [{ name: 'pilot', audience: 'everyone', percentage: 20, minDuration: '1h' }, { name: 'all', audience: 'everyone', percentage: 100, minDuration: '1h' }] },
+      key,
+      title: 'Looser latency target',
+      owner: 'ai-platform',
+      service: 'summaries',
+      environment: 'production',
+      affectedWorkflow: 'summaries',
+      requester: 'x',
+      flags: [
+        {
+          key: FLAG,
+          surface: 'modelRoute',
+          baseline: CURRENT,
+          candidate: CANDIDATE,
+          candidateVariationId: 'candidate',
+        },
+      ],
+      behaviourChange: 'summaries may take longer',
+      impact: { data: 'none', cost: 'none', latency: '+400 ms', safety: 'none', support: 'none', compliance: 'none' },
+      release: {
+        decisionOwner: 'ai-platform',
+        stages: [
+          { name: 'pilot', audience: 'everyone', percentage: 20, minDuration: '1h' },
+          { name: 'all', audience: 'everyone', percentage: 100, minDuration: '1h' },
+        ],
+      },
       cleanup: { kind: 'durable' },
     };
     const created = await call(first.url, 'POST', '/v1/changes', 'requester', record);
     expect(created.status).toBe(201);
     for (const requirement of created.body.decision.missing.evidence as { anyOf: string[] }[]) {
-      expect((await call(first.url, 'POST', `/v1/changes/${key}/evidence`, 'service', { type: requirement.anyOf[0], summary: 'ci', result: 'passed', link: 'https://ci.example.com/1' })).status).toBe(201);
+      expect(
+        (
+          await call(first.url, 'POST', `/v1/changes/${key}/evidence`, 'service', {
+            type: requirement.anyOf[0],
+            summary: 'ci',
+            result: 'passed',
+            link: 'https://ci.example.com/1',
+          })
+        ).status,
+      ).toBe(201);
     }
-    expect((await call(first.url, 'POST', `/v1/changes/${key}/reviews`, 'aiPlatformOwner', { decision: 'approve' })).body.status).toBe('approved');
+    expect(
+      (await call(first.url, 'POST', `/v1/changes/${key}/reviews`, 'aiPlatformOwner', { decision: 'approve' })).body
+        .status,
+    ).toBe('approved');
 
     // The process dies the instant FeatBit stores the stage, before it hears back: no approved state, no stage entry.
     const unsubscribe = sandbox.control.store.onChange((change) => {
@@ -112,12 +182,14 @@ describe('a release killed between its FeatBit write and its ledger entry', () =
     });
     await call(first.url, 'POST', `/v1/changes/${key}/release/apply-stage`, 'releaseOwner', {}).catch(() => undefined);
     unsubscribe();
-    if (first.child.exitCode === null && first.child.signalCode === null) await new Promise((resolve) => first.child.once('exit', resolve));
+    if (first.child.exitCode === null && first.child.signalCode === null)
+      await new Promise((resolve) => first.child.once('exit', resolve));
     expect(candidateShare()).toBeCloseTo(0.2, 10);
 
     // The restarted service finds a write the ledger does not account for and restores the approved state.
     const second = await serve();
-    for (let attempt = 0; attempt < 100 && candidateShare() > 0; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let attempt = 0; attempt < 100 && candidateShare() > 0; attempt += 1)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(candidateShare()).toBe(0);
     const change = await call(second.url, 'GET', `/v1/changes/${key}`, 'auditor');
     expect(change.body).toMatchObject({ status: 'approved', release: { stageIndex: null } });

@@ -35,7 +35,11 @@ export interface Harness {
   readonly envId: string;
   readonly tokens: Readonly<Record<TestRole, string>>;
   readonly extraTokens: Record<string, string>;
-  call(method: string, path: string, options?: { token?: string; body?: unknown; raw?: string; contentType?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  call(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; raw?: string; contentType?: string },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -63,7 +67,12 @@ export async function startHarness(
   const extra: Record<string, string> = {};
   for (const token of extraTokens) {
     extra[token.name] = generateApiToken();
-    tokenConfigs.push({ name: token.name, sha256: hashApiToken(extra[token.name]!), roles: token.roles as [TestRole], ...(token.kind ? { kind: token.kind } : {}) });
+    tokenConfigs.push({
+      name: token.name,
+      sha256: hashApiToken(extra[token.name]!),
+      roles: token.roles as [TestRole],
+      ...(token.kind ? { kind: token.kind } : {}),
+    });
   }
   // The harness's own admin adopts the seeded flags, so tests see only their own adoptions under `admin-user`.
   const seedAdmin = generateApiToken();
@@ -93,7 +102,8 @@ export async function startHarness(
         headers: { authorization: `Bearer ${seedAdmin}`, 'content-type': 'application/json' },
         body: JSON.stringify({ envId: env.id, flagKey: flag.key, reason: 'baseline for the test' }),
       });
-      if (adopted.status !== 201) throw new Error(`adoption of ${flag.key} failed: ${adopted.status} ${await adopted.text()}`);
+      if (adopted.status !== 201)
+        throw new Error(`adoption of ${flag.key} failed: ${adopted.status} ${await adopted.text()}`);
     }
   }
   return {
@@ -109,7 +119,11 @@ export async function startHarness(
       if (options.raw !== undefined) body = options.raw;
       else if (options.body !== undefined) body = JSON.stringify(options.body);
       if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-      const response = await fetch(`${service.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+      const response = await fetch(`${service.url}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+      });
       const text = await response.text();
       let parsed: unknown = text;
       try {

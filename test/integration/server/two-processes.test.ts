@@ -27,7 +27,10 @@ const urls: string[] = [];
 const tokens: Record<string, string> = {};
 
 function startServe(env: NodeJS.ProcessEnv, config: string): Promise<string> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--config', config], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--config', config], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
@@ -41,10 +44,19 @@ function startServe(env: NodeJS.ProcessEnv, config: string): Promise<string> {
   });
 }
 
-async function call(url: string, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function call(
+  url: string,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: await response.json() };
@@ -73,9 +85,14 @@ beforeAll(async () => {
     FEATBIT_ACCESS_TOKEN: sandbox.tokens.issue('featgate').token,
     LOG_LEVEL: 'warn',
   };
-  for (const name of ['FEATGATE_SIGNING_KEY', 'FEATGATE_REDACTION_KEY', 'FEATGATE_CONFIG'] as const) delete environment[name];
+  for (const name of ['FEATGATE_SIGNING_KEY', 'FEATGATE_REDACTION_KEY', 'FEATGATE_CONFIG'] as const)
+    delete environment[name];
   const dataDirs = ['a', 'b'].map((name) => mkdtempSync(join(dir, `data-${name}-`)));
-  urls.push(...(await Promise.all(dataDirs.map((dataDir) => startServe({ ...environment, FEATGATE_DATA_DIR: dataDir }, config)))));
+  urls.push(
+    ...(await Promise.all(
+      dataDirs.map((dataDir) => startServe({ ...environment, FEATGATE_DATA_DIR: dataDir }, config)),
+    )),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -93,9 +110,23 @@ afterAll(async () => {
 describe('two serve processes on one Redis', () => {
   it('turn concurrent approvals sent to either into one consistent change state and one valid chain, with one set of generated keys', async () => {
     const [a, b] = urls as [string, string];
-    const ready = await fetch(`${a}/readyz`).then((answer) => answer.json() as Promise<{ checks: { name: string; ok: boolean }[] }>);
-    expect(ready.checks).toEqual([{ name: 'redis', ok: true }, { name: 'featbit', ok: true }, { name: 'featbit-governance', ok: true }]);
-    expect((await call(a, 'POST', '/v1/adoptions', tokens.admin!, { envId: sandbox.envs[0]!.id, flagKey: highFlag.key, reason: 'baseline' })).status).toBe(201);
+    const ready = await fetch(`${a}/readyz`).then(
+      (answer) => answer.json() as Promise<{ checks: { name: string; ok: boolean }[] }>,
+    );
+    expect(ready.checks).toEqual([
+      { name: 'redis', ok: true },
+      { name: 'featbit', ok: true },
+      { name: 'featbit-governance', ok: true },
+    ]);
+    expect(
+      (
+        await call(a, 'POST', '/v1/adoptions', tokens.admin!, {
+          envId: sandbox.envs[0]!.id,
+          flagKey: highFlag.key,
+          reason: 'baseline',
+        })
+      ).status,
+    ).toBe(201);
     const keys = Array.from({ length: 6 }, (_, index) => `parallel-change-${index}`);
     await Promise.all(
       keys.map(async (key, index) => {
@@ -118,7 +149,10 @@ describe('two serve processes on one Redis', () => {
     for (const answer of await Promise.all(reviews)) expect(answer.status).toBe(201);
 
     for (const key of keys) {
-      const [fromA, fromB] = await Promise.all([call(a, 'GET', `/v1/changes/${key}`, tokens.auditor!), call(b, 'GET', `/v1/changes/${key}`, tokens.auditor!)]);
+      const [fromA, fromB] = await Promise.all([
+        call(a, 'GET', `/v1/changes/${key}`, tokens.auditor!),
+        call(b, 'GET', `/v1/changes/${key}`, tokens.auditor!),
+      ]);
       expect(fromA.body.status).toBe('approved');
       expect(fromB.body).toEqual(fromA.body);
       const approvals = await call(b, 'GET', `/v1/audit?change=${key}&type=change.status-changed`, tokens.auditor!);
@@ -135,13 +169,19 @@ describe('two serve processes on one Redis', () => {
       redactionHashes.add(candidate.hmacSha256);
     }
     expect(redactionHashes.size).toBe(1);
-    const manifests = await Promise.all(urls.map((url) => fetch(`${url}/v1/envs/${sandbox.envs[0]!.id}/manifest`).then((answer) => answer.text())));
+    const manifests = await Promise.all(
+      urls.map((url) => fetch(`${url}/v1/envs/${sandbox.envs[0]!.id}/manifest`).then((answer) => answer.text())),
+    );
     expect(decodeProtectedHeader(manifests[0]!).kid).toBe(decodeProtectedHeader(manifests[1]!).kid);
   });
 
   it('create one change when the same key is opened through both processes at once', async () => {
     const key = 'opened-twice-at-once';
-    const answers = await Promise.all(Array.from({ length: 8 }, (_, index) => call(urls[index % 2]!, 'POST', '/v1/changes', tokens.requester!, { ...high, key })));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, index) =>
+        call(urls[index % 2]!, 'POST', '/v1/changes', tokens.requester!, { ...high, key }),
+      ),
+    );
     expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
     const created = await call(urls[0]!, 'GET', `/v1/audit?change=${key}&type=change.created`, tokens.auditor!);
     expect(created.body.entries).toHaveLength(1);

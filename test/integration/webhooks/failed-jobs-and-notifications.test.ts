@@ -3,7 +3,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChatCapture, type ChatCapture } from '../../support/loopback-server.js';
 import { LedgerEventType } from '../../../src/ledger/index.js';
-import { eventually, FAST_BRIDGE_OPTIONS, routeFlag, startBridgeHarness, type BridgeHarness } from '../../e2e/webhook-bridge/bridge-harness.js';
+import {
+  eventually,
+  FAST_BRIDGE_OPTIONS,
+  routeFlag,
+  startBridgeHarness,
+  type BridgeHarness,
+} from '../../e2e/webhook-bridge/bridge-harness.js';
 
 const run = promisify(execFile);
 const cli = new URL('../../../src/cli/featgate.mjs', import.meta.url).pathname;
@@ -15,7 +21,10 @@ beforeAll(async () => {
   chat = await startChatCapture();
   h = await startBridgeHarness({
     webhooks: { notifyUrl: chat.hookUrl },
-    service: { ...FAST_BRIDGE_OPTIONS, bridge: { ...FAST_BRIDGE_OPTIONS.bridge, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 20 } } },
+    service: {
+      ...FAST_BRIDGE_OPTIONS,
+      bridge: { ...FAST_BRIDGE_OPTIONS.bridge, retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 20 } },
+    },
   });
 }, 60_000);
 
@@ -29,7 +38,15 @@ describe('reconcile jobs that keep failing, and notifications', () => {
     const key = 'broken-model-route';
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
     const flag = await h.alice.getFlag(h.envId, key);
-    await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: { targetUsers: [{ keyIds: ['qa-lead'], variationId: `${key}-candidate` }], rules: flag.rules, fallthrough: flag.fallthrough, exptIncludeAllTargets: true } });
+    await h.alice.updateTargeting(h.envId, key, {
+      revision: flag.revision,
+      targeting: {
+        targetUsers: [{ keyIds: ['qa-lead'], variationId: `${key}-candidate` }],
+        rules: flag.rules,
+        fallthrough: flag.fallthrough,
+        exptIncludeAllTargets: true,
+      },
+    });
     await h.settle();
     // FeatBit now refuses featgate every request (a revoked token, say): the job fails until someone looks.
     h.sandbox.control.failRequests({ forMs: 600_000, status: 403 });
@@ -60,7 +77,9 @@ describe('reconcile jobs that keep failing, and notifications', () => {
     expect((await h.call('GET', '/v1/jobs', { token: h.tokens.auditor })).body.counts.failed).toBe(0);
     expect(h.live(key).targetUsers).toEqual([]);
 
-    const missing = await run(process.execPath, [cli, 'jobs', 'retry', failed.id, '--token', h.tokens.admin], { env }).catch((error: { code: number; stderr: string }) => error);
+    const missing = await run(process.execPath, [cli, 'jobs', 'retry', failed.id, '--token', h.tokens.admin], {
+      env,
+    }).catch((error: { code: number; stderr: string }) => error);
     expect(missing).toMatchObject({ code: 1 });
   });
 
@@ -69,18 +88,47 @@ describe('reconcile jobs that keep failing, and notifications', () => {
     await h.seedAndAdopt(routeFlag(h.envId, key, { candidateShare: 0.05 }));
     chat.messages.length = 0;
     const flag = await h.alice.getFlag(h.envId, key);
-    await h.alice.updateTargeting(h.envId, key, { revision: flag.revision, targeting: { targetUsers: [{ keyIds: ['qa-lead'], variationId: `${key}-candidate` }], rules: flag.rules, fallthrough: flag.fallthrough, exptIncludeAllTargets: true } });
-    await eventually(() => ['reverted an unapproved edit', 'opened proposal', 'waits for review by'].every((part) => chat.messages.some((text) => text.includes(part))), 10_000, 'revert, proposal and review-request chat.messages');
-    expect(chat.messages.find((text) => text.includes('reverted an unapproved edit'))).toContain(`${key} (${h.envId}) by alice`);
+    await h.alice.updateTargeting(h.envId, key, {
+      revision: flag.revision,
+      targeting: {
+        targetUsers: [{ keyIds: ['qa-lead'], variationId: `${key}-candidate` }],
+        rules: flag.rules,
+        fallthrough: flag.fallthrough,
+        exptIncludeAllTargets: true,
+      },
+    });
+    await eventually(
+      () =>
+        ['reverted an unapproved edit', 'opened proposal', 'waits for review by'].every((part) =>
+          chat.messages.some((text) => text.includes(part)),
+        ),
+      10_000,
+      'revert, proposal and review-request chat.messages',
+    );
+    expect(chat.messages.find((text) => text.includes('reverted an unapproved edit'))).toContain(
+      `${key} (${h.envId}) by alice`,
+    );
     const [reverted] = await h.entries(LedgerEventType.EditReverted, key);
     const proposalKey = String(reverted!.data['proposal']);
     expect(chat.messages.find((text) => text.includes('opened proposal'))).toContain(proposalKey);
-    expect(chat.messages.find((text) => text.includes('waits for review by'))).toMatch(new RegExp(`^Change ${proposalKey} \\(\\w+ tier\\) waits for review by \\w+`));
+    expect(chat.messages.find((text) => text.includes('waits for review by'))).toMatch(
+      new RegExp(`^Change ${proposalKey} \\(\\w+ tier\\) waits for review by \\w+`),
+    );
 
-    await h.call('POST', `/v1/changes/${proposalKey}/evidence`, { token: h.tokens.requester, body: { type: 'offlineEval', summary: 'evaluated', result: 'passed' } });
-    const review = await h.call('POST', `/v1/changes/${proposalKey}/reviews`, { token: h.tokens.aiPlatformOwner, body: { decision: 'approve' } });
+    await h.call('POST', `/v1/changes/${proposalKey}/evidence`, {
+      token: h.tokens.requester,
+      body: { type: 'offlineEval', summary: 'evaluated', result: 'passed' },
+    });
+    const review = await h.call('POST', `/v1/changes/${proposalKey}/reviews`, {
+      token: h.tokens.aiPlatformOwner,
+      body: { decision: 'approve' },
+    });
     expect(review.body.status).toBe('approved');
-    await eventually(() => chat.messages.some((text) => text.includes(`Change ${proposalKey} is approved`)), 10_000, 'the approval message');
+    await eventually(
+      () => chat.messages.some((text) => text.includes(`Change ${proposalKey} is approved`)),
+      10_000,
+      'the approval message',
+    );
     expect(chat.messages.filter((text) => text.includes(`Change ${proposalKey} is approved`))).toHaveLength(1);
     expect(chat.messages.join('\n')).not.toContain('whsec-');
   });

@@ -42,7 +42,12 @@ export function describeQueueContract(name: string, factory: QueueFactory): void
       await queue.enqueue(flagJob('env-1', 'prompt', TriggerSource.Webhook, { operator: 'alice', deliveryId: 'd1' }));
       await queue.start(async (job) => void seen.push(job));
       await eventually(() => seen.length === 1);
-      expect(seen[0]).toMatchObject({ envId: 'env-1', target: { kind: 'flag', flagKey: 'prompt' }, operator: 'alice', deliveryId: 'd1' });
+      expect(seen[0]).toMatchObject({
+        envId: 'env-1',
+        target: { kind: 'flag', flagKey: 'prompt' },
+        operator: 'alice',
+        deliveryId: 'd1',
+      });
     });
 
     it('coalesces triggers for a flag whose job is still waiting into one run', async () => {
@@ -162,7 +167,10 @@ export function describeQueueContract(name: string, factory: QueueFactory): void
       });
       const first = await queue.enqueue(flagJob('env-1', 'prompt', TriggerSource.Webhook));
       await eventually(async () => (await queue.counts()).delayed === 1);
-      expect(await queue.enqueue(flagJob('env-1', 'prompt', TriggerSource.Webhook))).toEqual({ jobId: first.jobId, coalesced: true });
+      expect(await queue.enqueue(flagJob('env-1', 'prompt', TriggerSource.Webhook))).toEqual({
+        jobId: first.jobId,
+        coalesced: true,
+      });
       await queue.whenIdle();
       expect(calls).toBe(2);
     });
@@ -176,7 +184,10 @@ export function describeQueueContract(name: string, factory: QueueFactory): void
       });
       const first = await queue.enqueue(flagJob('env-1', 'prompt', TriggerSource.Webhook));
       await eventually(async () => (await queue.counts()).delayed === 1);
-      expect(await queue.enqueue(flagJob('env-1', 'prompt', TriggerSource.Reconciler))).toEqual({ jobId: first.jobId, coalesced: true });
+      expect(await queue.enqueue(flagJob('env-1', 'prompt', TriggerSource.Reconciler))).toEqual({
+        jobId: first.jobId,
+        coalesced: true,
+      });
       await eventually(() => calls === 2);
       await queue.whenIdle();
       expect(await queue.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });

@@ -1,7 +1,13 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBullmqJobQueue, flagJob, TriggerSource, type JobQueue, type ReconcileJob } from '../../../webhooks/index.js';
+import {
+  createBullmqJobQueue,
+  flagJob,
+  TriggerSource,
+  type JobQueue,
+  type ReconcileJob,
+} from '../../../webhooks/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 import { eventually } from './queue-contract.js';
 

@@ -67,11 +67,19 @@ describe('POST /webhooks/featbit over HTTP', () => {
     fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
 
   it('answers 202 and queues one job naming the environment, the flag and the operator', async () => {
-    const response = await post(flagBody, { 'X-FeatBit-Signature-256': sign(flagBody, 'new-secret'), 'X-FeatBit-Delivery': randomUUID() });
+    const response = await post(flagBody, {
+      'X-FeatBit-Signature-256': sign(flagBody, 'new-secret'),
+      'X-FeatBit-Delivery': randomUUID(),
+    });
     expect(response.status).toBe(202);
     expect(await response.json()).toMatchObject({ status: 'queued', jobId: 'job-1' });
     expect(queued).toHaveLength(1);
-    expect(queued[0]).toMatchObject({ envId, target: { kind: 'flag', flagKey: 'assistant-prompt' }, operator: 'alice', source: 'webhook' });
+    expect(queued[0]).toMatchObject({
+      envId,
+      target: { kind: 'flag', flagKey: 'assistant-prompt' },
+      operator: 'alice',
+      source: 'webhook',
+    });
   });
 
   it('accepts deliveries signed with the secret being rotated out', async () => {

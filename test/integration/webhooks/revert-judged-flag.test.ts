@@ -4,7 +4,12 @@ import { flagSchema, type FeatBitFlag } from '../../../src/featbit/model/index.j
 import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
 import type { Sandbox } from '../../../src/sandbox/index.js';
-import { candidateShare, governedEnvironment, routeFlag, startGovernedSandbox } from '../../e2e/webhook-bridge/bridge-harness.js';
+import {
+  candidateShare,
+  governedEnvironment,
+  routeFlag,
+  startGovernedSandbox,
+} from '../../e2e/webhook-bridge/bridge-harness.js';
 
 let sandbox: Sandbox;
 let envId: string;
@@ -15,7 +20,11 @@ beforeAll(async () => {
   sandbox = await startGovernedSandbox();
   envId = (await governedEnvironment()).id;
   const client = (name: string) =>
-    new FeatBitRestClient({ baseUrl: sandbox.url, accessToken: sandbox.tokens.list().find((token) => token.name === name)!.token, logger: silentLogger });
+    new FeatBitRestClient({
+      baseUrl: sandbox.url,
+      accessToken: sandbox.tokens.list().find((token) => token.name === name)!.token,
+      logger: silentLogger,
+    });
   featgate = client('featgate-bot');
   alice = client('alice');
 });
@@ -30,13 +39,17 @@ async function raisedFlag(key: string) {
   const approved: FeatBitFlag = flagSchema.parse(await featgate.getFlag(envId, key));
   const before = await alice.getFlag(envId, key);
   const raised = routeFlag(envId, key, { candidateShare: 0.5 }) as { fallthrough: FeatBitFlag['fallthrough'] };
-  await alice.updateTargeting(envId, key, { revision: before.revision, targeting: { targetUsers: [], rules: [], fallthrough: raised.fallthrough, exptIncludeAllTargets: true } });
+  await alice.updateTargeting(envId, key, {
+    revision: before.revision,
+    targeting: { targetUsers: [], rules: [], fallthrough: raised.fallthrough, exptIncludeAllTargets: true },
+  });
   return { approved, judged: await featgate.getFlag(envId, key) };
 }
 
 const writesBy = (key: string, name: string) => {
   const id = sandbox.control.store.getFlag(envId, key).id;
-  return sandbox.control.store.auditLogs(envId).filter((entry) => entry.refId === id && entry.creatorName === name).length;
+  return sandbox.control.store.auditLogs(envId).filter((entry) => entry.refId === id && entry.creatorName === name)
+    .length;
 };
 
 describe('reverting exactly the revision that was judged', () => {
@@ -55,7 +68,9 @@ describe('reverting exactly the revision that was judged', () => {
     const { approved, judged } = await raisedFlag(key);
     await alice.toggle(envId, key, false);
 
-    await expect(revertJudgedFlag(featgate, envId, judged, approved, 'featgate: restore')).rejects.toBeInstanceOf(StaleEditError);
+    await expect(revertJudgedFlag(featgate, envId, judged, approved, 'featgate: restore')).rejects.toBeInstanceOf(
+      StaleEditError,
+    );
 
     const live = sandbox.control.store.getFlag(envId, key);
     expect(live.isEnabled).toBe(false);

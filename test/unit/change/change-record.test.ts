@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { parseChangeRecord, redactChangeRecord } from '../../../src/change/index.js';
 import { sha256Hex, canonicalJson } from '../../../src/canonical/index.js';
-import { isRedactedValue, redactionKeyFromText, redactSecrets, secretKeyMatcher } from '../../../src/redaction/index.js';
+import {
+  isRedactedValue,
+  redactionKeyFromText,
+  redactSecrets,
+  secretKeyMatcher,
+} from '../../../src/redaction/index.js';
 import { ValidationError, type FieldIssue } from '../../../src/errors/index.js';
 
 const examplesDir = fileURLToPath(new URL('../../../policies/examples/', import.meta.url));
@@ -14,7 +19,8 @@ const isSecret = secretKeyMatcher(['api[-_]?key', 'token$', 'passw(or)?d', '^aut
 const KEY_TEXT = 'test-installation-redaction-key-0123456789';
 const key = redactionKeyFromText(KEY_TEXT, 'test');
 /** The keyed hash computed independently of the module under test. */
-const hmacOf = (value: unknown) => createHmac('sha256', Buffer.from(KEY_TEXT, 'utf8')).update(canonicalJson(value)).digest('hex');
+const hmacOf = (value: unknown) =>
+  createHmac('sha256', Buffer.from(KEY_TEXT, 'utf8')).update(canonicalJson(value)).digest('hex');
 
 function issuesOf(text: string): FieldIssue[] {
   try {
@@ -42,8 +48,18 @@ describe('change record', () => {
     const lineOf = (needle: string): number => lines.findIndex((line) => line.includes(needle)) + 1;
     expect(issuesOf(text)).toEqual([
       { file: 'change.yaml', line: lineOf('flavour: sweet'), path: 'flavour', message: 'unknown key' },
-      { file: 'change.yaml', line: lineOf('impact:'), path: 'impact.compliance', message: 'Invalid input: expected string, received undefined' },
-      { file: 'change.yaml', line: lineOf('percentage: 500'), path: 'release.stages.0.percentage', message: 'Too big: expected number to be <=100' },
+      {
+        file: 'change.yaml',
+        line: lineOf('impact:'),
+        path: 'impact.compliance',
+        message: 'Invalid input: expected string, received undefined',
+      },
+      {
+        file: 'change.yaml',
+        line: lineOf('percentage: 500'),
+        path: 'release.stages.0.percentage',
+        message: 'Too big: expected number to be <=100',
+      },
     ]);
   });
 
@@ -60,7 +76,11 @@ describe('change record', () => {
 
 describe('secret redaction', () => {
   it('replaces secret-named members at any depth with a marker holding the keyed HMAC-SHA256 of the value', () => {
-    const redacted = redactSecrets({ provider: 'x', apiKey: 'sk-1', headers: [{ Authorization: 'Bearer t' }], maxTokens: 512, authToken: { v: 1 } }, isSecret, key);
+    const redacted = redactSecrets(
+      { provider: 'x', apiKey: 'sk-1', headers: [{ Authorization: 'Bearer t' }], maxTokens: 512, authToken: { v: 1 } },
+      isSecret,
+      key,
+    );
     expect(redacted).toEqual({
       provider: 'x',
       apiKey: { $redacted: true, hmacSha256: hmacOf('sk-1') },

@@ -55,7 +55,11 @@ describe('loadServiceConfig', () => {
 
   it('lets environment variables override the file and --port override both', () => {
     const file = configFile('port: 7000\ndataDir: from-file\nfeatbit:\n  apiUrl: http://file:5000\n');
-    const config = loadServiceConfig({ file, env: { FEATBIT_API_URL: 'http://env:5000', PORT: '7001' }, overrides: { port: 7002 } });
+    const config = loadServiceConfig({
+      file,
+      env: { FEATBIT_API_URL: 'http://env:5000', PORT: '7001' },
+      overrides: { port: 7002 },
+    });
     expect(config.dataDir).toBe('from-file');
     expect(config.featbit.apiUrl).toBe('http://env:5000');
     expect(config.port).toBe(7002);
@@ -70,7 +74,9 @@ describe('loadServiceConfig', () => {
   it('names the line of an unknown key, nested', () => {
     const file = configFile('featbit:\n  apiUrl: http://x:5000\n  acessToken: api-typo\n');
     const issues = issuesOf(() => loadServiceConfig({ file, env: {} }));
-    expect(issues).toEqual([expect.objectContaining({ file, line: 3, path: 'featbit.acessToken', message: 'unknown key' })]);
+    expect(issues).toEqual([
+      expect.objectContaining({ file, line: 3, path: 'featbit.acessToken', message: 'unknown key' }),
+    ]);
   });
 
   it('names the line of broken YAML', () => {
@@ -87,7 +93,9 @@ describe('loadServiceConfig', () => {
   });
 
   it('refuses a token entry that holds a token instead of its hash', () => {
-    const file = configFile('identity:\n  tokens:\n    - name: ci\n      sha256: fgt_plaintext\n      roles: [service]\n');
+    const file = configFile(
+      'identity:\n  tokens:\n    - name: ci\n      sha256: fgt_plaintext\n      roles: [service]\n',
+    );
     const issues = issuesOf(() => loadServiceConfig({ file, env: {} }));
     expect(issues).toEqual([expect.objectContaining({ path: 'identity.tokens.0.sha256', line: 4 })]);
   });

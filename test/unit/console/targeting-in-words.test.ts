@@ -4,9 +4,25 @@ import { jsonFlag } from '../../support/json-flag.js';
 
 describe('targeting in words', () => {
   it('names each rule, its audience and each variation share, and individual targets', () => {
-    const flag = jsonFlag('env', 'support-assistant-prompt', [{ id: 'current', name: 'current', value: 'a' }, { id: 'concise', name: 'concise', value: 'b' }], [
-      { id: 'r1', name: 'beta users', conditions: [{ property: 'plan', op: 'Equal', value: 'beta' }], variations: [{ id: 'concise', rollout: [0, 0.25] }, { id: 'current', rollout: [0.25, 1] }] },
-    ]) as Record<string, unknown>;
+    const flag = jsonFlag(
+      'env',
+      'support-assistant-prompt',
+      [
+        { id: 'current', name: 'current', value: 'a' },
+        { id: 'concise', name: 'concise', value: 'b' },
+      ],
+      [
+        {
+          id: 'r1',
+          name: 'beta users',
+          conditions: [{ property: 'plan', op: 'Equal', value: 'beta' }],
+          variations: [
+            { id: 'concise', rollout: [0, 0.25] },
+            { id: 'current', rollout: [0.25, 1] },
+          ],
+        },
+      ],
+    ) as Record<string, unknown>;
     flag.targetUsers = [{ keyIds: ['u1', 'u2'], variationId: 'concise' }];
     expect(targetingInWords(flag)).toEqual([
       'the flag is on',

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BreakGlassStatus, dueJobs, type BreakGlassRecord, type ExposureLedgerState } from '../../../src/exposure/index.js';
+import {
+  BreakGlassStatus,
+  dueJobs,
+  type BreakGlassRecord,
+  type ExposureLedgerState,
+} from '../../../src/exposure/index.js';
 import { ActorKind } from '../../../src/ledger/index.js';
 import { PostReviewOutcome } from '../../../src/projections/index.js';
 import type { LedgerProjections } from '../../../src/workflow/index.js';
@@ -33,7 +38,11 @@ describe('break-glass expiry jobs', () => {
       used('bg-approved-0002', BreakGlassStatus.Approved, { postReviewOutcome: PostReviewOutcome.Approved }),
       used('bg-ended-0003', BreakGlassStatus.Ended),
     ];
-    const exposure: ExposureLedgerState = { lastSeq: 10, breakGlass: new Map(records.map((record) => [record.used.id, record])), notified: new Set() };
+    const exposure: ExposureLedgerState = {
+      lastSeq: 10,
+      breakGlass: new Map(records.map((record) => [record.used.id, record])),
+      notified: new Set(),
+    };
     const projections = { changes: { changes: new Map() } } as unknown as LedgerProjections;
     expect(dueJobs(projections, exposure).map((job) => job.subject)).toEqual(['bg-active-0001', 'bg-approved-0002']);
   });

@@ -5,12 +5,18 @@ import type { LoadedChangeRecordState } from '../../../src/projections/index.js'
 
 /** The high-tier example change record, with stages, guardrails and cleanup adjusted by `patch`. */
 export function exampleRecord(patch: (record: ChangeRecord) => ChangeRecord = (record) => record): ChangeRecord {
-  const text = readFileSync(fileURLToPath(new URL('../../../policies/examples/high-model-provider-change.yaml', import.meta.url)), 'utf8');
+  const text = readFileSync(
+    fileURLToPath(new URL('../../../policies/examples/high-model-provider-change.yaml', import.meta.url)),
+    'utf8',
+  );
   return patch(parseChangeRecord(text));
 }
 
 /** A change-record state as the projection would hold it, with its full record loaded. */
-export function changeState(record: ChangeRecord, fields: Partial<LoadedChangeRecordState> = {}): LoadedChangeRecordState {
+export function changeState(
+  record: ChangeRecord,
+  fields: Partial<LoadedChangeRecordState> = {},
+): LoadedChangeRecordState {
   return {
     key: record.key,
     record,

@@ -3,7 +3,12 @@ import { breaks, GuardrailAction, HoldOperator, type ThresholdCondition } from '
 import { breachesOf, describeBreach } from '../../../src/exposure/index.js';
 
 const escalation: ThresholdCondition = { metric: 'escalationRate', operator: HoldOperator.Above, threshold: 0.05 };
-const grounding: ThresholdCondition = { metric: 'groundingScore', operator: HoldOperator.Below, threshold: 0.7, action: GuardrailAction.Rollback };
+const grounding: ThresholdCondition = {
+  metric: 'groundingScore',
+  operator: HoldOperator.Below,
+  threshold: 0.7,
+  action: GuardrailAction.Rollback,
+};
 const latency: ThresholdCondition = { metric: 'latencyP95Ms', operator: HoldOperator.Above, threshold: 2000 };
 const at = '2026-03-01T10:00:00Z';
 

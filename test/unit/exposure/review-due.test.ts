@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../../policies/index.js';
 import { ChangeStatus, changeRecordSchema, CleanupKind, ReviewDecision } from '../../../src/change/index.js';
 import { parseOrThrow, ValidationError } from '../../../src/errors/index.js';
-import { BreakGlassStatus, changeReviewDueAt, changeReviewDueDates, noticeFor, postReviewOutcome, reviewDueItems as itemsWithDates, type BreakGlassRecord } from '../../../src/exposure/index.js';
+import {
+  BreakGlassStatus,
+  changeReviewDueAt,
+  changeReviewDueDates,
+  noticeFor,
+  postReviewOutcome,
+  reviewDueItems as itemsWithDates,
+  type BreakGlassRecord,
+} from '../../../src/exposure/index.js';
 import type { LoadedChangeRecordState } from '../../../src/projections/index.js';
 import { IdentityMapping } from '../../../src/identity/index.js';
 import { ActorKind } from '../../../src/ledger/index.js';
@@ -10,13 +18,30 @@ import { PostReviewOutcome, ReviewItemKind } from '../../../src/projections/inde
 import { changeState, exampleRecord } from './exposure-fixtures.js';
 
 const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
-const durable = changeState(exampleRecord((record) => ({ ...record, cleanup: { kind: CleanupKind.Durable, reviewDate: '2026-04-01' } })), { status: ChangeStatus.Completed });
+const durable = changeState(
+  exampleRecord((record) => ({ ...record, cleanup: { kind: CleanupKind.Durable, reviewDate: '2026-04-01' } })),
+  { status: ChangeStatus.Completed },
+);
 const temporary = changeState(
-  exampleRecord((record) => ({ ...record, key: 'holiday-banner', cleanup: { kind: CleanupKind.Temporary, reviewDate: '2026-03-20' } })),
+  exampleRecord((record) => ({
+    ...record,
+    key: 'holiday-banner',
+    cleanup: { kind: CleanupKind.Temporary, reviewDate: '2026-03-20' },
+  })),
   { status: ChangeStatus.Releasing },
 );
-const defaulted = changeState(exampleRecord((record) => ({ ...record, key: 'no-date', cleanup: { kind: CleanupKind.Durable } })), { status: ChangeStatus.Completed });
-const proposed = changeState(exampleRecord((record) => ({ ...record, key: 'still-proposed', cleanup: { kind: CleanupKind.Durable, reviewDate: '2020-01-01' } })), { status: ChangeStatus.Proposed });
+const defaulted = changeState(
+  exampleRecord((record) => ({ ...record, key: 'no-date', cleanup: { kind: CleanupKind.Durable } })),
+  { status: ChangeStatus.Completed },
+);
+const proposed = changeState(
+  exampleRecord((record) => ({
+    ...record,
+    key: 'still-proposed',
+    cleanup: { kind: CleanupKind.Durable, reviewDate: '2020-01-01' },
+  })),
+  { status: ChangeStatus.Proposed },
+);
 const breakGlass: BreakGlassRecord = {
   used: {
     id: 'bg-20260301-abcd',
@@ -40,8 +65,15 @@ const breakGlass: BreakGlassRecord = {
 };
 
 /** The review-due items with each change's date as the notifier computes it from the loaded record. */
-function reviewDueItems(changes: LoadedChangeRecordState[], ...rest: Parameters<typeof itemsWithDates> extends [unknown, unknown, ...infer R] ? R : never) {
-  return itemsWithDates(changes, new Map(changes.map((state) => [state.key, changeReviewDueAt(state, rest[1])])), ...rest);
+function reviewDueItems(
+  changes: LoadedChangeRecordState[],
+  ...rest: Parameters<typeof itemsWithDates> extends [unknown, unknown, ...infer R] ? R : never
+) {
+  return itemsWithDates(
+    changes,
+    new Map(changes.map((state) => [state.key, changeReviewDueAt(state, rest[1])])),
+    ...rest,
+  );
 }
 
 describe('review-due items', () => {
@@ -55,7 +87,10 @@ describe('review-due items', () => {
   });
 
   it('refuses a durable control without a named owner, naming the field', () => {
-    const { owner: _owner, ...unowned } = exampleRecord((record) => ({ ...record, cleanup: { kind: CleanupKind.Durable } }));
+    const { owner: _owner, ...unowned } = exampleRecord((record) => ({
+      ...record,
+      cleanup: { kind: CleanupKind.Durable },
+    }));
     for (const record of [unowned, { ...unowned, owner: '   ' }]) {
       const error = (() => {
         try {
@@ -99,7 +134,13 @@ describe('review-due items', () => {
   it('lists a break-glass post-review once its deadline passes, until it concludes', () => {
     expect(reviewDueItems([], [breakGlass], policy, new Date('2026-03-02T00:00:00Z'))).toEqual([]);
     const [item] = reviewDueItems([], [breakGlass], policy, new Date('2026-03-04T00:00:00Z'));
-    expect(item).toMatchObject({ kind: ReviewItemKind.BreakGlassPostReview, key: 'bg-20260301-abcd', owner: 'ic@example.com', roles: ['security', 'releaseOwner'], overdue: true });
+    expect(item).toMatchObject({
+      kind: ReviewItemKind.BreakGlassPostReview,
+      key: 'bg-20260301-abcd',
+      owner: 'ic@example.com',
+      roles: ['security', 'releaseOwner'],
+      overdue: true,
+    });
     const concluded = { ...breakGlass, postReviewOutcome: PostReviewOutcome.Approved };
     expect(reviewDueItems([], [concluded], policy, new Date('2026-03-04T00:00:00Z'))).toEqual([]);
   });
@@ -116,15 +157,34 @@ describe('review-due items', () => {
 });
 
 describe('break-glass post-review outcome', () => {
-  const review = (reviewer: string, roles: string[], decision = ReviewDecision.Approve) => ({ reviewer, roles, decision });
+  const review = (reviewer: string, roles: string[], decision = ReviewDecision.Approve) => ({
+    reviewer,
+    roles,
+    decision,
+  });
   const roles = ['security', 'releaseOwner'];
 
   it('needs every post-review role covered by a distinct person other than the one who broke glass', () => {
-    expect(postReviewOutcome([review('sam', ['security'])], { id: 'ic' }, roles, false)).toBe(PostReviewOutcome.Pending);
-    expect(postReviewOutcome([review('sam', ['security']), review('rita', ['releaseOwner'])], { id: 'ic' }, roles, false)).toBe(PostReviewOutcome.Approved);
-    expect(postReviewOutcome([review('both', ['security', 'releaseOwner'])], { id: 'ic' }, roles, false)).toBe(PostReviewOutcome.Pending);
-    expect(postReviewOutcome([review('both', ['security', 'releaseOwner'])], { id: 'ic' }, roles, true)).toBe(PostReviewOutcome.Approved);
-    expect(postReviewOutcome([review('ic', ['security', 'releaseOwner']), review('sam', ['security'])], { id: 'ic' }, roles, true)).toBe(PostReviewOutcome.Pending);
+    expect(postReviewOutcome([review('sam', ['security'])], { id: 'ic' }, roles, false)).toBe(
+      PostReviewOutcome.Pending,
+    );
+    expect(
+      postReviewOutcome([review('sam', ['security']), review('rita', ['releaseOwner'])], { id: 'ic' }, roles, false),
+    ).toBe(PostReviewOutcome.Approved);
+    expect(postReviewOutcome([review('both', ['security', 'releaseOwner'])], { id: 'ic' }, roles, false)).toBe(
+      PostReviewOutcome.Pending,
+    );
+    expect(postReviewOutcome([review('both', ['security', 'releaseOwner'])], { id: 'ic' }, roles, true)).toBe(
+      PostReviewOutcome.Approved,
+    );
+    expect(
+      postReviewOutcome(
+        [review('ic', ['security', 'releaseOwner']), review('sam', ['security'])],
+        { id: 'ic' },
+        roles,
+        true,
+      ),
+    ).toBe(PostReviewOutcome.Pending);
   });
 
   it('counts people through the identity mapping: an alias of the commander never counts, one person under two names is one approver', () => {
@@ -133,13 +193,52 @@ describe('break-glass post-review outcome', () => {
       { id: 'sam', emails: ['sam@corp.example'], tokens: ['sam-token'] },
     ]);
     const commander = { id: 'IC@Corp.example' };
-    expect(postReviewOutcome([review('ic-token', ['security']), review('rita', ['releaseOwner'])], commander, roles, false, people)).toBe(PostReviewOutcome.Pending);
-    expect(postReviewOutcome([review('sam-token', ['security']), review('SAM@corp.example', ['releaseOwner'])], commander, roles, false, people)).toBe(PostReviewOutcome.Pending);
-    expect(postReviewOutcome([review('sam-token', ['security']), review('rita', ['releaseOwner'])], commander, roles, false, people)).toBe(PostReviewOutcome.Approved);
-    expect(postReviewOutcome([review('oidc-sub-1', ['security'], ReviewDecision.Reject)], { id: 'oidc-sub-1', aliases: [] }, roles, false, people)).toBe(PostReviewOutcome.Pending);
+    expect(
+      postReviewOutcome(
+        [review('ic-token', ['security']), review('rita', ['releaseOwner'])],
+        commander,
+        roles,
+        false,
+        people,
+      ),
+    ).toBe(PostReviewOutcome.Pending);
+    expect(
+      postReviewOutcome(
+        [review('sam-token', ['security']), review('SAM@corp.example', ['releaseOwner'])],
+        commander,
+        roles,
+        false,
+        people,
+      ),
+    ).toBe(PostReviewOutcome.Pending);
+    expect(
+      postReviewOutcome(
+        [review('sam-token', ['security']), review('rita', ['releaseOwner'])],
+        commander,
+        roles,
+        false,
+        people,
+      ),
+    ).toBe(PostReviewOutcome.Approved);
+    expect(
+      postReviewOutcome(
+        [review('oidc-sub-1', ['security'], ReviewDecision.Reject)],
+        { id: 'oidc-sub-1', aliases: [] },
+        roles,
+        false,
+        people,
+      ),
+    ).toBe(PostReviewOutcome.Pending);
   });
 
   it("is rejected when any reviewer's latest review rejects", () => {
-    expect(postReviewOutcome([review('sam', ['security']), review('rita', ['releaseOwner'], ReviewDecision.Reject)], { id: 'ic' }, roles, false)).toBe(PostReviewOutcome.Rejected);
+    expect(
+      postReviewOutcome(
+        [review('sam', ['security']), review('rita', ['releaseOwner'], ReviewDecision.Reject)],
+        { id: 'ic' },
+        roles,
+        false,
+      ),
+    ).toBe(PostReviewOutcome.Rejected);
   });
 });

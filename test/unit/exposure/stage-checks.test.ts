@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH, evaluate, loadPolicyFile } from '../../../policies/index.js';
-import { ChangeStatus, EvidenceResult, EvidenceType, GuardrailAction, HoldOperator } from '../../../src/change/index.js';
+import {
+  ChangeStatus,
+  EvidenceResult,
+  EvidenceType,
+  GuardrailAction,
+  HoldOperator,
+} from '../../../src/change/index.js';
 import { ConflictError, PolicyViolationError } from '../../../src/errors/index.js';
 import { assertStageAllowed } from '../../../src/workflow/index.js';
 import { changeState, exampleRecord } from './exposure-fixtures.js';
@@ -20,7 +26,12 @@ const record = exampleRecord((base) => ({
 const evaluation = evaluate(record, policy);
 const appliedAt = '2026-03-02T10:00:00.000Z';
 const expansion = [{ type: EvidenceType.ShadowTraffic, summary: 'shadow run', result: EvidenceResult.Passed }];
-const releasing = changeState(record, { status: ChangeStatus.Releasing, stageIndex: 0, stageAppliedAt: appliedAt, evidence: expansion });
+const releasing = changeState(record, {
+  status: ChangeStatus.Releasing,
+  stageIndex: 0,
+  stageAppliedAt: appliedAt,
+  evidence: expansion,
+});
 const after = (hours: number) => new Date(Date.parse(appliedAt) + hours * 3_600_000);
 
 function refusal(fn: () => void): Error {
@@ -40,7 +51,9 @@ describe('stage checks', () => {
   it('refuses a stage the plan does not contain, naming the stages it has', () => {
     const error = refusal(() => assertStageAllowed({ state: releasing, index: 4, evaluation, now: after(48) }));
     expect(error).toBeInstanceOf(ConflictError);
-    expect(error.message).toBe('stage 5 is not in the release plan of router-switch-provider; the plan has 2 stage(s): 1 canary, 2 everyone');
+    expect(error.message).toBe(
+      'stage 5 is not in the release plan of router-switch-provider; the plan has 2 stage(s): 1 canary, 2 everyone',
+    );
   });
 
   it('refuses the next stage until the applied stage has run its minimum duration, saying from when it may', () => {
@@ -51,14 +64,28 @@ describe('stage checks', () => {
   });
 
   it('refuses any ramp while the release is held, with the hold reason', () => {
-    const held = { ...releasing, status: ChangeStatus.Held, statusReason: 'guardrail breached: escalationRate 0.09 above 0.05' };
-    expect(refusal(() => assertStageAllowed({ state: held, index: 1, evaluation, now: after(48) })).message).toContain('is held (guardrail breached: escalationRate 0.09 above 0.05)');
+    const held = {
+      ...releasing,
+      status: ChangeStatus.Held,
+      statusReason: 'guardrail breached: escalationRate 0.09 above 0.05',
+    };
+    expect(refusal(() => assertStageAllowed({ state: held, index: 1, evaluation, now: after(48) })).message).toContain(
+      'is held (guardrail breached: escalationRate 0.09 above 0.05)',
+    );
   });
 
   it('refuses widening while the latest signal breaks a guardrail, and allows it once a healthy value arrives', () => {
-    const breached = { ...releasing, signals: { escalationRate: { value: 0.09, observedAt: appliedAt, source: 'api', seq: 9 } } };
-    expect(refusal(() => assertStageAllowed({ state: breached, index: 1, evaluation, now: after(48) })).message).toContain('a guardrail holds the release of router-switch-provider: escalationRate 0.09 above 0.05');
-    const healthy = { ...releasing, signals: { escalationRate: { value: 0.04, observedAt: appliedAt, source: 'api', seq: 10 } } };
+    const breached = {
+      ...releasing,
+      signals: { escalationRate: { value: 0.09, observedAt: appliedAt, source: 'api', seq: 9 } },
+    };
+    expect(
+      refusal(() => assertStageAllowed({ state: breached, index: 1, evaluation, now: after(48) })).message,
+    ).toContain('a guardrail holds the release of router-switch-provider: escalationRate 0.09 above 0.05');
+    const healthy = {
+      ...releasing,
+      signals: { escalationRate: { value: 0.04, observedAt: appliedAt, source: 'api', seq: 10 } },
+    };
     expect(() => assertStageAllowed({ state: healthy, index: 1, evaluation, now: after(48) })).not.toThrow();
   });
 
@@ -70,9 +97,13 @@ describe('stage checks', () => {
   });
 
   it('refuses skipping a stage and going back, and lets the applied stage be applied again', () => {
-    expect(refusal(() => assertStageAllowed({ state: changeState(record), index: 1, evaluation, now: after(0) })).message).toContain('cannot be applied before stage 1 (canary)');
+    expect(
+      refusal(() => assertStageAllowed({ state: changeState(record), index: 1, evaluation, now: after(0) })).message,
+    ).toContain('cannot be applied before stage 1 (canary)');
     const atSecond = { ...releasing, stageIndex: 1 };
-    expect(refusal(() => assertStageAllowed({ state: atSecond, index: 0, evaluation, now: after(48) })).message).toContain('roll back instead');
+    expect(
+      refusal(() => assertStageAllowed({ state: atSecond, index: 0, evaluation, now: after(48) })).message,
+    ).toContain('roll back instead');
     expect(() => assertStageAllowed({ state: atSecond, index: 1, evaluation, now: after(0) })).not.toThrow();
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { restFlagSchema, sdkDataSyncSchema, sdkFlagSchema, segmentSchema, webhookFlagSchema } from '../../../src/featbit/model/index.js';
+import {
+  restFlagSchema,
+  sdkDataSyncSchema,
+  sdkFlagSchema,
+  segmentSchema,
+  webhookFlagSchema,
+} from '../../../src/featbit/model/index.js';
 import { readReference as reference } from '../../support/reference.js';
 
 describe('FeatBit model', () => {

@@ -36,7 +36,10 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-async function jwt(claims: Record<string, unknown>, options: { key?: CryptoKey; iss?: string; aud?: string; exp?: number } = {}) {
+async function jwt(
+  claims: Record<string, unknown>,
+  options: { key?: CryptoKey; iss?: string; aud?: string; exp?: number } = {},
+) {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
     .setIssuer(options.iss ?? issuer)
@@ -74,7 +77,12 @@ describe('Authenticator', () => {
   it('accepts an OIDC token from the issuer and reads roles from a nested claim', async () => {
     const token = await jwt({ realm: { roles: ['reviewer', 'security'] } });
     const principal = await authenticator().authenticate(`Bearer ${token}`);
-    expect(principal).toMatchObject({ id: 'alice@example.com', kind: 'user', roles: ['reviewer', 'security'], via: 'oidc' });
+    expect(principal).toMatchObject({
+      id: 'alice@example.com',
+      kind: 'user',
+      roles: ['reviewer', 'security'],
+      via: 'oidc',
+    });
     expect(principal.permissions.has(Permission.ReviewSubmit)).toBe(true);
   });
 

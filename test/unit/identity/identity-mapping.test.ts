@@ -3,12 +3,25 @@ import { IdentityMapping, peopleSchema } from '../../../src/identity/index.js';
 
 describe('IdentityMapping', () => {
   const people = IdentityMapping.fromConfig([
-    { id: 'alice', emails: ['alice@corp.example'], oidcSubjects: ['00u1abc'], tokens: ['alice-ci'], featbitUsers: ['Alice Smith'] },
+    {
+      id: 'alice',
+      emails: ['alice@corp.example'],
+      oidcSubjects: ['00u1abc'],
+      tokens: ['alice-ci'],
+      featbitUsers: ['Alice Smith'],
+    },
     { id: 'bob', tokens: ['bob-admin'] },
   ]);
 
   it('makes every spelling of one person the same person: e-mail case, OIDC subject, token name, FeatBit user', () => {
-    for (const spelling of ['Alice@Corp.example', ' alice@corp.example ', '00u1abc', 'alice-ci', 'alice smith', 'ALICE']) {
+    for (const spelling of [
+      'Alice@Corp.example',
+      ' alice@corp.example ',
+      '00u1abc',
+      'alice-ci',
+      'alice smith',
+      'ALICE',
+    ]) {
       expect(people.samePerson(spelling, 'alice@corp.example'), spelling).toBe(true);
     }
     expect(people.samePerson('alice-ci', 'bob-admin')).toBe(false);
@@ -27,7 +40,9 @@ describe('IdentityMapping', () => {
       { id: 'bob', tokens: ['Shared'] },
     ]);
     expect(twice.success).toBe(false);
-    expect(twice.error?.issues[0]?.message).toBe('identity shared belongs to alice and bob; one identity names one person');
+    expect(twice.error?.issues[0]?.message).toBe(
+      'identity shared belongs to alice and bob; one identity names one person',
+    );
     expect(peopleSchema.safeParse([{ id: 'alice' }, { id: 'Alice' }]).success).toBe(false);
     expect(peopleSchema.safeParse([{ id: 'alice', emails: ['not an e-mail'] }]).success).toBe(false);
   });

@@ -2,7 +2,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { DelayedJobKind, EXPOSURE_JOB_RETRY_POLICY, type DelayedJob } from '../../../src/exposure/index.js';
 import { createTimerDelayedQueue } from '../../../src/jobs/index.js';
 
-const job = (id: string, inMs: number): DelayedJob => ({ id, kind: DelayedJobKind.BreakGlassExpiry, subject: id, runAt: new Date(Date.now() + inMs).toISOString() });
+const job = (id: string, inMs: number): DelayedJob => ({
+  id,
+  kind: DelayedJobKind.BreakGlassExpiry,
+  subject: id,
+  runAt: new Date(Date.now() + inMs).toISOString(),
+});
 
 describe('in-process delayed queue', () => {
   it('runs jobs in due order, at once when their time has passed, and keeps one job per id while it waits', async () => {
@@ -37,7 +42,9 @@ describe('in-process delayed queue retries', () => {
   it('follows the retry policy it is given: its attempts, and delays doubling up to the cap', async () => {
     vi.useFakeTimers();
     try {
-      const queue = createTimerDelayedQueue<DelayedJob>({ retry: { attempts: 4, baseDelayMs: 1000, maxDelayMs: 1500 } });
+      const queue = createTimerDelayedQueue<DelayedJob>({
+        retry: { attempts: 4, baseDelayMs: 1000, maxDelayMs: 1500 },
+      });
       const attemptsAt: number[] = [];
       await queue.start(async () => {
         attemptsAt.push(Date.now());

@@ -12,7 +12,10 @@ describe('buildEntry', () => {
   });
 
   it('hashes the RFC 8785 canonical JSON of the entry without its hash', () => {
-    const entry = buildEntry({ type: 'flag.adopted', actor, subject: 'flag:env/f', data: { b: 1, a: [2, 'x'] } }, { seq: 4, hash: 'a'.repeat(64) });
+    const entry = buildEntry(
+      { type: 'flag.adopted', actor, subject: 'flag:env/f', data: { b: 1, a: [2, 'x'] } },
+      { seq: 4, hash: 'a'.repeat(64) },
+    );
     const { hash, ...rest } = entry;
     expect(hash).toBe(sha256Hex(canonicalJson(rest)));
     expect(entry).toMatchObject({ seq: 5, prevHash: 'a'.repeat(64) });
@@ -33,13 +36,20 @@ describe('secret redaction at the ledger boundary', () => {
   it('replaces secret-named fields at any depth, in any case, and keeps everything else', () => {
     const data = { accessToken: 'a', list: [{ Password: 'p', keep: 1 }], nested: { privatekey: 'k', tokenName: 'ci' } };
     const entry = buildEntry({ type: 'flag.adopted', actor, subject: 'flag:env/f', data }, undefined);
-    expect(entry.data).toEqual({ accessToken: redacted, list: [{ Password: redacted, keep: 1 }], nested: { privatekey: redacted, tokenName: 'ci' } });
+    expect(entry.data).toEqual({
+      accessToken: redacted,
+      list: [{ Password: redacted, keep: 1 }],
+      nested: { privatekey: redacted, tokenName: 'ci' },
+    });
   });
 
   it('keeps a keyed marker the change record already holds, so a changed secret still shows', () => {
     const key = redactionKeyFromText('ledger-test-redaction-key-0123456789abcdef', 'test');
     const marker = (redactSecrets({ token: 'fgt_1' }, isAlwaysSecretKey, key) as { token: JsonValue }).token;
-    const entry = buildEntry({ type: 'change.created', actor, subject: 'change:c', data: { record: { token: marker } } }, undefined);
+    const entry = buildEntry(
+      { type: 'change.created', actor, subject: 'change:c', data: { record: { token: marker } } },
+      undefined,
+    );
     expect(entry.data).toEqual({ record: { token: marker } });
     expect(marker).toMatchObject({ $redacted: true, hmacSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });

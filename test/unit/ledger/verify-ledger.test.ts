@@ -31,7 +31,11 @@ const lines = entries.map(serializeEntry);
 const anchorOf = (entry: LedgerEntry): LedgerHead => ({ seq: entry.seq, hash: entry.hash });
 const fullAnchor = anchorOf(entries[entries.length - 1]!);
 
-function source(texts: readonly string[], anchor: LedgerHead | null = fullAnchor, tornTail?: string): LedgerRecordSource {
+function source(
+  texts: readonly string[],
+  anchor: LedgerHead | null = fullAnchor,
+  tornTail?: string,
+): LedgerRecordSource {
   return {
     location: 'memory',
     readAnchor: async () => anchor ?? undefined,
@@ -76,7 +80,10 @@ describe('verifyLedger', () => {
         const edited = Buffer.from(text);
         edited[position] = (edited[position]! + delta) % 256;
         writeFileSync(files.ledger, edited);
-        expect(await problemOf(jsonlRecordSource(dataDir))).toEqual({ seq: lineOfByte[position], kind: TamperKind.Edited });
+        expect(await problemOf(jsonlRecordSource(dataDir))).toEqual({
+          seq: lineOfByte[position],
+          kind: TamperKind.Edited,
+        });
       }),
       { numRuns: 300 },
     );
@@ -86,7 +93,11 @@ describe('verifyLedger', () => {
     const changed = [...lines];
     changed[2] = changed[2]!.replace('"step":3', '"step":4');
     const result = await verifyLedger(source(changed));
-    expect(result).toMatchObject({ ok: false, entries: 2, problem: { seq: 3, kind: TamperKind.Edited, detail: 'hash mismatch' } });
+    expect(result).toMatchObject({
+      ok: false,
+      entries: 2,
+      problem: { seq: 3, kind: TamperKind.Edited, detail: 'hash mismatch' },
+    });
   });
 
   it('names a deleted entry as deleted, wherever it was', async () => {
@@ -95,7 +106,10 @@ describe('verifyLedger', () => {
     expect(await problemOf(source(without(4)))).toEqual({ seq: 4, kind: TamperKind.Deleted });
     expect(await problemOf(source(without(6)))).toEqual({ seq: 6, kind: TamperKind.Deleted });
     const twoGone = await verifyLedger(source([...lines.slice(0, 2), ...lines.slice(4)]));
-    expect(twoGone).toMatchObject({ ok: false, problem: { seq: 3, kind: TamperKind.Deleted, detail: 'seq 3 to 4 are missing' } });
+    expect(twoGone).toMatchObject({
+      ok: false,
+      problem: { seq: 3, kind: TamperKind.Deleted, detail: 'seq 3 to 4 are missing' },
+    });
   });
 
   it('names the first seq out of place when two entries are swapped, as reordered', async () => {
@@ -110,7 +124,10 @@ describe('verifyLedger', () => {
   });
 
   it('treats a repeated entry as reordered', async () => {
-    expect(await problemOf(source([...lines.slice(0, 4), lines[2]!, ...lines.slice(4)]))).toEqual({ seq: 5, kind: TamperKind.Reordered });
+    expect(await problemOf(source([...lines.slice(0, 4), lines[2]!, ...lines.slice(4)]))).toEqual({
+      seq: 5,
+      kind: TamperKind.Reordered,
+    });
   });
 
   it('catches an entry rewritten with a freshly computed hash through the broken link or the anchor', async () => {
@@ -135,7 +152,10 @@ describe('verifyLedger', () => {
       entries: 5,
       tornTail: true,
     });
-    expect(await problemOf(source(lines.slice(0, 5), fullAnchor, lines[5]))).toEqual({ seq: 6, kind: TamperKind.Edited });
+    expect(await problemOf(source(lines.slice(0, 5), fullAnchor, lines[5]))).toEqual({
+      seq: 6,
+      kind: TamperKind.Edited,
+    });
   });
 
   it('accepts an anchor one append behind, but not a missing anchor once there are two entries', async () => {

@@ -14,17 +14,29 @@ function approved(index: number, share: number, version: number): ApprovedFlagSt
 describe('the per-flag compiled entry cache of the manifest publisher', () => {
   it('signs exactly the manifest a compilation without the cache gives, over any sequence of approvals', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ flag: fc.nat(5), share: fc.integer({ min: 1, max: 99 }) }), { minLength: 1, maxLength: 30 }), (approvals) => {
-        const cache: CompiledFlagCache = new WeakMap();
-        const states = new Map<number, ApprovedFlagState>();
-        approvals.forEach((approval, index) => {
-          states.set(approval.flag, approved(approval.flag, approval.share / 100, index + 1));
-          const current = [...states.values()];
-          const withCache = compileManifestKeepingLastGood(ENV, current, { issuedAt, ttlMs: 60_000 }, undefined, cache);
-          const without = compileManifestKeepingLastGood(ENV, current, { issuedAt, ttlMs: 60_000 });
-          expect(withCache).toEqual(without);
-        });
-      }),
+      fc.property(
+        fc.array(fc.record({ flag: fc.nat(5), share: fc.integer({ min: 1, max: 99 }) }), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        (approvals) => {
+          const cache: CompiledFlagCache = new WeakMap();
+          const states = new Map<number, ApprovedFlagState>();
+          approvals.forEach((approval, index) => {
+            states.set(approval.flag, approved(approval.flag, approval.share / 100, index + 1));
+            const current = [...states.values()];
+            const withCache = compileManifestKeepingLastGood(
+              ENV,
+              current,
+              { issuedAt, ttlMs: 60_000 },
+              undefined,
+              cache,
+            );
+            const without = compileManifestKeepingLastGood(ENV, current, { issuedAt, ttlMs: 60_000 });
+            expect(withCache).toEqual(without);
+          });
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -33,9 +45,21 @@ describe('the per-flag compiled entry cache of the manifest publisher', () => {
     const cache: CompiledFlagCache = new WeakMap();
     const first = approved(0, 0.2, 1);
     const other = approved(1, 0.3, 2);
-    const before = compileManifestKeepingLastGood(ENV, [first, other], { issuedAt, ttlMs: 60_000 }, undefined, cache).manifest;
+    const before = compileManifestKeepingLastGood(
+      ENV,
+      [first, other],
+      { issuedAt, ttlMs: 60_000 },
+      undefined,
+      cache,
+    ).manifest;
     const replaced = approved(0, 0.7, 3);
-    const after = compileManifestKeepingLastGood(ENV, [replaced, other], { issuedAt, ttlMs: 60_000 }, undefined, cache).manifest;
+    const after = compileManifestKeepingLastGood(
+      ENV,
+      [replaced, other],
+      { issuedAt, ttlMs: 60_000 },
+      undefined,
+      cache,
+    ).manifest;
     expect(after.flags['scale-flag-1']).toBe(before.flags['scale-flag-1']);
     expect(after.flags['scale-flag-0']).not.toEqual(before.flags['scale-flag-0']);
     expect(after.flags['scale-flag-0']!.version).toBe(3);

@@ -25,7 +25,9 @@ describe('manifest publisher under a burst of publishes', () => {
     const publisher = new ManifestPublisher({ key });
     const signed: SignedManifest[] = [];
     publisher.subscribe(ENV, (manifest) => signed.push(manifest));
-    const results = await Promise.all(Array.from({ length: 200 }, (_, index) => publisher.publish(ENV, statesAfter(index + 1))));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, index) => publisher.publish(ENV, statesAfter(index + 1))),
+    );
     expect(signed.length).toBeLessThanOrEqual(2);
     const last = await verifyManifest(publisher.current(ENV)!.jws, { keys: [key.publicJwk], envId: ENV });
     expect(Object.keys(last.flags)).toHaveLength(200);

@@ -1,7 +1,12 @@
 import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../../policies/index.js';
-import { ManifestPublisher, manifestGovernanceOf, verifyManifest, type FlagCompileFailure } from '../../../src/manifest/index.js';
+import {
+  ManifestPublisher,
+  manifestGovernanceOf,
+  verifyManifest,
+  type FlagCompileFailure,
+} from '../../../src/manifest/index.js';
 import { FeatgateServerProvider, StaticManifestSource } from '../../../provider/index.js';
 import { approvedState, featBitFlag, testSigningKey } from '../provider/gate-fixtures.js';
 
@@ -22,7 +27,10 @@ function limitFlag(value: string, rules: unknown[] = []) {
 const tone = featBitFlag({
   key: 'tone',
   variationType: 'string',
-  variations: [{ id: 'calm', name: 'calm', value: 'calm' }, { id: 'bold', name: 'bold', value: 'bold' }],
+  variations: [
+    { id: 'calm', name: 'calm', value: 'calm' },
+    { id: 'bold', name: 'bold', value: 'bold' },
+  ],
   disabledVariationId: 'calm',
   fallthrough: { variations: [{ id: 'calm', rollout: [0, 1] }] },
 });
@@ -50,8 +58,14 @@ afterEach(async () => {
 describe('one accepted edit never wedges an environment', () => {
   it('keeps the last good entry of a flag whose new approved state cannot compile, denies a never-good one, and signs the rest', async () => {
     const failures: FlagCompileFailure[] = [];
-    const publisher = new ManifestPublisher({ key, onFlagCompileFailure: (_env, failure) => void failures.push(failure) });
-    await publisher.publish(ENV, [approvedState(ENV, limitFlag('512'), 'v-limit', 1), approvedState(ENV, tone, 'calm', 2)]);
+    const publisher = new ManifestPublisher({
+      key,
+      onFlagCompileFailure: (_env, failure) => void failures.push(failure),
+    });
+    await publisher.publish(ENV, [
+      approvedState(ENV, limitFlag('512'), 'v-limit', 1),
+      approvedState(ENV, tone, 'calm', 2),
+    ]);
 
     // accepted edits: a value invalid for the flag type, a rule naming a segment the approved state lacks
     const signed = await publisher.publish(ENV, [
@@ -69,7 +83,10 @@ describe('one accepted edit never wedges an environment', () => {
       ['token-limit', 1],
       ['support-model-route', undefined],
     ]);
-    expect(failures[0]!.issues[0]).toMatchObject({ path: 'flags.token-limit.variations.0.value', message: 'not a valid number value' });
+    expect(failures[0]!.issues[0]).toMatchObject({
+      path: 'flags.token-limit.variations.0.value',
+      message: 'not a valid number value',
+    });
     expect(failures[1]!.issues[0]!.message).toBe('segment seg-missing is not in the approved state');
     expect(publisher.failures(ENV).map((failure) => failure.flagKey)).toEqual(['token-limit', 'support-model-route']);
 
@@ -80,15 +97,29 @@ describe('one accepted edit never wedges an environment', () => {
   it('a gate serves the kept entry and denies the flag that never compiled, never passing FeatBit values', async () => {
     const publisher = new ManifestPublisher({ key });
     await publisher.publish(ENV, [approvedState(ENV, limitFlag('512'), 'v-limit', 1)]);
-    const signed = await publisher.publish(ENV, [approvedState(ENV, limitFlag('a lot'), 'v-limit', 2), approvedState(ENV, routeFlag, 'v-route', 3)]);
+    const signed = await publisher.publish(ENV, [
+      approvedState(ENV, limitFlag('a lot'), 'v-limit', 2),
+      approvedState(ENV, routeFlag, 'v-route', 3),
+    ]);
     const inner = new InMemoryProvider({
       'token-limit': { variants: { edited: 100_000 }, defaultVariant: 'edited', disabled: false },
       'support-model-route': { variants: { edited: 'huge' }, defaultVariant: 'edited', disabled: false },
     });
-    await OpenFeature.setProviderAndWait('wedge', new FeatgateServerProvider(inner, { source: new StaticManifestSource(signed.jws), publicKeys: [key.publicJwk], envId: ENV }));
+    await OpenFeature.setProviderAndWait(
+      'wedge',
+      new FeatgateServerProvider(inner, {
+        source: new StaticManifestSource(signed.jws),
+        publicKeys: [key.publicJwk],
+        envId: ENV,
+      }),
+    );
     const client = OpenFeature.getClient('wedge');
     expect(await client.getNumberDetails('token-limit', 0)).toMatchObject({ value: 512, reason: 'UNAPPROVED' });
-    expect(await client.getStringDetails('support-model-route', 'fallback')).toMatchObject({ value: 'fallback', reason: 'ERROR', errorCode: 'GENERAL' });
+    expect(await client.getStringDetails('support-model-route', 'fallback')).toMatchObject({
+      value: 'fallback',
+      reason: 'ERROR',
+      errorCode: 'GENERAL',
+    });
   });
 
   it('gates deny flags matching the governed keys and patterns that the manifest has no entry for', async () => {
@@ -98,17 +129,32 @@ describe('one accepted edit never wedges an environment', () => {
       denied: ['tagged-tool-policy'],
     });
     const inner = new InMemoryProvider(
-      Object.fromEntries(['support-assistant-prompt', 'billing-model-route', 'tagged-tool-policy', 'unrelated'].map((flagKey) => [flagKey, { variants: { v: 'live' }, defaultVariant: 'v', disabled: false }])),
+      Object.fromEntries(
+        ['support-assistant-prompt', 'billing-model-route', 'tagged-tool-policy', 'unrelated'].map((flagKey) => [
+          flagKey,
+          { variants: { v: 'live' }, defaultVariant: 'v', disabled: false },
+        ]),
+      ),
     );
-    await OpenFeature.setProviderAndWait('governed', new FeatgateServerProvider(inner, { source: new StaticManifestSource(signed.jws), publicKeys: [key.publicJwk], envId: ENV }));
+    await OpenFeature.setProviderAndWait(
+      'governed',
+      new FeatgateServerProvider(inner, {
+        source: new StaticManifestSource(signed.jws),
+        publicKeys: [key.publicJwk],
+        envId: ENV,
+      }),
+    );
     const client = OpenFeature.getClient('governed');
     for (const flagKey of ['support-assistant-prompt', 'billing-model-route', 'tagged-tool-policy']) {
-      expect(await client.getStringDetails(flagKey, 'default')).toMatchObject({ value: 'default', errorCode: 'GENERAL' });
+      expect(await client.getStringDetails(flagKey, 'default')).toMatchObject({
+        value: 'default',
+        errorCode: 'GENERAL',
+      });
     }
     expect(await client.getStringDetails('unrelated', 'default')).toMatchObject({ value: 'live', reason: 'STATIC' });
   });
 
-  it("takes the governed keys and patterns from the policy, per environment", async () => {
+  it('takes the governed keys and patterns from the policy, per environment', async () => {
     const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);
     const governance = manifestGovernanceOf(policy, policy.environments[0]!.id, ['tagged-flag']);
     expect(governance.governed?.keys).toContain('support-assistant-prompt');
@@ -121,7 +167,11 @@ describe('one accepted edit never wedges an environment', () => {
     const publisher = new ManifestPublisher({ key, ledgerHead: async () => head });
     const signed = await publisher.publish(ENV, [approvedState(ENV, tone, 'calm', 1)]);
     expect((await verifyManifest(signed.jws, { keys: [key.publicJwk], envId: ENV })).ledgerHead).toEqual(head);
-    const gate = new FeatgateServerProvider(new InMemoryProvider({}), { source: new StaticManifestSource(signed.jws), publicKeys: [key.publicJwk], envId: ENV });
+    const gate = new FeatgateServerProvider(new InMemoryProvider({}), {
+      source: new StaticManifestSource(signed.jws),
+      publicKeys: [key.publicJwk],
+      envId: ENV,
+    });
     await OpenFeature.setProviderAndWait('witness', gate);
     expect(gate.stats().ledgerHead).toBe(`42:${'a'.repeat(64)}`);
   });

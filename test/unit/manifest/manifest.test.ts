@@ -16,10 +16,22 @@ import {
   verifyManifest,
 } from '../../../src/manifest/index.js';
 import { main } from '../../../src/cli/main.js';
-import { approvedState, featBitFlag, featBitSegment, signedManifest, testSigningKey } from '../provider/gate-fixtures.js';
+import {
+  approvedState,
+  featBitFlag,
+  featBitSegment,
+  signedManifest,
+  testSigningKey,
+} from '../provider/gate-fixtures.js';
 
 const ENV = 'env-1';
-const segment = featBitSegment({ id: 'seg-beta', name: 'beta', included: ['u-1'], excluded: ['u-2'], rules: [{ conditions: [{ property: 'plan', op: 'Equal', value: 'pro' }] }] });
+const segment = featBitSegment({
+  id: 'seg-beta',
+  name: 'beta',
+  included: ['u-1'],
+  excluded: ['u-2'],
+  rules: [{ conditions: [{ property: 'plan', op: 'Equal', value: 'pro' }] }],
+});
 const routeFlag = featBitFlag({
   key: 'model-route',
   variationType: 'json',
@@ -35,7 +47,10 @@ const routeFlag = featBitFlag({
       name: 'beta users',
       dispatchKey: 'tenant',
       conditions: [{ property: 'User is in segment', op: null, value: '["seg-beta"]' }],
-      variations: [{ id: 'large', rollout: [0, 0.25] }, { id: 'small', rollout: [0.25, 1] }],
+      variations: [
+        { id: 'large', rollout: [0, 0.25] },
+        { id: 'small', rollout: [0.25, 1] },
+      ],
     },
   ],
   fallthrough: { variations: [{ id: 'small', rollout: [0, 1] }] },
@@ -43,10 +58,24 @@ const routeFlag = featBitFlag({
 
 describe('compileManifest', () => {
   it('hashes each typed value canonically and keeps the approved targeting as grants', () => {
-    const manifest = compileManifest(ENV, [approvedState(ENV, routeFlag, 'small', 12, [segment])], { issuedAt: new Date('2026-01-01T00:00:00Z'), ttlMs: 60_000 });
+    const manifest = compileManifest(ENV, [approvedState(ENV, routeFlag, 'small', 12, [segment])], {
+      issuedAt: new Date('2026-01-01T00:00:00Z'),
+      ttlMs: 60_000,
+    });
     const entry = manifest.flags['model-route']!;
-    expect(manifest).toMatchObject({ format: 2, ledgerHead: null, denied: [], envId: ENV, version: 12, issuedAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-01T00:01:00.000Z' });
-    expect(entry.baseline).toEqual({ variationId: 'small', valueHash: contentHash({ model: 'small', temperature: 0.2 }) });
+    expect(manifest).toMatchObject({
+      format: 2,
+      ledgerHead: null,
+      denied: [],
+      envId: ENV,
+      version: 12,
+      issuedAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2026-01-01T00:01:00.000Z',
+    });
+    expect(entry.baseline).toEqual({
+      variationId: 'small',
+      valueHash: contentHash({ model: 'small', temperature: 0.2 }),
+    });
     expect(entry.variations[1]!.valueHash).toBe(contentHash({ model: 'large', temperature: 0.2 }));
     expect(entry.grants.targetUsers).toEqual([{ keyIds: ['vip'], variationId: 'large' }]);
     expect(entry.grants.rules[0]).toEqual({
@@ -54,23 +83,45 @@ describe('compileManifest', () => {
       name: 'beta users',
       dispatchKey: 'tenant',
       conditions: [{ property: 'User is in segment', op: null, value: '["seg-beta"]' }],
-      variations: [{ id: 'large', rollout: [0, 0.25] }, { id: 'small', rollout: [0.25, 1] }],
+      variations: [
+        { id: 'large', rollout: [0, 0.25] },
+        { id: 'small', rollout: [0.25, 1] },
+      ],
     });
-    expect(entry.grants.segments).toEqual([{ id: 'seg-beta', included: ['u-1'], excluded: ['u-2'], rules: [{ conditions: [{ property: 'plan', op: 'Equal', value: 'pro' }] }] }]);
+    expect(entry.grants.segments).toEqual([
+      {
+        id: 'seg-beta',
+        included: ['u-1'],
+        excluded: ['u-2'],
+        rules: [{ conditions: [{ property: 'plan', op: 'Equal', value: 'pro' }] }],
+      },
+    ]);
   });
 
   it('names the flag and field of every approved state it cannot serve', () => {
-    const broken = featBitFlag({ ...routeFlag, variations: [{ id: 'small', name: 'small', value: '{not json' }, routeFlag.variations[1]] });
+    const broken = featBitFlag({
+      ...routeFlag,
+      variations: [{ id: 'small', name: 'small', value: '{not json' }, routeFlag.variations[1]],
+    });
     const error = (() => {
       try {
-        compileManifest(ENV, [approvedState(ENV, broken, 'missing'), approvedState('env-2', routeFlag, 'small')], { issuedAt: new Date(), ttlMs: 1 });
+        compileManifest(ENV, [approvedState(ENV, broken, 'missing'), approvedState('env-2', routeFlag, 'small')], {
+          issuedAt: new Date(),
+          ttlMs: 1,
+        });
       } catch (caught) {
         return caught;
       }
     })();
     expect(error).toBeInstanceOf(ValidationError);
     const paths = (error as ValidationError).issues.map((issue) => issue.path);
-    expect(paths).toEqual(expect.arrayContaining(['flags.model-route.variations.0.value', 'flags.model-route.baselineVariationId', 'flags.model-route.rules.0.conditions.0']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'flags.model-route.variations.0.value',
+        'flags.model-route.baselineVariationId',
+        'flags.model-route.rules.0.conditions.0',
+      ]),
+    );
     expect((error as ValidationError).message).toContain('belongs to environment env-2');
   });
 });
@@ -87,7 +138,9 @@ describe('manifest signatures', () => {
     await expect(verifyManifest(tampered, { keys: [key.publicJwk] })).rejects.toThrow(/signature does not verify/);
     const other = await testSigningKey();
     await expect(verifyManifest(jws, { keys: [other.publicJwk] })).rejects.toThrow(/unknown key/);
-    await expect(verifyManifest(jws, { keys: [{ ...other.publicJwk, kid: key.kid }] })).rejects.toThrow(ManifestIntegrityError);
+    await expect(verifyManifest(jws, { keys: [{ ...other.publicJwk, kid: key.kid }] })).rejects.toThrow(
+      ManifestIntegrityError,
+    );
     await expect(verifyManifest(jws, { keys: [key.publicJwk], envId: 'env-2' })).rejects.toThrow(/not env-2/);
     await expect(verifyManifest('garbage', { keys: [key.publicJwk] })).rejects.toThrow(/not a compact JWS/);
 
@@ -97,7 +150,9 @@ describe('manifest signatures', () => {
       .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: MANIFEST_JWS_TYPE })
       .sign(key.privateKey);
     await expect(verifyManifest(signedBadHash, { keys: [key.publicJwk] })).rejects.toThrow(/does not match its hash/);
-    const untyped = await new CompactSign(new TextEncoder().encode(canonicalJson(manifest))).setProtectedHeader({ alg: 'EdDSA', kid: key.kid }).sign(key.privateKey);
+    const untyped = await new CompactSign(new TextEncoder().encode(canonicalJson(manifest)))
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+      .sign(key.privateKey);
     await expect(verifyManifest(untyped, { keys: [key.publicJwk] })).rejects.toThrow(/not a featgate manifest/);
   });
 
@@ -116,7 +171,14 @@ describe('manifest signing key', () => {
     const second = await loadOrCreateSigningKey({ dataDir });
     expect(second.kid).toBe(first.kid);
     expect((await stat(join(dataDir, 'signing-key.json'))).mode & 0o777).toBe(0o600);
-    expect(first.publicJwk).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: first.kid, alg: 'EdDSA', use: 'sig' });
+    expect(first.publicJwk).toEqual({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      x: expect.any(String),
+      kid: first.kid,
+      alg: 'EdDSA',
+      use: 'sig',
+    });
     expect(JSON.parse(await readFile(join(dataDir, 'signing-key.json'), 'utf8'))).toHaveProperty('d');
   });
 
@@ -131,10 +193,10 @@ describe('manifest signing key', () => {
     const rsaPem = rsa.export({ format: 'pem', type: 'pkcs8' }).toString();
     await expect(signingKeyFromText(rsaPem, 'FEATGATE_SIGNING_KEY')).rejects.toThrow(ConfigError);
     const secretish = '{"kty":"OKP","crv":"X25519","d":"c2VjcmV0LXZhbHVl","x":"eA"}';
-    const failure = (await signingKeyFromText(secretish, 'FEATGATE_SIGNING_KEY').then(
+    const failure = await signingKeyFromText(secretish, 'FEATGATE_SIGNING_KEY').then(
       () => new Error('accepted'),
       (error: Error) => error,
-    ));
+    );
     expect(failure.message).toContain('FEATGATE_SIGNING_KEY');
     expect(failure.message).not.toContain('c2VjcmV0LXZhbHVl');
   });

@@ -6,7 +6,9 @@ import { approvedState, featBitFlag, featBitSegment } from '../provider/gate-fix
 
 const ENV = 'env-web-unit';
 const isSecretKey = (key: string) => /api[-_]?key|token$|secret$/i.test(key);
-const email = fc.tuple(fc.stringMatching(/^[a-z]{3,8}$/), fc.constantFrom('example.com', 'corp.test')).map(([name, domain]) => `${name}@${domain}`);
+const email = fc
+  .tuple(fc.stringMatching(/^[a-z]{3,8}$/), fc.constantFrom('example.com', 'corp.test'))
+  .map(([name, domain]) => `${name}@${domain}`);
 
 describe('per-context web manifests', () => {
   it('never hold another user key or segment member, and give each context exactly its approved decision', () => {
@@ -17,25 +19,62 @@ describe('per-context web manifests', () => {
         fc.double({ min: 0, max: 1, noNaN: true }),
         (users, pick, share) => {
           const [targeted, member, ...others] = users;
-          const segment = featBitSegment({ id: 'seg-beta', name: 'beta', included: [member!, ...others.slice(0, 2)], excluded: [], rules: [] });
+          const segment = featBitSegment({
+            id: 'seg-beta',
+            name: 'beta',
+            included: [member!, ...others.slice(0, 2)],
+            excluded: [],
+            rules: [],
+          });
           const flag = featBitFlag({
             key: 'assistant-tone',
             variationType: 'string',
-            variations: [{ id: 'calm', name: 'calm', value: 'calm' }, { id: 'bold', name: 'bold', value: 'bold' }, { id: 'wild', name: 'wild', value: 'wild' }],
+            variations: [
+              { id: 'calm', name: 'calm', value: 'calm' },
+              { id: 'bold', name: 'bold', value: 'bold' },
+              { id: 'wild', name: 'wild', value: 'wild' },
+            ],
             disabledVariationId: 'calm',
             targetUsers: [{ keyIds: [targeted!], variationId: 'wild' }],
-            rules: [{ id: 'r', name: 'beta', dispatchKey: null, conditions: [{ property: 'User is in segment', op: null, value: '["seg-beta"]' }], variations: [{ id: 'bold', rollout: [0, 1] }] }],
-            fallthrough: { variations: [{ id: 'bold', rollout: [0, share] }, { id: 'calm', rollout: [share, 1] }] },
+            rules: [
+              {
+                id: 'r',
+                name: 'beta',
+                dispatchKey: null,
+                conditions: [{ property: 'User is in segment', op: null, value: '["seg-beta"]' }],
+                variations: [{ id: 'bold', rollout: [0, 1] }],
+              },
+            ],
+            fallthrough: {
+              variations: [
+                { id: 'bold', rollout: [0, share] },
+                { id: 'calm', rollout: [share, 1] },
+              ],
+            },
           });
-          const server = compileManifest(ENV, [approvedState(ENV, flag, 'calm', 1, [segment])], { issuedAt: new Date(), ttlMs: 60_000 });
+          const server = compileManifest(ENV, [approvedState(ENV, flag, 'calm', 1, [segment])], {
+            issuedAt: new Date(),
+            ttlMs: 60_000,
+          });
           const me = users[pick % users.length]!;
-          const web = webManifestFor(server, { targetingKey: me }, { issuedAt: new Date(), ttlMs: 60_000, isSecretKey });
+          const web = webManifestFor(
+            server,
+            { targetingKey: me },
+            { issuedAt: new Date(), ttlMs: 60_000, isSecretKey },
+          );
           const text = JSON.stringify(web);
           for (const other of users.filter((user) => user !== me)) expect(text).not.toContain(JSON.stringify(other));
-          const expected = new ApprovedFlag('assistant-tone', server.flags['assistant-tone']!).approvedVariationForContext({ targetingKey: me });
+          const expected = new ApprovedFlag(
+            'assistant-tone',
+            server.flags['assistant-tone']!,
+          ).approvedVariationForContext({ targetingKey: me });
           const entry = web.flags['assistant-tone']!;
-          expect(new ApprovedFlag('assistant-tone', entry).approvedVariationForContext({ targetingKey: me })).toBe(expected);
-          expect(entry.variations.map((variation) => variation.id).sort()).toEqual([...new Set(['calm', expected!])].sort());
+          expect(new ApprovedFlag('assistant-tone', entry).approvedVariationForContext({ targetingKey: me })).toBe(
+            expected,
+          );
+          expect(entry.variations.map((variation) => variation.id).sort()).toEqual(
+            [...new Set(['calm', expected!])].sort(),
+          );
         },
       ),
       { numRuns: 200 },
@@ -46,7 +85,9 @@ describe('per-context web manifests', () => {
     const route = featBitFlag({
       key: 'support-model-route',
       variationType: 'json',
-      variations: [{ id: 'v', name: 'v', value: JSON.stringify({ providers: [{ name: 'a', auth: { apiKey: 'sk-1' } }] }) }],
+      variations: [
+        { id: 'v', name: 'v', value: JSON.stringify({ providers: [{ name: 'a', auth: { apiKey: 'sk-1' } }] }) },
+      ],
       disabledVariationId: 'v',
       fallthrough: { variations: [{ id: 'v', rollout: [0, 1] }] },
     });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigSurface } from '../../../src/change/index.js';
-import { applyComparison, evaluate, parseJsonPath, parsePolicy, RiskTier, selectPath, ValueComparison, WILDCARD } from '../../../policies/index.js';
+import {
+  applyComparison,
+  evaluate,
+  parseJsonPath,
+  parsePolicy,
+  RiskTier,
+  selectPath,
+  ValueComparison,
+  WILDCARD,
+} from '../../../policies/index.js';
 import { changeOf, defaultPolicy as policy, defaultPolicyText } from './policy-fixtures.js';
 
 describe('JSON paths of classification rules', () => {
@@ -10,7 +19,10 @@ describe('JSON paths of classification rules', () => {
   });
 
   it('selects every concrete path a wildcard reaches', () => {
-    const found = selectPath({ tools: { a: { write: false }, 'b c': { write: true } } }, parseJsonPath('$.tools.*.write') as []);
+    const found = selectPath(
+      { tools: { a: { write: false }, 'b c': { write: true } } },
+      parseJsonPath('$.tools.*.write') as [],
+    );
     expect([...found.entries()]).toEqual([
       ['$.tools.a.write', false],
       ["$.tools['b c'].write", true],
@@ -38,7 +50,9 @@ describe('comparisons', () => {
 
   it('fires changedToNoneOf only when the new value leaves the list', () => {
     expect(applyComparison({ changedToNoneOf: ['beta', 'internal'] }, 'beta', 'internal')).toBeUndefined();
-    expect(applyComparison({ changedToNoneOf: ['beta', 'internal'] }, 'beta', 'everyone')).toBe('"beta" → "everyone", outside "beta", "internal"');
+    expect(applyComparison({ changedToNoneOf: ['beta', 'internal'] }, 'beta', 'everyone')).toBe(
+      '"beta" → "everyone", outside "beta", "internal"',
+    );
   });
 
   it('fires exceeds and fallsBelow only on a change across the limit', () => {
@@ -50,16 +64,28 @@ describe('comparisons', () => {
 
 describe('evaluate', () => {
   it('classifies by effect, not by edit size: a one-character threshold edit is high, a rewrapped prompt low', () => {
-    expect(evaluate(changeOf(ConfigSurface.GuardrailThreshold, { minConfidence: 0.8 }, { minConfidence: 0.7 }), policy).tier).toBe(RiskTier.High);
+    expect(
+      evaluate(changeOf(ConfigSurface.GuardrailThreshold, { minConfidence: 0.8 }, { minConfidence: 0.7 }), policy).tier,
+    ).toBe(RiskTier.High);
     const longPrompt = 'You are helpful. '.repeat(50);
-    expect(evaluate(changeOf(ConfigSurface.Prompt, longPrompt, longPrompt.replace(/ /g, '\n')), policy).tier).toBe(RiskTier.Low);
+    expect(evaluate(changeOf(ConfigSurface.Prompt, longPrompt, longPrompt.replace(/ /g, '\n')), policy).tier).toBe(
+      RiskTier.Low,
+    );
   });
 
   it('takes the highest tier over every flag of a change', () => {
     const change = changeOf(ConfigSurface.Prompt, 'a  b', 'a b');
     const twoFlags = {
       ...change,
-      flags: [...change.flags, { key: 'crm-tool-policy', surface: ConfigSurface.ToolPolicy, baseline: { tools: {} }, candidate: { tools: { crm: { write: true } } } }],
+      flags: [
+        ...change.flags,
+        {
+          key: 'crm-tool-policy',
+          surface: ConfigSurface.ToolPolicy,
+          baseline: { tools: {} },
+          candidate: { tools: { crm: { write: true } } },
+        },
+      ],
     };
     const evaluation = evaluate(twoFlags, policy);
     expect(evaluation.flags.map((flag) => flag.tier)).toEqual([RiskTier.Low, RiskTier.Restricted]);
@@ -67,12 +93,19 @@ describe('evaluate', () => {
   });
 
   it('raises the tier to the environment minimum and warns about an ungoverned environment', () => {
-    const strict = parsePolicy(defaultPolicyText.replace('    name: production\n    strictness: enforce', '    name: production\n    strictness: enforce\n    minimumTier: high'));
+    const strict = parsePolicy(
+      defaultPolicyText.replace(
+        '    name: production\n    strictness: enforce',
+        '    name: production\n    strictness: enforce\n    minimumTier: high',
+      ),
+    );
     const lowChange = changeOf(ConfigSurface.Prompt, 'a  b', 'a b');
     const evaluation = evaluate(lowChange, strict);
     expect(evaluation.tier).toBe(RiskTier.High);
     expect(evaluation.reasons).toContain('environment production raises every change to at least high');
-    expect(evaluate({ ...lowChange, environment: 'elsewhere' }, policy).warnings).toContain('environment elsewhere is not governed by this policy');
+    expect(evaluate({ ...lowChange, environment: 'elsewhere' }, policy).warnings).toContain(
+      'environment elsewhere is not governed by this policy',
+    );
   });
 
   it('classifies a governed flag by the surface the policy gives it, not the one the record claims', () => {
@@ -80,11 +113,17 @@ describe('evaluate', () => {
     const misnamed = { ...claimedPrompt, flags: [{ ...claimedPrompt.flags[0]!, key: 'agent-tool-policy' }] };
     const evaluation = evaluate(misnamed, policy);
     expect(evaluation.tier).toBe(RiskTier.Restricted);
-    expect(evaluation.warnings).toContain('flag agent-tool-policy is governed as toolPolicy, not prompt; classified as toolPolicy');
+    expect(evaluation.warnings).toContain(
+      'flag agent-tool-policy is governed as toolPolicy, not prompt; classified as toolPolicy',
+    );
   });
 
   it('sees a changed secret through its hash without showing the secret', () => {
-    const change = changeOf(ConfigSurface.ModelRoute, { provider: 'openai', apiKey: 'sk-old-secret' }, { provider: 'openai', apiKey: 'sk-new-secret' });
+    const change = changeOf(
+      ConfigSurface.ModelRoute,
+      { provider: 'openai', apiKey: 'sk-old-secret' },
+      { provider: 'openai', apiKey: 'sk-new-secret' },
+    );
     const withRule = parsePolicy(
       defaultPolicyText.replace(
         'rules:\n',
@@ -107,7 +146,9 @@ describe('evaluate', () => {
   it('is pure: the same input gives an equal answer and the inputs stay untouched', () => {
     const change = changeOf(ConfigSurface.ModelRoute, { provider: 'a', apiKey: 'k1' }, { provider: 'b', apiKey: 'k2' });
     const before = structuredClone(change);
-    expect(evaluate(change, policy, { now: '2026-01-01T00:00:00Z' })).toEqual(evaluate(change, policy, { now: '2026-01-01T00:00:00Z' }));
+    expect(evaluate(change, policy, { now: '2026-01-01T00:00:00Z' })).toEqual(
+      evaluate(change, policy, { now: '2026-01-01T00:00:00Z' }),
+    );
     expect(change).toEqual(before);
   });
 });

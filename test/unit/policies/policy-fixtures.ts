@@ -1,5 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { changeRecordSchema, CleanupKind, EvidenceResult, ReviewDecision, type ChangeRecord, type ChangeRecordInput, type ConfigSurface, type EvidenceItem, type Review } from '../../../src/change/index.js';
+import {
+  changeRecordSchema,
+  CleanupKind,
+  EvidenceResult,
+  ReviewDecision,
+  type ChangeRecord,
+  type ChangeRecordInput,
+  type ConfigSurface,
+  type EvidenceItem,
+  type Review,
+} from '../../../src/change/index.js';
 import type { JsonValue } from '../../../src/canonical/index.js';
 import { DEFAULT_POLICY_PATH, parsePolicy, type Policy } from '../../../policies/index.js';
 

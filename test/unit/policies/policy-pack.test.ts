@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError, type FieldIssue } from '../../../src/errors/index.js';
-import { checkBreakGlass, GovernedFlagMatch, parsePolicy, policyJsonSchema, resolveGovernedFlag, UngovernedReason } from '../../../policies/index.js';
+import {
+  checkBreakGlass,
+  GovernedFlagMatch,
+  parsePolicy,
+  policyJsonSchema,
+  resolveGovernedFlag,
+  UngovernedReason,
+} from '../../../policies/index.js';
 import { defaultPolicy as policy, defaultPolicyText } from './policy-fixtures.js';
 
 function issuesOf(text: string): FieldIssue[] {
@@ -31,16 +38,26 @@ describe('policy pack validation', () => {
   });
 
   it('points an unknown key at its own line', () => {
-    const text = defaultPolicyText.replace('  medium:\n    description:', '  medium:\n    colour: blue\n    description:');
-    expect(issuesOf(text)).toEqual([{ file: 'policy.yaml', line: lineOf(text, 'colour: blue'), path: 'tiers.medium.colour', message: 'unknown key' }]);
+    const text = defaultPolicyText.replace(
+      '  medium:\n    description:',
+      '  medium:\n    colour: blue\n    description:',
+    );
+    expect(issuesOf(text)).toEqual([
+      { file: 'policy.yaml', line: lineOf(text, 'colour: blue'), path: 'tiers.medium.colour', message: 'unknown key' },
+    ]);
   });
 
   it('names line 1 of an empty policy file', () => {
-    expect(issuesOf('')).toEqual([{ file: 'policy.yaml', line: 1, path: '', message: 'Invalid input: expected object, received null' }]);
+    expect(issuesOf('')).toEqual([
+      { file: 'policy.yaml', line: 1, path: '', message: 'Invalid input: expected object, received null' },
+    ]);
   });
 
   it("reports broken YAML at the parser's line", () => {
-    const text = defaultPolicyText.replace('breakGlass:\n  roles: [incidentCommander]', 'breakGlass:\n  roles: [incidentCommander\n');
+    const text = defaultPolicyText.replace(
+      'breakGlass:\n  roles: [incidentCommander]',
+      'breakGlass:\n  roles: [incidentCommander\n',
+    );
     const [issue] = issuesOf(text);
     expect(issue?.message).toMatch(/^invalid YAML: /);
     expect(issue?.line).toBeGreaterThanOrEqual(lineOf(text, 'roles: [incidentCommander'));
@@ -59,13 +76,17 @@ describe('policy pack validation', () => {
   });
 
   it('holds break-glass post-reviews to 48 hours and refuses invalid secret patterns', () => {
-    const text = defaultPolicyText.replace('postReviewWithin: 48h', 'postReviewWithin: 3d').replace('- "token$"', '- "(token"');
+    const text = defaultPolicyText
+      .replace('postReviewWithin: 48h', 'postReviewWithin: 3d')
+      .replace('- "token$"', '- "(token"');
     expect(issuesOf(text).map((issue) => issue.path)).toEqual(['breakGlass.postReviewWithin', 'secrets.keyPatterns.1']);
   });
 
   it('prints a JSON Schema editors can use, rejecting unknown keys', () => {
     const schema = policyJsonSchema() as { properties: Record<string, unknown>; additionalProperties: boolean };
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['tiers', 'surfaces', 'rules', 'environments', 'governedFlags', 'breakGlass']));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['tiers', 'surfaces', 'rules', 'environments', 'governedFlags', 'breakGlass']),
+    );
     expect(schema.additionalProperties).toBe(false);
   });
 });
@@ -80,14 +101,29 @@ describe('resolveGovernedFlag', () => {
       owner: 'support-ai-team',
       matchedBy: GovernedFlagMatch.Key,
     });
-    expect(resolveGovernedFlag(policy, 'production', { key: 'checkout-model-route' })).toMatchObject({ surface: 'modelRoute', matchedBy: GovernedFlagMatch.KeyPattern });
-    expect(resolveGovernedFlag(policy, production, { key: 'anything', tags: ['ai-tool-policy'] })).toMatchObject({ surface: 'toolPolicy', matchedBy: GovernedFlagMatch.Tag });
-    expect(resolveGovernedFlag(policy, production, { key: 'billing-tool-policy', tags: ['ai-tool-policy'] })).toMatchObject({ matchedBy: GovernedFlagMatch.KeyPattern });
+    expect(resolveGovernedFlag(policy, 'production', { key: 'checkout-model-route' })).toMatchObject({
+      surface: 'modelRoute',
+      matchedBy: GovernedFlagMatch.KeyPattern,
+    });
+    expect(resolveGovernedFlag(policy, production, { key: 'anything', tags: ['ai-tool-policy'] })).toMatchObject({
+      surface: 'toolPolicy',
+      matchedBy: GovernedFlagMatch.Tag,
+    });
+    expect(
+      resolveGovernedFlag(policy, production, { key: 'billing-tool-policy', tags: ['ai-tool-policy'] }),
+    ).toMatchObject({ matchedBy: GovernedFlagMatch.KeyPattern });
   });
 
   it('calls a flag no entry names ungoverned, and a flag in another environment too', () => {
-    expect(resolveGovernedFlag(policy, production, { key: 'dark-mode' })).toMatchObject({ governed: false, reason: UngovernedReason.NoMatchingEntry, environment: { name: 'production' } });
-    expect(resolveGovernedFlag(policy, 'unknown-env', { key: 'support-assistant-prompt' })).toEqual({ governed: false, reason: UngovernedReason.EnvironmentNotGoverned });
+    expect(resolveGovernedFlag(policy, production, { key: 'dark-mode' })).toMatchObject({
+      governed: false,
+      reason: UngovernedReason.NoMatchingEntry,
+      environment: { name: 'production' },
+    });
+    expect(resolveGovernedFlag(policy, 'unknown-env', { key: 'support-assistant-prompt' })).toEqual({
+      governed: false,
+      reason: UngovernedReason.EnvironmentNotGoverned,
+    });
   });
 });
 
@@ -95,7 +131,15 @@ describe('break-glass', () => {
   const at = '2026-05-01T08:00:00.000Z';
 
   it('allows the incident commander with an incident reference, due for post-review within 48h', () => {
-    expect(checkBreakGlass(policy, { actor: 'ic@example.com', roles: ['incidentCommander'], incidentReference: 'INC-42', duration: '2h', at })).toEqual({
+    expect(
+      checkBreakGlass(policy, {
+        actor: 'ic@example.com',
+        roles: ['incidentCommander'],
+        incidentReference: 'INC-42',
+        duration: '2h',
+        at,
+      }),
+    ).toEqual({
       allowed: true,
       problems: [],
       expiresAt: '2026-05-01T10:00:00.000Z',

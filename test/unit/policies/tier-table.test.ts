@@ -3,8 +3,16 @@ import { ConfigSurface, EvidenceResult, EvidenceType, changeRecordSchema } from 
 import { decide, DecisionStatus, evaluate, RiskTier } from '../../../policies/index.js';
 import { approval, changeOf, defaultPolicy as policy, passed, REQUESTER, rejection } from './policy-fixtures.js';
 
-const whitespaceOnly = changeOf(ConfigSurface.Prompt, { template: 'Answer  briefly.\n' }, { template: 'Answer briefly.' });
-const plainPromptEdit = changeOf(ConfigSurface.Prompt, { template: 'Answer briefly.' }, { template: 'Answer briefly and kindly.' });
+const whitespaceOnly = changeOf(
+  ConfigSurface.Prompt,
+  { template: 'Answer  briefly.\n' },
+  { template: 'Answer briefly.' },
+);
+const plainPromptEdit = changeOf(
+  ConfigSurface.Prompt,
+  { template: 'Answer briefly.' },
+  { template: 'Answer briefly and kindly.' },
+);
 const loweredConfidence = changeOf(ConfigSurface.GuardrailThreshold, { minConfidence: 0.8 }, { minConfidence: 0.6 });
 const toolWrites = changeOf(
   ConfigSurface.ToolPolicy,
@@ -36,7 +44,9 @@ describe('tier table: low (normal review, owner record)', () => {
     const decision = decide(whitespaceOnly, [approval(REQUESTER, ['featureOwner'])], [], policy);
     expect(decision.status).toBe(DecisionStatus.Pending);
     expect(decision.missing.approvals).toBe(1);
-    expect(decision.reasons).toContain(`reviews by the requester ${REQUESTER} do not count: nobody approves their own change`);
+    expect(decision.reasons).toContain(
+      `reviews by the requester ${REQUESTER} do not count: nobody approves their own change`,
+    );
   });
 
   it('refuses a change record without an owner on record', () => {
@@ -52,26 +62,46 @@ describe('tier table: medium (owner approval, controlled exposure)', () => {
     const evaluation = evaluate(plainPromptEdit, policy);
     expect(evaluation.tier).toBe(RiskTier.Medium);
     expect(evaluation.flags[0]?.defaultTierApplied).toBe(true);
-    expect(evaluation.requiredApprovals.mustInclude.map((requirement) => requirement.anyOf)).toEqual([['featureOwner']]);
+    expect(evaluation.requiredApprovals.mustInclude.map((requirement) => requirement.anyOf)).toEqual([
+      ['featureOwner'],
+    ]);
   });
 
   it('needs the owner of the surface: an approval by someone without the role leaves the role missing', () => {
-    const decision = decide(plainPromptEdit, [approval('someone@example.com', ['dataOwner'])], [passed(EvidenceType.OfflineEval)], policy);
+    const decision = decide(
+      plainPromptEdit,
+      [approval('someone@example.com', ['dataOwner'])],
+      [passed(EvidenceType.OfflineEval)],
+      policy,
+    );
     expect(decision.status).toBe(DecisionStatus.Pending);
     expect(decision.missing.approvals).toBe(0);
     expect(decision.missing.roles.map((requirement) => requirement.anyOf)).toEqual([['featureOwner']]);
   });
 
   it('approves with the feature owner and an offline eval', () => {
-    const decision = decide(plainPromptEdit, [approval('owner@example.com', ['featureOwner'])], [passed(EvidenceType.OfflineEval)], policy);
+    const decision = decide(
+      plainPromptEdit,
+      [approval('owner@example.com', ['featureOwner'])],
+      [passed(EvidenceType.OfflineEval)],
+      policy,
+    );
     expect(decision.status).toBe(DecisionStatus.Approved);
   });
 
   it('limits the first stage to controlled exposure (25%)', () => {
     const wide = changeOf(ConfigSurface.Prompt, 'Answer briefly.', 'Answer briefly and kindly.', {
-      release: { decisionOwner: 'x', stages: [{ name: 'all', audience: 'all users', percentage: 50, minDuration: '1h' }] },
+      release: {
+        decisionOwner: 'x',
+        stages: [{ name: 'all', audience: 'all users', percentage: 50, minDuration: '1h' }],
+      },
     });
-    const decision = decide(wide, [approval('owner@example.com', ['featureOwner'])], [passed(EvidenceType.OfflineEval)], policy);
+    const decision = decide(
+      wide,
+      [approval('owner@example.com', ['featureOwner'])],
+      [passed(EvidenceType.OfflineEval)],
+      policy,
+    );
     expect(decision.status).toBe(DecisionStatus.Pending);
     expect(decision.missing.releasePlan).toEqual(['the first stage exposes 50%; the medium tier allows at most 25%']);
   });
@@ -81,7 +111,11 @@ describe('tier table: high (named reviewer other than the requester, evidence, s
   it('classifies a lowered confidence threshold as high and names the reviewer role', () => {
     const evaluation = evaluate(loweredConfidence, policy);
     expect(evaluation.tier).toBe(RiskTier.High);
-    expect(evaluation.firedRules[0]).toMatchObject({ ruleId: 'guardrail-confidence-lowered', path: '$.minConfidence', detail: '0.8 → 0.6' });
+    expect(evaluation.firedRules[0]).toMatchObject({
+      ruleId: 'guardrail-confidence-lowered',
+      path: '$.minConfidence',
+      detail: '0.8 → 0.6',
+    });
     expect(evaluation.requiredApprovals.mustInclude.map((requirement) => requirement.anyOf)).toEqual([['safetyOwner']]);
   });
 
@@ -96,14 +130,25 @@ describe('tier table: high (named reviewer other than the requester, evidence, s
     const failedEval = { ...passed(EvidenceType.OfflineEval), result: EvidenceResult.Failed };
     const decision = decide(loweredConfidence, [approval('safety@example.com', ['safetyOwner'])], [failedEval], policy);
     expect(decision.status).toBe(DecisionStatus.Pending);
-    expect(decision.missing.evidence.map((requirement) => requirement.anyOf)).toEqual([['offlineEval'], ['rollbackTest']]);
+    expect(decision.missing.evidence.map((requirement) => requirement.anyOf)).toEqual([
+      ['offlineEval'],
+      ['rollbackTest'],
+    ]);
     expect(decision.reasons).toContain('needs passed evidence of offlineEval (attached but failed)');
   });
 
   it('requires a staged rollout and a rollback plan', () => {
-    const oneShot = changeOf(ConfigSurface.GuardrailThreshold, { minConfidence: 0.8 }, { minConfidence: 0.6 }, {
-      release: { decisionOwner: 'x', stages: [{ name: 'all', audience: 'all users', percentage: 5, minDuration: '1h' }] },
-    });
+    const oneShot = changeOf(
+      ConfigSurface.GuardrailThreshold,
+      { minConfidence: 0.8 },
+      { minConfidence: 0.6 },
+      {
+        release: {
+          decisionOwner: 'x',
+          stages: [{ name: 'all', audience: 'all users', percentage: 5, minDuration: '1h' }],
+        },
+      },
+    );
     const decision = decide(oneShot, [approval('safety@example.com', ['safetyOwner'])], highEvidence, policy);
     expect(decision.missing.releasePlan).toEqual([
       'the release plan has 1 stage(s); the high tier needs at least 2',
@@ -113,9 +158,23 @@ describe('tier table: high (named reviewer other than the requester, evidence, s
 
   it('approves with the named reviewer, evidence, stages and rollback plan; expansion evidence is listed, not required yet', () => {
     const evaluation = evaluate(loweredConfidence, policy);
-    expect(evaluation.requiredEvidence).toContainEqual({ anyOf: ['shadowTraffic', 'guardrailMetrics'], phase: 'expansion' });
-    expect(evaluation.exposure).toMatchObject({ maxFirstStagePercentage: 10, minStages: 2, rollbackPlanRequired: true, rampRoles: ['releaseOwner'] });
-    const decision = decide(loweredConfidence, [approval('safety@example.com', ['safetyOwner'])], highEvidence, policy, evaluation);
+    expect(evaluation.requiredEvidence).toContainEqual({
+      anyOf: ['shadowTraffic', 'guardrailMetrics'],
+      phase: 'expansion',
+    });
+    expect(evaluation.exposure).toMatchObject({
+      maxFirstStagePercentage: 10,
+      minStages: 2,
+      rollbackPlanRequired: true,
+      rampRoles: ['releaseOwner'],
+    });
+    const decision = decide(
+      loweredConfidence,
+      [approval('safety@example.com', ['safetyOwner'])],
+      highEvidence,
+      policy,
+      evaluation,
+    );
     expect(decision.status).toBe(DecisionStatus.Approved);
   });
 });
@@ -137,12 +196,18 @@ describe('tier table: restricted (security review, two distinct people incl. sec
   });
 
   it('counts one person approving twice once', () => {
-    const reviews = [approval('sec@example.com', ['security']), approval('sec@example.com', ['security'], '2026-03-02T10:00:00Z')];
+    const reviews = [
+      approval('sec@example.com', ['security']),
+      approval('sec@example.com', ['security'], '2026-03-02T10:00:00Z'),
+    ];
     expect(decide(toolWrites, reviews, restrictedEvidence, policy).missing.approvals).toBe(1);
   });
 
   it('stays pending without anyone holding the security role', () => {
-    const reviews = [approval('platform@example.com', ['platformOwner']), approval('ops@example.com', ['operationsOwner'])];
+    const reviews = [
+      approval('platform@example.com', ['platformOwner']),
+      approval('ops@example.com', ['operationsOwner']),
+    ];
     const decision = decide(toolWrites, reviews, restrictedEvidence, policy);
     expect(decision.status).toBe(DecisionStatus.Pending);
     expect(decision.missing.approvals).toBe(0);
@@ -167,17 +232,22 @@ describe('tier table: restricted (security review, two distinct people incl. sec
   });
 
   it('refuses a first stage above 1%', () => {
-    const fivePercent = changeOf(ConfigSurface.ToolPolicy, toolWrites.flags[0]!.baseline, toolWrites.flags[0]!.candidate, {
-      release: {
-        decisionOwner: 'x',
-        stages: [
-          { name: 'a', audience: 'all users', percentage: 5, minDuration: '4h' },
-          { name: 'b', audience: 'all users', percentage: 50, minDuration: '4h' },
-          { name: 'c', audience: 'all users', percentage: 100, minDuration: '1h' },
-        ],
-        rollback: { plan: 'p', fallbackBehaviour: 'f' },
+    const fivePercent = changeOf(
+      ConfigSurface.ToolPolicy,
+      toolWrites.flags[0]!.baseline,
+      toolWrites.flags[0]!.candidate,
+      {
+        release: {
+          decisionOwner: 'x',
+          stages: [
+            { name: 'a', audience: 'all users', percentage: 5, minDuration: '4h' },
+            { name: 'b', audience: 'all users', percentage: 50, minDuration: '4h' },
+            { name: 'c', audience: 'all users', percentage: 100, minDuration: '1h' },
+          ],
+          rollback: { plan: 'p', fallbackBehaviour: 'f' },
+        },
       },
-    });
+    );
     const reviews = [approval('sec@example.com', ['security']), approval('platform@example.com', ['platformOwner'])];
     expect(decide(fivePercent, reviews, restrictedEvidence, policy).missing.releasePlan).toEqual([
       'the first stage exposes 5%; the restricted tier allows at most 1%',
@@ -203,7 +273,11 @@ describe('tier table: restricted (security review, two distinct people incl. sec
   });
 
   it('is rejected when any counted reviewer rejects, whatever else approved', () => {
-    const reviews = [approval('sec@example.com', ['security']), approval('platform@example.com', ['platformOwner']), rejection('ops@example.com')];
+    const reviews = [
+      approval('sec@example.com', ['security']),
+      approval('platform@example.com', ['platformOwner']),
+      rejection('ops@example.com'),
+    ];
     const decision = decide(toolWrites, reviews, restrictedEvidence, policy);
     expect(decision.status).toBe(DecisionStatus.Rejected);
     expect(decision.rejectedBy).toEqual(['ops@example.com']);

@@ -16,7 +16,10 @@ const envelope = readReference('api-get-flag-response.constructed.json') as { da
 const restFlag = restFlagSchema.parse(envelope.data);
 const featgate = { id: 'featgate', kind: ActorKind.System };
 
-function stateFor(envId: string, overrides: Partial<ApprovedStatePayloadInput['state']> = {}): ApprovedStatePayloadInput {
+function stateFor(
+  envId: string,
+  overrides: Partial<ApprovedStatePayloadInput['state']> = {},
+): ApprovedStatePayloadInput {
   return {
     state: {
       envId,
@@ -33,8 +36,17 @@ function stateFor(envId: string, overrides: Partial<ApprovedStatePayloadInput['s
   };
 }
 
-async function append(store: MemoryLedgerStore, type: LedgerEventType.ApprovedStateSet | LedgerEventType.FlagAdopted, payload: ApprovedStatePayloadInput) {
-  return store.append({ type, actor: featgate, subject: flagSubject(payload.state.envId, payload.state.flagKey), data: ledgerPayload(type, payload) });
+async function append(
+  store: MemoryLedgerStore,
+  type: LedgerEventType.ApprovedStateSet | LedgerEventType.FlagAdopted,
+  payload: ApprovedStatePayloadInput,
+) {
+  return store.append({
+    type,
+    actor: featgate,
+    subject: flagSubject(payload.state.envId, payload.state.flagKey),
+    data: ledgerPayload(type, payload),
+  });
 }
 
 describe('approved-state projection', () => {
@@ -42,10 +54,18 @@ describe('approved-state projection', () => {
     const store = new MemoryLedgerStore();
     await append(store, LedgerEventType.FlagAdopted, stateFor('env-a'));
     await store.append({ type: LedgerEventType.ChangeStatusChanged, actor: featgate, subject: 'change:x', data: {} });
-    await append(store, LedgerEventType.ApprovedStateSet, stateFor('env-a', { changeKey: 'greeting-change', stageIndex: 1 }));
+    await append(
+      store,
+      LedgerEventType.ApprovedStateSet,
+      stateFor('env-a', { changeKey: 'greeting-change', stageIndex: 1 }),
+    );
     await append(store, LedgerEventType.FlagAdopted, stateFor('env-b'));
     const state = foldApprovedStates(store.entries);
-    expect(state.states.get(`env-a/${restFlag.key}`)).toMatchObject({ version: 3, changeKey: 'greeting-change', stageIndex: 1 });
+    expect(state.states.get(`env-a/${restFlag.key}`)).toMatchObject({
+      version: 3,
+      changeKey: 'greeting-change',
+      stageIndex: 1,
+    });
     expect(state.states.get(`env-b/${restFlag.key}`)).toMatchObject({ version: 4 });
     expect(state.states.get(`env-a/${restFlag.key}`)?.flag.variations).toEqual(restFlag.variations);
     expect(state.lastSeq).toBe(4);
@@ -54,7 +74,12 @@ describe('approved-state projection', () => {
   it('keeps the last good state when an entry carries a bad payload, and lists the entry', async () => {
     const store = new MemoryLedgerStore();
     await append(store, LedgerEventType.FlagAdopted, stateFor('env-a'));
-    await store.append({ type: LedgerEventType.ApprovedStateSet, actor: featgate, subject: 'flag:env-a/x', data: { state: { envId: 'env-a' } } });
+    await store.append({
+      type: LedgerEventType.ApprovedStateSet,
+      actor: featgate,
+      subject: 'flag:env-a/x',
+      data: { state: { envId: 'env-a' } },
+    });
     const state = foldApprovedStates(store.entries);
     expect(state.states.get(`env-a/${restFlag.key}`)?.version).toBe(1);
     expect(state.skipped.map((skipped) => skipped.seq)).toEqual([2]);
@@ -74,7 +99,8 @@ describe('approved-state projection', () => {
 
   it('runs concurrent catch-ups without applying an entry twice', async () => {
     const store = new MemoryLedgerStore();
-    for (let i = 0; i < 5; i += 1) await append(store, LedgerEventType.ApprovedStateSet, stateFor('env-a', { approvedBy: `r${i}` }));
+    for (let i = 0; i < 5; i += 1)
+      await append(store, LedgerEventType.ApprovedStateSet, stateFor('env-a', { approvedBy: `r${i}` }));
     const projections = new LedgerProjections(store);
     await Promise.all([projections.catchUp(), projections.catchUp(), projections.catchUp()]);
     expect(projections.lastSeq).toBe(5);

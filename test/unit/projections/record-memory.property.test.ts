@@ -5,12 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { parseChangeRecord, redactChangeRecord, type ChangeRecord } from '../../../src/change/index.js';
 import { IntegrityError } from '../../../src/errors/index.js';
 import { ActorKind, LedgerEventType } from '../../../src/ledger/index.js';
-import { changeSubject, decodeSnapshotState, encodeSnapshotState, ledgerPayload } from '../../../src/projections/index.js';
+import {
+  changeSubject,
+  decodeSnapshotState,
+  encodeSnapshotState,
+  ledgerPayload,
+} from '../../../src/projections/index.js';
 import { LedgerProjections, type LedgerProjectionsState } from '../../../src/workflow/index.js';
 import { ephemeralRedactionKey, secretKeyMatcher } from '../../../src/redaction/index.js';
 import { MemoryLedgerStore } from './memory-ledger-store.js';
 
-const text = readFileSync(fileURLToPath(new URL('../../../policies/examples/high-model-provider-change.yaml', import.meta.url)), 'utf8');
+const text = readFileSync(
+  fileURLToPath(new URL('../../../policies/examples/high-model-provider-change.yaml', import.meta.url)),
+  'utf8',
+);
 /** The example as the service writes it: secrets redacted before the record reaches the ledger. */
 const example = redactChangeRecord(parseChangeRecord(text), secretKeyMatcher(['api[-_]?key']), ephemeralRedactionKey());
 const actor = { id: 'alice@example.com', kind: ActorKind.User, roles: ['aiPlatformOwner'] };
@@ -21,7 +29,15 @@ const LARGE = 60_000;
 /** A record whose every flag proposes a prompt of `size` characters that starts with `marker`. */
 function recordWith(key: string, marker: string, size: number): ChangeRecord {
   const prompt = marker + 'x'.repeat(Math.max(0, size - marker.length));
-  return { ...example, key, flags: example.flags.map((flag) => ({ ...flag, candidate: { prompt }, rollbackValue: { prompt: `${prompt}-rollback` } })) };
+  return {
+    ...example,
+    key,
+    flags: example.flags.map((flag) => ({
+      ...flag,
+      candidate: { prompt },
+      rollbackValue: { prompt: `${prompt}-rollback` },
+    })),
+  };
 }
 
 async function write(store: MemoryLedgerStore, record: ChangeRecord, edit: boolean): Promise<void> {
@@ -71,26 +87,31 @@ describe('change-record projection memory', () => {
       fc.record({ kind: fc.constant('read' as const), change: fc.nat(5), size: fc.constant(0) }),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 30 }), fc.integer({ min: 0, max: 200_000 }), async (steps, cacheBytes) => {
-        const store = new MemoryLedgerStore();
-        const projections = new LedgerProjections(store, { recordCacheBytes: cacheBytes });
-        const written = new Map<string, ChangeRecord>();
-        for (const [at, item] of steps.entries()) {
-          const key = `change-${item.change}`;
-          if (item.kind === 'write') {
-            const record = recordWith(key, `s${at}-`, item.size);
-            await write(store, record, written.has(key));
-            written.set(key, record);
-            continue;
+      fc.asyncProperty(
+        fc.array(step, { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 0, max: 200_000 }),
+        async (steps, cacheBytes) => {
+          const store = new MemoryLedgerStore();
+          const projections = new LedgerProjections(store, { recordCacheBytes: cacheBytes });
+          const written = new Map<string, ChangeRecord>();
+          for (const [at, item] of steps.entries()) {
+            const key = `change-${item.change}`;
+            if (item.kind === 'write') {
+              const record = recordWith(key, `s${at}-`, item.size);
+              await write(store, record, written.has(key));
+              written.set(key, record);
+              continue;
+            }
+            await projections.catchUp();
+            expect((await projections.loadedChange(key))?.record).toEqual(written.get(key));
+            expect(projections.retainedValueBytes()).toBeLessThanOrEqual(cacheBytes);
           }
           await projections.catchUp();
-          expect((await projections.loadedChange(key))?.record).toEqual(written.get(key));
-          expect(projections.retainedValueBytes()).toBeLessThanOrEqual(cacheBytes);
-        }
-        await projections.catchUp();
-        const state = encodeSnapshotState(projections.exportState());
-        for (const [at, item] of steps.entries()) if (item.kind === 'write' && item.size > 200) expect(state).not.toContain(`"s${at}-xxxx`);
-      }),
+          const state = encodeSnapshotState(projections.exportState());
+          for (const [at, item] of steps.entries())
+            if (item.kind === 'write' && item.size > 200) expect(state).not.toContain(`"s${at}-xxxx`);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -112,8 +133,13 @@ describe('change-record projection memory', () => {
     const projections = new LedgerProjections(store, { recordCacheBytes: 0 });
     await projections.catchUp();
     const swapped = recordWith(records[0]!.key, 'approve-me-', 100);
-    store.entries[0] = { ...store.entries[0]!, data: ledgerPayload(LedgerEventType.ChangeCreated, { record: swapped }) };
+    store.entries[0] = {
+      ...store.entries[0]!,
+      data: ledgerPayload(LedgerEventType.ChangeCreated, { record: swapped }),
+    };
     await expect(projections.loadedChange(records[0]!.key)).rejects.toThrow(IntegrityError);
-    await expect(projections.loadedChange(records[0]!.key)).rejects.toThrow(/differs from the record the projection folded/);
+    await expect(projections.loadedChange(records[0]!.key)).rejects.toThrow(
+      /differs from the record the projection folded/,
+    );
   });
 });

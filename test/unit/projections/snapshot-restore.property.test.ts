@@ -4,19 +4,38 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChangeStatus, parseChangeRecord, ReviewDecision } from '../../../src/change/index.js';
 import { ActorKind, LedgerEventType, type LedgerAppend } from '../../../src/ledger/index.js';
-import { changeSubject, decodeSnapshotState, encodeSnapshotState, flagSubject, ledgerPayload } from '../../../src/projections/index.js';
+import {
+  changeSubject,
+  decodeSnapshotState,
+  encodeSnapshotState,
+  flagSubject,
+  ledgerPayload,
+} from '../../../src/projections/index.js';
 import { LedgerProjections, type LedgerProjectionsState } from '../../../src/workflow/index.js';
 import { scaleFlag, statePayload } from '../../bench/scale-support.js';
 import { MemoryLedgerStore } from './memory-ledger-store.js';
 
-const record = parseChangeRecord(readFileSync(fileURLToPath(new URL('../../../policies/examples/high-model-provider-change.yaml', import.meta.url)), 'utf8'));
+const record = parseChangeRecord(
+  readFileSync(
+    fileURLToPath(new URL('../../../policies/examples/high-model-provider-change.yaml', import.meta.url)),
+    'utf8',
+  ),
+);
 const actor = { id: 'alice@example.com', kind: ActorKind.User, roles: ['aiPlatformOwner'] };
 const KEYS = ['ch-a', 'ch-b', 'ch-c'];
 
 /** One write of a random history: change life-cycle steps (some for changes that do not exist), approvals, noise. */
 const writeArbitrary = fc.oneof(
-  fc.record({ kind: fc.constantFrom('create', 'edit', 'review', 'reset', 'approve-change', 'stage', 'malformed-review'), change: fc.constantFrom(...KEYS), n: fc.nat(99) }),
-  fc.record({ kind: fc.constantFrom('approve-flag', 'adopt-flag', 'other'), change: fc.constantFrom('env-a', 'env-b'), n: fc.nat(99) }),
+  fc.record({
+    kind: fc.constantFrom('create', 'edit', 'review', 'reset', 'approve-change', 'stage', 'malformed-review'),
+    change: fc.constantFrom(...KEYS),
+    n: fc.nat(99),
+  }),
+  fc.record({
+    kind: fc.constantFrom('approve-flag', 'adopt-flag', 'other'),
+    change: fc.constantFrom('env-a', 'env-b'),
+    n: fc.nat(99),
+  }),
 );
 type Write = typeof writeArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
@@ -26,31 +45,82 @@ function toAppend(write: Write): LedgerAppend {
     case 'create':
     case 'edit': {
       const type = write.kind === 'create' ? LedgerEventType.ChangeCreated : LedgerEventType.ChangeEdited;
-      return { type, actor, subject, data: ledgerPayload(type, { record: { ...record, key: write.change, title: `title ${write.n}` } }) };
+      return {
+        type,
+        actor,
+        subject,
+        data: ledgerPayload(type, { record: { ...record, key: write.change, title: `title ${write.n}` } }),
+      };
     }
     case 'review':
       return {
         type: LedgerEventType.ReviewSubmitted,
         actor,
         subject,
-        data: ledgerPayload(LedgerEventType.ReviewSubmitted, { changeKey: write.change, review: { reviewer: `r${write.n}@x`, roles: ['aiPlatformOwner'], decision: ReviewDecision.Approve, comment: '', at: '2026-03-01T10:00:00Z' } }),
+        data: ledgerPayload(LedgerEventType.ReviewSubmitted, {
+          changeKey: write.change,
+          review: {
+            reviewer: `r${write.n}@x`,
+            roles: ['aiPlatformOwner'],
+            decision: ReviewDecision.Approve,
+            comment: '',
+            at: '2026-03-01T10:00:00Z',
+          },
+        }),
       };
     case 'reset':
-      return { type: LedgerEventType.ApprovalsReset, actor, subject, data: ledgerPayload(LedgerEventType.ApprovalsReset, { changeKey: write.change, reason: 'edited' }) };
+      return {
+        type: LedgerEventType.ApprovalsReset,
+        actor,
+        subject,
+        data: ledgerPayload(LedgerEventType.ApprovalsReset, { changeKey: write.change, reason: 'edited' }),
+      };
     case 'approve-change':
-      return { type: LedgerEventType.ChangeStatusChanged, actor, subject, data: ledgerPayload(LedgerEventType.ChangeStatusChanged, { changeKey: write.change, status: ChangeStatus.Approved }) };
+      return {
+        type: LedgerEventType.ChangeStatusChanged,
+        actor,
+        subject,
+        data: ledgerPayload(LedgerEventType.ChangeStatusChanged, {
+          changeKey: write.change,
+          status: ChangeStatus.Approved,
+        }),
+      };
     case 'stage':
-      return { type: LedgerEventType.StageApplied, actor, subject, data: ledgerPayload(LedgerEventType.StageApplied, { changeKey: write.change, stageIndex: write.n % 3, percentage: 5 }) };
+      return {
+        type: LedgerEventType.StageApplied,
+        actor,
+        subject,
+        data: ledgerPayload(LedgerEventType.StageApplied, {
+          changeKey: write.change,
+          stageIndex: write.n % 3,
+          percentage: 5,
+        }),
+      };
     case 'malformed-review':
-      return { type: LedgerEventType.ReviewSubmitted, actor, subject, data: { changeKey: write.change, review: { reviewer: 'x' } } };
+      return {
+        type: LedgerEventType.ReviewSubmitted,
+        actor,
+        subject,
+        data: { changeKey: write.change, review: { reviewer: 'x' } },
+      };
     case 'approve-flag':
     case 'adopt-flag': {
       const flag = scaleFlag(write.n % 4, ((write.n % 90) + 5) / 100);
       const type = write.kind === 'approve-flag' ? LedgerEventType.ApprovedStateSet : LedgerEventType.FlagAdopted;
-      return { type, actor, subject: flagSubject(write.change, flag.key), data: { state: statePayload(write.change, flag) } };
+      return {
+        type,
+        actor,
+        subject: flagSubject(write.change, flag.key),
+        data: { state: statePayload(write.change, flag) },
+      };
     }
     default:
-      return { type: LedgerEventType.ManifestSigned, actor, subject: `env:${write.change}`, data: { envId: write.change, version: write.n } };
+      return {
+        type: LedgerEventType.ManifestSigned,
+        actor,
+        subject: `env:${write.change}`,
+        data: { envId: write.change, version: write.n },
+      };
   }
 }
 

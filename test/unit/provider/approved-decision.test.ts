@@ -9,8 +9,12 @@ import { SseParser } from '../../../provider/core/sse-parser.js';
 import { readReference } from '../../support/reference.js';
 import { approvedState } from './gate-fixtures.js';
 
-const flags = (readReference('server-sdk-flags.eval-server-fakes.json') as unknown[]).map((flag) => flagSchema.parse(flag));
-const segments = (readReference('server-sdk-segments.eval-server-fakes.json') as unknown[]).map((segment) => segmentSchema.parse(segment));
+const flags = (readReference('server-sdk-flags.eval-server-fakes.json') as unknown[]).map((flag) =>
+  flagSchema.parse(flag),
+);
+const segments = (readReference('server-sdk-segments.eval-server-fakes.json') as unknown[]).map((segment) =>
+  segmentSchema.parse(segment),
+);
 
 describe('grants decide like FeatBit evaluates the approved configuration', () => {
   it('picks the same variation as the evaluator for every reference flag and many users', () => {
@@ -23,12 +27,19 @@ describe('grants decide like FeatBit evaluates the approved configuration', () =
     const user = fc.record({
       keyId: fc.oneof(fc.constantFrom('true-1', 'false-1', 'user-12', 'user-18'), fc.string({ minLength: 1 })),
       name: fc.constantFrom('alice', 'bob_qa', 'qa'),
-      customizedProperties: fc.record({ age: fc.integer({ min: 0, max: 90 }).map(String), country: fc.constantFrom('cn', 'us', 'fr', '') }),
+      customizedProperties: fc.record({
+        age: fc.integer({ min: 0, max: 90 }).map(String),
+        country: fc.constantFrom('cn', 'us', 'fr', ''),
+      }),
     });
     for (const flag of flags) {
       const approved = new ApprovedFlag(flag.key, manifest.flags[flag.key]!);
       fc.assert(
-        fc.property(user, (candidate: FeatBitUser) => approved.approvedVariationFor(candidate) === evaluateFlag(flag, candidate, lookup).variationId),
+        fc.property(
+          user,
+          (candidate: FeatBitUser) =>
+            approved.approvedVariationFor(candidate) === evaluateFlag(flag, candidate, lookup).variationId,
+        ),
         { numRuns: 300 },
       );
     }
@@ -41,7 +52,12 @@ describe('grants decide like FeatBit evaluates the approved configuration', () =
       { issuedAt: new Date(), ttlMs: 60_000 },
     );
     const lookup = (id: string) => segments.find((segment) => segment.id === id);
-    const attribute = fc.oneof(fc.integer({ min: 0, max: 90 }), fc.constantFrom('cn', 'us', 'fr', '', 'true'), fc.boolean(), fc.constant(null));
+    const attribute = fc.oneof(
+      fc.integer({ min: 0, max: 90 }),
+      fc.constantFrom('cn', 'us', 'fr', '', 'true'),
+      fc.boolean(),
+      fc.constant(null),
+    );
     const context = fc.record(
       {
         targetingKey: fc.oneof(fc.constantFrom('true-1', 'false-1', 'user-12', 'user-18'), fc.string({ minLength: 1 })),
@@ -80,18 +96,37 @@ describe('SSE parsing', () => {
   it('joins chunks, skips heartbeats and keeps the last id', () => {
     const parser = new SseParser();
     expect(parser.push('retry: 1000\n\n: heartbeat\n\nevent: manifest\nid: "e1"\nda')).toEqual([]);
-    expect(parser.push('ta: abc\r\ndata: def\n\nevent: manifest\ndata: x\n')).toEqual([{ event: 'manifest', data: 'abc\ndef', id: '"e1"' }]);
+    expect(parser.push('ta: abc\r\ndata: def\n\nevent: manifest\ndata: x\n')).toEqual([
+      { event: 'manifest', data: 'abc\ndef', id: '"e1"' },
+    ]);
     expect(parser.push('\n')).toEqual([{ event: 'manifest', data: 'x', id: '"e1"' }]);
   });
 
   it('gives the same events however the stream is split and whichever line breaks it uses', () => {
     const text = fc.string({ unit: fc.constantFrom('a', 'b', ':', ' ', 'é', '.'), maxLength: 30 });
-    const event = fc.record({ name: fc.constantFrom('manifest', 'other'), id: text, data: fc.array(text, { minLength: 1, maxLength: 3 }) });
-    const stream = fc.record({ events: fc.array(event, { maxLength: 5 }), newline: fc.constantFrom('\n', '\r\n', '\r'), cuts: fc.array(fc.nat(), { maxLength: 8 }) });
+    const event = fc.record({
+      name: fc.constantFrom('manifest', 'other'),
+      id: text,
+      data: fc.array(text, { minLength: 1, maxLength: 3 }),
+    });
+    const stream = fc.record({
+      events: fc.array(event, { maxLength: 5 }),
+      newline: fc.constantFrom('\n', '\r\n', '\r'),
+      cuts: fc.array(fc.nat(), { maxLength: 8 }),
+    });
     fc.assert(
       fc.property(stream, ({ events, newline, cuts }) => {
         const body = events
-          .map((item) => [`: heartbeat`, `event: ${item.name}`, `id: ${item.id}`, ...item.data.map((line) => `data: ${line}`), ''].join(newline) + newline)
+          .map(
+            (item) =>
+              [
+                `: heartbeat`,
+                `event: ${item.name}`,
+                `id: ${item.id}`,
+                ...item.data.map((line) => `data: ${line}`),
+                '',
+              ].join(newline) + newline,
+          )
           .join('');
         const positions = [...new Set(cuts.map((cut) => cut % (body.length + 1)))].sort((a, b) => a - b);
         const parser = new SseParser();

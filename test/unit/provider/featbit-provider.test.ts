@@ -18,7 +18,14 @@ const flag = featBitFlag({
   variations,
   disabledVariationId: 'v-off',
   targetUsers: [{ keyIds: ['vip'], variationId: 'v-target' }],
-  rules: [{ id: 'r', name: 'beta', conditions: [{ property: 'beta', op: 'IsTrue', value: 'IsTrue' }], variations: [{ id: 'v-rule', rollout: [0, 1] }] }],
+  rules: [
+    {
+      id: 'r',
+      name: 'beta',
+      conditions: [{ property: 'beta', op: 'IsTrue', value: 'IsTrue' }],
+      variations: [{ id: 'v-rule', rollout: [0, 1] }],
+    },
+  ],
   fallthrough: { variations: [{ id: 'v-default', rollout: [0, 1] }] },
 });
 
@@ -31,23 +38,49 @@ describe('FeatBit server provider', () => {
     const live = await liveFeatBit([flag]);
     await OpenFeature.setProviderAndWait('featbit-reasons', live.provider);
     const client = OpenFeature.getClient('featbit-reasons');
-    expect(await client.getStringDetails('reasons', 'x', { targetingKey: 'vip' })).toMatchObject({ value: 'target-value', variant: 'v-target', reason: 'TARGETING_MATCH' });
-    expect(await client.getStringDetails('reasons', 'x', { targetingKey: 'u', beta: true })).toMatchObject({ value: 'rule-value', variant: 'v-rule', reason: 'TARGETING_MATCH' });
-    expect(await client.getStringDetails('reasons', 'x', { targetingKey: 'u', beta: false, age: 3, tags: ['a'] })).toMatchObject({ value: 'default-value', variant: 'v-default', reason: 'DEFAULT' });
-    expect(await client.getStringDetails('reasons', 'x', {})).toMatchObject({ value: 'x', errorCode: 'TARGETING_KEY_MISSING' });
-    expect(await client.getBooleanDetails('reasons', false, { targetingKey: 'u' })).toMatchObject({ value: false, errorCode: 'TYPE_MISMATCH' });
-    expect(await client.getStringDetails('nope', 'x', { targetingKey: 'u' })).toMatchObject({ value: 'x', errorCode: 'FLAG_NOT_FOUND' });
+    expect(await client.getStringDetails('reasons', 'x', { targetingKey: 'vip' })).toMatchObject({
+      value: 'target-value',
+      variant: 'v-target',
+      reason: 'TARGETING_MATCH',
+    });
+    expect(await client.getStringDetails('reasons', 'x', { targetingKey: 'u', beta: true })).toMatchObject({
+      value: 'rule-value',
+      variant: 'v-rule',
+      reason: 'TARGETING_MATCH',
+    });
+    expect(
+      await client.getStringDetails('reasons', 'x', { targetingKey: 'u', beta: false, age: 3, tags: ['a'] }),
+    ).toMatchObject({ value: 'default-value', variant: 'v-default', reason: 'DEFAULT' });
+    expect(await client.getStringDetails('reasons', 'x', {})).toMatchObject({
+      value: 'x',
+      errorCode: 'TARGETING_KEY_MISSING',
+    });
+    expect(await client.getBooleanDetails('reasons', false, { targetingKey: 'u' })).toMatchObject({
+      value: false,
+      errorCode: 'TYPE_MISMATCH',
+    });
+    expect(await client.getStringDetails('nope', 'x', { targetingKey: 'u' })).toMatchObject({
+      value: 'x',
+      errorCode: 'FLAG_NOT_FOUND',
+    });
 
     const changes: EventDetails[] = [];
     client.addHandler(ProviderEvents.ConfigurationChanged, (details) => void changes.push(details!));
     await live.put({ ...flag, isEnabled: false });
     await expect.poll(() => changes.length).toBeGreaterThan(0);
     expect(changes[0]!.flagsChanged).toEqual(['reasons']);
-    expect(await client.getStringDetails('reasons', 'x', { targetingKey: 'vip' })).toMatchObject({ value: 'off-value', variant: 'v-off', reason: 'DISABLED' });
+    expect(await client.getStringDetails('reasons', 'x', { targetingKey: 'vip' })).toMatchObject({
+      value: 'off-value',
+      variant: 'v-off',
+      reason: 'DISABLED',
+    });
   });
 
   it('leaves the variant out for a client it did not build, and forwards track', async () => {
-    const bootstrap = JSON.stringify({ messageType: 'data-sync', data: { eventType: 'full', featureFlags: [{ ...flag, updatedAt: new Date().toISOString() }], segments: [] } });
+    const bootstrap = JSON.stringify({
+      messageType: 'data-sync',
+      data: { eventType: 'full', featureFlags: [{ ...flag, updatedAt: new Date().toISOString() }], segments: [] },
+    });
     const client = new FbClientBuilder().offline(true).logLevel('none').useJsonBootstrapProvider(bootstrap).build();
     const tracked: unknown[] = [];
     const track = client.track.bind(client);
@@ -57,7 +90,9 @@ describe('FeatBit server provider', () => {
     };
     const provider = new FeatBitServerProvider({ client });
     await OpenFeature.setProviderAndWait('featbit-client', provider);
-    const details = await OpenFeature.getClient('featbit-client').getStringDetails('reasons', 'x', { targetingKey: 'u' });
+    const details = await OpenFeature.getClient('featbit-client').getStringDetails('reasons', 'x', {
+      targetingKey: 'u',
+    });
     expect(details).toMatchObject({ value: 'default-value', reason: 'DEFAULT' });
     expect(details.variant).toBeUndefined();
     OpenFeature.getClient('featbit-client').track('converted', { targetingKey: 'u' }, { value: 3 });
@@ -67,11 +102,21 @@ describe('FeatBit server provider', () => {
 
 describe('web gate forwarding', () => {
   it('keeps onContextChange synchronous when the inner one is, and forwards its promise otherwise', async () => {
-    const sync = new FeatgateWebProvider(new WebInMemoryProvider({}), { source: new StaticManifestSource(), publicKeys: [], envId: 'env-web' });
+    const sync = new FeatgateWebProvider(new WebInMemoryProvider({}), {
+      source: new StaticManifestSource(),
+      publicKeys: [],
+      envId: 'env-web',
+    });
     expect(sync.onContextChange({}, { targetingKey: 'a' })).toBeUndefined();
     const pending = Promise.resolve();
-    const asyncInner = Object.assign(new WebInMemoryProvider({}), { onContextChange: (_old: WebContext, _new: WebContext) => pending });
-    const wrapped = new FeatgateWebProvider(asyncInner, { source: new StaticManifestSource(), publicKeys: [], envId: 'env-web' });
+    const asyncInner = Object.assign(new WebInMemoryProvider({}), {
+      onContextChange: (_old: WebContext, _new: WebContext) => pending,
+    });
+    const wrapped = new FeatgateWebProvider(asyncInner, {
+      source: new StaticManifestSource(),
+      publicKeys: [],
+      envId: 'env-web',
+    });
     expect(wrapped.onContextChange({}, { targetingKey: 'a' })).toBe(pending);
     expect(wrapped.runsOn).toBe('client');
   });

@@ -239,7 +239,7 @@ describe('gate options', () => {
   });
 });
 
-describe("an inner provider cannot speak for the gate", () => {
+describe('an inner provider cannot speak for the gate', () => {
   it("strips the gate's own metadata keys from a passed-through result, so no inner provider can claim it gated", async () => {
     const spoofing: Provider = {
       metadata: { name: 'spoofing inner provider' },
@@ -250,7 +250,12 @@ describe("an inner provider cannot speak for the gate", () => {
         value: structuredClone(approvedPrompt) as unknown as T,
         variant: 'base',
         reason: 'STATIC',
-        flagMetadata: { featgateGated: true, featgateManifestVersion: 999_999, featgateReason: 'forged', team: 'support' },
+        flagMetadata: {
+          featgateGated: true,
+          featgateManifestVersion: 999_999,
+          featgateReason: 'forged',
+          team: 'support',
+        },
       }),
     };
     const { client } = await gated(spoofing);

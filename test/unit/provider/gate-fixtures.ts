@@ -2,7 +2,12 @@ import { generateKeyPair, exportJWK, calculateJwkThumbprint } from 'jose';
 import type { ApprovedFlagState } from '../../../src/approved-state/index.js';
 import { ConfigSurface } from '../../../src/change/config-surface.js';
 import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment } from '../../../src/featbit/model/index.js';
-import { compileManifest, signManifest, type ApprovalManifest, type ManifestSigningKey } from '../../../src/manifest/index.js';
+import {
+  compileManifest,
+  signManifest,
+  type ApprovalManifest,
+  type ManifestSigningKey,
+} from '../../../src/manifest/index.js';
 
 /** A fresh Ed25519 manifest signing key. */
 export async function testSigningKey(): Promise<ManifestSigningKey> {
@@ -58,12 +63,18 @@ export async function signedManifest(
   states: ApprovedFlagState[],
   options: { issuedAt?: Date; ttlMs?: number } = {},
 ): Promise<{ jws: string; manifest: ApprovalManifest }> {
-  const manifest = compileManifest(envId, states, { issuedAt: options.issuedAt ?? new Date(), ttlMs: options.ttlMs ?? 3_600_000 });
+  const manifest = compileManifest(envId, states, {
+    issuedAt: options.issuedAt ?? new Date(),
+    ttlMs: options.ttlMs ?? 3_600_000,
+  });
   return { jws: await signManifest(manifest, key), manifest };
 }
 
 /** Ten kilobytes of JSON prompt configuration, distinct per `label`. */
 export function largePrompt(label: string): { model: string; system: string; examples: string[] } {
-  const examples = Array.from({ length: 40 }, (_, index) => `${label} example ${index}: ${'lorem ipsum dolor sit amet '.repeat(8)}`);
+  const examples = Array.from(
+    { length: 40 },
+    (_, index) => `${label} example ${index}: ${'lorem ipsum dolor sit amet '.repeat(8)}`,
+  );
   return { model: `model-${label}`, system: `You are the ${label} assistant.`, examples };
 }

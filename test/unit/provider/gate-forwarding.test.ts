@@ -64,7 +64,12 @@ class RecordingProvider extends InMemoryProvider {
 }
 
 function gateOver(inner: RecordingProvider, logger: Logger = silent): FeatgateServerProvider {
-  return new FeatgateServerProvider(inner, { source: new StaticManifestSource(jws), publicKeys: [key.publicJwk], envId: ENV, logger });
+  return new FeatgateServerProvider(inner, {
+    source: new StaticManifestSource(jws),
+    publicKeys: [key.publicJwk],
+    envId: ENV,
+    logger,
+  });
 }
 
 afterEach(async () => {
@@ -95,7 +100,10 @@ describe('server gate forwards what the OpenFeature checklist names', () => {
     await expect(OpenFeature.setProviderAndWait('forward-fatal', gateOver(inner))).rejects.toBe(inner.initFailure);
     const client = OpenFeature.getClient('forward-fatal');
     expect(client.providerStatus).toBe(ProviderStatus.FATAL);
-    expect(await client.getStringDetails('tone', 'x')).toMatchObject({ value: 'x', errorCode: ErrorCode.PROVIDER_FATAL });
+    expect(await client.getStringDetails('tone', 'x')).toMatchObject({
+      value: 'x',
+      errorCode: ErrorCode.PROVIDER_FATAL,
+    });
   });
 
   it('runs the inner provider hooks, whose after stage sees the gated details', async () => {
@@ -103,7 +111,8 @@ describe('server gate forwards what the OpenFeature checklist names', () => {
     const seen: Array<[string, unknown]> = [];
     inner.hooks.push({
       before: (hookContext) => void seen.push(['before', hookContext.flagKey]),
-      after: (_hookContext, details: EvaluationDetails<FlagValue>) => void seen.push(['after', [details.value, details.reason]]),
+      after: (_hookContext, details: EvaluationDetails<FlagValue>) =>
+        void seen.push(['after', [details.value, details.reason]]),
     });
     await OpenFeature.setProviderAndWait('forward-hooks', gateOver(inner));
     expect(await OpenFeature.getClient('forward-hooks').getStringValue('tone', 'x')).toBe('calm');
@@ -145,7 +154,12 @@ describe('server gate forwards what the OpenFeature checklist names', () => {
     await OpenFeature.setProviderAndWait('forward-events', gateOver(inner));
     const client = OpenFeature.getClient('forward-events');
     const received: Array<[string, EventDetails | undefined]> = [];
-    for (const event of [ProviderEvents.Stale, ProviderEvents.Error, ProviderEvents.Ready, ProviderEvents.ConfigurationChanged]) {
+    for (const event of [
+      ProviderEvents.Stale,
+      ProviderEvents.Error,
+      ProviderEvents.Ready,
+      ProviderEvents.ConfigurationChanged,
+    ]) {
       client.addHandler(event, (details) => void received.push([event, details]));
     }
     await expect.poll(() => received.length).toBe(1);
@@ -158,7 +172,15 @@ describe('server gate forwards what the OpenFeature checklist names', () => {
     expect(client.providerStatus).toBe(ProviderStatus.READY);
     inner.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: ['tone'], metadata: { source: 'featbit' } });
     await expect.poll(() => received.length).toBe(4);
-    expect(received.map(([event, details]) => [event, details?.message, details?.errorCode, details?.flagsChanged, details?.metadata])).toEqual([
+    expect(
+      received.map(([event, details]) => [
+        event,
+        details?.message,
+        details?.errorCode,
+        details?.flagsChanged,
+        details?.metadata,
+      ]),
+    ).toEqual([
       [ProviderEvents.Stale, 'FeatBit stream lagging', undefined, undefined, undefined],
       [ProviderEvents.Error, 'FeatBit unreachable', ErrorCode.GENERAL, undefined, undefined],
       [ProviderEvents.Ready, undefined, undefined, undefined, undefined],
@@ -172,7 +194,11 @@ describe('web gate', () => {
     const seen: unknown[] = [];
     const hook: WebHook = { after: (_hookContext, details) => void seen.push([details.value, details.reason]) };
     const inner = Object.assign(new WebInMemoryProvider(editedTone), { hooks: [hook] });
-    const gate = new FeatgateWebProvider(inner, { source: new StaticManifestSource(jws), publicKeys: [key.publicJwk], envId: ENV });
+    const gate = new FeatgateWebProvider(inner, {
+      source: new StaticManifestSource(jws),
+      publicKeys: [key.publicJwk],
+      envId: ENV,
+    });
     await WebOpenFeature.setProviderAndWait('web-gate', gate);
     const client = WebOpenFeature.getClient('web-gate');
     expect(client.providerStatus).toBe(WebProviderStatus.READY);
@@ -185,8 +211,14 @@ describe('web gate', () => {
 
   it('rethrows an inner initialize failure unchanged', async () => {
     const failure = new ProviderFatalError('bad client-side key');
-    const inner = Object.assign(new WebInMemoryProvider(editedTone), { initialize: async () => Promise.reject(failure) });
-    const gate = new FeatgateWebProvider(inner, { source: new StaticManifestSource(jws), publicKeys: [key.publicJwk], envId: ENV });
+    const inner = Object.assign(new WebInMemoryProvider(editedTone), {
+      initialize: async () => Promise.reject(failure),
+    });
+    const gate = new FeatgateWebProvider(inner, {
+      source: new StaticManifestSource(jws),
+      publicKeys: [key.publicJwk],
+      envId: ENV,
+    });
     await expect(WebOpenFeature.setProviderAndWait('web-fatal', gate)).rejects.toBe(failure);
     expect(WebOpenFeature.getClient('web-fatal').providerStatus).toBe(WebProviderStatus.FATAL);
   });

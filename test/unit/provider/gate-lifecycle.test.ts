@@ -50,7 +50,13 @@ class LifecycleProvider extends InMemoryProvider {
 
 type Wrap = (inner: LifecycleProvider) => Provider;
 const bare: Wrap = (inner) => inner;
-const gated: Wrap = (inner) => new FeatgateServerProvider(inner, { source: new StaticManifestSource(jws), publicKeys: [key.publicJwk], envId: ENV, logger: silent });
+const gated: Wrap = (inner) =>
+  new FeatgateServerProvider(inner, {
+    source: new StaticManifestSource(jws),
+    publicKeys: [key.publicJwk],
+    envId: ENV,
+    logger: silent,
+  });
 
 const domain = (name: string) => `${name}-${(domains += 1)}`;
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -95,25 +101,39 @@ async function domainScopedTwice(wrap: Wrap): Promise<unknown[]> {
   await OpenFeature.setProviderAndWait(a, wrap(inner));
   const second = await Promise.resolve()
     .then(() => OpenFeature.setProviderAndWait(b, wrap(inner)))
-    .then(() => 'bound', (error: Error) => error.message);
+    .then(
+      () => 'bound',
+      (error: Error) => error.message,
+    );
   return [second, OpenFeature.getClient(a).providerStatus, await OpenFeature.getClient(a).getStringValue('tone', 'x')];
 }
 
 /** A failing track: what the SDK logs. */
 async function failingTrack(wrap: Wrap): Promise<unknown[]> {
   const logged: unknown[] = [];
-  OpenFeature.setLogger({ ...silent, debug: (message: unknown, error: unknown) => void logged.push([message, (error as Error | undefined)?.message]) });
+  OpenFeature.setLogger({
+    ...silent,
+    debug: (message: unknown, error: unknown) => void logged.push([message, (error as Error | undefined)?.message]),
+  });
   const inner = new LifecycleProvider();
   const name = domain('track');
   await OpenFeature.setProviderAndWait(name, wrap(inner));
   OpenFeature.getClient(name).track('rated', { targetingKey: 'u' }, { value: 1 });
-  return [...inner.calls.filter((call) => call.startsWith('track')), ...logged.filter((entry) => JSON.stringify(entry).includes('event queue full'))];
+  return [
+    ...inner.calls.filter((call) => call.startsWith('track')),
+    ...logged.filter((entry) => JSON.stringify(entry).includes('event queue full')),
+  ];
 }
 
 describe('the gate keeps the lifecycle the SDK gives the bare provider', () => {
   it('initializes an inner provider shared by two domains once, and closes it only when the last domain lets go', async () => {
     const expected = await sharedInner(bare);
-    expect(expected).toEqual(['initialize A', `status ${ProviderStatus.READY} ${ProviderStatus.READY}`, 'value calm', 'close']);
+    expect(expected).toEqual([
+      'initialize A',
+      `status ${ProviderStatus.READY} ${ProviderStatus.READY}`,
+      'value calm',
+      'close',
+    ]);
     expect(await sharedInner(gated)).toEqual(expected);
   });
 
@@ -138,7 +158,13 @@ describe('the gate keeps the lifecycle the SDK gives the bare provider', () => {
   it('never reports READY while no verified manifest is in force, even when the inner provider says Ready', async () => {
     const inner = new LifecycleProvider();
     const source = new StaticManifestSource();
-    const gate = new FeatgateServerProvider(inner, { source, publicKeys: [key.publicJwk], envId: ENV, initTimeoutMs: 50, logger: silent });
+    const gate = new FeatgateServerProvider(inner, {
+      source,
+      publicKeys: [key.publicJwk],
+      envId: ENV,
+      initTimeoutMs: 50,
+      logger: silent,
+    });
     const name = domain('no-manifest');
     await expect(OpenFeature.setProviderAndWait(name, gate)).rejects.toThrow(/no verified approval manifest/);
     const client = OpenFeature.getClient(name);

@@ -2,7 +2,13 @@ import { InMemoryProvider, OpenFeature, ProviderEvents, type EventDetails } from
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatchBucket } from '@featgate/openfeature/evaluator';
 import type { FeatBitFlag } from '../../../src/featbit/model/index.js';
-import { FeatgateServerProvider, GateReason, StaticManifestSource, UngovernedFlagPolicy, type GatedEvaluation } from '../../../provider/index.js';
+import {
+  FeatgateServerProvider,
+  GateReason,
+  StaticManifestSource,
+  UngovernedFlagPolicy,
+  type GatedEvaluation,
+} from '../../../provider/index.js';
 import { approvedState, featBitFlag, signedManifest, testSigningKey } from './gate-fixtures.js';
 import { liveFeatBit } from './live-featbit.js';
 
@@ -33,10 +39,20 @@ const APPROVED = promptFlag(0.3);
 const users = Array.from({ length: 300 }, (_, index) => `user-${index}`);
 const bucketOf = (user: string): number => dispatchBucket('assistant-prompt', user);
 
-async function gatedClient(live: FeatBitFlag[], jws: string | undefined, extra: { ungoverned?: UngovernedFlagPolicy; initTimeoutMs?: number } = {}) {
+async function gatedClient(
+  live: FeatBitFlag[],
+  jws: string | undefined,
+  extra: { ungoverned?: UngovernedFlagPolicy; initTimeoutMs?: number } = {},
+) {
   const featbit = await liveFeatBit(live);
   const source = new StaticManifestSource(jws);
-  const gate = new FeatgateServerProvider(featbit.provider, { source, publicKeys: [key.publicJwk], envId: ENV, initTimeoutMs: 200, ...extra });
+  const gate = new FeatgateServerProvider(featbit.provider, {
+    source,
+    publicKeys: [key.publicJwk],
+    envId: ENV,
+    initTimeoutMs: 200,
+    ...extra,
+  });
   const domain = `gate-test-${(domainCounter += 1)}`;
   return { featbit, source, gate, domain, client: () => OpenFeature.getClient(domain) };
 }
@@ -57,7 +73,11 @@ describe('server gate over the real FeatBit Node SDK', () => {
       expect(details.variant).toBe(bucketOf(user) <= 0.3 ? 'v-b' : 'v-a');
       expect(details.flagMetadata).toEqual({});
     }
-    expect(gate.stats().gated).toEqual({ [GateReason.VariationNotApproved]: 0, [GateReason.OutsideGrant]: 0, [GateReason.ManifestExpired]: 0 });
+    expect(gate.stats().gated).toEqual({
+      [GateReason.VariationNotApproved]: 0,
+      [GateReason.OutsideGrant]: 0,
+      [GateReason.ManifestExpired]: 0,
+    });
   });
 
   it('gives the baseline to a context FeatBit puts inside an unapproved percentage raise', async () => {
@@ -70,7 +90,11 @@ describe('server gate over the real FeatBit Node SDK', () => {
       const details = await client().getStringDetails('assistant-prompt', 'fallback', { targetingKey: user });
       expect(details).toMatchObject({ value: 'prompt-A', variant: 'v-a', reason: 'UNAPPROVED' });
       expect(details.errorCode).toBeUndefined();
-      expect(details.flagMetadata).toMatchObject({ featgateGated: true, featgateReason: 'outside-grant', featgateInnerVariant: 'v-b' });
+      expect(details.flagMetadata).toMatchObject({
+        featgateGated: true,
+        featgateReason: 'outside-grant',
+        featgateInnerVariant: 'v-b',
+      });
     }
     for (const user of users.filter((candidate) => bucketOf(candidate) <= 0.3)) {
       expect(await client().getStringValue('assistant-prompt', 'fallback', { targetingKey: user })).toBe('prompt-B');
@@ -107,7 +131,10 @@ describe('server gate over the real FeatBit Node SDK', () => {
     expect(candidate).toMatchObject({ value: 'prompt-A', variant: 'v-a', reason: 'UNAPPROVED' });
     expect(candidate.flagMetadata['featgateReason']).toBe('manifest-expired');
     const outside = users.find((user) => bucketOf(user) > 0.3)!;
-    expect(await client().getStringDetails('assistant-prompt', 'fallback', { targetingKey: outside })).toMatchObject({ value: 'prompt-A', reason: 'SPLIT' });
+    expect(await client().getStringDetails('assistant-prompt', 'fallback', { targetingKey: outside })).toMatchObject({
+      value: 'prompt-A',
+      reason: 'SPLIT',
+    });
   });
 
   it('refuses a tampered manifest and keeps gating with the last verified one', async () => {
@@ -122,7 +149,10 @@ describe('server gate over the real FeatBit Node SDK', () => {
     await source.update((await signedManifest(otherKey, ENV, [approvedState(ENV, promptFlag(0.6), 'v-a', 3)])).jws);
     expect(gate.stats().manifestsRefused).toBe(2);
     const raised = users.find((user) => bucketOf(user) > 0.3 && bucketOf(user) <= 0.6)!;
-    expect(await client().getStringDetails('assistant-prompt', 'fallback', { targetingKey: raised })).toMatchObject({ value: 'prompt-A', reason: 'UNAPPROVED' });
+    expect(await client().getStringDetails('assistant-prompt', 'fallback', { targetingKey: raised })).toMatchObject({
+      value: 'prompt-A',
+      reason: 'UNAPPROVED',
+    });
   });
 
   it('without any verified manifest fails initialize and never passes a FeatBit value through', async () => {
@@ -146,14 +176,26 @@ describe('server gate over the real FeatBit Node SDK', () => {
       disabledVariationId: 'm-1',
       fallthrough: { variations: [{ id: 'm-1', rollout: [0, 1] }] },
     });
-    const first = await signedManifest(key, ENV, [approvedState(ENV, APPROVED, 'v-a'), approvedState(ENV, other, 'm-1')]);
+    const first = await signedManifest(key, ENV, [
+      approvedState(ENV, APPROVED, 'v-a'),
+      approvedState(ENV, other, 'm-1'),
+    ]);
     const { gate, source, domain, client } = await gatedClient([APPROVED, other], first.jws);
     await OpenFeature.setProviderAndWait(domain, gate);
     const changes: EventDetails[] = [];
     client().addHandler(ProviderEvents.ConfigurationChanged, (details) => void changes.push(details!));
-    await source.update((await signedManifest(key, ENV, [approvedState(ENV, promptFlag(0.5), 'v-a', 2), approvedState(ENV, other, 'm-1')])).jws);
+    await source.update(
+      (
+        await signedManifest(key, ENV, [
+          approvedState(ENV, promptFlag(0.5), 'v-a', 2),
+          approvedState(ENV, other, 'm-1'),
+        ])
+      ).jws,
+    );
     await expect.poll(() => changes.find((change) => change.message?.startsWith('featgate'))).toBeDefined();
-    expect(changes.find((change) => change.message?.startsWith('featgate'))?.flagsChanged).toEqual(['assistant-prompt']);
+    expect(changes.find((change) => change.message?.startsWith('featgate'))?.flagsChanged).toEqual([
+      'assistant-prompt',
+    ]);
   });
 
   it('passes inner errors through unchanged and ungoverned flags by policy', async () => {
@@ -167,12 +209,24 @@ describe('server gate over the real FeatBit Node SDK', () => {
     });
     const passing = await gatedClient([APPROVED, loose], jws);
     await OpenFeature.setProviderAndWait(passing.domain, passing.gate);
-    expect(await passing.client().getBooleanDetails('missing-flag', false, { targetingKey: 'u' })).toMatchObject({ value: false, errorCode: 'FLAG_NOT_FOUND' });
-    expect(await passing.client().getNumberDetails('assistant-prompt', 3, { targetingKey: 'u' })).toMatchObject({ value: 3, errorCode: 'TYPE_MISMATCH' });
-    expect(await passing.client().getBooleanDetails('ungoverned-flag', false, { targetingKey: 'u' })).toMatchObject({ value: true, reason: 'DEFAULT' });
+    expect(await passing.client().getBooleanDetails('missing-flag', false, { targetingKey: 'u' })).toMatchObject({
+      value: false,
+      errorCode: 'FLAG_NOT_FOUND',
+    });
+    expect(await passing.client().getNumberDetails('assistant-prompt', 3, { targetingKey: 'u' })).toMatchObject({
+      value: 3,
+      errorCode: 'TYPE_MISMATCH',
+    });
+    expect(await passing.client().getBooleanDetails('ungoverned-flag', false, { targetingKey: 'u' })).toMatchObject({
+      value: true,
+      reason: 'DEFAULT',
+    });
     const denying = await gatedClient([APPROVED, loose], jws, { ungoverned: UngovernedFlagPolicy.Deny });
     await OpenFeature.setProviderAndWait(denying.domain, denying.gate);
-    expect(await denying.client().getBooleanDetails('ungoverned-flag', false, { targetingKey: 'u' })).toMatchObject({ value: false, errorCode: 'GENERAL' });
+    expect(await denying.client().getBooleanDetails('ungoverned-flag', false, { targetingKey: 'u' })).toMatchObject({
+      value: false,
+      errorCode: 'GENERAL',
+    });
   });
 
   it('answers TYPE_MISMATCH with the caller default when the approved value cannot be read as the asked type', async () => {
@@ -185,7 +239,11 @@ describe('server gate over the real FeatBit Node SDK', () => {
     });
     const { jws } = await signedManifest(key, ENV, [approvedState(ENV, approved, 'j')]);
     const inner = new InMemoryProvider({ route: { variants: { five: 5 }, defaultVariant: 'five', disabled: false } });
-    const gate = new FeatgateServerProvider(inner, { source: new StaticManifestSource(jws), publicKeys: [key.publicJwk], envId: ENV });
+    const gate = new FeatgateServerProvider(inner, {
+      source: new StaticManifestSource(jws),
+      publicKeys: [key.publicJwk],
+      envId: ENV,
+    });
     await OpenFeature.setProviderAndWait('type-check', gate);
     const details = await OpenFeature.getClient('type-check').getNumberDetails('route', 1);
     expect(details).toMatchObject({ value: 1, errorCode: 'TYPE_MISMATCH' });
@@ -197,10 +255,15 @@ describe('server gate over the real FeatBit Node SDK', () => {
     const { gate, source, domain, client } = await gatedClient([promptFlag(0.6)], newer.jws);
     await OpenFeature.setProviderAndWait(domain, gate);
     await source.update(older.jws);
-    await source.update((await signedManifest(key, 'env-staging', [approvedState('env-staging', APPROVED, 'v-a', 3)])).jws);
+    await source.update(
+      (await signedManifest(key, 'env-staging', [approvedState('env-staging', APPROVED, 'v-a', 3)])).jws,
+    );
     expect(gate.stats()).toMatchObject({ manifestsAccepted: 1, manifestsRefused: 2, manifestVersion: 2 });
     const raised = users.find((user) => bucketOf(user) > 0.3 && bucketOf(user) <= 0.6)!;
-    expect(await client().getStringDetails('assistant-prompt', 'fallback', { targetingKey: raised })).toMatchObject({ value: 'prompt-B', reason: 'SPLIT' });
+    expect(await client().getStringDetails('assistant-prompt', 'fallback', { targetingKey: raised })).toMatchObject({
+      value: 'prompt-B',
+      reason: 'SPLIT',
+    });
   });
 
   it('emits ConfigurationChanged for the governed flags when the last verified manifest expires, then serves baselines', async () => {
@@ -213,7 +276,11 @@ describe('server gate over the real FeatBit Node SDK', () => {
     expect(changes[0]!.flagsChanged).toEqual(['assistant-prompt']);
     const inGrant = users.find((user) => bucketOf(user) <= 0.3)!;
     const details = await client().getStringDetails('assistant-prompt', 'fallback', { targetingKey: inGrant });
-    expect(details).toMatchObject({ value: 'prompt-A', reason: 'UNAPPROVED', flagMetadata: { featgateReason: 'manifest-expired' } });
+    expect(details).toMatchObject({
+      value: 'prompt-A',
+      reason: 'UNAPPROVED',
+      flagMetadata: { featgateReason: 'manifest-expired' },
+    });
   });
 
   it('reports each replaced evaluation to onGated, and a throwing observer never breaks evaluation', async () => {
@@ -231,10 +298,18 @@ describe('server gate over the real FeatBit Node SDK', () => {
     });
     await OpenFeature.setProviderAndWait('gate-observer', gate);
     const raised = users.find((user) => bucketOf(user) > 0.3 && bucketOf(user) <= 0.6)!;
-    const details = await OpenFeature.getClient('gate-observer').getStringDetails('assistant-prompt', 'fallback', { targetingKey: raised });
+    const details = await OpenFeature.getClient('gate-observer').getStringDetails('assistant-prompt', 'fallback', {
+      targetingKey: raised,
+    });
     expect(details).toMatchObject({ value: 'prompt-A', reason: 'UNAPPROVED' });
     expect(reported).toEqual([
-      { flagKey: 'assistant-prompt', reason: GateReason.OutsideGrant, servedVariationId: 'v-a', innerVariant: 'v-b', manifestVersion: manifest.version },
+      {
+        flagKey: 'assistant-prompt',
+        reason: GateReason.OutsideGrant,
+        servedVariationId: 'v-a',
+        innerVariant: 'v-b',
+        manifestVersion: manifest.version,
+      },
     ]);
   });
 
@@ -247,13 +322,27 @@ describe('server gate over the real FeatBit Node SDK', () => {
       fallthrough: { variations: [{ id: 'small', rollout: [0, 1] }] },
     });
     const { jws } = await signedManifest(key, ENV, [approvedState(ENV, route, 'small')]);
-    const inner = new InMemoryProvider({ 'model-route': { variants: { edited: { model: 'huge', tools: ['shell'] } }, defaultVariant: 'edited', disabled: false } });
-    const gate = new FeatgateServerProvider(inner, { source: new StaticManifestSource(jws), publicKeys: [key.publicJwk], envId: ENV });
+    const inner = new InMemoryProvider({
+      'model-route': {
+        variants: { edited: { model: 'huge', tools: ['shell'] } },
+        defaultVariant: 'edited',
+        disabled: false,
+      },
+    });
+    const gate = new FeatgateServerProvider(inner, {
+      source: new StaticManifestSource(jws),
+      publicKeys: [key.publicJwk],
+      envId: ENV,
+    });
     await OpenFeature.setProviderAndWait('gate-copies', gate);
     const client = OpenFeature.getClient('gate-copies');
     const first = (await client.getObjectValue('model-route', {})) as { model: string; tools: string[] };
     first.model = 'large';
     first.tools.push('browser');
-    expect(await client.getObjectDetails('model-route', {})).toMatchObject({ value: { model: 'small', tools: [] }, variant: 'small', reason: 'UNAPPROVED' });
+    expect(await client.getObjectDetails('model-route', {})).toMatchObject({
+      value: { model: 'small', tools: [] },
+      variant: 'small',
+      reason: 'UNAPPROVED',
+    });
   });
 });

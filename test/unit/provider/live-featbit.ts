@@ -16,7 +16,9 @@ export async function liveFeatBit(flags: FeatBitFlag[]): Promise<LiveFeatBit> {
     options: { sdkKey: 'test-sdk-key', disableEvents: true, logLevel: 'none', dataSynchronizer: td.getFactory() },
   });
   const put = async (flag: FeatBitFlag): Promise<void> => {
-    await td.update({ ...flag, version: 0, updatedAt: new Date().toISOString() } as unknown as Parameters<typeof td.update>[0]);
+    await td.update({ ...flag, version: 0, updatedAt: new Date().toISOString() } as unknown as Parameters<
+      typeof td.update
+    >[0]);
   };
   await (provider.client as IFbClient).waitForInitialization();
   for (const flag of flags) await put(flag);

@@ -3,7 +3,12 @@ import { GateCore } from '../../../provider/core/gate-core.js';
 import { HttpManifestSource } from '../../../provider/core/http-manifest-source.js';
 import { StaticManifestSource } from '../../../provider/core/static-manifest-source.js';
 import { contentHash } from '../../../src/canonical/canonical-json.js';
-import { signCompactJws, MANIFEST_DELTA_JWS_TYPE, type ManifestDelta, type SignedManifest } from '../../../src/manifest/index.js';
+import {
+  signCompactJws,
+  MANIFEST_DELTA_JWS_TYPE,
+  type ManifestDelta,
+  type SignedManifest,
+} from '../../../src/manifest/index.js';
 import { ApprovedStates, rolloutFlag, steppingPublisher } from './manifest-delta-fixtures.js';
 import { testSigningKey } from './gate-fixtures.js';
 
@@ -76,7 +81,17 @@ class ScriptedService {
 async function gateOn(service: ScriptedService) {
   const changes: Array<() => void> = [];
   const gate = new GateCore(
-    { source: new HttpManifestSource({ baseUrl: 'http://featgate.test', envId: ENV, fetch: service.fetch, reconnectDelayMs: 60_000, pollIntervalMs: 60_000 }), publicKeys: [key.publicJwk], envId: ENV },
+    {
+      source: new HttpManifestSource({
+        baseUrl: 'http://featgate.test',
+        envId: ENV,
+        fetch: service.fetch,
+        reconnectDelayMs: 60_000,
+        pollIntervalMs: 60_000,
+      }),
+      publicKeys: [key.publicJwk],
+      envId: ENV,
+    },
     () => changes.shift()?.(),
   );
   service.gate = gate;
@@ -166,7 +181,11 @@ describe('a gate following manifest deltas', () => {
 
   it('refuses a delta whose root is signed by another key, keeps its manifest, refetches', async () => {
     const [v1, v2, v3] = await threeSignings();
-    const resigned = signCompactJws(JSON.stringify(payloadOf(v2.delta!.jws)), { ...otherKey, kid: key.kid }, MANIFEST_DELTA_JWS_TYPE);
+    const resigned = signCompactJws(
+      JSON.stringify(payloadOf(v2.delta!.jws)),
+      { ...otherKey, kid: key.kid },
+      MANIFEST_DELTA_JWS_TYPE,
+    );
     const service = new ScriptedService(v1.jws);
     const following = await gateOn(service);
     await expectRefusedThenRefetched(following, resigned, v1.version, v3);
@@ -183,7 +202,10 @@ describe('a gate following manifest deltas', () => {
 
   it('refuses a delta while it holds no manifest, so a delta alone never makes a gate ready', async () => {
     const [, v2] = await threeSignings();
-    const gate = new GateCore({ source: new StaticManifestSource(), publicKeys: [key.publicJwk], envId: ENV }, () => undefined);
+    const gate = new GateCore(
+      { source: new StaticManifestSource(), publicKeys: [key.publicJwk], envId: ENV },
+      () => undefined,
+    );
     expect(await gate.acceptDelta(v2.delta!.jws)).toBe(false);
     expect(gate.hasManifest).toBe(false);
     expect(gate.stats().manifestsRefused).toBe(1);

@@ -13,7 +13,12 @@ export function rolloutFlag(key: string, share: number, label = ''): FeatBitFlag
       { id: 'candidate', name: 'candidate', value: `candidate ${key}${label}` },
     ],
     disabledVariationId: 'base',
-    fallthrough: { variations: [{ id: 'candidate', rollout: [0, share] }, { id: 'base', rollout: [share, 1] }] },
+    fallthrough: {
+      variations: [
+        { id: 'candidate', rollout: [0, share] },
+        { id: 'base', rollout: [share, 1] },
+      ],
+    },
   });
 }
 

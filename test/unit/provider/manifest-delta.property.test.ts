@@ -17,14 +17,23 @@ type Step =
   | { readonly kind: 'renew' };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ kind: fc.constant('approve' as const), flag: fc.integer({ min: 0, max: 7 }), share: fc.double({ min: 0, max: 1, noNaN: true }), label: fc.string({ maxLength: 3 }) }),
+  fc.record({
+    kind: fc.constant('approve' as const),
+    flag: fc.integer({ min: 0, max: 7 }),
+    share: fc.double({ min: 0, max: 1, noNaN: true }),
+    label: fc.string({ maxLength: 3 }),
+  }),
   fc.record({ kind: fc.constant('remove' as const), flag: fc.integer({ min: 0, max: 7 }) }),
   fc.constant({ kind: 'renew' as const }),
 );
 
 async function rootOf(snapshot: ManifestSnapshot): Promise<string> {
   const entries = Object.entries(snapshot.manifest.flags);
-  return manifestFlagsRoot(new Map(await Promise.all(entries.map(async ([flagKey, entry]) => [flagKey, await manifestEntryHash(entry)] as const))));
+  return manifestFlagsRoot(
+    new Map(
+      await Promise.all(entries.map(async ([flagKey, entry]) => [flagKey, await manifestEntryHash(entry)] as const)),
+    ),
+  );
 }
 
 describe('manifest deltas', () => {
@@ -37,7 +46,8 @@ describe('manifest deltas', () => {
         let held = await verifiedSnapshot((await publisher.publish(ENV, states.all())).jws, trust);
         try {
           for (const change of steps) {
-            if (change.kind === 'approve') states.approve(rolloutFlag(`flag-${change.flag}`, change.share, change.label));
+            if (change.kind === 'approve')
+              states.approve(rolloutFlag(`flag-${change.flag}`, change.share, change.label));
             if (change.kind === 'remove') states.remove(`flag-${change.flag}`);
             const signed = await publisher.publish(ENV, states.all());
             expect(signed.delta).toBeDefined();
@@ -64,7 +74,10 @@ describe('manifest deltas', () => {
     states.remove('flag-8');
     const second = await publisher.publish(ENV, states.all());
     const held = await verifiedDeltaSnapshot(await verifiedSnapshot(first.jws, trust), second.delta!.jws, trust);
-    const payload = JSON.parse(Buffer.from(second.delta!.jws.split('.')[1]!, 'base64url').toString('utf8')) as { flags: object; removed: string[] };
+    const payload = JSON.parse(Buffer.from(second.delta!.jws.split('.')[1]!, 'base64url').toString('utf8')) as {
+      flags: object;
+      removed: string[];
+    };
     expect(Object.keys(payload.flags)).toEqual(['flag-7']);
     expect(payload.removed).toEqual(['flag-8']);
     expect(second.delta!.jws.length * 10).toBeLessThan(first.jws.length);
@@ -81,9 +94,11 @@ describe('manifest deltas', () => {
     const second = await publisher.publish(ENV, states.all());
     const [a, b] = await Promise.all([verifiedSnapshot(first.jws, trust), verifiedSnapshot(first.jws, trust)]);
     expect(a).toBe(b);
-    const [nextA, nextB] = await Promise.all([verifiedDeltaSnapshot(a, second.delta!.jws, trust), verifiedDeltaSnapshot(b, second.delta!.jws, trust)]);
+    const [nextA, nextB] = await Promise.all([
+      verifiedDeltaSnapshot(a, second.delta!.jws, trust),
+      verifiedDeltaSnapshot(b, second.delta!.jws, trust),
+    ]);
     expect(nextA).toBe(nextB);
     publisher.close();
   });
 });
-

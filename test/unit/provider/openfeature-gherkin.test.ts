@@ -1,4 +1,7 @@
-import { AsyncLocalStorageTransactionContextPropagator, OpenFeature as ServerOpenFeature } from '@openfeature/server-sdk';
+import {
+  AsyncLocalStorageTransactionContextPropagator,
+  OpenFeature as ServerOpenFeature,
+} from '@openfeature/server-sdk';
 import { OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPEC_SUITES, loadSuite, type SpecScenario } from './gherkin/feature-pickles.js';
@@ -41,7 +44,8 @@ describe('the OpenFeature specification gherkin suites, bare and gated, server a
     for (const sdk of sdks) {
       const bySdk = new Map<string, ScenarioRecord>();
       records.set(sdk.name, bySdk);
-      for (const scenario of scenarios) if (appliesTo(sdk, scenario)) bySdk.set(scenario.title, await runScenario(sdk, scenario));
+      for (const scenario of scenarios)
+        if (appliesTo(sdk, scenario)) bySdk.set(scenario.title, await runScenario(sdk, scenario));
     }
   });
 
@@ -62,11 +66,19 @@ describe('the OpenFeature specification gherkin suites, bare and gated, server a
       const bare = records.get(`${platform} bare`)!.get(title);
       const gated = records.get(`${platform} gated`)!.get(title);
       if (!bare || !gated) {
-        expect(appliesTo(sdks.find((sdk) => sdk.platform === platform)!, scenario)).toBe(false);
+        expect(
+          appliesTo(
+            sdks.find((sdk) => sdk.platform === platform)!,
+            scenario,
+          ),
+        ).toBe(false);
         continue;
       }
       // the bare provider meets the specification, so the comparison means something
-      expect(bare.checks.filter((check) => !check.ok), `${platform} bare`).toEqual([]);
+      expect(
+        bare.checks.filter((check) => !check.ok),
+        `${platform} bare`,
+      ).toEqual([]);
       expect(bare.checks.length).toBeGreaterThan(0);
       // and the gate changes nothing: same checks, same details, statuses, hook calls and contexts
       expect(gated.checks, `${platform} gated`).toEqual(bare.checks);

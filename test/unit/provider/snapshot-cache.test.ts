@@ -25,13 +25,17 @@ describe('per-process manifest snapshots', () => {
     const { jws } = await signedManifest(key, ENV, [approvedState(ENV, flag, 'calm')]);
     await verifiedSnapshot(jws, { keys: [key.publicJwk], envId: ENV });
     const stranger = await testSigningKey();
-    await expect(verifiedSnapshot(jws, { keys: [stranger.publicJwk], envId: ENV })).rejects.toThrow(/unknown key|does not verify/);
+    await expect(verifiedSnapshot(jws, { keys: [stranger.publicJwk], envId: ENV })).rejects.toThrow(
+      /unknown key|does not verify/,
+    );
     await expect(verifiedSnapshot(jws, { keys: [key.publicJwk], envId: 'env-other' })).rejects.toThrow(/environment/);
   });
 
   it('keeps only the two newest manifests alive, so a process does not hold every manifest of its recent approvals', async () => {
     const options = { keys: [key.publicJwk], envId: ENV };
-    const manifests = await Promise.all([1, 2, 3, 4, 5].map((version) => signedManifest(key, ENV, [approvedState(ENV, flag, 'calm', version)])));
+    const manifests = await Promise.all(
+      [1, 2, 3, 4, 5].map((version) => signedManifest(key, ENV, [approvedState(ENV, flag, 'calm', version)])),
+    );
     const snapshots = manifests.map(({ jws }) => verifiedSnapshot(jws, options));
     await Promise.all(snapshots);
     expect(verifiedSnapshot(manifests[4]!.jws, options)).toBe(snapshots[4]);

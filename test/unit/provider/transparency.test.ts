@@ -66,7 +66,8 @@ function targetedZero(zero: JsonValue, nonZero: JsonValue) {
     variants: { zero, nonZero },
     defaultVariant: 'nonZero',
     disabled: false,
-    contextEvaluator: (context: EvaluationContext) => (String(context['email'] ?? '').endsWith('@macrosoft.com') ? 'zero' : 'nonZero'),
+    contextEvaluator: (context: EvaluationContext) =>
+      String(context['email'] ?? '').endsWith('@macrosoft.com') ? 'zero' : 'nonZero',
   };
 }
 
@@ -85,7 +86,12 @@ function approvedMirror(): FeatBitFlag[] {
     plain('string-flag', 'string', { greeting: 'hi', parting: 'bye' }, 'greeting'),
     plain('integer-flag', 'number', { one: '1', ten: '10' }, 'ten'),
     plain('float-flag', 'number', { tenth: '0.1', half: '0.5' }, 'half'),
-    plain('object-flag', 'json', { empty: '{}', template: '{"showImages":true,"title":"Check out these pics!","imagesPerPage":100}' }, 'template'),
+    plain(
+      'object-flag',
+      'json',
+      { empty: '{}', template: '{"showImages":true,"title":"Check out these pics!","imagesPerPage":100}' },
+      'template',
+    ),
     {
       ...plain('context-aware', 'string', { internal: 'INTERNAL', external: 'EXTERNAL' }, 'external'),
       rules: [
@@ -142,7 +148,8 @@ const evaluationScenarios: Array<[string, Evaluate]> = [
   ['resolves object details', (c) => c.getObjectDetails('object-flag', {})],
   [
     'resolves a value from the context',
-    (c) => c.getStringDetails('context-aware', 'EXTERNAL', { fn: 'Sulisław', ln: 'Świętopełk', age: 29, customer: false }),
+    (c) =>
+      c.getStringDetails('context-aware', 'EXTERNAL', { fn: 'Sulisław', ln: 'Świętopełk', age: 29, customer: false }),
   ],
   ['resolves the default branch without context', (c) => c.getStringDetails('context-aware', 'EXTERNAL', {})],
   ['flag not found gives the default with FLAG_NOT_FOUND', (c) => c.getStringDetails('missing-flag', 'uh-oh')],
@@ -158,13 +165,25 @@ const evaluationScenarios: Array<[string, Evaluate]> = [
         c.getObjectDetails('object-zero-flag', { a: 1 }),
       ]),
   ],
-  ['resolves targeted zero values for a matching context', (c) => targetedDetails(c, { email: 'ballmer@macrosoft.com' })],
-  ['resolves targeted values for a context that does not match', (c) => targetedDetails(c, { email: 'ballmer@none.com' })],
+  [
+    'resolves targeted zero values for a matching context',
+    (c) => targetedDetails(c, { email: 'ballmer@macrosoft.com' }),
+  ],
+  [
+    'resolves targeted values for a context that does not match',
+    (c) => targetedDetails(c, { email: 'ballmer@none.com' }),
+  ],
   ['resolves targeted values with an empty context', (c) => targetedDetails(c, {})],
   ['resolves targeted values with a null context value', (c) => targetedDetails(c, { email: null })],
   [
     'targets on several context attributes',
-    (c) => c.getStringDetails('context-aware', 'false', { email: 'ballmer@macrosoft.com', role: 'admin', age: 65, customer: false }),
+    (c) =>
+      c.getStringDetails('context-aware', 'false', {
+        email: 'ballmer@macrosoft.com',
+        role: 'admin',
+        age: 65,
+        customer: false,
+      }),
   ],
   [
     'type mismatch for every requested type gives the default with TYPE_MISMATCH',
@@ -191,10 +210,13 @@ function targetedDetails(client: ReturnType<typeof OpenFeature.getClient>, conte
 async function statusScenarios(wrap: (inner: Provider) => Provider, label: string): Promise<unknown[]> {
   const evaluate = (domain: string) => OpenFeature.getClient(domain).getStringDetails('string-flag', 'bye');
   const status = (domain: string) => OpenFeature.getClient(domain).providerStatus;
-  const failing = (failure: Error) => Object.assign(new InMemoryProvider(specFlags([])), { initialize: () => Promise.reject(failure) });
+  const failing = (failure: Error) =>
+    Object.assign(new InMemoryProvider(specFlags([])), { initialize: () => Promise.reject(failure) });
   const results: unknown[] = [];
 
-  const notReady = Object.assign(new InMemoryProvider(specFlags([])), { initialize: () => new Promise<void>(() => {}) });
+  const notReady = Object.assign(new InMemoryProvider(specFlags([])), {
+    initialize: () => new Promise<void>(() => {}),
+  });
   OpenFeature.setProvider(`${label}-not-ready`, wrap(notReady));
   results.push(['not ready', status(`${label}-not-ready`), await evaluate(`${label}-not-ready`)]);
 
@@ -218,7 +240,11 @@ async function statusScenarios(wrap: (inner: Provider) => Provider, label: strin
 }
 
 /** Hook scenarios of hooks.feature: every stage with what it receives. */
-async function hookScenario(client: ReturnType<typeof OpenFeature.getClient>, flagKey: string, read: 'boolean' | 'number') {
+async function hookScenario(
+  client: ReturnType<typeof OpenFeature.getClient>,
+  flagKey: string,
+  read: 'boolean' | 'number',
+) {
   const stages: unknown[] = [];
   const hook: Hook = {
     before: (hookContext) => void stages.push(['before', hookContext.flagKey, hookContext.defaultValue]),
@@ -234,7 +260,11 @@ async function hookScenario(client: ReturnType<typeof OpenFeature.getClient>, fl
 /** contextMerging.feature: API < transaction < client < invocation < before hooks, with the context object kept. */
 async function mergingScenario(client: ReturnType<typeof OpenFeature.getClient>, seen: EvaluationContext[]) {
   const levels = ['api', 'transaction', 'client', 'invocation', 'hook'];
-  const layer = (level: string): EvaluationContext => ({ [level]: level, overlap: level, targetingKey: `${level}-key` });
+  const layer = (level: string): EvaluationContext => ({
+    [level]: level,
+    overlap: level,
+    targetingKey: `${level}-key`,
+  });
   let hookSaw: EvaluationContext | undefined;
   OpenFeature.setContext(layer('api'));
   client.setContext(layer('client'));
@@ -251,7 +281,13 @@ async function mergingScenario(client: ReturnType<typeof OpenFeature.getClient>,
     }),
   );
   const received = seen[0]!;
-  const result = { levels: levels.map((level) => received[level]), overlap: received['overlap'], key: received.targetingKey, frozen: Object.isFrozen(received), sameAsHook: received === hookSaw };
+  const result = {
+    levels: levels.map((level) => received[level]),
+    overlap: received['overlap'],
+    key: received.targetingKey,
+    frozen: Object.isFrozen(received),
+    sameAsHook: received === hookSaw,
+  };
   OpenFeature.setContext({});
   client.setContext({});
   return result;
@@ -295,7 +331,12 @@ describe('the gate is transparent when the manifest approves what the provider s
     });
     gated = await runSuite(gate, gatedSeen, 'gated');
     expect(gate.stats().gated).toEqual({ 'variation-not-approved': 0, 'outside-grant': 0, 'manifest-expired': 0 });
-    const gateOf = (inner: Provider) => new FeatgateServerProvider(inner, { source: new StaticManifestSource(jws), publicKeys: [key.publicJwk], envId: 'spec-env' });
+    const gateOf = (inner: Provider) =>
+      new FeatgateServerProvider(inner, {
+        source: new StaticManifestSource(jws),
+        publicKeys: [key.publicJwk],
+        envId: 'spec-env',
+      });
     bareStatuses = await statusScenarios((inner) => inner, 'bare');
     gatedStatuses = await statusScenarios(gateOf, 'gated');
     bareDisabled = await OpenFeature.getClient('bare').getStringDetails('string-disabled-flag', 'bye');
@@ -306,7 +347,13 @@ describe('the gate is transparent when the manifest approves what the provider s
     await OpenFeature.clearProviders();
   });
 
-  const names = [...evaluationScenarios.map(([name]) => name), 'hooks on success', 'hooks on a missing flag', 'hooks on a type mismatch', 'context merging'];
+  const names = [
+    ...evaluationScenarios.map(([name]) => name),
+    'hooks on success',
+    'hooks on a missing flag',
+    'hooks on a type mismatch',
+    'context merging',
+  ];
   it.each(names.map((name, index) => [name, index] as const))('%s: identical bare and gated', (_name, index) => {
     expect(gated[index]).toEqual(bare[index]);
   });
@@ -329,14 +376,30 @@ describe('the gate is transparent when the manifest approves what the provider s
   it('gives the specification results on the bare provider (so the comparison means something)', () => {
     const byName = new Map(bare as Array<[string, unknown]>);
     expect(byName.get('resolves boolean value')).toBe(true);
-    expect(byName.get('resolves object value')).toEqual({ showImages: true, title: 'Check out these pics!', imagesPerPage: 100 as JsonValue });
+    expect(byName.get('resolves object value')).toEqual({
+      showImages: true,
+      title: 'Check out these pics!',
+      imagesPerPage: 100 as JsonValue,
+    });
     expect(byName.get('resolves string details')).toMatchObject({ value: 'hi', variant: 'greeting', reason: 'STATIC' });
     expect(byName.get('resolves a value from the context')).toMatchObject({ value: 'INTERNAL', variant: 'internal' });
-    expect(byName.get('flag not found gives the default with FLAG_NOT_FOUND')).toMatchObject({ value: 'uh-oh', errorCode: 'FLAG_NOT_FOUND' });
-    expect(byName.get('type mismatch gives the default with TYPE_MISMATCH')).toMatchObject({ value: 13, errorCode: 'TYPE_MISMATCH' });
-    expect(byName.get('resolves zero values (evaluation_v2)')).toMatchObject([false, '', 0, 0, {}].map((value) => ({ value, reason: 'STATIC' })));
-    expect(byName.get('resolves targeted zero values for a matching context')).toMatchObject([false, '', 0, {}].map((value) => ({ value, variant: 'zero' })));
-    expect(byName.get('resolves targeted values with a null context value')).toMatchObject([true, 'str', 1, { a: 1 }].map((value) => ({ value, variant: 'nonZero' })));
+    expect(byName.get('flag not found gives the default with FLAG_NOT_FOUND')).toMatchObject({
+      value: 'uh-oh',
+      errorCode: 'FLAG_NOT_FOUND',
+    });
+    expect(byName.get('type mismatch gives the default with TYPE_MISMATCH')).toMatchObject({
+      value: 13,
+      errorCode: 'TYPE_MISMATCH',
+    });
+    expect(byName.get('resolves zero values (evaluation_v2)')).toMatchObject(
+      [false, '', 0, 0, {}].map((value) => ({ value, reason: 'STATIC' })),
+    );
+    expect(byName.get('resolves targeted zero values for a matching context')).toMatchObject(
+      [false, '', 0, {}].map((value) => ({ value, variant: 'zero' })),
+    );
+    expect(byName.get('resolves targeted values with a null context value')).toMatchObject(
+      [true, 'str', 1, { a: 1 }].map((value) => ({ value, variant: 'nonZero' })),
+    );
     expect(byName.get('type mismatch for every requested type gives the default with TYPE_MISMATCH')).toMatchObject(
       ['bye', false, 1, {}].map((value) => ({ value, errorCode: 'TYPE_MISMATCH' })),
     );

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors/index.js';
-import { loadOrCreateRedactionKey, REDACTION_KEY_FILE, redactSecrets, secretKeyMatcher } from '../../../src/redaction/index.js';
+import {
+  loadOrCreateRedactionKey,
+  REDACTION_KEY_FILE,
+  redactSecrets,
+  secretKeyMatcher,
+} from '../../../src/redaction/index.js';
 
 const isSecret = secretKeyMatcher(['api[-_]?key']);
 const dirs: string[] = [];
@@ -25,13 +30,17 @@ describe('loadOrCreateRedactionKey', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, 'utf8').trim().length).toBeGreaterThanOrEqual(32);
     const second = await loadOrCreateRedactionKey({ dataDir });
-    expect(redactSecrets({ apiKey: 'sk-1' }, isSecret, second)).toEqual(redactSecrets({ apiKey: 'sk-1' }, isSecret, first));
+    expect(redactSecrets({ apiKey: 'sk-1' }, isSecret, second)).toEqual(
+      redactSecrets({ apiKey: 'sk-1' }, isSecret, first),
+    );
   });
 
   it('gives two installations different hashes for the same secret', async () => {
     const one = await loadOrCreateRedactionKey({ dataDir: tempDir() });
     const two = await loadOrCreateRedactionKey({ dataDir: tempDir() });
-    expect(redactSecrets({ apiKey: 'sk-1' }, isSecret, one)).not.toEqual(redactSecrets({ apiKey: 'sk-1' }, isSecret, two));
+    expect(redactSecrets({ apiKey: 'sk-1' }, isSecret, one)).not.toEqual(
+      redactSecrets({ apiKey: 'sk-1' }, isSecret, two),
+    );
   });
 
   it('prefers the configured key, so processes on one Redis with separate data folders agree', async () => {

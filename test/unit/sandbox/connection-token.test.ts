@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeConnectionToken, encodeConnectionToken } from '../../../src/sandbox/index.js';
 
 /** The Node SDK's own token generator (`src/data-sync/utils.ts`), loaded from the installed package. */
-const { generateConnectionToken } = createRequire(import.meta.url)('@featbit/node-server-sdk/dist/cjs/data-sync/utils.js') as {
+const { generateConnectionToken } = createRequire(import.meta.url)(
+  '@featbit/node-server-sdk/dist/cjs/data-sync/utils.js',
+) as {
   generateConnectionToken: (secret: string) => string;
 };
 
@@ -26,9 +28,17 @@ describe('the streaming connection token (ES Domain/Shared/Token.cs)', () => {
 
   it('encodes tokens the decoder reads at any splice position', () => {
     fc.assert(
-      fc.property(secret44, fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 2 ** 45 }), (secret, position, now) => {
-        expect(decodeConnectionToken(encodeConnectionToken(secret, now, position))).toEqual({ secret, timestamp: now });
-      }),
+      fc.property(
+        secret44,
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 1, max: 2 ** 45 }),
+        (secret, position, now) => {
+          expect(decodeConnectionToken(encodeConnectionToken(secret, now, position))).toEqual({
+            secret,
+            timestamp: now,
+          });
+        },
+      ),
     );
   });
 

@@ -10,18 +10,26 @@ import {
 } from '../../../src/sandbox/index.js';
 import { readReference } from '../../support/reference.js';
 
-const flags = (readReference('server-sdk-flags.eval-server-fakes.json') as unknown[]).map((flag) => flagSchema.parse(flag));
+const flags = (readReference('server-sdk-flags.eval-server-fakes.json') as unknown[]).map((flag) =>
+  flagSchema.parse(flag),
+);
 const twoRules = flags.find((flag) => flag.key === 'two-custom-rules')!;
 const edit = (mutate: (flag: FeatBitFlag) => void): FeatBitFlag => {
   const copy = structuredClone(twoRules);
   mutate(copy);
   return copy;
 };
-const eventsOf = (current: FeatBitFlag) => flagEventsOf(compareFlags(twoRules, current).map((instruction) => instruction.kind));
+const eventsOf = (current: FeatBitFlag) =>
+  flagEventsOf(compareFlags(twoRules, current).map((instruction) => instruction.kind));
 
 describe('FeatBit FlagComparer emulation', () => {
   it('sees nothing when rules are only reordered', () => {
-    expect(compareFlags(twoRules, edit((flag) => flag.rules.reverse()))).toEqual([]);
+    expect(
+      compareFlags(
+        twoRules,
+        edit((flag) => flag.rules.reverse()),
+      ),
+    ).toEqual([]);
   });
 
   it('sees nothing when a dispatch key is set to null', () => {
@@ -52,8 +60,16 @@ describe('FeatBit FlagComparer emulation', () => {
   it('reports added and removed IsOneOf values instead of a condition update', () => {
     const current = edit((flag) => (flag.rules[1]!.conditions[0]!.value = '["cn","us","jp","gb","es","fr"]'));
     const kinds = compareFlags(twoRules, current).map((instruction) => instruction.kind);
-    expect(kinds).toEqual([FlagInstructionKind.RemoveValuesFromRuleCondition, FlagInstructionKind.AddValuesToRuleCondition]);
-    expect(compareFlags(twoRules, edit((flag) => (flag.rules[1]!.conditions[0]!.value = '["us","cn","jp","gb","es","ss"]')))).toEqual([]);
+    expect(kinds).toEqual([
+      FlagInstructionKind.RemoveValuesFromRuleCondition,
+      FlagInstructionKind.AddValuesToRuleCondition,
+    ]);
+    expect(
+      compareFlags(
+        twoRules,
+        edit((flag) => (flag.rules[1]!.conditions[0]!.value = '["us","cn","jp","gb","es","ss"]')),
+      ),
+    ).toEqual([]);
   });
 
   it('describes changes with FeatBit wording', () => {
@@ -62,8 +78,14 @@ describe('FeatBit FlagComparer emulation', () => {
       flag.disabledVariationId = flag.variations[0]!.id;
       flag.rules = [];
     });
-    const changes = compareFlags(twoRules, current).map((instruction) => describeFlagInstruction(instruction, twoRules, current));
-    expect(changes).toEqual([`Turn off flag: ${twoRules.name}`, `Disabled variation updated to '${twoRules.variations[0]!.name}'`, 'Clear rules']);
+    const changes = compareFlags(twoRules, current).map((instruction) =>
+      describeFlagInstruction(instruction, twoRules, current),
+    );
+    expect(changes).toEqual([
+      `Turn off flag: ${twoRules.name}`,
+      `Disabled variation updated to '${twoRules.variations[0]!.name}'`,
+      'Clear rules',
+    ]);
   });
 
   it('derives segment events from included, excluded and rule edits', () => {

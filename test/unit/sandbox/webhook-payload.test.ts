@@ -48,7 +48,15 @@ describe('System.Text.Json default escaping of the json helper', () => {
   });
 
   it('formats doubles like .NET', () => {
-    expect([0, 1, 0.2, 0.0001, 0.00001, 1e-7, 1e15].map(formatDotnetDouble)).toEqual(['0', '1', '0.2', '0.0001', '1E-05', '1E-07', '1E+15']);
+    expect([0, 1, 0.2, 0.0001, 0.00001, 1e-7, 1e15].map(formatDotnetDouble)).toEqual([
+      '0',
+      '1',
+      '0.2',
+      '0.0001',
+      '1E-05',
+      '1E-07',
+      '1E+15',
+    ]);
   });
 });
 
@@ -63,7 +71,11 @@ describe('default payload template', () => {
           operator,
           happenedAt: new Date('2023-12-24T19:04:01.669Z'),
           changes: ["Disabled variation updated to 'x'"],
-          resource: { organization: { id: 'o', name: 'Org' }, project: { id: 'p', name: 'Proj' }, environment: { id: 'e', name: 'Prod' } },
+          resource: {
+            organization: { id: 'o', name: 'Org' },
+            project: { id: 'p', name: 'Proj' },
+            environment: { id: 'e', name: 'Prod' },
+          },
         },
         flag,
       ),

@@ -28,7 +28,14 @@ const raw = (over: Record<string, unknown> = {}): RawFlag =>
     rules: [],
     isEnabled: true,
     disabledVariationId: 'base',
-    fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: 'cand', rollout: [0, 0.05], exptRollout: 1 }, { id: 'base', rollout: [0.05, 1], exptRollout: 1 }] },
+    fallthrough: {
+      dispatchKey: null,
+      includedInExpt: true,
+      variations: [
+        { id: 'cand', rollout: [0, 0.05], exptRollout: 1 },
+        { id: 'base', rollout: [0.05, 1], exptRollout: 1 },
+      ],
+    },
     exptIncludeAllTargets: true,
     tags: [],
     isArchived: false,
@@ -37,7 +44,14 @@ const raw = (over: Record<string, unknown> = {}): RawFlag =>
     updatedAt: '2026-01-01T00:00:00.000Z',
     ...over,
   }) as unknown as RawFlag;
-const share = (value: number) => ({ dispatchKey: null, includedInExpt: true, variations: [{ id: 'cand', rollout: [0, value], exptRollout: 1 }, { id: 'base', rollout: [value, 1], exptRollout: 1 }] });
+const share = (value: number) => ({
+  dispatchKey: null,
+  includedInExpt: true,
+  variations: [
+    { id: 'cand', rollout: [0, value], exptRollout: 1 },
+    { id: 'base', rollout: [value, 1], exptRollout: 1 },
+  ],
+});
 const approvedOf = (flag: FeatBitFlag, over: Partial<ApprovedFlagState> = {}): ApprovedFlagState => ({
   envId: PRODUCTION,
   flagKey: KEY,
@@ -53,14 +67,25 @@ const approvedOf = (flag: FeatBitFlag, over: Partial<ApprovedFlagState> = {}): A
 });
 
 /** What observing FeatBit's `live` document gives, against an approved state (or none). */
-function observed(live: RawFlag | undefined, approved?: ApprovedFlagState, envId = PRODUCTION, stage?: ApprovedFlagState): FlagObservation {
+function observed(
+  live: RawFlag | undefined,
+  approved?: ApprovedFlagState,
+  envId = PRODUCTION,
+  stage?: ApprovedFlagState,
+): FlagObservation {
   const parsed = live ? restFlagSchema.safeParse(live) : undefined;
   return {
     envId,
     flagKey: KEY,
     ...(live ? { raw: live } : {}),
     ...(approved ? { approved } : {}),
-    ...(parsed ? { shape: parsed.success ? { parsed: true, live: parsed.data, liveFlag: flagSchema.parse(parsed.data) } : { parsed: false, issues: ['fallthrough: too big'] } } : {}),
+    ...(parsed
+      ? {
+          shape: parsed.success
+            ? { parsed: true, live: parsed.data, liveFlag: flagSchema.parse(parsed.data) }
+            : { parsed: false, issues: ['fallthrough: too big'] },
+        }
+      : {}),
     liveSegments: [],
     unreadableSegmentIds: [],
     ...(stage ? { stage } : {}),
@@ -75,39 +100,87 @@ describe('the pure decision of a flag job', () => {
   });
 
   it('accepts a narrowing and a kill switch, reverts a widening', () => {
-    expect(decideFlag(observed(raw({ fallthrough: share(0.01) }), approvedOf(approvedFlag())), policy)).toMatchObject({ kind: FlagDecisionKind.Accept, verdict: { kind: EditVerdictKind.SafeDirection } });
-    expect(decideFlag(observed(raw({ isEnabled: false }), approvedOf(approvedFlag())), policy)).toMatchObject({ kind: FlagDecisionKind.Accept, verdict: { kind: EditVerdictKind.OnOff } });
-    expect(decideFlag(observed(raw({ fallthrough: share(0.5) }), approvedOf(approvedFlag())), policy)).toMatchObject({ kind: FlagDecisionKind.Revert, enforce: true, verdict: { kind: EditVerdictKind.Unauthorized } });
+    expect(decideFlag(observed(raw({ fallthrough: share(0.01) }), approvedOf(approvedFlag())), policy)).toMatchObject({
+      kind: FlagDecisionKind.Accept,
+      verdict: { kind: EditVerdictKind.SafeDirection },
+    });
+    expect(decideFlag(observed(raw({ isEnabled: false }), approvedOf(approvedFlag())), policy)).toMatchObject({
+      kind: FlagDecisionKind.Accept,
+      verdict: { kind: EditVerdictKind.OnOff },
+    });
+    expect(decideFlag(observed(raw({ fallthrough: share(0.5) }), approvedOf(approvedFlag())), policy)).toMatchObject({
+      kind: FlagDecisionKind.Revert,
+      enforce: true,
+      verdict: { kind: EditVerdictKind.Unauthorized },
+    });
   });
 
   it('accepts a widening within the applied stage of a live approved change, and only that far', () => {
     const stage = approvedOf(flagSchema.parse(raw({ fallthrough: share(0.25) })));
-    expect(decideFlag(observed(raw({ fallthrough: share(0.25) }), approvedOf(approvedFlag()), PRODUCTION, stage), policy)).toMatchObject({ kind: FlagDecisionKind.Accept, verdict: { kind: EditVerdictKind.WithinApprovedStage } });
-    expect(decideFlag(observed(raw({ fallthrough: share(0.3) }), approvedOf(approvedFlag()), PRODUCTION, stage), policy).kind).toBe(FlagDecisionKind.Revert);
+    expect(
+      decideFlag(observed(raw({ fallthrough: share(0.25) }), approvedOf(approvedFlag()), PRODUCTION, stage), policy),
+    ).toMatchObject({ kind: FlagDecisionKind.Accept, verdict: { kind: EditVerdictKind.WithinApprovedStage } });
+    expect(
+      decideFlag(observed(raw({ fallthrough: share(0.3) }), approvedOf(approvedFlag()), PRODUCTION, stage), policy)
+        .kind,
+    ).toBe(FlagDecisionKind.Revert);
   });
 
   it('restores an approved flag FeatBit holds in a shape featgate cannot parse wholesale, and only records in observe mode', () => {
     const unreadable = raw({ fallthrough: { variations: [{ id: 'cand', rollout: [0, 1.0000001], exptRollout: 1 }] } });
-    expect(decideFlag(observed(unreadable, approvedOf(approvedFlag())), policy)).toMatchObject({ kind: FlagDecisionKind.RestoreWholesale, enforce: true });
-    expect(decideFlag(observed(unreadable, approvedOf(approvedFlag(), { envId: DEVELOPMENT }), DEVELOPMENT), policy)).toMatchObject({ kind: FlagDecisionKind.RestoreWholesale, enforce: false });
+    expect(decideFlag(observed(unreadable, approvedOf(approvedFlag())), policy)).toMatchObject({
+      kind: FlagDecisionKind.RestoreWholesale,
+      enforce: true,
+    });
+    expect(
+      decideFlag(observed(unreadable, approvedOf(approvedFlag(), { envId: DEVELOPMENT }), DEVELOPMENT), policy),
+    ).toMatchObject({ kind: FlagDecisionKind.RestoreWholesale, enforce: false });
   });
 
   it('keeps a flag with an approved state governed whatever its live key says', () => {
-    expect(decideFlag(observed(raw({ key: 'renamed', fallthrough: share(1) }), approvedOf(approvedFlag())), policy).kind).toBe(FlagDecisionKind.Revert);
+    expect(
+      decideFlag(observed(raw({ key: 'renamed', fallthrough: share(1) }), approvedOf(approvedFlag())), policy).kind,
+    ).toBe(FlagDecisionKind.Revert);
   });
 
   it('never approves a governed flag nobody approved: converges it, or switches it off when unreadable', () => {
     const decision = decideFlag(observed(raw({ fallthrough: share(0.5) })), policy);
-    expect(decision).toMatchObject({ kind: FlagDecisionKind.Converge, baselineVariationId: 'base', safe: { isEnabled: false, disabledVariationId: 'base' } });
-    expect(decideFlag(observed(raw({ isEnabled: false, fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: 'base', rollout: [0, 1], exptRollout: 1 }] } })), policy).kind).toBe(FlagDecisionKind.Unapproved);
-    expect(decideFlag(observed(raw({ fallthrough: { variations: [{ id: 'cand', rollout: [0, 2], exptRollout: 1 }] } })), policy).kind).toBe(FlagDecisionKind.SwitchOffUnreadable);
+    expect(decision).toMatchObject({
+      kind: FlagDecisionKind.Converge,
+      baselineVariationId: 'base',
+      safe: { isEnabled: false, disabledVariationId: 'base' },
+    });
+    expect(
+      decideFlag(
+        observed(
+          raw({
+            isEnabled: false,
+            fallthrough: {
+              dispatchKey: null,
+              includedInExpt: true,
+              variations: [{ id: 'base', rollout: [0, 1], exptRollout: 1 }],
+            },
+          }),
+        ),
+        policy,
+      ).kind,
+    ).toBe(FlagDecisionKind.Unapproved);
+    expect(
+      decideFlag(
+        observed(raw({ fallthrough: { variations: [{ id: 'cand', rollout: [0, 2], exptRollout: 1 }] } })),
+        policy,
+      ).kind,
+    ).toBe(FlagDecisionKind.SwitchOffUnreadable);
     expect(decideFlag(observed(raw({ key: 'not-governed-at-all' })), policy).kind).toBe(FlagDecisionKind.Ungoverned);
   });
 
   it('never accepts an edit that widens a non-baseline variation (random rollouts)', () => {
     fc.assert(
       fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.boolean(), (value, enabled) => {
-        const decision = decideFlag(observed(raw({ fallthrough: share(value), isEnabled: enabled }), approvedOf(approvedFlag())), policy);
+        const decision = decideFlag(
+          observed(raw({ fallthrough: share(value), isEnabled: enabled }), approvedOf(approvedFlag())),
+          policy,
+        );
         if (value > 0.05) expect(decision.kind).toBe(FlagDecisionKind.Revert);
         else expect([FlagDecisionKind.Accept, FlagDecisionKind.Equal]).toContain(decision.kind);
       }),

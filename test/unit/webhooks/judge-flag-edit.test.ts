@@ -13,13 +13,24 @@ const approved: FeatBitFlag = flagSchema.parse({
   ],
   isEnabled: true,
   disabledVariationId: 'base',
-  fallthrough: { variations: [{ id: 'cand', rollout: [0, 0.05] }, { id: 'base', rollout: [0.05, 1] }] },
+  fallthrough: {
+    variations: [
+      { id: 'cand', rollout: [0, 0.05] },
+      { id: 'base', rollout: [0.05, 1] },
+    ],
+  },
   tags: ['ai'],
 });
 
 const withShare = (flag: FeatBitFlag, share: number): FeatBitFlag => ({
   ...flag,
-  fallthrough: { ...flag.fallthrough, variations: [{ id: 'cand', rollout: [0, share], exptRollout: 1 }, { id: 'base', rollout: [share, 1], exptRollout: 1 }] },
+  fallthrough: {
+    ...flag.fallthrough,
+    variations: [
+      { id: 'cand', rollout: [0, share], exptRollout: 1 },
+      { id: 'base', rollout: [share, 1], exptRollout: 1 },
+    ],
+  },
 });
 
 const judge = (live: FeatBitFlag, against: FeatBitFlag = approved) =>
@@ -45,7 +56,9 @@ describe('judging on/off apart from the configuration (ARCHITECTURE.md invariant
 
   it('calls an off variation moved to the candidate unauthorized, whether the flag is on or off', () => {
     expect(judge({ ...approved, disabledVariationId: 'cand' }).kind).toBe(EditVerdictKind.Unauthorized);
-    expect(judge({ ...approved, disabledVariationId: 'cand', isEnabled: false }).kind).toBe(EditVerdictKind.Unauthorized);
+    expect(judge({ ...approved, disabledVariationId: 'cand', isEnabled: false }).kind).toBe(
+      EditVerdictKind.Unauthorized,
+    );
   });
 
   it('calls a new key unauthorized even when nothing else changed', () => {
@@ -55,7 +68,13 @@ describe('judging on/off apart from the configuration (ARCHITECTURE.md invariant
 
 describe('restoring the fields no guarded endpoint writes', () => {
   it('patches back only the governed fields that differ, the key last', () => {
-    const live = { ...approved, tags: [], variationType: 'string', key: 'escaped', isArchived: true } as unknown as Record<string, unknown>;
+    const live = {
+      ...approved,
+      tags: [],
+      variationType: 'string',
+      key: 'escaped',
+      isArchived: true,
+    } as unknown as Record<string, unknown>;
     const patch = governedFieldPatch(live, approved);
     expect(patch.map((operation) => operation.path)).toEqual(['/tags', '/variationType', '/isArchived', '/key']);
     expect(governedFieldPatch(approved as unknown as Record<string, unknown>, approved)).toEqual([]);
@@ -64,7 +83,13 @@ describe('restoring the fields no guarded endpoint writes', () => {
   it('restores an unparseable flag with one patch that leaves a boolean switch alone and switches off anything else', () => {
     const kept = wholesaleRestorePatch({ isEnabled: false, variations: null }, approved);
     expect(kept.some((operation) => operation.path === '/isEnabled')).toBe(false);
-    expect(kept.find((operation) => operation.path === '/variations')!.value).toEqual(approved.variations.map(({ id, name, value }) => ({ id, name, value })));
-    expect(wholesaleRestorePatch({ isEnabled: 'yes' }, approved)[0]).toEqual({ op: 'add', path: '/isEnabled', value: false });
+    expect(kept.find((operation) => operation.path === '/variations')!.value).toEqual(
+      approved.variations.map(({ id, name, value }) => ({ id, name, value })),
+    );
+    expect(wholesaleRestorePatch({ isEnabled: 'yes' }, approved)[0]).toEqual({
+      op: 'add',
+      path: '/isEnabled',
+      value: false,
+    });
   });
 });

@@ -19,10 +19,14 @@ describe('the retry promoter', () => {
       runs.push(job.target.kind === 'flag' ? job.target.flagKey : '');
       if (!featbitUp) throw new Error('FeatBit unreachable');
     });
-    const promoter = startRetryPromoter({ queue, intervalMs: 60_000, probe: async () => {
-      probes += 1;
-      if (!featbitUp) throw new Error('still down');
-    } });
+    const promoter = startRetryPromoter({
+      queue,
+      intervalMs: 60_000,
+      probe: async () => {
+        probes += 1;
+        if (!featbitUp) throw new Error('still down');
+      },
+    });
     try {
       expect(await promoter.checkOnce()).toBe(0);
       expect(probes).toBe(0);

@@ -1,37 +1,69 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FeatBitAction, FeatBitApiError, FeatBitConflictError, FeatBitForbiddenError, FeatBitUnavailableError, PermissionState, probeAnswer } from '../../../src/featbit/rest-client/index.js';
-import { actionsOfRequest, chooseRevertRoute, isPermanentFailure, RevertBlockedError, RevertNotRestoredError, RevertRoute } from '../../../webhooks/index.js';
+import {
+  FeatBitAction,
+  FeatBitApiError,
+  FeatBitConflictError,
+  FeatBitForbiddenError,
+  FeatBitUnavailableError,
+  PermissionState,
+  probeAnswer,
+} from '../../../src/featbit/rest-client/index.js';
+import {
+  actionsOfRequest,
+  chooseRevertRoute,
+  isPermanentFailure,
+  RevertBlockedError,
+  RevertNotRestoredError,
+  RevertRoute,
+} from '../../../webhooks/index.js';
 
 const actions = Object.values(FeatBitAction);
 const states = Object.values(PermissionState);
 
 describe('the route of a revert, chosen before its first write', () => {
   it('is guarded when nothing it needs is known missing', () => {
-    expect(chooseRevertRoute([FeatBitAction.UpdateFlagDefaultRule, FeatBitAction.PatchFlag], () => PermissionState.Unknown)).toEqual({ route: RevertRoute.Guarded, missing: [] });
+    expect(
+      chooseRevertRoute([FeatBitAction.UpdateFlagDefaultRule, FeatBitAction.PatchFlag], () => PermissionState.Unknown),
+    ).toEqual({ route: RevertRoute.Guarded, missing: [] });
   });
 
   it('is one JSON Patch when a guarded endpoint it needs is refused and PATCH is not', () => {
-    const stateOf = (action: FeatBitAction) => (action === FeatBitAction.UpdateFlagVariations ? PermissionState.Missing : PermissionState.Granted);
-    expect(chooseRevertRoute([FeatBitAction.UpdateFlagVariations, FeatBitAction.UpdateFlagDefaultRule], stateOf)).toEqual({ route: RevertRoute.Wholesale, missing: [FeatBitAction.UpdateFlagVariations] });
+    const stateOf = (action: FeatBitAction) =>
+      action === FeatBitAction.UpdateFlagVariations ? PermissionState.Missing : PermissionState.Granted;
+    expect(
+      chooseRevertRoute([FeatBitAction.UpdateFlagVariations, FeatBitAction.UpdateFlagDefaultRule], stateOf),
+    ).toEqual({ route: RevertRoute.Wholesale, missing: [FeatBitAction.UpdateFlagVariations] });
   });
 
   it('is blocked, naming PATCH too, when PATCH is refused as well', () => {
-    const stateOf = (action: FeatBitAction) => (action === FeatBitAction.UpdateFlagVariations || action === FeatBitAction.PatchFlag ? PermissionState.Missing : PermissionState.Granted);
-    expect(chooseRevertRoute([FeatBitAction.UpdateFlagVariations], stateOf)).toEqual({ route: RevertRoute.Blocked, missing: [FeatBitAction.UpdateFlagVariations, FeatBitAction.PatchFlag] });
+    const stateOf = (action: FeatBitAction) =>
+      action === FeatBitAction.UpdateFlagVariations || action === FeatBitAction.PatchFlag
+        ? PermissionState.Missing
+        : PermissionState.Granted;
+    expect(chooseRevertRoute([FeatBitAction.UpdateFlagVariations], stateOf)).toEqual({
+      route: RevertRoute.Blocked,
+      missing: [FeatBitAction.UpdateFlagVariations, FeatBitAction.PatchFlag],
+    });
   });
 
   it('never goes the guarded way with a needed action known missing, and never blocks while a route is open', () => {
     fc.assert(
-      fc.property(fc.subarray(actions), fc.dictionary(fc.constantFrom(...actions), fc.constantFrom(...states)), (needed, known) => {
-        const stateOf = (action: FeatBitAction) => (known[action] as PermissionState | undefined) ?? PermissionState.Unknown;
-        const { route, missing } = chooseRevertRoute(needed, stateOf);
-        const neededMissing = needed.filter((action) => stateOf(action) === PermissionState.Missing);
-        if (neededMissing.length === 0) expect(route).toBe(RevertRoute.Guarded);
-        else if (stateOf(FeatBitAction.PatchFlag) === PermissionState.Missing) expect(route).toBe(RevertRoute.Blocked);
-        else expect(route).toBe(RevertRoute.Wholesale);
-        for (const action of neededMissing) expect(missing).toContain(action);
-      }),
+      fc.property(
+        fc.subarray(actions),
+        fc.dictionary(fc.constantFrom(...actions), fc.constantFrom(...states)),
+        (needed, known) => {
+          const stateOf = (action: FeatBitAction) =>
+            (known[action] as PermissionState | undefined) ?? PermissionState.Unknown;
+          const { route, missing } = chooseRevertRoute(needed, stateOf);
+          const neededMissing = needed.filter((action) => stateOf(action) === PermissionState.Missing);
+          if (neededMissing.length === 0) expect(route).toBe(RevertRoute.Guarded);
+          else if (stateOf(FeatBitAction.PatchFlag) === PermissionState.Missing)
+            expect(route).toBe(RevertRoute.Blocked);
+          else expect(route).toBe(RevertRoute.Wholesale);
+          for (const action of neededMissing) expect(missing).toContain(action);
+        },
+      ),
     );
   });
 });
@@ -41,7 +73,9 @@ describe('what a refused request teaches about the token', () => {
     const flag = 'PUT /api/v1/envs/e/feature-flags/k';
     expect(actionsOfRequest(`${flag}/variations`, [])).toEqual([FeatBitAction.UpdateFlagVariations]);
     expect(actionsOfRequest(`${flag}/off-variation`, [])).toEqual([FeatBitAction.UpdateFlagOffVariation]);
-    expect(actionsOfRequest(`${flag}/targeting`, [FeatBitAction.UpdateFlagDefaultRule])).toEqual([FeatBitAction.UpdateFlagDefaultRule]);
+    expect(actionsOfRequest(`${flag}/targeting`, [FeatBitAction.UpdateFlagDefaultRule])).toEqual([
+      FeatBitAction.UpdateFlagDefaultRule,
+    ]);
     expect(actionsOfRequest(`${flag}/toggle/false`, [])).toEqual([FeatBitAction.ToggleFlag]);
     expect(actionsOfRequest('PATCH /api/v1/envs/e/feature-flags/k', [])).toEqual([FeatBitAction.PatchFlag]);
   });

@@ -19,23 +19,37 @@ const head = (operator: string) => ({
   events: ['feature_flag.default_rule_changed', 'feature_flag.targeting_rules_changed'],
   operator,
   happenedAt: new Date('2024-05-01T10:11:12.123Z'),
-  changes: ["Variation updated to 'b' with value '{\"tone\":\"calm\"}'"],
+  changes: ['Variation updated to \'b\' with value \'{"tone":"calm"}\''],
   resource,
 });
 
 describe('identifying deliveries rendered with FeatBit’s own escaping (sandbox renderer)', () => {
   const referenceFlags = readReference('server-sdk-flags.eval-server-fakes.json') as unknown[];
 
-  it.each(referenceFlags.map((flag) => [(flag as { key: string }).key, flag]))('finds flag %s and its environment', (_key, raw) => {
-    const flag = flagSchema.parse(raw);
-    const body = renderPayload(DEFAULT_WEBHOOK_PAYLOAD_TEMPLATE, flagWebhookDataObject(head('alice'), { ...flag, name: `${flag.name} "quoted" <b> & café` }));
-    expect(body).toContain('&quot;quoted&quot;');
-    expect(identifyWebhookTarget(body)).toEqual({ kind: WebhookObjectKind.FeatureFlag, envId: 'env-prod-1', flagKey: flag.key, operator: 'alice' });
-  });
+  it.each(referenceFlags.map((flag) => [(flag as { key: string }).key, flag]))(
+    'finds flag %s and its environment',
+    (_key, raw) => {
+      const flag = flagSchema.parse(raw);
+      const body = renderPayload(
+        DEFAULT_WEBHOOK_PAYLOAD_TEMPLATE,
+        flagWebhookDataObject(head('alice'), { ...flag, name: `${flag.name} "quoted" <b> & café` }),
+      );
+      expect(body).toContain('&quot;quoted&quot;');
+      expect(identifyWebhookTarget(body)).toEqual({
+        kind: WebhookObjectKind.FeatureFlag,
+        envId: 'env-prod-1',
+        flagKey: flag.key,
+        operator: 'alice',
+      });
+    },
+  );
 
   it('decodes an operator name FeatBit HTML-escaped', () => {
     const flag = flagSchema.parse(referenceFlags[0]);
-    const body = renderPayload(DEFAULT_WEBHOOK_PAYLOAD_TEMPLATE, flagWebhookDataObject(head('Zoë "ops" <admin> & O\'Neil'), flag));
+    const body = renderPayload(
+      DEFAULT_WEBHOOK_PAYLOAD_TEMPLATE,
+      flagWebhookDataObject(head('Zoë "ops" <admin> & O\'Neil'), flag),
+    );
     expect(body).toContain('Zo&#235; &quot;ops&quot;');
     expect(identifyWebhookTarget(body).operator).toBe('Zoë "ops" <admin> & O\'Neil');
   });
@@ -49,6 +63,11 @@ describe('identifying deliveries rendered with FeatBit’s own escaping (sandbox
         { envId: 'env-prod-1', id: 'f1', name: 'Flag "one"', key: 'flag-one' },
       ]),
     );
-    expect(identifyWebhookTarget(body)).toEqual({ kind: WebhookObjectKind.Segment, envId: 'env-prod-1', segmentId: segment.id, operator: 'bob' });
+    expect(identifyWebhookTarget(body)).toEqual({
+      kind: WebhookObjectKind.Segment,
+      envId: 'env-prod-1',
+      segmentId: segment.id,
+      operator: 'bob',
+    });
   });
 });

@@ -29,7 +29,9 @@ describe('FeatBit webhook signature', () => {
 
   it('rejects a missing header, a header without the sha256= prefix and a wrong secret', () => {
     expect(verifyFeatBitSignature(body, undefined, ['s3cret'])).toBe(false);
-    expect(verifyFeatBitSignature(body, independentSignature(body, 's3cret').slice('sha256='.length), ['s3cret'])).toBe(false);
+    expect(verifyFeatBitSignature(body, independentSignature(body, 's3cret').slice('sha256='.length), ['s3cret'])).toBe(
+      false,
+    );
     expect(verifyFeatBitSignature(body, independentSignature(body, 'other'), ['s3cret'])).toBe(false);
   });
 

@@ -41,7 +41,10 @@ describe('TokenPermissions', () => {
     missing.clear();
     await permissions.forFlag('env', { key: 'k' });
     expect(permissions.missing()).toEqual([]);
-    expect(changes.map((flag) => flag.states.get(FeatBitAction.ToggleFlag))).toEqual([PermissionState.Missing, PermissionState.Granted]);
+    expect(changes.map((flag) => flag.states.get(FeatBitAction.ToggleFlag))).toEqual([
+      PermissionState.Missing,
+      PermissionState.Granted,
+    ]);
   });
 
   it('keeps what featgate learned from its own writes (targeting cannot be probed) until the TTL ends', async () => {

@@ -52,7 +52,9 @@ describe('identifying the object a FeatBit webhook is about', () => {
   });
 
   it('decodes entities in the flag key field as well (keys with dots survive)', () => {
-    expect(identifyWebhookTarget(flagDelivery({ key: 'ai.prompt_v2-&#97;' }))).toMatchObject({ flagKey: 'ai.prompt_v2-a' });
+    expect(identifyWebhookTarget(flagDelivery({ key: 'ai.prompt_v2-&#97;' }))).toMatchObject({
+      flagKey: 'ai.prompt_v2-a',
+    });
   });
 
   it('takes the segment id from a segment delivery', () => {
@@ -62,25 +64,57 @@ describe('identifying the object a FeatBit webhook is about', () => {
       environment: { id: envId, name: 'Prod' },
       data: {
         kind: 'segment',
-        object: { id: 'seg-1', name: 'beta', included: [], excluded: [], rules: [], isArchived: false, flagReferences: [] },
+        object: {
+          id: 'seg-1',
+          name: 'beta',
+          included: [],
+          excluded: [],
+          rules: [],
+          isArchived: false,
+          flagReferences: [],
+        },
       },
     });
-    expect(identifyWebhookTarget(body)).toEqual({ kind: WebhookObjectKind.Segment, envId, segmentId: 'seg-1', operator: 'bob' });
+    expect(identifyWebhookTarget(body)).toEqual({
+      kind: WebhookObjectKind.Segment,
+      envId,
+      segmentId: 'seg-1',
+      operator: 'bob',
+    });
   });
 
   it('ignores everything else in the body, even fields that would not validate as a flag', () => {
-    const body = JSON.stringify({ environment: { id: envId }, data: { kind: 'feature flag', object: { key: 'k', variations: 'garbage' } } });
+    const body = JSON.stringify({
+      environment: { id: envId },
+      data: { kind: 'feature flag', object: { key: 'k', variations: 'garbage' } },
+    });
     expect(identifyWebhookTarget(body)).toEqual({ kind: WebhookObjectKind.FeatureFlag, envId, flagKey: 'k' });
   });
 
   it.each([
     ['not json at all', '', /not JSON/],
     [JSON.stringify({ data: { kind: 'feature flag', object: { key: 'k' } } }), 'environment', /expected object/],
-    [JSON.stringify({ environment: { id: '' }, data: { kind: 'feature flag', object: { key: 'k' } } }), 'environment.id', /empty/],
+    [
+      JSON.stringify({ environment: { id: '' }, data: { kind: 'feature flag', object: { key: 'k' } } }),
+      'environment.id',
+      /empty/,
+    ],
     [JSON.stringify({ environment: { id: envId }, data: { kind: 'project', object: {} } }), 'data.kind', /./],
-    [JSON.stringify({ environment: { id: envId }, data: { kind: 'feature flag', object: {} } }), 'data.object.key', /./],
-    [JSON.stringify({ environment: { id: envId }, data: { kind: 'feature flag', object: { key: 'a b' } } }), 'data.object.key', /flag key/],
-    [JSON.stringify({ environment: { id: envId }, data: { kind: 'segment', object: { key: 'x' } } }), 'data.object.id', /./],
+    [
+      JSON.stringify({ environment: { id: envId }, data: { kind: 'feature flag', object: {} } }),
+      'data.object.key',
+      /./,
+    ],
+    [
+      JSON.stringify({ environment: { id: envId }, data: { kind: 'feature flag', object: { key: 'a b' } } }),
+      'data.object.key',
+      /flag key/,
+    ],
+    [
+      JSON.stringify({ environment: { id: envId }, data: { kind: 'segment', object: { key: 'x' } } }),
+      'data.object.id',
+      /./,
+    ],
   ])('rejects %s naming the field %s', (body, path, message) => {
     let caught: unknown;
     try {

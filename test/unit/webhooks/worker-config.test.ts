@@ -67,7 +67,9 @@ describe('judging a live configuration against the approved one', () => {
   });
 
   it('rates name, description and tag edits low', () => {
-    expect(judge({ ...approved, name: 'Renamed', description: 'new words', tags: ['ai'] }).kind).toBe(EditVerdictKind.LowRisk);
+    expect(judge({ ...approved, name: 'Renamed', description: 'new words', tags: ['ai'] }).kind).toBe(
+      EditVerdictKind.LowRisk,
+    );
   });
 
   it('calls a changed candidate value unauthorized even when nobody new receives it', () => {
@@ -84,12 +86,27 @@ describe('planning a revert', () => {
   it('restores targeting with the approved rollout', () => {
     const plan = planRevert(withFallthroughShare(0.5), approved, 'restore');
     expect(plan.writes).toHaveLength(1);
-    expect(plan.writes[0]).toMatchObject({ kind: FlagWriteKind.Targeting, comment: 'restore', targeting: { fallthrough: approved.fallthrough } });
+    expect(plan.writes[0]).toMatchObject({
+      kind: FlagWriteKind.Targeting,
+      comment: 'restore',
+      targeting: { fallthrough: approved.fallthrough },
+    });
   });
 
   it('writes variations before targeting when the edit removed a variation the approved targeting uses', () => {
-    const live = { ...approved, variations: [approved.variations[0]!], targetUsers: [], fallthrough: { ...approved.fallthrough, variations: [{ id: 'base', rollout: [0, 1] as [number, number], exptRollout: 1 }] } };
-    expect(planRevert(live, approved, 'c').writes.map((write) => write.kind)).toEqual([FlagWriteKind.Variations, FlagWriteKind.Targeting]);
+    const live = {
+      ...approved,
+      variations: [approved.variations[0]!],
+      targetUsers: [],
+      fallthrough: {
+        ...approved.fallthrough,
+        variations: [{ id: 'base', rollout: [0, 1] as [number, number], exptRollout: 1 }],
+      },
+    };
+    expect(planRevert(live, approved, 'c').writes.map((write) => write.kind)).toEqual([
+      FlagWriteKind.Variations,
+      FlagWriteKind.Targeting,
+    ]);
   });
 
   it('restores the off variation and the on/off state', () => {
@@ -122,8 +139,18 @@ describe('flag configuration helpers', () => {
     const flag = flagSchema.parse({
       ...approved,
       rules: [
-        { id: 'r1', name: 'beta', conditions: [{ property: 'User is in segment', op: null, value: '["s1","s2"]' }], variations: [{ id: 'cand', rollout: [0, 1] }] },
-        { id: 'r2', name: 'not', conditions: [{ property: 'User is not in segment', op: null, value: '["s2","s3"]' }], variations: [{ id: 'base', rollout: [0, 1] }] },
+        {
+          id: 'r1',
+          name: 'beta',
+          conditions: [{ property: 'User is in segment', op: null, value: '["s1","s2"]' }],
+          variations: [{ id: 'cand', rollout: [0, 1] }],
+        },
+        {
+          id: 'r2',
+          name: 'not',
+          conditions: [{ property: 'User is not in segment', op: null, value: '["s2","s3"]' }],
+          variations: [{ id: 'base', rollout: [0, 1] }],
+        },
       ],
     });
     expect(referencedSegmentIds(flag).sort()).toEqual(['s1', 's2', 's3']);

@@ -14,7 +14,12 @@ const baseline = flagSchema.parse({
   ],
   targetUsers: [{ keyIds: ['vip'], variationId: 'current' }],
   rules: [
-    { id: 'r1', name: 'Beta cohort', conditions: [{ property: 'cohort', op: 'Equal', value: 'beta' }], variations: [{ id: 'current', rollout: [0, 1] }] },
+    {
+      id: 'r1',
+      name: 'Beta cohort',
+      conditions: [{ property: 'cohort', op: 'Equal', value: 'beta' }],
+      variations: [{ id: 'current', rollout: [0, 1] }],
+    },
   ],
   isEnabled: true,
   disabledVariationId: 'current',
@@ -23,7 +28,13 @@ const baseline = flagSchema.parse({
 
 describe('stageTargeting', () => {
   it('puts a stage whose audience names no rule on the default rule as the candidate share', () => {
-    const { targeting, slot } = stageTargeting({ baseline, baselineVariationId: 'current', candidateVariationId: 'candidate', percentage: 10, audience: 'all users' });
+    const { targeting, slot } = stageTargeting({
+      baseline,
+      baselineVariationId: 'current',
+      candidateVariationId: 'candidate',
+      percentage: 10,
+      audience: 'all users',
+    });
     expect(slot).toEqual({ kind: 'default-rule' });
     expect(targeting.fallthrough.variations).toEqual([
       { id: 'candidate', rollout: [0, 0.1], exptRollout: 1 },
@@ -34,14 +45,26 @@ describe('stageTargeting', () => {
   });
 
   it('puts a stage on the rule its audience names, leaving the default rule alone', () => {
-    const { targeting, slot } = stageTargeting({ baseline, baselineVariationId: 'current', candidateVariationId: 'candidate', percentage: 100, audience: ' beta COHORT ' });
+    const { targeting, slot } = stageTargeting({
+      baseline,
+      baselineVariationId: 'current',
+      candidateVariationId: 'candidate',
+      percentage: 100,
+      audience: ' beta COHORT ',
+    });
     expect(slot).toEqual({ kind: 'rule', ruleId: 'r1', ruleName: 'Beta cohort' });
     expect(targeting.rules[0]!.variations).toEqual([{ id: 'candidate', rollout: [0, 1], exptRollout: 1 }]);
     expect(targeting.fallthrough).toEqual(baseline.fallthrough);
   });
 
   it('exposes exactly the contexts FeatBit buckets into the stage percentage', () => {
-    const { targeting } = stageTargeting({ baseline, baselineVariationId: 'current', candidateVariationId: 'candidate', percentage: 25, audience: 'everyone' });
+    const { targeting } = stageTargeting({
+      baseline,
+      baselineVariationId: 'current',
+      candidateVariationId: 'candidate',
+      percentage: 25,
+      audience: 'everyone',
+    });
     const staged = { ...baseline, ...targeting };
     for (let index = 0; index < 500; index += 1) {
       const keyId = `user-${index}`;
@@ -59,7 +82,14 @@ describe('stageTargeting', () => {
 describe('stageTargeting with an approved audience binding', () => {
   const binding = bindAudience(baseline, [], 'beta cohort', 0)!;
   const stage = (flag: typeof baseline) =>
-    stageTargeting({ baseline: flag, baselineVariationId: 'current', candidateVariationId: 'candidate', percentage: 25, audience: 'beta cohort', binding: { ...binding, segments: [] } });
+    stageTargeting({
+      baseline: flag,
+      baselineVariationId: 'current',
+      candidateVariationId: 'candidate',
+      percentage: 25,
+      audience: 'beta cohort',
+      binding: { ...binding, segments: [] },
+    });
 
   it('binds the audience words to the rule id and its conditions when the record is written', () => {
     expect(binding).toMatchObject({ stage: 0, kind: StageAudienceKind.Rule, ruleId: 'r1', ruleName: 'Beta cohort' });
@@ -76,7 +106,13 @@ describe('stageTargeting with an approved audience binding', () => {
 
   it('refuses the stage when the rule is gone or its conditions changed since approval', () => {
     expect(() => stage({ ...baseline, rules: [] })).toThrow(/no longer exists; the stage is refused/);
-    const widened = { ...baseline, rules: baseline.rules.map((rule) => ({ ...rule, conditions: [{ property: 'cohort', op: 'NotEqual', value: 'beta' }] })) };
+    const widened = {
+      ...baseline,
+      rules: baseline.rules.map((rule) => ({
+        ...rule,
+        conditions: [{ property: 'cohort', op: 'NotEqual', value: 'beta' }],
+      })),
+    };
     expect(() => stage(widened)).toThrow(/conditions changed since approval; the stage is refused/);
   });
 });

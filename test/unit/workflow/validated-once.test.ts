@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { reviewSchema } from '../../../src/change/index.js';
 import { itemsValidatedOnce, validatedOnce } from '../../../src/workflow/validated-once.js';
 
-const review = () => ({ reviewer: 'bo@example.com', roles: ['security'], decision: 'approve', comment: '', at: '2026-03-01T10:00:00Z' });
+const review = () => ({
+  reviewer: 'bo@example.com',
+  roles: ['security'],
+  decision: 'approve',
+  comment: '',
+  at: '2026-03-01T10:00:00Z',
+});
 
 describe('validatedOnce', () => {
   it('answers the field path of a problem like the schema it wraps', () => {
@@ -23,7 +29,11 @@ describe('validatedOnce', () => {
   });
 
   it('documents the wrapped schema', () => {
-    const documented = { type: 'object', required: expect.arrayContaining(['reviewer', 'decision', 'at']), additionalProperties: false };
+    const documented = {
+      type: 'object',
+      required: expect.arrayContaining(['reviewer', 'decision', 'at']),
+      additionalProperties: false,
+    };
     expect(z.toJSONSchema(validatedOnce(reviewSchema))).toMatchObject(documented);
     expect(z.toJSONSchema(itemsValidatedOnce(reviewSchema))).toMatchObject({ type: 'array', items: documented });
   });

@@ -6,7 +6,9 @@ import { can, markRendered, type Page, type PageContext } from '../page-context.
 import type { ActivityItem, ChangeActions, ChangeView } from '../types.js';
 
 /** Loads what the change, release and audit pages show about one change. */
-export async function loadChange(key: string): Promise<{ view: ChangeView; actions: ChangeActions; activity: ActivityItem[] }> {
+export async function loadChange(
+  key: string,
+): Promise<{ view: ChangeView; actions: ChangeActions; activity: ActivityItem[] }> {
   const path = `/v1/changes/${encodeURIComponent(key)}`;
   const [view, actions, activity] = await Promise.all([
     api<ChangeView>('GET', path),
@@ -18,7 +20,11 @@ export async function loadChange(key: string): Promise<{ view: ChangeView; actio
 
 /** A definition list of label/value pairs. */
 export function facts(pairs: readonly (readonly [string, string | Node])[]): HTMLElement {
-  return h('dl', { class: 'facts' }, pairs.map(([label, value]) => [h('dt', {}, label), h('dd', {}, value)]));
+  return h(
+    'dl',
+    { class: 'facts' },
+    pairs.map(([label, value]) => [h('dt', {}, label), h('dd', {}, value)]),
+  );
 }
 
 /** The change page: who asked for what, the diff of every value, requirements, reviews, and the decision buttons. */
@@ -40,7 +46,13 @@ export const changePage: Page = async (context, params) => {
       h('span', { class: `tier tier-${view.tier}` }, `${view.tier} tier`),
       view.release.statusReason ? ` — ${view.release.statusReason}` : '',
     ),
-    h('p', { class: 'links' }, h('a', { href: `#/release/${encodeURIComponent(view.key)}` }, 'Release page'), ' · ', h('a', { href: `#/audit?change=${encodeURIComponent(view.key)}` }, 'Audit trail')),
+    h(
+      'p',
+      { class: 'links' },
+      h('a', { href: `#/release/${encodeURIComponent(view.key)}` }, 'Release page'),
+      ' · ',
+      h('a', { href: `#/audit?change=${encodeURIComponent(view.key)}` }, 'Audit trail'),
+    ),
     h(
       'section',
       { 'aria-labelledby': 'who' },
@@ -62,10 +74,28 @@ export const changePage: Page = async (context, params) => {
       h('h2', { id: 'classification' }, 'Classification'),
       h('p', {}, classified ? `${classified.actor.id} ${classified.summary}.` : `Tier ${view.tier}.`),
       fired.length > 0
-        ? h('ul', {}, fired.map((rule) => h('li', {}, h('strong', {}, rule.ruleId), ` (${rule.tier}) on ${rule.flagKey} at `, h('code', {}, rule.path), `: ${rule.explanation}`)))
+        ? h(
+            'ul',
+            {},
+            fired.map((rule) =>
+              h(
+                'li',
+                {},
+                h('strong', {}, rule.ruleId),
+                ` (${rule.tier}) on ${rule.flagKey} at `,
+                h('code', {}, rule.path),
+                `: ${rule.explanation}`,
+              ),
+            ),
+          )
         : h('p', {}, 'No policy rule fired; the surface’s default tier applies.'),
     ),
-    h('section', { 'aria-labelledby': 'behaviour' }, h('h2', { id: 'behaviour' }, 'Behaviour change'), h('p', { class: 'prose' }, view.record.behaviourChange)),
+    h(
+      'section',
+      { 'aria-labelledby': 'behaviour' },
+      h('h2', { id: 'behaviour' }, 'Behaviour change'),
+      h('p', { class: 'prose' }, view.record.behaviourChange),
+    ),
     h(
       'section',
       { 'aria-labelledby': 'values' },
@@ -76,11 +106,21 @@ export const changePage: Page = async (context, params) => {
           { class: 'flag' },
           h('h3', {}, `${flag.key} `, h('span', { class: 'surface' }, flag.surface)),
           diffTable(flag.key, flag.baseline, flag.candidate),
-          flag.rollbackValue !== undefined ? diffTable(`${flag.key} rollback value`, flag.baseline, flag.rollbackValue, { before: 'Approved (baseline)', after: 'Rollback value' }) : null,
+          flag.rollbackValue !== undefined
+            ? diffTable(`${flag.key} rollback value`, flag.baseline, flag.rollbackValue, {
+                before: 'Approved (baseline)',
+                after: 'Rollback value',
+              })
+            : null,
         ),
       ),
     ),
-    h('section', { 'aria-labelledby': 'impact' }, h('h2', { id: 'impact' }, 'Impact'), facts(Object.entries(view.record.impact))),
+    h(
+      'section',
+      { 'aria-labelledby': 'impact' },
+      h('h2', { id: 'impact' }, 'Impact'),
+      facts(Object.entries(view.record.impact)),
+    ),
     evidenceSection(view),
     can(context, 'evidence:attach') ? evidenceForm(context, view, actions) : null,
     approvalsSection(view),
@@ -105,14 +145,22 @@ function interceptedEdit(item: ActivityItem): HTMLElement {
     ),
     edit.changes.length > 0 ? h('p', {}, `What changed: ${edit.changes.join(', ')}.`) : null,
     h('p', {}, 'The edited targeting, in words:'),
-    h('ul', {}, edit.targeting.map((line) => h('li', {}, line))),
+    h(
+      'ul',
+      {},
+      edit.targeting.map((line) => h('li', {}, line)),
+    ),
     edit.exposure.length > 0
       ? h(
           'table',
           { class: 'compact' },
           h('caption', {}, 'Exposure verdict per variation (against the approved state)'),
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Variation'), h('th', { scope: 'col' }, 'Verdict'))),
-          h('tbody', {}, edit.exposure.map((row) => h('tr', {}, h('td', {}, row.variation), h('td', {}, row.verdict)))),
+          h(
+            'tbody',
+            {},
+            edit.exposure.map((row) => h('tr', {}, h('td', {}, row.variation), h('td', {}, row.verdict))),
+          ),
         )
       : null,
   );
@@ -130,7 +178,13 @@ function evidenceSection(view: ChangeView): HTMLElement {
       { class: 'checklist' },
       required.map((requirement) => {
         const met = requirement.anyOf.some((type) => passed.has(type));
-        return h('li', { class: met ? 'met' : 'unmet' }, h('span', { class: 'mark', 'aria-hidden': 'true' }, met ? '✓' : '○'), `${requirement.anyOf.join(' or ')}${requirement.phase === 'expansion' ? ' (before expansion)' : ''}: `, met ? 'passed' : 'missing');
+        return h(
+          'li',
+          { class: met ? 'met' : 'unmet' },
+          h('span', { class: 'mark', 'aria-hidden': 'true' }, met ? '✓' : '○'),
+          `${requirement.anyOf.join(' or ')}${requirement.phase === 'expansion' ? ' (before expansion)' : ''}: `,
+          met ? 'passed' : 'missing',
+        );
       }),
     ),
     view.evidence.length === 0
@@ -139,12 +193,35 @@ function evidenceSection(view: ChangeView): HTMLElement {
           'table',
           {},
           h('caption', {}, 'Attached evidence'),
-          h('thead', {}, h('tr', {}, ['Type', 'Result', "featgate's check", 'Summary', 'Attached by', 'When'].map((label) => h('th', { scope: 'col' }, label)))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Type', 'Result', "featgate's check", 'Summary', 'Attached by', 'When'].map((label) =>
+                h('th', { scope: 'col' }, label),
+              ),
+            ),
+          ),
           h(
             'tbody',
             {},
             view.evidence.map((item) =>
-              h('tr', {}, h('td', {}, item.type), h('td', {}, item.result), h('td', {}, item.reason ?? ''), h('td', {}, item.link ? h('a', { href: item.link, rel: 'noreferrer noopener' }, item.summary) : item.summary), h('td', {}, item.attachedBy ?? view.requester), h('td', {}, item.at ? formatTime(item.at) : 'with the record')),
+              h(
+                'tr',
+                {},
+                h('td', {}, item.type),
+                h('td', {}, item.result),
+                h('td', {}, item.reason ?? ''),
+                h(
+                  'td',
+                  {},
+                  item.link ? h('a', { href: item.link, rel: 'noreferrer noopener' }, item.summary) : item.summary,
+                ),
+                h('td', {}, item.attachedBy ?? view.requester),
+                h('td', {}, item.at ? formatTime(item.at) : 'with the record'),
+              ),
             ),
           ),
         ),
@@ -153,26 +230,58 @@ function evidenceSection(view: ChangeView): HTMLElement {
 
 function approvalsSection(view: ChangeView): HTMLElement {
   const required = view.requirements.approvals?.mustInclude ?? [];
-  const approvers = view.reviews.filter((review) => review.decision === 'approve' && view.decision.approvedBy.includes(review.reviewer));
+  const approvers = view.reviews.filter(
+    (review) => review.decision === 'approve' && view.decision.approvedBy.includes(review.reviewer),
+  );
   const missing = view.decision.missing?.roles ?? [];
   const missingRoles = new Set(missing.flatMap((requirement) => requirement.anyOf.join(' or ')));
   return h(
     'section',
     { 'aria-labelledby': 'approvals' },
     h('h2', { id: 'approvals' }, 'Required approvals'),
-    h('p', {}, `${view.decision.approvedBy.length} of ${view.requirements.approvals?.count ?? 0} distinct approval(s) given.`),
+    h(
+      'p',
+      {},
+      `${view.decision.approvedBy.length} of ${view.requirements.approvals?.count ?? 0} distinct approval(s) given.`,
+    ),
     h(
       'ul',
       { class: 'checklist' },
       required.map((requirement) => {
         const label = requirement.anyOf.join(' or ');
-        const by = approvers.filter((review) => review.roles.some((role) => requirement.anyOf.includes(role))).map((review) => review.reviewer);
+        const by = approvers
+          .filter((review) => review.roles.some((role) => requirement.anyOf.includes(role)))
+          .map((review) => review.reviewer);
         const met = !missingRoles.has(label);
-        return h('li', { class: met ? 'met' : 'unmet' }, h('span', { class: 'mark', 'aria-hidden': 'true' }, met ? '✓' : '○'), h('strong', {}, label), requirement.reasons?.length ? ` (${requirement.reasons.join('; ')})` : '', met ? `: approved by ${by.join(', ') || 'a reviewer'}` : ': still needed');
+        return h(
+          'li',
+          { class: met ? 'met' : 'unmet' },
+          h('span', { class: 'mark', 'aria-hidden': 'true' }, met ? '✓' : '○'),
+          h('strong', {}, label),
+          requirement.reasons?.length ? ` (${requirement.reasons.join('; ')})` : '',
+          met ? `: approved by ${by.join(', ') || 'a reviewer'}` : ': still needed',
+        );
       }),
     ),
-    missing.length > 0 ? h('p', { class: 'needed' }, `Who may still approve: anyone other than ${view.requester} holding ${[...missingRoles].join(', then ')}.`) : null,
-    view.decision.reasons.length > 0 ? h('div', {}, h('h3', {}, 'Still open'), h('ul', {}, view.decision.reasons.map((reason) => h('li', {}, reason)))) : h('p', {}, 'Nothing is missing.'),
+    missing.length > 0
+      ? h(
+          'p',
+          { class: 'needed' },
+          `Who may still approve: anyone other than ${view.requester} holding ${[...missingRoles].join(', then ')}.`,
+        )
+      : null,
+    view.decision.reasons.length > 0
+      ? h(
+          'div',
+          {},
+          h('h3', {}, 'Still open'),
+          h(
+            'ul',
+            {},
+            view.decision.reasons.map((reason) => h('li', {}, reason)),
+          ),
+        )
+      : h('p', {}, 'Nothing is missing.'),
   );
 }
 
@@ -182,21 +291,48 @@ export function timeline(activity: readonly ActivityItem[]): HTMLElement {
     'section',
     { 'aria-labelledby': 'timeline' },
     h('h2', { id: 'timeline' }, 'Timeline'),
-    h('ol', { class: 'timeline' }, activity.map((item) => h('li', {}, h('time', { datetime: item.at }, formatTime(item.at)), ' ', h('strong', {}, item.actor.id), ` ${item.summary}`))),
+    h(
+      'ol',
+      { class: 'timeline' },
+      activity.map((item) =>
+        h(
+          'li',
+          {},
+          h('time', { datetime: item.at }, formatTime(item.at)),
+          ' ',
+          h('strong', {}, item.actor.id),
+          ` ${item.summary}`,
+        ),
+      ),
+    ),
   );
 }
 
 function decisionSection(context: PageContext, view: ChangeView, actions: ChangeActions): HTMLElement {
   const comment = h('textarea', { id: 'review-comment', name: 'comment', rows: 3, 'aria-describedby': 'review-help' });
   const message = h('div', { id: 'review-message', role: 'alert' });
-  const reason = actions.review.allowed ? null : h('p', { id: 'review-reason', class: 'reason' }, `You cannot review this change: ${actions.review.reason}`);
+  const reason = actions.review.allowed
+    ? null
+    : h('p', { id: 'review-reason', class: 'reason' }, `You cannot review this change: ${actions.review.reason}`);
   const disabled = !actions.review.allowed;
   const describedBy = disabled ? 'review-reason' : 'review-help';
   const submit = async (decision: 'approve' | 'reject') => {
     replace(message);
     const now = await api<ChangeActions>('GET', `/v1/console/changes/${encodeURIComponent(view.key)}/actions`);
     if (now.version !== view.version) {
-      replace(message, h('p', { class: 'error' }, `This change moved since you opened it (version ${view.version} is now ${now.version}); nothing was submitted. `), h('button', { type: 'button', id: 'refresh-change', onclick: () => context.refresh() }, 'Refresh to see what changed'));
+      replace(
+        message,
+        h(
+          'p',
+          { class: 'error' },
+          `This change moved since you opened it (version ${view.version} is now ${now.version}); nothing was submitted. `,
+        ),
+        h(
+          'button',
+          { type: 'button', id: 'refresh-change', onclick: () => context.refresh() },
+          'Refresh to see what changed',
+        ),
+      );
       document.getElementById('refresh-change')?.focus();
       return;
     }
@@ -215,28 +351,86 @@ function decisionSection(context: PageContext, view: ChangeView, actions: Change
     reason,
     h('label', { for: 'review-comment' }, 'Comment (required to reject)'),
     comment,
-    h('p', { id: 'review-help', class: 'hint' }, 'Approving records your review under your name; the policy decides whether the change is approved.'),
+    h(
+      'p',
+      { id: 'review-help', class: 'hint' },
+      'Approving records your review under your name; the policy decides whether the change is approved.',
+    ),
     h(
       'div',
       { class: 'buttons' },
-      h('button', { type: 'button', id: 'approve', class: 'primary', disabled, 'aria-describedby': describedBy, onclick: () => void submit('approve') }, 'Approve'),
-      h('button', { type: 'button', id: 'reject', class: 'danger', disabled, 'aria-describedby': describedBy, onclick: () => void submit('reject') }, 'Reject'),
+      h(
+        'button',
+        {
+          type: 'button',
+          id: 'approve',
+          class: 'primary',
+          disabled,
+          'aria-describedby': describedBy,
+          onclick: () => void submit('approve'),
+        },
+        'Approve',
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          id: 'reject',
+          class: 'danger',
+          disabled,
+          'aria-describedby': describedBy,
+          onclick: () => void submit('reject'),
+        },
+        'Reject',
+      ),
     ),
     message,
   );
 }
 
-const EVIDENCE_TYPES = ['configDiff', 'offlineEval', 'securityReview', 'policyReview', 'shadowTraffic', 'guardrailMetrics', 'rollbackTest', 'other'];
+const EVIDENCE_TYPES = [
+  'configDiff',
+  'offlineEval',
+  'securityReview',
+  'policyReview',
+  'shadowTraffic',
+  'guardrailMetrics',
+  'rollbackTest',
+  'other',
+];
 const EVIDENCE_RESULTS = ['passed', 'failed', 'inconclusive'];
 
 /** Attaching evidence (the API records who attached it and when; the policy decides what it satisfies). */
 function evidenceForm(context: PageContext, view: ChangeView, actions: ChangeActions): HTMLElement {
   const disabled = !actions.attachEvidence.allowed;
-  const field = (id: string, label: string, control: HTMLElement) => h('div', { class: 'field' }, h('label', { for: id }, label), control);
-  const type = h('select', { id: 'evidence-type', name: 'type', disabled }, EVIDENCE_TYPES.map((value) => h('option', { value }, value)));
-  const result = h('select', { id: 'evidence-result', name: 'result', disabled }, EVIDENCE_RESULTS.map((value) => h('option', { value }, value)));
-  const summary = h('input', { id: 'evidence-summary', name: 'summary', type: 'text', required: true, disabled, autocomplete: 'off' });
-  const link = h('input', { id: 'evidence-link', name: 'link', type: 'text', inputmode: 'url', disabled, autocomplete: 'off' });
+  const field = (id: string, label: string, control: HTMLElement) =>
+    h('div', { class: 'field' }, h('label', { for: id }, label), control);
+  const type = h(
+    'select',
+    { id: 'evidence-type', name: 'type', disabled },
+    EVIDENCE_TYPES.map((value) => h('option', { value }, value)),
+  );
+  const result = h(
+    'select',
+    { id: 'evidence-result', name: 'result', disabled },
+    EVIDENCE_RESULTS.map((value) => h('option', { value }, value)),
+  );
+  const summary = h('input', {
+    id: 'evidence-summary',
+    name: 'summary',
+    type: 'text',
+    required: true,
+    disabled,
+    autocomplete: 'off',
+  });
+  const link = h('input', {
+    id: 'evidence-link',
+    name: 'link',
+    type: 'text',
+    inputmode: 'url',
+    disabled,
+    autocomplete: 'off',
+  });
   const message = h('div', { id: 'evidence-message', role: 'alert' });
   const form = h(
     'form',
@@ -245,25 +439,46 @@ function evidenceForm(context: PageContext, view: ChangeView, actions: ChangeAct
     field('evidence-result', 'Result', result),
     field('evidence-summary', 'Summary', summary),
     field('evidence-link', 'Link (optional)', link),
-    h('button', { type: 'submit', id: 'attach-evidence-button', disabled, 'aria-describedby': disabled ? 'evidence-reason' : undefined }, 'Attach evidence'),
+    h(
+      'button',
+      {
+        type: 'submit',
+        id: 'attach-evidence-button',
+        disabled,
+        'aria-describedby': disabled ? 'evidence-reason' : undefined,
+      },
+      'Attach evidence',
+    ),
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     replace(message);
-    const body = { type: type.value, result: result.value, summary: summary.value.trim(), ...(link.value.trim() ? { link: link.value.trim() } : {}) };
+    const body = {
+      type: type.value,
+      result: result.value,
+      summary: summary.value.trim(),
+      ...(link.value.trim() ? { link: link.value.trim() } : {}),
+    };
     void api('POST', `/v1/changes/${encodeURIComponent(view.key)}/evidence`, body).then(
       () => {
         context.announce(`Attached ${body.type} evidence to ${view.key}.`);
         context.refresh();
       },
-      (error: unknown) => replace(message, h('p', { class: 'error' }, error instanceof ApiError ? error.detail : String(error))),
+      (error: unknown) =>
+        replace(message, h('p', { class: 'error' }, error instanceof ApiError ? error.detail : String(error))),
     );
   });
   return h(
     'section',
     { 'aria-labelledby': 'attach-evidence' },
     h('h2', { id: 'attach-evidence' }, 'Attach evidence'),
-    disabled ? h('p', { id: 'evidence-reason', class: 'reason' }, `You cannot attach evidence: ${actions.attachEvidence.reason}`) : null,
+    disabled
+      ? h(
+          'p',
+          { id: 'evidence-reason', class: 'reason' },
+          `You cannot attach evidence: ${actions.attachEvidence.reason}`,
+        )
+      : null,
     form,
     message,
   );
@@ -293,10 +508,27 @@ function withdrawSection(context: PageContext, view: ChangeView, actions: Change
     'section',
     { 'aria-labelledby': 'withdraw' },
     h('h2', { id: 'withdraw' }, 'Withdraw'),
-    disabled ? h('p', { id: 'withdraw-why', class: 'reason' }, `You cannot withdraw this change: ${actions.withdraw.reason}`) : null,
+    disabled
+      ? h('p', { id: 'withdraw-why', class: 'reason' }, `You cannot withdraw this change: ${actions.withdraw.reason}`)
+      : null,
     h('label', { for: 'withdraw-reason' }, 'Why it is withdrawn'),
     reason,
-    h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'withdraw-button', class: 'danger', disabled, 'aria-describedby': disabled ? 'withdraw-why' : undefined, onclick: () => void withdraw() }, 'Withdraw change')),
+    h(
+      'div',
+      { class: 'buttons' },
+      h(
+        'button',
+        {
+          type: 'button',
+          id: 'withdraw-button',
+          class: 'danger',
+          disabled,
+          'aria-describedby': disabled ? 'withdraw-why' : undefined,
+          onclick: () => void withdraw(),
+        },
+        'Withdraw change',
+      ),
+    ),
     message,
   );
 }

@@ -55,7 +55,9 @@ export const inboxPage: Page = async (context, params) => {
         const focused = document.activeElement?.id;
         draw();
         if (focused) document.getElementById(focused)?.focus();
-        context.announce(`Inbox updated at ${formatTime(new Date().toISOString())}: ${next.items.length} change(s) shown`);
+        context.announce(
+          `Inbox updated at ${formatTime(new Date().toISOString())}: ${next.items.length} change(s) shown`,
+        );
       })
       .catch(() => undefined);
   }, POLL_MS);
@@ -75,7 +77,9 @@ function tabs(inbox: Inbox, filters: Record<string, string | undefined>): HTMLEl
       {},
       link('Waiting for me', inbox.waitingOnMe, { ...base, waitingOnMe: 'true' }, filters.waitingOnMe === 'true'),
       link('All', total, base, !filters.status && filters.waitingOnMe !== 'true'),
-      STATUSES.map((status) => link(statusLabel(status), inbox.counts[status] ?? 0, { ...base, status }, filters.status === status)),
+      STATUSES.map((status) =>
+        link(statusLabel(status), inbox.counts[status] ?? 0, { ...base, status }, filters.status === status),
+      ),
     ),
   );
 }
@@ -86,7 +90,12 @@ function select(name: string, label: string, options: readonly string[], value: 
     'div',
     { class: 'field' },
     h('label', { for: id }, label),
-    h('select', { id, name }, h('option', { value: '' }, 'any'), options.map((option) => h('option', { value: option, selected: option === value }, option))),
+    h(
+      'select',
+      { id, name },
+      h('option', { value: '' }, 'any'),
+      options.map((option) => h('option', { value: option, selected: option === value }, option)),
+    ),
   );
 }
 
@@ -98,14 +107,26 @@ function filterForm(inbox: Inbox, filters: Record<string, string | undefined>): 
     select('flag', 'Flag', inbox.choices.flags, filters.flag),
     select('owner', 'Owner', inbox.choices.owners, filters.owner),
     select('environment', 'Environment', inbox.choices.environments, filters.environment),
-    h('div', { class: 'field check' }, h('input', { type: 'checkbox', id: 'filter-waitingOnMe', name: 'waitingOnMe', value: 'true', checked: filters.waitingOnMe === 'true' }), h('label', { for: 'filter-waitingOnMe' }, 'Waiting for me')),
+    h(
+      'div',
+      { class: 'field check' },
+      h('input', {
+        type: 'checkbox',
+        id: 'filter-waitingOnMe',
+        name: 'waitingOnMe',
+        value: 'true',
+        checked: filters.waitingOnMe === 'true',
+      }),
+      h('label', { for: 'filter-waitingOnMe' }, 'Waiting for me'),
+    ),
     h('button', { type: 'submit' }, 'Apply filters'),
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const data = new FormData(form);
     const next: Record<string, string | undefined> = { status: filters.status };
-    for (const name of ['tier', 'flag', 'owner', 'environment', 'waitingOnMe']) next[name] = (data.get(name) as string | null) || undefined;
+    for (const name of ['tier', 'flag', 'owner', 'environment', 'waitingOnMe'])
+      next[name] = (data.get(name) as string | null) || undefined;
     location.hash = href(next);
   });
   return form;
@@ -118,7 +139,15 @@ function table(inbox: Inbox): HTMLElement {
     'table',
     { class: 'inbox' },
     h('caption', {}, `${inbox.items.length} change(s)`),
-    h('thead', {}, h('tr', {}, head.map((label) => h('th', { scope: 'col' }, label)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        head.map((label) => h('th', { scope: 'col' }, label)),
+      ),
+    ),
     h(
       'tbody',
       {},
@@ -126,7 +155,13 @@ function table(inbox: Inbox): HTMLElement {
         h(
           'tr',
           { class: item.waitingOnMe ? 'mine' : undefined },
-          h('th', { scope: 'row' }, h('a', { href: `#/change/${encodeURIComponent(item.key)}`, id: `change-link-${item.key}` }, item.title), h('span', { class: 'key' }, item.key), item.waitingOnMe ? h('span', { class: 'badge' }, 'waiting for you') : null),
+          h(
+            'th',
+            { scope: 'row' },
+            h('a', { href: `#/change/${encodeURIComponent(item.key)}`, id: `change-link-${item.key}` }, item.title),
+            h('span', { class: 'key' }, item.key),
+            item.waitingOnMe ? h('span', { class: 'badge' }, 'waiting for you') : null,
+          ),
           h('td', {}, h('span', { class: `status status-${item.status}` }, statusLabel(item.status))),
           h('td', {}, h('span', { class: `tier tier-${item.tier}` }, item.tier)),
           h('td', {}, item.flags.join(', ')),

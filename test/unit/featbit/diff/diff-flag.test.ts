@@ -4,12 +4,26 @@ import { WebhookEvent } from '../../../../src/featbit/model/index.js';
 import type { FeatBitFlag, FeatBitSegment } from '../../../../src/featbit/model/index.js';
 import { BASE, baseFlag, CANDIDATE, edited, OTHER, rule, segment } from './flag-builder.js';
 
-function diff(before: FeatBitFlag, after: FeatBitFlag, segmentsBefore: FeatBitSegment[] = [], segmentsAfter = segmentsBefore): FlagDiff {
+function diff(
+  before: FeatBitFlag,
+  after: FeatBitFlag,
+  segmentsBefore: FeatBitSegment[] = [],
+  segmentsAfter = segmentsBefore,
+): FlagDiff {
   return diffFlag(before, after, { baselineVariationId: BASE, segmentsBefore, segmentsAfter });
 }
 
 const withCandidateRule = edited(baseFlag(), (flag) => {
-  flag.rules = [rule('r1', [{ property: 'country', op: 'IsOneOf', value: '["cn","us"]' }], [[CANDIDATE, 0, 0.3], [BASE, 0.3, 1]])];
+  flag.rules = [
+    rule(
+      'r1',
+      [{ property: 'country', op: 'IsOneOf', value: '["cn","us"]' }],
+      [
+        [CANDIDATE, 0, 0.3],
+        [BASE, 0.3, 1],
+      ],
+    ),
+  ];
 });
 
 describe('diffFlag exposure verdicts', () => {
@@ -21,19 +35,39 @@ describe('diffFlag exposure verdicts', () => {
   });
 
   it('accepts a kill switch to the baseline as a narrowing of every candidate', () => {
-    const result = diff(withCandidateRule, edited(withCandidateRule, (flag) => { flag.isEnabled = false; }));
+    const result = diff(
+      withCandidateRule,
+      edited(withCandidateRule, (flag) => {
+        flag.isEnabled = false;
+      }),
+    );
     expect(result.exposure[CANDIDATE]).toBe(ExposureVerdict.Narrowed);
-    expect(result.changes).toEqual([{ kind: FlagChangeKind.Toggled, before: true, after: false, featbitEvent: WebhookEvent.FlagToggled }]);
+    expect(result.changes).toEqual([
+      { kind: FlagChangeKind.Toggled, before: true, after: false, featbitEvent: WebhookEvent.FlagToggled },
+    ]);
   });
 
   it('calls turning the flag off onto a candidate a widening', () => {
-    const result = diff(withCandidateRule, edited(withCandidateRule, (flag) => { flag.isEnabled = false; flag.disabledVariationId = CANDIDATE; }));
+    const result = diff(
+      withCandidateRule,
+      edited(withCandidateRule, (flag) => {
+        flag.isEnabled = false;
+        flag.disabledVariationId = CANDIDATE;
+      }),
+    );
     expect(result.exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
   });
 
   it('accepts a lowered percentage whose freed share goes to the baseline', () => {
     const lowered = edited(withCandidateRule, (flag) => {
-      flag.rules[0]!.variations = rule('x', [], [[CANDIDATE, 0, 0.1], [BASE, 0.1, 1]]).variations;
+      flag.rules[0]!.variations = rule(
+        'x',
+        [],
+        [
+          [CANDIDATE, 0, 0.1],
+          [BASE, 0.1, 1],
+        ],
+      ).variations;
     });
     expect(diff(withCandidateRule, lowered).exposure[CANDIDATE]).toBe(ExposureVerdict.Narrowed);
     expect(diff(lowered, withCandidateRule).exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
@@ -41,18 +75,33 @@ describe('diffFlag exposure verdicts', () => {
 
   it('calls a moved range of the same size a widening, and a changed dispatch key too', () => {
     const moved = edited(withCandidateRule, (flag) => {
-      flag.rules[0]!.variations = rule('x', [], [[BASE, 0, 0.7], [CANDIDATE, 0.7, 1]]).variations;
+      flag.rules[0]!.variations = rule(
+        'x',
+        [],
+        [
+          [BASE, 0, 0.7],
+          [CANDIDATE, 0.7, 1],
+        ],
+      ).variations;
     });
     expect(diff(withCandidateRule, moved).exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
-    const rekeyed = edited(withCandidateRule, (flag) => { flag.rules[0]!.dispatchKey = 'team'; });
+    const rekeyed = edited(withCandidateRule, (flag) => {
+      flag.rules[0]!.dispatchKey = 'team';
+    });
     expect(diff(withCandidateRule, rekeyed).exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
-    const explicitKey = edited(withCandidateRule, (flag) => { flag.rules[0]!.dispatchKey = 'keyId'; });
+    const explicitKey = edited(withCandidateRule, (flag) => {
+      flag.rules[0]!.dispatchKey = 'keyId';
+    });
     expect(diff(withCandidateRule, explicitKey).exposure[CANDIDATE]).toBe(ExposureVerdict.Unchanged);
   });
 
   it('accepts a removed target key of a candidate, and refuses an added one', () => {
-    const targeted = edited(baseFlag(), (flag) => { flag.targetUsers = [{ keyIds: ['u1', 'u2'], variationId: CANDIDATE }]; });
-    const fewer = edited(targeted, (flag) => { flag.targetUsers[0]!.keyIds = ['u1']; });
+    const targeted = edited(baseFlag(), (flag) => {
+      flag.targetUsers = [{ keyIds: ['u1', 'u2'], variationId: CANDIDATE }];
+    });
+    const fewer = edited(targeted, (flag) => {
+      flag.targetUsers[0]!.keyIds = ['u1'];
+    });
     expect(diff(targeted, fewer).exposure[CANDIDATE]).toBe(ExposureVerdict.Narrowed);
     expect(diff(fewer, targeted).exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
   });
@@ -62,13 +111,23 @@ describe('diffFlag exposure verdicts', () => {
       copy.targetUsers = [{ keyIds: ['u1'], variationId: CANDIDATE }];
       copy.rules = [rule('r-other', [{ property: 'country', op: 'Equal', value: 'cn' }], [[OTHER, 0, 1]])];
     });
-    const result = diff(flag, edited(flag, (copy) => { copy.targetUsers = []; }));
+    const result = diff(
+      flag,
+      edited(flag, (copy) => {
+        copy.targetUsers = [];
+      }),
+    );
     expect(result.exposure[CANDIDATE]).toBe(ExposureVerdict.Narrowed);
     expect(result.exposure[OTHER]).toBe(ExposureVerdict.Widened);
   });
 
   it('accepts a removed candidate rule when its contexts fall to the baseline', () => {
-    const result = diff(withCandidateRule, edited(withCandidateRule, (flag) => { flag.rules = []; }));
+    const result = diff(
+      withCandidateRule,
+      edited(withCandidateRule, (flag) => {
+        flag.rules = [];
+      }),
+    );
     expect(result.exposure[CANDIDATE]).toBe(ExposureVerdict.Narrowed);
     expect(result.changes.map((change) => change.kind)).toEqual([FlagChangeKind.RuleRemoved]);
   });
@@ -80,10 +139,16 @@ describe('diffFlag exposure verdicts', () => {
         rule('r-cand', [{ property: 'country', op: 'Equal', value: 'cn' }], [[CANDIDATE, 0, 1]]),
       ];
     });
-    const removed = edited(twoRules, (flag) => { flag.rules = [flag.rules[1]!]; });
+    const removed = edited(twoRules, (flag) => {
+      flag.rules = [flag.rules[1]!];
+    });
     expect(diff(twoRules, removed).exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
-    const sameCandidate = edited(twoRules, (flag) => { flag.rules[0]!.variations = rule('x', [], [[CANDIDATE, 0, 1]]).variations; });
-    const removedSame = edited(sameCandidate, (flag) => { flag.rules = [flag.rules[1]!]; });
+    const sameCandidate = edited(twoRules, (flag) => {
+      flag.rules[0]!.variations = rule('x', [], [[CANDIDATE, 0, 1]]).variations;
+    });
+    const removedSame = edited(sameCandidate, (flag) => {
+      flag.rules = [flag.rules[1]!];
+    });
     expect(diff(sameCandidate, removedSame).exposure[CANDIDATE]).toBe(ExposureVerdict.Narrowed);
   });
 
@@ -94,25 +159,45 @@ describe('diffFlag exposure verdicts', () => {
         rule('r-cand', [{ property: 'country', op: 'Equal', value: 'cn' }], [[CANDIDATE, 0, 1]]),
       ];
     });
-    const result = diff(twoRules, edited(twoRules, (flag) => { flag.rules.reverse(); }));
+    const result = diff(
+      twoRules,
+      edited(twoRules, (flag) => {
+        flag.rules.reverse();
+      }),
+    );
     expect(result.exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
-    expect(result.changes).toEqual([{ kind: FlagChangeKind.RulesReordered, before: ['r-base', 'r-cand'], after: ['r-cand', 'r-base'], featbitEvent: null }]);
+    expect(result.changes).toEqual([
+      {
+        kind: FlagChangeKind.RulesReordered,
+        before: ['r-base', 'r-cand'],
+        after: ['r-cand', 'r-base'],
+        featbitEvent: null,
+      },
+    ]);
   });
 
   it('accepts a tighter condition and refuses a looser one', () => {
-    const tighter = edited(withCandidateRule, (flag) => { flag.rules[0]!.conditions[0]!.value = '["cn"]'; });
+    const tighter = edited(withCandidateRule, (flag) => {
+      flag.rules[0]!.conditions[0]!.value = '["cn"]';
+    });
     expect(diff(withCandidateRule, tighter).exposure[CANDIDATE]).toBe(ExposureVerdict.Narrowed);
     expect(diff(tighter, withCandidateRule).exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
-    const extraCondition = edited(withCandidateRule, (flag) => { flag.rules[0]!.conditions.push({ id: 'age', property: 'age', op: 'BiggerThan', value: '30' }); });
+    const extraCondition = edited(withCandidateRule, (flag) => {
+      flag.rules[0]!.conditions.push({ id: 'age', property: 'age', op: 'BiggerThan', value: '30' });
+    });
     expect(diff(withCandidateRule, extraCondition).exposure[CANDIDATE]).toBe(ExposureVerdict.Narrowed);
-    const raisedAge = edited(extraCondition, (flag) => { flag.rules[0]!.conditions[1]!.value = '40'; });
+    const raisedAge = edited(extraCondition, (flag) => {
+      flag.rules[0]!.conditions[1]!.value = '40';
+    });
     expect(diff(extraCondition, raisedAge).exposure[CANDIDATE]).toBe(ExposureVerdict.Narrowed);
     expect(diff(raisedAge, extraCondition).exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
   });
 
   it('accepts a segment that loses members granting a candidate, refuses one that gains them', () => {
     const flag = edited(baseFlag(), (copy) => {
-      copy.rules = [rule('r-seg', [{ property: 'User is in segment', op: null, value: '["seg-1"]' }], [[CANDIDATE, 0, 1]])];
+      copy.rules = [
+        rule('r-seg', [{ property: 'User is in segment', op: null, value: '["seg-1"]' }], [[CANDIDATE, 0, 1]]),
+      ];
     });
     const before = [segment('seg-1', ['a', 'b'], [], [[{ property: 'plan', op: 'Equal', value: 'pro' }]])];
     const lostMembers = [segment('seg-1', ['a'], ['z'], [])];
@@ -136,19 +221,30 @@ describe('diffFlag exposure verdicts', () => {
   });
 
   it('counts a changed candidate value as content change and widening when it is served', () => {
-    const changed = edited(withCandidateRule, (flag) => { flag.variations[1]!.value = 'prompt v2.1'; });
+    const changed = edited(withCandidateRule, (flag) => {
+      flag.variations[1]!.value = 'prompt v2.1';
+    });
     const result = diff(withCandidateRule, changed);
     expect(result.contentChanged).toBe(true);
     expect(result.contentChangedVariationIds).toEqual([CANDIDATE]);
     expect(result.exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
-    const unserved = edited(withCandidateRule, (flag) => { flag.variations[2]!.value = 'prompt v3.1'; });
+    const unserved = edited(withCandidateRule, (flag) => {
+      flag.variations[2]!.value = 'prompt v3.1';
+    });
     expect(diff(withCandidateRule, unserved).exposure[OTHER]).toBe(ExposureVerdict.Unchanged);
-    const baselineChanged = diff(withCandidateRule, edited(withCandidateRule, (flag) => { flag.variations[0]!.value = 'new baseline'; }));
+    const baselineChanged = diff(
+      withCandidateRule,
+      edited(withCandidateRule, (flag) => {
+        flag.variations[0]!.value = 'new baseline';
+      }),
+    );
     expect(baselineChanged.contentChanged).toBe(true);
   });
 
-  it('never calls archiving a narrowing: FeatBit\'s server SDKs keep serving archived flags', () => {
-    const archived = edited(withCandidateRule, (flag) => { flag.isArchived = true; });
+  it("never calls archiving a narrowing: FeatBit's server SDKs keep serving archived flags", () => {
+    const archived = edited(withCandidateRule, (flag) => {
+      flag.isArchived = true;
+    });
     expect(diff(withCandidateRule, archived).exposure[CANDIDATE]).toBe(ExposureVerdict.Unchanged);
     expect(diff(archived, withCandidateRule).exposure[CANDIDATE]).toBe(ExposureVerdict.Unchanged);
     const archivedAndWidened = edited(withCandidateRule, (flag) => {
@@ -159,7 +255,9 @@ describe('diffFlag exposure verdicts', () => {
   });
 
   it('refuses to claim a narrowing when the new state holds data FeatBit cannot evaluate', () => {
-    const malformed = edited(withCandidateRule, (flag) => { flag.rules[0]!.conditions[0]!.value = 'cn'; });
+    const malformed = edited(withCandidateRule, (flag) => {
+      flag.rules[0]!.conditions[0]!.value = 'cn';
+    });
     const result = diff(withCandidateRule, malformed);
     expect(result.malformed).toMatch(/JSON string array/);
     expect(result.exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
@@ -168,7 +266,10 @@ describe('diffFlag exposure verdicts', () => {
 
 describe('diffFlag change list', () => {
   it('flags the changes FeatBit sends no webhook for', () => {
-    const keyed = edited(withCandidateRule, (flag) => { flag.rules[0]!.dispatchKey = 'team'; flag.fallthrough.dispatchKey = 'team'; });
+    const keyed = edited(withCandidateRule, (flag) => {
+      flag.rules[0]!.dispatchKey = 'team';
+      flag.fallthrough.dispatchKey = 'team';
+    });
     const cleared = edited(keyed, (flag) => {
       flag.rules[0]!.dispatchKey = null;
       flag.fallthrough.dispatchKey = null;
@@ -183,27 +284,45 @@ describe('diffFlag change list', () => {
       [FlagChangeKind.RuleExperimentChanged, null],
     ]);
     const set = diff(withCandidateRule, keyed);
-    expect(set.changes.map((change) => change.featbitEvent)).toEqual([WebhookEvent.FlagDefaultRuleChanged, WebhookEvent.FlagTargetingRulesChanged]);
+    expect(set.changes.map((change) => change.featbitEvent)).toEqual([
+      WebhookEvent.FlagDefaultRuleChanged,
+      WebhookEvent.FlagTargetingRulesChanged,
+    ]);
   });
 
   it('reports a flag key changed by JSON Patch, which moves every bucket and which FeatBit does not see, as a widening', () => {
-    const rekeyed = edited(withCandidateRule, (flag) => { flag.key = 'prompt-flag-2'; });
+    const rekeyed = edited(withCandidateRule, (flag) => {
+      flag.key = 'prompt-flag-2';
+    });
     const result = diff(withCandidateRule, rekeyed);
-    expect(result.changes).toEqual([{ kind: FlagChangeKind.KeyChanged, before: 'prompt-flag', after: 'prompt-flag-2', featbitEvent: null }]);
+    expect(result.changes).toEqual([
+      { kind: FlagChangeKind.KeyChanged, before: 'prompt-flag', after: 'prompt-flag-2', featbitEvent: null },
+    ]);
     expect(result.exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
   });
 
   it('reports swapped rollout ids with unchanged ranges, which FeatBit does not see, as a widening', () => {
     const swapped = edited(withCandidateRule, (flag) => {
-      flag.rules[0]!.variations = rule('x', [], [[BASE, 0, 0.3], [CANDIDATE, 0.3, 1]]).variations;
+      flag.rules[0]!.variations = rule(
+        'x',
+        [],
+        [
+          [BASE, 0, 0.3],
+          [CANDIDATE, 0.3, 1],
+        ],
+      ).variations;
     });
     const result = diff(withCandidateRule, swapped);
-    expect(result.changes).toMatchObject([{ kind: FlagChangeKind.RuleRolloutChanged, ruleId: 'r1', featbitEvent: null }]);
+    expect(result.changes).toMatchObject([
+      { kind: FlagChangeKind.RuleRolloutChanged, ruleId: 'r1', featbitEvent: null },
+    ]);
     expect(result.exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
   });
 
   it('lists variations, off variation, targets, rules and conditions like FeatBit, by id', () => {
-    const before = edited(withCandidateRule, (flag) => { flag.targetUsers = [{ keyIds: ['a', 'b'], variationId: CANDIDATE }]; });
+    const before = edited(withCandidateRule, (flag) => {
+      flag.targetUsers = [{ keyIds: ['a', 'b'], variationId: CANDIDATE }];
+    });
     const after = edited(before, (flag) => {
       flag.name = 'Prompt 2';
       flag.tags = ['ai'];

@@ -1,4 +1,11 @@
-import { flagSchema, segmentSchema, type Condition, type FeatBitFlag, type FeatBitSegment, type TargetRule } from '../../../../src/featbit/model/index.js';
+import {
+  flagSchema,
+  segmentSchema,
+  type Condition,
+  type FeatBitFlag,
+  type FeatBitSegment,
+  type TargetRule,
+} from '../../../../src/featbit/model/index.js';
 
 export const BASE = 'v-base';
 export const CANDIDATE = 'v-cand';
@@ -20,7 +27,11 @@ export function baseFlag(): FeatBitFlag {
     rules: [],
     isEnabled: true,
     disabledVariationId: BASE,
-    fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: BASE, rollout: [0, 1], exptRollout: 1 }] },
+    fallthrough: {
+      dispatchKey: null,
+      includedInExpt: true,
+      variations: [{ id: BASE, rollout: [0, 1], exptRollout: 1 }],
+    },
     exptIncludeAllTargets: true,
     tags: [],
     isArchived: false,
@@ -28,25 +39,49 @@ export function baseFlag(): FeatBitFlag {
 }
 
 /** A rule with the given conditions and rollout entries `[variationId, min, max]`. */
-export function rule(id: string, conditions: Partial<Condition>[], rollouts: [string, number, number][], dispatchKey: string | null = null): TargetRule {
+export function rule(
+  id: string,
+  conditions: Partial<Condition>[],
+  rollouts: [string, number, number][],
+  dispatchKey: string | null = null,
+): TargetRule {
   return {
     id,
     name: id,
     dispatchKey,
     includedInExpt: false,
-    conditions: conditions.map((condition, index) => ({ id: `${id}-c${index}`, property: 'country', op: 'Equal', value: 'cn', ...condition })),
-    variations: rollouts.map(([variationId, min, max]) => ({ id: variationId, rollout: [min, max] as [number, number], exptRollout: 1 })),
+    conditions: conditions.map((condition, index) => ({
+      id: `${id}-c${index}`,
+      property: 'country',
+      op: 'Equal',
+      value: 'cn',
+      ...condition,
+    })),
+    variations: rollouts.map(([variationId, min, max]) => ({
+      id: variationId,
+      rollout: [min, max] as [number, number],
+      exptRollout: 1,
+    })),
   };
 }
 
 /** A segment with included/excluded keys and rules given as condition lists. */
-export function segment(id: string, included: string[], excluded: string[], rules: Partial<Condition>[][] = []): FeatBitSegment {
+export function segment(
+  id: string,
+  included: string[],
+  excluded: string[],
+  rules: Partial<Condition>[][] = [],
+): FeatBitSegment {
   return segmentSchema.parse({
     id,
     name: id,
     included,
     excluded,
-    rules: rules.map((conditions, index) => ({ id: `${id}-r${index}`, name: `r${index}`, conditions: conditions.map((c) => ({ property: 'country', op: 'Equal', value: 'cn', ...c })) })),
+    rules: rules.map((conditions, index) => ({
+      id: `${id}-r${index}`,
+      name: `r${index}`,
+      conditions: conditions.map((c) => ({ property: 'country', op: 'Equal', value: 'cn', ...c })),
+    })),
   });
 }
 

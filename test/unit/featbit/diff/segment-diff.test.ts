@@ -4,7 +4,12 @@ import { BASE, baseFlag, CANDIDATE, edited, rule, segment } from './flag-builder
 
 describe('diffSegment', () => {
   it('proves a segment that only loses included keys and rules, or excludes more, narrowed', () => {
-    const before = segment('s', ['a', 'b'], [], [[{ property: 'plan', op: 'Equal', value: 'pro' }], [{ property: 'age', op: 'BiggerThan', value: '30' }]]);
+    const before = segment(
+      's',
+      ['a', 'b'],
+      [],
+      [[{ property: 'plan', op: 'Equal', value: 'pro' }], [{ property: 'age', op: 'BiggerThan', value: '30' }]],
+    );
     const after = segment('s', ['a'], ['c'], [[{ property: 'age', op: 'BiggerThan', value: '40' }]]);
     const result = diffSegment('s', before, after);
     expect(result.membership).toBe(ExposureVerdict.Narrowed);
@@ -18,9 +23,18 @@ describe('diffSegment', () => {
 
   it('calls added keys, removed exclusions and looser rules a widening', () => {
     const base = segment('s', ['a'], ['z'], [[{ property: 'age', op: 'BiggerThan', value: '40' }]]);
-    expect(diffSegment('s', base, segment('s', ['a', 'b'], ['z'], [[{ property: 'age', op: 'BiggerThan', value: '40' }]])).membership).toBe(ExposureVerdict.Widened);
-    expect(diffSegment('s', base, segment('s', ['a'], [], [[{ property: 'age', op: 'BiggerThan', value: '40' }]])).membership).toBe(ExposureVerdict.Widened);
-    expect(diffSegment('s', base, segment('s', ['a'], ['z'], [[{ property: 'age', op: 'BiggerThan', value: '30' }]])).membership).toBe(ExposureVerdict.Widened);
+    expect(
+      diffSegment('s', base, segment('s', ['a', 'b'], ['z'], [[{ property: 'age', op: 'BiggerThan', value: '40' }]]))
+        .membership,
+    ).toBe(ExposureVerdict.Widened);
+    expect(
+      diffSegment('s', base, segment('s', ['a'], [], [[{ property: 'age', op: 'BiggerThan', value: '40' }]]))
+        .membership,
+    ).toBe(ExposureVerdict.Widened);
+    expect(
+      diffSegment('s', base, segment('s', ['a'], ['z'], [[{ property: 'age', op: 'BiggerThan', value: '30' }]]))
+        .membership,
+    ).toBe(ExposureVerdict.Widened);
   });
 
   it('sees descriptive edits as unchanged membership and reports appearing or vanishing segments', () => {
@@ -47,7 +61,11 @@ describe('segment containment with segment-named properties inside segment rules
     const flag = edited(baseFlag(), (copy) => {
       copy.rules = [rule('r', [{ property: 'User is in segment', op: null, value: '["s"]' }], [[CANDIDATE, 0, 1]])];
     });
-    const diff = diffFlag(flag, flag, { baselineVariationId: BASE, segmentsBefore: [nobody], segmentsAfter: [everyone] });
+    const diff = diffFlag(flag, flag, {
+      baselineVariationId: BASE,
+      segmentsBefore: [nobody],
+      segmentsAfter: [everyone],
+    });
     expect(diff.exposure[CANDIDATE]).toBe(ExposureVerdict.Widened);
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { compileOperator, compileRuleRegex, MalformedFlagError, translateDotNetPattern } from '@featgate/openfeature/evaluator';
+import {
+  compileOperator,
+  compileRuleRegex,
+  MalformedFlagError,
+  translateDotNetPattern,
+} from '@featgate/openfeature/evaluator';
 import { diffFlag, ExposureVerdict } from '../../../../src/featbit/diff/index.js';
 import { flagSchema } from '../../../../src/featbit/model/index.js';
 
@@ -46,7 +51,12 @@ describe('the diff never executes a regex from FeatBit data', () => {
       disabledVariationId: 'base',
       fallthrough: { variations: [{ id: 'base', rollout: [0, 1] }] },
     });
-  const rule = (id: string, op: string, value: string) => ({ id, name: id, conditions: [{ property: 'email', op, value }], variations: [{ id: 'cand', rollout: [0, 1] }] });
+  const rule = (id: string, op: string, value: string) => ({
+    id,
+    name: id,
+    conditions: [{ property: 'email', op, value }],
+    variations: [{ id: 'cand', rollout: [0, 1] }],
+  });
 
   it('judges an Equal rule against a backtracking regex rule without running the regex, and claims no narrowing from it', () => {
     const before = flag([rule('r1', 'Equal', `${'a'.repeat(40)}!`)]);

@@ -20,7 +20,9 @@ function valueFor(flag: FeatBitFlag, user: FeatBitUser): string | undefined {
 describe('evaluateFlag on the reference flags', () => {
   it('serves the 10% variation to exactly user-12, 18, 20 and 37 of user-1..40', () => {
     const flag = referenceFlag('return-10p-true');
-    const served = Array.from({ length: 40 }, (_, i) => `user-${i + 1}`).filter((key) => valueFor(flag, { keyId: key }) === 'true');
+    const served = Array.from({ length: 40 }, (_, i) => `user-${i + 1}`).filter(
+      (key) => valueFor(flag, { keyId: key }) === 'true',
+    );
     expect(served).toEqual(['user-12', 'user-18', 'user-20', 'user-37']);
     expect(evaluateFlag(flag, { keyId: 'user-1' }, segments)).toEqual({
       kind: EvaluationKind.FallThrough,
@@ -32,16 +34,39 @@ describe('evaluateFlag on the reference flags', () => {
 
   it('serves individual targets before anything else', () => {
     const flag = referenceFlag('individual-targeting');
-    expect(evaluateFlag(flag, { keyId: 'false-3' }, segments)).toMatchObject({ kind: EvaluationKind.TargetMatch, value: 'false', reason: 'target match' });
-    expect(evaluateFlag(flag, { keyId: 'true-10' }, segments)).toMatchObject({ kind: EvaluationKind.TargetMatch, value: 'true' });
-    expect(evaluateFlag(flag, { keyId: 'someone' }, segments)).toMatchObject({ kind: EvaluationKind.FallThrough, value: 'true' });
+    expect(evaluateFlag(flag, { keyId: 'false-3' }, segments)).toMatchObject({
+      kind: EvaluationKind.TargetMatch,
+      value: 'false',
+      reason: 'target match',
+    });
+    expect(evaluateFlag(flag, { keyId: 'true-10' }, segments)).toMatchObject({
+      kind: EvaluationKind.TargetMatch,
+      value: 'true',
+    });
+    expect(evaluateFlag(flag, { keyId: 'someone' }, segments)).toMatchObject({
+      kind: EvaluationKind.FallThrough,
+      value: 'true',
+    });
   });
 
   it('takes the first rule whose conditions all hold and buckets on its dispatch key', () => {
     const flag = referenceFlag('two-custom-rules');
-    const qa = evaluateFlag(flag, { keyId: 'u', name: 'ann_qa', customizedProperties: { age: '30', country: 'fr' } }, segments);
-    expect(qa).toMatchObject({ kind: EvaluationKind.RuleMatch, ruleId: '16273e69-8e1f-4828-bb9b-07576724f6d8', reason: 'match rule Rule 1', value: 'true' });
-    const young = evaluateFlag(flag, { keyId: 'user-1', name: 'ann_qa', customizedProperties: { age: '20', country: 'cn' } }, segments);
+    const qa = evaluateFlag(
+      flag,
+      { keyId: 'u', name: 'ann_qa', customizedProperties: { age: '30', country: 'fr' } },
+      segments,
+    );
+    expect(qa).toMatchObject({
+      kind: EvaluationKind.RuleMatch,
+      ruleId: '16273e69-8e1f-4828-bb9b-07576724f6d8',
+      reason: 'match rule Rule 1',
+      value: 'true',
+    });
+    const young = evaluateFlag(
+      flag,
+      { keyId: 'user-1', name: 'ann_qa', customizedProperties: { age: '20', country: 'cn' } },
+      segments,
+    );
     expect(young).toMatchObject({ kind: EvaluationKind.RuleMatch, ruleId: '05a6e5fa-6fb5-4bf8-8c2d-d556ed44c143' });
     const nobody = evaluateFlag(flag, { keyId: 'u', customizedProperties: { age: '20', country: 'fr' } }, segments);
     expect(nobody).toMatchObject({ kind: EvaluationKind.FallThrough, value: 'true' });
@@ -51,11 +76,35 @@ describe('evaluateFlag on the reference flags', () => {
     const flag = referenceFlag('custom-rule-with-segment');
     const segment = segments(SEGMENT_01)!;
     expect(isUserInSegment(segment, { keyId: 'true-4' })).toBe(true);
-    expect(isUserInSegment(segment, { keyId: 'false-4', name: 'al', customizedProperties: { age: '20', country: 'cn', isMember: 'true' } })).toBe(false);
-    expect(isUserInSegment(segment, { keyId: 'x', name: 'al', customizedProperties: { age: '20', country: 'cn', isMember: 'true' } })).toBe(true);
-    expect(isUserInSegment(segment, { keyId: 'x', name: 'bob', customizedProperties: { age: '20', country: 'cn', isMember: 'true' } })).toBe(false);
-    expect(evaluateFlag(flag, { keyId: 'false-1', customizedProperties: { age: '25' } }, segments)).toMatchObject({ ruleId: '21cca8c4-1de0-4590-824d-f82b7b106931', value: 'false' });
-    expect(evaluateFlag(flag, { keyId: 'false-1', customizedProperties: { age: '18' } }, segments)).toMatchObject({ kind: EvaluationKind.FallThrough, value: 'true' });
+    expect(
+      isUserInSegment(segment, {
+        keyId: 'false-4',
+        name: 'al',
+        customizedProperties: { age: '20', country: 'cn', isMember: 'true' },
+      }),
+    ).toBe(false);
+    expect(
+      isUserInSegment(segment, {
+        keyId: 'x',
+        name: 'al',
+        customizedProperties: { age: '20', country: 'cn', isMember: 'true' },
+      }),
+    ).toBe(true);
+    expect(
+      isUserInSegment(segment, {
+        keyId: 'x',
+        name: 'bob',
+        customizedProperties: { age: '20', country: 'cn', isMember: 'true' },
+      }),
+    ).toBe(false);
+    expect(evaluateFlag(flag, { keyId: 'false-1', customizedProperties: { age: '25' } }, segments)).toMatchObject({
+      ruleId: '21cca8c4-1de0-4590-824d-f82b7b106931',
+      value: 'false',
+    });
+    expect(evaluateFlag(flag, { keyId: 'false-1', customizedProperties: { age: '18' } }, segments)).toMatchObject({
+      kind: EvaluationKind.FallThrough,
+      value: 'true',
+    });
   });
 
   it('negates membership for "User is not in segment" and fails on an unknown segment id', () => {
@@ -63,7 +112,9 @@ describe('evaluateFlag on the reference flags', () => {
     expect(matchCondition(notIn, { keyId: 'true-1' }, segments)).toBe(false);
     expect(matchCondition(notIn, { keyId: 'false-1' }, segments)).toBe(true);
     expect(matchCondition({ ...notIn, value: '[]' }, { keyId: 'true-1' }, segments)).toBe(true);
-    expect(() => matchCondition({ ...notIn, value: '["missing"]' }, { keyId: 'true-1' }, segments)).toThrow(MalformedFlagError);
+    expect(() => matchCondition({ ...notIn, value: '["missing"]' }, { keyId: 'true-1' }, segments)).toThrow(
+      MalformedFlagError,
+    );
   });
 
   it('serves the off variation when disabled, and an archived flag as if it were not archived (as server SDKs do)', () => {
@@ -74,18 +125,39 @@ describe('evaluateFlag on the reference flags', () => {
       reason: 'flag off',
       value: 'false',
     });
-    expect(evaluateFlag({ ...flag, isArchived: true }, { keyId: 'true-1' }, segments)).toEqual(evaluateFlag(flag, { keyId: 'true-1' }, segments));
-    expect(evaluateFlag({ ...flag, isArchived: true }, { keyId: 'true-1' }, segments).kind).toBe(EvaluationKind.TargetMatch);
+    expect(evaluateFlag({ ...flag, isArchived: true }, { keyId: 'true-1' }, segments)).toEqual(
+      evaluateFlag(flag, { keyId: 'true-1' }, segments),
+    );
+    expect(evaluateFlag({ ...flag, isArchived: true }, { keyId: 'true-1' }, segments).kind).toBe(
+      EvaluationKind.TargetMatch,
+    );
   });
 
   it('reports malformed flags as errors instead of serving a variation', () => {
     const flag = referenceFlag('returns-true');
-    const gap = { ...flag, fallthrough: { ...flag.fallthrough, variations: [{ id: flag.variations[0]!.id, rollout: [0, 0] as [number, number], exptRollout: 1 }] } };
+    const gap = {
+      ...flag,
+      fallthrough: {
+        ...flag.fallthrough,
+        variations: [{ id: flag.variations[0]!.id, rollout: [0, 0] as [number, number], exptRollout: 1 }],
+      },
+    };
     expect(evaluateFlag(gap, { keyId: 'u' }, segments)).toMatchObject({ kind: EvaluationKind.Error });
-    expect(evaluateFlag({ ...flag, isEnabled: false, disabledVariationId: 'nope' }, { keyId: 'u' }, segments).kind).toBe(EvaluationKind.Error);
+    expect(
+      evaluateFlag({ ...flag, isEnabled: false, disabledVariationId: 'nope' }, { keyId: 'u' }, segments).kind,
+    ).toBe(EvaluationKind.Error);
     const badRule = {
       ...flag,
-      rules: [{ id: 'r', name: 'r', dispatchKey: null, includedInExpt: false, conditions: [{ property: 'c', op: 'IsOneOf', value: 'cn' }], variations: flag.fallthrough.variations }],
+      rules: [
+        {
+          id: 'r',
+          name: 'r',
+          dispatchKey: null,
+          includedInExpt: false,
+          conditions: [{ property: 'c', op: 'IsOneOf', value: 'cn' }],
+          variations: flag.fallthrough.variations,
+        },
+      ],
     };
     expect(evaluateFlag(badRule, { keyId: 'u' }, segments).reason).toMatch(/^malformed flag/);
   });

@@ -16,7 +16,9 @@ const nodeCrypto = { createHash };
 const nodeMd5 = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex');
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 /** Any UTF-16 text, lone surrogates included. */
-const utf16 = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 90 }).map((codes) => String.fromCharCode(...codes));
+const utf16 = fc
+  .array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 90 })
+  .map((codes) => String.fromCharCode(...codes));
 
 describe('portable MD5', () => {
   it('reproduces the RFC 1321 test suite', () => {
@@ -25,7 +27,9 @@ describe('portable MD5', () => {
     expect(hex(md5('abc'))).toBe('900150983cd24fb0d6963f7d28e17f72');
     expect(hex(md5('message digest'))).toBe('f96b697d7cb7938d525a2f31aaf161d0');
     expect(hex(md5('abcdefghijklmnopqrstuvwxyz'))).toBe('c3fcd3d76192e4007dfb496cca67e13b');
-    expect(hex(md5('12345678901234567890123456789012345678901234567890123456789012345678901234567890'))).toBe('57edf4a22be3c955ac49da2e2107b67a');
+    expect(hex(md5('12345678901234567890123456789012345678901234567890123456789012345678901234567890'))).toBe(
+      '57edf4a22be3c955ac49da2e2107b67a',
+    );
   });
 
   it('equals node:crypto for every length around the block and padding boundaries', () => {
@@ -42,12 +46,21 @@ describe('portable MD5', () => {
 
   it('equals node:crypto on any text, encoding lone surrogates as U+FFFD like Node does', () => {
     expect(hex(md5('\ud800'))).toBe(nodeMd5('\ufffd'));
-    fc.assert(fc.property(utf16, (text) => hex(md5(text)) === nodeMd5(text)), { numRuns: 3_000 });
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (text) => hex(md5(text)) === nodeMd5(text)), { numRuns: 1_000 });
+    fc.assert(
+      fc.property(utf16, (text) => hex(md5(text)) === nodeMd5(text)),
+      { numRuns: 3_000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (text) => hex(md5(text)) === nodeMd5(text)),
+      { numRuns: 1_000 },
+    );
   });
 
   it('gives the first digest word without allocating a digest', () => {
-    fc.assert(fc.property(utf16, (text) => md5FirstInt32LE(text) === Buffer.from(md5(text)).readInt32LE(0)), { numRuns: 500 });
+    fc.assert(
+      fc.property(utf16, (text) => md5FirstInt32LE(text) === Buffer.from(md5(text)).readInt32LE(0)),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -71,8 +84,14 @@ describe('bucketing without node:crypto', () => {
       metafile: true,
       logLevel: 'silent',
     });
-    const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((imported) => imported.path));
-    expect(imports.filter((path) => path.startsWith('node:') || ['crypto', 'fs', 'path', 'buffer'].includes(path))).toEqual([]);
-    expect(Object.keys(result.metafile.inputs)).toEqual(expect.arrayContaining([expect.stringContaining('evaluate-flag.ts')]));
+    const imports = Object.values(result.metafile.inputs).flatMap((input) =>
+      input.imports.map((imported) => imported.path),
+    );
+    expect(
+      imports.filter((path) => path.startsWith('node:') || ['crypto', 'fs', 'path', 'buffer'].includes(path)),
+    ).toEqual([]);
+    expect(Object.keys(result.metafile.inputs)).toEqual(
+      expect.arrayContaining([expect.stringContaining('evaluate-flag.ts')]),
+    );
   });
 });

@@ -39,7 +39,8 @@ describe('FeatBit condition operators (evaluation server semantics)', () => {
     expect(parseDotNetDouble('5.')).toBe(5);
     expect(parseDotNetDouble('1,2,3')).toBe(123);
     expect(parseDotNetDouble('-infinity')).toBe(Number.NEGATIVE_INFINITY);
-    for (const bad of ['', '.', ',1', '1e', '0x10', '12abc', '1 2', '1.2.3', '(1)']) expect(parseDotNetDouble(bad)).toBeUndefined();
+    for (const bad of ['', '.', ',1', '1e', '0x10', '12abc', '1 2', '1.2.3', '(1)'])
+      expect(parseDotNetDouble(bad)).toBeUndefined();
   });
 
   it('compares strings ordinally and case-sensitively', () => {
@@ -91,7 +92,9 @@ describe('FeatBit condition operators (evaluation server semantics)', () => {
 
   it('matches nothing on a missing name, as the server does with its null name', () => {
     expect(matchCondition({ property: 'name', op: 'NotEqual', value: 'bob' }, { keyId: 'k' }, noSegments)).toBe(false);
-    expect(matchCondition({ property: 'name', op: 'NotEqual', value: 'bob' }, { keyId: 'k', name: 'al' }, noSegments)).toBe(true);
+    expect(
+      matchCondition({ property: 'name', op: 'NotEqual', value: 'bob' }, { keyId: 'k', name: 'al' }, noSegments),
+    ).toBe(true);
   });
 
   it('recompiles a condition whose value was replaced', () => {

@@ -1,4 +1,9 @@
-import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment } from '../../../../src/featbit/model/index.js';
+import {
+  flagSchema,
+  segmentSchema,
+  type FeatBitFlag,
+  type FeatBitSegment,
+} from '../../../../src/featbit/model/index.js';
 import type { SegmentLookup } from '@featgate/openfeature/evaluator';
 import { readReference } from '../../../support/reference.js';
 
@@ -9,7 +14,9 @@ export function referenceFlags(): FeatBitFlag[] {
 
 /** The evaluation server's reference segments, parsed. */
 export function referenceSegments(): FeatBitSegment[] {
-  return (readReference('server-sdk-segments.eval-server-fakes.json') as unknown[]).map((segment) => segmentSchema.parse(segment));
+  return (readReference('server-sdk-segments.eval-server-fakes.json') as unknown[]).map((segment) =>
+    segmentSchema.parse(segment),
+  );
 }
 
 /** A lookup over the given segments. */

@@ -54,7 +54,11 @@ export interface SdkUnderTest {
   status(domain: string): string;
   addClientHook(domain: string, hook: SpecHook): void;
   /** Evaluates with details; `started` is called with what the client call returned before it settled. */
-  evaluate(domain: string, evaluation: SpecEvaluation, started?: (returned: unknown) => void): Promise<EvaluationDetails<FlagValue>>;
+  evaluate(
+    domain: string,
+    evaluation: SpecEvaluation,
+    started?: (returned: unknown) => void,
+  ): Promise<EvaluationDetails<FlagValue>>;
   /** contextMerging.feature: evaluates a flag with a context entry at each named level (server only). */
   evaluateWithLevels?(domain: string, levels: ReadonlyMap<ContextLevel, EvaluationContext>): Promise<void>;
   /** Forgets what a scenario left behind (global context). */
@@ -74,14 +78,20 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 export function serverSdk(flags: Record<string, SpecFlag>, gate?: GateSetup): SdkUnderTest {
   // one client per domain: getClient makes a new client (without its hooks and context) on every call
   const clients = new Map<string, server.Client>();
-  const client = (domain: string) => clients.get(domain) ?? clients.set(domain, server.OpenFeature.getClient(domain)).get(domain)!;
+  const client = (domain: string) =>
+    clients.get(domain) ?? clients.set(domain, server.OpenFeature.getClient(domain)).get(domain)!;
   return {
     name: `server ${gate ? 'gated' : 'bare'}`,
     platform: 'server',
     async register(domain, state) {
       const inner = new SpecServerProvider(flags, state);
       const provider: server.Provider = gate
-        ? new FeatgateServerProvider(inner, { source: new StaticManifestSource(gate.jws), publicKeys: [gate.publicKey], envId: gate.envId, initTimeoutMs: 2_000 })
+        ? new FeatgateServerProvider(inner, {
+            source: new StaticManifestSource(gate.jws),
+            publicKeys: [gate.publicKey],
+            envId: gate.envId,
+            initTimeoutMs: 2_000,
+          })
         : inner;
       if (state === SpecProviderState.NotReady) server.OpenFeature.setProvider(domain, provider);
       else await server.OpenFeature.setProviderAndWait(domain, provider).catch(() => undefined);
@@ -136,14 +146,20 @@ export function serverSdk(flags: Record<string, SpecFlag>, gate?: GateSetup): Sd
  */
 export function webSdk(flags: Record<string, SpecFlag>, gate?: GateSetup): SdkUnderTest {
   const clients = new Map<string, web.Client>();
-  const client = (domain: string) => clients.get(domain) ?? clients.set(domain, web.OpenFeature.getClient(domain)).get(domain)!;
+  const client = (domain: string) =>
+    clients.get(domain) ?? clients.set(domain, web.OpenFeature.getClient(domain)).get(domain)!;
   return {
     name: `web ${gate ? 'gated' : 'bare'}`,
     platform: 'web',
     async register(domain, state) {
       const inner = new SpecWebProvider(flags, state);
       const provider: web.Provider = gate
-        ? new FeatgateWebProvider(inner, { source: new StaticManifestSource(gate.jws), publicKeys: [gate.publicKey], envId: gate.envId, initTimeoutMs: 2_000 })
+        ? new FeatgateWebProvider(inner, {
+            source: new StaticManifestSource(gate.jws),
+            publicKeys: [gate.publicKey],
+            envId: gate.envId,
+            initTimeoutMs: 2_000,
+          })
         : inner;
       if (state === SpecProviderState.NotReady) web.OpenFeature.setProvider(domain, provider);
       else await web.OpenFeature.setProviderAndWait(domain, provider).catch(() => undefined);

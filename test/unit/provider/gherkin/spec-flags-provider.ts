@@ -48,7 +48,12 @@ class SpecFlagResolver {
     if (!variant) return { value: defaultValue, reason: StandardResolutionReasons.DEFAULT };
     const value = flag.variants[variant];
     if (!isOfType(value, type)) throw new TypeMismatchError(`flag ${flagKey} is not a ${type}`);
-    const reason = targeted !== '' ? StandardResolutionReasons.TARGETING_MATCH : flag.contextEvaluator ? StandardResolutionReasons.DEFAULT : StandardResolutionReasons.STATIC;
+    const reason =
+      targeted !== ''
+        ? StandardResolutionReasons.TARGETING_MATCH
+        : flag.contextEvaluator
+          ? StandardResolutionReasons.DEFAULT
+          : StandardResolutionReasons.STATIC;
     const cacheKey = `${flagKey}\u0000${type}\u0000${canonicalize(context) ?? ''}`;
     const cached = this.seen.has(cacheKey);
     this.seen.add(cacheKey);

@@ -35,7 +35,12 @@ const EVALUATORS: Record<string, Pick<SpecFlag, 'contextEvaluator' | 'rules'>> =
   },
   [`!customer && email == '${MACROSOFT}' && age > 10 ? 'internal' : ''`]: {
     contextEvaluator: (context) =>
-      context['customer'] === false && context['email'] === MACROSOFT && typeof context['age'] === 'number' && context['age'] > 10 ? 'internal' : '',
+      context['customer'] === false &&
+      context['email'] === MACROSOFT &&
+      typeof context['age'] === 'number' &&
+      context['age'] > 10
+        ? 'internal'
+        : '',
     rules: [
       [
         [
@@ -57,7 +62,12 @@ const CONTEXT_AWARE: SpecFlag = {
   variants: { internal: 'INTERNAL', external: 'EXTERNAL' },
   defaultVariant: 'external',
   contextEvaluator: (context) =>
-    context['fn'] === 'Sulisław' && context['ln'] === 'Świętopełk' && context['age'] === 29 && context['customer'] === false ? 'internal' : '',
+    context['fn'] === 'Sulisław' &&
+    context['ln'] === 'Świętopełk' &&
+    context['age'] === 29 &&
+    context['customer'] === false
+      ? 'internal'
+      : '',
   rules: [
     [
       [
@@ -73,7 +83,9 @@ const CONTEXT_AWARE: SpecFlag = {
 
 /** The specification's flag set, read from the copied `test-flags.json`, plus `context-aware`. */
 export function specFlags(): Record<string, SpecFlag> {
-  const raw = JSON.parse(readFileSync(new URL('../../../fixtures/openfeature-gherkin/test-flags.json', import.meta.url), 'utf8')) as Record<string, RawSpecFlag>;
+  const raw = JSON.parse(
+    readFileSync(new URL('../../../fixtures/openfeature-gherkin/test-flags.json', import.meta.url), 'utf8'),
+  ) as Record<string, RawSpecFlag>;
   const flags: Record<string, SpecFlag> = { 'context-aware': CONTEXT_AWARE };
   for (const [key, { contextEvaluator, ...rest }] of Object.entries(raw)) {
     if (contextEvaluator === undefined) {
@@ -81,7 +93,10 @@ export function specFlags(): Record<string, SpecFlag> {
       continue;
     }
     const known = EVALUATORS[contextEvaluator];
-    if (!known) throw new Error(`test-flags.json: flag ${key} uses a context evaluator this harness does not know: ${contextEvaluator}`);
+    if (!known)
+      throw new Error(
+        `test-flags.json: flag ${key} uses a context evaluator this harness does not know: ${contextEvaluator}`,
+      );
     flags[key] = { ...rest, ...known };
   }
   return flags;
@@ -108,9 +123,17 @@ export function approvedSpecFlags(flags: Record<string, SpecFlag>): FeatBitFlag[
         key,
         variationType: type,
         isEnabled: flag.disabled !== true,
-        variations: Object.entries(flag.variants).map(([id, value]) => ({ id, name: id, value: typeof value === 'string' ? value : JSON.stringify(value) })),
+        variations: Object.entries(flag.variants).map(([id, value]) => ({
+          id,
+          name: id,
+          value: typeof value === 'string' ? value : JSON.stringify(value),
+        })),
         disabledVariationId: flag.defaultVariant,
-        fallthrough: { dispatchKey: null, includedInExpt: true, variations: [{ id: flag.defaultVariant, rollout: [0, 1], exptRollout: 1 }] },
+        fallthrough: {
+          dispatchKey: null,
+          includedInExpt: true,
+          variations: [{ id: flag.defaultVariant, rollout: [0, 1], exptRollout: 1 }],
+        },
         rules: (flag.rules ?? []).map(([conditions, variant], index) => ({
           id: `rule-${index}`,
           name: `rule ${index}`,
