@@ -78,13 +78,11 @@ export function createWebhookRouter(options: WebhookRouterOptions): Router {
       try {
         const outcome = await options.queue.enqueue(jobFor(target, deliveryId));
         if (deliveryId && options.deduper) await options.deduper.confirm(deliveryId).catch(() => undefined);
-        res
-          .status(202)
-          .json({
-            status: outcome.coalesced ? 'coalesced' : 'queued',
-            jobId: outcome.jobId,
-            ...(deliveryId ? { deliveryId } : {}),
-          });
+        res.status(202).json({
+          status: outcome.coalesced ? 'coalesced' : 'queued',
+          jobId: outcome.jobId,
+          ...(deliveryId ? { deliveryId } : {}),
+        });
       } catch (error) {
         if (deliveryId && options.deduper) await options.deduper.release(deliveryId).catch(() => undefined);
         logger.error({ delivery: deliveryId, err: (error as Error).message }, 'webhook could not be queued');
