@@ -13,6 +13,7 @@ import { silentLogger } from '../../src/logging/index.js';
 import { createSandbox } from '../../src/sandbox/index.js';
 import { startService } from '../../src/server/index.js';
 import { percentile, type BenchContext } from './bench-context.js';
+import { benchRouteFlag } from './bench-route-flag.js';
 
 const EDITS = 100;
 
@@ -73,31 +74,12 @@ export async function run(ctx: BenchContext): Promise<void> {
     await service.bridge!.stream?.ready();
     await service.bridge!.reconciler.runOnce();
     await service.bridge!.queue.whenIdle(30_000);
-    // featgate never approves flags itself: the flag appears after the bridge's first round and an admin adopts it.
-    sandbox.control.seed({
-      flags: [
-        {
-          id: `id-${key}`,
-          envId: env.id,
-          key,
-          name: key,
-          variationType: 'json',
-          variations: [
-            { id: current, name: 'current', value: '{"model":"a"}' },
-            { id: candidate, name: 'candidate', value: '{"model":"b"}' },
-          ],
-          targetUsers: [],
-          rules: [],
-          isEnabled: true,
-          disabledVariationId: current,
-          fallthrough: fallthrough(approvedRollout),
-          exptIncludeAllTargets: true,
-          tags: [],
-          isArchived: false,
-        },
-      ],
-      segments: [],
-    });
+    // featgate never approves flags itself: an admin adopts a flag FeatBit held before featgate watched (not told to
+    // the stream, so the never-approved convergence cannot race the adoption).
+    sandbox.control.seed(
+      { flags: [benchRouteFlag(env.id, key, fallthrough(approvedRollout))], segments: [] },
+      { publish: false },
+    );
     const adopted = await fetch(`${service.url}/v1/adoptions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },

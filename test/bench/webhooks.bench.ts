@@ -17,6 +17,7 @@ import { createSandbox } from '../../src/sandbox/index.js';
 import { startService } from '../../src/server/index.js';
 import { createBullmqJobQueue, createRedisDeliveryDeduper, createWebhookRouter } from '../../webhooks/index.js';
 import { percentile, type BenchContext } from './bench-context.js';
+import { benchRouteFlag } from './bench-route-flag.js';
 
 const SECRET = 'bench-secret';
 const REQUESTS = 500;
@@ -117,30 +118,7 @@ async function editToRevert(ctx: BenchContext, redisUrl: string): Promise<void> 
     ],
   });
   const sandbox = await createSandbox({ environments: [{ id: env.id, name: env.name }], logger: silentLogger });
-  sandbox.control.seed({
-    flags: [
-      {
-        id: `id-${key}`,
-        envId: env.id,
-        key,
-        name: key,
-        variationType: 'json',
-        variations: [
-          { id: current, name: 'current', value: '{"model":"a"}' },
-          { id: candidate, name: 'candidate', value: '{"model":"b"}' },
-        ],
-        targetUsers: [],
-        rules: [],
-        isEnabled: true,
-        disabledVariationId: current,
-        fallthrough: share(0.05),
-        exptIncludeAllTargets: true,
-        tags: [],
-        isArchived: false,
-      },
-    ],
-    segments: [],
-  });
+  sandbox.control.seed({ flags: [benchRouteFlag(env.id, key, share(0.05))], segments: [] });
   const featgateToken = sandbox.tokens.issue('featgate-bot');
   const alice = new FeatBitRestClient({
     baseUrl: sandbox.url,
