@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { JobQueue } from '../../../webhooks/queue/job-queue.js';
+import type { ReconcileQueue } from '../../../webhooks/queue/reconcile-queue.js';
 import { Permission } from '../../identity/index.js';
 import { defineRoute, type RouteDefinition } from '../route-definition.js';
 
@@ -37,7 +37,7 @@ const countsResponse = z.object({
  * Listing needs `audit:read`; retrying re-queues convergence of FeatBit state, an admin act like adoption, so it
  * needs `flag:adopt`.
  */
-export function jobRoutes(queue: JobQueue): RouteDefinition[] {
+export function jobRoutes(queue: ReconcileQueue): RouteDefinition[] {
   return [
     defineRoute({
       method: 'get',
