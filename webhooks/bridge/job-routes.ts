@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { ReconcileQueue } from '../../../webhooks/queue/reconcile-queue.js';
-import { Permission } from '../../identity/index.js';
-import { defineRoute, type RouteDefinition } from '../route-definition.js';
+import { Permission } from '../../src/identity/index.js';
+import { defineRoute, type RouteDefinition } from '../../src/server/route-definition.js';
+import type { ReconcileQueue } from '../queue/reconcile-queue.js';
 
 const reconcileJobResponse = z.object({
   envId: z.string(),
