@@ -23,7 +23,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-/** The one contract both job queues keep; run once per implementation. */
+/** The reconcile queue (the generic queue, `test/integration/jobs`, keyed per flag) on one implementation. */
 export function describeQueueContract(name: string, factory: QueueFactory): void {
   describe(`${name} job queue contract`, () => {
     const opened: ReconcileQueue[] = [];
