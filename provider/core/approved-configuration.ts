@@ -13,6 +13,8 @@ export interface ApprovedConfiguration {
   readonly segments: ReadonlyMap<string, FeatBitSegment>;
   /** Every user property the configuration reads (conditions, segment rules, dispatch keys), `keyId`/`name` aside. */
   readonly properties: readonly string[];
+  /** Whether the user key is all the configuration reads (no property, not even `name`), so it alone decides. */
+  readonly readsOnlyKey: boolean;
 }
 
 /**
@@ -53,13 +55,18 @@ export function approvedConfigurationOf(flagKey: string, entry: ManifestFlag): A
       },
     ]),
   );
-  return { flag, segments, properties: propertiesReadBy(flag, [...segments.values()]) };
+  const read = propertiesReadBy(flag, [...segments.values()]);
+  read.delete('keyId');
+  const readsOnlyKey = read.size === 0;
+  read.delete('name');
+  return { flag, segments, properties: [...read], readsOnlyKey };
 }
 
-function propertiesReadBy(flag: FeatBitFlag, segments: readonly FeatBitSegment[]): string[] {
+/** Every property name the configuration reads, `keyId` and `name` included. */
+function propertiesReadBy(flag: FeatBitFlag, segments: readonly FeatBitSegment[]): Set<string> {
   const properties = new Set<string>();
   const add = (property: string | null | undefined): void => {
-    if (property && property !== 'keyId' && property !== 'name') properties.add(property);
+    if (property) properties.add(property);
   };
   for (const rule of flag.rules) {
     add(rule.dispatchKey);
@@ -68,7 +75,7 @@ function propertiesReadBy(flag: FeatBitFlag, segments: readonly FeatBitSegment[]
   add(flag.fallthrough.dispatchKey);
   for (const segment of segments)
     for (const rule of segment.rules) for (const condition of rule.conditions) add(condition.property);
-  return [...properties];
+  return properties;
 }
 
 function toCondition({ property, op, value }: GrantCondition): Condition {
