@@ -13,8 +13,6 @@ export interface ApprovedConfiguration {
   readonly segments: ReadonlyMap<string, FeatBitSegment>;
   /** Every user property the configuration reads (conditions, segment rules, dispatch keys), `keyId`/`name` aside. */
   readonly properties: readonly string[];
-  /** Whether the user key is all the configuration reads (no property, not even `name`), so it alone decides. */
-  readonly readsOnlyKey: boolean;
 }
 
 /**
@@ -55,18 +53,13 @@ export function approvedConfigurationOf(flagKey: string, entry: ManifestFlag): A
       },
     ]),
   );
-  const read = propertiesReadBy(flag, [...segments.values()]);
-  read.delete('keyId');
-  const readsOnlyKey = read.size === 0;
-  read.delete('name');
-  return { flag, segments, properties: [...read], readsOnlyKey };
+  return { flag, segments, properties: propertiesReadBy(flag, [...segments.values()]) };
 }
 
-/** Every property name the configuration reads, `keyId` and `name` included. */
-function propertiesReadBy(flag: FeatBitFlag, segments: readonly FeatBitSegment[]): Set<string> {
+function propertiesReadBy(flag: FeatBitFlag, segments: readonly FeatBitSegment[]): string[] {
   const properties = new Set<string>();
   const add = (property: string | null | undefined): void => {
-    if (property) properties.add(property);
+    if (property && property !== 'keyId' && property !== 'name') properties.add(property);
   };
   for (const rule of flag.rules) {
     add(rule.dispatchKey);
@@ -75,7 +68,7 @@ function propertiesReadBy(flag: FeatBitFlag, segments: readonly FeatBitSegment[]
   add(flag.fallthrough.dispatchKey);
   for (const segment of segments)
     for (const rule of segment.rules) for (const condition of rule.conditions) add(condition.property);
-  return properties;
+  return [...properties];
 }
 
 function toCondition({ property, op, value }: GrantCondition): Condition {

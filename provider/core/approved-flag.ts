@@ -6,15 +6,8 @@ import type { FeatBitUser } from '../evaluator/featbit-user.js';
 import type { RequestedType } from '../manifest/featbit-value.js';
 import type { ManifestFlag } from '../manifest/manifest-schema.js';
 import { approvedConfigurationOf, type ApprovedConfiguration } from './approved-configuration.js';
-import { BoundedMemo } from './bounded-memo.js';
-import { featBitKeyOf, featBitUserFromContext } from './featbit-user-from-context.js';
+import { featBitUserFromContext } from './featbit-user-from-context.js';
 import { TypedVariations } from './typed-variations.js';
-
-/** Users whose approved variation one flag remembers. */
-export const GRANT_MEMO_SIZE = 16;
-
-/** A remembered "the approved data cannot decide" (serve the baseline). */
-const UNDECIDED: unique symbol = Symbol('undecided');
 
 /**
  * One governed flag of a verified manifest, ready for gating: its approved variations per requested type and its
@@ -27,8 +20,6 @@ export class ApprovedFlag {
   private readonly configuration: ApprovedConfiguration;
   private readonly lookupSegment: SegmentLookup;
   private canonicalEntry: string | undefined;
-  /** Per user key, the variation the approved configuration gives it (only when the key alone decides). */
-  private readonly grants = new BoundedMemo<string, string | typeof UNDECIDED>(GRANT_MEMO_SIZE);
 
   constructor(
     readonly key: string,
@@ -59,25 +50,9 @@ export class ApprovedFlag {
     return evaluateFlag(this.configuration.flag, user, this.lookupSegment).variationId;
   }
 
-  /**
-   * `approvedVariationFor` an OpenFeature context, converting only the attributes the configuration reads. When the
-   * user key is all it reads, the decision is a function of the key within this entry, so the last
-   * `GRANT_MEMO_SIZE` keys' decisions are remembered (a user evaluated again skips the bucketing).
-   */
+  /** `approvedVariationFor` an OpenFeature context, converting only the attributes the configuration reads. */
   approvedVariationForContext(context: EvaluationContext): string | undefined {
-    if (!this.configuration.readsOnlyKey)
-      return this.approvedVariationFor(featBitUserFromContext(context, this.configuration.properties));
-    const key = featBitKeyOf(context);
-    const remembered = this.grants.get(key);
-    if (remembered !== undefined) return remembered === UNDECIDED ? undefined : remembered;
-    const decided = this.approvedVariationFor({ keyId: key, customizedProperties: {} });
-    this.grants.set(key, decided ?? UNDECIDED);
-    return decided;
-  }
-
-  /** How many users' decisions are remembered (never more than `GRANT_MEMO_SIZE`). */
-  get grantsRemembered(): number {
-    return this.grants.size;
+    return this.approvedVariationFor(featBitUserFromContext(context, this.configuration.properties));
   }
 
   /** Whether this entry approves exactly what `other` does (same canonical manifest entry). */

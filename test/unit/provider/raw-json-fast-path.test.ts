@@ -3,7 +3,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dispatchBucket } from '@featgate/openfeature/evaluator';
 import type { FeatBitFlag } from '../../../src/featbit/model/index.js';
 import { FeatgateServerProvider, GateReason, StaticManifestSource } from '../../../provider/index.js';
-import { ApprovedFlag, GRANT_MEMO_SIZE } from '../../../provider/core/approved-flag.js';
 import { MAX_SEEN_RAW, TypedVariations } from '../../../provider/core/typed-variations.js';
 import { RequestedType } from '../../../provider/manifest/featbit-value.js';
 import { approvedState, featBitFlag, largePrompt, signedManifest, testSigningKey } from './gate-fixtures.js';
@@ -99,7 +98,7 @@ describe('the gate over the FeatBit provider identifies JSON by its stored strin
   });
 });
 
-describe('the memos of the fast path stay bounded', async () => {
+describe('the memo of the fast path stays bounded', async () => {
   const { manifest } = await signedManifest(key, ENV, [approvedState(ENV, promptFlag({ base, candidate }), 'base')]);
   const entry = manifest.flags['prompt']!;
 
@@ -115,38 +114,5 @@ describe('the memos of the fast path stay bounded', async () => {
       expect(view.idOfRawJson(raw, JSON.parse(raw) as unknown, 'candidate')).toBeUndefined();
     }
     expect(view.rawStringsRemembered).toBe(MAX_SEEN_RAW);
-  });
-
-  it(`remember at most ${GRANT_MEMO_SIZE} users per flag, each decided as the approved configuration decides`, () => {
-    const memoised = new ApprovedFlag('prompt', entry);
-    const users = Array.from({ length: 500 }, (_, index) => `user-${index % 250}`);
-    for (const user of users) {
-      const expected = new ApprovedFlag('prompt', entry).approvedVariationFor({ keyId: user });
-      expect(memoised.approvedVariationForContext({ targetingKey: user })).toBe(expected);
-      expect(memoised.grantsRemembered).toBeLessThanOrEqual(GRANT_MEMO_SIZE);
-    }
-    expect(memoised.grantsRemembered).toBe(GRANT_MEMO_SIZE);
-  });
-
-  it('remember nothing per user when an attribute other than the key decides', async () => {
-    const byPlan = featBitFlag({
-      ...promptFlag({ base, candidate }),
-      rules: [
-        {
-          id: 'r-pro',
-          name: 'pro',
-          dispatchKey: null,
-          conditions: [{ property: 'name', op: 'Equal', value: 'pro' }],
-          variations: [{ id: 'candidate', rollout: [0, 1] }],
-        },
-      ],
-      fallthrough: { variations: [{ id: 'base', rollout: [0, 1] }] },
-    });
-    const planned = await signedManifest(key, ENV, [approvedState(ENV, byPlan, 'base')]);
-    const flag = new ApprovedFlag('prompt', planned.manifest.flags['prompt']!);
-    expect(flag.approvedVariationForContext({ targetingKey: 'u', name: 'pro' })).toBe('candidate');
-    expect(flag.approvedVariationForContext({ targetingKey: 'u', name: 'free' })).toBe('base');
-    expect(flag.approvedVariationForContext({ targetingKey: 'u' })).toBe('base');
-    expect(flag.grantsRemembered).toBe(0);
   });
 });
