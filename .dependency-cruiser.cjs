@@ -9,7 +9,7 @@ const configSections =
   '^src/(identity/identity-mapping|notify/notification|exposure/prometheus/prometheus-template-config)[.]ts$';
 const infrastructure = '^(src/(featbit/(model|rest-client)|notify|jobs)|webhooks/queue)/';
 const features =
-  '^(src/(workflow|exposure|projections|approved-state|change|manifest|console|identity|ledger|redaction|sandbox)|policies|webhooks/(bridge|worker|receiver|reconciler|stream|notifier))/';
+  '^(src/(workflow|exposure|projections|approved-state|change|manifest|console|identity|ledger|redaction|sandbox)|policies|webhooks/(bridge|worker|receiver|reconciler|stream))/';
 const compositionRoots = '^src/(server/start-service|cli/|demo/)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -7,7 +7,7 @@ import type { LedgerStore } from '../../src/ledger/index.js';
 import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { ProposalService, type KeyedLock, type LedgerProjections } from '../../src/workflow/index.js';
-import type { Notifier } from '../notifier/notification.js';
+import type { Notifier } from '../../src/notify/index.js';
 import type { JobRetryPolicy } from '../../src/jobs/index.js';
 import {
   createBullmqReconcileQueue,
