@@ -1,7 +1,7 @@
 export * from './change-view.js';
 export type * from './governance-workflow.js';
-export * from './keyed-lock.js';
-export * from './redis-lock.js';
+export * from '../locks/keyed-lock.js';
+export * from '../locks/redis-lock.js';
 export * from './request-schemas.js';
 export * from './stage-targeting.js';
 export * from './stage-checks.js';
@@ -27,4 +27,4 @@ export * from './policy-explanation.js';
 export * from './eval-check.js';
 export * from './evidence-check.js';
 export * from './lifecycle-notifications.js';
-export * from './lock-lease.js';
+export * from '../locks/lock-lease.js';

@@ -9,7 +9,7 @@ import type { Logger } from '../logging/index.js';
 import type { RedactionKey } from '../redaction/index.js';
 import { ledgerPayload, type LedgerPayloadInput, type ProjectedEventType } from '../projections/index.js';
 import { NO_PEOPLE } from './change-authors.js';
-import type { KeyedLock } from './keyed-lock.js';
+import type { KeyedLock } from '../locks/index.js';
 import type { LedgerProjections } from './ledger-projections.js';
 
 /** What every workflow service works with. */

@@ -5,7 +5,8 @@ import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
 import { ActorKind, createLedgerStore, LedgerEventType, type LedgerStore } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
 import { flagSubject } from '../../../src/projections/index.js';
-import { RedisLock, writeFlagConfiguration } from '../../../src/workflow/index.js';
+import { RedisLock } from '../../../src/locks/index.js';
+import { writeFlagConfiguration } from '../../../src/workflow/index.js';
 import { hasRedisServerBinary, startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
 import { testRedisUrl } from '../../support/redis.js';
 import {

@@ -16,11 +16,11 @@ import { ephemeralRedactionKey } from '../../../src/redaction/index.js';
 import {
   auditQuerySchema,
   AuditService,
-  InProcessLock,
   LedgerProjections,
   WorkflowContext,
   type AuditQuery,
 } from '../../../src/workflow/index.js';
+import { InProcessLock } from '../../../src/locks/index.js';
 
 /** The embedded store of one test, counting the entries each query reads from it. */
 class CountingStore implements VerifiableLedgerStore {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InProcessLock, LockLostError, RedisLock, type KeyedLock } from '../../../src/workflow/index.js';
+import { InProcessLock, LockLostError, RedisLock, type KeyedLock } from '../../../src/locks/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 
 const clients: Redis[] = [];
