@@ -1,4 +1,4 @@
-import type { ConfigSurface } from '../change/config-surface.js';
+import type { ConfigSurface } from '../changes/model/index.js';
 import type { FeatBitFlag, FeatBitSegment } from '../featbit/model/index.js';
 
 /**

@@ -25,7 +25,8 @@ import {
 } from '../manifest/index.js';
 import { loadOrCreateRedactionKey, secretKeyMatcher } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
-import { followLifecycleNotifications, GovernanceService, type LedgerProjections } from '../workflow/index.js';
+import { followLifecycleNotifications } from '../changes/index.js';
+import { GovernanceService, type LedgerProjections } from '../workflow/index.js';
 import { InProcessLock, RedisLock, type KeyedLock } from '../locks/index.js';
 import { openLedgerWithProjections } from './open-ledger-projections.js';
 import { createApp } from './app.js';
@@ -46,7 +47,7 @@ import {
   createRedisDeliveryDeduper,
 } from '../../webhooks/index.js';
 import { startExposure, templateIssues, type ExposureService } from '../exposure/index.js';
-import type { ChangeRecord } from '../change/index.js';
+import type { ChangeRecord } from '../changes/model/index.js';
 import { exposureRoutes } from './routes/exposure-routes.js';
 import { createKeysRouter } from './keys-router.js';
 import { PrincipalRateLimiter } from './rate-limit/index.js';

@@ -6,7 +6,7 @@ import { flagSchema, type FeatBitFlag, type FeatBitSegment, type RestFlag } from
 import { actorOf, type Principal } from '../identity/index.js';
 import { LedgerEventType } from '../ledger/index.js';
 import { flagSubject } from '../projections/index.js';
-import type { AdoptRequest } from './request-schemas.js';
+import type { AdoptRequest } from '../changes/index.js';
 import type { WorkflowContext } from './workflow-context.js';
 
 const REST_ONLY_FIELDS = ['revision', 'envId', 'createdAt', 'updatedAt', 'creatorId', 'updatorId'] as const;

@@ -1,6 +1,6 @@
 import type { LedgerEntry, LedgerVerification } from '../ledger/index.js';
 import { changeKeyOf } from './audit-index.js';
-import type { AuditQuery } from './request-schemas.js';
+import type { AuditQuery } from '../changes/index.js';
 import type { WorkflowContext } from './workflow-context.js';
 
 /** Most ledger entries one audit request reads, so a query that matches little cannot make a request scan the ledger. */

@@ -1,6 +1,6 @@
 import { AdoptService } from './adopt-service.js';
 import { AuditService } from './audit-service.js';
-import { ChangeService } from './change-service.js';
+import { ChangeService } from '../changes/index.js';
 import type { GovernanceWorkflow } from './governance-workflow.js';
 import { ReleaseService } from './release-service.js';
 import { ReleaseStatusReader } from './release-status.js';

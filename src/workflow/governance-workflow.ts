@@ -1,12 +1,11 @@
 import type { ApprovedFlagState } from '../approved-state/index.js';
-import type { ChangeRecordInput } from '../change/index.js';
+import type { ChangeRecordInput } from '../changes/model/index.js';
 import type { Principal } from '../identity/index.js';
 import type { LedgerEntry, LedgerVerification } from '../ledger/index.js';
 import type { AuditPage } from './audit-service.js';
-import type { ChangeView } from './change-view.js';
-import type { ReleaseStatus } from './release-status.js';
-import type { PolicyExplanation } from './policy-explanation.js';
 import type {
+  ChangeView,
+  PolicyExplanation,
   AdoptRequest,
   ApplyStageRequest,
   AuditQuery,
@@ -15,7 +14,8 @@ import type {
   ReasonRequest,
   ResumeRequest,
   ReviewRequest,
-} from './request-schemas.js';
+} from '../changes/index.js';
+import type { ReleaseStatus } from './release-status.js';
 
 /**
  * The application services behind the API: each turns one validated request of an authenticated principal into

@@ -2,16 +2,18 @@ import type { ApprovedFlagState } from '../approved-state/index.js';
 import { LedgerEventType, type LedgerEntry, type LedgerStore } from '../ledger/index.js';
 import {
   applyApprovedStateEntriesInPlace,
-  applyChangeEntriesInPlace,
   approvedStateKey,
+  type MutableApprovedStates,
+  type SkippedEntry,
+} from '../projections/index.js';
+import {
+  applyChangeEntriesInPlace,
   ChangeRecordLoader,
   type ChangeRecordState,
   type LoadedChangeRecordState,
   type ChangeRecordsState,
-  type MutableApprovedStates,
-  type SkippedEntry,
   type MutableChangeRecords,
-} from '../projections/index.js';
+} from '../changes/projection/index.js';
 import { AuditIndex } from './audit-index.js';
 import { proposalOpenedPayloadSchema, type ProposalState } from './proposal-payload.js';
 

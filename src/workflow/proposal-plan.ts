@@ -1,5 +1,5 @@
 import type { Evaluation } from '../../policies/index.js';
-import type { ReleasePlan, ReleaseStage } from '../change/index.js';
+import type { ReleasePlan, ReleaseStage } from '../changes/model/index.js';
 import type { FeatBitFlag } from '../featbit/model/index.js';
 
 /** The name of the last stage of a proposal: the one that writes the FeatBit edit back exactly as it was made. */

@@ -1,14 +1,14 @@
 import type { ApprovedFlagState } from '../approved-state/index.js';
 import type { JsonValue } from '../canonical/index.js';
 import { evaluate } from '../../policies/index.js';
-import { changeRecordSchema, CleanupKind, type ChangeRecordInput, type ConfigSurface } from '../change/index.js';
+import { changeRecordSchema, CleanupKind, type ChangeRecordInput, type ConfigSurface } from '../changes/model/index.js';
 import { ConflictError } from '../errors/index.js';
 import type { FeatBitFlag, FeatBitSegment, Variation } from '../featbit/model/index.js';
 import { Role, type Principal } from '../identity/index.js';
 import { ActorKind, LedgerEventType } from '../ledger/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
 import { changeSubject } from '../projections/index.js';
-import type { ChangeService } from './change-service.js';
+import type { ChangeService } from '../changes/index.js';
 import { proposalOpenedPayloadSchema } from './proposal-payload.js';
 import { candidateExposure, proposalPlan, type CandidateExposure } from './proposal-plan.js';
 import type { WorkflowContext } from './workflow-context.js';

@@ -12,7 +12,7 @@ import {
   type ChangedFlag,
   type ChangeRecord,
   type StageAudienceBinding,
-} from '../change/index.js';
+} from '../changes/model/index.js';
 import { isRedactedValue, redactSecrets } from '../redaction/index.js';
 import type { JsonValue } from '../canonical/index.js';
 import { contentHash } from '../canonical/index.js';
@@ -22,21 +22,12 @@ import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { actorOf, Role, type Principal } from '../identity/index.js';
 import { LedgerEventType, type Actor } from '../ledger/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
-import {
-  changeSubject,
-  flagSubject,
-  type ChangeRecordFields,
-  type GuardrailBreach,
-  type LoadedChangeRecordState,
-} from '../projections/index.js';
-import type { ChangeService } from './change-service.js';
-import { countedEvidence, isAuthor } from './change-authors.js';
+import { changeSubject, flagSubject, type GuardrailBreach } from '../projections/index.js';
+import type { ChangeRecordFields, LoadedChangeRecordState } from '../changes/projection/index.js';
+import type { ChangeService, ChangeView, ApplyStageRequest, ReasonRequest, ResumeRequest } from '../changes/index.js';
+import { countedEvidence, isAuthor, assess, DecisionStatus, secretKeyMatcherOf } from '../changes/index.js';
 import type { ProposalState } from './proposal-payload.js';
-import type { ChangeView } from './change-view.js';
-import { assess } from './change-views.js';
 import { SwitchedOffFlag, writeFlagConfiguration } from './configuration-writes.js';
-import { DecisionStatus, secretKeyMatcherOf } from './policy-helpers.js';
-import type { ApplyStageRequest, ReasonRequest, ResumeRequest } from './request-schemas.js';
 import { assertStageAllowed } from './stage-checks.js';
 import { rolloutSplit, stageTargeting, targetingOf } from './stage-targeting.js';
 import { newVariation } from './variation-values.js';

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { resolveGovernedFlag } from '../../policies/index.js';
 import { contentHash, type JsonValue } from '../canonical/index.js';
-import { ChangeStatus, durationMs, type ReleaseStage } from '../change/index.js';
+import { ChangeStatus, durationMs, type ReleaseStage } from '../changes/model/index.js';
 import { NotFoundError } from '../errors/index.js';
 import type { FeatBitFlag } from '../featbit/model/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
 import { redactSecrets } from '../redaction/index.js';
-import type { LoadedChangeRecordState } from '../projections/index.js';
-import { secretKeyMatcherOf } from './policy-helpers.js';
+import type { LoadedChangeRecordState } from '../changes/projection/index.js';
+import { secretKeyMatcherOf } from '../changes/index.js';
 import { servedExposure, servedExposureSchema } from './served-exposure.js';
 import { latestBreaches } from './stage-checks.js';
 import type { WorkflowContext } from './workflow-context.js';

@@ -1,5 +1,5 @@
 import type { Evaluation } from '../../policies/index.js';
-import type { EvidenceType } from '../change/index.js';
+import type { EvidenceType } from '../changes/model/index.js';
 import {
   breaks,
   ChangeStatus,
@@ -8,9 +8,9 @@ import {
   EvidenceResult,
   GuardrailAction,
   type EvidenceItem,
-} from '../change/index.js';
+} from '../changes/model/index.js';
 import { ConflictError, PolicyViolationError } from '../errors/index.js';
-import type { LoadedChangeRecordState } from '../projections/index.js';
+import type { LoadedChangeRecordState } from '../changes/projection/index.js';
 
 /** What a stage request is checked against. */
 export interface StageCheckInput {

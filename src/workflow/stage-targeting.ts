@@ -1,8 +1,8 @@
-import { StageAudienceKind, type StageAudienceBinding } from '../change/index.js';
+import { StageAudienceKind, type StageAudienceBinding } from '../changes/model/index.js';
 import { ConflictError } from '../errors/index.js';
 import type { FeatBitFlag, FeatBitSegment, RolloutVariation, TargetRule } from '../featbit/model/index.js';
 import type { FlagTargeting } from '../featbit/rest-client/index.js';
-import { conditionsHashOf, membershipHashOf } from './change-derivation.js';
+import { conditionsHashOf, membershipHashOf } from '../changes/index.js';
 import { contentHash } from '../canonical/index.js';
 
 /** Where a release stage puts its exposure in FeatBit's targeting. */

@@ -1,6 +1,6 @@
 import type { Policy } from '../../policies/index.js';
 import type { JsonObject } from '../canonical/index.js';
-import type { ChangeRecord } from '../change/index.js';
+import type { ChangeRecord } from '../changes/model/index.js';
 import type { FieldIssue } from '../errors/index.js';
 import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import type { Actor, LedgerEntry, VerifiableLedgerStore } from '../ledger/index.js';
@@ -8,7 +8,7 @@ import type { IdentityMapping } from '../identity/index.js';
 import type { Logger } from '../logging/index.js';
 import type { RedactionKey } from '../redaction/index.js';
 import { ledgerPayload, type LedgerPayloadInput, type ProjectedEventType } from '../projections/index.js';
-import { NO_PEOPLE } from './change-authors.js';
+import { NO_PEOPLE } from '../changes/index.js';
 import type { KeyedLock } from '../locks/index.js';
 import type { LedgerProjections } from './ledger-projections.js';
 

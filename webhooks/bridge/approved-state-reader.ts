@@ -1,4 +1,4 @@
-import { ChangeStatus } from '../../src/change/index.js';
+import { ChangeStatus } from '../../src/changes/model/index.js';
 import { LedgerEventType, type LedgerStore } from '../../src/ledger/index.js';
 import { ApprovedStateHistory } from '../../src/approved-state/index.js';
 import type { LedgerProjections } from '../../src/workflow/index.js';

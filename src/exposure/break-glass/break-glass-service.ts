@@ -7,7 +7,7 @@ import {
   type ApprovedFlagState,
   type ApprovedStateOrigin,
 } from '../../approved-state/index.js';
-import { ReviewDecision } from '../../change/index.js';
+import { ReviewDecision } from '../../changes/model/index.js';
 import { ConflictError, NotFoundError, PolicyViolationError } from '../../errors/index.js';
 import type { FeatBitFlag, RolloutVariation, Variation } from '../../featbit/model/index.js';
 import { actorOf, IdentityMapping, Role, type Principal } from '../../identity/index.js';
@@ -19,9 +19,9 @@ import {
   SwitchedOffFlag,
   WorkflowContext,
   writeFlagConfiguration,
-  type ReasonRequest,
   type WorkflowDeps,
 } from '../../workflow/index.js';
+import type { ReasonRequest } from '../../changes/index.js';
 import { serviceActor, ServiceActorId } from '../service-actors.js';
 import type { BreakGlassRequest, PostReviewRequest } from './break-glass-request.js';
 import { BreakGlassStatus, type BreakGlassRecord, type ExposureLedgerState } from './break-glass-state.js';

@@ -1,4 +1,4 @@
-import { breaks, GuardrailAction, type ThresholdCondition } from '../../change/index.js';
+import { breaks, GuardrailAction, type ThresholdCondition } from '../../changes/model/index.js';
 import type { GuardrailBreach } from '../../projections/index.js';
 
 /** A metric value as the guardrails see it. */

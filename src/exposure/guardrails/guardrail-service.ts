@@ -8,24 +8,14 @@ import {
   HoldOperator,
   isComparison,
   thresholdConditions,
-} from '../../change/index.js';
+} from '../../changes/model/index.js';
 import { ConflictError, ForbiddenError } from '../../errors/index.js';
 import { actorOf, type Principal } from '../../identity/index.js';
 import { LedgerEventType } from '../../ledger/index.js';
-import {
-  changeSubject,
-  LedgerProjection,
-  SignalSource,
-  type ChangeRecordState,
-  type GuardrailBreach,
-} from '../../projections/index.js';
-import {
-  isAuthor,
-  WorkflowContext,
-  type ChangeService,
-  type ReleaseService,
-  type WorkflowDeps,
-} from '../../workflow/index.js';
+import { changeSubject, LedgerProjection, SignalSource, type GuardrailBreach } from '../../projections/index.js';
+import type { ChangeRecordState } from '../../changes/projection/index.js';
+import { isAuthor, type ChangeService } from '../../changes/index.js';
+import { WorkflowContext, type ReleaseService, type WorkflowDeps } from '../../workflow/index.js';
 import { servicePrincipal, ServiceActorId } from '../service-actors.js';
 import { EMPTY_ARM, mergeArms, type ArmSummary } from './arm-summary.js';
 import { comparisonLooks, describeLook, type ComparisonLook } from './comparison-look.js';

@@ -1,4 +1,4 @@
-import { ChangeStatus, durationMs } from '../../change/index.js';
+import { ChangeStatus, durationMs } from '../../changes/model/index.js';
 import { ConflictError, PolicyViolationError } from '../../errors/index.js';
 import type { Logger } from '../../logging/index.js';
 import type { LedgerProjection } from '../../projections/index.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { changeKeySchema, GuardrailAction, HoldOperator, ReviewDecision } from '../../change/index.js';
+import { changeKeySchema, GuardrailAction, HoldOperator, ReviewDecision } from '../../changes/model/index.js';
 
 const metricName = z.string().trim().min(1).max(200);
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');

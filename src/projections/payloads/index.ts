@@ -1,5 +1,5 @@
 export * from './subjects.js';
-export * from './change-payloads.js';
+export * from '../../changes/events/change-payloads.js';
 export * from './release-payloads.js';
 export * from './exposure-payloads.js';
 export * from './approved-state-payloads.js';

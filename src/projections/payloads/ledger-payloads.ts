@@ -10,7 +10,7 @@ import {
   changeStatusChangedPayloadSchema,
   evidenceAttachedPayloadSchema,
   reviewSubmittedPayloadSchema,
-} from './change-payloads.js';
+} from '../../changes/events/index.js';
 import {
   releaseCompletedPayloadSchema,
   releaseHeldPayloadSchema,

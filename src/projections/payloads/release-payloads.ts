@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { changeKeySchema } from '../../change/index.js';
+import { changeKeySchema } from '../../changes/model/index.js';
 import { guardrailBreachSchema } from './exposure-payloads.js';
 
 /** `release.stage-applied`: stage `stageIndex` (0-based, into the record's release stages) is live. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigSurface } from '../../change/index.js';
+import { ConfigSurface } from '../../changes/model/index.js';
 import { flagSchema, segmentSchema } from '../../featbit/model/index.js';
 
 /** An approved flag state as the API returns it (see ApprovedFlagState). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Permission } from '../../identity/index.js';
-import { auditQuerySchema, type GovernanceWorkflow } from '../../workflow/index.js';
+import { auditQuerySchema } from '../../changes/index.js';
+import type { GovernanceWorkflow } from '../../workflow/index.js';
 import { defineRoute, type RouteDefinition } from '../route-definition.js';
 
 const actorSchema = z.object({ id: z.string(), kind: z.string(), roles: z.array(z.string()).optional() });

@@ -9,7 +9,8 @@ import {
 } from '../../console/index.js';
 import { Permission } from '../../identity/index.js';
 import { LedgerEventType } from '../../ledger/index.js';
-import { changeKeyParamsSchema, type GovernanceWorkflow } from '../../workflow/index.js';
+import { changeKeyParamsSchema } from '../../changes/index.js';
+import type { GovernanceWorkflow } from '../../workflow/index.js';
 import { defineRoute, type RouteDefinition } from '../route-definition.js';
 
 const actionStateSchema = z.object({ allowed: z.boolean(), reason: z.string().nullable() });

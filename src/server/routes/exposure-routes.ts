@@ -15,7 +15,7 @@ import {
   type ExposureService,
 } from '../../exposure/index.js';
 import { Permission } from '../../identity/index.js';
-import { changeKeyParamsSchema, reasonRequestSchema } from '../../workflow/index.js';
+import { changeKeyParamsSchema, reasonRequestSchema } from '../../changes/index.js';
 import { defineRoute, type RouteDefinition } from '../route-definition.js';
 
 /** Guardrail signals, break-glass and review dates (staged exposure). */

@@ -1,7 +1,7 @@
 import type { GovernanceWorkflow } from '../../workflow/index.js';
 import type { RouteDefinition } from '../route-definition.js';
 import { auditRoutes } from './audit-routes.js';
-import { changeRoutes } from './change-routes.js';
+import { changeRoutes } from '../../changes/index.js';
 import { consoleRoutes } from './console-routes.js';
 import { releaseRoutes } from './release-routes.js';
 

@@ -6,10 +6,9 @@ import {
   changeKeyParamsSchema,
   changeViewSchema,
   reasonRequestSchema,
-  releaseStatusSchema,
   resumeRequestSchema,
-  type GovernanceWorkflow,
-} from '../../workflow/index.js';
+} from '../../changes/index.js';
+import { releaseStatusSchema, type GovernanceWorkflow } from '../../workflow/index.js';
 import { defineRoute, type RouteDefinition } from '../route-definition.js';
 
 /** Release stages, hold, resume, rollback, and adoption of FeatBit state as a baseline. */

@@ -13,13 +13,8 @@ import {
 } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
 import { ephemeralRedactionKey } from '../../../src/redaction/index.js';
-import {
-  auditQuerySchema,
-  AuditService,
-  LedgerProjections,
-  WorkflowContext,
-  type AuditQuery,
-} from '../../../src/workflow/index.js';
+import { auditQuerySchema, type AuditQuery } from '../../../src/changes/index.js';
+import { AuditService, LedgerProjections, WorkflowContext } from '../../../src/workflow/index.js';
 import { InProcessLock } from '../../../src/locks/index.js';
 
 /** The embedded store of one test, counting the entries each query reads from it. */

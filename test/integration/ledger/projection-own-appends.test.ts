@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseChangeRecord } from '../../../src/change/index.js';
+import { parseChangeRecord } from '../../../src/changes/model/index.js';
 import {
   ActorKind,
   LedgerEventType,

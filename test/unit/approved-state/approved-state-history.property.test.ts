@@ -7,7 +7,7 @@ import {
   type ApprovedFlagState,
   type ApprovedStateInput,
 } from '../../../src/approved-state/index.js';
-import { ConfigSurface } from '../../../src/change/index.js';
+import { ConfigSurface } from '../../../src/changes/model/index.js';
 import { ValidationError } from '../../../src/errors/index.js';
 import { restFlagSchema } from '../../../src/featbit/model/index.js';
 import { ActorKind, LedgerEventType } from '../../../src/ledger/index.js';

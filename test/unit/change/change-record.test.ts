@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import { parseChangeRecord, redactChangeRecord } from '../../../src/change/index.js';
+import { parseChangeRecord, redactChangeRecord } from '../../../src/changes/model/index.js';
 import { sha256Hex, canonicalJson } from '../../../src/canonical/index.js';
 import {
   isRedactedValue,

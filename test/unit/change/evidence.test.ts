@@ -4,8 +4,8 @@ import {
   evidenceRequestItemSchema,
   EvidenceType,
   typedContentOf,
-} from '../../../src/change/index.js';
-import { evidenceAttachedPayloadSchema } from '../../../src/projections/index.js';
+} from '../../../src/changes/model/index.js';
+import { evidenceAttachedPayloadSchema } from '../../../src/changes/events/index.js';
 
 const hash = 'a'.repeat(64);
 const evalContent = {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { importPromptfoo, MetricDirection } from '../../../src/change/index.js';
+import { importPromptfoo, MetricDirection } from '../../../src/changes/model/index.js';
 import { ValidationError } from '../../../src/errors/index.js';
 
 const fixture = JSON.parse(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../../policies/index.js';
-import { ChangeStatus, changeRecordSchema, CleanupKind, ReviewDecision } from '../../../src/change/index.js';
+import { ChangeStatus, changeRecordSchema, CleanupKind, ReviewDecision } from '../../../src/changes/model/index.js';
 import { parseOrThrow, ValidationError } from '../../../src/errors/index.js';
 import {
   BreakGlassStatus,
@@ -11,7 +11,7 @@ import {
   reviewDueItems as itemsWithDates,
   type BreakGlassRecord,
 } from '../../../src/exposure/index.js';
-import type { LoadedChangeRecordState } from '../../../src/projections/index.js';
+import type { LoadedChangeRecordState } from '../../../src/changes/projection/index.js';
 import { IdentityMapping } from '../../../src/identity/index.js';
 import { ActorKind } from '../../../src/ledger/index.js';
 import { PostReviewOutcome, ReviewItemKind } from '../../../src/projections/index.js';

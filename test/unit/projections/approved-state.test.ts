@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigSurface } from '../../../src/change/index.js';
+import { ConfigSurface } from '../../../src/changes/model/index.js';
 import { restFlagSchema } from '../../../src/featbit/model/index.js';
 import { ActorKind, LedgerEventType } from '../../../src/ledger/index.js';
 import {

@@ -8,14 +8,12 @@ import {
   parseChangeRecord,
   redactChangeRecord,
   ReviewDecision,
-} from '../../../src/change/index.js';
+} from '../../../src/changes/model/index.js';
 import { ephemeralRedactionKey, secretKeyMatcher } from '../../../src/redaction/index.js';
 import { ActorKind, LedgerEventType, type LedgerEntry } from '../../../src/ledger/index.js';
+import { applyChangeEntry, EMPTY_CHANGE_RECORDS, foldChangeRecords } from '../../../src/changes/projection/index.js';
 import {
-  applyChangeEntry,
   changeSubject,
-  EMPTY_CHANGE_RECORDS,
-  foldChangeRecords,
   ledgerPayload,
   type LedgerPayloadInput,
   type ProjectedEventType,

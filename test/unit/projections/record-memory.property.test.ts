@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseChangeRecord, redactChangeRecord, type ChangeRecord } from '../../../src/change/index.js';
+import { parseChangeRecord, redactChangeRecord, type ChangeRecord } from '../../../src/changes/model/index.js';
 import { IntegrityError } from '../../../src/errors/index.js';
 import { ActorKind, LedgerEventType } from '../../../src/ledger/index.js';
 import {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChangeStatus, parseChangeRecord, ReviewDecision } from '../../../src/change/index.js';
+import { ChangeStatus, parseChangeRecord, ReviewDecision } from '../../../src/changes/model/index.js';
 import { ActorKind, LedgerEventType, type LedgerAppend } from '../../../src/ledger/index.js';
 import {
   changeSubject,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MetricDirection, type EvidenceMetric, type OfflineEval } from '../../../src/change/index.js';
-import { checkEval } from '../../../src/workflow/index.js';
+import { MetricDirection, type EvidenceMetric, type OfflineEval } from '../../../src/changes/model/index.js';
+import { checkEval } from '../../../src/changes/index.js';
 
 const hash = 'c'.repeat(64);
 const bars = [{ metric: 'groundedness', atLeast: 0.85, maxRegression: 0.02, minSampleSize: 100 }];

@@ -7,8 +7,8 @@ import {
   ReviewVerdict,
   RollbackTestOutcome,
   type ReviewEvidence,
-} from '../../../src/change/index.js';
-import { checkTypedEvidence, type EvidenceCheckContext } from '../../../src/workflow/index.js';
+} from '../../../src/changes/model/index.js';
+import { checkTypedEvidence, type EvidenceCheckContext } from '../../../src/changes/index.js';
 
 const rollbackHash = 'e'.repeat(64);
 const context: EvidenceCheckContext = {

@@ -7,10 +7,10 @@ import {
   EvidenceType,
   MetricDirection,
   type EvidenceItem,
-} from '../../../src/change/index.js';
+} from '../../../src/changes/model/index.js';
 import { IdentityMapping } from '../../../src/identity/index.js';
-import type { LoadedChangeRecordState } from '../../../src/projections/index.js';
-import { candidateHashOf, countedEvidence, evidenceVerdicts } from '../../../src/workflow/index.js';
+import type { LoadedChangeRecordState } from '../../../src/changes/projection/index.js';
+import { candidateHashOf, countedEvidence, evidenceVerdicts } from '../../../src/changes/index.js';
 import { changeOf, REQUESTER } from '../policies/policy-fixtures.js';
 
 /**

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { proposalPlan, PROPOSAL_FINAL_STAGE } from '../../../src/workflow/proposal-plan.js';
-import { durationMs, releasePlanSchema } from '../../../src/change/index.js';
+import { durationMs, releasePlanSchema } from '../../../src/changes/model/index.js';
 
 const limitsArb = fc.record({
   maxFirstStagePercentage: fc.integer({ min: 1, max: 100 }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { reviewSchema } from '../../../src/change/index.js';
-import { itemsValidatedOnce, validatedOnce } from '../../../src/workflow/validated-once.js';
+import { reviewSchema } from '../../../src/changes/model/index.js';
+import { itemsValidatedOnce, validatedOnce } from '../../../src/changes/index.js';
 
 const review = () => ({
   reviewer: 'bo@example.com',

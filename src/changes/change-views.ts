@@ -1,6 +1,6 @@
 import { decide, evaluate, type Decision, type Evaluation, type Policy } from '../../policies/index.js';
-import { EvidenceResult, type ChangeRecord } from '../change/index.js';
-import type { LoadedChangeRecordState } from '../projections/index.js';
+import { EvidenceResult, type ChangeRecord } from './model/index.js';
+import type { LoadedChangeRecordState } from './projection/index.js';
 import type { IdentityMapping } from '../identity/index.js';
 import type { ChangeView } from './change-view.js';
 import { countedEvidence, evidenceVerdicts, NO_PEOPLE } from './change-authors.js';

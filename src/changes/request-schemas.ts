@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChangeStatus, ConfigSurface, evidenceRequestItemSchema, ReviewDecision } from '../change/index.js';
+import { ChangeStatus, ConfigSurface, evidenceRequestItemSchema, ReviewDecision } from './model/index.js';
 import { RiskTier } from '../../policies/index.js';
 
 /** Body of a review: approve, or reject with a reason. */

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../canonical/index.js';
 import { canonicalJson, sha256Hex } from '../../canonical/index.js';
-import type { ChangedFlag, ChangeRecord } from '../../change/index.js';
+import type { ChangedFlag, ChangeRecord } from '../model/index.js';
 
 /** A flag value kept out of the projection: its content hash (as `contentHash` computes it) and its size. */
 export interface ValueRef {

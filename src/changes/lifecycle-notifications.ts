@@ -1,4 +1,4 @@
-import { ChangeStatus } from '../change/index.js';
+import { ChangeStatus } from './model/index.js';
 import { LedgerEventType, type LedgerEntry } from '../ledger/index.js';
 import type { Logger } from '../logging/index.js';
 import { silentLogger } from '../logging/index.js';

@@ -6,7 +6,7 @@ import {
   ReviewDecision,
   type ChangeRecord,
   type ChangeRecordInput,
-} from '../change/index.js';
+} from './model/index.js';
 import { canonicalJson, type JsonValue } from '../canonical/index.js';
 import {
   ConflictError,
@@ -17,16 +17,16 @@ import {
   ValidationError,
 } from '../errors/index.js';
 import { actorOf, Permission, Role, type Principal } from '../identity/index.js';
-import { ActorKind } from '../ledger/index.js';
+import { ActorKind, LedgerEventType } from '../ledger/index.js';
 import { changeAuthors, isAuthor } from './change-authors.js';
 import { candidateHashOf, deriveRecord } from './change-derivation.js';
-import { LedgerEventType } from '../ledger/index.js';
-import { changeSubject, type ChangeRecordState } from '../projections/index.js';
+import { changeSubject } from '../projections/index.js';
+import type { ChangeRecordState } from './projection/index.js';
 import type { ChangeView } from './change-view.js';
 import { explainChange, type PolicyExplanation } from './policy-explanation.js';
 import { assess, changeView } from './change-views.js';
 import type { ChangeListQuery, EvidenceRequest, ReviewRequest } from './request-schemas.js';
-import type { WorkflowContext } from './workflow-context.js';
+import type { WorkflowContext } from '../workflow/workflow-context.js';
 
 /** Statuses in which the record may still be edited or reviewed: nothing of it is live yet. */
 const OPEN: ReadonlySet<ChangeStatus> = new Set([ChangeStatus.Proposed, ChangeStatus.Approved, ChangeStatus.Rejected]);

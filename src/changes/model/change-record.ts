@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { JsonValue } from '../canonical/index.js';
+import type { JsonValue } from '../../canonical/index.js';
 import { ConfigSurface } from './config-surface.js';
 import { durationSchema } from './duration.js';
 import { evidenceItemSchema } from './evidence.js';

@@ -1,19 +1,21 @@
-import { ChangeStatus } from '../../change/index.js';
+import { ChangeStatus } from '../model/index.js';
 import type { LedgerEntry } from '../../ledger/ledger-entry.js';
 import { LedgerEventType } from '../../ledger/ledger-event-type.js';
-import { isProjectedEventType, readLedgerPayload, type ProjectedEventType } from '../payloads/index.js';
+import { isProjectedEventType, readLedgerPayload, type ProjectedEventType } from '../../projections/payloads/index.js';
 import type {
   ChangeClassifiedPayload,
   ChangeStatusChangedPayload,
   EvidenceAttachedPayload,
+  ReviewSubmittedPayload,
+} from '../events/index.js';
+import type {
   ReleaseHeldPayload,
   ReleaseResumedPayload,
   ReleaseRolledBackPayload,
-  ReviewSubmittedPayload,
   SignalRecordedPayload,
   StageAppliedPayload,
-} from '../payloads/index.js';
-import { skippedForPayload, type SkippedEntry } from '../skipped-entry.js';
+} from '../../projections/payloads/index.js';
+import { skippedForPayload, type SkippedEntry } from '../../projections/index.js';
 import { outlineChangeRecord } from './change-record-outline.js';
 import { EMPTY_CHANGE_RECORDS, type ChangeRecordState, type ChangeRecordsState } from './change-record-state.js';
 

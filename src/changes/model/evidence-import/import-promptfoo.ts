@@ -1,5 +1,4 @@
-import { ValidationError } from '../../errors/index.js';
-import { parseOrThrow } from '../../errors/index.js';
+import { ValidationError, parseOrThrow } from '../../../errors/index.js';
 import { MetricDirection, offlineEvalSchema, type EvidenceMetric, type OfflineEval } from '../evidence-kinds.js';
 import {
   promptfooOutputFileSchema,

@@ -1,10 +1,10 @@
 import { authorsOf } from '../../policies/index.js';
 import type { EvalBar } from '../../policies/index.js';
-import { EvidenceResult, EvidenceType, typedContentOf, type EvidenceItem } from '../change/index.js';
+import { EvidenceResult, EvidenceType, typedContentOf, type EvidenceItem } from './model/index.js';
 import type { MetricCheck } from './eval-check.js';
 import { checkTypedEvidence } from './evidence-check.js';
 import { IdentityMapping, type Principal } from '../identity/index.js';
-import type { ChangeRecordFields, LoadedChangeRecordState } from '../projections/index.js';
+import type { ChangeRecordFields, LoadedChangeRecordState } from './projection/index.js';
 import { candidateHashOf, rollbackHashOf } from './change-derivation.js';
 
 /** featgate's guardrail identity: the only attacher whose `guardrailMetrics` evidence counts (ServiceActorId.Guardrails). */

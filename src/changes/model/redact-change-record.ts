@@ -1,4 +1,4 @@
-import { redactSecrets, type RedactionKey, type SecretKeyMatcher } from '../redaction/index.js';
+import { redactSecrets, type RedactionKey, type SecretKeyMatcher } from '../../redaction/index.js';
 import type { ChangeRecord, ChangedFlag } from './change-record.js';
 
 /**

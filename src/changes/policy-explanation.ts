@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { writtenValues, type Policy } from '../../policies/index.js';
-import { EvidenceResult } from '../change/index.js';
+import { EvidenceResult, ChangeStatus } from './model/index.js';
 import type { IdentityMapping } from '../identity/index.js';
-import type { LoadedChangeRecordState } from '../projections/index.js';
+import type { LoadedChangeRecordState } from './projection/index.js';
 import { changeAuthors, evidenceVerdicts } from './change-authors.js';
 import { assess } from './change-views.js';
-import type { KnownReviewer } from './workflow-context.js';
-import { ChangeStatus } from '../change/index.js';
+import type { KnownReviewer } from '../workflow/workflow-context.js';
 
 const firedRuleSchema = z.object({
   ruleId: z.string(),

@@ -9,7 +9,7 @@ import {
   type RollbackTest,
   type ShadowTraffic,
   type TypedContent,
-} from '../change/index.js';
+} from './model/index.js';
 import { checkEval, checkMetrics, type EvidenceCheck } from './eval-check.js';
 
 /** What featgate knows about a change when it checks typed evidence: derived from the record, never from the item. */

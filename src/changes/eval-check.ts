@@ -1,5 +1,5 @@
 import type { EvalBar } from '../../policies/index.js';
-import { MetricDirection, type EvidenceMetric, type OfflineEval } from '../change/index.js';
+import { MetricDirection, type EvidenceMetric, type OfflineEval } from './model/index.js';
 
 /** featgate's verdict on one metric of an eval or of shadow traffic. */
 export interface MetricCheck {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChangeStatus, changeRecordSchema, EvidenceResult, EvidenceType, reviewSchema } from '../change/index.js';
+import { ChangeStatus, changeRecordSchema, EvidenceResult, EvidenceType, reviewSchema } from './model/index.js';
 import { itemsValidatedOnce } from './validated-once.js';
 
 /**

@@ -1,5 +1,5 @@
 import { changeRecordSchema, type ChangeRecord } from './change-record.js';
-import { parseYamlSource, readYamlSource } from '../yaml/index.js';
+import { parseYamlSource, readYamlSource } from '../../yaml/index.js';
 
 /** Parses a change record from YAML or JSON text; errors name `file`, line and field. */
 export function parseChangeRecord(text: string, file = '<change record>'): ChangeRecord {

@@ -1,7 +1,7 @@
 import { resolveGovernedFlag, type Policy } from '../../policies/index.js';
 import type { ApprovedFlagState } from '../approved-state/index.js';
 import { contentHash, type JsonValue } from '../canonical/index.js';
-import { StageAudienceKind, type ChangedFlag, type ChangeRecord, type StageAudienceBinding } from '../change/index.js';
+import { StageAudienceKind, type ChangedFlag, type ChangeRecord, type StageAudienceBinding } from './model/index.js';
 import { ConflictError, ValidationError, type FieldIssue } from '../errors/index.js';
 import {
   SegmentConditionProperty,

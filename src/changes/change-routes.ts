@@ -1,19 +1,19 @@
 import { z } from 'zod';
-import { changeRecordSchema } from '../../change/index.js';
-import { ValidationError } from '../../errors/index.js';
-import { Permission } from '../../identity/index.js';
+import { changeRecordSchema } from './model/index.js';
+import { ValidationError } from '../errors/index.js';
+import { Permission } from '../identity/index.js';
 import {
   changeKeyParamsSchema,
   changeListQuerySchema,
-  changeViewSchema,
   evidenceRequestSchema,
-  policyExplanationSchema,
   reasonRequestSchema,
   reviewRequestSchema,
   type ReviewRequest,
-  type GovernanceWorkflow,
-} from '../../workflow/index.js';
-import { defineRoute, type RouteDefinition } from '../route-definition.js';
+} from './request-schemas.js';
+import { changeViewSchema } from './change-view.js';
+import { policyExplanationSchema } from './policy-explanation.js';
+import type { GovernanceWorkflow } from '../workflow/index.js';
+import { defineRoute, type RouteDefinition } from '../server/route-definition.js';
 
 /** The entries about one change as its timeline shows them. */
 export const changeTimelineSchema = z.object({

@@ -1,12 +1,6 @@
 import { z } from 'zod';
 import { RiskTier } from '../../../policies/engine/risk-tier.js';
-import {
-  changeKeySchema,
-  ChangeStatus,
-  changeRecordSchema,
-  evidenceItemSchema,
-  reviewSchema,
-} from '../../change/index.js';
+import { changeKeySchema, ChangeStatus, changeRecordSchema, evidenceItemSchema, reviewSchema } from '../model/index.js';
 
 /** `change.created` and `change.edited`: the whole record, secrets already redacted (`redactChangeRecord`). */
 export const changeRecordPayloadSchema = z.strictObject({
