@@ -1,5 +1,5 @@
 import { resolveGovernedFlag, type Policy } from '../../policies/index.js';
-import type { ApprovedFlagState } from '../approved-state/index.js';
+import type { ApprovedFlagState } from '../approved-state/model/index.js';
 import { contentHash, type JsonValue } from '../canonical/index.js';
 import { StageAudienceKind, type ChangedFlag, type ChangeRecord, type StageAudienceBinding } from './model/index.js';
 import { ConflictError, ValidationError, type FieldIssue } from '../errors/index.js';

@@ -31,7 +31,7 @@ import { InProcessLock, RedisLock, type KeyedLock } from '../locks/index.js';
 import { openLedgerWithProjections } from './open-ledger-projections.js';
 import { createApp } from './app.js';
 import { createConsoleRouter } from '../console/index.js';
-import type { ApprovedFlagState } from '../approved-state/index.js';
+import type { ApprovedFlagState } from '../approved-state/model/index.js';
 import { demoEnvironment, demoSeedFlags, demoSeedFromApprovedState } from './demo-seed.js';
 import { loadOrCreateDemoTokens, writeDemoState } from './demo-state.js';
 import { createHttpMetrics } from './http-metrics.js';

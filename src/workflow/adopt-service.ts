@@ -1,5 +1,6 @@
 import { resolveGovernedFlag } from '../../policies/index.js';
-import { recordApprovedState, type ApprovedFlagState } from '../approved-state/index.js';
+import { recordApprovedState } from '../approved-state/index.js';
+import type { ApprovedFlagState } from '../approved-state/model/index.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import { referencedSegmentIds } from '../featbit/diff/index.js';
 import { flagSchema, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../featbit/model/index.js';

@@ -1,4 +1,4 @@
-import type { ApprovedFlagState } from '../approved-state/index.js';
+import type { ApprovedFlagState } from '../approved-state/model/index.js';
 import type { ChangeRecordInput } from '../changes/model/index.js';
 import type { Principal } from '../identity/index.js';
 import type { LedgerEntry, LedgerVerification } from '../ledger/index.js';

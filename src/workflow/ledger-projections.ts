@@ -1,11 +1,11 @@
-import type { ApprovedFlagState } from '../approved-state/index.js';
+import type { ApprovedFlagState } from '../approved-state/model/index.js';
 import { LedgerEventType, type LedgerEntry, type LedgerStore } from '../ledger/index.js';
 import {
   applyApprovedStateEntriesInPlace,
   approvedStateKey,
   type MutableApprovedStates,
-  type SkippedEntry,
-} from '../projections/index.js';
+} from '../approved-state/projection/index.js';
+import type { SkippedEntry } from '../projections/index.js';
 import {
   applyChangeEntriesInPlace,
   ChangeRecordLoader,

@@ -1,4 +1,4 @@
-import type { ApprovedFlagState } from '../approved-state/index.js';
+import type { ApprovedFlagState } from '../approved-state/model/index.js';
 import type { JsonValue } from '../canonical/index.js';
 import { evaluate } from '../../policies/index.js';
 import { changeRecordSchema, CleanupKind, type ChangeRecordInput, type ConfigSurface } from '../changes/model/index.js';

@@ -1,10 +1,6 @@
 import { resolveGovernedFlag, type GovernedFlagResolution } from '../../policies/index.js';
-import {
-  ApprovedStateHistory,
-  recordApprovedState,
-  successorState,
-  type ApprovedFlagState,
-} from '../approved-state/index.js';
+import { ApprovedStateHistory, recordApprovedState, successorState } from '../approved-state/index.js';
+import type { ApprovedFlagState } from '../approved-state/model/index.js';
 import {
   ChangeStatus,
   durationMs,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { ApprovedFlagState } from '../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../src/approved-state/model/index.js';
 import type { JsonObject } from '../../src/canonical/index.js';
 import { ConfigSurface } from '../../src/changes/model/index.js';
 import { flagSchema, type FeatBitFlag } from '../../src/featbit/model/index.js';

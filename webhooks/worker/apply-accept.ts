@@ -1,4 +1,5 @@
-import { recordApprovedState, type ApprovedFlagState } from '../../src/approved-state/index.js';
+import { recordApprovedState } from '../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../src/approved-state/model/index.js';
 import type { FeatBitFlag, FeatBitSegment } from '../../src/featbit/model/index.js';
 import { ActorKind, type Actor } from '../../src/ledger/ledger-entry.js';
 import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';

@@ -1,4 +1,4 @@
-import type { ApprovedFlagState } from '../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../src/approved-state/model/index.js';
 import { FlagChangeKind } from '../../src/featbit/diff/index.js';
 import { flagSchema, type FeatBitSegment, type RestFlag } from '../../src/featbit/model/index.js';
 import { FeatBitForbiddenError, PermissionState } from '../../src/featbit/rest-client/index.js';

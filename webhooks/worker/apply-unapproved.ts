@@ -1,4 +1,4 @@
-import type { ApprovedFlagState } from '../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../src/approved-state/model/index.js';
 import { ActorKind } from '../../src/ledger/ledger-entry.js';
 import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
 import { flagSubject } from '../../src/projections/index.js';

@@ -1,4 +1,4 @@
-import type { ApprovedFlagState } from '../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../src/approved-state/model/index.js';
 import { ExposureVerdict, FlagChangeKind } from '../../src/featbit/diff/index.js';
 import type { RawFlag } from '../../src/featbit/model/index.js';
 import { FeatBitAction, FeatBitForbiddenError, PermissionState } from '../../src/featbit/rest-client/index.js';

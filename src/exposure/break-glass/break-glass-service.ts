@@ -4,9 +4,9 @@ import {
   ApprovedStateHistory,
   recordApprovedState,
   successorState,
-  type ApprovedFlagState,
   type ApprovedStateOrigin,
 } from '../../approved-state/index.js';
+import type { ApprovedFlagState } from '../../approved-state/model/index.js';
 import { ReviewDecision } from '../../changes/model/index.js';
 import { ConflictError, NotFoundError, PolicyViolationError } from '../../errors/index.js';
 import type { FeatBitFlag, RolloutVariation, Variation } from '../../featbit/model/index.js';

@@ -2,5 +2,5 @@ export * from './subjects.js';
 export * from '../../changes/events/change-payloads.js';
 export * from './release-payloads.js';
 export * from './exposure-payloads.js';
-export * from './approved-state-payloads.js';
+export * from '../../approved-state/model/approved-state-payloads.js';
 export * from './ledger-payloads.js';

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { JsonObject } from '../../canonical/index.js';
 import { ValidationError, fieldIssuesFromZod } from '../../errors/index.js';
 import { LedgerEventType } from '../../ledger/ledger-event-type.js';
-import { approvedStatePayloadSchema } from './approved-state-payloads.js';
+import { approvedStatePayloadSchema } from '../../approved-state/model/index.js';
 import {
   approvalsResetPayloadSchema,
   changeClassifiedPayloadSchema,

@@ -5,7 +5,7 @@ import { changeRoutes } from '../../changes/index.js';
 import { consoleRoutes } from './console-routes.js';
 import { releaseRoutes } from './release-routes.js';
 
-export * from './approved-state-response.js';
+export * from '../../approved-state/approved-state-response.js';
 export * from './audit-routes.js';
 
 /** The route registry of the governance API: every endpoint with its schemas and permission. */

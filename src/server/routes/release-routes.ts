@@ -1,4 +1,4 @@
-import { ApprovedFlagStateResponse } from './approved-state-response.js';
+import { ApprovedFlagStateResponse } from '../../approved-state/index.js';
 import { Permission } from '../../identity/index.js';
 import {
   adoptRequestSchema,

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordApprovedState, type ApprovedFlagState } from '../../../src/approved-state/index.js';
+import { recordApprovedState } from '../../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../../src/approved-state/model/index.js';
 import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
 import { ActorKind, createLedgerStore, LedgerEventType, type LedgerStore } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';

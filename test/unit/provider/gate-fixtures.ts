@@ -1,5 +1,5 @@
 import { generateKeyPair, exportJWK, calculateJwkThumbprint } from 'jose';
-import type { ApprovedFlagState } from '../../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../../src/approved-state/model/index.js';
 import { ConfigSurface } from '../../../src/changes/model/index.js';
 import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment } from '../../../src/featbit/model/index.js';
 import {

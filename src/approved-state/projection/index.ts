@@ -1,2 +1,2 @@
-export * from './approved-states.js';
 export * from './apply-approved-state-entry.js';
+export * from './approved-states.js';

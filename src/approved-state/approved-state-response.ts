@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ConfigSurface } from '../../changes/model/index.js';
-import { flagSchema, segmentSchema } from '../../featbit/model/index.js';
+import { ConfigSurface } from '../changes/model/index.js';
+import { flagSchema, segmentSchema } from '../featbit/model/index.js';
 
 /** An approved flag state as the API returns it (see ApprovedFlagState). */
 export const ApprovedFlagStateResponse = z.object({

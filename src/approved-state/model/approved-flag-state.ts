@@ -1,5 +1,5 @@
-import type { ConfigSurface } from '../changes/model/index.js';
-import type { FeatBitFlag, FeatBitSegment } from '../featbit/model/index.js';
+import type { ConfigSurface } from '../../changes/model/index.js';
+import type { FeatBitFlag, FeatBitSegment } from '../../featbit/model/index.js';
 
 /**
  * The last approved configuration of one governed flag in one environment: the source of truth that FeatBit is
