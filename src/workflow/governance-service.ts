@@ -4,7 +4,7 @@ import { ChangeService } from '../changes/index.js';
 import type { GovernanceWorkflow } from './governance-workflow.js';
 import { ReleaseService } from './release-service.js';
 import { ReleaseStatusReader } from './release-status.js';
-import { ProposalService } from './proposal-service.js';
+import { ProposalService } from '../proposals/index.js';
 import { WorkflowContext, type WorkflowDeps } from './workflow-context.js';
 
 /**

@@ -15,7 +15,7 @@ import {
   type MutableChangeRecords,
 } from '../changes/projection/index.js';
 import { AuditIndex } from './audit-index.js';
-import { proposalOpenedPayloadSchema, type ProposalState } from './proposal-payload.js';
+import { proposalOpenedPayloadSchema, type ProposalState } from '../proposals/model/index.js';
 
 const PAGE = 5000;
 

@@ -2,7 +2,7 @@ import { canonicalJson } from '../canonical/index.js';
 import { segmentSchema, type FeatBitSegment } from '../featbit/model/index.js';
 import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { writeFlagConfiguration } from './configuration-writes.js';
-import type { ProposalState } from './proposal-payload.js';
+import type { ProposalState } from '../proposals/model/index.js';
 
 /**
  * Applies an approved proposal from an intercepted FeatBit edit: the segments the edit used get the edited

@@ -22,7 +22,7 @@ import { changeSubject, flagSubject, type GuardrailBreach } from '../projections
 import type { ChangeRecordFields, LoadedChangeRecordState } from '../changes/projection/index.js';
 import type { ChangeService, ChangeView, ApplyStageRequest, ReasonRequest, ResumeRequest } from '../changes/index.js';
 import { countedEvidence, isAuthor, assess, DecisionStatus, secretKeyMatcherOf } from '../changes/index.js';
-import type { ProposalState } from './proposal-payload.js';
+import type { ProposalState } from '../proposals/model/index.js';
 import { SwitchedOffFlag, writeFlagConfiguration } from './configuration-writes.js';
 import { assertStageAllowed } from './stage-checks.js';
 import { rolloutSplit, stageTargeting, targetingOf } from './stage-targeting.js';

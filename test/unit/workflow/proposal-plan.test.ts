@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { proposalPlan, PROPOSAL_FINAL_STAGE } from '../../../src/workflow/proposal-plan.js';
+import { proposalPlan, PROPOSAL_FINAL_STAGE } from '../../../src/proposals/index.js';
 import { durationMs, releasePlanSchema } from '../../../src/changes/model/index.js';
 
 const limitsArb = fc.record({

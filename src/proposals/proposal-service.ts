@@ -9,9 +9,9 @@ import { ActorKind, LedgerEventType } from '../ledger/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
 import { changeSubject } from '../projections/index.js';
 import type { ChangeService } from '../changes/index.js';
-import { proposalOpenedPayloadSchema } from './proposal-payload.js';
+import { proposalOpenedPayloadSchema } from './model/index.js';
 import { candidateExposure, proposalPlan, type CandidateExposure } from './proposal-plan.js';
-import type { WorkflowContext } from './workflow-context.js';
+import type { WorkflowContext } from '../workflow/workflow-context.js';
 
 /** An unauthorized FeatBit edit to turn into a proposal that reviewers can approve. */
 export interface InterceptedEdit {

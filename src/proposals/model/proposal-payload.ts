@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flagSchema, segmentSchema } from '../featbit/model/index.js';
+import { flagSchema, segmentSchema } from '../../featbit/model/index.js';
 
 /**
  * `proposal.opened`: a change record opened from an unauthorized FeatBit edit, carrying the full edited FeatBit
