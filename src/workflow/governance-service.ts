@@ -2,8 +2,7 @@ import { AdoptService } from './adopt-service.js';
 import { AuditService } from './audit-service.js';
 import { ChangeService } from '../changes/index.js';
 import type { GovernanceWorkflow } from './governance-workflow.js';
-import { ReleaseService } from './release-service.js';
-import { ReleaseStatusReader } from './release-status.js';
+import { ReleaseService, ReleaseStatusReader } from '../releases/index.js';
 import { ProposalService } from '../proposals/index.js';
 import { WorkflowContext, type WorkflowDeps } from './workflow-context.js';
 

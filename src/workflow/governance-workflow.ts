@@ -15,7 +15,7 @@ import type {
   ResumeRequest,
   ReviewRequest,
 } from '../changes/index.js';
-import type { ReleaseStatus } from './release-status.js';
+import type { ReleaseStatus } from '../releases/index.js';
 
 /**
  * The application services behind the API: each turns one validated request of an authenticated principal into

@@ -12,9 +12,9 @@ import type {
   ReleaseHeldPayload,
   ReleaseResumedPayload,
   ReleaseRolledBackPayload,
-  SignalRecordedPayload,
   StageAppliedPayload,
-} from '../../projections/payloads/index.js';
+} from '../../releases/model/index.js';
+import type { SignalRecordedPayload } from '../../exposure/model/index.js';
 import { skippedForPayload, type SkippedEntry } from '../../projections/index.js';
 import { outlineChangeRecord } from './change-record-outline.js';
 import { EMPTY_CHANGE_RECORDS, type ChangeRecordState, type ChangeRecordsState } from './change-record-state.js';

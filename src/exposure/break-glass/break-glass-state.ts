@@ -3,11 +3,11 @@ import { LedgerEventType } from '../../ledger/index.js';
 import type { ProjectionFold } from '../../projections/ledger-projection.js';
 import {
   PostReviewOutcome,
-  readLedgerPayload,
   type BreakGlassExpiredPayload,
   type BreakGlassReviewedPayload,
   type BreakGlassUsedPayload,
-} from '../../projections/index.js';
+} from '../model/index.js';
+import { readLedgerPayload } from '../../projections/index.js';
 
 /** Where a break-glass change stands. */
 export enum BreakGlassStatus {

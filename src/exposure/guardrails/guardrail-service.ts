@@ -12,10 +12,12 @@ import {
 import { ConflictError, ForbiddenError } from '../../errors/index.js';
 import { actorOf, type Principal } from '../../identity/index.js';
 import { LedgerEventType } from '../../ledger/index.js';
-import { changeSubject, LedgerProjection, SignalSource, type GuardrailBreach } from '../../projections/index.js';
+import { changeSubject, LedgerProjection } from '../../projections/index.js';
+import { SignalSource, type GuardrailBreach } from '../model/index.js';
 import type { ChangeRecordState } from '../../changes/projection/index.js';
 import { isAuthor, type ChangeService } from '../../changes/index.js';
-import { WorkflowContext, type ReleaseService, type WorkflowDeps } from '../../workflow/index.js';
+import { WorkflowContext, type WorkflowDeps } from '../../workflow/index.js';
+import type { ReleaseService } from '../../releases/index.js';
 import { servicePrincipal, ServiceActorId } from '../service-actors.js';
 import { EMPTY_ARM, mergeArms, type ArmSummary } from './arm-summary.js';
 import { comparisonLooks, describeLook, type ComparisonLook } from './comparison-look.js';

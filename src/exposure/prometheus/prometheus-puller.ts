@@ -1,6 +1,6 @@
 import { ChangeStatus, thresholdConditions } from '../../changes/model/index.js';
 import type { Logger } from '../../logging/index.js';
-import { SignalSource } from '../../projections/index.js';
+import { SignalSource } from '../model/index.js';
 import type { LedgerProjections } from '../../workflow/index.js';
 import type { GuardrailService } from '../guardrails/index.js';
 import { servicePrincipal, ServiceActorId } from '../service-actors.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { evaluate, type Policy } from '../../../policies/index.js';
 import { ChangeStatus, CleanupKind, durationMs } from '../../changes/model/index.js';
-import { ReviewItemKind } from '../../projections/index.js';
+import { ReviewItemKind } from '../model/index.js';
 import type { ChangeRecordFields, ChangeRecordState, LoadedChangeRecordState } from '../../changes/projection/index.js';
 import { BreakGlassStatus, type BreakGlassRecord } from '../break-glass/index.js';
 

@@ -17,7 +17,7 @@ import {
   releaseResumedPayloadSchema,
   releaseRolledBackPayloadSchema,
   stageAppliedPayloadSchema,
-} from './release-payloads.js';
+} from '../../releases/model/index.js';
 import {
   breakGlassExpiredPayloadSchema,
   breakGlassReviewedPayloadSchema,
@@ -27,7 +27,7 @@ import {
   telemetryRecordedPayloadSchema,
   reviewDateNotifiedPayloadSchema,
   signalRecordedPayloadSchema,
-} from './exposure-payloads.js';
+} from '../../exposure/model/index.js';
 
 /** The `data` schema of every ledger event type the projections consume. */
 export const ledgerPayloadSchemas = {

@@ -3,7 +3,7 @@ import type { RouteDefinition } from '../route-definition.js';
 import { auditRoutes } from './audit-routes.js';
 import { changeRoutes } from '../../changes/index.js';
 import { consoleRoutes } from './console-routes.js';
-import { releaseRoutes } from './release-routes.js';
+import { releaseRoutes } from '../../releases/index.js';
 
 export * from '../../approved-state/approved-state-response.js';
 export * from './audit-routes.js';

@@ -7,7 +7,7 @@ import { ActorKind, createLedgerStore, LedgerEventType, type LedgerStore } from 
 import { silentLogger } from '../../../src/logging/index.js';
 import { flagSubject } from '../../../src/projections/index.js';
 import { RedisLock } from '../../../src/locks/index.js';
-import { writeFlagConfiguration } from '../../../src/workflow/index.js';
+import { writeFlagConfiguration } from '../../../src/releases/index.js';
 import { hasRedisServerBinary, startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
 import { testRedisUrl } from '../../support/redis.js';
 import {

@@ -14,7 +14,7 @@ import {
 import type { LoadedChangeRecordState } from '../../../src/changes/projection/index.js';
 import { IdentityMapping } from '../../../src/identity/index.js';
 import { ActorKind } from '../../../src/ledger/index.js';
-import { PostReviewOutcome, ReviewItemKind } from '../../../src/projections/index.js';
+import { PostReviewOutcome, ReviewItemKind } from '../../../src/exposure/model/index.js';
 import { changeState, exampleRecord } from './exposure-fixtures.js';
 
 const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);

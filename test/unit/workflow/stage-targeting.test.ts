@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { flagSchema } from '../../../src/featbit/model/index.js';
 import { dispatchBucket, evaluateFlag } from '@featgate/openfeature/evaluator';
 import { bindAudience } from '../../../src/changes/index.js';
-import { rolloutSplit, stageTargeting } from '../../../src/workflow/index.js';
+import { rolloutSplit, stageTargeting } from '../../../src/releases/index.js';
 import { StageAudienceKind } from '../../../src/changes/model/index.js';
 
 const baseline = flagSchema.parse({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { changeKeySchema } from '../../changes/model/index.js';
-import { guardrailBreachSchema } from './exposure-payloads.js';
+import { guardrailBreachSchema } from '../../exposure/model/index.js';
 
 /** `release.stage-applied`: stage `stageIndex` (0-based, into the record's release stages) is live. */
 export const stageAppliedPayloadSchema = z.strictObject({

@@ -1,5 +1,5 @@
-import { ApprovedFlagStateResponse } from '../../approved-state/index.js';
-import { Permission } from '../../identity/index.js';
+import { ApprovedFlagStateResponse } from '../approved-state/index.js';
+import { Permission } from '../identity/index.js';
 import {
   adoptRequestSchema,
   applyStageRequestSchema,
@@ -7,9 +7,10 @@ import {
   changeViewSchema,
   reasonRequestSchema,
   resumeRequestSchema,
-} from '../../changes/index.js';
-import { releaseStatusSchema, type GovernanceWorkflow } from '../../workflow/index.js';
-import { defineRoute, type RouteDefinition } from '../route-definition.js';
+} from '../changes/index.js';
+import { releaseStatusSchema } from './release-status.js';
+import type { GovernanceWorkflow } from '../workflow/index.js';
+import { defineRoute, type RouteDefinition } from '../server/route-definition.js';
 
 /** Release stages, hold, resume, rollback, and adoption of FeatBit state as a baseline. */
 export function releaseRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {

@@ -1,9 +1,8 @@
 import { canonicalJson } from '../canonical/index.js';
 import { ConflictError } from '../errors/index.js';
 import type { FeatBitFlag, Variation } from '../featbit/model/index.js';
-import { FlagWriteKind, type PlannedFlagWrite } from '../featbit/rest-client/index.js';
+import { FlagWriteKind, type PlannedFlagWrite, updateFlagWithRevision } from '../featbit/rest-client/index.js';
 import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
-import { updateFlagWithRevision } from '../featbit/rest-client/index.js';
 import { comparableTargeting } from './comparable-targeting.js';
 import { targetingOf } from './stage-targeting.js';
 
