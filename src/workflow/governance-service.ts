@@ -1,5 +1,5 @@
-import { AdoptService } from './adopt-service.js';
-import { AuditService } from './audit-service.js';
+import { AdoptService } from '../adoption/index.js';
+import { AuditService } from '../audit/index.js';
 import { ChangeService } from '../changes/index.js';
 import type { GovernanceWorkflow } from './governance-workflow.js';
 import { ReleaseService, ReleaseStatusReader } from '../releases/index.js';

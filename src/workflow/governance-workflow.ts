@@ -2,7 +2,7 @@ import type { ApprovedFlagState } from '../approved-state/model/index.js';
 import type { ChangeRecordInput } from '../changes/model/index.js';
 import type { Principal } from '../identity/index.js';
 import type { LedgerEntry, LedgerVerification } from '../ledger/index.js';
-import type { AuditPage } from './audit-service.js';
+import type { AuditPage } from '../audit/index.js';
 import type {
   ChangeView,
   PolicyExplanation,

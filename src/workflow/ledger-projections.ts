@@ -14,7 +14,7 @@ import {
   type ChangeRecordsState,
   type MutableChangeRecords,
 } from '../changes/projection/index.js';
-import { AuditIndex } from './audit-index.js';
+import { AuditIndex } from '../audit/projection/index.js';
 import { proposalOpenedPayloadSchema, type ProposalState } from '../proposals/model/index.js';
 
 const PAGE = 5000;

@@ -14,7 +14,8 @@ import {
 import { silentLogger } from '../../../src/logging/index.js';
 import { ephemeralRedactionKey } from '../../../src/redaction/index.js';
 import { auditQuerySchema, type AuditQuery } from '../../../src/changes/index.js';
-import { AuditService, LedgerProjections, WorkflowContext } from '../../../src/workflow/index.js';
+import { AuditService } from '../../../src/audit/index.js';
+import { LedgerProjections, WorkflowContext } from '../../../src/workflow/index.js';
 import { InProcessLock } from '../../../src/locks/index.js';
 
 /** The embedded store of one test, counting the entries each query reads from it. */

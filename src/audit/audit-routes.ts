@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { Permission } from '../../identity/index.js';
-import { auditQuerySchema } from '../../changes/index.js';
-import type { GovernanceWorkflow } from '../../workflow/index.js';
-import { defineRoute, type RouteDefinition } from '../route-definition.js';
+import { Permission } from '../identity/index.js';
+import { auditQuerySchema } from '../changes/index.js';
+import type { GovernanceWorkflow } from '../workflow/index.js';
+import { defineRoute, type RouteDefinition } from '../server/route-definition.js';
 
 const actorSchema = z.object({ id: z.string(), kind: z.string(), roles: z.array(z.string()).optional() });
 

@@ -1,4 +1,4 @@
-import type { LedgerEntry } from '../ledger/index.js';
+import type { LedgerEntry } from '../../ledger/index.js';
 
 /** The filters of an audit query the index can answer. */
 export interface IndexedAuditFilters {

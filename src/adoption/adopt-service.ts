@@ -8,7 +8,7 @@ import { actorOf, type Principal } from '../identity/index.js';
 import { LedgerEventType } from '../ledger/index.js';
 import { flagSubject } from '../projections/index.js';
 import type { AdoptRequest } from '../changes/index.js';
-import type { WorkflowContext } from './workflow-context.js';
+import type { WorkflowContext } from '../workflow/workflow-context.js';
 
 const REST_ONLY_FIELDS = ['revision', 'envId', 'createdAt', 'updatedAt', 'creatorId', 'updatorId'] as const;
 
