@@ -46,9 +46,8 @@ import {
   createMemoryDeliveryDeduper,
   createRedisDeliveryDeduper,
 } from '../../webhooks/index.js';
-import { startExposure, templateIssues, type ExposureService } from '../exposure/index.js';
+import { startExposure, templateIssues, type ExposureService, exposureRoutes } from '../exposure/index.js';
 import type { ChangeRecord } from '../changes/model/index.js';
-import { exposureRoutes } from './routes/exposure-routes.js';
 import { createKeysRouter } from './keys-router.js';
 import { PrincipalRateLimiter } from './rate-limit/index.js';
 import { reconnectDelayMs } from '../redis/index.js';

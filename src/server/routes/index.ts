@@ -2,7 +2,7 @@ import type { GovernanceWorkflow } from '../../workflow/index.js';
 import type { RouteDefinition } from '../route-definition.js';
 import { auditRoutes } from '../../audit/index.js';
 import { changeRoutes } from '../../changes/index.js';
-import { consoleRoutes } from './console-routes.js';
+import { consoleRoutes } from '../../console/index.js';
 import { releaseRoutes } from '../../releases/index.js';
 
 export * from '../../approved-state/approved-state-response.js';

@@ -2,21 +2,20 @@ import { z } from 'zod';
 import {
   breakGlassIdParamsSchema,
   breakGlassRequestSchema,
-  breakGlassViewSchema,
-  guardrailStatusSchema,
   postReviewRequestSchema,
-  reviewDueListSchema,
-  reviewDueQuerySchema,
-  signalsRequestSchema,
-  signalsResultSchema,
+} from './break-glass/break-glass-request.js';
+import { breakGlassViewSchema } from './break-glass/break-glass-view.js';
+import { guardrailStatusSchema, signalsRequestSchema, signalsResultSchema } from './guardrails/signals-request.js';
+import { reviewDueListSchema, reviewDueQuerySchema } from './review-due/review-due-items.js';
+import {
   telemetryParamsSchema,
   telemetryRequestSchema,
   telemetryResultSchema,
-  type ExposureService,
-} from '../../exposure/index.js';
-import { Permission } from '../../identity/index.js';
-import { changeKeyParamsSchema, reasonRequestSchema } from '../../changes/index.js';
-import { defineRoute, type RouteDefinition } from '../route-definition.js';
+} from './guardrails/telemetry-request.js';
+import type { ExposureService } from './exposure-service.js';
+import { Permission } from '../identity/index.js';
+import { changeKeyParamsSchema, reasonRequestSchema } from '../changes/index.js';
+import { defineRoute, type RouteDefinition } from '../server/route-definition.js';
 
 /** Guardrail signals, break-glass and review dates (staged exposure). */
 export function exposureRoutes(exposure: ExposureService): RouteDefinition[] {

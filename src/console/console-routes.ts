@@ -1,17 +1,12 @@
 import { z } from 'zod';
-import {
-  activityItemSchema,
-  activityOf,
-  changeActions,
-  inboxOf,
-  inboxQuerySchema,
-  inboxSchema,
-} from '../../console/index.js';
-import { Permission } from '../../identity/index.js';
-import { LedgerEventType } from '../../ledger/index.js';
-import { changeKeyParamsSchema } from '../../changes/index.js';
-import type { GovernanceWorkflow } from '../../workflow/index.js';
-import { defineRoute, type RouteDefinition } from '../route-definition.js';
+import { activityItemSchema, activityOf } from './change-activity.js';
+import { changeActions } from './console-actions.js';
+import { inboxOf, inboxQuerySchema, inboxSchema } from './inbox-items.js';
+import { Permission } from '../identity/index.js';
+import { LedgerEventType } from '../ledger/index.js';
+import { changeKeyParamsSchema } from '../changes/index.js';
+import type { GovernanceWorkflow } from '../workflow/index.js';
+import { defineRoute, type RouteDefinition } from '../server/route-definition.js';
 
 const actionStateSchema = z.object({ allowed: z.boolean(), reason: z.string().nullable() });
 
