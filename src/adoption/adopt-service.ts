@@ -6,9 +6,9 @@ import { referencedSegmentIds } from '../featbit/diff/index.js';
 import { flagSchema, type FeatBitFlag, type FeatBitSegment, type RestFlag } from '../featbit/model/index.js';
 import { actorOf, type Principal } from '../identity/index.js';
 import { LedgerEventType } from '../ledger/index.js';
-import { flagSubject } from '../projections/index.js';
-import type { AdoptRequest } from '../changes/index.js';
-import type { WorkflowContext } from '../workflow/workflow-context.js';
+import { flagSubject } from '../ledger-events/index.js';
+import type { AdoptRequest } from './adopt-request.js';
+import type { WorkflowContext } from '../projections/index.js';
 
 const REST_ONLY_FIELDS = ['revision', 'envId', 'createdAt', 'updatedAt', 'creatorId', 'updatorId'] as const;
 

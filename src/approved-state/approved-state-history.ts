@@ -1,6 +1,6 @@
 import type { LedgerEntry, LedgerStore } from '../ledger/index.js';
 import { LedgerEventType } from '../ledger/ledger-event-type.js';
-import { flagSubject, readLedgerPayload } from '../projections/payloads/index.js';
+import { flagSubject, readLedgerPayload } from '../ledger-events/index.js';
 import type { ApprovedFlagState } from './model/index.js';
 
 /** Entries read per page when walking the whole ledger. */

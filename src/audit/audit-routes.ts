@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Permission } from '../identity/index.js';
-import { auditQuerySchema } from '../changes/index.js';
-import type { GovernanceWorkflow } from '../workflow/index.js';
+import { auditQuerySchema } from './audit-query.js';
+import type { AuditWorkflow } from './audit-workflow.js';
 import { defineRoute, type RouteDefinition } from '../server/route-definition.js';
 
 const actorSchema = z.object({ id: z.string(), kind: z.string(), roles: z.array(z.string()).optional() });
@@ -19,7 +19,7 @@ export const ledgerEntryResponse = z.object({
 });
 
 /** Audit query and verification. */
-export function auditRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
+export function auditRoutes(workflow: AuditWorkflow): RouteDefinition[] {
   return [
     defineRoute({
       method: 'get',

@@ -1,7 +1,7 @@
 import type { LedgerEntry, LedgerVerification } from '../ledger/index.js';
 import { changeKeyOf } from './projection/index.js';
-import type { AuditQuery } from '../changes/index.js';
-import type { WorkflowContext } from '../workflow/workflow-context.js';
+import type { AuditQuery } from './audit-query.js';
+import type { WorkflowContext } from '../projections/index.js';
 
 /** Most ledger entries one audit request reads, so a query that matches little cannot make a request scan the ledger. */
 export const AUDIT_READ_BUDGET = 10_000;

@@ -3,15 +3,12 @@ import type { EvalBar } from '../../policies/index.js';
 import { EvidenceResult, EvidenceType, typedContentOf, type EvidenceItem } from './model/index.js';
 import type { MetricCheck } from './eval-check.js';
 import { checkTypedEvidence } from './evidence-check.js';
-import { IdentityMapping, type Principal } from '../identity/index.js';
+import type { IdentityMapping, Principal } from '../identity/index.js';
 import type { ChangeRecordFields, LoadedChangeRecordState } from './projection/index.js';
 import { candidateHashOf, rollbackHashOf } from './change-derivation.js';
 
 /** featgate's guardrail identity: the only attacher whose `guardrailMetrics` evidence counts (ServiceActorId.Guardrails). */
 const GUARDRAILS_IDENTITY = 'featgate-guardrails';
-
-/** The mapping used when the service is given none: every identity is its own person, case-folded. */
-export const NO_PEOPLE = new IdentityMapping();
 
 /** One author of a change and what they wrote. */
 export interface ChangeAuthor {

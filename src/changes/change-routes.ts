@@ -12,7 +12,8 @@ import {
 } from './request-schemas.js';
 import { changeViewSchema } from './change-view.js';
 import { policyExplanationSchema } from './policy-explanation.js';
-import type { GovernanceWorkflow } from '../workflow/index.js';
+import type { AuditWorkflow } from '../audit/index.js';
+import type { ChangeWorkflow } from './change-workflow.js';
 import { defineRoute, type RouteDefinition } from '../server/route-definition.js';
 
 /** The entries about one change as its timeline shows them. */
@@ -40,7 +41,7 @@ function withIfMatch(body: ReviewRequest, header: string | undefined): ReviewReq
 }
 
 /** Change records, reviews and evidence. */
-export function changeRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
+export function changeRoutes(workflow: ChangeWorkflow & Pick<AuditWorkflow, 'queryAudit'>): RouteDefinition[] {
   return [
     defineRoute({
       method: 'post',

@@ -20,13 +20,13 @@ import { actorOf, Permission, Role, type Principal } from '../identity/index.js'
 import { ActorKind, LedgerEventType } from '../ledger/index.js';
 import { changeAuthors, isAuthor } from './change-authors.js';
 import { candidateHashOf, deriveRecord } from './change-derivation.js';
-import { changeSubject } from '../projections/index.js';
+import { changeSubject } from '../ledger-events/index.js';
 import type { ChangeRecordState } from './projection/index.js';
 import type { ChangeView } from './change-view.js';
 import { explainChange, type PolicyExplanation } from './policy-explanation.js';
 import { assess, changeView } from './change-views.js';
 import type { ChangeListQuery, EvidenceRequest, ReviewRequest } from './request-schemas.js';
-import type { WorkflowContext } from '../workflow/workflow-context.js';
+import type { WorkflowContext } from '../projections/index.js';
 
 /** Statuses in which the record may still be edited or reviewed: nothing of it is live yet. */
 const OPEN: ReadonlySet<ChangeStatus> = new Set([ChangeStatus.Proposed, ChangeStatus.Approved, ChangeStatus.Rejected]);

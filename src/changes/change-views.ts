@@ -1,9 +1,9 @@
 import { decide, evaluate, type Decision, type Evaluation, type Policy } from '../../policies/index.js';
 import { EvidenceResult, type ChangeRecord } from './model/index.js';
 import type { LoadedChangeRecordState } from './projection/index.js';
-import type { IdentityMapping } from '../identity/index.js';
+import { NO_PEOPLE, type IdentityMapping } from '../identity/index.js';
 import type { ChangeView } from './change-view.js';
-import { countedEvidence, evidenceVerdicts, NO_PEOPLE } from './change-authors.js';
+import { countedEvidence, evidenceVerdicts } from './change-authors.js';
 import { candidateHashOf, rollbackHashOf } from './change-derivation.js';
 
 /** A change's classification and decision; shared between callers, so read-only. */

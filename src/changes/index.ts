@@ -11,3 +11,4 @@ export * from './policy-explanation.js';
 export * from './policy-helpers.js';
 export * from './request-schemas.js';
 export * from './validated-once.js';
+export type * from './change-workflow.js';

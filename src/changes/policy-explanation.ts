@@ -5,7 +5,7 @@ import type { IdentityMapping } from '../identity/index.js';
 import type { LoadedChangeRecordState } from './projection/index.js';
 import { changeAuthors, evidenceVerdicts } from './change-authors.js';
 import { assess } from './change-views.js';
-import type { KnownReviewer } from '../workflow/workflow-context.js';
+import type { KnownReviewer } from '../projections/index.js';
 
 const firedRuleSchema = z.object({
   ruleId: z.string(),

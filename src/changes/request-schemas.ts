@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChangeStatus, ConfigSurface, evidenceRequestItemSchema, ReviewDecision } from './model/index.js';
+import { ChangeStatus, evidenceRequestItemSchema, ReviewDecision } from './model/index.js';
 import { RiskTier } from '../../policies/index.js';
 
 /** Body of a review: approve, or reject with a reason. */
@@ -35,17 +35,6 @@ export type ReasonRequest = z.infer<typeof reasonRequestSchema>;
 export const resumeRequestSchema = z.strictObject({ comment: z.string().max(10_000).optional() });
 export type ResumeRequest = z.infer<typeof resumeRequestSchema>;
 
-/** Body of an adoption: which flag, and why its current FeatBit state is accepted as the approved baseline. */
-export const adoptRequestSchema = z.strictObject({
-  envId: z.string().min(1),
-  flagKey: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'flag keys use letters, digits, dot, underscore and dash'),
-  reason: z.string().trim().min(1).max(10_000),
-  surface: z.enum(ConfigSurface).optional(),
-  owner: z.string().min(1).optional(),
-  baselineVariationId: z.string().min(1).optional(),
-});
-export type AdoptRequest = z.infer<typeof adoptRequestSchema>;
-
 /** Filters of the change list. */
 export const changeListQuerySchema = z.strictObject({
   status: z.enum(ChangeStatus).optional(),
@@ -55,20 +44,6 @@ export const changeListQuerySchema = z.strictObject({
   waitingOnMe: z.enum(['true', 'false']).optional(),
 });
 export type ChangeListQuery = z.infer<typeof changeListQuerySchema>;
-
-/** Filters of an audit query. */
-export const auditQuerySchema = z.strictObject({
-  change: z.string().min(1).optional(),
-  /** `<envId>/<flagKey>`, or a bare flag key for any environment. */
-  flag: z.string().min(1).optional(),
-  actor: z.string().min(1).optional(),
-  type: z.string().min(1).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-  afterSeq: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
-export type AuditQuery = z.infer<typeof auditQuerySchema>;
 
 /** Path parameter naming a change. */
 export const changeKeyParamsSchema = z.strictObject({

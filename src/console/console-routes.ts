@@ -5,7 +5,8 @@ import { inboxOf, inboxQuerySchema, inboxSchema } from './inbox-items.js';
 import { Permission } from '../identity/index.js';
 import { LedgerEventType } from '../ledger/index.js';
 import { changeKeyParamsSchema } from '../changes/index.js';
-import type { GovernanceWorkflow } from '../workflow/index.js';
+import type { AuditWorkflow } from '../audit/index.js';
+import type { ChangeWorkflow } from '../changes/index.js';
 import { defineRoute, type RouteDefinition } from '../server/route-definition.js';
 
 const actionStateSchema = z.object({ allowed: z.boolean(), reason: z.string().nullable() });
@@ -18,7 +19,9 @@ const ACTIVITY_LIMIT = 1000;
  * answer, what the caller may do with a change (and why not), and a change's history in words. They only read;
  * every decision the console offers goes through the governance API's own routes.
  */
-export function consoleRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
+export function consoleRoutes(
+  workflow: Pick<ChangeWorkflow, 'listChanges' | 'getChange' | 'refusals'> & Pick<AuditWorkflow, 'queryAudit'>,
+): RouteDefinition[] {
   return [
     defineRoute({
       method: 'get',

@@ -7,11 +7,11 @@ import type { FeatBitFlag, FeatBitSegment, Variation } from '../featbit/model/in
 import { Role, type Principal } from '../identity/index.js';
 import { ActorKind, LedgerEventType } from '../ledger/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
-import { changeSubject } from '../projections/index.js';
+import { changeSubject } from '../ledger-events/index.js';
 import type { ChangeService } from '../changes/index.js';
 import { proposalOpenedPayloadSchema } from './model/index.js';
 import { candidateExposure, proposalPlan, type CandidateExposure } from './proposal-plan.js';
-import type { WorkflowContext } from '../workflow/workflow-context.js';
+import type { WorkflowContext } from '../projections/index.js';
 
 /** An unauthorized FeatBit edit to turn into a proposal that reviewers can approve. */
 export interface InterceptedEdit {

@@ -8,3 +8,4 @@ export * from './served-exposure.js';
 export * from './stage-checks.js';
 export * from './stage-targeting.js';
 export * from './variation-values.js';
+export type * from './release-workflow.js';

@@ -1,7 +1,5 @@
-import { ApprovedFlagStateResponse } from '../approved-state/index.js';
 import { Permission } from '../identity/index.js';
 import {
-  adoptRequestSchema,
   applyStageRequestSchema,
   changeKeyParamsSchema,
   changeViewSchema,
@@ -9,11 +7,11 @@ import {
   resumeRequestSchema,
 } from '../changes/index.js';
 import { releaseStatusSchema } from './release-status.js';
-import type { GovernanceWorkflow } from '../workflow/index.js';
+import type { ReleaseWorkflow } from './release-workflow.js';
 import { defineRoute, type RouteDefinition } from '../server/route-definition.js';
 
-/** Release stages, hold, resume, rollback, and adoption of FeatBit state as a baseline. */
-export function releaseRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
+/** Release stages, hold, resume, rollback and the release status. */
+export function releaseRoutes(workflow: ReleaseWorkflow): RouteDefinition[] {
   const releasePath = (action: string) => `/v1/changes/:key/release/${action}`;
   return [
     defineRoute({
@@ -76,18 +74,6 @@ export function releaseRoutes(workflow: GovernanceWorkflow): RouteDefinition[] {
       params: changeKeyParamsSchema,
       response: releaseStatusSchema,
       handler: ({ params }) => workflow.releaseStatus(params.key),
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/v1/adoptions',
-      operationId: 'adoptFlag',
-      summary: "Record a flag's current FeatBit state as its approved baseline (audited admin act)",
-      tag: 'adopt',
-      permission: Permission.FlagAdopt,
-      body: adoptRequestSchema,
-      response: ApprovedFlagStateResponse,
-      successStatus: 201,
-      handler: ({ principal, body }) => workflow.adopt(principal, body),
     }),
   ];
 }

@@ -18,9 +18,9 @@ import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { actorOf, Role, type Principal } from '../identity/index.js';
 import { LedgerEventType, type Actor } from '../ledger/index.js';
 import { convertFeatBitValue, requestedTypeOf } from '@featgate/openfeature/manifest';
-import { changeSubject, flagSubject } from '../projections/index.js';
-import type { GuardrailBreach } from '../exposure/model/index.js';
+import { changeSubject, flagSubject } from '../ledger-events/index.js';
 import type { ChangeRecordFields, LoadedChangeRecordState } from '../changes/projection/index.js';
+import type { GuardrailBreach } from '../exposure/model/index.js';
 import type { ChangeService, ChangeView, ApplyStageRequest, ReasonRequest, ResumeRequest } from '../changes/index.js';
 import { countedEvidence, isAuthor, assess, DecisionStatus, secretKeyMatcherOf } from '../changes/index.js';
 import type { ProposalState } from '../proposals/model/index.js';
@@ -29,7 +29,7 @@ import { assertStageAllowed } from './stage-checks.js';
 import { rolloutSplit, stageTargeting, targetingOf } from './stage-targeting.js';
 import { newVariation } from './variation-values.js';
 import { writeProposalConfiguration } from './proposal-release.js';
-import type { WorkflowContext } from '../workflow/workflow-context.js';
+import type { WorkflowContext } from '../projections/index.js';
 
 /** A governed flag of a change, resolved against the policy and the approved state. */
 interface ReleaseTarget {

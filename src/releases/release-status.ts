@@ -10,7 +10,7 @@ import type { LoadedChangeRecordState } from '../changes/projection/index.js';
 import { secretKeyMatcherOf } from '../changes/index.js';
 import { servedExposure, servedExposureSchema } from './served-exposure.js';
 import { latestBreaches } from './stage-checks.js';
-import type { WorkflowContext } from '../workflow/workflow-context.js';
+import type { WorkflowContext } from '../projections/index.js';
 
 const stageInfoSchema = z.object({
   /** 1-based stage number, as the CLI and the API's `stage` field count. */

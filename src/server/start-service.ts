@@ -26,8 +26,9 @@ import {
 import { loadOrCreateRedactionKey, secretKeyMatcher } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
 import { followLifecycleNotifications } from '../changes/index.js';
-import { GovernanceService, type LedgerProjections } from '../workflow/index.js';
+import { GovernanceService } from '../governance/index.js';
 import { InProcessLock, RedisLock, type KeyedLock } from '../locks/index.js';
+import type { LedgerProjections } from '../projections/index.js';
 import { openLedgerWithProjections } from './open-ledger-projections.js';
 import { createApp } from './app.js';
 import { createConsoleRouter } from '../console/index.js';

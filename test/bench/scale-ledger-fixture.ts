@@ -21,7 +21,7 @@ import { redisLedgerKeys } from '../../src/ledger/redis-ledger-keys.js';
 import { encodeRedisHead } from '../../src/ledger/redis-head-codec.js';
 import { fileURLToPath } from 'node:url';
 import { parseChangeRecord } from '../../src/changes/model/index.js';
-import { flagSubject, ledgerPayload } from '../../src/projections/index.js';
+import { flagSubject, ledgerPayload } from '../../src/ledger-events/index.js';
 import { scaleFlag, statePayload } from './scale-support.js';
 
 const CHUNK = 10_000;

@@ -4,7 +4,7 @@ import { flagSchema, type FeatBitSegment, type RestFlag } from '../../src/featbi
 import { FeatBitForbiddenError, PermissionState } from '../../src/featbit/rest-client/index.js';
 import { ActorKind, type Actor } from '../../src/ledger/ledger-entry.js';
 import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
-import { flagSubject } from '../../src/projections/index.js';
+import { flagSubject } from '../../src/ledger-events/index.js';
 import { NotificationKind, type Notification } from '../notifier/notification.js';
 import type { ReconcileJob } from '../queue/reconcile-job.js';
 import { acceptEdit } from './apply-accept.js';

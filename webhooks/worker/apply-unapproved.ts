@@ -1,7 +1,7 @@
 import type { ApprovedFlagState } from '../../src/approved-state/model/index.js';
 import { ActorKind } from '../../src/ledger/ledger-entry.js';
 import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
-import { flagSubject } from '../../src/projections/index.js';
+import { flagSubject } from '../../src/ledger-events/index.js';
 import { writeFlagConfiguration } from '../../src/releases/index.js';
 import { NotificationKind, type Notification } from '../notifier/notification.js';
 import type { ReconcileJob } from '../queue/reconcile-job.js';

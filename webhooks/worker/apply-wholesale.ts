@@ -4,7 +4,7 @@ import type { RawFlag } from '../../src/featbit/model/index.js';
 import { FeatBitAction, FeatBitForbiddenError, PermissionState } from '../../src/featbit/rest-client/index.js';
 import { ActorKind } from '../../src/ledger/ledger-entry.js';
 import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
-import { flagSubject } from '../../src/projections/index.js';
+import { flagSubject } from '../../src/ledger-events/index.js';
 import { NotificationKind } from '../notifier/notification.js';
 import type { ReconcileJob } from '../queue/reconcile-job.js';
 import { acceptEdit } from './apply-accept.js';

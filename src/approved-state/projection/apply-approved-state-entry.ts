@@ -1,8 +1,7 @@
 import type { ApprovedFlagState } from '../model/index.js';
 import type { LedgerEntry } from '../../ledger/ledger-entry.js';
 import { LedgerEventType } from '../../ledger/ledger-event-type.js';
-import { readLedgerPayload } from '../../projections/payloads/index.js';
-import { skippedForPayload, type SkippedEntry } from '../../projections/index.js';
+import { readLedgerPayload, skippedForPayload, type SkippedEntry } from '../../ledger-events/index.js';
 import { approvedStateKey, EMPTY_APPROVED_STATES, type ApprovedStates } from './approved-states.js';
 
 /** Applies one ledger entry to the approved states; pure. */

@@ -1,5 +1,5 @@
 import type { ApprovedFlagState } from '../model/index.js';
-import type { SkippedEntry } from '../../projections/index.js';
+import type { SkippedEntry } from '../../ledger-events/index.js';
 
 /** The approved state of every governed (environment, flag), and how far into the ledger it reaches. */
 export interface ApprovedStates {

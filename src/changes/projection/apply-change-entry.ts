@@ -1,7 +1,13 @@
 import { ChangeStatus } from '../model/index.js';
 import type { LedgerEntry } from '../../ledger/ledger-entry.js';
 import { LedgerEventType } from '../../ledger/ledger-event-type.js';
-import { isProjectedEventType, readLedgerPayload, type ProjectedEventType } from '../../projections/payloads/index.js';
+import {
+  isProjectedEventType,
+  readLedgerPayload,
+  type ProjectedEventType,
+  skippedForPayload,
+  type SkippedEntry,
+} from '../../ledger-events/index.js';
 import type {
   ChangeClassifiedPayload,
   ChangeStatusChangedPayload,
@@ -15,7 +21,6 @@ import type {
   StageAppliedPayload,
 } from '../../releases/model/index.js';
 import type { SignalRecordedPayload } from '../../exposure/model/index.js';
-import { skippedForPayload, type SkippedEntry } from '../../projections/index.js';
 import { outlineChangeRecord } from './change-record-outline.js';
 import { EMPTY_CHANGE_RECORDS, type ChangeRecordState, type ChangeRecordsState } from './change-record-state.js';
 

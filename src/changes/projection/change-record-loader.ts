@@ -2,7 +2,7 @@ import type { ChangeRecord } from '../model/index.js';
 import { IntegrityError } from '../../errors/index.js';
 import type { LedgerStore } from '../../ledger/ledger-store.js';
 import { LedgerEventType } from '../../ledger/ledger-event-type.js';
-import { readLedgerPayload } from '../../projections/payloads/index.js';
+import { readLedgerPayload } from '../../ledger-events/index.js';
 import { matchesOutline } from './change-record-outline.js';
 import type { ChangeRecordState } from './change-record-state.js';
 

@@ -1,6 +1,6 @@
 import type { RiskTier } from '../../../policies/engine/risk-tier.js';
 import type { ChangeRecord, ChangeStatus, EvidenceItem, Review } from '../model/index.js';
-import type { SkippedEntry } from '../../projections/index.js';
+import type { SkippedEntry } from '../../ledger-events/index.js';
 import type { ChangeRecordOutline } from './change-record-outline.js';
 
 /** The current state of one change record, folded from its ledger entries. */

@@ -12,10 +12,11 @@ import { ConflictError, NotFoundError, PolicyViolationError } from '../../errors
 import type { FeatBitFlag, RolloutVariation, Variation } from '../../featbit/model/index.js';
 import { actorOf, IdentityMapping, Role, type Principal } from '../../identity/index.js';
 import { LedgerEventType, type Actor } from '../../ledger/index.js';
-import { flagSubject, type LedgerProjection } from '../../projections/index.js';
+import { flagSubject } from '../../ledger-events/index.js';
 import { PostReviewOutcome } from '../model/index.js';
+import type { LedgerProjection } from '../../projections/index.js';
 import { findVariationByValue, newVariation, SwitchedOffFlag, writeFlagConfiguration } from '../../releases/index.js';
-import { WorkflowContext, type WorkflowDeps } from '../../workflow/index.js';
+import { WorkflowContext, type WorkflowDeps } from '../../projections/index.js';
 import type { ReasonRequest } from '../../changes/index.js';
 import { serviceActor, ServiceActorId } from '../service-actors.js';
 import type { BreakGlassRequest, PostReviewRequest } from './break-glass-request.js';

@@ -1,7 +1,7 @@
 import { ChangeStatus, thresholdConditions } from '../../changes/model/index.js';
 import type { Logger } from '../../logging/index.js';
 import { SignalSource } from '../model/index.js';
-import type { LedgerProjections } from '../../workflow/index.js';
+import type { LedgerProjections } from '../../projections/index.js';
 import type { GuardrailService } from '../guardrails/index.js';
 import { servicePrincipal, ServiceActorId } from '../service-actors.js';
 import { queryPrometheus, type PrometheusClientOptions } from './prometheus-client.js';

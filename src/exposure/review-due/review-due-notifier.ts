@@ -3,7 +3,7 @@ import { NotificationKind } from '../../notify/index.js';
 import { LedgerEventType } from '../../ledger/index.js';
 import type { LedgerProjection } from '../../projections/index.js';
 import { ReviewItemKind } from '../model/index.js';
-import { WorkflowContext, type WorkflowDeps } from '../../workflow/index.js';
+import { WorkflowContext, type WorkflowDeps } from '../../projections/index.js';
 import { noticeKey, type ExposureLedgerState } from '../break-glass/index.js';
 import { serviceActor, ServiceActorId } from '../service-actors.js';
 import {

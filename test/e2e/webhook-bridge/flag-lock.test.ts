@@ -5,7 +5,7 @@ import type { ApprovedFlagState } from '../../../src/approved-state/model/index.
 import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
 import { ActorKind, createLedgerStore, LedgerEventType, type LedgerStore } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
-import { flagSubject } from '../../../src/projections/index.js';
+import { flagSubject } from '../../../src/ledger-events/index.js';
 import { RedisLock } from '../../../src/locks/index.js';
 import { writeFlagConfiguration } from '../../../src/releases/index.js';
 import { hasRedisServerBinary, startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';

@@ -8,8 +8,8 @@ import {
   type LedgerAppend,
   type LedgerEntry,
 } from '../../../src/ledger/index.js';
-import { changeSubject, ledgerPayload } from '../../../src/projections/index.js';
-import { LedgerProjections } from '../../../src/workflow/index.js';
+import { changeSubject, ledgerPayload } from '../../../src/ledger-events/index.js';
+import { LedgerProjections } from '../../../src/projections/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 
 const record = parseChangeRecord(

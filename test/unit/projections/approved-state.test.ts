@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { ConfigSurface } from '../../../src/changes/model/index.js';
 import { restFlagSchema } from '../../../src/featbit/model/index.js';
 import { ActorKind, LedgerEventType } from '../../../src/ledger/index.js';
-import { flagSubject, ledgerPayload } from '../../../src/projections/index.js';
+import { flagSubject, ledgerPayload } from '../../../src/ledger-events/index.js';
 import { foldApprovedStates } from '../../../src/approved-state/projection/index.js';
 import type { ApprovedStatePayloadInput } from '../../../src/approved-state/model/index.js';
 import { readReference } from '../../support/reference.js';
-import { LedgerProjections } from '../../../src/workflow/index.js';
+import { LedgerProjections } from '../../../src/projections/index.js';
 import { MemoryLedgerStore } from './memory-ledger-store.js';
 
 const envelope = readReference('api-get-flag-response.constructed.json') as { data: unknown };

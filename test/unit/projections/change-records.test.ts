@@ -17,10 +17,10 @@ import {
   ledgerPayload,
   type LedgerPayloadInput,
   type ProjectedEventType,
-} from '../../../src/projections/index.js';
+} from '../../../src/ledger-events/index.js';
 import { RiskTier } from '../../../policies/index.js';
 import { contentHash } from '../../../src/canonical/index.js';
-import { LedgerProjections } from '../../../src/workflow/index.js';
+import { LedgerProjections } from '../../../src/projections/index.js';
 import { MemoryLedgerStore } from './memory-ledger-store.js';
 
 const text = readFileSync(

@@ -4,7 +4,7 @@ import { ChangeService } from '../changes/index.js';
 import type { GovernanceWorkflow } from './governance-workflow.js';
 import { ReleaseService, ReleaseStatusReader } from '../releases/index.js';
 import { ProposalService } from '../proposals/index.js';
-import { WorkflowContext, type WorkflowDeps } from './workflow-context.js';
+import { WorkflowContext, type WorkflowDeps } from '../projections/index.js';
 
 /**
  * The governance workflow: change records, reviews, evidence, releases, adoption and audit. Each member of

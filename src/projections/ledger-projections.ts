@@ -5,7 +5,6 @@ import {
   approvedStateKey,
   type MutableApprovedStates,
 } from '../approved-state/projection/index.js';
-import type { SkippedEntry } from '../projections/index.js';
 import {
   applyChangeEntriesInPlace,
   ChangeRecordLoader,
@@ -14,6 +13,7 @@ import {
   type ChangeRecordsState,
   type MutableChangeRecords,
 } from '../changes/projection/index.js';
+import type { SkippedEntry } from '../ledger-events/index.js';
 import { AuditIndex } from '../audit/projection/index.js';
 import { proposalOpenedPayloadSchema, type ProposalState } from '../proposals/model/index.js';
 

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import type { JsonObject } from '../../canonical/index.js';
-import { ValidationError, fieldIssuesFromZod } from '../../errors/index.js';
-import { LedgerEventType } from '../../ledger/ledger-event-type.js';
-import { approvedStatePayloadSchema } from '../../approved-state/model/index.js';
+import type { JsonObject } from '../canonical/index.js';
+import { ValidationError, fieldIssuesFromZod } from '../errors/index.js';
+import { LedgerEventType } from '../ledger/ledger-event-type.js';
+import { approvedStatePayloadSchema } from '../approved-state/model/index.js';
 import {
   approvalsResetPayloadSchema,
   changeClassifiedPayloadSchema,
@@ -10,14 +10,14 @@ import {
   changeStatusChangedPayloadSchema,
   evidenceAttachedPayloadSchema,
   reviewSubmittedPayloadSchema,
-} from '../../changes/events/index.js';
+} from '../changes/events/index.js';
 import {
   releaseCompletedPayloadSchema,
   releaseHeldPayloadSchema,
   releaseResumedPayloadSchema,
   releaseRolledBackPayloadSchema,
   stageAppliedPayloadSchema,
-} from '../../releases/model/index.js';
+} from '../releases/model/index.js';
 import {
   breakGlassExpiredPayloadSchema,
   breakGlassReviewedPayloadSchema,
@@ -27,7 +27,7 @@ import {
   telemetryRecordedPayloadSchema,
   reviewDateNotifiedPayloadSchema,
   signalRecordedPayloadSchema,
-} from '../../exposure/model/index.js';
+} from '../exposure/model/index.js';
 
 /** The `data` schema of every ledger event type the projections consume. */
 export const ledgerPayloadSchemas = {

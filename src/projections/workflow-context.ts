@@ -4,11 +4,10 @@ import type { ChangeRecord } from '../changes/model/index.js';
 import type { FieldIssue } from '../errors/index.js';
 import type { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import type { Actor, LedgerEntry, VerifiableLedgerStore } from '../ledger/index.js';
-import type { IdentityMapping } from '../identity/index.js';
+import { NO_PEOPLE, type IdentityMapping } from '../identity/index.js';
 import type { Logger } from '../logging/index.js';
 import type { RedactionKey } from '../redaction/index.js';
-import { ledgerPayload, type LedgerPayloadInput, type ProjectedEventType } from '../projections/index.js';
-import { NO_PEOPLE } from '../changes/index.js';
+import { ledgerPayload, type LedgerPayloadInput, type ProjectedEventType } from '../ledger-events/index.js';
 import type { KeyedLock } from '../locks/index.js';
 import type { LedgerProjections } from './ledger-projections.js';
 
