@@ -83,7 +83,7 @@ export class GateCore {
       gated: { ...this.counts },
       manifestsAccepted: this.accepted,
       manifestsRefused: this.refused,
-      manifestVersion: this.snapshot?.manifest.version,
+      ...(this.snapshot ? { manifestVersion: this.snapshot.manifest.version } : {}),
       ...(this.snapshot?.manifest.ledgerHead
         ? { ledgerHead: `${this.snapshot.manifest.ledgerHead.seq}:${this.snapshot.manifest.ledgerHead.hash}` }
         : {}),
@@ -321,7 +321,13 @@ export class GateCore {
   ): void {
     if (!this.options.onGated) return;
     try {
-      this.options.onGated({ flagKey, reason, servedVariationId, innerVariant, manifestVersion });
+      this.options.onGated({
+        flagKey,
+        reason,
+        servedVariationId,
+        ...(innerVariant === undefined ? {} : { innerVariant }),
+        manifestVersion,
+      });
     } catch {
       // an observer must never break evaluation
     }

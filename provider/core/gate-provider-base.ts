@@ -60,9 +60,9 @@ export abstract class GateProviderBase<E extends AnyProviderEvent, H> {
     return this.inner.hooks ?? [];
   }
 
-  /** Mirrors the inner provider, so the SDK binds the pair as it would bind the inner one. */
-  get domainScoped(): boolean | undefined {
-    return this.inner.domainScoped;
+  /** Mirrors the inner provider (false when it says nothing), so the SDK binds the pair as it binds the inner one. */
+  get domainScoped(): boolean {
+    return this.inner.domainScoped === true;
   }
 
   /** Counters of gated evaluations and manifests. */

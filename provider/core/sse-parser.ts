@@ -51,7 +51,11 @@ export class SseParser {
   private line(line: string, events: SseEvent[]): void {
     if (line === '') {
       if (this.data.length > 0)
-        events.push({ event: this.event || 'message', data: this.data.join('\n'), id: this.id });
+        events.push({
+          event: this.event || 'message',
+          data: this.data.join('\n'),
+          ...(this.id === undefined ? {} : { id: this.id }),
+        });
       this.event = '';
       this.data = [];
       return;

@@ -5,6 +5,7 @@ export * from './manifest-jws.js';
 export * from './featbit-value.js';
 export * from './flags-root.js';
 export * from './verify-manifest.js';
+export * from './public-jwk.js';
 export * from './verify-manifest-delta.js';
 export * from './manifest-integrity-error.js';
 export { ApprovedFlag } from '../core/approved-flag.js';

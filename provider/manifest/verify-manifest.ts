@@ -4,6 +4,7 @@ import { describeIssue } from './describe-issue.js';
 import { convertFeatBitValue, requestedTypeOf } from './featbit-value.js';
 import { MANIFEST_JWS_TYPE, MANIFEST_SIGNING_ALG } from './manifest-jws.js';
 import { ManifestIntegrityError } from './manifest-integrity-error.js';
+import { publicJwkMembers } from './public-jwk.js';
 import { approvalManifestSchema, type ApprovalManifest, type ManifestFlag } from './manifest-schema.js';
 import { sha256Hex } from './sha256-hex.js';
 
@@ -116,7 +117,7 @@ function publicKeyOf(jwk: JWK): Promise<CryptoKey | Uint8Array> {
   const id = `${jwk.kty ?? ''}:${jwk.crv ?? ''}:${jwk.x ?? ''}`;
   let key = importedKeys.get(id);
   if (!key) {
-    key = importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, MANIFEST_SIGNING_ALG);
+    key = importJWK(publicJwkMembers(jwk), MANIFEST_SIGNING_ALG);
     importedKeys.set(id, key);
     key.catch(() => importedKeys.delete(id));
   }

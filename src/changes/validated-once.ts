@@ -48,8 +48,7 @@ function checkOnce(
   if (trackable && seen.has(value)) return;
   const result = schema.safeParse(value);
   if (!result.success) {
-    for (const issue of result.error.issues)
-      ctx.addIssue({ ...issue, path: [...at, ...issue.path] } as z.core.$ZodRawIssue);
+    for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: [...at, ...issue.path] });
     return;
   }
   if (trackable) seen.add(value);

@@ -25,7 +25,8 @@ export function jsonlLedgerFiles(dataDir: string): JsonlLedgerFiles {
 
 /** The head anchor as the embedded store keeps it: the head, and where its line ends in the file (a hint, checked on open). */
 export interface HeadAnchor extends LedgerHead {
-  readonly end?: number;
+  /** As the head file's schema reads it back: present as undefined is absent. */
+  readonly end?: number | undefined;
 }
 
 const headAnchorSchema = ledgerHeadSchema.extend({ end: z.number().int().positive().optional() });

@@ -26,7 +26,8 @@ import { verifyLedger } from './verify-ledger.js';
 export interface JsonlLedgerOptions {
   /** Folder holding `ledger.jsonl`, its head anchor and its lock; created when missing. */
   readonly dataDir: string;
-  readonly logger?: Logger;
+  /** Where the store reports; silent when absent or undefined (a deployment's optional logger forwarded). */
+  readonly logger?: Logger | undefined;
 }
 
 /**

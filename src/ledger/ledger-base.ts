@@ -1,5 +1,6 @@
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { z } from 'zod';
+import { publicJwkMembers } from '@featgate/openfeature/manifest';
 import { canonicalJson } from '../canonical/index.js';
 import type { LedgerSigningKey } from './ledger-checkpoint.js';
 
@@ -43,7 +44,7 @@ export async function verifyLedgerBase(jws: string, keys: readonly JWK[]): Promi
   if (header.alg !== ALG || header.typ !== LEDGER_BASE_JWS_TYPE) return undefined;
   for (const jwk of keys.filter((candidate) => candidate.kid === undefined || candidate.kid === header.kid)) {
     try {
-      const key = await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, ALG);
+      const key = await importJWK(publicJwkMembers(jwk), ALG);
       const { payload } = await compactVerify(jws, key, { algorithms: [ALG] });
       const parsed = ledgerBaseSchema.safeParse(JSON.parse(new TextDecoder().decode(payload)));
       return parsed.success ? parsed.data : undefined;

@@ -1,5 +1,6 @@
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type CryptoKey, type JWK } from 'jose';
 import { z } from 'zod';
+import { publicJwkMembers } from '@featgate/openfeature/manifest';
 import { canonicalJson } from '../canonical/index.js';
 
 /** JWS `typ` of a ledger checkpoint, so no other signed document (a manifest) is taken for one. */
@@ -44,7 +45,7 @@ export async function verifyCheckpoint(jws: string, keys: readonly JWK[]): Promi
   if (header.alg !== ALG || header.typ !== CHECKPOINT_JWS_TYPE) return undefined;
   for (const jwk of keys.filter((candidate) => candidate.kid === undefined || candidate.kid === header.kid)) {
     try {
-      const key = await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, ALG);
+      const key = await importJWK(publicJwkMembers(jwk), ALG);
       const { payload } = await compactVerify(jws, key, { algorithms: [ALG] });
       const parsed = ledgerCheckpointSchema.safeParse(JSON.parse(new TextDecoder().decode(payload)));
       if (parsed.success && parsed.data.from <= parsed.data.to) return parsed.data;

@@ -17,9 +17,10 @@ import { verifyLedger } from './verify-ledger.js';
 export interface RedisLedgerOptions {
   /** A Redis URL (the store opens and closes its own connection) or a client the caller keeps owning. */
   readonly redis: string | Redis;
-  /** Prefix of every key; default `featgate:`. */
-  readonly prefix?: string;
-  readonly logger?: Logger;
+  /** Prefix of every key; default (also when undefined, as a deployment's optional setting forwards it) `featgate:`. */
+  readonly prefix?: string | undefined;
+  /** Where the store reports; silent when absent or undefined. */
+  readonly logger?: Logger | undefined;
   /** How many times in a row one batch may lose the compare-and-set to other writers before giving up. */
   readonly maxConflicts?: number;
   /** Signs a batch's checkpoint, pushed in the same script call as the batch (see `CheckpointedLedgerStore`). */

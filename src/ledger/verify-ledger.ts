@@ -15,11 +15,12 @@ type ParsedRecord = { readonly entry: LedgerEntry } | { readonly reason: string 
  * An intact entry found where another seq belongs is `reordered` when the missing seq turns up later, else
  * `deleted`. A ledger without an anchor is accepted only while it holds at most one entry (a crash can leave
  * the first append without its anchor). With `base` (a point verified before: a signed ledger base) the walk starts at
- * the base's entry, which must be stored with the base's hash, and checks only what follows it.
+ * the base's entry, which must be stored with the base's hash, and checks only what follows it; its `offset` (where
+ * that entry starts in the file, as the signed base's schema reads it: maybe undefined) is a hint.
  */
 export async function verifyLedger(
   source: LedgerRecordSource,
-  base?: LedgerHead & { readonly offset?: number },
+  base?: LedgerHead & { readonly offset?: number | undefined },
 ): Promise<LedgerVerification> {
   const anchor = await source.readAnchor();
   let expected = 1;

@@ -201,8 +201,7 @@ export class ManifestPublisher implements SignedManifestSource {
         issuedAt: this.now(),
         ttlMs: this.ttlMs,
         ledgerHead,
-        governed: entry.governance.governed,
-        denied: entry.governance.denied,
+        ...entry.governance,
       },
       entry.lastManifest,
       this.compiled,
@@ -254,14 +253,17 @@ class LazySignedManifest implements SignedManifest {
   private signedJws: string | undefined;
   private signedEtag: string | undefined;
   private content: ApprovalManifest | undefined;
+  /** The change from the previous signing; absent for an environment's first manifest. */
+  readonly delta?: SignedManifestDelta;
 
   constructor(
     manifest: ApprovalManifest,
     private readonly key: ManifestSigningKey,
     readonly seq: number,
-    readonly delta: SignedManifestDelta | undefined,
+    delta: SignedManifestDelta | undefined,
   ) {
     this.content = manifest;
+    if (delta) this.delta = delta;
     this.envId = manifest.envId;
     this.version = manifest.version;
     this.issuedAt = manifest.issuedAt;

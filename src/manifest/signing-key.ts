@@ -67,7 +67,8 @@ export async function signingKeyFromText(text: string, origin: string): Promise<
     throw new ConfigError(`${origin}: the manifest signing key is unusable: ${reason}`);
   }
   const { kty, crv, x } = await exportJWK(privateKey);
-  if (crv !== 'Ed25519' || !x) throw new ConfigError(`${origin}: the manifest signing key must be an Ed25519 key`);
+  if (kty !== 'OKP' || crv !== 'Ed25519' || !x)
+    throw new ConfigError(`${origin}: the manifest signing key must be an Ed25519 key`);
   const kid = await calculateJwkThumbprint({ kty, crv, x });
   return { kid, privateKey, publicJwk: { kty, crv, x, kid, alg: MANIFEST_SIGNING_ALG, use: 'sig' } };
 }

@@ -10,9 +10,10 @@ export interface SmtpSettings {
   /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
   readonly secure: boolean;
   readonly from: string;
-  readonly user?: string;
+  /** Login, when the server wants one (optional in the service config's schema, so maybe present as undefined). */
+  readonly user?: string | undefined;
   /** Held in memory only; never logged. */
-  readonly password?: string;
+  readonly password?: string | undefined;
 }
 
 /** Options of the e-mail notifier. */

@@ -21,11 +21,14 @@ interface LatencyFault {
   readonly until: number;
 }
 
-/** How long or how often a fault lasts: the next `count` requests, or every request for `forMs`. */
+/**
+ * How long or how often a fault lasts: the next `count` requests, or every request for `forMs`. Read from the control
+ * API's body schema, so an absent member may be present as undefined.
+ */
 export interface FaultSpan {
-  readonly count?: number;
-  readonly forMs?: number;
-  readonly target?: FaultTarget;
+  readonly count?: number | undefined;
+  readonly forMs?: number | undefined;
+  readonly target?: FaultTarget | undefined;
 }
 
 /** Decides, request by request, which injected failure or delay applies. */

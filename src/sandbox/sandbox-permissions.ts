@@ -43,7 +43,8 @@ export interface PolicyStatement {
   readonly effect: PolicyEffect | 'allow' | 'deny';
   readonly actions: readonly string[];
   readonly resources: readonly string[];
-  readonly resourceType?: string;
+  /** Absent (or undefined, as the control API body schema reads it): the resources name what it covers. */
+  readonly resourceType?: string | undefined;
 }
 
 /** The statement of a token with every permission. */

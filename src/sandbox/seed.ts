@@ -97,7 +97,11 @@ export function parseSeedDocument(document: unknown, source?: string): SeedData 
     segmentItems = Array.isArray(segments) ? segments : [];
   } else {
     throw new ValidationError([
-      { path: '', message: 'a seed is a data-sync document, an array of flags or an array of segments', file: source },
+      {
+        path: '',
+        message: 'a seed is a data-sync document, an array of flags or an array of segments',
+        ...(source === undefined ? {} : { file: source }),
+      },
     ]);
   }
   const flags = flagItems.map((item, index) => checkSeedFlag(item, join(flagsPath, index), source));

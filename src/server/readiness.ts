@@ -35,7 +35,8 @@ async function run(check: ReadinessCheck): Promise<{ ok: boolean; error?: string
     await Promise.race([check.check(), timeout]);
     return { ok: true };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message.split('\n')[0] : 'unavailable' };
+    // split always yields the first line; `?? ''` only satisfies the index check
+    return { ok: false, error: error instanceof Error ? (error.message.split('\n')[0] ?? '') : 'unavailable' };
   } finally {
     clearTimeout(timer);
   }

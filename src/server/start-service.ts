@@ -164,7 +164,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
     // the ledger is verified against its signed checkpoints before anything acts on it (ARCHITECTURE.md "Ledger")
     // and started from the newest signed projection snapshot, so the start costs the entries after it (ARCHITECTURE.md "Projection snapshots")
     const opened = await openLedgerWithProjections({
-      redis,
+      ...(redis ? { redis } : {}),
       dataDir: config.dataDir,
       prefix: config.redisPrefix,
       logger,
@@ -251,7 +251,7 @@ export async function startService(config: ServiceConfig, options: StartServiceO
       lock,
       policy: () => policy,
       redactionKey,
-      featbit: featbitSetup.client,
+      ...(featbitSetup.client ? { featbit: featbitSetup.client } : {}),
       logger,
       identities,
       ...(options.now ? { now: options.now } : {}),

@@ -4,6 +4,7 @@ import { appendFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import { publicJwkMembers } from '@featgate/openfeature/manifest';
 import { canonicalJson, type JsonObject } from '../../src/canonical/index.js';
 import {
   ActorKind,
@@ -213,7 +214,7 @@ export async function writeRedisHistory(
 /** A fresh Ed25519 ledger signing key for a bench run. */
 export async function benchLedgerKey(): Promise<LedgerSigningKey> {
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const { kty, crv, x } = await exportJWK(privateKey);
-  const kid = await calculateJwkThumbprint({ kty, crv, x });
-  return { kid, privateKey, publicJwk: { kty, crv, x, kid, alg: 'EdDSA', use: 'sig' } };
+  const publicPart = publicJwkMembers(await exportJWK(privateKey));
+  const kid = await calculateJwkThumbprint(publicPart);
+  return { kid, privateKey, publicJwk: { ...publicPart, kid, alg: 'EdDSA', use: 'sig' } };
 }

@@ -2,6 +2,15 @@ import type { RestFlag } from '../../src/featbit/model/index.js';
 import type { FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
 import type { Logger } from '../../src/logging/index.js';
 
+/** Hints for finding an editor; each may be undefined, as the job and the worker's settings forward them. */
+export interface FindEditorOptions {
+  /** The webhook's operator display name, used when the audit log names nobody. */
+  readonly fallback?: string | undefined;
+  /** featgate's own FeatBit operator name, skipped in the audit log. */
+  readonly serviceOperatorName?: string | undefined;
+  readonly logger?: Logger | undefined;
+}
+
 /** Name used when neither the audit log nor the webhook names who edited. */
 export const UNKNOWN_OPERATOR = 'unknown FeatBit operator';
 
@@ -15,7 +24,7 @@ export async function findEditor(
   featbit: FeatBitRestClient,
   envId: string,
   live: Pick<RestFlag, 'id' | 'key'> & { readonly revision?: string },
-  options: { readonly fallback?: string; readonly serviceOperatorName?: string; readonly logger?: Logger } = {},
+  options: FindEditorOptions = {},
 ): Promise<string> {
   try {
     const page = await featbit.listAuditLogs(envId, { refId: live.id, refType: 'FeatureFlag', pageSize: 10 });

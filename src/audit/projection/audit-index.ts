@@ -1,12 +1,12 @@
 import type { LedgerEntry } from '../../ledger/index.js';
 
-/** The filters of an audit query the index can answer. */
+/** The filters of an audit query the index can answer (as the query schema reads them: absent may be undefined). */
 export interface IndexedAuditFilters {
-  readonly change?: string;
+  readonly change?: string | undefined;
   /** `<envId>/<flagKey>`, or a bare flag key for any environment. */
-  readonly flag?: string;
-  readonly actor?: string;
-  readonly type?: string;
+  readonly flag?: string | undefined;
+  readonly actor?: string | undefined;
+  readonly type?: string | undefined;
 }
 
 /**

@@ -33,7 +33,8 @@ export interface ChangeRecordState {
   readonly stageAppliedAt?: string;
   /** Latest guardrail signal per metric, recorded while the change was exposed. */
   readonly signals?: Readonly<Record<string, LatestSignal>>;
-  readonly statusReason?: string;
+  /** Why the status is what it is (held, rolled back...); undefined once a status without a reason replaces it. */
+  readonly statusReason?: string | undefined;
   readonly createdAt: string;
   readonly createdBy: string;
   readonly updatedAt: string;

@@ -141,7 +141,8 @@ async function witnessFrom(options: VerifyOptions): Promise<Witness> {
         "--expect-head: expected <seq>:<64 lowercase hex digits>, as a manifest's ledgerHead spells it",
       );
   }
-  if (options.publicKey === undefined) return { expectHead };
+  const witnessed = expectHead === undefined ? {} : { expectHead };
+  if (options.publicKey === undefined) return witnessed;
   const text = options.publicKey.trim().startsWith('{')
     ? options.publicKey
     : await readFile(options.publicKey, 'utf8').catch(() => undefined);
@@ -156,7 +157,7 @@ async function witnessFrom(options: VerifyOptions): Promise<Witness> {
       '--public-key: expected a public Ed25519 JWK (kty OKP, crv Ed25519, x; no private part), or a file holding one',
     );
   }
-  return { expectHead, publicKeys: [jwk] };
+  return { ...witnessed, publicKeys: [jwk] };
 }
 
 /** A verification and, when it was incremental, the signed base it started from. */

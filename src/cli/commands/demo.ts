@@ -8,10 +8,16 @@ interface DemoOptions {
   readonly dataDir?: string;
 }
 
+/** A demo state whose service and sandbox are running: every part the commands reach is there. */
+interface RunningDemo {
+  readonly tokens: DemoState['tokens'];
+  readonly featgateUrl: string;
+  readonly publicJwk: NonNullable<DemoState['publicJwk']>;
+  readonly sandbox: NonNullable<DemoState['sandbox']>;
+}
+
 /** The running demo's state from the data folder, or a ConfigError saying to start it first. */
-function runningDemo(
-  options: DemoOptions,
-): Required<Pick<DemoState, 'sandbox' | 'featgateUrl' | 'publicJwk'>> & DemoState {
+function runningDemo(options: DemoOptions): RunningDemo {
   const config = loadServiceConfig({ overrides: { dataDir: options.dataDir } });
   const state = readDemoState(config.dataDir);
   if (!state?.sandbox || !state.featgateUrl || !state.publicJwk) {
@@ -19,7 +25,7 @@ function runningDemo(
       `no running demo in ${config.dataDir}: start one with \`npm start\` (featgate serve with no configuration) first`,
     );
   }
-  return state as Required<Pick<DemoState, 'sandbox' | 'featgateUrl' | 'publicJwk'>> & DemoState;
+  return { tokens: state.tokens, featgateUrl: state.featgateUrl, publicJwk: state.publicJwk, sandbox: state.sandbox };
 }
 
 /**

@@ -29,7 +29,12 @@ export function registerKeysCommands(program: Command): void {
     .action(async (options: KeysOptions) => {
       const { jwk, source } = options.url
         ? await keyOfService(options.url)
-        : await keyOfStore(loadServiceConfig({ file: options.config, overrides: { dataDir: options.dataDir } }));
+        : await keyOfStore(
+            loadServiceConfig({
+              ...(options.config === undefined ? {} : { file: options.config }),
+              overrides: { dataDir: options.dataDir },
+            }),
+          );
       process.stderr.write(`featgate: ${source}\n`);
       process.stdout.write(`${JSON.stringify(jwk, null, 2)}\n`);
     });

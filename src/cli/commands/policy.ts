@@ -96,7 +96,7 @@ async function reportIssues<T>(load: () => Promise<T>): Promise<T | undefined> {
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     process.stdout.write(
-      `${error.issues.map((issue) => formatFieldIssue({ ...issue, file: issue.file && relativeOrAbsolute(issue.file) })).join('\n')}\n`,
+      `${error.issues.map((issue) => formatFieldIssue({ ...issue, ...(issue.file ? { file: relativeOrAbsolute(issue.file) } : {}) })).join('\n')}\n`,
     );
     process.exitCode = ExitCode.CheckFailed;
     return undefined;

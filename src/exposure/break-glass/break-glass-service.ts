@@ -368,7 +368,8 @@ export function emergencyConfiguration(
 export function postReviewOutcome(
   reviews: readonly {
     reviewer: string;
-    reviewerAliases?: readonly string[];
+    /** As the ledger payload schema reads it back: present as undefined is absent. */
+    reviewerAliases?: readonly string[] | undefined;
     roles: readonly string[];
     decision: ReviewDecision;
   }[],

@@ -290,7 +290,7 @@ export class FeatBitRestClient {
       const message = error instanceof Error ? error.message : String(error);
       return {
         ok: false,
-        networkCode,
+        ...(networkCode === undefined ? {} : { networkCode }),
         error: featBitErrorForStatus({ status: 0, errors: [`${networkCode ?? 'NETWORK'}: ${message}`], request }),
       };
     }

@@ -39,5 +39,5 @@ export type ResolvedRestClientOptions = z.output<typeof optionsSchema> & { reado
 /** Validates client options, naming the bad field; the token itself never appears in the error. */
 export function resolveRestClientOptions(options: FeatBitRestClientOptions): ResolvedRestClientOptions {
   const { logger, ...rest } = options;
-  return { ...parseOrThrow(optionsSchema, rest), logger };
+  return { ...parseOrThrow(optionsSchema, rest), ...(logger === undefined ? {} : { logger }) };
 }

@@ -71,16 +71,13 @@ function applyWrite(
   revision: string,
   write: PlannedFlagWrite,
 ): Promise<string> {
+  const comment = write.comment === undefined ? {} : { comment: write.comment };
   switch (write.kind) {
     case FlagWriteKind.Targeting:
-      return client.updateTargeting(envId, key, { revision, targeting: write.targeting, comment: write.comment });
+      return client.updateTargeting(envId, key, { revision, targeting: write.targeting, ...comment });
     case FlagWriteKind.Variations:
-      return client.updateVariations(envId, key, { revision, variations: write.variations, comment: write.comment });
+      return client.updateVariations(envId, key, { revision, variations: write.variations, ...comment });
     case FlagWriteKind.OffVariation:
-      return client.updateOffVariation(envId, key, {
-        revision,
-        offVariationId: write.offVariationId,
-        comment: write.comment,
-      });
+      return client.updateOffVariation(envId, key, { revision, offVariationId: write.offVariationId, ...comment });
   }
 }

@@ -161,7 +161,9 @@ export function featureFlagRoutes(store: SandboxStore, features: FeatBitFeatures
   const router = Router({ mergeParams: true });
   /** Before 5.2.2 writes answered `true` and nothing carried a revision. */
   const answerRevision = (res: Response, flag: SandboxFlag) => sendOk(res, features.revisions ? flag.revision : true);
-  const expected = (revisionValue: string | undefined) => (features.revisions ? (revisionValue ?? '') : undefined);
+  /** The revision a write must find (none before 5.2.2): a missing one in the body is the empty revision. */
+  const expected = (revisionValue: string | undefined) =>
+    features.revisions ? { expectedRevision: revisionValue ?? '' } : {};
   const env = (req: Request) => String(req.params['envId']);
   const key = (req: Request) => String(req.params['key']);
   const can = (permission: SandboxPermission) => requirePermission(store, permission);
@@ -251,7 +253,7 @@ export function featureFlagRoutes(store: SandboxStore, features: FeatBitFeatures
           return { ...draft, ...body.targeting };
         },
         {
-          expectedRevision: expected(body.revision),
+          ...expected(body.revision),
           comment: body.comment,
           authorize: (instructions, previous) => {
             // FlagComparer throws on null lists: a 500 before anything is saved.
@@ -284,7 +286,7 @@ export function featureFlagRoutes(store: SandboxStore, features: FeatBitFeatures
     if (variations.some((variation) => variation === null))
       throw new Error('Object reference not set to an instance of an object.');
     const flag = store.writeFlag(env(req), key(req), requestToken(res), (draft) => ({ ...draft, variations }), {
-      expectedRevision: expected(body.revision),
+      ...expected(body.revision),
       comment: body.comment,
     });
     answerRevision(res, flag);
@@ -300,7 +302,7 @@ export function featureFlagRoutes(store: SandboxStore, features: FeatBitFeatures
       requestToken(res),
       (draft) => ({ ...draft, disabledVariationId: offVariationId }),
       {
-        expectedRevision: expected(body.revision),
+        ...expected(body.revision),
         comment: body.comment,
       },
     );

@@ -3,10 +3,10 @@
  * absent properties are null, so comparisons follow .NET's `==` on strings.
  */
 export interface LooseCondition {
-  readonly id?: string | null;
-  readonly property?: string | null;
-  readonly op?: string | null;
-  readonly value?: string | null;
+  readonly id?: string | null | undefined;
+  readonly property?: string | null | undefined;
+  readonly op?: string | null | undefined;
+  readonly value?: string | null | undefined;
 }
 
 /** `Enumerable.Except`: distinct items of `left` not in `right`, in first-seen order. */

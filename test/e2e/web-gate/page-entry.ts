@@ -3,12 +3,12 @@ import type { JWK } from 'jose';
 import { ContextManifestSource, FeatgateWebProvider } from '../../../provider/web/index.js';
 import { PolledFeatBitWebProvider } from './polled-featbit-web-provider.js';
 
-/** One evaluation as the page saw it. */
+/** One evaluation as the page saw it (members the SDK left undefined stay so; they vanish on the way out of the page). */
 export interface PageEvaluation {
   value: JsonValue;
-  reason?: string;
-  variant?: string;
-  errorCode?: string;
+  reason?: string | undefined;
+  variant?: string | undefined;
+  errorCode?: string | undefined;
   flagMetadata: Record<string, unknown>;
 }
 

@@ -111,7 +111,11 @@ export class PolledFeatBitWebProvider implements Provider {
         : result.kind === EvaluationKind.FallThrough
           ? StandardResolutionReasons.DEFAULT
           : StandardResolutionReasons.TARGETING_MATCH;
-    return { value: converted.value as T, variant: result.variationId, reason };
+    return {
+      value: converted.value as T,
+      ...(result.variationId === undefined ? {} : { variant: result.variationId }),
+      reason,
+    };
   }
 
   private async poll(): Promise<void> {

@@ -172,7 +172,7 @@ function witnessed(ledger: Ledger, expectHead?: LedgerHead) {
   return verifyLedgerWitnessed(ledger.source(), {
     checkpoints: ledger.checkpoints(),
     publicKeys: [key.publicJwk],
-    expectHead,
+    ...(expectHead ? { expectHead } : {}),
   });
 }
 

@@ -1,13 +1,14 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import { publicJwkMembers } from '@featgate/openfeature/manifest';
 import { pino, type Logger } from 'pino';
 import type { LedgerSigningKey } from '../../../src/ledger/index.js';
 
 /** A fresh Ed25519 ledger signing key, as `serve` loads one. */
 export async function ledgerTestKey(): Promise<LedgerSigningKey> {
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const { kty, crv, x } = await exportJWK(privateKey);
-  const kid = await calculateJwkThumbprint({ kty, crv, x });
-  return { kid, privateKey, publicJwk: { kty, crv, x, kid, alg: 'EdDSA', use: 'sig' } };
+  const publicPart = publicJwkMembers(await exportJWK(privateKey));
+  const kid = await calculateJwkThumbprint(publicPart);
+  return { kid, privateKey, publicJwk: { ...publicPart, kid, alg: 'EdDSA', use: 'sig' } };
 }
 
 /** A logger that keeps the messages of its warnings and errors, so a test can see what an operator is told. */

@@ -25,6 +25,8 @@ const PROPOSAL_FLAG = 'proposal-model-route';
 const ROUTE = { provider: 'openai', model: 'gpt-4o-mini', region: 'eu', latencyTargetMs: 800 };
 
 let h: Harness;
+/** How far the service's clock runs ahead of the wall clock: tests move it past a stage's minimum duration. */
+let clockAheadMs = 0;
 const token = (name: string): string => h.extraTokens[name]!;
 
 beforeAll(async () => {
@@ -54,6 +56,7 @@ beforeAll(async () => {
       { name: 'bob-admin', roles: ['admin'] },
       { name: 'carol', roles: ['reviewer', 'featureOwner'] },
     ],
+    { now: () => new Date(Date.now() + clockAheadMs) },
   );
   for (const flagKey of [promptKey, routeKey, PROPOSAL_FLAG]) {
     expect(
@@ -434,7 +437,7 @@ describe('stage audiences after FeatBit edits', () => {
     };
     await editRule((rule) => ({ ...rule, name: 'everyone' }));
     expect((await liveFlag(promptKey)).rules[0].name).toBe('everyone');
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    clockAheadMs += 1100;
     const second = await h.call('POST', '/v1/changes/staff-renamed/release/apply-stage', {
       token: h.tokens.releaseOwner,
       body: {},

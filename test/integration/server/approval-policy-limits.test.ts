@@ -12,6 +12,8 @@ const low = example('low-prompt-whitespace');
 const high = example('high-model-provider-change');
 let h: Harness;
 let dir: string;
+/** How far the service's clock runs ahead of the wall clock: the test moves it instead of sleeping. */
+let clockAheadMs = 0;
 
 beforeAll(async () => {
   const policy = parseYaml(readFileSync(DEFAULT_POLICY_PATH, 'utf8'));
@@ -24,6 +26,8 @@ beforeAll(async () => {
       jsonFlag(envId, high.flags[0].key, [{ id: 'current', name: 'current', value: high.flags[0].baseline }]),
     ],
     { policy: join(dir, 'policy.yaml') },
+    [],
+    { now: () => new Date(Date.now() + clockAheadMs) },
   );
   for (const flagKey of [low.flags[0].key, high.flags[0].key]) {
     expect(
@@ -50,7 +54,7 @@ describe('tier limits', () => {
       body: { decision: 'approve' },
     });
     expect(approved.body.status).toBe('approved');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    clockAheadMs += 1500;
     const late = await h.call('POST', `/v1/changes/${low.key}/release/apply-stage`, {
       token: h.tokens.releaseOwner,
       body: {},

@@ -1,4 +1,5 @@
 import { generateKeyPair, exportJWK, calculateJwkThumbprint } from 'jose';
+import { publicJwkMembers } from '@featgate/openfeature/manifest';
 import type { ApprovedFlagState } from '../../../src/approved-state/model/index.js';
 import { ConfigSurface } from '../../../src/changes/model/index.js';
 import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment } from '../../../src/featbit/model/index.js';
@@ -12,9 +13,9 @@ import {
 /** A fresh Ed25519 manifest signing key. */
 export async function testSigningKey(): Promise<ManifestSigningKey> {
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const { kty, crv, x } = await exportJWK(privateKey);
-  const kid = await calculateJwkThumbprint({ kty, crv, x });
-  return { kid, privateKey, publicJwk: { kty, crv, x, kid, alg: 'EdDSA', use: 'sig' } };
+  const publicPart = publicJwkMembers(await exportJWK(privateKey));
+  const kid = await calculateJwkThumbprint(publicPart);
+  return { kid, privateKey, publicJwk: { ...publicPart, kid, alg: 'EdDSA', use: 'sig' } };
 }
 
 /** A FeatBit flag, filled with FeatBit's defaults, from the parts a test cares about. */

@@ -81,7 +81,7 @@ describe('server gate forwards what the OpenFeature checklist names', () => {
   it('names itself and its inner provider, and mirrors domainScoped', () => {
     const inner = new RecordingProvider(editedTone);
     expect(gateOver(inner).metadata).toEqual({ name: 'featgate-gate', inner: 'in-memory' });
-    expect(gateOver(inner).domainScoped).toBeUndefined();
+    expect(gateOver(inner).domainScoped).toBe(false);
     inner.domainScoped = true;
     expect(gateOver(inner).domainScoped).toBe(true);
   });

@@ -29,10 +29,10 @@ export function loadSuite(suite: (typeof SPEC_SUITES)[number]): SpecScenario[] {
       suite,
       title: `${suite}: ${pickle.name} #${seen}`,
       tags: pickle.tags.map((tag) => tag.name),
-      steps: pickle.steps.map((step) => ({
-        text: step.text,
-        table: step.argument?.dataTable?.rows.map((row) => row.cells.map((cell) => cell.value)),
-      })),
+      steps: pickle.steps.map((step) => {
+        const rows = step.argument?.dataTable?.rows;
+        return { text: step.text, ...(rows ? { table: rows.map((row) => row.cells.map((cell) => cell.value)) } : {}) };
+      }),
     };
   });
 }

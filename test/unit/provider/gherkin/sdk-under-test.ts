@@ -32,13 +32,13 @@ export interface SpecHook {
   finally?(hookContext: { readonly flagKey: string }, details: EvaluationDetails<FlagValue>): void;
 }
 
-/** One evaluation a step asks for. */
+/** One evaluation a step asks for (with the scenario's context and hooks, undefined while a step set none). */
 export interface SpecEvaluation {
   readonly type: SpecFlagType;
   readonly key: string;
   readonly defaultValue: FlagValue;
-  readonly context?: EvaluationContext;
-  readonly hooks?: readonly SpecHook[];
+  readonly context?: EvaluationContext | undefined;
+  readonly hooks?: readonly SpecHook[] | undefined;
 }
 
 /** The registered provider, as the steps reach it. */

@@ -1,7 +1,13 @@
 import type { EvaluationContext, EvaluationDetails, FlagValue, JsonValue } from '@openfeature/core';
 import { expect } from 'vitest';
 import type { ContextLevel } from './sdk-under-test.js';
-import { SpecFlagType, type RegisteredSpecProvider, type SdkUnderTest, type SpecHook } from './sdk-under-test.js';
+import {
+  SpecFlagType,
+  type RegisteredSpecProvider,
+  type SdkUnderTest,
+  type SpecEvaluation,
+  type SpecHook,
+} from './sdk-under-test.js';
 import { SpecProviderState } from './spec-flags-provider.js';
 
 /** A data table of a step, rows of cells. */
@@ -39,13 +45,7 @@ export class SpecWorld implements ScenarioRecord {
     this.provider = await this.sdk.register(this.domain, state);
   }
 
-  async evaluate(evaluation: {
-    type: SpecFlagType;
-    key: string;
-    defaultValue: FlagValue;
-    context?: EvaluationContext;
-    hooks?: SpecHook[];
-  }): Promise<EvaluationDetails<FlagValue>> {
+  async evaluate(evaluation: SpecEvaluation): Promise<EvaluationDetails<FlagValue>> {
     const details = await this.sdk.evaluate(this.domain, evaluation, (returned) => (this.returned = returned));
     this.details = details;
     this.observations.push({ evaluated: evaluation.key, details: comparable(details) });
@@ -62,7 +62,7 @@ export class SpecWorld implements ScenarioRecord {
       this.checks.push({
         step,
         ok: false,
-        message: error instanceof Error ? error.message.split('\n')[0] : String(error),
+        message: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error),
       });
     }
   }
