@@ -7,7 +7,7 @@ import { foldApprovedStates } from '../../../src/approved-state/projection/index
 import type { ApprovedStatePayloadInput } from '../../../src/approved-state/model/index.js';
 import { readReference } from '../../support/reference.js';
 import { LedgerProjections } from '../../../src/projections/index.js';
-import { MemoryLedgerStore } from './memory-ledger-store.js';
+import { MemoryLedgerStore } from '../projections/memory-ledger-store.js';
 
 const envelope = readReference('api-get-flag-response.constructed.json') as { data: unknown };
 const restFlag = restFlagSchema.parse(envelope.data);

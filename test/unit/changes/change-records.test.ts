@@ -21,7 +21,7 @@ import {
 import { RiskTier } from '../../../policies/index.js';
 import { contentHash } from '../../../src/canonical/index.js';
 import { LedgerProjections } from '../../../src/projections/index.js';
-import { MemoryLedgerStore } from './memory-ledger-store.js';
+import { MemoryLedgerStore } from '../projections/memory-ledger-store.js';
 
 const text = readFileSync(
   fileURLToPath(new URL('../../../policies/examples/high-model-provider-change.yaml', import.meta.url)),
