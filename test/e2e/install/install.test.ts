@@ -197,7 +197,15 @@ describe.skipIf(!hasChromium && !process.env['CI'])(
     it('brings only the gate and its few runtime dependencies: no Redis, BullMQ, Express, Handlebars or esbuild', async () => {
       const packages = await runtimePackages(appDir);
       expect(packages).toEqual(
-        expect.arrayContaining(['@featgate/openfeature', ...PEERS, 'jose', 'canonicalize', 'zod', 're2js']),
+        expect.arrayContaining([
+          '@featgate/openfeature',
+          ...PEERS,
+          'jose',
+          'canonicalize',
+          'eventsource-parser',
+          'zod',
+          're2js',
+        ]),
       );
       expect(packages.filter((name) => SERVICE_ONLY.includes(name) || name.startsWith('@esbuild/'))).toEqual([]);
     });

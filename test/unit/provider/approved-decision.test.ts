@@ -93,13 +93,13 @@ describe('grants decide like FeatBit evaluates the approved configuration', () =
 });
 
 describe('SSE parsing', () => {
-  it('joins chunks, skips heartbeats and keeps the last id', () => {
+  it('joins chunks, skips heartbeats and gives each event only its own id', () => {
     const parser = new SseParser();
     expect(parser.push('retry: 1000\n\n: heartbeat\n\nevent: manifest\nid: "e1"\nda')).toEqual([]);
     expect(parser.push('ta: abc\r\ndata: def\n\nevent: manifest\ndata: x\n')).toEqual([
       { event: 'manifest', data: 'abc\ndef', id: '"e1"' },
     ]);
-    expect(parser.push('\n')).toEqual([{ event: 'manifest', data: 'x', id: '"e1"' }]);
+    expect(parser.push('\n')).toEqual([{ event: 'manifest', data: 'x' }]);
   });
 
   it('gives the same events however the stream is split and whichever line breaks it uses', () => {
