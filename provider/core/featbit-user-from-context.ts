@@ -12,7 +12,7 @@ const HAS_OWN = Object.prototype.hasOwnProperty;
  * Reads the context only; never copies or changes it.
  */
 export function featBitUserFromContext(context: EvaluationContext, properties?: readonly string[]): FeatBitUser {
-  const key = context.targetingKey ?? (typeof context['key'] === 'string' ? context['key'] : '');
+  const key = featBitKeyOf(context);
   const customizedProperties: Record<string, string> = {};
   for (const attribute of properties ?? Object.keys(context)) {
     if (attribute === 'targetingKey' || attribute === 'name' || !HAS_OWN.call(context, attribute)) continue;
@@ -21,4 +21,9 @@ export function featBitUserFromContext(context: EvaluationContext, properties?: 
   const user: FeatBitUser = { keyId: key, customizedProperties };
   if (context['name'] !== undefined && context['name'] !== null) user.name = toFeatBitAttribute(context['name']);
   return user;
+}
+
+/** The FeatBit user key of a context: `targetingKey`, else a string `key`, else `''`. */
+export function featBitKeyOf(context: EvaluationContext): string {
+  return context.targetingKey ?? (typeof context['key'] === 'string' ? context['key'] : '');
 }

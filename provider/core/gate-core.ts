@@ -198,7 +198,8 @@ export class GateCore {
    * otherwise the value the approved configuration gives the context, as a normal resolution with reason
    * `UNAPPROVED`. Inner errors pass through unchanged, and so does a `DISABLED` result carrying the caller's own
    * default (the safe direction is always allowed); a `DISABLED` result with any other value is gated like every
-   * value. Without a verified manifest nothing else is passed through. Values are compared by content.
+   * value. Without a verified manifest nothing else is passed through. Values are compared by content; `rawJson`
+   * (given only by a `RawJsonResolver`, as the string the value was freshly parsed from) stands for that content.
    */
   gate<T>(
     flagKey: string,
@@ -206,8 +207,9 @@ export class GateCore {
     type: RequestedType,
     context: EvaluationContext,
     inner: ResolutionDetails<T>,
+    rawJson?: string,
   ): ResolutionDetails<T> {
-    const decided = this.decide(flagKey, defaultValue, type, context, inner);
+    const decided = this.decide(flagKey, defaultValue, type, context, inner, rawJson);
     return decided === inner ? withoutGateMetadata(inner) : decided;
   }
 
@@ -217,6 +219,7 @@ export class GateCore {
     type: RequestedType,
     context: EvaluationContext,
     inner: ResolutionDetails<T>,
+    rawJson: string | undefined,
   ): ResolutionDetails<T> {
     if (inner.errorCode !== undefined) return inner;
     if (inner.reason === StandardResolutionReasons.DISABLED && jsonEqual(inner.value, defaultValue)) return inner;
@@ -248,7 +251,10 @@ export class GateCore {
       };
     }
     const view = flag.view(type);
-    const innerId = view.idOf(inner.value, inner.variant);
+    const innerId =
+      rawJson === undefined
+        ? view.idOf(inner.value, inner.variant)
+        : view.idOfRawJson(rawJson, inner.value, inner.variant);
     if (innerId !== undefined && innerId === view.baselineId) return inner;
     let servedId: string;
     let reason: GateReason;

@@ -17,6 +17,7 @@ import {
   type ResolutionDetails,
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
+import { RESOLVE_RAW_JSON, type RawJsonResolution, type RawJsonResolver } from '../core/raw-json-resolver.js';
 import { RequestedType } from '../manifest/featbit-value.js';
 import { sdkUserFromContext } from './featbit-user.js';
 import { IndexedFlagStore } from './indexed-flag-store.js';
@@ -36,7 +37,7 @@ export type FeatBitProviderOptions =
  * SDK's operators cannot throw on types, emits ConfigurationChanged with the changed flag keys, and forwards `track`.
  * Note: the SDK records the exposure inside the evaluation, before any wrapping gate sees the value.
  */
-export class FeatBitServerProvider implements Provider {
+export class FeatBitServerProvider implements Provider, RawJsonResolver {
   readonly runsOn = 'server';
   readonly metadata = { name: 'featbit-server' } as const;
   readonly events = new OpenFeatureEventEmitter();
@@ -114,32 +115,48 @@ export class FeatBitServerProvider implements Provider {
     context: EvaluationContext,
     _logger: Logger,
   ): Promise<ResolutionDetails<T>> {
+    return (await this[RESOLVE_RAW_JSON](flagKey, defaultValue, context)).details;
+  }
+
+  /**
+   * `resolveObjectEvaluation` with the stored string the served value was parsed from (a fresh object per call), so
+   * a gate over this provider identifies the value by that string instead of walking its content. Without its own
+   * store (an existing client), no string is known: the SDK parses the value itself.
+   */
+  async [RESOLVE_RAW_JSON]<T extends JsonValue>(
+    flagKey: string,
+    defaultValue: T,
+    context: EvaluationContext,
+  ): Promise<RawJsonResolution<T>> {
     const store = this.store;
     if (!store)
-      return this.resolve(flagKey, defaultValue, RequestedType.Object, context, (user) =>
-        this.client.jsonVariationDetail(flagKey, user, defaultValue),
-      );
-    let variant: string | undefined;
-    return this.resolve(
-      flagKey,
-      defaultValue,
-      RequestedType.Object,
-      context,
-      async (user): Promise<IEvalDetail<T>> => {
-        const raw = await this.client.stringVariationDetail(flagKey, user, '');
-        const text = raw.value;
-        if (!isServed(raw.kind) || text === undefined) return { ...raw, value: defaultValue };
-        let value: T;
-        try {
-          value = JSON.parse(text) as T;
-        } catch {
-          return { flagKey, kind: ReasonKinds.WrongType, reason: 'type mismatch', value: defaultValue };
-        }
-        variant = store.variationIdOfRawJson(flagKey, text);
-        return { ...raw, value };
-      },
-      () => variant,
-    );
+      return {
+        details: await this.resolve(flagKey, defaultValue, RequestedType.Object, context, (user) =>
+          this.client.jsonVariationDetail(flagKey, user, defaultValue),
+        ),
+      };
+    // one async step, no closure: this is the path a gate over a large JSON flag takes on every evaluation
+    const user = sdkUserFromContext(context);
+    if (user.key.trim() === '') return { details: missingKey(defaultValue) };
+    let detail: IEvalDetail<string>;
+    try {
+      detail = await this.client.stringVariationDetail(flagKey, user, '');
+    } catch (thrown) {
+      return { details: evaluationFailed(defaultValue, thrown) };
+    }
+    const text = detail.value;
+    if (!isServed(detail.kind) || text === undefined)
+      return { details: this.detailsOf(flagKey, defaultValue, { ...detail, value: defaultValue }, () => undefined) };
+    let value: T;
+    try {
+      value = JSON.parse(text) as T;
+    } catch {
+      return { details: error(defaultValue, ErrorCode.TYPE_MISMATCH, 'type mismatch') };
+    }
+    const details: ResolutionDetails<T> = { value, reason: this.reasonOf(flagKey, detail.kind) };
+    const variant = store.variationIdOfRawJson(flagKey, text);
+    if (variant !== undefined) details.variant = variant;
+    return { details, raw: text };
   }
 
   private async resolve<T>(
@@ -148,27 +165,25 @@ export class FeatBitServerProvider implements Provider {
     type: RequestedType,
     context: EvaluationContext,
     evaluate: (user: ReturnType<typeof sdkUserFromContext>) => Promise<IEvalDetail<T>>,
-    variantOf: (value: T) => string | undefined = (value) => this.store?.variationIdOf(flagKey, type, value),
   ): Promise<ResolutionDetails<T>> {
     const user = sdkUserFromContext(context);
-    if (user.key.trim() === '') {
-      return error(
-        defaultValue,
-        ErrorCode.TARGETING_KEY_MISSING,
-        'FeatBit needs a targetingKey (or key) in the context',
-      );
-    }
+    if (user.key.trim() === '') return missingKey(defaultValue);
     let detail: IEvalDetail<T>;
     try {
       detail = await evaluate(user);
     } catch (thrown) {
-      // The SDK throws from some operators when a rule reads an attribute the context lacks.
-      return error(
-        defaultValue,
-        ErrorCode.GENERAL,
-        `FeatBit evaluation failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
-      );
+      return evaluationFailed(defaultValue, thrown);
     }
+    return this.detailsOf(flagKey, defaultValue, detail, (value) => this.store?.variationIdOf(flagKey, type, value));
+  }
+
+  /** The resolution for an SDK result: its kind mapped to an error code or a standard reason, and the variant. */
+  private detailsOf<T>(
+    flagKey: string,
+    defaultValue: T,
+    detail: IEvalDetail<T>,
+    variantOf: (value: T) => string | undefined,
+  ): ResolutionDetails<T> {
     const message = detail.reason ?? detail.kind;
     switch (detail.kind) {
       case ReasonKinds.ClientNotReady:
@@ -213,6 +228,20 @@ function isServed(kind: ReasonKinds): boolean {
     kind === ReasonKinds.TargetMatch ||
     kind === ReasonKinds.RuleMatch ||
     kind === ReasonKinds.FallThrough
+  );
+}
+
+/** A context without a key: FeatBit cannot evaluate it. */
+function missingKey<T>(defaultValue: T): ResolutionDetails<T> {
+  return error(defaultValue, ErrorCode.TARGETING_KEY_MISSING, 'FeatBit needs a targetingKey (or key) in the context');
+}
+
+/** The SDK throws from some operators when a rule reads an attribute the context lacks. */
+function evaluationFailed<T>(defaultValue: T, thrown: unknown): ResolutionDetails<T> {
+  return error(
+    defaultValue,
+    ErrorCode.GENERAL,
+    `FeatBit evaluation failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
   );
 }
 

@@ -14,11 +14,15 @@ const FLAGS_NAMESPACE = 'flags';
 
 const AMBIGUOUS = Symbol('ambiguous');
 
-/** Per flag version: value key → variation id for each requested type, and stored JSON string → variation id. */
+/**
+ * Per flag version: value key → variation id for each requested type, stored JSON string → variation id, and
+ * whether the default rule splits by percentage.
+ */
 interface FlagIndex {
   readonly item: IStoreItem;
   readonly byType: Map<RequestedType, Map<ValueKey, string | typeof AMBIGUOUS>>;
   byRawJson?: Map<string, string | typeof AMBIGUOUS>;
+  splitFallthrough?: boolean;
 }
 
 interface StoredFlag extends IStoreItem {
@@ -138,11 +142,18 @@ export class IndexedFlagStore implements IStore {
 
   /** Whether the flag's default rule splits contexts across more than one variation by percentage. */
   isSplitFallthrough(flagKey: string): boolean {
-    const rollouts = this.flag(flagKey)?.fallthrough?.variations ?? [];
-    return rollouts.filter(({ rollout }) => rollout[1] - rollout[0] > 0).length > 1;
+    const entry = this.indexOf(flagKey);
+    if (entry) return (entry.splitFallthrough ??= splitsByPercentage(entry.item as StoredFlag));
+    const flag = this.flag(flagKey);
+    return flag !== undefined && splitsByPercentage(flag);
   }
 
   private flag(flagKey: string): StoredFlag | undefined {
     return (this.get({ namespace: FLAGS_NAMESPACE }, flagKey) as StoredFlag | null) ?? undefined;
   }
+}
+
+function splitsByPercentage(flag: StoredFlag): boolean {
+  const rollouts = flag.fallthrough?.variations ?? [];
+  return rollouts.filter(({ rollout }) => rollout[1] - rollout[0] > 0).length > 1;
 }

@@ -11,6 +11,7 @@ import {
 import { RequestedType } from '../manifest/featbit-value.js';
 import { GateProviderBase } from '../core/gate-provider-base.js';
 import type { GateOptions } from '../core/gate-options.js';
+import { isRawJsonResolver, RESOLVE_RAW_JSON } from '../core/raw-json-resolver.js';
 
 const EVENT_NAMES = {
   ready: ProviderEvents.Ready,
@@ -77,8 +78,13 @@ export class FeatgateServerProvider extends GateProviderBase<ProviderEvents, Hoo
     context: EvaluationContext,
     logger: Logger,
   ): Promise<ResolutionDetails<T>> {
-    return this.inner
+    const inner = this.inner;
+    if (isRawJsonResolver(inner))
+      return inner[RESOLVE_RAW_JSON](flagKey, defaultValue, context).then(({ details, raw }) =>
+        this.core.gate(flagKey, defaultValue, RequestedType.Object, context, details, raw),
+      );
+    return inner
       .resolveObjectEvaluation(flagKey, defaultValue, context, logger)
-      .then((inner) => this.core.gate(flagKey, defaultValue, RequestedType.Object, context, inner));
+      .then((details) => this.core.gate(flagKey, defaultValue, RequestedType.Object, context, details));
   }
 }
