@@ -11,7 +11,7 @@ const configSections =
   '^src/(identity/identity-mapping|notify/notification|exposure/prometheus/prometheus-template-config)[.]ts$';
 const infrastructure = '^(src/(featbit/(model|rest-client)|notify|jobs|locks)|webhooks/queue)/';
 const features =
-  '^(src/(changes|approved-state|proposals|releases|adoption|audit|exposure|manifest|identity|console|ledger-events|projections|governance|ledger|redaction|sandbox)|policies|webhooks/(bridge|worker|receiver|reconciler|stream|notifier))/';
+  '^(src/(changes|approved-state|proposals|releases|adoption|audit|exposure|manifest|identity|console|ledger-events|projections|governance|ledger|redaction|sandbox)|policies|webhooks/(bridge|worker|receiver|reconciler|stream))/';
 /**
  * The composition roots: the service (`start-service.ts`, its app, router and route registry), the CLI and the
  * demo. The CLI and the demo are clients: they start the service through `src/server`'s index, talk HTTP, and run
@@ -48,7 +48,7 @@ const sliceOrder = [
   'src/manifest',
   'src/console',
   'src/governance',
-  'webhooks/(bridge|worker|receiver|reconciler|stream|notifier)',
+  'webhooks/(bridge|worker|receiver|reconciler|stream)',
 ];
 /** A slice's own files: its folder without the sub-slices listed separately. */
 function slicePath(slice) {

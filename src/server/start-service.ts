@@ -38,9 +38,9 @@ import { loadOrCreateDemoTokens, writeDemoState } from './demo-state.js';
 import { createHttpMetrics } from './http-metrics.js';
 import type { ReadinessCheck } from './readiness.js';
 import { governanceRoutes } from './routes/index.js';
-import { jobRoutes } from './routes/job-routes.js';
 import type { JobRetryPolicy } from '../jobs/index.js';
 import {
+  jobRoutes,
   startWebhookBridge,
   type BridgeQueueTuning,
   type WebhookBridge,

@@ -15,7 +15,7 @@ import { silentLogger } from '../../src/logging/index.js';
 import { WebhookEvent } from '../../src/featbit/model/index.js';
 import { createSandbox } from '../../src/sandbox/index.js';
 import { startService } from '../../src/server/index.js';
-import { createBullmqJobQueue, createRedisDeliveryDeduper, createWebhookRouter } from '../../webhooks/index.js';
+import { createBullmqReconcileQueue, createRedisDeliveryDeduper, createWebhookRouter } from '../../webhooks/index.js';
 import { percentile, type BenchContext } from './bench-context.js';
 import { benchRouteFlag } from './bench-route-flag.js';
 
@@ -226,7 +226,7 @@ export async function run(ctx: BenchContext): Promise<void> {
   const redisUrl = await ctx.redisUrl();
   const prefix = `bench:webhooks:${randomUUID().slice(0, 8)}:`;
   const redis = new Redis(redisUrl);
-  const queue = createBullmqJobQueue({ redisUrl, prefix });
+  const queue = createBullmqReconcileQueue({ redisUrl, prefix });
   const app = express();
   app.post('/bare', express.raw({ type: () => true }), (_req, res) => void res.status(202).json({ status: 'queued' }));
   app.use(createWebhookRouter({ secrets: SECRET, queue, deduper: createRedisDeliveryDeduper(redis, { prefix }) }));

@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
-import { NotificationKind, type Notifier } from '../notifier/notification.js';
+import { NotificationKind, type Notifier } from '../../src/notify/index.js';
 
 /** What keeps featgate from holding a governed flag at its approved state. */
 export enum FlagProblemKind {

@@ -4,3 +4,4 @@ export * from './start-webhook-bridge.js';
 export * from './featbit-version-probe.js';
 export * from './bridge-health.js';
 export * from './token-permissions.js';
+export * from './job-routes.js';

@@ -9,11 +9,13 @@ import { silentLogger } from '../../src/logging/index.js';
 import { ProposalService } from '../../src/proposals/index.js';
 import type { KeyedLock } from '../../src/locks/index.js';
 import type { LedgerProjections } from '../../src/projections/index.js';
-import type { Notifier } from '../notifier/notification.js';
-import { createBullmqJobQueue } from '../queue/bullmq-job-queue.js';
+import type { Notifier } from '../../src/notify/index.js';
 import type { JobRetryPolicy } from '../../src/jobs/index.js';
-import type { JobQueue } from '../queue/job-queue.js';
-import { createMemoryJobQueue } from '../queue/memory-job-queue.js';
+import {
+  createBullmqReconcileQueue,
+  createMemoryReconcileQueue,
+  type ReconcileQueue,
+} from '../queue/reconcile-queue.js';
 import { registerQueueMetrics } from '../queue/queue-metrics.js';
 import { startRetryPromoter } from '../queue/retry-promoter.js';
 import { startReconciler, type Reconciler } from '../reconciler/reconciler.js';
@@ -78,7 +80,7 @@ export interface WebhookBridgeOptions {
 export interface WebhookBridge {
   /** `POST /webhooks/featbit`, when secrets are configured. */
   readonly router?: Router;
-  readonly queue: JobQueue;
+  readonly queue: ReconcileQueue;
   readonly reconciler: Reconciler;
   /** The data-sync stream trigger, when server secrets are configured. */
   readonly stream?: StreamTrigger;
@@ -100,15 +102,15 @@ export interface WebhookBridge {
 export async function startWebhookBridge(options: WebhookBridgeOptions): Promise<WebhookBridge> {
   const logger = options.logger ?? silentLogger;
   await refuseUnsupportedFeatBit(options.featbit, options.policy(), logger);
-  const queue: JobQueue = options.redis
-    ? createBullmqJobQueue({
+  const queue: ReconcileQueue = options.redis
+    ? createBullmqReconcileQueue({
         redisUrl: options.redis.url,
         prefix: options.prefix,
         logger,
         ...(options.retry ? { retry: options.retry } : {}),
         ...options.queueTuning,
       })
-    : createMemoryJobQueue({
+    : createMemoryReconcileQueue({
         logger,
         ...(options.retry ? { retry: options.retry } : {}),
         ...(options.queueTuning?.concurrency ? { concurrency: options.queueTuning.concurrency } : {}),

@@ -1,10 +1,10 @@
 import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
-import type { JobQueue } from './job-queue.js';
+import type { ReconcileQueue } from './reconcile-queue.js';
 
 /** What the retry promoter watches and how often. */
 export interface RetryPromoterOptions {
-  readonly queue: JobQueue;
+  readonly queue: ReconcileQueue;
   /** Resolves when FeatBit answers (a cheap read with featgate's token); rejects while it does not. */
   readonly probe: () => Promise<void>;
   /** How often to look, while jobs wait out a backoff. */

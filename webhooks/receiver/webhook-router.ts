@@ -3,7 +3,7 @@ import { problem, sendProblem, ValidationError } from '../../src/errors/index.js
 import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { flagJob, segmentJob, TriggerSource, type ReconcileJob } from '../queue/reconcile-job.js';
-import type { EnqueueOutcome } from '../queue/job-queue.js';
+import type { EnqueueOutcome } from '../../src/jobs/index.js';
 import type { DeliveryDeduper } from './delivery-deduper.js';
 import { parseWebhookSecrets, SIGNATURE_HEADER, verifyFeatBitSignature } from './signature.js';
 import { identifyWebhookTarget, WebhookObjectKind, type WebhookTarget } from './webhook-target.js';

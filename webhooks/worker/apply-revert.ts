@@ -5,7 +5,7 @@ import { FeatBitForbiddenError, PermissionState } from '../../src/featbit/rest-c
 import { ActorKind, type Actor } from '../../src/ledger/ledger-entry.js';
 import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
 import { flagSubject } from '../../src/ledger-events/index.js';
-import { NotificationKind, type Notification } from '../notifier/notification.js';
+import { NotificationKind, type Notification } from '../../src/notify/index.js';
 import type { ReconcileJob } from '../queue/reconcile-job.js';
 import { acceptEdit } from './apply-accept.js';
 import { editFingerprint } from './edit-fingerprint.js';

@@ -3,7 +3,7 @@ import { ActorKind } from '../../src/ledger/ledger-entry.js';
 import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
 import { flagSubject } from '../../src/ledger-events/index.js';
 import { writeFlagConfiguration } from '../../src/releases/index.js';
-import { NotificationKind, type Notification } from '../notifier/notification.js';
+import { NotificationKind, type Notification } from '../../src/notify/index.js';
 import type { ReconcileJob } from '../queue/reconcile-job.js';
 import type { FlagDecision, FlagDecisionKind } from './decide-flag.js';
 import { editFingerprint } from './edit-fingerprint.js';

@@ -5,7 +5,7 @@ import { FeatBitAction, FeatBitForbiddenError, PermissionState } from '../../src
 import { ActorKind } from '../../src/ledger/ledger-entry.js';
 import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
 import { flagSubject } from '../../src/ledger-events/index.js';
-import { NotificationKind } from '../notifier/notification.js';
+import { NotificationKind } from '../../src/notify/index.js';
 import type { ReconcileJob } from '../queue/reconcile-job.js';
 import { acceptEdit } from './apply-accept.js';
 import { EditVerdictKind, type EditVerdict } from './edit-verdict.js';

@@ -3,7 +3,7 @@ import { flagSubject } from '../../src/ledger-events/index.js';
 import { UNLOSABLE_LEASE, type LockLease } from '../../src/locks/index.js';
 import { leaseGuardedFeatBit } from './lease-guarded-featbit.js';
 import { FlagProblemKind } from '../bridge/bridge-health.js';
-import type { JobHandler } from '../queue/job-queue.js';
+import type { ReconcileJobHandler } from '../queue/reconcile-queue.js';
 import { flagJob, JobTargetKind, TriggerSource, type ReconcileJob } from '../queue/reconcile-job.js';
 import { applyDecision } from './apply-decision.js';
 import { decideFlag } from './decide-flag.js';
@@ -26,7 +26,7 @@ const MAX_JUDGEMENTS = 5;
  */
 export function createReconcileHandler(
   deps: ReconcileWorkerDeps,
-): JobHandler & { reconcileFlag(job: ReconcileJob): Promise<ReconcileOutcome> } {
+): ReconcileJobHandler & { reconcileFlag(job: ReconcileJob): Promise<ReconcileOutcome> } {
   const { logger } = workerContext(deps);
 
   const reconcileOnce = async (job: ReconcileJob, flagKey: string, lease: LockLease): Promise<FlagResult> => {

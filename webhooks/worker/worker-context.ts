@@ -23,7 +23,7 @@ import type { KeyedLock } from '../../src/locks/index.js';
 import type { Policy } from '../../policies/index.js';
 import type { BridgeHealth } from '../bridge/bridge-health.js';
 import type { TokenPermissions } from '../bridge/token-permissions.js';
-import type { Notification, Notifier } from '../notifier/notification.js';
+import type { Notification, Notifier } from '../../src/notify/index.js';
 import type { ReconcileJob } from '../queue/reconcile-job.js';
 import type { TriggerSink } from '../receiver/webhook-router.js';
 import type { ApprovedStateReader, ProposalOpener } from './bridge-ports.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DelayedJobQueue, JobRetryPolicy } from '../../jobs/index.js';
+import type { JobQueue, JobRetryPolicy } from '../../jobs/index.js';
 
 /** What a delayed job does when it comes due. */
 export enum DelayedJobKind {
@@ -23,11 +23,11 @@ export const delayedJobSchema = z.strictObject({
 export type DelayedJob = z.infer<typeof delayedJobSchema>;
 
 /**
- * The exposure scheduler's queue: the shared delayed-job infrastructure (`src/jobs`) carrying exposure jobs.
- * A failing job is retried per `EXPOSURE_JOB_RETRY_POLICY`, then dropped: the next sweep schedules it again if
- * the ledger still says it is due.
+ * The exposure scheduler's queue: the shared keyed job queue (`src/jobs`) carrying exposure jobs, keyed by job id
+ * and due at `runAt`. Scheduling an id that waits or runs changes nothing; a failing job is retried per
+ * `EXPOSURE_JOB_RETRY_POLICY`, then dropped: the next sweep schedules it again if the ledger still says it is due.
  */
-export type ExposureJobQueue = DelayedJobQueue<DelayedJob>;
+export type ExposureJobQueue = JobQueue<DelayedJob>;
 
 /** A few quick attempts (0.5, 1, 2 s apart): the handler re-checks the ledger, and the sweep re-schedules anyway. */
 export const EXPOSURE_JOB_RETRY_POLICY: JobRetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 4_000 };

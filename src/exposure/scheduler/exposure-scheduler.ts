@@ -84,7 +84,8 @@ export class ExposureScheduler {
     if (this.closed) return;
     const { projections, exposure, queue } = this.options;
     await projections.catchUp();
-    for (const job of dueJobs(projections, await exposure.current())) await queue.schedule(job);
+    for (const job of dueJobs(projections, await exposure.current()))
+      await queue.enqueue(job, { runAt: Date.parse(job.runAt) });
     await this.options.reviewDue.notifyDue();
   }
 

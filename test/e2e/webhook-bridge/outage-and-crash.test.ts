@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createBullmqJobQueue, WEBHOOK_PATH } from '../../../webhooks/index.js';
+import { createBullmqReconcileQueue, WEBHOOK_PATH } from '../../../webhooks/index.js';
 import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
 import { LedgerEventType } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
@@ -81,7 +81,7 @@ describe('the webhook bridge when FeatBit or the worker fails', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'featgate-child-'));
     const { tokens, configs } = roleTokens();
     const processes: ReturnType<typeof spawn>[] = [];
-    const producer = createBullmqJobQueue({ redisUrl: testRedisUrl(), prefix: redisPrefix });
+    const producer = createBullmqReconcileQueue({ redisUrl: testRedisUrl(), prefix: redisPrefix });
     try {
       const serving = spawn(process.execPath, ['--conditions=featgate-source', '--import', 'tsx', child], {
         env: {

@@ -1,21 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flagJob, JobTargetKind, TriggerSource, type JobQueue, type ReconcileJob } from '../../../webhooks/index.js';
+import {
+  flagJob,
+  JobTargetKind,
+  TriggerSource,
+  type ReconcileQueue,
+  type ReconcileJob,
+} from '../../../webhooks/index.js';
 import type { JobRetryPolicy } from '../../../src/jobs/index.js';
+import { eventually } from '../jobs/job-queue-contract.js';
+
+export { eventually };
 
 /** Makes a fresh, empty queue with the given retry policy. */
-export type QueueFactory = (retry: JobRetryPolicy) => JobQueue;
+export type QueueFactory = (retry: JobRetryPolicy) => ReconcileQueue;
 
 const fastRetry: JobRetryPolicy = { attempts: 3, baseDelayMs: 20, maxDelayMs: 50 };
-
-/** Resolves once `predicate` holds, polling; fails the test after `timeoutMs`. */
-export async function eventually(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(10);
-  }
-}
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -23,11 +23,11 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-/** The one contract both job queues keep; run once per implementation. */
+/** The reconcile queue (the generic queue, `test/integration/jobs`, keyed per flag) on one implementation. */
 export function describeQueueContract(name: string, factory: QueueFactory): void {
   describe(`${name} job queue contract`, () => {
-    const opened: JobQueue[] = [];
-    const open = (retry = fastRetry): JobQueue => {
+    const opened: ReconcileQueue[] = [];
+    const open = (retry = fastRetry): ReconcileQueue => {
       const queue = factory(retry);
       opened.push(queue);
       return queue;

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  createBullmqJobQueue,
+  createBullmqReconcileQueue,
   flagJob,
   TriggerSource,
-  type JobQueue,
+  type ReconcileQueue,
   type ReconcileJob,
 } from '../../../webhooks/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
@@ -14,7 +14,7 @@ import { eventually } from './queue-contract.js';
 const fixture = fileURLToPath(new URL('./fixtures/hanging-worker.ts', import.meta.url));
 
 describe('BullMQ queue when a worker process is killed mid-job', () => {
-  const queues: JobQueue[] = [];
+  const queues: ReconcileQueue[] = [];
   afterEach(async () => {
     await Promise.all(queues.splice(0).map((queue) => queue.close()));
   });
@@ -22,7 +22,7 @@ describe('BullMQ queue when a worker process is killed mid-job', () => {
   it('loses nothing: another worker takes the job over, then runs the trigger that arrived meanwhile', async () => {
     const redisUrl = testRedisUrl();
     const prefix = uniquePrefix('crash');
-    const producer = createBullmqJobQueue({ redisUrl, prefix });
+    const producer = createBullmqReconcileQueue({ redisUrl, prefix });
     queues.push(producer);
     await producer.enqueue(flagJob('env-1', 'prompt', TriggerSource.Webhook, { operator: 'alice' }));
 
@@ -42,7 +42,7 @@ describe('BullMQ queue when a worker process is killed mid-job', () => {
     await exited;
 
     const runs: ReconcileJob[] = [];
-    const survivor = createBullmqJobQueue({ redisUrl, prefix, lockDurationMs: 1000, stalledIntervalMs: 300 });
+    const survivor = createBullmqReconcileQueue({ redisUrl, prefix, lockDurationMs: 1000, stalledIntervalMs: 300 });
     queues.push(survivor);
     await survivor.start(async (job) => void runs.push(job));
     await eventually(() => runs.length === 2, 15_000);

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createRedisDeliveryDeduper,
   createWebhookRouter,
-  type EnqueueOutcome,
   type ReconcileJob,
   type TriggerSink,
 } from '../../../webhooks/index.js';
+import type { EnqueueOutcome } from '../../../src/jobs/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 
 const envId = 'c0ffee00-0000-4000-8000-000000000001';

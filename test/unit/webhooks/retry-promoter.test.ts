@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryJobQueue, flagJob, startRetryPromoter, TriggerSource } from '../../../webhooks/index.js';
+import { createMemoryReconcileQueue, flagJob, startRetryPromoter, TriggerSource } from '../../../webhooks/index.js';
 
 async function eventually(check: () => boolean | Promise<boolean>): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
@@ -11,7 +11,7 @@ async function eventually(check: () => boolean | Promise<boolean>): Promise<void
 
 describe('the retry promoter', () => {
   it('leaves retries waiting while FeatBit is down, and runs them the moment a probe succeeds', async () => {
-    const queue = createMemoryJobQueue({ retry: { attempts: 5, baseDelayMs: 600_000, maxDelayMs: 600_000 } });
+    const queue = createMemoryReconcileQueue({ retry: { attempts: 5, baseDelayMs: 600_000, maxDelayMs: 600_000 } });
     let featbitUp = false;
     let probes = 0;
     const runs: string[] = [];

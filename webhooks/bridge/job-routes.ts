@@ -1,25 +1,14 @@
 import { z } from 'zod';
-import type { JobQueue } from '../../../webhooks/queue/job-queue.js';
-import { Permission } from '../../identity/index.js';
-import { defineRoute, type RouteDefinition } from '../route-definition.js';
-
-const reconcileJobResponse = z.object({
-  envId: z.string(),
-  target: z.union([
-    z.object({ kind: z.literal('flag'), flagKey: z.string() }),
-    z.object({ kind: z.literal('segment'), segmentId: z.string() }),
-  ]),
-  source: z.string(),
-  operator: z.string().optional(),
-  deliveryId: z.string().optional(),
-  queuedAt: z.string(),
-});
+import { Permission } from '../../src/identity/index.js';
+import { defineRoute, type RouteDefinition } from '../../src/server/route-definition.js';
+import { reconcileJobSchema } from '../queue/reconcile-job.js';
+import type { ReconcileQueue } from '../queue/reconcile-queue.js';
 
 /** A reconcile job that exhausted its retries, as the jobs API lists it. */
 export const failedJobResponse = z.object({
   id: z.string(),
   key: z.string(),
-  job: reconcileJobResponse,
+  job: reconcileJobSchema,
   attemptsMade: z.number().int(),
   failedReason: z.string(),
   failedAt: z.string(),
@@ -37,7 +26,7 @@ const countsResponse = z.object({
  * Listing needs `audit:read`; retrying re-queues convergence of FeatBit state, an admin act like adoption, so it
  * needs `flag:adopt`.
  */
-export function jobRoutes(queue: JobQueue): RouteDefinition[] {
+export function jobRoutes(queue: ReconcileQueue): RouteDefinition[] {
   return [
     defineRoute({
       method: 'get',

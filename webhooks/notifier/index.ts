@@ -1,2 +1,0 @@
-export * from './notification.js';
-export * from './slack-notifier.js';

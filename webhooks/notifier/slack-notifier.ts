@@ -1,2 +1,0 @@
-// The Slack-compatible notifier is shared infrastructure (src/notify).
-export * from '../../src/notify/slack-notifier.js';
