@@ -1,4 +1,4 @@
-import { durationMs } from '../../src/change/index.js';
+import { durationMs } from '../../src/changes/model/index.js';
 import type { Policy } from './policy-schema.js';
 
 /** A request to bypass approvals in an emergency. */

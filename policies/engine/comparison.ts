@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../src/canonical/index.js';
-import { jsonValueSchema } from '../../src/change/index.js';
+import { jsonValueSchema } from '../../src/changes/model/index.js';
 
 /** Comparisons of a value before (baseline) and after (candidate) that need no argument. */
 export enum ValueComparison {

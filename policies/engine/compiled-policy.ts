@@ -1,4 +1,4 @@
-import type { ConfigSurface } from '../../src/change/index.js';
+import type { ConfigSurface } from '../../src/changes/model/index.js';
 import { secretKeyMatcher, type SecretKeyMatcher } from '../../src/redaction/index.js';
 import { parseJsonPath, type PathSegment } from './json-path.js';
 import type { ClassificationRule, GovernedEnvironment, GovernedFlag, Policy } from './policy-schema.js';

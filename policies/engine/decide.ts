@@ -1,5 +1,5 @@
-import type { ChangeRecord, Review } from '../../src/change/index.js';
-import { durationMs, EvidenceResult, EvidenceType, ReviewDecision } from '../../src/change/index.js';
+import type { ChangeRecord, Review } from '../../src/changes/model/index.js';
+import { durationMs, EvidenceResult, EvidenceType, ReviewDecision } from '../../src/changes/model/index.js';
 import { evaluate } from './evaluate.js';
 import type { Evaluation, RoleRequirement } from './evaluation.js';
 import type { EvidenceRequirement, Policy } from './policy-schema.js';

@@ -1,5 +1,5 @@
-import type { ChangedFlag, ChangeRecord, ConfigSurface } from '../../src/change/index.js';
-import { durationMs } from '../../src/change/index.js';
+import type { ChangedFlag, ChangeRecord, ConfigSurface } from '../../src/changes/model/index.js';
+import { durationMs } from '../../src/changes/model/index.js';
 import type { JsonValue } from '../../src/canonical/index.js';
 import { ephemeralRedactionKey, redactSecrets, type RedactionKey } from '../../src/redaction/index.js';
 import { applyComparison, comparisonName } from './comparison.js';

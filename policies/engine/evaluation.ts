@@ -1,4 +1,4 @@
-import type { ConfigSurface } from '../../src/change/index.js';
+import type { ConfigSurface } from '../../src/changes/model/index.js';
 import type { EnvironmentStrictness, EvalBar, EvidenceRequirement } from './policy-schema.js';
 import type { RiskTier } from './risk-tier.js';
 

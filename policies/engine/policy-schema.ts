@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigSurface, durationMs, durationSchema, EvidenceType } from '../../src/change/index.js';
+import { ConfigSurface, durationMs, durationSchema, EvidenceType } from '../../src/changes/model/index.js';
 import { comparisonSchema } from './comparison.js';
 import { parseJsonPath } from './json-path.js';
 import { RiskTier } from './risk-tier.js';

@@ -1,4 +1,4 @@
-import type { ConfigSurface } from '../../src/change/index.js';
+import type { ConfigSurface } from '../../src/changes/model/index.js';
 import { compilePolicy } from './compiled-policy.js';
 import type { GovernedEnvironment, Policy } from './policy-schema.js';
 

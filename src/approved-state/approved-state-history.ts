@@ -1,7 +1,7 @@
 import type { LedgerEntry, LedgerStore } from '../ledger/index.js';
 import { LedgerEventType } from '../ledger/ledger-event-type.js';
-import { flagSubject, readLedgerPayload } from '../projections/payloads/index.js';
-import type { ApprovedFlagState } from './approved-flag-state.js';
+import { flagSubject, readLedgerPayload } from '../ledger-events/index.js';
+import type { ApprovedFlagState } from './model/index.js';
 
 /** Entries read per page when walking the whole ledger. */
 const PAGE_SIZE = 5000;

@@ -1,3 +1,3 @@
-export type * from './approved-flag-state.js';
-export * from './record-approved-state.js';
 export * from './approved-state-history.js';
+export * from './approved-state-response.js';
+export * from './record-approved-state.js';

@@ -1,8 +1,8 @@
 import type { JsonObject } from '../canonical/index.js';
 import type { Actor, LedgerEntry, LedgerStore } from '../ledger/index.js';
 import type { LedgerEventType } from '../ledger/ledger-event-type.js';
-import { flagSubject, ledgerPayload } from '../projections/payloads/index.js';
-import type { ApprovedFlagState } from './approved-flag-state.js';
+import { flagSubject, ledgerPayload } from '../ledger-events/index.js';
+import type { ApprovedFlagState } from './model/index.js';
 
 /** The two ledger events that set a flag's approved state: an approval (stage, rollback, accepted edit) or an adoption. */
 export type ApprovedStateEventType = LedgerEventType.ApprovedStateSet | LedgerEventType.FlagAdopted;

@@ -1,6 +1,6 @@
-import { ChangeStatus } from '../change/index.js';
+import { ChangeStatus } from '../changes/model/index.js';
 import { Permission, Role, type Principal } from '../identity/index.js';
-import type { ChangeView } from '../workflow/index.js';
+import type { ChangeView } from '../changes/index.js';
 
 /** Whether the viewer may take one action now and, when not, the reason the API would refuse it with. */
 export interface ActionState {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ChangeStatus } from '../change/index.js';
-import type { ChangeView } from '../workflow/index.js';
+import { ChangeStatus } from '../changes/model/index.js';
+import type { ChangeView } from '../changes/index.js';
 
 /** One row of the inbox: enough to choose a change, never its values (a 20 KB prompt stays on its own page). */
 export const inboxItemSchema = z.object({

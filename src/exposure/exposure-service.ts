@@ -1,6 +1,7 @@
 import type { Notifier } from '../notify/index.js';
-import { LedgerProjection } from '../projections/index.js';
-import { ChangeService, ReleaseService, WorkflowContext, type WorkflowDeps } from '../workflow/index.js';
+import { LedgerProjection, WorkflowContext, type WorkflowDeps } from '../projections/index.js';
+import { ChangeService } from '../changes/index.js';
+import { ReleaseService } from '../releases/index.js';
 import { BreakGlassService, exposureLedgerFold, type ExposureLedgerState } from './break-glass/index.js';
 import { GuardrailService } from './guardrails/index.js';
 import { PrometheusPuller, type PrometheusClientOptions, type PrometheusTemplate } from './prometheus/index.js';

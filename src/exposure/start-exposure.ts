@@ -1,6 +1,6 @@
 import type { Notifier } from '../notify/index.js';
 import type { ExposureConfig } from '../config/index.js';
-import type { WorkflowDeps } from '../workflow/index.js';
+import type { WorkflowDeps } from '../projections/index.js';
 import { ExposureService } from './exposure-service.js';
 import { createExposureJobQueue } from './scheduler/index.js';
 

@@ -109,3 +109,6 @@ export class IdentityMapping {
     return [...new Set(identities.map((one) => this.personOf(one)))];
   }
 }
+
+/** The mapping used when the service is given none: every identity is its own person, case-folded. */
+export const NO_PEOPLE = new IdentityMapping();

@@ -1,4 +1,4 @@
-import type { ApprovedFlagState } from '../approved-state/approved-flag-state.js';
+import type { ApprovedFlagState } from '../approved-state/model/index.js';
 import { contentHash } from '../canonical/canonical-json.js';
 import { ValidationError, type FieldIssue } from '../errors/index.js';
 import {

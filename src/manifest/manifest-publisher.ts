@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ApprovedFlagState } from '../approved-state/approved-flag-state.js';
+import type { ApprovedFlagState } from '../approved-state/model/index.js';
 import { compileManifestKeepingLastGood, type CompiledFlagCache, type FlagCompileFailure } from './compile-manifest.js';
 import {
   MANIFEST_DELTA_JWS_TYPE,

@@ -1,5 +1,5 @@
 import type { Policy } from '../../policies/index.js';
-import type { ApprovedFlagState } from '../approved-state/index.js';
+import type { ApprovedFlagState } from '../approved-state/model/index.js';
 
 /** The AI-config flags the demo sandbox starts with: a support prompt and a model route, both governed by the default policy. */
 export function demoSeedFlags(envId: string): unknown[] {

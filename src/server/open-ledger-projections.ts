@@ -9,8 +9,9 @@ import {
   redisSnapshotStore,
   type OpenedSnapshot,
   type SnapshotStore,
+  LedgerProjections,
+  type LedgerProjectionsState,
 } from '../projections/index.js';
-import { LedgerProjections, type LedgerProjectionsState } from '../workflow/index.js';
 
 /** Entries folded between two projection snapshots; a start folds at most about this many after the newest one. */
 export const SNAPSHOT_EVERY_ENTRIES = 10_000;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { DEFAULT_POLICY_PATH, loadPolicyFile, type Policy } from '../../policies/index.js';
-import type { ServiceConfig } from '../config/index.js';
+import type { ServiceConfig, ApiTokenConfig } from '../config/index.js';
 import { FeatBitRestClient } from '../featbit/rest-client/index.js';
 import { WebhookEvent } from '../featbit/model/index.js';
 import {
@@ -15,7 +15,6 @@ import {
   Role,
   type Principal,
 } from '../identity/index.js';
-import type { ApiTokenConfig } from '../config/index.js';
 import { ActorKind } from '../ledger/index.js';
 import { connectionErrorLog, createLogger, type Logger } from '../logging/index.js';
 import {
@@ -26,32 +25,33 @@ import {
 } from '../manifest/index.js';
 import { loadOrCreateRedactionKey, secretKeyMatcher } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
-import {
-  followLifecycleNotifications,
-  GovernanceService,
-  InProcessLock,
-  RedisLock,
-  type KeyedLock,
-  type LedgerProjections,
-} from '../workflow/index.js';
+import { followLifecycleNotifications } from '../changes/index.js';
+import { GovernanceService } from '../governance/index.js';
+import { InProcessLock, RedisLock, type KeyedLock } from '../locks/index.js';
+import type { LedgerProjections } from '../projections/index.js';
 import { openLedgerWithProjections } from './open-ledger-projections.js';
 import { createApp } from './app.js';
 import { createConsoleRouter } from '../console/index.js';
-import type { ApprovedFlagState } from '../approved-state/index.js';
+import type { ApprovedFlagState } from '../approved-state/model/index.js';
 import { demoEnvironment, demoSeedFlags, demoSeedFromApprovedState } from './demo-seed.js';
 import { loadOrCreateDemoTokens, writeDemoState } from './demo-state.js';
 import { createHttpMetrics } from './http-metrics.js';
 import type { ReadinessCheck } from './readiness.js';
 import { governanceRoutes } from './routes/index.js';
 import type { JobRetryPolicy } from '../jobs/index.js';
-import { jobRoutes, startWebhookBridge, type BridgeQueueTuning, type WebhookBridge } from '../../webhooks/index.js';
-import { startExposure, templateIssues, type ExposureService } from '../exposure/index.js';
-import type { ChangeRecord } from '../change/index.js';
-import { exposureRoutes } from './routes/exposure-routes.js';
+import {
+  jobRoutes,
+  startWebhookBridge,
+  type BridgeQueueTuning,
+  type WebhookBridge,
+  createMemoryDeliveryDeduper,
+  createRedisDeliveryDeduper,
+} from '../../webhooks/index.js';
+import { startExposure, templateIssues, type ExposureService, exposureRoutes } from '../exposure/index.js';
+import type { ChangeRecord } from '../changes/model/index.js';
 import { createKeysRouter } from './keys-router.js';
 import { PrincipalRateLimiter } from './rate-limit/index.js';
 import { reconnectDelayMs } from '../redis/index.js';
-import { createMemoryDeliveryDeduper, createRedisDeliveryDeduper } from '../../webhooks/index.js';
 import { notifierFromConfig } from '../notify/index.js';
 import type { MissingItems } from '../../policies/index.js';
 

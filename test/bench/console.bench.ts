@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { CleanupKind, ConfigSurface } from '../../src/change/index.js';
+import { CleanupKind, ConfigSurface } from '../../src/changes/model/index.js';
 import { ActorKind } from '../../src/ledger/index.js';
 import type { Principal } from '../../src/identity/index.js';
 import { launchBrowser, longPrompt, startDemo } from '../e2e/console/console-harness.js';

@@ -8,7 +8,7 @@ import {
   EvidenceResult,
   type EvidenceItem,
   type Review,
-} from '../../src/change/index.js';
+} from '../../src/changes/model/index.js';
 import { decide, DEFAULT_POLICY_PATH, evaluate, loadPolicyFile } from '../../policies/index.js';
 import { opsPerSecond, type BenchContext } from './bench-context.js';
 

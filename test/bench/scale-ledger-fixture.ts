@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
@@ -20,10 +20,9 @@ import {
 import { jsonlLedgerFiles, writeHeadFile } from '../../src/ledger/jsonl-ledger-files.js';
 import { redisLedgerKeys } from '../../src/ledger/redis-ledger-keys.js';
 import { encodeRedisHead } from '../../src/ledger/redis-head-codec.js';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseChangeRecord } from '../../src/change/index.js';
-import { flagSubject, ledgerPayload } from '../../src/projections/index.js';
+import { parseChangeRecord } from '../../src/changes/model/index.js';
+import { flagSubject, ledgerPayload } from '../../src/ledger-events/index.js';
 import { scaleFlag, statePayload } from './scale-support.js';
 
 const CHUNK = 10_000;

@@ -10,14 +10,18 @@ import {
   type LedgerSigningKey,
   type LedgerStore,
 } from '../../src/ledger/index.js';
-import { encodeSnapshotState, sealSnapshot, type SnapshotStore } from '../../src/projections/index.js';
+import {
+  encodeSnapshotState,
+  sealSnapshot,
+  type SnapshotStore,
+  LedgerProjections,
+} from '../../src/projections/index.js';
 import {
   openLedgerWithProjections,
   snapshotStoreFor,
   type LedgerWithProjections,
   type OpenLedgerProjectionsOptions,
 } from '../../src/server/open-ledger-projections.js';
-import { LedgerProjections } from '../../src/workflow/index.js';
 import { percentile, type BenchContext } from './bench-context.js';
 import { benchChangeData, benchLedgerKey, writeJsonlHistory, writeRedisHistory } from './scale-ledger-fixture.js';
 import { heapAfterGc, mb, scratchDir } from './scale-support.js';

@@ -6,7 +6,7 @@ import { flagSchema } from '../../src/featbit/model/index.js';
 import { generateApiToken, hashApiToken } from '../../src/identity/index.js';
 import { ActorKind, JsonlLedgerStore, LedgerEventType } from '../../src/ledger/index.js';
 import { silentLogger } from '../../src/logging/index.js';
-import { flagSubject } from '../../src/projections/index.js';
+import { flagSubject } from '../../src/ledger-events/index.js';
 import { createSandbox } from '../../src/sandbox/index.js';
 import { startService } from '../../src/server/index.js';
 import { routeFlag } from '../e2e/webhook-bridge/bridge-harness.js';

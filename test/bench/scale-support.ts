@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { ApprovedFlagState } from '../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../src/approved-state/model/index.js';
 import type { JsonObject } from '../../src/canonical/index.js';
-import { ConfigSurface } from '../../src/change/config-surface.js';
+import { ConfigSurface } from '../../src/changes/model/index.js';
 import { flagSchema, type FeatBitFlag } from '../../src/featbit/model/index.js';
 
 /** The flag sizes every scale curve is measured at; the first is the baseline of its curve. */

@@ -1,7 +1,7 @@
-import { ChangeStatus } from '../../src/change/index.js';
+import { ChangeStatus } from '../../src/changes/model/index.js';
 import { LedgerEventType, type LedgerStore } from '../../src/ledger/index.js';
 import { ApprovedStateHistory } from '../../src/approved-state/index.js';
-import type { LedgerProjections } from '../../src/workflow/index.js';
+import type { LedgerProjections } from '../../src/projections/index.js';
 import type { ApprovedStateReader } from '../worker/bridge-ports.js';
 
 /** Statuses in which a change's applied stage is live and approved. */

@@ -1,7 +1,7 @@
 import { resolveGovernedFlag, type Policy } from '../../policies/index.js';
 import type { FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
 import type { Logger } from '../../src/logging/index.js';
-import type { LedgerProjections } from '../../src/workflow/index.js';
+import type { LedgerProjections } from '../../src/projections/index.js';
 import type { ReconcileTarget, ReconcileTargetLister } from '../reconciler/reconciler.js';
 
 /**

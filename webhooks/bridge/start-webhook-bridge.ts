@@ -6,7 +6,9 @@ import type { FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
 import type { LedgerStore } from '../../src/ledger/index.js';
 import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
-import { ProposalService, type KeyedLock, type LedgerProjections } from '../../src/workflow/index.js';
+import { ProposalService } from '../../src/proposals/index.js';
+import type { KeyedLock } from '../../src/locks/index.js';
+import type { LedgerProjections } from '../../src/projections/index.js';
 import type { Notifier } from '../../src/notify/index.js';
 import type { JobRetryPolicy } from '../../src/jobs/index.js';
 import {

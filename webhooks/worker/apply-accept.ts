@@ -1,8 +1,9 @@
-import { recordApprovedState, type ApprovedFlagState } from '../../src/approved-state/index.js';
+import { recordApprovedState } from '../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../src/approved-state/model/index.js';
 import type { FeatBitFlag, FeatBitSegment } from '../../src/featbit/model/index.js';
 import { ActorKind, type Actor } from '../../src/ledger/ledger-entry.js';
 import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
-import { flagSubject } from '../../src/projections/index.js';
+import { flagSubject } from '../../src/ledger-events/index.js';
 import type { ReconcileJob } from '../queue/reconcile-job.js';
 import type { EditVerdict } from './edit-verdict.js';
 import { mergeSegments, type WorkerContext } from './worker-context.js';

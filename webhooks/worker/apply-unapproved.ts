@@ -1,8 +1,8 @@
-import type { ApprovedFlagState } from '../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../src/approved-state/model/index.js';
 import { ActorKind } from '../../src/ledger/ledger-entry.js';
 import { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
-import { flagSubject } from '../../src/projections/index.js';
-import { writeFlagConfiguration } from '../../src/workflow/index.js';
+import { flagSubject } from '../../src/ledger-events/index.js';
+import { writeFlagConfiguration } from '../../src/releases/index.js';
 import { NotificationKind, type Notification } from '../../src/notify/index.js';
 import type { ReconcileJob } from '../queue/reconcile-job.js';
 import type { FlagDecision, FlagDecisionKind } from './decide-flag.js';

@@ -1,5 +1,5 @@
-import type { ApprovedFlagState } from '../../src/approved-state/index.js';
-import type { InterceptedEdit, OpenedProposal } from '../../src/workflow/index.js';
+import type { ApprovedFlagState } from '../../src/approved-state/model/index.js';
+import type { InterceptedEdit, OpenedProposal } from '../../src/proposals/index.js';
 
 /** Reads the approved state per (environment, flag), caught up with the ledger before answering. */
 export interface ApprovedStateReader {

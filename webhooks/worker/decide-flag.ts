@@ -1,5 +1,5 @@
-import type { ApprovedFlagState } from '../../src/approved-state/index.js';
-import type { ConfigSurface } from '../../src/change/index.js';
+import type { ApprovedFlagState } from '../../src/approved-state/model/index.js';
+import type { ConfigSurface } from '../../src/changes/model/index.js';
 import type { FeatBitFlag, FeatBitSegment, RawFlag, RestFlag } from '../../src/featbit/model/index.js';
 import { EnvironmentStrictness, resolveGovernedFlag, type Policy } from '../../policies/index.js';
 import { EditVerdictKind, judgeFlagEdit, type EditVerdict } from './edit-verdict.js';

@@ -1,4 +1,4 @@
-import type { ApprovedFlagState } from '../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../src/approved-state/model/index.js';
 import { canonicalJson, sha256Hex } from '../../src/canonical/index.js';
 import type { FeatBitFlag, FeatBitSegment } from '../../src/featbit/model/index.js';
 import { comparableFlag, comparableSegment } from './flag-config.js';

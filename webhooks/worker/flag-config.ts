@@ -1,7 +1,7 @@
 import { canonicalJson } from '../../src/canonical/index.js';
 import type { JsonValue } from '../../src/canonical/index.js';
 import type { FeatBitFlag, FeatBitSegment } from '../../src/featbit/model/index.js';
-import { comparableTargeting } from '../../src/workflow/index.js';
+import { comparableTargeting } from '../../src/releases/index.js';
 
 /** The parts of a flag that decide what it serves and how it is described: what "equal to approved" compares. */
 export function comparableFlag(flag: FeatBitFlag): JsonValue {

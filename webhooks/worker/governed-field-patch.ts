@@ -1,7 +1,7 @@
 import { canonicalJson, type JsonValue } from '../../src/canonical/index.js';
 import type { FeatBitFlag } from '../../src/featbit/model/index.js';
 import type { JsonPatchOperation } from '../../src/featbit/rest-client/index.js';
-import { comparableTargeting } from '../../src/workflow/index.js';
+import { comparableTargeting } from '../../src/releases/index.js';
 
 /**
  * Governed fields FeatBit has no revision-guarded endpoint for, written with JSON Patch (authentication only in

@@ -1,5 +1,5 @@
 import type { FeatBitRestClient } from '../../src/featbit/rest-client/index.js';
-import type { LockLease } from '../../src/workflow/index.js';
+import type { LockLease } from '../../src/locks/index.js';
 
 /** The client's methods that change FeatBit: each one waits for the lease check first. */
 const WRITES: ReadonlySet<string> = new Set([

@@ -1,4 +1,4 @@
-import type { ApprovedFlagState } from '../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../src/approved-state/model/index.js';
 import { referencedSegmentIds } from '../../src/featbit/diff/index.js';
 import {
   flagSchema,

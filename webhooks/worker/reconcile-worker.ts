@@ -1,6 +1,6 @@
 import { referencedSegmentIds } from '../../src/featbit/diff/index.js';
-import { flagSubject } from '../../src/projections/index.js';
-import { UNLOSABLE_LEASE, type LockLease } from '../../src/workflow/index.js';
+import { flagSubject } from '../../src/ledger-events/index.js';
+import { UNLOSABLE_LEASE, type LockLease } from '../../src/locks/index.js';
 import { leaseGuardedFeatBit } from './lease-guarded-featbit.js';
 import { FlagProblemKind } from '../bridge/bridge-health.js';
 import type { ReconcileJobHandler } from '../queue/reconcile-queue.js';

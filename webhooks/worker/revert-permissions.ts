@@ -1,7 +1,7 @@
 import { canonicalJson, type JsonValue } from '../../src/canonical/index.js';
 import type { FeatBitFlag, FeatBitSegment } from '../../src/featbit/model/index.js';
 import { FeatBitAction } from '../../src/featbit/rest-client/index.js';
-import { comparableTargeting } from '../../src/workflow/index.js';
+import { comparableTargeting } from '../../src/releases/index.js';
 import { comparableSegment } from './flag-config.js';
 import { governedFieldPatch } from './governed-field-patch.js';
 

@@ -13,7 +13,7 @@ import {
   planConfigurationWrites,
   type ConfigurationPlan,
   type ConfigurationWriteResult,
-} from '../../src/workflow/index.js';
+} from '../../src/releases/index.js';
 
 /** The revision-guarded writes (and the toggle, which FeatBit does not guard) that bring `live` back to `approved`. */
 export type RevertPlan = ConfigurationPlan;

@@ -19,7 +19,7 @@ import type { LedgerEventType } from '../../src/ledger/ledger-event-type.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import type { Logger } from '../../src/logging/index.js';
 import { silentLogger } from '../../src/logging/index.js';
-import type { KeyedLock } from '../../src/workflow/index.js';
+import type { KeyedLock } from '../../src/locks/index.js';
 import type { Policy } from '../../policies/index.js';
 import type { BridgeHealth } from '../bridge/bridge-health.js';
 import type { TokenPermissions } from '../bridge/token-permissions.js';

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { EvidenceType, importPromptfoo, TYPED_PAYLOAD, type OfflineEval } from '../../change/index.js';
+import { EvidenceType, importPromptfoo, TYPED_PAYLOAD, type OfflineEval } from '../../changes/model/index.js';
 import { ValidationError } from '../../errors/index.js';
 
 /** Formats `featgate evidence attach --file` reads. */

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import type { PolicyExplanation } from '../../workflow/policy-explanation.js';
+import type { PolicyExplanation } from '../../changes/index.js';
 import { clientFrom, runApiCommand } from '../api-client/index.js';
-import { readChangeRecordFile, redactChangeRecord } from '../../change/index.js';
+import { readChangeRecordFile, redactChangeRecord } from '../../changes/model/index.js';
 import { ephemeralRedactionKey, secretKeyMatcher } from '../../redaction/index.js';
 import { formatFieldIssue, ValidationError } from '../../errors/index.js';
 import {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { clientFrom, runApiCommand, withApiOptions, type ApiCommandOptions } from '../api-client/index.js';
-import type { ReleaseStatus } from '../../workflow/release-status.js';
+import type { ReleaseStatus } from '../../releases/index.js';
 import { renderChange, type ChangeSummary } from './render-change.js';
 import { renderReleaseStatus, renderServed, type GuardrailLine } from './render-release.js';
 

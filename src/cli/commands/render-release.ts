@@ -1,5 +1,5 @@
-import type { ReleaseStatus } from '../../workflow/release-status.js';
-import { describeServedExposure } from '../../workflow/served-exposure.js';
+import type { ReleaseStatus } from '../../releases/index.js';
+import { describeServedExposure } from '../../releases/index.js';
 import { aligned } from './render-change.js';
 
 /** One guardrail as `GET /v1/changes/{key}/guardrails` returns it, in the parts the CLI prints. */

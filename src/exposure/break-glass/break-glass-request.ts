@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationSchema, jsonValueSchema } from '../../change/index.js';
-import { reviewRequestSchema } from '../../workflow/index.js';
+import { durationSchema, jsonValueSchema } from '../../changes/model/index.js';
+import { reviewRequestSchema } from '../../changes/index.js';
 
 /** What an emergency change serves: an existing variation, or a value (a new variation is created when none holds it). */
 export const breakGlassServeSchema = z.union([

@@ -4,24 +4,20 @@ import {
   ApprovedStateHistory,
   recordApprovedState,
   successorState,
-  type ApprovedFlagState,
   type ApprovedStateOrigin,
 } from '../../approved-state/index.js';
-import { ReviewDecision } from '../../change/index.js';
+import type { ApprovedFlagState } from '../../approved-state/model/index.js';
+import { ReviewDecision } from '../../changes/model/index.js';
 import { ConflictError, NotFoundError, PolicyViolationError } from '../../errors/index.js';
 import type { FeatBitFlag, RolloutVariation, Variation } from '../../featbit/model/index.js';
 import { actorOf, IdentityMapping, Role, type Principal } from '../../identity/index.js';
 import { LedgerEventType, type Actor } from '../../ledger/index.js';
-import { flagSubject, PostReviewOutcome, type LedgerProjection } from '../../projections/index.js';
-import {
-  findVariationByValue,
-  newVariation,
-  SwitchedOffFlag,
-  WorkflowContext,
-  writeFlagConfiguration,
-  type ReasonRequest,
-  type WorkflowDeps,
-} from '../../workflow/index.js';
+import { flagSubject } from '../../ledger-events/index.js';
+import { PostReviewOutcome } from '../model/index.js';
+import type { LedgerProjection } from '../../projections/index.js';
+import { findVariationByValue, newVariation, SwitchedOffFlag, writeFlagConfiguration } from '../../releases/index.js';
+import { WorkflowContext, type WorkflowDeps } from '../../projections/index.js';
+import type { ReasonRequest } from '../../changes/index.js';
 import { serviceActor, ServiceActorId } from '../service-actors.js';
 import type { BreakGlassRequest, PostReviewRequest } from './break-glass-request.js';
 import { BreakGlassStatus, type BreakGlassRecord, type ExposureLedgerState } from './break-glass-state.js';

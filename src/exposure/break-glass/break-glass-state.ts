@@ -1,13 +1,13 @@
 import type { Actor, LedgerEntry } from '../../ledger/index.js';
 import { LedgerEventType } from '../../ledger/index.js';
-import type { ProjectionFold } from '../../projections/ledger-projection.js';
+import type { ProjectionFold } from '../../projections/index.js';
 import {
   PostReviewOutcome,
-  readLedgerPayload,
   type BreakGlassExpiredPayload,
   type BreakGlassReviewedPayload,
   type BreakGlassUsedPayload,
-} from '../../projections/index.js';
+} from '../model/index.js';
+import { readLedgerPayload } from '../../ledger-events/index.js';
 
 /** Where a break-glass change stands. */
 export enum BreakGlassStatus {

@@ -1,5 +1,6 @@
-import { isComparison, WorseDirection, type ComparisonCondition } from '../../change/index.js';
-import type { ChangeRecordFields, ComparisonNumbers } from '../../projections/index.js';
+import { isComparison, WorseDirection, type ComparisonCondition } from '../../changes/model/index.js';
+import type { ChangeRecordFields } from '../../changes/projection/index.js';
+import type { ComparisonNumbers } from '../model/index.js';
 import { EMPTY_ARM } from './arm-summary.js';
 import { compareArms } from './sequential-test.js';
 import type { StageTelemetry } from './telemetry-state.js';

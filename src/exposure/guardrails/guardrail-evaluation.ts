@@ -1,5 +1,5 @@
-import { breaks, GuardrailAction, type ThresholdCondition } from '../../change/index.js';
-import type { GuardrailBreach } from '../../projections/index.js';
+import { breaks, GuardrailAction, type ThresholdCondition } from '../../changes/model/index.js';
+import type { GuardrailBreach } from '../model/index.js';
 
 /** A metric value as the guardrails see it. */
 export interface ObservedValue {

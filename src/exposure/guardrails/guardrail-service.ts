@@ -8,24 +8,16 @@ import {
   HoldOperator,
   isComparison,
   thresholdConditions,
-} from '../../change/index.js';
+} from '../../changes/model/index.js';
 import { ConflictError, ForbiddenError } from '../../errors/index.js';
 import { actorOf, type Principal } from '../../identity/index.js';
 import { LedgerEventType } from '../../ledger/index.js';
-import {
-  changeSubject,
-  LedgerProjection,
-  SignalSource,
-  type ChangeRecordState,
-  type GuardrailBreach,
-} from '../../projections/index.js';
-import {
-  isAuthor,
-  WorkflowContext,
-  type ChangeService,
-  type ReleaseService,
-  type WorkflowDeps,
-} from '../../workflow/index.js';
+import { changeSubject } from '../../ledger-events/index.js';
+import { LedgerProjection, WorkflowContext, type WorkflowDeps } from '../../projections/index.js';
+import { SignalSource, type GuardrailBreach } from '../model/index.js';
+import type { ChangeRecordState } from '../../changes/projection/index.js';
+import { isAuthor, type ChangeService } from '../../changes/index.js';
+import type { ReleaseService } from '../../releases/index.js';
 import { servicePrincipal, ServiceActorId } from '../service-actors.js';
 import { EMPTY_ARM, mergeArms, type ArmSummary } from './arm-summary.js';
 import { comparisonLooks, describeLook, type ComparisonLook } from './comparison-look.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { GuardrailAction, HoldOperator, WorseDirection } from '../../change/index.js';
-import { changeViewSchema } from '../../workflow/index.js';
-import { comparisonNumbersSchema, guardrailBreachSchema } from '../../projections/index.js';
+import { GuardrailAction, HoldOperator, WorseDirection } from '../../changes/model/index.js';
+import { changeViewSchema } from '../../changes/index.js';
+import { comparisonNumbersSchema, guardrailBreachSchema } from '../model/index.js';
 
 /** One metric value reported for a change. */
 export const signalInputSchema = z.strictObject({

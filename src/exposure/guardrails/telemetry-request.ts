@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { armTotalsSchema, comparisonNumbersSchema } from '../../projections/index.js';
+import { armTotalsSchema, comparisonNumbersSchema } from '../model/index.js';
 
 /** Most aggregates one telemetry request may carry (one per flag, variation and manifest version). */
 export const MAX_TELEMETRY_AGGREGATES = 500;

@@ -1,5 +1,7 @@
 import { LedgerEventType } from '../../ledger/index.js';
-import { readLedgerPayload, type ComparisonNumbers, type ProjectionFold } from '../../projections/index.js';
+import { readLedgerPayload } from '../../ledger-events/index.js';
+import type { ComparisonNumbers } from '../model/index.js';
+import type { ProjectionFold } from '../../projections/index.js';
 import { EMPTY_ARM, mergeArms, type ArmSummary } from './arm-summary.js';
 
 /** Both arms of one metric. */

@@ -1,10 +1,9 @@
-import { ChangeStatus } from '../../change/index.js';
+import { ChangeStatus, thresholdConditions } from '../../changes/model/index.js';
 import type { Logger } from '../../logging/index.js';
-import { SignalSource } from '../../projections/index.js';
-import type { LedgerProjections } from '../../workflow/index.js';
+import { SignalSource } from '../model/index.js';
+import type { LedgerProjections } from '../../projections/index.js';
 import type { GuardrailService } from '../guardrails/index.js';
 import { servicePrincipal, ServiceActorId } from '../service-actors.js';
-import { thresholdConditions } from '../../change/index.js';
 import { queryPrometheus, type PrometheusClientOptions } from './prometheus-client.js';
 import type { PrometheusTemplate } from './prometheus-template-config.js';
 import { renderTemplate } from './prometheus-template.js';

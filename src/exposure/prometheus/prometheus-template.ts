@@ -1,4 +1,4 @@
-import { thresholdConditions, type ChangeRecord, type PrometheusSource } from '../../change/index.js';
+import { thresholdConditions, type ChangeRecord, type PrometheusSource } from '../../changes/model/index.js';
 import type { FieldIssue } from '../../errors/index.js';
 import type { PrometheusTemplate } from './prometheus-template-config.js';
 

@@ -1,12 +1,8 @@
 import { z } from 'zod';
 import { evaluate, type Policy } from '../../../policies/index.js';
-import { ChangeStatus, CleanupKind, durationMs } from '../../change/index.js';
-import {
-  ReviewItemKind,
-  type ChangeRecordFields,
-  type ChangeRecordState,
-  type LoadedChangeRecordState,
-} from '../../projections/index.js';
+import { ChangeStatus, CleanupKind, durationMs } from '../../changes/model/index.js';
+import { ReviewItemKind } from '../model/index.js';
+import type { ChangeRecordFields, ChangeRecordState, LoadedChangeRecordState } from '../../changes/projection/index.js';
 import { BreakGlassStatus, type BreakGlassRecord } from '../break-glass/index.js';
 
 /** Statuses whose configuration is approved or live, so its review date matters. */

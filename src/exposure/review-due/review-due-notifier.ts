@@ -2,8 +2,8 @@ import type { Notifier } from '../../notify/index.js';
 import { NotificationKind } from '../../notify/index.js';
 import { LedgerEventType } from '../../ledger/index.js';
 import type { LedgerProjection } from '../../projections/index.js';
-import { ReviewItemKind } from '../../projections/index.js';
-import { WorkflowContext, type WorkflowDeps } from '../../workflow/index.js';
+import { ReviewItemKind } from '../model/index.js';
+import { WorkflowContext, type WorkflowDeps } from '../../projections/index.js';
 import { noticeKey, type ExposureLedgerState } from '../break-glass/index.js';
 import { serviceActor, ServiceActorId } from '../service-actors.js';
 import {

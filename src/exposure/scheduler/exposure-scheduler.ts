@@ -1,8 +1,8 @@
-import { ChangeStatus, durationMs } from '../../change/index.js';
+import { ChangeStatus, durationMs } from '../../changes/model/index.js';
 import { ConflictError, PolicyViolationError } from '../../errors/index.js';
 import type { Logger } from '../../logging/index.js';
-import type { LedgerProjection } from '../../projections/index.js';
-import type { LedgerProjections, ReleaseService } from '../../workflow/index.js';
+import type { LedgerProjection, LedgerProjections } from '../../projections/index.js';
+import type { ReleaseService } from '../../releases/index.js';
 import { BreakGlassStatus, type BreakGlassService, type ExposureLedgerState } from '../break-glass/index.js';
 import type { GuardrailService } from '../guardrails/index.js';
 import type { PrometheusPuller } from '../prometheus/index.js';

@@ -1,11 +1,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordApprovedState, type ApprovedFlagState } from '../../../src/approved-state/index.js';
+import { recordApprovedState } from '../../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../../src/approved-state/model/index.js';
 import { FeatBitRestClient } from '../../../src/featbit/rest-client/index.js';
 import { ActorKind, createLedgerStore, LedgerEventType, type LedgerStore } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
-import { flagSubject } from '../../../src/projections/index.js';
-import { RedisLock, writeFlagConfiguration } from '../../../src/workflow/index.js';
+import { flagSubject } from '../../../src/ledger-events/index.js';
+import { RedisLock } from '../../../src/locks/index.js';
+import { writeFlagConfiguration } from '../../../src/releases/index.js';
 import { hasRedisServerBinary, startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
 import { testRedisUrl } from '../../support/redis.js';
 import {

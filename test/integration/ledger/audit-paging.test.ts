@@ -13,14 +13,9 @@ import {
 } from '../../../src/ledger/index.js';
 import { silentLogger } from '../../../src/logging/index.js';
 import { ephemeralRedactionKey } from '../../../src/redaction/index.js';
-import {
-  auditQuerySchema,
-  AuditService,
-  InProcessLock,
-  LedgerProjections,
-  WorkflowContext,
-  type AuditQuery,
-} from '../../../src/workflow/index.js';
+import { auditQuerySchema, type AuditQuery, AuditService } from '../../../src/audit/index.js';
+import { InProcessLock } from '../../../src/locks/index.js';
+import { LedgerProjections, WorkflowContext } from '../../../src/projections/index.js';
 
 /** The embedded store of one test, counting the entries each query reads from it. */
 class CountingStore implements VerifiableLedgerStore {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseChangeRecord } from '../../../src/change/index.js';
+import { parseChangeRecord } from '../../../src/changes/model/index.js';
 import {
   ActorKind,
   LedgerEventType,
@@ -8,8 +8,8 @@ import {
   type LedgerAppend,
   type LedgerEntry,
 } from '../../../src/ledger/index.js';
-import { changeSubject, ledgerPayload } from '../../../src/projections/index.js';
-import { LedgerProjections } from '../../../src/workflow/index.js';
+import { changeSubject, ledgerPayload } from '../../../src/ledger-events/index.js';
+import { LedgerProjections } from '../../../src/projections/index.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 
 const record = parseChangeRecord(

@@ -12,12 +12,12 @@ import {
   type LedgerAppend,
 } from '../../../src/ledger/index.js';
 import { encodeRedisHead } from '../../../src/ledger/redis-head-codec.js';
-import { flagSubject, SNAPSHOT_FILE } from '../../../src/projections/index.js';
+import { flagSubject } from '../../../src/ledger-events/index.js';
+import { SNAPSHOT_FILE, LedgerProjections } from '../../../src/projections/index.js';
 import {
   openLedgerWithProjections,
   type OpenLedgerProjectionsOptions,
 } from '../../../src/server/open-ledger-projections.js';
-import { LedgerProjections } from '../../../src/workflow/index.js';
 import { scaleFlag, statePayload } from '../../bench/scale-support.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
 import { ledgerTestKey, recordingLogger } from './ledger-test-key.js';

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseChangeRecord } from '../../../src/change/index.js';
+import { parseChangeRecord } from '../../../src/changes/model/index.js';
 import { ActorKind, LedgerEventType, RedisLedgerStore, type LedgerAppend } from '../../../src/ledger/index.js';
-import { changeSubject, ledgerPayload } from '../../../src/projections/index.js';
-import { LedgerProjections } from '../../../src/workflow/index.js';
+import { changeSubject, ledgerPayload } from '../../../src/ledger-events/index.js';
+import { LedgerProjections } from '../../../src/projections/index.js';
 import { freePort, hasRedisServerBinary, startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
 
 const record = parseChangeRecord(

@@ -4,7 +4,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActorKind, LedgerEventType, type LedgerEntry } from '../../../src/ledger/index.js';
 import { NotificationKind, routeTakes } from '../../../src/notify/index.js';
-import { lifecycleNotificationOf } from '../../../src/workflow/index.js';
+import { lifecycleNotificationOf } from '../../../src/changes/index.js';
 import { jsonFlag } from '../../support/json-flag.js';
 import { example, startHarness, type Harness } from '../server/service-harness.js';
 

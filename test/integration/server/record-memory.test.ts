@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_RECORD_CACHE_BYTES, encodeSnapshotState } from '../../../src/projections/index.js';
+import { DEFAULT_RECORD_CACHE_BYTES } from '../../../src/changes/projection/index.js';
+import { encodeSnapshotState } from '../../../src/projections/index.js';
 import { jsonFlag } from '../../support/json-flag.js';
 import { startHarness, type Harness } from './service-harness.js';
 

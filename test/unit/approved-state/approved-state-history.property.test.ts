@@ -4,14 +4,15 @@ import {
   ApprovedStateHistory,
   recordApprovedState,
   successorState,
-  type ApprovedFlagState,
   type ApprovedStateInput,
 } from '../../../src/approved-state/index.js';
-import { ConfigSurface } from '../../../src/change/index.js';
+import type { ApprovedFlagState } from '../../../src/approved-state/model/index.js';
+import { ConfigSurface } from '../../../src/changes/model/index.js';
 import { ValidationError } from '../../../src/errors/index.js';
 import { restFlagSchema } from '../../../src/featbit/model/index.js';
 import { ActorKind, LedgerEventType } from '../../../src/ledger/index.js';
-import { flagSubject, foldApprovedStates } from '../../../src/projections/index.js';
+import { flagSubject } from '../../../src/ledger-events/index.js';
+import { foldApprovedStates } from '../../../src/approved-state/projection/index.js';
 import { readReference } from '../../support/reference.js';
 import { MemoryLedgerStore } from '../projections/memory-ledger-store.js';
 

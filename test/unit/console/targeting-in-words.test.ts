@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { targetingInWords } from '../../../src/console/targeting-in-words.js';
+import { targetingInWords } from '../../../src/console/index.js';
 import { jsonFlag } from '../../support/json-flag.js';
 
 describe('targeting in words', () => {

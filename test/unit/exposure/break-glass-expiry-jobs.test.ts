@@ -6,8 +6,8 @@ import {
   type ExposureLedgerState,
 } from '../../../src/exposure/index.js';
 import { ActorKind } from '../../../src/ledger/index.js';
-import { PostReviewOutcome } from '../../../src/projections/index.js';
-import type { LedgerProjections } from '../../../src/workflow/index.js';
+import { PostReviewOutcome } from '../../../src/exposure/model/index.js';
+import type { LedgerProjections } from '../../../src/projections/index.js';
 
 const used = (id: string, status: BreakGlassStatus, extra: Partial<BreakGlassRecord> = {}): BreakGlassRecord => ({
   used: {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ChangeStatus, parseChangeRecord, type ChangeRecord } from '../../../src/change/index.js';
-import type { LoadedChangeRecordState } from '../../../src/projections/index.js';
+import { ChangeStatus, parseChangeRecord, type ChangeRecord } from '../../../src/changes/model/index.js';
+import type { LoadedChangeRecordState } from '../../../src/changes/projection/index.js';
 
 /** The high-tier example change record, with stages, guardrails and cleanup adjusted by `patch`. */
 export function exampleRecord(patch: (record: ChangeRecord) => ChangeRecord = (record) => record): ChangeRecord {

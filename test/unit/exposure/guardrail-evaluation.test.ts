@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { breaks, GuardrailAction, HoldOperator, type ThresholdCondition } from '../../../src/change/index.js';
+import { breaks, GuardrailAction, HoldOperator, type ThresholdCondition } from '../../../src/changes/model/index.js';
 import { breachesOf, describeBreach } from '../../../src/exposure/index.js';
 
 const escalation: ThresholdCondition = { metric: 'escalationRate', operator: HoldOperator.Above, threshold: 0.05 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdConditionSchema } from '../../../src/change/index.js';
+import { holdConditionSchema } from '../../../src/changes/model/index.js';
 import { prometheusTemplatesSchema, renderTemplate, TemplateRefusal } from '../../../src/exposure/index.js';
 
 const templates = prometheusTemplatesSchema.parse({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../../policies/index.js';
-import { ChangeStatus, changeRecordSchema, CleanupKind, ReviewDecision } from '../../../src/change/index.js';
+import { ChangeStatus, changeRecordSchema, CleanupKind, ReviewDecision } from '../../../src/changes/model/index.js';
 import { parseOrThrow, ValidationError } from '../../../src/errors/index.js';
 import {
   BreakGlassStatus,
@@ -11,10 +11,10 @@ import {
   reviewDueItems as itemsWithDates,
   type BreakGlassRecord,
 } from '../../../src/exposure/index.js';
-import type { LoadedChangeRecordState } from '../../../src/projections/index.js';
+import type { LoadedChangeRecordState } from '../../../src/changes/projection/index.js';
 import { IdentityMapping } from '../../../src/identity/index.js';
 import { ActorKind } from '../../../src/ledger/index.js';
-import { PostReviewOutcome, ReviewItemKind } from '../../../src/projections/index.js';
+import { PostReviewOutcome, ReviewItemKind } from '../../../src/exposure/model/index.js';
 import { changeState, exampleRecord } from './exposure-fixtures.js';
 
 const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);

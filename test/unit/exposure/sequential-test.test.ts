@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_ARM, mergeArms, type ArmSummary } from '../../../src/exposure/guardrails/arm-summary.js';
 import {
+  EMPTY_ARM,
+  mergeArms,
+  type ArmSummary,
   compareArms,
   ComparisonVerdict,
   confidenceRadius,
   mixtureLikelihoodRatio,
   type ComparisonSpec,
-} from '../../../src/exposure/guardrails/sequential-test.js';
+} from '../../../src/exposure/index.js';
 import { seededRandom } from '../../support/seeded-random.js';
 
 /** Summary of `errors` failures among `count` binary outcomes. */

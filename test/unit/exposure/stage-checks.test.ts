@@ -6,9 +6,9 @@ import {
   EvidenceType,
   GuardrailAction,
   HoldOperator,
-} from '../../../src/change/index.js';
+} from '../../../src/changes/model/index.js';
 import { ConflictError, PolicyViolationError } from '../../../src/errors/index.js';
-import { assertStageAllowed } from '../../../src/workflow/index.js';
+import { assertStageAllowed } from '../../../src/releases/index.js';
 import { changeState, exampleRecord } from './exposure-fixtures.js';
 
 const policy = await loadPolicyFile(DEFAULT_POLICY_PATH);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ApprovedFlagState } from '../../../src/approved-state/index.js';
-import { compileManifestKeepingLastGood, type CompiledFlagCache } from '../../../src/manifest/compile-manifest.js';
+import type { ApprovedFlagState } from '../../../src/approved-state/model/index.js';
+import { compileManifestKeepingLastGood, type CompiledFlagCache } from '../../../src/manifest/index.js';
 import { scaleFlag, statePayload } from '../../bench/scale-support.js';
 
 const ENV = 'env-a';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { ConfigSurface, EvidenceResult, EvidenceType } from '../../../src/change/index.js';
+import { ConfigSurface, EvidenceResult, EvidenceType } from '../../../src/changes/model/index.js';
 import { decide, DEFAULT_POLICY_PATH, parsePolicy } from '../../../policies/index.js';
 import { approval, changeOf, defaultPolicyText } from './policy-fixtures.js';
 

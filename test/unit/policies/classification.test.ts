@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigSurface } from '../../../src/change/index.js';
+import { ConfigSurface } from '../../../src/changes/model/index.js';
 import {
   applyComparison,
   evaluate,

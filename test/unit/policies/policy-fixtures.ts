@@ -9,7 +9,7 @@ import {
   type ConfigSurface,
   type EvidenceItem,
   type Review,
-} from '../../../src/change/index.js';
+} from '../../../src/changes/model/index.js';
 import type { JsonValue } from '../../../src/canonical/index.js';
 import { DEFAULT_POLICY_PATH, parsePolicy, type Policy } from '../../../policies/index.js';
 

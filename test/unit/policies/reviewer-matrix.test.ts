@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../../src/canonical/index.js';
-import { ConfigSurface, EvidenceType } from '../../../src/change/index.js';
+import { ConfigSurface, EvidenceType } from '../../../src/changes/model/index.js';
 import { decide, DecisionStatus, evaluate, RiskTier } from '../../../policies/index.js';
 import { approval, changeOf, defaultPolicy as policy, passed } from './policy-fixtures.js';
 

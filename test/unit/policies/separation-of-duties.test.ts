@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigSurface, EvidenceType } from '../../../src/change/index.js';
+import { ConfigSurface, EvidenceType } from '../../../src/changes/model/index.js';
 import { decide, DecisionStatus, evaluate, parsePolicy } from '../../../policies/index.js';
 import {
   approval,

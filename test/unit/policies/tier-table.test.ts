@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigSurface, EvidenceResult, EvidenceType, changeRecordSchema } from '../../../src/change/index.js';
+import { ConfigSurface, EvidenceResult, EvidenceType, changeRecordSchema } from '../../../src/changes/model/index.js';
 import { decide, DecisionStatus, evaluate, RiskTier } from '../../../policies/index.js';
 import { approval, changeOf, defaultPolicy as policy, passed, REQUESTER, rejection } from './policy-fixtures.js';
 

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActorKind, LedgerEventType } from '../../../src/ledger/index.js';
-import { flagSubject, foldApprovedStates, foldChangeRecords } from '../../../src/projections/index.js';
-import { LedgerProjections } from '../../../src/workflow/index.js';
+import { flagSubject } from '../../../src/ledger-events/index.js';
+import { foldApprovedStates } from '../../../src/approved-state/projection/index.js';
+import { foldChangeRecords } from '../../../src/changes/projection/index.js';
+import { LedgerProjections } from '../../../src/projections/index.js';
 import { scaleFlag, statePayload } from '../../bench/scale-support.js';
 import { MemoryLedgerStore } from './memory-ledger-store.js';
 

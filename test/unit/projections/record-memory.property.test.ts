@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseChangeRecord, redactChangeRecord, type ChangeRecord } from '../../../src/change/index.js';
+import { parseChangeRecord, redactChangeRecord, type ChangeRecord } from '../../../src/changes/model/index.js';
 import { IntegrityError } from '../../../src/errors/index.js';
 import { ActorKind, LedgerEventType } from '../../../src/ledger/index.js';
+import { changeSubject, ledgerPayload } from '../../../src/ledger-events/index.js';
 import {
-  changeSubject,
   decodeSnapshotState,
   encodeSnapshotState,
-  ledgerPayload,
+  LedgerProjections,
+  type LedgerProjectionsState,
 } from '../../../src/projections/index.js';
-import { LedgerProjections, type LedgerProjectionsState } from '../../../src/workflow/index.js';
 import { ephemeralRedactionKey, secretKeyMatcher } from '../../../src/redaction/index.js';
 import { MemoryLedgerStore } from './memory-ledger-store.js';
 

@@ -2,16 +2,15 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChangeStatus, parseChangeRecord, ReviewDecision } from '../../../src/change/index.js';
+import { ChangeStatus, parseChangeRecord, ReviewDecision } from '../../../src/changes/model/index.js';
 import { ActorKind, LedgerEventType, type LedgerAppend } from '../../../src/ledger/index.js';
+import { changeSubject, flagSubject, ledgerPayload } from '../../../src/ledger-events/index.js';
 import {
-  changeSubject,
   decodeSnapshotState,
   encodeSnapshotState,
-  flagSubject,
-  ledgerPayload,
+  LedgerProjections,
+  type LedgerProjectionsState,
 } from '../../../src/projections/index.js';
-import { LedgerProjections, type LedgerProjectionsState } from '../../../src/workflow/index.js';
 import { scaleFlag, statePayload } from '../../bench/scale-support.js';
 import { MemoryLedgerStore } from './memory-ledger-store.js';
 

@@ -1,7 +1,7 @@
 import { generateKeyPair, exportJWK, calculateJwkThumbprint } from 'jose';
 import { publicJwkMembers } from '@featgate/openfeature/manifest';
-import type { ApprovedFlagState } from '../../../src/approved-state/index.js';
-import { ConfigSurface } from '../../../src/change/config-surface.js';
+import type { ApprovedFlagState } from '../../../src/approved-state/model/index.js';
+import { ConfigSurface } from '../../../src/changes/model/index.js';
 import { flagSchema, segmentSchema, type FeatBitFlag, type FeatBitSegment } from '../../../src/featbit/model/index.js';
 import {
   compileManifest,

@@ -1,4 +1,4 @@
-import type { ApprovedFlagState } from '../../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../../src/approved-state/model/index.js';
 import type { FeatBitFlag } from '../../../src/featbit/model/index.js';
 import { ManifestPublisher, type ManifestSigningKey } from '../../../src/manifest/index.js';
 import { approvedState, featBitFlag } from './gate-fixtures.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ApprovedFlagState } from '../../../src/approved-state/index.js';
+import type { ApprovedFlagState } from '../../../src/approved-state/model/index.js';
 import { flagSchema, restFlagSchema, type FeatBitFlag, type RawFlag } from '../../../src/featbit/model/index.js';
 import { DEFAULT_POLICY_PATH, loadPolicyFile, type Policy } from '../../../policies/index.js';
 import { decideFlag, EditVerdictKind, FlagDecisionKind, type FlagObservation } from '../../../webhooks/index.js';

@@ -1,0 +1,2 @@
+export type * from './approved-flag-state.js';
+export * from './approved-state-payloads.js';

@@ -1,0 +1,2 @@
+export * from './apply-approved-state-entry.js';
+export * from './approved-states.js';

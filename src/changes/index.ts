@@ -1,0 +1,14 @@
+export * from './change-authors.js';
+export * from './change-derivation.js';
+export * from './change-routes.js';
+export * from './change-service.js';
+export * from './change-view.js';
+export * from './change-views.js';
+export * from './eval-check.js';
+export * from './evidence-check.js';
+export * from './lifecycle-notifications.js';
+export * from './policy-explanation.js';
+export * from './policy-helpers.js';
+export * from './request-schemas.js';
+export * from './validated-once.js';
+export type * from './change-workflow.js';

@@ -1,0 +1,2 @@
+export * from './governance-service.js';
+export type * from './governance-workflow.js';

@@ -1,0 +1,3 @@
+export * from './keyed-lock.js';
+export * from './lock-lease.js';
+export * from './redis-lock.js';

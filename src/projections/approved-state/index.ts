@@ -1,2 +1,0 @@
-export * from './approved-states.js';
-export * from './apply-approved-state-entry.js';

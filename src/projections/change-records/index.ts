@@ -1,4 +1,0 @@
-export * from './change-record-state.js';
-export * from './apply-change-entry.js';
-export * from './change-record-outline.js';
-export * from './change-record-loader.js';

@@ -1,6 +1,0 @@
-export * from './subjects.js';
-export * from './change-payloads.js';
-export * from './release-payloads.js';
-export * from './exposure-payloads.js';
-export * from './approved-state-payloads.js';
-export * from './ledger-payloads.js';

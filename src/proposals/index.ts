@@ -1,0 +1,2 @@
+export * from './proposal-plan.js';
+export * from './proposal-service.js';

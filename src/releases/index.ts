@@ -1,0 +1,11 @@
+export * from './comparable-targeting.js';
+export * from './configuration-writes.js';
+export * from './proposal-release.js';
+export * from './release-routes.js';
+export * from './release-service.js';
+export * from './release-status.js';
+export * from './served-exposure.js';
+export * from './stage-checks.js';
+export * from './stage-targeting.js';
+export * from './variation-values.js';
+export type * from './release-workflow.js';
