@@ -1,5 +1,5 @@
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -306,7 +306,7 @@ export async function run(ctx: BenchContext): Promise<void> {
   const prefix = `bench:store-choice:${process.pid}:`;
   let ledgerClient: pg.Client | undefined;
   try {
-    ctx.report(`${LABEL}: load average (1 min) at start`, loadavg()[0]!, '', '2 cores');
+    ctx.report(`${LABEL}: load average (1 min) at start`, loadavg()[0]!, '', `${availableParallelism()} cores`);
     await admin.query(`CREATE DATABASE ${database}`);
     const target = new URL(ADMIN_URL);
     target.pathname = `/${database}`;
@@ -350,7 +350,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     reportStore(ctx, 'postgres', await measure(postgres), redis, 'fsync per commit');
     await ledgerClient.query('SET synchronous_commit = off');
     reportStore(ctx, 'postgres (synchronous_commit off)', await measure(postgres), redis, 'no fsync wait');
-    ctx.report(`${LABEL}: load average (1 min) at end`, loadavg()[0]!, '', '2 cores');
+    ctx.report(`${LABEL}: load average (1 min) at end`, loadavg()[0]!, '', `${availableParallelism()} cores`);
   } finally {
     await ledgerClient?.end().catch(() => undefined);
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
