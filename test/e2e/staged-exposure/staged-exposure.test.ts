@@ -224,7 +224,8 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
     const key = 'assistant-route-ramp';
     await approvedChange(
       changeRecord(key, RAMP_FLAG, [
-        { name: 'internal', audience: 'internal', percentage: 100, minDuration: '1s' },
+        // long enough that the checks below run inside it however loaded the machine is
+        { name: 'internal', audience: 'internal', percentage: 100, minDuration: '5s' },
         { name: 'five', audience: 'all users', percentage: 5, minDuration: '1s' },
         { name: 'quarter', audience: 'all users', percentage: 25, minDuration: '1s', advance: 'auto' },
         { name: 'everyone', audience: 'all users', percentage: 100, minDuration: '1s' },
@@ -254,9 +255,9 @@ describe('staged exposure through featgate with the FeatBit sandbox', () => {
     expect(skipping.body.detail).toContain('cannot be applied before stage 2');
     const early = await applyStage(key);
     expect(early.status).toBe(409);
-    expect(early.body.detail).toContain('must run at least 1s before stage 2');
+    expect(early.body.detail).toContain('must run at least 5s before stage 2');
 
-    await expect.poll(async () => (await applyStage(key)).status, { timeout: 5000, interval: 250 }).toBe(403);
+    await expect.poll(async () => (await applyStage(key)).status, { timeout: 10_000, interval: 250 }).toBe(403);
     const withoutExpansionEvidence = await applyStage(key);
     expect(withoutExpansionEvidence.body.detail).toContain('exposure beyond the first stage');
     expect(withoutExpansionEvidence.body.missing.evidence[0].anyOf).toEqual(['shadowTraffic', 'guardrailMetrics']);
