@@ -7,5 +7,6 @@ export * from './manifest-publisher.js';
 export * from './manifest-router.js';
 export * from './web-manifest.js';
 export * from './manifest-governance.js';
+export * from './publish-approved-state.js';
 export * from './manifest-delta.js';
 export * from './sign-compact-jws.js';

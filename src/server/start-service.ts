@@ -21,7 +21,7 @@ import {
   createManifestRouter,
   loadOrCreateSigningKey,
   ManifestPublisher,
-  manifestGovernanceOf,
+  publishApprovedState,
 } from '../manifest/index.js';
 import { loadOrCreateRedactionKey, secretKeyMatcher } from '../redaction/index.js';
 import { redisSecretStore } from '../generated-secret/index.js';
@@ -192,15 +192,9 @@ export async function startService(config: ServiceConfig, options: StartServiceO
         ),
     });
     closers.push(async () => publisher.close());
-    projections.onApprovedChange((envIds) => {
-      for (const envId of envIds)
-        void publisher
-          .publish(envId, projections.approvedInEnv(envId), manifestGovernanceOf(policy, envId))
-          .catch((error: unknown) => logger.error({ err: error }, 'manifest signing failed'));
-    });
     await projections.catchUp();
-    for (const envId of policy.environments.map((env) => env.id))
-      await publisher.publish(envId, projections.approvedInEnv(envId), manifestGovernanceOf(policy, envId));
+    const unfollow = await publishApprovedState(publisher, projections, policy, logger);
+    closers.push(async () => unfollow());
     publisher.startRenewal();
     const refresh = setInterval(
       () => void projections.catchUp().catch(() => undefined),
