@@ -110,6 +110,14 @@ module.exports = {
       to: { path: compositionRoots },
     },
     {
+      name: 'bridge-worker-below-bridge',
+      comment:
+        'The bridge (webhooks/bridge) composes receiver, queue, worker and reconciler; the worker (observe, decide, apply) never reaches back into it.',
+      severity: 'error',
+      from: { path: '^webhooks/(worker|receiver|queue|reconciler|stream)/' },
+      to: { path: '^webhooks/bridge/' },
+    },
+    {
       name: 'slices-only-through-index',
       comment:
         "Outside a feature slice, code (tests too) imports the slice only through its index.ts (or a sub-slice's), never a file inside it (the config schema's sections and the console's browser sources, bundled on their own, excepted).",

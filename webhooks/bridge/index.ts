@@ -2,6 +2,4 @@ export * from './approved-state-reader.js';
 export * from './governed-targets.js';
 export * from './start-webhook-bridge.js';
 export * from './featbit-version-probe.js';
-export * from './bridge-health.js';
-export * from './token-permissions.js';
 export * from './job-routes.js';

@@ -30,8 +30,8 @@ import { approvedStateReader } from './approved-state-reader.js';
 import { probeFeatBitRelease } from './featbit-version-probe.js';
 import { ConfigError } from '../../src/errors/index.js';
 import { governedTargetLister } from './governed-targets.js';
-import { BridgeHealth, FlagProblemKind, type BridgeReadinessCheck } from './bridge-health.js';
-import { TokenPermissions, type FlagPermissions } from './token-permissions.js';
+import { BridgeHealth, FlagProblemKind, type BridgeReadinessCheck } from '../worker/bridge-health.js';
+import { TokenPermissions, type FlagPermissions } from '../worker/token-permissions.js';
 import { PermissionState } from '../../src/featbit/rest-client/index.js';
 
 /** BullMQ tuning (tests shorten the take-over of a killed worker's job). */

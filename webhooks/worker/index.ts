@@ -12,3 +12,5 @@ export * from './observe-flag.js';
 export * from './decide-flag.js';
 export * from './apply-decision.js';
 export * from './lease-guarded-featbit.js';
+export * from './bridge-health.js';
+export * from './token-permissions.js';

@@ -2,7 +2,7 @@ import { referencedSegmentIds } from '../../src/featbit/diff/index.js';
 import { flagSubject } from '../../src/ledger-events/index.js';
 import { UNLOSABLE_LEASE, type LockLease } from '../../src/locks/index.js';
 import { leaseGuardedFeatBit } from './lease-guarded-featbit.js';
-import { FlagProblemKind } from '../bridge/bridge-health.js';
+import { FlagProblemKind } from './bridge-health.js';
 import type { ReconcileJobHandler } from '../queue/reconcile-queue.js';
 import { flagJob, JobTargetKind, TriggerSource, type ReconcileJob } from '../queue/reconcile-job.js';
 import { applyDecision } from './apply-decision.js';
