@@ -153,10 +153,10 @@ export class FeatBitServerProvider implements Provider, RawJsonResolver {
     } catch {
       return { details: error(defaultValue, ErrorCode.TYPE_MISMATCH, 'type mismatch') };
     }
-    const details: ResolutionDetails<T> = { value, reason: this.reasonOf(flagKey, detail.kind) };
-    const variant = store.variationIdOfRawJson(flagKey, text);
-    if (variant !== undefined) details.variant = variant;
-    return { details, raw: text };
+    return {
+      details: this.servedDetails(flagKey, detail.kind, value, store.variationIdOfRawJson(flagKey, text)),
+      raw: text,
+    };
   }
 
   private async resolve<T>(
@@ -196,12 +196,21 @@ export class FeatBitServerProvider implements Provider, RawJsonResolver {
         return error(defaultValue, ErrorCode.GENERAL, message);
       default: {
         const value = detail.value as T;
-        const details: ResolutionDetails<T> = { value, reason: this.reasonOf(flagKey, detail.kind) };
-        const variant = variantOf(value);
-        if (variant !== undefined) details.variant = variant;
-        return details;
+        return this.servedDetails(flagKey, detail.kind, value, variantOf(value));
       }
     }
+  }
+
+  /** The resolution of a value the SDK served: the standard reason of its kind, and its variation id when known. */
+  private servedDetails<T>(
+    flagKey: string,
+    kind: ReasonKinds,
+    value: T,
+    variant: string | undefined,
+  ): ResolutionDetails<T> {
+    const details: ResolutionDetails<T> = { value, reason: this.reasonOf(flagKey, kind) };
+    if (variant !== undefined) details.variant = variant;
+    return details;
   }
 
   private reasonOf(flagKey: string, kind: ReasonKinds): string {
